@@ -1,0 +1,55 @@
+"""tip_eval: evaluate counter-trafficking practitioner trainings.
+
+Pre/post knowledge tests, confidence self-ratings and follow-up interview codes become validated
+canonical tables (:class:`Study`), honest statistics, plotly figures, summary tables, an Excel
+workbook and a self-contained impact brief.
+
+The public API is listed in ``_EXPORTS`` below. Names are imported on first use so that
+``import tip_eval`` stays light: it never imports statsmodels, plotly or scipy.stats.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (explicit re-exports, loaded lazily)
+_EXPORTS: dict[str, str] = {
+    # data model and loading
+    "Study": "tip_eval.study",
+    "load_study": "tip_eval.study",
+    "validate": "tip_eval.study",
+    "ValidationError": "tip_eval.errors",
+    "InputRefused": "tip_eval.errors",
+    "ValidationReport": "tip_eval.validation",
+}
+
+# public submodules, imported on first attribute access
+_SUBMODULES = {
+    "schemas",
+    "vocab",
+    "datasets",
+    "stats",
+    "io",
+}
+
+__all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        module = importlib.import_module(_EXPORTS[name])
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"tip_eval.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'tip_eval' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__
