@@ -1,0 +1,274 @@
+"""Controlled vocabularies of tip_eval and their labels in English, Khmer, Thai and Indonesian.
+
+Each vocabulary maps a canonical code (what the canonical tables hold) to labels in ``en``, ``km``,
+``th`` and ``id``. :func:`lookup` turns any known label (in any of the four languages, in any case, with
+known spelling variants) into its code; :func:`closest` lists the nearest known labels for a problem
+message. The label index is built once, on first use.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from typing import Mapping
+
+LANGUAGES: tuple[str, ...] = ("en", "km", "th", "id")
+
+#: ISO 3166-1 alpha-3 codes of the ASEAN member states and Timor-Leste.
+COUNTRIES: dict[str, dict[str, str]] = {
+    "KHM": {"en": "Cambodia", "km": "កម្ពុជា", "th": "กัมพูชา", "id": "Kamboja"},
+    "IDN": {"en": "Indonesia", "km": "ឥណ្ឌូណេស៊ី", "th": "อินโดนีเซีย", "id": "Indonesia"},
+    "THA": {"en": "Thailand", "km": "ថៃ", "th": "ไทย", "id": "Thailand"},
+    "LAO": {"en": "Lao PDR", "km": "ឡាវ", "th": "ลาว", "id": "Laos"},
+    "MMR": {"en": "Myanmar", "km": "មីយ៉ាន់ម៉ា", "th": "เมียนมา", "id": "Myanmar"},
+    "VNM": {"en": "Viet Nam", "km": "វៀតណាម", "th": "เวียดนาม", "id": "Vietnam"},
+    "MYS": {"en": "Malaysia", "km": "ម៉ាឡេស៊ី", "th": "มาเลเซีย", "id": "Malaysia"},
+    "PHL": {"en": "Philippines", "km": "ហ្វីលីពីន", "th": "ฟิลิปปินส์", "id": "Filipina"},
+    "SGP": {"en": "Singapore", "km": "សិង្ហបុរី", "th": "สิงคโปร์", "id": "Singapura"},
+    "BRN": {"en": "Brunei Darussalam", "km": "ប្រ៊ុយណេ", "th": "บรูไน", "id": "Brunei"},
+    "TLS": {"en": "Timor-Leste", "km": "ទីម័រខាងកើត", "th": "ติมอร์-เลสเต", "id": "Timor Leste"},
+}
+COUNTRY_VARIANTS: dict[str, tuple[str, ...]] = {
+    "KHM": ("KH", "Kingdom of Cambodia", "Kampuchea"),
+    "IDN": ("ID", "Republic of Indonesia"),
+    "THA": ("TH", "Kingdom of Thailand", "ประเทศไทย", "Thai"),
+    "LAO": ("LA", "Laos", "Lao"),
+    "MMR": ("MM", "Burma"),
+    "VNM": ("VN", "Vietnam"),
+    "MYS": ("MY",),
+    "PHL": ("PH",),
+    "SGP": ("SG",),
+    "BRN": ("BN", "Brunei"),
+    "TLS": ("TL", "East Timor"),
+}
+
+#: Sectors of the practitioners trained.
+SECTORS: dict[str, dict[str, str]] = {
+    "government_social_services": {
+        "en": "Government social services",
+        "km": "សេវាសង្គមរដ្ឋាភិបាល",
+        "th": "หน่วยงานสวัสดิการสังคมภาครัฐ",
+        "id": "Layanan sosial pemerintah",
+    },
+    "law_enforcement": {
+        "en": "Law enforcement",
+        "km": "អនុវត្តច្បាប់",
+        "th": "เจ้าหน้าที่บังคับใช้กฎหมาย",
+        "id": "Penegak hukum",
+    },
+    "ngo": {
+        "en": "NGO",
+        "km": "អង្គការមិនមែនរដ្ឋាភិបាល",
+        "th": "องค์กรพัฒนาเอกชน",
+        "id": "LSM",
+    },
+    "health": {"en": "Health services", "km": "សេវាសុខាភិបាល", "th": "บริการสุขภาพ", "id": "Layanan kesehatan"},
+    "labour": {"en": "Labour inspection", "km": "អធិការកិច្ចការងារ", "th": "ตรวจแรงงาน", "id": "Pengawas ketenagakerjaan"},
+    "immigration": {"en": "Immigration", "km": "អន្តោប្រវេសន៍", "th": "ตรวจคนเข้าเมือง", "id": "Imigrasi"},
+    "justice": {"en": "Prosecution and courts", "km": "អយ្យការ និងតុលាការ", "th": "อัยการและศาล", "id": "Kejaksaan dan pengadilan"},
+    "other": {"en": "Other", "km": "ផ្សេងៗ", "th": "อื่น ๆ", "id": "Lainnya"},
+}
+SECTOR_VARIANTS: dict[str, tuple[str, ...]] = {
+    "government_social_services": ("social services", "social welfare", "government", "MoSVY", "Dinas Sosial", "DSDW", "พมจ"),
+    "law_enforcement": ("police", "polisi", "ตำรวจ", "នគរបាល", "law enforcement officer"),
+    "ngo": ("non-governmental organisation", "non-governmental organization", "civil society", "Organisasi non-pemerintah", "เอ็นจีโอ", "អង្គការ"),
+    "other": ("others",),
+}
+
+#: Gender, with options beyond two and the right not to say.
+GENDERS: dict[str, dict[str, str]] = {
+    "woman": {"en": "Woman", "km": "ស្ត្រី", "th": "หญิง", "id": "Perempuan"},
+    "man": {"en": "Man", "km": "បុរស", "th": "ชาย", "id": "Laki-laki"},
+    "transgender_woman": {"en": "Transgender woman", "km": "ស្ត្រីប្តូរភេទ", "th": "หญิงข้ามเพศ", "id": "Perempuan transgender"},
+    "transgender_man": {"en": "Transgender man", "km": "បុរសប្តូរភេទ", "th": "ชายข้ามเพศ", "id": "Laki-laki transgender"},
+    "non_binary": {"en": "Non-binary", "km": "មិនកំណត់ភេទ", "th": "นอนไบนารี", "id": "Non-biner"},
+    "other": {"en": "Another identity", "km": "អត្តសញ្ញាណផ្សេង", "th": "อัตลักษณ์อื่น", "id": "Identitas lain"},
+    "prefer_not_to_say": {"en": "Prefer not to say", "km": "មិនចង់ប្រាប់", "th": "ไม่ประสงค์จะระบุ", "id": "Memilih tidak menjawab"},
+}
+GENDER_VARIANTS: dict[str, tuple[str, ...]] = {
+    "woman": ("female", "f", "w", "wanita", "ស្រី", "เพศหญิง"),
+    "man": ("male", "m", "pria", "ប្រុស", "เพศชาย"),
+    "transgender_woman": ("trans woman",),
+    "transgender_man": ("trans man",),
+    "non_binary": ("nonbinary", "non binary"),
+    "prefer_not_to_say": ("prefer not to answer", "not stated", "declined"),
+}
+
+#: Test phases.
+PHASES: dict[str, dict[str, str]] = {
+    "pre": {"en": "Pre-test", "km": "តេស្តមុន", "th": "ก่อนการอบรม", "id": "Pra-tes"},
+    "post": {"en": "Post-test", "km": "តេស្តក្រោយ", "th": "หลังการอบรม", "id": "Pasca-tes"},
+}
+PHASE_VARIANTS: dict[str, tuple[str, ...]] = {
+    "pre": ("pre", "before", "baseline", "pretest", "sebelum", "pre test", "ก่อน", "មុន"),
+    "post": ("post", "after", "endline", "posttest", "sesudah", "setelah", "post test", "หลัง", "ក្រោយ"),
+}
+
+#: Likert agreement labels, 1 (strongly disagree) to 5 (strongly agree).
+LIKERT: dict[int, dict[str, str]] = {
+    1: {"en": "Strongly disagree", "km": "មិនយល់ស្របខ្លាំង", "th": "ไม่เห็นด้วยอย่างยิ่ง", "id": "Sangat tidak setuju"},
+    2: {"en": "Disagree", "km": "មិនយល់ស្រប", "th": "ไม่เห็นด้วย", "id": "Tidak setuju"},
+    3: {"en": "Neutral", "km": "អព្យាក្រឹត", "th": "เฉย ๆ", "id": "Netral"},
+    4: {"en": "Agree", "km": "យល់ស្រប", "th": "เห็นด้วย", "id": "Setuju"},
+    5: {"en": "Strongly agree", "km": "យល់ស្របខ្លាំង", "th": "เห็นด้วยอย่างยิ่ง", "id": "Sangat setuju"},
+}
+LIKERT_VARIANTS: dict[int, tuple[str, ...]] = {
+    3: ("neither agree nor disagree", "ไม่แน่ใจ", "ragu-ragu", "ไม่แน่ใจ/เฉยๆ"),
+}
+
+#: Languages a training may be delivered in (BCP 47 primary tags).
+TRAINING_LANGUAGES: dict[str, str] = {
+    "km": "Khmer", "th": "Thai", "id": "Indonesian", "en": "English", "lo": "Lao",
+    "my": "Burmese", "vi": "Vietnamese", "ms": "Malay", "fil": "Filipino",
+}
+
+#: Provinces (first-level divisions) known to tip_eval, with the country and spelling variants.
+PROVINCES: dict[str, dict[str, object]] = {
+    # Cambodia
+    "Phnom Penh": {"country": "KHM", "labels": ("ភ្នំពេញ", "Phnom Phen", "Phnompenh", "พนมเปญ")},
+    "Siem Reap": {"country": "KHM", "labels": ("សៀមរាប", "Siemreap", "Siem Riep", "เสียมราฐ")},
+    "Battambang": {"country": "KHM", "labels": ("បាត់ដំបង", "Battambong", "Batdambang", "พระตะบอง")},
+    "Banteay Meanchey": {"country": "KHM", "labels": ("បន្ទាយមានជ័យ", "Banteay Mean Chey")},
+    "Kampong Cham": {"country": "KHM", "labels": ("កំពង់ចាម",)},
+    "Preah Sihanouk": {"country": "KHM", "labels": ("ព្រះសីហនុ", "Sihanoukville")},
+    "Svay Rieng": {"country": "KHM", "labels": ("ស្វាយរៀង",)},
+    # Thailand
+    "Bangkok": {"country": "THA", "labels": ("กรุงเทพมหานคร", "กรุงเทพฯ", "Krung Thep")},
+    "Chiang Mai": {"country": "THA", "labels": ("เชียงใหม่", "Chiangmai")},
+    "Chiang Rai": {"country": "THA", "labels": ("เชียงราย", "Chiangrai")},
+    "Songkhla": {"country": "THA", "labels": ("สงขลา", "Songkla")},
+    "Tak": {"country": "THA", "labels": ("ตาก",)},
+    "Sa Kaeo": {"country": "THA", "labels": ("สระแก้ว", "Sakaeo")},
+    "Ranong": {"country": "THA", "labels": ("ระนอง",)},
+    # Indonesia
+    "Bali": {"country": "IDN", "labels": ("Denpasar", "Provinsi Bali")},
+    "Jakarta": {"country": "IDN", "labels": ("DKI Jakarta", "Daerah Khusus Ibukota Jakarta")},
+    "West Java": {"country": "IDN", "labels": ("Jawa Barat", "Jabar")},
+    "East Java": {"country": "IDN", "labels": ("Jawa Timur", "Jatim")},
+    "West Nusa Tenggara": {"country": "IDN", "labels": ("Nusa Tenggara Barat", "NTB")},
+    "East Nusa Tenggara": {"country": "IDN", "labels": ("Nusa Tenggara Timur", "NTT")},
+    "Riau Islands": {"country": "IDN", "labels": ("Kepulauan Riau", "Kepri")},
+}
+
+#: Knowledge-test modules of the regional curriculum.
+MODULES: dict[str, str] = {
+    "definitions_law": "Trafficking definitions and law",
+    "identification": "Victim identification",
+    "protection_support": "Protection and support",
+    "recovery_reintegration": "Recovery and reintegration",
+    "special_groups": "Special groups (children, transgender and other groups)",
+    "victim_centred": "Victim-centred and trauma-informed practice",
+}
+
+#: Kirkpatrick levels used in the codebook.
+KIRKPATRICK_LEVELS: dict[int, str] = {1: "reaction", 2: "learning", 3: "behaviour", 4: "results"}
+
+
+def label_key(text: object) -> str:
+    """Return the matching key of a label: NFKC, casefolded, separators folded to single spaces."""
+    s = unicodedata.normalize("NFKC", str(text))
+    s = "".join(" " if (ch in "_-./,;:()" or ch.isspace()) else ch for ch in s)
+    s = "".join(ch for ch in s if ch not in "\u200b\u200c\u200d\u2060\ufeff")
+    return " ".join(s.casefold().split())
+
+
+def _index(
+    labels: Mapping[object, Mapping[str, str]], variants: Mapping[object, tuple[str, ...]] | None
+) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for code, by_lang in labels.items():
+        out[label_key(code)] = code
+        for text in by_lang.values():
+            out[label_key(text)] = code
+        for text in (variants or {}).get(code, ()):
+            out[label_key(text)] = code
+    return out
+
+
+@lru_cache(maxsize=None)
+def _indexes() -> dict[str, dict[str, object]]:
+    provinces = {
+        name: {"en": name, **{f"v{i}": v for i, v in enumerate(info["labels"])}}  # type: ignore[arg-type]
+        for name, info in PROVINCES.items()
+    }
+    likert = _index(LIKERT, LIKERT_VARIANTS)
+    for value in LIKERT:
+        likert[str(value)] = value
+    return {
+        "country": _index(COUNTRIES, COUNTRY_VARIANTS),
+        "sector": _index(SECTORS, SECTOR_VARIANTS),
+        "gender": _index(GENDERS, GENDER_VARIANTS),
+        "phase": _index(PHASES, PHASE_VARIANTS),
+        "likert": likert,
+        "province": _index(provinces, None),
+        "language": {**{label_key(k): k for k in TRAINING_LANGUAGES}, **{label_key(v): k for k, v in TRAINING_LANGUAGES.items()}},
+    }
+
+
+VOCABULARIES: tuple[str, ...] = ("country", "sector", "gender", "phase", "likert", "province", "language")
+
+
+def lookup(vocabulary: str, label: object) -> object | None:
+    """Return the canonical code of ``label`` in ``vocabulary``, or None when the label is unknown.
+
+    Parameters
+    ----------
+    vocabulary : {"country", "sector", "gender", "phase", "likert", "province", "language"}
+        Which vocabulary to search.
+    label : object
+        A code or a label in en/km/th/id or a known spelling variant; case, spacing, underscores and
+        hyphens are ignored.
+
+    Examples
+    --------
+    >>> lookup("likert", "Sangat setuju"), lookup("likert", "เห็นด้วยอย่างยิ่ง")
+    (5, 5)
+    >>> lookup("province", "Phnom Phen")
+    'Phnom Penh'
+    """
+    if vocabulary not in VOCABULARIES:
+        raise ValueError(f"vocabulary must be one of {', '.join(VOCABULARIES)}; got {vocabulary!r}")
+    if label is None:
+        return None
+    return _indexes()[vocabulary].get(label_key(label))
+
+
+def closest(vocabulary: str, label: object, n: int = 3) -> list[str]:
+    """Return up to ``n`` known labels closest to ``label``, each with its code (for "did you mean")."""
+    from rapidfuzz import fuzz, process  # only needed when a label is unknown
+
+    index = _indexes()[vocabulary]
+    matches = process.extract(label_key(label), list(index), scorer=fuzz.ratio, limit=max(n * 4, 8))
+    out: list[str] = []
+    seen: set[object] = set()
+    for key, _score, _ in matches:
+        code = index[key]
+        if code in seen:
+            continue
+        seen.add(code)
+        out.append(key if label_key(code) == key else f"{key} (= {code})")
+        if len(out) == n:
+            break
+    return out
+
+
+def codes(vocabulary: str) -> list:
+    """Return the canonical codes of a vocabulary, in their defined order."""
+    return {
+        "country": list(COUNTRIES),
+        "sector": list(SECTORS),
+        "gender": list(GENDERS),
+        "phase": list(PHASES),
+        "likert": list(LIKERT),
+        "province": list(PROVINCES),
+        "language": list(TRAINING_LANGUAGES),
+    }[vocabulary]
+
+
+def label(vocabulary: str, code: object, lang: str = "en") -> str:
+    """Return the label of ``code`` in language ``lang`` (falls back to English, then the code)."""
+    table = {"country": COUNTRIES, "sector": SECTORS, "gender": GENDERS, "phase": PHASES, "likert": LIKERT}.get(vocabulary)
+    if table is None or code not in table:
+        return str(code)
+    entry = table[code]  # type: ignore[index]
+    return entry.get(lang) or entry.get("en") or str(code)
