@@ -1,0 +1,206 @@
+"""The :class:`Study` container and the two entry points :func:`load_study` and :func:`validate`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+
+from tip_eval import schemas
+from tip_eval.errors import ValidationError
+from tip_eval.validation import QUARANTINE_COLUMNS, ValidationReport, check_tables, report_from
+
+_SOURCE_COLUMNS = ("file", "sheet", "table", "layout", "sha256", "rows_read", "rows_kept", "rows_quarantined")
+
+
+class Study:
+    """The validated canonical tables of one study, with provenance and the quarantine.
+
+    Each canonical table (see ``data_schemas/README.md``) is an attribute of the same name:
+    ``trainings, participants, items, responses, scores, competencies, confidence, interviews,
+    codebook, followup_codes``. A missing table is empty, with the canonical columns.
+
+    Parameters
+    ----------
+    **tables : pandas.DataFrame
+        Canonical tables by name. When ``scores`` is not given and ``responses`` is, scores are
+        derived from the responses (sum of points per participant and phase).
+    name : str, optional
+        Name of the study, used in titles.
+    min_cell : int, default 5
+        Smallest group size any published output shows (see :mod:`tip_eval.disclosure`).
+    quarantine : pandas.DataFrame, optional
+        Rows set aside while loading: ``table, file, sheet, row, problem, record``.
+    sources : pandas.DataFrame, optional
+        Provenance: ``file, sheet, table, layout, sha256, rows_read, rows_kept, rows_quarantined``.
+    report : ValidationReport, optional
+        The report of the load (problems, including warnings).
+    check : bool, default True
+        Validate the tables against the schemas and the cross-table rules; raise
+        :class:`~tip_eval.ValidationError` on any error.
+    """
+
+    trainings: pd.DataFrame
+    participants: pd.DataFrame
+    items: pd.DataFrame
+    responses: pd.DataFrame
+    scores: pd.DataFrame
+    competencies: pd.DataFrame
+    confidence: pd.DataFrame
+    interviews: pd.DataFrame
+    codebook: pd.DataFrame
+    followup_codes: pd.DataFrame
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        min_cell: int = 5,
+        quarantine: pd.DataFrame | None = None,
+        sources: pd.DataFrame | None = None,
+        report: ValidationReport | None = None,
+        check: bool = True,
+        **tables: pd.DataFrame,
+    ) -> None:
+        unknown = set(tables) - set(schemas.TABLES)
+        if unknown:
+            raise TypeError(f"unknown table(s) {sorted(unknown)}; canonical tables are {', '.join(schemas.TABLES)}")
+        if tables.get("scores") is None and tables.get("responses") is not None and tables.get("items") is not None:
+            from tip_eval.datasets import scores_from_responses
+
+            tables["scores"] = scores_from_responses(tables["responses"], tables["items"])
+        if check:
+            checked = check_tables(tables)
+            if checked.problems:
+                raise ValidationError(report_from(checked.problems, checked.reconciliation))
+            tables = checked.kept
+        for t in schemas.TABLES:
+            frame = tables.get(t)
+            setattr(self, t, frame.reset_index(drop=True) if frame is not None else schemas.empty(t))
+        self.name = name or "Study"
+        self.min_cell = int(min_cell)
+        self.quarantine = quarantine if quarantine is not None else pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
+        self.sources = sources if sources is not None else pd.DataFrame(columns=list(_SOURCE_COLUMNS))
+        self.report = report if report is not None else ValidationReport()
+
+    # --- conveniences used by the analysis layer -------------------------------------------------
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Return the canonical tables as a dict (name -> DataFrame)."""
+        return {t: getattr(self, t) for t in schemas.TABLES}
+
+    def attributes(self) -> pd.DataFrame:
+        """Return one row per participant with their own and their training's attributes.
+
+        Columns: the participants' columns plus ``country, province, venue, organiser, start_date,
+        end_date, language, curriculum_version`` of their training. This is what ``by=`` groups on.
+        """
+        tr = self.trainings.drop(columns=[], errors="ignore")
+        return self.participants.merge(tr, on="training_id", how="left", validate="many_to_one")
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{t}={len(getattr(self, t))}" for t in schemas.TABLES if len(getattr(self, t)))
+        q = f", quarantined={len(self.quarantine)}" if len(self.quarantine) else ""
+        return f"Study({self.name!r}: {counts}{q})"
+
+    def equals(self, other: "Study") -> bool:
+        """True when every canonical table equals the other study's (same rows in any order)."""
+        return all(_same_rows(getattr(self, t), getattr(other, t)) for t in schemas.TABLES)
+
+
+def _key(table: str) -> list[str]:
+    model = schemas.TABLES[table]
+    unique = getattr(model.Config, "unique", None)
+    if unique:
+        return list(unique)
+    return [c for c, col in schemas.schema(table).columns.items() if col.unique][:1] or list(schemas.schema(table).columns)
+
+
+def canonical_order(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Sort ``frame`` by the table's key, for order-free comparison."""
+    return frame.sort_values(_key(table), kind="stable").reset_index(drop=True)
+
+
+def _same_rows(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    if list(a.columns) != list(b.columns) or len(a) != len(b):
+        return False
+    table = next((t for t in schemas.TABLES if list(schemas.schema(t).columns) == list(a.columns)), None)
+    if table is None:
+        return a.reset_index(drop=True).equals(b.reset_index(drop=True))
+    return canonical_order(table, a).equals(canonical_order(table, b))
+
+
+def load_study(
+    path: str | Path,
+    *,
+    on_error: str = "raise",
+    config: Mapping[str, Any] | None = None,
+    cache: bool | str | Path = False,
+) -> Study:
+    """Load a study: read every source, map it to canonical tables, validate, and return a :class:`Study`.
+
+    Parameters
+    ----------
+    path : str or Path
+        A study folder containing ``study.toml``, a ``study.toml`` file, or one training workbook in
+        the project's template layout.
+    on_error : {"raise", "quarantine"}, default "raise"
+        ``"raise"``: raise :class:`~tip_eval.ValidationError` (carrying the full report) when any
+        error remains. ``"quarantine"``: keep the good rows, set the others aside in
+        ``study.quarantine`` with their reasons, and attach the report as ``study.report``.
+    config : mapping, optional
+        Settings that override those in ``study.toml``.
+    cache : bool or path, default False
+        Reuse validated tables from a previous load of unchanged sources (see :mod:`tip_eval.io.cache`).
+
+    Returns
+    -------
+    Study
+
+    Raises
+    ------
+    tip_eval.InputRefused
+        A file cannot be read or was refused as unsafe.
+    tip_eval.ValidationError
+        Data problems remain and ``on_error="raise"``.
+    """
+    if on_error not in ("raise", "quarantine"):
+        raise ValueError(f"on_error must be 'raise' or 'quarantine'; got {on_error!r}")
+    from tip_eval.io.load import load_sources
+
+    loaded = load_sources(path, config=config)
+    checked = check_tables(loaded.tables, headers=loaded.headers, extra_problems=loaded.problems,
+                           pre_quarantined=loaded.quarantined)
+    report = report_from(checked.problems, checked.reconciliation)
+    if not report.ok and on_error == "raise":
+        raise ValidationError(report)
+    sources = loaded.sources.merge(checked.reconciliation, on=["file", "sheet", "table"], how="left") \
+        if len(loaded.sources) else loaded.sources
+    return Study(name=loaded.name, min_cell=loaded.min_cell, quarantine=checked.quarantine, sources=sources,
+                 report=report, check=False, **checked.kept)
+
+
+def validate(path: str | Path, *, config: Mapping[str, Any] | None = None) -> ValidationReport:
+    """Check a study's files and return every problem found; never raises on data problems.
+
+    Parameters
+    ----------
+    path : str or Path
+        As for :func:`load_study`.
+
+    Returns
+    -------
+    ValidationReport
+        ``report.ok``, ``report.problems`` (``file, sheet, row, column, value, problem, fix,
+        severity``), ``report.reconciliation`` and ``report.to_excel(path)``. A file that cannot be
+        read at all is reported as a problem row too.
+    """
+    from tip_eval.errors import InputRefused
+    from tip_eval.problems import Problem
+
+    try:
+        study = load_study(path, on_error="quarantine", config=config)
+    except InputRefused as err:
+        return report_from([Problem(err.file, None, None, None, None, err.reason, err.fix, "error")])
+    return study.report

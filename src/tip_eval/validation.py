@@ -1,0 +1,354 @@
+"""Validation of canonical tables: pandera (lazy) within tables, and the cross-table rules, in one place.
+
+Input frames carry their provenance in three extra columns, ``_file``, ``_sheet`` and ``_row`` (the
+Excel row number), and a mapping from canonical column to the header as written, so that every
+problem names the file, sheet, row and column a person must fix. Rows with an error are set aside
+(quarantined) with their reason; rows read = rows kept + rows quarantined, per file and sheet.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from tip_eval import schemas
+from tip_eval.problems import PROBLEM_COLUMNS, Problem, problems_frame
+
+PROVENANCE = ("_file", "_sheet", "_row")
+QUARANTINE_COLUMNS = ("table", "file", "sheet", "row", "problem", "record")
+RECONCILIATION_COLUMNS = ("file", "sheet", "table", "rows_read", "rows_kept", "rows_quarantined")
+
+# the cross-table rules, documented once: (table, column, parent table, parent column, words)
+REFERENCES: tuple[tuple[str, str, str, str], ...] = (
+    ("participants", "training_id", "trainings", "training_id"),
+    ("responses", "participant_id", "participants", "participant_id"),
+    ("responses", "item_id", "items", "item_id"),
+    ("scores", "participant_id", "participants", "participant_id"),
+    ("confidence", "participant_id", "participants", "participant_id"),
+    ("confidence", "competency_id", "competencies", "competency_id"),
+    ("interviews", "participant_id", "participants", "participant_id"),
+    ("followup_codes", "interview_id", "interviews", "interview_id"),
+    ("followup_codes", "code_id", "codebook", "code_id"),
+)
+_PARENT_WORDS = {
+    "trainings": "the trainings", "participants": "any roster (Participants sheet)", "items": "the item bank",
+    "competencies": "the competency list", "interviews": "the interview list", "codebook": "the codebook",
+}
+
+
+@dataclass
+class ValidationReport:
+    """Every problem found in a study, located, and how rows reconcile per file.
+
+    Attributes
+    ----------
+    problems : pandas.DataFrame
+        One row per problem: ``file, sheet, row, column, value, problem, fix, severity``.
+    reconciliation : pandas.DataFrame
+        One row per file, sheet and table: ``rows_read, rows_kept, rows_quarantined``
+        (rows read = rows kept + rows quarantined).
+    """
+
+    problems: pd.DataFrame = field(default_factory=lambda: problems_frame([]))
+    reconciliation: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(RECONCILIATION_COLUMNS)))
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem has severity ``error`` (warnings are allowed)."""
+        return not bool((self.problems["severity"] == "error").any())
+
+    @property
+    def n_errors(self) -> int:
+        return int((self.problems["severity"] == "error").sum())
+
+    @property
+    def n_warnings(self) -> int:
+        return int((self.problems["severity"] == "warning").sum())
+
+    def summary(self) -> str:
+        """One paragraph in plain words."""
+        if self.problems.empty:
+            text = "No problems found."
+        else:
+            text = f"{self.n_errors} error(s) and {self.n_warnings} warning(s) found."
+        if len(self.reconciliation):
+            r = self.reconciliation
+            text += (f" {int(r['rows_read'].sum())} rows read, {int(r['rows_kept'].sum())} kept, "
+                     f"{int(r['rows_quarantined'].sum())} set aside.")
+        return text
+
+    def to_excel(self, path: str) -> str:
+        """Write the problems (and the row reconciliation) to an Excel workbook an officer can open.
+
+        Every text cell is written as inert text (a value that starts with ``=``, ``+``, ``-``, ``@``,
+        tab or carriage return is never a formula).
+        """
+        from tip_eval.io.write import write_frames
+
+        readme = pd.DataFrame({"About this file": [
+            "Problems found in the study's files. Fix each row in the file, sheet, row and column it names, then run the check again.",
+            "severity 'error': the row cannot be used until fixed (it was set aside). 'warning': worth checking, the row was used.",
+            self.summary(),
+        ]})
+        write_frames(path, {"Problems": self.problems, "Rows per file": self.reconciliation, "About": readme})
+        return str(path)
+
+    def __repr__(self) -> str:
+        return f"ValidationReport(ok={self.ok}, errors={self.n_errors}, warnings={self.n_warnings})"
+
+    def _repr_html_(self) -> str:
+        head = f"<p><b>{'OK' if self.ok else 'Problems found'}</b>: {self.summary()}</p>"
+        return head + self.problems.head(50).to_html(index=False, na_rep="")
+
+
+# --- translating pandera failures into plain words ---------------------------------------------------
+
+def _words_for_check(check: str, column: str, value: object, table: str) -> tuple[str, str]:
+    s = schemas.schema(table)
+    col = s.columns.get(column)
+    if check == "not_nullable":
+        return "is empty, but a value is required", f"Fill in {column}."
+    if check in ("field_uniqueness", "multiple_fields_uniqueness") or check.startswith("unique"):
+        return "is repeated: each value may appear only once", "Remove the duplicate row or correct the identifier."
+    if check.startswith("str_matches"):
+        return ("is not a valid identifier (use letters, digits, '-', '_' or '.', starting with a letter or digit)",
+                "Remove spaces and other characters from the identifier.")
+    if check.startswith("str_length"):
+        return "is too long for an identifier (at most 64 characters)", "Use a shorter identifier."
+    if check.startswith("isin"):
+        allowed = []
+        if col is not None:
+            for c in col.checks:
+                if c.name == "isin":
+                    allowed = list(c.statistics.get("allowed_values", []))
+        shown = ", ".join(map(str, allowed[:12])) + (" ..." if len(allowed) > 12 else "")
+        return f"is not an allowed value (allowed: {shown})", "Use one of the allowed values (see data_schemas/README.md)."
+    m = re.match(r"(greater_than_or_equal_to|greater_than|less_than_or_equal_to|less_than|in_range)\((.*)\)", check)
+    if m:
+        words = {"greater_than_or_equal_to": "at least", "greater_than": "more than",
+                 "less_than_or_equal_to": "at most", "less_than": "less than", "in_range": "within"}[m.group(1)]
+        return f"is out of range: it must be {words} {m.group(2)}", "Correct the value."
+    if check == "score_within_max":
+        return "is more than the maximum score", "Check the score and max_score."
+    if check == "dates_in_order":
+        return "is before the start date", "Check start_date and end_date."
+    if check.startswith("coerce_dtype") or check.startswith("dtype"):
+        return f"has the wrong type (expected {check[check.find('(') + 1:-1]})", "Correct the value."
+    if check == "column_in_dataframe":
+        return "is missing", f"Add a column {column}."
+    return f"failed the check {check}", "Correct the value."
+
+
+_DF_CHECK_COLUMN = {"score_within_max": "score", "dates_in_order": "end_date"}
+
+
+def _schema_failures(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Run the table's pandera schema lazily; return failure cases (empty when valid)."""
+    import pandera.errors as pe
+
+    s = schemas.schema(table)
+    try:
+        s.validate(frame, lazy=True)
+    except pe.SchemaErrors as err:
+        fc = err.failure_cases.copy()
+        return fc
+    return pd.DataFrame(columns=["schema_context", "column", "check", "failure_case", "index"])
+
+
+def _loc(prov: pd.DataFrame, idx: int) -> tuple[str | None, str | None, int | None]:
+    if prov is None or idx not in prov.index:
+        return None, None, None
+    r = prov.loc[idx]
+    row = r["_row"]
+    return (r["_file"], r["_sheet"] if isinstance(r["_sheet"], str) else None,
+            int(row) if row is not None and not pd.isna(row) else None)
+
+
+def _header(headers: Mapping[tuple, Mapping[str, str]] | None, file: str | None, sheet: str | None, column: str) -> str:
+    if headers:
+        h = headers.get((file, sheet)) or {}
+        if column in h:
+            return h[column]
+    return column
+
+
+@dataclass
+class _Checked:
+    kept: dict[str, pd.DataFrame]
+    quarantine: pd.DataFrame
+    problems: list[Problem]
+    reconciliation: pd.DataFrame
+
+
+def check_tables(
+    tables: Mapping[str, pd.DataFrame],
+    headers: Mapping[tuple, Mapping[str, str]] | None = None,
+    extra_problems: list[Problem] | None = None,
+    pre_quarantined: Mapping[str, pd.DataFrame] | None = None,
+) -> _Checked:
+    """Validate canonical tables (within and across), and split rows into kept and quarantined.
+
+    Parameters
+    ----------
+    tables : mapping of table name -> DataFrame
+        Canonical tables, each optionally with provenance columns ``_file, _sheet, _row``.
+    headers : mapping, optional
+        ``(file, sheet) -> {canonical column: header as written}``, for problem messages.
+    extra_problems : list of Problem, optional
+        Problems found earlier (reading, mapping); they are reported too.
+    pre_quarantined : mapping of table name -> DataFrame, optional
+        Rows the mapping layer already set aside (same columns plus ``_reason``); they count in the
+        reconciliation.
+
+    Returns
+    -------
+    _Checked
+        ``kept`` (clean canonical tables without provenance), ``quarantine`` (``table, file, sheet,
+        row, problem, record``), ``problems`` and ``reconciliation``.
+    """
+    problems: list[Problem] = list(extra_problems or [])
+    quarantine_rows: list[dict] = []
+    kept: dict[str, pd.DataFrame] = {}
+    prov_all: dict[str, pd.DataFrame] = {}
+    read_counts: list[pd.DataFrame] = []
+
+    def quarantine(table: str, frame: pd.DataFrame, prov: pd.DataFrame, mask: np.ndarray, reasons: pd.Series) -> None:
+        for idx in frame.index[mask]:
+            f, sh, r = _loc(prov, idx)
+            rec = {k: (None if pd.isna(v) else str(v)) for k, v in frame.loc[idx].items()} if True else {}
+            quarantine_rows.append({"table": table, "file": f, "sheet": sh, "row": r,
+                                    "problem": reasons.get(idx, "set aside"), "record": json.dumps(rec, ensure_ascii=False)})
+
+    for table in schemas.TABLES:
+        raw = tables.get(table)
+        if raw is None:
+            raw = schemas.empty(table)
+        raw = raw.reset_index(drop=True)
+        prov = raw[[c for c in PROVENANCE if c in raw.columns]].copy()
+        for c in PROVENANCE:
+            if c not in prov:
+                prov[c] = None
+        frame = raw.drop(columns=[c for c in PROVENANCE if c in raw.columns])
+        pq = (pre_quarantined or {}).get(table)
+        if pq is not None and len(pq):
+            for _, r in pq.iterrows():
+                rec = {k: (None if pd.isna(v) else str(v)) for k, v in r.items() if not str(k).startswith("_")}
+                quarantine_rows.append({"table": table, "file": r.get("_file"), "sheet": r.get("_sheet"),
+                                        "row": r.get("_row"), "problem": r.get("_reason"), "record": json.dumps(rec, ensure_ascii=False)})
+            read_counts.append(pq.assign(_table=table)[["_file", "_sheet", "_table"]].assign(_n=1, _kept=0))
+        read_counts.append(prov.assign(_table=table)[["_file", "_sheet", "_table"]].assign(_n=1, _kept=1))
+        missing = [c for c in schemas.schema(table).columns if c not in frame.columns]
+        if missing:
+            raise ValueError(f"table {table} lacks canonical column(s) {missing}; a layout must provide every column")
+        frame = frame[list(schemas.schema(table).columns)]
+        bad = np.zeros(len(frame), dtype=bool)
+        reasons: dict[int, str] = {}
+        fc = _schema_failures(table, frame)
+        for _, case in fc.iterrows():
+            check = str(case["check"])
+            idx = case["index"]
+            if idx is None or (isinstance(idx, float) and np.isnan(idx)):
+                continue
+            idx = int(idx)
+            column = str(case["column"]) if case["column"] is not None else ""
+            if check in _DF_CHECK_COLUMN:
+                if column != _DF_CHECK_COLUMN[check]:
+                    continue
+            if case["schema_context"] == "DataFrameSchema" and check not in _DF_CHECK_COLUMN:
+                # multi-column uniqueness: report once, on the first key column
+                key = schemas.TABLES[table].Config.unique if hasattr(schemas.TABLES[table].Config, "unique") else None
+                if key and column != key[0]:
+                    continue
+            words, fix = _words_for_check(check, column, case["failure_case"], table)
+            f, sh, r = _loc(prov, idx)
+            value = frame.at[idx, column] if column in frame.columns else case["failure_case"]
+            if case["schema_context"] == "DataFrameSchema" and check not in _DF_CHECK_COLUMN:
+                key = getattr(schemas.TABLES[table].Config, "unique", None) or [column]
+                value = ", ".join(str(frame.at[idx, k]) for k in key)
+                words = f"repeats the key ({', '.join(key)}): each combination may appear only once"
+                fix = "Remove the duplicate row."
+            problems.append(Problem(f, sh, r, _header(headers, f, sh, column),
+                                    None if pd.isna(value) else str(value),
+                                    f"{column} {words}", fix, "error"))
+            bad[idx] = True
+            reasons.setdefault(idx, f"{column} {words}")
+        quarantine(table, frame, prov, bad, pd.Series(reasons, dtype=object))
+        kept[table] = frame.loc[~bad]
+        prov_all[table] = prov.loc[~bad]
+
+    # cross-table rules, in dependency order, on kept rows (a set-aside parent sets aside its children)
+    for table, column, parent, pcol in REFERENCES:
+        child = kept[table]
+        if child.empty:
+            continue
+        ok = child[column].isin(kept[parent][pcol])
+        if ok.all():
+            continue
+        prov = prov_all[table]
+        reasons = {}
+        for idx in child.index[~ok.to_numpy()]:
+            f, sh, r = _loc(prov, idx)
+            value = child.at[idx, column]
+            where = _PARENT_WORDS.get(parent, parent)
+            words = f"{column} '{value}' is not in {where}"
+            problems.append(Problem(f, sh, r, _header(headers, f, sh, column), str(value), words,
+                                    f"Correct the {column}, or add it to {where}.", "error"))
+            reasons[idx] = words
+        mask = ~ok.to_numpy()
+        quarantine(table, child, prov, mask, pd.Series(reasons, dtype=object))
+        kept[table] = child.loc[ok.to_numpy()]
+        prov_all[table] = prov.loc[ok.to_numpy()]
+
+    # responses and scores must carry the participant's own training
+    part_training = kept["participants"].set_index("participant_id")["training_id"]
+    for table in ("responses", "scores"):
+        child = kept[table]
+        if child.empty:
+            continue
+        expected = child["participant_id"].map(part_training)
+        ok = (expected == child["training_id"]).to_numpy()
+        if ok.all():
+            continue
+        prov = prov_all[table]
+        reasons = {}
+        for idx in child.index[~ok]:
+            f, sh, r = _loc(prov, idx)
+            words = (f"participant {child.at[idx, 'participant_id']} is registered for training "
+                     f"{expected.at[idx]}, not {child.at[idx, 'training_id']}")
+            problems.append(Problem(f, sh, r, _header(headers, f, sh, "participant_id"),
+                                    str(child.at[idx, "participant_id"]), words,
+                                    "Put the participant's test in their own training's workbook, or correct the ID.", "error"))
+            reasons[idx] = words
+        quarantine(table, child, prov, ~ok, pd.Series(reasons, dtype=object))
+        kept[table] = child.loc[ok]
+        prov_all[table] = prov.loc[ok]
+
+    # reconciliation per file, sheet and table
+    counts = pd.concat(read_counts, ignore_index=True) if read_counts else pd.DataFrame(columns=["_file", "_sheet", "_table", "_n", "_kept"])
+    q = pd.DataFrame(quarantine_rows, columns=list(QUARANTINE_COLUMNS))
+    recon = (counts.fillna({"_file": "(generated)", "_sheet": ""})
+             .groupby(["_file", "_sheet", "_table"], sort=False, dropna=False)["_n"].sum().rename("rows_read").reset_index())
+    qn = (q.assign(file=q["file"].fillna("(generated)"), sheet=q["sheet"].fillna(""))
+          .groupby(["file", "sheet", "table"], dropna=False).size().rename("rows_quarantined").reset_index()
+          .rename(columns={"file": "_file", "sheet": "_sheet", "table": "_table"}))
+    recon = recon.merge(qn, on=["_file", "_sheet", "_table"], how="left").fillna({"rows_quarantined": 0})
+    recon["rows_quarantined"] = recon["rows_quarantined"].astype(int)
+    recon["rows_kept"] = recon["rows_read"] - recon["rows_quarantined"]
+    recon = recon.rename(columns={"_file": "file", "_sheet": "sheet", "_table": "table"})[list(RECONCILIATION_COLUMNS)]
+
+    clean = {t: schemas.schema(t).coerce_dtype(f.reset_index(drop=True)) for t, f in kept.items()}
+    return _Checked(kept=clean, quarantine=q, problems=problems, reconciliation=recon)
+
+
+def report_from(problems: list[Problem], reconciliation: pd.DataFrame | None = None) -> ValidationReport:
+    """Build a :class:`ValidationReport` (problems sorted by file, sheet and row)."""
+    frame = problems_frame(problems)
+    if len(frame):
+        frame = frame.sort_values(["file", "sheet", "row"], na_position="first", kind="stable").reset_index(drop=True)
+    rec = reconciliation if reconciliation is not None else pd.DataFrame(columns=list(RECONCILIATION_COLUMNS))
+    return ValidationReport(problems=frame[list(PROBLEM_COLUMNS)], reconciliation=rec)
