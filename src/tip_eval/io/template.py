@@ -1,0 +1,279 @@
+"""The project's own workbook template: writing it (sample data, blank templates) byte-for-byte stable.
+
+A training workbook in the template layout has these sheets, each a table with one header row:
+
+``Training``      one row: Training ID, Country, Province, Venue, Organiser, Start date, End date,
+                  Language, Curriculum version
+``Participants``  Participant ID, Sector, Organisation, Role, Gender, Years of experience
+``Pre-test``      Participant ID, then one column per item (Q01, Q02, ...) holding the answer given
+``Post-test``     as Pre-test
+``Confidence``    Participant ID, Phase, then one column per competency (C01, ...) holding 1-5
+
+The item bank workbook has ``Items`` (Item ID, Module, Text, Correct answer, Points, Number of
+options) and ``Competencies`` (Competency ID, Label, Label (Khmer), Label (Thai), Label
+(Indonesian)). The follow-up workbook has ``Codebook``, ``Interviews`` and ``Codes`` (one row per
+interview, coder and code, Present 1/0).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from tip_eval import vocab
+from tip_eval.io.columns import TEMPLATE_HEADER
+from tip_eval.io.write import write_sheet
+
+if TYPE_CHECKING:  # pragma: no cover
+    from tip_eval.datasets import Truth
+    from tip_eval.study import Study
+
+_FIXED_TIME = (2024, 1, 1, 0, 0, 0)
+
+TRAINING_COLUMNS = ["training_id", "country", "province", "venue", "organiser", "start_date", "end_date",
+                    "language", "curriculum_version"]
+PARTICIPANT_COLUMNS = ["participant_id", "sector", "organisation", "role", "gender", "years_experience"]
+ITEM_COLUMNS = ["item_id", "module", "text", "correct_answer", "points", "n_options"]
+COMPETENCY_COLUMNS = ["competency_id", "label", "label_km", "label_th", "label_id"]
+CODEBOOK_COLUMNS = ["code_id", "label", "theme", "level", "applied_practice", "definition"]
+INTERVIEW_COLUMNS = ["interview_id", "participant_id", "interview_date", "coders"]
+CODE_COLUMNS = ["interview_id", "coder", "code_id", "present"]
+
+SHEETS = {"training": "Training", "participants": "Participants", "pre": "Pre-test", "post": "Post-test",
+          "confidence": "Confidence", "items": "Items", "competencies": "Competencies",
+          "codebook": "Codebook", "interviews": "Interviews", "codes": "Codes"}
+
+
+def stable_save(wb, path: str | Path) -> Path:
+    """Save an openpyxl workbook so that the same content always gives the same bytes.
+
+    openpyxl stamps the current time into the document properties and the zip entries; both are
+    fixed here, so regenerated sample data is byte-for-byte identical.
+    """
+    import datetime as dt
+
+    wb.properties.created = dt.datetime(*_FIXED_TIME)
+    wb.properties.modified = dt.datetime(*_FIXED_TIME)
+    wb.properties.creator = "tip_eval"
+    wb.properties.lastModifiedBy = "tip_eval"
+    buf = io.BytesIO()
+    wb.save(buf)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = _fix_core(data)
+            out = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME)
+            out.compress_type = zipfile.ZIP_DEFLATED
+            out.external_attr = 0o600 << 16
+            dst.writestr(out, data)
+    return path
+
+
+def _fix_core(data: bytes) -> bytes:
+    import re
+
+    return re.sub(rb"<dcterms:(created|modified)([^>]*)>[^<]*</dcterms:\1>",
+                  rb"<dcterms:\1\2>2024-01-01T00:00:00Z</dcterms:\1>", data)
+
+
+def _headers(columns: list[str]) -> list[str]:
+    return [TEMPLATE_HEADER.get(c, c) for c in columns]
+
+
+def _new_workbook():
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    return wb
+
+
+def _add(wb, title: str, frame: pd.DataFrame, number_formats: dict | None = None) -> None:
+    ws = wb.create_sheet(title=title)
+    write_sheet(ws, frame, number_formats=number_formats)
+
+
+def training_frames(study: "Study", training_id: str) -> dict[str, pd.DataFrame]:
+    """The sheets of one training's template workbook, as frames with template headers."""
+    tr = study.trainings[study.trainings["training_id"] == training_id]
+    if tr.empty:
+        raise ValueError(f"training_id {training_id!r} is not in the study")
+    t = tr[TRAINING_COLUMNS].copy()
+    t["country"] = [vocab.label("country", c) for c in t["country"]]
+    part = study.participants[study.participants["training_id"] == training_id][PARTICIPANT_COLUMNS].copy()
+    part["sector"] = [vocab.label("sector", s) for s in part["sector"]]
+    part["gender"] = [vocab.label("gender", g) if isinstance(g, str) else None for g in part["gender"]]
+    items = list(study.items["item_id"])
+    frames = {"training": _rename(t), "participants": _rename(part)}
+    resp = study.responses[study.responses["training_id"] == training_id]
+    order = list(part["participant_id"])
+    for phase in ("pre", "post"):
+        r = resp[resp["phase"] == phase]
+        wide = r.pivot(index="participant_id", columns="item_id", values="answer")
+        wide = wide.reindex(index=[p for p in order if p in wide.index], columns=items)
+        wide = wide.astype(object).where(wide.notna(), None)
+        wide.index.name = "participant_id"
+        frames[phase] = _rename(wide.reset_index())
+    conf = study.confidence[study.confidence["participant_id"].isin(order)]
+    comps = list(study.competencies["competency_id"])
+    if len(conf):
+        wide = conf.pivot_table(index=["participant_id", "phase"], columns="competency_id", values="rating",
+                                aggfunc="first", observed=True)
+        wide = wide.reindex(columns=comps)
+        wide = wide.reset_index()
+        wide["_o"] = wide["participant_id"].map({p: i for i, p in enumerate(order)})
+        wide["_p"] = wide["phase"].map({"pre": 0, "post": 1})
+        wide = wide.sort_values(["_o", "_p"]).drop(columns=["_o", "_p"])
+        for c in comps:
+            wide[c] = wide[c].astype("Int64").astype(object).where(wide[c].notna(), None)
+        frames["confidence"] = _rename(wide)
+    else:
+        frames["confidence"] = pd.DataFrame(columns=_headers(["participant_id", "phase"]) + comps)
+    return frames
+
+
+def _rename(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.rename(columns=TEMPLATE_HEADER)
+
+
+def write_training_workbook(study: "Study", training_id: str, path: str | Path) -> Path:
+    """Write one training's data as a workbook in the project's template layout."""
+    frames = training_frames(study, training_id)
+    wb = _new_workbook()
+    dates = {TEMPLATE_HEADER["start_date"]: "yyyy-mm-dd", TEMPLATE_HEADER["end_date"]: "yyyy-mm-dd"}
+    for key in ("training", "participants", "pre", "post", "confidence"):
+        _add(wb, SHEETS[key], _plain(frames[key]), dates if key == "training" else None)
+    return stable_save(wb, path)
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for c in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[c]):
+            out[c] = [d.to_pydatetime().date() if not pd.isna(d) else None for d in out[c]]
+        else:
+            out[c] = out[c].astype(object).where(out[c].notna(), None)
+    return out
+
+
+def write_item_bank(study: "Study", path: str | Path) -> Path:
+    """Write the item bank (answer key) and the competency list."""
+    wb = _new_workbook()
+    _add(wb, SHEETS["items"], _plain(_rename(study.items[ITEM_COLUMNS])))
+    _add(wb, SHEETS["competencies"], _plain(_rename(study.competencies[COMPETENCY_COLUMNS])))
+    return stable_save(wb, path)
+
+
+def write_followup_workbook(study: "Study", path: str | Path) -> Path:
+    """Write the codebook, the interview list and the codes (long: interview x coder x code, 1/0)."""
+    wb = _new_workbook()
+    cb = study.codebook[CODEBOOK_COLUMNS].copy()
+    cb["applied_practice"] = cb["applied_practice"].map({True: "yes", False: "no"})
+    _add(wb, SHEETS["codebook"], _plain(_rename(cb)))
+    _add(wb, SHEETS["interviews"], _plain(_rename(study.interviews[INTERVIEW_COLUMNS])),
+         {TEMPLATE_HEADER["interview_date"]: "yyyy-mm-dd"})
+    codes = study.followup_codes[CODE_COLUMNS].copy()
+    codes["present"] = codes["present"].astype(int)
+    _add(wb, SHEETS["codes"], _plain(_rename(codes)))
+    return stable_save(wb, path)
+
+
+STUDY_TOML = """\
+# study.toml: which files make up this study and how each one is laid out.
+# Paths are relative to this file. See the README of tip_eval for every layout.
+
+[study]
+name = "{name}"
+min_cell = {min_cell}
+
+[[sources]]
+file = "item_bank.xlsx"
+layout = "item_bank"
+{trainings}
+[[sources]]
+file = "followup.xlsx"
+layout = "followup"
+"""
+
+
+def write_study_folder(study: "Study", folder: str | Path, truth: "Truth | None" = None) -> list[Path]:
+    """Write a study as the files partners send: one template workbook per training, the item bank,
+    the follow-up coding workbook and ``study.toml`` (and a README when ``truth`` is given)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [write_item_bank(study, folder / "item_bank.xlsx")]
+    blocks = []
+    for tid in study.trainings["training_id"]:
+        rel = f"trainings/{tid}.xlsx"
+        written.append(write_training_workbook(study, tid, folder / rel))
+        blocks.append(f'\n[[sources]]\nfile = "{rel}"\nlayout = "template"\n')
+    written.append(write_followup_workbook(study, folder / "followup.xlsx"))
+    toml = STUDY_TOML.format(name=study.name.replace('"', "'"), min_cell=study.min_cell, trainings="".join(blocks))
+    (folder / "study.toml").write_text(toml, encoding="utf-8")
+    written.append(folder / "study.toml")
+    if truth is not None:
+        (folder / "README.md").write_text(sample_readme(study, truth), encoding="utf-8")
+        written.append(folder / "README.md")
+    return written
+
+
+def sample_readme(study: "Study", truth: "Truth") -> str:
+    """The README of ``sample_data/``: what is in it and which effects were planted (from the truth)."""
+    tr = truth.trainings.merge(study.trainings[["training_id", "country", "province"]], on="training_id")
+    lines = [
+        "# Sample study (synthetic: every person, organisation and answer here is invented)",
+        "",
+        "This folder is a complete, made-up study in the files partners would send, generated by",
+        "`tip_eval.datasets.make_study(seed=0)`. No real person is in it. Regenerate it, byte for byte, with:",
+        "",
+        "```",
+        "tip-eval sample-data --out sample_data",
+        "```",
+        "",
+        "## What is in it",
+        "",
+        f"- `study.toml`: the list of files and their layouts.",
+        f"- `item_bank.xlsx`: the {len(study.items)}-item knowledge test in {study.items['module'].nunique()} modules with its answer key, "
+        f"and the {len(study.competencies)} confidence competencies.",
+        f"- `trainings/*.xlsx`: one workbook per training ({len(study.trainings)} trainings, {len(study.participants)} participants) "
+        "in the project's template layout: Training, Participants, Pre-test, Post-test, Confidence.",
+        f"- `followup.xlsx`: {len(study.interviews)} follow-up interviews, the {len(study.codebook)}-code codebook and the codes "
+        f"({study.followup_codes.groupby('interview_id')['coder'].nunique().gt(1).sum()} interviews coded by two coders).",
+        "",
+        "## Planted effects (what the analysis should find)",
+        "",
+        "Expected knowledge gain per training, in percentage points of the maximum score (the truth, not an estimate):",
+        "",
+        "| training | country | province | participants | expected gain |",
+        "|---|---|---|---|---|",
+    ]
+    for _, r in tr.iterrows():
+        lines.append(f"| {r['training_id']} | {r['country']} | {r['province']} | {int(r['n_participants'])} | {r['expected_gain_pct']:.1f} |")
+    lines += [
+        "",
+        f"- Sector: law enforcement gains less knowledge (latent gain {truth.sectors.set_index('sector').loc['law_enforcement', 'delta_gain']:+.2f} logits) "
+        f"and NGO staff more ({truth.sectors.set_index('sector').loc['ngo', 'delta_gain']:+.2f}).",
+        f"- Item `{truth.flawed_item}` is flawed: its key is wrong, so stronger participants get it wrong more often (negative discrimination).",
+        f"- Confidence: `{truth.overconfident_sector}` participants' confidence rises much more than their knowledge.",
+        f"- Follow-up: each applied-practice code is more likely the larger a person's knowledge gain "
+        f"({truth.followup_slope} log-odds per standard deviation of gain).",
+        f"- Coding: the second coder disagrees far more often on {', '.join('`' + c + '`' for c in truth.low_agreement_codes)}.",
+        "- Drop-out: post-tests are missing more often for people with low pre-test scores; a few pre-tests are missing at random.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_sample_data(folder: str | Path = "sample_data", seed: int = 0) -> list[Path]:
+    """Regenerate the bundled sample study into ``folder`` (byte-for-byte stable)."""
+    from tip_eval.datasets import make_study
+
+    study, truth = make_study(seed=seed)
+    return write_study_folder(study, folder, truth)
