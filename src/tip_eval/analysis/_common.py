@@ -1,0 +1,51 @@
+"""Shared argument handling of the analysis functions: ``by`` groupings and Study-or-frame inputs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from tip_eval.study import Study
+
+By = str | Sequence[str] | None
+
+
+def as_by(by: By) -> list[str]:
+    """Return ``by`` as a list of column names (``None`` -> ``[]``, one overall group)."""
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    out = list(by)
+    if not all(isinstance(b, str) for b in out):
+        raise TypeError(f"by must be a column name or a list of column names; got {by!r}")
+    return out
+
+
+def is_study(data: object) -> bool:
+    """True when ``data`` is a :class:`~tip_eval.Study` (checked without importing it eagerly)."""
+    return hasattr(data, "participants") and hasattr(data, "trainings") and hasattr(data, "scores")
+
+
+def person_attributes(study: "Study") -> pd.DataFrame:
+    """One row per participant with participant and training attributes (what ``by`` groups on)."""
+    return study.attributes()
+
+
+def check_by(by: list[str], available: Iterable[str], what: str = "participants or trainings") -> None:
+    """Raise a ValueError naming the unknown grouping columns and the allowed ones."""
+    available = list(available)
+    unknown = [b for b in by if b not in available]
+    if unknown:
+        raise ValueError(
+            f"by: unknown column(s) {unknown}; use column(s) of {what}: {', '.join(sorted(map(str, available)))}"
+        )
+
+
+def group_keys(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Return the group key columns (a constant ``"all"`` column named ``group`` when by is empty)."""
+    if not by:
+        return pd.DataFrame({"group": "all"}, index=frame.index)
+    return frame[by]
