@@ -1,0 +1,50 @@
+"""Pure statistics on arrays and frames: gains, reliability, agreement, multiple testing.
+
+Everything here works on plain numbers (numpy arrays, pandas Series/DataFrames) and knows nothing
+of studies, files or presentation. Each function's docstring states its formula, its
+missing-data policy and its reference; the tests check each against published values or R.
+
+``import tip_eval.stats`` loads numpy, pandas and scipy; statsmodels is only imported inside the
+functions that need it.
+"""
+
+from __future__ import annotations
+
+from .agreement import agreement_label, cohen_kappa, krippendorff_alpha, percent_agreement
+from .effects import dz_confidence_interval, hedges_correction, noncentrality_interval
+from .multitest import p_adjust
+from .ordinal import rank_biserial_paired, wilson_interval
+from .paired import GAIN_COLUMNS, paired_gain, paired_gain_grouped
+from .reliability import (
+    alpha_if_deleted,
+    cronbach_alpha,
+    kr20,
+    reliability,
+    reliable_change,
+    sem,
+)
+from .signed_rank import signed_rank_grouped, signed_rank_test
+
+__all__ = [
+    "GAIN_COLUMNS",
+    "agreement_label",
+    "alpha_if_deleted",
+    "cohen_kappa",
+    "cronbach_alpha",
+    "dz_confidence_interval",
+    "hedges_correction",
+    "kr20",
+    "krippendorff_alpha",
+    "noncentrality_interval",
+    "p_adjust",
+    "paired_gain",
+    "paired_gain_grouped",
+    "percent_agreement",
+    "rank_biserial_paired",
+    "reliability",
+    "reliable_change",
+    "sem",
+    "signed_rank_grouped",
+    "signed_rank_test",
+    "wilson_interval",
+]
