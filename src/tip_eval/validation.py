@@ -160,6 +160,16 @@ def _schema_failures(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(columns=["schema_context", "column", "check", "failure_case", "index"])
 
 
+def _unique_keys(table: str) -> list[list[str]]:
+    model = schemas.TABLES[table]
+    keys = []
+    unique = getattr(model.Config, "unique", None)
+    if unique:
+        keys.append(list(unique))
+    keys += [[c] for c, col in schemas.schema(table).columns.items() if col.unique]
+    return keys
+
+
 def _loc(prov: pd.DataFrame, idx: int) -> tuple[str | None, str | None, int | None]:
     if prov is None or idx not in prov.index:
         return None, None, None
@@ -259,24 +269,36 @@ def check_tables(
             if check in _DF_CHECK_COLUMN:
                 if column != _DF_CHECK_COLUMN[check]:
                     continue
-            if case["schema_context"] == "DataFrameSchema" and check not in _DF_CHECK_COLUMN:
-                # multi-column uniqueness: report once, on the first key column
-                key = schemas.TABLES[table].Config.unique if hasattr(schemas.TABLES[table].Config, "unique") else None
-                if key and column != key[0]:
-                    continue
+            elif case["schema_context"] == "DataFrameSchema" or check == "field_uniqueness":
+                continue  # uniqueness: handled below, keeping the first occurrence
             words, fix = _words_for_check(check, column, case["failure_case"], table)
             f, sh, r = _loc(prov, idx)
             value = frame.at[idx, column] if column in frame.columns else case["failure_case"]
-            if case["schema_context"] == "DataFrameSchema" and check not in _DF_CHECK_COLUMN:
-                key = getattr(schemas.TABLES[table].Config, "unique", None) or [column]
-                value = ", ".join(str(frame.at[idx, k]) for k in key)
-                words = f"repeats the key ({', '.join(key)}): each combination may appear only once"
-                fix = "Remove the duplicate row."
             problems.append(Problem(f, sh, r, _header(headers, f, sh, column),
                                     None if pd.isna(value) else str(value),
                                     f"{column} {words}", fix, "error"))
             bad[idx] = True
             reasons.setdefault(idx, f"{column} {words}")
+        for key in _unique_keys(table):
+            ok_rows = frame.loc[~bad]
+            dup = ok_rows.duplicated(key, keep="first")
+            if not dup.any():
+                continue
+            first_idx = ok_rows.loc[~dup].reset_index().set_index(key)["index"]
+            for idx in ok_rows.index[dup.to_numpy()]:
+                f, sh, r = _loc(prov, idx)
+                kv = tuple(frame.loc[idx, key])
+                first = first_idx.loc[kv if len(key) > 1 else kv[0]]
+                _, _, r0 = _loc(prov, int(first))
+                where = f" (first in row {r0})" if r0 is not None else ""
+                if len(key) == 1:
+                    words = f"{key[0]} is repeated: each value may appear only once{where}"
+                else:
+                    words = f"{key[0]} repeats the key ({', '.join(key)}): each combination may appear only once{where}"
+                problems.append(Problem(f, sh, r, _header(headers, f, sh, key[0]), ", ".join(map(str, kv)), words,
+                                        "Remove the duplicate row or correct the identifier; the first row was kept.", "error"))
+                bad[idx] = True
+                reasons.setdefault(idx, words)
         quarantine(table, frame, prov, bad, pd.Series(reasons, dtype=object))
         kept[table] = frame.loc[~bad]
         prov_all[table] = prov.loc[~bad]

@@ -1,0 +1,139 @@
+"""Export of the canonical schemas: ``data_schemas/<table>.yaml`` and the data dictionary README.
+
+Both are generated from :mod:`tip_eval.schemas`; ``tests/test_schemas.py`` fails when the committed
+files differ from what the models produce. Regenerate with ``python -m tip_eval.schemas data_schemas``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tip_eval import schemas, vocab
+
+_TYPE_WORDS = {
+    "str": "text", "string[pyarrow]": "text", "string": "text", "float64": "number", "Int64": "whole number",
+    "bool": "yes/no", "datetime64[ns]": "date",
+}
+
+_TABLE_WORDS = {
+    "trainings": "One row per training: where, when, who ran it, in which language.",
+    "participants": "One row per practitioner registered for a training (the roster). No names.",
+    "items": "One row per question of the knowledge test, with the answer key.",
+    "responses": "One row per participant, phase (pre/post) and question: the answer and its score.",
+    "scores": "One row per participant and phase: the total score, derived from responses or supplied.",
+    "competencies": "One row per competency of the confidence self-rating.",
+    "confidence": "One row per participant, phase and competency: a self-rating from 1 to 5.",
+    "interviews": "One row per follow-up interview.",
+    "codebook": "One row per code used to code follow-up interviews.",
+    "followup_codes": "One row per interview, coder and code: whether the coder applied the code.",
+}
+
+
+def yaml_text(table: str) -> str:
+    """The pandera YAML of one table, with the text dtype written portably as ``str``."""
+    import warnings
+
+    with warnings.catch_warnings():
+        # row rules (dataframe checks) are not serialisable; the README lists them in words
+        warnings.simplefilter("ignore", UserWarning)
+        text = schemas.schema(table).to_yaml()
+    # pandas' default string dtype prints differently across pandas versions; the contract is "text"
+    for spelled in ("string[pyarrow]", "string[python]", "str"):
+        text = text.replace(f"dtype: {spelled}\n", "dtype: str\n")
+    return text
+
+
+def _allowed(col) -> str:
+    for c in col.checks:
+        if c.name == "isin":
+            values = list(c.statistics.get("allowed_values", []))
+            return ", ".join(f"`{v}`" for v in values)
+        if c.name == "str_matches":
+            return "letters, digits, `-`, `_`, `.` (starting with a letter or digit), at most 64 characters"
+        if c.name in ("greater_than_or_equal_to", "greater_than", "less_than_or_equal_to", "in_range"):
+            pass
+    bounds = []
+    for c in col.checks:
+        if c.name == "greater_than_or_equal_to":
+            bounds.append(f">= {c.statistics['min_value']}")
+        elif c.name == "greater_than":
+            bounds.append(f"> {c.statistics['min_value']}")
+        elif c.name == "less_than_or_equal_to":
+            bounds.append(f"<= {c.statistics['max_value']}")
+    return " and ".join(bounds)
+
+
+def readme_text() -> str:
+    """The data dictionary (Markdown) an M&E officer can read."""
+    lines = [
+        "# Data dictionary: the canonical tables of tip_eval",
+        "",
+        "Whatever layout a partner's spreadsheets use, tip_eval maps them onto these ten tables and checks",
+        "them against these rules. The `*.yaml` files beside this README are the same rules in pandera's",
+        "format; both are generated from `src/tip_eval/schemas.py` (`python -m tip_eval.schemas data_schemas`).",
+        "",
+        "Labels may be typed in English, Khmer, Thai or Indonesian: for example `Sangat setuju`,",
+        "`เห็นด้วยอย่างยิ่ง`, `យល់ស្របខ្លាំង` and `Strongly agree` are all the rating 5, and `Phnom Phen` is",
+        "read as `Phnom Penh`. The codes below are what the tables hold after reading.",
+        "",
+        "Identifiers: spaces are removed and participant IDs are compared in upper case. Leading zeros are",
+        "kept as written, so type IDs such as `007` as text in Excel (Excel drops leading zeros of numbers).",
+        "",
+    ]
+    for table, model in schemas.TABLES.items():
+        s = schemas.schema(table)
+        key = getattr(model.Config, "unique", None) or [c for c, col in s.columns.items() if col.unique]
+        lines += [f"## {table}", "", _TABLE_WORDS[table], "", f"Key: {', '.join(f'`{k}`' for k in key)}.", "",
+                  "| column | meaning | type | required | allowed values | example |", "|---|---|---|---|---|---|"]
+        for name, col in s.columns.items():
+            dtype = _TYPE_WORDS.get(str(col.dtype), str(col.dtype))
+            required = "no" if col.nullable else "yes"
+            example = schemas.EXAMPLES.get(table, {}).get(name, "")
+            lines.append(f"| `{name}` | {col.description or ''} | {dtype} | {required} | {_allowed(col)} | {example} |")
+        checks = [c.description for c in s.checks if getattr(c, "description", None)]
+        if checks:
+            lines += ["", "Row rules: " + "; ".join(checks) + "."]
+        lines.append("")
+    lines += [
+        "## Rules across tables",
+        "",
+        "Checked in one place (`tip_eval.validation.REFERENCES`):",
+        "",
+    ]
+    from tip_eval.validation import REFERENCES
+
+    for table, column, parent, pcol in REFERENCES:
+        lines.append(f"- every `{table}.{column}` exists in `{parent}.{pcol}`")
+    lines += ["- each response and score carries the participant's own `training_id`", ""]
+    lines += ["## Vocabularies", ""]
+    for name, table in (("sector", vocab.SECTORS), ("gender", vocab.GENDERS), ("country", vocab.COUNTRIES)):
+        lines += [f"### {name}", "", "| code | English | Khmer | Thai | Indonesian |", "|---|---|---|---|---|"]
+        for code, labels in table.items():
+            lines.append(f"| `{code}` | {labels['en']} | {labels['km']} | {labels['th']} | {labels['id']} |")
+        lines.append("")
+    lines += ["### rating (confidence)", "", "| code | English | Khmer | Thai | Indonesian |", "|---|---|---|---|---|"]
+    for code, labels in vocab.LIKERT.items():
+        lines.append(f"| `{code}` | {labels['en']} | {labels['km']} | {labels['th']} | {labels['id']} |")
+    lines += ["", "### module", "", "| code | meaning |", "|---|---|"]
+    for code, words in vocab.MODULES.items():
+        lines.append(f"| `{code}` | {words} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def expected_files() -> dict[str, str]:
+    """File name -> content of everything ``data_schemas/`` should hold."""
+    files = {f"{t}.yaml": yaml_text(t) for t in schemas.TABLES}
+    files["README.md"] = readme_text()
+    return files
+
+
+def write(folder: str | Path) -> list[str]:
+    """Write the YAML and README into ``folder``; return the paths written."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for name, text in expected_files().items():
+        (folder / name).write_text(text, encoding="utf-8")
+        out.append(str(folder / name))
+    return out
