@@ -1,0 +1,325 @@
+"""Turn a Study or an analyst's own tidy frame into the matched person-level frame the analyses use.
+
+Every analysis of pre/post change starts from the same table: one row per person, the grouping
+columns, and the person's ``pre`` and ``post`` score side by side (NaN where a phase is missing).
+Pairs are matched by the person's identifier, never by row order.
+
+Two kinds of input are accepted:
+
+- a :class:`~tip_eval.Study`: scores come from its canonical tables (``scores.pct`` for
+  knowledge, item responses for one module, mean confidence ratings for confidence) and every
+  registered participant has a row, so those who missed a phase are counted;
+- a plain :class:`pandas.DataFrame`, either **wide** (``subject``, ``pre``, ``post`` columns: one row
+  per person) or **long** (``subject``, ``phase``, ``score`` columns: one row per person and
+  phase, ``phase`` holding ``"pre"`` and ``"post"``). Grouping columns must be columns of the
+  frame (constant within a person in the long form).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from tip_eval.analysis._common import as_by, check_by, is_study, person_attributes
+
+#: values of ``measure``
+MEASURES = ("knowledge", "confidence")
+#: the two phases, in order
+PHASES = ("pre", "post")
+#: floor and ceiling of the confidence rating scale
+RATING_MIN, RATING_MAX = 1.0, 5.0
+#: share-agreeing threshold of the rating scale (4 = agree, 5 = strongly agree)
+AGREE_FROM = 4
+
+SUBJECT = "participant_id"
+
+
+@dataclass
+class PersonScores:
+    """The matched person-level frame of one measure.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per person: ``participant_id``, the ``by`` columns, ``pre``, ``post`` (floats, NaN
+        where missing).
+    by : list of str
+        The grouping columns.
+    measure : str
+        ``"knowledge"`` or ``"confidence"``.
+    max_score : float or None
+        Ceiling of the scale (100 for knowledge in percent, 5 for confidence ratings); None when
+        unknown (a plain frame without ``max_score``).
+    floor : float
+        Floor of the scale (0 for knowledge, 1 for confidence ratings).
+    reliability : float or None
+        Reliability of the pre-test score (KR-20 / alpha of the study's own pre-test items), None
+        when there are no item-level data.
+    """
+
+    frame: pd.DataFrame
+    by: list[str]
+    measure: str
+    max_score: float | None
+    floor: float
+    reliability: float | None
+
+
+def check_measure(measure: object) -> str:
+    """Return ``measure`` or raise a ValueError naming the allowed values."""
+    if not isinstance(measure, str) or measure not in MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(map(repr, MEASURES))}; got {measure!r}")
+    return measure
+
+
+def person_scores(
+    data: object,
+    by: object = None,
+    measure: str = "knowledge",
+    module: str | None = None,
+    *,
+    subject: str | None = None,
+    pre: str | None = None,
+    post: str | None = None,
+    phase: str | None = None,
+    score: str | None = None,
+    max_score: float | None = None,
+    with_reliability: bool = True,
+) -> PersonScores:
+    """Build the matched person-level frame of ``measure`` from a Study or a plain frame.
+
+    Parameters
+    ----------
+    data : Study or pandas.DataFrame
+        See the module docstring.
+    by : str or list of str, optional
+        Grouping columns (participant or training attributes for a Study, frame columns otherwise).
+    measure : {"knowledge", "confidence"}
+        Knowledge-test score in percent of the maximum, or the person's mean confidence rating.
+    module : str, optional
+        Restrict knowledge to the items of one curriculum module (Study only).
+    subject, pre, post, phase, score : str, optional
+        Column names of a plain frame (wide: ``subject, pre, post``; long: ``subject, phase,
+        score``). ``subject`` defaults to ``participant_id``.
+    max_score : float, optional
+        Ceiling of a plain frame's scores (default: 5 for ``measure="confidence"``, unknown
+        otherwise). Ignored for a Study (100 for knowledge, 5 for confidence).
+    with_reliability : bool
+        Compute the pre-test reliability from item-level data (Study only).
+
+    Returns
+    -------
+    PersonScores
+    """
+    measure = check_measure(measure)
+    by_list = as_by(by)
+    if is_study(data):
+        if any(v is not None for v in (subject, pre, post, phase, score)):
+            raise ValueError("subject, pre, post, phase and score name columns of a plain DataFrame; "
+                             "a Study already knows its columns, so leave them out")
+        return _from_study(data, by_list, measure, module, with_reliability)
+    if isinstance(data, pd.DataFrame):
+        if module is not None:
+            raise ValueError("module= needs item-level data and works with a Study only; for a plain frame, "
+                             "filter it to the module's scores yourself")
+        frame = plain_person_frame(data, by_list, subject=subject, pre=pre, post=post, phase=phase, score=score)
+        if max_score is None and measure == "confidence":
+            max_score = RATING_MAX
+        floor = RATING_MIN if measure == "confidence" else 0.0
+        return PersonScores(frame, by_list, measure, None if max_score is None else float(max_score), floor, None)
+    raise TypeError(f"data must be a tip_eval Study or a pandas DataFrame; got {type(data).__name__}")
+
+
+# --- Study -----------------------------------------------------------------------------------------
+
+
+def study_people(study: object, by: list[str]) -> pd.DataFrame:
+    """Registered participants: ``participant_id`` and the ``by`` columns (checked)."""
+    attrs = person_attributes(study)
+    check_by(by, [c for c in attrs.columns if c != SUBJECT])
+    return attrs[[SUBJECT, *[b for b in dict.fromkeys(by)]]].copy()
+
+
+def _wide(long: pd.DataFrame, value: str) -> pd.DataFrame:
+    """``participant_id, phase, value`` -> ``participant_id, pre, post`` (one row per person)."""
+    long = long[long["phase"].isin(PHASES)]
+    wide = long.pivot(index=SUBJECT, columns="phase", values=value)
+    wide = wide.reindex(columns=list(PHASES)).astype(np.float64)
+    wide.columns.name = None
+    return wide.reset_index()
+
+
+def _attach(people: pd.DataFrame, wide: pd.DataFrame) -> pd.DataFrame:
+    out = people.merge(wide, on=SUBJECT, how="left", validate="one_to_one")
+    out[["pre", "post"]] = out[["pre", "post"]].astype(np.float64)
+    return out
+
+
+def _from_study(study: object, by: list[str], measure: str, module: str | None, with_rel: bool) -> PersonScores:
+    people = study_people(study, by)
+    if measure == "confidence":
+        if module is not None:
+            raise ValueError("module= restricts the knowledge test to one module's items; it does not apply "
+                             "to measure='confidence'")
+        conf = study.confidence
+        means = conf.assign(rating=conf["rating"].astype(np.float64)).groupby(
+            [SUBJECT, "phase"], observed=True, sort=False)["rating"].mean().reset_index()
+        frame = _attach(people, _wide(means, "rating"))
+        rel = None
+        if with_rel:
+            rel = _alpha_pre_ratings(conf)
+        return PersonScores(frame, by, measure, RATING_MAX, RATING_MIN, rel)
+    if module is None:
+        frame = _attach(people, _wide(study.scores, "pct"))
+        rel = pre_test_reliability(study) if with_rel else None
+        return PersonScores(frame, by, measure, 100.0, 0.0, rel)
+    items = module_items(study, module)
+    resp = study.responses[study.responses["item_id"].isin(items["item_id"])]
+    total = float(items["points"].sum())
+    sums = resp.groupby([SUBJECT, "phase"], observed=True, sort=False)["score"].sum().reset_index()
+    sums["pct"] = 100.0 * sums["score"].astype(np.float64) / total
+    frame = _attach(people, _wide(sums, "pct"))
+    rel = pre_test_reliability(study, module=module) if with_rel else None
+    return PersonScores(frame, by, measure, 100.0, 0.0, rel)
+
+
+def module_items(study: object, module: str) -> pd.DataFrame:
+    """Items of ``module``, or a ValueError naming the study's modules."""
+    items = study.items
+    available = sorted(pd.unique(items["module"].astype(object)).tolist())
+    if not isinstance(module, str) or module not in available:
+        raise ValueError(f"module: {module!r} is not a module of this study's items; "
+                         f"use one of: {', '.join(available) or '(no items)'}")
+    return items[items["module"] == module]
+
+
+def item_matrix(study: object, phase: str, module: str | None = None) -> pd.DataFrame:
+    """People x items matrix of item scores (points) in one phase, over the items answered in it.
+
+    A person who took the phase but has no row for an item has NaN there; the reliability
+    functions then drop that person (listwise deletion).
+    """
+    resp = study.responses
+    resp = resp[resp["phase"] == phase]
+    if module is not None:
+        resp = resp[resp["item_id"].isin(module_items(study, module)["item_id"])]
+    if resp.empty:
+        return pd.DataFrame()
+    return resp.pivot(index=SUBJECT, columns="item_id", values="score").astype(np.float64)
+
+
+def pre_test_reliability(study: object, module: str | None = None) -> float | None:
+    """KR-20 (right/wrong items) or Cronbach's alpha of the study's own pre-test; None without items."""
+    from tip_eval.stats.reliability import reliability
+
+    mat = item_matrix(study, "pre", module)
+    if mat.shape[1] < 2:
+        return None
+    value = float(reliability(mat)["reliability"])
+    return value if np.isfinite(value) else None
+
+
+def _alpha_pre_ratings(conf: pd.DataFrame) -> float | None:
+    """Cronbach's alpha of the pre-training ratings across competencies (listwise)."""
+    from tip_eval.stats.reliability import cronbach_alpha
+
+    pre = conf[conf["phase"] == "pre"]
+    if pre.empty:
+        return None
+    mat = pre.pivot(index=SUBJECT, columns="competency_id", values="rating").astype(np.float64)
+    if mat.shape[1] < 2:
+        return None
+    value = float(cronbach_alpha(mat)["alpha"])
+    return value if np.isfinite(value) else None
+
+
+# --- plain frames ----------------------------------------------------------------------------------
+
+
+def _need(frame: pd.DataFrame, columns: dict[str, str]) -> None:
+    missing = {arg: col for arg, col in columns.items() if col not in frame.columns}
+    if missing:
+        what = ", ".join(f"{arg}={col!r}" for arg, col in missing.items())
+        raise ValueError(f"{what}: not a column of the frame; its columns are: "
+                         f"{', '.join(map(str, frame.columns))}")
+
+
+def plain_person_frame(
+    data: pd.DataFrame,
+    by: list[str],
+    *,
+    subject: str | None = None,
+    pre: str | None = None,
+    post: str | None = None,
+    phase: str | None = None,
+    score: str | None = None,
+) -> pd.DataFrame:
+    """One row per subject with ``participant_id``, the ``by`` columns, ``pre`` and ``post``.
+
+    Wide input: ``subject``, ``pre`` and ``post`` name columns (one row per subject). Long input:
+    ``subject``, ``phase`` and ``score`` name columns, ``phase`` holding ``"pre"`` and ``"post"``
+    (case and surrounding spaces ignored). A subject appearing twice (twice in the same phase for
+    the long form) is refused: pairs must be matched by identifier, unambiguously.
+    """
+    subject = subject or SUBJECT
+    wide_args = pre is not None or post is not None
+    long_args = phase is not None or score is not None
+    if wide_args == long_args or (wide_args and (pre is None or post is None)) or (
+            long_args and (phase is None or score is None)):
+        raise ValueError("for a plain DataFrame give either pre= and post= (wide: one row per subject) or "
+                         "phase= and score= (long: one row per subject and phase), plus subject= "
+                         f"(default {SUBJECT!r})")
+    by_unique = list(dict.fromkeys(by))
+    value_cols = {subject} | ({pre, post} if wide_args else {phase, score})
+    clash = [b for b in by_unique if b in value_cols]
+    if clash:
+        raise ValueError(f"by: {clash} also name the subject or score columns; group on other columns")
+    _need(data, {"subject": subject, **({"pre": pre, "post": post} if wide_args else {"phase": phase, "score": score})})
+    check_by(by_unique, [c for c in data.columns if c not in value_cols], "the frame")
+    if data[subject].isna().any():
+        raise ValueError(f"subject column {subject!r} has missing identifiers; every row needs one to be matched")
+    if wide_args:
+        dup = data[subject].duplicated(keep=False)
+        if dup.any():
+            raise ValueError(f"subject column {subject!r} repeats identifiers (e.g. {data.loc[dup, subject].iloc[0]!r}); "
+                             "a wide frame needs one row per subject")
+        out = pd.DataFrame({SUBJECT: data[subject].to_numpy()})
+        for b in by_unique:
+            out[b] = data[b].to_numpy()
+        out["pre"] = _numeric(data[pre], pre)
+        out["post"] = _numeric(data[post], post)
+        return out
+    labels = data[phase].astype("string").str.strip().str.lower()
+    bad = ~labels.isin(PHASES) & labels.notna()
+    if bad.any() or labels.isna().any():
+        shown = data.loc[bad | labels.isna(), phase].iloc[0]
+        raise ValueError(f"phase column {phase!r} must hold 'pre' or 'post'; found {shown!r}")
+    long = pd.DataFrame({SUBJECT: data[subject].to_numpy(), "phase": labels.to_numpy(dtype=object),
+                         "value": _numeric(data[score], score)})
+    dup = long.duplicated([SUBJECT, "phase"], keep=False)
+    if dup.any():
+        raise ValueError(f"subject {long.loc[dup, SUBJECT].iloc[0]!r} has more than one {phase}={long.loc[dup, 'phase'].iloc[0]!r} "
+                         "row; a long frame needs one row per subject and phase")
+    people = pd.DataFrame({SUBJECT: data[subject].to_numpy()})
+    for b in by_unique:
+        people[b] = data[b].to_numpy()
+    people = people.drop_duplicates(SUBJECT, keep="first")
+    if by_unique:
+        varying = pd.DataFrame({SUBJECT: data[subject].to_numpy(), **{b: data[b].to_numpy() for b in by_unique}}) \
+            .groupby(SUBJECT, sort=False, dropna=False).nunique(dropna=False)
+        if (varying > 1).to_numpy().any():
+            col = varying.columns[(varying > 1).any()][0]
+            raise ValueError(f"by column {col!r} changes between the phases of one subject; "
+                             "grouping columns must be the same in every row of a subject")
+    wide = long.pivot(index=SUBJECT, columns="phase", values="value").reindex(columns=list(PHASES))
+    wide.columns.name = None
+    return _attach(people, wide.reset_index())
+
+
+def _numeric(col: pd.Series, name: str) -> np.ndarray:
+    try:
+        return pd.to_numeric(col, errors="raise").to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError):
+        raise ValueError(f"column {name!r} must hold numbers (missing values allowed)") from None
