@@ -19,7 +19,7 @@ from .effects import dz_confidence_interval, hedges_correction
 from .multitest import P_ADJUST_METHODS
 from .multitest import p_adjust as _p_adjust
 from .reliability import RCI_THRESHOLD, _reliability_value
-from .signed_rank import signed_rank_core
+from .signed_rank import TIE_RTOL, signed_rank_core
 
 #: the result columns of :func:`paired_gain` and :func:`paired_gain_grouped`, in order
 GAIN_COLUMNS: tuple[str, ...] = (
@@ -121,7 +121,9 @@ _EDGE_DOC = """
     - ``n = 1``: ``mean_gain``, the normalised gains and ``pct_*`` are given; the sds, the
       interval, t, p and the effect sizes are NaN.
     - ``n = 2``: everything except ``hedges_gz`` (J needs n >= 3).
-    - :math:`s_D = 0` (everyone gained exactly the same, e.g. everyone at the maximum twice):
+    - :math:`s_D = 0` (everyone gained exactly the same, e.g. everyone at the maximum twice;
+      differences equal to a relative 1e-10 count as equal, so percent scores that differ only
+      by floating-point rounding do not produce a spurious, enormous t):
       the interval, t, p_value, p_adjusted, d_z, g_z and its interval are NaN, because the
       t-test is not defined without variation in the differences (R's ``t.test`` stops with
       "data are essentially constant"). ``mean_gain``, ``sd_gain = 0``, ``d_av``, the normalised
@@ -370,14 +372,17 @@ def _gain_table(
     d = yb - xb
     n = np.bincount(cb, minlength=G).astype(np.float64)
     mean_d, sd_d = _group_mean_sd(cb, d, G, n)
-    # groups whose differences are all identical: make sd exactly 0 and the mean exact, so that
-    # rounding in the two passes cannot turn "no variation" into a huge t
+    # groups whose differences are all equal (up to floating-point rounding, e.g. percent scores
+    # 100 - 66.67 and 33.33 - 0): sd is exactly 0, so rounding cannot turn "no variation" into
+    # a huge t
     d_min = np.full(G, np.inf)
     d_max = np.full(G, -np.inf)
     np.minimum.at(d_min, cb, d)
     np.maximum.at(d_max, cb, d)
-    constant = (n > 0) & (d_min == d_max)
-    mean_d = np.where(constant, d_min, mean_d)
+    with np.errstate(invalid="ignore"):
+        spread_tol = TIE_RTOL * np.maximum(np.abs(d_min), np.abs(d_max))
+        constant = (n > 0) & (d_max - d_min <= spread_tol)
+    mean_d = np.where((n > 0) & (d_min == d_max), d_min, mean_d)
     sd_d = np.where(constant & (n > 1), 0.0, sd_d)
 
     with np.errstate(divide="ignore", invalid="ignore"):
