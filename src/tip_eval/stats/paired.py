@@ -186,8 +186,8 @@ def paired_gain(
     >>> g1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
     >>> g2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
     >>> res = paired_gain(g1, g2)
-    >>> round(res["mean_gain"], 2), round(res["t"], 4), round(res["p_value"], 6)
-    (1.58, 4.0621, 0.002833)
+    >>> [round(float(res[c]), 6) for c in ("mean_gain", "t", "df", "p_value")]
+    [1.58, 4.062128, 9.0, 0.002833]
     """
     check_series_alignment(pre, post, "pre", "post")
     x = _scores(pre, "pre")
