@@ -33,7 +33,8 @@ def hedges_correction(df: Any) -> np.ndarray:
     References
     ----------
     Hedges, L. V. (1981). Distribution theory for Glass's estimator of effect size and related
-    estimators. Journal of Educational Statistics, 6(2), 107-128. Lakens, D. (2013), eq. 4.
+    estimators. Journal of Educational Statistics, 6(2), 107-128. Lakens, D. (2013). Frontiers
+    in Psychology, 4, 863.
     """
     df = np.asarray(df, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -86,11 +87,12 @@ def noncentrality_interval(t: Any, df: Any, confidence: float = 0.95) -> tuple[n
         def cdf(lam: np.ndarray, idx: np.ndarray) -> np.ndarray:
             return _nct_cdf(tt[idx], dd[idx], lam)
 
-        # a starting half-width of the order of the normal-theory interval for lambda
+        # start from the normal approximation lambda ~ t -/+ z * sqrt(1 + t^2 / (2 df))
         z = special.ndtri(1.0 - tail)
-        width = z * np.sqrt(1.0 + tt**2 / (2.0 * dd)) + 1.0
-        low[ok] = _solve_decreasing(cdf, 1.0 - tail, tt, -width)
-        high[ok] = _solve_decreasing(cdf, tail, tt, width)
+        spread = np.sqrt(1.0 + tt**2 / (2.0 * dd))
+        step = 0.25 * spread
+        low[ok] = _solve_decreasing(cdf, 1.0 - tail, tt - z * spread, step)
+        high[ok] = _solve_decreasing(cdf, tail, tt + z * spread, step)
     return low, high
 
 
@@ -147,7 +149,7 @@ def dz_confidence_interval(dz: Any, n: Any, confidence: float = 0.95) -> tuple[n
 def _solve_decreasing(
     func: Callable[[np.ndarray, np.ndarray], np.ndarray],
     target: float,
-    start: np.ndarray,
+    guess: np.ndarray,
     step: np.ndarray,
     *,
     xtol: float = 1e-12,
@@ -155,30 +157,35 @@ def _solve_decreasing(
 ) -> np.ndarray:
     """Solve ``func(x, idx) = target`` elementwise for a function decreasing in ``x``.
 
-    ``func(x, idx)`` evaluates the elements ``idx`` at the points ``x``. The root is bracketed from
-    ``start`` by moving in the direction of ``step`` (doubling it) until the sign changes.
+    ``func(x, idx)`` evaluates the elements ``idx`` at the points ``x``. The root is bracketed by
+    ``[guess - step, guess + step]``, each end moved outwards (doubling its step) until the
+    function passes the target, then found by the Illinois method.
     """
-    size = start.size
+    size = guess.size
     everyone = np.arange(size)
-    # the far end of the bracket: move until func passes the target
-    far = start + step
-    f_far = func(far, everyone) - target
-    sign = np.sign(step)  # +1: far end must have func <= target; -1: func >= target
-    need = (f_far * sign) > 0
+    a = guess - step
+    b = guess + step
+    fa = func(a, everyone) - target
+    fb = func(b, everyone) - target
+    step_a = step.copy()
+    step_b = step.copy()
     for _ in range(100):
-        if not need.any():
+        move_a = fa < 0  # the left end must have func >= target
+        move_b = fb > 0  # the right end must have func <= target
+        if not (move_a.any() or move_b.any()):
             break
-        step = np.where(need, step * 2.0, step)
-        far = np.where(need, start + step, far)
-        idx = np.flatnonzero(need)
-        f_far[idx] = func(far[idx], idx) - target
-        need = (f_far * sign) > 0
-    f_start = func(start, everyone) - target
-    # orient the bracket: a has f >= 0, b has f <= 0 (func decreasing, so a < b)
-    a = np.where(sign > 0, start, far)
-    b = np.where(sign > 0, far, start)
-    fa = np.where(sign > 0, f_start, f_far)
-    fb = np.where(sign > 0, f_far, f_start)
+        if move_a.any():
+            idx = np.flatnonzero(move_a)
+            b[idx], fb[idx] = a[idx], fa[idx]  # the old left end is a valid right end
+            step_a[idx] *= 2.0
+            a[idx] = a[idx] - step_a[idx]
+            fa[idx] = func(a[idx], idx) - target
+        if move_b.any():
+            idx = np.flatnonzero(move_b)
+            a[idx], fa[idx] = b[idx], fb[idx]
+            step_b[idx] *= 2.0
+            b[idx] = b[idx] + step_b[idx]
+            fb[idx] = func(b[idx], idx) - target
     bracketed = (fa >= 0) & (fb <= 0) & np.isfinite(fa) & np.isfinite(fb)
     root = np.full(size, np.nan)
     root[bracketed & (fa == 0)] = a[bracketed & (fa == 0)]

@@ -84,15 +84,16 @@ _COLUMNS_DOC = """
         :func:`paired_gain`, which has no family of tests.
     ``cohens_dz``, ``hedges_gz``
         :math:`d_z = \\bar D / s_D`; :math:`g_z = J d_z` with :math:`J = 1 - 3/(4(n-1) - 1)`
-        (df = n - 1), NaN for n < 3 where J is undefined (Lakens, 2013, eq. 4 and 6).
+        (df = n - 1), NaN for n < 3 where J is undefined (Hedges, 1981; Lakens, 2013).
     ``dz_ci_low``, ``dz_ci_high``
         Interval for :math:`d_z` from the noncentral t: the interval for the noncentrality
         :math:`\\lambda` of :math:`t = d_z\\sqrt n` (df = n - 1), divided by :math:`\\sqrt n`
         (Steiger & Fouladi, 1997; MBESS ``ci.sm``, MOTE ``d.dep.t.diff``).
     ``d_av``
         :math:`\\bar D / ((s_{pre} + s_{post})/2)`, the standard deviations of the **matched**
-        pre and post scores (Lakens, 2013, eq. 10; Cumming, 2012). Other packages call other
-        formulas d_av (e.g. the root mean square of the two sds): this is the plain average.
+        pre and post scores (Lakens, 2013; Cumming, 2012), NaN when both sds are 0. Other
+        packages call other formulas d_av (e.g. the root mean square of the two sds): this is
+        the plain average.
     ``normalized_gain``
         Hake's (1998) class-average normalised gain on matched pairs:
         :math:`\\langle g\\rangle = (\\overline{post} - \\overline{pre}) / (\\overline{max} - \\overline{pre})`,
@@ -126,8 +127,11 @@ _EDGE_DOC = """
       by floating-point rounding do not produce a spurious, enormous t):
       the interval, t, p_value, p_adjusted, d_z, g_z and its interval are NaN, because the
       t-test is not defined without variation in the differences (R's ``t.test`` stops with
-      "data are essentially constant"). ``mean_gain``, ``sd_gain = 0``, ``d_av``, the normalised
-      gains and the Wilcoxon p-value (normal approximation for tied differences) are still given.
+      "data are essentially constant"). ``mean_gain``, ``sd_gain = 0`` and the shares are still
+      given, and so are, where defined, ``d_av`` (needs spread in the scores), the normalised
+      gains and the Wilcoxon p-value (needs a non-zero difference; tied differences use the
+      normal approximation). Everyone at the maximum twice leaves only the counts, the means,
+      ``mean_gain = 0``, ``sd_gain = 0`` and ``pct_improved = 0``.
 """
 
 _REFERENCES_DOC = """
@@ -136,7 +140,9 @@ _REFERENCES_DOC = """
     Lakens, D. (2013). Calculating and reporting effect sizes to facilitate cumulative science.
     Frontiers in Psychology, 4, 863. Jacobson, N. S. & Truax, P. (1991). J. Consulting and
     Clinical Psychology, 59, 12-19. Steiger, J. H. & Fouladi, R. T. (1997). Noncentrality interval
-    estimation. Wilcoxon, F. (1945). Biometrics Bulletin, 1, 80-83.
+    estimation and the evaluation of statistical models. Hedges, L. V. (1981). Journal of
+    Educational Statistics, 6, 107-128. Cumming, G. (2012). Understanding the new statistics.
+    Wilcoxon, F. (1945). Biometrics Bulletin, 1, 80-83.
 """
 
 
