@@ -157,7 +157,7 @@ def confidence_gains(
     out = out.rename(columns={"p_value": "p_wilcoxon"})
     out["p_adjusted"] = _p_adjust(out["p_wilcoxon"].to_numpy(dtype=np.float64), p_adjust)
     out = out.reset_index()
-    out["competency"] = out["competency_id"].map(labels).fillna(out["competency_id"])
+    out["competency"] = out["competency_id"].map(lambda c: labels.get(c, c))
     out = out.astype({"n_pre": np.int64, "n_post": np.int64})
     return out[[*by_list, *CONFIDENCE_GAIN_COLUMNS]]
 
