@@ -215,6 +215,16 @@ def test_by_groups_include_groups_without_interviews(sample_study):
         followup_summary(t, by="planet")
 
 
+def test_interviewee_off_the_roster_forms_a_missing_group_last():
+    codings = {"I1": {"a": {"X"}}, "I2": {"a": set()}, "I3": {"a": {"X"}}}
+    t = _tables(codings, ["X"], participants={"I1": "P1", "I2": "P2", "I3": "GHOST"})
+    t["participants"] = pd.DataFrame({"participant_id": ["P1", "P2"], "training_id": "T1",
+                                      "sector": ["ngo", "law_enforcement"]})
+    g = followup_summary(t, by="sector").query("kind == 'code'")
+    assert g["sector"].iloc[:2].tolist() == ["law_enforcement", "ngo"] and pd.isna(g["sector"].iloc[2])
+    assert g["n_interviewed"].tolist() == [1, 1, 1] and g["n_with_code"].tolist() == [0, 1, 1]
+
+
 # --------------------------------------------------------------------------------------------------
 # code_cooccurrence
 # --------------------------------------------------------------------------------------------------

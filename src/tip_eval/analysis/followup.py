@@ -477,23 +477,24 @@ def followup_summary(data: Any, by: By = None, confidence: float = 0.95, rule: s
         months = pd.Series((date.to_numpy() - end.to_numpy()) / np.timedelta64(1, "D") / DAYS_PER_MONTH)
         month_keys = group_keys(ia, by_cols).reset_index(drop=True)
 
-    frames = []
-    for _, g in groups.iterrows():
-        sel = _match(person_keys, g, key_cols)
-        n = int(sel.sum())
-        n_with = has[sel].sum(axis=0).astype(np.int64) if n else np.zeros(len(items), dtype=np.int64)
-        msel = _match(month_keys, g, key_cols) if len(month_keys) else np.zeros(0, dtype=bool)
-        chosen = months.to_numpy()[msel] if msel.any() else np.zeros(0)
-        med = float(np.nanmedian(chosen)) if np.isfinite(chosen).any() else np.nan
-        frame = items.copy()
-        for col in reversed(key_cols):
-            frame.insert(0, col, g[col])
-        frame["n_interviewed"] = n
-        frame["n_with_code"] = n_with
-        frames.append((frame, med))
-    if not frames:
+    n_groups, n_items = len(groups), len(items)
+    if n_groups == 0:
         return _empty(by_cols + list(SUMMARY_COLUMNS), attrs={"rule": rule})
-    out = pd.concat([f for f, _ in frames], ignore_index=True)
+    gidx = _group_index(person_keys, groups, key_cols)
+    n_people = np.bincount(gidx, minlength=n_groups)
+    n_with = np.zeros((n_groups, n_items), dtype=np.int64)
+    np.add.at(n_with, gidx, has.astype(np.int64))
+    med = np.full(n_groups, np.nan)
+    if len(month_keys):
+        m_idx = _group_index(month_keys, groups, key_cols)
+        by_group = pd.Series(months.to_numpy(dtype=float)).groupby(m_idx).median()
+        med[by_group.index.to_numpy(dtype=np.int64)] = by_group.to_numpy(dtype=float)
+
+    out = groups.loc[np.repeat(np.arange(n_groups), n_items), key_cols].reset_index(drop=True)
+    tiled = items.iloc[np.tile(np.arange(n_items), n_groups)].reset_index(drop=True)
+    out = pd.concat([out, tiled], axis=1)
+    out["n_interviewed"] = np.repeat(n_people, n_items).astype(np.int64)
+    out["n_with_code"] = n_with.ravel()
     n_arr = out["n_interviewed"].to_numpy(dtype=float)
     x_arr = out["n_with_code"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -502,7 +503,7 @@ def followup_summary(data: Any, by: By = None, confidence: float = 0.95, rule: s
     out["ci_low"] = 100.0 * np.asarray(low, dtype=float)
     out["ci_high"] = 100.0 * np.asarray(high, dtype=float)
     out["confidence"] = confidence
-    out["months_since_training"] = np.repeat([m for _, m in frames], len(items))
+    out["months_since_training"] = np.repeat(med, n_items)
     out["level"] = pd.array(pd.to_numeric(out["level"], errors="coerce"), dtype="Int64")
     out["applied_practice"] = _nullable_bool(out["applied_practice"])
     out = out[by_cols + list(SUMMARY_COLUMNS)].reset_index(drop=True)
@@ -510,20 +511,11 @@ def followup_summary(data: Any, by: By = None, confidence: float = 0.95, rule: s
     return out
 
 
-def _match(keys: pd.DataFrame, group: pd.Series, cols: list[str]) -> np.ndarray:
-    sel = np.ones(len(keys), dtype=bool)
-    for c in cols:
-        v = group[c]
-        col = keys[c]
-        sel &= col.isna().to_numpy() if _isna(v) else (col == v).fillna(False).to_numpy(dtype=bool)
-    return sel
-
-
-def _isna(v: Any) -> bool:
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
+def _group_index(keys: pd.DataFrame, groups: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """Row number in ``groups`` of each row of ``keys`` (missing keys match missing keys)."""
+    numbered = groups[cols].assign(_gidx=np.arange(len(groups)))
+    merged = keys[cols].reset_index(drop=True).merge(numbered, on=cols, how="left", sort=False)
+    return merged["_gidx"].to_numpy(dtype=np.int64)
 
 
 def _empty(columns: list[str], attrs: dict[str, Any] | None = None) -> pd.DataFrame:
