@@ -359,6 +359,10 @@ def make_study(
 
     # --- confidence (ordinal 1-5)
     comps = pd.DataFrame(_COMPETENCIES, columns=["competency_id", "label", "label_km", "label_th", "label_id"])
+    # canonical text is normalised text (NFKC rewrites Thai SARA AM, for instance), as ingest stores it
+    from tip_eval.io.clean import normalize_text
+
+    comps = comps.map(normalize_text)
     m = len(comps)
     comp_offset = np.linspace(0.3, -0.6, m)
     person_conf = rng.normal(0.0, 0.6, size=n)

@@ -36,7 +36,7 @@ REFERENCES: tuple[tuple[str, str, str, str], ...] = (
     ("followup_codes", "code_id", "codebook", "code_id"),
 )
 _PARENT_WORDS = {
-    "trainings": "the trainings", "participants": "any roster (Participants sheet)", "items": "the item bank",
+    "trainings": "the trainings", "participants": "the roster (Participants sheet)", "items": "the item bank",
     "competencies": "the competency list", "interviews": "the interview list", "codebook": "the codebook",
 }
 
@@ -234,6 +234,7 @@ def check_tables(
             quarantine_rows.append({"table": table, "file": f, "sheet": sh, "row": r,
                                     "problem": reasons.get(idx, "set aside"), "record": json.dumps(rec, ensure_ascii=False)})
 
+    raw_keys: dict[str, set] = {}
     for table in schemas.TABLES:
         raw = tables.get(table)
         if raw is None:
@@ -244,6 +245,14 @@ def check_tables(
             if c not in prov:
                 prov[c] = None
         frame = raw.drop(columns=[c for c in PROVENANCE if c in raw.columns])
+        keys = [c for c, col in schemas.schema(table).columns.items() if col.unique]
+        raw_keys[table] = set(frame[keys[0]].dropna()) if keys and keys[0] in frame else set()
+        pq_rows = (pre_quarantined or {}).get(table)
+        if keys and pq_rows is not None and keys[0] in pq_rows:
+            from tip_eval.io.coerce import normalize_id
+
+            upper = keys[0] == "participant_id"
+            raw_keys[table] |= {normalize_id(v, upper=upper) for v in pq_rows[keys[0]].dropna()}
         pq = (pre_quarantined or {}).get(table)
         if pq is not None and len(pq):
             for _, r in pq.iterrows():
@@ -313,14 +322,25 @@ def check_tables(
             continue
         prov = prov_all[table]
         reasons = {}
+        where = _PARENT_WORDS.get(parent, parent)
+        cascaded: dict[tuple, int] = {}
         for idx in child.index[~ok.to_numpy()]:
             f, sh, r = _loc(prov, idx)
             value = child.at[idx, column]
-            where = _PARENT_WORDS.get(parent, parent)
-            words = f"{column} '{value}' is not in {where}"
-            problems.append(Problem(f, sh, r, _header(headers, f, sh, column), str(value), words,
-                                    f"Correct the {column}, or add it to {where}.", "error"))
+            if value in raw_keys[parent]:
+                words = f"{column} '{value}' has a problem in {where}"
+                key = (f, sh, str(value), words)
+                first_row, count = cascaded.get(key, (r, 0))
+                cascaded[key] = (first_row, count + 1)
+            else:
+                words = f"{column} '{value}' is not in {where}"
+                problems.append(Problem(f, sh, r, _header(headers, f, sh, column), str(value), words,
+                                        f"Correct the {column}, or add it to {where}.", "error"))
             reasons[idx] = words
+        for (f, sh, value, words), (first_row, count) in cascaded.items():
+            problems.append(Problem(f, sh, first_row, _header(headers, f, sh, column), value,
+                                    f"{count} {table} row(s) set aside because {words}",
+                                    f"Fix the {column} row in {where}; these rows then load too.", "error"))
         mask = ~ok.to_numpy()
         quarantine(table, child, prov, mask, pd.Series(reasons, dtype=object))
         kept[table] = child.loc[ok.to_numpy()]
@@ -363,6 +383,7 @@ def check_tables(
     recon["rows_kept"] = recon["rows_read"] - recon["rows_quarantined"]
     recon = recon.rename(columns={"_file": "file", "_sheet": "sheet", "_table": "table"})[list(RECONCILIATION_COLUMNS)]
 
+    problems = list(dict.fromkeys(problems))  # a melted wide row repeats its row's problem: once is enough
     clean = {t: schemas.schema(t).coerce_dtype(f.reset_index(drop=True)) for t, f in kept.items()}
     return _Checked(kept=clean, quarantine=q, problems=problems, reconciliation=recon)
 

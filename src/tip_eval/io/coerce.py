@@ -1,0 +1,244 @@
+"""Typed canonical columns from raw cells: numbers, dates, booleans, identifiers and vocabularies.
+
+Every cell goes through the one normaliser (:mod:`tip_eval.io.clean`) and then through the parser of
+its column's type. A value that cannot be understood becomes a located problem (file, sheet, row,
+column as written, the value, what was expected and how to fix it) and its row is set aside; nothing
+is silently turned into a missing value. Parsing works on unique values, so large sheets stay fast.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from tip_eval import vocab
+from tip_eval.io import clean
+from tip_eval.problems import Problem
+
+ID_COLUMNS = {"training_id", "participant_id", "item_id", "competency_id", "interview_id", "code_id", "coder"}
+UPPER_ID_COLUMNS = {"participant_id"}
+VOCAB_COLUMNS = {"country": "country", "sector": "sector", "gender": "gender", "phase": "phase", "language": "language"}
+FLOAT_COLUMNS = {"years_experience", "points", "score", "max_score", "pct"}
+INT_COLUMNS = {"n_options", "level"}
+DATE_COLUMNS = {"start_date", "end_date", "interview_date"}
+BOOL_COLUMNS = {"applied_practice", "present"}
+
+_TRUE = {"1", "true", "yes", "y", "x", "✓", "ya", "ใช่", "មាន", "បាទ", "ចាស", "benar", "present"}
+_FALSE = {"0", "false", "no", "n", "tidak", "ไม่ใช่", "ไม่", "គ្មាន", "ទេ", "salah", "absent"}
+
+
+class CellProblem(ValueError):
+    """A cell value that cannot be parsed: ``problem`` in plain words and a ``fix``."""
+
+    def __init__(self, problem: str, fix: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.fix = fix
+
+
+def _is_blank(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    if v is pd.NA or v is pd.NaT:
+        return True
+    return isinstance(v, str) and clean.normalize_text(v) is None
+
+
+def normalize_id(value: Any, upper: bool = False) -> str | None:
+    """Normalise an identifier: the cell normaliser, whole numbers without ``.0``, no inner spaces.
+
+    Policy (documented in the README): leading zeros are kept as written ("007" stays "007"; Excel
+    numbers lose them before we see them, so type IDs as text); participant IDs are compared in upper
+    case.
+    """
+    if _is_blank(value):
+        return None
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = clean.normalize_text(str(value))
+    if text is None:
+        return None
+    text = "".join(text.split())
+    return text.upper() if upper else text
+
+
+def _parse_vocab(kind: str, column: str) -> Callable[[Any], Any]:
+    def parse(v: Any) -> Any:
+        code = vocab.lookup(kind, clean.normalize_text(str(v)) if isinstance(v, str) else v)
+        if code is None:
+            hints = vocab.closest(kind, str(v))
+            raise CellProblem(f"{column} '{v}' is not a known {kind} label",
+                              f"Use a listed value; closest known: {'; '.join(hints)}.")
+        return code
+    return parse
+
+
+def _parse_float(column: str, settings: Mapping[str, Any]) -> Callable[[Any], Any]:
+    thousands = settings.get("thousands", ",")
+    decimal = settings.get("decimal", ".")
+
+    def parse(v: Any) -> Any:
+        try:
+            return clean.parse_number(v, thousands=thousands, decimal=decimal)
+        except (ValueError, TypeError) as err:
+            raise CellProblem(f"{column} '{v}' is not a number ({_reason(err)})", "Type a plain number, such as 12 or 12.5.") from None
+    return parse
+
+
+def _reason(err: Exception) -> str:
+    return getattr(err, "reason", None) or getattr(err, "problem", None) or str(err)
+
+
+def _parse_int(column: str, settings: Mapping[str, Any]) -> Callable[[Any], Any]:
+    as_float = _parse_float(column, settings)
+
+    def parse(v: Any) -> Any:
+        x = as_float(v)
+        if x is None:
+            return None
+        if not float(x).is_integer():
+            raise CellProblem(f"{column} '{v}' is not a whole number", "Type a whole number.")
+        return int(x)
+    return parse
+
+
+def _parse_rating(v: Any) -> Any:
+    code = vocab.lookup("likert", clean.normalize_text(str(v)) if isinstance(v, str) else v)
+    if code is None and isinstance(v, (int, float)) and float(v).is_integer():
+        code = vocab.lookup("likert", str(int(v)))
+    if code is None:
+        raise CellProblem(f"rating '{v}' is not a 1-5 rating or a known agreement label",
+                          f"Use 1 to 5 or a label such as 'Agree'; closest known: {'; '.join(vocab.closest('likert', str(v)))}.")
+    return code
+
+
+def _parse_date(column: str, settings: Mapping[str, Any]) -> Callable[[Any], Any]:
+    def parse(v: Any) -> Any:
+        try:
+            d = clean.parse_date(v, date1904=bool(settings.get("_date1904", False)), dayfirst=bool(settings.get("dayfirst", True)))
+        except (ValueError, TypeError, OverflowError) as err:
+            raise CellProblem(f"{column} '{v}' is not a date ({_reason(err)})", "Type the date as 2023-04-18 or 18/04/2023.") from None
+        return None if d is None else pd.Timestamp(d)
+    return parse
+
+
+def _parse_bool(column: str) -> Callable[[Any], Any]:
+    def parse(v: Any) -> Any:
+        if isinstance(v, bool):
+            return v
+        if isinstance(v, (int, float)) and v in (0, 1):
+            return bool(v)
+        key = vocab.label_key(v)
+        if key in _TRUE:
+            return True
+        if key in _FALSE:
+            return False
+        raise CellProblem(f"{column} '{v}' is not yes/no", "Use 1 or 0 (or yes/no).")
+    return parse
+
+
+def _parse_module(v: Any) -> Any:
+    key = vocab.label_key(v)
+    for code, words in vocab.MODULES.items():
+        if key in (vocab.label_key(code), vocab.label_key(words)):
+            return code
+    raise CellProblem(f"module '{v}' is not a curriculum module",
+                      f"Use one of: {', '.join(vocab.MODULES)}.")
+
+
+def _parse_text(v: Any) -> Any:
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return clean.normalize_text(str(v))
+
+
+def parser_for(column: str, settings: Mapping[str, Any]) -> Callable[[Any], Any]:
+    """Return the cell parser of a canonical column (raises CellProblem on a bad value)."""
+    if column in ID_COLUMNS:
+        upper = column in UPPER_ID_COLUMNS and settings.get("id_case", "upper") == "upper"
+        return lambda v: normalize_id(v, upper=upper)
+    if column in VOCAB_COLUMNS:
+        return _parse_vocab(VOCAB_COLUMNS[column], column)
+    if column == "province":
+        return lambda v: vocab.lookup("province", v) or clean.normalize_text(str(v))
+    if column == "rating":
+        return _parse_rating
+    if column == "module":
+        return _parse_module
+    if column in FLOAT_COLUMNS:
+        return _parse_float(column, settings)
+    if column in INT_COLUMNS:
+        return _parse_int(column, settings)
+    if column in DATE_COLUMNS:
+        return _parse_date(column, settings)
+    if column in BOOL_COLUMNS:
+        return _parse_bool(column)
+    if column == "correct_answer" or column == "answer":
+        return lambda v: normalize_id(v) if not _is_blank(v) else None
+    return _parse_text
+
+
+def coerce_frame(
+    frame: pd.DataFrame,
+    headers: Mapping[tuple, Mapping[str, str]],
+    settings: Mapping[str, Any] | None = None,
+) -> tuple[pd.DataFrame, list[Problem], np.ndarray]:
+    """Parse every canonical column of ``frame``; return (parsed frame, problems, rows with an error).
+
+    ``frame`` holds raw cells in canonical columns plus provenance ``_file, _sheet, _row`` (and
+    optionally ``_col``, the header of a melted wide column). Blank cells become missing values (the
+    schema then decides whether a value was required).
+    """
+    settings = dict(settings or {})
+    out = frame.copy()
+    bad = np.zeros(len(frame), dtype=bool)
+    problems: list[Problem] = []
+    for column in [c for c in frame.columns if not c.startswith("_")]:
+        parse = parser_for(column, settings)
+        values = frame[column]
+        parsed: dict[Any, Any] = {}
+        failed: dict[Any, CellProblem] = {}
+        for v in pd.unique(values.astype(object)):
+            key = _hashable(v)
+            if key in parsed or key in failed:
+                continue
+            if _is_blank(v):
+                parsed[key] = None
+                continue
+            try:
+                parsed[key] = parse(v)
+            except CellProblem as err:
+                failed[key] = err
+        keys = [_hashable(v) for v in values.astype(object)]
+        out[column] = pd.Series([parsed.get(k) for k in keys], index=frame.index, dtype=object)
+        if failed:
+            for i, k in enumerate(keys):
+                if k in failed:
+                    err = failed[k]
+                    row = frame.iloc[i]
+                    f, sh = row.get("_file"), row.get("_sheet")
+                    col_written = row.get("_col") if isinstance(row.get("_col"), str) and column in ("answer", "rating", "present") else None
+                    header = col_written or (headers.get((f, sh), {}) or {}).get(column, column)
+                    r = row.get("_row")
+                    problems.append(Problem(f, sh if isinstance(sh, str) else None,
+                                            None if r is None or pd.isna(r) else int(r), header,
+                                            str(values.iloc[i]), err.problem, err.fix, "error"))
+                    bad[i] = True
+    return out, problems, bad
+
+
+def _hashable(v: Any) -> Any:
+    if isinstance(v, float) and math.isnan(v):
+        return ("nan",)
+    try:
+        hash(v)
+    except TypeError:
+        return repr(v)
+    return (type(v).__name__, v)

@@ -1,0 +1,326 @@
+"""Layouts: how a partner's file is laid out, mapped onto canonical tables (raw cells + provenance).
+
+Each layout is a function ``(source, context) -> list[Mapped]``. It finds sheets and columns by name
+(in English, Khmer, Thai or Indonesian), reshapes wide sheets to the tidy canonical form, and keeps
+each value's provenance (file, sheet, Excel row and, for melted wide columns, the header) so that
+every later problem can be located. Types are parsed later, once, by :mod:`tip_eval.io.coerce`.
+
+Layouts registered here: ``template`` (the project's training workbook), ``item_bank`` and
+``followup`` (the project's follow-up coding workbook). :func:`register` adds more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import pandas as pd
+
+from tip_eval.io.columns import map_headers
+from tip_eval.io.config import SourceConfig
+from tip_eval.problems import Problem
+from tip_eval.vocab import label_key
+
+
+@dataclass
+class Mapped:
+    """Raw cells of one canonical table from one sheet, with provenance.
+
+    ``frame`` has canonical columns (values as read) plus ``_file, _sheet, _row`` (and ``_col`` for
+    values melted out of wide columns). ``headers`` maps canonical column -> header as written.
+    """
+
+    table: str
+    frame: pd.DataFrame
+    file: str
+    sheet: str | None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class LayoutContext:
+    """What a layout may need: settings from study.toml, and where to put problems."""
+
+    settings: dict[str, Any]
+    problems: list[Problem] = field(default_factory=list)
+    date1904: dict[str, bool] = field(default_factory=dict)
+
+    def problem(self, file: str, sheet: str | None, row: int | None, column: str | None, value: Any,
+                problem: str, fix: str = "", severity: str = "error") -> None:
+        self.problems.append(Problem(file, sheet, row, column, None if value is None else str(value), problem, fix, severity))
+
+
+Layout = Callable[[SourceConfig, LayoutContext], list[Mapped]]
+LAYOUTS: dict[str, Layout] = {}
+
+
+def register(name: str) -> Callable[[Layout], Layout]:
+    """Register a layout function under ``name`` (used in study.toml as ``layout = "name"``)."""
+    def deco(fn: Layout) -> Layout:
+        LAYOUTS[name] = fn
+        return fn
+    return deco
+
+
+# sheet names of the template, in the four languages
+SHEET_NAMES: dict[str, tuple[str, ...]] = {
+    "training": ("Training", "การอบรม", "វគ្គបណ្តុះបណ្តាល", "Pelatihan"),
+    "participants": ("Participants", "Roster", "ผู้เข้าอบรม", "អ្នកចូលរួម", "Peserta"),
+    "pre": ("Pre-test", "Pretest", "Pre test", "Before", "แบบทดสอบก่อน", "តេស្តមុន", "Pra-tes", "Pretes"),
+    "post": ("Post-test", "Posttest", "Post test", "After", "แบบทดสอบหลัง", "តេស្តក្រោយ", "Pasca-tes", "Postes"),
+    "confidence": ("Confidence", "Self-rating", "ความมั่นใจ", "ទំនុកចិត្ត", "Kepercayaan diri"),
+    "items": ("Items", "Item bank", "Answer key", "ข้อสอบ", "សំណួរ", "Soal"),
+    "competencies": ("Competencies", "สมรรถนะ", "សមត្ថភាព", "Kompetensi"),
+    "codebook": ("Codebook", "Codes list", "คู่มือรหัส", "សៀវភៅកូដ", "Buku kode"),
+    "interviews": ("Interviews", "การสัมภาษณ์", "បទសម្ភាសន៍", "Wawancara"),
+    "codes": ("Codes", "Coding", "การลงรหัส", "ការដាក់កូដ", "Pengkodean"),
+}
+
+
+def read_sheet(source: SourceConfig, sheet: str | None, ctx: LayoutContext, header_rows: int = 1):
+    """Read one sheet through the guarded reader, recording its problems and notes in ``ctx``."""
+    from tip_eval.io.read import read_table
+
+    raw = read_table(source.file, sheet=sheet, header_rows=header_rows)
+    for p in raw.problems:
+        ctx.problems.append(_relabel(p, source.name))
+    for note in getattr(raw, "notes", []) or []:
+        if isinstance(note, Problem):
+            ctx.problems.append(_relabel(note, source.name))
+        else:
+            ctx.problem(source.name, raw.sheet, None, None, None, str(note), "", "warning")
+    if getattr(raw, "date1904", False):
+        ctx.date1904[source.name] = True
+    return raw
+
+
+def _relabel(p: Problem, name: str) -> Problem:
+    return Problem(name, p.sheet, p.row, p.column, p.value, p.problem, p.fix, p.severity)
+
+
+def find_sheet(source: SourceConfig, kind: str) -> str | None:
+    """Return the name of the visible sheet of ``kind`` (by its name in any of the four languages)."""
+    from tip_eval.io.read import list_sheets
+
+    wanted = {label_key(n) for n in SHEET_NAMES[kind]}
+    explicit = (source.get("sheets") or {}).get(kind) if isinstance(source.get("sheets"), dict) else None
+    for info in list_sheets(source.file):
+        name = info[0] if isinstance(info, tuple) else getattr(info, "name", info)
+        visible = info[1] if isinstance(info, tuple) else getattr(info, "visible", True)
+        if explicit is not None:
+            if name == explicit:
+                return name
+            continue
+        if label_key(name) in wanted and visible in (True, "visible"):
+            return name
+    return None
+
+
+def frame_with_provenance(raw, columns: dict[str, str], source: SourceConfig) -> pd.DataFrame:
+    """Select mapped columns of a RawTable as canonical columns, adding ``_file, _sheet, _row``."""
+    out = pd.DataFrame({col: raw.frame[header].to_numpy(dtype=object) for col, header in columns.items()})
+    out["_file"] = source.name
+    out["_sheet"] = raw.sheet
+    out["_row"] = pd.array(list(raw.excel_rows), dtype="Int64")
+    return out
+
+
+def _extra_columns(source: SourceConfig) -> dict[str, str]:
+    cols = source.get("columns") or {}
+    return {str(k): str(v) for k, v in cols.items()}
+
+
+def _unmapped_warning(ctx: LayoutContext, source: SourceConfig, raw, used: set[str], what: str) -> None:
+    for h in raw.frame.columns:
+        if h not in used:
+            ctx.problem(source.name, raw.sheet, raw.header_row, str(h), None,
+                        f"column '{h}' is not part of the {what} and was ignored",
+                        "Remove or rename it if it should be read (see data_schemas/README.md).", "warning")
+
+
+def _drop_names(ctx: LayoutContext, source: SourceConfig, raw, mapping: dict[str, str]) -> None:
+    if "name" in mapping:
+        ctx.problem(source.name, raw.sheet, raw.header_row, mapping["name"], None,
+                    "names are personal data: this column was dropped and is in no output",
+                    "Nothing to do; to link tests by name instead of ID, use a layout with name_column.", "warning")
+
+
+def _require(ctx: LayoutContext, source: SourceConfig, raw, mapping: dict[str, str], needed: list[str]) -> bool:
+    from tip_eval.io.columns import TEMPLATE_HEADER
+
+    missing = [c for c in needed if c not in mapping]
+    for c in missing:
+        ctx.problem(source.name, raw.sheet, raw.header_row, TEMPLATE_HEADER.get(c, c), None,
+                    f"the sheet has no column for {c}",
+                    f"Add a column headed '{TEMPLATE_HEADER.get(c, c)}' (or map yours in study.toml under columns).")
+    return not missing
+
+
+def _table_sheet(source: SourceConfig, ctx: LayoutContext, kind: str, table: str, wanted: list[str],
+                 needed: list[str], required: bool = True) -> tuple[Mapped | None, Any]:
+    name = find_sheet(source, kind)
+    if name is None:
+        if required:
+            ctx.problem(source.name, None, None, None, None, f"no visible sheet named '{SHEET_NAMES[kind][0]}'",
+                        f"Add the sheet '{SHEET_NAMES[kind][0]}' (see `tip-eval template`).")
+        return None, None
+    raw = read_sheet(source, name, ctx)
+    mapping = map_headers(list(raw.frame.columns), wanted + ["name"], _extra_columns(source))
+    _drop_names(ctx, source, raw, mapping)
+    mapping.pop("name", None)
+    if not _require(ctx, source, raw, mapping, needed):
+        return None, raw
+    _unmapped_warning(ctx, source, raw, set(mapping.values()) | _name_headers(raw, source), table)
+    frame = frame_with_provenance(raw, mapping, source)
+    return Mapped(table, frame, source.name, raw.sheet, dict(mapping)), raw
+
+
+def _name_headers(raw, source: SourceConfig) -> set[str]:
+    m = map_headers(list(raw.frame.columns), ["name"], _extra_columns(source))
+    return set(m.values())
+
+
+def melt_wide(raw, id_header: str, source: SourceConfig, id_col: str, var_col: str, value_col: str,
+              skip: set[str], constants: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Melt a wide sheet (one column per item/competency) to long rows with per-cell provenance."""
+    value_headers = [h for h in raw.frame.columns if h != id_header and h not in skip]
+    n = len(raw.frame)
+    k = len(value_headers)
+    ids = raw.frame[id_header].to_numpy(dtype=object)
+    rows = list(raw.excel_rows)
+    data = {
+        id_col: [ids[i] for i in range(n) for _ in range(k)],
+        var_col: [h for _ in range(n) for h in value_headers],
+        value_col: [v for i in range(n) for v in raw.frame.iloc[i][value_headers].tolist()] if k else [],
+        "_file": source.name,
+        "_sheet": raw.sheet,
+        "_row": pd.array([rows[i] for i in range(n) for _ in range(k)], dtype="Int64"),
+        "_col": [h for _ in range(n) for h in value_headers],
+    }
+    out = pd.DataFrame(data)
+    for key, val in (constants or {}).items():
+        out[key] = val
+    return out
+
+
+@register("template")
+def template_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
+    """The project's training workbook: Training, Participants, Pre-test, Post-test, Confidence."""
+    out: list[Mapped] = []
+    tcols = ["training_id", "country", "province", "venue", "organiser", "start_date", "end_date", "language", "curriculum_version"]
+    training, traw = _table_sheet(source, ctx, "training", "trainings", tcols, ["training_id", "country", "province", "start_date", "end_date", "language"])
+    training_id = source.get("training_id")
+    if training is not None:
+        frame = training.frame
+        if len(frame) != 1:
+            ctx.problem(source.name, traw.sheet, None, None, None,
+                        f"the Training sheet should have exactly one row under the header; it has {len(frame)}",
+                        "Keep one row describing this training.")
+        if len(frame):
+            from tip_eval.io.coerce import normalize_id
+
+            training_id = normalize_id(frame["training_id"].iloc[0]) or training_id
+        for c in tcols:
+            if c not in frame:
+                frame[c] = None
+        out.append(training)
+    if training_id is None:
+        return out
+    pcols = ["participant_id", "sector", "organisation", "role", "gender", "years_experience"]
+    part, praw = _table_sheet(source, ctx, "participants", "participants", pcols, ["participant_id", "sector"])
+    if part is not None:
+        for c in pcols:
+            if c not in part.frame:
+                part.frame[c] = None
+        part.frame["training_id"] = training_id
+        out.append(part)
+    for phase in ("pre", "post"):
+        name = find_sheet(source, phase)
+        if name is None:
+            ctx.problem(source.name, None, None, None, None, f"no visible sheet named '{SHEET_NAMES[phase][0]}'",
+                        f"Add the sheet '{SHEET_NAMES[phase][0]}' with one row per participant who took the test.", "warning")
+            continue
+        raw = read_sheet(source, name, ctx)
+        mapping = map_headers(list(raw.frame.columns), ["participant_id", "name"], _extra_columns(source))
+        _drop_names(ctx, source, raw, mapping)
+        if not _require(ctx, source, raw, mapping, ["participant_id"]):
+            continue
+        skip = {mapping["name"]} if "name" in mapping else set()
+        long = melt_wide(raw, mapping["participant_id"], source, "participant_id", "item_id", "answer", skip,
+                         {"phase": phase, "training_id": training_id})
+        out.append(Mapped("responses", long, source.name, raw.sheet, {"participant_id": mapping["participant_id"]}))
+    name = find_sheet(source, "confidence")
+    if name is not None:
+        raw = read_sheet(source, name, ctx)
+        mapping = map_headers(list(raw.frame.columns), ["participant_id", "phase", "name"], _extra_columns(source))
+        _drop_names(ctx, source, raw, mapping)
+        if _require(ctx, source, raw, mapping, ["participant_id", "phase"]):
+            skip = {mapping["phase"]} | ({mapping["name"]} if "name" in mapping else set())
+            long = melt_wide(raw, mapping["participant_id"], source, "participant_id", "competency_id", "rating", skip)
+            phases = raw.frame[mapping["phase"]].to_numpy(dtype=object)
+            k = len([h for h in raw.frame.columns if h != mapping["participant_id"] and h not in skip])
+            long["phase"] = [phases[i] for i in range(len(raw.frame)) for _ in range(k)]
+            out.append(Mapped("confidence", long, source.name, raw.sheet,
+                              {"participant_id": mapping["participant_id"], "phase": mapping["phase"]}))
+    return out
+
+
+@register("item_bank")
+def item_bank_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
+    """The item bank workbook: Items (with the answer key) and Competencies."""
+    out = []
+    icols = ["item_id", "module", "text", "correct_answer", "points", "n_options"]
+    items, _ = _table_sheet(source, ctx, "items", "items", icols, ["item_id", "module", "correct_answer"])
+    if items is not None:
+        if "points" not in items.frame:
+            items.frame["points"] = 1.0
+        for c in icols:
+            if c not in items.frame:
+                items.frame[c] = None
+        out.append(items)
+    ccols = ["competency_id", "label", "label_km", "label_th", "label_id"]
+    comps, _ = _table_sheet(source, ctx, "competencies", "competencies", ccols, ["competency_id", "label"], required=False)
+    if comps is not None:
+        for c in ccols:
+            if c not in comps.frame:
+                comps.frame[c] = None
+        out.append(comps)
+    return out
+
+
+@register("followup")
+def followup_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
+    """The follow-up coding workbook: Codebook, Interviews, Codes (long; or wide 0/1 per code)."""
+    out = []
+    cb_cols = ["code_id", "label", "theme", "level", "applied_practice", "definition"]
+    cb, _ = _table_sheet(source, ctx, "codebook", "codebook", cb_cols, ["code_id", "label", "theme", "level"])
+    if cb is not None:
+        if "applied_practice" not in cb.frame:
+            cb.frame["applied_practice"] = False
+        if "definition" not in cb.frame:
+            cb.frame["definition"] = None
+        out.append(cb)
+    iv, _ = _table_sheet(source, ctx, "interviews", "interviews", ["interview_id", "participant_id", "interview_date", "coders"],
+                         ["interview_id", "participant_id", "interview_date", "coders"])
+    if iv is not None:
+        out.append(iv)
+    name = find_sheet(source, "codes")
+    if name is None:
+        ctx.problem(source.name, None, None, None, None, "no visible sheet named 'Codes'", "Add the Codes sheet.")
+        return out
+    raw = read_sheet(source, name, ctx)
+    mapping = map_headers(list(raw.frame.columns), ["interview_id", "coder", "code_id", "present"], _extra_columns(source))
+    if "code_id" in mapping:  # long: one row per interview x coder x code
+        if _require(ctx, source, raw, mapping, ["interview_id", "coder", "code_id"]):
+            frame = frame_with_provenance(raw, mapping, source)
+            if "present" not in frame:
+                frame["present"] = True
+            out.append(Mapped("followup_codes", frame, source.name, raw.sheet, dict(mapping)))
+    else:  # wide: one column per code holding 1/0
+        if _require(ctx, source, raw, mapping, ["interview_id", "coder"]):
+            long = melt_wide(raw, mapping["interview_id"], source, "interview_id", "code_id", "present", {mapping["coder"]})
+            coders = raw.frame[mapping["coder"]].to_numpy(dtype=object)
+            k = len(raw.frame.columns) - 2
+            long["coder"] = [coders[i] for i in range(len(raw.frame)) for _ in range(k)]
+            out.append(Mapped("followup_codes", long, source.name, raw.sheet, {"interview_id": mapping["interview_id"], "coder": mapping["coder"]}))
+    return out

@@ -1,0 +1,1 @@
+"""Publishing: the impact brief (HTML) and the workbook (xlsx). Disclosure control is applied here."""
