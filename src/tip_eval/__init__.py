@@ -24,6 +24,19 @@ _EXPORTS: dict[str, str] = {
     "ValidationError": "tip_eval.errors",
     "InputRefused": "tip_eval.errors",
     "ValidationReport": "tip_eval.validation",
+    # analysis (tidy result frames)
+    "gains": "tip_eval.analysis.gains",
+    "reliability": "tip_eval.analysis.gains",
+    "confidence_gains": "tip_eval.analysis.confidence",
+    "knowledge_vs_confidence": "tip_eval.analysis.confidence",
+    "attrition": "tip_eval.analysis.attrition",
+    "item_analysis": "tip_eval.analysis.items",
+    "module_summary": "tip_eval.analysis.items",
+    "compare_trainings": "tip_eval.analysis.compare",
+    "followup_summary": "tip_eval.analysis.followup",
+    "code_cooccurrence": "tip_eval.analysis.followup",
+    "coder_agreement": "tip_eval.analysis.followup",
+    "followup_vs_gains": "tip_eval.analysis.followup",
 }
 
 # public submodules, imported on first attribute access
