@@ -363,3 +363,11 @@ def test_intervals_cover_the_true_gain_in_simulation():
     true_dz = true_gain / sd_change
     covered_dz = (res["dz_ci_low"] < true_dz) & (true_dz < res["dz_ci_high"])
     assert 0.93 <= covered_dz.mean() <= 0.97
+
+
+def test_empty_frame():
+    empty = pd.DataFrame({"g": pd.Series([], dtype=str), "pre": [], "post": []}).astype({"pre": float, "post": float})
+    res = paired_gain_grouped(empty, "g")
+    assert res.shape == (0, len(GAIN_COLUMNS))
+    overall = paired_gain_grouped(empty, None)
+    assert overall["n"].tolist() == [0] and np.isnan(overall["mean_gain"].iloc[0])
