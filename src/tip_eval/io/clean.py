@@ -19,7 +19,8 @@ Zero-width characters: Khmer and Thai are written without spaces between words, 
 keyboards insert ZERO WIDTH SPACE (U+200B) as an invisible word separator. tip_eval removes it
 (and the other invisible characters listed in :data:`INVISIBLE`) rather than turning it into a
 space, so that ``"ប្រទេស\u200bកម្ពុជា"`` and ``"ប្រទេសកម្ពុជា"`` match. The text still reads the same; only
-invisible line-breaking hints are lost.
+invisible line-breaking hints are lost. The one exception: a zero-width space between two ASCII
+letters or digits (``"Phnom\u200bPenh"``, pasted from a web page) becomes a plain space.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ _REMOVE = {ord(ch): None for ch in INVISIBLE}
 # but appear in text exported by other systems).
 _REMOVE.update({cp: None for cp in range(0x00, 0x20) if chr(cp) not in "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"})
 _REMOVE.update({cp: None for cp in range(0x7F, 0xA0) if cp != 0x85})
+# a zero-width space between two ASCII letters or digits stands for a space ("Phnom\u200bPenh")
+_ZWSP_BETWEEN_LATIN = re.compile(r"(?<=[A-Za-z0-9])\u200b(?=[A-Za-z0-9])")
 _UNICODE_DIGIT = re.compile(r"\d")  # str patterns: \d is every Unicode decimal digit (category Nd)
 
 
@@ -113,6 +116,8 @@ def _normalize_str(s: str) -> str | None:
         s = s.translate(_REMOVE)
         out = " ".join(s.split())
         return out or None
+    if "\u200b" in s:
+        s = _ZWSP_BETWEEN_LATIN.sub(" ", s)
     s = s.translate(_REMOVE)
     s = unicodedata.normalize("NFKC", s)
     s = _UNICODE_DIGIT.sub(_ascii_digit, s)

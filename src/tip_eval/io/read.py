@@ -196,8 +196,10 @@ class RawTable:
         joined as ``"Pre-test / Q1"``). Values are as the reader gives them: from a workbook, text
         (``str``), numbers (``float``), ``bool``, and ``datetime.date``/``datetime.datetime``/
         ``datetime.time`` for cells Excel formats as dates or times; from a CSV file, always text.
-        Empty cells (also cells holding only spaces) are missing: ``None`` in text/mixed columns,
-        ``NaN`` in all-number columns (which have dtype float64). Text is *not* normalised yet:
+        Column dtypes: float64 when every non-empty cell is a number, pandas' string dtype when
+        every non-empty cell is text, object otherwise. Empty cells (also cells holding only
+        spaces or invisible characters) are missing values - test them with :func:`pandas.isna`
+        (NaN in number and text columns, None in object columns). Text is *not* normalised yet:
         use :func:`~tip_eval.io.clean.clean_frame`.
     file : str
         The file, as the user named it.
