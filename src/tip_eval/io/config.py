@@ -85,8 +85,10 @@ def read_config(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
         p = toml
     if p.suffix.lower() != ".toml":
         # one workbook in the template layout
+        # one workbook in the template layout; its Items (and Competencies) sheets are the item bank
         return StudyConfig(root=p.parent, name=p.stem, min_cell=int((overrides or {}).get("min_cell", 5)),
-                           sources=[SourceConfig(file=p, layout="template", name=p.name)],
+                           sources=[SourceConfig(file=p, layout="item_bank", name=p.name),
+                                    SourceConfig(file=p, layout="template", name=p.name)],
                            settings=dict(overrides or {}))
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
