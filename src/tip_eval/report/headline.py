@@ -1,0 +1,120 @@
+"""Headline findings in words, computed from result frames (never hard-coded), hedged honestly.
+
+Each function takes a result row or frame and returns a :class:`Finding`: the sentence and the
+numbers it quotes, so tests can check every number in the headline against the table it came from.
+
+Hedging rules:
+
+- an interval that includes zero: "we cannot tell whether ... changed" instead of "rose";
+- fewer than ``SMALL_N`` matched people: the sentence says the group is small;
+- groups below ``min_cell`` are never named (the caller passes suppressed frames).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+SMALL_N = 30
+
+
+@dataclass
+class Finding:
+    """One headline sentence and the numbers it quotes (name -> value at full precision)."""
+
+    text: str
+    numbers: dict[str, float] = field(default_factory=dict)
+    hedged: bool = False
+
+
+def _f(x: float, digits: int = 1) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
+
+
+def _ci_words(low: float, high: float, digits: int = 1, confidence: float = 0.95) -> str:
+    return f"{round(confidence * 100):d}% CI {_f(low, digits)} to {_f(high, digits)}"
+
+
+def gain_finding(row: pd.Series, what: str, level_unit: str, gain_unit: str, digits: int = 1) -> Finding:
+    """A sentence about one gains() row: direction, size, interval, effect size, how many improved."""
+    n = int(row["n"]) if not pd.isna(row["n"]) else 0
+    nums = {k: float(row[k]) for k in ("pre_mean", "post_mean", "mean_gain", "ci_low", "ci_high", "cohens_dz", "pct_improved")
+            if k in row.index}
+    nums["n"] = n
+    if n < 2 or pd.isna(row["ci_low"]):
+        return Finding(f"Too few people took both the pre- and post-test to estimate the change in {what} (n = {n}).", nums, True)
+    ci = _ci_words(row["ci_low"], row["ci_high"], digits, float(row.get("confidence", 0.95)))
+    small = f" This rests on a small group (n = {n}), so the interval is wide." if n < SMALL_N else ""
+    if row["ci_low"] > 0:
+        text = (f"{what.capitalize()} rose from {_f(row['pre_mean'], digits)}{level_unit} to {_f(row['post_mean'], digits)}{level_unit} "
+                f"on average, a gain of {_f(row['mean_gain'], digits)}{gain_unit} ({ci}; n = {n} people tested before and after; "
+                f"standardised effect Cohen's dz = {_f(row['cohens_dz'], 2)}). {_f(row['pct_improved'], 0)}% of them scored higher after the training.{small}")
+        hedged = bool(small)
+    elif row["ci_high"] < 0:
+        text = (f"{what.capitalize()} fell from {_f(row['pre_mean'], digits)}{level_unit} to {_f(row['post_mean'], digits)}{level_unit} "
+                f"on average ({ci}; n = {n}).{small}")
+        hedged = bool(small)
+    else:
+        text = (f"We cannot tell whether {what} changed: the average change was {_f(row['mean_gain'], digits)}{gain_unit} "
+                f"but the interval includes zero ({ci}; n = {n}).{small}")
+        hedged = True
+    return Finding(text, nums, hedged)
+
+
+def reliable_finding(row: pd.Series) -> Finding | None:
+    """How many improved by more than measurement error (reliable change, Jacobson & Truax 1991)."""
+    if pd.isna(row.get("pct_reliable_improved", float("nan"))):
+        return None
+    nums = {"pct_reliable_improved": float(row["pct_reliable_improved"]), "pct_reliable_declined": float(row["pct_reliable_declined"])}
+    text = (f"{_f(row['pct_reliable_improved'], 0)}% improved by more than the test's measurement error "
+            f"(reliable change), and {_f(row['pct_reliable_declined'], 0)}% declined by more than it.")
+    return Finding(text, nums)
+
+
+def groups_finding(table: pd.DataFrame, by: str, label: str) -> Finding | None:
+    """Which shown groups gained beyond chance (adjusted p < 0.05) and which we cannot tell about."""
+    shown = table[~table.get("suppressed", pd.Series(False, index=table.index)).astype(bool)]
+    shown = shown[shown["n"].notna()]
+    if shown.empty:
+        return None
+    clear = shown[(shown["ci_low"] > 0) & (shown["p_adjusted"] < 0.05)]
+    unclear = shown[~shown.index.isin(clear.index)]
+    names = ", ".join(str(v) for v in clear[by])
+    text = f"By {label}: {len(clear)} of {len(shown)} groups shown gained beyond chance (after adjusting for multiple comparisons)"
+    text += f" ({names})." if len(clear) else "."
+    if len(unclear):
+        text += f" For {', '.join(str(v) for v in unclear[by])}, the data cannot tell (small groups or intervals that include zero)."
+    return Finding(text, {"n_groups": len(shown), "n_clear": len(clear)}, bool(len(unclear)))
+
+
+def followup_finding(indicator: pd.Series | None) -> Finding | None:
+    """The level-3 indicator: share of interviewees reporting at least one applied-practice code."""
+    if indicator is None or pd.isna(indicator.get("n_interviewed", float("nan"))) or not indicator["n_interviewed"]:
+        return None
+    n = int(indicator["n_interviewed"])
+    nums = {"pct_with_code": float(indicator["pct_with_code"]), "ci_low": float(indicator["ci_low"]),
+            "ci_high": float(indicator["ci_high"]), "n_interviewed": n}
+    text = (f"Months later, {_f(indicator['pct_with_code'], 0)}% of the {n} people interviewed described applying the training "
+            f"in their work ({_ci_words(indicator['ci_low'], indicator['ci_high'], 0)}). Interviewees may not represent everyone trained.")
+    return Finding(text, nums, True)
+
+
+def attrition_finding(row: pd.Series) -> Finding | None:
+    """Drop-out in words, and whether it changes the conclusion."""
+    if row is None or pd.isna(row.get("registered", float("nan"))):
+        return None
+    nums = {"registered": float(row["registered"]), "matched": float(row["matched"]), "matched_pct": float(row["matched_pct"])}
+    text = (f"{int(row['matched'])} of {int(row['registered'])} registered participants ({_f(row['matched_pct'], 0)}%) "
+            "took both tests.")
+    if bool(row.get("bias_flag", False)):
+        text += (" Those who missed the post-test had started lower, so the complete-case gain may be biased.")
+    if "conclusion_changes" in row.index and not pd.isna(row["conclusion_changes"]):
+        if bool(row["conclusion_changes"]):
+            text += " Imputing the missing post-tests changes the conclusion: read the gain with caution."
+        else:
+            text += (f" Imputing the missing post-tests gives a gain of {_f(row['mi_mean_gain'])} points "
+                     f"({_ci_words(row['mi_ci_low'], row['mi_ci_high'])}), the same conclusion.")
+            nums["mi_mean_gain"] = float(row["mi_mean_gain"])
+    return Finding(text, nums)
