@@ -120,7 +120,7 @@ def _complete(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 
 
 def _check_rank(x: np.ndarray, names: Sequence[str], what: str) -> None:
-    rank = np.linalg.matrix_rank(x) if x.size else 0
+    rank = np.linalg.matrix_rank(x.T @ x, hermitian=True) if x.size else 0  # p x p: cheap for tall designs
     if rank < x.shape[1]:
         raise ValueError(
             f"{what}: the design is rank deficient ({x.shape[1]} columns, rank {rank}); some of "
@@ -288,6 +288,87 @@ class MixedFit:
     warnings: list[str] = field(default_factory=list)
 
 
+#: optimisers tried in turn when the fit started at the profiled optimum does not converge
+MIXED_FALLBACK_METHODS: tuple[str | None, ...] = (None, "powell", "nm")
+
+
+def profile_variance_ratio(y: np.ndarray, x: np.ndarray, codes: np.ndarray, n_groups: int,
+                           reml: bool = True) -> float:
+    """Maximise the (restricted) likelihood of a random-intercept model over :math:`r = \\tau^2/\\sigma^2`.
+
+    With :math:`V_j = \\sigma^2(I + r J)`, :math:`V_j^{-1} = \\sigma^{-2}(I - w_j J)`,
+    :math:`w_j = r/(1 + n_j r)`, the fixed effects and :math:`\\sigma^2` are profiled out, and every
+    quantity is a sum over groups, so one evaluation costs :math:`O(N p^2)`: the REML criterion is
+    :math:`-\\tfrac12[(N-p)\\log\\hat\\sigma^2 + \\sum_j \\log(1 + n_j r) + \\log|X'V_0^{-1}X|]`
+    (ML: :math:`N\\log\\hat\\sigma^2` and no determinant). A bounded one-dimensional search on
+    :math:`\\log r \\in [-25, 10]` finds the optimum; a value at the lower end is the boundary
+    :math:`\\tau^2 = 0`. Used to start statsmodels' optimiser at the optimum, which its gradient
+    methods otherwise often fail to reach for this model.
+    """
+    from scipy import optimize
+
+    n_obs, p = x.shape
+    n = np.bincount(codes, minlength=n_groups).astype(np.float64)
+    sx = np.zeros((n_groups, p))
+    np.add.at(sx, codes, x)
+    ty = np.bincount(codes, weights=y, minlength=n_groups)
+    xtx, xty, yty = x.T @ x, x.T @ y, float(y @ y)
+    dof = n_obs - p if reml else n_obs
+
+    def negll(logr: float) -> float:
+        r = np.exp(logr)
+        w = r / (1.0 + n * r)
+        a = xtx - (sx * w[:, None]).T @ sx
+        b = xty - (sx * w[:, None]).T @ ty
+        beta = np.linalg.lstsq(a, b, rcond=None)[0]
+        rss = max(yty - float(np.sum(w * ty * ty)) - float(b @ beta), 1e-300)
+        val = dof * np.log(rss / dof) + float(np.sum(np.log1p(n * r)))
+        if reml:
+            val += np.linalg.slogdet(a)[1]
+        return 0.5 * val
+
+    res = optimize.minimize_scalar(negll, bounds=(-25.0, 10.0), method="bounded", options={"xatol": 1e-9})
+    return float(np.exp(res.x))
+
+
+def _fit_mixed(model: Any, reml: bool, start_ratio: float | None = None) -> tuple[Any, list[str]]:
+    """Fit a MixedLM, started at the profiled optimum, falling back to other optimisers.
+
+    The first converged fit is returned; if none converges, the one with the highest
+    (restricted) log-likelihood, with a warning.
+    """
+    from statsmodels.regression.mixed_linear_model import MixedLMParams
+
+    caught: list[str] = []
+    tried: list[Any] = []
+    attempts: list[tuple[str, dict[str, Any]]] = []
+    if start_ratio is not None:
+        fe0 = np.linalg.lstsq(model.exog, model.endog, rcond=None)[0]
+        start = MixedLMParams.from_components(fe_params=fe0, cov_re=np.array([[start_ratio]]))
+        attempts.append(("profiled start", {"start_params": start}))
+    attempts += [(m or "default", {} if m is None else {"method": m}) for m in MIXED_FALLBACK_METHODS]
+    for label, kwargs in attempts:
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            try:
+                result = model.fit(reml=reml, **kwargs)
+            except (np.linalg.LinAlgError, ValueError, FloatingPointError) as err:
+                caught.append(f"{label} fit failed: {err}")
+                continue
+        if result.converged and np.isfinite(result.llf):
+            if tried or len(caught):
+                caught.append(f"fitted with the {label} optimiser after the earlier attempts failed")
+            caught.extend(str(w.message) for w in record if str(w.message) not in caught)
+            return result, caught
+        caught.append(f"{label} fit did not converge")
+        tried.append(result)
+    if not tried:
+        raise ValueError("the mixed model could not be fitted with any optimiser: " + "; ".join(caught))
+    best = max(tried, key=lambda r: r.llf if np.isfinite(r.llf) else -np.inf)
+    caught.append("no optimiser converged; the fit with the highest likelihood is used, treat it with caution")
+    return best, caught
+
+
 def random_intercept_effects(
     frame: pd.DataFrame,
     outcome: str = "gain",
@@ -360,21 +441,15 @@ def random_intercept_effects(
     _check_rank(exog.to_numpy(), exog.columns, "random_intercept_effects")
     y = data[outcome].astype(np.float64)
     groups = data[group].to_numpy(dtype=object)
-    caught: list[str] = []
-    with warnings.catch_warnings(record=True) as record:
-        warnings.simplefilter("always")
-        result = sm.MixedLM(y, exog, groups=groups).fit(reml=reml)
-    for w in record:
-        msg = str(w.message)
-        if msg not in caught:
-            caught.append(msg)
+    gcode = pd.Index(levels).get_indexer(groups)
+    x = exog.to_numpy(dtype=np.float64)
+    ratio = profile_variance_ratio(y.to_numpy(), x, gcode, len(levels), reml)
+    result, caught = _fit_mixed(sm.MixedLM(y, exog, groups=groups), reml, ratio)
 
     sigma2 = float(result.scale)
     tau2 = float(np.asarray(result.cov_re)[0, 0])
     boundary = not tau2 > 1e-8 * max(sigma2, 1e-300)
-    gcode = pd.Index(levels).get_indexer(groups)
     n = np.bincount(gcode, minlength=len(levels)).astype(np.float64)
-    x = exog.to_numpy(dtype=np.float64)
     fe = np.asarray(result.fe_params, dtype=np.float64)
     if boundary:
         d_inv = np.zeros(len(levels))
