@@ -1,0 +1,374 @@
+"""Item analysis of the knowledge test: which questions work, which need rewriting, which modules lag.
+
+:func:`item_analysis` gives one row per item (and group): difficulty before and after training,
+discrimination, alpha-if-deleted, the learning disaggregation and plain-word flags.
+:func:`module_summary` gives one row per curriculum module (and group) with the module's gain.
+
+A flawed question (a wrong answer key, an ambiguous stem) silently distorts every score; its
+signature is a negative discrimination: people who know more get it wrong more often.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from tip_eval.analysis._common import By, as_by, check_by, is_study
+
+__all__ = ["item_analysis", "module_summary", "ITEM_COLUMNS", "MODULE_COLUMNS", "FLAG_WORDS"]
+
+SUBJECT = "participant_id"
+
+#: result columns of :func:`item_analysis`, after the ``by`` columns
+ITEM_COLUMNS: tuple[str, ...] = (
+    "item_id", "module", "n_pre", "n_post", "n_matched", "difficulty_pre", "difficulty_post", "item_gain",
+    "discrimination_pre", "discrimination_post", "alpha_if_deleted", "share_positive", "share_negative",
+    "share_retained", "share_none", "flag_too_easy", "flag_too_hard", "flag_low_discrimination",
+    "flag_negative_discrimination", "flag_negative_gain", "flags",
+)
+
+#: the words each flag adds to the ``flags`` column, in this order
+FLAG_WORDS: dict[str, str] = {
+    "flag_negative_discrimination": "negative discrimination: check the answer key and wording",
+    "flag_low_discrimination": "low discrimination",
+    "flag_too_easy": "too easy before training",
+    "flag_too_hard": "too hard after training",
+    "flag_negative_gain": "fewer right after training than before",
+}
+
+#: result columns of :func:`module_summary`, after the ``by`` columns
+MODULE_COLUMNS: tuple[str, ...] = (
+    "module", "n_items", "difficulty_pre", "difficulty_post", "n_pre", "n_post", "n", "pre_mean", "post_mean",
+    "mean_gain", "ci_low", "ci_high", "confidence", "p_value", "p_adjusted",
+)
+
+
+# --- inputs ----------------------------------------------------------------------------------------
+
+
+def _item_inputs(data: object, by: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Responses (participant_id, phase, item_id, score), the item bank, and people with their keys."""
+    if is_study(data):
+        attrs = data.attributes()
+        check_by(by, [c for c in attrs.columns if c != SUBJECT])
+        resp = data.responses[[SUBJECT, "phase", "item_id", "score"]]
+        bank = data.items[["item_id", "module", "points"]]
+        people = attrs[[SUBJECT, *by]]
+    elif isinstance(data, pd.DataFrame):
+        need = [SUBJECT, "phase", "item_id", "score"]
+        missing = [c for c in need if c not in data.columns]
+        if missing:
+            raise ValueError(
+                f"a plain DataFrame for item analysis needs the columns {', '.join(need)} (one row per person, "
+                f"phase and item; optional: points, module and the by columns); missing: {', '.join(missing)}")
+        check_by(by, [c for c in data.columns if c not in (*need, "points", "module")], "the frame")
+        resp = data[need].copy()
+        resp["phase"] = resp["phase"].astype("string").str.strip().str.lower().astype(object)
+        bad = ~resp["phase"].isin(["pre", "post"])
+        if bad.any():
+            raise ValueError(f"phase must hold 'pre' or 'post'; found {data.loc[bad, 'phase'].iloc[0]!r}")
+        resp["score"] = pd.to_numeric(resp["score"], errors="raise").astype(np.float64)
+        ids = sorted(pd.unique(resp["item_id"]).tolist(), key=str)
+        bank = pd.DataFrame({"item_id": ids})
+        per_item = data.groupby("item_id", sort=False)
+        if "points" in data.columns:
+            if (per_item["points"].nunique() > 1).any():
+                raise ValueError("points must be the same in every row of an item")
+            bank["points"] = bank["item_id"].map(per_item["points"].first()).astype(np.float64)
+        else:
+            top = resp["score"].max()
+            if top > 1:
+                raise ValueError("scores go above 1: add a `points` column (the points of each item) to the frame")
+            bank["points"] = 1.0
+        bank["module"] = bank["item_id"].map(per_item["module"].first()) if "module" in data.columns else pd.NA
+        people = data[[SUBJECT, *by]].drop_duplicates(SUBJECT)
+        if by and (data.groupby(SUBJECT)[by].nunique(dropna=False) > 1).to_numpy().any():
+            raise ValueError("by columns must be the same in every row of a participant")
+    else:
+        raise TypeError(f"data must be a tip_eval Study or a pandas DataFrame; got {type(data).__name__}")
+    dup = resp.duplicated([SUBJECT, "phase", "item_id"])
+    if dup.any():
+        raise ValueError(f"participant {resp.loc[dup, SUBJECT].iloc[0]!r} has more than one response to item "
+                         f"{resp.loc[dup, 'item_id'].iloc[0]!r} in one phase")
+    return resp, bank.reset_index(drop=True), people.reset_index(drop=True)
+
+
+def _group_index(people: pd.DataFrame, by: list[str]) -> tuple[pd.Series, pd.DataFrame]:
+    """Group code per participant (Series indexed by participant_id) and the sorted group keys."""
+    if not by:
+        return pd.Series(0, index=pd.Index(people[SUBJECT], name=SUBJECT), dtype=np.int64), pd.DataFrame(index=[0])
+    grouped = people.groupby(by, sort=True, dropna=False, observed=True)
+    codes = pd.Series(grouped.ngroup().to_numpy(dtype=np.int64), index=pd.Index(people[SUBJECT], name=SUBJECT))
+    keys = grouped.size().index.to_frame(index=False)[by]
+    return codes, keys
+
+
+def _phase_matrix(resp: pd.DataFrame, phase: str, items: pd.Index) -> pd.DataFrame:
+    sub = resp[resp["phase"] == phase]
+    mat = sub.pivot(index=SUBJECT, columns="item_id", values="score")
+    return mat.reindex(columns=items).astype(np.float64)
+
+
+def _flag_text(flags: pd.DataFrame) -> pd.Series:
+    words = np.array(list(FLAG_WORDS.values()), dtype=object)
+    on = flags[list(FLAG_WORDS)].to_numpy(dtype=bool)
+    return pd.Series(["; ".join(words[row]) for row in on], index=flags.index, dtype=object)
+
+
+# --- item analysis ---------------------------------------------------------------------------------
+
+
+def item_analysis(
+    data: object,
+    by: By = None,
+    *,
+    easy_pre: float = 0.9,
+    hard_post: float = 0.3,
+    low_discrimination: float = 0.2,
+    negative_gain: float = 0.0,
+) -> pd.DataFrame:
+    """Classical item analysis of the knowledge test, before and after training.
+
+    Parameters
+    ----------
+    data : Study or pandas.DataFrame
+        A :class:`~tip_eval.Study` (its ``responses`` and ``items``), or a long item-level frame
+        with one row per person, phase and item: ``participant_id, phase, item_id, score``, and
+        optionally ``points`` (default 1 per item; required when a score is above 1), ``module``
+        and the ``by`` columns.
+    by : str or list of str, optional
+        Grouping columns (participant or training attributes: ``country``, ``training_id``,
+        ``sector``, ...): one row per group and item. ``None`` gives one row per item.
+    easy_pre : float, default 0.9
+        ``flag_too_easy`` when ``difficulty_pre >= easy_pre``: most people knew it already, so the
+        item cannot show learning.
+    hard_post : float, default 0.3
+        ``flag_too_hard`` when ``difficulty_post < hard_post``: few got it even after training
+        (the content was not taught, or the item is unclear).
+    low_discrimination : float, default 0.2
+        ``flag_low_discrimination`` when the discrimination is below this (and not negative) in
+        every phase where it can be computed. 0.2 is the usual rule of thumb for classroom tests
+        (Ebel & Frisbie 1991: below 0.20 "poor, to be revised").
+    negative_gain : float, default 0.0
+        ``flag_negative_gain`` when ``item_gain < negative_gain``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item (the item bank's order), or per group and item (groups sorted), the
+        ``by`` columns first, then exactly these columns. Shares are 0-1 (not percent).
+
+        ``item_id``, ``module``
+            The item and its curriculum module.
+        ``n_pre``, ``n_post``
+            People who were asked the item before (after) training.
+        ``n_matched``
+            People asked it in both tests (matched by ``participant_id``).
+        ``difficulty_pre``, ``difficulty_post``
+            Share of the item's points obtained, :math:`p = \\bar x / points` (the share right
+            for 0/1 items), over all people tested in that phase, matched or not. Higher means
+            easier.
+        ``item_gain``
+            Mean change in the share of the item's points among matched people,
+            :math:`\\overline{(post - pre)}/points`; for 0/1 items
+            ``share_positive - share_negative``.
+        ``discrimination_pre``, ``discrimination_post``
+            Corrected item-total point-biserial correlation: Pearson correlation of the item
+            score with the person's total over the *other* items, in that phase (``r.drop`` of
+            R's ``psych::alpha``). See :func:`tip_eval.stats.items.item_rest_correlation`.
+        ``alpha_if_deleted``
+            Cronbach's alpha (= KR-20 for 0/1 items) of the pre-test without the item, over the
+            people asked every pre-test item. Higher than the whole test's alpha means the item
+            lowers internal consistency.
+        ``share_positive``, ``share_negative``, ``share_retained``, ``share_none``
+            Among matched people: wrong->right, right->wrong, right->right, wrong->wrong
+            ("right" = full marks); they sum to 1 (Walstad & Wagner 2016).
+        ``flag_too_easy``, ``flag_too_hard``, ``flag_low_discrimination``,
+        ``flag_negative_discrimination``, ``flag_negative_gain``
+            Booleans, as described under the thresholds. ``flag_negative_discrimination``: the
+            discrimination is below 0 in every phase where it can be computed (one phase alone
+            is too noisy in groups of 20-40). False when the statistic is undefined.
+        ``flags``
+            The raised flags in words, separated by "; " (see :data:`FLAG_WORDS`); empty when
+            none.
+
+    Notes
+    -----
+    Missing-data policy: an item a person was not asked (no response row) is missing, not
+    wrong; a skipped item that was asked scores 0 in the canonical tables. Difficulty and
+    discrimination use the people asked the item (pairwise); alpha-if-deleted uses complete
+    pre-tests only (listwise).
+
+    Everything is computed on people x items matrices by matrix operations, for all items and
+    all groups at once (group sums are one sparse matrix product); there is no loop over items
+    or groups.
+
+    A flag is a prompt to look at the question, not a verdict: with 20-40 people per group the
+    statistics are noisy, especially per group.
+
+    References
+    ----------
+    Crocker, L. & Algina, J. (1986). Introduction to classical and modern test theory, ch. 14.
+    Ebel, R. L. & Frisbie, D. A. (1991). Essentials of educational measurement (5th ed.), p. 232.
+    Walstad, W. B. & Wagner, J. (2016). The disaggregation of value-added test scores to assess
+    learning outcomes in economics courses. J. Economic Education, 47(2), 121-131.
+
+    Examples
+    --------
+    >>> import tip_eval as te
+    >>> study, truth = te.datasets.make_study()
+    >>> table = te.item_analysis(study)
+    >>> table.loc[table.flag_negative_discrimination, "item_id"].tolist() == [truth.flawed_item]
+    True
+    """
+    from tip_eval.stats.items import (
+        _alpha_if_deleted_core, _difficulty_core, _disaggregation_core, _rest_correlation_core,
+    )
+
+    by_list = as_by(by)
+    resp, bank, people = _item_inputs(data, by_list)
+    items = pd.Index(bank["item_id"], name="item_id")
+    pts = bank["points"].to_numpy(dtype=np.float64)
+    codes_all, keys = _group_index(people, by_list)
+    n_groups, k = len(keys), len(items)
+
+    pre = _phase_matrix(resp, "pre", items)
+    post = _phase_matrix(resp, "post", items)
+
+    def codes_of(mat: pd.DataFrame) -> np.ndarray:
+        c = codes_all.reindex(mat.index)
+        if c.isna().any():
+            raise ValueError(f"participant {c.index[c.isna()][0]!r} has responses but is not a registered participant")
+        return c.to_numpy(dtype=np.int64)
+
+    cpre, cpost = codes_of(pre), codes_of(post)
+    pre_m, post_m = pre.to_numpy(), post.to_numpy()
+    n_pre, diff_pre = _difficulty_core(pre_m, pts, cpre, n_groups)
+    n_post, diff_post = _difficulty_core(post_m, pts, cpost, n_groups)
+    disc_pre = _rest_correlation_core(pre_m, cpre, n_groups)
+    disc_post = _rest_correlation_core(post_m, cpost, n_groups)
+    alpha_del = _alpha_if_deleted_core(pre_m, cpre, n_groups)
+    matched = pre.index.intersection(post.index)
+    dis = _disaggregation_core(pre.loc[matched].to_numpy(), post.loc[matched].to_numpy(), pts,
+                               codes_all.reindex(matched).to_numpy(dtype=np.int64), n_groups)
+
+    flat = lambda a: np.asarray(a, dtype=np.float64).ravel()  # noqa: E731  (groups x items -> rows)
+    out = pd.DataFrame({
+        "item_id": np.tile(items.to_numpy(dtype=object), n_groups),
+        "module": np.tile(bank["module"].to_numpy(dtype=object), n_groups),
+        "n_pre": flat(n_pre).round().astype(np.int64),
+        "n_post": flat(n_post).round().astype(np.int64),
+        "n_matched": flat(dis["n_matched"]).round().astype(np.int64),
+        "difficulty_pre": flat(diff_pre), "difficulty_post": flat(diff_post),
+        "item_gain": flat(dis["item_gain"]),
+        "discrimination_pre": flat(disc_pre), "discrimination_post": flat(disc_post),
+        "alpha_if_deleted": flat(alpha_del),
+        "share_positive": flat(dis["share_positive"]), "share_negative": flat(dis["share_negative"]),
+        "share_retained": flat(dis["share_retained"]), "share_none": flat(dis["share_none"]),
+    })
+    dp, dq = out["discrimination_pre"], out["discrimination_post"]
+    any_disc = dp.notna() | dq.notna()
+    all_negative = any_disc & ~(dp >= 0) & ~(dq >= 0)
+    all_low = any_disc & ~(dp >= low_discrimination) & ~(dq >= low_discrimination)
+    out["flag_too_easy"] = (out["difficulty_pre"] >= easy_pre).to_numpy(dtype=bool)
+    out["flag_too_hard"] = (out["difficulty_post"] < hard_post).to_numpy(dtype=bool)
+    out["flag_low_discrimination"] = (all_low & ~all_negative).to_numpy(dtype=bool)
+    out["flag_negative_discrimination"] = all_negative.to_numpy(dtype=bool)
+    out["flag_negative_gain"] = (out["item_gain"] < negative_gain).to_numpy(dtype=bool)
+    out["flags"] = _flag_text(out)
+    if by_list:
+        key_rows = keys.loc[keys.index.repeat(k)].reset_index(drop=True)
+        out = pd.concat([key_rows, out], axis=1)
+    return out[[*by_list, *ITEM_COLUMNS]]
+
+
+# --- modules ---------------------------------------------------------------------------------------
+
+
+def module_summary(data: object, by: By = None, confidence: float = 0.95, p_adjust: str = "holm") -> pd.DataFrame:
+    """One row per curriculum module (and group): its items' difficulty and the module's gain.
+
+    Parameters
+    ----------
+    data : Study or pandas.DataFrame
+        As for :func:`item_analysis`; a plain frame needs a ``module`` column.
+    by : str or list of str, optional
+        Grouping columns, as for :func:`item_analysis`.
+    confidence : float, default 0.95
+        Level of the gain intervals.
+    p_adjust : str, default "holm"
+        Adjustment of ``p_value`` across **all rows** of this table (modules x groups); see
+        :func:`tip_eval.stats.p_adjust`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per module (in the order of the item bank) or per group and module, the ``by``
+        columns first, then:
+
+        ``module``, ``n_items``
+            The module and its number of items.
+        ``difficulty_pre``, ``difficulty_post``
+            Unweighted mean of the module's item difficulties (share of points obtained) before
+            and after training (from :func:`item_analysis`).
+        ``n_pre``, ``n_post``, ``n``, ``pre_mean``, ``post_mean``, ``mean_gain``, ``ci_low``, ``ci_high``, ``confidence``, ``p_value``
+            As in :func:`~tip_eval.gains` with ``module=``: each person's module score is
+            ``100 * points scored / points of the module's items`` (percent, 0-100), ``n`` the
+            matched pairs, ``mean_gain`` the mean of post - pre over them with its t interval
+            and paired t-test p-value.
+        ``p_adjusted``
+            ``p_value`` adjusted across all rows of this table (so that looking at 6 modules
+            does not multiply false alarms).
+
+    Notes
+    -----
+    For a Study the gains come from :func:`tip_eval.gains` (``module=...``), one call per module;
+    for a plain frame they are computed the same way from the frame's responses (every person of
+    the frame counted, a person's module score missing when they have no response to the module
+    in that phase).
+    """
+    from tip_eval.stats.multitest import p_adjust as _p_adjust
+
+    by_list = as_by(by)
+    items = item_analysis(data, by_list)
+    if items["module"].isna().all():
+        raise ValueError("module_summary needs the module of each item: a Study's item bank, or a `module` "
+                         "column in the frame")
+    diff = items.groupby([*by_list, "module"], sort=False, dropna=False, observed=True).agg(
+        n_items=("item_id", "size"), difficulty_pre=("difficulty_pre", "mean"),
+        difficulty_post=("difficulty_post", "mean")).reset_index()
+    gain_cols = ["n_pre", "n_post", "n", "pre_mean", "post_mean", "mean_gain", "ci_low", "ci_high",
+                 "confidence", "p_value"]
+    modules = list(dict.fromkeys(items["module"].dropna().tolist()))
+    parts = []
+    for mod in modules:  # one call per module (6 in the curriculum); groups are vectorised inside
+        table = _module_gains(data, by_list, mod, confidence)
+        table.insert(len(by_list), "module", mod)
+        parts.append(table[[*by_list, "module", *gain_cols]])
+    gains_table = pd.concat(parts, ignore_index=True)
+    out = diff.merge(gains_table, on=[*by_list, "module"], how="left", validate="one_to_one")
+    order = {m: i for i, m in enumerate(modules)}
+    out = out.sort_values([*by_list, "module"], key=lambda s: s.map(order) if s.name == "module" else s,
+                          kind="stable").reset_index(drop=True)
+    out["p_adjusted"] = _p_adjust(out["p_value"].to_numpy(dtype=np.float64), p_adjust)
+    out["n_items"] = out["n_items"].astype(np.int64)
+    return out[[*by_list, *MODULE_COLUMNS]]
+
+
+def _module_gains(data: object, by: list[str], module: str, confidence: float) -> pd.DataFrame:
+    """Gains of one module's percent score, by ``by``: te.gains for a Study, the same for a frame."""
+    if is_study(data):
+        from tip_eval.analysis.gains import gains
+
+        return gains(data, by=by or None, module=module, confidence=confidence)
+    from tip_eval.stats.paired import paired_gain_grouped
+
+    resp, bank, people = _item_inputs(data, by)
+    mod_items = bank.loc[bank["module"] == module]
+    total = float(mod_items["points"].sum())
+    sub = resp[resp["item_id"].isin(mod_items["item_id"])]
+    pct = (100.0 * sub.groupby([SUBJECT, "phase"], sort=False)["score"].sum() / total).unstack("phase")
+    pct = pct.reindex(columns=["pre", "post"])
+    frame = people.merge(pct.reset_index(), on=SUBJECT, how="left")
+    table = paired_gain_grouped(frame, by or None, "pre", "post", max_score=100.0, confidence=confidence)
+    return table.reset_index() if by else table.reset_index(drop=True)
