@@ -137,24 +137,47 @@ def person_scores(
 
 def study_people(study: object, by: list[str]) -> pd.DataFrame:
     """Registered participants: ``participant_id`` and the ``by`` columns (checked)."""
+    by = list(dict.fromkeys(by))
+    participants = study.participants
+    if all(b in participants.columns and b != SUBJECT for b in by):
+        return participants[[SUBJECT, *by]].copy()  # no training attribute needed: skip the join
     attrs = person_attributes(study)
     check_by(by, [c for c in attrs.columns if c != SUBJECT])
-    return attrs[[SUBJECT, *[b for b in dict.fromkeys(by)]]].copy()
+    return attrs[[SUBJECT, *by]].copy()
 
 
-def _wide(long: pd.DataFrame, value: str) -> pd.DataFrame:
-    """``participant_id, phase, value`` -> ``participant_id, pre, post`` (one row per person)."""
-    long = long[long["phase"].isin(PHASES)]
-    wide = long.pivot(index=SUBJECT, columns="phase", values=value)
-    wide = wide.reindex(columns=list(PHASES)).astype(np.float64)
-    wide.columns.name = None
-    return wide.reset_index()
+def _positions(values: pd.Series, universe: pd.Series) -> np.ndarray:
+    """Position of each of ``values`` in the (unique) ``universe``, -1 where absent."""
+    if all(isinstance(v.dtype, pd.StringDtype) and v.dtype.storage == "pyarrow" for v in (values, universe)):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        pos = pc.fill_null(pc.index_in(pa.array(values), value_set=pa.array(universe)), -1)  # hashing in Arrow
+        return np.asarray(pos.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return pd.Index(universe).get_indexer(values)
 
 
 def _attach(people: pd.DataFrame, wide: pd.DataFrame) -> pd.DataFrame:
     out = people.merge(wide, on=SUBJECT, how="left", validate="one_to_one")
     out[["pre", "post"]] = out[["pre", "post"]].astype(np.float64)
     return out
+
+
+def _onto_people(people: pd.DataFrame, long: pd.DataFrame, value: str) -> pd.DataFrame:
+    """Add ``pre`` and ``post`` to ``people`` from a long ``participant_id, phase, value`` table.
+
+    Rows are matched on participant_id through a hash index (not a merge), so that a programme of
+    thousands of trainings stays fast; the long table has at most one row per person and phase.
+    """
+    pos = _positions(long[SUBJECT], people[SUBJECT])
+    values = long[value].to_numpy(dtype=np.float64, na_value=np.nan)
+    phases = long["phase"]
+    for ph in PHASES:
+        mask = (phases == ph).to_numpy(dtype=bool, na_value=False) & (pos >= 0)
+        col = np.full(len(people), np.nan)
+        col[pos[mask]] = values[mask]
+        people[ph] = col
+    return people
 
 
 def _from_study(study: object, by: list[str], measure: str, module: str | None, with_rel: bool) -> PersonScores:
@@ -166,13 +189,13 @@ def _from_study(study: object, by: list[str], measure: str, module: str | None, 
         conf = study.confidence
         means = conf.assign(rating=conf["rating"].astype(np.float64)).groupby(
             [SUBJECT, "phase"], observed=True, sort=False)["rating"].mean().reset_index()
-        frame = _attach(people, _wide(means, "rating"))
+        frame = _onto_people(people, means, "rating")
         rel = None
         if with_rel:
             rel = _alpha_pre_ratings(conf)
         return PersonScores(frame, by, measure, RATING_MAX, RATING_MIN, rel)
     if module is None:
-        frame = _attach(people, _wide(study.scores, "pct"))
+        frame = _onto_people(people, study.scores, "pct")
         rel = pre_test_reliability(study) if with_rel else None
         return PersonScores(frame, by, measure, 100.0, 0.0, rel)
     items = module_items(study, module)
@@ -180,7 +203,7 @@ def _from_study(study: object, by: list[str], measure: str, module: str | None, 
     total = float(items["points"].sum())
     sums = resp.groupby([SUBJECT, "phase"], observed=True, sort=False)["score"].sum().reset_index()
     sums["pct"] = 100.0 * sums["score"].astype(np.float64) / total
-    frame = _attach(people, _wide(sums, "pct"))
+    frame = _onto_people(people, sums, "pct")
     rel = pre_test_reliability(study, module=module) if with_rel else None
     return PersonScores(frame, by, measure, 100.0, 0.0, rel)
 
@@ -202,12 +225,33 @@ def item_matrix(study: object, phase: str, module: str | None = None) -> pd.Data
     functions then drop that person (listwise deletion).
     """
     resp = study.responses
-    resp = resp[resp["phase"] == phase]
+    mask = (resp["phase"] == phase).to_numpy(dtype=bool, na_value=False)
     if module is not None:
-        resp = resp[resp["item_id"].isin(module_items(study, module)["item_id"])]
-    if resp.empty:
+        mask = mask & resp["item_id"].isin(module_items(study, module)["item_id"]).to_numpy(dtype=bool, na_value=False)
+    if not mask.any():
         return pd.DataFrame()
-    return resp.pivot(index=SUBJECT, columns="item_id", values="score").astype(np.float64)
+    # integer codes instead of a pivot: the responses of a large programme run to millions of rows
+    people, row = _codes(resp[SUBJECT], mask)
+    items, col = _codes(resp["item_id"], mask)
+    mat = np.full((len(people), len(items)), np.nan)
+    mat[row, col] = resp["score"].to_numpy(dtype=np.float64, na_value=np.nan)[mask]
+    return pd.DataFrame(mat, index=pd.Index(people, name=SUBJECT), columns=pd.Index(items, name="item_id"))
+
+
+def _codes(values: pd.Series, mask: np.ndarray) -> tuple[pd.Index, np.ndarray]:
+    """Distinct values among ``values[mask]`` and each selected row's position in them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        # filter and dictionary-encode in Arrow: several times faster than a pandas take + factorize
+        encoded = pc.filter(pa.array(values), pa.array(mask)).dictionary_encode()
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
+        return pd.Index(encoded.dictionary.to_pylist(), dtype=values.dtype), encoded.indices.to_numpy(
+            zero_copy_only=False).astype(np.int64)
+    codes, uniques = pd.factorize(values[mask])
+    return pd.Index(uniques), codes.astype(np.int64)
 
 
 def pre_test_reliability(study: object, module: str | None = None) -> float | None:
