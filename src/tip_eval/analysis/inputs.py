@@ -114,7 +114,7 @@ def person_scores(
     PersonScores
     """
     measure = check_measure(measure)
-    by_list = as_by(by)
+    by_list = list(dict.fromkeys(as_by(by)))
     if is_study(data):
         if any(v is not None for v in (subject, pre, post, phase, score)):
             raise ValueError("subject, pre, post, phase and score name columns of a plain DataFrame; "
