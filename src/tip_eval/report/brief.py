@@ -1,42 +1,549 @@
-"""The impact brief: one self-contained HTML file, plus the tables workbook and the problem report."""
+"""The impact brief: one self-contained HTML file (plotly.js inlined once, no external links), the
+tables workbook beside it, and the problem report when the data had problems.
+
+Every number is computed from the study here; nothing is typed in. Every table and figure passes
+through :func:`tip_eval.disclosure.suppress` first, and rows of groups below ``min_cell`` people
+are left out entirely (with a note saying how many), so no small group of practitioners can be
+seen or worked out.
+"""
 
 from __future__ import annotations
 
-import html
+import datetime as _dt
+import math
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
-EXIT_OK, EXIT_PROBLEMS = 0, 1
+import pandas as pd
+
+from tip_eval.report import headline as hl
+
+EXIT_OK = 0
+
+GROUP_LABELS = {"country": "country", "province": "province", "sector": "sector", "training_id": "training",
+                "gender": "gender", "organisation": "organisation"}
+
+METHODS = [
+    ("Matched pairs", "Gains use people who took both the pre- and post-test, matched by participant ID (never by row order). "
+                      "Pre- and post-test means use everyone tested in that phase."),
+    ("Knowledge score", "Percent of the maximum score (0-100), so tests of different lengths compare."),
+    ("Mean gain and its interval", "Mean of post minus pre; interval mean ± t(0.975, n-1)·sd/√n (paired t-test, two-sided)."),
+    ("Effect size", "Cohen's dz = mean gain / sd of gains; Hedges' gz = J·dz with J = 1 - 3/(4(n-1) - 1); "
+                    "dz's interval from the noncentral t distribution (Lakens 2013)."),
+    ("Normalised gain", "Hake (1998): (post mean - pre mean)/(100 - pre mean), the share of the possible gain achieved."),
+    ("Reliable change", "Jacobson & Truax (1991): a change larger than 1.96 × √2 × SEM, SEM = sd(pre)·√(1 - reliability), "
+                        "with the test's own pre-test KR-20 as reliability."),
+    ("Multiple comparisons", "p-values in a table are adjusted across its rows with Holm's method."),
+    ("Confidence ratings", "Ordinal 1-5 ratings: medians, share agreeing (4-5), Wilcoxon signed-rank test (zeros dropped, "
+                           "normal approximation with tie and continuity correction when needed, as R's wilcox.test) "
+                           "and the matched-pairs rank-biserial correlation (Kerby 2014)."),
+    ("Comparing trainings", "ANCOVA of the post-test on the pre-test and training (sum-to-zero coding) for adjusted differences "
+                            "from the average training; a linear mixed model gain ~ 1 + (1 | training) for the ICC and "
+                            "shrunken training effects (Raudenbush & Bryk 2002). Small trainings shrink towards the average."),
+    ("Item analysis", "Difficulty = share correct; discrimination = corrected item-total point-biserial correlation; "
+                      "learning disaggregation per item (wrong→right, right→wrong, right→right, wrong→wrong)."),
+    ("Follow-up interviews", "Prevalence per person (not per mention) with Wilson intervals; coder agreement by Cohen's kappa "
+                             "(Landis & Koch 1977 wording) and Krippendorff's alpha (2011); co-occurrence c = n12/(n1 + n2 - n12)."),
+    ("Drop-out", "Pre-test of completers vs drop-outs as a standardised mean difference; missing post-tests multiply imputed "
+                 "from the pre-test and group (Rubin's rules) as a sensitivity analysis beside the complete-case gain."),
+    ("Small groups", "Statistics of groups under the minimum cell size are suppressed, with secondary suppression so that "
+                     "no suppressed count can be derived from totals."),
+]
+
+
+@dataclass
+class Block:
+    kind: str
+    text: str = ""
+    html: str = ""
+    items: list = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+
+    def add(self, kind: str, text: str = "", html: str = "", items: list | None = None) -> None:
+        self.blocks.append(Block(kind, text=text, html=html, items=list(items or [])))
+
+
+# --- formatting for display only ------------------------------------------------------------------
+
+def _num(x: Any, digits: int = 1) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+        return "–"
+    if isinstance(x, (bool,)):
+        return "yes" if x else "no"
+    if isinstance(x, (int,)) or (isinstance(x, float) and digits == 0):
+        return f"{x:,.0f}"
+    return f"{x:,.{digits}f}"
+
+
+def _p(x: Any) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return "< 0.001" if x < 0.001 else f"{x:.3f}"
+
+
+def _ci(est: Any, low: Any, high: Any, digits: int = 1) -> str:
+    if est is None or (isinstance(est, float) and math.isnan(est)):
+        return "–"
+    return f"{_num(est, digits)} ({_num(low, digits)} to {_num(high, digits)})"
+
+
+def html_table(frame: pd.DataFrame, columns: dict[str, tuple[str, Callable[[pd.Series], str]]], caption: str = "") -> str:
+    """Render rows as an escaped HTML table: ``columns`` maps header -> (css class, row formatter)."""
+    from markupsafe import escape
+
+    head = "".join(f"<th class='{cls}'>{escape(h)}</th>" for h, (cls, _) in columns.items())
+    body = []
+    for _, row in frame.iterrows():
+        body.append("<tr>" + "".join(f"<td class='{cls}'>{escape(fmt(row))}</td>" for cls, fmt in columns.values()) + "</tr>")
+    cap = f"<caption class='note'>{escape(caption)}</caption>" if caption else ""
+    return f"<table class='result'>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+# --- the brief --------------------------------------------------------------------------------------
+
+@dataclass
+class BriefContext:
+    """Everything the brief shows, computed once (tests read it to check the headline)."""
+
+    study: Any
+    min_cell: int
+    results: dict[str, Any] = field(default_factory=dict)
+    headline: list[hl.Finding] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    hidden_groups: dict[str, int] = field(default_factory=dict)
+
+
+def _shown(table: pd.DataFrame, min_cell: int, key: str) -> tuple[pd.DataFrame, int]:
+    """Suppress small cells, then keep only rows with nothing suppressed; return (rows, number hidden)."""
+    from tip_eval.disclosure import suppress
+
+    if table is None or table.empty:
+        return table, 0
+    out = suppress(table, min_cell)
+    hidden = int(out["suppressed"].sum())
+    return out.loc[~out["suppressed"]].drop(columns=["suppressed"]), hidden
+
+
+def _gains_columns(group: str | None, digits: int = 1) -> dict:
+    cols: dict = {}
+    if group:
+        cols[GROUP_LABELS.get(group, group).capitalize()] = ("text", lambda r, g=group: str(r[g]))
+    cols.update({
+        "n": ("", lambda r: _num(r["n"], 0)),
+        "Pre-test mean": ("", lambda r: _num(r["pre_mean"], digits)),
+        "Post-test mean": ("", lambda r: _num(r["post_mean"], digits)),
+        "Mean gain (95% CI)": ("", lambda r: _ci(r["mean_gain"], r["ci_low"], r["ci_high"], digits)),
+        "dz": ("", lambda r: _num(r["cohens_dz"], 2)),
+        "Improved": ("", lambda r: f"{_num(r['pct_improved'], 0)}%"),
+        "p (Holm)": ("", lambda r: _p(r["p_adjusted"])),
+    })
+    return cols
+
+
+def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int | None = None,
+                progress: Callable[[str], None] | None = None) -> BriefContext:
+    """Compute every result the brief shows and assemble its sections (no HTML page yet)."""
+    import tip_eval as te
+    from tip_eval.disclosure import footnote
+
+    step = progress or (lambda msg: None)
+    min_cell = int(min_cell if min_cell is not None else study.min_cell)
+    ctx = BriefContext(study=study, min_cell=min_cell)
+    R = ctx.results
+
+    step("Gains")
+    R["knowledge"] = te.gains(study)
+    R["confidence"] = te.gains(study, measure="confidence") if len(study.confidence) else None
+    k = R["knowledge"].iloc[0]
+    ctx.headline.append(hl.gain_finding(k, "knowledge", "% of the maximum score", " percentage points"))
+    rel = hl.reliable_finding(k)
+    if rel:
+        ctx.headline.append(rel)
+    if R["confidence"] is not None:
+        ctx.headline.append(hl.gain_finding(R["confidence"].iloc[0], "confidence (mean self-rating, 1-5)", "", " points", digits=2))
+
+    # --- results by group
+    sec = Section("groups", "Results by country, province, sector and training")
+    groupings = []
+    for g in ("country", "province", "sector", "training_id"):
+        groupings.append([g])
+    if by and list(by) not in groupings:
+        groupings.insert(0, list(by))
+    for g in groupings:
+        name = " and ".join(GROUP_LABELS.get(x, x) for x in g)
+        table = te.gains(study, by=g)
+        shown, hidden = _shown(table, min_cell, name)
+        R[f"gains_by_{'_'.join(g)}"] = shown
+        ctx.hidden_groups[name] = hidden
+        sec.add("heading", f"Knowledge gain by {name}")
+        if len(g) == 1:
+            finding = hl.groups_finding(shown, g[0], name)
+            if finding:
+                sec.add("text", finding.text)
+        disp = shown.copy()
+        if len(g) > 1:
+            disp["_group"] = disp[g].astype(str).agg(" / ".join, axis=1)
+            cols = _gains_columns(None)
+            cols = {name.capitalize(): ("text", lambda r: r["_group"]), **cols}
+        else:
+            cols = _gains_columns(g[0])
+        sec.add("table", html=html_table(disp, cols))
+        if hidden:
+            sec.add("note", f"{hidden} group(s) with fewer than {min_cell} people (or whose size could be worked out from them) are not shown.")
+        fig = _figure("pre_post", shown, by=g)
+        if fig:
+            sec.add("figure", html=fig)
+    ctx.sections.append(sec)
+
+    # --- fair comparison of trainings
+    step("Comparing trainings")
+    sec = Section("trainings", "A fair comparison of trainings")
+    if study.trainings["training_id"].nunique() >= 2:
+        comp = te.compare_trainings(study)
+        R["comparison"] = comp
+        table, hidden = _shown(comp.table.rename(columns={}), min_cell, "training")
+        for para in comp.summary().split("\n"):
+            if para.strip():
+                sec.add("text", para)
+        sec.add("table", html=html_table(table, {
+            "Training": ("text", lambda r: str(r["training_id"])),
+            "n": ("", lambda r: _num(r["n"], 0)),
+            "Raw mean gain (95% CI)": ("", lambda r: _ci(r["raw_gain"], r["raw_ci_low"], r["raw_ci_high"])),
+            "Adjusted difference from average (95% CI)": ("", lambda r: _ci(r["adjusted_diff"], r["adjusted_ci_low"], r["adjusted_ci_high"])),
+            "Shrunken effect (95% interval)": ("", lambda r: _ci(r["shrunken_effect"], r["shrunken_ci_low"], r["shrunken_ci_high"])),
+            "Differs from average": ("text", lambda r: "yes" if bool(r["distinguishable"]) else "no"),
+        }))
+        if hidden:
+            sec.add("note", f"{hidden} training(s) with fewer than {min_cell} matched people are not shown.")
+        fig = _figure("forest", table)
+        if fig:
+            sec.add("figure", html=fig)
+        sec.add("note", "Raw means of small groups mostly rank noise; the adjusted differences account for different starting "
+                        "points, and the shrunken effects for group size.")
+    else:
+        sec.add("text", "Only one training: there is nothing to compare.")
+    ctx.sections.append(sec)
+
+    # --- items and modules
+    step("Items and modules")
+    sec = Section("items", "Modules and questions that need work")
+    modules = te.module_summary(study)
+    R["modules"] = modules
+    items = te.item_analysis(study)
+    R["items"] = items
+    mod_shown, _ = _shown(modules, min_cell, "module") if "n" in modules.columns else (modules, 0)
+    sec.add("table", html=html_table(mod_shown, _module_columns(mod_shown)))
+    flagged = items[items["flags"].fillna("").astype(str) != ""]
+    if len(flagged):
+        sec.add("heading", "Questions flagged for review")
+        sec.add("table", html=html_table(flagged, {
+            "Item": ("text", lambda r: str(r["item_id"])),
+            "Module": ("text", lambda r: str(r["module"])),
+            "Correct before": ("", lambda r: f"{_num(100 * r['difficulty_pre'], 0)}%"),
+            "Correct after": ("", lambda r: f"{_num(100 * r['difficulty_post'], 0)}%"),
+            "Discrimination (pre)": ("", lambda r: _num(r["discrimination_pre"], 2)),
+            "Why flagged": ("text", lambda r: str(r["flags"])),
+        }))
+        neg = flagged[flagged.get("flag_negative_discrimination", pd.Series(False, index=flagged.index)).astype(bool)]
+        if len(neg):
+            sec.add("caution", f"{', '.join(neg['item_id'])}: people who knew more overall got this question wrong more often "
+                               "(negative discrimination). Check its answer key and wording before using its results.")
+    else:
+        sec.add("text", "No question was flagged.")
+    fig = _figure("item_heatmap", items)
+    if fig:
+        sec.add("figure", html=fig)
+    ctx.sections.append(sec)
+
+    # --- confidence vs knowledge
+    step("Confidence")
+    sec = Section("confidence", "Confidence against knowledge")
+    if len(study.confidence):
+        conf = te.confidence_gains(study)
+        R["confidence_by_competency"] = conf
+        sec.add("table", html=html_table(conf, {
+            "Competency": ("text", lambda r: str(r["competency"])),
+            "n": ("", lambda r: _num(r["n"], 0)),
+            "Median before": ("", lambda r: _num(r["median_pre"], 1)),
+            "Median after": ("", lambda r: _num(r["median_post"], 1)),
+            "Agree (4-5) before": ("", lambda r: f"{_num(r['pct_agree_pre'], 0)}%"),
+            "Agree (4-5) after": ("", lambda r: f"{_num(r['pct_agree_post'], 0)}%"),
+            "Rank-biserial r": ("", lambda r: _num(r["rank_biserial"], 2)),
+            "p (Holm)": ("", lambda r: _p(r["p_adjusted"])),
+        }))
+        fig = _figure("likert", conf)
+        if fig:
+            sec.add("figure", html=fig)
+        kvc = te.knowledge_vs_confidence(study, by="sector")
+        kvc_shown, hidden = _shown(kvc, min_cell, "sector")
+        R["knowledge_vs_confidence"] = kvc_shown
+        sec.add("heading", "Did confidence run ahead of knowledge?")
+        sec.add("table", html=html_table(kvc_shown, {
+            "Sector": ("text", lambda r: str(r["sector"])),
+            "n": ("", lambda r: _num(r["n"], 0)),
+            "Mean knowledge change": ("", lambda r: _num(r["mean_knowledge_change"], 1)),
+            "Mean confidence change": ("", lambda r: _num(r["mean_confidence_change"], 2)),
+            "Spearman r (95% CI)": ("", lambda r: _ci(r["r_spearman"], r["spearman_ci_low"], r["spearman_ci_high"], 2)),
+            "More confident, no knowledge gain": ("", lambda r: f"{_num(r['pct_overconfident'], 0)}%"),
+        }))
+        if len(kvc_shown):
+            top = kvc_shown.sort_values("pct_overconfident", ascending=False).iloc[0]
+            sec.add("text", f"The share who became more confident without gaining knowledge was highest in {top['sector']} "
+                            f"({_num(top['pct_overconfident'], 0)}% of {_num(top['n'], 0)}).")
+        if hidden:
+            sec.add("note", f"{hidden} sector(s) with fewer than {min_cell} people are not shown.")
+    else:
+        sec.add("text", "No confidence ratings were collected.")
+    ctx.sections.append(sec)
+
+    # --- follow-up
+    step("Follow-up interviews")
+    sec = Section("followup", "Follow-up interviews: applying the training (Kirkpatrick level 3)")
+    if len(study.interviews) and len(study.followup_codes):
+        fs = te.followup_summary(study)
+        fs_shown, _ = _shown(fs, min_cell, "code")
+        R["followup_summary"] = fs_shown
+        ind = fs_shown[fs_shown["kind"] == "indicator"]
+        finding = hl.followup_finding(ind.iloc[0] if len(ind) else None)
+        if finding:
+            ctx.headline.append(finding)
+            sec.add("text", finding.text)
+        codes = fs_shown[fs_shown["kind"] == "code"]
+        sec.add("table", html=html_table(codes, {
+            "Code": ("text", lambda r: str(r["label"])),
+            "Theme": ("text", lambda r: str(r["theme"])),
+            "People with the code": ("", lambda r: _num(r["n_with_code"], 0)),
+            "Share of interviewees (95% CI)": ("", lambda r: _ci(r["pct_with_code"], r["ci_low"], r["ci_high"], 0)),
+        }))
+        fig = _figure("codes", codes)
+        if fig:
+            sec.add("figure", html=fig)
+        agree = te.coder_agreement(study)
+        R["coder_agreement"] = agree
+        sec.add("heading", "Do the coders agree?")
+        sec.add("table", html=html_table(agree, {
+            "Code": ("text", lambda r: "All codes" if r["kind"] == "overall" else str(r["label"])),
+            "Double-coded interviews": ("", lambda r: _num(r["n_double_coded"], 0)),
+            "Agreement": ("", lambda r: f"{_num(r['pct_agreement'], 0)}%"),
+            "Cohen's kappa": ("", lambda r: _num(r["cohen_kappa"], 2)),
+            "Krippendorff's alpha": ("", lambda r: _num(r["krippendorff_alpha"], 2)),
+            "Rating": ("text", lambda r: str(r["rating"])),
+        }))
+        weak = agree[(agree["kind"] == "code") & (agree["cohen_kappa"] < 0.41)]
+        if len(weak):
+            sec.add("caution", "Coders agree poorly on " + ", ".join(weak["label"].astype(str))
+                    + ": refine these codes' definitions before relying on their prevalence.")
+        fg = te.followup_vs_gains(study)
+        R["followup_vs_gains"] = fg
+        sec.add("heading", "Do reported changes go with learning gains?")
+        tab, _ = _shown(fg.table, min_cell, "code")
+        sec.add("table", html=html_table(tab[tab["applied_practice"].fillna(False).astype(bool)], {
+            "Code": ("text", lambda r: str(r["label"])),
+            "Gain with the code": ("", lambda r: _num(r["gain_with"], 1)),
+            "Gain without": ("", lambda r: _num(r["gain_without"], 1)),
+            "Difference (95% CI)": ("", lambda r: _ci(r["diff"], r["ci_low"], r["ci_high"])),
+            "Odds ratio per 10 points (95% CI)": ("", lambda r: _ci(r["odds_ratio_per_10"], r["or_ci_low"], r["or_ci_high"], 2)),
+            "p (Holm)": ("", lambda r: _p(r["p_adjusted"])),
+        }))
+        sec.add("note", fg.note)
+    else:
+        sec.add("text", "No follow-up interviews are in this study.")
+    ctx.sections.append(sec)
+
+    # --- drop-out and data quality
+    step("Drop-out and data quality")
+    sec = Section("dropout", "Drop-out and data quality")
+    att = te.attrition(study)
+    R["attrition"] = att
+    finding = hl.attrition_finding(att.iloc[0])
+    if finding:
+        ctx.headline.append(finding)
+        sec.add("text", finding.text)
+    att_t, hidden = _shown(te.attrition(study, by="training_id"), min_cell, "training")
+    R["attrition_by_training"] = att_t
+    sec.add("table", html=html_table(att_t, {
+        "Training": ("text", lambda r: str(r["training_id"])),
+        "Registered": ("", lambda r: _num(r["registered"], 0)),
+        "Took pre": ("", lambda r: _num(r["took_pre"], 0)),
+        "Took post": ("", lambda r: _num(r["took_post"], 0)),
+        "Both": ("", lambda r: f"{_num(r['matched'], 0)} ({_num(r['matched_pct'], 0)}%)"),
+        "Pre-test gap (SMD)": ("", lambda r: _num(r["smd"], 2)),
+        "Complete-case gain": ("", lambda r: _ci(r["cc_mean_gain"], r["cc_ci_low"], r["cc_ci_high"])),
+        "With imputation": ("", lambda r: _ci(r["mi_mean_gain"], r["mi_ci_low"], r["mi_ci_high"])),
+    }))
+    q = study.quarantine
+    if len(q):
+        counts = q.groupby(["table", "problem"]).size().rename("rows").reset_index().sort_values("rows", ascending=False)
+        sec.add("caution", f"{len(q)} row(s) were set aside because of data problems; they are not in any result above. "
+                           "The problems file lists each one with its file, sheet, row and column.")
+        sec.add("table", html=html_table(counts.head(20), {
+            "Table": ("text", lambda r: str(r["table"])), "Problem": ("text", lambda r: str(r["problem"])),
+            "Rows": ("", lambda r: _num(r["rows"], 0))}))
+    else:
+        sec.add("text", "No rows were set aside: every row read was used.")
+    nrep = len(study.report.problems)
+    if nrep:
+        sec.add("note", study.report.summary())
+    ctx.sections.append(sec)
+
+    # --- methods
+    sec = Section("methods", "Methods and definitions")
+    reliab = te.reliability(study)
+    R["reliability"] = reliab
+    for _, r in reliab.iterrows():
+        sec.add("text", f"Test reliability ({r['phase']}-test, {'KR-20' if r['method'] == 'kr20' else 'Cronbach alpha'}): "
+                        f"{_ci(r['estimate'], r['ci_low'], r['ci_high'], 2)}, n = {_num(r['n'], 0)} people, {_num(r['k'], 0)} items.")
+    sec.add("defs", items=METHODS)
+    sec.add("note", footnote(min_cell))
+    ctx.sections.append(sec)
+    return ctx
+
+
+def _module_columns(frame: pd.DataFrame) -> dict:
+    cols: dict = {"Module": ("text", lambda r: str(r["module"]))}
+    if "n_items" in frame:
+        cols["Items"] = ("", lambda r: _num(r["n_items"], 0))
+    if "n" in frame:
+        cols["n"] = ("", lambda r: _num(r["n"], 0))
+    if "pre_mean" in frame:
+        cols["Pre-test mean"] = ("", lambda r: _num(r["pre_mean"], 1))
+        cols["Post-test mean"] = ("", lambda r: _num(r["post_mean"], 1))
+    if "mean_gain" in frame:
+        cols["Mean gain (95% CI)"] = ("", lambda r: _ci(r["mean_gain"], r["ci_low"], r["ci_high"]))
+    return cols
+
+
+def _figure(name: str, frame: pd.DataFrame | None, **kwargs: Any) -> str | None:
+    """HTML of a project figure (no plotly.js: the page inlines it once), or None when unavailable."""
+    if frame is None or len(frame) == 0:
+        return None
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec("tip_eval.plots") is None:
+        return None
+    plots = importlib.import_module("tip_eval.plots")
+    builder = getattr(plots, name, None)
+    if builder is None:
+        return None
+    fig = builder(frame, **kwargs)
+    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True})
+
+
+def render_brief(ctx: BriefContext, title: str | None = None) -> str:
+    """Render the assembled brief as one self-contained HTML page."""
+    from importlib.resources import files
+
+    from jinja2 import Environment, select_autoescape
+    from plotly.offline import get_plotlyjs
+
+    import tip_eval
+
+    tpl_dir = files("tip_eval.report") / "templates"
+    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+    template = env.from_string((tpl_dir / "brief.html.j2").read_text(encoding="utf-8"))
+    study = ctx.study
+    countries = ", ".join(sorted(study.trainings["country"].unique()))
+    k = ctx.results["knowledge"].iloc[0]
+    kpis = [
+        {"value": _num(len(study.trainings), 0), "label": "trainings"},
+        {"value": _num(len(study.participants), 0), "label": "participants registered"},
+        {"value": f"+{_num(k['mean_gain'], 1)}" if not pd.isna(k["mean_gain"]) and k["mean_gain"] >= 0 else _num(k["mean_gain"], 1),
+         "label": "mean knowledge gain (percentage points)"},
+        {"value": f"{_num(k['pct_improved'], 0)}%", "label": "scored higher after training"},
+    ]
+    sections = [{"id": "headline", "title": "Headline findings"}] + [
+        {"id": s.id, "title": s.title, "blocks": s.blocks} for s in ctx.sections]
+    return template.render(
+        title=title or f"Impact brief: {study.name}",
+        subtitle=f"{len(study.trainings)} trainings in {countries}; {len(study.participants)} participants.",
+        generated=_dt.date.today().isoformat(), version=tip_eval.__version__, min_cell=ctx.min_cell,
+        sections=sections, headline=ctx.headline, kpis=kpis,
+        css=(tpl_dir / "brief.css").read_text(encoding="utf-8"), plotlyjs=_script_safe(get_plotlyjs()),
+        footer="Produced with tip_eval. Numbers are computed from the validated study data; groups smaller than the "
+               "minimum cell size are suppressed everywhere. No names appear in this brief.",
+    )
+
+
+def _script_safe(js: str) -> "Any":
+    from markupsafe import Markup
+
+    return Markup(js.replace("</script", "<\\/script"))
+
+
+def write_brief(study, path: str | Path, by: Sequence[str] = ("country", "sector"), min_cell: int | None = None,
+                title: str | None = None, progress: Callable[[str], None] | None = None) -> Path:
+    """Write the impact brief of ``study`` to ``path`` (one self-contained HTML file).
+
+    Parameters
+    ----------
+    study : Study
+        The validated study (see :func:`tip_eval.load_study`).
+    path : str or Path
+        Where to write the ``.html`` file.
+    by : sequence of str, default ("country", "sector")
+        Grouping shown first among the results by group (the brief always also shows country,
+        province, sector and training).
+    min_cell : int, optional
+        Smallest group shown (default: ``study.min_cell``).
+    title : str, optional
+        Title of the brief.
+    progress : callable, optional
+        Called with the name of each step (the CLI shows a progress display).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    ctx = build_brief(study, by=by, min_cell=min_cell, progress=progress)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_brief(ctx, title=title), encoding="utf-8")
+    return path
 
 
 def run_brief(path: str | Path, out: str | Path, *, min_cell: int | None = None, title: str | None = None,
               by: Sequence[str] | None = None) -> int:
-    """Load a study (bad rows quarantined) and write ``out/brief.html`` (and problems.xlsx if needed).
+    """``tip-eval brief``: load (bad rows quarantined), write brief.html, tables.xlsx and problems.xlsx."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    Returns the exit code of ``tip-eval brief``: 0 when written.
-    """
     from tip_eval.study import load_study
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    study = load_study(path, on_error="quarantine")
-    if min_cell is not None:
-        study.min_cell = int(min_cell)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True) as bar:
+        task = bar.add_task("Reading and checking the study", total=None)
+        study = load_study(path, on_error="quarantine")
+        if min_cell is not None:
+            study.min_cell = int(min_cell)
+        if len(study.report.problems):
+            study.report.to_excel(out / "problems.xlsx")
+
+        def step(msg: str) -> None:
+            bar.update(task, description=msg)
+
+        brief = write_brief(study, out / "brief.html", by=tuple(by or ("country", "sector")), title=title, progress=step)
+        step("Workbook")
+        tables = _write_workbook(study, out / "tables.xlsx", by=tuple(by or ("country", "sector")))
+    print(f"Brief written to {brief}")
+    if tables:
+        print(f"Tables written to {tables}")
     if len(study.report.problems):
-        study.report.to_excel(out / "problems.xlsx")
-    write_brief(study, out / "brief.html", title=title)
-    print(f"Brief written to {out / 'brief.html'}")
+        print(f"Data problems ({study.report.summary()}) written to {out / 'problems.xlsx'}")
     return EXIT_OK
 
 
-def write_brief(study, path: str | Path, by: Sequence[str] = ("country", "sector"), min_cell: int | None = None,
-                title: str | None = None) -> Path:
-    """Write a plain summary of the validated study (counts per table and data quality)."""
-    title = title or f"Impact brief: {study.name}"
-    rows = "".join(f"<tr><td>{html.escape(t)}</td><td>{len(getattr(study, t))}</td></tr>" for t in study.tables())
-    text = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
-            f"<body><h1>{html.escape(title)}</h1><p>{html.escape(study.report.summary())}</p>"
-            f"<table><tr><th>table</th><th>rows</th></tr>{rows}</table></body></html>")
-    path = Path(path)
-    path.write_text(text, encoding="utf-8")
-    return path
+def _write_workbook(study, path: Path, by: Sequence[str]) -> Path | None:
+    try:
+        from tip_eval.report.workbook import write_workbook
+    except ImportError:  # the workbook module is optional until it lands
+        return None
+    return Path(write_workbook(study, path, by=by))
