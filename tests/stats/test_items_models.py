@@ -211,6 +211,12 @@ def test_prediction_variance_equals_inverse_of_mixed_model_equations(people):
     # and the shrinkage weight is tau2 / (tau2 + s2 / n_j) (Raudenbush & Bryk 2002, eq. 3.57)
     n = fit.effects["n"].to_numpy()
     assert_allclose(fit.effects["shrinkage"].to_numpy(), tau2 / (tau2 + s2 / n), rtol=1e-12)
+    # Prasad & Rao (1990): mse = g1 + g2 + 2 g3, g3 = D^2/(tau2 + D)^3 * 2/sum((tau2 + D)^-2), D = s2/n
+    d = s2 / n
+    g3 = d ** 2 / (tau2 + d) ** 3 * 2.0 / np.sum((tau2 + d) ** -2.0)
+    assert_allclose(fit.effects["mse"].to_numpy(), pev + 2.0 * g3, rtol=1e-10)
+    half = (fit.effects["ci_high"] - fit.effects["ci_low"]).to_numpy() / 2.0
+    assert_allclose(half, 1.959963984540054 * np.sqrt(pev + 2.0 * g3), rtol=1e-10)
 
 
 def test_profiled_variance_ratio_is_the_reml_optimum(people):
@@ -230,6 +236,8 @@ def test_boundary_when_groups_do_not_differ():
     fit = sm_.random_intercept_effects(frame, "y", "g")
     assert fit.boundary
     assert (fit.effects["effect"] == 0).all() and (fit.effects["prediction_var"] == 0).all()
+    # the intervals keep a width: tau2 could still be positive (the Prasad-Rao term)
+    assert (fit.effects["ci_high"] > 0).all()
 
 
 # R 4.3, psych 2.3 (published in a MATLAB port's verification comment, McGraw & Wong 1996, Table 6 data):

@@ -20,6 +20,11 @@ Raudenbush, S. W. & Bryk, A. S. (2002). *Hierarchical linear models* (2nd ed.), 
 :math:`\\lambda_j`).
 Henderson, C. R. (1975). Best linear unbiased estimation and prediction under a selection model.
 *Biometrics*, 31, 423-447 (prediction error variance from the mixed model equations).
+Prasad, N. G. N. & Rao, J. N. K. (1990). The estimation of the mean squared error of small-area
+estimators. *JASA*, 85, 163-171; Datta, G. S. & Lahiri, P. (2000). A unified measure of uncertainty
+of estimated best linear unbiased predictors in small area estimation problems. *Statistica
+Sinica*, 10, 613-627 (the allowance for estimating the variance components).
+Morris, C. N. (1983). Parametric empirical Bayes inference: theory and applications. *JASA*, 78, 47-55.
 Searle, S. R. (1971). *Linear models*, section 9.7 (confidence interval of the intraclass
 correlation in the one-way random model); Shrout, P. E. & Fleiss, J. L. (1979). Intraclass
 correlations: uses in assessing rater reliability. *Psychological Bulletin*, 86, 420-428.
@@ -38,7 +43,7 @@ import pandas as pd
 ANCOVA_COLUMNS: tuple[str, ...] = ("n", "effect", "se", "ci_low", "ci_high", "t", "df", "p_value")
 #: columns of the effects table of :func:`random_intercept_effects`
 MIXED_COLUMNS: tuple[str, ...] = (
-    "n", "effect", "conditional_var", "prediction_var", "ci_low", "ci_high", "shrinkage", "fitted_mean",
+    "n", "effect", "conditional_var", "prediction_var", "mse", "ci_low", "ci_high", "shrinkage", "fitted_mean",
 )
 #: entries of :func:`intraclass_correlation`
 ICC_FIELDS: tuple[str, ...] = (
@@ -343,7 +348,7 @@ def _fit_mixed(model: Any, reml: bool, start_ratio: float | None = None) -> tupl
     tried: list[Any] = []
     attempts: list[tuple[str, dict[str, Any]]] = []
     if start_ratio is not None:
-        fe0 = np.linalg.lstsq(model.exog, model.endog, rcond=None)[0]
+        fe0 = _ls(model.exog, model.endog)[0]
         start = MixedLMParams.from_components(fe_params=fe0, cov_re=np.array([[start_ratio]]))
         attempts.append(("profiled start", {"start_params": start}))
     attempts += [(m or "default", {} if m is None else {"method": m}) for m in MIXED_FALLBACK_METHODS]
@@ -413,20 +418,29 @@ def random_intercept_effects(
           ``MixedLMResults.random_effects_cov``;
         - ``prediction_var``: ``conditional_var`` plus the variance added by estimating
           :math:`\\gamma` (Henderson's prediction error variance :math:`\\operatorname{Var}(\\hat u_j -
-          u_j)`, the group block of the inverse of the mixed model equations);
-        - ``ci_low``, ``ci_high``: :math:`\\hat u_j \\pm z_{1-a/2}\\sqrt{\\text{prediction\\_var}}`;
+          u_j)`, the group block of the inverse of the mixed model equations), still with
+          :math:`\\tau^2, \\sigma^2` known;
+        - ``mse``: ``prediction_var`` plus :math:`2 g_{3j}`, the Prasad-Rao (1990) / Datta-Lahiri
+          (2000) allowance for estimating :math:`\\tau^2`:
+          :math:`g_{3j} = D_j^2 (\\tau^2 + D_j)^{-3}\\,\\bar V(\\hat\\tau^2)`, :math:`D_j = \\sigma^2/n_j`,
+          :math:`\\bar V(\\hat\\tau^2) = 2 / \\sum_k (\\tau^2 + D_k)^{-2}` (the asymptotic variance of the
+          REML estimate, :math:`\\sigma^2` treated as known);
+        - ``ci_low``, ``ci_high``: :math:`\\hat u_j \\pm z_{1-a/2}\\sqrt{\\text{mse}}`;
         - ``shrinkage``: :math:`\\lambda_j` (1 = no shrinkage, 0 = pulled all the way to the mean);
         - ``fitted_mean``: the model's predicted mean outcome of the group's people,
           :math:`\\overline{x'\\hat\\gamma}_j + \\hat u_j`.
 
     Notes
     -----
-    The intervals are empirical Bayes ("plug-in") intervals: they treat the REML estimates of
-    :math:`\\tau^2` and :math:`\\sigma^2` as known. With few groups this ignores real uncertainty and
-    they are somewhat too narrow (Raudenbush & Bryk 2002, section 3.7; Kackar & Harville 1984); they
-    cover the group effects at about the nominal rate *on average over groups*, not for each group.
-    When :math:`\\tau^2` is estimated as 0 every effect and interval is 0: the data show no
-    difference between groups beyond chance, which is not proof that there is none.
+    The intervals are empirical Bayes intervals: the REML estimates of :math:`\\tau^2` and
+    :math:`\\sigma^2` are plugged in, and the uncertainty of :math:`\\hat\\tau^2` is allowed for only
+    by the second-order ``mse`` term (normal quantiles, no small-sample t or Kenward-Roger
+    correction). In the tests' simulations with 30-40 trainings they cover the true effects 92-96%
+    of the time at the 95% level, on average over trainings (not for each training); with fewer
+    trainings expect somewhat less (Raudenbush & Bryk 2002, section 3.7; Morris 1983).
+    When :math:`\\tau^2` is estimated as 0 every effect is 0 and only the ``mse`` term gives the
+    intervals a width: the data show no difference between groups beyond chance, which is not
+    proof that there is none.
     """
     confidence = _check_confidence(confidence)
     import statsmodels.api as sm
@@ -468,11 +482,17 @@ def random_intercept_effects(
         extra = np.einsum("ij,jk,ik->i", db, s_inv, db)
     lam = np.where(boundary, 0.0, tau2 / (tau2 + sigma2 / np.where(n > 0, n, np.nan)))
     pev = d_inv + extra
+    # Prasad-Rao / Datta-Lahiri term for estimating tau2: g3 = D_j^2 / (tau2 + D_j)^3 Var(tau2_hat),
+    # D_j = sigma2 / n_j, Var(tau2_hat) ~ 2 / sum_j (tau2 + D_j)^-2 (REML, asymptotic); MSE ~ g1 + g2 + 2 g3
+    dj = sigma2 / n
+    var_tau2 = 2.0 / np.sum((tau2 + dj) ** -2.0)
+    g3 = dj ** 2 / (tau2 + dj) ** 3 * var_tau2
+    mse = pev + 2.0 * g3
     z = stats.norm.ppf(0.5 + confidence / 2.0)
     xb = np.bincount(gcode, weights=x @ fe, minlength=len(levels)) / n
     effects = pd.DataFrame({
         "n": n.astype(np.int64), "effect": blup, "conditional_var": d_inv, "prediction_var": pev,
-        "ci_low": blup - z * np.sqrt(pev), "ci_high": blup + z * np.sqrt(pev), "shrinkage": lam,
+        "mse": mse, "ci_low": blup - z * np.sqrt(mse), "ci_high": blup + z * np.sqrt(mse), "shrinkage": lam,
         "fitted_mean": xb + blup,
     }, index=pd.Index(levels, name=group))
     return MixedFit(result=result, effects=effects, between_var=max(tau2, 0.0), within_var=sigma2,
@@ -523,6 +543,15 @@ def icc_f_interval(f: float, df1: float, df2: float, n0: float, confidence: floa
     return float((f_low - 1.0) / (f_low + n0 - 1.0)), float((f_high - 1.0) / (f_high + n0 - 1.0))
 
 
+def _ls(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, int]:
+    """Least squares through the normal equations (p x p: cheap for tall designs), with the rank.
+
+    A pseudo-inverse of X'X handles rank deficiency (minimum-norm solution, same fitted values).
+    """
+    xtx = x.T @ x
+    return np.linalg.pinv(xtx, hermitian=True) @ (x.T @ y), int(np.linalg.matrix_rank(xtx, hermitian=True))
+
+
 def _demean(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
     counts = np.bincount(codes, minlength=n_groups).astype(np.float64)
     if values.ndim == 1:
@@ -560,8 +589,8 @@ def group_f_test(
         xd = _demean(xf, codes, k)
         keep = np.linalg.norm(xd, axis=0) > 1e-10
         xd = xd[:, keep]
-        coef, *_ = np.linalg.lstsq(xd, yd, rcond=None)
-        rank_f = k + np.linalg.matrix_rank(xd) if xd.size else k
+        coef, rank_xd = _ls(xd, yd)
+        rank_f = k + rank_xd
         rss_full = float(np.sum((yd - xd @ coef) ** 2)) if xd.size else float(np.sum(yd ** 2))
     else:
         rank_f, rss_full = k, float(np.sum(yd ** 2))
@@ -569,8 +598,7 @@ def group_f_test(
     cat_frame = data[[within]] if within else pd.DataFrame(index=data.index)
     xr = pd.concat([pd.DataFrame({"Intercept": 1.0}, index=data.index), _covariate_columns(data, fix),
                     _covariate_columns(cat_frame, [within] if within else [])], axis=1).to_numpy(dtype=np.float64)
-    coef_r, *_ = np.linalg.lstsq(xr, y, rcond=None)
-    rank_r = np.linalg.matrix_rank(xr)
+    coef_r, rank_r = _ls(xr, y)
     rss_red = float(np.sum((y - xr @ coef_r) ** 2))
     df1, df2 = float(rank_f - rank_r), float(n - rank_f)
     with np.errstate(invalid="ignore", divide="ignore"):
