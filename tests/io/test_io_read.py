@@ -353,3 +353,22 @@ def test_csv_two_row_header_without_merges_fills_the_top_label(tmp_path):
     assert table.header_row == 2 and table.excel_rows.tolist() == [3]
     with pytest.raises(ValueError, match="header_rows must be 1 or 2"):
         read_table(path, header_rows=3)
+
+
+def test_a_title_above_the_table_is_skipped(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Scores"
+    ws["A1"] = "Knowledge test, Phnom Penh training, April 2023"
+    ws.merge_cells("A1:C1")
+    ws.append([])
+    ws.append(["Participant ID", "Pre", "Post"])
+    ws.append(["P001", 10, 14])
+    path = write(tmp_path / "title.xlsx", mc.save_workbook(wb))
+    table = read_table(path)
+    assert table.header_row == 3 and table.excel_rows.tolist() == [4]
+    assert list(table.frame.columns) == ["Participant ID", "Pre", "Post"]
+    assert table.notes == ["Title above the table ignored (row 1): 'Knowledge test, Phnom Penh training, April 2023'."]
+    # a one-column table keeps its header
+    one = write(tmp_path / "one.csv", b"Participant ID\r\nP001\r\n")
+    assert list(read_table(one).frame.columns) == ["Participant ID"]

@@ -471,37 +471,63 @@ def _refuse_doctype(file: str, member: str) -> NoReturn:
     )
 
 
+_PROLOG = re.compile(rb"(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
+
+
 class _DoctypeScan:
-    """Streaming search for ``<!DOCTYPE`` / ``<!ENTITY`` (any case) in one member."""
+    """Refuse a part whose XML prolog holds a ``<!DOCTYPE`` (and so ``<!ENTITY``) declaration.
+
+    Entities can only be declared in a document type declaration, and XML allows one only in the
+    prolog, before the root element; so the prolog is all that needs reading (the Rust reader
+    never expands entities, and any later ``<!DOCTYPE`` is a syntax error for other XML parsers).
+    UTF-16/UTF-32 XML is refused, since it could hide a declaration from a byte-level check.
+    """
 
     def __init__(self, file: str, member: str) -> None:
         self.file = file
         self.member = member
-        self.tail = b""
-        self.first = True
+        self.head = b""
+        self.done = False
 
     def feed(self, chunk: bytes) -> None:
-        if self.first:
-            self.first = False
-            self._check_encoding(chunk[:4])
-        buf = self.tail + chunk
-        pos = buf.find(b"<!")
-        while pos != -1:
-            word = buf[pos + 2 : pos + 9].upper()
-            if word.startswith(b"DOCTYPE") or word.startswith(b"ENTITY"):
+        if self.done:
+            return
+        self.head += chunk
+        head = self.head
+        if len(head) < 4 and chunk:
+            return
+        self._check_encoding(head[:4])
+        if head.startswith(codecs.BOM_UTF8):
+            head = head[3:]
+        if not head.lstrip()[:1] == b"<":
+            self.done = True  # not XML (an image, a binary part)
+            return
+        end = _PROLOG.match(head).end()
+        if end == len(head) and len(head) < _MAX_TAG:
+            return  # the prolog goes on in the next chunk
+        rest = head[end : end + 9].upper()
+        if rest.startswith(b"<!DOCTYPE") or rest.startswith(b"<!ENTITY"):
+            _refuse_doctype(self.file, self.member)
+        if rest.startswith(b"<!") and not rest.startswith(b"<![CDATA["):
+            _refuse_doctype(self.file, self.member)
+        self.done = True
+        self.head = b""
+
+    def close(self) -> None:
+        if not self.done and self.head:
+            self.feed(b"")
+            rest = self.head[_PROLOG.match(self.head).end() :][:9].upper()
+            if rest.startswith(b"<!"):
                 _refuse_doctype(self.file, self.member)
-            pos = buf.find(b"<!", pos + 2)
-        self.tail = buf[-8:]
 
     def _check_encoding(self, head: bytes) -> None:
         if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:2] in (b"<\x00", b"\x00<") or head == b"\x00\x00\x00<":
-            if self.member.lower().endswith((".xml", ".rels", ".vml")) or "sheets/" in self.member.lower():
-                _refuse(
-                    self.file,
-                    f"is not in the form Excel writes: its part '{self.member}' is UTF-16/UTF-32 "
-                    "encoded XML, which tip_eval does not accept (it cannot check such parts safely).",
-                    _RESAVE,
-                )
+            _refuse(
+                self.file,
+                f"is not in the form Excel writes: its part '{self.member}' is UTF-16/UTF-32 "
+                "encoded XML, which tip_eval does not accept (it cannot check such parts safely).",
+                _RESAVE,
+            )
 
 
 # ----------------------------------------------------------------------- xlsx worksheet scanning
@@ -611,7 +637,10 @@ class _SheetScan:
             self.max_col = max(self.max_col, col)
 
     def _dimension(self, part: bytes) -> None:
+        # <dimension> comes before <sheetData>; stop looking once the cells have started
         if self.dimension_seen or b"dimension" not in part:
+            if not self.dimension_seen and b"sheetData" in part:
+                self.dimension_seen = True
             return
         m = _DIMENSION.search(part)
         if not m:
@@ -664,7 +693,7 @@ class _SheetScan:
 
     def _part(self, part: bytes) -> None:
         self._dimension(part)
-        if b":c" in part and _PREFIXED_CELL.search(part):
+        if b":" in part and _PREFIXED_CELL.search(part):
             raise _NeedExact
         last = part.rfind(b'<c r="')
         if last >= 0:
@@ -1145,6 +1174,7 @@ def _guard_zip(p: Path, file: str, infos: list[zipfile.ZipInfo], size: int, limi
                 for chunk in _member_chunks(fh, info, file):
                     scan.feed(chunk)
                     parts.append(chunk)
+                scan.close()
                 small[low] = b"".join(parts)
         if is_ods and not small.get("mimetype", b"").strip().startswith(_ODS_MIMETYPE):
             _refuse(file, "is a zip file but not an OpenDocument spreadsheet.", "Check that this is the right file.")
@@ -1172,12 +1202,14 @@ def _guard_zip(p: Path, file: str, infos: list[zipfile.ZipInfo], size: int, limi
                 for chunk in _member_chunks(fh, info, file):
                     doctype.feed(chunk)
                     ods_scan.feed(chunk)
+                doctype.close()
                 ods_scan.close()
                 check.extents.update(ods_scan.extents)
                 check.merged.update(ods_scan.merges)
             else:
                 for chunk in _member_chunks(fh, info, file):
                     doctype.feed(chunk)
+                doctype.close()
     if is_ods:
         check.sheets = _ods_sheets(p, file)
     return check
@@ -1189,6 +1221,7 @@ def _scan_sheet(fh: Any, info: zipfile.ZipInfo, file: str, where: str, limits: R
         for chunk in _member_chunks(fh, info, file):
             doctype.feed(chunk)
             scan.feed(chunk)
+        doctype.close()
         scan.close()
         return scan
     except _NeedExact:
@@ -1198,6 +1231,7 @@ def _scan_sheet(fh: Any, info: zipfile.ZipInfo, file: str, where: str, limits: R
     for chunk in _member_chunks(fh, info, file):
         doctype.feed(chunk)
         exact.feed(chunk)
+    doctype.close()
     exact.close()
     return exact
 
@@ -1279,7 +1313,9 @@ def read_table(
         sheet. Hidden and "very hidden" sheets are read only when named (or numbered) here.
         Ignored for CSV files.
     header_rows : {1, 2}
-        Number of header rows. The header starts at the first non-empty row. With 2, the two
+        Number of header rows. The header starts at the first non-empty row; with one header
+        row, a title above the table (a row with a single text cell, followed by a wider row) is
+        skipped with a note. With 2, the two
         rows are joined as ``"Pre-test / Q1"``; a top cell merged across several columns (or,
         when the header has no merged cells, a top cell followed by empty ones) is repeated over
         its columns.
@@ -1625,6 +1661,13 @@ def _column_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
             values = values.copy()
             values[blank] = None
         return values, blank, "text"
+    if inferred not in ("mixed", "mixed-integer"):
+        # one non-text type throughout (dates, times, booleans): only missing values are blank
+        blank = pd.isna(values)
+        if blank.any():
+            values = values.copy()
+            values[blank] = None
+        return values, blank, "mixed"
     is_str = np.fromiter((type(v) is str for v in values), dtype=bool, count=n)
     blank = pd.isna(values) & ~is_str
     if is_str.any():
@@ -1675,10 +1718,23 @@ def _build_table(
     formula_rows = {r for r, _ in formulas}
     width = max((len(r) for r in rows), default=0)
 
-    # the header starts at the first row with anything in it
+    # the header starts at the first row with anything in it ...
+    def filled_cells(i: int) -> int:
+        if (first_row + i) in formula_rows:
+            return 2
+        return sum(1 for v in rows[i] if not _blank_value(v))
+
     h = 0
-    while h < len(rows) and (first_row + h) not in formula_rows and all(_blank_value(v) for v in rows[h]):
+    while h < len(rows) and filled_cells(h) == 0:
         h += 1
+    # ... unless that row is a title: one cell of text above a wider table (one header row only)
+    if header_rows == 1:
+        while h < len(rows) and filled_cells(h) == 1 and isinstance(_first_filled(rows[h]), str):
+            later = [i for i in range(h + 1, min(len(rows), h + 20)) if filled_cells(i) > 0]
+            if not later or filled_cells(later[0]) < 2:
+                break
+            notes.append(f"Title above the table ignored (row {first_row + h}): '{normalize_text(_first_filled(rows[h]))}'.")
+            h = later[0]
     if h >= len(rows):
         empty = pd.DataFrame()
         notes.append("The sheet is empty." if sheet is not None else "The file is empty.")
@@ -1841,6 +1897,10 @@ def _build_table(
         ignored_rows=dict(sorted(ignored.items())),
         date1904=date1904,
     )
+
+
+def _first_filled(row: Sequence[Any]) -> Any:
+    return next((v for v in row if not _blank_value(v)), None)
 
 
 def _note_like(filled: int, blank_row: np.ndarray, columns: list[np.ndarray], i: int) -> bool:
