@@ -120,15 +120,26 @@ class BriefContext:
     hidden_groups: dict[str, int] = field(default_factory=dict)
 
 
+SIZE_COLUMNS = ("n", "registered", "n_interviewed", "n_double_coded", "n_with")
+
+
 def _shown(table: pd.DataFrame, min_cell: int, key: str) -> tuple[pd.DataFrame, int]:
-    """Suppress small cells, then keep only rows with nothing suppressed; return (rows, number hidden)."""
+    """Suppress small cells; leave out groups whose size was suppressed; return (rows, number left out).
+
+    Cells blanked inside a shown group (a small count, such as 2 people who reliably declined) stay
+    blank and display as "–"; the footnote explains the mark.
+    """
     from tip_eval.disclosure import suppress
 
     if table is None or table.empty:
         return table, 0
     out = suppress(table, min_cell)
-    hidden = int(out["suppressed"].sum())
-    return out.loc[~out["suppressed"]].drop(columns=["suppressed"]), hidden
+    size = next((c for c in SIZE_COLUMNS if c in out.columns), None)
+    if size is None:
+        gone = out["suppressed"].to_numpy(dtype=bool)
+    else:
+        gone = (out[size].isna() & table[size].notna()).to_numpy()
+    return out.loc[~gone].drop(columns=["suppressed"]), int(gone.sum())
 
 
 def _gains_columns(group: str | None, digits: int = 1) -> dict:
@@ -162,7 +173,7 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
     R["knowledge"] = te.gains(study)
     R["confidence"] = te.gains(study, measure="confidence") if len(study.confidence) else None
     k = R["knowledge"].iloc[0]
-    ctx.headline.append(hl.gain_finding(k, "knowledge", "% of the maximum score", " percentage points"))
+    ctx.headline.append(hl.gain_finding(k, "knowledge", "%", " percentage points", scale=" of the maximum score"))
     rel = hl.reliable_finding(k)
     if rel:
         ctx.headline.append(rel)
@@ -189,7 +200,7 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
                 sec.add("text", finding.text)
         disp = shown.copy()
         if len(g) > 1:
-            disp["_group"] = disp[g].astype(str).agg(" / ".join, axis=1)
+            disp["_group"] = [" / ".join(map(str, vals)) for vals in disp[g].itertuples(index=False)]
             cols = _gains_columns(None)
             cols = {name.capitalize(): ("text", lambda r: r["_group"]), **cols}
         else:

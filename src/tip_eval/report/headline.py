@@ -37,7 +37,7 @@ def _ci_words(low: float, high: float, digits: int = 1, confidence: float = 0.95
     return f"{round(confidence * 100):d}% CI {_f(low, digits)} to {_f(high, digits)}"
 
 
-def gain_finding(row: pd.Series, what: str, level_unit: str, gain_unit: str, digits: int = 1) -> Finding:
+def gain_finding(row: pd.Series, what: str, level_unit: str, gain_unit: str, digits: int = 1, scale: str = "") -> Finding:
     """A sentence about one gains() row: direction, size, interval, effect size, how many improved."""
     n = int(row["n"]) if not pd.isna(row["n"]) else 0
     nums = {k: float(row[k]) for k in ("pre_mean", "post_mean", "mean_gain", "ci_low", "ci_high", "cohens_dz", "pct_improved")
@@ -48,12 +48,12 @@ def gain_finding(row: pd.Series, what: str, level_unit: str, gain_unit: str, dig
     ci = _ci_words(row["ci_low"], row["ci_high"], digits, float(row.get("confidence", 0.95)))
     small = f" This rests on a small group (n = {n}), so the interval is wide." if n < SMALL_N else ""
     if row["ci_low"] > 0:
-        text = (f"{what.capitalize()} rose from {_f(row['pre_mean'], digits)}{level_unit} to {_f(row['post_mean'], digits)}{level_unit} "
+        text = (f"{what.capitalize()} rose from {_f(row['pre_mean'], digits)}{level_unit} to {_f(row['post_mean'], digits)}{level_unit}{scale} "
                 f"on average, a gain of {_f(row['mean_gain'], digits)}{gain_unit} ({ci}; n = {n} people tested before and after; "
                 f"standardised effect Cohen's dz = {_f(row['cohens_dz'], 2)}). {_f(row['pct_improved'], 0)}% of them scored higher after the training.{small}")
         hedged = bool(small)
     elif row["ci_high"] < 0:
-        text = (f"{what.capitalize()} fell from {_f(row['pre_mean'], digits)}{level_unit} to {_f(row['post_mean'], digits)}{level_unit} "
+        text = (f"{what.capitalize()} fell from {_f(row['pre_mean'], digits)}{level_unit} to {_f(row['post_mean'], digits)}{level_unit}{scale} "
                 f"on average ({ci}; n = {n}).{small}")
         hedged = bool(small)
     else:

@@ -1,0 +1,159 @@
+"""The impact brief: renders, is self-contained, quotes the tables it came from, hides small groups."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+import tip_eval as te
+from tip_eval.report.brief import build_brief, render_brief, write_brief
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "sample_data"
+
+
+class _Refs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[tuple[str, str, str]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("src", "href") and value:
+                self.refs.append((tag, name, value))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _first_column_cells(html: str, header: str) -> list[str]:
+    """Text of the first cell of every body row of tables whose first header is ``header``."""
+    cells = []
+    for table in re.findall(r"<table class='result'>(.*?)</table>", html, flags=re.S):
+        heads = re.findall(r"<th(?:\s[^>]*)?>(.*?)</th>", table, flags=re.S)
+        if heads and heads[0] == header:
+            for row in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>", 1)[1], flags=re.S):
+                first = re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
+                if first:
+                    cells.append(first[0])
+    return cells
+
+
+def _parse(html: str) -> _Refs:
+    p = _Refs()
+    p.feed(html)
+    return p
+
+
+@pytest.fixture(scope="module")
+def sample_brief(sample_study):
+    ctx = build_brief(sample_study)
+    return ctx, render_brief(ctx)
+
+
+def test_brief_is_self_contained(sample_brief):
+    _, html = sample_brief
+    refs = _parse(html).refs
+    external = [r for r in refs if not r[2].startswith("#")]
+    assert external == [], external
+    assert html.count("<script") >= 1
+    # plotly.js is inlined exactly once
+    assert html.count("Plotly") > 0 and html.count("plotly.js v") <= 2
+    assert "fonts.googleapis" not in html and "@import" not in html
+
+
+def test_headline_numbers_match_the_tables(sample_brief, sample_study):
+    ctx, html = sample_brief
+    k = te.gains(sample_study).iloc[0]
+    first = ctx.headline[0]
+    np.testing.assert_allclose(first.numbers["mean_gain"], k["mean_gain"], rtol=1e-12)
+    np.testing.assert_allclose([first.numbers["ci_low"], first.numbers["ci_high"]], [k["ci_low"], k["ci_high"]], rtol=1e-12)
+    assert f"{k['mean_gain']:.1f} percentage points" in first.text
+    assert f"95% CI {k['ci_low']:.1f} to {k['ci_high']:.1f}" in first.text
+    text = " ".join(_parse(html).text)
+    assert first.text in text
+    # the follow-up indicator quotes the follow-up table
+    ind = te.followup_summary(sample_study)
+    ind = ind[ind["kind"] == "indicator"].iloc[0]
+    fu = [f for f in ctx.headline if "interviewed" in f.text][0]
+    assert f"{ind['pct_with_code']:.0f}% of the {int(ind['n_interviewed'])} people interviewed" in fu.text
+    # the drop-out sentence quotes attrition()
+    att = te.attrition(sample_study).iloc[0]
+    drop = [f for f in ctx.headline if "registered participants" in f.text][0]
+    assert f"{int(att['matched'])} of {int(att['registered'])} registered" in drop.text
+
+
+def test_sections_are_all_there(sample_brief):
+    _, html = sample_brief
+    for title in ("Headline findings", "Results by country, province, sector and training", "A fair comparison of trainings",
+                  "Modules and questions that need work", "Confidence against knowledge", "Follow-up interviews",
+                  "Drop-out and data quality", "Methods and definitions"):
+        assert title in html
+    assert "@media print" in html
+
+
+def test_flawed_item_is_called_out(sample_brief, sample_truth):
+    _, html = sample_brief
+    assert re.search(rf"{sample_truth.flawed_item}: people who knew more overall got this question wrong", html)
+
+
+@pytest.fixture(scope="module")
+def messy_brief(tmp_path_factory):
+    """A study with small groups, no follow-up data and quarantined rows, loaded from files."""
+    from tip_eval.datasets import make_study
+    from tip_eval.io.template import write_study_folder
+
+    study, _ = make_study(seed=11, n_trainings=3, participants_per_training=9, n_items=10)
+    folder = tmp_path_factory.mktemp("messy")
+    write_study_folder(study, folder)
+    toml = (folder / "study.toml").read_text(encoding="utf-8")
+    (folder / "study.toml").write_text(toml.split('\n[[sources]]\nfile = "followup.xlsx"')[0] + "\n", encoding="utf-8")
+    tid = study.trainings["training_id"].iloc[0]
+    wb_path = folder / "trainings" / f"{tid}.xlsx"
+    wb = load_workbook(wb_path)
+    wb["Participants"]["B3"] = "Astronaut"  # an unknown sector: this person is set aside
+    wb.save(wb_path)
+    loaded = te.load_study(folder, on_error="quarantine")
+    out = tmp_path_factory.mktemp("messy_out")
+    path = write_brief(loaded, out / "brief.html", min_cell=5)
+    return loaded, path.read_text(encoding="utf-8")
+
+
+def test_messy_study_renders_and_says_what_was_set_aside(messy_brief):
+    study, html = messy_brief
+    assert len(study.quarantine) > 0 and study.interviews.empty
+    assert "No follow-up interviews are in this study." in html
+    assert "were set aside because of data problems" in html
+    assert "Astronaut" not in html  # values of set-aside rows are not published
+
+
+def test_no_suppressed_group_appears(messy_brief):
+    study, html = messy_brief
+    by_sector = te.gains(study, by="sector")
+    small = by_sector.loc[by_sector["n"] < 5, "sector"].tolist()
+    assert small, "the fixture should have a small sector"
+    first_cells = _first_column_cells(html, "Sector")
+    assert first_cells, "the brief shows tables by sector"
+    assert not set(small) & set(first_cells), (small, first_cells)
+
+
+def test_cli_brief_writes_brief_tables_and_problems(tmp_path):
+    from tip_eval.cli import main
+
+    study = tmp_path / "study"
+    shutil.copytree(SAMPLE, study)
+    wb_path = study / "trainings" / "KHM-BTB-2023.xlsx"
+    wb = load_workbook(wb_path)
+    wb["Participants"]["E4"] = "Dragon"  # unknown gender
+    wb.save(wb_path)
+    out = tmp_path / "out"
+    assert main(["brief", str(study), "--out", str(out)]) == 0
+    assert (out / "brief.html").exists() and (out / "problems.xlsx").exists()
