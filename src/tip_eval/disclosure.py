@@ -143,6 +143,18 @@ _WITHOUT = ("gain_without", "diff", "ci_low", "ci_high", "p_mannwhitney", "p_adj
 #: the result frames :func:`suppress` recognises, most specific first
 LAYOUTS: tuple[Layout, ...] = (
     Layout(
+        "compare_trainings", ("raw_gain", "adjusted_diff", "shrunken_effect"), "n",
+        sizes=("n",),
+    ),
+    Layout(
+        "item_analysis", ("item_id", "difficulty_pre", "n_matched"), "item_id",
+        sizes=("n_pre", "n_post", "n_matched"), strata=("item_id", "module"),
+    ),
+    Layout(
+        "module_summary", ("module", "n_items", "difficulty_pre", "mean_gain"), "module",
+        sizes=("n_pre", "n_post", "n"), strata=("module",),
+    ),
+    Layout(
         "followup_vs_gains", ("n_with", "n_without", "gain_with", "gain_without"), "kind",
         counts={"n_with": (), "n_without": ()},
         percents={
