@@ -372,3 +372,52 @@ def test_a_title_above_the_table_is_skipped(tmp_path):
     # a one-column table keeps its header
     one = write(tmp_path / "one.csv", b"Participant ID\r\nP001\r\n")
     assert list(read_table(one).frame.columns) == ["Participant ID"]
+
+
+FUZZ = r'''
+import random, sys, zipfile
+from pathlib import Path
+sys.path.insert(0, {here!r})
+import make_corpus as mc
+from tip_eval.io import read_table
+from tip_eval.errors import InputRefused
+random.seed(20230405)
+corpus = Path({here!r}) / "corpus"
+sources = [corpus / n for n in ("hidden_sheet.xlsx", "formula_no_cache.xlsx", "simple.ods", "thai.xlsx", "date1904.xlsx")]
+tokens = [b'r="XFD1048576"', b"<c>", b"</row>", b'<row r="99999999999">', b"&", b"<", b'"', b"\xff",
+          b'table:number-columns-repeated="100000000"', b'office:value-type="float" office:value="1"',
+          b'<c r="A1" t="s"><v>-1</v></c>', b'<mergeCell ref="A1:XFD1048576"/>', b"<v>1e999</v>", b't="d"']
+out = Path({tmp!r})
+for i in range(80):
+    src = random.choice(sources)
+    with zipfile.ZipFile(src) as zf:
+        members = [(n, zf.read(n)) for n in zf.namelist()]
+    k = random.randrange(len(members))
+    name, data = members[k]
+    data = bytearray(data)
+    for _ in range(random.randint(1, 3)):
+        pos = random.randrange(len(data) + 1)
+        if random.random() < 0.5:
+            data[pos:pos] = random.choice(tokens)
+        else:
+            del data[pos:pos + random.randint(1, 8)]
+    members[k] = (name, bytes(data))
+    raw = bytearray(mc.pack(members, stored=("mimetype",)))
+    if random.random() < 0.3:
+        raw[random.randrange(len(raw))] = random.randrange(256)
+    path = out / f"m{{i}}{{src.suffix}}"
+    path.write_bytes(bytes(raw))
+    try:
+        read_table(path)
+    except InputRefused:
+        pass
+print("survived")
+'''
+
+
+def test_damaged_and_crafted_variants_are_read_or_refused(tmp_path):
+    # run in a child process: if anything made the Rust reader abort, only the child would die
+    code = FUZZ.format(here=str(HERE), tmp=str(tmp_path))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().endswith("survived")

@@ -408,8 +408,11 @@ def _member_chunks(fh: Any, info: zipfile.ZipInfo, file: str) -> Iterator[bytes]
         f"is damaged: the part '{info.filename}' inside the workbook is incomplete or inconsistent.",
         "Copy or download the file again; if it still fails, open it in Excel and save it again.",
     )
-    fh.seek(info.header_offset)
-    header = fh.read(30)
+    try:
+        fh.seek(info.header_offset)
+        header = fh.read(30)
+    except (OSError, ValueError, OverflowError):
+        _refuse(file, *damaged)
     if len(header) != 30 or header[:4] != _ZIP:
         _refuse(file, *damaged)
     name_len, extra_len = struct.unpack("<HH", header[26:30])
@@ -1123,7 +1126,7 @@ def _guard_zip(p: Path, file: str, infos: list[zipfile.ZipInfo], size: int, limi
             )
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             _refuse(file, f"uses a compression method Excel does not use (part '{info.filename}').", _RESAVE)
-        if info.header_offset + info.compress_size > size:
+        if info.header_offset < 0 or info.compress_size < 0 or info.header_offset + info.compress_size > size:
             _refuse(
                 file,
                 "is damaged or incomplete (it may have been cut short while being copied or downloaded).",
