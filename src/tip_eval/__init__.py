@@ -37,6 +37,8 @@ _EXPORTS: dict[str, str] = {
     "code_cooccurrence": "tip_eval.analysis.followup",
     "coder_agreement": "tip_eval.analysis.followup",
     "followup_vs_gains": "tip_eval.analysis.followup",
+    # publishing
+    "write_brief": "tip_eval.report.brief",
 }
 
 # public submodules, imported on first attribute access
