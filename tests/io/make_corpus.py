@@ -16,7 +16,6 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import io
-import re
 import struct
 import sys
 import warnings

@@ -30,7 +30,6 @@ import math
 import numbers
 import re
 import unicodedata
-from dataclasses import dataclass
 from typing import Any, Iterable
 
 import numpy as np
