@@ -142,15 +142,24 @@ def _shown(table: pd.DataFrame, min_cell: int, key: str) -> tuple[pd.DataFrame, 
     return out.loc[~gone].drop(columns=["suppressed"]), int(gone.sum())
 
 
+def _label(column: str, value: Any) -> str:
+    """Display label of a group value: country and sector names instead of codes."""
+    from tip_eval import vocab
+
+    if column in ("country", "sector", "gender") and isinstance(value, str):
+        return vocab.label(column, value)
+    return str(value)
+
+
 def _gains_columns(group: str | None, digits: int = 1) -> dict:
     cols: dict = {}
     if group:
-        cols[GROUP_LABELS.get(group, group).capitalize()] = ("text", lambda r, g=group: str(r[g]))
+        cols[GROUP_LABELS.get(group, group).capitalize()] = ("text", lambda r, g=group: _label(g, r[g]))
     cols.update({
         "n": ("", lambda r: _num(r["n"], 0)),
-        "Pre-test mean": ("", lambda r: _num(r["pre_mean"], digits)),
-        "Post-test mean": ("", lambda r: _num(r["post_mean"], digits)),
-        "Mean gain (95% CI)": ("", lambda r: _ci(r["mean_gain"], r["ci_low"], r["ci_high"], digits)),
+        "Pre-test (%)": ("", lambda r: _num(r["pre_mean"], digits)),
+        "Post-test (%)": ("", lambda r: _num(r["post_mean"], digits)),
+        "Mean gain, points (95% CI)": ("", lambda r: _ci(r["mean_gain"], r["ci_low"], r["ci_high"], digits)),
         "dz": ("", lambda r: _num(r["cohens_dz"], 2)),
         "Improved": ("", lambda r: f"{_num(r['pct_improved'], 0)}%"),
         "p (Holm)": ("", lambda r: _p(r["p_adjusted"])),
@@ -200,7 +209,7 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
                 sec.add("text", finding.text)
         disp = shown.copy()
         if len(g) > 1:
-            disp["_group"] = [" / ".join(map(str, vals)) for vals in disp[g].itertuples(index=False)]
+            disp["_group"] = [" / ".join(_label(c, v) for c, v in zip(g, vals)) for vals in disp[g].itertuples(index=False)]
             cols = _gains_columns(None)
             cols = {name.capitalize(): ("text", lambda r: r["_group"]), **cols}
         else:
@@ -297,7 +306,7 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
         R["knowledge_vs_confidence"] = kvc_shown
         sec.add("heading", "Did confidence run ahead of knowledge?")
         sec.add("table", html=html_table(kvc_shown, {
-            "Sector": ("text", lambda r: str(r["sector"])),
+            "Sector": ("text", lambda r: _label("sector", r["sector"])),
             "n": ("", lambda r: _num(r["n"], 0)),
             "Mean knowledge change": ("", lambda r: _num(r["mean_knowledge_change"], 1)),
             "Mean confidence change": ("", lambda r: _num(r["mean_confidence_change"], 2)),
@@ -306,7 +315,7 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
         }))
         if len(kvc_shown):
             top = kvc_shown.sort_values("pct_overconfident", ascending=False).iloc[0]
-            sec.add("text", f"The share who became more confident without gaining knowledge was highest in {top['sector']} "
+            sec.add("text", f"The share who became more confident without gaining knowledge was highest in {_label('sector', top['sector'])} "
                             f"({_num(top['pct_overconfident'], 0)}% of {_num(top['n'], 0)}).")
         if hidden:
             sec.add("note", f"{hidden} sector(s) with fewer than {min_cell} people are not shown.")

@@ -81,11 +81,16 @@ def groups_finding(table: pd.DataFrame, by: str, label: str) -> Finding | None:
         return None
     clear = shown[(shown["ci_low"] > 0) & (shown["p_adjusted"] < 0.05)]
     unclear = shown[~shown.index.isin(clear.index)]
-    names = ", ".join(str(v) for v in clear[by])
+    from tip_eval import vocab
+
+    def name(v: object) -> str:
+        return vocab.label(by, v) if by in ("country", "sector", "gender") and isinstance(v, str) else str(v)
+
+    names = ", ".join(name(v) for v in clear[by])
     text = f"By {label}: {len(clear)} of {len(shown)} groups shown gained beyond chance (after adjusting for multiple comparisons)"
     text += f" ({names})." if len(clear) else "."
     if len(unclear):
-        text += f" For {', '.join(str(v) for v in unclear[by])}, the data cannot tell (small groups or intervals that include zero)."
+        text += f" For {', '.join(name(v) for v in unclear[by])}, the data cannot tell (small groups or intervals that include zero)."
     return Finding(text, {"n_groups": len(shown), "n_clear": len(clear)}, bool(len(unclear)))
 
 
