@@ -61,3 +61,11 @@ def test_help_is_fast_and_light():
             "print(','.join(m for m in sys.modules if m.startswith(('pandas','statsmodels','plotly','scipy'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
+
+
+def test_validate_imports_neither_statsmodels_nor_plotly():
+    code = ("import sys, contextlib, io\nfrom tip_eval.cli import main\n"
+            f"with contextlib.redirect_stdout(io.StringIO()): rc = main(['validate', {str(SAMPLE)!r}])\n"
+            "print(rc, ','.join(sorted({m.split('.')[0] for m in sys.modules if m.startswith(('statsmodels', 'plotly'))})))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "0"
