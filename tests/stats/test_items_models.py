@@ -171,6 +171,15 @@ def test_ancova_within_country_is_the_contrast_of_the_sum_coded_effects(people):
     assert within.loc[single, "effect"].isna().all()  # IDN: one training, nothing to compare within
 
 
+@pytest.mark.parametrize("kwargs", [{}, {"fixed": "sector", "within": "country"}, {"covariates": []}])
+def test_ancova_within_group_route_for_many_groups_gives_the_same_effects(people, monkeypatch, kwargs):
+    dense = sm_.ancova_effects(people, **kwargs).effects
+    monkeypatch.setattr(sm_, "DENSE_CELLS", 10)  # force the route used for thousands of trainings
+    routed = sm_.ancova_effects(people, **kwargs)
+    assert routed.contrast is None
+    assert_allclose(routed.effects.to_numpy(dtype=float), dense.to_numpy(dtype=float), rtol=1e-8, atol=1e-10)
+
+
 def test_ancova_refuses_a_group_characteristic_as_person_covariate(people):
     with pytest.raises(ValueError, match="within="):
         sm_.ancova_effects(people, fixed="country")

@@ -285,8 +285,16 @@ def compare_trainings(
         raise ValueError("compare_trainings needs at least 2 trainings with people who took both tests; "
                          f"found {len(ids_with_data)}")
 
-    # training-level fixed effects (constant within every training) are compared within
-    training_level = [c for c in fix if (people.groupby(TRAINING)[c].nunique(dropna=False) <= 1).all()]
+    # training-level columns (constant within every training) are absorbed by the training effects
+    def per_training(col: str) -> bool:
+        return bool((people.groupby(TRAINING)[col].nunique(dropna=False) <= 1).all())
+
+    absorbed = [c for c in attr_covs if per_training(c)]
+    if absorbed:
+        raise ValueError(f"adjust_for: {absorbed} describe the training, not the person, so the training effects "
+                         f"already absorb them; use fixed={absorbed[0]!r} to compare trainings within each "
+                         f"{absorbed[0]}")
+    training_level = [c for c in fix if per_training(c)]
     person_level = [c for c in fix if c not in training_level]
     within = None
     if len(training_level) == 1:
@@ -376,9 +384,13 @@ def _notes(table: pd.DataFrame, min_n: int, alone: np.ndarray, within: str | Non
 # --- summary ---------------------------------------------------------------------------------------
 
 
-def _names(ids: list[str]) -> str:
+def _names(ids: list[str], limit: int = 8) -> str:
+    """'a', 'a and b', 'a, b and c'; beyond ``limit`` names: 'a, b, ... and 5 more'."""
+    ids = [str(i) for i in ids]
     if len(ids) <= 1:
         return "".join(ids)
+    if len(ids) > limit:
+        return ", ".join(ids[:limit]) + f" and {len(ids) - limit} more"
     return ", ".join(ids[:-1]) + " and " + ids[-1]
 
 
@@ -395,9 +407,8 @@ def _summary(res: TrainingComparison) -> str:
     comparable = with_data[with_data["p_value"].notna()]
     m = len(comparable)
     ref = "the average training" + (f" of the same {res.within}" if res.within else "")
-    basis = "post-test scores adjusted for the pre-test" if "pre" in res.adjust_for else "post-test scores"
-    if res.adjust_for and res.adjust_for != ["pre"]:
-        basis = "post-test scores adjusted for " + ", ".join(res.adjust_for)
+    adjusted = [("the pre-test" if c == "pre" else c) for c in res.adjust_for]
+    basis = "post-test scores adjusted for " + _names(adjusted) if adjusted else "post-test scores"
     dist = comparable[comparable["distinguishable"]]
     how = f"{basis}, {conf} level, Holm-adjusted for comparing {m} trainings"
     if dist.empty:

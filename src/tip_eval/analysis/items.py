@@ -190,7 +190,7 @@ def item_analysis(
             is too noisy in groups of 20-40). False when the statistic is undefined.
         ``flags``
             The raised flags in words, separated by "; " (see :data:`FLAG_WORDS`); empty when
-            none.
+            none. Read it as ``table["flags"]``: ``table.flags`` is pandas' own attribute.
 
     Notes
     -----

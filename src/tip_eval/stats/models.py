@@ -39,6 +39,9 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+#: above this many cells (people x parameters) the ANCOVA is fitted by the within-group route
+DENSE_CELLS = 1_000_000
+
 #: columns of the effects table of :func:`ancova_effects`
 ANCOVA_COLUMNS: tuple[str, ...] = ("n", "effect", "se", "ci_low", "ci_high", "t", "df", "p_value")
 #: columns of the effects table of :func:`random_intercept_effects`
@@ -143,13 +146,17 @@ class AncovaFit:
 
     Attributes
     ----------
-    result : statsmodels RegressionResultsWrapper
+    result : statsmodels RegressionResultsWrapper or None
         The OLS fit (its exog columns are named: ``Intercept``, the covariates, treatment dummies
         ``col[T.level]`` of categorical covariates, and ``group[S.level]`` for the sum-coded groups).
+        With very many people x groups (above :data:`DENSE_CELLS` cells) it is instead the
+        within-group regression of the demeaned outcome on the demeaned covariates (same slopes;
+        its standard errors ignore the absorbed group means), or None without covariates.
     effects : pandas.DataFrame
         One row per group (index: the group levels, sorted), columns :data:`ANCOVA_COLUMNS`.
-    contrast : numpy.ndarray
-        The matrix L (groups x parameters) with ``effects.effect = L @ result.params``.
+    contrast : numpy.ndarray or None
+        The matrix L (groups x parameters) with ``effects.effect = L @ result.params``; None on
+        the within-group route.
     """
 
     result: Any
@@ -211,6 +218,12 @@ def ancova_effects(
     ``C(group, Sum)[S.i]``; the last level's effect is minus the sum of the others, and its
     standard error comes from the same covariance matrix. It assumes the covariate's slope is
     the same in every group (no group x covariate interaction).
+
+    With more than :data:`DENSE_CELLS` cells in the design (e.g. thousands of trainings), the same
+    estimates and standard errors are computed without the people x groups dummy matrix
+    (Frisch-Waugh-Lovell): slopes from the within-group regression, adjusted means
+    :math:`a_j = \\bar y_j - \\bar x_j'\\hat b`,
+    :math:`\\operatorname{Var}(a) = s^2\\operatorname{diag}(1/n_j) + \\bar X V_b \\bar X'`.
     """
     confidence = _check_confidence(confidence)
     import statsmodels.api as sm
@@ -224,33 +237,66 @@ def ancova_effects(
         raise ValueError(f"ancova_effects needs at least 2 groups in {group!r} with complete data; got {len(levels)}.")
     gvals = data[group].to_numpy(dtype=object)
     gcode = pd.Index(levels).get_indexer(gvals)
-    sc = sum_coding(levels)
-    xg = pd.DataFrame(sc[gcode], index=data.index, columns=[f"{group}[S.{lev}]" for lev in levels[:-1]])
-    exog = pd.concat([pd.DataFrame({"Intercept": 1.0}, index=data.index), _covariate_columns(data, covs),
-                      _covariate_columns(data, fix), xg], axis=1)
-    _check_rank(exog.to_numpy(), exog.columns, "ancova_effects")
-    result = sm.OLS(data[outcome].astype(np.float64), exog).fit()
-
-    p = exog.shape[1]
-    L = np.zeros((len(levels), p))
-    L[:, p - (len(levels) - 1):] = sc
+    k = len(levels)
+    xc = pd.concat([_covariate_columns(data, covs), _covariate_columns(data, fix)], axis=1)
     if within:
-        w = data.groupby(group, sort=True)[within].agg(lambda s: s.iloc[0])
         varying = data.groupby(group, sort=True)[within].nunique()
         if (varying > 1).any():
             raise ValueError(f"within: {within!r} must be constant within each {group}; it varies in "
                              f"{varying.index[varying > 1][0]!r}.")
-        cat = w.reindex(levels).to_numpy(dtype=object)
-        same = (cat[:, None] == cat[None, :]).astype(np.float64)
-        W = same / same.sum(axis=1, keepdims=True)
-        L = (np.eye(len(levels)) - W) @ L
-        alone = same.sum(axis=1) < 2
+        cat = data.groupby(group, sort=True)[within].agg(lambda s: s.iloc[0]).reindex(levels).to_numpy(dtype=object)
+        _, ccode = np.unique(cat.astype(str), return_inverse=True)
     else:
-        alone = np.zeros(len(levels), dtype=bool)
-    est = L @ result.params.to_numpy()
-    cov = result.cov_params().to_numpy()
-    se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", L, cov, L), 0.0))
-    df = float(result.df_resid)
+        ccode = np.zeros(k, dtype=np.int64)
+    size = np.bincount(ccode).astype(np.float64)
+    alone = size[ccode] < 2
+    y = data[outcome].to_numpy(dtype=np.float64)
+    n = np.bincount(gcode, minlength=k).astype(np.float64)
+    if len(data) * (k + xc.shape[1]) <= DENSE_CELLS:
+        sc = sum_coding(levels)
+        xg = pd.DataFrame(sc[gcode], index=data.index, columns=[f"{group}[S.{lev}]" for lev in levels[:-1]])
+        exog = pd.concat([pd.DataFrame({"Intercept": 1.0}, index=data.index), xc, xg], axis=1)
+        _check_rank(exog.to_numpy(), exog.columns, "ancova_effects")
+        result = sm.OLS(pd.Series(y, index=data.index, name=outcome), exog).fit()
+        p = exog.shape[1]
+        L = np.zeros((k, p))
+        L[:, p - (k - 1):] = sc
+        if within:  # W averages the groups of the same category: effects = (I - W) alpha
+            same = (ccode[:, None] == ccode[None, :]).astype(np.float64)
+            L = (np.eye(k) - same / same.sum(axis=1, keepdims=True)) @ L
+        est = L @ result.params.to_numpy()
+        cov = result.cov_params().to_numpy()
+        var = np.einsum("ij,jk,ik->i", L, cov, L)
+        df = float(result.df_resid)
+    else:
+        # many groups: the same estimates by the within-group (Frisch-Waugh-Lovell) route, without
+        # the N x k dummy matrix. a_j = ybar_j - xbar_j'b; effects (I - W) a; Var(a) = s2 diag(1/n) +
+        # Xbar V_b Xbar'.
+        L = None
+        x = xc.to_numpy(dtype=np.float64)
+        xd, yd = _demean(x, gcode, k) if x.shape[1] else x, _demean(y, gcode, k)
+        if x.shape[1]:
+            _check_rank(xd, list(xc.columns), "ancova_effects")
+        result = sm.OLS(pd.Series(yd, index=data.index, name=outcome),
+                        pd.DataFrame(xd, index=data.index, columns=xc.columns)).fit() if x.shape[1] else None
+        b = result.params.to_numpy() if result is not None else np.zeros(0)
+        df = float(len(data) - k - x.shape[1])
+        rss = float(np.sum((yd - xd @ b) ** 2)) if x.shape[1] else float(np.sum(yd ** 2))
+        s2 = rss / df if df > 0 else np.nan
+        xbar = np.zeros((k, x.shape[1]))
+        np.add.at(xbar, gcode, x)
+        xbar /= n[:, None]
+        a = np.bincount(gcode, weights=y, minlength=k) / n - xbar @ b
+        csize = size[ccode]
+        cat_mean = lambda v: (np.bincount(ccode, weights=v, minlength=len(size)) / size)[ccode]  # noqa: E731
+        est = a - cat_mean(a)
+        m_xbar = xbar - np.column_stack([cat_mean(xbar[:, j]) for j in range(x.shape[1])]) if x.shape[1] \
+            else xbar
+        vb = s2 * np.linalg.pinv(xd.T @ xd, hermitian=True) if x.shape[1] else np.zeros((0, 0))
+        # diag of (I - W) diag(1/n) (I - W)': (1 - 2/|c|)/n_j + (1/|c|^2) sum_{l in c} 1/n_l
+        diag_part = (1.0 - 2.0 / csize) / n + cat_mean(1.0 / n) / csize
+        var = s2 * diag_part + np.einsum("ij,jk,ik->i", m_xbar, vb, m_xbar)
+    se = np.sqrt(np.maximum(var, 0.0))
     q = stats.t.ppf(0.5 + confidence / 2.0, df) if df > 0 else np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
         t = est / se
