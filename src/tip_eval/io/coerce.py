@@ -9,6 +9,7 @@ is silently turned into a missing value. Parsing works on unique values, so larg
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -109,10 +110,23 @@ def _parse_int(column: str, settings: Mapping[str, Any]) -> Callable[[Any], Any]
     return parse
 
 
+_NUMBERED_LABEL = re.compile(r"^([1-5])\s*[-–:.)]\s*(\S.*)$")
+
+
 def _parse_rating(v: Any) -> Any:
-    code = vocab.lookup("likert", clean.normalize_text(str(v)) if isinstance(v, str) else v)
+    text = clean.normalize_text(str(v)) if isinstance(v, str) else None
+    code = vocab.lookup("likert", text) if isinstance(v, str) else vocab.lookup("likert", v)
     if code is None and isinstance(v, (int, float)) and float(v).is_integer():
         code = vocab.lookup("likert", str(int(v)))
+    if code is None and text is not None:  # a choice label such as "5 - Strongly agree" (KoboToolbox)
+        m = _NUMBERED_LABEL.match(text)
+        if m:
+            said = vocab.lookup("likert", m.group(2))
+            if said is None or said == int(m.group(1)):
+                code = int(m.group(1))
+            else:
+                raise CellProblem(f"rating '{v}' says both {m.group(1)} and '{m.group(2)}' (= {said})",
+                                  "Use one rating from 1 to 5.")
     if code is None:
         raise CellProblem(f"rating '{v}' is not a 1-5 rating or a known agreement label",
                           f"Use 1 to 5 or a label such as 'Agree'; closest known: {'; '.join(vocab.closest('likert', str(v)))}.")
@@ -224,7 +238,7 @@ def coerce_frame(
                     err = failed[k]
                     row = frame.iloc[i]
                     f, sh = row.get("_file"), row.get("_sheet")
-                    col_written = row.get("_col") if isinstance(row.get("_col"), str) and column in ("answer", "rating", "present") else None
+                    col_written = row.get("_col") if isinstance(row.get("_col"), str) and column in ("answer", "rating", "present", "score") else None
                     header = col_written or (headers.get((f, sh), {}) or {}).get(column, column)
                     r = row.get("_row")
                     problems.append(Problem(f, sh if isinstance(sh, str) else None,

@@ -33,11 +33,12 @@ from typing import Any, Mapping
 
 from tip_eval.errors import InputRefused
 
-STUDY_KEYS = {"name", "min_cell", "thousands", "decimal", "dayfirst", "id_case", "hash_key_env", "hash_key_file"}
+STUDY_KEYS = {"name", "min_cell", "thousands", "decimal", "dayfirst", "id_case", "hash_key_env", "hash_key_file",
+              "name_match", "name_review"}
 SOURCE_KEYS = {"file", "layout", "sheet", "sheets", "columns", "training_id", "training", "phase", "header_rows",
                "answers", "score_column", "max_score", "name_column", "documents", "coder", "form_language",
                "item_prefix", "confidence_prefix", "pre_prefix", "post_prefix", "pre_suffix", "post_suffix",
-               "present", "cleared_for_publication"}
+               "present", "cleared_for_publication", "roster", "codes", "document_column"}
 
 
 @dataclass

@@ -324,3 +324,6 @@ def followup_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
             long["coder"] = [coders[i] for i in range(len(raw.frame)) for _ in range(k)]
             out.append(Mapped("followup_codes", long, source.name, raw.sheet, {"interview_id": mapping["interview_id"], "coder": mapping["coder"]}))
     return out
+
+
+from tip_eval.io import layouts_partner as _lp, layouts_coding as _lc  # noqa: E402,F401  (registers layouts)

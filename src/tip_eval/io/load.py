@@ -21,6 +21,8 @@ from tip_eval.io.layouts import LAYOUTS, LayoutContext, Mapped
 from tip_eval.problems import Problem
 
 SOURCE_COLUMNS = ["file", "sheet", "table", "layout", "sha256"]
+#: Quoted text from coded interviews that was marked cleared for publication (never a canonical table).
+EXCERPT_COLUMNS = ["interview_id", "coder", "code_id", "excerpt", "file", "sheet", "row"]
 
 
 @dataclass
@@ -35,6 +37,8 @@ class Loaded:
     quarantined: dict[str, pd.DataFrame]
     sources: pd.DataFrame
     settings: dict[str, Any] = field(default_factory=dict)
+    #: excerpts of coded interviews cleared for publication (others are dropped at ingest); not validated
+    excerpts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EXCERPT_COLUMNS))
 
 
 def file_sha256(path: str | Path) -> str:
@@ -62,8 +66,14 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
         got = LAYOUTS[src.layout](src, ctx)
         mapped.extend(got)
         for m in got:
-            source_rows.append({"file": src.name, "sheet": m.sheet if m.sheet is not None else "", "table": m.table,
-                                "layout": src.layout, "sha256": digest})
+            if m.table in schemas.TABLES:
+                source_rows.append({"file": m.file, "sheet": m.sheet if m.sheet is not None else "", "table": m.table,
+                                    "layout": src.layout, "sha256": digest})
+    from tip_eval.io.layouts_partner import finish_sources
+
+    mapped = finish_sources(mapped, ctx, ctx.settings, cfg.root)
+    excerpts = _excerpts([m for m in mapped if m.table == "excerpts"])
+    mapped = [m for m in mapped if m.table in schemas.TABLES]
     headers: dict[tuple, dict[str, str]] = {}
     by_table: dict[str, list[pd.DataFrame]] = {}
     for m in mapped:
@@ -83,8 +93,7 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
             quarantined[table] = q
         tables[table] = typed.loc[~bad].reset_index(drop=True)
     _score_responses(tables, problems)
-    if "scores" not in tables and "responses" in tables and "items" in tables:
-        tables["scores"] = _scores_from(tables["responses"], tables["items"])
+    _scores(tables, problems)
     for t, frame in tables.items():
         cols = list(schemas.schema(t).columns)
         keep = [c for c in cols if c in frame.columns] + [c for c in ("_file", "_sheet", "_row", "_col") if c in frame.columns]
@@ -94,7 +103,56 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
         tables[t] = frame[cols + [c for c in keep if c.startswith("_")]]
     sources = pd.DataFrame(source_rows, columns=SOURCE_COLUMNS).drop_duplicates()
     return Loaded(name=cfg.name, min_cell=cfg.min_cell, tables=tables, headers=headers, problems=problems,
-                  quarantined=quarantined, sources=sources, settings=dict(cfg.settings))
+                  quarantined=quarantined, sources=sources, settings=dict(cfg.settings), excerpts=excerpts)
+
+
+def _excerpts(frames: list[Mapped]) -> pd.DataFrame:
+    """The cleared excerpts, with identifiers normalised like the canonical tables'."""
+    if not frames:
+        return pd.DataFrame(columns=EXCERPT_COLUMNS)
+    f = pd.concat([m.frame for m in frames], ignore_index=True)
+    out = pd.DataFrame({c: [normalize_id(v) for v in f[c]] for c in ("interview_id", "coder", "code_id")})
+    out["excerpt"] = f["excerpt"].to_numpy(dtype=object)
+    out["file"], out["sheet"], out["row"] = f["_file"].to_numpy(), f["_sheet"].to_numpy(), f["_row"].astype("Int64").to_numpy()
+    return out[EXCERPT_COLUMNS]
+
+
+def _scores(tables: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
+    """Scores: supplied totals (max_score from the item bank when not given; pct computed), and totals
+    derived from item responses for every participant and phase without a supplied total."""
+    derived = None
+    if "responses" in tables and "items" in tables and len(tables["responses"]):
+        derived = _scores_from(tables["responses"], tables["items"])
+    if "scores" not in tables:
+        if derived is not None:
+            tables["scores"] = derived
+        return
+    s = tables["scores"].copy()
+    score = pd.to_numeric(s["score"], errors="coerce").astype(float)
+    mx = pd.to_numeric(s["max_score"], errors="coerce").astype(float) if "max_score" in s else pd.Series(np.nan, index=s.index)
+    if mx.isna().any() and "items" in tables and len(tables["items"]):
+        mx = mx.fillna(float(pd.to_numeric(tables["items"]["points"], errors="coerce").sum()))
+    pct = pd.to_numeric(s["pct"], errors="coerce").astype(float) if "pct" in s else pd.Series(np.nan, index=s.index)
+    s["score"], s["max_score"] = score, mx
+    # a score above the maximum is reported once, as such; its percentage is capped so as not to say it twice
+    s["pct"] = pct.fillna((100.0 * score / mx.where(mx > 0)).clip(upper=100.0))
+    if derived is not None and len(derived):
+        key = pd.MultiIndex.from_frame(s[["participant_id", "phase"]].astype(object))
+        dkey = pd.MultiIndex.from_frame(derived[["participant_id", "phase"]].astype(object))
+        both = dkey.isin(key)
+        if both.any():
+            given = pd.Series(score.to_numpy(), index=key)
+            given = given[~given.index.duplicated()]
+            for _, r in derived.loc[both].iterrows():
+                g = given.get((r["participant_id"], r["phase"]))
+                if g is not None and not pd.isna(g) and abs(float(g) - float(r["score"])) > 1e-9:
+                    problems.append(Problem(r["_file"], r["_sheet"], None if pd.isna(r["_row"]) else int(r["_row"]), None,
+                                            str(r["participant_id"]),
+                                            f"the {r['phase']}-test total given ({g:g}) differs from the total of the item "
+                                            f"answers ({r['score']:g}); the total given is used",
+                                            "Check the answers or the total.", "warning"))
+        s = pd.concat([s, derived.loc[~both]], ignore_index=True)
+    tables["scores"] = s
 
 
 def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
@@ -109,6 +167,8 @@ def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem]) -
         return
     if "score" in resp.columns and resp["score"].notna().all():
         return
+    given = pd.to_numeric(resp["score"], errors="coerce").astype(float) if "score" in resp.columns \
+        else pd.Series(np.nan, index=resp.index)
     items = tables.get("items")
     key = {} if items is None else dict(zip(items["item_id"], items["correct_answer"]))
     points = {} if items is None else dict(zip(items["item_id"], items["points"]))
@@ -118,8 +178,8 @@ def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem]) -
                         for a, k in zip(ans, keyed)], dtype=bool)
     pts = resp["item_id"].map(points).astype(float).fillna(0.0).to_numpy()
     resp = resp.copy()
-    resp["score"] = np.where(correct, pts, 0.0)
-    blank = ans.isna().to_numpy()
+    resp["score"] = np.where(given.notna().to_numpy(), given.to_numpy(), np.where(correct, pts, 0.0))
+    blank = (ans.isna() & given.isna()).to_numpy()
     all_blank = pd.Series(blank).groupby([resp["participant_id"].to_numpy(), resp["phase"].to_numpy()]).transform("all").to_numpy()
     if all_blank.any():
         first = resp.loc[all_blank].drop_duplicates(["participant_id", "phase"])
@@ -135,6 +195,8 @@ def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem]) -
 def _scores_from(responses: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     from tip_eval.datasets import scores_from_responses
 
+    # a repeated (participant, phase, item) is set aside by validation: the total counts the first only
+    responses = responses.drop_duplicates(["participant_id", "phase", "item_id"], keep="first")
     s = scores_from_responses(responses, items)
     prov = responses.drop_duplicates(["participant_id", "phase"])[["participant_id", "phase", "_file", "_sheet", "_row"]]
     return s.merge(prov, on=["participant_id", "phase"], how="left")

@@ -1,0 +1,916 @@
+"""Layouts of partners' own files: wide, long, separate pre/post files, KoboToolbox/ODK exports, totals.
+
+Each layout is declared per source in study.toml (``layout = "..."``). Columns are found by their
+header in English, Khmer, Thai or Indonesian (:mod:`tip_eval.io.columns`); a partner's own header is
+mapped with ``columns = {"Their header" = "canonical_column"}``. Options common to all of them:
+
+``sheet``                the sheet with the data (default: the first visible sheet that is not a
+                         Training/Participants/Items sheet; CSV files have none)
+``header_rows``          1 (default) or 2: two header rows are read as ``"Pre-test / Q01"``
+``[sources.training]``   the training, for files without a Training sheet: ``training_id, country,
+                         province, venue, organiser, start_date, end_date, language,
+                         curriculum_version`` (a training declared identically by several sources
+                         counts once). ``training_id = "..."`` alone only says which training the
+                         rows belong to. A Training sheet in the workbook (any language) is used
+                         first; a ``Training ID`` column on the rows wins over both.
+``name_column``          header (or list of headers: first name, family name) of the participants'
+                         names, when there is no participant ID: pre and post are linked by name
+                         and names are replaced by a keyed pseudonym (:mod:`tip_eval.io.linking`)
+``roster``               true/false: read sector, organisation, role, gender and years of
+                         experience from these rows as the roster (default: when there is a
+                         Sector column, except in a ``phase = "post"`` source). A visible
+                         Participants sheet in the same workbook is read as the roster too.
+``item_prefix``          how item columns start, before a digit (default ``"Q"``: Q01, Q1, q01)
+``confidence_prefix``    how competency columns start (default ``"C"``: C01). Competencies may also
+                         be written by their label, in any language, under a confidence group
+``pre_prefix`` ``post_prefix`` ``pre_suffix`` ``post_suffix``
+                         how the phase is written in a header (``"pre_"``, ``"_post"``). Without
+                         them the phase is recognised from words such as Pre, Post, Before, After,
+                         Pra-tes, Pasca-tes, Sebelum, Sesudah, ก่อน, หลัง, មុន, ក្រោយ anywhere in the
+                         header (``pre_Q01``, ``Q01_post``, ``Pre-test / Q01``, ``Skor (sesudah)``)
+``phase``                ``"pre"`` or ``"post"``: the phase of every column without one
+``answers``              ``"letters"`` (default: item cells hold the answer, scored against the
+                         answer key) or ``"scores"`` (item cells hold the points scored)
+``max_score``            the maximum score of totals without a Max score column
+``score_column``         the header of the total score, when it is not recognised
+
+Layouts:
+
+``wide``     one row per participant, pre and post side by side (items, competencies and totals
+             marked with their phase), and the roster columns.
+``prepost``  a separate pre-test or post-test file or sheet: ``wide`` with ``phase = "pre"`` or
+             ``"post"`` (required). A post-test file does not add to the roster by default, so a
+             post-test of someone not on the roster is a located problem.
+``long``     one row per participant x phase x item (``Item``, ``Answer`` and/or ``Score``), or per
+             participant x phase x competency (``Competency``, ``Rating``), or per participant x
+             phase with the total (``Score``, ``Max score``); roster columns may repeat on every row.
+``kobo``     a KoboToolbox/ODK export (xlsx or csv): XML-name headers with group paths
+             (``test/Q01``, ``pretest/q01``, ``confidence/C01``) or label headers in a form language
+             (``แบบทดสอบความรู้/Q01. ...``, competencies by their label); ``_uuid``,
+             ``_submission_time``, ``_index`` and other metadata columns (``start``, ``end``,
+             ``meta/instanceID`` ...) are ignored. The phase comes from a phase question (values
+             such as ``pre``, ``ก่อนการอบรม``) or from the group (``pretest/``, ``posttest/``).
+             Choice labels such as ``5 - เห็นด้วยอย่างยิ่ง`` are read as ratings.
+``totals``   already-scored totals only (``Score``, optional ``Max score``, per phase): the scores
+             table, no responses. A score written ``85%`` is a percentage of the maximum score.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tip_eval import vocab
+from tip_eval.io.columns import TEMPLATE_HEADER, header_index
+from tip_eval.io.config import SourceConfig
+from tip_eval.io.layouts import SHEET_NAMES, LayoutContext, Mapped, _extra_columns, _table_sheet, read_sheet, register
+from tip_eval.vocab import label_key
+
+TRAINING_COLUMNS = ["training_id", "country", "province", "venue", "organiser", "start_date", "end_date",
+                    "language", "curriculum_version"]
+ROSTER = ["sector", "organisation", "role", "gender", "years_experience"]
+PERSON_ATTRS = ("participant_id", "training_id", "phase", *ROSTER, "score", "max_score", "name")
+LONG_ATTRS = PERSON_ATTRS + ("item_id", "answer", "competency_id", "rating")
+
+_KOBO_META = frozenset(label_key(x) for x in (
+    "start", "end", "today", "deviceid", "username", "simserial", "subscriberid", "phonenumber", "audit",
+    "instanceID", "instanceName", "formhub uuid", "meta instanceID", "meta rootUuid", "meta deprecatedID"))
+_CONFIDENCE_GROUPS = frozenset(label_key(x) for x in (
+    *SHEET_NAMES["confidence"], "confidence", "confidence rating", "self rating", "self assessment",
+    "How confident are you that you can...", "តើអ្នកមានទំនុកចិត្តប៉ុណ្ណាថាអ្នកអាច...",
+    "คุณมั่นใจเพียงใดว่าคุณสามารถ...", "Seberapa yakin Anda bahwa Anda dapat...", "Kepercayaan diri"))
+_TEST_GROUPS = frozenset(label_key(x) for x in (
+    "test", "knowledge test", "knowledge", "items", "questions", "quiz", "Tes pengetahuan", "Tes", "Soal",
+    "แบบทดสอบความรู้", "แบบทดสอบ", "ข้อสอบ", "តេស្តចំណេះដឹង", "តេស្ត", "សំណួរ"))
+_PHASE_SHEETS = {label_key(n): p for p in ("pre", "post") for n in SHEET_NAMES[p]}
+_SEP = re.compile(r"[\s_\-./()\[\]:,;]+")
+_ANY_ID = re.compile(r"^\s*([A-Za-z]{0,6}\s?\d+(?:\.\d+)*[A-Za-z]?)(?![A-Za-z0-9])")
+
+
+# ------------------------------------------------------------------------------------ headers
+
+def phase_of(text: str) -> str | None:
+    """``"pre"``/``"post"`` when ``text`` names a phase (any of the four languages), else None."""
+    key = label_key(text)
+    if not key:
+        return None
+    found = vocab.lookup("phase", text)
+    return str(found) if found is not None else _PHASE_SHEETS.get(key)
+
+
+def split_phase(text: str) -> tuple[str | None, str]:
+    """Find a phase word anywhere in a header: ``"Q01_post"`` -> ("post", "Q01")."""
+    tokens = [t for t in _SEP.split(text) if t]
+    for n in range(len(tokens), 0, -1):
+        for s in range(len(tokens) - n + 1):
+            p = phase_of(" ".join(tokens[s:s + n]))
+            if p:
+                return p, " ".join(tokens[:s] + tokens[s + n:])
+    return None, text
+
+
+@dataclass
+class Role:
+    """What one column of a partner's sheet holds."""
+
+    header: str
+    kind: str  # attr, total, name, name_auto, item, competency, meta, ignore
+    target: str | None = None
+    phase: str | None = None
+
+
+def _id_regex(prefix: Any) -> re.Pattern[str]:
+    """An item or competency ID at the start of a header: the prefix, digits (1, 01, 1.2), one optional
+    letter (Q1a); what follows is either nothing, a phase (``Q01_post``) or the question's text."""
+    return re.compile(rf"^\s*({re.escape(str(prefix))}\s?\d+(?:\.\d+)*[A-Za-z]?)(?![A-Za-z0-9])", re.IGNORECASE)
+
+
+def name_headers(source: SourceConfig) -> list[str]:
+    """The name column(s) declared with ``name_column`` (a header or a list of headers)."""
+    nc = source.get("name_column")
+    if nc is None:
+        return []
+    return [str(x) for x in (nc if isinstance(nc, (list, tuple)) else [nc])]
+
+
+class _Classifier:
+    def __init__(self, source: SourceConfig, allowed: tuple[str, ...], kobo: bool) -> None:
+        extra = _extra_columns(source)
+        if source.get("score_column"):
+            extra.setdefault(str(source.get("score_column")), "score")
+        self.index = header_index(extra)
+        self.allowed = set(allowed)
+        self.kobo = kobo
+        self.names = {label_key(h) for h in name_headers(source)}
+        self.explicit = {p: (source.get(f"{p}_prefix"), source.get(f"{p}_suffix")) for p in ("pre", "post")}
+        self.has_explicit = any(a or b for a, b in self.explicit.values())
+        self.item_re = _id_regex(source.get("item_prefix", "Q"))
+        self.comp_re = _id_regex(source.get("confidence_prefix", "C"))
+
+    def split(self, text: str) -> tuple[str | None, str]:
+        if not self.has_explicit:
+            return split_phase(text)
+        t = text.casefold()
+        for p, (pre, suf) in self.explicit.items():
+            if pre and t.startswith(str(pre).casefold()):
+                return p, text[len(str(pre)):].strip(" _-./")
+            if suf and t.endswith(str(suf).casefold()):
+                return p, text[: len(text) - len(str(suf))].strip(" _-./")
+        return None, text
+
+    def meta(self, header: str, segs: list[str]) -> bool:
+        if header.startswith("_"):
+            return True
+        return label_key(header) in _KOBO_META or (len(segs) > 1 and label_key(segs[0]) in ("meta", "formhub"))
+
+    def recognise(self, var: str, hint: str | None) -> tuple[str, str, str | None] | None:
+        """(kind, target, phase written after an ID) of a header part, or None."""
+        col = self.index.get(label_key(var))
+        if col in self.allowed and col != "phase":
+            kind = "total" if col in ("score", "max_score") else ("name_auto" if col == "name" else "attr")
+            return kind, col, None
+        for kind, regex in (("item", self.item_re), ("competency", self.comp_re)):
+            if hint != ("competency" if kind == "item" else "item"):
+                m = regex.match(var)
+                if m:
+                    return kind, m.group(1), self.trailing_phase(var[m.end():])
+        if hint == "item":
+            m = _ANY_ID.match(var)
+            return ("item", m.group(1), self.trailing_phase(var[m.end():])) if m else ("item", var.strip(), None)
+        if hint == "competency":
+            return "competency", var.strip(), None
+        return None
+
+    def trailing_phase(self, rest: str) -> str | None:
+        """The phase when what follows an ID is only a phase (``_post``, `` (Pre-test)``)."""
+        if self.has_explicit:
+            return self.split("x" + rest)[0] if rest else None
+        tokens = [t for t in _SEP.split(rest) if t]
+        return phase_of(" ".join(tokens)) if tokens else None
+
+    def role(self, h: str) -> Role:
+        key = label_key(h)
+        segs = [s.strip() for s in h.split("/")] if "/" in h else [h]
+        segs = [s for s in segs if s] or [h]
+        if key in self.names:
+            return Role(h, "name")
+        if self.kobo and self.meta(h, segs):
+            return Role(h, "meta")
+        col = self.index.get(key)
+        if col in self.allowed:
+            kind = "total" if col in ("score", "max_score") else ("name_auto" if col == "name" else "attr")
+            return Role(h, kind, col)
+        for k in range(len(segs)):
+            groups, var = segs[:k], "/".join(segs[k:])
+            gphase, hint, clash = None, None, False
+            for g in groups:
+                p, rest = self.split(g)
+                if p:
+                    clash = clash or (gphase is not None and gphase != p)
+                    gphase = p
+                rk = label_key(rest)
+                if rk in _CONFIDENCE_GROUPS:
+                    hint = "competency"
+                elif rk in _TEST_GROUPS:
+                    hint = "item"
+            if clash:
+                continue
+            got = self.recognise(var, hint)
+            if got and not (got[0] == "attr" and gphase):
+                phase = got[2] or gphase
+                if got[2] and gphase and got[2] != gphase:
+                    continue
+                return Role(h, got[0], got[1], phase)
+            p, rest = self.split(var)
+            if p and rest and (gphase is None or gphase == p):
+                got = self.recognise(rest, hint)
+                if got and got[0] in ("item", "competency", "total"):
+                    return Role(h, got[0], got[1], p)
+        return Role(h, "ignore")
+
+
+def classify(headers: list[str], source: SourceConfig, allowed: tuple[str, ...] = PERSON_ATTRS, kobo: bool = False) -> list[Role]:
+    """Decide what every column holds (see the module docstring); the first of two columns for the
+    same attribute wins, the other is ignored."""
+    c = _Classifier(source, allowed, kobo)
+    roles = [c.role(h) for h in headers]
+    seen: set[tuple] = set()
+    for r in roles:
+        if r.kind in ("attr", "total", "name_auto", "item", "competency"):
+            k = (r.kind, r.target, r.phase)
+            if k in seen:
+                r.kind = "duplicate"
+            seen.add(k)
+    return roles
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+def _blank_mask(values: np.ndarray) -> np.ndarray:
+    from tip_eval.io.coerce import _is_blank
+
+    if len(values) == 0:
+        return np.zeros(0, dtype=bool)
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    ub = np.array([_is_blank(u) for u in uniques] + [True], dtype=bool)
+    return ub[codes]
+
+
+def _sheet_infos(source: SourceConfig) -> list:
+    from tip_eval.io.read import list_sheets
+
+    return [s for s in list_sheets(source.file) if getattr(s, "kind", "worksheet") == "worksheet"]
+
+
+def _kind_of_sheet(name: str) -> str | None:
+    key = label_key(name)
+    for kind, names in SHEET_NAMES.items():
+        if key in {label_key(n) for n in names}:
+            return kind
+    return None
+
+
+def data_sheet(source: SourceConfig, ctx: LayoutContext, infos: list) -> tuple[bool, str | int | None]:
+    """(found, sheet) of the data: the ``sheet`` option, or the first visible sheet of no known kind."""
+    want = source.get("sheet")
+    if want is not None or not infos:
+        return True, want
+    for s in infos:
+        if s.visible and _kind_of_sheet(s.name) not in ("training", "participants", "items", "competencies",
+                                                         "codebook", "interviews"):
+            return True, s.name
+    for s in infos:  # a workbook whose only sheets have known names: the first that is not the training
+        if s.visible and _kind_of_sheet(s.name) != "training":
+            return True, s.name
+    ctx.problem(source.name, None, None, None, None, "no visible sheet with the data was found",
+                "Name the sheet in study.toml with sheet = \"...\".")
+    return False, None
+
+
+def _visible_sheet(infos: list, kind: str) -> str | None:
+    for s in infos:
+        if s.visible and _kind_of_sheet(s.name) == kind:
+            return s.name
+    return None
+
+
+def training_from_source(source: SourceConfig, ctx: LayoutContext, infos: list) -> tuple[list[Mapped], str | None]:
+    """The training of a source: its Training sheet, else ``[sources.training]``, else ``training_id``."""
+    from tip_eval.io.coerce import normalize_id
+
+    out: list[Mapped] = []
+    tid = None
+    if _visible_sheet(infos, "training") is not None:
+        m, raw = _table_sheet(source, ctx, "training", "trainings", TRAINING_COLUMNS,
+                              ["training_id", "country", "province", "start_date", "end_date", "language"])
+        if m is not None:
+            if len(m.frame) != 1:
+                ctx.problem(source.name, raw.sheet, None, None, None,
+                            f"the Training sheet should have exactly one row under the header; it has {len(m.frame)}",
+                            "Keep one row describing this training.")
+            for c in TRAINING_COLUMNS:
+                if c not in m.frame:
+                    m.frame[c] = None
+            if len(m.frame):
+                tid = normalize_id(m.frame["training_id"].iloc[0])
+            out.append(m)
+    declared = source.get("training")
+    if declared is not None and not out:
+        if not isinstance(declared, dict):
+            ctx.problem("study.toml", None, None, "training", None,
+                        f"[sources.training] of {source.name} should be a table of the training's details",
+                        "Write it as [sources.training] with training_id, country, province, start_date, end_date, language.")
+        else:
+            unknown = sorted(set(declared) - set(TRAINING_COLUMNS))
+            for k in unknown:
+                ctx.problem("study.toml", None, None, f"[sources.training] {k}", str(declared[k]),
+                            f"'{k}' is not a detail of a training (source {source.name}); it was ignored",
+                            f"Use only: {', '.join(TRAINING_COLUMNS)}.", "warning")
+            if set(declared) - {"training_id"}:
+                row = {c: declared.get(c) for c in TRAINING_COLUMNS}
+                frame = pd.DataFrame({c: pd.Series([row[c]], dtype=object) for c in TRAINING_COLUMNS})
+                frame["_file"] = source.name
+                frame["_sheet"] = None
+                frame["_row"] = pd.array([None], dtype="Int64")
+                frame["_dedupe"] = True
+                headers = {c: f"study.toml [sources.training] {c}" for c in TRAINING_COLUMNS}
+                out.append(Mapped("trainings", frame, source.name, None, headers))
+            tid = normalize_id(declared.get("training_id"))
+    if tid is None and source.get("training_id") is not None:
+        tid = normalize_id(source.get("training_id"))
+    return out, tid
+
+
+def _melt(raw, roles: list[Role], row_phase: np.ndarray | None, value: str, var: str) -> pd.DataFrame:
+    """Melt the columns of ``roles`` (one per item or competency) into long rows with provenance.
+
+    A participant's block of one phase that is blank in every column is dropped (the test was
+    not taken); within a block that has any value, blank cells are kept as missing values.
+    """
+    n, k = len(raw.frame), len(roles)
+    if not n or not k:
+        return pd.DataFrame(columns=["_i", var, value, "phase", "_col"])
+    vals = raw.frame[[r.header for r in roles]].to_numpy(dtype=object)
+    r_idx = np.repeat(np.arange(n), k)
+    c_idx = np.tile(np.arange(k), n)
+    flat = vals.reshape(-1)
+    col_phase = np.array([r.phase for r in roles], dtype=object)
+    has_col_phase = np.array([r.phase is not None for r in roles])
+    if row_phase is None:
+        phase = col_phase[c_idx]
+    else:
+        phase = np.where(has_col_phase[c_idx], col_phase[c_idx], row_phase[r_idx])
+    blank = _blank_mask(flat)
+    pcodes, _ = pd.factorize(pd.Series(phase, dtype=object).map(lambda p: label_key(p) if isinstance(p, str) else p),
+                             use_na_sentinel=False)
+    block = r_idx * (int(pcodes.max()) + 1 if len(pcodes) else 1) + pcodes
+    filled = np.bincount(block, weights=(~blank).astype(float))
+    keep = filled[block] > 0
+    return pd.DataFrame({
+        "_i": r_idx[keep],
+        var: np.array([r.target for r in roles], dtype=object)[c_idx][keep],
+        value: flat[keep],
+        "phase": phase[keep],
+        "_col": np.array([r.header for r in roles], dtype=object)[c_idx][keep],
+    })
+
+
+@dataclass
+class _Rows:
+    """Row-level values of a person sheet, shared by every table made from it."""
+
+    raw: Any
+    source: SourceConfig
+    pid: np.ndarray | None
+    names: np.ndarray | None
+    training: np.ndarray
+    phase: np.ndarray | None
+    namecol: str | None
+    id_header: str | None
+
+    def frame(self, idx: np.ndarray) -> pd.DataFrame:
+        out = pd.DataFrame({
+            "participant_id": self.pid[idx] if self.pid is not None else np.full(len(idx), None, dtype=object),
+            "training_id": self.training[idx],
+        })
+        out["_file"] = self.source.name
+        out["_sheet"] = self.raw.sheet
+        out["_row"] = pd.array(self.raw.excel_rows.to_numpy()[idx], dtype="Int64")
+        if self.names is not None:
+            lst = f"{self.source.name}|{self.raw.sheet}"
+            out["_name"] = self.names[idx]
+            out["_list"] = [lst + "|" + (label_key(p) if isinstance(p, str) else "") for p in
+                            (self.phase[idx] if self.phase is not None else [None] * len(idx))]
+            out["_namecol"] = self.namecol
+        return out
+
+
+def _row_values(raw, roles: list[Role], source: SourceConfig, ctx: LayoutContext, training_id: str | None,
+                fixed_phase: str | None) -> _Rows | None:
+    n = len(raw.frame)
+    attr = {r.target: r.header for r in roles if r.kind == "attr"}
+    names = [r.header for r in roles if r.kind == "name"]
+    wanted_names = name_headers(source)
+    if wanted_names and len(names) < len(wanted_names):
+        found = {label_key(h) for h in names}
+        for h in wanted_names:
+            if label_key(h) not in found:
+                ctx.problem(source.name, raw.sheet, raw.header_row, h, None,
+                            f"the sheet has no column '{h}' (name_column in study.toml)",
+                            "Correct name_column in study.toml to the header of the names column.")
+        return None
+    if "participant_id" not in attr and not names:
+        ctx.problem(source.name, raw.sheet, raw.header_row, TEMPLATE_HEADER["participant_id"], None,
+                    "the sheet has no column for participant_id",
+                    "Add a column headed 'Participant ID' (or map yours in study.toml under columns); if the "
+                    "partner has only names, set name_column in study.toml.")
+        return None
+    pid = raw.frame[attr["participant_id"]].to_numpy(dtype=object) if "participant_id" in attr else None
+    name_values = None
+    if names:
+        parts = [raw.frame[h].to_numpy(dtype=object) for h in names]
+        name_values = np.array([_join_name(vs) for vs in zip(*parts)], dtype=object)
+    if "training_id" in attr:
+        tcol = raw.frame[attr["training_id"]].to_numpy(dtype=object)
+        blank = _blank_mask(tcol)
+        training = np.where(blank, training_id, tcol).astype(object)
+    else:
+        if training_id is None:
+            ctx.problem(source.name, raw.sheet, raw.header_row, None, None,
+                        "these rows do not say which training they belong to",
+                        "Add a 'Training ID' column, a Training sheet, or [sources.training] in study.toml.")
+            return None
+        training = np.full(n, training_id, dtype=object)
+    phase = None
+    if "phase" in attr:
+        phase = raw.frame[attr["phase"]].to_numpy(dtype=object).copy()
+        if fixed_phase is not None:
+            phase[_blank_mask(phase)] = fixed_phase
+    elif fixed_phase is not None:
+        phase = np.full(n, fixed_phase, dtype=object)
+    namecol = " + ".join(names) if names else None
+    return _Rows(raw, source, pid, name_values, training, phase, namecol, attr.get("participant_id"))
+
+
+def _phase_header(attr: dict) -> dict[str, str]:
+    return {"phase": attr["phase"]} if "phase" in attr else {}
+
+
+def _join_name(values: tuple) -> str | None:
+    parts = []
+    for v in values:
+        if v is None or (isinstance(v, float) and v != v):
+            continue
+        text = str(v).strip()
+        if text:
+            parts.append(text)
+    return " ".join(parts) or None
+
+
+def _headers_of(rows: _Rows, extra: dict[str, str]) -> dict[str, str]:
+    h = dict(extra)
+    if rows.id_header:
+        h["participant_id"] = rows.id_header
+    elif rows.namecol:
+        h["participant_id"] = rows.namecol
+    return h
+
+
+def person_sheet(raw, source: SourceConfig, ctx: LayoutContext, *, training_id: str | None, kobo: bool = False,
+                 totals_only: bool = False, roster_only: bool = False) -> list[Mapped]:
+    """Map a sheet with one row per participant (or per participant and phase) onto canonical tables."""
+    fixed = source.get("phase")
+    if fixed is not None:
+        fixed = phase_of(str(fixed))
+        if fixed is None:
+            ctx.problem("study.toml", None, None, "phase", str(source.get("phase")),
+                        f"phase of source {source.name} must be \"pre\" or \"post\"", "Write phase = \"pre\" or phase = \"post\".")
+            return []
+    roles = classify([str(c) for c in raw.frame.columns], source, PERSON_ATTRS, kobo)
+    rows = _row_values(raw, roles, source, ctx, training_id, fixed)
+    if rows is None:
+        return []
+    attr = {r.target: r.header for r in roles if r.kind == "attr"}
+    out: list[Mapped] = []
+    items = [r for r in roles if r.kind == "item"]
+    comps = [r for r in roles if r.kind == "competency"]
+    totals = [r for r in roles if r.kind == "total"]
+    if roster_only or totals_only:
+        for r in items + comps:
+            r.kind = "ignore"
+        items, comps = [], []
+    if roster_only:
+        for r in totals:
+            r.kind = "ignore"
+        totals = []
+    for r in roles:
+        if r.kind == "name_auto":
+            ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None,
+                        "names are personal data: this column was dropped and is in no output",
+                        "Nothing to do; to link tests by name instead of ID, set name_column in study.toml.", "warning")
+        elif r.kind == "ignore":
+            ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None,
+                        f"column '{r.header}' was not recognised and was ignored",
+                        "Map it in study.toml under columns (or check its phase and item or competency ID), "
+                        "or remove it if it is not needed.", "warning")
+        elif r.kind == "duplicate":
+            ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None,
+                        f"column '{r.header}' holds the same thing as an earlier column and was ignored",
+                        "Remove one of the two columns.", "warning")
+    # columns without a phase need the row's phase
+    if rows.phase is None:
+        for r in items + comps + [t for t in totals if t.target == "score"]:
+            if r.phase is None:
+                ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None,
+                            f"column '{r.header}' is not marked pre or post, and the sheet has no phase column",
+                            "Head it like pre_Q01 or 'Post-test / Q01', add a Phase column, or set phase = \"pre\" "
+                            "(or \"post\") for this source in study.toml.")
+                r.kind = "ignore"
+        items = [r for r in items if r.kind == "item"]
+        comps = [r for r in comps if r.kind == "competency"]
+        totals = [r for r in totals if r.kind == "total"]
+    # the roster
+    roster_opt = source.get("roster")
+    want_roster = bool(roster_opt) if roster_opt is not None else ("sector" in attr and fixed != "post")
+    if want_roster:
+        if "sector" not in attr:
+            ctx.problem(source.name, raw.sheet, raw.header_row, TEMPLATE_HEADER["sector"], None,
+                        "the sheet has no column for sector (roster = true in study.toml)",
+                        "Add a 'Sector' column, or set roster = false.")
+        else:
+            idx = np.arange(len(raw.frame))
+            f = rows.frame(idx)
+            for c in ROSTER:
+                f[c] = raw.frame[attr[c]].to_numpy(dtype=object) if c in attr else None
+            if rows.phase is not None and "phase" in attr:
+                f["_dedupe"] = True
+            out.append(Mapped("participants", f, source.name, raw.sheet,
+                              _headers_of(rows, {c: attr[c] for c in ROSTER if c in attr})))
+    mode = str(source.get("answers", "letters")).casefold()
+    scored = mode in ("scores", "scored", "points", "score")
+    if items:
+        long = _melt(raw, items, rows.phase, "score" if scored else "answer", "item_id")
+        f = rows.frame(long["_i"].to_numpy())
+        f["phase"] = long["phase"].to_numpy()
+        f["item_id"] = long["item_id"].to_numpy()
+        if scored:
+            f["answer"] = None
+            f["score"] = long["score"].to_numpy()
+        else:
+            f["answer"] = long["answer"].to_numpy()
+        f["_col"] = long["_col"].to_numpy()
+        f["_resolve"] = True
+        out.append(Mapped("responses", f, source.name, raw.sheet, _headers_of(rows, _phase_header(attr))))
+        if totals and not totals_only:
+            for t in totals:
+                ctx.problem(source.name, raw.sheet, raw.header_row, t.header, None,
+                            f"column '{t.header}' (a total) was ignored: totals are computed from the item answers",
+                            "Nothing to do; remove the column, or load it with layout = \"totals\" instead.", "warning")
+            totals = []
+    if comps:
+        long = _melt(raw, comps, rows.phase, "rating", "competency_id")
+        f = rows.frame(long["_i"].to_numpy())
+        f["phase"] = long["phase"].to_numpy()
+        f["competency_id"] = long["competency_id"].to_numpy()
+        f["rating"] = long["rating"].to_numpy()
+        f["_col"] = long["_col"].to_numpy()
+        f["_resolve"] = True
+        out.append(Mapped("confidence", f, source.name, raw.sheet, _headers_of(rows, _phase_header(attr))))
+    if totals:
+        out.extend(_totals(raw, totals, rows, source, ctx, attr))
+    elif totals_only:
+        ctx.problem(source.name, raw.sheet, raw.header_row, TEMPLATE_HEADER["score"], None,
+                    "the sheet has no column for the total score",
+                    "Add a 'Score' column (or 'Pre-test score' and 'Post-test score'), or name it in study.toml with score_column.")
+    return out
+
+
+def _totals(raw, totals: list[Role], rows: _Rows, source: SourceConfig, ctx: LayoutContext, attr: dict) -> list[Mapped]:
+    from tip_eval.io import clean
+
+    n = len(raw.frame)
+    scores = [t for t in totals if t.target == "score"]
+    maxes = {t.phase: t.header for t in totals if t.target == "max_score"}
+    default_max = source.get("max_score")
+    thousands = ctx.settings.get("thousands", ",")
+    decimal = ctx.settings.get("decimal", ".")
+    frames = []
+    for s in scores:
+        sv = raw.frame[s.header].to_numpy(dtype=object)
+        mh = maxes.get(s.phase, maxes.get(None))
+        mv = raw.frame[mh].to_numpy(dtype=object) if mh else np.full(n, default_max, dtype=object)
+        keep = ~_blank_mask(sv)
+        idx = np.flatnonzero(keep)
+        f = rows.frame(idx)
+        f["phase"] = s.phase if s.phase is not None else rows.phase[idx]
+        score = sv[idx].copy()
+        mx = mv[idx].copy()
+        for j in range(len(idx)):  # "85%" is a percentage of the maximum score
+            v = score[j]
+            if isinstance(v, str) and v.strip().endswith("%"):
+                try:
+                    pct = clean.parse_number(v, thousands=thousands, decimal=decimal)
+                    m = clean.parse_number(mx[j], thousands=thousands, decimal=decimal) if mx[j] is not None else None
+                except (ValueError, TypeError):
+                    continue
+                if pct is None:
+                    continue
+                if m is None:
+                    score[j], mx[j] = pct, 100.0
+                else:
+                    score[j] = pct * m / 100.0
+        f["score"] = score
+        f["max_score"] = mx
+        f["_col"] = s.header
+        frames.append(f)
+    if not frames:
+        return []
+    f = pd.concat(frames, ignore_index=True)
+    headers = _headers_of(rows, {**_phase_header(attr), "score": scores[0].header})
+    if maxes:
+        headers["max_score"] = next(iter(maxes.values()))
+    elif default_max is not None:
+        headers["max_score"] = "study.toml max_score"
+    return [Mapped("scores", f, source.name, raw.sheet, headers)]
+
+
+# ------------------------------------------------------------------------------------ layouts
+
+def _read_data(source: SourceConfig, ctx: LayoutContext, infos: list):
+    found, sheet = data_sheet(source, ctx, infos)
+    if not found:
+        return None
+    header_rows = int(source.get("header_rows", 1) or 1)
+    if isinstance(sheet, str) and infos and sheet not in {s.name for s in infos}:
+        ctx.problem(source.name, None, None, None, sheet, f"there is no sheet named '{sheet}'",
+                    f"Use one of: {', '.join(s.name for s in infos if s.visible)} (sheet in study.toml).")
+        return None
+    return read_sheet(source, sheet, ctx, header_rows=header_rows)
+
+
+def _person_layout(source: SourceConfig, ctx: LayoutContext, *, kobo: bool = False, totals_only: bool = False) -> list[Mapped]:
+    infos = _sheet_infos(source)
+    out, tid = training_from_source(source, ctx, infos)
+    raw = _read_data(source, ctx, infos)
+    if raw is None:
+        return out
+    roster_sheet = _visible_sheet(infos, "participants")
+    if roster_sheet is not None and roster_sheet != raw.sheet:
+        rraw = read_sheet(source, roster_sheet, ctx)
+        out.extend(person_sheet(rraw, _with(source, phase=None, roster=True), ctx, training_id=tid, roster_only=True))
+        if source.get("roster") is None:
+            source = _with(source, roster=False)
+    out.extend(person_sheet(raw, source, ctx, training_id=tid, kobo=kobo, totals_only=totals_only))
+    return out
+
+
+def _with(source: SourceConfig, **changes: Any) -> SourceConfig:
+    opts = dict(source.options)
+    for k, v in changes.items():
+        if v is None:
+            opts.pop(k, None)
+        else:
+            opts[k] = v
+    return SourceConfig(file=source.file, layout=source.layout, name=source.name, options=opts)
+
+
+@register("wide")
+def wide_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
+    """One row per participant with pre and post side by side (see the module docstring)."""
+    return _person_layout(source, ctx)
+
+
+@register("prepost")
+def prepost_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
+    """A separate pre-test or post-test file or sheet (``phase`` is required)."""
+    if source.get("phase") is None:
+        ctx.problem("study.toml", None, None, "phase", None,
+                    f"source {source.name} (layout prepost) does not say whether it is the pre-test or the post-test",
+                    "Add phase = \"pre\" or phase = \"post\" to this source.")
+        return []
+    return _person_layout(source, ctx)
+
+
+@register("kobo")
+def kobo_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
+    """A KoboToolbox/ODK export: group paths, metadata columns ignored (see the module docstring)."""
+    return _person_layout(source, ctx, kobo=True)
+
+
+@register("totals")
+def totals_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
+    """Already-scored totals only: the scores table (see the module docstring)."""
+    return _person_layout(source, ctx, totals_only=True)
+
+
+@register("long")
+def long_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
+    """One row per participant x phase x item (or competency, or total score)."""
+    infos = _sheet_infos(source)
+    out, tid = training_from_source(source, ctx, infos)
+    raw = _read_data(source, ctx, infos)
+    if raw is None:
+        return out
+    roster_sheet = _visible_sheet(infos, "participants")
+    if roster_sheet is not None and roster_sheet != raw.sheet:
+        rraw = read_sheet(source, roster_sheet, ctx)
+        out.extend(person_sheet(rraw, _with(source, phase=None, roster=True), ctx, training_id=tid, roster_only=True))
+        if source.get("roster") is None:
+            source = _with(source, roster=False)
+    fixed = phase_of(str(source.get("phase"))) if source.get("phase") is not None else None
+    roles = classify([str(c) for c in raw.frame.columns], source, LONG_ATTRS)
+    for r in roles:  # in a long sheet every column is one attribute; nothing is melted
+        if r.kind in ("item", "competency") or (r.kind == "total" and r.phase is not None):
+            r.kind = "ignore"
+    rows = _row_values(raw, roles, source, ctx, tid, fixed)
+    if rows is None:
+        return out
+    attr = {r.target: r.header for r in roles if r.kind in ("attr", "total")}
+    for r in roles:
+        if r.kind == "name_auto":
+            ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None,
+                        "names are personal data: this column was dropped and is in no output",
+                        "Nothing to do; to link tests by name instead of ID, set name_column in study.toml.", "warning")
+        elif r.kind in ("ignore", "duplicate"):
+            ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None,
+                        f"column '{r.header}' was not recognised and was ignored",
+                        "Map it in study.toml under columns, or remove it if it is not needed.", "warning")
+    if rows.phase is None and any(c in attr for c in ("item_id", "competency_id", "score")):
+        ctx.problem(source.name, raw.sheet, raw.header_row, TEMPLATE_HEADER["phase"], None,
+                    "the sheet has no column for phase", "Add a 'Phase' column (pre/post), or set phase in study.toml.")
+        return out
+    n = len(raw.frame)
+    col = {c: raw.frame[h].to_numpy(dtype=object) for c, h in attr.items()}
+    base_headers = _headers_of(rows, {c: h for c, h in attr.items() if c not in ROSTER})
+    roster_opt = source.get("roster")
+    if (bool(roster_opt) if roster_opt is not None else ("sector" in attr and fixed != "post")):
+        if "sector" in attr:
+            f = rows.frame(np.arange(n))
+            for c in ROSTER:
+                f[c] = col.get(c, np.full(n, None, dtype=object))
+            f["_dedupe"] = True
+            out.append(Mapped("participants", f, source.name, raw.sheet, _headers_of(rows, {c: attr[c] for c in ROSTER if c in attr})))
+    if "item_id" in col:
+        idx = np.flatnonzero(~_blank_mask(col["item_id"]))
+        f = rows.frame(idx)
+        f["phase"] = rows.phase[idx]
+        f["item_id"] = col["item_id"][idx]
+        f["answer"] = col["answer"][idx] if "answer" in col else None
+        if "score" in col:
+            f["score"] = col["score"][idx]
+        f["_resolve"] = True
+        out.append(Mapped("responses", f, source.name, raw.sheet, base_headers))
+    if "competency_id" in col:
+        idx = np.flatnonzero(~_blank_mask(col["competency_id"]))
+        f = rows.frame(idx)
+        f["phase"] = rows.phase[idx]
+        f["competency_id"] = col["competency_id"][idx]
+        f["rating"] = col["rating"][idx] if "rating" in col else None
+        f["_resolve"] = True
+        out.append(Mapped("confidence", f, source.name, raw.sheet, base_headers))
+    if "item_id" not in col and "competency_id" not in col:
+        if "score" in col:
+            totals = [Role(attr["score"], "total", "score")] + ([Role(attr["max_score"], "total", "max_score")] if "max_score" in attr else [])
+            out.extend(_totals(raw, totals, rows, source, ctx, attr))
+        else:
+            ctx.problem(source.name, raw.sheet, raw.header_row, TEMPLATE_HEADER["item_id"], None,
+                        "the sheet has no column for item_id, competency_id or score",
+                        "Add an 'Item' column with 'Answer' (or 'Score'), a 'Competency' column with 'Rating', or a 'Score' column.")
+    return out
+
+
+# ------------------------------------------------------------------------------------ after all sources
+
+def _id_key(value: Any) -> str:
+    """Matching key of an item or competency ID: case, separators and leading zeros ignored (Q1 = q01)."""
+    return re.sub(r"(?<!\d)0+(?=\d)", "", label_key(value).replace(" ", ""))
+
+
+def finish_sources(mapped: list[Mapped], ctx: LayoutContext, settings: dict, root) -> list[Mapped]:
+    """Work that needs every source at once, before types are parsed.
+
+    1. Participants known by name only get their ID (:func:`tip_eval.io.linking.link_names`).
+    2. Item and competency IDs written by partners are matched to the item bank and the competency
+       list (``q1`` -> ``Q01``; a competency by its label in any language); follow-up codes to the
+       codebook (by ID or label).
+    3. Roster rows repeated on every row of a sheet (Kobo, long) and trainings declared by several
+       sources count once; a repeated person whose details differ is a warning.
+    """
+    from tip_eval.io.coerce import normalize_id
+    from tip_eval.io.linking import link_names
+
+    upper = settings.get("id_case", "upper") == "upper"
+    link_names(mapped, ctx, settings, root, upper=upper)
+    # 2. IDs of items, competencies and codes
+    items: dict[str, str] = {}
+    comps: dict[str, str] = {}
+    codes: dict[str, str] = {}
+    for m in mapped:
+        f = m.frame
+        if m.table == "items" and "item_id" in f:
+            for v in f["item_id"]:
+                if normalize_id(v):
+                    items.setdefault(_id_key(v), normalize_id(v))
+        elif m.table == "competencies" and "competency_id" in f:
+            for _, r in f.iterrows():
+                cid = normalize_id(r.get("competency_id"))
+                if not cid:
+                    continue
+                comps.setdefault(_id_key(cid), cid)
+                for c in ("label", "label_km", "label_th", "label_id"):
+                    if isinstance(r.get(c), str):
+                        comps.setdefault(label_key(r.get(c)), cid)
+        elif m.table == "codebook" and "code_id" in f:
+            for _, r in f.iterrows():
+                cid = normalize_id(r.get("code_id"))
+                if cid:
+                    codes.setdefault(_id_key(cid), cid)
+                    if isinstance(r.get("label"), str):
+                        codes.setdefault(label_key(r.get("label")), cid)
+    targets = {"responses": ("item_id", items), "confidence": ("competency_id", comps),
+               "followup_codes": ("code_id", codes), "excerpts": ("code_id", codes)}
+    for m in mapped:
+        f = m.frame
+        if "_resolve" not in f.columns:
+            continue
+        col, index = targets.get(m.table, (None, None))
+        if col and index and col in f:
+            f[col] = [_resolve(v, index) for v in f[col]]
+        m.frame = f.drop(columns=["_resolve"])
+    # 3. rows that repeat
+    seen: dict[tuple[str, str], tuple] = {}
+    for m in mapped:
+        f = m.frame
+        if "_dedupe" not in f.columns:
+            continue
+        key_col = {"participants": "participant_id", "trainings": "training_id"}.get(m.table)
+        drop = np.zeros(len(f), dtype=bool)
+        if key_col:
+            compare = ROSTER if m.table == "participants" else TRAINING_COLUMNS[1:]
+            norm_cache: dict = {}
+            values = [[norm_cache.setdefault((type(x).__name__, x) if _hashable(x) else repr(x), _norm_value(x))
+                       for x in (f[c].to_numpy(dtype=object) if c in f else [None] * len(f))] for c in compare]
+            recs = list(zip(*values)) if values else [()] * len(f)
+            files, sheets, rows_ = f["_file"].to_numpy(dtype=object), f["_sheet"].to_numpy(dtype=object), f["_row"].to_numpy(dtype=object)
+            id_cache: dict = {}
+            for i, v in enumerate(f[key_col].to_numpy(dtype=object)):
+                k = id_cache.get(v) if _hashable(v) and v in id_cache else None
+                if k is None:
+                    k = normalize_id(v, upper=(key_col == "participant_id" and upper))
+                    if _hashable(v):
+                        id_cache[v] = k
+                if k is None:
+                    continue
+                rec = recs[i]
+                loc = (files[i], sheets[i], rows_[i])
+                if (m.table, k) not in seen:
+                    seen[(m.table, k)] = (rec, loc)
+                    continue
+                first, floc = seen[(m.table, k)]
+                if first == rec:
+                    drop[i] = True
+                elif m.table == "participants":
+                    diff = [c for c, a, b in zip(compare, first, rec) if a != b]
+                    drop[i] = True
+                    r0 = None if floc[2] is None or pd.isna(floc[2]) else int(floc[2])
+                    where = f"row {r0}" + (f" of {floc[0]}" if floc[0] != loc[0] else "")
+                    ctx.problem(loc[0], loc[1] if isinstance(loc[1], str) else None,
+                                None if pd.isna(loc[2]) else int(loc[2]),
+                                m.headers.get(diff[0], diff[0]), None if pd.isna(f.iloc[i][diff[0]]) else str(f.iloc[i][diff[0]]),
+                                f"participant {k} is on the roster again with a different {', '.join(diff)} than in {where}; "
+                                "the first was kept",
+                                "Correct the details so that they agree.", "warning")
+        m.frame = f.loc[~drop].drop(columns=["_dedupe"]).reset_index(drop=True)
+    return mapped
+
+
+def _hashable(v: Any) -> bool:
+    try:
+        hash(v)
+    except TypeError:
+        return False
+    return True
+
+
+def _norm_value(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, str):
+        k = label_key(v)
+        return k or None
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
+def _resolve(value: Any, index: dict[str, str]) -> Any:
+    if not isinstance(value, str) or not value.strip():
+        return value
+    return index.get(_id_key(value)) or index.get(label_key(value)) or value
+
+
+__all__ = ["Role", "classify", "finish_sources", "person_sheet", "phase_of", "split_phase", "training_from_source"]
