@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
 import pandas as pd
 
@@ -185,6 +185,174 @@ def write_followup_workbook(study: "Study", path: str | Path) -> Path:
     return stable_save(wb, path)
 
 
+# --- partners' own layouts in the sample study ---------------------------------------------------------
+
+#: Trainings of the sample study written in a partner's own layout instead of the template:
+#: the Indonesian training as an Indonesian-language wide workbook, one Thai training as a
+#: KoboToolbox export with Thai labels and group paths.
+SAMPLE_LAYOUTS: dict[str, str] = {"IDN-DPS-2023": "wide_id", "THA-SKA-2022": "kobo_th"}
+
+_MONTHS_ID = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+              "November", "Desember"]
+# Thai prompts of the project's XLSForm (tip_eval.io.xlsform) and of a partner's roster group
+_KOBO_TH = {"participant_id": "รหัสผู้เข้าอบรม", "training_id": "รหัสการอบรม", "phase": "ก่อนหรือหลังการอบรม?",
+            "roster": "ข้อมูลผู้เข้าอบรม", "sector": "ภาคส่วน", "organisation": "หน่วยงาน", "role": "ตำแหน่ง",
+            "gender": "เพศ", "years_experience": "ประสบการณ์ (ปี)", "test": "แบบทดสอบความรู้",
+            "confidence": "คุณมั่นใจเพียงใดว่าคุณสามารถ..."}
+_KOBO_META = ["_id", "_uuid", "_submission_time", "_validation_status", "_notes", "_status", "_submitted_by",
+              "__version__", "_tags", "_index"]
+
+
+def _training_row(study: "Study", training_id: str) -> pd.Series:
+    tr = study.trainings[study.trainings["training_id"] == training_id]
+    if tr.empty:
+        raise ValueError(f"training_id {training_id!r} is not in the study")
+    return tr.iloc[0]
+
+
+def _phase_wide(study: "Study", training_id: str, phase: str, table: str, column: str, values: str) -> pd.DataFrame:
+    frame = getattr(study, table)
+    if table == "responses":
+        frame = frame[frame["training_id"] == training_id]
+    else:
+        ids = set(study.participants.loc[study.participants["training_id"] == training_id, "participant_id"])
+        frame = frame[frame["participant_id"].isin(ids)]
+    frame = frame[frame["phase"] == phase]
+    return frame.pivot(index="participant_id", columns=column, values=values)
+
+
+def _number(v):
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    return int(v) if float(v).is_integer() else float(v)
+
+
+def write_wide_workbook_id(study: "Study", training_id: str, path: str | Path) -> Path:
+    """One training as an Indonesian partner's wide workbook.
+
+    Sheets ``Pelatihan`` (the training, Indonesian headers, dates as ``23 Mei 2023``) and ``Data peserta``:
+    one row per participant with two header rows (``Identitas peserta``, ``Pra-tes``, ``Pasca-tes``,
+    ``Kepercayaan diri (sebelum)``, ``Kepercayaan diri (sesudah)`` merged over their columns), labels in
+    Indonesian (``Penegak hukum``, ``Perempuan``, ``Sangat setuju``) and competencies by their
+    Indonesian label. Read with ``layout = "wide"`` and ``header_rows = 2``.
+    """
+    from tip_eval.io.write import write_cell
+
+    t = _training_row(study, training_id)
+    wb = _new_workbook()
+    when = lambda d: f"{d.day} {_MONTHS_ID[d.month - 1]} {d.year}"  # noqa: E731
+    info = pd.DataFrame([[t["training_id"], vocab.label("country", t["country"], "id"), t["province"], t["venue"],
+                          t["organiser"], when(t["start_date"]), when(t["end_date"]), t["language"], t["curriculum_version"]]],
+                        columns=["ID Pelatihan", "Negara", "Provinsi", "Tempat", "Penyelenggara", "Tanggal mulai",
+                                 "Tanggal selesai", "Bahasa", "Versi kurikulum"])
+    _add(wb, "Pelatihan", _plain(info))
+    ws = wb.create_sheet("Data peserta")
+    part = study.participants[study.participants["training_id"] == training_id]
+    items = list(study.items["item_id"])
+    comps = list(study.competencies["competency_id"])
+    comp_label = dict(zip(study.competencies["competency_id"], study.competencies["label_id"]))
+    roster = ["ID Peserta", "Sektor", "Instansi", "Jabatan", "Jenis kelamin", "Lama bekerja (tahun)"]
+    groups = [("Identitas peserta", roster), ("Pra-tes", items), ("Pasca-tes", items),
+              ("Kepercayaan diri (sebelum)", [comp_label[c] for c in comps]),
+              ("Kepercayaan diri (sesudah)", [comp_label[c] for c in comps])]
+    col = 1
+    from openpyxl.styles import Font
+
+    for top, names in groups:
+        write_cell(ws, 1, col, top).font = Font(bold=True)
+        ws.merge_cells(start_row=1, start_column=col, end_row=1, end_column=col + len(names) - 1)
+        for j, name in enumerate(names):
+            write_cell(ws, 2, col + j, name).font = Font(bold=True)
+        col += len(names)
+    answers = {p: _phase_wide(study, training_id, p, "responses", "item_id", "answer") for p in ("pre", "post")}
+    ratings = {p: _phase_wide(study, training_id, p, "confidence", "competency_id", "rating") for p in ("pre", "post")}
+    for i, r in enumerate(part.itertuples(index=False), start=3):
+        pid = r.participant_id
+        row = [pid, vocab.label("sector", r.sector, "id"), r.organisation, r.role,
+               vocab.label("gender", r.gender, "id") if isinstance(r.gender, str) else None, _number(r.years_experience)]
+        for p in ("pre", "post"):
+            a = answers[p]
+            row += [a.at[pid, q] if pid in a.index else None for q in items]
+        for p in ("pre", "post"):
+            c = ratings[p]
+            row += [vocab.LIKERT[int(c.at[pid, k])]["id"] if pid in c.index else None for k in comps]
+        for j, v in enumerate(row, start=1):
+            write_cell(ws, i, j, v)
+    ws.freeze_panes = "B3"
+    return stable_save(wb, path)
+
+
+def write_kobo_export_th(study: "Study", training_id: str, path: str | Path) -> Path:
+    """One training as a KoboToolbox export ("Labels" in Thai, group names in the headers).
+
+    One submission (row) per participant and phase, as collected with the project's XLSForm plus the
+    partner's own roster group: ``รหัสผู้เข้าอบรม``, ``รหัสการอบรม``, ``ก่อนหรือหลังการอบรม?``,
+    ``ข้อมูลผู้เข้าอบรม/ภาคส่วน``..., ``แบบทดสอบความรู้/Q01. ...``, ``คุณมั่นใจเพียงใดว่าคุณสามารถ.../<competency>``
+    (choice labels such as ``5 - เห็นด้วยอย่างยิ่ง``), and Kobo's metadata (``start``, ``end``, ``_uuid``,
+    ``_submission_time``, ``_index``...). Read with ``layout = "kobo"`` and ``[sources.training]``.
+    """
+    import uuid
+
+    t = _training_row(study, training_id)
+    part = study.participants[study.participants["training_id"] == training_id]
+    items = study.items
+    comps = study.competencies
+    k = _KOBO_TH
+    headers = (["start", "end", k["participant_id"], k["training_id"], k["phase"]]
+               + [f"{k['roster']}/{k[c]}" for c in ("sector", "organisation", "role", "gender", "years_experience")]
+               + [f"{k['test']}/{q}. {text}" for q, text in zip(items["item_id"], items["text"])]
+               + [f"{k['confidence']}/{label}" for label in comps["label_th"]] + _KOBO_META)
+    answers = {p: _phase_wide(study, training_id, p, "responses", "item_id", "answer") for p in ("pre", "post")}
+    ratings = {p: _phase_wide(study, training_id, p, "confidence", "competency_id", "rating") for p in ("pre", "post")}
+    rows = []
+    n = 0
+    for p, day in (("pre", t["start_date"]), ("post", t["end_date"])):
+        for r in part.itertuples(index=False):
+            pid = r.participant_id
+            if pid not in answers[p].index:
+                continue
+            n += 1
+            minute = n % 60
+            stamp = f"{day:%Y-%m-%d}T{8 + n // 60:02d}:{minute:02d}:00"
+            c = ratings[p]
+            rows.append([f"{stamp}.000+07:00", f"{day:%Y-%m-%d}T{9 + n // 60:02d}:{minute:02d}:00.000+07:00", pid, training_id,
+                         vocab.PHASES[p]["th"], vocab.label("sector", r.sector, "th"), r.organisation, r.role,
+                         vocab.label("gender", r.gender, "th") if isinstance(r.gender, str) else None,
+                         _number(r.years_experience)]
+                        + [answers[p].at[pid, q] for q in items["item_id"]]
+                        + [f"{int(c.at[pid, cid])} - {vocab.LIKERT[int(c.at[pid, cid])]['th']}" if pid in c.index else None
+                           for cid in comps["competency_id"]]
+                        + [100000 + n, str(uuid.uuid5(uuid.NAMESPACE_URL, f"tip_eval-sample/{pid}/{p}")), stamp, None, None,
+                           "submitted_via_web", None, "vKoboSample1", None, n])
+    wb = _new_workbook()
+    _add(wb, "แบบทดสอบก่อนและหลังการอบรม", pd.DataFrame(rows, columns=headers).astype(object))
+    return stable_save(wb, path)
+
+
+def _toml_value(v) -> str:
+    import json
+
+    if isinstance(v, pd.Timestamp):
+        return f"{v:%Y-%m-%d}"
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _source_block(study: "Study", training_id: str, rel: str, layout: str) -> str:
+    if layout == "wide_id":
+        return f'\n[[sources]]\nfile = "{rel}"\nlayout = "wide"\nheader_rows = 2\n'
+    if layout == "kobo_th":
+        t = _training_row(study, training_id)
+        lines = [f"\n[[sources]]\nfile = \"{rel}\"\nlayout = \"kobo\"\n\n[sources.training]"]
+        for c in TRAINING_COLUMNS:
+            if isinstance(t[c], str) or isinstance(t[c], pd.Timestamp):
+                lines.append(f"{c} = {_toml_value(t[c])}")
+        return "\n".join(lines) + "\n"
+    return f'\n[[sources]]\nfile = "{rel}"\nlayout = "template"\n'
+
+
+_WRITERS = {"wide_id": write_wide_workbook_id, "kobo_th": write_kobo_export_th}
+
+
 STUDY_TOML = """\
 # study.toml: which files make up this study and how each one is laid out.
 # Paths are relative to this file. See the README of tip_eval for every layout.
@@ -203,28 +371,36 @@ layout = "followup"
 """
 
 
-def write_study_folder(study: "Study", folder: str | Path, truth: "Truth | None" = None) -> list[Path]:
-    """Write a study as the files partners send: one template workbook per training, the item bank,
-    the follow-up coding workbook and ``study.toml`` (and a README when ``truth`` is given)."""
+def write_study_folder(study: "Study", folder: str | Path, truth: "Truth | None" = None,
+                       layouts: Mapping[str, str] | None = None) -> list[Path]:
+    """Write a study as the files partners send: one workbook per training, the item bank,
+    the follow-up coding workbook and ``study.toml`` (and a README when ``truth`` is given).
+
+    ``layouts`` maps a training ID to the layout its workbook is written in: ``"wide_id"`` (an
+    Indonesian wide workbook, :func:`write_wide_workbook_id`) or ``"kobo_th"`` (a Thai KoboToolbox
+    export, :func:`write_kobo_export_th`); other trainings use the project's template.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = [write_item_bank(study, folder / "item_bank.xlsx")]
     blocks = []
     for tid in study.trainings["training_id"]:
         rel = f"trainings/{tid}.xlsx"
-        written.append(write_training_workbook(study, tid, folder / rel))
-        blocks.append(f'\n[[sources]]\nfile = "{rel}"\nlayout = "template"\n')
+        layout = (layouts or {}).get(tid, "template")
+        writer = _WRITERS.get(layout, write_training_workbook)
+        written.append(writer(study, tid, folder / rel))
+        blocks.append(_source_block(study, tid, rel, layout))
     written.append(write_followup_workbook(study, folder / "followup.xlsx"))
     toml = STUDY_TOML.format(name=study.name.replace('"', "'"), min_cell=study.min_cell, trainings="".join(blocks))
     (folder / "study.toml").write_text(toml, encoding="utf-8")
     written.append(folder / "study.toml")
     if truth is not None:
-        (folder / "README.md").write_text(sample_readme(study, truth), encoding="utf-8")
+        (folder / "README.md").write_text(sample_readme(study, truth, layouts), encoding="utf-8")
         written.append(folder / "README.md")
     return written
 
 
-def sample_readme(study: "Study", truth: "Truth") -> str:
+def sample_readme(study: "Study", truth: "Truth", layouts: Mapping[str, str] | None = None) -> str:
     """The README of ``sample_data/``: what is in it and which effects were planted (from the truth)."""
     tr = truth.trainings.merge(study.trainings[["training_id", "country", "province"]], on="training_id")
     lines = [
@@ -243,7 +419,14 @@ def sample_readme(study: "Study", truth: "Truth") -> str:
         f"- `item_bank.xlsx`: the {len(study.items)}-item knowledge test in {study.items['module'].nunique()} modules with its answer key, "
         f"and the {len(study.competencies)} confidence competencies.",
         f"- `trainings/*.xlsx`: one workbook per training ({len(study.trainings)} trainings, {len(study.participants)} participants) "
-        "in the project's template layout: Training, Participants, Pre-test, Post-test, Confidence.",
+        "in the project's template layout: Training, Participants, Pre-test, Post-test, Confidence"
+        + ("; except:" if layouts else "."),
+        *[f"  - `trainings/{tid}.xlsx`: " + {
+            "wide_id": "an Indonesian partner's wide workbook (layout `wide`): a `Pelatihan` sheet and one row per "
+                       "participant with pre- and post-test side by side under two header rows, labels in Indonesian.",
+            "kobo_th": "a KoboToolbox export with Thai labels and group paths (layout `kobo`): one submission per "
+                       "participant and phase; the training's details are in `study.toml` (`[sources.training]`).",
+          }.get(lay, "the template.") for tid, lay in (layouts or {}).items() if tid in set(study.trainings["training_id"])],
         f"- `followup.xlsx`: {len(study.interviews)} follow-up interviews, the {len(study.codebook)}-code codebook and the codes "
         f"({study.followup_codes.groupby('interview_id')['coder'].nunique().gt(1).sum()} interviews coded by two coders).",
         "",
@@ -276,4 +459,4 @@ def write_sample_data(folder: str | Path = "sample_data", seed: int = 0) -> list
     from tip_eval.datasets import make_study
 
     study, truth = make_study(seed=seed)
-    return write_study_folder(study, folder, truth)
+    return write_study_folder(study, folder, truth, SAMPLE_LAYOUTS)
