@@ -1,0 +1,145 @@
+"""Shared helpers of the figure builders: groups, labels, units, suppression, hover text."""
+
+from __future__ import annotations
+
+import html
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from tip_eval.plots._theme import TEMPLATE_NAME, register
+
+#: axis titles with units, per measure
+SCORE_TITLE = {"knowledge": "Knowledge score (% of maximum)", "confidence": "Mean confidence rating (1-5)"}
+GAIN_TITLE = {"knowledge": "Knowledge gain (percentage points)",
+              "confidence": "Confidence change (rating points, 1-5 scale)"}
+UNIT = {"knowledge": "points", "confidence": "rating points"}
+MEASURES = ("knowledge", "confidence")
+
+
+def check_measure(measure: str) -> str:
+    if measure not in MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(map(repr, MEASURES))}; got {measure!r}")
+    return measure
+
+
+def check_columns(frame: pd.DataFrame, **columns: str | None) -> None:
+    """Raise a ValueError naming the argument whose column is missing."""
+    for arg, col in columns.items():
+        if col is not None and col not in frame.columns:
+            raise ValueError(f"{arg}={col!r} is not a column of the result frame; its columns are: "
+                             f"{', '.join(map(str, frame.columns))}")
+
+
+def as_frame(data, what: str = "data") -> pd.DataFrame:
+    if isinstance(data, pd.DataFrame):
+        return data
+    table = getattr(data, "table", None)
+    if isinstance(table, pd.DataFrame):
+        return table
+    raise TypeError(f"{what} must be a result DataFrame (or a result object with a .table); got {type(data).__name__}")
+
+
+def group_columns(frame: pd.DataFrame, by) -> list[str]:
+    """The grouping columns: ``by`` as given, else the columns before the result columns."""
+    if by is not None:
+        cols = [by] if isinstance(by, str) else list(by)
+        check_columns(frame, **{f"by[{i}]": c for i, c in enumerate(cols)})
+        return cols
+    from tip_eval.disclosure import detect_layout
+
+    layout = detect_layout(frame)
+    names = [str(c) for c in frame.columns]
+    if layout is not None and layout.first in names:
+        lead = names[: names.index(layout.first)]
+        return [c for c in lead if c not in layout.strata]
+    return []
+
+
+def group_labels(frame: pd.DataFrame, by: list[str], overall: str = "All participants") -> pd.Series:
+    """One readable label per row: vocabulary labels (Cambodia, NGO) joined with ' / '."""
+    from tip_eval.tables import display_value
+
+    if not by:
+        return pd.Series([overall] * len(frame), index=frame.index, dtype=object)
+    parts = [frame[c].map(lambda v, c=c: display_value(c, v)) for c in by]
+    out = parts[0].astype(str)
+    for p in parts[1:]:
+        out = out + " / " + p.astype(str)
+    return out
+
+
+def apply_min_cell(frame: pd.DataFrame, min_cell: int | None, required: Sequence[str], **kwargs) -> tuple[pd.DataFrame, int]:
+    """Suppress ``frame`` (tip_eval.disclosure) and drop the rows whose plotted values were blanked.
+
+    Returns the kept rows and how many rows were left out.
+    """
+    if min_cell is None:
+        return frame, 0
+    from tip_eval.disclosure import suppress
+
+    shown = suppress(frame, min_cell, **kwargs)
+    blanked = shown["suppressed"].to_numpy() & shown[list(required)].isna().any(axis=1).to_numpy()
+    return shown[~blanked], int(blanked.sum())
+
+
+def finish(fig: go.Figure, title: str | None, x_title: str | None, y_title: str | None,
+           left_out: int = 0, min_cell: int | None = None, what: str = "groups", note: str | None = None) -> go.Figure:
+    """Apply the template, titles, and the note on groups left out for small numbers."""
+    register()
+    fig.update_layout(template=TEMPLATE_NAME)
+    if title:
+        fig.update_layout(title=dict(text=html.escape(title)))
+    if x_title is not None:
+        fig.update_xaxes(title_text=x_title)
+    if y_title is not None:
+        fig.update_yaxes(title_text=y_title)
+    notes = []
+    if left_out and min_cell is not None:
+        notes.append(f"{left_out} {what} not shown: fewer than {min_cell} people (or needed to protect such a group).")
+    if note:
+        notes.append(note)
+    if notes:
+        fig.add_annotation(text="<br>".join(html.escape(n) for n in notes), xref="paper", yref="paper", x=0, y=-0.02,
+                           yanchor="top", xanchor="left", showarrow=False, yshift=-40, font=dict(size=11, color="#555555"),
+                           align="left")
+        fig.update_layout(margin=dict(b=110))
+    fig.layout.meta = {"tip_eval_left_out": left_out, "min_cell": min_cell}
+    return fig
+
+
+def fmt(value, digits: int = 1) -> str:
+    """A number for hover text (``-`` when missing)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "-"
+    if not np.isfinite(v):
+        return "-"
+    return f"{v:.{digits}f}"
+
+
+def fmt_n(value) -> str:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "-"
+    return "-" if not np.isfinite(v) else f"{int(round(v))}"
+
+
+def esc(text) -> str:
+    return html.escape(str(text))
+
+
+def t_interval(mean: np.ndarray, sd: np.ndarray, n: np.ndarray, level: np.ndarray | float = 0.95):
+    """Mean +/- t(1 - alpha/2, n - 1) * sd / sqrt(n); NaN below n = 2."""
+    from scipy import stats
+
+    mean, sd, n = (np.asarray(x, dtype=float) for x in (mean, sd, n))
+    level = np.broadcast_to(np.asarray(level, dtype=float), mean.shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = stats.t.ppf(1 - (1 - level) / 2, n - 1)
+        half = np.where(n >= 2, q * sd / np.sqrt(n), np.nan)
+    return mean - half, mean + half

@@ -1,0 +1,366 @@
+"""Figures of change: pre/post dumbbells, forest plots, individual gains, confidence against knowledge."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from tip_eval.plots._common import (GAIN_TITLE, SCORE_TITLE, apply_min_cell, as_frame, check_columns, check_measure,
+                                    esc, finish, fmt, fmt_n, group_columns, group_labels, t_interval)
+from tip_eval.plots._theme import NEUTRAL_COLOUR, PALETTE, POST_COLOUR, PRE_COLOUR
+
+__all__ = ["pre_post", "forest", "gain_distribution", "calibration"]
+
+
+def pre_post(
+    data: pd.DataFrame,
+    by: str | list[str] | None = None,
+    *,
+    measure: str = "knowledge",
+    pre: str = "pre_mean",
+    post: str = "post_mean",
+    n: str = "n",
+    title: str | None = None,
+    min_cell: int | None = None,
+) -> go.Figure:
+    """Dumbbell of the mean score before and after training, per group, with 95% intervals.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        A result of :func:`tip_eval.gains` (``pre_mean, pre_sd, n_pre, post_mean, post_sd, n_post,
+        n, mean_gain, ci_low, ci_high``).
+    by : str or list of str, optional
+        Grouping columns that label the rows (default: the result's own grouping columns).
+    measure : {"knowledge", "confidence"}
+        Sets the axis title and units.
+    pre, post, n : str
+        Columns of the two means and of the matched pairs.
+    title : str, optional
+    min_cell : int, optional
+        Suppress first (:func:`tip_eval.disclosure.suppress`): groups with fewer people, or
+        blanked to protect them, are not drawn, and a note says how many were left out.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Two marker traces (``Before``, ``After``) with error bars of the means
+        (:math:`\\bar x \\pm t_{0.975, n-1} s/\\sqrt n` of all people who took that test), and one
+        connecting line trace per group; hover shows n, both means and the gain with its interval.
+    """
+    frame = as_frame(data)
+    measure = check_measure(measure)
+    check_columns(frame, pre=pre, post=post, n=n)
+    groups = group_columns(frame, by)
+    frame, left_out = apply_min_cell(frame, min_cell, [pre, post])
+    labels = group_labels(frame, groups).tolist()
+    level = frame["confidence"].to_numpy(dtype=float) if "confidence" in frame else 0.95
+    fig = go.Figure()
+    bounds = {}
+    for phase, col, colour, name in (("pre", pre, PRE_COLOUR, "Before"), ("post", post, POST_COLOUR, "After")):
+        mean = frame[col].to_numpy(dtype=float, na_value=np.nan)
+        sd_col, n_col = f"{phase}_sd", f"n_{phase}"
+        if sd_col in frame and n_col in frame:
+            lo, hi = t_interval(mean, frame[sd_col].to_numpy(dtype=float, na_value=np.nan),
+                                frame[n_col].to_numpy(dtype=float, na_value=np.nan), level)
+            n_phase = frame[n_col].to_numpy(dtype=float, na_value=np.nan)
+        else:
+            lo = hi = np.full(len(frame), np.nan)
+            n_phase = frame[n].to_numpy(dtype=float, na_value=np.nan)
+        bounds[phase] = (lo, hi)
+        hover = [f"<b>{esc(lab)}</b><br>{name}: {fmt(m)} (95% CI {fmt(a)} to {fmt(b)})<br>n = {fmt_n(k)}"
+                 for lab, m, a, b, k in zip(labels, mean, lo, hi, n_phase)]
+        fig.add_trace(go.Scatter(
+            x=mean, y=labels, mode="markers", name=name, marker=dict(color=colour, size=11),
+            error_x=dict(type="data", symmetric=False, array=hi - mean, arrayminus=mean - lo, color=colour,
+                         thickness=1.5, width=4),
+            hovertext=hover, hoverinfo="text"))
+    for lab, a, b in zip(labels, frame[pre].to_numpy(dtype=float, na_value=np.nan),
+                         frame[post].to_numpy(dtype=float, na_value=np.nan)):
+        fig.add_trace(go.Scatter(x=[a, b], y=[lab, lab], mode="lines", line=dict(color=NEUTRAL_COLOUR, width=2),
+                                 showlegend=False, hoverinfo="skip"))
+    # lines under the markers
+    fig.data = fig.data[2:] + fig.data[:2]
+    fig.update_yaxes(autorange="reversed", type="category")
+    if measure == "knowledge":
+        fig.update_xaxes(range=[0, 100])
+    else:
+        fig.update_xaxes(range=[1, 5])
+    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
+                      height=max(300, 90 + 40 * len(labels)))
+    word = "Confidence" if measure == "confidence" else "Knowledge"
+    return finish(fig, title or f"{word} before and after training", SCORE_TITLE[measure], "", left_out, min_cell)
+
+
+def forest(
+    data,
+    by: str | list[str] | None = None,
+    *,
+    measure: str = "knowledge",
+    estimate: str | None = None,
+    ci_low: str | None = None,
+    ci_high: str | None = None,
+    n: str = "n",
+    overall: float | str | None = "weighted",
+    sort: bool = True,
+    title: str | None = None,
+    x_title: str | None = None,
+    min_cell: int | None = None,
+) -> go.Figure:
+    """Forest plot: an estimate with its interval per group, sorted, with the overall line.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or TrainingComparison
+        Any result frame with an estimate and interval per row: :func:`tip_eval.gains`
+        (default ``mean_gain, ci_low, ci_high``) or :func:`tip_eval.compare_trainings` (the
+        object or its ``.table``; default ``shrunken_effect, shrunken_ci_low,
+        shrunken_ci_high``, reference line at 0 = the average training).
+    by : str or list of str, optional
+        Columns that label the rows (default: the result's grouping columns; ``training_id``
+        for a comparison).
+    measure : {"knowledge", "confidence"}
+        Units of the axis title.
+    estimate, ci_low, ci_high : str, optional
+        Columns of the estimate and its interval.
+    n : str, default "n"
+        Column of the number of people, shown in the labels and hover.
+    overall : float, "weighted" or None, default "weighted"
+        Vertical reference line: a value, the n-weighted mean of the estimate over every row
+        (before suppression: the mean of all people, itself published), or None. 0 for a
+        comparison.
+    sort : bool, default True
+        Order rows by the estimate (largest on top).
+    title, x_title : str, optional
+    min_cell : int, optional
+        Rows with fewer people (or blanked to protect them) are not drawn.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One marker trace with horizontal error bars (one point per shown group), plus the
+        reference line as a layout shape.
+    """
+    comparison = hasattr(data, "table") and hasattr(data, "icc")
+    frame = as_frame(data)
+    measure = check_measure(getattr(data, "measure", measure) if comparison else measure)
+    if estimate is None:
+        estimate = "shrunken_effect" if "shrunken_effect" in frame else "mean_gain"
+    if ci_low is None or ci_high is None:
+        from tip_eval.tables import _ESTIMATE_CI
+
+        lo_hi = _ESTIMATE_CI.get(estimate, ("ci_low", "ci_high"))
+        ci_low = ci_low or lo_hi[0]
+        ci_high = ci_high or lo_hi[1]
+    check_columns(frame, estimate=estimate, ci_low=ci_low, ci_high=ci_high)
+    groups = group_columns(frame, by)
+    if not groups and "training_id" in frame:
+        groups = ["training_id"]
+    if overall == "weighted":
+        if estimate in ("shrunken_effect", "adjusted_diff"):
+            overall = 0.0
+        elif n in frame:
+            w = frame[n].to_numpy(dtype=float, na_value=np.nan)
+            e = frame[estimate].to_numpy(dtype=float, na_value=np.nan)
+            ok = np.isfinite(w) & np.isfinite(e) & (w > 0)
+            overall = float(np.sum(w[ok] * e[ok]) / np.sum(w[ok])) if ok.any() else None
+        else:
+            overall = None
+    frame, left_out = apply_min_cell(frame, min_cell, [estimate])
+    if sort:
+        frame = frame.sort_values(estimate, ascending=False, kind="stable", na_position="last")
+    labels = group_labels(frame, groups).tolist()
+    est = frame[estimate].to_numpy(dtype=float, na_value=np.nan)
+    lo = frame[ci_low].to_numpy(dtype=float, na_value=np.nan)
+    hi = frame[ci_high].to_numpy(dtype=float, na_value=np.nan)
+    ns = frame[n].to_numpy(dtype=float, na_value=np.nan) if n in frame else np.full(len(frame), np.nan)
+    ticks = [f"{lab} (n = {fmt_n(k)})" if np.isfinite(k) else lab for lab, k in zip(labels, ns)]
+    hover = [f"<b>{esc(lab)}</b><br>{esc(estimate)}: {fmt(e)}<br>95% CI {fmt(a)} to {fmt(b)}<br>n = {fmt_n(k)}"
+             for lab, e, a, b, k in zip(labels, est, lo, hi, ns)]
+    fig = go.Figure(go.Scatter(
+        x=est, y=ticks, mode="markers", name=estimate, marker=dict(color=PALETTE[0], size=10, symbol="square"),
+        error_x=dict(type="data", symmetric=False, array=hi - est, arrayminus=est - lo, color=PALETTE[0],
+                     thickness=1.5, width=5),
+        hovertext=hover, hoverinfo="text", showlegend=False))
+    if overall is not None and np.isfinite(overall):
+        label = "average training" if comparison or estimate in ("shrunken_effect", "adjusted_diff") else \
+            f"all participants: {fmt(overall)}"
+        fig.add_vline(x=float(overall), line=dict(color=NEUTRAL_COLOUR, dash="dash", width=1.5),
+                      annotation_text=esc(label), annotation_position="top")
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_layout(height=max(300, 100 + 36 * len(labels)))
+    if x_title is None:
+        if estimate in ("shrunken_effect", "adjusted_diff"):
+            unit = "percentage points" if measure == "knowledge" else "rating points"
+            x_title = f"Difference from the average training ({unit})"
+        else:
+            x_title = GAIN_TITLE[measure]
+    return finish(fig, title or ("Trainings compared" if comparison or "training_id" in groups else "Gains by group"),
+                  x_title, "", left_out, min_cell)
+
+
+def _person_frame(data, by, measure):
+    if hasattr(data, "participants") and hasattr(data, "scores"):
+        from tip_eval.analysis.inputs import person_scores
+
+        ps = person_scores(data, by=by, measure=measure, with_reliability=False)
+        return ps.frame, ps.by
+    if isinstance(data, pd.DataFrame):
+        check_columns(data, pre="pre", post="post")
+        groups = [by] if isinstance(by, str) else list(by or [])
+        check_columns(data, **{f"by[{i}]": c for i, c in enumerate(groups)})
+        return data, groups
+    raise TypeError(f"data must be a Study or a person frame with pre and post columns; got {type(data).__name__}")
+
+
+def _small_groups(frame: pd.DataFrame, groups: list[str], min_cell: int | None, count_col: str) -> tuple[pd.DataFrame, int]:
+    """Drop the people of groups with fewer than min_cell counted people (and those protecting them)."""
+    if min_cell is None:
+        return frame, 0
+    from tip_eval.disclosure import suppress
+
+    key = groups or None
+    counts = (frame.groupby(groups, dropna=False, observed=True)[count_col].count().rename("n").reset_index()
+              if groups else pd.DataFrame({"n": [int(frame[count_col].count())]}))
+    shown = suppress(counts, min_cell, n_columns="n", by=groups)
+    bad = shown[shown["suppressed"]]
+    if bad.empty:
+        return frame, 0
+    if not key:
+        return frame.iloc[0:0], 1
+    drop = frame.set_index(groups).index.isin(bad.set_index(groups).index)
+    return frame[~drop], len(bad)
+
+
+def gain_distribution(
+    data,
+    by: str | list[str] | None = None,
+    *,
+    measure: str = "knowledge",
+    kind: str = "distribution",
+    title: str | None = None,
+    min_cell: int | None = None,
+) -> go.Figure:
+    """Individual gains: their distribution per group, or each person's pre-to-post line.
+
+    Parameters
+    ----------
+    data : Study or pandas.DataFrame
+        A Study, or a person frame with ``pre`` and ``post`` columns (one row per person) and the
+        grouping columns.
+    by : str or list of str, optional
+        Grouping (participant or training attributes of a Study).
+    measure : {"knowledge", "confidence"}
+    kind : {"distribution", "slopes"}, default "distribution"
+        ``"distribution"``: one box with the individual gains as points per group (people with
+        both tests); ``"slopes"``: one line per person from before to after, coloured by group.
+    title : str, optional
+    min_cell : int, optional
+        Groups with fewer matched people (or blanked to protect them) are not drawn.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One trace per group. No identifiers appear in the figure or its hover text.
+    """
+    measure = check_measure(measure)
+    if kind not in ("distribution", "slopes"):
+        raise ValueError(f"kind must be 'distribution' or 'slopes'; got {kind!r}")
+    frame, groups = _person_frame(data, by, measure)
+    frame = frame.dropna(subset=["pre", "post"]).assign(gain=lambda f: f["post"] - f["pre"])
+    frame, left_out = _small_groups(frame, groups, min_cell, "gain")
+    labels = group_labels(frame, groups)
+    fig = go.Figure()
+    for i, (lab, part) in enumerate(frame.groupby(labels, sort=True)):
+        colour = PALETTE[i % len(PALETTE)]
+        if kind == "distribution":
+            g = part["gain"].to_numpy(dtype=float)
+            fig.add_trace(go.Box(
+                x=g, name=f"{lab} (n = {len(g)})", orientation="h", boxpoints="all", jitter=0.4, pointpos=0,
+                marker=dict(color=colour, size=5, opacity=0.6), line=dict(color=colour),
+                hovertemplate=f"{esc(lab)}<br>gain %{{x:.1f}}<extra></extra>"))
+        else:
+            xs, ys = [], []
+            for a, b in zip(part["pre"].to_numpy(dtype=float), part["post"].to_numpy(dtype=float)):
+                xs += ["Before", "After", None]
+                ys += [a, b, None]
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=f"{lab} (n = {len(part)})",
+                                     line=dict(color=colour, width=1), marker=dict(size=4), opacity=0.45,
+                                     hovertemplate=f"{esc(lab)}<br>%{{x}}: %{{y:.1f}}<extra></extra>"))
+    if kind == "distribution":
+        fig.add_vline(x=0, line=dict(color=NEUTRAL_COLOUR, dash="dot"))
+        fig.update_yaxes(autorange="reversed")
+        fig.update_layout(showlegend=False, height=max(300, 100 + 60 * len(fig.data)))
+        x_title, y_title = GAIN_TITLE[measure], ""
+    else:
+        x_title, y_title = "", SCORE_TITLE[measure]
+    word = "knowledge" if measure == "knowledge" else "confidence"
+    return finish(fig, title or f"Individual change in {word}", x_title, y_title, left_out, min_cell)
+
+
+def calibration(
+    data,
+    by: str | list[str] | None = None,
+    *,
+    title: str | None = None,
+    min_cell: int | None = None,
+) -> go.Figure:
+    """Confidence change against knowledge change, one point per person.
+
+    Parameters
+    ----------
+    data : Study or pandas.DataFrame
+        A Study, or a frame with one row per person and columns ``knowledge_change`` and
+        ``confidence_change`` (plus grouping columns).
+    by : str or list of str, optional
+        Colour the points by group.
+    title : str, optional
+    min_cell : int, optional
+        Groups with fewer people (or blanked to protect them) are not drawn.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One scatter trace per group, zero lines, and the quadrant "more confident without a
+        knowledge gain" (see :func:`tip_eval.knowledge_vs_confidence`) shaded.
+    """
+    groups = [by] if isinstance(by, str) else list(by or [])
+    if hasattr(data, "participants") and hasattr(data, "scores"):
+        from tip_eval.analysis.inputs import person_scores
+
+        k = person_scores(data, by=groups, measure="knowledge", with_reliability=False).frame
+        c = person_scores(data, by=[], measure="confidence", with_reliability=False).frame
+        people = k.merge(c, on="participant_id", suffixes=("_k", "_c"))
+        frame = people[groups].copy()
+        frame["knowledge_change"] = people["post_k"] - people["pre_k"]
+        frame["confidence_change"] = people["post_c"] - people["pre_c"]
+    elif isinstance(data, pd.DataFrame):
+        check_columns(data, knowledge_change="knowledge_change", confidence_change="confidence_change")
+        check_columns(data, **{f"by[{i}]": c for i, c in enumerate(groups)})
+        frame = data
+    else:
+        raise TypeError(f"data must be a Study or a person frame; got {type(data).__name__}")
+    frame = frame.dropna(subset=["knowledge_change", "confidence_change"])
+    frame, left_out = _small_groups(frame, groups, min_cell, "knowledge_change")
+    labels = group_labels(frame, groups)
+    fig = go.Figure()
+    fig.add_shape(type="rect", xref="x", yref="y", x0=-100, x1=0, y0=0, y1=4, fillcolor="#F0E442", opacity=0.15,
+                  line_width=0, layer="below")
+    fig.add_annotation(x=0, y=4, xref="x", yref="y", text="more confident, no knowledge gain", showarrow=False,
+                       xanchor="right", yanchor="top", font=dict(size=11, color="#555555"))
+    for i, (lab, part) in enumerate(frame.groupby(labels, sort=True)):
+        fig.add_trace(go.Scatter(
+            x=part["knowledge_change"], y=part["confidence_change"], mode="markers", name=f"{lab} (n = {len(part)})",
+            marker=dict(color=PALETTE[i % len(PALETTE)], size=7, opacity=0.7),
+            hovertemplate=f"{esc(lab)}<br>knowledge %{{x:.1f}} points<br>confidence %{{y:.2f}}<extra></extra>"))
+    fig.add_hline(y=0, line=dict(color=NEUTRAL_COLOUR, width=1))
+    fig.add_vline(x=0, line=dict(color=NEUTRAL_COLOUR, width=1))
+    x = frame["knowledge_change"].to_numpy(dtype=float)
+    y = frame["confidence_change"].to_numpy(dtype=float)
+    if len(x):
+        pad = 5
+        fig.update_xaxes(range=[min(x.min(), 0) - pad, max(x.max(), 0) + pad])
+        fig.update_yaxes(range=[min(y.min(), 0) - 0.3, max(y.max(), 0) + 0.3])
+    return finish(fig, title or "Did confidence grow with knowledge?", GAIN_TITLE["knowledge"],
+                  GAIN_TITLE["confidence"], left_out, min_cell)

@@ -1,0 +1,411 @@
+"""Formatted summary tables from result frames, for notebooks, terminals and briefs.
+
+Results keep full precision; rounding happens here, for display only. A :class:`FormattedTable`
+holds the display strings (``.frame``), a title and footnotes, and renders as escaped HTML in a
+notebook (``_repr_html_``) and as aligned plain text in a terminal (``str(table)``).
+
+Conventions: an estimate with its interval reads ``12.3 (8.1 to 16.5)`` (the word "to", since a
+hyphen is ambiguous next to negative numbers); p-values ``p < 0.001`` below 0.001, else three
+decimals; counts as whole numbers; a value blanked by small-cell suppression shows as ``<5`` (for
+``min_cell = 5``) with a footnote, a value that does not exist (e.g. no interval for one person) as
+an en dash.
+
+>>> import tip_eval as te
+>>> from tip_eval import tables
+>>> study, _ = te.datasets.make_study()
+>>> t = tables.gains_table(te.analysis.gains.gains(study, by="country"), min_cell=5)
+>>> list(t.frame.columns)[:3]
+['Country', 'n (pairs)', 'Before, mean']
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "FormattedTable", "format_table", "gains_table", "confidence_table", "compare_table", "items_table",
+    "followup_table", "attrition_table", "display_value", "column_title", "format_number", "format_p",
+    "format_ci", "MISSING",
+]
+
+#: shown for a statistic that does not exist (not for a suppressed one)
+MISSING = "\u2013"
+
+#: readable column headers
+COLUMN_TITLES: dict[str, str] = {
+    "country": "Country", "province": "Province", "sector": "Sector", "training_id": "Training",
+    "gender": "Gender", "organisation": "Organisation", "role": "Role", "language": "Language",
+    "n": "n (pairs)", "n_pre": "n before", "n_post": "n after", "pre_mean": "Before, mean",
+    "post_mean": "After, mean", "pre_sd": "Before, SD", "post_sd": "After, SD", "mean_gain": "Mean gain",
+    "sd_gain": "SD of gain", "p_value": "p", "p_adjusted": "p (adjusted)", "p_wilcoxon": "p (Wilcoxon)",
+    "cohens_dz": "Cohen's dz", "hedges_gz": "Hedges' gz", "d_av": "d_av", "normalized_gain": "Normalised gain",
+    "mean_normalized_change": "Mean normalised change", "pct_improved": "% improved",
+    "pct_reliable_improved": "% reliably improved", "pct_reliable_declined": "% reliably declined",
+    "competency": "Competency", "median_pre": "Median before", "median_post": "Median after",
+    "pct_agree_pre": "% agreeing before", "pct_agree_post": "% agreeing after", "rank_biserial": "Rank-biserial r",
+    "raw_gain": "Raw gain", "adjusted_diff": "Adjusted difference", "shrunken_effect": "Shrunken effect",
+    "shrunken_gain": "Shrunken gain", "shrinkage": "Shrinkage", "distinguishable": "Differs beyond chance",
+    "item_id": "Item", "module": "Module", "difficulty_pre": "% correct before", "difficulty_post": "% correct after",
+    "discrimination_pre": "Discrimination before", "discrimination_post": "Discrimination after",
+    "flags": "Flags", "label": "Code", "n_interviewed": "Interviewed", "n_with_code": "With code",
+    "pct_with_code": "% with code", "registered": "Registered", "took_pre": "Took pre-test",
+    "took_post": "Took post-test", "matched": "Took both", "matched_pct": "% took both", "n_dropouts": "Dropped out",
+    "smd": "SMD of pre-test", "bias_flag": "Drop-out differs", "note": "Note",
+}
+
+_ESTIMATE_CI: dict[str, tuple[str, str]] = {
+    "mean_gain": ("ci_low", "ci_high"), "cohens_dz": ("dz_ci_low", "dz_ci_high"),
+    "pct_agree_pre": ("pct_agree_pre_ci_low", "pct_agree_pre_ci_high"),
+    "pct_agree_post": ("pct_agree_post_ci_low", "pct_agree_post_ci_high"),
+    "raw_gain": ("raw_ci_low", "raw_ci_high"), "adjusted_diff": ("adjusted_ci_low", "adjusted_ci_high"),
+    "shrunken_effect": ("shrunken_ci_low", "shrunken_ci_high"), "pct_with_code": ("ci_low", "ci_high"),
+    "cc_mean_gain": ("cc_ci_low", "cc_ci_high"), "mi_mean_gain": ("mi_ci_low", "mi_ci_high"),
+}
+
+
+def display_value(column: str, value) -> str:
+    """Readable label of a code in a grouping column (``KHM`` -> ``Cambodia``, ``ngo`` -> ``NGO``)."""
+    from tip_eval import vocab
+
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "(missing)"
+    if column in ("country", "sector", "gender", "phase"):
+        return vocab.label(column, value)
+    if column == "module":
+        return vocab.MODULES.get(str(value), str(value))
+    return str(value)
+
+
+def column_title(column: str) -> str:
+    return COLUMN_TITLES.get(column, str(column).replace("_", " ").capitalize())
+
+
+def _is_missing(value) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return bool(np.isnan(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def format_number(value, digits: int = 1) -> str:
+    """Round for display: ``digits`` decimals, a minus sign for negatives, an en dash when missing."""
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    v = float(value)
+    if not math.isfinite(v):
+        return MISSING
+    text = f"{v:.{digits}f}"
+    if float(text) == 0:
+        text = text.lstrip("-")
+    return text.replace("-", "\u2212")
+
+
+def format_p(value) -> str:
+    """``p < 0.001`` style: below 0.001 as "< 0.001", otherwise three decimals."""
+    if _is_missing(value):
+        return MISSING
+    v = float(value)
+    if v < 0.001:
+        return "< 0.001"
+    return f"{v:.3f}"
+
+
+def format_ci(estimate, low, high, digits: int = 1) -> str:
+    """``12.3 (8.1 to 16.5)``; the estimate alone when the interval is missing."""
+    est = format_number(estimate, digits)
+    if est == MISSING:
+        return MISSING
+    if _is_missing(low) or _is_missing(high):
+        return est
+    return f"{est} ({format_number(low, digits)} to {format_number(high, digits)})"
+
+
+def _format_count(value) -> str:
+    if _is_missing(value):
+        return MISSING
+    return f"{int(round(float(value)))}"
+
+
+@dataclass
+class FormattedTable:
+    """Display strings of a result table, with its title and footnotes.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        The cells as display strings, headers readable.
+    title : str
+    notes : list of str
+        Footnotes (units, definitions, the suppression mark).
+    """
+
+    frame: pd.DataFrame
+    title: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def to_text(self) -> str:
+        """Aligned plain text for terminals (title, table, footnotes)."""
+        cols = [str(c) for c in self.frame.columns]
+        rows = [[str(v) for v in r] for r in self.frame.to_numpy(dtype=object)]
+        widths = [max([len(c)] + [len(r[j]) for r in rows]) for j, c in enumerate(cols)]
+        numeric = [all(_looks_numeric(r[j]) for r in rows) and rows != [] for j in range(len(cols))]
+
+        def line(values):
+            return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
+
+        out = []
+        if self.title:
+            out += [self.title, ""]
+        out.append(line(cols))
+        out.append("  ".join("-" * w for w in widths))
+        out += [line(r) for r in rows]
+        if self.notes:
+            out.append("")
+            out += self.notes
+        return "\n".join(out)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def __repr__(self) -> str:
+        return self.to_text()
+
+    def to_html(self) -> str:
+        """An escaped HTML table (caption = title, footnotes below); no scripts, no styles needed."""
+        head = "".join(f"<th scope='col'>{html.escape(str(c))}</th>" for c in self.frame.columns)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+                       for row in self.frame.to_numpy(dtype=object))
+        caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
+        notes = "".join(f"<p class='tip-eval-note'><small>{html.escape(n)}</small></p>" for n in self.notes)
+        return (f"<div class='tip-eval-table'><table>{caption}<thead><tr>{head}</tr></thead>"
+                f"<tbody>{body}</tbody></table>{notes}</div>")
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def _looks_numeric(text: str) -> bool:
+    t = text.replace("\u2212", "-").replace("< ", "").replace("<", "").strip()
+    if t in (MISSING, ""):
+        return True
+    try:
+        float(t.split(" ")[0])
+        return True
+    except ValueError:
+        return False
+
+
+def _suppressed_cells(frame: pd.DataFrame) -> dict[str, set]:
+    return {c: set(v) for c, v in (frame.attrs.get("suppressed_cells") or {}).items()}
+
+
+def format_table(
+    frame: pd.DataFrame,
+    columns: Sequence[str] | Mapping[str, str] | None = None,
+    ci: Mapping[str, tuple[str, str]] | None = None,
+    *,
+    digits: int | Mapping[str, int] = 1,
+    p_columns: Sequence[str] | None = None,
+    count_columns: Sequence[str] | None = None,
+    labels: Sequence[str] | None = None,
+    title: str = "",
+    notes: Sequence[str] = (),
+    min_cell: int | None = None,
+) -> FormattedTable:
+    """Format any result frame for display.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A result frame (full precision), optionally already passed through
+        :func:`tip_eval.disclosure.suppress`.
+    columns : list of str or mapping, optional
+        Columns to show, in order (a mapping gives their headers). Default: every column.
+    ci : mapping, optional
+        ``{estimate: (low, high)}``: show ``estimate (low to high)`` in the estimate's column.
+        Default: the known pairs (``mean_gain`` with ``ci_low``/``ci_high``, ...) when present.
+    digits : int or mapping, default 1
+        Decimals (per column with a mapping).
+    p_columns, count_columns : list of str, optional
+        Columns formatted as p-values / whole numbers (default: names starting with ``p_`` or
+        ``p``; names starting with ``n`` and the attendance counts).
+    labels : list of str, optional
+        Grouping columns whose codes are shown as labels (Cambodia, NGO).
+    title : str
+    notes : list of str
+        Footnotes.
+    min_cell : int, optional
+        Suppress ``frame`` first (:func:`tip_eval.disclosure.suppress`). Cells blanked by
+        suppression (in ``frame.attrs["suppressed_cells"]``) show as ``<min_cell>`` and the
+        footnote explaining it is added.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"frame must be a pandas DataFrame; got {type(frame).__name__}")
+    if min_cell is not None:
+        from tip_eval.disclosure import suppress
+
+        frame = suppress(frame, min_cell)
+    mc = frame.attrs.get("min_cell", min_cell)
+    blanked = _suppressed_cells(frame)
+    if columns is None:
+        headers = {c: column_title(c) for c in frame.columns if c != "suppressed"}
+    elif isinstance(columns, Mapping):
+        headers = dict(columns)
+    else:
+        headers = {c: column_title(c) for c in columns}
+    missing = [c for c in headers if c not in frame.columns]
+    if missing:
+        raise ValueError(f"columns: {missing} not in the frame; its columns are: {', '.join(map(str, frame.columns))}")
+    pairs = dict(ci) if ci is not None else {e: lh for e, lh in _ESTIMATE_CI.items()
+                                              if e in headers and set(lh) <= set(frame.columns)}
+    hidden = {c for lh in pairs.values() for c in lh}
+    p_cols = set(p_columns) if p_columns is not None else {c for c in frame.columns if str(c) in ("p", "t")
+                                                           or str(c).startswith("p_")}
+    p_cols.discard("t")
+    count_cols = set(count_columns) if count_columns is not None else {
+        c for c in frame.columns if (str(c) == "n" or str(c).startswith("n_")) or str(c) in (
+            "registered", "took_pre", "took_post", "matched", "df", "k", "n_items")}
+    label_cols = set(labels) if labels is not None else {c for c in ("country", "sector", "gender", "module")
+                                                         if c in frame.columns}
+    used_mark = False
+    out = {}
+    for col, header in headers.items():
+        if col in hidden and col not in pairs:
+            continue
+        d = digits.get(col, 1) if isinstance(digits, Mapping) else digits
+        values = []
+        for label, row in frame.iterrows():
+            v = row[col]
+            if label in blanked.get(col, ()) and mc is not None:
+                values.append(f"<{mc}")
+                used_mark = True
+            elif col in pairs:
+                lo, hi = pairs[col]
+                values.append(format_ci(v, row[lo], row[hi], d))
+            elif col in p_cols:
+                values.append(format_p(v))
+            elif col in count_cols:
+                values.append(_format_count(v))
+            elif col in label_cols:
+                values.append(display_value(col, v))
+            elif isinstance(v, (bool, np.bool_)):
+                values.append("yes" if v else "no")
+            elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+                values.append(format_number(v, d))
+            elif _is_missing(v):
+                values.append(MISSING)
+            else:
+                values.append(str(v))
+        out[header + (" (95% CI)" if col in pairs and _level(frame) == 0.95 else
+                      f" ({_level(frame):.0%} CI)" if col in pairs and _level(frame) else "")] = values
+    shown = pd.DataFrame(out, index=range(len(frame)))
+    all_notes = list(notes)
+    if used_mark or (mc is not None and bool(frame.get("suppressed", pd.Series(dtype=bool)).any())):
+        from tip_eval.disclosure import footnote
+
+        all_notes.append(footnote(mc))
+    all_notes.append(f"{MISSING}: not available (too few people or no variation to compute it).")
+    return FormattedTable(shown, title, all_notes)
+
+
+def _level(frame: pd.DataFrame) -> float | None:
+    if "confidence" in frame.columns and len(frame):
+        vals = pd.to_numeric(frame["confidence"], errors="coerce").dropna().unique()
+        if len(vals) == 1:
+            return float(vals[0])
+    return None
+
+
+def _measure_note(measure: str) -> str:
+    if measure == "confidence":
+        return "Means are of the 1-5 self-ratings; gains in rating points."
+    return "Scores in percent of the maximum; gains in percentage points (post-test minus pre-test, same people)."
+
+
+def gains_table(result: pd.DataFrame, *, measure: str = "knowledge", min_cell: int | None = None,
+                title: str | None = None, detail: bool = False) -> FormattedTable:
+    """The gains of :func:`tip_eval.gains` as a summary table (one row per group)."""
+    by = _lead(result, "n_pre")
+    cols = [*by, "n", "pre_mean", "post_mean", "mean_gain", "p_adjusted", "cohens_dz", "pct_improved",
+            "pct_reliable_improved"]
+    if detail:
+        cols += ["p_value", "p_wilcoxon", "hedges_gz", "normalized_gain", "pct_reliable_declined"]
+    cols = [c for c in cols if c in result.columns]
+    word = "Confidence" if measure == "confidence" else "Knowledge"
+    return format_table(result, cols, digits={"cohens_dz": 2, "normalized_gain": 2, "hedges_gz": 2},
+                        title=title or f"{word} before and after training", min_cell=min_cell,
+                        notes=[_measure_note(measure), "p (adjusted): paired t-test, Holm-adjusted across the rows. "
+                               "Cohen's dz: mean gain / SD of gains. Reliably improved: change beyond measurement "
+                               "error (Jacobson & Truax 1991)."])
+
+
+def confidence_table(result: pd.DataFrame, *, min_cell: int | None = None, title: str | None = None) -> FormattedTable:
+    """The ordinal confidence change of :func:`tip_eval.confidence_gains` (one row per group and competency)."""
+    by = _lead(result, "competency_id")
+    cols = [c for c in [*by, "competency", "n", "median_pre", "median_post", "pct_agree_pre", "pct_agree_post",
+                        "p_adjusted", "rank_biserial"] if c in result.columns]
+    return format_table(result, cols, digits={"rank_biserial": 2}, title=title or "Confidence by competency",
+                        min_cell=min_cell,
+                        notes=["Ratings 1-5; agreeing = rating 4 or 5 (Wilson intervals). p: Wilcoxon signed-rank, "
+                               "Holm-adjusted across the rows."])
+
+
+def compare_table(comparison, *, min_cell: int | None = None, title: str | None = None) -> FormattedTable:
+    """The trainings comparison of :func:`tip_eval.compare_trainings` (its ``.table`` or the object)."""
+    table = comparison.table if hasattr(comparison, "table") else comparison
+    cols = [c for c in ["training_id", "n", "raw_gain", "adjusted_diff", "p_adjusted", "shrunken_effect",
+                        "shrinkage", "distinguishable", "note"] if c in table.columns]
+    notes = ["Raw gain: mean of post minus pre. Adjusted difference: post-test compared with the average training at "
+             "the same pre-test score (ANCOVA). Shrunken effect: difference from the average gain from a mixed model, "
+             "pulled toward 0 for small or noisy trainings."]
+    if hasattr(comparison, "summary"):
+        try:
+            notes.append(comparison.summary())
+        except Exception:  # a summary is a courtesy; the table stands without it
+            pass
+    return format_table(table, cols, digits={"shrinkage": 2}, title=title or "Trainings compared", min_cell=min_cell,
+                        notes=notes)
+
+
+def items_table(result: pd.DataFrame, *, min_cell: int | None = None, title: str | None = None) -> FormattedTable:
+    """Item analysis (:func:`tip_eval.item_analysis`): difficulty before/after, discrimination, flags."""
+    frame = result.copy()
+    for c in ("difficulty_pre", "difficulty_post"):
+        if c in frame:
+            frame[c] = 100 * frame[c]
+    by = _lead(result, "item_id")
+    cols = [c for c in [*by, "item_id", "module", "n_matched", "difficulty_pre", "difficulty_post",
+                        "discrimination_pre", "alpha_if_deleted", "flags"] if c in frame.columns]
+    return format_table(frame, cols, digits={"discrimination_pre": 2, "alpha_if_deleted": 3}, min_cell=min_cell,
+                        title=title or "Test items", notes=["Discrimination: corrected item-total correlation."])
+
+
+def followup_table(result: pd.DataFrame, *, min_cell: int | None = None, title: str | None = None) -> FormattedTable:
+    """Follow-up code prevalence (:func:`tip_eval.followup_summary`)."""
+    by = _lead(result, "kind")
+    cols = [c for c in [*by, "label", "n_interviewed", "n_with_code", "pct_with_code"] if c in result.columns]
+    return format_table(result, cols, title=title or "Follow-up interviews: what people reported", min_cell=min_cell,
+                        notes=["Share of interviewed people with the code (Wilson intervals)."])
+
+
+def attrition_table(result: pd.DataFrame, *, min_cell: int | None = None, title: str | None = None) -> FormattedTable:
+    """Drop-out (:func:`tip_eval.attrition`)."""
+    by = _lead(result, "registered")
+    cols = [c for c in [*by, "registered", "took_pre", "took_post", "matched", "matched_pct", "n_dropouts", "smd",
+                        "bias_flag", "cc_mean_gain", "mi_mean_gain", "conclusion_changes"] if c in result.columns]
+    return format_table(result, cols, digits={"smd": 2}, title=title or "Who took which test", min_cell=min_cell)
+
+
+def _lead(result: pd.DataFrame, first: str) -> list[str]:
+    names = [str(c) for c in result.columns]
+    return names[: names.index(first)] if first in names else []
