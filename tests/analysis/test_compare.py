@@ -204,6 +204,8 @@ def test_bad_arguments(sample):
         compare_trainings(study, fixed="planet")
     with pytest.raises(ValueError, match="use fixed='country'"):
         compare_trainings(study, adjust_for=("pre", "country"))
+    with pytest.raises(ValueError, match="confidence"):
+        compare_trainings(study, confidence="high")
     with pytest.raises(ValueError, match="min_n"):
         compare_trainings(study, min_n=0)
     with pytest.raises(ValueError, match="at least 2 trainings"):

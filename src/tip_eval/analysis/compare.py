@@ -269,8 +269,13 @@ def compare_trainings(
     measure = check_measure(measure)
     covs = _as_list(adjust_for, "adjust_for")
     fix = _as_list(fixed, "fixed")
-    if not 0.0 < float(confidence) < 1.0:
+    try:
+        level = float(confidence)
+    except (TypeError, ValueError):
+        level = float("nan")
+    if not 0.0 < level < 1.0:
         raise ValueError(f"confidence must be a number strictly between 0 and 1 (e.g. 0.95); got {confidence!r}")
+    confidence = level
     if not isinstance(min_n, (int, np.integer)) or min_n < 1:
         raise ValueError(f"min_n must be a whole number of 1 or more; got {min_n!r}")
     if TRAINING in fix or TRAINING in covs:
