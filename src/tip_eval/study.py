@@ -152,7 +152,12 @@ def load_study(
     config : mapping, optional
         Settings that override those in ``study.toml``.
     cache : bool or path, default False
-        Reuse validated tables from a previous load of unchanged sources (see :mod:`tip_eval.io.cache`).
+        ``True``: keep what this load produces (the validated tables, the quarantine, the sources
+        and the report) in ``<study folder>/.tip_eval_cache/``, and reuse it when the same study is
+        loaded again with unchanged files and settings, skipping reading and validation. A path:
+        the same, in that folder. The cache is keyed by the content of every source file and of
+        ``study.toml``, the effective settings and the tip_eval version, so it never returns stale
+        data; a damaged cache is ignored and rebuilt. See :mod:`tip_eval.io.cache`.
 
     Returns
     -------
@@ -169,16 +174,31 @@ def load_study(
         raise ValueError(f"on_error must be 'raise' or 'quarantine'; got {on_error!r}")
     from tip_eval.io.load import load_sources
 
+    store = None
+    if cache is not False and cache is not None:
+        from tip_eval.io.cache import StudyCache
+
+        store = StudyCache.for_study(path, config, cache)
+        hit = store.load() if store is not None else None
+        if hit is not None:
+            if not hit.report.ok and on_error == "raise":
+                raise ValidationError(hit.report)
+            return hit
     loaded = load_sources(path, config=config)
     checked = check_tables(loaded.tables, headers=loaded.headers, extra_problems=loaded.problems,
                            pre_quarantined=loaded.quarantined)
     report = report_from(checked.problems, checked.reconciliation)
-    if not report.ok and on_error == "raise":
+    if not report.ok and on_error == "raise" and store is None:
         raise ValidationError(report)
     sources = loaded.sources.merge(checked.reconciliation, on=["file", "sheet", "table"], how="left") \
         if len(loaded.sources) else loaded.sources
-    return Study(name=loaded.name, min_cell=loaded.min_cell, quarantine=checked.quarantine, sources=sources,
-                 report=report, check=False, **checked.kept)
+    study = Study(name=loaded.name, min_cell=loaded.min_cell, quarantine=checked.quarantine, sources=sources,
+                  report=report, check=False, **checked.kept)
+    if store is not None:
+        store.save(study)
+        if not report.ok and on_error == "raise":
+            raise ValidationError(report)
+    return study
 
 
 def validate(path: str | Path, *, config: Mapping[str, Any] | None = None) -> ValidationReport:
