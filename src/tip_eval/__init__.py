@@ -33,6 +33,7 @@ _EXPORTS: dict[str, str] = {
     "item_analysis": "tip_eval.analysis.items",
     "module_summary": "tip_eval.analysis.items",
     "compare_trainings": "tip_eval.analysis.compare",
+    "TrainingComparison": "tip_eval.analysis.compare",
     "followup_summary": "tip_eval.analysis.followup",
     "code_cooccurrence": "tip_eval.analysis.followup",
     "coder_agreement": "tip_eval.analysis.followup",

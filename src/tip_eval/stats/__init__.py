@@ -11,6 +11,17 @@ functions that need it.
 from __future__ import annotations
 
 from .agreement import agreement_label, cohen_kappa, krippendorff_alpha, percent_agreement
+from .items import DISAGGREGATION_COLUMNS, alpha_if_item_deleted, item_difficulty, item_rest_correlation, learning_disaggregation
+from .models import (
+    AncovaFit,
+    MixedFit,
+    ancova_effects,
+    group_f_test,
+    icc_f_interval,
+    intraclass_correlation,
+    random_intercept_effects,
+    sum_coding,
+)
 from .effects import dz_confidence_interval, hedges_correction, noncentrality_interval
 from .multitest import p_adjust
 from .ordinal import rank_biserial_paired, wilson_interval
@@ -26,7 +37,20 @@ from .reliability import (
 from .signed_rank import signed_rank_grouped, signed_rank_test
 
 __all__ = [
+    "AncovaFit",
+    "DISAGGREGATION_COLUMNS",
     "GAIN_COLUMNS",
+    "MixedFit",
+    "alpha_if_item_deleted",
+    "ancova_effects",
+    "group_f_test",
+    "icc_f_interval",
+    "intraclass_correlation",
+    "item_difficulty",
+    "item_rest_correlation",
+    "learning_disaggregation",
+    "random_intercept_effects",
+    "sum_coding",
     "agreement_label",
     "alpha_if_deleted",
     "cohen_kappa",
