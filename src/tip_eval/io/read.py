@@ -193,7 +193,10 @@ class RawTable:
     frame : pandas.DataFrame
         The cells below the header, one row per data row, with a fresh ``RangeIndex``. Columns are
         the header texts (tidied by :func:`~tip_eval.io.clean.normalize_text`; two header rows are
-        joined as ``"Pre-test / Q1"``). Values are as the reader gives them: from a workbook, text
+        joined as ``"Pre-test / Q1"``). A column with values but no header is named
+        ``"column D"`` (and reported as a warning); a header that repeats an earlier one once case,
+        spaces and separators are ignored keeps its data under ``"score (column C)"`` (and is
+        reported as an error naming both columns) - never ``"Score.1"``. Values are as the reader gives them: from a workbook, text
         (``str``), numbers (``float``), ``bool``, and ``datetime.date``/``datetime.datetime``/
         ``datetime.time`` for cells Excel formats as dates or times; from a CSV file, always text.
         Column dtypes: float64 when every non-empty cell is a number, pandas' string dtype when
@@ -1332,12 +1335,24 @@ def read_table(
     Returns
     -------
     RawTable
+        Rows below the header that hold nothing (empty cells, or only spaces) are left out and
+        counted in ``.notes``; so is a block of notes under the table: after a blank row, rows
+        that each hold a single text cell of several words (``"Note: scores are out of 20."``).
+        Every row left out is in ``.ignored_rows`` with its reason, so rows read = rows kept +
+        rows ignored. A formula without a saved result (files written by programs that do not
+        calculate) reads as missing and is reported in ``.problems``; it never becomes a value.
 
     Raises
     ------
     tip_eval.InputRefused
         When the file cannot or must not be read (see :func:`guard_workbook`), or the sheet does
         not exist. Problems with individual cells are never raised: they are in ``.problems``.
+
+    Examples
+    --------
+    >>> table = read_table("pre_post.xlsx", sheet="Scores")  # doctest: +SKIP
+    >>> table.problems                       # located problems found while reading
+    >>> table.excel_rows[table.frame["Score"].isna()]   # Excel rows with no score
     """
     if header_rows not in (1, 2):
         raise ValueError(f"header_rows must be 1 or 2; got {header_rows!r}")
