@@ -33,6 +33,7 @@ def write_cell(ws, row: int, col: int, value: object):
         return cell
     if isinstance(value, (bool,)):
         cell.value = value
+        cell.number_format = BOOL_FORMAT
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         cell.value = value
     elif isinstance(value, pd.Timestamp):
@@ -50,31 +51,156 @@ def write_cell(ws, row: int, col: int, value: object):
     return cell
 
 
-def write_sheet(ws, frame: pd.DataFrame, *, number_formats: Mapping[str, str] | None = None, freeze: bool = True) -> None:
-    """Write ``frame`` (header + rows) into worksheet ``ws`` with inert strings and tidy layout."""
-    from openpyxl.styles import Font, PatternFill
+#: number formats by column name (first match wins): display only, the cell keeps full precision
+#: p-values: three decimals, "<0.001" below that (the cell keeps the exact value)
+P_FORMAT = '[<0.001]"<0.001";0.000'
+#: booleans display as yes / no (the cell stays a boolean)
+BOOL_FORMAT = '"yes";"yes";"no"'
+
+_FORMAT_RULES: tuple[tuple[str, str], ...] = (
+    (r"^(n|k|df|n_.*|registered|took_pre|took_post|matched|n_items|n_codes|n_imputations|level|row)$", "0"),
+    (r"^(p|p_.*)$", P_FORMAT),
+    (r"^confidence$", "0.00"),
+    (r"^(pct_.*|.*_pct|.*pct_.*)$", "0.0"),
+    (r"^(cohens_dz|hedges_gz|d_av|dz_ci_.*|smd|rank_biserial|r_.*|.*_ci_(low|high)_r|normalized_gain|"
+     r"mean_normalized_change|shrinkage|c_coefficient|cohen_kappa|krippendorff_alpha|difficulty_.*|"
+     r"discrimination_.*|alpha_if_deleted|item_gain|share_.*|spearman_.*|pearson_.*|icc|estimate|odds_ratio.*|"
+     r"or_ci_.*|sem)$", "0.00"),
+    (r".*", "0.0"),
+)
+
+
+def number_format(column: str) -> str:
+    """The display format of a result column (``0`` counts, ``0.000`` p-values, ``0.0`` percentages ...)."""
+    import re
+
+    for pattern, fmt in _FORMAT_RULES:
+        if re.match(pattern, str(column)):
+            return fmt
+    return "0.0"
+
+
+def write_sheet(ws, frame: pd.DataFrame, *, number_formats: Mapping[str, str] | None = None, freeze: bool = True,
+                marks: Mapping[str, object] | None = None, mark_text: str | None = None, auto_formats: bool = False,
+                wrap: Mapping[str, int] | None = None) -> None:
+    """Write ``frame`` (header + rows) into worksheet ``ws`` with inert strings and tidy layout.
+
+    Parameters
+    ----------
+    number_formats : mapping, optional
+        Column -> Excel number format (the value keeps full precision).
+    freeze : bool
+        Freeze the header row.
+    marks, mark_text : optional
+        ``{column: index labels}`` of cells to show as ``mark_text`` (e.g. ``"<5"``) instead of
+        their (blank) value: the suppression marks of :func:`tip_eval.disclosure.suppress`.
+    auto_formats : bool
+        Give every numeric column without an explicit format the format of :func:`number_format`.
+    wrap : mapping, optional
+        Column -> width in characters beyond which its text wraps.
+    """
+    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="E8EEF4")
+    formats = dict(number_formats or {})
+    if auto_formats:
+        for name in frame.columns:
+            if str(name) not in formats and pd.api.types.is_numeric_dtype(frame[name]) \
+                    and not pd.api.types.is_bool_dtype(frame[name]):
+                formats[str(name)] = number_format(str(name))
     for j, name in enumerate(frame.columns, start=1):
         c = write_cell(ws, 1, j, str(name))
         c.font = bold
         c.fill = fill
+        c.alignment = Alignment(wrap_text=True, vertical="top")
     values = frame.to_numpy(dtype=object)
+    positions = {}
+    if marks and mark_text is not None:
+        where = {label: i for i, label in enumerate(frame.index)}
+        for col, labels in marks.items():
+            if col in frame.columns:
+                j = list(frame.columns).index(col)
+                for label in labels:
+                    if label in where:
+                        positions[(where[label], j)] = mark_text
+    right = Alignment(horizontal="right")
     for i, row in enumerate(values, start=2):
         for j, v in enumerate(row, start=1):
-            write_cell(ws, i, j, v)
+            mark = positions.get((i - 2, j - 1))
+            if mark is not None:
+                cell = write_cell(ws, i, j, mark)
+                cell.alignment = right
+            else:
+                write_cell(ws, i, j, v)
     for j, name in enumerate(frame.columns, start=1):
-        fmt = (number_formats or {}).get(str(name))
+        fmt = formats.get(str(name))
         if fmt:
             for i in range(2, len(frame) + 2):
                 ws.cell(row=i, column=j).number_format = fmt
-        sample = [str(name)] + [str(v) for v in values[:200, j - 1] if v is not None]
+        limit = (wrap or {}).get(str(name))
+        sample = [str(name)] + [_shown(v, fmt) for v in values[:200, j - 1] if v is not None]
         width = min(max(len(s) for s in sample) + 2, 60) if sample else 10
+        if limit:
+            width = min(width, limit)
+            for i in range(2, len(frame) + 2):
+                ws.cell(row=i, column=j).alignment = Alignment(wrap_text=True, vertical="top")
         ws.column_dimensions[get_column_letter(j)].width = max(width, 8)
     if freeze:
         ws.freeze_panes = "A2"
+    total = sum(ws.column_dimensions[get_column_letter(j)].width or 8 for j in range(1, len(frame.columns) + 1))
+    _print_setup(ws, repeat_header=True, pages_wide=max(1, math.ceil(total / 190)))
+
+
+def _print_setup(ws, repeat_header: bool = False, pages_wide: int = 1) -> None:
+    """Landscape, one page wide, header row repeated: a printed or PDF copy reads like the screen."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = pages_wide
+    ws.page_setup.fitToHeight = 0
+    if repeat_header:
+        ws.print_title_rows = "1:1"
+
+
+def _shown(value, fmt: str | None) -> str:
+    """Roughly what Excel displays for ``value`` (for column widths)."""
+    if isinstance(value, float) and fmt:
+        if math.isnan(value):
+            return ""
+        decimals = len(fmt.split(".")[1]) if "." in fmt else 0
+        return f"{value:.{decimals}f}"
+    return str(value)
+
+
+def write_text_sheet(ws, lines, *, width: int = 110) -> None:
+    """Write lines of text (one per row, column A; a tuple gives a (heading, text) pair) as inert strings."""
+    from openpyxl.styles import Alignment, Font
+
+    row = 1
+    for line in lines:
+        if isinstance(line, tuple):
+            head, text = line
+            # explicit heights: not every spreadsheet program grows a row for wrapped text
+            n_lines = max(math.ceil(len(str(text)) / (width * 0.95)), math.ceil(len(str(head)) / 26), 1)
+            if n_lines > 1:
+                ws.row_dimensions[row].height = 15 * n_lines + 2
+            c = write_cell(ws, row, 1, head)
+            c.font = Font(bold=True)
+            c.alignment = Alignment(vertical="top", wrap_text=True)
+            c = write_cell(ws, row, 2, text)
+            c.alignment = Alignment(vertical="top", wrap_text=True)
+        else:
+            c = write_cell(ws, row, 1, line)
+            if row == 1:
+                c.font = Font(bold=True, size=14)
+        row += 1
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = width
+    _print_setup(ws)
 
 
 def write_frames(path: str | Path, sheets: Mapping[str, pd.DataFrame]) -> Path:

@@ -1,0 +1,386 @@
+"""The tables workbook: every result of a study in one xlsx, suppressed, inert, readable.
+
+:func:`write_workbook` is the publishing path for tables: every result passes through
+:func:`tip_eval.disclosure.suppress` before it is written, every string is written as text (never a
+formula, see :mod:`tip_eval.io.write`), numbers keep full precision with display formats, and a
+README sheet comes first.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import pandas as pd
+
+__all__ = ["write_workbook", "SHEETS"]
+
+#: sheet name -> what it holds (the README lists these)
+SHEETS: dict[str, str] = {
+    "Gains overall": "Knowledge and confidence before and after training, all participants (te.gains, by=None).",
+    "Gains by {by}": "The same per {by} (te.gains(study, by='{by}')), knowledge and confidence.",
+    "Gains by training": "The same per training.",
+    "Confidence by competency": "Each confidence self-rating (1-5) treated as ordinal: medians, share agreeing (4-5), "
+                                "Wilcoxon signed-rank test (te.confidence_gains).",
+    "Knowledge vs confidence": "Does confidence grow with knowledge? Correlation of the two changes and the people "
+                               "who became more confident without a knowledge gain (te.knowledge_vs_confidence).",
+    "Items": "Each test item: share correct before/after, discrimination, alpha if deleted, flags (te.item_analysis).",
+    "Modules": "Knowledge gain per curriculum module (te.module_summary).",
+    "Reliability": "KR-20 / Cronbach's alpha of the test before and after, with interval and SEM (te.reliability).",
+    "Trainings compared": "Raw, pre-test-adjusted (ANCOVA) and shrunken (mixed model) training effects "
+                          "(te.compare_trainings); the plain-words summary and the ICC are under the table.",
+    "Follow-up codes": "Share of interviewed people reporting each code, theme, and the level-3 indicator "
+                       "(te.followup_summary).",
+    "Follow-up by {by}": "The same per {by}.",
+    "Code co-occurrence": "How often two codes are applied to the same interview (te.code_cooccurrence).",
+    "Coder agreement": "Agreement of coders on double-coded interviews: percent, Cohen's kappa, Krippendorff's alpha "
+                       "(te.coder_agreement).",
+    "Follow-up and gains": "Knowledge gain of interviewed people with and without each code (te.followup_vs_gains).",
+    "Attrition": "Who took which test, whether drop-outs differed, and whether drop-out changes the conclusion "
+                 "(te.attrition), overall and per training.",
+    "Data problems": "Every problem found while reading the data: file, sheet, row, column, value, what was "
+                     "expected and how to fix it.",
+    "Quarantine": "Rows set aside while loading, with their reasons (the contents of the rows are not repeated).",
+}
+
+_DEFINITIONS: tuple[tuple[str, str], ...] = (
+    ("Scores", "Knowledge scores are percent of the maximum score (0-100), so tests of different lengths compare. "
+               "Confidence is a self-rating from 1 (strongly disagree) to 5 (strongly agree)."),
+    ("n, n_pre, n_post", "n = people with both tests (matched by participant ID, never by row order); n_pre / "
+                         "n_post = people with that test."),
+    ("mean_gain, ci_low, ci_high", "Mean of (post - pre) over the matched people, with its t interval at the level "
+                                   "in column 'confidence'."),
+    ("p_value, p_adjusted", "Two-sided paired t-test; p_adjusted = Holm-adjusted across the rows of the same table."),
+    ("cohens_dz, hedges_gz", "Mean gain / SD of the gains, and its small-sample correction."),
+    ("normalized_gain", "Hake's (post mean - pre mean) / (maximum - pre mean)."),
+    ("pct_reliable_improved", "Percent whose change exceeds measurement error (Jacobson & Truax reliable change "
+                              "index > 1.96, using the test's own reliability)."),
+    ("Intervals", "95% unless the 'confidence' column says otherwise."),
+    ("Number formats", "Cells hold numbers at full precision; the number of decimals shown is display formatting "
+                       "only (0.0 for scores and percentages, 0.000 for p-values)."),
+)
+
+
+@dataclass
+class _Part:
+    sheet: str
+    build: Callable[[], pd.DataFrame | str]
+    notes: Sequence[str] = ()
+    publish_as_is: bool = False  # lists of problems: no people counted, nothing to suppress
+
+
+def write_workbook(study, path: str | Path, min_cell: int | None = None,
+                   by: Sequence[str] | str = ("country", "sector")) -> Path:
+    """Write every result of ``study`` to one xlsx workbook, with small cells suppressed.
+
+    Parameters
+    ----------
+    study : Study
+        The validated study (``te.load_study(...)``).
+    path : str or Path
+        Where to write the ``.xlsx`` (folders are created).
+    min_cell : int, optional
+        Smallest number of people a shown statistic may describe; default ``study.min_cell``
+        (5 unless ``study.toml`` says otherwise).
+    by : str or sequence of str, default ("country", "sector")
+        Groupings: each name gives its own sheet of gains (and of follow-up codes), e.g. "Gains by
+        country" and "Gains by sector" (one-way tables, which need far less suppression than a
+        crossing). A tuple inside the sequence, e.g. ``[("country", "sector")]``, gives a crossed
+        table. Trainings always get their own sheet.
+
+    Returns
+    -------
+    Path
+        The path written.
+
+    Notes
+    -----
+    Sheets: README first (what each sheet holds, definitions, the suppression rule, the data
+    sources and the date), then the results listed in :data:`SHEETS`. Every result is passed
+    through :func:`tip_eval.disclosure.suppress`; blanked cells show the mark ``<5`` (for
+    ``min_cell = 5``) and their row has ``suppressed = TRUE``. A part that cannot be computed
+    (e.g. a study without follow-up interviews) gets its sheet with a sentence saying why.
+    Every string is inert text: a value starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
+    return is stored as text, never as a formula; the workbook holds no formulas at all.
+    """
+    from openpyxl import Workbook
+
+    from tip_eval.disclosure import check_no_identifiers, footnote, suppress
+    from tip_eval.io.write import write_sheet, write_text_sheet
+
+    if not (hasattr(study, "participants") and hasattr(study, "scores")):
+        raise TypeError(f"study must be a tip_eval Study; got {type(study).__name__}")
+    min_cell = int(study.min_cell if min_cell is None else min_cell)
+    if min_cell < 1:
+        raise ValueError(f"min_cell must be at least 1; got {min_cell}")
+    groupings = _groupings(by)
+    parts = _parts(study, groupings)
+
+    wb = Workbook()
+    readme = wb.active
+    readme.title = "README"
+    written: list[tuple[str, str]] = []
+    for part in parts:
+        ws = wb.create_sheet(title=_sheet_title(part.sheet, wb.sheetnames))
+        try:
+            result = part.build()
+        except Exception as err:  # a part that cannot be computed must not stop the workbook
+            result = f"This part could not be computed from the data: {err}"
+        if isinstance(result, str):
+            write_text_sheet(ws, [part.sheet, "", result])
+            written.append((ws.title, result))
+            continue
+        check_no_identifiers(result, what=f"sheet {ws.title!r}")
+        shown = result if part.publish_as_is else _suppress_parts(result, min_cell, suppress)
+        write_sheet(ws, shown, auto_formats=True, marks=shown.attrs.get("suppressed_cells"),
+                    mark_text=f"<{min_cell}", wrap=_WRAP)
+        if part.notes:
+            row = len(shown) + 3
+            from tip_eval.io.write import write_cell
+
+            for note in part.notes:
+                write_cell(ws, row, 1, note)
+                row += 1
+        written.append((ws.title, _describe(part.sheet)))
+    _write_readme(readme, study, written, min_cell, footnote(min_cell), groupings)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+_WRAP = {"label": 50, "label_a": 40, "label_b": 40, "theme": 40, "flags": 50, "note": 60, "problem": 60,
+         "fix": 60, "value": 30, "competency": 40, "definition": 60}
+
+
+def _groupings(by) -> list[list[str]]:
+    if by is None:
+        return []
+    if isinstance(by, str):
+        by = [by]
+    out = []
+    for b in by:
+        cols = [b] if isinstance(b, str) else list(b)
+        if cols and cols != ["training_id"]:
+            out.append(cols)
+    return out
+
+
+def _sheet_title(name: str, existing: list[str]) -> str:
+    bad = '[]:*?/\\'
+    title = "".join("_" if ch in bad else ch for ch in name)[:31]
+    base, i = title, 2
+    while title in existing:
+        title = f"{base[:28]} {i}"
+        i += 1
+    return title
+
+
+def _describe(sheet: str) -> str:
+    for key, text in SHEETS.items():
+        if "{by}" in key:
+            prefix = key.split("{by}")[0]
+            if sheet.startswith(prefix):
+                by = sheet[len(prefix):]
+                return text.replace("{by}", by)
+        elif key == sheet:
+            return text
+    return ""
+
+
+def _suppress_parts(result: pd.DataFrame, min_cell: int, suppress) -> pd.DataFrame:
+    """Suppress a result; a stacked result (column ``measure``) is suppressed per part."""
+    if "measure" in result.columns and result["measure"].nunique() > 1:
+        pieces = []
+        cells: dict[str, list] = {}
+        for _, part in result.groupby("measure", sort=False):
+            s = suppress(part.drop(columns="measure"), min_cell)
+            s.insert(0, "measure", part["measure"])
+            for c, labels in s.attrs.get("suppressed_cells", {}).items():
+                cells.setdefault(c, []).extend(labels)
+            pieces.append(s)
+        out = pd.concat(pieces)
+        out.attrs = {"suppressed_cells": cells, "min_cell": min_cell}
+        return out
+    if "measure" in result.columns:
+        s = suppress(result.drop(columns="measure"), min_cell)
+        s.insert(0, "measure", result["measure"])
+        return s
+    return suppress(result, min_cell)
+
+
+def _stack_measures(study, fn, **kwargs) -> pd.DataFrame:
+    pieces = []
+    for measure in ("knowledge", "confidence"):
+        if measure == "confidence" and not len(study.confidence):
+            continue
+        if measure == "knowledge" and not len(study.scores):
+            continue
+        t = fn(study, measure=measure, **kwargs)
+        t.insert(0, "measure", measure)
+        pieces.append(t)
+    if not pieces:
+        return "The study has no test scores or confidence ratings."
+    return pd.concat(pieces, ignore_index=True)
+
+
+def _parts(study, groupings: list[list[str]]) -> list[_Part]:
+    from tip_eval.analysis.attrition import attrition
+    from tip_eval.analysis.confidence import confidence_gains, knowledge_vs_confidence
+    from tip_eval.analysis.gains import gains, reliability
+
+    no_interviews = "There are no follow-up interviews in this study, so there is nothing to show here."
+    has_interviews = bool(len(study.interviews) and len(study.followup_codes))
+    has_items = bool(len(study.responses) and len(study.items))
+    no_items = "The study has total scores only (no item-level answers), so item statistics cannot be computed."
+    no_conf = "The study has no confidence self-ratings."
+
+    def label_of(cols):
+        return " and ".join(cols)
+
+    parts = [_Part("Gains overall", lambda: _stack_measures(study, gains))]
+    for cols in groupings:
+        parts.append(_Part(f"Gains by {label_of(cols)}", lambda cols=cols: _stack_measures(study, gains, by=cols)))
+    parts.append(_Part("Gains by training", lambda: _stack_measures(study, gains, by="training_id")))
+    parts.append(_Part("Confidence by competency",
+                       lambda: confidence_gains(study) if len(study.confidence) else no_conf))
+    parts.append(_Part("Knowledge vs confidence",
+                       lambda: knowledge_vs_confidence(study) if len(study.confidence) else no_conf))
+
+    def items():
+        if not has_items:
+            return no_items
+        from tip_eval.analysis.items import item_analysis
+
+        return item_analysis(study)
+
+    def modules():
+        if not has_items:
+            return no_items
+        from tip_eval.analysis.items import module_summary
+
+        return module_summary(study)
+
+    parts += [_Part("Items", items), _Part("Modules", modules),
+              _Part("Reliability", lambda: reliability(study) if has_items else no_items)]
+
+    comparison_notes: list[str] = []
+
+    def trainings():
+        from tip_eval.analysis.compare import compare_trainings
+
+        if study.trainings["training_id"].nunique() < 2:
+            return "The study has one training: there is nothing to compare."
+        comp = compare_trainings(study)
+        try:
+            comparison_notes.extend(comp.summary().split("\n"))
+        except Exception:  # the summary is a courtesy
+            pass
+        icc = comp.icc
+        comparison_notes.append(f"ICC (share of the variation in gains between trainings): {float(icc['icc']):.3f} "
+                                f"(95% interval {float(icc['ci_low']):.3f} to {float(icc['ci_high']):.3f}).")
+        return comp.table
+
+    parts.append(_Part("Trainings compared", trainings, notes=comparison_notes))
+
+    def followup(by=None):
+        if not has_interviews:
+            return no_interviews
+        from tip_eval.analysis.followup import followup_summary
+
+        return followup_summary(study, by=by)
+
+    parts.append(_Part("Follow-up codes", followup))
+    for cols in groupings:
+        parts.append(_Part(f"Follow-up by {label_of(cols)}", lambda cols=cols: followup(cols)))
+
+    def cooc():
+        if not has_interviews:
+            return no_interviews
+        from tip_eval.analysis.followup import code_cooccurrence
+
+        return code_cooccurrence(study)
+
+    def agreement():
+        if not has_interviews:
+            return no_interviews
+        from tip_eval.analysis.followup import coder_agreement
+
+        t = coder_agreement(study)
+        if not int(t["n_double_coded"].max() if len(t) else 0):
+            return "No interview was coded by two coders, so agreement between coders cannot be measured."
+        return t
+
+    def with_gains():
+        if not has_interviews:
+            return no_interviews
+        from tip_eval.analysis.followup import followup_vs_gains
+
+        return followup_vs_gains(study).table
+
+    parts += [_Part("Code co-occurrence", cooc), _Part("Coder agreement", agreement),
+              _Part("Follow-up and gains", with_gains)]
+
+    def attr():
+        overall = attrition(study)
+        overall.insert(0, "training_id", "All trainings")
+        per = attrition(study, by="training_id")
+        return pd.concat([overall, per], ignore_index=True)
+
+    parts.append(_Part("Attrition", attr))
+    parts.append(_Part("Data problems", lambda: _problems(study), publish_as_is=True))
+    parts.append(_Part("Quarantine", lambda: _quarantine(study), publish_as_is=True))
+    return parts
+
+
+def _problems(study) -> pd.DataFrame | str:
+    problems = getattr(study.report, "problems", None)
+    if problems is None or not len(problems):
+        return "No data problems were found."
+    return problems.reset_index(drop=True)
+
+
+def _quarantine(study) -> pd.DataFrame | str:
+    q = study.quarantine
+    if q is None or not len(q):
+        return "No rows were set aside."
+    cols = [c for c in ("table", "file", "sheet", "row", "problem") if c in q.columns]
+    return q[cols].reset_index(drop=True)
+
+
+def _write_readme(ws, study, written, min_cell: int, rule: str, groupings) -> None:
+    from tip_eval.io.write import write_text_sheet
+
+    today = _dt.date.today().isoformat()
+    lines: list = [f"{study.name}: results tables", "",
+                   ("Written", f"{today}, by tip_eval"),
+                   ("Study", str(study.name)),
+                   ("People", f"{len(study.participants)} participants in {len(study.trainings)} trainings"),
+                   ("Small cells", f"Statistics describing fewer than {min_cell} people are not shown. "
+                                   f"{rule} Blanked cells show '<{min_cell}' and their row has suppressed = TRUE. "
+                                   "Both a group's own small numbers and any numbers that would let them be worked "
+                                   "out (from totals, other rows or percentages) are blanked."),
+                   ("Privacy", "No names or contact details: participants appear only through pseudonymous IDs, "
+                               "and no sheet lists individuals."),
+                   ("Text", "Every text cell is plain text: nothing in this workbook is a formula."), "",
+                   "Sheets", ""]
+    for title, text in written:
+        lines.append((title, text))
+    lines += ["", "Definitions", ""]
+    lines += list(_DEFINITIONS)
+    lines += ["", "Data sources", ""]
+    sources = getattr(study, "sources", None)
+    if sources is None or not len(sources):
+        lines.append(("Sources", "No files recorded (the study was built in memory, e.g. the synthetic sample "
+                                 "of tip_eval.datasets)."))
+    else:
+        for _, s in sources.iterrows():
+            where = f"{s.get('file', '')}" + (f", sheet {s.get('sheet')}" if pd.notna(s.get("sheet")) and
+                                             s.get("sheet") not in ("", None) else "")
+            counts = ", ".join(f"{k.replace('_', ' ')} {int(s[k])}" for k in ("rows_read", "rows_kept",
+                                                                               "rows_quarantined")
+                               if k in s and pd.notna(s[k]))
+            lines.append((str(s.get("table", "")), f"{where} ({s.get('layout', '')} layout){'; ' + counts if counts else ''}"))
+    write_text_sheet(ws, lines)
