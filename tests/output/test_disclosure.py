@@ -1,0 +1,205 @@
+"""Small-cell suppression: examples, and properties checked by an independent linear program."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from tip_eval.disclosure import (check_no_identifiers, footnote, identifier_columns, pseudonymise, recoverable_cells,
+                                 suppress)
+
+
+def test_one_small_group_and_its_protector_are_blanked():
+    t = pd.DataFrame({"country": ["KHM", "IDN", "THA"], "n": [40, 3, 30], "mean": [11.0, 4.0, 9.0]})
+    s = suppress(t, 5)
+    assert s["suppressed"].tolist() == [False, True, True]  # THA protects IDN: n = total - 40 otherwise
+    assert s["n"].isna().tolist() == [False, True, True]
+    assert s.attrs["suppressed_cells"]["n"] == [1, 2]
+    assert s.attrs["min_cell"] == 5
+    assert t["n"].tolist() == [40, 3, 30]  # input untouched
+
+
+def test_zero_and_large_groups_stay_and_min_cell_one_changes_nothing():
+    t = pd.DataFrame({"g": ["a", "b", "c"], "n": [0, 10, 12], "mean": [np.nan, 1.0, 2.0]})
+    assert not suppress(t, 5)["suppressed"].any()
+    t2 = pd.DataFrame({"g": ["a", "b"], "n": [1, 2], "mean": [1.0, 2.0]})
+    assert not suppress(t2, 1)["suppressed"].any()
+
+
+def test_gains_group_is_blanked_whole(sample_study):
+    from tip_eval.analysis.gains import gains
+
+    g = gains(sample_study, by=["country", "sector"])
+    s = suppress(g, 5)
+    small = g["n"].between(1, 4)
+    assert small.any()
+    for col in ("n", "n_pre", "mean_gain", "ci_low", "df", "p_value"):
+        assert s.loc[small, col].isna().all()
+    assert s.loc[small, "country"].notna().all()  # labels stay so the reader sees the group exists
+    shown = s[~s["n"].isna()]
+    assert (shown["n"] >= 5).all()
+    assert recoverable_cells(s, g) == []
+
+
+def test_percentages_of_few_people_are_blanked(sample_study):
+    from tip_eval.analysis.gains import gains
+
+    g = gains(sample_study)
+    s = suppress(g, 5)
+    k = g["pct_reliable_declined"] * g["n"] / 100
+    assert 0 < round(float(k.iloc[0])) < 5
+    assert s["pct_reliable_declined"].isna().all() and s["suppressed"].all()
+    assert s["mean_gain"].notna().all()
+
+
+def test_followup_counts_and_subset_statistics(sample_study):
+    from tip_eval.analysis.attrition import attrition
+    from tip_eval.analysis.followup import followup_summary
+
+    f = followup_summary(sample_study, by="country")
+    s = suppress(f, 5)
+    shown = s["n_with_code"].dropna()
+    assert not shown.between(1, 4).any()
+    blanked = s["n_with_code"].isna() & f["n_with_code"].notna()
+    assert s.loc[blanked, "pct_with_code"].isna().all() and s.loc[blanked, "ci_low"].isna().all()
+    assert recoverable_cells(s, f) == []
+    a = attrition(sample_study, by="training_id")
+    sa = suppress(a, 5)
+    few = a["n_dropouts"].between(1, 4)
+    assert sa.loc[few, "pre_mean_dropouts"].isna().all()
+    assert sa.loc[few, "n_dropouts"].notna().all()  # counts of attendance stay
+    assert sa.loc[~few & (a["n_dropouts"] >= 5), "pre_mean_dropouts"].notna().all()
+
+
+def test_bad_arguments_name_the_argument():
+    t = pd.DataFrame({"g": ["a"], "n": [3]})
+    with pytest.raises(ValueError, match="min_cell"):
+        suppress(t, 0)
+    with pytest.raises(ValueError, match="n_columns"):
+        suppress(pd.DataFrame({"g": ["a"], "x": [1.0]}), 5)
+    with pytest.raises(ValueError, match="by"):
+        suppress(t, 5, by="nope")
+
+
+def test_footnote_names_the_threshold():
+    assert footnote(3).startswith("<3:") and "fewer than 3 people" in footnote(3)
+
+
+def test_identifier_columns_and_pseudonyms():
+    frame = pd.DataFrame(columns=["participant_id", "Full Name", "email", "organisation", "label", "ชื่อ", "nama",
+                                  "role", "phone_number", "online"])
+    assert identifier_columns(frame) == ["Full Name", "email", "ชื่อ", "nama", "phone_number"]
+    with pytest.raises(ValueError, match="Full Name"):
+        check_no_identifiers(frame)
+    ok = pd.DataFrame(columns=["participant_id", "organisation", "label"])
+    assert check_no_identifiers(ok) is ok
+    p = pseudonymise(["Sok  Dara", "sok dara", "Dara Sok"], key="k" * 16)
+    assert p[0] == p[1] != p[2] and p[0].startswith("P-") and len(p[0]) == 14
+    assert pseudonymise(["Sok Dara"], key="x" * 16)[0] != p[0]  # another key, another pseudonym
+    with pytest.raises(ValueError, match="key"):
+        pseudonymise(["a"], key="short")
+
+
+# --- properties ------------------------------------------------------------------------------------
+
+
+def _pinned(values: np.ndarray, blanked: np.ndarray, facts: list[tuple[np.ndarray, float]]) -> list[int]:
+    """Independent audit: blanked cells whose value the shown cells and known totals fix exactly."""
+    idx = np.flatnonzero(blanked)
+    if not len(idx):
+        return []
+    pos = {c: i for i, c in enumerate(idx)}
+    A, b = [], []
+    for members, total in facts:
+        row = np.zeros(len(idx))
+        rhs = total
+        for m in members:
+            if m in pos:
+                row[pos[m]] = 1
+            else:
+                rhs -= values[m]
+        if row.any():
+            A.append(row)
+            b.append(rhs)
+    out = []
+    for c in idx:
+        if not A:
+            break
+        obj = np.zeros(len(idx))
+        obj[pos[c]] = 1
+        lo = linprog(obj, A_eq=np.array(A), b_eq=np.array(b), bounds=(0, None), method="highs")
+        hi = linprog(-obj, A_eq=np.array(A), b_eq=np.array(b), bounds=(0, None), method="highs")
+        assert lo.status == 0 and hi.status == 0
+        if -hi.fun - lo.fun < 1 - 1e-6 and 0 < values[c]:
+            out.append(int(c))
+    return out
+
+
+counts = st.integers(min_value=0, max_value=30)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sizes=st.lists(counts, min_size=1, max_size=8), min_cell=st.integers(2, 6))
+def test_one_way_table_never_shows_or_reveals_a_small_group(sizes, min_cell):
+    t = pd.DataFrame({"group": [f"g{i}" for i in range(len(sizes))], "n": sizes,
+                      "mean": np.linspace(1, 2, len(sizes))})
+    s = suppress(t, min_cell)
+    shown = s["n"].dropna().astype(int)
+    assert not shown.between(1, min_cell - 1).any()
+    assert s.loc[s["n"].isna(), "mean"].isna().all()
+    values = t["n"].to_numpy(dtype=float)
+    blanked = s["n"].isna().to_numpy()
+    total = values.sum()
+    facts = [(np.arange(len(values)), total)] if total == 0 or total >= min_cell else []
+    small_blanked = [c for c in _pinned(values, blanked, facts) if values[c] < min_cell]
+    assert small_blanked == []
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), rows=st.integers(2, 3), cols=st.integers(2, 3), min_cell=st.integers(3, 5))
+def test_two_way_table_with_published_margins_reveals_no_small_group(data, rows, cols, min_cell):
+    sizes = data.draw(st.lists(st.integers(0, 25), min_size=rows * cols, max_size=rows * cols))
+    t = pd.DataFrame({"a": np.repeat([f"a{i}" for i in range(rows)], cols),
+                      "b": np.tile([f"b{j}" for j in range(cols)], rows), "n": sizes})
+    s = suppress(t, min_cell)
+    assert not s["n"].dropna().between(1, min_cell - 1).any()
+    values = t["n"].to_numpy(dtype=float)
+    blanked = s["n"].isna().to_numpy()
+    # what a reader knows: the shown cells, and the totals the one-way tables show after their own suppression
+    facts = []
+    for key in ("a", "b"):
+        margin = t.groupby(key, sort=False)["n"].sum().reset_index()
+        shown = suppress(margin, min_cell)
+        for _, row in shown.dropna(subset=["n"]).iterrows():
+            facts.append((np.flatnonzero(t[key].to_numpy() == row[key]), float(row["n"])))
+    total = values.sum()
+    if total == 0 or total >= min_cell:
+        facts.append((np.arange(len(values)), total))
+    assert [c for c in _pinned(values, blanked, facts) if values[c] < min_cell] == []
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), groups=st.integers(1, 5), min_cell=st.integers(3, 5))
+def test_counts_and_percentages_of_people_with_a_code(data, groups, min_cell):
+    n = data.draw(st.lists(st.integers(0, 20), min_size=groups, max_size=groups))
+    k = [data.draw(st.integers(0, m)) for m in n]
+    pct = [100 * a / b if b else np.nan for a, b in zip(k, n)]
+    t = pd.DataFrame({"country": [f"c{i}" for i in range(groups)], "kind": "code", "code_id": "X", "label": "X",
+                      "n_interviewed": n, "n_with_code": k, "pct_with_code": pct, "ci_low": pct, "ci_high": pct})
+    s = suppress(t, min_cell)
+    # nothing shown describes 1 to min_cell - 1 people: groups, counts, or counts implied by a percentage
+    assert not s["n_interviewed"].dropna().between(1, min_cell - 1).any()
+    assert not s["n_with_code"].dropna().between(1, min_cell - 1).any()
+    implied = (s["pct_with_code"] * s["n_interviewed"] / 100).round()
+    assert not implied.dropna().between(1, min_cell - 1).any()
+    assert s.loc[s["pct_with_code"].isna(), "ci_low"].isna().all()
+    # and no blanked small count can be worked out from the group total
+    values = np.array(k, dtype=float)
+    blanked = s["n_with_code"].isna().to_numpy()
+    total = values.sum()
+    facts = [(np.arange(groups), total)] if groups > 1 and (total == 0 or total >= min_cell) else []
+    assert [c for c in _pinned(values, blanked, facts) if values[c] < min_cell] == []
