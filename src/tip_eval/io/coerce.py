@@ -219,8 +219,9 @@ def coerce_frame(
         values = frame[column]
         parsed: dict[Any, Any] = {}
         failed: dict[Any, CellProblem] = {}
-        for v in pd.unique(values.astype(object)):
-            key = _hashable(v)
+        keys = [_hashable(v) for v in values.astype(object)]
+        # distinct by type and value: pd.unique would take True for 1.0 and False for 0
+        for key, v in dict(zip(keys, values.astype(object))).items():
             if key in parsed or key in failed:
                 continue
             if _is_blank(v):
@@ -230,7 +231,6 @@ def coerce_frame(
                 parsed[key] = parse(v)
             except CellProblem as err:
                 failed[key] = err
-        keys = [_hashable(v) for v in values.astype(object)]
         out[column] = pd.Series([parsed.get(k) for k in keys], index=frame.index, dtype=object)
         if failed:
             for i, k in enumerate(keys):

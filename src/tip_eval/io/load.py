@@ -180,7 +180,8 @@ def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem]) -
     resp = resp.copy()
     resp["score"] = np.where(given.notna().to_numpy(), given.to_numpy(), np.where(correct, pts, 0.0))
     blank = (ans.isna() & given.isna()).to_numpy()
-    all_blank = pd.Series(blank).groupby([resp["participant_id"].to_numpy(), resp["phase"].to_numpy()]).transform("all").to_numpy()
+    all_blank = pd.Series(blank).groupby([resp["participant_id"].to_numpy(), resp["phase"].to_numpy()],
+                                         dropna=False).transform("all").to_numpy(dtype=bool)
     if all_blank.any():
         first = resp.loc[all_blank].drop_duplicates(["participant_id", "phase"])
         for _, r in first.iterrows():
