@@ -242,18 +242,10 @@ def _codings(source: SourceConfig, ctx: LayoutContext, raw, *, doc_h: str, tag_h
     frame["_resolve"] = True
     out.append(Mapped("followup_codes", frame, source.name, raw.sheet,
                       {"interview_id": doc_h, "code_id": tag_h, **({"coder": coder_h} if coder_h else {})}))
-    # interviews listed in the documents table: coders from the codings when not given
-    if docs.interviews is not None:
-        f = docs.interviews.frame
-        if f["coders"].isna().all():
-            order: dict[str, list[str]] = {}
-            for iv, c in zip(frame["interview_id"], frame["coder"]):
-                if isinstance(iv, str) and isinstance(c, str):
-                    lst = order.setdefault(label_key(iv), [])
-                    if c.strip() not in lst:
-                        lst.append(c.strip())
-            f["coders"] = [";".join(order.get(label_key(v), [])) or None if isinstance(v, str) else None
-                           for v in f["interview_id"]]
+    # interviews listed in the documents table without coders: the coders found in every source's
+    # codings fill them in once all sources are read (tip_eval.io.layouts_partner.finish_sources)
+    if docs.interviews is not None and docs.interviews.frame["coders"].isna().all():
+        docs.interviews.frame["_fill_coders"] = True
     # excerpts: kept apart, and only when cleared for publication
     if excerpt_h is not None:
         cleared_h = _find([str(c) for c in raw.frame.columns], _CLEARED, _extra_columns(source), "cleared_for_publication")
@@ -368,6 +360,8 @@ def code_matrix_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]
     if doc_h is not None:
         docs = _Documents(source, ctx, _root(source, ctx))
         if docs.interviews is not None:
+            if docs.interviews.frame["coders"].isna().all():
+                docs.interviews.frame["_fill_coders"] = True
             out.append(docs.interviews)
         ivals = np.array([docs.interview(d)[0] for d in ivals], dtype=object)
     cvals = raw.frame[coder_h].to_numpy(dtype=object) if coder_h else np.full(n, source.get("coder"), dtype=object)

@@ -143,6 +143,12 @@ class _Classifier:
         if source.get("score_column"):
             extra.setdefault(str(source.get("score_column")), "score")
         self.index = header_index(extra)
+        if "name" in allowed:  # "Name", "Nama", "ชื่อ" are also a codebook's label: here they are names
+            from tip_eval.io.columns import HEADERS
+
+            for h in HEADERS["name"]:
+                if label_key(h) not in {label_key(k) for k in extra}:
+                    self.index[label_key(h)] = "name"
         self.allowed = set(allowed)
         self.kobo = kobo
         self.names = {label_key(h) for h in name_headers(source)}
@@ -841,6 +847,19 @@ def finish_sources(mapped: list[Mapped], ctx: LayoutContext, settings: dict, roo
         if col and index and col in f:
             f[col] = [_resolve(v, index) for v in f[col]]
         m.frame = f.drop(columns=["_resolve"])
+    # interview lists without coders (a documents table): the coders found in the codings, in order
+    fill = [m for m in mapped if m.table == "interviews" and "_fill_coders" in m.frame.columns]
+    if fill:
+        order: dict[str, list[str]] = {}
+        for m in mapped:
+            if m.table == "followup_codes":
+                for iv, c in zip(m.frame["interview_id"], m.frame["coder"]):
+                    iv, c = normalize_id(iv), normalize_id(c)
+                    if iv and c and c not in order.setdefault(iv, []):
+                        order[iv].append(c)
+        for m in fill:
+            m.frame["coders"] = [";".join(order.get(normalize_id(v) or "", [])) or None for v in m.frame["interview_id"]]
+            m.frame = m.frame.drop(columns=["_fill_coders"])
     # 3. rows that repeat
     seen: dict[tuple[str, str], tuple] = {}
     for m in mapped:
