@@ -20,7 +20,11 @@ _ILLEGAL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"}
 
 
 def inert_text(value: str) -> str:
-    """Return ``value`` without characters Excel cannot store (control characters other than tab/newline)."""
+    """Return ``value`` without characters Excel cannot store (control characters other than tab/newline/CR).
+
+    A carriage return is kept, but XML reads any bare carriage return back as a line feed, so
+    ``"\\r=2"`` reads back from the file as ``"\\n=2"`` (still text, never a formula).
+    """
     return "".join(ch for ch in value if ch not in _ILLEGAL)
 
 
@@ -42,10 +46,11 @@ def write_cell(ws, row: int, col: int, value: object):
     elif hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
         return write_cell(ws, row, col, value.item())
     else:
-        text = inert_text(str(value))
+        raw = str(value)
+        text = inert_text(raw)
         cell.value = text
         cell.data_type = "s"
-        if text.startswith(_FORMULA_START):
+        if raw.startswith(_FORMULA_START):
             cell.quotePrefix = True
             cell.alignment = Alignment(horizontal="left")
     return cell

@@ -1,0 +1,147 @@
+"""The tables workbook: sheets, suppression everywhere, inert text, formats, and it opens in LibreOffice."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from tip_eval.report.workbook import write_workbook
+
+PAYLOADS = ['=HYPERLINK("http://x","y")', "+1+1", "-2", "@SUM(A1)", "\t=1", "=1+1", "\r=2"]
+
+
+@pytest.fixture(scope="module")
+def sample_book(sample_study, tmp_path_factory):
+    path = write_workbook(sample_study, tmp_path_factory.mktemp("wb") / "tables.xlsx")
+    return path, load_workbook(path)
+
+
+def _cells(wb):
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                yield ws, cell
+
+
+def _frame(ws) -> pd.DataFrame:
+    rows = list(ws.values)
+    return pd.DataFrame(rows[1:], columns=rows[0])
+
+
+def test_sheets_readme_first_and_frozen_headers(sample_book):
+    _, wb = sample_book
+    names = wb.sheetnames
+    assert names[0] == "README"
+    for sheet in ("Gains overall", "Gains by country", "Gains by sector", "Gains by training",
+                  "Confidence by competency", "Items", "Trainings compared", "Follow-up codes", "Coder agreement",
+                  "Attrition", "Data problems"):
+        assert sheet in names
+    for name in ("Gains by country", "Items", "Attrition"):
+        assert wb[name].freeze_panes == "A2"
+    readme = " ".join(str(c.value) for _, c in _cells(wb) if _.title == "README" and c.value)
+    for words in ("fewer than 5 people", "Gains by country", "Definitions", "Data sources", "Written"):
+        assert words in readme
+
+
+def test_no_formulas_and_number_formats(sample_book):
+    _, wb = sample_book
+    assert not [c.coordinate for _, c in _cells(wb) if c.data_type == "f"]
+    ws = wb["Gains by country"]
+    header = [c.value for c in ws[1]]
+    col = {h: i + 1 for i, h in enumerate(header)}
+    assert ws.cell(2, col["mean_gain"]).number_format == "0.0"
+    assert "0.000" in ws.cell(2, col["p_value"]).number_format
+    assert ws.cell(2, col["n"]).number_format == "0"
+    value = ws.cell(2, col["mean_gain"]).value
+    assert isinstance(value, float) and len(repr(value)) > 6  # full precision in the cell
+    assert 8 <= ws.column_dimensions["A"].width <= 60
+
+
+def test_suppression_on_every_results_sheet(sample_book, sample_study):
+    _, wb = sample_book
+    for name in ("Gains by country", "Gains by sector", "Gains by training", "Attrition"):
+        frame = _frame(wb[name])
+        for col in ("n", "n_pre", "n_post", "registered"):
+            if col in frame:
+                numbers = pd.to_numeric(frame[col], errors="coerce").dropna()
+                assert not numbers.between(1, 4).any(), (name, col)
+    sector = _frame(wb["Gains by sector"])
+    assert "suppressed" in sector.columns
+    codes = _frame(wb["Follow-up by country"])
+    counts = pd.to_numeric(codes["n_with_code"], errors="coerce")
+    assert not counts.between(1, 4).any()
+    assert (codes["n_with_code"] == "<5").any()
+    assert codes.loc[codes["n_with_code"] == "<5", "suppressed"].all()
+
+
+def _hostile_study():
+    from tip_eval.datasets import make_study
+    from tip_eval.study import Study
+
+    s, _ = make_study(seed=1, n_trainings=3, participants_per_training=12)
+    t = s.tables()
+    p = t["participants"].copy()
+    p["organisation"] = [PAYLOADS[i % len(PAYLOADS)] for i in range(len(p))]
+    p["role"] = [PAYLOADS[(i + 1) % len(PAYLOADS)] for i in range(len(p))]
+    t["participants"] = p
+    cb = t["codebook"].copy()
+    cb["label"] = [f"{PAYLOADS[i % len(PAYLOADS)]} {i}" for i in range(len(cb))]
+    t["codebook"] = cb
+    comp = t["competencies"].copy()
+    comp["label"] = [f"{PAYLOADS[i % len(PAYLOADS)]} c{i}" for i in range(len(comp))]
+    t["competencies"] = comp
+    return Study(name='=cmd|"/c calc"!A1', **t)
+
+
+def test_formula_payloads_stay_plain_text(tmp_path):
+    study = _hostile_study()
+    path = write_workbook(study, tmp_path / "hostile.xlsx", by=("organisation", "role"), min_cell=1)
+    wb = load_workbook(path)
+    assert not [(ws.title, c.coordinate) for ws, c in _cells(wb) if c.data_type == "f"]
+    texts = {c.value for _, c in _cells(wb) if isinstance(c.value, str)}
+    # the payloads, verbatim, as text (XML reads a bare carriage return back as a line feed)
+    orgs = {o.replace("\r", "\n") for o in study.participants["organisation"]}
+    assert orgs <= texts
+    for ws, c in _cells(wb):
+        if isinstance(c.value, str) and c.value[:1] in ("=", "+", "-", "@", "\t", "\r", "\n"):
+            assert c.data_type == "s"
+    labels = {v.replace("\r", "\n") for v in study.codebook["label"]}
+    assert labels <= texts
+    assert any(str(v).startswith("=cmd") for v in texts)
+    # the raw file holds no <f> element at all
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert b"<f>" not in z.read(name) and b"<f " not in z.read(name)
+
+
+def test_missing_parts_are_explained_in_words(tmp_path):
+    from tip_eval.datasets import make_study
+    from tip_eval.study import Study
+
+    s, _ = make_study(seed=2, n_trainings=2, participants_per_training=10)
+    t = s.tables()
+    for name in ("interviews", "followup_codes"):
+        t[name] = t[name].iloc[0:0]
+    study = Study(name="No interviews", **t)
+    wb = load_workbook(write_workbook(study, tmp_path / "no_interviews.xlsx"))
+    text = " ".join(str(c.value) for c in wb["Follow-up codes"]["A"] if c.value)
+    assert "no follow-up interviews" in text.lower()
+    assert "Gains overall" in wb.sheetnames
+
+
+def test_opens_in_libreoffice(sample_book, tmp_path):
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    path, _ = sample_book
+    out = subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+                          "--outdir", str(tmp_path), str(path)], capture_output=True, text=True, timeout=180)
+    pdf = tmp_path / "tables.pdf"
+    assert out.returncode == 0 and pdf.exists() and pdf.stat().st_size > 10_000, out.stderr
