@@ -27,7 +27,6 @@ def _xlsx(path: Path, sheets: dict[str, list[list]]) -> None:
     from openpyxl import Workbook
 
     from tip_eval.io.template import stable_save
-    from tip_eval.io.write import write_cell
 
     wb = Workbook()
     wb.remove(wb.active)
@@ -35,7 +34,10 @@ def _xlsx(path: Path, sheets: dict[str, list[list]]) -> None:
         ws = wb.create_sheet(name)
         for i, row in enumerate(rows, start=1):
             for j, v in enumerate(row, start=1):
-                write_cell(ws, i, j, v)
+                if v is not None:
+                    cell = ws.cell(row=i, column=j, value=v)
+                    if isinstance(v, str):
+                        cell.data_type = "s"  # plain text, as typed (no value here starts with '=')
     stable_save(wb, path)
 
 

@@ -33,6 +33,9 @@ SRC = SourceConfig(Path("x.csv"), "wide", "x.csv", {})
     ("Skor (sesudah)", "total", "score", "post"),
     ("Pre-test score", "total", "score", "pre"),
     ("ID Peserta", "attr", "participant_id", None),
+    ("លេខកូដអ្នកចូលរួម", "attr", "participant_id", None),
+    ("វិស័យ", "attr", "sector", None),
+    ("รหัสผู้เข้าอบรม", "attr", "participant_id", None),
     ("ข้อมูลผู้เข้าอบรม/ภาคส่วน", "attr", "sector", None),
     ("ก่อนหรือหลังการอบรม?", "attr", "phase", None),
     ("Nama", "name_auto", "name", None),
@@ -135,3 +138,22 @@ def test_thai_kobo_sample_reads_labels_and_choice_labels(sample_study):
     got = conf[["participant_id", "phase", "competency_id", "rating"]].astype({"rating": int})
     merged = expected.merge(got, on=["participant_id", "phase", "competency_id"], suffixes=("", "_read"))
     assert len(merged) == len(expected) and (merged["rating"].astype(int) == merged["rating_read"]).all()
+
+
+def test_a_partners_own_headers_are_mapped_in_study_toml(tmp_path):
+    path = _study(tmp_path, f"""[[sources]]
+file = "bank.xlsx"
+layout = "item_bank"
+
+[[sources]]
+file = "wide.csv"
+layout = "wide"
+columns = {{"No. Induk" = "participant_id", "Unit kerja" = "sector"}}
+{TRAINING}""", {"wide.csv": "No. Induk,Unit kerja,Sebelum Q01,Sebelum Q02,Sebelum Q03,Sesudah Q01,Sesudah Q02,Sesudah Q03\n"
+                            "A1,LSM,A,A,A,A,B,C\nA2,Polisi,B,B,C,,,\n"})
+    (tmp_path / "bank.xlsx").write_bytes((CORPUS / "common" / "item_bank.xlsx").read_bytes())
+    s = te.load_study(path)
+    assert s.report.problems.empty, s.report.problems
+    assert s.participants.set_index("participant_id")["sector"].to_dict() == {"A1": "ngo", "A2": "law_enforcement"}
+    assert s.scores.set_index(["participant_id", "phase"])["score"].to_dict() == {
+        ("A1", "pre"): 1.0, ("A1", "post"): 3.0, ("A2", "pre"): 2.0}

@@ -845,7 +845,9 @@ def finish_sources(mapped: list[Mapped], ctx: LayoutContext, settings: dict, roo
             continue
         col, index = targets.get(m.table, (None, None))
         if col and index and col in f:
-            f[col] = [_resolve(v, index) for v in f[col]]
+            codes, uniques = pd.factorize(f[col].astype(object), use_na_sentinel=True)
+            resolved = np.array([_resolve(u, index) for u in uniques] + [None], dtype=object)
+            f[col] = resolved[codes]
         m.frame = f.drop(columns=["_resolve"])
     # interview lists without coders (a documents table): the coders found in the codings, in order
     fill = [m for m in mapped if m.table == "interviews" and "_fill_coders" in m.frame.columns]
