@@ -144,6 +144,11 @@ def test_likert_diverging_bars(sample_study):
     assert len(disagree.y) == 14  # 7 competencies, before and after
     by_country = plots.likert(sample_study, by="country")
     assert len(by_country.data[0].y) == 42
+    from tip_eval.analysis.confidence import confidence_gains
+
+    from_result = plots.likert(confidence_gains(sample_study), min_cell=5)  # the result holds shares only
+    assert [t.name for t in from_result.data] == ["Neutral or disagree (1-3)", "Agree (4-5)"]
+    assert len(from_result.data[1].y) == 14 and (np.asarray(from_result.data[0].x) <= 0).all()
 
 
 def test_codes_cooccurrence_kirkpatrick_attrition(results, sample_study):

@@ -120,7 +120,10 @@ def likert(
     data : Study or pandas.DataFrame
         A Study, or a long frame ``participant_id, phase, competency_id, rating`` (optionally
         ``competency`` labels and grouping columns). Only people who rated a competency at both
-        times count (matched pairs, as in :func:`tip_eval.confidence_gains`).
+        times count (matched pairs, as in :func:`tip_eval.confidence_gains`). A result of
+        :func:`tip_eval.confidence_gains` is accepted too: it holds only the share agreeing, so
+        the bars then have two parts, "agree (4-5)" to the right and "neutral or disagree (1-3)"
+        to the left.
     by : str, optional
         One grouping column: the bars of each competency are repeated per group.
     title : str, optional
@@ -136,6 +139,8 @@ def likert(
     from tip_eval import vocab
     from tip_eval.tables import display_value
 
+    if isinstance(data, pd.DataFrame) and {"pct_agree_pre", "pct_agree_post"} <= set(data.columns):
+        return _agree_bars(data, by, title, min_cell)
     frame, labels = _ratings(data)
     if by is not None and not isinstance(by, str):
         raise ValueError("by: likert takes one grouping column")
@@ -192,3 +197,36 @@ def likert(
     fig.add_vline(x=0, line=dict(color="#444444", width=1))
     return finish(fig, title or "Confidence before and after training", "Percent of people (disagree | agree)", "",
                   left_out, min_cell, what="competency bars")
+
+
+def _agree_bars(frame: pd.DataFrame, by, title, min_cell) -> go.Figure:
+    """Two-part diverging bars from a confidence_gains result (share agreeing before and after)."""
+    from tip_eval.plots._theme import LIKERT_COLOURS
+
+    groups = group_columns(frame, by)
+    frame, left_out = apply_min_cell(frame, min_cell, ["pct_agree_pre", "pct_agree_post"])
+    glabels = group_labels(frame, groups, overall="")
+    names = frame["competency"].astype(str) if "competency" in frame else frame["competency_id"].astype(str)
+    rows = []
+    for (_, r), name, g in zip(frame.iterrows(), names, glabels):
+        label = f"{esc(name)} ({esc(g)})" if g else esc(name)
+        for phase, word in (("pre", "before"), ("post", "after")):
+            rows.append((f"{label}<br><i>{word}</i>", float(r[f"pct_agree_{phase}"]),
+                         r.get(f"pct_agree_{phase}_ci_low"), r.get(f"pct_agree_{phase}_ci_high"), r.get("n")))
+    y = [r[0] for r in rows]
+    agree = np.array([r[1] for r in rows])
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=-(100 - agree), y=y, orientation="h", name="Neutral or disagree (1-3)",
+                         marker_color=LIKERT_COLOURS[1],
+                         hovertext=[f"neutral or disagree: {100 - a:.0f}%<br>n = {fmt_n(r[4])}" for a, r in zip(agree, rows)],
+                         hoverinfo="text"))
+    fig.add_trace(go.Bar(x=agree, y=y, orientation="h", name="Agree (4-5)", marker_color=LIKERT_COLOURS[4],
+                         hovertext=[f"agree: {a:.0f}% (95% CI {fmt_n(r[2])} to {fmt_n(r[3])}%)<br>n = {fmt_n(r[4])}"
+                                    for a, r in zip(agree, rows)], hoverinfo="text"))
+    fig.update_layout(barmode="relative", bargap=0.25, height=max(350, 120 + 34 * len(rows)),
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(range=[-100, 100], tickvals=[-100, -50, 0, 50, 100], ticktext=["100", "50", "0", "50", "100"])
+    fig.add_vline(x=0, line=dict(color="#444444", width=1))
+    return finish(fig, title or "Confidence before and after training", "Percent of people (not agreeing | agreeing)",
+                  "", left_out, min_cell, what="competency bars")
