@@ -834,7 +834,7 @@ def pseudonymise(values: pd.Series | Iterable, key: bytes | str, *, prefix: str 
     The same value and key always give the same pseudonym (so pre and post link); without the key
     the pseudonym cannot be reversed or recomputed by guessing names. Keep the key outside the
     data folder and out of every output. Values are normalised (Unicode NFKC, case, inner spaces)
-    before hashing, so ``"Sok  Dara"`` and ``"sok dara"`` link. Missing values stay missing.
+    before hashing, so ``"Sok  Dara"`` and ``"sok dara"`` link. Missing values stay missing (None).
     """
     if isinstance(key, str):
         key = key.encode("utf-8")
@@ -846,8 +846,8 @@ def pseudonymise(values: pd.Series | Iterable, key: bytes | str, *, prefix: str 
 
     def one(v):
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-            return pd.NA
+            return None
         text = " ".join(unicodedata.normalize("NFKC", str(v)).casefold().split())
         return prefix + hmac.new(bytes(key), text.encode("utf-8"), hashlib.sha256).hexdigest()[: int(length)]
 
-    return series.map(one).astype(object)
+    return pd.Series([one(v) for v in series], index=series.index, dtype=object, name=series.name)
