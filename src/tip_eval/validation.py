@@ -8,9 +8,11 @@ problem names the file, sheet, row and column a person must fix. Rows with an er
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Mapping
 
 import numpy as np
@@ -147,17 +149,119 @@ def _words_for_check(check: str, column: str, value: object, table: str) -> tupl
 _DF_CHECK_COLUMN = {"score_within_max": "score", "dates_in_order": "end_date"}
 
 
-def _schema_failures(table: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Run the table's pandera schema lazily; return failure cases (empty when valid)."""
+@lru_cache(maxsize=None)
+def _schema_without_uniqueness(table: str):
+    """The table's pandera schema minus its uniqueness rules.
+
+    Duplicates are found by :func:`check_tables` itself (it keeps the first occurrence and names
+    its row), so pandera's own uniqueness checks would only repeat the most expensive work on
+    large tables.
+    """
+    s = schemas.schema(table)
+    unique_cols = {c: {"unique": False} for c, col in s.columns.items() if col.unique}
+    s = s.update_columns(unique_cols) if unique_cols else copy.deepcopy(s)
+    s.unique = None
+    return s
+
+
+def _isin(values: pd.Series, allowed: pd.Series) -> np.ndarray:
+    """``values.isin(allowed)`` as a boolean array, fast for long text columns.
+
+    pandas' ``isin`` on Arrow-backed text converts every allowed value to a Python object first;
+    with a parent table of 100,000 identifiers that dominates the cross-table checks, so text is
+    matched with Arrow's hash-based ``is_in`` instead (same result: missing values never match).
+    """
+    if len(values) >= 10_000 and pd.api.types.is_string_dtype(values.dtype) and pd.api.types.is_string_dtype(allowed.dtype):
+        try:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            v = pa.array(values, from_pandas=True)
+            a = pa.array(allowed, from_pandas=True)
+            if isinstance(a, pa.ChunkedArray):
+                a = a.combine_chunks()
+            if pa.types.is_string(v.type) or pa.types.is_large_string(v.type):
+                a = pc.unique(a.cast(v.type)).drop_null()
+                return pc.is_in(v, value_set=a).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+        except (ImportError, TypeError, ValueError, NotImplementedError, getattr(__import__("pyarrow"), "ArrowException", Exception)):
+            pass
+    return values.isin(allowed).to_numpy(dtype=bool)
+
+
+_FAILURE_COLUMNS = ["schema_context", "column", "check", "failure_case", "index"]
+
+
+def _run_schema(s, frame: pd.DataFrame) -> pd.DataFrame:
     import pandera.errors as pe
 
-    s = schemas.schema(table)
     try:
         s.validate(frame, lazy=True)
     except pe.SchemaErrors as err:
-        fc = err.failure_cases.copy()
+        return err.failure_cases.copy()
+    return pd.DataFrame(columns=_FAILURE_COLUMNS)
+
+
+def _maps_to(values: pd.Series, mapping: pd.Series, target: pd.Series) -> np.ndarray:
+    """``(values.map(mapping) == target)`` as a boolean array (unmatched values: False), fast for
+    long text columns (Arrow's hash lookup instead of pandas' ``map`` and an object comparison)."""
+    if (len(values) >= 10_000 and mapping.index.is_unique and pd.api.types.is_string_dtype(values.dtype)
+            and pd.api.types.is_string_dtype(target.dtype)):
+        try:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            v = pa.array(values, from_pandas=True)
+            t = pa.array(target, from_pandas=True)
+            keys = pa.array(mapping.index.to_numpy(dtype=object), from_pandas=True, type=v.type)
+            mapped = pa.array(mapping.to_numpy(dtype=object), from_pandas=True, type=t.type)
+            got = pc.take(mapped, pc.index_in(v, value_set=keys))
+            return pc.fill_null(pc.equal(got, t), False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+        except (ImportError, TypeError, ValueError, NotImplementedError, getattr(__import__("pyarrow"), "ArrowException", Exception)):
+            pass
+    return (values.map(mapping) == target).to_numpy(dtype=bool)
+
+
+def _schema_failures(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Run the table's pandera schema lazily (without its uniqueness rules); return failure cases.
+
+    When the schema has no rule that looks at whole rows, every rule looks at one value at a time,
+    so pandera checks each column's *distinct* values once (a response table repeats each
+    participant identifier once per item and phase) and each failure is then reported for every
+    row holding that value: the same failure cases, indexed by the rows of ``frame``, at a
+    fraction of the cost for large tables.
+    """
+    s = _schema_without_uniqueness(table)
+    if s.checks or len(frame) < 2 or not len(frame.columns):
+        return _run_schema(s, frame)
+    codes: dict[str, np.ndarray] = {}
+    firsts: dict[str, np.ndarray] = {}
+    for c in frame.columns:
+        k, _ = pd.factorize(frame[c], use_na_sentinel=False)
+        codes[c] = k
+        firsts[c] = pd.Series(k).drop_duplicates(keep="first").index.to_numpy()
+    m = max(len(f) for f in firsts.values())
+    # one row per distinct value of each column; shorter columns repeat their first value (the
+    # uniqueness rules are not part of this schema, so repeats change nothing)
+    distinct = pd.DataFrame({c: frame[c].iloc[firsts[c][np.minimum(np.arange(m), len(firsts[c]) - 1)]].reset_index(drop=True)
+                             for c in frame.columns})
+    fc = _run_schema(s, distinct)
+    if fc.empty:
         return fc
-    return pd.DataFrame(columns=["schema_context", "column", "check", "failure_case", "index"])
+    at_row = pd.to_numeric(fc["index"], errors="coerce")
+    keep = [fc.loc[at_row.isna()]]  # failures of a whole column (no row)
+    rows_fc = fc.loc[at_row.notna()]
+    for (context, column, check), group in rows_fc.groupby(["schema_context", "column", "check"], sort=False, dropna=False):
+        if column not in codes:
+            keep.append(group)
+            continue
+        pos = pd.to_numeric(group["index"]).astype(int).to_numpy()
+        pos = np.unique(pos[pos < len(firsts[column])])
+        failing = codes[column][firsts[column][pos]]
+        rows = np.flatnonzero(np.isin(codes[column], failing))
+        keep.append(pd.DataFrame({"schema_context": context, "column": column, "check": check,
+                                  "failure_case": frame[column].to_numpy(dtype=object)[rows], "index": rows}))
+    return pd.concat([k[_FAILURE_COLUMNS] if set(_FAILURE_COLUMNS) <= set(k.columns) else k for k in keep],
+                     ignore_index=True)
 
 
 def _unique_keys(table: str) -> list[list[str]]:
@@ -185,6 +289,23 @@ def _header(headers: Mapping[tuple, Mapping[str, str]] | None, file: str | None,
         if column in h:
             return h[column]
     return column
+
+
+def _count_rows(prov: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Rows per file and sheet of one table (``_file, _sheet, _table, _n``), for the reconciliation."""
+    parts = []
+    for c in ("_file", "_sheet"):
+        col = prov[c] if c in prov.columns else None
+        if col is None or col.isna().all():  # generated tables carry no provenance: one group
+            parts.append((np.zeros(len(prov), dtype=np.int64), np.array([None], dtype=object)))
+        else:
+            parts.append(pd.factorize(col, use_na_sentinel=False))
+    (fcodes, files), (scodes, sheets) = parts
+    group, first = pd.factorize(fcodes.astype(np.int64) * (len(sheets) + 1) + scodes)  # in order of appearance
+    n = np.bincount(group, minlength=len(first))
+    return pd.DataFrame({"_file": np.asarray(files, dtype=object)[first // (len(sheets) + 1)],
+                         "_sheet": np.asarray(sheets, dtype=object)[first % (len(sheets) + 1)],
+                         "_table": table, "_n": n})
 
 
 @dataclass
@@ -259,8 +380,8 @@ def check_tables(
                 rec = {k: (None if pd.isna(v) else str(v)) for k, v in r.items() if not str(k).startswith("_")}
                 quarantine_rows.append({"table": table, "file": r.get("_file"), "sheet": r.get("_sheet"),
                                         "row": r.get("_row"), "problem": r.get("_reason"), "record": json.dumps(rec, ensure_ascii=False)})
-            read_counts.append(pq.assign(_table=table)[["_file", "_sheet", "_table"]].assign(_n=1, _kept=0))
-        read_counts.append(prov.assign(_table=table)[["_file", "_sheet", "_table"]].assign(_n=1, _kept=1))
+            read_counts.append(_count_rows(pq, table))
+        read_counts.append(_count_rows(prov, table))
         missing = [c for c in schemas.schema(table).columns if c not in frame.columns]
         if missing:
             raise ValueError(f"table {table} lacks canonical column(s) {missing}; a layout must provide every column")
@@ -309,7 +430,7 @@ def check_tables(
                 bad[idx] = True
                 reasons.setdefault(idx, words)
         quarantine(table, frame, prov, bad, pd.Series(reasons, dtype=object))
-        kept[table] = frame.loc[~bad]
+        kept[table] = frame.loc[~bad] if bad.any() else frame
         prov_all[table] = prov.loc[~bad]
 
     # cross-table rules, in dependency order, on kept rows (a set-aside parent sets aside its children)
@@ -317,7 +438,7 @@ def check_tables(
         child = kept[table]
         if child.empty:
             continue
-        ok = child[column].isin(kept[parent][pcol])
+        ok = pd.Series(_isin(child[column], kept[parent][pcol]), index=child.index)
         if ok.all():
             continue
         prov = prov_all[table]
@@ -352,12 +473,12 @@ def check_tables(
         child = kept[table]
         if child.empty:
             continue
-        expected = child["participant_id"].map(part_training)
-        ok = (expected == child["training_id"]).to_numpy()
+        ok = _maps_to(child["participant_id"], part_training, child["training_id"])
         if ok.all():
             continue
         prov = prov_all[table]
         reasons = {}
+        expected = child.loc[~ok, "participant_id"].map(part_training)
         for idx in child.index[~ok]:
             f, sh, r = _loc(prov, idx)
             words = (f"participant {child.at[idx, 'participant_id']} is registered for training "
