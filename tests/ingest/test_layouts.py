@@ -123,7 +123,7 @@ town = "Siem Reap"
     p = te.validate(path).problems
     assert located(p, "study.toml", None, None, "phase")["problem"].tolist() == [
         "source pre.csv (layout prepost) does not say whether it is the pre-test or the post-test"]
-    assert located(p, "study.toml", None, None, "[sources.training] town")["severity"].tolist() == ["warning"]
+    assert located(p, "study.toml", None, None, "sources.training town")["severity"].tolist() == ["warning"]
 
 
 def test_thai_kobo_sample_reads_labels_and_choice_labels(sample_study):

@@ -328,12 +328,12 @@ def training_from_source(source: SourceConfig, ctx: LayoutContext, infos: list) 
     if declared is not None and not out:
         if not isinstance(declared, dict):
             ctx.problem("study.toml", None, None, "training", None,
-                        f"[sources.training] of {source.name} should be a table of the training's details",
-                        "Write it as [sources.training] with training_id, country, province, start_date, end_date, language.")
+                        f"sources.training of {source.name} should be a table of the training's details",
+                        "Write it as a sources.training table with training_id, country, province, start_date, end_date, language.")
         else:
             unknown = sorted(set(declared) - set(TRAINING_COLUMNS))
             for k in unknown:
-                ctx.problem("study.toml", None, None, f"[sources.training] {k}", str(declared[k]),
+                ctx.problem("study.toml", None, None, f"sources.training {k}", str(declared[k]),
                             f"'{k}' is not a detail of a training (source {source.name}); it was ignored",
                             f"Use only: {', '.join(TRAINING_COLUMNS)}.", "warning")
             if set(declared) - {"training_id"}:
@@ -343,7 +343,7 @@ def training_from_source(source: SourceConfig, ctx: LayoutContext, infos: list) 
                 frame["_sheet"] = None
                 frame["_row"] = pd.array([None], dtype="Int64")
                 frame["_dedupe"] = True
-                headers = {c: f"study.toml [sources.training] {c}" for c in TRAINING_COLUMNS}
+                headers = {c: f"study.toml sources.training {c}" for c in TRAINING_COLUMNS}
                 out.append(Mapped("trainings", frame, source.name, None, headers))
             tid = normalize_id(declared.get("training_id"))
     if tid is None and source.get("training_id") is not None:
@@ -448,7 +448,7 @@ def _row_values(raw, roles: list[Role], source: SourceConfig, ctx: LayoutContext
         if training_id is None:
             ctx.problem(source.name, raw.sheet, raw.header_row, None, None,
                         "these rows do not say which training they belong to",
-                        "Add a 'Training ID' column, a Training sheet, or [sources.training] in study.toml.")
+                        "Add a 'Training ID' column, a Training sheet, or a sources.training table in study.toml.")
             return None
         training = np.full(n, training_id, dtype=object)
     phase = None

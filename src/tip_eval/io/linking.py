@@ -115,7 +115,7 @@ def hash_key(settings: Mapping[str, Any], root: Path, file: str = "study.toml") 
             raw = path.read_bytes()
         except OSError:
             raise InputRefused(file, f"names the key file '{key_file}' (hash_key_file), which cannot be read.",
-                               "Check the path in [study] hash_key_file; it is relative to study.toml.") from None
+                               "Check hash_key_file in the study section of study.toml; the path is relative to study.toml.") from None
         key = raw.strip()
         try:
             path.resolve().relative_to(root.resolve())
@@ -130,10 +130,10 @@ def hash_key(settings: Mapping[str, Any], root: Path, file: str = "study.toml") 
             raise InputRefused(
                 file,
                 "links participants by name (name_column), and names must be replaced by a keyed pseudonym, "
-                f"but no secret key was found (environment variable {env}, or hash_key_file in [study]).",
+                f"but no secret key was found (environment variable {env}, or hash_key_file in the study section of study.toml).",
                 f"Set the environment variable {env} to a long random secret (at least {MIN_KEY_CHARS} characters; "
                 "for example the output of: python -c \"import secrets; print(secrets.token_hex(32))\"), or write it "
-                "to a file outside the study folder and name that file as hash_key_file in [study]. Keep the key: "
+                "to a file outside the study folder and name that file as hash_key_file in the study section of study.toml. Keep the key: "
                 "the same key gives the same pseudonyms next time. Never put it in the study folder or share it "
                 "with the data.")
         key = value.strip().encode("utf-8")
