@@ -216,6 +216,19 @@ def _training_table(n_trainings: int | None, rng: np.random.Generator) -> pd.Dat
     return out
 
 
+def _text(values: Any, index: np.ndarray) -> Any:
+    """``values[index]`` as pandas' default text dtype, gathered in Arrow when pandas stores text
+    there (millions of rows without creating a Python string per row)."""
+    target = pd.Series(["x"]).dtype
+    values = np.asarray(list(values) if not isinstance(values, np.ndarray) else values, dtype=object)
+    index = np.asarray(index, dtype=np.int64)
+    if isinstance(target, pd.StringDtype) and target.storage == "pyarrow":
+        import pyarrow as pa
+
+        return pd.array(pa.array(values, type=pa.large_string()).take(pa.array(index)), dtype=target)
+    return values[index]
+
+
 def _expected_pct(mean: np.ndarray, sd: float, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     """E[percent correct] for ability ~ N(mean, sd), by 40-point Gauss-Hermite quadrature."""
     nodes, weights = np.polynomial.hermite_e.hermegauss(40)
@@ -347,11 +360,11 @@ def make_study(
     for phase, theta, take in (("pre", theta_pre, has_pre), ("post", theta_post, has_post)):
         who, chosen, correct = answers(theta, take)
         resp_frames.append(pd.DataFrame({
-            "participant_id": np.repeat(np.asarray(pid, dtype=object)[who], k),
-            "phase": phase,
-            "item_id": np.tile(items["item_id"].to_numpy(), len(who)),
-            "training_id": np.repeat(participants["training_id"].to_numpy()[who], k),
-            "answer": options[chosen.ravel()],
+            "participant_id": _text(pid, np.repeat(who, k)),
+            "phase": _text([phase], np.zeros(len(who) * k, dtype=np.int64)),
+            "item_id": _text(items["item_id"], np.tile(np.arange(k), len(who))),
+            "training_id": _text(participants["training_id"], np.repeat(who, k)),
+            "answer": _text(options, chosen.ravel()),
             "score": (correct * points[None, :]).ravel(),
         }))
     responses = pd.concat(resp_frames, ignore_index=True)
@@ -375,9 +388,9 @@ def make_study(
                   + shift * (0.4 + conf_boost[who, None]) + rng.logistic(0, 0.6, size=(len(who), m)))
         rating = 1 + (latent[:, :, None] > cuts[None, None, :]).sum(axis=2)
         conf_frames.append(pd.DataFrame({
-            "participant_id": np.repeat(np.asarray(pid, dtype=object)[who], m),
-            "phase": phase,
-            "competency_id": np.tile(comps["competency_id"].to_numpy(), len(who)),
+            "participant_id": _text(pid, np.repeat(who, m)),
+            "phase": _text([phase], np.zeros(len(who) * m, dtype=np.int64)),
+            "competency_id": _text(comps["competency_id"], np.tile(np.arange(m), len(who))),
             "rating": rating.ravel(),
         }))
     confidence = pd.concat(conf_frames, ignore_index=True)
@@ -414,9 +427,9 @@ def make_study(
             code_rows.append((interview_ids[i], names[1], truth_codes[i] ^ flips))
     ncode = len(codebook)
     followup_codes = pd.DataFrame({
-        "interview_id": np.repeat([r[0] for r in code_rows], ncode),
-        "coder": np.repeat([r[1] for r in code_rows], ncode),
-        "code_id": np.tile(codebook["code_id"].to_numpy(), len(code_rows)),
+        "interview_id": _text([r[0] for r in code_rows], np.repeat(np.arange(len(code_rows)), ncode)),
+        "coder": _text([r[1] for r in code_rows], np.repeat(np.arange(len(code_rows)), ncode)),
+        "code_id": _text(codebook["code_id"], np.tile(np.arange(ncode), len(code_rows))),
         "present": np.concatenate([r[2] for r in code_rows]) if code_rows else np.array([], dtype=bool),
     })
     interviews = pd.DataFrame({
@@ -471,8 +484,29 @@ def scores_from_responses(responses: pd.DataFrame, items: pd.DataFrame) -> pd.Da
     item scores 0), and ``pct = 100 * score / max_score``.
     """
     max_score = float(items["points"].sum())
-    s = responses.groupby(["participant_id", "phase"], sort=False, observed=True).agg(
-        training_id=("training_id", "first"), score=("score", "sum")).reset_index()
+    # one grouped pass over factorised keys (groups in order of first appearance, as groupby(sort=False);
+    # rows with a missing key are left out, a missing score counts 0, training_id is the first non-missing)
+    r = responses
+    valid = (r["participant_id"].notna() & r["phase"].notna()).to_numpy()
+    if not valid.all():
+        r = r.loc[valid]
+    pcodes, _ = pd.factorize(r["participant_id"])
+    hcodes, phases = pd.factorize(r["phase"])
+    group, _ = pd.factorize(pcodes.astype(np.int64) * max(len(phases), 1) + hcodes)
+    n = int(group.max()) + 1 if len(group) else 0
+    first = pd.Series(group).drop_duplicates().index.to_numpy()
+    points = pd.to_numeric(r["score"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    total = np.bincount(group, weights=np.nan_to_num(points, nan=0.0), minlength=n)
+    has_t = r["training_id"].notna().to_numpy()
+    t_first = pd.Series(np.flatnonzero(has_t), index=group[has_t]).groupby(level=0, sort=False).first()
+    t_pos = np.full(n, -1, dtype=np.int64)
+    t_pos[t_first.index.to_numpy()] = t_first.to_numpy()
+    training = r["training_id"].iloc[np.maximum(t_pos, 0)].reset_index(drop=True) if n else r["training_id"].iloc[:0]
+    if (t_pos < 0).any():
+        training = training.where(pd.Series(t_pos >= 0))
+    s = pd.DataFrame({"participant_id": r["participant_id"].iloc[first].reset_index(drop=True),
+                      "phase": r["phase"].iloc[first].reset_index(drop=True),
+                      "training_id": training, "score": total})
     s["max_score"] = max_score
     s["pct"] = 100.0 * s["score"] / max_score
     return s[list(schemas.TABLES["scores"].to_schema().columns)]
