@@ -40,10 +40,14 @@ _EXPORTS: dict[str, str] = {
     "followup_vs_gains": "tip_eval.analysis.followup",
     # publishing
     "write_brief": "tip_eval.report.brief",
+    "write_workbook": "tip_eval.report.workbook",
 }
 
 # public submodules, imported on first attribute access
 _SUBMODULES = {
+    "plots",
+    "tables",
+    "disclosure",
     "schemas",
     "vocab",
     "datasets",
