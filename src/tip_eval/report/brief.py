@@ -73,25 +73,21 @@ class Section:
 # --- formatting for display only ------------------------------------------------------------------
 
 def _num(x: Any, digits: int = 1) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
-        return "–"
-    if isinstance(x, (bool,)):
-        return "yes" if x else "no"
-    if isinstance(x, (int,)) or (isinstance(x, float) and digits == 0):
-        return f"{x:,.0f}"
-    return f"{x:,.{digits}f}"
+    from tip_eval.tables import format_number
+
+    return format_number(x, digits)
 
 
 def _p(x: Any) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    return "< 0.001" if x < 0.001 else f"{x:.3f}"
+    from tip_eval.tables import format_p
+
+    return format_p(x)
 
 
 def _ci(est: Any, low: Any, high: Any, digits: int = 1) -> str:
-    if est is None or (isinstance(est, float) and math.isnan(est)):
-        return "–"
-    return f"{_num(est, digits)} ({_num(low, digits)} to {_num(high, digits)})"
+    from tip_eval.tables import format_ci
+
+    return format_ci(est, low, high, digits)
 
 
 def html_table(frame: pd.DataFrame, columns: dict[str, tuple[str, Callable[[pd.Series], str]]], caption: str = "") -> str:
@@ -217,7 +213,7 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
         sec.add("table", html=html_table(disp, cols))
         if hidden:
             sec.add("note", f"{hidden} group(s) with fewer than {min_cell} people (or whose size could be worked out from them) are not shown.")
-        fig = _figure("pre_post", shown, by=g)
+        fig = _figure("pre_post", shown, by=g if len(g) == 1 else g, min_cell=min_cell)
         if fig:
             sec.add("figure", html=fig)
     ctx.sections.append(sec)
@@ -242,7 +238,7 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
         }))
         if hidden:
             sec.add("note", f"{hidden} training(s) with fewer than {min_cell} matched people are not shown.")
-        fig = _figure("forest", table)
+        fig = _figure("forest", table, min_cell=min_cell)
         if fig:
             sec.add("figure", html=fig)
         sec.add("note", "Raw means of small groups mostly rank noise; the adjusted differences account for different starting "
@@ -277,7 +273,7 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
                                "(negative discrimination). Check its answer key and wording before using its results.")
     else:
         sec.add("text", "No question was flagged.")
-    fig = _figure("item_heatmap", items)
+    fig = _figure("item_heatmap", items, min_cell=min_cell)
     if fig:
         sec.add("figure", html=fig)
     ctx.sections.append(sec)
@@ -298,7 +294,7 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
             "Rank-biserial r": ("", lambda r: _num(r["rank_biserial"], 2)),
             "p (Holm)": ("", lambda r: _p(r["p_adjusted"])),
         }))
-        fig = _figure("likert", conf)
+        fig = _figure("likert", study, min_cell=min_cell)
         if fig:
             sec.add("figure", html=fig)
         kvc = te.knowledge_vs_confidence(study, by="sector")
@@ -342,7 +338,7 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
             "People with the code": ("", lambda r: _num(r["n_with_code"], 0)),
             "Share of interviewees (95% CI)": ("", lambda r: _ci(r["pct_with_code"], r["ci_low"], r["ci_high"], 0)),
         }))
-        fig = _figure("codes", codes)
+        fig = _figure("codes", codes, min_cell=min_cell)
         if fig:
             sec.add("figure", html=fig)
         agree = te.coder_agreement(study)
@@ -440,20 +436,13 @@ def _module_columns(frame: pd.DataFrame) -> dict:
     return cols
 
 
-def _figure(name: str, frame: pd.DataFrame | None, **kwargs: Any) -> str | None:
-    """HTML of a project figure (no plotly.js: the page inlines it once), or None when unavailable."""
-    if frame is None or len(frame) == 0:
+def _figure(name: str, data: Any, **kwargs: Any) -> str | None:
+    """HTML of a project figure (without plotly.js: the page inlines it once); None when there is no data."""
+    if data is None or (isinstance(data, pd.DataFrame) and data.empty):
         return None
-    import importlib
-    import importlib.util
+    import tip_eval.plots as plots
 
-    if importlib.util.find_spec("tip_eval.plots") is None:
-        return None
-    plots = importlib.import_module("tip_eval.plots")
-    builder = getattr(plots, name, None)
-    if builder is None:
-        return None
-    fig = builder(frame, **kwargs)
+    fig = getattr(plots, name)(data, **kwargs)
     return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True})
 
 
@@ -561,9 +550,7 @@ def run_brief(path: str | Path, out: str | Path, *, min_cell: int | None = None,
     return EXIT_OK
 
 
-def _write_workbook(study, path: Path, by: Sequence[str]) -> Path | None:
-    try:
-        from tip_eval.report.workbook import write_workbook
-    except ImportError:  # the workbook module is optional until it lands
-        return None
+def _write_workbook(study, path: Path, by: Sequence[str]) -> Path:
+    from tip_eval.report.workbook import write_workbook
+
     return Path(write_workbook(study, path, by=by))
