@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 
 from tip_eval.io.columns import map_headers
@@ -187,15 +188,18 @@ def melt_wide(raw, id_header: str, source: SourceConfig, id_col: str, var_col: s
     n = len(raw.frame)
     k = len(value_headers)
     ids = raw.frame[id_header].to_numpy(dtype=object)
-    rows = list(raw.excel_rows)
+    rows = np.asarray(raw.excel_rows, dtype=np.int64)
+    headers = np.asarray(value_headers, dtype=object)
+    # row-major, as the sheet reads: every value of the first row, then the second, ... (vectorised:
+    # a Python loop over rows took most of the load time of a large study)
     data = {
-        id_col: [ids[i] for i in range(n) for _ in range(k)],
-        var_col: [h for _ in range(n) for h in value_headers],
-        value_col: [v for i in range(n) for v in raw.frame.iloc[i][value_headers].tolist()] if k else [],
+        id_col: np.repeat(ids, k),
+        var_col: np.tile(headers, n),
+        value_col: raw.frame[value_headers].to_numpy(dtype=object).ravel().tolist() if k else [],
         "_file": source.name,
         "_sheet": raw.sheet,
-        "_row": pd.array([rows[i] for i in range(n) for _ in range(k)], dtype="Int64"),
-        "_col": [h for _ in range(n) for h in value_headers],
+        "_row": pd.array(np.repeat(rows, k), dtype="Int64"),
+        "_col": np.tile(headers, n),
     }
     out = pd.DataFrame(data)
     for key, val in (constants or {}).items():
@@ -259,7 +263,7 @@ def template_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
             long = melt_wide(raw, mapping["participant_id"], source, "participant_id", "competency_id", "rating", skip)
             phases = raw.frame[mapping["phase"]].to_numpy(dtype=object)
             k = len([h for h in raw.frame.columns if h != mapping["participant_id"] and h not in skip])
-            long["phase"] = [phases[i] for i in range(len(raw.frame)) for _ in range(k)]
+            long["phase"] = np.repeat(phases, k)
             out.append(Mapped("confidence", long, source.name, raw.sheet,
                               {"participant_id": mapping["participant_id"], "phase": mapping["phase"]}))
     return out
@@ -321,7 +325,7 @@ def followup_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
             long = melt_wide(raw, mapping["interview_id"], source, "interview_id", "code_id", "present", {mapping["coder"]})
             coders = raw.frame[mapping["coder"]].to_numpy(dtype=object)
             k = len(raw.frame.columns) - 2
-            long["coder"] = [coders[i] for i in range(len(raw.frame)) for _ in range(k)]
+            long["coder"] = np.repeat(coders, k)
             out.append(Mapped("followup_codes", long, source.name, raw.sheet, {"interview_id": mapping["interview_id"], "coder": mapping["coder"]}))
     return out
 
