@@ -22,6 +22,7 @@ def _console():
 
 
 def _print_problems(report, limit: int = 40) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     console = _console()
@@ -33,7 +34,7 @@ def _print_problems(report, limit: int = 40) -> None:
     for col in ("severity", "file", "sheet", "row", "column", "value", "problem", "fix"):
         table.add_column(col, overflow="fold")
     for _, r in problems.head(limit).iterrows():
-        table.add_row(*["" if (v is None or (not isinstance(v, str) and v != v)) else str(v)
+        table.add_row(*["" if (v is None or (not isinstance(v, str) and v != v)) else escape(str(v))
                         for v in (r["severity"], r["file"], r["sheet"], r["row"], r["column"], r["value"], r["problem"], r["fix"])])
     console.print(table)
     if len(problems) > limit:

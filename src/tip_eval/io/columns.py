@@ -61,15 +61,21 @@ HEADERS: dict[str, tuple[str, ...]] = {
 TEMPLATE_HEADER: dict[str, str] = {col: names[0] for col, names in HEADERS.items()}
 
 
-def header_index(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Return ``{matching key of a header: canonical column}``; ``extra`` maps header -> column."""
-    index: dict[str, str] = {}
-    for col, names in HEADERS.items():
-        index[label_key(col)] = col
-        for name in names:
-            index.setdefault(label_key(name), col)
+def header_index(extra: Mapping[str, str] | None = None) -> dict[str, list[str]]:
+    """Return ``{matching key of a header: [canonical columns it may mean]}``.
+
+    One header can mean different columns in different sheets ("Name" is a competency's label in
+    the item bank but a person's name on a roster), so a key maps to every candidate, in the order
+    of :data:`HEADERS`; ``extra`` (header -> column, from study.toml) comes first.
+    """
+    index: dict[str, list[str]] = {}
     for name, col in (extra or {}).items():
-        index[label_key(name)] = col
+        index.setdefault(label_key(name), []).append(col)
+    for col, names in HEADERS.items():
+        for name in (col, *names):
+            cands = index.setdefault(label_key(name), [])
+            if col not in cands:
+                cands.append(col)
     return index
 
 
@@ -93,7 +99,8 @@ def map_headers(headers: list[str], wanted: list[str], extra: Mapping[str, str] 
     index = header_index(extra)
     found: dict[str, str] = {}
     for h in headers:
-        col = index.get(label_key(h))
-        if col in wanted and col not in found:
-            found[col] = h
+        for col in index.get(label_key(h), []):
+            if col in wanted and col not in found:
+                found[col] = h
+                break
     return found

@@ -142,7 +142,9 @@ class _Classifier:
         extra = _extra_columns(source)
         if source.get("score_column"):
             extra.setdefault(str(source.get("score_column")), "score")
-        self.index = header_index(extra)
+        # one canonical column per header: the first candidate this layout allows
+        self.index = {key: next((c for c in cands if c in allowed), cands[0])
+                      for key, cands in header_index(extra).items()}
         if "name" in allowed:  # "Name", "Nama", "ชื่อ" are also a codebook's label: here they are names
             from tip_eval.io.columns import HEADERS
 

@@ -84,6 +84,12 @@ def _p(x: Any) -> str:
     return format_p(x)
 
 
+def _pct(x: Any, digits: int = 0) -> str:
+    """A percentage for display; the missing mark alone when blank or suppressed."""
+    text = _num(x, digits)
+    return text if text == _num(float("nan")) else f"{text}%"
+
+
 def _ci(est: Any, low: Any, high: Any, digits: int = 1) -> str:
     from tip_eval.tables import format_ci
 
@@ -157,7 +163,7 @@ def _gains_columns(group: str | None, digits: int = 1) -> dict:
         "Post-test (%)": ("", lambda r: _num(r["post_mean"], digits)),
         "Mean gain, points (95% CI)": ("", lambda r: _ci(r["mean_gain"], r["ci_low"], r["ci_high"], digits)),
         "dz": ("", lambda r: _num(r["cohens_dz"], 2)),
-        "Improved": ("", lambda r: f"{_num(r['pct_improved'], 0)}%"),
+        "Improved": ("", lambda r: _pct(r['pct_improved'])),
         "p (Holm)": ("", lambda r: _p(r["p_adjusted"])),
     })
     return cols
@@ -262,8 +268,8 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
         sec.add("table", html=html_table(flagged, {
             "Item": ("text", lambda r: str(r["item_id"])),
             "Module": ("text", lambda r: str(r["module"])),
-            "Correct before": ("", lambda r: f"{_num(100 * r['difficulty_pre'], 0)}%"),
-            "Correct after": ("", lambda r: f"{_num(100 * r['difficulty_post'], 0)}%"),
+            "Correct before": ("", lambda r: _pct(100 * r['difficulty_pre'])),
+            "Correct after": ("", lambda r: _pct(100 * r['difficulty_post'])),
             "Discrimination (pre)": ("", lambda r: _num(r["discrimination_pre"], 2)),
             "Why flagged": ("text", lambda r: str(r["flags"])),
         }))
@@ -289,8 +295,8 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
             "n": ("", lambda r: _num(r["n"], 0)),
             "Median before": ("", lambda r: _num(r["median_pre"], 1)),
             "Median after": ("", lambda r: _num(r["median_post"], 1)),
-            "Agree (4-5) before": ("", lambda r: f"{_num(r['pct_agree_pre'], 0)}%"),
-            "Agree (4-5) after": ("", lambda r: f"{_num(r['pct_agree_post'], 0)}%"),
+            "Agree (4-5) before": ("", lambda r: _pct(r['pct_agree_pre'])),
+            "Agree (4-5) after": ("", lambda r: _pct(r['pct_agree_post'])),
             "Rank-biserial r": ("", lambda r: _num(r["rank_biserial"], 2)),
             "p (Holm)": ("", lambda r: _p(r["p_adjusted"])),
         }))
@@ -307,7 +313,7 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
             "Mean knowledge change": ("", lambda r: _num(r["mean_knowledge_change"], 1)),
             "Mean confidence change": ("", lambda r: _num(r["mean_confidence_change"], 2)),
             "Spearman r (95% CI)": ("", lambda r: _ci(r["r_spearman"], r["spearman_ci_low"], r["spearman_ci_high"], 2)),
-            "More confident, no knowledge gain": ("", lambda r: f"{_num(r['pct_overconfident'], 0)}%"),
+            "More confident, no knowledge gain": ("", lambda r: _pct(r['pct_overconfident'])),
         }))
         if len(kvc_shown):
             top = kvc_shown.sort_values("pct_overconfident", ascending=False).iloc[0]
@@ -347,7 +353,7 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
         sec.add("table", html=html_table(agree, {
             "Code": ("text", lambda r: "All codes" if r["kind"] == "overall" else str(r["label"])),
             "Double-coded interviews": ("", lambda r: _num(r["n_double_coded"], 0)),
-            "Agreement": ("", lambda r: f"{_num(r['pct_agreement'], 0)}%"),
+            "Agreement": ("", lambda r: _pct(r['pct_agreement'])),
             "Cohen's kappa": ("", lambda r: _num(r["cohen_kappa"], 2)),
             "Krippendorff's alpha": ("", lambda r: _num(r["krippendorff_alpha"], 2)),
             "Rating": ("text", lambda r: str(r["rating"])),
