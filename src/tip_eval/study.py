@@ -37,6 +37,9 @@ class Study:
         Provenance: ``file, sheet, table, layout, sha256, rows_read, rows_kept, rows_quarantined``.
     report : ValidationReport, optional
         The report of the load (problems, including warnings).
+    excerpts : pandas.DataFrame, optional
+        Quoted interview text marked as cleared for publication (``interview_id, coder, code_id,
+        excerpt, file, sheet, row``); excerpts not cleared are dropped at ingest.
     check : bool, default True
         Validate the tables against the schemas and the cross-table rules; raise
         :class:`~tip_eval.ValidationError` on any error.
@@ -61,6 +64,7 @@ class Study:
         quarantine: pd.DataFrame | None = None,
         sources: pd.DataFrame | None = None,
         report: ValidationReport | None = None,
+        excerpts: pd.DataFrame | None = None,
         check: bool = True,
         **tables: pd.DataFrame,
     ) -> None:
@@ -84,6 +88,9 @@ class Study:
         self.quarantine = quarantine if quarantine is not None else pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
         self.sources = sources if sources is not None else pd.DataFrame(columns=list(_SOURCE_COLUMNS))
         self.report = report if report is not None else ValidationReport()
+        #: quoted interview text cleared for publication (never part of the canonical tables)
+        self.excerpts = excerpts if excerpts is not None else pd.DataFrame(
+            columns=["interview_id", "coder", "code_id", "excerpt", "file", "sheet", "row"])
 
     # --- conveniences used by the analysis layer -------------------------------------------------
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -193,7 +200,7 @@ def load_study(
     sources = loaded.sources.merge(checked.reconciliation, on=["file", "sheet", "table"], how="left") \
         if len(loaded.sources) else loaded.sources
     study = Study(name=loaded.name, min_cell=loaded.min_cell, quarantine=checked.quarantine, sources=sources,
-                  report=report, check=False, **checked.kept)
+                  report=report, excerpts=loaded.excerpts, check=False, **checked.kept)
     if store is not None:
         store.save(study)
         if not report.ok and on_error == "raise":

@@ -122,6 +122,17 @@ TRAINING_LANGUAGES: dict[str, str] = {
     "my": "Burmese", "vi": "Vietnamese", "ms": "Malay", "fil": "Filipino",
 }
 
+#: Names of training languages as partners write them, in their own and the other languages.
+LANGUAGE_VARIANTS: dict[str, tuple[str, ...]] = {
+    "km": ("ភាសាខ្មែរ", "ខ្មែរ", "ภาษาเขมร", "Bahasa Khmer", "Cambodian"),
+    "th": ("ภาษาไทย", "ไทย", "ភាសាថៃ", "Bahasa Thai"),
+    "id": ("Bahasa Indonesia", "Bahasa", "ภาษาอินโดนีเซีย", "ភាសាឥណ្ឌូណេស៊ី"),
+    "en": ("Bahasa Inggris", "ภาษาอังกฤษ", "ភាសាអង់គ្លេស"),
+    "lo": ("ພາສາລາວ", "ภาษาลาว", "Bahasa Laos"),
+    "my": ("မြန်မာဘာသာ", "ภาษาพม่า", "Bahasa Myanmar"),
+    "vi": ("Tiếng Việt", "ภาษาเวียดนาม", "Bahasa Vietnam"),
+}
+
 #: Provinces (first-level divisions) known to tip_eval, with the country and spelling variants.
 PROVINCES: dict[str, dict[str, object]] = {
     # Cambodia
@@ -201,7 +212,9 @@ def _indexes() -> dict[str, dict[str, object]]:
         "phase": _index(PHASES, PHASE_VARIANTS),
         "likert": likert,
         "province": _index(provinces, None),
-        "language": {**{label_key(k): k for k in TRAINING_LANGUAGES}, **{label_key(v): k for k, v in TRAINING_LANGUAGES.items()}},
+        "language": {**{label_key(k): k for k in TRAINING_LANGUAGES},
+                     **{label_key(v): k for k, v in TRAINING_LANGUAGES.items()},
+                     **{label_key(v): k for k, names in LANGUAGE_VARIANTS.items() for v in names}},
     }
 
 
