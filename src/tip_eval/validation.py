@@ -283,7 +283,17 @@ def _loc(prov: pd.DataFrame, idx: int) -> tuple[str | None, str | None, int | No
             int(row) if row is not None and not pd.isna(row) else None)
 
 
-def _header(headers: Mapping[tuple, Mapping[str, str]] | None, file: str | None, sheet: str | None, column: str) -> str:
+# values melted out of wide sheets (one column per item, competency or code): the header of the
+# cell's own column is where to look, and it is kept in the provenance column ``_col``
+_MELTED = {"answer", "item_id", "rating", "competency_id", "present", "code_id"}
+
+
+def _header(headers: Mapping[tuple, Mapping[str, str]] | None, file: str | None, sheet: str | None, column: str,
+            prov: pd.DataFrame | None = None, idx: int | None = None) -> str:
+    if prov is not None and idx is not None and column in _MELTED and "_col" in prov.columns:
+        written = prov.at[idx, "_col"] if idx in prov.index else None
+        if isinstance(written, str):
+            return written
     if headers:
         h = headers.get((file, sheet)) or {}
         if column in h:
@@ -361,11 +371,11 @@ def check_tables(
         if raw is None:
             raw = schemas.empty(table)
         raw = raw.reset_index(drop=True)
-        prov = raw[[c for c in PROVENANCE if c in raw.columns]].copy()
-        for c in PROVENANCE:
+        prov = raw[[c for c in (*PROVENANCE, "_col") if c in raw.columns]].copy()
+        for c in (*PROVENANCE, "_col"):
             if c not in prov:
                 prov[c] = None
-        frame = raw.drop(columns=[c for c in PROVENANCE if c in raw.columns])
+        frame = raw.drop(columns=[c for c in (*PROVENANCE, "_col") if c in raw.columns])
         keys = [c for c, col in schemas.schema(table).columns.items() if col.unique]
         raw_keys[table] = set(frame[keys[0]].dropna()) if keys and keys[0] in frame else set()
         pq_rows = (pre_quarantined or {}).get(table)
@@ -404,7 +414,7 @@ def check_tables(
             words, fix = _words_for_check(check, column, case["failure_case"], table)
             f, sh, r = _loc(prov, idx)
             value = frame.at[idx, column] if column in frame.columns else case["failure_case"]
-            problems.append(Problem(f, sh, r, _header(headers, f, sh, column),
+            problems.append(Problem(f, sh, r, _header(headers, f, sh, column, prov, idx),
                                     None if pd.isna(value) else str(value),
                                     f"{column} {words}", fix, "error"))
             bad[idx] = True
@@ -445,6 +455,7 @@ def check_tables(
         reasons = {}
         where = _PARENT_WORDS.get(parent, parent)
         cascaded: dict[tuple, int] = {}
+        melted: dict[tuple, tuple] = {}
         for idx in child.index[~ok.to_numpy()]:
             f, sh, r = _loc(prov, idx)
             value = child.at[idx, column]
@@ -455,9 +466,20 @@ def check_tables(
                 cascaded[key] = (first_row, count + 1)
             else:
                 words = f"{column} '{value}' is not in {where}"
-                problems.append(Problem(f, sh, r, _header(headers, f, sh, column), str(value), words,
-                                        f"Correct the {column}, or add it to {where}.", "error"))
+                header = _header(headers, f, sh, column, prov, idx)
+                if column in _MELTED and header != column:
+                    # a whole column of a wide sheet (an unknown question): one line, not one per row
+                    key = (f, sh, header, str(value))
+                    first_row, count = melted.get(key, (r, 0))
+                    melted[key] = (first_row, count + 1)
+                else:
+                    problems.append(Problem(f, sh, r, header, str(value), words,
+                                            f"Correct the {column}, or add it to {where}.", "error"))
             reasons[idx] = words
+        for (f, sh, header, value), (first_row, count) in melted.items():
+            problems.append(Problem(f, sh, first_row, header, value,
+                                    f"{column} '{value}' is not in {where} ({count} row(s) from row {first_row} set aside)",
+                                    f"Rename the column to a {column} of {where}, or add it there.", "error"))
         for (f, sh, value, words), (first_row, count) in cascaded.items():
             problems.append(Problem(f, sh, first_row, _header(headers, f, sh, column), value,
                                     f"{count} {table} row(s) set aside because {words}",
