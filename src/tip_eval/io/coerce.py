@@ -217,35 +217,68 @@ def coerce_frame(
     for column in [c for c in frame.columns if not c.startswith("_")]:
         parse = parser_for(column, settings)
         values = frame[column]
-        parsed: dict[Any, Any] = {}
-        failed: dict[Any, CellProblem] = {}
-        keys = [_hashable(v) for v in values.astype(object)]
-        # distinct by type and value: pd.unique would take True for 1.0 and False for 0
-        for key, v in dict(zip(keys, values.astype(object))).items():
-            if key in parsed or key in failed:
-                continue
-            if _is_blank(v):
-                parsed[key] = None
-                continue
-            try:
-                parsed[key] = parse(v)
-            except CellProblem as err:
-                failed[key] = err
-        out[column] = pd.Series([parsed.get(k) for k in keys], index=frame.index, dtype=object)
-        if failed:
-            for i, k in enumerate(keys):
-                if k in failed:
-                    err = failed[k]
-                    row = frame.iloc[i]
-                    f, sh = row.get("_file"), row.get("_sheet")
-                    col_written = row.get("_col") if isinstance(row.get("_col"), str) and column in ("answer", "rating", "present", "score") else None
-                    header = col_written or (headers.get((f, sh), {}) or {}).get(column, column)
-                    r = row.get("_row")
-                    problems.append(Problem(f, sh if isinstance(sh, str) else None,
-                                            None if r is None or pd.isna(r) else int(r), header,
-                                            str(values.iloc[i]), err.problem, err.fix, "error"))
-                    bad[i] = True
+        fast = _distinct_codes(values)
+        if fast is not None:  # one type of value: pandas' factorize finds the distinct values
+            codes, uniques = fast
+            parsed_u = np.empty(len(uniques) + 1, dtype=object)  # the last slot is for missing cells (code -1)
+            failed_at: dict[int, CellProblem] = {}
+            for j, v in enumerate(uniques):
+                if _is_blank(v):
+                    continue
+                try:
+                    parsed_u[j] = parse(v)
+                except CellProblem as err:
+                    failed_at[j] = err
+            out[column] = pd.Series(parsed_u[codes], index=frame.index, dtype=object)
+            failed: dict[Any, CellProblem] = failed_at
+            keys: Any = codes
+            failed_rows = np.flatnonzero(np.isin(codes, list(failed))) if failed else []
+        else:
+            parsed: dict[Any, Any] = {}
+            failed = {}
+            keys = [_hashable(v) for v in values.astype(object)]
+            # distinct by type and value: pd.unique would take True for 1.0 and False for 0
+            for key, v in dict(zip(keys, values.astype(object))).items():
+                if key in parsed or key in failed:
+                    continue
+                if _is_blank(v):
+                    parsed[key] = None
+                    continue
+                try:
+                    parsed[key] = parse(v)
+                except CellProblem as err:
+                    failed[key] = err
+            out[column] = pd.Series([parsed.get(k) for k in keys], index=frame.index, dtype=object)
+            failed_rows = [i for i, k in enumerate(keys) if k in failed] if failed else []
+        for i in failed_rows:
+            err = failed[keys[i]]
+            row = frame.iloc[i]
+            f, sh = row.get("_file"), row.get("_sheet")
+            col_written = row.get("_col") if isinstance(row.get("_col"), str) and column in ("answer", "rating", "present", "score") else None
+            header = col_written or (headers.get((f, sh), {}) or {}).get(column, column)
+            r = row.get("_row")
+            problems.append(Problem(f, sh if isinstance(sh, str) else None,
+                                    None if r is None or pd.isna(r) else int(r), header,
+                                    str(values.iloc[i]), err.problem, err.fix, "error"))
+            bad[i] = True
     return out, problems, bad
+
+
+def _distinct_codes(values: pd.Series) -> tuple[np.ndarray, list[Any]] | None:
+    """(codes, distinct values as Python objects) when every non-missing cell has one type, else None.
+
+    Then equal values are the same cell content (no True/1.0 or False/0 ambiguity), and pandas'
+    factorize finds them without a Python call per cell; missing cells get code -1.
+    """
+    kind = values.dtype
+    if not (pd.api.types.is_float_dtype(kind) or pd.api.types.is_string_dtype(kind) or kind == object):
+        return None
+    if kind == object:
+        inferred = pd.api.types.infer_dtype(values, skipna=True)
+        if inferred not in ("string", "floating", "integer", "boolean", "empty"):
+            return None
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, list(uniques.tolist() if hasattr(uniques, "tolist") else uniques)
 
 
 def _hashable(v: Any) -> Any:
