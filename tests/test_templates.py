@@ -46,3 +46,55 @@ def test_xlsform_is_a_valid_form(tmp_path):
     for lang in ("English (en)", "Khmer (km)", "Thai (th)", "Indonesian (id)"):
         assert f'lang="{lang}"' in xml
     assert "/test/Q01" in xml and "/confidence/C01" in xml
+
+
+def test_kobo_export_of_the_xlsform_loads_with_the_kobo_layout(tmp_path, sample_study):
+    """A synthetic KoboToolbox export of our XLSForm (XML names with group paths) round-trips."""
+    import numpy as np
+    import pandas as pd
+
+    from tip_eval.io.template import write_item_bank, write_training_workbook
+    from tip_eval.io.xlsform import CONFIDENCE_GROUP, TEST_GROUP
+
+    tid = "KHM-PNH-2023"
+    s = sample_study
+    write_item_bank(s, tmp_path / "item_bank.xlsx")
+    roster = tmp_path / "roster.xlsx"
+    write_training_workbook(s, tid, roster)
+    wb = load_workbook(roster)
+    for sheet in ("Pre-test", "Post-test", "Confidence"):
+        del wb[sheet]
+    wb.save(roster)
+    # one submission per participant and phase, as Kobo exports it
+    resp = s.responses[s.responses["training_id"] == tid]
+    answers = resp.pivot(index=["participant_id", "phase"], columns="item_id", values="answer")
+    conf = s.confidence[s.confidence["participant_id"].isin(resp["participant_id"])]
+    ratings = conf.pivot(index=["participant_id", "phase"], columns="competency_id", values="rating")
+    sub = answers.join(ratings, how="outer").reset_index()
+    export = pd.DataFrame({"start": "2023-04-18T08:00:00", "participant_id": sub["participant_id"].str.lower(),
+                           "training_id": tid, "phase": sub["phase"]})
+    for item in s.items["item_id"]:
+        export[f"{TEST_GROUP}/{item}"] = sub[item]
+    for comp in s.competencies["competency_id"]:
+        export[f"{CONFIDENCE_GROUP}/{comp}"] = sub[comp].astype("Int64")
+    export["_id"] = np.arange(len(export)) + 1000
+    export["_uuid"] = [f"uuid-{i}" for i in range(len(export))]
+    export["_submission_time"] = "2023-04-18T09:00:00"
+    export["_index"] = np.arange(len(export)) + 1
+    export.to_csv(tmp_path / "kobo_export.csv", index=False)
+    (tmp_path / "study.toml").write_text(
+        '[study]\nname = "Kobo round trip"\n\n'
+        '[[sources]]\nfile = "item_bank.xlsx"\nlayout = "item_bank"\n\n'
+        '[[sources]]\nfile = "roster.xlsx"\nlayout = "template"\n\n'
+        '[[sources]]\nfile = "kobo_export.csv"\nlayout = "kobo"\nroster = false\ntraining_id = "KHM-PNH-2023"\n',
+        encoding="utf-8")
+    report = te.validate(tmp_path)
+    assert report.problems[report.problems["severity"] == "error"].empty, report.problems
+    loaded = te.load_study(tmp_path)
+    key = ["participant_id", "phase", "item_id"]
+    got = loaded.responses.sort_values(key).reset_index(drop=True)
+    want = resp.sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want[got.columns])
+    ckey = ["participant_id", "phase", "competency_id"]
+    pd.testing.assert_frame_equal(loaded.confidence.sort_values(ckey).reset_index(drop=True),
+                                  conf.sort_values(ckey).reset_index(drop=True))
