@@ -177,7 +177,13 @@ KIRKPATRICK_LEVELS: dict[int, str] = {1: "reaction", 2: "learning", 3: "behaviou
 
 def label_key(text: object) -> str:
     """Return the matching key of a label: NFKC, casefolded, separators folded to single spaces."""
-    s = unicodedata.normalize("NFKC", str(text))
+    return _label_key(str(text))
+
+
+@lru_cache(maxsize=16384)
+def _label_key(text: str) -> str:
+    # memoised: header matching looks up the same few hundred names for every sheet it reads
+    s = unicodedata.normalize("NFKC", text)
     s = "".join(" " if (ch in "_-./,;:()" or ch.isspace()) else ch for ch in s)
     s = "".join(ch for ch in s if ch not in "\u200b\u200c\u200d\u2060\ufeff")
     return " ".join(s.casefold().split())

@@ -174,8 +174,14 @@ def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem]) -
     points = {} if items is None else dict(zip(items["item_id"], items["points"]))
     ans = resp["answer"].astype(object)
     keyed = resp["item_id"].map(key)
-    correct = np.array([(a is not None and k is not None and not pd.isna(a) and str(a).casefold() == str(k).casefold())
-                        for a, k in zip(ans, keyed)], dtype=bool)
+    # compared once per distinct (answer, key) pair, not once per response
+    a_codes, a_values = pd.factorize(ans)
+    k_codes, k_values = pd.factorize(keyed.astype(object))
+    width = len(k_values) + 2  # codes shifted by one: -1 (missing) becomes 0
+    pair, first = pd.factorize((a_codes.astype(np.int64) + 1) * width + (k_codes + 1))
+    pair_ok = np.array([ac >= 0 and kc >= 0 and str(a_values[ac]).casefold() == str(k_values[kc]).casefold()
+                        for ac, kc in zip(first // width - 1, first % width - 1)], dtype=bool)
+    correct = pair_ok[pair] if len(pair) else np.zeros(0, dtype=bool)
     pts = resp["item_id"].map(points).astype(float).fillna(0.0).to_numpy()
     resp = resp.copy()
     resp["score"] = np.where(given.notna().to_numpy(), given.to_numpy(), np.where(correct, pts, 0.0))
