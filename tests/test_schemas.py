@@ -82,7 +82,7 @@ def test_cross_table_rules_are_checked_in_one_place():
                            "score": [10.0, 10.0, 30.0], "max_score": [28.0, 28.0, 28.0], "pct": [35.7, 35.7, 107.1]})
     out = check_tables({"trainings": _trainings(), "participants": _participants(), "scores": scores})
     words = sorted(p.problem for p in out.problems)
-    assert words == ["participant_id 'P9' is not in the roster (Participants sheet)",
+    assert words == ["participant_id 'P9' is not in the roster",
                      "pct is out of range: it must be at most 100", "score is more than the maximum score"]
     assert len(out.kept["scores"]) == 1
 

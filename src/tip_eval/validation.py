@@ -38,7 +38,7 @@ REFERENCES: tuple[tuple[str, str, str, str], ...] = (
     ("followup_codes", "code_id", "codebook", "code_id"),
 )
 _PARENT_WORDS = {
-    "trainings": "the trainings", "participants": "the roster (Participants sheet)", "items": "the item bank",
+    "trainings": "the trainings", "participants": "the roster", "items": "the item bank",
     "competencies": "the competency list", "interviews": "the interview list", "codebook": "the codebook",
 }
 
@@ -425,6 +425,7 @@ def check_tables(
             if not dup.any():
                 continue
             first_idx = ok_rows.loc[~dup].reset_index().set_index(key)["index"]
+            repeated_rows: dict[tuple, list] = {}
             for idx in ok_rows.index[dup.to_numpy()]:
                 f, sh, r = _loc(prov, idx)
                 kv = tuple(frame.loc[idx, key])
@@ -435,10 +436,20 @@ def check_tables(
                     words = f"{key[0]} is repeated: each value may appear only once{where}"
                 else:
                     words = f"{key[0]} repeats the key ({', '.join(key)}): each combination may appear only once{where}"
-                problems.append(Problem(f, sh, r, _header(headers, f, sh, key[0]), ", ".join(map(str, kv)), words,
-                                        "Remove the duplicate row or correct the identifier; the first row was kept.", "error"))
                 bad[idx] = True
                 reasons.setdefault(idx, words)
+                if len(key) > 1 and isinstance(prov.at[idx, "_col"], str):
+                    # a repeated row of a wide sheet repeats every cell: one line for the row
+                    entry = repeated_rows.setdefault((f, sh, r, r0, str(kv[0])), [0])
+                    entry[0] += 1
+                    continue
+                problems.append(Problem(f, sh, r, _header(headers, f, sh, key[0]), ", ".join(map(str, kv)), words,
+                                        "Remove the duplicate row or correct the identifier; the first row was kept.", "error"))
+            for (f, sh, r, r0, ident), (count,) in repeated_rows.items():
+                where = f"row {r0}" if r0 is not None else "an earlier row"
+                problems.append(Problem(f, sh, r, _header(headers, f, sh, key[0]), ident,
+                                        f"{key[0]} '{ident}' repeats {where} for the same phase: {count} {table} row(s) set aside",
+                                        "Remove the duplicate row or correct the identifier; the first row was kept.", "error"))
         quarantine(table, frame, prov, bad, pd.Series(reasons, dtype=object))
         kept[table] = frame.loc[~bad] if bad.any() else frame
         prov_all[table] = prov.loc[~bad]

@@ -109,7 +109,7 @@ def test_long_sheet_problems_are_located(corpus):
     assert "closest known" in row["fix"]
     _one(p, "answers.xlsx", "คำตอบ", 20, "ข้อ", "Q99", startswith="item_id 'Q99' is not in the item bank")
     _one(p, "answers.xlsx", "คำตอบ", 21, "รหัสผู้เข้าอบรม", "L09",
-         startswith="participant_id 'L09' is not in the roster (Participants sheet)")
+         startswith="participant_id 'L09' is not in the roster")
     assert (p["severity"] == "error").sum() == 3, p.to_string()
 
 

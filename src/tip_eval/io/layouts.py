@@ -160,12 +160,14 @@ def _require(ctx: LayoutContext, source: SourceConfig, raw, mapping: dict[str, s
 def _table_sheet(source: SourceConfig, ctx: LayoutContext, kind: str, table: str, wanted: list[str],
                  needed: list[str], required: bool = True) -> tuple[Mapped | None, Any]:
     name = find_sheet(source, kind)
+    if name is None and kind == "items" and source.file.suffix.lower() in (".csv", ".txt", ".tsv"):
+        name = ""  # an answer key kept as a CSV file: the file is the Items table
     if name is None:
         if required:
             ctx.problem(source.name, None, None, None, None, f"no visible sheet named '{SHEET_NAMES[kind][0]}'",
                         f"Add the sheet '{SHEET_NAMES[kind][0]}' (see `tip-eval template`).")
         return None, None
-    raw = read_sheet(source, name, ctx)
+    raw = read_sheet(source, name or None, ctx)
     mapping = map_headers(list(raw.frame.columns), wanted + ["name"], _extra_columns(source))
     _drop_names(ctx, source, raw, mapping)
     mapping.pop("name", None)
@@ -271,7 +273,7 @@ def template_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
 
 @register("item_bank")
 def item_bank_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
-    """The item bank workbook: Items (with the answer key) and Competencies."""
+    """The item bank workbook: Items (with the answer key) and Competencies; or one CSV of items."""
     out = []
     icols = ["item_id", "module", "text", "correct_answer", "points", "n_options"]
     items, _ = _table_sheet(source, ctx, "items", "items", icols, ["item_id", "module", "correct_answer"])
