@@ -321,6 +321,9 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
                             f"({_num(top['pct_overconfident'], 0)}% of {_num(top['n'], 0)}).")
         if hidden:
             sec.add("note", f"{hidden} sector(s) with fewer than {min_cell} people are not shown.")
+        fig = _figure("calibration", study, by="sector", min_cell=min_cell)
+        if fig:
+            sec.add("figure", html=fig)
     else:
         sec.add("text", "No confidence ratings were collected.")
     ctx.sections.append(sec)
@@ -337,6 +340,9 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
         if finding:
             ctx.headline.append(finding)
             sec.add("text", finding.text)
+        fig = _figure("kirkpatrick", study, min_cell=min_cell)
+        if fig:
+            sec.add("figure", html=fig)
         codes = fs_shown[fs_shown["kind"] == "code"]
         sec.add("table", html=html_table(codes, {
             "Code": ("text", lambda r: str(r["label"])),
@@ -400,6 +406,9 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
         "Complete-case gain": ("", lambda r: _ci(r["cc_mean_gain"], r["cc_ci_low"], r["cc_ci_high"])),
         "With imputation": ("", lambda r: _ci(r["mi_mean_gain"], r["mi_ci_low"], r["mi_ci_high"])),
     }))
+    fig = _figure("attrition", att_t, by="training_id", min_cell=min_cell)
+    if fig:
+        sec.add("figure", html=fig)
     q = study.quarantine
     if len(q):
         counts = q.groupby(["table", "problem"]).size().rename("rows").reset_index().sort_values("rows", ascending=False)
