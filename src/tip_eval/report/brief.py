@@ -348,7 +348,7 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
             "Code": ("text", lambda r: str(r["label"])),
             "Theme": ("text", lambda r: str(r["theme"])),
             "People with the code": ("", lambda r: _num(r["n_with_code"], 0)),
-            "Share of interviewees (95% CI)": ("", lambda r: _ci(r["pct_with_code"], r["ci_low"], r["ci_high"], 0)),
+            "Share of interviewees, % (95% CI)": ("", lambda r: _ci(r["pct_with_code"], r["ci_low"], r["ci_high"], 0)),
         }))
         fig = _figure("codes", codes, min_cell=min_cell)
         if fig:
