@@ -69,3 +69,12 @@ def test_validate_imports_neither_statsmodels_nor_plotly():
             "print(rc, ','.join(sorted({m.split('.')[0] for m in sys.modules if m.startswith(('statsmodels', 'plotly'))})))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "0"
+
+
+def test_validate_refused_workbook_exits_2_with_a_plain_message(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")
+    corpus = ROOT / "tests" / "io" / "corpus"
+    assert main(["validate", str(corpus / "far_cell.xlsx")]) == 2
+    out = capsys.readouterr().out
+    assert "XFD1048576" in out and "Traceback" not in out
+    assert main(["validate", str(corpus / "entity_bomb.xlsx")]) == 2
