@@ -104,9 +104,19 @@ def _group_index(people: pd.DataFrame, by: list[str]) -> tuple[pd.Series, pd.Dat
 
 
 def _phase_matrix(resp: pd.DataFrame, phase: str, items: pd.Index) -> pd.DataFrame:
-    sub = resp[resp["phase"] == phase]
-    mat = sub.pivot(index=SUBJECT, columns="item_id", values="score")
-    return mat.reindex(columns=items).astype(np.float64)
+    """People (sorted) x items score matrix of one phase; NaN where a person has no row for an item.
+
+    The same frame as ``pivot(index=participant_id, columns=item_id).reindex(columns=items)``,
+    filled by integer codes (a pivot of millions of responses spends most of its time sorting).
+    """
+    sub = resp[(resp["phase"] == phase).to_numpy(dtype=bool, na_value=False)]
+    rows, people = pd.factorize(sub[SUBJECT], sort=True, use_na_sentinel=False)
+    icodes, item_values = pd.factorize(sub["item_id"])
+    cols = np.append(items.get_indexer(item_values), -1)[icodes]  # a missing item_id (code -1) maps to -1
+    mat = np.full((len(people), len(items)), np.nan)
+    ok = cols >= 0
+    mat[rows[ok], cols[ok]] = sub["score"].to_numpy(dtype=np.float64, na_value=np.nan)[ok]
+    return pd.DataFrame(mat, index=pd.Index(people, name=SUBJECT), columns=items)
 
 
 def _flag_text(flags: pd.DataFrame) -> pd.Series:
