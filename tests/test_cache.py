@@ -224,3 +224,19 @@ def test_entries_are_pruned(folder, monkeypatch, reads):
     assert len(_entries(folder / ".tip_eval_cache")) == 2
     manifests = [json.loads((d / "manifest.json").read_text()) for d in _entries(folder / ".tip_eval_cache")]
     assert sorted(m["min_cell"] for m in manifests) == [6, 7]
+
+
+def test_another_pseudonym_key_misses(monkeypatch):
+    """Studies linked by name: the pseudonyms depend on the secret key, so the key is part of the cache key
+    (as a keyed digest; the key itself is never written)."""
+    folder = Path(__file__).parent / "ingest" / "corpus" / "prepost_names"
+    if not (folder / "study.toml").exists():
+        pytest.skip("the ingest corpus has no name-linked study")
+    monkeypatch.setenv("TIP_EVAL_HASH_KEY", "a-first-secret-key-of-some-length")
+    first = cache_module.cache_key(folder)
+    assert first is not None
+    assert cache_module.cache_key(folder) == first
+    monkeypatch.setenv("TIP_EVAL_HASH_KEY", "another-secret-key-of-some-length")
+    assert cache_module.cache_key(folder) != first
+    monkeypatch.delenv("TIP_EVAL_HASH_KEY")
+    assert cache_module.cache_key(folder) is None  # no key: never cached (the load itself explains)
