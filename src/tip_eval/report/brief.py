@@ -18,6 +18,7 @@ from typing import Any, Callable, Sequence
 import pandas as pd
 
 from tip_eval.report import headline as hl
+from tip_eval.report.results import Results
 
 EXIT_OK = 0
 
@@ -170,10 +171,14 @@ def _gains_columns(group: str | None, digits: int = 1) -> dict:
 
 
 def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int | None = None,
-                progress: Callable[[str], None] | None = None) -> BriefContext:
-    """Compute every result the brief shows and assemble its sections (no HTML page yet)."""
-    import tip_eval as te
+                progress: Callable[[str], None] | None = None, results: Results | None = None) -> BriefContext:
+    """Compute every result the brief shows and assemble its sections (no HTML page yet).
+
+    ``results`` (a :class:`~tip_eval.report.results.Results`) shares analyses with the workbook.
+    """
     from tip_eval.disclosure import footnote
+
+    res = results if results is not None else Results(study)
 
     step = progress or (lambda msg: None)
     min_cell = int(min_cell if min_cell is not None else study.min_cell)
@@ -181,8 +186,8 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
     R = ctx.results
 
     step("Gains")
-    R["knowledge"] = te.gains(study)
-    R["confidence"] = te.gains(study, measure="confidence") if len(study.confidence) else None
+    R["knowledge"] = res("gains")
+    R["confidence"] = res("gains", measure="confidence") if len(study.confidence) else None
     k = R["knowledge"].iloc[0]
     ctx.headline.append(hl.gain_finding(k, "knowledge", "%", " percentage points", scale=" of the maximum score"))
     rel = hl.reliable_finding(k)
@@ -200,7 +205,7 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
         groupings.insert(0, list(by))
     for g in groupings:
         name = " and ".join(GROUP_LABELS.get(x, x) for x in g)
-        table = te.gains(study, by=g)
+        table = res("gains", by=g)
         shown, hidden = _shown(table, min_cell, name)
         R[f"gains_by_{'_'.join(g)}"] = shown
         ctx.hidden_groups[name] = hidden
@@ -228,7 +233,7 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
     step("Comparing trainings")
     sec = Section("trainings", "A fair comparison of trainings")
     if study.trainings["training_id"].nunique() >= 2:
-        comp = te.compare_trainings(study)
+        comp = res("compare_trainings")
         R["comparison"] = comp
         table, hidden = _shown(comp.table.rename(columns={}), min_cell, "training")
         for para in comp.summary().split("\n"):
@@ -256,9 +261,9 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
     # --- items and modules
     step("Items and modules")
     sec = Section("items", "Modules and questions that need work")
-    modules = te.module_summary(study)
+    modules = res("module_summary")
     R["modules"] = modules
-    items = te.item_analysis(study)
+    items = res("item_analysis")
     R["items"] = items
     mod_shown, _ = _shown(modules, min_cell, "module") if "n" in modules.columns else (modules, 0)
     sec.add("table", html=html_table(mod_shown, _module_columns(mod_shown)))
@@ -288,7 +293,7 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
     step("Confidence")
     sec = Section("confidence", "Confidence against knowledge")
     if len(study.confidence):
-        conf = te.confidence_gains(study)
+        conf = res("confidence_gains")
         R["confidence_by_competency"] = conf
         sec.add("table", html=html_table(conf, {
             "Competency": ("text", lambda r: str(r["competency"])),
@@ -303,7 +308,7 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
         fig = _figure("likert", study, min_cell=min_cell)
         if fig:
             sec.add("figure", html=fig)
-        kvc = te.knowledge_vs_confidence(study, by="sector")
+        kvc = res("knowledge_vs_confidence", by="sector")
         kvc_shown, hidden = _shown(kvc, min_cell, "sector")
         R["knowledge_vs_confidence"] = kvc_shown
         sec.add("heading", "Did confidence run ahead of knowledge?")
@@ -332,7 +337,7 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
     step("Follow-up interviews")
     sec = Section("followup", "Follow-up interviews: applying the training (Kirkpatrick level 3)")
     if len(study.interviews) and len(study.followup_codes):
-        fs = te.followup_summary(study)
+        fs = res("followup_summary")
         fs_shown, _ = _shown(fs, min_cell, "code")
         R["followup_summary"] = fs_shown
         ind = fs_shown[fs_shown["kind"] == "indicator"]
@@ -353,7 +358,7 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
         fig = _figure("codes", codes, min_cell=min_cell)
         if fig:
             sec.add("figure", html=fig)
-        agree = te.coder_agreement(study)
+        agree = res("coder_agreement")
         R["coder_agreement"] = agree
         sec.add("heading", "Do the coders agree?")
         sec.add("table", html=html_table(agree, {
@@ -368,7 +373,7 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
         if len(weak):
             sec.add("caution", "Coders agree poorly on " + ", ".join(weak["label"].astype(str))
                     + ": refine these codes' definitions before relying on their prevalence.")
-        fg = te.followup_vs_gains(study)
+        fg = res("followup_vs_gains")
         R["followup_vs_gains"] = fg
         sec.add("heading", "Do reported changes go with learning gains?")
         tab, _ = _shown(fg.table, min_cell, "code")
@@ -388,13 +393,13 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
     # --- drop-out and data quality
     step("Drop-out and data quality")
     sec = Section("dropout", "Drop-out and data quality")
-    att = te.attrition(study)
+    att = res("attrition")
     R["attrition"] = att
     finding = hl.attrition_finding(att.iloc[0])
     if finding:
         ctx.headline.append(finding)
         sec.add("text", finding.text)
-    att_t, hidden = _shown(te.attrition(study, by="training_id"), min_cell, "training")
+    att_t, hidden = _shown(res("attrition", by="training_id"), min_cell, "training")
     R["attrition_by_training"] = att_t
     sec.add("table", html=html_table(att_t, {
         "Training": ("text", lambda r: str(r["training_id"])),
@@ -426,7 +431,7 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
 
     # --- methods
     sec = Section("methods", "Methods and definitions")
-    reliab = te.reliability(study)
+    reliab = res("reliability")
     R["reliability"] = reliab
     for _, r in reliab.iterrows():
         sec.add("text", f"Test reliability ({r['phase']}-test, {'KR-20' if r['method'] == 'kr20' else 'Cronbach alpha'}): "
@@ -503,7 +508,8 @@ def _script_safe(js: str) -> "Any":
 
 
 def write_brief(study, path: str | Path, by: Sequence[str] = ("country", "sector"), min_cell: int | None = None,
-                title: str | None = None, progress: Callable[[str], None] | None = None) -> Path:
+                title: str | None = None, progress: Callable[[str], None] | None = None,
+                results: Results | None = None) -> Path:
     """Write the impact brief of ``study`` to ``path`` (one self-contained HTML file).
 
     Parameters
@@ -521,13 +527,15 @@ def write_brief(study, path: str | Path, by: Sequence[str] = ("country", "sector
         Title of the brief.
     progress : callable, optional
         Called with the name of each step (the CLI shows a progress display).
+    results : Results, optional
+        Analyses already computed for this study (shared with :func:`~tip_eval.write_workbook`).
 
     Returns
     -------
     Path
         The file written.
     """
-    ctx = build_brief(study, by=by, min_cell=min_cell, progress=progress)
+    ctx = build_brief(study, by=by, min_cell=min_cell, progress=progress, results=results)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_brief(ctx, title=title), encoding="utf-8")
@@ -554,9 +562,11 @@ def run_brief(path: str | Path, out: str | Path, *, min_cell: int | None = None,
         def step(msg: str) -> None:
             bar.update(task, description=msg)
 
-        brief = write_brief(study, out / "brief.html", by=tuple(by or ("country", "sector")), title=title, progress=step)
+        shared = Results(study)
+        brief = write_brief(study, out / "brief.html", by=tuple(by or ("country", "sector")), title=title,
+                            progress=step, results=shared)
         step("Workbook")
-        tables = _write_workbook(study, out / "tables.xlsx", by=tuple(by or ("country", "sector")))
+        tables = _write_workbook(study, out / "tables.xlsx", by=tuple(by or ("country", "sector")), results=shared)
     print(f"Brief written to {brief}")
     if tables:
         print(f"Tables written to {tables}")
@@ -565,7 +575,7 @@ def run_brief(path: str | Path, out: str | Path, *, min_cell: int | None = None,
     return EXIT_OK
 
 
-def _write_workbook(study, path: Path, by: Sequence[str]) -> Path:
+def _write_workbook(study, path: Path, by: Sequence[str], results: Results) -> Path:
     from tip_eval.report.workbook import write_workbook
 
-    return Path(write_workbook(study, path, by=by))
+    return Path(write_workbook(study, path, by=by, results=results))

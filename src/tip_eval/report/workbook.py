@@ -72,7 +72,7 @@ class _Part:
 
 
 def write_workbook(study, path: str | Path, min_cell: int | None = None,
-                   by: Sequence[str] | str = ("country", "sector")) -> Path:
+                   by: Sequence[str] | str = ("country", "sector"), *, results=None) -> Path:
     """Write every result of ``study`` to one xlsx workbook, with small cells suppressed.
 
     Parameters
@@ -89,6 +89,9 @@ def write_workbook(study, path: str | Path, min_cell: int | None = None,
         country" and "Gains by sector" (one-way tables, which need far less suppression than a
         crossing). A tuple inside the sequence, e.g. ``[("country", "sector")]``, gives a crossed
         table. Trainings always get their own sheet.
+    results : tip_eval.report.results.Results, optional
+        Analyses already computed for this study (the brief passes its own, so nothing is computed
+        twice).
 
     Returns
     -------
@@ -116,7 +119,9 @@ def write_workbook(study, path: str | Path, min_cell: int | None = None,
     if min_cell < 1:
         raise ValueError(f"min_cell must be at least 1; got {min_cell}")
     groupings = _groupings(by)
-    parts = _parts(study, groupings)
+    from tip_eval.report.results import Results
+
+    parts = _parts(study, groupings, results if results is not None else Results(study))
 
     wb = Workbook()
     readme = wb.active
@@ -226,10 +231,19 @@ def _stack_measures(study, fn, **kwargs) -> pd.DataFrame:
     return pd.concat(pieces, ignore_index=True)
 
 
-def _parts(study, groupings: list[list[str]]) -> list[_Part]:
-    from tip_eval.analysis.attrition import attrition
-    from tip_eval.analysis.confidence import confidence_gains, knowledge_vs_confidence
-    from tip_eval.analysis.gains import gains, reliability
+def _parts(study, groupings: list[list[str]], results) -> list[_Part]:
+    attrition = results.function("attrition")
+    confidence_gains = results.function("confidence_gains")
+    knowledge_vs_confidence = results.function("knowledge_vs_confidence")
+    gains = results.function("gains")
+    reliability = results.function("reliability")
+    item_analysis = results.function("item_analysis")
+    module_summary = results.function("module_summary")
+    compare_trainings = results.function("compare_trainings")
+    followup_summary = results.function("followup_summary")
+    code_cooccurrence = results.function("code_cooccurrence")
+    coder_agreement = results.function("coder_agreement")
+    followup_vs_gains = results.function("followup_vs_gains")
 
     no_interviews = "There are no follow-up interviews in this study, so there is nothing to show here."
     has_interviews = bool(len(study.interviews) and len(study.followup_codes))
@@ -252,15 +266,11 @@ def _parts(study, groupings: list[list[str]]) -> list[_Part]:
     def items():
         if not has_items:
             return no_items
-        from tip_eval.analysis.items import item_analysis
-
         return item_analysis(study)
 
     def modules():
         if not has_items:
             return no_items
-        from tip_eval.analysis.items import module_summary
-
         return module_summary(study)
 
     parts += [_Part("Items", items), _Part("Modules", modules),
@@ -269,8 +279,6 @@ def _parts(study, groupings: list[list[str]]) -> list[_Part]:
     comparison_notes: list[str] = []
 
     def trainings():
-        from tip_eval.analysis.compare import compare_trainings
-
         if study.trainings["training_id"].nunique() < 2:
             return "The study has one training: there is nothing to compare."
         comp = compare_trainings(study)
@@ -288,8 +296,6 @@ def _parts(study, groupings: list[list[str]]) -> list[_Part]:
     def followup(by=None):
         if not has_interviews:
             return no_interviews
-        from tip_eval.analysis.followup import followup_summary
-
         return followup_summary(study, by=by)
 
     parts.append(_Part("Follow-up codes", followup))
@@ -299,15 +305,11 @@ def _parts(study, groupings: list[list[str]]) -> list[_Part]:
     def cooc():
         if not has_interviews:
             return no_interviews
-        from tip_eval.analysis.followup import code_cooccurrence
-
         return code_cooccurrence(study)
 
     def agreement():
         if not has_interviews:
             return no_interviews
-        from tip_eval.analysis.followup import coder_agreement
-
         t = coder_agreement(study)
         if not int(t["n_double_coded"].max() if len(t) else 0):
             return "No interview was coded by two coders, so agreement between coders cannot be measured."
@@ -316,8 +318,6 @@ def _parts(study, groupings: list[list[str]]) -> list[_Part]:
     def with_gains():
         if not has_interviews:
             return no_interviews
-        from tip_eval.analysis.followup import followup_vs_gains
-
         return followup_vs_gains(study).table
 
     parts += [_Part("Code co-occurrence", cooc), _Part("Coder agreement", agreement),
