@@ -79,6 +79,13 @@ def readme_text() -> str:
         "Identifiers: spaces are removed and participant IDs are compared in upper case. Leading zeros are",
         "kept as written, so type IDs such as `007` as text in Excel (Excel drops leading zeros of numbers).",
         "",
+        "Names never enter these tables. A column of names is dropped when a sheet is read (with a warning).",
+        "Where a partner has only names, pre- and post-tests are linked by name within one training (exact",
+        "match, or a close fuzzy match listed for review; uncertain pairs are never merged), and each person",
+        "gets a pseudonymous ID made with a keyed hash (HMAC-SHA256). The key comes from the environment",
+        "variable `TIP_EVAL_HASH_KEY` or a key file named in study.toml (`hash_key_file`), is at least 16",
+        "characters, and is never written to any output; keep it outside the study folder.",
+        "",
     ]
     for table, model in schemas.TABLES.items():
         s = schemas.schema(table)
