@@ -196,13 +196,15 @@ def _write_frame(frame: pd.DataFrame, path: Path) -> dict[str, Any]:
 
 def _read_frame(folder: Path, meta: Mapping[str, Any]) -> pd.DataFrame:
     """Read a frame written by :func:`_write_frame`, checking its digest and restoring its dtypes."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     path = folder / meta["file"]
     if _sha256_file(path) != meta["sha256"]:
         raise ValueError(f"{path.name} does not match its recorded digest")
     table = pq.read_table(path)
-    frame = table.to_pandas(types_mapper={__import__("pyarrow").int64(): pd.Int64Dtype()}.get)
+    # integers read as nullable Int64 so that missing values survive; dtypes are restored below
+    frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
     if list(map(str, frame.columns)) != list(meta["columns"]) or len(frame) != meta["rows"]:
         raise ValueError(f"{path.name} does not hold the recorded columns and rows")
     for c, dtype in meta["dtypes"].items():
