@@ -92,7 +92,7 @@ def build_folder(t: int, p: int, k: int) -> Path:
     tmp = folder.with_name(folder.name + ".tmp")
     tmp.mkdir(parents=True, exist_ok=True)
     template.write_item_bank(study, tmp / "item_bank.xlsx")
-    template.write_followup_workbook(study, tmp / "followup.xlsx")
+    write_followup_wide(study, tmp / "followup.xlsx")
     parts = study.participants.groupby("training_id", sort=False)
     resp = dict(tuple(study.responses.groupby("training_id", sort=False)))
     conf_tid = study.confidence["participant_id"].map(study.participants.set_index("participant_id")["training_id"])
@@ -113,6 +113,31 @@ def build_folder(t: int, p: int, k: int) -> Path:
     (tmp / "study.toml").write_text(toml, encoding="utf-8")
     tmp.rename(folder)
     return folder
+
+
+def write_followup_wide(study, path: Path) -> Path:
+    """The follow-up workbook with the codes wide (one row per interview and coder, a 1/0 column per code).
+
+    The template's long Codes sheet has one row per interview, coder and code: 626,000 rows for a
+    100,000-participant study, beyond the reader's default limit of 200,000 rows per sheet (a limit
+    study.toml cannot raise). The wide form, which the follow-up layout also reads, has 53,000.
+    """
+    from tip_eval.io import template
+    from tip_eval.io.columns import TEMPLATE_HEADER
+
+    wb = template._new_workbook()
+    cb = study.codebook[template.CODEBOOK_COLUMNS].copy()
+    cb["applied_practice"] = cb["applied_practice"].map({True: "yes", False: "no"})
+    template._add(wb, template.SHEETS["codebook"], template._plain(template._rename(cb)))
+    template._add(wb, template.SHEETS["interviews"],
+                  template._plain(template._rename(study.interviews[template.INTERVIEW_COLUMNS])),
+                  {TEMPLATE_HEADER["interview_date"]: "yyyy-mm-dd"})
+    codes = study.followup_codes.assign(present=study.followup_codes["present"].astype(int))
+    wide = codes.pivot(index=["interview_id", "coder"], columns="code_id", values="present")
+    wide = wide.reindex(columns=list(study.codebook["code_id"])).reset_index()
+    wide = wide.rename(columns={"interview_id": TEMPLATE_HEADER["interview_id"], "coder": TEMPLATE_HEADER["coder"]})
+    template._add(wb, template.SHEETS["codes"], template._plain(wide))
+    return template.stable_save(wb, path)
 
 
 # ------------------------------------------------------------------------ one wide sheet
