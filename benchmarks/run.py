@@ -770,7 +770,8 @@ def write_results() -> Path:
                 continue
             path = old
         res = json.loads(path.read_text())
-        parts += [f"## {mode.capitalize()} run ({res['date']}, {res['seconds']:.0f} s in all)", "",
+        took = sum({r["step"]: r.get("step_seconds", 0.0) for r in res["rows"] if r.get("step")}.values())
+        parts += [f"## {mode.capitalize()} run ({res['date']}; the steps took {took or res['seconds']:.0f} s)", "",
                   "Machine and versions: " + "; ".join(f"{k} {v}" for k, v in res["machine"].items()), "",
                   table(res["rows"]), ""]
         g = growth_table(res["rows"])
@@ -860,6 +861,7 @@ def main(argv: list[str] | None = None) -> int:
         step_rows = json.loads(got[-1][7:])
         for r in step_rows:
             r["step"] = s
+            r["step_seconds"] = time.perf_counter() - t0
         rows.extend(step_rows)
         print(f"  {s}: {time.perf_counter() - t0:.1f} s", flush=True)
     if previous:  # --only: keep the other steps' rows of the last run
