@@ -255,14 +255,26 @@ def _codes(values: pd.Series, mask: np.ndarray) -> tuple[pd.Index, np.ndarray]:
 
 
 def pre_test_reliability(study: object, module: str | None = None) -> float | None:
-    """KR-20 (right/wrong items) or Cronbach's alpha of the study's own pre-test; None without items."""
+    """KR-20 (right/wrong items) or Cronbach's alpha of the study's own pre-test; None without items.
+
+    The value is kept on the study, keyed by the identity of its ``responses`` and ``items``
+    frames: every gains() call needs it, and it costs more than the gains themselves. A Study's
+    tables are read-only by contract; assigning a new ``study.responses`` recomputes it.
+    """
     from tip_eval.stats.reliability import reliability
 
+    key = ("pre_test_reliability", module, id(getattr(study, "responses", None)), id(getattr(study, "items", None)))
+    memo = getattr(study, "__dict__", {}).setdefault("_memo", {}) if hasattr(study, "__dict__") else {}
+    if key in memo:
+        return memo[key]
     mat = item_matrix(study, "pre", module)
     if mat.shape[1] < 2:
-        return None
-    value = float(reliability(mat)["reliability"])
-    return value if np.isfinite(value) else None
+        value = None
+    else:
+        value = float(reliability(mat)["reliability"])
+        value = value if np.isfinite(value) else None
+    memo[key] = value
+    return value
 
 
 def _alpha_pre_ratings(conf: pd.DataFrame) -> float | None:
