@@ -224,7 +224,8 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
         sec.add("table", html=html_table(disp, cols))
         if hidden:
             sec.add("note", f"{hidden} group(s) with fewer than {min_cell} people (or whose size could be worked out from them) are not shown.")
-        fig = _figure("pre_post", shown, by=g if len(g) == 1 else g, min_cell=min_cell)
+        # one picture per one-way grouping; trainings get the forest plot of the fair comparison
+        fig = _figure("pre_post", shown, by=g, min_cell=min_cell) if len(g) == 1 and g[0] != "training_id" else None
         if fig:
             sec.add("figure", html=fig)
     ctx.sections.append(sec)
