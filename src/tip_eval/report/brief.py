@@ -198,11 +198,14 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
 
     # --- results by group
     sec = Section("groups", "Results by country, province, sector and training")
-    groupings = []
-    for g in ("country", "province", "sector", "training_id"):
-        groupings.append([g])
-    if by and list(by) not in groupings:
-        groupings.insert(0, list(by))
+    # each name in ``by`` is a one-way table, a tuple inside it a crossing (as in the workbook);
+    # country, province, sector and training are always shown
+    from tip_eval.report.workbook import _groupings
+
+    groupings = [[g] for g in ("country", "province", "sector", "training_id")]
+    for cols in reversed(_groupings(by)):
+        if cols not in groupings:
+            groupings.insert(0, cols)
     for g in groupings:
         name = " and ".join(GROUP_LABELS.get(x, x) for x in g)
         table = res("gains", by=g)
@@ -520,8 +523,9 @@ def write_brief(study, path: str | Path, by: Sequence[str] = ("country", "sector
     path : str or Path
         Where to write the ``.html`` file.
     by : sequence of str, default ("country", "sector")
-        Grouping shown first among the results by group (the brief always also shows country,
-        province, sector and training).
+        Groupings of the results tables: each name gives a one-way table and a tuple inside the
+        sequence a crossed one, e.g. ``("gender", ("country", "sector"))``, as in
+        :func:`~tip_eval.write_workbook`. Country, province, sector and training are always shown.
     min_cell : int, optional
         Smallest group shown (default: ``study.min_cell``).
     title : str, optional
