@@ -294,22 +294,31 @@ def item_bank_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     return out
 
 
-@register("followup")
-def followup_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
-    """The follow-up coding workbook: Codebook, Interviews, Codes (long; or wide 0/1 per code)."""
+CODEBOOK_COLUMNS = ["code_id", "label", "theme", "level", "applied_practice", "definition"]
+INTERVIEW_COLUMNS = ["interview_id", "participant_id", "interview_date", "coders"]
+
+
+def codebook_and_interviews(source: SourceConfig, ctx: LayoutContext, interviews_required: bool) -> list[Mapped]:
+    """The Codebook sheet (applied_practice defaults to no) and the Interviews sheet of a coding workbook."""
     out = []
-    cb_cols = ["code_id", "label", "theme", "level", "applied_practice", "definition"]
-    cb, _ = _table_sheet(source, ctx, "codebook", "codebook", cb_cols, ["code_id", "label", "theme", "level"])
+    cb, _ = _table_sheet(source, ctx, "codebook", "codebook", CODEBOOK_COLUMNS, ["code_id", "label", "theme", "level"])
     if cb is not None:
         if "applied_practice" not in cb.frame:
             cb.frame["applied_practice"] = False
         if "definition" not in cb.frame:
             cb.frame["definition"] = None
         out.append(cb)
-    iv, _ = _table_sheet(source, ctx, "interviews", "interviews", ["interview_id", "participant_id", "interview_date", "coders"],
-                         ["interview_id", "participant_id", "interview_date", "coders"])
+    iv, _ = _table_sheet(source, ctx, "interviews", "interviews", INTERVIEW_COLUMNS, INTERVIEW_COLUMNS,
+                         required=interviews_required)
     if iv is not None:
         out.append(iv)
+    return out
+
+
+@register("followup")
+def followup_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
+    """The follow-up coding workbook: Codebook, Interviews, Codes (long; or wide 0/1 per code)."""
+    out = codebook_and_interviews(source, ctx, interviews_required=True)
     name = find_sheet(source, "codes")
     if name is None:
         ctx.problem(source.name, None, None, None, None, "no visible sheet named 'Codes'", "Add the Codes sheet.")

@@ -53,11 +53,17 @@ import pandas as pd
 from tip_eval.io.coerce import _is_blank
 from tip_eval.io.columns import TEMPLATE_HEADER, map_headers
 from tip_eval.io.config import SourceConfig
-from tip_eval.io.layouts import LayoutContext, Mapped, _extra_columns, _table_sheet, read_sheet, register
+from tip_eval.io.layouts import (
+    INTERVIEW_COLUMNS,
+    LayoutContext,
+    Mapped,
+    _extra_columns,
+    codebook_and_interviews,
+    read_sheet,
+    register,
+)
 from tip_eval.vocab import label_key
 
-CODEBOOK_COLUMNS = ["code_id", "label", "theme", "level", "applied_practice", "definition"]
-INTERVIEW_COLUMNS = ["interview_id", "participant_id", "interview_date", "coders"]
 _DOC_EXTENSIONS = {".txt", ".docx", ".doc", ".odt", ".pdf", ".rtf", ".md", ".html", ".htm", ".epub", ".mp3",
                    ".mp4", ".wav", ".m4a", ".jpg", ".jpeg", ".png"}
 
@@ -385,18 +391,7 @@ def code_matrix_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]
 @register("codebook")
 def codebook_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     """The ``Codebook`` sheet (and ``Interviews`` when present) without a Codes sheet."""
-    out = []
-    cb, _ = _table_sheet(source, ctx, "codebook", "codebook", CODEBOOK_COLUMNS, ["code_id", "label", "theme", "level"])
-    if cb is not None:
-        if "applied_practice" not in cb.frame:
-            cb.frame["applied_practice"] = False
-        if "definition" not in cb.frame:
-            cb.frame["definition"] = None
-        out.append(cb)
-    iv, _ = _table_sheet(source, ctx, "interviews", "interviews", INTERVIEW_COLUMNS, INTERVIEW_COLUMNS, required=False)
-    if iv is not None:
-        out.append(iv)
-    return out
+    return codebook_and_interviews(source, ctx, interviews_required=False)
 
 
 __all__ = ["code_matrix_layout", "codebook_layout", "qualcoder_layout", "taguette_layout"]
