@@ -660,18 +660,30 @@ def _read_data(source: SourceConfig, ctx: LayoutContext, infos: list):
     return read_sheet(source, sheet, ctx, header_rows=header_rows)
 
 
-def _person_layout(source: SourceConfig, ctx: LayoutContext, *, kobo: bool = False, totals_only: bool = False) -> list[Mapped]:
+def _training_data_and_roster(source: SourceConfig, ctx: LayoutContext):
+    """The training, the data sheet and (from a separate Participants sheet) the roster of a source.
+
+    Returns ``(mapped so far, training_id, data RawTable or None, source)``; when a Participants sheet
+    supplied the roster, the returned source no longer reads roster columns from the data sheet.
+    """
     infos = _sheet_infos(source)
     out, tid = training_from_source(source, ctx, infos)
     raw = _read_data(source, ctx, infos)
     if raw is None:
-        return out
+        return out, tid, None, source
     roster_sheet = _visible_sheet(infos, "participants")
     if roster_sheet is not None and roster_sheet != raw.sheet:
         rraw = read_sheet(source, roster_sheet, ctx)
         out.extend(person_sheet(rraw, _with(source, phase=None, roster=True), ctx, training_id=tid, roster_only=True))
         if source.get("roster") is None:
             source = _with(source, roster=False)
+    return out, tid, raw, source
+
+
+def _person_layout(source: SourceConfig, ctx: LayoutContext, *, kobo: bool = False, totals_only: bool = False) -> list[Mapped]:
+    out, tid, raw, source = _training_data_and_roster(source, ctx)
+    if raw is None:
+        return out
     out.extend(person_sheet(raw, source, ctx, training_id=tid, kobo=kobo, totals_only=totals_only))
     return out
 
@@ -718,17 +730,9 @@ def totals_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
 @register("long")
 def long_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     """One row per participant x phase x item (or competency, or total score)."""
-    infos = _sheet_infos(source)
-    out, tid = training_from_source(source, ctx, infos)
-    raw = _read_data(source, ctx, infos)
+    out, tid, raw, source = _training_data_and_roster(source, ctx)
     if raw is None:
         return out
-    roster_sheet = _visible_sheet(infos, "participants")
-    if roster_sheet is not None and roster_sheet != raw.sheet:
-        rraw = read_sheet(source, roster_sheet, ctx)
-        out.extend(person_sheet(rraw, _with(source, phase=None, roster=True), ctx, training_id=tid, roster_only=True))
-        if source.get("roster") is None:
-            source = _with(source, roster=False)
     fixed = phase_of(str(source.get("phase"))) if source.get("phase") is not None else None
     roles = classify([str(c) for c in raw.frame.columns], source, LONG_ATTRS)
     for r in roles:  # in a long sheet every column is one attribute; nothing is melted
