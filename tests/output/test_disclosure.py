@@ -203,3 +203,40 @@ def test_counts_and_percentages_of_people_with_a_code(data, groups, min_cell):
     total = values.sum()
     facts = [(np.arange(groups), total)] if groups > 1 and (total == 0 or total >= min_cell) else []
     assert [c for c in _pinned(values, blanked, facts) if values[c] < min_cell] == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), k=st.integers(1, 6))
+def test_closed_form_range_of_one_sum_is_the_linear_programme(data, k):
+    """A part made of one weighted total of bounded counts is solved without a solver; same answer."""
+    from tip_eval.disclosure import _single_sum_range
+
+    a = np.array(data.draw(st.lists(st.sampled_from([1.0, 1.0, 2.0, 0.5]), min_size=k, max_size=k)))
+    truth = np.array(data.draw(st.lists(st.integers(0, 30), min_size=k, max_size=k)), dtype=float)
+    bounded = data.draw(st.lists(st.booleans(), min_size=k, max_size=k))
+    slack = data.draw(st.lists(st.integers(0, 10), min_size=k, max_size=k))
+    rows = [np.eye(k)[i] for i in range(k) if bounded[i]]
+    rhs = [truth[i] + slack[i] for i in range(k) if bounded[i]]
+    prob = {"A_eq": a[None, :], "b_eq": np.array([float(a @ truth)]),
+            "A_ub": np.array(rows) if rows else None, "b_ub": np.array(rhs) if rows else None}
+    for t in range(k):
+        low, high = _single_sum_range(prob, t)
+        obj = np.eye(k)[t]
+        kw = dict(A_ub=prob["A_ub"], b_ub=prob["b_ub"], A_eq=prob["A_eq"], b_eq=prob["b_eq"], bounds=(0, None),
+                  method="highs")
+        lo, hi = linprog(obj, **kw), linprog(-obj, **kw)
+        assert lo.status == 0 and hi.status == 0
+        assert low == pytest.approx(lo.fun, abs=1e-7)
+        assert high == pytest.approx(-hi.fun, abs=1e-7)
+
+
+def test_closed_form_declines_what_it_cannot_solve():
+    from tip_eval.disclosure import _single_sum_range
+
+    two_facts = {"A_eq": np.ones((2, 2)), "b_eq": np.array([3.0, 3.0]), "A_ub": None, "b_ub": None}
+    mixed_signs = {"A_eq": np.array([[1.0, -1.0]]), "b_eq": np.array([0.0]), "A_ub": None, "b_ub": None}
+    linked = {"A_eq": np.ones((1, 2)), "b_eq": np.array([3.0]), "A_ub": np.array([[1.0, -1.0]]),
+              "b_ub": np.array([0.0])}
+    infeasible = {"A_eq": np.ones((1, 2)), "b_eq": np.array([9.0]), "A_ub": np.eye(2), "b_ub": np.array([1.0, 1.0])}
+    for prob in (two_facts, mixed_signs, linked, infeasible):
+        assert _single_sum_range(prob, 0) is None
