@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval.analysis._common import By
+from tip_eval.analysis._memo import memoised
 from tip_eval.analysis.inputs import person_scores
 
 __all__ = ["attrition", "ATTRITION_COLUMNS"]
@@ -30,6 +31,7 @@ SMD_THRESHOLD = 0.2
 MIN_DROPOUTS = 5
 
 
+@memoised()
 def attrition(
     data: object,
     by: By = None,

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval.analysis._common import is_study
+from tip_eval.analysis._memo import memoised
 
 __all__ = ["compare_trainings", "TrainingComparison", "COMPARISON_COLUMNS"]
 
@@ -131,6 +132,7 @@ def _person_frame(data: object, measure: str, columns: list[str]) -> tuple[pd.Da
     return ps.frame, trainings
 
 
+@memoised()
 def compare_trainings(
     data: object,
     measure: str = "knowledge",

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval.analysis._common import By, as_by, check_by, is_study
+from tip_eval.analysis._memo import memoised
 from tip_eval.analysis.inputs import AGREE_FROM, PHASES, SUBJECT, person_scores, plain_person_frame, study_people
 
 __all__ = ["confidence_gains", "knowledge_vs_confidence", "CONFIDENCE_GAIN_COLUMNS", "KNOWLEDGE_CONFIDENCE_COLUMNS"]
@@ -46,6 +47,7 @@ def _check_confidence(confidence: object) -> float:
 # --- confidence_gains --------------------------------------------------------------------------------
 
 
+@memoised()
 def confidence_gains(
     data: object,
     by: By = None,
@@ -215,6 +217,7 @@ def _ratings_wide(
 # --- knowledge_vs_confidence -------------------------------------------------------------------------
 
 
+@memoised()
 def knowledge_vs_confidence(
     data: object,
     by: By = None,

@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval.analysis._common import By, as_by, check_by, group_keys, is_study
+from tip_eval.analysis._memo import memoised
 
 __all__ = [
     "RULES",
@@ -326,6 +327,7 @@ def _nullable_bool(values: pd.Series) -> pd.arrays.BooleanArray:
     return pd.array(values.astype(object).where(values.notna(), None), dtype="boolean")
 
 
+@memoised(study_of=lambda t: t._study)
 def _prepare_codes(t: _Tables, rule: str) -> tuple[pd.DataFrame, _Codings, pd.DataFrame]:
     codes = _code_table(t)
     codings = _codings(t, codes["code_id"].tolist())
@@ -335,6 +337,7 @@ def _prepare_codes(t: _Tables, rule: str) -> tuple[pd.DataFrame, _Codings, pd.Da
 # --------------------------------------------------------------------------------------------------
 # followup_summary
 # --------------------------------------------------------------------------------------------------
+@memoised()
 def followup_summary(data: Any, by: By = None, confidence: float = 0.95, rule: str = "primary") -> pd.DataFrame:
     """Share of interviewed people reporting each code, theme and the level-3 indicator, per group.
 
@@ -527,6 +530,7 @@ def _empty(columns: list[str], attrs: dict[str, Any] | None = None) -> pd.DataFr
 # --------------------------------------------------------------------------------------------------
 # code_cooccurrence
 # --------------------------------------------------------------------------------------------------
+@memoised()
 def code_cooccurrence(data: Any, rule: str = "primary") -> pd.DataFrame:
     """How often two codes are applied to the same interview: counts and the c-coefficient.
 
@@ -617,6 +621,7 @@ def code_cooccurrence(data: Any, rule: str = "primary") -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------------
 # coder_agreement
 # --------------------------------------------------------------------------------------------------
+@memoised()
 def coder_agreement(data: Any) -> pd.DataFrame:
     """Agreement between coders on the double-coded interviews, per code and overall.
 
@@ -794,6 +799,7 @@ class FollowupGains:
                 f"interviewed people with a knowledge gain; rule={self.rule!r})\n{self.note}")
 
 
+@memoised()
 def followup_vs_gains(
     data: Any,
     confidence: float = 0.95,

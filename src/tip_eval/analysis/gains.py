@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval.analysis._common import By, is_study
+from tip_eval.analysis._memo import memoised
 from tip_eval.analysis.inputs import SUBJECT, check_measure, item_matrix, module_items, person_scores
 
 __all__ = ["gains", "reliability", "GAIN_COLUMNS", "RELIABILITY_COLUMNS"]
@@ -29,6 +30,7 @@ RELIABILITY_COLUMNS: tuple[str, ...] = (
 )
 
 
+@memoised()
 def gains(
     data: object,
     by: By = None,
@@ -211,6 +213,7 @@ def _keys_as_columns(table: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return table.reset_index()
 
 
+@memoised()
 def reliability(
     data: object,
     confidence: float = 0.95,

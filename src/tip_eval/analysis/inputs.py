@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval.analysis._common import as_by, check_by, is_study, person_attributes
+from tip_eval.analysis._memo import memoised
 
 #: values of ``measure``
 MEASURES = ("knowledge", "confidence")
@@ -74,6 +75,7 @@ def check_measure(measure: object) -> str:
     return measure
 
 
+@memoised()
 def person_scores(
     data: object,
     by: object = None,

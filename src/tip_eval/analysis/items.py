@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval.analysis._common import By, as_by, check_by, is_study
+from tip_eval.analysis._memo import memoised
 
 __all__ = ["item_analysis", "module_summary", "ITEM_COLUMNS", "MODULE_COLUMNS", "FLAG_WORDS"]
 
@@ -128,6 +129,7 @@ def _flag_text(flags: pd.DataFrame) -> pd.Series:
 # --- item analysis ---------------------------------------------------------------------------------
 
 
+@memoised()
 def item_analysis(
     data: object,
     by: By = None,
@@ -295,6 +297,7 @@ def item_analysis(
 # --- modules ---------------------------------------------------------------------------------------
 
 
+@memoised()
 def module_summary(data: object, by: By = None, confidence: float = 0.95, p_adjust: str = "holm") -> pd.DataFrame:
     """One row per curriculum module (and group): its items' difficulty and the module's gain.
 

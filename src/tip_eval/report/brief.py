@@ -176,9 +176,14 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
 
     ``results`` (a :class:`~tip_eval.report.results.Results`) shares analyses with the workbook.
     """
-    from tip_eval.disclosure import footnote
-
     res = results if results is not None else Results(study)
+    with res.active():  # the figures' own analyses (the chain, calibration) come from the same store
+        return _build_brief(study, by, min_cell, progress, res)
+
+
+def _build_brief(study, by: Sequence[str], min_cell: int | None, progress: Callable[[str], None] | None,
+                 res: Results) -> BriefContext:
+    from tip_eval.disclosure import footnote
 
     step = progress or (lambda msg: None)
     min_cell = int(min_cell if min_cell is not None else study.min_cell)

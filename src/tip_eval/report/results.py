@@ -1,23 +1,18 @@
 """Each analysis of one study computed once, shared by everything published from it.
 
 The brief and the workbook show many of the same results (gains by country, the comparison of
-trainings, ...). :class:`Results` runs each public analysis function once per distinct set of
-arguments and hands out copies, so publishing a study does not compute anything twice.
+trainings, ...), and the analyses and figures call each other. :class:`Results` holds one store
+of results (see :mod:`tip_eval.analysis._memo`): every analysis run through it, or run on the
+study inside ``with results.active():``, is computed once per distinct set of arguments, and
+callers receive copies.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any
 
-import pandas as pd
-
-
-def _freeze(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return tuple(_freeze(v) for v in value)
-    if isinstance(value, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
-    return value
+from tip_eval.analysis._memo import sharing
 
 
 class Results:
@@ -33,20 +28,15 @@ class Results:
         self.study = study
         self._memo: dict[tuple, Any] = {}
 
+    def active(self) -> AbstractContextManager[dict]:
+        """A block inside which every memoised analysis of the study uses this object's results."""
+        return sharing(self.study, self._memo)
+
     def __call__(self, name: str, **kwargs: Any) -> Any:
         import tip_eval
 
-        import inspect
-
-        fn = getattr(tip_eval, name)
-        bound = inspect.signature(fn).bind(self.study, **kwargs)
-        bound.apply_defaults()  # gains(by="x") and gains(by="x", measure="knowledge") are one result
-        args = dict(list(bound.arguments.items())[1:])
-        key = (name, _freeze(args))
-        if key not in self._memo:
-            self._memo[key] = fn(self.study, **kwargs)
-        value = self._memo[key]
-        return value.copy() if isinstance(value, pd.DataFrame) else value
+        with self.active():
+            return getattr(tip_eval, name)(self.study, **kwargs)
 
     def function(self, name: str):
         """A stand-in for ``tip_eval.<name>`` with the same call (``data`` first, ignored) that uses the memo."""

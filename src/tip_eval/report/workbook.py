@@ -108,11 +108,6 @@ def write_workbook(study, path: str | Path, min_cell: int | None = None,
     Every string is inert text: a value starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
     return is stored as text, never as a formula; the workbook holds no formulas at all.
     """
-    from openpyxl import Workbook
-
-    from tip_eval.disclosure import check_no_identifiers, footnote, suppress
-    from tip_eval.io.write import write_sheet, write_text_sheet
-
     if not (hasattr(study, "participants") and hasattr(study, "scores")):
         raise TypeError(f"study must be a tip_eval Study; got {type(study).__name__}")
     min_cell = int(study.min_cell if min_cell is None else min_cell)
@@ -121,7 +116,20 @@ def write_workbook(study, path: str | Path, min_cell: int | None = None,
     groupings = _groupings(by)
     from tip_eval.report.results import Results
 
-    parts = _parts(study, groupings, results if results is not None else Results(study))
+    results = results if results is not None else Results(study)
+    with results.active():
+        wb = _build_workbook(study, _parts(study, groupings, results), groupings, min_cell)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _build_workbook(study, parts: list, groupings: list[list[str]], min_cell: int):
+    from openpyxl import Workbook
+
+    from tip_eval.disclosure import check_no_identifiers, footnote, suppress
+    from tip_eval.io.write import write_sheet, write_text_sheet
 
     wb = Workbook()
     readme = wb.active
@@ -150,10 +158,7 @@ def write_workbook(study, path: str | Path, min_cell: int | None = None,
                 row += 1
         written.append((ws.title, _describe(part.sheet)))
     _write_readme(readme, study, written, min_cell, footnote(min_cell), groupings)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
+    return wb
 
 
 _WRAP = {"label": 50, "label_a": 40, "label_b": 40, "theme": 40, "flags": 50, "note": 60, "problem": 60,
