@@ -335,10 +335,9 @@ def module_summary(data: object, by: By = None, confidence: float = 0.95, p_adju
 
     Notes
     -----
-    For a Study the gains come from :func:`tip_eval.gains` (``module=...``), one call per module;
-    for a plain frame they are computed the same way from the frame's responses (every person of
-    the frame counted, a person's module score missing when they have no response to the module
-    in that phase).
+    The gains are those of :func:`tip_eval.gains` with ``module=...``, computed for every module
+    and group in one pass; for a plain frame every person of the frame is counted, a person's
+    module score missing when they have no response to the module in that phase.
     """
     from tip_eval.stats.multitest import p_adjust as _p_adjust
 
@@ -353,12 +352,7 @@ def module_summary(data: object, by: By = None, confidence: float = 0.95, p_adju
     gain_cols = ["n_pre", "n_post", "n", "pre_mean", "post_mean", "mean_gain", "ci_low", "ci_high",
                  "confidence", "p_value"]
     modules = list(dict.fromkeys(items["module"].dropna().tolist()))
-    parts = []
-    for mod in modules:  # one call per module (6 in the curriculum); groups are vectorised inside
-        table = _module_gains(data, by_list, mod, confidence)
-        table.insert(len(by_list), "module", mod)
-        parts.append(table[[*by_list, "module", *gain_cols]])
-    gains_table = pd.concat(parts, ignore_index=True)
+    gains_table = _module_gains(data, by_list, modules, confidence)[[*by_list, "module", *gain_cols]]
     out = diff.merge(gains_table, on=[*by_list, "module"], how="left", validate="one_to_one")
     order = {m: i for i, m in enumerate(modules)}
     out = out.sort_values([*by_list, "module"], key=lambda s: s.map(order) if s.name == "module" else s,
@@ -368,20 +362,31 @@ def module_summary(data: object, by: By = None, confidence: float = 0.95, p_adju
     return out[[*by_list, *MODULE_COLUMNS]]
 
 
-def _module_gains(data: object, by: list[str], module: str, confidence: float) -> pd.DataFrame:
-    """Gains of one module's percent score, by ``by``: te.gains for a Study, the same for a frame."""
-    if is_study(data):
-        from tip_eval.analysis.gains import gains
+def _module_gains(data: object, by: list[str], modules: list, confidence: float) -> pd.DataFrame:
+    """Gains of every module's percent score, by ``by`` and module, in one vectorised pass.
 
-        return gains(data, by=by or None, module=module, confidence=confidence)
+    A person's module score is ``100 * points scored / points of the module's items`` in each
+    phase, missing when they have no response to the module in that phase; the gain columns are
+    those of :func:`tip_eval.gains` with ``module=`` (every registered participant of a Study
+    counted), computed for all modules and groups at once.
+    """
     from tip_eval.stats.paired import paired_gain_grouped
 
     resp, bank, people = _item_inputs(data, by)
-    mod_items = bank.loc[bank["module"] == module]
-    total = float(mod_items["points"].sum())
-    sub = resp[resp["item_id"].isin(mod_items["item_id"])]
-    pct = (100.0 * sub.groupby([SUBJECT, "phase"], sort=False)["score"].sum() / total).unstack("phase")
-    pct = pct.reindex(columns=["pre", "post"])
-    frame = people.merge(pct.reset_index(), on=SUBJECT, how="left")
-    table = paired_gain_grouped(frame, by or None, "pre", "post", max_score=100.0, confidence=confidence)
-    return table.reset_index() if by else table.reset_index(drop=True)
+    bank = bank[bank["module"].notna()].drop_duplicates("item_id")
+    total = bank.groupby("module", sort=False)["points"].sum().astype(np.float64)
+    module_of = pd.Series(bank["module"].to_numpy(dtype=object), index=pd.Index(bank["item_id"]))
+    scored = pd.DataFrame({SUBJECT: resp[SUBJECT].to_numpy(), "phase": resp["phase"].to_numpy(),
+                           "module": resp["item_id"].map(module_of).to_numpy(dtype=object),
+                           "score": resp["score"].to_numpy(dtype=np.float64, na_value=np.nan)})
+    scored = scored[scored["module"].notna()]
+    sums = scored.groupby(["module", SUBJECT, "phase"], sort=False)["score"].sum().unstack("phase")
+    sums = sums.reindex(columns=["pre", "post"])
+    pct = 100.0 * sums.div(total.reindex(sums.index.get_level_values("module")).to_numpy(), axis=0)
+    grid = people.merge(pd.DataFrame({"module": pd.Series(modules, dtype=object)}), how="cross")
+    key = pd.MultiIndex.from_arrays([grid["module"].to_numpy(dtype=object), grid[SUBJECT].to_numpy(dtype=object)])
+    values = pct.reindex(key)
+    grid["pre"] = values["pre"].to_numpy(dtype=np.float64)
+    grid["post"] = values["post"].to_numpy(dtype=np.float64)
+    table = paired_gain_grouped(grid, [*by, "module"], "pre", "post", max_score=100.0, confidence=confidence)
+    return table.reset_index()
