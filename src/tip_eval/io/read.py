@@ -1638,6 +1638,8 @@ def _header_names(
     return names, written
 
 
+#: pandas' default text dtype, resolved once (a dtype given by name is looked up in a registry per call)
+_TEXT_DTYPE = pd.api.types.pandas_dtype("str")
 _FLOATISH = frozenset({"floating", "integer", "mixed-integer-float", "decimal"})
 # text that normalize_text turns into nothing: whitespace, control and invisible characters
 _BLANK_TEXT = re.compile("[\\s\x00-\x1f\x7f-\x9f" + "".join(sorted(INVISIBLE)) + "]*")
@@ -1895,7 +1897,7 @@ def _build_table(
         if kinds[j] == "float":
             data[final_names[k]] = pd.Series(values, dtype="float64", copy=False)
         elif kinds[j] == "text":
-            data[final_names[k]] = pd.Series(values, dtype="str")
+            data[final_names[k]] = pd.Series(values, dtype=_TEXT_DTYPE)
         else:
             data[final_names[k]] = pd.Series(values, dtype=object, copy=False)
     frame = pd.DataFrame(data, index=pd.RangeIndex(int(keep.sum())), copy=False)
