@@ -131,6 +131,9 @@ def write_sheet(ws, frame: pd.DataFrame, *, number_formats: Mapping[str, str] | 
                     if label in where:
                         positions[(where[label], j)] = mark_text
     right = Alignment(horizontal="right")
+    wrapped = Alignment(wrap_text=True, vertical="top")
+    limits = [(wrap or {}).get(str(name)) for name in frame.columns]
+    fmts = [formats.get(str(name)) for name in frame.columns]
     for i, row in enumerate(values, start=2):
         for j, v in enumerate(row, start=1):
             mark = positions.get((i - 2, j - 1))
@@ -138,19 +141,17 @@ def write_sheet(ws, frame: pd.DataFrame, *, number_formats: Mapping[str, str] | 
                 cell = write_cell(ws, i, j, mark)
                 cell.alignment = right
             else:
-                write_cell(ws, i, j, v)
+                cell = write_cell(ws, i, j, v)
+            if fmts[j - 1]:
+                cell.number_format = fmts[j - 1]
+            if limits[j - 1]:
+                cell.alignment = wrapped
     for j, name in enumerate(frame.columns, start=1):
-        fmt = formats.get(str(name))
-        if fmt:
-            for i in range(2, len(frame) + 2):
-                ws.cell(row=i, column=j).number_format = fmt
-        limit = (wrap or {}).get(str(name))
+        fmt, limit = fmts[j - 1], limits[j - 1]
         sample = [str(name)] + [_shown(v, fmt) for v in values[:200, j - 1] if v is not None]
         width = min(max(len(s) for s in sample) + 2, 60) if sample else 10
         if limit:
             width = min(width, limit)
-            for i in range(2, len(frame) + 2):
-                ws.cell(row=i, column=j).alignment = Alignment(wrap_text=True, vertical="top")
         ws.column_dimensions[get_column_letter(j)].width = max(width, 8)
     if freeze:
         ws.freeze_panes = "A2"
