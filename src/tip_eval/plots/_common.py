@@ -89,24 +89,26 @@ def finish(fig: go.Figure, title: str | None, x_title: str | None, y_title: str 
            left_out: int = 0, min_cell: int | None = None, what: str = "groups", note: str | None = None) -> go.Figure:
     """Apply the template, titles, and the note on groups left out for small numbers."""
     register()
-    fig.update_layout(template=TEMPLATE_NAME)
+    # one layout update: each update_layout / update_xaxes call validates and copies anew
+    layout: dict = {"template": TEMPLATE_NAME, "meta": {"tip_eval_left_out": left_out, "min_cell": min_cell}}
     if title:
-        fig.update_layout(title=dict(text=html.escape(title)))
+        layout["title"] = dict(text=html.escape(title))
     if x_title is not None:
-        fig.update_xaxes(title_text=x_title)
+        layout["xaxis"] = dict(title=dict(text=x_title))
     if y_title is not None:
-        fig.update_yaxes(title_text=y_title)
+        layout["yaxis"] = dict(title=dict(text=y_title))
     notes = []
     if left_out and min_cell is not None:
         notes.append(f"{left_out} {what} not shown: fewer than {min_cell} people (or needed to protect such a group).")
     if note:
         notes.append(note)
     if notes:
-        fig.add_annotation(text="<br>".join(html.escape(n) for n in notes), xref="paper", yref="paper", x=0, y=-0.02,
-                           yanchor="top", xanchor="left", showarrow=False, yshift=-40, font=dict(size=11, color="#555555"),
-                           align="left")
-        fig.update_layout(margin=dict(b=110))
-    fig.layout.meta = {"tip_eval_left_out": left_out, "min_cell": min_cell}
+        layout["annotations"] = [*fig.layout.annotations, dict(
+            text="<br>".join(html.escape(n) for n in notes), xref="paper", yref="paper", x=0, y=-0.02,
+            yanchor="top", xanchor="left", showarrow=False, yshift=-40, font=dict(size=11, color="#555555"),
+            align="left")]
+        layout["margin"] = dict(b=110)
+    fig.update_layout(layout)
     return fig
 
 
