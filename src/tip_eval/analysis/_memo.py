@@ -73,7 +73,7 @@ def sharing(study: Any, store: dict | None = None) -> Iterator[dict]:
 
 
 def _copy(value: Any) -> Any:
-    if isinstance(value, pd.DataFrame):
+    if isinstance(value, (pd.DataFrame, np.ndarray)):
         return value.copy()
     if isinstance(value, tuple):
         return tuple(_copy(v) for v in value)

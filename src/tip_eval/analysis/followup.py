@@ -334,6 +334,14 @@ def _prepare_codes(t: _Tables, rule: str) -> tuple[pd.DataFrame, _Codings, pd.Da
     return codes, codings, codings.consensus(rule)
 
 
+@memoised(study_of=lambda t: t._study)
+def _coded_people(t: _Tables, rule: str) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """Codes per interviewed person, the summary rows with their code sets, and the interview codes."""
+    codes, _codings, interview_codes = _prepare_codes(t, rule)
+    items, membership = _summary_items(codes)
+    return _person_codes(t, interview_codes), items, membership, interview_codes
+
+
 # --------------------------------------------------------------------------------------------------
 # followup_summary
 # --------------------------------------------------------------------------------------------------
@@ -449,9 +457,7 @@ def followup_summary(data: Any, by: By = None, confidence: float = 0.95, rule: s
     check_by(by_cols, attrs.columns)
     key_cols = by_cols or ["group"]
 
-    codes, codings, interview_codes = _prepare_codes(t, rule)
-    person = _person_codes(t, interview_codes)
-    items, membership = _summary_items(codes)
+    person, items, membership, interview_codes = _coded_people(t, rule)
 
     if "participant_id" in attrs:
         attrs_p = attrs.drop_duplicates("participant_id").astype({"participant_id": object}).set_index("participant_id")
@@ -954,8 +960,8 @@ def followup_vs_gains(
     else:
         category = pd.Series(np.nan, index=matched, dtype=object)
 
-    codes, _, interview_codes = _prepare_codes(t, rule)
-    person = _person_codes(t, interview_codes)
+    codes = _prepare_codes(t, rule)[0]
+    person = _coded_people(t, rule)[0]
     n_interviewed = len(person)
     with_gain = person.index[person.index.isin(matched)]
     p_codes = person.loc[with_gain]
