@@ -67,7 +67,8 @@ def cmd_brief(args: argparse.Namespace) -> int:
     from tip_eval.report.brief import run_brief
 
     try:
-        return run_brief(args.path, args.out, min_cell=args.min_cell, title=args.title, by=args.by)
+        return run_brief(args.path, args.out, min_cell=args.min_cell, title=args.title, by=args.by,
+                         cache=not args.no_cache)
     except InputRefused as err:
         print(f"Cannot read: {err}", file=sys.stderr)
         return EXIT_UNREADABLE
@@ -120,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-cell", type=int, default=None, metavar="N", help="smallest group shown (default: study.toml, else 5)")
     p.add_argument("--title", default=None, help="title of the brief")
     p.add_argument("--by", nargs="+", default=None, metavar="COLUMN", help="groupings for the results tables (default: country sector)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="read and check every file again, without using or writing the cache of the validated study "
+                        "(kept in .tip_eval_cache/ in the study folder and reused only while no file or setting changes)")
     p.set_defaults(func=cmd_brief)
 
     p = sub.add_parser("template", help="write a blank training workbook in the project's template",

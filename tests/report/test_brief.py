@@ -159,3 +159,31 @@ def test_cli_brief_writes_brief_tables_and_problems(tmp_path):
     out = tmp_path / "out"
     assert main(["brief", str(study), "--out", str(out)]) == 0
     assert (out / "brief.html").exists() and (out / "problems.xlsx").exists()
+
+
+def _without_ids(html: str) -> str:
+    """The page without plotly's random element ids."""
+    return re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "ID", html)
+
+
+def test_cli_brief_reuses_the_validated_study_and_writes_the_same_brief(tmp_path, monkeypatch):
+    import tip_eval.io.load as load_module
+    from tip_eval.cli import main
+
+    study = tmp_path / "study"
+    shutil.copytree(SAMPLE, study, ignore=shutil.ignore_patterns(".tip_eval_cache"))
+    reads = []
+    real = load_module.load_sources
+    monkeypatch.setattr(load_module, "load_sources", lambda *a, **k: reads.append(1) or real(*a, **k))
+
+    assert main(["brief", str(study), "--out", str(tmp_path / "plain"), "--no-cache"]) == 0
+    assert not (study / ".tip_eval_cache").exists()  # --no-cache writes nothing into the study folder
+    assert main(["brief", str(study), "--out", str(tmp_path / "first")]) == 0
+    assert (study / ".tip_eval_cache").is_dir()
+    assert main(["brief", str(study), "--out", str(tmp_path / "again")]) == 0
+    assert len(reads) == 2  # the third brief read no file
+    pages = [_without_ids((tmp_path / d / "brief.html").read_text(encoding="utf-8")) for d in ("plain", "first", "again")]
+    assert pages[0] == pages[1] == pages[2]
+    books = [[[row for row in ws.iter_rows(values_only=True)] for ws in load_workbook(tmp_path / d / "tables.xlsx")]
+             for d in ("plain", "again")]
+    assert books[0] == books[1]

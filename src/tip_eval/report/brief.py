@@ -553,8 +553,14 @@ def write_brief(study, path: str | Path, by: Sequence[str] = ("country", "sector
 
 
 def run_brief(path: str | Path, out: str | Path, *, min_cell: int | None = None, title: str | None = None,
-              by: Sequence[str] | None = None) -> int:
-    """``tip-eval brief``: load (bad rows quarantined), write brief.html, tables.xlsx and problems.xlsx."""
+              by: Sequence[str] | None = None, cache: bool = True) -> int:
+    """``tip-eval brief``: load (bad rows quarantined), write brief.html, tables.xlsx and problems.xlsx.
+
+    With ``cache`` (the default) the validated study is kept in ``<study folder>/.tip_eval_cache/``
+    and reused while no source file, setting or tip_eval version changes (see
+    :mod:`tip_eval.io.cache`): a brief written again from unchanged files skips reading and
+    validating them, and is identical.
+    """
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from tip_eval.study import load_study
@@ -563,7 +569,7 @@ def run_brief(path: str | Path, out: str | Path, *, min_cell: int | None = None,
     out.mkdir(parents=True, exist_ok=True)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True) as bar:
         task = bar.add_task("Reading and checking the study", total=None)
-        study = load_study(path, on_error="quarantine")
+        study = load_study(path, on_error="quarantine", cache=cache)
         if min_cell is not None:
             study.min_cell = int(min_cell)
         if len(study.report.problems):
