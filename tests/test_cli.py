@@ -27,7 +27,7 @@ def test_validate_problems_exit_1_and_report(tmp_path, capsys, monkeypatch):
     from openpyxl import load_workbook
 
     study = tmp_path / "study"
-    shutil.copytree(SAMPLE, study)
+    shutil.copytree(SAMPLE, study, ignore=shutil.ignore_patterns(".tip_eval_cache"))
     wb_path = study / "trainings" / "KHM-SRP-2023.xlsx"
     wb = load_workbook(wb_path)
     ws = wb["Participants"]

@@ -151,7 +151,7 @@ def test_cli_brief_writes_brief_tables_and_problems(tmp_path):
     from tip_eval.cli import main
 
     study = tmp_path / "study"
-    shutil.copytree(SAMPLE, study)
+    shutil.copytree(SAMPLE, study, ignore=shutil.ignore_patterns(".tip_eval_cache"))
     wb_path = study / "trainings" / "KHM-BTB-2023.xlsx"
     wb = load_workbook(wb_path)
     wb["Participants"]["E4"] = "Dragon"  # unknown gender
