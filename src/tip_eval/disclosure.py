@@ -300,6 +300,7 @@ def suppress(
         raise ValueError(f"min_cell must be a whole number of people, at least 1; got {min_cell!r}")
     min_cell = int(min_cell)
     out = table.copy()
+    out.attrs = {}  # restored below; pandas deep-copies attrs into every column taken out of a frame
     if "suppressed" in out.columns:
         out = out.drop(columns="suppressed")
     out.index = table.index

@@ -111,9 +111,10 @@ def write_sheet(ws, frame: pd.DataFrame, *, number_formats: Mapping[str, str] | 
     fill = PatternFill("solid", fgColor="E8EEF4")
     formats = dict(number_formats or {})
     if auto_formats:
-        for name in frame.columns:
-            if str(name) not in formats and pd.api.types.is_numeric_dtype(frame[name]) \
-                    and not pd.api.types.is_bool_dtype(frame[name]):
+        # dtypes, not frame[name]: each column taken out of a result frame deep-copies its attrs
+        for name, dtype in zip(frame.columns, frame.dtypes):
+            if str(name) not in formats and pd.api.types.is_numeric_dtype(dtype) \
+                    and not pd.api.types.is_bool_dtype(dtype):
                 formats[str(name)] = number_format(str(name))
     for j, name in enumerate(frame.columns, start=1):
         c = write_cell(ws, 1, j, str(name))

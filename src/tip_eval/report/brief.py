@@ -103,7 +103,7 @@ def html_table(frame: pd.DataFrame, columns: dict[str, tuple[str, Callable[[pd.S
 
     head = "".join(f"<th class='{cls}'>{escape(h)}</th>" for h, (cls, _) in columns.items())
     body = []
-    for _, row in frame.iterrows():
+    for row in frame.to_dict("records"):  # plain dicts: a row Series per row would copy the frame's attrs
         body.append("<tr>" + "".join(f"<td class='{cls}'>{escape(fmt(row))}</td>" for cls, fmt in columns.values()) + "</tr>")
     cap = f"<caption class='note'>{escape(caption)}</caption>" if caption else ""
     return f"<table class='result'>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
