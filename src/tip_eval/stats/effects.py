@@ -99,12 +99,16 @@ def noncentrality_interval(t: Any, df: Any, confidence: float = 0.95) -> tuple[n
 def _nct_cdf(t: np.ndarray, df: np.ndarray, nc: np.ndarray) -> np.ndarray:
     """``scipy.stats.nct.cdf`` with a fallback where it returns NaN.
 
+    It calls ``scipy.special.nctdtr`` directly (what ``nct.cdf`` computes for ``df > 0``, the only
+    case asked here), without the per-call argument handling of the distribution object: the
+    interval search evaluates it some twenty times per call.
+
     Far in the tails (e.g. t = 50, df = 1, nc = -20) the distribution function comes back NaN
     although the probability is 0 or 1 to double precision; there ``1 - nct.sf`` is used, whose
     series may report non-convergence (a RuntimeWarning, silenced here) while still returning the
     limiting value.
     """
-    p = np.asarray(stats.nct.cdf(t, df, nc), dtype=np.float64)
+    p = np.asarray(special.nctdtr(df, nc, t), dtype=np.float64)
     bad = np.isnan(p) & ~np.isnan(t) & ~np.isnan(df) & ~np.isnan(nc)
     if bad.any():
         t_b, df_b, nc_b = (np.broadcast_to(a, p.shape)[bad] for a in (t, df, nc))
