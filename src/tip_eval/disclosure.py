@@ -60,6 +60,7 @@ import hmac
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -397,14 +398,29 @@ def _spec(table: pd.DataFrame, n_columns, by, counts, strata) -> _Spec:
 
 
 def _as_float(series: pd.Series) -> np.ndarray:
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _group_ids(table: pd.DataFrame, by: list[str]) -> np.ndarray:
+    """Group number of each row over the ``by`` columns, in order of first appearance (missing = a value).
+
+    The numbering of ``groupby(by, sort=False, dropna=False).ngroup()``, by factorising each
+    column and then the combined codes (a groupby costs more than the small tables it sees here).
+    """
     if not by:
         return np.zeros(len(table), dtype=np.int64)
-    keys = table[by].astype(object).where(table[by].notna(), "\x00<missing>")
-    return keys.groupby(by, sort=False, dropna=False).ngroup().to_numpy(dtype=np.int64)
+    combined = np.zeros(len(table), dtype=np.int64)
+    for c in by:
+        col = table[c]
+        values = col.to_numpy(dtype=object, na_value=_MISSING_KEY) if col.isna().any() else col.to_numpy(dtype=object)
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        combined = pd.factorize(combined * len(uniques) + codes)[0].astype(np.int64)
+    return combined
+
+
+_MISSING_KEY = "\x00<missing>"
 
 
 def _stratum_ids(table: pd.DataFrame, strata: list[str]) -> np.ndarray:
@@ -448,7 +464,7 @@ class _Problem:
     pairs: list[tuple[int, int]]       # (count, size) with count <= size in every row
     row_facts: list = field(default_factory=list)
 
-    @property
+    @cached_property
     def groups(self) -> np.ndarray:
         return _group_ids(self.keys, list(self.keys.columns))
 
@@ -557,8 +573,7 @@ def _facts(prob: _Problem) -> list:
         for sub in combinations(by, size):
             sub = list(sub)
             keys = _group_ids(prob.keys, sub) if sub else np.zeros(n_rows, dtype=np.int64)
-            combo = pd.Series(prob.stratum).astype(str) + "|" + pd.Series(keys).astype(str)
-            codes, uniq = pd.factorize(combo)
+            codes, uniq = pd.factorize(prob.stratum * (int(keys.max()) + 1) + keys)  # (stratum, keys) pairs
             m = len(uniq)
             totals = np.zeros((m, k))
             undefined = np.zeros((m, k), dtype=bool)
@@ -567,7 +582,7 @@ def _facts(prob: _Problem) -> list:
                 totals[:, j] = np.bincount(codes, weights=np.nan_to_num(col), minlength=m)
                 undefined[:, j] = np.bincount(codes, weights=np.isnan(col).astype(float), minlength=m) > 0
             totals[undefined] = np.nan
-            first = pd.Series(np.arange(n_rows)).groupby(codes).first().to_numpy()
+            first = np.unique(codes, return_index=True)[1]  # first row of each set
             marg = _Problem(totals, prob.kinds, prob.keys.iloc[first][sub].reset_index(drop=True),
                             prob.stratum[first], prob.min_cell,
                             prob.pairs)

@@ -240,3 +240,17 @@ def test_closed_form_declines_what_it_cannot_solve():
     infeasible = {"A_eq": np.ones((1, 2)), "b_eq": np.array([9.0]), "A_ub": np.eye(2), "b_ub": np.array([1.0, 1.0])}
     for prob in (two_facts, mixed_signs, linked, infeasible):
         assert _single_sum_range(prob, 0) is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from(["x", "y", None, np.nan]), st.sampled_from([1.0, 2.0, np.nan]),
+                               st.sampled_from(["p", "q", None])), max_size=25))
+def test_group_numbers_are_those_of_groupby_ngroup(rows):
+    """The suppression's own group numbering equals pandas' (first appearance, missing as a group)."""
+    from tip_eval.disclosure import _group_ids
+
+    frame = pd.DataFrame(rows, columns=["a", "b", "c"]).astype({"a": object, "c": "string"})
+    for by in (["a"], ["b"], ["a", "b"], ["c", "a", "b"]):
+        keys = frame[by].astype(object).where(frame[by].notna(), "\x00<missing>")
+        expected = keys.groupby(by, sort=False, dropna=False).ngroup().to_numpy()
+        np.testing.assert_array_equal(_group_ids(frame, by), expected)

@@ -47,7 +47,8 @@ def pre_post(
     plotly.graph_objects.Figure
         Two marker traces (``Before``, ``After``) with error bars of the means
         (:math:`\\bar x \\pm t_{0.975, n-1} s/\\sqrt n` of all people who took that test), and one
-        connecting line trace per group; hover shows n, both means and the gain with its interval.
+        line trace (drawn first, under the markers) joining each group's two means, the groups
+        separated by gaps; hover shows n, both means and the gain with its interval.
     """
     frame = as_frame(data)
     measure = check_measure(measure)
@@ -56,10 +57,14 @@ def pre_post(
     frame, left_out = apply_min_cell(frame, min_cell, [pre, post])
     labels = group_labels(frame, groups).tolist()
     level = frame["confidence"].to_numpy(dtype=float) if "confidence" in frame else 0.95
-    fig = go.Figure()
-    bounds = {}
-    for phase, col, colour, name in (("pre", pre, PRE_COLOUR, "Before"), ("post", post, POST_COLOUR, "After")):
-        mean = frame[col].to_numpy(dtype=float, na_value=np.nan)
+    pre_v = frame[pre].to_numpy(dtype=float, na_value=np.nan)
+    post_v = frame[post].to_numpy(dtype=float, na_value=np.nan)
+    # the connecting lines first (under the markers): one trace, the groups separated by gaps
+    line_x = [v for a, b in zip(pre_v, post_v) for v in (a, b, None)]
+    line_y = [v for lab in labels for v in (lab, lab, None)]
+    traces = [go.Scatter(x=line_x, y=line_y, mode="lines", line=dict(color=NEUTRAL_COLOUR, width=2),
+                         showlegend=False, hoverinfo="skip", name="Change")]
+    for phase, mean, colour, name in (("pre", pre_v, PRE_COLOUR, "Before"), ("post", post_v, POST_COLOUR, "After")):
         sd_col, n_col = f"{phase}_sd", f"n_{phase}"
         if sd_col in frame and n_col in frame:
             lo, hi = t_interval(mean, frame[sd_col].to_numpy(dtype=float, na_value=np.nan),
@@ -68,27 +73,18 @@ def pre_post(
         else:
             lo = hi = np.full(len(frame), np.nan)
             n_phase = frame[n].to_numpy(dtype=float, na_value=np.nan)
-        bounds[phase] = (lo, hi)
         hover = [f"<b>{esc(lab)}</b><br>{name}: {fmt(m)} (95% CI {fmt(a)} to {fmt(b)})<br>n = {fmt_n(k)}"
                  for lab, m, a, b, k in zip(labels, mean, lo, hi, n_phase)]
-        fig.add_trace(go.Scatter(
+        traces.append(go.Scatter(
             x=mean, y=labels, mode="markers", name=name, marker=dict(color=colour, size=11),
             error_x=dict(type="data", symmetric=False, array=hi - mean, arrayminus=mean - lo, color=colour,
                          thickness=1.5, width=4),
             hovertext=hover, hoverinfo="text"))
-    for lab, a, b in zip(labels, frame[pre].to_numpy(dtype=float, na_value=np.nan),
-                         frame[post].to_numpy(dtype=float, na_value=np.nan)):
-        fig.add_trace(go.Scatter(x=[a, b], y=[lab, lab], mode="lines", line=dict(color=NEUTRAL_COLOUR, width=2),
-                                 showlegend=False, hoverinfo="skip"))
-    # lines under the markers
-    fig.data = fig.data[2:] + fig.data[:2]
-    fig.update_yaxes(autorange="reversed", type="category")
-    if measure == "knowledge":
-        fig.update_xaxes(range=[0, 100])
-    else:
-        fig.update_xaxes(range=[1, 5])
-    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
-                      height=max(300, 90 + 40 * len(labels)))
+    fig = go.Figure(data=traces, layout=dict(
+        yaxis=dict(autorange="reversed", type="category"),
+        xaxis=dict(range=[0, 100] if measure == "knowledge" else [1, 5]),
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
+        height=max(300, 90 + 40 * len(labels))))
     word = "Confidence" if measure == "confidence" else "Knowledge"
     return finish(fig, title or f"{word} before and after training", SCORE_TITLE[measure], "", left_out, min_cell)
 
