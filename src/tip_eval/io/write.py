@@ -16,7 +16,8 @@ from typing import Mapping
 import pandas as pd
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_ILLEGAL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"}
+#: str.translate table deleting the control characters Excel cannot store (all but tab, LF, CR)
+_DELETE = {c: None for c in range(32) if chr(c) not in "\t\n\r"}
 
 
 def inert_text(value: str) -> str:
@@ -25,13 +26,11 @@ def inert_text(value: str) -> str:
     A carriage return is kept, but XML reads any bare carriage return back as a line feed, so
     ``"\\r=2"`` reads back from the file as ``"\\n=2"`` (still text, never a formula).
     """
-    return "".join(ch for ch in value if ch not in _ILLEGAL)
+    return value.translate(_DELETE)
 
 
 def write_cell(ws, row: int, col: int, value: object):
     """Write one value to ``ws`` at (row, col) so that it can never be a formula."""
-    from openpyxl.styles import Alignment
-
     cell = ws.cell(row=row, column=col)
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
         return cell
@@ -51,6 +50,8 @@ def write_cell(ws, row: int, col: int, value: object):
         cell.value = text
         cell.data_type = "s"
         if raw.startswith(_FORMULA_START):
+            from openpyxl.styles import Alignment
+
             cell.quotePrefix = True
             cell.alignment = Alignment(horizontal="left")
     return cell
@@ -187,6 +188,7 @@ def write_text_sheet(ws, lines, *, width: int = 110) -> None:
     """Write lines of text (one per row, column A; a tuple gives a (heading, text) pair) as inert strings."""
     from openpyxl.styles import Alignment, Font
 
+    bold, title, top = Font(bold=True), Font(bold=True, size=14), Alignment(vertical="top", wrap_text=True)
     row = 1
     for line in lines:
         if isinstance(line, tuple):
@@ -196,14 +198,14 @@ def write_text_sheet(ws, lines, *, width: int = 110) -> None:
             if n_lines > 1:
                 ws.row_dimensions[row].height = 15 * n_lines + 2
             c = write_cell(ws, row, 1, head)
-            c.font = Font(bold=True)
-            c.alignment = Alignment(vertical="top", wrap_text=True)
+            c.font = bold
+            c.alignment = top
             c = write_cell(ws, row, 2, text)
-            c.alignment = Alignment(vertical="top", wrap_text=True)
+            c.alignment = top
         else:
             c = write_cell(ws, row, 1, line)
             if row == 1:
-                c.font = Font(bold=True, size=14)
+                c.font = title
         row += 1
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = width
