@@ -37,7 +37,8 @@ def test_importing_tip_eval_does_not_import_plotly():
     assert out.stdout.strip() == "False"
 
 
-def test_one_template_with_colour_blind_palette_and_khmer_thai_fonts():
+def test_one_template_with_colour_blind_palette_and_khmer_thai_fonts(results):
+    plots.pre_post(results["country"])  # the first figure built registers the template
     assert plots.TEMPLATE_NAME in pio.templates
     family = pio.templates["tip_eval"].layout.font.family
     for font in ("Noto Sans Khmer", "Noto Sans Thai", "Khmer OS", "Leelawadee UI"):
@@ -177,3 +178,13 @@ def test_unknown_column_names_the_argument(results):
 def test_titles_are_escaped(results):
     fig = plots.pre_post(results["country"], title="<script>alert(1)</script>")
     assert "<script>" not in fig.layout.title.text
+
+
+def test_heatmap_scale_is_plotlys_cividis():
+    import plotly.colors
+
+    from tip_eval.plots._theme import sequential_scale
+
+    ours, theirs = sequential_scale(), plotly.colors.get_colorscale("Cividis")
+    assert [c for _, c in ours] == [c for _, c in theirs]
+    np.testing.assert_allclose([p for p, _ in ours], [p for p, _ in theirs], atol=1e-12)

@@ -187,3 +187,18 @@ def test_cli_brief_reuses_the_validated_study_and_writes_the_same_brief(tmp_path
     books = [[[row for row in ws.iter_rows(values_only=True)] for ws in load_workbook(tmp_path / d / "tables.xlsx")]
              for d in ("plain", "again")]
     assert books[0] == books[1]
+
+
+def test_every_figure_in_the_brief_is_valid_plotly(sample_brief):
+    """The brief writes its figures' JSON without validating it; plotly's own validation accepts every one."""
+    import json
+
+    import plotly.graph_objects as go
+
+    _, html = sample_brief
+    calls = re.findall(r'Plotly\.newPlot\(\s*"[^"]+",\s*(\[.*?\]),\s*(\{.*?\}),\s*\{"displaylogo', html, flags=re.S)
+    assert len(calls) >= 8
+    for data, layout in calls:
+        fig = go.Figure(data=json.loads(data), layout=json.loads(layout))  # raises on any invalid property
+        assert fig.layout.template.layout.font.family.startswith('"Noto Sans"')
+        assert len(fig.data) >= 1

@@ -16,6 +16,10 @@ The figures use the template ``"tip_eval"`` (:mod:`tip_eval.plots._theme`): Okab
 axis titles with units, hover text with n and intervals, and system fonts that render Khmer and
 Thai. To embed one in HTML offline: ``fig.to_html(full_html=False, include_plotlyjs=False)`` for
 each figure, plus plotly.js inlined once in the page (``plotly.offline.get_plotlyjs()``).
+
+Each builder writes its figure as plain plotly JSON first (``builder.spec(...)`` returns it as a
+:class:`~tip_eval.plots._spec.FigureSpec`); the builder itself returns it validated by plotly. The
+impact brief embeds the JSON directly (see :mod:`tip_eval.plots._spec`).
 """
 
 from __future__ import annotations

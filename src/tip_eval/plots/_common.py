@@ -7,9 +7,8 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
-
-from tip_eval.plots._theme import TEMPLATE_NAME, register
+from tip_eval.plots._spec import FigureSpec
+from tip_eval.plots._theme import TEMPLATE_NAME
 
 #: axis titles with units, per measure
 SCORE_TITLE = {"knowledge": "Knowledge score (% of maximum)", "confidence": "Mean confidence rating (1-5)"}
@@ -85,11 +84,9 @@ def apply_min_cell(frame: pd.DataFrame, min_cell: int | None, required: Sequence
     return shown[~blanked], int(blanked.sum())
 
 
-def finish(fig: go.Figure, title: str | None, x_title: str | None, y_title: str | None,
-           left_out: int = 0, min_cell: int | None = None, what: str = "groups", note: str | None = None) -> go.Figure:
+def finish(fig: FigureSpec, title: str | None, x_title: str | None, y_title: str | None,
+           left_out: int = 0, min_cell: int | None = None, what: str = "groups", note: str | None = None) -> FigureSpec:
     """Apply the template, titles, and the note on groups left out for small numbers."""
-    register()
-    # one layout update: each update_layout / update_xaxes call validates and copies anew
     layout: dict = {"template": TEMPLATE_NAME, "meta": {"tip_eval_left_out": left_out, "min_cell": min_cell}}
     if title:
         layout["title"] = dict(text=html.escape(title))
@@ -103,7 +100,7 @@ def finish(fig: go.Figure, title: str | None, x_title: str | None, y_title: str 
     if note:
         notes.append(note)
     if notes:
-        layout["annotations"] = [*fig.layout.annotations, dict(
+        layout["annotations"] = [*fig.layout.get("annotations", []), dict(
             text="<br>".join(html.escape(n) for n in notes), xref="paper", yref="paper", x=0, y=-0.02,
             yanchor="top", xanchor="left", showarrow=False, yshift=-40, font=dict(size=11, color="#555555"),
             align="left")]

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from tip_eval.plots._common import apply_min_cell, as_frame, check_columns, esc, finish, fmt, group_columns, group_labels
+from tip_eval.plots._spec import FigureSpec, builds_figure, trace
 from tip_eval.plots._theme import NEUTRAL_COLOUR, POST_COLOUR, PRE_COLOUR
 
 __all__ = ["attrition"]
 
 
+@builds_figure
 def attrition(
     data: pd.DataFrame,
     by: str | list[str] | None = None,
@@ -19,7 +20,7 @@ def attrition(
     n: str = "registered",
     title: str | None = None,
     min_cell: int | None = None,
-) -> go.Figure:
+) -> FigureSpec:
     """Stacked bars per group: took both tests, pre-test only (drop-outs), post-test only, no test.
 
     Parameters
@@ -59,12 +60,12 @@ def attrition(
         if "bias_flag" in row and row["bias_flag"] is True:
             bits.append("drop-outs differed (|SMD| >= 0.2)")
         extra.append("<br>".join(bits))
-    fig = go.Figure()
+    fig = FigureSpec()
     for name, vals, colour in parts:
         hover = [f"<b>{esc(lab)}</b><br>{esc(name)}: {fmt(v, 0)} of {fmt(r, 0)}<br>{x}"
                  for lab, v, r, x in zip(labels, vals, reg, extra)]
-        fig.add_trace(go.Bar(x=vals, y=labels, orientation="h", name=name, marker_color=colour, hovertext=hover,
-                             hoverinfo="text"))
+        fig.add_trace(trace("bar", x=vals, y=labels, orientation="h", name=name, marker=dict(color=colour),
+                            hovertext=hover, hoverinfo="text"))
     fig.update_layout(barmode="stack", height=max(300, 120 + 36 * len(labels)),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     fig.update_yaxes(autorange="reversed", type="category")

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from tip_eval.plots._common import (apply_min_cell, as_frame, check_columns, esc, finish, fmt, fmt_n, group_columns,
                                     group_labels)
-from tip_eval.plots._theme import NEUTRAL_COLOUR, PALETTE, SEQUENTIAL
+from tip_eval.plots._spec import FigureSpec, builds_figure, trace
+from tip_eval.plots._theme import NEUTRAL_COLOUR, PALETTE, sequential_scale
 
 __all__ = ["codes", "cooccurrence", "kirkpatrick"]
 
 
+@builds_figure
 def codes(
     data: pd.DataFrame,
     by: str | list[str] | None = None,
@@ -24,7 +25,7 @@ def codes(
     kinds: tuple[str, ...] = ("code", "indicator"),
     title: str | None = None,
     min_cell: int | None = None,
-) -> go.Figure:
+) -> FigureSpec:
     """Share of interviewed people reporting each follow-up code, by group, with Wilson intervals.
 
     Parameters
@@ -58,7 +59,7 @@ def codes(
     frame, left_out = apply_min_cell(frame, min_cell, [estimate])
     glabels = group_labels(frame, groups)
     order = list(dict.fromkeys(frame["label"].astype(str)))
-    fig = go.Figure()
+    fig = FigureSpec()
     for i, g in enumerate(dict.fromkeys(glabels)):
         part = frame[glabels == g]
         est = part[estimate].to_numpy(dtype=float, na_value=np.nan)
@@ -70,9 +71,9 @@ def codes(
         hover = [f"<b>{esc(lab)}</b><br>{esc(g)}: {fmt(e, 0)}% ({fmt_n(k)} of {fmt_n(m)} interviewed)<br>"
                  f"95% CI {fmt(a, 0)} to {fmt(b, 0)}%" for lab, e, a, b, k, m in
                  zip(part["label"].astype(str), est, lo, hi, ks, ns)]
-        fig.add_trace(go.Bar(
-            x=est, y=[esc(v) for v in part["label"].astype(str)], orientation="h",
-            name=f"{g} (n = {nint})" if nint is not None else g, marker_color=PALETTE[i % len(PALETTE)],
+        fig.add_trace(trace(
+            "bar", x=est, y=[esc(v) for v in part["label"].astype(str)], orientation="h",
+            name=f"{g} (n = {nint})" if nint is not None else g, marker=dict(color=PALETTE[i % len(PALETTE)]),
             error_x=dict(type="data", symmetric=False, array=hi - est, arrayminus=est - lo, color="#444444",
                          thickness=1, width=3),
             hovertext=hover, hoverinfo="text"))
@@ -85,13 +86,14 @@ def codes(
                   left_out, min_cell, what="groups or codes")
 
 
+@builds_figure
 def cooccurrence(
     data: pd.DataFrame,
     *,
     value: str = "c_coefficient",
     title: str | None = None,
     min_cell: int | None = None,
-) -> go.Figure:
+) -> FigureSpec:
     """Heatmap of how often two codes are applied to the same interview.
 
     Parameters
@@ -133,9 +135,11 @@ def cooccurrence(
         text = f"{esc(a)}<br>{esc(b)}<br>{esc(value)}: {fmt(v, 2)}<br>interviews with both: {fmt_n(nb)}"
         hover[i, j] = hover[j, i] = text
     short = [esc(n if len(n) <= 40 else n[:38] + "...") for n in names]
-    fig = go.Figure(go.Heatmap(z=z, x=short, y=short, hovertext=hover, hoverinfo="text", colorscale=SEQUENTIAL,
-                               zmin=0, zmax=1 if value == "c_coefficient" else None,
-                               colorbar=dict(title=dict(text="c" if value == "c_coefficient" else esc(value)))))
+    heat = trace("heatmap", z=z, x=short, y=short, hovertext=hover, hoverinfo="text", colorscale=sequential_scale(),
+                 zmin=0, colorbar=dict(title=dict(text="c" if value == "c_coefficient" else esc(value))))
+    if value == "c_coefficient":
+        heat["zmax"] = 1
+    fig = FigureSpec([heat])
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category", tickangle=-45)
     fig.update_layout(height=max(450, 200 + 28 * k), width=max(600, 300 + 28 * k))
@@ -144,13 +148,14 @@ def cooccurrence(
                   note="c = interviews with both codes / interviews with either (0 never together, 1 always).")
 
 
+@builds_figure
 def kirkpatrick(
     study,
     by: None = None,
     *,
     title: str | None = None,
     min_cell: int | None = None,
-) -> go.Figure:
+) -> FigureSpec:
     """The evaluation chain: trained, tested before and after, improved, reliably improved, interviewed, applying.
 
     Parameters
@@ -205,9 +210,9 @@ def kirkpatrick(
         else:
             text.append(f"{int(v)} ({100 * v / trained:.0f}%)" if trained else f"{int(v)}")
     colours = [PALETTE[0]] * 4 + [PALETTE[2]] * (len(steps) - 4)
-    fig = go.Figure(go.Bar(x=shown, y=names, orientation="h", text=text, textposition="outside", marker_color=colours,
-                           hovertext=[f"{esc(a)}: {esc(b)}" for a, b in zip(names, text)], hoverinfo="text",
-                           cliponaxis=False))
+    fig = FigureSpec([trace("bar", x=shown, y=names, orientation="h", text=text, textposition="outside",
+                            marker=dict(color=colours), hovertext=[f"{esc(a)}: {esc(b)}" for a, b in zip(names, text)],
+                            hoverinfo="text", cliponaxis=False)])
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(range=[0, max(trained, 1) * 1.2])
     fig.update_layout(height=120 + 50 * len(steps), showlegend=False)

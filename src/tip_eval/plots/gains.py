@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from tip_eval.plots._common import (GAIN_TITLE, SCORE_TITLE, apply_min_cell, as_frame, check_columns, check_measure,
                                     esc, finish, fmt, fmt_n, group_columns, group_labels, t_interval)
+from tip_eval.plots._spec import FigureSpec, builds_figure, trace
 from tip_eval.plots._theme import NEUTRAL_COLOUR, PALETTE, POST_COLOUR, PRE_COLOUR
 
 __all__ = ["pre_post", "forest", "gain_distribution", "calibration"]
 
 
+@builds_figure
 def pre_post(
     data: pd.DataFrame,
     by: str | list[str] | None = None,
@@ -23,7 +24,7 @@ def pre_post(
     n: str = "n",
     title: str | None = None,
     min_cell: int | None = None,
-) -> go.Figure:
+) -> FigureSpec:
     """Dumbbell of the mean score before and after training, per group, with 95% intervals.
 
     Parameters
@@ -62,7 +63,7 @@ def pre_post(
     # the connecting lines first (under the markers): one trace, the groups separated by gaps
     line_x = [v for a, b in zip(pre_v, post_v) for v in (a, b, None)]
     line_y = [v for lab in labels for v in (lab, lab, None)]
-    traces = [go.Scatter(x=line_x, y=line_y, mode="lines", line=dict(color=NEUTRAL_COLOUR, width=2),
+    traces = [trace("scatter", x=line_x, y=line_y, mode="lines", line=dict(color=NEUTRAL_COLOUR, width=2),
                          showlegend=False, hoverinfo="skip", name="Change")]
     for phase, mean, colour, name in (("pre", pre_v, PRE_COLOUR, "Before"), ("post", post_v, POST_COLOUR, "After")):
         sd_col, n_col = f"{phase}_sd", f"n_{phase}"
@@ -75,12 +76,12 @@ def pre_post(
             n_phase = frame[n].to_numpy(dtype=float, na_value=np.nan)
         hover = [f"<b>{esc(lab)}</b><br>{name}: {fmt(m)} (95% CI {fmt(a)} to {fmt(b)})<br>n = {fmt_n(k)}"
                  for lab, m, a, b, k in zip(labels, mean, lo, hi, n_phase)]
-        traces.append(go.Scatter(
+        traces.append(trace("scatter", 
             x=mean, y=labels, mode="markers", name=name, marker=dict(color=colour, size=11),
             error_x=dict(type="data", symmetric=False, array=hi - mean, arrayminus=mean - lo, color=colour,
                          thickness=1.5, width=4),
             hovertext=hover, hoverinfo="text"))
-    fig = go.Figure(data=traces, layout=dict(
+    fig = FigureSpec(data=traces, layout=dict(
         yaxis=dict(autorange="reversed", type="category"),
         xaxis=dict(range=[0, 100] if measure == "knowledge" else [1, 5]),
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
@@ -89,6 +90,7 @@ def pre_post(
     return finish(fig, title or f"{word} before and after training", SCORE_TITLE[measure], "", left_out, min_cell)
 
 
+@builds_figure
 def forest(
     data,
     by: str | list[str] | None = None,
@@ -103,7 +105,7 @@ def forest(
     title: str | None = None,
     x_title: str | None = None,
     min_cell: int | None = None,
-) -> go.Figure:
+) -> FigureSpec:
     """Forest plot: an estimate with its interval per group, sorted, with the overall line.
 
     Parameters
@@ -174,16 +176,16 @@ def forest(
     ticks = [f"{lab} (n = {fmt_n(k)})" if np.isfinite(k) else lab for lab, k in zip(labels, ns)]
     hover = [f"<b>{esc(lab)}</b><br>{esc(estimate)}: {fmt(e)}<br>95% CI {fmt(a)} to {fmt(b)}<br>n = {fmt_n(k)}"
              for lab, e, a, b, k in zip(labels, est, lo, hi, ns)]
-    fig = go.Figure(go.Scatter(
-        x=est, y=ticks, mode="markers", name=estimate, marker=dict(color=PALETTE[0], size=10, symbol="square"),
+    fig = FigureSpec([trace(
+        "scatter", x=est, y=ticks, mode="markers", name=estimate, marker=dict(color=PALETTE[0], size=10, symbol="square"),
         error_x=dict(type="data", symmetric=False, array=hi - est, arrayminus=est - lo, color=PALETTE[0],
                      thickness=1.5, width=5),
-        hovertext=hover, hoverinfo="text", showlegend=False))
+        hovertext=hover, hoverinfo="text", showlegend=False)])
     if overall is not None and np.isfinite(overall):
         label = "average training" if comparison or estimate in ("shrunken_effect", "adjusted_diff") else \
             f"all participants: {fmt(overall)}"
         fig.add_vline(x=float(overall), line=dict(color=NEUTRAL_COLOUR, dash="dash", width=1.5),
-                      annotation_text=esc(label), annotation_position="top")
+                      annotation_text=esc(label))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_layout(height=max(300, 100 + 36 * len(labels)))
     if x_title is None:
@@ -229,6 +231,7 @@ def _small_groups(frame: pd.DataFrame, groups: list[str], min_cell: int | None, 
     return frame[~drop], len(bad)
 
 
+@builds_figure
 def gain_distribution(
     data,
     by: str | list[str] | None = None,
@@ -237,7 +240,7 @@ def gain_distribution(
     kind: str = "distribution",
     title: str | None = None,
     min_cell: int | None = None,
-) -> go.Figure:
+) -> FigureSpec:
     """Individual gains: their distribution per group, or each person's pre-to-post line.
 
     Parameters
@@ -267,13 +270,13 @@ def gain_distribution(
     frame = frame.dropna(subset=["pre", "post"]).assign(gain=lambda f: f["post"] - f["pre"])
     frame, left_out = _small_groups(frame, groups, min_cell, "gain")
     labels = group_labels(frame, groups)
-    fig = go.Figure()
+    fig = FigureSpec()
     for i, (lab, part) in enumerate(frame.groupby(labels, sort=True)):
         colour = PALETTE[i % len(PALETTE)]
         if kind == "distribution":
             g = part["gain"].to_numpy(dtype=float)
-            fig.add_trace(go.Box(
-                x=g, name=f"{lab} (n = {len(g)})", orientation="h", boxpoints="all", jitter=0.4, pointpos=0,
+            fig.add_trace(trace(
+                "box", x=g, name=f"{lab} (n = {len(g)})", orientation="h", boxpoints="all", jitter=0.4, pointpos=0,
                 marker=dict(color=colour, size=5, opacity=0.6), line=dict(color=colour),
                 hovertemplate=f"{esc(lab)}<br>gain %{{x:.1f}}<extra></extra>"))
         else:
@@ -281,9 +284,9 @@ def gain_distribution(
             for a, b in zip(part["pre"].to_numpy(dtype=float), part["post"].to_numpy(dtype=float)):
                 xs += ["Before", "After", None]
                 ys += [a, b, None]
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=f"{lab} (n = {len(part)})",
-                                     line=dict(color=colour, width=1), marker=dict(size=4), opacity=0.45,
-                                     hovertemplate=f"{esc(lab)}<br>%{{x}}: %{{y:.1f}}<extra></extra>"))
+            fig.add_trace(trace("scatter", x=xs, y=ys, mode="lines+markers", name=f"{lab} (n = {len(part)})",
+                                line=dict(color=colour, width=1), marker=dict(size=4), opacity=0.45,
+                                hovertemplate=f"{esc(lab)}<br>%{{x}}: %{{y:.1f}}<extra></extra>"))
     if kind == "distribution":
         fig.add_vline(x=0, line=dict(color=NEUTRAL_COLOUR, dash="dot"))
         fig.update_yaxes(autorange="reversed")
@@ -295,13 +298,14 @@ def gain_distribution(
     return finish(fig, title or f"Individual change in {word}", x_title, y_title, left_out, min_cell)
 
 
+@builds_figure
 def calibration(
     data,
     by: str | list[str] | None = None,
     *,
     title: str | None = None,
     min_cell: int | None = None,
-) -> go.Figure:
+) -> FigureSpec:
     """Confidence change against knowledge change, one point per person.
 
     Parameters
@@ -340,14 +344,15 @@ def calibration(
     frame = frame.dropna(subset=["knowledge_change", "confidence_change"])
     frame, left_out = _small_groups(frame, groups, min_cell, "knowledge_change")
     labels = group_labels(frame, groups)
-    fig = go.Figure()
+    fig = FigureSpec()
     fig.add_shape(type="rect", xref="x", yref="y", x0=-100, x1=0, y0=0, y1=4, fillcolor="#F0E442", opacity=0.15,
-                  line_width=0, layer="below")
+                  line=dict(width=0), layer="below")
     fig.add_annotation(x=0, y=4, xref="x", yref="y", text="more confident, no knowledge gain", showarrow=False,
                        xanchor="right", yanchor="top", font=dict(size=11, color="#555555"))
     for i, (lab, part) in enumerate(frame.groupby(labels, sort=True)):
-        fig.add_trace(go.Scatter(
-            x=part["knowledge_change"], y=part["confidence_change"], mode="markers", name=f"{lab} (n = {len(part)})",
+        fig.add_trace(trace(
+            "scatter", x=part["knowledge_change"].to_numpy(dtype=float), y=part["confidence_change"].to_numpy(dtype=float),
+            mode="markers", name=f"{lab} (n = {len(part)})",
             marker=dict(color=PALETTE[i % len(PALETTE)], size=7, opacity=0.7),
             hovertemplate=f"{esc(lab)}<br>knowledge %{{x:.1f}} points<br>confidence %{{y:.2f}}<extra></extra>"))
     fig.add_hline(y=0, line=dict(color=NEUTRAL_COLOUR, width=1))

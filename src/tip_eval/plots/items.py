@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from tip_eval.plots._common import apply_min_cell, as_frame, check_columns, esc, finish, fmt_n, group_columns, group_labels
-from tip_eval.plots._theme import LIKERT_COLOURS, SEQUENTIAL
+from tip_eval.plots._spec import FigureSpec, builds_figure, trace
+from tip_eval.plots._theme import LIKERT_COLOURS, sequential_scale
 
 __all__ = ["item_heatmap", "likert"]
 
 
+@builds_figure
 def item_heatmap(
     data: pd.DataFrame,
     by: str | list[str] | None = None,
@@ -22,7 +23,7 @@ def item_heatmap(
     flags: str = "flags",
     title: str | None = None,
     min_cell: int | None = None,
-) -> go.Figure:
+) -> FigureSpec:
     """Heatmap of the share answering each item correctly, before and after, items grouped by module.
 
     Parameters
@@ -79,10 +80,10 @@ def item_heatmap(
                           f"{v:.0f}% correct<br>n = {fmt_n(k)}" + (f"<br>flag: {esc(flag_of[it])}" if it in flag_of else "")
                           if np.isfinite(v) else "" for it, v, k in zip(items, vals, ns)])
     zt = np.array(z).T if z else np.zeros((0, 0))
-    fig = go.Figure(go.Heatmap(
-        z=zt, x=columns, y=ylab, text=np.array(text, dtype=object).T if text else None, texttemplate="%{text}",
-        hovertext=np.array(hover, dtype=object).T if hover else None, hoverinfo="text", colorscale=SEQUENTIAL,
-        zmin=0, zmax=100, colorbar=dict(title=dict(text="% correct"))))
+    fig = FigureSpec([trace(
+        "heatmap", z=zt, x=columns, y=ylab, text=np.array(text, dtype=object).T.tolist() if text else None,
+        texttemplate="%{text}", hovertext=np.array(hover, dtype=object).T.tolist() if hover else None,
+        hoverinfo="text", colorscale=sequential_scale(), zmin=0, zmax=100, colorbar=dict(title=dict(text="% correct")))])
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(side="top", type="category")
     fig.update_layout(height=max(350, 120 + 22 * len(items)))
@@ -106,13 +107,14 @@ def _ratings(data) -> tuple[pd.DataFrame, dict]:
     raise TypeError(f"data must be a Study or a long ratings frame; got {type(data).__name__}")
 
 
+@builds_figure
 def likert(
     data,
     by: str | None = None,
     *,
     title: str | None = None,
     min_cell: int | None = None,
-) -> go.Figure:
+) -> FigureSpec:
     """Diverging stacked bars of the confidence ratings before and after training, per competency.
 
     Parameters
@@ -178,7 +180,7 @@ def likert(
                 shares = [100 * float((r == k).mean()) for k in range(1, 6)]
                 rows.append((f"{name}<br><i>{word}</i>", shares, len(gpart)))
     ylab = [esc(r[0]).replace("&lt;br&gt;&lt;i&gt;", "<br><i>").replace("&lt;/i&gt;", "</i>") for r in rows]
-    fig = go.Figure()
+    fig = FigureSpec()
     ns = [r[2] for r in rows]
     # relative bars stack outward from 0 in trace order: neutral halves first, then (dis)agree
     for level, sign, legend in ((3, -1, False), (2, -1, True), (1, -1, True), (3, 1, True), (4, 1, True), (5, 1, True)):
@@ -186,9 +188,9 @@ def likert(
         vals = np.array([r[1][level - 1] for r in rows], dtype=float)
         x = sign * (vals / 2 if level == 3 else vals)
         hover = [f"{esc(name)}: {v:.0f}%<br>n = {m} people" for v, m in zip(vals, ns)]
-        fig.add_trace(go.Bar(x=x, y=ylab, orientation="h", name=name, marker_color=LIKERT_COLOURS[level - 1],
-                             hovertext=hover, hoverinfo="text", showlegend=legend, legendrank=level,
-                             legendgroup=f"rating{level}"))
+        fig.add_trace(trace("bar", x=x, y=ylab, orientation="h", name=name, marker=dict(color=LIKERT_COLOURS[level - 1]),
+                            hovertext=hover, hoverinfo="text", showlegend=legend, legendrank=level,
+                            legendgroup=f"rating{level}"))
     # draw order: neutral halves next to 0, then agree/disagree outward
     fig.update_layout(barmode="relative", bargap=0.25, height=max(350, 120 + 34 * len(rows)),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, traceorder="normal"))
@@ -199,7 +201,7 @@ def likert(
                   left_out, min_cell, what="competency bars")
 
 
-def _agree_bars(frame: pd.DataFrame, by, title, min_cell) -> go.Figure:
+def _agree_bars(frame: pd.DataFrame, by, title, min_cell) -> FigureSpec:
     """Two-part diverging bars from a confidence_gains result (share agreeing before and after)."""
     from tip_eval.plots._theme import LIKERT_COLOURS
 
@@ -215,14 +217,14 @@ def _agree_bars(frame: pd.DataFrame, by, title, min_cell) -> go.Figure:
                          r.get(f"pct_agree_{phase}_ci_low"), r.get(f"pct_agree_{phase}_ci_high"), r.get("n")))
     y = [r[0] for r in rows]
     agree = np.array([r[1] for r in rows])
-    fig = go.Figure()
-    fig.add_trace(go.Bar(x=-(100 - agree), y=y, orientation="h", name="Neutral or disagree (1-3)",
-                         marker_color=LIKERT_COLOURS[1],
-                         hovertext=[f"neutral or disagree: {100 - a:.0f}%<br>n = {fmt_n(r[4])}" for a, r in zip(agree, rows)],
-                         hoverinfo="text"))
-    fig.add_trace(go.Bar(x=agree, y=y, orientation="h", name="Agree (4-5)", marker_color=LIKERT_COLOURS[4],
-                         hovertext=[f"agree: {a:.0f}% (95% CI {fmt_n(r[2])} to {fmt_n(r[3])}%)<br>n = {fmt_n(r[4])}"
-                                    for a, r in zip(agree, rows)], hoverinfo="text"))
+    fig = FigureSpec()
+    fig.add_trace(trace("bar", x=-(100 - agree), y=y, orientation="h", name="Neutral or disagree (1-3)",
+                        marker=dict(color=LIKERT_COLOURS[1]),
+                        hovertext=[f"neutral or disagree: {100 - a:.0f}%<br>n = {fmt_n(r[4])}" for a, r in zip(agree, rows)],
+                        hoverinfo="text"))
+    fig.add_trace(trace("bar", x=agree, y=y, orientation="h", name="Agree (4-5)", marker=dict(color=LIKERT_COLOURS[4]),
+                        hovertext=[f"agree: {a:.0f}% (95% CI {fmt_n(r[2])} to {fmt_n(r[3])}%)<br>n = {fmt_n(r[4])}"
+                                   for a, r in zip(agree, rows)], hoverinfo="text"))
     fig.update_layout(barmode="relative", bargap=0.25, height=max(350, 120 + 34 * len(rows)),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     fig.update_yaxes(autorange="reversed", type="category")

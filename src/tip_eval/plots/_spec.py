@@ -1,0 +1,122 @@
+"""Figures as plain data: the builders write plotly's figure JSON, plotly validates it into a Figure.
+
+Every figure builder of :mod:`tip_eval.plots` assembles its figure as a :class:`FigureSpec`, a
+``{"data": [...], "layout": {...}}`` dict in plotly's JSON schema with the few ``Figure`` methods
+the builders use (``add_trace``, ``update_layout``, ``update_xaxes``, ``add_vline``, ...). The
+public function (made by :func:`builds_figure`) turns it into a ``plotly.graph_objects.Figure``,
+which validates every property against plotly's schema; the tests build every figure that way.
+
+The impact brief only needs the JSON: it takes the spec (``builder.spec(...)``) and writes it
+with ``plotly.io.to_html(..., validate=False)``. Validating ten figures (and loading plotly's
+validators the first time) is a large part of writing a brief, and adds nothing to figures the
+test suite already validates.
+
+Properties are always written nested (``marker=dict(color=...)``), never with plotly's
+"magic underscores" (``marker_color=...``), which only a validating ``Figure`` understands.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from typing import Any, Callable
+
+__all__ = ["FigureSpec", "trace", "builds_figure"]
+
+
+def trace(kind: str, **props: Any) -> dict:
+    """A trace of type ``kind`` (``"bar"``, ``"scatter"``, ``"heatmap"``, ``"box"``) as a dict."""
+    return {"type": kind, **props}
+
+
+def _merge(target: dict, props: dict) -> None:
+    """Deep-merge ``props`` into ``target`` (nested dicts merged, anything else replaced)."""
+    for key, value in props.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = value
+
+
+class FigureSpec:
+    """A plotly figure as plain data (see the module docstring).
+
+    Parameters
+    ----------
+    data : list of dict, optional
+        Traces (see :func:`trace`).
+    layout : dict, optional
+        The layout.
+    """
+
+    def __init__(self, data: list[dict] | None = None, layout: dict | None = None) -> None:
+        self.data: list[dict] = list(data or [])
+        self.layout: dict = {}
+        _merge(self.layout, dict(layout or {}))
+
+    def add_trace(self, item: dict) -> "FigureSpec":
+        self.data.append(item)
+        return self
+
+    def update_layout(self, props: dict | None = None, **kwargs: Any) -> "FigureSpec":
+        _merge(self.layout, {**(props or {}), **kwargs})
+        return self
+
+    def update_xaxes(self, **props: Any) -> "FigureSpec":
+        _merge(self.layout.setdefault("xaxis", {}), props)
+        return self
+
+    def update_yaxes(self, **props: Any) -> "FigureSpec":
+        _merge(self.layout.setdefault("yaxis", {}), props)
+        return self
+
+    def add_annotation(self, **props: Any) -> "FigureSpec":
+        self.layout.setdefault("annotations", []).append(props)
+        return self
+
+    def add_shape(self, **props: Any) -> "FigureSpec":
+        self.layout.setdefault("shapes", []).append(props)
+        return self
+
+    def add_vline(self, x: float, line: dict | None = None, annotation_text: str | None = None) -> "FigureSpec":
+        """A vertical line across the plot at ``x`` (as ``Figure.add_vline``), labelled at the top."""
+        self.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="y domain", line=dict(line or {}))
+        if annotation_text is not None:
+            self.add_annotation(text=annotation_text, x=x, xref="x", y=1, yref="y domain", showarrow=False,
+                                xanchor="center", yanchor="bottom")
+        return self
+
+    def add_hline(self, y: float, line: dict | None = None) -> "FigureSpec":
+        """A horizontal line across the plot at ``y`` (as ``Figure.add_hline``)."""
+        return self.add_shape(type="line", y0=y, y1=y, yref="y", x0=0, x1=1, xref="x domain", line=dict(line or {}))
+
+    def to_dict(self, template: Any = None) -> dict:
+        """The figure JSON; ``template`` (a template dict) replaces the layout's template name."""
+        layout = dict(self.layout)
+        if template is not None:
+            layout["template"] = copy.deepcopy(template)
+        return {"data": list(self.data), "layout": layout}
+
+    def figure(self):
+        """The validated ``plotly.graph_objects.Figure`` (the tip_eval template registered first)."""
+        import plotly.graph_objects as go
+
+        from tip_eval.plots._theme import register
+
+        register()
+        return go.Figure(self.to_dict())
+
+
+def builds_figure(build: Callable[..., FigureSpec]) -> Callable[..., Any]:
+    """Make the public builder: same call and docstring, returns a validated ``go.Figure``.
+
+    The spec builder stays reachable as ``public.spec`` (what the brief uses).
+    """
+
+    @functools.wraps(build)
+    def public(*args: Any, **kwargs: Any):
+        return build(*args, **kwargs).figure()
+
+    public.__annotations__ = {**build.__annotations__, "return": "plotly.graph_objects.Figure"}
+    public.spec = build  # type: ignore[attr-defined]
+    return public
