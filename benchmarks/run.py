@@ -46,13 +46,13 @@ SIZES = {
     "quick": {
         "wide_rows": 10_000, "analysis": (1000, 30, 30), "compare": (100, 30, 30), "validate": (1000, 30, 30),
         "cache": (20, 30, 30), "make": (1000, 30, 30), "memory": (200, 50, 30), "growth": [],
-        "loop_groups": 1000, "repeats": 2, "brief_repeats": 3,
+        "loop_groups": 1000, "repeats": 2, "brief_repeats": 2, "brief_warm_all": False,
     },
     "full": {
         "wide_rows": 100_000, "analysis": (1000, 30, 30), "compare": (1000, 30, 30), "validate": (2000, 50, 30),
         "cache": (2000, 50, 30), "make": (2000, 50, 30), "memory": (2000, 50, 30),
         "growth": [(500, 50, 30), (1000, 50, 30), (2000, 50, 30)],
-        "loop_groups": 1000, "repeats": 5, "brief_repeats": 5,
+        "loop_groups": 1000, "repeats": 5, "brief_repeats": 5, "brief_warm_all": True,
     },
 }
 
@@ -510,7 +510,8 @@ def step_brief(cfg: dict) -> list[dict]:
     # install under PYTHONDONTWRITEBYTECODE would otherwise compile tip_eval on every run)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     for name, cmd in cmds.items():  # warm the file cache, write the bytecode and the study's cache
-        _child(cmd, env)
+        if name == brief_name or cfg["brief_warm_all"]:  # --quick: the first command warms what matters
+            _child(cmd, env)
     for _ in range(cfg["brief_repeats"]):
         for name, cmd in cmds.items():
             wall, cpu, peak, rc = _child(cmd, env)
