@@ -403,6 +403,10 @@ def _as_float(series: pd.Series) -> np.ndarray:
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+#: stands for a missing value in group keys, so that missing keys form a group of their own
+_MISSING_KEY = "\x00<missing>"
+
+
 def _group_ids(table: pd.DataFrame, by: list[str]) -> np.ndarray:
     """Group number of each row over the ``by`` columns, in order of first appearance (missing = a value).
 
@@ -419,8 +423,6 @@ def _group_ids(table: pd.DataFrame, by: list[str]) -> np.ndarray:
         combined = pd.factorize(combined * len(uniques) + codes)[0].astype(np.int64)
     return combined
 
-
-_MISSING_KEY = "\x00<missing>"
 
 
 def _stratum_ids(table: pd.DataFrame, strata: list[str]) -> np.ndarray:
@@ -471,7 +473,7 @@ class _Problem:
 
 def _problem(table: pd.DataFrame, spec: _Spec, cells: _Cells, min_cell: int) -> _Problem:
     stratum = _stratum_ids(table, spec.strata)
-    keys = table[spec.by].astype(object).where(table[spec.by].notna(), "\x00<missing>").reset_index(drop=True)
+    keys = table[spec.by].astype(object).where(table[spec.by].notna(), _MISSING_KEY).reset_index(drop=True)
     prob = _Problem(cells.values, list(cells.kind), keys, stratum, min_cell, _within_pairs(cells, spec))
     prob.row_facts = _row_facts(cells, spec)
     return prob

@@ -8,7 +8,7 @@ import pandas as pd
 from tip_eval.plots._common import (apply_min_cell, as_frame, check_columns, esc, finish, fmt, fmt_n, group_columns,
                                     group_labels)
 from tip_eval.plots._spec import FigureSpec, builds_figure, trace
-from tip_eval.plots._theme import NEUTRAL_COLOUR, PALETTE, sequential_scale
+from tip_eval.plots._theme import PALETTE, sequential_scale
 
 __all__ = ["codes", "cooccurrence", "kirkpatrick"]
 
