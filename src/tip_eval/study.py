@@ -8,7 +8,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from tip_eval import schemas
-from tip_eval.analysis._memo import memoised
+from tip_eval._memo import memoised
 from tip_eval.errors import ValidationError
 from tip_eval.validation import QUARANTINE_COLUMNS, ValidationReport, check_tables, report_from
 
@@ -103,7 +103,7 @@ class Study:
 
         Columns: the participants' columns plus ``country, province, venue, organiser, start_date,
         end_date, language, curriculum_version`` of their training. This is what ``by=`` groups on.
-        (Computed once while the study is being published: see :mod:`tip_eval.analysis._memo`.)
+        (Computed once while the study is being published: see :mod:`tip_eval._memo`.)
         """
         tr = self.trainings.drop(columns=[], errors="ignore")
         return self.participants.merge(tr, on="training_id", how="left", validate="many_to_one")

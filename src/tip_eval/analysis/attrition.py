@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval.analysis._common import By
-from tip_eval.analysis._memo import memoised
+from tip_eval._memo import memoised
 from tip_eval.analysis.inputs import person_scores
 
 __all__ = ["attrition", "ATTRITION_COLUMNS"]

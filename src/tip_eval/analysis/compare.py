@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval.analysis._common import is_study
-from tip_eval.analysis._memo import memoised
+from tip_eval._memo import memoised
 
 __all__ = ["compare_trainings", "TrainingComparison", "COMPARISON_COLUMNS"]
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval.analysis._common import By, as_by, check_by, is_study
-from tip_eval.analysis._memo import memoised
+from tip_eval._memo import memoised
 from tip_eval.analysis.inputs import AGREE_FROM, PHASES, SUBJECT, person_scores, plain_person_frame, study_people
 
 __all__ = ["confidence_gains", "knowledge_vs_confidence", "CONFIDENCE_GAIN_COLUMNS", "KNOWLEDGE_CONFIDENCE_COLUMNS"]

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval.analysis._common import By, is_study
-from tip_eval.analysis._memo import memoised
+from tip_eval._memo import memoised
 from tip_eval.analysis.inputs import SUBJECT, check_measure, item_matrix, module_items, person_scores
 
 __all__ = ["gains", "reliability", "GAIN_COLUMNS", "RELIABILITY_COLUMNS"]

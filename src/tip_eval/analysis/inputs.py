@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval.analysis._common import as_by, check_by, is_study, person_attributes
-from tip_eval.analysis._memo import memoised
+from tip_eval._memo import memoised
 
 #: values of ``measure``
 MEASURES = ("knowledge", "confidence")

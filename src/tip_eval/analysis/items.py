@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval.analysis._common import By, as_by, check_by, is_study
-from tip_eval.analysis._memo import memoised
+from tip_eval._memo import memoised
 
 __all__ = ["item_analysis", "module_summary", "ITEM_COLUMNS", "MODULE_COLUMNS", "FLAG_WORDS"]
 

@@ -2,7 +2,7 @@
 
 The brief and the workbook show many of the same results (gains by country, the comparison of
 trainings, ...), and the analyses and figures call each other. :class:`Results` holds one store
-of results (see :mod:`tip_eval.analysis._memo`): every analysis run through it, or run on the
+of results (see :mod:`tip_eval._memo`): every analysis run through it, or run on the
 study inside ``with results.active():``, is computed once per distinct set of arguments, and
 callers receive copies.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Any
 
-from tip_eval.analysis._memo import sharing
+from tip_eval._memo import sharing
 
 
 class Results:
