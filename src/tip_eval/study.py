@@ -72,7 +72,7 @@ class Study:
         if unknown:
             raise TypeError(f"unknown table(s) {sorted(unknown)}; canonical tables are {', '.join(schemas.TABLES)}")
         if tables.get("scores") is None and tables.get("responses") is not None and tables.get("items") is not None:
-            from tip_eval.datasets import scores_from_responses
+            from tip_eval.scoring import scores_from_responses
 
             tables["scores"] = scores_from_responses(tables["responses"], tables["items"])
         if check:

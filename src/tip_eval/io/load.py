@@ -200,7 +200,7 @@ def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem]) -
 
 
 def _scores_from(responses: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
-    from tip_eval.datasets import scores_from_responses
+    from tip_eval.scoring import scores_from_responses
 
     # a repeated (participant, phase, item) is set aside by validation: the total counts the first only
     responses = responses.drop_duplicates(["participant_id", "phase", "item_id"], keep="first")
