@@ -18,10 +18,10 @@ def test_committed_data_schemas_match_the_models():
     folder = ROOT / "data_schemas"
     expected = expected_files()
     on_disk = {p.name for p in folder.iterdir() if p.is_file()}
-    assert on_disk == set(expected), "regenerate with: python -m tip_eval.schemas data_schemas"
+    assert on_disk == set(expected), "regenerate with: python -m tip_eval._data_dictionary data_schemas"
     for name, text in expected.items():
         assert (folder / name).read_text(encoding="utf-8") == text, (
-            f"data_schemas/{name} differs from the models; regenerate with: python -m tip_eval.schemas data_schemas")
+            f"data_schemas/{name} differs from the models; regenerate with: python -m tip_eval._data_dictionary data_schemas")
 
 
 def test_every_table_is_a_study_attribute_with_canonical_columns(sample_study):

@@ -1,7 +1,10 @@
 """Export of the canonical schemas: ``data_schemas/<table>.yaml`` and the data dictionary README.
 
 Both are generated from :mod:`tip_eval.schemas`; ``tests/test_schemas.py`` fails when the committed
-files differ from what the models produce. Regenerate with ``python -m tip_eval.schemas data_schemas``.
+files differ from what the models produce. Regenerate with ``python -m tip_eval._data_dictionary data_schemas``.
+
+This module reads the schemas (and the cross-table rules of :mod:`tip_eval.validation`); the schemas
+never import it.
 """
 
 from __future__ import annotations
@@ -70,7 +73,7 @@ def readme_text() -> str:
         "",
         "Whatever layout a partner's spreadsheets use, tip_eval maps them onto these ten tables and checks",
         "them against these rules. The `*.yaml` files beside this README are the same rules in pandera's",
-        "format; both are generated from `src/tip_eval/schemas.py` (`python -m tip_eval.schemas data_schemas`).",
+        "format; both are generated from `src/tip_eval/schemas.py` (`python -m tip_eval._data_dictionary data_schemas`).",
         "",
         "Labels may be typed in English, Khmer, Thai or Indonesian: for example `Sangat setuju`,",
         "`เห็นด้วยอย่างยิ่ง`, `យល់ស្របខ្លាំង` and `Strongly agree` are all the rating 5, and `Phnom Phen` is",
@@ -144,3 +147,10 @@ def write(folder: str | Path) -> list[str]:
         (folder / name).write_text(text, encoding="utf-8")
         out.append(str(folder / name))
     return out
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    for path in write(sys.argv[1] if len(sys.argv) > 1 else "data_schemas"):
+        print(path)

@@ -9,7 +9,7 @@ Within-table rules (types, allowed values, ranges, unique keys) live here. Rules
 :func:`tip_eval.validation.cross_table_problems`.
 
 ``data_schemas/`` holds the YAML exported from these models and a data dictionary; a test fails when
-they drift apart (regenerate with ``python -m tip_eval.schemas data_schemas``).
+they drift apart (regenerate with ``python -m tip_eval._data_dictionary data_schemas``).
 """
 
 from __future__ import annotations
@@ -224,16 +224,3 @@ def conform(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     cols = list(s.columns)
     return s.validate(frame[cols].reset_index(drop=True), lazy=True)
 
-
-def export(folder: str) -> list[str]:
-    """Write ``<table>.yaml`` for every canonical table and the data dictionary README into ``folder``."""
-    from tip_eval import _data_dictionary
-
-    return _data_dictionary.write(folder)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    import sys
-
-    for path in export(sys.argv[1] if len(sys.argv) > 1 else "data_schemas"):
-        print(path)
