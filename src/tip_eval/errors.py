@@ -7,10 +7,7 @@ has errors (:class:`ValidationError`, which carries the full report).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # pragma: no cover
-    from tip_eval.validation import ValidationReport
+from typing import Any
 
 
 class TipEvalError(Exception):
@@ -48,7 +45,8 @@ class ValidationError(TipEvalError):
     Load with ``on_error="quarantine"`` to keep the good rows and set the bad ones aside.
     """
 
-    def __init__(self, report: "ValidationReport", message: Any = None) -> None:
+    # ``report`` is a tip_eval.validation.ValidationReport: not imported, errors are below validation
+    def __init__(self, report: Any, message: Any = None) -> None:
         self.report = report
         n = int((report.problems["severity"] == "error").sum()) if len(report.problems) else 0
         text = message or (
