@@ -188,7 +188,7 @@ def load_study(
         from tip_eval.io.cache import StudyCache
 
         store = StudyCache.for_study(path, config, cache)
-        hit = store.load() if store is not None else None
+        hit = store.load(Study) if store is not None else None
         if hit is not None:
             if not hit.report.ok and on_error == "raise":
                 raise ValidationError(hit.report)

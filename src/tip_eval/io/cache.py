@@ -48,12 +48,9 @@ import time
 import uuid
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 import pandas as pd
-
-if TYPE_CHECKING:  # pragma: no cover
-    from tip_eval.study import Study
 
 __all__ = ["CACHE_DIRNAME", "MAX_ENTRIES", "StudyCache", "cache_key", "default_cache_dir"]
 
@@ -238,8 +235,12 @@ class StudyCache:
         return None if key is None else cls(folder, key)
 
     # -- reading
-    def load(self) -> "Study | None":
-        """The cached study, or None (absent, from another key, damaged: never an exception)."""
+    def load(self, study_class: type) -> Any:
+        """The cached study, or None (absent, from another key, damaged: never an exception).
+
+        ``study_class`` is :class:`tip_eval.study.Study`, passed by :func:`~tip_eval.study.load_study`:
+        the cache sits below the study module and does not import it.
+        """
         try:
             manifest = json.loads((self.entry / _MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -247,7 +248,7 @@ class StudyCache:
         try:
             if manifest.get("format") != FORMAT or manifest.get("key") != self.key:
                 return None
-            study = self._build(manifest)
+            study = self._build(manifest, study_class)
         except Exception:  # a damaged entry: remove it; the caller loads from the sources
             shutil.rmtree(self.entry, ignore_errors=True)
             return None
@@ -257,22 +258,21 @@ class StudyCache:
             pass
         return study
 
-    def _build(self, manifest: Mapping[str, Any]) -> "Study":
+    def _build(self, manifest: Mapping[str, Any], study_class: type) -> Any:
         from tip_eval import schemas
-        from tip_eval.study import Study
         from tip_eval.validation import ValidationReport
 
         frames = {name: _read_frame(self.entry, meta) for name, meta in manifest["frames"].items()}
         tables = {t: frames[f"table.{t}"] for t in schemas.TABLES if f"table.{t}" in frames}
         report = ValidationReport(problems=frames["report.problems"], reconciliation=frames["report.reconciliation"])
-        study = Study(name=manifest["name"], min_cell=manifest["min_cell"], report=report, check=False, **tables)
+        study = study_class(name=manifest["name"], min_cell=manifest["min_cell"], report=report, check=False, **tables)
         for name, frame in frames.items():
             if name.startswith("attr."):
                 setattr(study, name[5:], frame)
         return study
 
     # -- writing
-    def save(self, study: "Study") -> bool:
+    def save(self, study: Any) -> bool:
         """Write the study's entry; True when written. Problems become a warning, never an error."""
         try:
             self._save(study)
@@ -282,7 +282,7 @@ class StudyCache:
                           RuntimeWarning, stacklevel=3)
             return False
 
-    def _save(self, study: "Study") -> None:
+    def _save(self, study: Any) -> None:
         from tip_eval import schemas
 
         self.folder.mkdir(parents=True, exist_ok=True)
