@@ -27,42 +27,13 @@ column) and layout-specific settings; unknown keys are an error, so a typo never
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 from tip_eval.errors import InputRefused
+from tip_eval.io.sources import SOURCE_KEYS, STUDY_KEYS, SourceConfig, StudyConfig  # defined below the layouts
 
-STUDY_KEYS = {"name", "min_cell", "thousands", "decimal", "dayfirst", "id_case", "hash_key_env", "hash_key_file",
-              "name_match", "name_review"}
-SOURCE_KEYS = {"file", "layout", "sheet", "sheets", "columns", "training_id", "training", "phase", "header_rows",
-               "answers", "score_column", "max_score", "name_column", "documents", "coder", "form_language",
-               "item_prefix", "confidence_prefix", "pre_prefix", "post_prefix", "pre_suffix", "post_suffix",
-               "present", "cleared_for_publication", "roster", "codes", "document_column"}
-
-
-@dataclass
-class SourceConfig:
-    """One source file and how to read it."""
-
-    file: Path
-    layout: str
-    name: str
-    options: dict[str, Any] = field(default_factory=dict)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.options.get(key, default)
-
-
-@dataclass
-class StudyConfig:
-    """The parsed ``study.toml``."""
-
-    root: Path
-    name: str
-    min_cell: int
-    sources: list[SourceConfig]
-    settings: dict[str, Any] = field(default_factory=dict)
+__all__ = ["SOURCE_KEYS", "STUDY_KEYS", "SourceConfig", "StudyConfig", "read_config"]
 
 
 def read_config(path: str | Path, overrides: Mapping[str, Any] | None = None) -> StudyConfig:
@@ -73,7 +44,7 @@ def read_config(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
     tip_eval.InputRefused
         The path does not exist, the TOML cannot be parsed, or a key is unknown.
     """
-    from tip_eval.io.layouts import LAYOUTS
+    from tip_eval.io.registry import LAYOUTS
 
     p = Path(path)
     if not p.exists():

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval.io.columns import map_headers
-from tip_eval.io.config import SourceConfig
+from tip_eval.io.sources import SourceConfig
 from tip_eval.problems import Problem
 from tip_eval.vocab import label_key
 
@@ -339,6 +339,3 @@ def followup_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
             long["coder"] = np.repeat(coders, k)
             out.append(Mapped("followup_codes", long, source.name, raw.sheet, {"interview_id": mapping["interview_id"], "coder": mapping["coder"]}))
     return out
-
-
-from tip_eval.io import layouts_partner as _lp, layouts_coding as _lc  # noqa: E402,F401  (registers layouts)

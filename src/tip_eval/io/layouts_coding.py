@@ -52,7 +52,7 @@ import pandas as pd
 
 from tip_eval.io.coerce import _is_blank
 from tip_eval.io.columns import TEMPLATE_HEADER, map_headers
-from tip_eval.io.config import SourceConfig
+from tip_eval.io.sources import SourceConfig
 from tip_eval.io.layouts import (
     INTERVIEW_COLUMNS,
     LayoutContext,

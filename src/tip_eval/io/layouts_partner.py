@@ -66,7 +66,7 @@ import pandas as pd
 
 from tip_eval import vocab
 from tip_eval.io.columns import TEMPLATE_HEADER, header_index
-from tip_eval.io.config import SourceConfig
+from tip_eval.io.sources import SourceConfig
 from tip_eval.io.layouts import SHEET_NAMES, LayoutContext, Mapped, _extra_columns, _table_sheet, read_sheet, register
 from tip_eval.vocab import label_key
 

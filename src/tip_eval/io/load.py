@@ -17,7 +17,8 @@ import pandas as pd
 from tip_eval import schemas
 from tip_eval.io.coerce import coerce_frame, normalize_id
 from tip_eval.io.config import read_config
-from tip_eval.io.layouts import LAYOUTS, LayoutContext, Mapped
+from tip_eval.io.layouts import LayoutContext, Mapped
+from tip_eval.io.registry import LAYOUTS
 from tip_eval.problems import Problem
 
 SOURCE_COLUMNS = ["file", "sheet", "table", "layout", "sha256"]
