@@ -33,10 +33,8 @@ class Results:
         return sharing(self.study, self._memo)
 
     def __call__(self, name: str, **kwargs: Any) -> Any:
-        import tip_eval
-
         with self.active():
-            return getattr(tip_eval, name)(self.study, **kwargs)
+            return _analysis(name)(self.study, **kwargs)
 
     def function(self, name: str):
         """A stand-in for ``tip_eval.<name>`` with the same call (``data`` first, ignored) that uses the memo."""
@@ -44,3 +42,13 @@ class Results:
             return self(name, **kwargs)
         call.__name__ = name
         return call
+
+
+def _analysis(name: str) -> Any:
+    """The public analysis ``tip_eval.<name>``, from the module that defines it."""
+    from tip_eval.analysis import attrition, compare, confidence, followup, gains, items
+
+    for module in (gains, confidence, attrition, items, compare, followup):
+        if name in module.__all__:
+            return getattr(module, name)
+    raise AttributeError(f"tip_eval has no analysis named {name!r}")
