@@ -16,7 +16,8 @@ import pytest
 
 from tip_eval.errors import InputRefused
 from tip_eval.io import ReadLimits, guard_workbook, list_sheets, read_table
-from tip_eval.io.read import _beyond, _col_letters, _parse_ref
+from tip_eval.io.limits import _col_letters
+from tip_eval.io.xmlscan import _beyond, _parse_ref
 from tip_eval.problems import PROBLEM_COLUMNS, problems_frame
 
 HERE = Path(__file__).resolve().parent

@@ -1,0 +1,153 @@
+"""CSV and text files: decoding, delimiter and encoding detection (used by :func:`tip_eval.io.read.read_table`).
+
+The bytes are decoded with a byte-order mark for UTF-8/UTF-16; otherwise strict UTF-8; otherwise Thai
+Windows cp874. The separator is ``,`` ``;`` or tab, whichever gives the most consistent table (or
+the one an Excel ``sep=`` line names). Every cell is read as text.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+
+from tip_eval.io.limits import _OLE2, _ZIP, ReadLimits, _check_area, _check_file, _refuse
+from tip_eval.io.rawtable import RawTable, _build_table
+
+
+# -------------------------------------------------------------------------------------- CSV
+
+_UTF32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+
+
+def _decode_csv(data: bytes, file: str, encoding: str | None) -> tuple[str, str, list[str]]:
+    notes: list[str] = []
+    if encoding:
+        try:
+            return data.decode(encoding), encoding, notes
+        except (UnicodeDecodeError, LookupError) as err:
+            _refuse(file, f"cannot be decoded as {encoding} ({err}).", "Give the right encoding, or save the file as 'CSV UTF-8' in Excel.")
+    candidates: list[str]
+    if data.startswith(codecs.BOM_UTF8):
+        candidates = ["utf-8-sig"]
+    elif data.startswith(_UTF32_BOMS):
+        candidates = ["utf-32"]
+    elif data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        candidates = ["utf-16"]
+    elif len(data) >= 4 and data[1:4:2] == b"\x00\x00" and data[0:1] != b"\x00":
+        candidates = ["utf-16-le"]
+    elif len(data) >= 4 and data[0:4:2] == b"\x00\x00" and data[1:2] != b"\x00":
+        candidates = ["utf-16-be"]
+    else:
+        candidates = ["utf-8", "cp874"]
+    for enc in candidates:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if enc == "cp874":
+            notes.append(
+                "The file is not UTF-8; it was read as Thai Windows text (cp874). If letters look "
+                "wrong, save the file in Excel as 'CSV UTF-8 (Comma delimited)' and read it again, "
+                "or give encoding='...'."
+            )
+        return text, {"utf-8-sig": "utf-8-sig", "utf-16": "utf-16"}.get(enc, enc), notes
+    _refuse(
+        file,
+        "is a text file in an encoding tip_eval cannot recognise (it is not UTF-8, UTF-16 or Thai Windows cp874).",
+        "Open it in Excel and use File > Save As > 'CSV UTF-8 (Comma delimited)', or give encoding='...'.",
+    )
+
+
+def _choose_delimiter(text: str) -> str:
+    sample_lines = []
+    for line in text[: 256 * 1024].splitlines():
+        if line.strip():
+            sample_lines.append(line)
+        if len(sample_lines) >= 50:
+            break
+    if not sample_lines:
+        return ","
+    best, best_score = ",", (-1.0, -1)
+    for delim in (",", ";", "\t"):
+        try:
+            counts = [len(r) for r in csv.reader(sample_lines, delimiter=delim)]
+        except csv.Error:
+            continue
+        values, freq = np.unique(counts, return_counts=True)
+        modal = int(values[np.argmax(freq)])
+        if modal < 2:
+            continue
+        score = (float(freq.max()) / len(counts), modal)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _read_csv(p: Path, file: str, header_rows: int, limits: ReadLimits, encoding: str | None) -> RawTable:
+    _check_file(p, file, limits)
+    data = p.read_bytes()
+    if data.startswith(_ZIP):
+        _refuse(file, "is an Excel workbook (or another zip file), although its name ends in " + p.suffix + ".", "Rename it to .xlsx and read it again.")
+    if data.startswith(_OLE2):
+        _refuse(file, "is an Excel 97-2003 (.xls) or other Office file, not a text file.", "Open it in Excel and save it as .xlsx or as 'CSV UTF-8'.")
+    text, used, notes = _decode_csv(data, file, encoding)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines_head = text[:200]
+    sep_line = re.match(r'"?sep=(.)"?\r?\n', lines_head)
+    rows_offset = 0
+    if sep_line:
+        delimiter = sep_line.group(1)
+        text = text[sep_line.end():]
+        rows_offset = 1
+    else:
+        delimiter = _choose_delimiter(text)
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[str]] = []
+    try:
+        for record in reader:
+            rows.append(record)
+            if len(rows) > limits.max_rows:
+                _refuse(
+                    file,
+                    f"has more than {limits.max_rows:,} rows, the limit.",
+                    "If the table really is that large, read it with limits=ReadLimits(max_rows=...).",
+                )
+    except csv.Error as err:
+        _refuse(file, f"is not a well-formed CSV file ({err}, near row {len(rows) + 1}).", "Open it in Excel and save it again as 'CSV UTF-8'.")
+    width = max((len(r) for r in rows), default=0)
+    if width > limits.max_cols:
+        _refuse(
+            file,
+            f"has {width:,} columns, more than the limit of {limits.max_cols:,}.",
+            "Check the file; if it really has that many columns, read it with limits=ReadLimits(max_cols=...).",
+        )
+    _check_area(file, "the file", len(rows), width, limits)
+    for r in rows:
+        if len(r) < width:
+            r.extend([""] * (width - len(r)))
+    names = {",": "commas", ";": "semicolons", "\t": "tabs"}
+    table = _build_table(
+        rows,
+        first_row=1 + rows_offset,
+        first_col=1,
+        header_rows=header_rows,
+        merges=[],
+        formulas=[],
+        file=file,
+        sheet=None,
+        notes=notes,
+        date1904=False,
+    )
+    table.encoding = used
+    table.delimiter = delimiter
+    if delimiter not in names:
+        table.notes.append(f"Columns are separated by {delimiter!r} (from the file's 'sep=' line).")
+    return table
