@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from tip_eval.io.clean import INVISIBLE, _normalize_str, normalize_header, normalize_text
+from tip_eval.io.text import INVISIBLE, _normalize_str, normalize_header, normalize_text
 from tip_eval.io.limits import _col_letters
 from tip_eval.problems import Problem
 

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tip_eval.io.clean import normalize_header
+from tip_eval.io.text import normalize_header
 from tip_eval.io.csv import _read_csv
 from tip_eval.io.guard import (  # DEFUSEDXML_ACTIVE and _GUARD_CACHE: re-exported, tests and benchmarks use them
     DEFUSEDXML_ACTIVE,
