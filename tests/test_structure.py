@@ -226,3 +226,16 @@ def test_no_module_over_1000_lines():
         if n > MAX_LINES:
             long[module] = n
     assert not long, f"split these modules by job (at most {MAX_LINES} lines each): {long}"
+
+
+def test_every_module_has_a_layer():
+    """A new module is placed in the ``layers`` contract of ``pyproject.toml``, so lint-imports checks it."""
+    import re
+    import tomllib
+
+    config = tomllib.loads((SRC.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    contract = next(c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers")
+    layers = [name.strip() for layer in contract["layers"] for name in re.split(r"[|:]", layer)]
+    unplaced = [m for m in MODULES if m not in (PACKAGE, f"{PACKAGE}.io")
+                and not any(m == layer or m.startswith(layer + ".") for layer in layers)]
+    assert not unplaced, f"add these modules to the layers contract in pyproject.toml: {unplaced}"
