@@ -1,4 +1,4 @@
-"""CSV and text files: decoding, delimiter and encoding detection (used by :func:`tip_eval.io.read.read_table`).
+"""CSV and text files: decoding, delimiter and encoding detection, for :func:`~tip_eval.io.read.read_table`.
 
 The bytes are decoded with a byte-order mark for UTF-8/UTF-16; otherwise strict UTF-8; otherwise Thai
 Windows cp874. The separator is ``,`` ``;`` or tab, whichever gives the most consistent table (or

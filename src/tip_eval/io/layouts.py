@@ -6,7 +6,10 @@ each value's provenance (file, sheet, Excel row and, for melted wide columns, th
 every later problem can be located. Types are parsed later, once, by :mod:`tip_eval.io.coerce`.
 
 Layouts registered here: ``template`` (the project's training workbook), ``item_bank`` and
-``followup`` (the project's follow-up coding workbook). :func:`register` adds more.
+``followup`` (the project's follow-up coding workbook). :func:`register` adds more. The partners'
+layouts register themselves from :mod:`tip_eval.io.layouts_partner` and
+:mod:`tip_eval.io.layouts_coding`; :mod:`tip_eval.io.registry` imports them all, so use its
+:data:`~tip_eval.io.registry.LAYOUTS` for the complete registry.
 """
 
 from __future__ import annotations
