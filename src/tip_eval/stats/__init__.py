@@ -1,4 +1,4 @@
-"""Pure statistics on arrays and frames: gains, reliability, agreement, multiple testing.
+"""Pure statistics on arrays and frames: gains, reliability, agreement, multiple testing, power.
 
 Everything here works on plain numbers (numpy arrays, pandas Series/DataFrames) and knows nothing
 of studies, files or presentation. Each function's docstring states its formula, its
@@ -26,6 +26,16 @@ from .effects import dz_confidence_interval, hedges_correction, noncentrality_in
 from .multitest import p_adjust
 from .ordinal import rank_biserial_paired, wilson_interval
 from .paired import GAIN_COLUMNS, paired_gain, paired_gain_grouped
+from .power import (
+    cluster_mdes,
+    cluster_power,
+    cluster_sample_size,
+    design_effect,
+    minimum_detectable_effect,
+    paired_power,
+    paired_sample_size,
+    t_test_power,
+)
 from .reliability import (
     alpha_if_deleted,
     cronbach_alpha,
@@ -52,6 +62,14 @@ __all__ = [
     "random_intercept_effects",
     "sum_coding",
     "agreement_label",
+    "cluster_mdes",
+    "cluster_power",
+    "cluster_sample_size",
+    "design_effect",
+    "minimum_detectable_effect",
+    "paired_power",
+    "paired_sample_size",
+    "t_test_power",
     "alpha_if_deleted",
     "cohen_kappa",
     "cronbach_alpha",
