@@ -48,13 +48,13 @@ from scipy import optimize, special
 from .effects import _nct_cdf
 
 __all__ = [
-    "paired_power",
-    "paired_sample_size",
-    "minimum_detectable_effect",
-    "design_effect",
     "cluster_mdes",
     "cluster_power",
     "cluster_sample_size",
+    "design_effect",
+    "minimum_detectable_effect",
+    "paired_power",
+    "paired_sample_size",
     "t_test_power",
 ]
 
@@ -86,7 +86,7 @@ def _probability(value: Any, name: str, example: str) -> float:
 
 def _alternative(two_sided: Any) -> str:
     if not isinstance(two_sided, (bool, np.bool_)):
-        raise ValueError(f"`two_sided` must be True or False; got {two_sided!r}.")
+        raise TypeError(f"`two_sided` must be True or False; got {two_sided!r}.")
     return "two-sided" if two_sided else "larger"
 
 
