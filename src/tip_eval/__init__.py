@@ -38,6 +38,9 @@ _EXPORTS: dict[str, str] = {
     "code_cooccurrence": "tip_eval.analysis.followup",
     "coder_agreement": "tip_eval.analysis.followup",
     "followup_vs_gains": "tip_eval.analysis.followup",
+    "plan_next": "tip_eval.analysis.planning",
+    "TrainingPlan": "tip_eval.analysis.planning",
+    "cost_effectiveness": "tip_eval.analysis.cost",
     # publishing
     "write_brief": "tip_eval.report.brief",
     "write_workbook": "tip_eval.report.workbook",
