@@ -29,6 +29,9 @@ _TABLE_WORDS = {
     "interviews": "One row per follow-up interview.",
     "codebook": "One row per code used to code follow-up interviews.",
     "followup_codes": "One row per interview, coder and code: whether the coder applied the code.",
+    "costs": ("Optional. One row per training (or per training and cost category): what it cost, in the currency "
+              "paid. The currency reported in and the exchange rates are set in study.toml (`currency = \"USD\"`, "
+              "`rates = { KHR = 0.000245, THB = 0.028 }`); nothing is looked up online."),
 }
 
 
@@ -51,6 +54,8 @@ def _allowed(col) -> str:
         if c.name == "isin":
             values = list(c.statistics.get("allowed_values", []))
             return ", ".join(f"`{v}`" for v in values)
+        if c.name == "str_matches" and c.statistics.get("pattern") == r"^[A-Z]{3}$":
+            return "three capital letters: an ISO 4217 currency code such as `USD`, `KHR`, `THB`, `IDR`"
         if c.name == "str_matches":
             return "letters, digits, `-`, `_`, `.` (starting with a letter or digit), at most 64 characters"
         if c.name in ("greater_than_or_equal_to", "greater_than", "less_than_or_equal_to", "in_range"):
@@ -71,7 +76,7 @@ def readme_text() -> str:
     lines = [
         "# Data dictionary: the canonical tables of tip_eval",
         "",
-        "Whatever layout a partner's spreadsheets use, tip_eval maps them onto these ten tables and checks",
+        "Whatever layout a partner's spreadsheets use, tip_eval maps them onto these eleven tables and checks",
         "them against these rules. The `*.yaml` files beside this README are the same rules in pandera's",
         "format; both are generated from `src/tip_eval/schemas.py` (`python -m tip_eval._data_dictionary data_schemas`).",
         "",
@@ -93,7 +98,7 @@ def readme_text() -> str:
     for table, model in schemas.TABLES.items():
         s = schemas.schema(table)
         key = getattr(model.Config, "unique", None) or [c for c, col in s.columns.items() if col.unique]
-        lines += [f"## {table}", "", _TABLE_WORDS[table], "", f"Key: {', '.join(f'`{k}`' for k in key)}.", "",
+        lines += [f"## {table}", "", _TABLE_WORDS[table], "", f"Key: {', '.join(f'`{k}`' for k in key)}." if key else "Key: none (a training may have several rows).", "",
                   "| column | meaning | type | required | allowed values | example |", "|---|---|---|---|---|---|"]
         for name, col in s.columns.items():
             dtype = _TYPE_WORDS.get(str(col.dtype), str(col.dtype))

@@ -164,6 +164,16 @@ class FollowupCodes(_Base):
         unique = ["interview_id", "coder", "code_id"]
 
 
+class Costs(_Base):
+    """One row per training and cost item: what a training cost, in the currency it was paid in."""
+
+    training_id: Series[str] = _id_field("Training the cost belongs to.")
+    cost: Series[float] = pa.Field(ge=0, description="Amount spent, in currency (several rows of one training are added up).")
+    currency: Series[str] = pa.Field(str_matches=r"^[A-Z]{3}$", description="ISO 4217 code of the currency paid in (USD, KHR, THB, IDR, ...); converted with the rates of study.toml.")
+    year: Series[pd.Int64Dtype] = pa.Field(ge=1990, le=2100, nullable=True, description="Year the money was spent (costs are reported as given, not adjusted for inflation).")
+    category: Series[str] = pa.Field(nullable=True, description="Cost category, optional (venue, trainers, travel, materials, ...).")
+
+
 #: Canonical table name -> model, in dependency order.
 TABLES: dict[str, type[_Base]] = {
     "trainings": Trainings,
@@ -176,6 +186,7 @@ TABLES: dict[str, type[_Base]] = {
     "interviews": Interviews,
     "codebook": Codebook,
     "followup_codes": FollowupCodes,
+    "costs": Costs,
 }
 
 #: Example values for the data dictionary.
@@ -197,6 +208,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
     "codebook": {"code_id": "ID_APPLY", "label": "Applied identification skills", "theme": "Applying identification",
                   "level": "3", "applied_practice": "true", "definition": "Describes identifying a victim using the training's indicators."},
     "followup_codes": {"interview_id": "INT-0012", "coder": "coder_a", "code_id": "ID_APPLY", "present": "true"},
+    "costs": {"training_id": "KHM-PNH-2023", "cost": "4100000", "currency": "KHR", "year": "2023", "category": "venue and meals"},
 }
 
 

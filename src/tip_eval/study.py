@@ -20,7 +20,7 @@ class Study:
 
     Each canonical table (see ``data_schemas/README.md``) is an attribute of the same name:
     ``trainings, participants, items, responses, scores, competencies, confidence, interviews,
-    codebook, followup_codes``. A missing table is empty, with the canonical columns.
+    codebook, followup_codes, costs``. A missing table is empty, with the canonical columns.
 
     Parameters
     ----------
@@ -40,6 +40,10 @@ class Study:
     excerpts : pandas.DataFrame, optional
         Quoted interview text marked as cleared for publication (``interview_id, coder, code_id,
         excerpt, file, sheet, row``); excerpts not cleared are dropped at ingest.
+    exchange_rates : pandas.DataFrame, optional
+        The reporting currency and exchange rates of study.toml (``currency, rate,
+        reporting_currency``; see :func:`tip_eval.io.cost_settings.exchange_rate_table`), used by
+        :func:`~tip_eval.cost_effectiveness`.
     check : bool, default True
         Validate the tables against the schemas and the cross-table rules; raise
         :class:`~tip_eval.ValidationError` on any error.
@@ -65,6 +69,7 @@ class Study:
         sources: pd.DataFrame | None = None,
         report: ValidationReport | None = None,
         excerpts: pd.DataFrame | None = None,
+        exchange_rates: pd.DataFrame | None = None,
         check: bool = True,
         **tables: pd.DataFrame,
     ) -> None:
@@ -91,6 +96,12 @@ class Study:
         #: quoted interview text cleared for publication (never part of the canonical tables)
         self.excerpts = excerpts if excerpts is not None else pd.DataFrame(
             columns=["interview_id", "coder", "code_id", "excerpt", "file", "sheet", "row"])
+        #: reporting currency and exchange rates for costing (empty when study.toml sets none)
+        if exchange_rates is None:
+            from tip_eval.io.cost_settings import exchange_rate_table
+
+            exchange_rates = exchange_rate_table({})
+        self.exchange_rates = exchange_rates
 
     # --- conveniences used by the analysis layer -------------------------------------------------
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -181,6 +192,7 @@ def load_study(
     """
     if on_error not in ("raise", "quarantine"):
         raise ValueError(f"on_error must be 'raise' or 'quarantine'; got {on_error!r}")
+    from tip_eval.io.cost_settings import exchange_rate_table
     from tip_eval.io.load import load_sources
 
     store = None
@@ -202,7 +214,8 @@ def load_study(
     sources = loaded.sources.merge(checked.reconciliation, on=["file", "sheet", "table"], how="left") \
         if len(loaded.sources) else loaded.sources
     study = Study(name=loaded.name, min_cell=loaded.min_cell, quarantine=checked.quarantine, sources=sources,
-                  report=report, excerpts=loaded.excerpts, check=False, **checked.kept)
+                  report=report, excerpts=loaded.excerpts, exchange_rates=exchange_rate_table(loaded.settings),
+                  check=False, **checked.kept)
     if store is not None:
         store.save(study)
         if not report.ok and on_error == "raise":

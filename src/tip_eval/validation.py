@@ -36,6 +36,7 @@ REFERENCES: tuple[tuple[str, str, str, str], ...] = (
     ("interviews", "participant_id", "participants", "participant_id"),
     ("followup_codes", "interview_id", "interviews", "interview_id"),
     ("followup_codes", "code_id", "codebook", "code_id"),
+    ("costs", "training_id", "trainings", "training_id"),
 )
 _PARENT_WORDS = {
     "trainings": "the trainings", "participants": "the roster", "items": "the item bank",
@@ -117,6 +118,9 @@ def _words_for_check(check: str, column: str, value: object, table: str) -> tupl
         return "is empty, but a value is required", f"Fill in {column}."
     if check in ("field_uniqueness", "multiple_fields_uniqueness") or check.startswith("unique"):
         return "is repeated: each value may appear only once", "Remove the duplicate row or correct the identifier."
+    if check.startswith("str_matches") and column == "currency":
+        return ("is not a currency code (three capital letters, ISO 4217)",
+                "Write the code, not a symbol: USD, KHR, THB, IDR, ...")
     if check.startswith("str_matches"):
         return ("is not a valid identifier (use letters, digits, '-', '_' or '.', starting with a letter or digit)",
                 "Remove spaces and other characters from the identifier.")

@@ -120,8 +120,12 @@ def normalise_costs(
 
 
 def _study_costs(study: Any, costs: Any, rates: Any, currency: Any) -> tuple[Any, Any, Any]:
-    """Fill costs, rates and currency from the study when not given."""
-    settings = getattr(study, "cost_settings", None) or {}
+    """Fill costs, rates and currency from the study (its costs table, study.toml's rates) when not given."""
+    table = getattr(study, "exchange_rates", None)
+    settings: dict[str, Any] = {}
+    if table is not None and len(table):
+        settings["currency"] = str(table["reporting_currency"].iloc[0])
+        settings["rates"] = dict(zip(table["currency"].astype(str), table["rate"].astype(float)))
     if costs is None:
         costs = getattr(study, "costs", None)
         if costs is None or len(costs) == 0:

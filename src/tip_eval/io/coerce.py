@@ -22,8 +22,8 @@ from tip_eval.problems import Problem
 ID_COLUMNS = {"training_id", "participant_id", "item_id", "competency_id", "interview_id", "code_id", "coder"}
 UPPER_ID_COLUMNS = {"participant_id"}
 VOCAB_COLUMNS = {"country": "country", "sector": "sector", "gender": "gender", "phase": "phase", "language": "language"}
-FLOAT_COLUMNS = {"years_experience", "points", "score", "max_score", "pct"}
-INT_COLUMNS = {"n_options", "level"}
+FLOAT_COLUMNS = {"years_experience", "points", "score", "max_score", "pct", "cost"}
+INT_COLUMNS = {"n_options", "level", "year"}
 DATE_COLUMNS = {"start_date", "end_date", "interview_date"}
 BOOL_COLUMNS = {"applied_practice", "present"}
 

@@ -7,6 +7,8 @@ Example::
     min_cell = 5                 # smallest group any published output shows
     thousands = ","              # thousands separator in typed numbers ("" for none)
     decimal = "."
+    currency = "USD"             # reporting currency of costs (optional)
+    rates = { KHR = 0.000245, THB = 0.028 }   # USD for one unit of each; given, never looked up
 
     [[sources]]
     file = "item_bank.xlsx"
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from tip_eval.errors import InputRefused
+from tip_eval.io.cost_settings import check_cost_settings
 from tip_eval.io.sources import SOURCE_KEYS, STUDY_KEYS, SourceConfig, StudyConfig  # defined below the layouts
 
 __all__ = ["SOURCE_KEYS", "STUDY_KEYS", "SourceConfig", "StudyConfig", "read_config"]
@@ -72,6 +75,7 @@ def read_config(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
     if unknown:
         raise InputRefused(str(p), f"has unknown key(s) in [study]: {', '.join(sorted(unknown))}.",
                            f"Allowed keys: {', '.join(sorted(STUDY_KEYS))}.")
+    check_cost_settings(study, str(p))
     extra_top = set(data) - {"study", "sources"}
     if extra_top:
         raise InputRefused(str(p), f"has unknown section(s): {', '.join(sorted(extra_top))}.", "Use [study] and [[sources]].")

@@ -8,7 +8,7 @@ import cycle. :func:`register` adds a layout of one's own.
 
 from __future__ import annotations
 
-from tip_eval.io import layouts_coding, layouts_partner  # noqa: F401  (each registers its layouts)
+from tip_eval.io import layouts_coding, layouts_costs, layouts_partner  # noqa: F401  (each registers its layouts)
 from tip_eval.io.layouts import LAYOUTS, Layout, register
 
 __all__ = ["LAYOUTS", "Layout", "register"]

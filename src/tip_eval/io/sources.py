@@ -14,7 +14,7 @@ from typing import Any
 __all__ = ["SOURCE_KEYS", "STUDY_KEYS", "SourceConfig", "StudyConfig"]
 
 STUDY_KEYS = {"name", "min_cell", "thousands", "decimal", "dayfirst", "id_case", "hash_key_env", "hash_key_file",
-              "name_match", "name_review"}
+              "name_match", "name_review", "currency", "rates"}
 SOURCE_KEYS = {"file", "layout", "sheet", "sheets", "columns", "training_id", "training", "phase", "header_rows",
                "answers", "score_column", "max_score", "name_column", "documents", "coder", "form_language",
                "item_prefix", "confidence_prefix", "pre_prefix", "post_prefix", "pre_suffix", "post_suffix",
