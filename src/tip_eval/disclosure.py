@@ -42,7 +42,7 @@ explains the mark.
 Known result frames (the outputs of ``te.gains``, ``te.confidence_gains``,
 ``te.knowledge_vs_confidence``, ``te.attrition``, ``te.followup_summary``,
 ``te.code_cooccurrence``, ``te.coder_agreement``, ``te.followup_vs_gains(...).table``,
-``te.item_analysis``, ``te.reliability``) are recognised by their columns (:data:`LAYOUTS`);
+``te.item_analysis``, ``te.reliability``, ``te.cost_effectiveness``) are recognised by their columns (:data:`LAYOUTS`);
 for a frame of your own name its size column(s) with ``n_columns=`` and its grouping columns
 with ``by=``.
 
@@ -221,6 +221,13 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout(
         "reliability", ("phase", "method", "k", "sem"), "phase",
         sizes=("n",), strata=("phase", "method"),
+    ),
+    Layout(
+        "cost_effectiveness", ("cost_total", "n_registered", "cost_per_trained"), "currency",
+        sizes=("n_registered", "n_matched"),
+        counts={"n_reliably_improved": ("cost_per_reliably_improved", "cost_per_reliably_improved_ci_low",
+                                        "cost_per_reliably_improved_ci_high")},
+        within=(("n_reliably_improved", "n_matched"), ("n_matched", "n_registered")),
     ),
 )
 

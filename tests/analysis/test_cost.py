@@ -171,3 +171,15 @@ def test_bad_costs(sample_study, costs, message):
 def test_no_costs_at_all(sample_study):
     with pytest.raises(ValueError, match="no costs"):
         te.cost_effectiveness(sample_study)
+
+
+def test_disclosure_recognises_the_cost_table(sample_study, costs):
+    table = te.cost_effectiveness(sample_study, costs, by="training_id")
+    shown = te.disclosure.suppress(table, 5)
+    assert shown.attrs["suppression_layout"] == "cost_effectiveness"
+    small = (table["n_reliably_improved"] > 0) & (table["n_reliably_improved"] < 5)
+    assert small.any()
+    for col in ("n_reliably_improved", "cost_per_reliably_improved", "cost_per_reliably_improved_ci_low",
+                "cost_per_reliably_improved_ci_high"):
+        assert shown.loc[small, col].isna().all()
+    assert shown["n_registered"].notna().all()  # every training has at least 5 people

@@ -94,8 +94,9 @@ def test_sections_are_all_there(sample_brief):
     _, html = sample_brief
     for title in ("Headline findings", "Results by country, province, sector and training", "A fair comparison of trainings",
                   "Modules and questions that need work", "Confidence against knowledge", "Follow-up interviews",
-                  "Drop-out and data quality", "Methods and definitions"):
+                  "Drop-out and data quality", "Planning the next training", "Methods and definitions"):
         assert title in html
+    assert '<section id="cost">' not in html  # the sample study has no costs
     assert "@media print" in html
 
 

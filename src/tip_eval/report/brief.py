@@ -49,6 +49,14 @@ METHODS = [
                  "from the pre-test and group (Rubin's rules) as a sensitivity analysis beside the complete-case gain."),
     ("Small groups", "Statistics of groups under the minimum cell size are suppressed, with secondary suppression so that "
                      "no suppressed count can be derived from totals."),
+    ("Planning the next training", "Paired t-test power from the exact noncentral t (as G*Power, matched pairs), with "
+                                   "the sd of gains within trainings; comparisons of curricula as a two-level design "
+                                   "with trainings as the unit (PowerUp!, Dong & Maynard 2013), using the ICC of the "
+                                   "mixed model; ranges at the ends of the 95% intervals of that sd and the ICC."),
+    ("Cost", "Each training's cost converted at the exchange rates of study.toml and shared equally among the people it "
+             "registered; cost per person registered, per person with both tests and per person who reliably improved "
+             "(bootstrap interval over people within trainings); mean gain in sds of the pre-test per 100 spent per "
+             "participant (J-PAL's cost-effectiveness ratio)."),
 ]
 
 
@@ -122,7 +130,7 @@ class BriefContext:
     hidden_groups: dict[str, int] = field(default_factory=dict)
 
 
-SIZE_COLUMNS = ("n", "registered", "n_interviewed", "n_double_coded", "n_with")
+SIZE_COLUMNS = ("n", "registered", "n_registered", "n_interviewed", "n_double_coded", "n_with")
 
 
 def _shown(table: pd.DataFrame, min_cell: int, key: str) -> tuple[pd.DataFrame, int]:
@@ -437,6 +445,12 @@ def _build_brief(study, by: Sequence[str], min_cell: int | None, progress: Calla
         sec.add("note", study.report.summary())
     ctx.sections.append(sec)
 
+    step("Planning the next training")
+    ctx.sections.append(_planning_section(study, res, min_cell, R))
+    if len(getattr(study, "costs", ())):
+        step("Cost")
+        ctx.sections.append(_cost_section(res, min_cell, R))
+
     # --- methods
     sec = Section("methods", "Methods and definitions")
     reliab = res("reliability")
@@ -448,6 +462,115 @@ def _build_brief(study, by: Sequence[str], min_cell: int | None, progress: Calla
     sec.add("note", footnote(min_cell))
     ctx.sections.append(sec)
     return ctx
+
+
+def _planning_section(study, res: Results, min_cell: int, R: dict) -> Section:
+    """The "Planning the next training" box: the plans, the options for comparing curricula, the assumptions."""
+    sec = Section("planning", "Planning the next training")
+    n = R["knowledge"].iloc[0]["n"]
+    if not n >= max(min_cell, 2):
+        sec.add("text", f"Fewer than {max(min_cell, 2)} people took both tests: too few to plan from.")
+        return sec
+    try:
+        plan = res("plan_next")
+    except ValueError as err:
+        sec.add("text", f"The next training could not be planned from these data: {err}.")
+        return sec
+    R["plan"] = plan
+    sec.add("box", text="How many people and trainings the next round needs",
+            items=[s for s in plan.table["in_words"] if s])
+    opts = plan.options[plan.options["trainings"].notna()]
+    own = round(float(plan.inputs.set_index("quantity").at["people_per_training", "value"]))
+    if len(opts):
+        target = plan.table.set_index("plan").at["difference", "target"]
+        sec.add("heading", f"Trainings needed to show a difference of {_num(target, 1)} points between two curricula")
+        sec.add("table", html=html_table(opts, {
+            "People enrolled per training": ("", lambda r: _num(r["people_to_enrol"], 0) + (
+                " (as in this study)" if r["people_to_enrol"] == own else "")),
+            "Expected with both tests": ("", lambda r: _num(r["people_tested"], 0)),
+            "Trainings in all": ("", lambda r: _num(r["trainings"], 0)),
+            "Range": ("", lambda r: f"{_num(r['trainings_low'], 0)} to {_num(r['trainings_high'], 0)}"),
+            "Trainings per curriculum": ("", lambda r: _num(r["per_curriculum"], 0)),
+        }))
+    for line in [*plan.assumptions(), *plan.notes]:
+        sec.add("note", line)
+    return sec
+
+
+def _money(x: Any, currency: str = "") -> str:
+    """An amount for display: whole units with thousands separators (two decimals below 10)."""
+    if pd.isna(x):
+        return _num(float("nan"))
+    return f"{currency} {x:,.0f}".strip() if abs(x) >= 10 else f"{currency} {x:,.2f}".strip()
+
+
+def _money_ci(est: Any, low: Any, high: Any) -> str:
+    if pd.isna(est):
+        return _num(float("nan"))
+    return f"{_money(est)} ({_money(low)} to {_money(high) if pd.notna(high) else 'no upper end'})"
+
+
+def _cost_section(res: Results, min_cell: int, R: dict) -> Section:
+    """The "Cost" section: cost per person trained, completer and reliably improved person, overall and per training."""
+    sec = Section("cost", "Cost")
+    try:
+        overall = res("cost_effectiveness")
+        per = res("cost_effectiveness", by="training_id")
+    except ValueError as err:
+        sec.add("caution", f"The costs could not be used: {err}.")
+        return sec
+    both = pd.concat([overall.assign(training_id="All trainings")[per.columns], per], ignore_index=True)
+    shown, hidden = _shown(both, min_cell, "training")
+    R["cost"] = shown
+    cur = str(overall["currency"].iloc[0])
+    top = shown[shown["training_id"] == "All trainings"]
+    if len(top):
+        t = top.iloc[0]
+        k = len(per)
+        years = str(t["cost_years"]).rsplit(", ", 1)
+        years = f" (spent in {' and '.join(years)})" if years[0] else ""
+        text = (f"The {k} training{'s' if k != 1 else ''} with a recorded cost came to {_money(t['cost_total'], cur)} in all"
+                f"{years}: {_money(t['cost_per_trained'], cur)} per person registered and "
+                f"{_money(t['cost_per_completer'], cur)} per person who took both tests.")
+        sec.add("text", text)
+        if pd.notna(t["cost_per_reliably_improved"]):
+            high = t["cost_per_reliably_improved_ci_high"]
+            upper = _money(high, cur) if pd.notna(high) else "an unbounded upper end"
+            sec.add("text", f"Each person whose knowledge reliably improved cost about "
+                            f"{_money(t['cost_per_reliably_improved'], cur)} ({_num(t['n_reliably_improved'], 0)} people; "
+                            f"95% interval {_money(t['cost_per_reliably_improved_ci_low'], cur)} to {upper}).")
+        elif pd.notna(t["n_reliably_improved"]) and t["n_reliably_improved"] == 0:
+            sec.add("text", "Nobody's knowledge reliably improved, so there is no cost per reliably improved person.")
+        if pd.notna(t["gain_sd_per_100"]):
+            sec.add("text", f"Put another way: for every {cur} 100 spent per participant, knowledge grew by "
+                            f"{_num(t['gain_sd_per_100'], 2)} standard deviations of the pre-test scores.")
+    sec.add("table", html=html_table(shown, {
+        "Training": ("text", lambda r: str(r["training_id"])),
+        f"Cost ({cur})": ("", lambda r: _money(r["cost_total"])),
+        "Registered": ("", lambda r: _num(r["n_registered"], 0)),
+        "Both tests": ("", lambda r: _num(r["n_matched"], 0)),
+        "Reliably improved": ("", lambda r: _num(r["n_reliably_improved"], 0)),
+        "Per person registered": ("", lambda r: _money(r["cost_per_trained"])),
+        "Per person reliably improved (95% interval)": ("", lambda r: _money_ci(
+            r["cost_per_reliably_improved"], r["cost_per_reliably_improved_ci_low"],
+            r["cost_per_reliably_improved_ci_high"])),
+        f"SDs gained per {cur} 100 per participant": ("", lambda r: _num(r["gain_sd_per_100"], 2)),
+    }))
+    if hidden:
+        sec.add("note", f"{hidden} training(s) with fewer than {min_cell} people are not shown.")
+    rates = getattr(res.study, "exchange_rates", None)
+    conv = ""
+    if rates is not None and len(rates) > 1:
+        conv = "; converted at the rates given in study.toml (" + ", ".join(
+            f"1 {c} = {r:g} {cur}" for c, r in zip(rates["currency"], rates["rate"]) if c != cur) + ")"
+    sec.add("note", f"Assumptions: costs are as recorded, in the years they were spent, not adjusted for inflation{conv}. "
+                    "A training's cost is shared equally among the people it registered. People who did not take both "
+                    "tests count as not improved. Reliable improvement is a gain larger than the test's measurement "
+                    "error (see Methods). The interval resamples people within each training (2,000 times).")
+    notes = sorted({n for n in shown["note"].fillna("") if n and "no cost given" in n})
+    for note in notes:
+        sec.add("note", note[0].upper() + note[1:] + ".")
+    return sec
 
 
 def _module_columns(frame: pd.DataFrame) -> dict:

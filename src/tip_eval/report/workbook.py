@@ -40,6 +40,14 @@ SHEETS: dict[str, str] = {
     "Follow-up and gains": "Knowledge gain of interviewed people with and without each code (te.followup_vs_gains).",
     "Attrition": "Who took which test, whether drop-outs differed, and whether drop-out changes the conclusion "
                  "(te.attrition), overall and per training.",
+    "Planning": "People and trainings the next round needs, from this study's own spread of gains, ICC and "
+                "share re-tested, with ranges (te.plan_next); the assumptions are under the table.",
+    "Planning inputs": "The study's estimates the plans use, with their intervals and sources (te.plan_next(...).inputs).",
+    "Planning options": "Trainings needed to compare two curricula for several numbers of people per training "
+                        "(te.plan_next(...).options).",
+    "Cost": "Cost per person registered, per person with both tests and per person who reliably improved, and sds "
+            "gained per 100 spent per participant, overall and per training (te.cost_effectiveness); only when the "
+            "study has costs.",
     "Data problems": "Every problem found while reading the data: file, sheet, row, column, value, what was "
                      "expected and how to fix it.",
     "Quarantine": "Rows set aside while loading, with their reasons (the contents of the rows are not repeated).",
@@ -335,9 +343,55 @@ def _parts(study, groupings: list[list[str]], results) -> list[_Part]:
         return pd.concat([overall, per], ignore_index=True)
 
     parts.append(_Part("Attrition", attr))
+    parts += _planning_parts(study, results)
+    if len(getattr(study, "costs", ())):
+        cost_effectiveness = results.function("cost_effectiveness")
+
+        def cost():
+            overall = cost_effectiveness(study)
+            per = cost_effectiveness(study, by="training_id")
+            return pd.concat([overall.assign(training_id="All trainings")[per.columns], per], ignore_index=True)
+
+        parts.append(_Part("Cost", cost, notes=[
+            "Costs as recorded, in the years spent, not adjusted for inflation, converted at the rates of study.toml; "
+            "a training's cost is shared equally among the people it registered; people without both tests count "
+            "as not improved; the interval resamples people within each training (2,000 times, seeded)."]))
     parts.append(_Part("Data problems", lambda: _problems(study), publish_as_is=True))
     parts.append(_Part("Quarantine", lambda: _quarantine(study), publish_as_is=True))
     return parts
+
+
+def _planning_parts(study, results) -> list[_Part]:
+    """Sheets of te.plan_next: the plans (assumptions under them), the inputs and the options."""
+    plan_next = results.function("plan_next")
+    gains = results.function("gains")
+    notes: list[str] = []
+    min_cell = int(study.min_cell)
+
+    def plan():
+        n = gains(study).iloc[0]["n"] if len(study.scores) else 0
+        if not n >= max(min_cell, 2):
+            return f"Fewer than {max(min_cell, 2)} people took both tests: too few to plan from."
+        return plan_next(study)
+
+    def table():
+        p = plan()
+        if isinstance(p, str):
+            return p
+        notes.extend([*p.assumptions(), *p.notes])
+        return p.table
+
+    def inputs():
+        p = plan()
+        return p if isinstance(p, str) else p.inputs
+
+    def options():
+        p = plan()
+        return p if isinstance(p, str) else p.options
+
+    return [_Part("Planning", table, notes=notes, publish_as_is=True),
+            _Part("Planning inputs", inputs, publish_as_is=True),
+            _Part("Planning options", options, publish_as_is=True)]
 
 
 def _problems(study) -> pd.DataFrame | str:
