@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval.analysis._common import is_study
-from tip_eval.analysis._memo import memoised
+from tip_eval._memo import memoised
 
 if TYPE_CHECKING:  # pragma: no cover
     from tip_eval.study import Study
