@@ -89,7 +89,7 @@ def test_currencies_are_converted_with_the_given_rates(sample_study):
     thai_extra = 500.0 if ids[0].startswith("THA") else 0.0
     assert_allclose(table.loc["THA", "cost_total"], 3 * 30_000 * 0.028 + thai_extra, rtol=1e-12)
     assert (table["currency"] == "USD").all()
-    with pytest.raises(ValueError, match="no exchange rate for THB"):
+    with pytest.raises(ValueError, match="THB, which has no exchange rate"):
         te.cost_effectiveness(sample_study, frame, rates={"KHR": 0.000245}, currency="USD")
     with pytest.raises(ValueError, match="several currencies"):
         te.cost_effectiveness(sample_study, frame)

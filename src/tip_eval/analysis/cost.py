@@ -85,7 +85,7 @@ def normalise_costs(
     value = pd.to_numeric(frame["cost"], errors="coerce").astype(np.float64)
     bad = frame.loc[~np.isfinite(value) | (value < 0), TRAINING].tolist()
     if bad:
-        raise ValueError(f"costs: the cost of training(s) {bad} is not a number of 0 or more; write each cost as a "
+        raise ValueError(f"the cost of training(s) {bad} is not a number of 0 or more; write each cost as a "
                          "plain number (no currency sign or thousands separator)")
     frame["cost"] = value
     unknown = sorted(set(frame[TRAINING]) - set(known))
@@ -106,7 +106,7 @@ def normalise_costs(
     cur = cur.fillna(currency).replace("", currency)
     no_rate = sorted(set(cur) - set(rates))
     if no_rate:
-        raise ValueError(f"costs: no exchange rate for {', '.join(no_rate)}; give how many {currency or 'units'} one "
+        raise ValueError(f"the costs include {', '.join(no_rate)}, which has no exchange rate; give how many {currency or 'units'} one "
                          f"unit of each is worth (in study.toml: rates = {{ {no_rate[0]} = ... }})")
     frame["cost"] = frame["cost"] * cur.map(rates).astype(np.float64)
     if "year" in frame.columns:

@@ -517,7 +517,7 @@ def _cost_section(res: Results, min_cell: int, R: dict) -> Section:
         overall = res("cost_effectiveness")
         per = res("cost_effectiveness", by="training_id")
     except ValueError as err:
-        sec.add("caution", f"The costs could not be used: {err}.")
+        sec.add("caution", f"The costs could not be used: {err}. The problems file lists every problem in the costs.")
         return sec
     both = pd.concat([overall.assign(training_id="All trainings")[per.columns], per], ignore_index=True)
     shown, hidden = _shown(both, min_cell, "training")
