@@ -261,7 +261,7 @@ def make_study(
     Returns
     -------
     study : Study
-        All ten canonical tables, validated.
+        Every canonical table, validated (``costs`` empty: the sample has no costs).
     truth : Truth
         The planted effects (see :class:`Truth`).
 

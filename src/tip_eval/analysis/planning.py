@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from tip_eval.analysis._common import is_study
 from tip_eval._memo import memoised
+from tip_eval.analysis._common import is_study
 
 if TYPE_CHECKING:  # pragma: no cover
     from tip_eval.study import Study
