@@ -469,6 +469,14 @@ def check_tables(
         prov = prov_all[table]
         reasons = {}
         where = _PARENT_WORDS.get(parent, parent)
+        if kept[parent].empty and not raw_keys[parent]:
+            # nothing at all in the parent table (no item bank loaded): one line per sheet, not one per value
+            _no_parent(problems, reasons, child, prov, headers, table, column, parent, where)
+            mask = ~ok.to_numpy()
+            quarantine(table, child, prov, mask, pd.Series(reasons, dtype=object))
+            kept[table] = child.loc[ok.to_numpy()]
+            prov_all[table] = prov.loc[ok.to_numpy()]
+            continue
         cascaded: dict[tuple, int] = {}
         melted: dict[tuple, tuple] = {}
         for idx in child.index[~ok.to_numpy()]:
@@ -544,6 +552,41 @@ def check_tables(
     problems = list(dict.fromkeys(problems))  # a melted wide row repeats its row's problem: once is enough
     clean = {t: schemas.schema(t).coerce_dtype(f.reset_index(drop=True)) for t, f in kept.items()}
     return _Checked(kept=clean, quarantine=q, problems=problems, reconciliation=recon)
+
+
+_PARENT_FIX = {
+    "items": "Add the item bank: an Items sheet in this workbook (as `tip-eval template` writes it), or a source with "
+             "layout = \"item_bank\" in study.toml.",
+    "competencies": "Add the competency list: a Competencies sheet in this workbook, or in the item bank source.",
+    "codebook": "Add the codebook: a Codebook sheet, or a source with layout = \"codebook\" in study.toml.",
+    "interviews": "Add the interview list: an Interviews sheet, or a documents table with interview IDs.",
+    "participants": "Add the roster: a Participants sheet, or a source with a Sector column.",
+    "trainings": "Describe the training: a Training sheet, or a sources.training table in study.toml.",
+}
+
+
+def _no_parent(problems: list[Problem], reasons: dict, child: pd.DataFrame, prov: pd.DataFrame,
+               headers: Mapping[tuple, Mapping[str, str]] | None, table: str, column: str, parent: str,
+               where: str) -> None:
+    """One problem per file and sheet when the parent table is empty: every row refers to nothing."""
+    words = f"{column} cannot be checked: the study has no {where.removeprefix('the ')}"
+    groups: dict[str | None, dict] = {}
+    for idx in child.index:
+        f, sh, r = _loc(prov, idx)
+        g = groups.setdefault(f, {"sheets": {}, "count": 0})
+        g["count"] += 1
+        rows = g["sheets"].setdefault(sh, [])
+        if r is not None:
+            rows.append(r)
+        reasons[idx] = words
+    for f, g in groups.items():
+        sheets = list(g["sheets"])
+        sh = sheets[0] if len(sheets) == 1 else None
+        first_row = min(g["sheets"][sh], default=None) if sh is not None else None
+        on = f" (sheets {', '.join(str(x) for x in sheets)})" if len(sheets) > 1 else ""
+        problems.append(Problem(f, sh, first_row, _header(headers, f, sh, column) if sh is not None else column, None,
+                                f"{words}: {g['count']} {table} row(s){on} set aside",
+                                _PARENT_FIX.get(parent, f"Add {where}."), "error"))
 
 
 def report_from(problems: list[Problem], reconciliation: pd.DataFrame | None = None) -> ValidationReport:

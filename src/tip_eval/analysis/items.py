@@ -343,6 +343,8 @@ def module_summary(data: object, by: By = None, confidence: float = 0.95, p_adju
 
     by_list = as_by(by)
     items = item_analysis(data, by_list)
+    if items.empty:  # no item answers (only totals, or no item bank): nothing to summarise
+        return pd.DataFrame(columns=[*by_list, *MODULE_COLUMNS])
     if items["module"].isna().all():
         raise ValueError("module_summary needs the module of each item: a Study's item bank, or a `module` "
                          "column in the frame")

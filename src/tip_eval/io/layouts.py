@@ -214,7 +214,9 @@ def melt_wide(raw, id_header: str, source: SourceConfig, id_col: str, var_col: s
 
 @register("template")
 def template_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
-    """The project's training workbook: Training, Participants, Pre-test, Post-test, Confidence."""
+    """The project's training workbook: Training, Participants, Pre-test, Post-test, Confidence, and
+    the workbook's own Items and Competencies sheets when it has them (``tip-eval template`` writes
+    them), so that a filled-in template needs no separate item bank source."""
     out: list[Mapped] = []
     tcols = ["training_id", "country", "province", "venue", "organiser", "start_date", "end_date", "language", "curriculum_version"]
     training, traw = _table_sheet(source, ctx, "training", "trainings", tcols, ["training_id", "country", "province", "start_date", "end_date", "language"])
@@ -271,21 +273,36 @@ def template_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
             long["phase"] = np.repeat(phases, k)
             out.append(Mapped("confidence", long, source.name, raw.sheet,
                               {"participant_id": mapping["participant_id"], "phase": mapping["phase"]}))
+    # a filled-in template carries its own item bank and competency list
+    out.extend(bank_sheets(source, ctx, items_required=False))
     return out
 
 
 @register("item_bank")
 def item_bank_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     """The item bank workbook: Items (with the answer key) and Competencies; or one CSV of items."""
+    return bank_sheets(source, ctx, items_required=True)
+
+
+def bank_sheets(source: SourceConfig, ctx: LayoutContext, items_required: bool) -> list[Mapped]:
+    """The Items and Competencies sheets of a workbook (the item bank and the competency list).
+
+    Read by the ``item_bank`` layout and, when the workbook has them, by ``template``: a filled-in
+    template carries its own item bank. The same item or competency declared identically by
+    several sources (the item bank and every training workbook) counts once; one declared
+    differently is a located problem (see :func:`tip_eval.io.layouts_partner.finish_sources`).
+    """
     out = []
     icols = ["item_id", "module", "text", "correct_answer", "points", "n_options"]
-    items, _ = _table_sheet(source, ctx, "items", "items", icols, ["item_id", "module", "correct_answer"])
+    items, _ = _table_sheet(source, ctx, "items", "items", icols, ["item_id", "module", "correct_answer"],
+                            required=items_required)
     if items is not None:
         if "points" not in items.frame:
             items.frame["points"] = 1.0
         for c in icols:
             if c not in items.frame:
                 items.frame[c] = None
+        items.frame["_dedupe"] = True
         out.append(items)
     ccols = ["competency_id", "label", "label_km", "label_th", "label_id"]
     comps, _ = _table_sheet(source, ctx, "competencies", "competencies", ccols, ["competency_id", "label"], required=False)
@@ -293,6 +310,7 @@ def item_bank_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
         for c in ccols:
             if c not in comps.frame:
                 comps.frame[c] = None
+        comps.frame["_dedupe"] = True
         out.append(comps)
     return out
 

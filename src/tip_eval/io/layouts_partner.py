@@ -874,10 +874,10 @@ def finish_sources(mapped: list[Mapped], ctx: LayoutContext, settings: dict, roo
         f = m.frame
         if "_dedupe" not in f.columns:
             continue
-        key_col = {"participants": "participant_id", "trainings": "training_id"}.get(m.table)
+        key_col = _DEDUPE_KEYS.get(m.table)
         drop = np.zeros(len(f), dtype=bool)
         if key_col:
-            compare = ROSTER if m.table == "participants" else TRAINING_COLUMNS[1:]
+            compare = _DEDUPE_COMPARE[m.table]
             norm_cache: dict = {}
             values = [[norm_cache.setdefault((type(x).__name__, x) if _hashable(x) else repr(x), _norm_value(x))
                        for x in (f[c].to_numpy(dtype=object) if c in f else [None] * len(f))] for c in compare]
@@ -915,6 +915,14 @@ def finish_sources(mapped: list[Mapped], ctx: LayoutContext, settings: dict, roo
     return mapped
 
 
+#: tables whose rows may be declared by several sources, their key, and what must agree for two
+#: declarations to count once (otherwise both are kept and validation reports the repeated key)
+_DEDUPE_KEYS = {"participants": "participant_id", "trainings": "training_id", "items": "item_id",
+                "competencies": "competency_id"}
+_DEDUPE_COMPARE = {"participants": ROSTER, "trainings": TRAINING_COLUMNS[1:],
+                   "items": ["module", "correct_answer", "points", "n_options"], "competencies": ["label"]}
+
+
 def _hashable(v: Any) -> bool:
     try:
         hash(v)
@@ -929,8 +937,10 @@ def _norm_value(v: Any) -> Any:
     if isinstance(v, str):
         k = label_key(v)
         return k or None
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
+    if isinstance(v, (bool, np.bool_)):
+        return v
+    if isinstance(v, (int, float, np.integer, np.floating)) and float(v).is_integer():
+        return str(int(v))  # 1, 1.0 and "1" (a CSV cell) are the same declaration
     return v
 
 
