@@ -1,50 +1,171 @@
-"""Scoring of answers: each participant's total per phase from the item responses.
+"""Scoring of answers: reading one answer against its item, and each participant's total per phase.
 
 Used by the loader (:mod:`tip_eval.io.load`), by :class:`~tip_eval.study.Study` (scores derived from
 responses when none are given) and by the synthetic studies of :mod:`tip_eval.datasets`, which
 re-exports :func:`scores_from_responses` under its old name.
+
+The rules (also in ``data_schemas/README.md``):
+
+Reading an answer (:func:`read_answer`)
+    An item whose key is one letter (``A``) has the options ``A`` up to its ``n_options``-th letter
+    (``A-D`` for 4 options; ``A-E`` when the item bank does not say how many). An item whose key is a
+    number (``2``) has the options ``1`` up to ``n_options`` (``1-5`` when not given). An answer that
+    is unambiguously one option in another form - lower case (``a``), with a full stop or a bracket
+    (``D.``, ``A)``, ``(B)``), with spaces around it - is read as that option, with a note. Anything
+    else (``E`` on a 4-option item, ``3`` on a lettered item, ``AB``) is a located problem: it is
+    set aside, never scored 0. A blank answer is a skipped question and scores 0. Items keyed with
+    words (True/False) compare the answer to the key ignoring case.
+
+A score exists only when the whole test was read (:func:`complete_scores`)
+    A participant's total in a phase is computed only when every item of the item bank has a
+    response that was read and kept (a blank answer, a skipped question, counts as read and scores
+    0). When any answer was set aside (unreadable, a duplicate, an item not in the item bank) or an
+    item has no column or row at all, the person's score for that phase is missing, with a problem
+    line saying why - never a total built from the answers that remained.
 """
 
 from __future__ import annotations
+
+import re
+import string
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from tip_eval import schemas
 
-__all__ = ["scores_from_responses"]
+__all__ = ["complete_scores", "read_answer", "scores_from_responses"]
+
+_LETTER = re.compile(r"^[(\[]?\s*([A-Za-z])\s*[.)\]:]?$")
+_NUMBER = re.compile(r"^[(\[]?\s*(\d{1,2})\s*[.)\]:]?$")
+_DEFAULT_OPTIONS = 5  # when the item bank does not give n_options (the bank has option_a..option_e)
+
+
+def read_answer(answer: Any, key: Any, n_options: Any = None) -> tuple[str | None, str | None]:
+    """Read one answer against its item: ``(answer as an option, problem)``.
+
+    Parameters
+    ----------
+    answer : str or None
+        The answer as written (after the cell normaliser). None is a skipped question.
+    key : str or None
+        The item's correct answer from the item bank.
+    n_options : int, optional
+        The item's number of options; unknown when missing (see the module docstring).
+
+    Returns
+    -------
+    (str or None, str or None)
+        The option the answer stands for (``"A"``, ``"2"``; the answer itself for items keyed with
+        words; None when blank) and, when the answer is not one option of the item, the problem in
+        plain words (then the first element is None).
+
+    Examples
+    --------
+    >>> read_answer(" d. ", "B", 4)
+    ('D', None)
+    >>> read_answer("E", "B", 4)
+    (None, "'E' is not one of this question's options (A-D)")
+    """
+    if answer is None or (isinstance(answer, float) and answer != answer):
+        return None, None
+    text = str(answer).strip()
+    if not text:
+        return None, None
+    k = "" if key is None or (isinstance(key, float) and key != key) else str(key).strip()
+    try:
+        n = int(n_options) if n_options is not None and not pd.isna(n_options) else None
+    except (TypeError, ValueError):
+        n = None
+    if len(k) == 1 and k.isalpha():
+        count = n if n else max(_DEFAULT_OPTIONS, string.ascii_uppercase.index(k.upper()) + 1)
+        options = string.ascii_uppercase[:count]
+        m = _LETTER.match(text)
+        shown = f"{options[0]}-{options[-1]}"
+        if m is None:
+            return None, f"'{text}' is not one of this question's options ({shown})"
+        letter = m.group(1).upper()
+        if letter not in options:
+            return None, f"'{text}' is not one of this question's options ({shown})"
+        return letter, None
+    if k.isdigit():
+        count = n if n else max(_DEFAULT_OPTIONS, int(k))
+        m = _NUMBER.match(text)
+        if m is None or not 1 <= int(m.group(1)) <= count:
+            return None, f"'{text}' is not one of this question's options (1-{count})"
+        return str(int(m.group(1))), None
+    return text, None
 
 
 def scores_from_responses(responses: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     """Total each participant's score per phase from item responses.
 
-    ``max_score`` is the sum of ``points`` over the item bank's items (every item counts: a skipped
-    item scores 0), and ``pct = 100 * score / max_score``.
+    ``max_score`` is the sum of ``points`` over the item bank's items and ``pct = 100 * score /
+    max_score``. Only participants and phases with a response to every item of the bank get a score
+    (a skipped item is a response scoring 0); see :func:`complete_scores` for the others.
     """
-    max_score = float(items["points"].sum())
-    # one grouped pass over factorised keys (groups in order of first appearance, as groupby(sort=False);
-    # rows with a missing key are left out, a missing score counts 0, training_id is the first non-missing)
+    complete, _ = complete_scores(responses, items)
+    return complete
+
+
+def complete_scores(responses: pd.DataFrame, items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scores of the complete tests, and the tests that are not complete.
+
+    Returns
+    -------
+    (scores, incomplete)
+        ``scores``: the canonical scores table for every participant and phase whose responses cover
+        every item of the bank. ``incomplete``: one row per other participant and phase
+        (``participant_id, phase, training_id, n_read, n_items, missing``: how many of the bank's
+        items were read, and the IDs of those that were not).
+    """
+    columns = list(schemas.TABLES["scores"].to_schema().columns)
+    bank = items["item_id"].dropna().astype(str).drop_duplicates()
+    max_score = float(pd.to_numeric(items.drop_duplicates("item_id")["points"], errors="coerce").sum())
     r = responses
     valid = (r["participant_id"].notna() & r["phase"].notna()).to_numpy()
     if not valid.all():
         r = r.loc[valid]
+    inc_cols = ["participant_id", "phase", "training_id", "n_read", "n_items", "missing"]
+    if r.empty:
+        return schemas.empty("scores")[columns], pd.DataFrame(columns=inc_cols)
+    in_bank = r["item_id"].astype(object).isin(set(bank)).to_numpy()
+    # one grouped pass over factorised keys (groups in order of first appearance, as groupby(sort=False);
+    # a missing score counts 0, training_id is the first non-missing)
     pcodes, _ = pd.factorize(r["participant_id"])
     hcodes, phases = pd.factorize(r["phase"])
     group, _ = pd.factorize(pcodes.astype(np.int64) * max(len(phases), 1) + hcodes)
     n = int(group.max()) + 1 if len(group) else 0
     first = pd.Series(group).drop_duplicates().index.to_numpy()
     points = pd.to_numeric(r["score"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    total = np.bincount(group, weights=np.nan_to_num(points, nan=0.0), minlength=n)
+    total = np.bincount(group, weights=np.where(in_bank, np.nan_to_num(points, nan=0.0), 0.0), minlength=n)
+    # distinct bank items per group
+    icodes, _ = pd.factorize(r["item_id"].astype(object))
+    pair = pd.DataFrame({"g": group[in_bank], "i": icodes[in_bank]}).drop_duplicates()
+    n_read = np.bincount(pair["g"].to_numpy(), minlength=n)
     has_t = r["training_id"].notna().to_numpy()
     t_first = pd.Series(np.flatnonzero(has_t), index=group[has_t]).groupby(level=0, sort=False).first()
     t_pos = np.full(n, -1, dtype=np.int64)
     t_pos[t_first.index.to_numpy()] = t_first.to_numpy()
-    training = r["training_id"].iloc[np.maximum(t_pos, 0)].reset_index(drop=True) if n else r["training_id"].iloc[:0]
+    training = r["training_id"].iloc[np.maximum(t_pos, 0)].reset_index(drop=True)
     if (t_pos < 0).any():
         training = training.where(pd.Series(t_pos >= 0))
     s = pd.DataFrame({"participant_id": r["participant_id"].iloc[first].reset_index(drop=True),
                       "phase": r["phase"].iloc[first].reset_index(drop=True),
                       "training_id": training, "score": total})
     s["max_score"] = max_score
-    s["pct"] = 100.0 * s["score"] / max_score
-    return s[list(schemas.TABLES["scores"].to_schema().columns)]
+    s["pct"] = 100.0 * s["score"] / max_score if max_score > 0 else np.nan
+    done = (n_read == len(bank)) & (len(bank) > 0)
+    incomplete = s.loc[~done, ["participant_id", "phase", "training_id"]].copy()
+    incomplete["n_read"] = n_read[~done]
+    incomplete["n_items"] = len(bank)
+    if len(incomplete):
+        read_items = (pd.DataFrame({"g": group[in_bank], "item": r["item_id"].astype(object).to_numpy()[in_bank]})
+                      .groupby("g")["item"].agg(set))
+        order = list(bank)
+        incomplete["missing"] = [[i for i in order if i not in read_items.get(g, set())]
+                                 for g in np.flatnonzero(~done)]
+    else:
+        incomplete["missing"] = pd.Series([], dtype=object)
+    return s.loc[done, columns].reset_index(drop=True), incomplete.reset_index(drop=True)[inc_cols]

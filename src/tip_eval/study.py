@@ -193,7 +193,7 @@ def load_study(
     if on_error not in ("raise", "quarantine"):
         raise ValueError(f"on_error must be 'raise' or 'quarantine'; got {on_error!r}")
     from tip_eval.io.cost_settings import exchange_rate_table
-    from tip_eval.io.load import load_sources
+    from tip_eval.io.load import attach_scores, load_sources
 
     store = None
     if cache is not False and cache is not None:
@@ -208,6 +208,8 @@ def load_study(
     loaded = load_sources(path, config=config)
     checked = check_tables(loaded.tables, headers=loaded.headers, extra_problems=loaded.problems,
                            pre_quarantined=loaded.quarantined)
+    # totals from item answers, from the answers kept only (never from answers set aside)
+    attach_scores(checked.kept, loaded.tables.get("responses"), checked.problems, loaded.headers)
     report = report_from(checked.problems, checked.reconciliation)
     if not report.ok and on_error == "raise" and store is None:
         raise ValidationError(report)

@@ -110,7 +110,10 @@ def test_long_sheet_problems_are_located(corpus):
     _one(p, "answers.xlsx", "คำตอบ", 20, "ข้อ", "Q99", startswith="item_id 'Q99' is not in the item bank")
     _one(p, "answers.xlsx", "คำตอบ", 21, "รหัสผู้เข้าอบรม", "L09",
          startswith="participant_id 'L09' is not in the roster")
-    assert (p["severity"] == "error").sum() == 3, p.to_string()
+    # the post-test answer set aside in row 6 leaves L01's post-test incomplete: no score, said once
+    _one(p, "answers.xlsx", "คำตอบ", 5, "รหัสผู้เข้าอบรม", "L01",
+         startswith="the post-test score of L01 is not computed: 1 of its 3 answers were not read or were set aside (Q02)")
+    assert (p["severity"] == "error").sum() == 4, p.to_string()
 
 
 # --- prepost: two sheets, IDs ----------------------------------------------------------------------
@@ -123,7 +126,9 @@ def test_ids_link_across_case_and_spaces_but_keep_leading_zeros(corpus):
     _one(p, "tests.xlsx", "Post", 4, "Participant ID", "7", startswith="participant_id '7' is not in the roster")
     _one(p, "tests.xlsx", "Post", 5, "Participant ID", "P004", startswith="participant_id 'P004' is not in the roster")
     q = s.quarantine
-    assert set(q.loc[q["table"] == "scores", "row"]) == {4, 5}
+    # their answers are set aside, and no score is derived from answers set aside
+    assert set(q.loc[q["table"] == "responses", "row"]) == {4, 5}
+    assert not (q["table"] == "scores").any()
 
 
 # --- kobo: XML names and group paths --------------------------------------------------------------

@@ -93,7 +93,7 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
             q["_reason"] = "a value could not be read (see the problem list)"
             quarantined[table] = q
         tables[table] = typed.loc[~bad].reset_index(drop=True)
-    _score_responses(tables, problems)
+    _score_responses(tables, problems, quarantined)
     _scores(tables, problems)
     for t, frame in tables.items():
         cols = list(schemas.schema(t).columns)
@@ -119,74 +119,91 @@ def _excerpts(frames: list[Mapped]) -> pd.DataFrame:
 
 
 def _scores(tables: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
-    """Scores: supplied totals (max_score from the item bank when not given; pct computed), and totals
-    derived from item responses for every participant and phase without a supplied total."""
-    derived = None
-    if "responses" in tables and "items" in tables and len(tables["responses"]):
-        derived = _scores_from(tables["responses"], tables["items"])
+    """Supplied totals: max_score from the item bank when not given, pct computed.
+
+    Totals derived from item answers are computed after validation (:func:`attach_scores`), from
+    the answers that were kept only.
+    """
     if "scores" not in tables:
-        if derived is not None:
-            tables["scores"] = derived
         return
     s = tables["scores"].copy()
     score = pd.to_numeric(s["score"], errors="coerce").astype(float)
     mx = pd.to_numeric(s["max_score"], errors="coerce").astype(float) if "max_score" in s else pd.Series(np.nan, index=s.index)
     if mx.isna().any() and "items" in tables and len(tables["items"]):
-        mx = mx.fillna(float(pd.to_numeric(tables["items"]["points"], errors="coerce").sum()))
+        mx = mx.fillna(float(pd.to_numeric(tables["items"].drop_duplicates("item_id")["points"], errors="coerce").sum()))
     pct = pd.to_numeric(s["pct"], errors="coerce").astype(float) if "pct" in s else pd.Series(np.nan, index=s.index)
     s["score"], s["max_score"] = score, mx
     # a score above the maximum is reported once, as such; its percentage is capped so as not to say it twice
     s["pct"] = pct.fillna((100.0 * score / mx.where(mx > 0)).clip(upper=100.0))
-    if derived is not None and len(derived):
-        key = pd.MultiIndex.from_frame(s[["participant_id", "phase"]].astype(object))
-        dkey = pd.MultiIndex.from_frame(derived[["participant_id", "phase"]].astype(object))
-        both = dkey.isin(key)
-        if both.any():
-            given = pd.Series(score.to_numpy(), index=key)
-            given = given[~given.index.duplicated()]
-            for _, r in derived.loc[both].iterrows():
-                g = given.get((r["participant_id"], r["phase"]))
-                if g is not None and not pd.isna(g) and abs(float(g) - float(r["score"])) > 1e-9:
-                    problems.append(Problem(r["_file"], r["_sheet"], None if pd.isna(r["_row"]) else int(r["_row"]), None,
-                                            str(r["participant_id"]),
-                                            f"the {r['phase']}-test total given ({g:g}) differs from the total of the item "
-                                            f"answers ({r['score']:g}); the total given is used",
-                                            "Check the answers or the total.", "warning"))
-        s = pd.concat([s, derived.loc[~both]], ignore_index=True)
     tables["scores"] = s
 
 
-def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
-    """Score item answers against the answer key: ``points`` when the answer equals the key, else 0.
+def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem],
+                     quarantined: dict[str, pd.DataFrame]) -> None:
+    """Read every answer against its item and score it: ``points`` when it is the key, else 0.
 
-    Answers and keys are compared after the cell normaliser, ignoring case. A blank answer scores 0
-    (the item was skipped). A participant with every answer blank in a phase did not take that test:
-    those rows are dropped with a warning. Responses that already carry a ``score`` keep it.
+    Answers are read by :func:`tip_eval.scoring.read_answer`: ``a``, ``D.``, ``A)`` are read as the
+    option they stand for (one note per distinct spelling and sheet); an answer that is not one of
+    the item's options (``E`` on a 4-option item, ``3``, ``AB``) is a located problem and the row is
+    set aside (its person then has no score for that phase: :func:`attach_scores`). A blank answer
+    scores 0 (the item was skipped). A participant with every answer blank in a phase did not take
+    that test: those rows are dropped with a warning. Responses that already carry a ``score``
+    (``answers = "scores"``) keep it.
     """
+    from tip_eval.scoring import read_answer
+
     resp = tables.get("responses")
     if resp is None or resp.empty:
-        return
-    if "score" in resp.columns and resp["score"].notna().all():
         return
     given = pd.to_numeric(resp["score"], errors="coerce").astype(float) if "score" in resp.columns \
         else pd.Series(np.nan, index=resp.index)
     items = tables.get("items")
-    key = {} if items is None else dict(zip(items["item_id"], items["correct_answer"]))
-    points = {} if items is None else dict(zip(items["item_id"], items["points"]))
+    bank = items.drop_duplicates("item_id") if items is not None else None
+    key = {} if bank is None else dict(zip(bank["item_id"], bank["correct_answer"]))
+    points = {} if bank is None else dict(zip(bank["item_id"], bank["points"]))
+    n_options = {} if bank is None else dict(zip(bank["item_id"], bank["n_options"]))
     ans = resp["answer"].astype(object)
-    keyed = resp["item_id"].map(key)
-    # compared once per distinct (answer, key) pair, not once per response
-    a_codes, a_values = pd.factorize(ans)
-    k_codes, k_values = pd.factorize(keyed.astype(object))
-    width = len(k_values) + 2  # codes shifted by one: -1 (missing) becomes 0
-    pair, first = pd.factorize((a_codes.astype(np.int64) + 1) * width + (k_codes + 1))
-    pair_ok = np.array([ac >= 0 and kc >= 0 and str(a_values[ac]).casefold() == str(k_values[kc]).casefold()
-                        for ac, kc in zip(first // width - 1, first % width - 1)], dtype=bool)
-    correct = pair_ok[pair] if len(pair) else np.zeros(0, dtype=bool)
-    pts = resp["item_id"].map(points).astype(float).fillna(0.0).to_numpy()
+    item = resp["item_id"].astype(object)
+    # each distinct (answer, item) is read once, not once per response
+    keys = pd.Series(list(zip([None if pd.isna(a) else a for a in ans], item)), dtype=object)
+    pair_codes, pairs = pd.factorize(keys)
+    read = [read_answer(a, key.get(i), n_options.get(i)) if i in key else (a, None) for a, i in pairs]
+    option = np.array([r[0] for r in read] + [None], dtype=object)[pair_codes]
+    bad_reason = np.array([r[1] for r in read] + [None], dtype=object)[pair_codes]
+    correct_u = np.array([r[0] is not None and i in key and str(r[0]).casefold() == str(key[i]).strip().casefold()
+                          for r, (_, i) in zip(read, pairs)] + [False], dtype=bool)
+    correct = correct_u[pair_codes]
+    pts = item.map(points).astype(float).fillna(0.0).to_numpy()
     resp = resp.copy()
+    bad = np.array([b is not None for b in bad_reason], dtype=bool) & given.isna().to_numpy()
+    changed = (~bad) & ans.notna().to_numpy() & np.array([o is not None and o != a for o, a in zip(option, ans)], dtype=bool)
+    if changed.any():
+        notes = pd.DataFrame({"f": resp["_file"], "sh": resp["_sheet"], "a": ans, "o": option, "r": resp["_row"],
+                              "c": resp["_col"] if "_col" in resp else None}).loc[changed]
+        for (f, sh, a, o), g in notes.groupby(["f", "sh", "a", "o"], sort=False, dropna=False):
+            r0 = g["r"].iloc[0]
+            problems.append(Problem(f, sh if isinstance(sh, str) else None, None if pd.isna(r0) else int(r0),
+                                    g["c"].iloc[0] if isinstance(g["c"].iloc[0], str) else "answer", str(a),
+                                    f"answer '{a}' was read as '{o}' ({len(g)} cell(s) from row {'?' if pd.isna(r0) else int(r0)})",
+                                    f"Nothing to do; type answers as the option letter ({o}) to avoid this note.", "warning"))
+    if bad.any():
+        for i in np.flatnonzero(bad):
+            r = resp.iloc[i]
+            col = r["_col"] if "_col" in resp.columns and isinstance(r["_col"], str) else "answer"
+            problems.append(Problem(r["_file"], r["_sheet"] if isinstance(r["_sheet"], str) else None,
+                                    None if pd.isna(r["_row"]) else int(r["_row"]), col, str(ans.iloc[i]),
+                                    f"{bad_reason[i]} (participant {r['participant_id']}, item {r['item_id']}); "
+                                    "the answer was set aside and this test has no score",
+                                    "Correct the answer to one of the options, or leave the cell empty if the question was skipped.",
+                                    "error"))
+        q = resp.loc[bad].copy()
+        q["_reason"] = [f"answer {bad_reason[i]}" for i in np.flatnonzero(bad)]
+        quarantined["responses"] = pd.concat([quarantined["responses"], q], ignore_index=True) \
+            if "responses" in quarantined else q
+    resp["answer"] = np.where(changed, option, ans.to_numpy(dtype=object))
     resp["score"] = np.where(given.notna().to_numpy(), given.to_numpy(), np.where(correct, pts, 0.0))
-    blank = (ans.isna() & given.isna()).to_numpy()
+    resp = resp.loc[~bad]
+    blank = (resp["answer"].isna() & given.loc[resp.index].isna()).to_numpy()
     all_blank = pd.Series(blank).groupby([resp["participant_id"].to_numpy(), resp["phase"].to_numpy()],
                                          dropna=False).transform("all").to_numpy(dtype=bool)
     if all_blank.any():
@@ -200,14 +217,115 @@ def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem]) -
     tables["responses"] = resp.reset_index(drop=True)
 
 
-def _scores_from(responses: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
-    from tip_eval.scoring import scores_from_responses
+def attach_scores(kept: dict[str, pd.DataFrame], responses_read: pd.DataFrame | None,
+                  problems: list[Problem], headers: Mapping[tuple, Mapping[str, str]] | None = None) -> None:
+    """Add the totals derived from the kept item answers to ``kept["scores"]``, in place.
 
-    # a repeated (participant, phase, item) is set aside by validation: the total counts the first only
-    responses = responses.drop_duplicates(["participant_id", "phase", "item_id"], keep="first")
-    s = scores_from_responses(responses, items)
-    prov = responses.drop_duplicates(["participant_id", "phase"])[["participant_id", "phase", "_file", "_sheet", "_row"]]
-    return s.merge(prov, on=["participant_id", "phase"], how="left")
+    Runs after validation, so that no total is built from an answer that was set aside: a
+    participant's score in a phase is derived only when every item of the item bank has a kept
+    response (:func:`tip_eval.scoring.complete_scores`); otherwise the score is missing, with one
+    problem line per file, sheet and phase naming the people's rows and the items not read. A total
+    given in the file (``totals`` layout or a Score column) wins over the derived one; when both
+    exist and differ, a warning says so.
+
+    Parameters
+    ----------
+    kept : dict of DataFrame
+        The validated canonical tables (``responses``, ``items``, ``participants``, ``scores``).
+    responses_read : DataFrame, optional
+        The responses as mapped, before validation, with their provenance (``_file, _sheet, _row``):
+        where each participant's test is, for the problem lines.
+    headers : mapping, optional
+        ``(file, sheet) -> {canonical column: header as written}``: the problem lines name the
+        participant ID column as written.
+    """
+    from tip_eval.scoring import complete_scores
+
+    responses, items = kept.get("responses"), kept.get("items")
+    if items is None or items.empty or responses_read is None or responses_read.empty:
+        return
+    derived, incomplete = complete_scores(responses if responses is not None else responses_read.iloc[:0], items)
+    given = kept.get("scores")
+    if given is None:
+        given = schemas.empty("scores")
+    gkey = set(zip(given["participant_id"], given["phase"]))
+    where = responses_read.drop_duplicates(["participant_id", "phase"]).set_index(["participant_id", "phase"])
+    # people whose answers were all set aside have no kept response at all
+    known = set(kept["participants"]["participant_id"]) if "participants" in kept else set()
+    have = set(zip(derived["participant_id"], derived["phase"])) | set(zip(incomplete["participant_id"], incomplete["phase"]))
+    lost = [k for k in where.index if k not in have and k not in gkey and k[0] in known]
+    if lost:
+        bank = list(items["item_id"].drop_duplicates())
+        extra = pd.DataFrame({"participant_id": [k[0] for k in lost], "phase": [k[1] for k in lost],
+                              "training_id": None, "n_read": 0, "n_items": len(bank), "missing": [bank] * len(lost)})
+        incomplete = pd.concat([incomplete, extra], ignore_index=True) if len(incomplete) else extra
+    incomplete = incomplete[[(p, ph) not in gkey for p, ph in zip(incomplete["participant_id"], incomplete["phase"])]]
+    _incomplete_problems(incomplete, where, problems, headers or {})
+    both = [(p, ph) in gkey for p, ph in zip(derived["participant_id"], derived["phase"])]
+    if any(both):
+        g = given.drop_duplicates(["participant_id", "phase"]).set_index(["participant_id", "phase"])["score"]
+        for _, r in derived.loc[both].iterrows():
+            total = g.get((r["participant_id"], r["phase"]))
+            if total is not None and not pd.isna(total) and abs(float(total) - float(r["score"])) > 1e-9:
+                loc = where.loc[(r["participant_id"], r["phase"])] if (r["participant_id"], r["phase"]) in where.index else None
+                problems.append(Problem(None if loc is None else loc["_file"],
+                                        None if loc is None or not isinstance(loc["_sheet"], str) else loc["_sheet"],
+                                        None if loc is None or pd.isna(loc["_row"]) else int(loc["_row"]), None,
+                                        str(r["participant_id"]),
+                                        f"the {r['phase']}-test total given ({float(total):g}) differs from the total of the "
+                                        f"item answers ({r['score']:g}); the total given is used",
+                                        "Check the answers or the total.", "warning"))
+    new = derived.loc[[not b for b in both]]
+    if len(new):
+        merged = pd.concat([given, new], ignore_index=True) if len(given) else new
+        kept["scores"] = schemas.schema("scores").coerce_dtype(merged.reset_index(drop=True))
 
 
-__all__ = ["Loaded", "load_sources", "file_sha256", "normalize_id"]
+def _incomplete_problems(incomplete: pd.DataFrame, where: pd.DataFrame, problems: list[Problem],
+                         headers: Mapping[tuple, Mapping[str, str]]) -> None:
+    """One line per file, sheet and phase for the tests that were not read whole."""
+    if incomplete.empty:
+        return
+    rows = []
+    for _, r in incomplete.iterrows():
+        k = (r["participant_id"], r["phase"])
+        loc = where.loc[k] if k in where.index else None
+        rows.append({"f": None if loc is None else loc["_file"],
+                     "sh": None if loc is None or not isinstance(loc["_sheet"], str) else loc["_sheet"],
+                     "r": None if loc is None or pd.isna(loc["_row"]) else int(loc["_row"]),
+                     "pid": r["participant_id"], "phase": r["phase"], "missing": list(r["missing"]),
+                     "n_read": int(r["n_read"]), "n_items": int(r["n_items"])})
+    frame = pd.DataFrame(rows)
+    for (f, sh, phase), g in frame.groupby(["f", "sh", "phase"], sort=False, dropna=False):
+        f = None if pd.isna(f) else f
+        sh = None if pd.isna(sh) else sh
+        missing = list(dict.fromkeys(i for m in g["missing"] for i in m))
+        shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
+        rws = sorted(int(x) for x in g["r"].dropna())
+        if len(g) == 1:
+            r = g.iloc[0]
+            text = (f"the {phase}-test score of {r['pid']} is not computed: {r['n_items'] - r['n_read']} of its "
+                    f"{r['n_items']} answers were not read or were set aside ({shown})")
+            value = str(r["pid"])
+        else:
+            text = (f"the {phase}-test scores of {len(g)} people (rows {_row_ranges(rws)}) are not computed: answers "
+                    f"to {shown} were not read or were set aside")
+            value = None
+        column = (headers.get((f, sh)) or {}).get("participant_id", "participant_id")
+        problems.append(Problem(f, sh, rws[0] if rws else None, column, value, text,
+                                "A score is computed only from a complete test: fix the answers named in the other "
+                                "problems of these rows, or add the questions that are missing.", "error"))
+
+
+def _row_ranges(rows: list[int]) -> str:
+    pieces: list[str] = []
+    for r in rows:
+        if pieces and isinstance(pieces[-1], list) and pieces[-1][1] + 1 == r:
+            pieces[-1][1] = r
+        else:
+            pieces.append([r, r])
+    text = [f"{a}" if a == b else f"{a}-{b}" for a, b in pieces]
+    return ", ".join(text[:8]) + (" ..." if len(text) > 8 else "")
+
+
+__all__ = ["Loaded", "attach_scores", "load_sources", "file_sha256", "normalize_id"]
