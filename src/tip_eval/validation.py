@@ -19,7 +19,9 @@ import numpy as np
 import pandas as pd
 
 from tip_eval import schemas
+from tip_eval.io.coerce import SOFT_COLUMNS, SOFT_WORDS
 from tip_eval.problems import PROBLEM_COLUMNS, Problem, problems_frame
+
 
 PROVENANCE = ("_file", "_sheet", "_row")
 QUARANTINE_COLUMNS = ("table", "file", "sheet", "row", "problem", "record")
@@ -375,11 +377,11 @@ def check_tables(
         if raw is None:
             raw = schemas.empty(table)
         raw = raw.reset_index(drop=True)
-        prov = raw[[c for c in (*PROVENANCE, "_col") if c in raw.columns]].copy()
-        for c in (*PROVENANCE, "_col"):
+        prov = raw[[c for c in (*PROVENANCE, "_col", "_softened") if c in raw.columns]].copy()
+        for c in (*PROVENANCE, "_col", "_softened"):
             if c not in prov:
                 prov[c] = None
-        frame = raw.drop(columns=[c for c in (*PROVENANCE, "_col") if c in raw.columns])
+        frame = raw.drop(columns=[c for c in (*PROVENANCE, "_col", "_softened") if c in raw.columns])
         keys = [c for c, col in schemas.schema(table).columns.items() if col.unique]
         raw_keys[table] = set(frame[keys[0]].dropna()) if keys and keys[0] in frame else set()
         pq_rows = (pre_quarantined or {}).get(table)
@@ -402,6 +404,7 @@ def check_tables(
         frame = frame[list(schemas.schema(table).columns)]
         bad = np.zeros(len(frame), dtype=bool)
         reasons: dict[int, str] = {}
+        soft_cells: list[tuple[int, str]] = []
         fc = _schema_failures(table, frame)
         for _, case in fc.iterrows():
             check = str(case["check"])
@@ -413,16 +416,30 @@ def check_tables(
             if check in _DF_CHECK_COLUMN:
                 if column != _DF_CHECK_COLUMN[check]:
                     continue
+                if check == "dates_in_order" and frame.loc[idx, ["start_date", "end_date"]].isna().any():
+                    continue  # a missing date is its own problem, not one of order
             elif case["schema_context"] == "DataFrameSchema" or check == "field_uniqueness":
                 continue  # uniqueness: handled below, keeping the first occurrence
+            softened = prov.at[idx, "_softened"] if idx in prov.index else None
+            if isinstance(softened, str) and column in softened.split(";"):
+                continue  # left out by the loader, which said why
             words, fix = _words_for_check(check, column, case["failure_case"], table)
             f, sh, r = _loc(prov, idx)
             value = frame.at[idx, column] if column in frame.columns else case["failure_case"]
+            soft = column in SOFT_COLUMNS.get(table, ())
             problems.append(Problem(f, sh, r, _header(headers, f, sh, column, prov, idx),
                                     None if pd.isna(value) else str(value),
-                                    f"{column} {words}", fix, "error"))
+                                    f"{column} {words}" + (SOFT_WORDS if soft else ""), fix, "error"))
+            if soft:  # a training's attribute: the cell is left out, the training and its people kept
+                soft_cells.append((idx, column))
+                continue
             bad[idx] = True
             reasons.setdefault(idx, f"{column} {words}")
+        if soft_cells:
+            frame = frame.copy()
+            for idx, column in soft_cells:
+                frame[column] = frame[column].astype(object)
+                frame.at[idx, column] = None
         for key in _unique_keys(table):
             ok_rows = frame.loc[~bad]
             dup = ok_rows.duplicated(key, keep="first")

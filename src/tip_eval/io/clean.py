@@ -291,12 +291,26 @@ def _full_year(y: str, value: Any, text: str) -> int:
     return int(y)
 
 
+def _date_cell(d: _dt.date, value: Any) -> _dt.date:
+    """A date from a date cell: a Buddhist-era year (2400 or more, as Excel with Thai settings
+    stores 18/4/2566) is converted like typed text; a year tip_eval cannot hold is refused."""
+    if d.year >= 2400:
+        try:
+            d = d.replace(year=d.year - 543)
+        except ValueError:  # 29 February of a year that is not a leap year once converted
+            raise CellError(value, f"{_to_text(value)} is not a real date once its Buddhist-era year is converted "
+                                   f"({d.year} B.E. = {d.year - 543}).", "Correct the day.") from None
+    return d
+
+
 def parse_date(value: Any, *, date1904: bool = False, dayfirst: bool = True) -> _dt.date | None:
     """Read a cell as a calendar date; return None for an empty cell, raise :class:`CellError` otherwise.
 
     Accepted:
 
-    * dates and datetimes from the workbook (the time of day is dropped), pandas Timestamps;
+    * dates and datetimes from the workbook (the time of day is dropped), pandas Timestamps; a date
+      cell whose year is 2400 or more holds a Buddhist-era year (Excel with Thai settings stores
+      18/4/2566 so) and is converted like text;
     * Excel serial numbers: the 1900 system (Windows default; serial 60 is Excel's non-existent
       1900-02-29 and is refused) or, with ``date1904=True`` (a workbook setting, see
       ``RawTable.date1904``), the 1904 system; a fraction (time of day) is dropped;
@@ -322,13 +336,13 @@ def parse_date(value: Any, *, date1904: bool = False, dayfirst: bool = True) -> 
     if isinstance(value, (bool, np.bool_)):
         raise CellError(value, f"{_to_text(value)} is a yes/no value, not a date.", "Type the date, e.g. 2023-04-05.")
     if isinstance(value, pd.Timestamp):
-        return value.date()
+        return _date_cell(value.date(), value)
     if isinstance(value, np.datetime64):
-        return pd.Timestamp(value).date()
+        return _date_cell(pd.Timestamp(value).date(), value)
     if isinstance(value, _dt.datetime):
-        return value.date()
+        return _date_cell(value.date(), value)
     if isinstance(value, _dt.date):
-        return value
+        return _date_cell(value, value)
     if isinstance(value, (_dt.time, _dt.timedelta)):
         raise CellError(value, "a time of day is not a date.", "Type the date, e.g. 2023-04-05.")
     if isinstance(value, numbers.Real):

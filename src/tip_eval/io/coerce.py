@@ -31,6 +31,15 @@ _TRUE = {"1", "true", "yes", "y", "x", "✓", "ya", "ใช่", "មាន", "�
 _FALSE = {"0", "false", "no", "n", "tidak", "ไม่ใช่", "ไม่", "គ្មាន", "ទេ", "salah", "absent"}
 
 
+#: said of a training's attribute that cannot be used: the cell is left out, not the training
+SOFT_WORDS = "; the training and its people are kept, without this value"
+#: the columns of each table whose bad value is a problem on that cell only (see coerce_frame)
+SOFT_COLUMNS: dict[str, frozenset[str]] = {
+    "trainings": frozenset({"country", "province", "venue", "organiser", "start_date", "end_date", "language",
+                            "curriculum_version"}),
+}
+
+
 class CellProblem(ValueError):
     """A cell value that cannot be parsed: ``problem`` in plain words and a ``fix``."""
 
@@ -139,7 +148,12 @@ def _parse_date(column: str, settings: Mapping[str, Any]) -> Callable[[Any], Any
             d = clean.parse_date(v, date1904=bool(settings.get("_date1904", False)), dayfirst=bool(settings.get("dayfirst", True)))
         except (ValueError, TypeError, OverflowError) as err:
             raise CellProblem(f"{column} '{v}' is not a date ({_reason(err)})", "Type the date as 2023-04-18 or 18/04/2023.") from None
-        return None if d is None else pd.Timestamp(d)
+        if d is None:
+            return None
+        if not 1900 <= d.year <= 2200:  # outside what a date column holds (and pandas can represent)
+            raise CellProblem(f"{column} '{v}' has the year {d.year}, which cannot be right",
+                              "Correct the year (Buddhist-era years such as 2566 are read as 2023).")
+        return pd.Timestamp(d)
     return parse
 
 
@@ -203,12 +217,15 @@ def coerce_frame(
     frame: pd.DataFrame,
     headers: Mapping[tuple, Mapping[str, str]],
     settings: Mapping[str, Any] | None = None,
+    soft: frozenset[str] | set[str] = frozenset(),
 ) -> tuple[pd.DataFrame, list[Problem], np.ndarray]:
     """Parse every canonical column of ``frame``; return (parsed frame, problems, rows with an error).
 
     ``frame`` holds raw cells in canonical columns plus provenance ``_file, _sheet, _row`` (and
     optionally ``_col``, the header of a melted wide column). Blank cells become missing values (the
-    schema then decides whether a value was required).
+    schema then decides whether a value was required). A value of a column in ``soft`` that cannot
+    be read is a located problem too, but only that cell becomes missing: the row is kept (a
+    training's wrong date must not set aside its people).
     """
     settings = dict(settings or {})
     out = frame.copy()
@@ -259,8 +276,16 @@ def coerce_frame(
             r = row.get("_row")
             problems.append(Problem(f, sh if isinstance(sh, str) else None,
                                     None if r is None or pd.isna(r) else int(r), header,
-                                    str(values.iloc[i]), err.problem, err.fix, "error"))
-            bad[i] = True
+                                    str(values.iloc[i]), err.problem + (SOFT_WORDS if column in soft else ""),
+                                    err.fix, "error"))
+            if column in soft:
+                out.iat[i, out.columns.get_loc(column)] = None
+                if "_softened" not in out.columns:
+                    out["_softened"] = None
+                prev = out.iat[i, out.columns.get_loc("_softened")]
+                out.iat[i, out.columns.get_loc("_softened")] = f"{prev};{column}" if isinstance(prev, str) else column
+            else:
+                bad[i] = True
     return out, problems, bad
 
 

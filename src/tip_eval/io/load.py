@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval import schemas
-from tip_eval.io.coerce import coerce_frame, normalize_id
+from tip_eval.io.coerce import SOFT_COLUMNS, coerce_frame, normalize_id
 from tip_eval.io.config import read_config
 from tip_eval.io.layouts import LayoutContext, Mapped
 from tip_eval.io.registry import LAYOUTS
@@ -75,6 +75,9 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
     mapped = finish_sources(mapped, ctx, ctx.settings, cfg.root)
     excerpts = _excerpts([m for m in mapped if m.table == "excerpts"])
     mapped = [m for m in mapped if m.table in schemas.TABLES]
+    for m in mapped:
+        if ctx.date1904.get(m.file):
+            _dates_1904(m.frame)
     headers: dict[tuple, dict[str, str]] = {}
     by_table: dict[str, list[pd.DataFrame]] = {}
     for m in mapped:
@@ -86,7 +89,7 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
     for table, frames in by_table.items():
         raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
         settings = dict(cfg.settings)
-        typed, probs, bad = coerce_frame(raw, headers, settings)
+        typed, probs, bad = coerce_frame(raw, headers, settings, soft=SOFT_COLUMNS.get(table, frozenset()))
         problems.extend(probs)
         if bad.any():
             q = raw.loc[bad].copy()
@@ -97,7 +100,7 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
     _scores(tables, problems)
     for t, frame in tables.items():
         cols = list(schemas.schema(t).columns)
-        keep = [c for c in cols if c in frame.columns] + [c for c in ("_file", "_sheet", "_row", "_col") if c in frame.columns]
+        keep = [c for c in cols if c in frame.columns] + [c for c in ("_file", "_sheet", "_row", "_col", "_softened") if c in frame.columns]
         missing = [c for c in cols if c not in frame.columns]
         for c in missing:
             frame[c] = None
@@ -105,6 +108,24 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
     sources = pd.DataFrame(source_rows, columns=SOURCE_COLUMNS).drop_duplicates()
     return Loaded(name=cfg.name, min_cell=cfg.min_cell, tables=tables, headers=headers, problems=problems,
                   quarantined=quarantined, sources=sources, settings=dict(cfg.settings), excerpts=excerpts)
+
+
+def _dates_1904(frame: pd.DataFrame) -> None:
+    """Date cells typed as plain numbers in a workbook that uses the 1904 date system (Excel for Mac
+    before 2011, and files saved from it): read as 1904 serials here, in place, since the frame's rows
+    are later parsed together with rows of other files. (Cells formatted as dates arrive as dates.)"""
+    from tip_eval.io import clean
+    from tip_eval.io.coerce import DATE_COLUMNS
+
+    for c in DATE_COLUMNS & set(frame.columns):
+        values = frame[c].to_numpy(dtype=object).copy()
+        for i, v in enumerate(values):
+            if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and v == v:
+                try:
+                    values[i] = clean.parse_date(v, date1904=True)
+                except clean.CellError:
+                    continue  # refused again, with its location, when the column is parsed
+        frame[c] = values
 
 
 def _excerpts(frames: list[Mapped]) -> pd.DataFrame:
