@@ -102,14 +102,30 @@ def phase_of(text: str) -> str | None:
     return str(found) if found is not None else _PHASE_SHEETS.get(key)
 
 
+# phase words of scripts written without spaces between words (Thai, Khmer), longest first: found
+# inside a header such as "คะแนนก่อนอบรม" (score before the training)
+_UNSPACED_PHASES: tuple[tuple[str, str], ...] = tuple(sorted(
+    [(w, "pre") for w in ("ก่อนการอบรม", "ก่อนอบรม", "ก่อนเข้าอบรม", "ก่อน", "តេស្តមុន", "មុនវគ្គបណ្តុះបណ្តាល", "មុនវគ្គ", "មុន")]
+    + [(w, "post") for w in ("หลังการอบรม", "หลังอบรม", "หลังเข้าอบรม", "หลัง", "តេស្តក្រោយ", "ក្រោយវគ្គបណ្តុះបណ្តាល",
+                             "ក្រោយវគ្គ", "ក្រោយ")],
+    key=lambda x: -len(x[0])))
+
+
 def split_phase(text: str) -> tuple[str | None, str]:
-    """Find a phase word anywhere in a header: ``"Q01_post"`` -> ("post", "Q01")."""
+    """Find a phase word anywhere in a header: ``"Q01_post"`` -> ("post", "Q01"); in Thai and Khmer,
+    written without spaces, also inside a word: ``"คะแนนก่อนอบรม"`` -> ("pre", "คะแนน")."""
     tokens = [t for t in _SEP.split(text) if t]
     for n in range(len(tokens), 0, -1):
         for s in range(len(tokens) - n + 1):
             p = phase_of(" ".join(tokens[s:s + n]))
             if p:
                 return p, " ".join(tokens[:s] + tokens[s + n:])
+    for word, p in _UNSPACED_PHASES:
+        at = text.find(word)
+        if at >= 0:
+            rest = (text[:at] + " " + text[at + len(word):]).strip(" _-./()[]:,;")
+            if rest:
+                return p, " ".join(rest.split())
     return None, text
 
 

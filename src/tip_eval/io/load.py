@@ -72,7 +72,7 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
                                     "layout": src.layout, "sha256": digest})
     from tip_eval.io.layouts_partner import finish_sources
 
-    mapped = finish_sources(mapped, ctx, ctx.settings, cfg.root)
+    mapped = finish_sources(_read_once(mapped), ctx, ctx.settings, cfg.root)
     excerpts = _excerpts([m for m in mapped if m.table == "excerpts"])
     mapped = [m for m in mapped if m.table in schemas.TABLES]
     for m in mapped:
@@ -108,6 +108,27 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
     sources = pd.DataFrame(source_rows, columns=SOURCE_COLUMNS).drop_duplicates()
     return Loaded(name=cfg.name, min_cell=cfg.min_cell, tables=tables, headers=headers, problems=problems,
                   quarantined=quarantined, sources=sources, settings=dict(cfg.settings), excerpts=excerpts)
+
+
+#: tables a workbook's own sheet declares for every source that reads the workbook (its Training,
+#: Participants, Items, Competencies, Codebook, Interviews sheets, a shared documents table)
+_SHARED_TABLES = frozenset({"trainings", "participants", "items", "competencies", "codebook", "interviews"})
+
+
+def _read_once(mapped: list[Mapped]) -> list[Mapped]:
+    """The same sheet of such a table, read by several sources (the pre-test and the post-test sheet of
+    one workbook as two ``prepost`` sources; one documents table named by a QualCoder and a Taguette
+    export), counts once: the first source's reading is kept."""
+    seen: set[tuple] = set()
+    out = []
+    for m in mapped:
+        if m.table in _SHARED_TABLES and (m.sheet is not None or m.table == "interviews"):
+            key = (m.table, m.file, m.sheet)
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(m)
+    return out
 
 
 def _dates_1904(frame: pd.DataFrame) -> None:
