@@ -12,7 +12,8 @@ By name, where a partner has only names (``name_column`` in the source of study.
     removed). Each list of names (one sheet, or one phase of a sheet) is one set of people; the
     lists are linked in the order of study.toml:
 
-    * the same normalised name in two lists is the same person;
+    * the same normalised name in two lists is the same person, spacing ignored (``Lim Srey Pov`` and
+      ``Lim Sreypov``; ``สมชาย ใจดี`` and ``สมชายใจดี``);
     * otherwise a name is linked to its most similar unlinked person of the other lists when
       their similarity (rapidfuzz ``token_sort_ratio``, 0-100, so word order does not matter)
       is at least ``name_match`` (study.toml ``[study]``, default 90) and no other candidate comes
@@ -200,7 +201,9 @@ def link_records(records: pd.DataFrame, key: bytes, match: float = NAME_MATCH, r
             pending: list[str] = []
             # the same name as a person already known (not yet in this list)
             for norm in units["norm"]:
-                hit = next((i for i, p in enumerate(people) if norm in p.names and lst not in p.lists), None)
+                spaceless = _spaceless(norm)
+                hit = next((i for i, p in enumerate(people)
+                            if spaceless in {_spaceless(n) for n in p.names} and lst not in p.lists), None)
                 if hit is None:
                     pending.append(norm)
                 else:
@@ -212,7 +215,12 @@ def link_records(records: pd.DataFrame, key: bytes, match: float = NAME_MATCH, r
                 sim = process.cdist(ulist, ulist, scorer=fuzz.token_sort_ratio)
                 for a in range(len(ulist)):
                     for b in range(a + 1, len(ulist)):
-                        if sim[a, b] >= match:
+                        if _spaceless(ulist[a]) == _spaceless(ulist[b]):
+                            notes.append((locs[(lst, ulist[b])],
+                                          f"this name differs only in spacing from the name in {where(locs[(lst, ulist[a])])} "
+                                          "of the same list: kept as two different people",
+                                          "If it is the same person entered twice, remove one row; if not, nothing to do."))
+                        elif sim[a, b] >= match:
                             notes.append((locs[(lst, ulist[b])],
                                           f"this name is {sim[a, b]:.0f}% similar to the name in {where(locs[(lst, ulist[a])])} "
                                           "of the same list: kept as two different people",
@@ -291,6 +299,12 @@ def link_records(records: pd.DataFrame, key: bytes, match: float = NAME_MATCH, r
                 pid = pseudonym(key, str(tid), p.names[0])
             ids[(str(tid), lst, norm)] = pid
     return LinkResult(ids=ids, notes=notes, errors=errors)
+
+
+def _spaceless(name: str) -> str:
+    """The comparison key of a normalised name: spacing ignored ("Lim Srey Pov" = "Lim Sreypov"; a
+    Thai name with or without the space between given and family name)."""
+    return name.replace(" ", "")
 
 
 def _first_loc(person: _Person, locs: Mapping[tuple[str, str], tuple]) -> tuple:
