@@ -159,6 +159,15 @@ def _codings(t: _Tables, codes: list[str]) -> _Codings:
         listed = listed[listed["coder"] != ""]
         listed["listed"] = listed.groupby("interview_id", sort=False).cumcount()
         listed = listed.drop_duplicates(["interview_id", "coder"])[["interview_id", "coder", "listed"]]
+        # an interview its listed coder coded without applying any code has no coding rows in a tool's
+        # export (Taguette, QualCoder list only the codes applied): it was coded all the same, and
+        # counts in every denominator with no code
+        known = pd.MultiIndex.from_frame(pairs[["interview_id", "coder"]])
+        silent = listed[~pd.MultiIndex.from_frame(listed[["interview_id", "coder"]]).isin(known)]
+        if len(silent):
+            extra = silent[["interview_id", "coder"]].reset_index(drop=True)
+            extra["appearance"] = np.arange(len(pairs), len(pairs) + len(extra))
+            pairs = pd.concat([pairs, extra], ignore_index=True)
         pairs = pairs.merge(listed, on=["interview_id", "coder"], how="left")
     else:
         pairs["listed"] = np.nan

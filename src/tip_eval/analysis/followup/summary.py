@@ -117,8 +117,11 @@ def followup_summary(data: Any, by: By = None, confidence: float = 0.95, rule: s
     fails. The intervals describe sampling uncertainty only; they assume interviewees are a random
     sample of the group, which :func:`followup_vs_gains` checks.
 
-    Missing-data policy: interviews nobody coded, and interviews not linked to a participant, are
-    left out; a participant not on the roster is kept with missing group values.
+    Missing-data policy: an interview counts as coded when a coder applied codes to it or when the
+    interview list names its coders (an interview coded without any code applied has no rows in a
+    Taguette or QualCoder export, and counts in the denominator with no code). Interviews nobody
+    coded, and interviews not linked to a participant, are left out; a participant not on the
+    roster is kept with missing group values.
 
     References
     ----------
