@@ -248,7 +248,7 @@ def _build_brief(study, by: Sequence[str], min_cell: int | None, progress: Calla
     # --- fair comparison of trainings
     step("Comparing trainings")
     sec = Section("trainings", "A fair comparison of trainings")
-    if study.trainings["training_id"].nunique() >= 2:
+    if _matched_trainings(study) >= 2:
         comp = res("compare_trainings")
         R["comparison"] = comp
         table, hidden = _shown(comp.table.rename(columns={}), min_cell, "training")
@@ -271,7 +271,7 @@ def _build_brief(study, by: Sequence[str], min_cell: int | None, progress: Calla
         sec.add("note", "Raw means of small groups mostly rank noise; the adjusted differences account for different starting "
                         "points, and the shrunken effects for group size.")
     else:
-        sec.add("text", "Only one training: there is nothing to compare.")
+        sec.add("text", "Fewer than two trainings have people who took both tests: there is nothing to compare yet.")
     ctx.sections.append(sec)
 
     # --- items and modules
@@ -707,16 +707,39 @@ def run_brief(path: str | Path, out: str | Path, *, min_cell: int | None = None,
             bar.update(task, description=msg)
 
         shared = Results(study)
-        brief = write_brief(study, out / "brief.html", by=tuple(by or ("country", "sector")), title=title,
-                            progress=step, results=shared)
+        by = _by_option(study, by)
+        brief = write_brief(study, out / "brief.html", by=by, title=title, progress=step, results=shared)
         step("Workbook")
-        tables = _write_workbook(study, out / "tables.xlsx", by=tuple(by or ("country", "sector")), results=shared)
+        tables = _write_workbook(study, out / "tables.xlsx", by=by, results=shared)
     print(f"Brief written to {brief}")
     if tables:
         print(f"Tables written to {tables}")
     if len(study.report.problems):
         print(f"Data problems ({study.report.summary()}) written to {out / 'problems.xlsx'}")
     return EXIT_OK
+
+
+def _matched_trainings(study) -> int:
+    """Trainings with at least one person who took both the pre-test and the post-test."""
+    sc = study.scores
+    if sc.empty:
+        return 0
+    both = sc.groupby("participant_id")["phase"].agg(lambda p: {"pre", "post"} <= set(p))
+    return int(sc.loc[sc["participant_id"].isin(both[both].index), "training_id"].nunique())
+
+
+def _by_option(study, by: Sequence[str] | None) -> tuple:
+    """``--by`` as groupings: ``country+sector`` is a crossing; an unknown column is refused in words."""
+    from tip_eval.errors import InputRefused
+
+    groups = [tuple(b.split("+")) if isinstance(b, str) and "+" in b else b for b in (by or ("country", "sector"))]
+    known = set(study.attributes().columns)
+    unknown = sorted({c for g in groups for c in ([g] if isinstance(g, str) else g)} - known)
+    if unknown:
+        raise InputRefused("--by", f"names {', '.join(unknown)}, which is not a column of the participants or trainings.",
+                           f"Use one or more of: {', '.join(sorted(known - {'participant_id'}))}; cross two with '+', "
+                           "e.g. --by country+sector.")
+    return tuple(groups)
 
 
 def _write_workbook(study, path: Path, by: Sequence[str], results: Results) -> Path:
