@@ -10,7 +10,7 @@ import pandas as pd
 from tip_eval import schemas
 from tip_eval._memo import memoised
 from tip_eval.errors import ValidationError
-from tip_eval.validation import QUARANTINE_COLUMNS, ValidationReport, check_tables, report_from
+from tip_eval.validation import QUARANTINE_COLUMNS, ValidationReport, check_tables, report_from, row_account
 
 _SOURCE_COLUMNS = ("file", "sheet", "table", "layout", "sha256", "rows_read", "rows_kept", "rows_quarantined")
 
@@ -210,7 +210,12 @@ def load_study(
                            pre_quarantined=loaded.quarantined)
     # totals from item answers, from the answers kept only (never from answers set aside)
     attach_scores(checked.kept, loaded.tables.get("responses"), checked.problems, loaded.headers)
-    report = report_from(checked.problems, checked.reconciliation)
+    # every row of every sheet is used, or named in a problem line
+    sheet_rows, silent = row_account(loaded.lines, [*loaded.tables.values(), *loaded.quarantined.values()],
+                                     checked.quarantine, checked.problems, loaded.repeats)
+    checked.problems.extend(silent)
+    report = report_from(checked.problems, pd.concat([checked.reconciliation, sheet_rows], ignore_index=True)
+                         if len(sheet_rows) else checked.reconciliation)
     if not report.ok and on_error == "raise" and store is None:
         raise ValidationError(report)
     sources = loaded.sources.merge(checked.reconciliation, on=["file", "sheet", "table"], how="left") \

@@ -56,7 +56,10 @@ class ValidationReport:
         One row per problem: ``file, sheet, row, column, value, problem, fix, severity``.
     reconciliation : pandas.DataFrame
         One row per file, sheet and table: ``rows_read, rows_kept, rows_quarantined``
-        (rows read = rows kept + rows quarantined).
+        (rows read = rows kept + rows quarantined) counting the records of each canonical table;
+        and, per sheet, one row whose ``table`` is ``"(rows of the sheet)"`` counting the sheet's own
+        rows (for a CSV file, its lines) before any parsing: each is used, or left out or set aside
+        with a problem line naming it.
     """
 
     problems: pd.DataFrame = field(default_factory=lambda: problems_frame([]))
@@ -83,8 +86,13 @@ class ValidationReport:
             text = f"{self.n_errors} error(s) and {self.n_warnings} warning(s) found."
         if len(self.reconciliation):
             r = self.reconciliation
-            text += (f" {int(r['rows_read'].sum())} rows read, {int(r['rows_kept'].sum())} kept, "
-                     f"{int(r['rows_quarantined'].sum())} set aside.")
+            sheets = r[r["table"] == SOURCE_ROWS]
+            if len(sheets):  # the sheets' own rows (lines of a CSV file), counted before parsing
+                text += (f" {int(sheets['rows_read'].sum())} rows read, {int(sheets['rows_kept'].sum())} used, "
+                         f"{int(sheets['rows_quarantined'].sum())} left out or set aside.")
+            else:
+                text += (f" {int(r['rows_read'].sum())} rows read, {int(r['rows_kept'].sum())} kept, "
+                         f"{int(r['rows_quarantined'].sum())} set aside.")
         return text
 
     def to_excel(self, path: str) -> str:
@@ -604,6 +612,90 @@ def _no_parent(problems: list[Problem], reasons: dict, child: pd.DataFrame, prov
         problems.append(Problem(f, sh, first_row, _header(headers, f, sh, column) if sh is not None else column, None,
                                 f"{words}: {g['count']} {table} row(s){on} set aside",
                                 _PARENT_FIX.get(parent, f"Add {where}."), "error"))
+
+
+#: the ``table`` of the reconciliation rows that count a sheet's own rows (lines of a CSV file)
+SOURCE_ROWS = "(rows of the sheet)"
+
+
+def row_account(lines: Mapping[tuple, Mapping], records: list[pd.DataFrame], quarantine: pd.DataFrame,
+                problems: list[Problem], repeats: set | frozenset = frozenset()) -> tuple[pd.DataFrame, list[Problem]]:
+    """Account for every row of every sheet read: kept, or named in a problem line.
+
+    Parameters
+    ----------
+    lines : mapping
+        ``(file, sheet) -> {"read": rows below the header counted before parsing, "rows": the rows the
+        reader handed on, "ignored": {row: why left out}, "row_lines": {row: lines it took}}``.
+    records : list of DataFrame
+        Every record made from the sheets (kept or set aside), with ``_file, _sheet, _row``.
+    quarantine : DataFrame
+        The records set aside (``file, sheet, row``).
+    problems : list of Problem
+        The problems found so far.
+    repeats : set
+        ``(file, sheet, row)`` of rows that declared again what an earlier row declared.
+
+    Returns
+    -------
+    (DataFrame, list of Problem)
+        One reconciliation row per sheet (``table`` is :data:`SOURCE_ROWS`): ``rows_read`` the rows
+        (for a CSV file, the lines) below the header, counted before any parsing; ``rows_kept`` those
+        with at least one record kept; ``rows_quarantined`` the others (blank rows, notes, rows set
+        aside, a CSV record broken by a quote). And a warning for the rows that gave no record at all
+        and that no problem names, so that no row disappears without a line saying so.
+    """
+    def key(f, sh, r):
+        return (f, sh if isinstance(sh, str) else None, int(r))
+
+    made: dict[tuple, int] = {}
+    for frame in records:
+        if frame is None or frame.empty or "_row" not in frame:
+            continue
+        sub = frame[["_file", "_sheet", "_row"]].dropna(subset=["_row"])
+        for (f, sh, r), n in sub.groupby(["_file", "_sheet", "_row"], dropna=False, sort=False).size().items():
+            k = key(f, sh, r)
+            made[k] = made.get(k, 0) + int(n)
+    lost: dict[tuple, int] = {}
+    if len(quarantine):
+        q = quarantine.dropna(subset=["row"])
+        for (f, sh, r), n in q.groupby(["file", "sheet", "row"], dropna=False, sort=False).size().items():
+            k = key(f, sh, r)
+            lost[k] = lost.get(k, 0) + int(n)
+    named = {key(p.file, p.sheet, p.row) for p in problems if p.row is not None}
+    rows_out, extra = [], []
+    for (f, sh), info in lines.items():
+        sh = sh if isinstance(sh, str) else None
+        weight = info.get("row_lines", {})
+        kept = 0
+        silent = []
+        for r in info["rows"]:
+            k = key(f, sh, r)
+            if made.get(k, 0) > lost.get(k, 0) or k in repeats:
+                kept += weight.get(r, 1)
+            elif made.get(k, 0) == 0 and k not in named:
+                silent.append(r)
+        if silent:
+            extra.append(Problem(f, sh, silent[0], None, None,
+                                 f"nothing in row{'s' if len(silent) > 1 else ''} {_row_ranges(silent)} was read: "
+                                 "no cell of it is in a column tip_eval reads, or its values were all empty",
+                                 "Check these rows; if a column should be read, map it in study.toml under columns.",
+                                 "warning"))
+        read = int(info["read"])
+        rows_out.append({"file": f, "sheet": sh if sh is not None else "", "table": SOURCE_ROWS, "rows_read": read,
+                         "rows_kept": kept, "rows_quarantined": read - kept})
+    return pd.DataFrame(rows_out, columns=list(RECONCILIATION_COLUMNS)), extra
+
+
+def _row_ranges(rows: list[int]) -> str:
+    pieces: list[list[int]] = []
+    for r in sorted(rows):
+        if pieces and pieces[-1][1] + 1 == r:
+            pieces[-1][1] = r
+        else:
+            pieces.append([r, r])
+    text = [f"{a}" if a == b else f"{a}-{b}" for a, b in pieces]
+    return ", ".join(text[:8]) + (" ..." if len(text) > 8 else "")
 
 
 def report_from(problems: list[Problem], reconciliation: pd.DataFrame | None = None) -> ValidationReport:

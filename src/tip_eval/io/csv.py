@@ -17,6 +17,7 @@ import numpy as np
 
 from tip_eval.io.limits import _OLE2, _ZIP, ReadLimits, _check_area, _check_file, _refuse
 from tip_eval.io.rawtable import RawTable, _build_table
+from tip_eval.problems import Problem
 
 
 # -------------------------------------------------------------------------------------- CSV
@@ -88,6 +89,30 @@ def _choose_delimiter(text: str) -> str:
     return best
 
 
+def _broken_records(rows: list[list[str]], starts: list[int], ends: list[int], delimiter: str) -> dict[int, str | None]:
+    """Records that swallowed other rows through a quote that is never closed: index -> the column.
+
+    A record spanning several lines is broken when it has a different number of cells than the
+    header, or when a line inside one of its cells looks like a row of its own (as many separators
+    as the header has). A quoted cell with ordinary line breaks (an address, a comment) is not.
+    """
+    first = next((i for i, r in enumerate(rows) if any(c.strip() for c in r)), None)
+    if first is None:
+        return {}
+    width = len(rows[first])
+    header = rows[first]
+    out: dict[int, str | None] = {}
+    for i in range(first + 1, len(rows)):
+        if ends[i] == starts[i]:
+            continue
+        r = rows[i]
+        at = next((j for j, c in enumerate(r) if "\n" in c or "\r" in c), None)
+        inner = [ln for c in r for ln in c.splitlines()[1:]]
+        if len(r) != width or any(ln.count(delimiter) >= max(1, width - 1) for ln in inner):
+            out[i] = header[at] if at is not None and at < width and header[at].strip() else None
+    return out
+
+
 def _read_csv(p: Path, file: str, header_rows: int, limits: ReadLimits, encoding: str | None) -> RawTable:
     _check_file(p, file, limits)
     data = p.read_bytes()
@@ -111,8 +136,12 @@ def _read_csv(p: Path, file: str, header_rows: int, limits: ReadLimits, encoding
         text = text.replace("\x00", "")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[str]] = []
+    starts: list[int] = []  # the line each record starts on (1 = the first line after a 'sep=' line)
+    ends: list[int] = []
     try:
         for record in reader:
+            starts.append((ends[-1] if ends else 0) + 1)
+            ends.append(reader.line_num)
             rows.append(record)
             if len(rows) > limits.max_rows:
                 _refuse(
@@ -130,6 +159,11 @@ def _read_csv(p: Path, file: str, header_rows: int, limits: ReadLimits, encoding
             "Check the file; if it really has that many columns, read it with limits=ReadLimits(max_cols=...).",
         )
     _check_area(file, "the file", len(rows), width, limits)
+    broken = _broken_records(rows, starts, ends, delimiter)
+    # rows are numbered as Excel shows them (one per record); lines are the file's own lines
+    spans = {1 + rows_offset + i: ends[i] - starts[i] + 1 for i in range(len(rows)) if ends[i] > starts[i]}
+    keep = [i for i in range(len(rows)) if i not in broken]
+    rows = [rows[i] for i in keep]
     for r in rows:
         if len(r) < width:
             r.extend([""] * (width - len(r)))
@@ -145,7 +179,18 @@ def _read_csv(p: Path, file: str, header_rows: int, limits: ReadLimits, encoding
         sheet=None,
         notes=notes,
         date1904=False,
+        row_numbers=[1 + rows_offset + i for i in keep],
     )
+    table.row_lines = spans
+    for i, column in broken.items():
+        first, last = starts[i] + rows_offset, ends[i] + rows_offset
+        table.ignored_rows[1 + rows_offset + i] = "a quote is not closed"
+        table.problems.append(Problem(
+            file, None, 1 + rows_offset + i, column, None,
+            f"a quote (\") in line {first} of the file is not closed until line {last}, so lines {first}-{last} were read "
+            f"as one row and their {last - first + 1} lines are not read",
+            f"Remove the stray quote in line {first} (or close it) and read the file again.", "error"))
+    table.ignored_rows = dict(sorted(table.ignored_rows.items()))
     table.encoding = used
     table.delimiter = delimiter
     if delimiter not in names:

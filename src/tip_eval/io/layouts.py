@@ -48,6 +48,10 @@ class LayoutContext:
     settings: dict[str, Any]
     problems: list[Problem] = field(default_factory=list)
     date1904: dict[str, bool] = field(default_factory=dict)
+    #: every sheet read: (file, sheet) -> its rows below the header (see :func:`read_sheet`)
+    lines: dict[tuple, dict[str, Any]] = field(default_factory=dict)
+    #: rows that declared again what an earlier row declared (the same item, roster entry, training)
+    repeats: set[tuple] = field(default_factory=set)
 
     def problem(self, file: str, sheet: str | None, row: int | None, column: str | None, value: Any,
                 problem: str, fix: str = "", severity: str = "error") -> None:
@@ -95,6 +99,8 @@ def read_sheet(source: SourceConfig, sheet: str | None, ctx: LayoutContext, head
             ctx.problem(source.name, raw.sheet, None, None, None, str(note), "", "warning")
     if getattr(raw, "date1904", False):
         ctx.date1904[source.name] = True
+    ctx.lines[(source.name, raw.sheet)] = {"read": raw.lines_read, "rows": [int(r) for r in raw.excel_rows],
+                                           "ignored": dict(raw.ignored_rows), "row_lines": dict(raw.row_lines)}
     return raw
 
 

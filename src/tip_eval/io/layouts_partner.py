@@ -629,6 +629,12 @@ def _totals(raw, totals: list[Role], rows: _Rows, source: SourceConfig, ctx: Lay
         mv = raw.frame[mh].to_numpy(dtype=object) if mh else np.full(n, default_max, dtype=object)
         keep = ~_blank_mask(sv)
         idx = np.flatnonzero(keep)
+        empty = raw.excel_rows.to_numpy()[~keep]
+        if len(empty):
+            what = f"{s.phase}-test score" if s.phase else "score"
+            ctx.problem(source.name, raw.sheet, int(empty[0]), s.header, None,
+                        f"no {what} in {len(empty)} row(s) ({_ranges(empty)}): treated as not tested",
+                        "Fill in the score, or leave it empty if the person did not take the test.", "warning")
         f = rows.frame(idx)
         f["phase"] = s.phase if s.phase is not None else rows.phase[idx]
         score = sv[idx].copy()
@@ -782,8 +788,11 @@ def long_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
                 f[c] = col.get(c, np.full(n, None, dtype=object))
             f["_dedupe"] = True
             out.append(Mapped("participants", f, source.name, raw.sheet, _headers_of(rows, {c: attr[c] for c in ROSTER if c in attr})))
+    no_item = _blank_mask(col["item_id"]) if "item_id" in col else np.ones(n, dtype=bool)
+    no_comp = _blank_mask(col["competency_id"]) if "competency_id" in col else np.ones(n, dtype=bool)
     if "item_id" in col:
-        idx = np.flatnonzero(~_blank_mask(col["item_id"]))
+        # a row with neither an item nor a competency stays, so that its empty item is a located problem
+        idx = np.flatnonzero(~no_item | (no_comp if "competency_id" in col else True))
         f = rows.frame(idx)
         f["phase"] = rows.phase[idx]
         f["item_id"] = col["item_id"][idx]
@@ -793,7 +802,7 @@ def long_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
         f["_resolve"] = True
         out.append(Mapped("responses", f, source.name, raw.sheet, base_headers))
     if "competency_id" in col:
-        idx = np.flatnonzero(~_blank_mask(col["competency_id"]))
+        idx = np.flatnonzero(~no_comp | (no_item if "item_id" not in col else False))
         f = rows.frame(idx)
         f["phase"] = rows.phase[idx]
         f["competency_id"] = col["competency_id"][idx]
@@ -916,6 +925,8 @@ def finish_sources(mapped: list[Mapped], ctx: LayoutContext, settings: dict, roo
                 first, floc = seen[(m.table, k)]
                 if first == rec:
                     drop[i] = True
+                    if not pd.isna(loc[2]):
+                        ctx.repeats.add((loc[0], loc[1] if isinstance(loc[1], str) else None, int(loc[2])))
                 elif m.table == "participants":
                     diff = [c for c, a, b in zip(compare, first, rec) if a != b]
                     drop[i] = True
@@ -937,6 +948,18 @@ _DEDUPE_KEYS = {"participants": "participant_id", "trainings": "training_id", "i
                 "competencies": "competency_id"}
 _DEDUPE_COMPARE = {"participants": ROSTER, "trainings": TRAINING_COLUMNS[1:],
                    "items": ["module", "correct_answer", "points", "n_options"], "competencies": ["label"]}
+
+
+def _ranges(rows) -> str:
+    """[5, 6, 7, 9] -> '5-7, 9' (at most 8 pieces)."""
+    pieces: list[list[int]] = []
+    for r in sorted(int(x) for x in rows):
+        if pieces and pieces[-1][1] + 1 == r:
+            pieces[-1][1] = r
+        else:
+            pieces.append([r, r])
+    text = [f"{a}" if a == b else f"{a}-{b}" for a, b in pieces]
+    return ", ".join(text[:8]) + (" ..." if len(text) > 8 else "")
 
 
 def _hashable(v: Any) -> bool:

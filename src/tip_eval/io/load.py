@@ -40,6 +40,10 @@ class Loaded:
     settings: dict[str, Any] = field(default_factory=dict)
     #: excerpts of coded interviews cleared for publication (others are dropped at ingest); not validated
     excerpts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EXCERPT_COLUMNS))
+    #: every sheet read, (file, sheet) -> its rows (see LayoutContext.lines), for the row account
+    lines: dict[tuple, dict[str, Any]] = field(default_factory=dict)
+    #: rows that repeated an earlier declaration (counted as used)
+    repeats: set[tuple] = field(default_factory=set)
 
 
 def file_sha256(path: str | Path) -> str:
@@ -107,7 +111,8 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
         tables[t] = frame[cols + [c for c in keep if c.startswith("_")]]
     sources = pd.DataFrame(source_rows, columns=SOURCE_COLUMNS).drop_duplicates()
     return Loaded(name=cfg.name, min_cell=cfg.min_cell, tables=tables, headers=headers, problems=problems,
-                  quarantined=quarantined, sources=sources, settings=dict(cfg.settings), excerpts=excerpts)
+                  quarantined=quarantined, sources=sources, settings=dict(cfg.settings), excerpts=excerpts,
+                  lines=ctx.lines, repeats=ctx.repeats)
 
 
 #: tables a workbook's own sheet declares for every source that reads the workbook (its Training,

@@ -64,12 +64,16 @@ class RawTable:
         the text encoding guessed for a CSV file, a hidden sheet read on request).
     ignored_rows : dict
         Row number (as Excel shows it) -> why that row below the header is not in ``frame``
-        (``"blank"`` or ``"notes under the table"``). Rows read = ``len(frame)`` + ``len(ignored_rows)``.
+        (``"blank"``, ``"notes under the table"``, or a CSV record broken by an unclosed quote).
+        Rows read = ``len(frame)`` + ``len(ignored_rows)``; see also ``lines_read``.
     date1904 : bool
         True when the workbook uses the 1904 date system: pass it to
         :func:`~tip_eval.io.clean.parse_date` for date columns that hold plain numbers.
     encoding, delimiter : str or None
         For CSV files, the text encoding and the column separator used.
+    row_lines : dict
+        For CSV files, row number -> number of lines of the file the row took, for rows that took
+        more than one (a quoted cell with line breaks, or a quote that is never closed).
     """
 
     frame: pd.DataFrame
@@ -85,6 +89,13 @@ class RawTable:
     date1904: bool = False
     encoding: str | None = None
     delimiter: str | None = None
+    row_lines: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def lines_read(self) -> int:
+        """Source rows below the header, counted before any parsing: rows kept, rows left out (blank,
+        notes, a CSV record broken by a quote) and every extra line a record took in a CSV file."""
+        return len(self.frame) + len(self.ignored_rows) + sum(n - 1 for n in self.row_lines.values())
 
     def excel_row(self, index: Any) -> int:
         """Row number as Excel shows it of the frame row with label ``index``."""
@@ -251,15 +262,21 @@ def _build_table(
     sheet: str | None,
     notes: list[str],
     date1904: bool,
+    row_numbers: Sequence[int] | None = None,
 ) -> RawTable:
+    """Rows of cells -> :class:`RawTable`. ``row_numbers`` gives the source row (line) number of each
+    element of ``rows`` when they are not consecutive from ``first_row`` (a CSV record that spans
+    several lines)."""
     problems: list[Problem] = []
+    nums = (np.asarray(row_numbers, dtype=np.int64) if row_numbers is not None
+            else first_row + np.arange(len(rows), dtype=np.int64))
     formula_set = {(r, c) for r, c in formulas}
     formula_rows = {r for r, _ in formulas}
     width = max((len(r) for r in rows), default=0)
 
     # the header starts at the first row with anything in it ...
     def filled_cells(i: int) -> int:
-        if (first_row + i) in formula_rows:
+        if int(nums[i]) in formula_rows:
             return 2
         return sum(1 for v in rows[i] if not _blank_value(v))
 
@@ -272,7 +289,7 @@ def _build_table(
             later = [i for i in range(h + 1, min(len(rows), h + 20)) if filled_cells(i) > 0]
             if not later or filled_cells(later[0]) < 2:
                 break
-            notes.append(f"Title above the table ignored (row {first_row + h}): '{normalize_text(_first_filled(rows[h]))}'.")
+            notes.append(f"Title above the table ignored (row {int(nums[h])}): '{normalize_text(_first_filled(rows[h]))}'.")
             h = later[0]
     if h >= len(rows):
         empty = pd.DataFrame()
@@ -286,12 +303,13 @@ def _build_table(
     header = [list(r) + [""] * (width - len(r)) for r in rows[h : h + header_rows]]
     while len(header) < header_rows:
         header.append([""] * width)
-    header_excel_rows = [first_row + h + k for k in range(header_rows)]
+    header_excel_rows = [int(nums[h + k]) if h + k < len(nums) else int(nums[h]) + k for k in range(header_rows)]
     header_row = header_excel_rows[-1]
     names, written = _header_names(header, header_excel_rows, first_col, merges)
 
     body = rows[h + header_rows :]
-    body_first_row = first_row + h + header_rows
+    body_nums = nums[h + header_rows:]
+    body_first_row = int(body_nums[0]) if len(body_nums) else header_excel_rows[-1] + 1
     n = len(body)
     grid = np.empty((n, width), dtype=object)
     if n and width:
@@ -333,18 +351,18 @@ def _build_table(
     note_rows = [k for k in range(notes_from, n) if not row_blank[k]]
     keep = ~row_blank
     keep[notes_from:] = False
-    blank_rows = [int(body_first_row + k) for k in np.flatnonzero(row_blank)]
+    blank_rows = [int(body_nums[k]) for k in np.flatnonzero(row_blank)]
     for r in blank_rows:
         ignored[int(r)] = "blank"
     for k in note_rows:
-        ignored[int(body_first_row + k)] = "notes under the table"
+        ignored[int(body_nums[k])] = "notes under the table"
     if blank_rows:
         notes.append(
             f"{len(blank_rows)} blank row{'s' if len(blank_rows) != 1 else ''} ignored (row{'s' if len(blank_rows) != 1 else ''} {_ranges(blank_rows)})."
         )
     if note_rows:
         first_note = next(v for v in (columns_data[j][note_rows[0]] for j in range(width)) if not _blank_value(v))
-        excel_note_rows = [body_first_row + k for k in note_rows]
+        excel_note_rows = [int(body_nums[k]) for k in note_rows]
         notes.append(
             f"Notes under the table ignored (row{'s' if len(note_rows) != 1 else ''} {_ranges(excel_note_rows)}): "
             f"'{normalize_text(first_note)}'" + (" ..." if len(note_rows) > 1 else "") + "."
@@ -394,7 +412,7 @@ def _build_table(
 
     # formulas with no saved result, where the table uses them
     col_of = {first_col + j: final_names[k] for k, j in enumerate(keep_cols)}
-    kept_rows = {body_first_row + k for k in keep_idx}
+    kept_rows = {int(body_nums[k]) for k in keep_idx}
     for r, c in sorted(formula_set):
         if r in header_excel_rows:
             col_of.setdefault(c, f"column {_col_letters(c)}")
@@ -422,7 +440,7 @@ def _build_table(
     frame = pd.DataFrame(data, index=pd.RangeIndex(int(keep.sum())), copy=False)
     if not keep_cols:
         frame = pd.DataFrame(index=pd.RangeIndex(int(keep.sum())))
-    excel_rows = pd.Series(body_first_row + keep_idx, index=frame.index, name="excel_row", dtype="int64")
+    excel_rows = pd.Series(body_nums[keep_idx], index=frame.index, name="excel_row", dtype="int64")
     return RawTable(
         frame=frame,
         file=file,
