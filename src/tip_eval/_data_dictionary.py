@@ -120,6 +120,22 @@ def readme_text() -> str:
     for table, column, parent, pcol in REFERENCES:
         lines.append(f"- every `{table}.{column}` exists in `{parent}.{pcol}`")
     lines += ["- each response and score carries the participant's own `training_id`", ""]
+    lines += [
+        "## Scores and answers (`tip_eval.scoring`)",
+        "",
+        "- An answer is read against its item's options: `A` up to the `n_options`-th letter (A-E when the item",
+        "  bank does not say), or `1` up to `n_options` for an item keyed with a number. `a`, `D.`, ` D `, `A)`",
+        "  are read as their option, with a note; any other answer (`E` on a 4-option item, `3`, `AB`) is a",
+        "  located problem and is set aside. An empty answer is a skipped question and scores 0.",
+        "- A score derived from answers exists only for a complete test: every item of the item bank has an",
+        "  answer that was read and kept. Otherwise the score of that participant and phase is missing, with a",
+        "  problem line; it is never a total of the answers that remained.",
+        "- A total given in the file (`totals` layout) is used as given; when item answers give a different",
+        "  total, a warning says so.",
+        "- A training's attribute that cannot be used (an end date before the start, an unknown country) is a",
+        "  problem on that cell; the cell is left empty and the training and its people are kept.",
+        "",
+    ]
     lines += ["## Vocabularies", ""]
     for name, table in (("sector", vocab.SECTORS), ("gender", vocab.GENDERS), ("country", vocab.COUNTRIES)):
         lines += [f"### {name}", "", "| code | English | Khmer | Thai | Indonesian |", "|---|---|---|---|---|"]
