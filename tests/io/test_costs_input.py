@@ -100,7 +100,7 @@ def test_problems_are_located_and_bad_rows_set_aside(tmp_path):
     assert "no exchange rate for IDR" in rate["problem"] and "rates = { IDR = ... }" in rate["fix"]
     symbol = p[(p["row"] == 7) & (p["column"] == "currency")].iloc[0]
     assert "currency code" in symbol["problem"]
-    rec = report.reconciliation.set_index("file").loc["costs.csv"]
+    rec = report.reconciliation.set_index(["file", "table"]).loc[("costs.csv", "costs")]
     assert (rec["rows_read"], rec["rows_kept"], rec["rows_quarantined"]) == (6, 2, 4)
 
 

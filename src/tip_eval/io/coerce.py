@@ -17,6 +17,7 @@ import pandas as pd
 
 from tip_eval import vocab
 from tip_eval.io import clean
+from tip_eval.io.text import _to_text
 from tip_eval.problems import Problem
 
 ID_COLUMNS = {"training_id", "participant_id", "item_id", "competency_id", "interview_id", "code_id", "coder"}
@@ -84,7 +85,7 @@ def _parse_vocab(kind: str, column: str) -> Callable[[Any], Any]:
         code = vocab.lookup(kind, clean.normalize_text(str(v)) if isinstance(v, str) else v)
         if code is None:
             hints = vocab.closest(kind, str(v))
-            raise CellProblem(f"{column} '{v}' is not a known {kind} label",
+            raise CellProblem(f"{column} '{_to_text(v)}' is not a known {kind} label",
                               f"Use a listed value; closest known: {'; '.join(hints)}.")
         return code
     return parse
@@ -114,7 +115,7 @@ def _parse_int(column: str, settings: Mapping[str, Any]) -> Callable[[Any], Any]
         if x is None:
             return None
         if not float(x).is_integer():
-            raise CellProblem(f"{column} '{v}' is not a whole number", "Type a whole number.")
+            raise CellProblem(f"{column} '{_to_text(v)}' is not a whole number", "Type a whole number.")
         return int(x)
     return parse
 
@@ -137,7 +138,7 @@ def _parse_rating(v: Any) -> Any:
                 raise CellProblem(f"rating '{v}' says both {m.group(1)} and '{m.group(2)}' (= {said})",
                                   "Use one rating from 1 to 5.")
     if code is None:
-        raise CellProblem(f"rating '{v}' is not a 1-5 rating or a known agreement label",
+        raise CellProblem(f"rating '{_to_text(v)}' is not a 1-5 rating or a known agreement label",
                           f"Use 1 to 5 or a label such as 'Agree'; closest known: {'; '.join(vocab.closest('likert', str(v)))}.")
     return code
 
@@ -276,7 +277,7 @@ def coerce_frame(
             r = row.get("_row")
             problems.append(Problem(f, sh if isinstance(sh, str) else None,
                                     None if r is None or pd.isna(r) else int(r), header,
-                                    str(values.iloc[i]), err.problem + (SOFT_WORDS if column in soft else ""),
+                                    _to_text(values.iloc[i]), err.problem + (SOFT_WORDS if column in soft else ""),
                                     err.fix, "error"))
             if column in soft:
                 out.iat[i, out.columns.get_loc(column)] = None

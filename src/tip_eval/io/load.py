@@ -212,18 +212,28 @@ def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem],
     ans = resp["answer"].astype(object)
     item = resp["item_id"].astype(object)
     # each distinct (answer, item) is read once, not once per response
-    keys = pd.Series(list(zip([None if pd.isna(a) else a for a in ans], item)), dtype=object)
-    pair_codes, pairs = pd.factorize(keys)
+    # each distinct (answer, item) is read once, not once per response (codes, not tuples: large studies)
+    a_codes, a_values = pd.factorize(ans, use_na_sentinel=True)
+    i_codes, i_values = pd.factorize(item, use_na_sentinel=True)
+    width = len(i_values) + 1
+    pair_codes, first = pd.factorize((a_codes.astype(np.int64) + 1) * width + (i_codes + 1))
+    pairs = [(None if ac < 0 else a_values[ac], None if ic < 0 else i_values[ic])
+             for ac, ic in zip(first // width - 1, first % width - 1)]
     read = [read_answer(a, key.get(i), n_options.get(i)) if i in key else (a, None) for a, i in pairs]
-    option = np.array([r[0] for r in read] + [None], dtype=object)[pair_codes]
-    bad_reason = np.array([r[1] for r in read] + [None], dtype=object)[pair_codes]
+    option_u = np.array([r[0] for r in read] + [None], dtype=object)
+    bad_u = np.array([r[1] is not None for r in read] + [False], dtype=bool)
+    reason_u = np.array([r[1] for r in read] + [None], dtype=object)
+    changed_u = np.array([r[0] is not None and a is not None and r[0] != a for r, (a, _) in zip(read, pairs)] + [False],
+                         dtype=bool)
     correct_u = np.array([r[0] is not None and i in key and str(r[0]).casefold() == str(key[i]).strip().casefold()
                           for r, (_, i) in zip(read, pairs)] + [False], dtype=bool)
+    option = option_u[pair_codes]
+    bad_reason = reason_u[pair_codes]
     correct = correct_u[pair_codes]
     pts = item.map(points).astype(float).fillna(0.0).to_numpy()
     resp = resp.copy()
-    bad = np.array([b is not None for b in bad_reason], dtype=bool) & given.isna().to_numpy()
-    changed = (~bad) & ans.notna().to_numpy() & np.array([o is not None and o != a for o, a in zip(option, ans)], dtype=bool)
+    bad = bad_u[pair_codes] & given.isna().to_numpy()
+    changed = ~bad & changed_u[pair_codes]
     if changed.any():
         notes = pd.DataFrame({"f": resp["_file"], "sh": resp["_sheet"], "a": ans, "o": option, "r": resp["_row"],
                               "c": resp["_col"] if "_col" in resp else None}).loc[changed]
@@ -247,12 +257,16 @@ def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem],
         q["_reason"] = [f"answer {bad_reason[i]}" for i in np.flatnonzero(bad)]
         quarantined["responses"] = pd.concat([quarantined["responses"], q], ignore_index=True) \
             if "responses" in quarantined else q
-    resp["answer"] = np.where(changed, option, ans.to_numpy(dtype=object))
+    if changed.any():
+        answers = ans.to_numpy(dtype=object).copy()
+        answers[changed] = option[changed]
+        resp["answer"] = answers
     resp["score"] = np.where(given.notna().to_numpy(), given.to_numpy(), np.where(correct, pts, 0.0))
-    resp = resp.loc[~bad]
-    blank = (resp["answer"].isna() & given.loc[resp.index].isna()).to_numpy()
+    # a test whose only written answer was set aside was taken all the same: "all blank" counts it
+    blank = (resp["answer"].isna() & given.isna()).to_numpy() & ~bad
     all_blank = pd.Series(blank).groupby([resp["participant_id"].to_numpy(), resp["phase"].to_numpy()],
-                                         dropna=False).transform("all").to_numpy(dtype=bool)
+                                         dropna=False).transform("all").to_numpy(dtype=bool)[~bad]
+    resp = resp.loc[~bad]
     if all_blank.any():
         first = resp.loc[all_blank].drop_duplicates(["participant_id", "phase"])
         for _, r in first.iterrows():
