@@ -68,12 +68,12 @@ def read_answer(answer: Any, key: Any, n_options: Any = None) -> tuple[str | Non
     >>> read_answer("E", "B", 4)
     (None, "'E' is not one of this question's options (A-D)")
     """
-    if answer is None or (isinstance(answer, float) and answer != answer):
+    if answer is None or (isinstance(answer, float) and np.isnan(answer)):
         return None, None
     text = str(answer).strip()
     if not text:
         return None, None
-    k = "" if key is None or (isinstance(key, float) and key != key) else str(key).strip()
+    k = "" if key is None or (isinstance(key, float) and np.isnan(key)) else str(key).strip()
     try:
         n = int(n_options) if n_options is not None and not pd.isna(n_options) else None
     except (TypeError, ValueError):

@@ -22,7 +22,6 @@ from tip_eval import schemas
 from tip_eval.io.coerce import SOFT_COLUMNS, SOFT_WORDS
 from tip_eval.problems import PROBLEM_COLUMNS, Problem, problems_frame
 
-
 PROVENANCE = ("_file", "_sheet", "_row")
 QUARANTINE_COLUMNS = ("table", "file", "sheet", "row", "problem", "record")
 RECONCILIATION_COLUMNS = ("file", "sheet", "table", "rows_read", "rows_kept", "rows_quarantined")

@@ -15,8 +15,8 @@ def test_interviews_with_no_code_applied_count_in_the_denominator():
     codebook = pd.DataFrame({"code_id": ["APPLY", "BARRIER"], "label": ["Applied", "Barrier"], "theme": ["Use", "Barriers"],
                              "level": [3, 3], "applied_practice": [True, False], "definition": None})
     # as a Taguette export has it: one row per code applied; interviews 45 and 46 had none
-    rows = [("INT-%02d" % i, "coder_a", "APPLY", True) for i in range(42)]
-    rows += [("INT-%02d" % i, "coder_a", "BARRIER", True) for i in range(42, 45)]
+    rows = [(f"INT-{i:02d}", "coder_a", "APPLY", True) for i in range(42)]
+    rows += [(f"INT-{i:02d}", "coder_a", "BARRIER", True) for i in range(42, 45)]
     codes = pd.DataFrame(rows, columns=["interview_id", "coder", "code_id", "present"])
     data = {"interviews": interviews, "codebook": codebook, "followup_codes": codes}
     ind = te.followup_summary(data).query("kind == 'indicator'").iloc[0]

@@ -217,8 +217,8 @@ def link_records(records: pd.DataFrame, key: bytes, match: float = NAME_MATCH, r
                     for b in range(a + 1, len(ulist)):
                         if _spaceless(ulist[a]) == _spaceless(ulist[b]):
                             notes.append((locs[(lst, ulist[b])],
-                                          f"this name differs only in spacing from the name in {where(locs[(lst, ulist[a])])} "
-                                          "of the same list: kept as two different people",
+                                          (f"this name differs only in spacing from the name in {where(locs[(lst, ulist[a])])} "
+                                           "of the same list: kept as two different people"),
                                           "If it is the same person entered twice, remove one row; if not, nothing to do."))
                         elif sim[a, b] >= match:
                             notes.append((locs[(lst, ulist[b])],

@@ -146,7 +146,7 @@ def _dates_1904(frame: pd.DataFrame) -> None:
     for c in DATE_COLUMNS & set(frame.columns):
         values = frame[c].to_numpy(dtype=object).copy()
         for i, v in enumerate(values):
-            if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and v == v:
+            if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and not np.isnan(v):
                 try:
                     values[i] = clean.parse_date(v, date1904=True)
                 except clean.CellError:
