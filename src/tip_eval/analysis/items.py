@@ -195,8 +195,7 @@ def item_analysis(
         ``share_positive``, ``share_negative``, ``share_retained``, ``share_none``
             Among matched people: wrong->right, right->wrong, right->right, wrong->wrong
             ("right" = full marks); they sum to 1 (Walstad & Wagner 2016).
-        ``flag_too_easy``, ``flag_too_hard``, ``flag_low_discrimination``,
-        ``flag_negative_discrimination``, ``flag_negative_gain``
+        ``flag_too_easy``, ``flag_too_hard``, ``flag_low_discrimination``, ``flag_negative_discrimination``, ``flag_negative_gain``
             Booleans, as described under the thresholds. ``flag_negative_discrimination``: the
             discrimination is below 0 in every phase where it can be computed (one phase alone
             is too noisy in groups of 20-40). False when the statistic is undefined.
