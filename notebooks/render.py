@@ -189,11 +189,11 @@ def _text_difference(stored: str, fresh: str) -> str | None:
     if stored == fresh:
         return None
     if _NUMBER.sub("#", stored) != _NUMBER.sub("#", fresh):
-        for i, (x, y) in enumerate(zip(stored, fresh)):
+        for i, (x, y) in enumerate(zip(stored, fresh, strict=False)):
             if x != y:
                 return f"stored {stored[max(0, i - 40):i + 40]!r}, now {fresh[max(0, i - 40):i + 40]!r}"
         return f"stored text has {len(stored)} characters, now {len(fresh)}"
-    for x, y in zip(_NUMBER.findall(stored), _NUMBER.findall(fresh)):
+    for x, y in zip(_NUMBER.findall(stored), _NUMBER.findall(fresh), strict=True):
         if not _same_number_text(x, y):
             return f"stored number {x}, now {y}"
     return None
@@ -230,7 +230,7 @@ def _value_difference(stored: Any, fresh: Any, where: str = "") -> str | None:
     if isinstance(stored, list) and isinstance(fresh, list):
         if len(stored) != len(fresh):
             return f"{where}: {len(stored)} values stored, {len(fresh)} now"
-        for i, (x, y) in enumerate(zip(stored, fresh)):
+        for i, (x, y) in enumerate(zip(stored, fresh, strict=True)):
             diff = _value_difference(x, y, f"{where}[{i}]")
             if diff:
                 return diff
@@ -289,7 +289,7 @@ def stale_outputs(stored: Any, fresh: Any) -> list[str]:
     fcode = [c for c in fresh.cells if c.cell_type == "code"]
     if [c.source for c in scode] != [c.source for c in fcode]:
         return ["the code cells differ from the notebook that was run"]
-    for number, (s, f) in enumerate(zip(scode, fcode), start=1):
+    for number, (s, f) in enumerate(zip(scode, fcode, strict=True), start=1):
         where = f"code cell {number} ({s.source.splitlines()[0][:60] if s.source else 'empty'!r})"
         if s.get("execution_count") != f.get("execution_count"):
             problems.append(f"{where}: execution count {s.get('execution_count')} stored, "
@@ -299,7 +299,7 @@ def stale_outputs(stored: Any, fresh: Any) -> list[str]:
         if len(souts) != len(fouts):
             problems.append(f"{where}: {len(souts)} outputs stored, {len(fouts)} now")
             continue
-        for so, fo in zip(souts, fouts):
+        for so, fo in zip(souts, fouts, strict=True):
             diff = _output_difference(so, fo)
             if diff:
                 problems.append(f"{where}: {diff}")
