@@ -5,28 +5,66 @@ openpyxl stores any string that starts with ``=`` as a formula. Text from other 
 string cell is written with an explicit string type; cells that begin with ``= + - @``, tab or
 carriage return are additionally marked with Excel's quote prefix so that re-typing them in Excel
 keeps them text.
+
+Every string written (cells, and the titles of the sheets :func:`write_sheet` and
+:func:`write_text_sheet` fill) is cleaned by :func:`inert_text` of the characters XML 1.0 forbids
+(control characters, U+FFFE, U+FFFF, lone surrogates): openpyxl writes them as they are, and one
+of them in one cell makes the whole file unreadable to Excel, LibreOffice and openpyxl.
+Numbers that are not finite (``inf``) are written as the text ``inf`` / ``-inf`` (an .xlsx number
+cannot hold them), and dates with a time zone as the local date and time they show.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
+import re
 from pathlib import Path
 from typing import Mapping
 
 import pandas as pd
 
+from tip_eval.safe_text import xml_chars
+
+__all__ = ["BOOL_FORMAT", "P_FORMAT", "inert_text", "number_format", "sheet_title", "write_cell", "write_frames",
+           "write_sheet", "write_text_sheet"]
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-#: str.translate table deleting the control characters Excel cannot store (all but tab, LF, CR)
-_DELETE = {c: None for c in range(32) if chr(c) not in "\t\n\r"}
+#: characters a sheet title cannot hold in Excel
+_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
 def inert_text(value: str) -> str:
-    """Return ``value`` without characters Excel cannot store (control characters other than tab/newline/CR).
+    """Return ``value`` without the characters XML 1.0 forbids, which no spreadsheet file can store.
 
-    A carriage return is kept, but XML reads any bare carriage return back as a line feed, so
-    ``"\\r=2"`` reads back from the file as ``"\\n=2"`` (still text, never a formula).
+    Control characters other than tab, newline and carriage return, U+FFFE, U+FFFF and lone
+    surrogates are removed (:func:`tip_eval.safe_text.xml_chars`). A carriage return is kept, but
+    XML reads any bare carriage return back as a line feed, so ``"\\r=2"`` reads back from the file
+    as ``"\\n=2"`` (still text, never a formula).
     """
-    return value.translate(_DELETE)
+    return xml_chars(value)
+
+
+def sheet_title(name: object, existing: list[str] | tuple[str, ...] = ()) -> str:
+    """A sheet title Excel accepts: XML-safe, without ``[ ] : * ? / \\``, at most 31 characters, new.
+
+    >>> sheet_title("By province: <a href='x'>", ["Sheet"])
+    "By province_ <a href='x'>"
+    """
+    title = _TITLE_FORBIDDEN.sub("_", inert_text(str(name))).strip("'")[:31] or "Sheet"
+    base, i = title, 2
+    while title.casefold() in {t.casefold() for t in existing}:
+        title = f"{base[:27]} {i}"
+        i += 1
+    return title
+
+
+def _clean_title(ws) -> None:
+    """Give ``ws`` a title that Excel and XML accept (titles may come from the data)."""
+    others = [t for t in ws.parent.sheetnames if t != ws.title] if ws.parent is not None else []
+    title = sheet_title(ws.title, others)
+    if title != ws.title:
+        ws.title = title
 
 
 def write_cell(ws, row: int, col: int, value: object):
@@ -38,9 +76,15 @@ def write_cell(ws, row: int, col: int, value: object):
         cell.value = value
         cell.number_format = BOOL_FORMAT
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        cell.value = value
-    elif isinstance(value, pd.Timestamp):
-        cell.value = value.to_pydatetime()
+        if isinstance(value, float) and not math.isfinite(value):
+            cell.value = "inf" if value > 0 else "-inf"
+            cell.data_type = "s"
+        else:
+            cell.value = value
+    elif isinstance(value, (pd.Timestamp, _dt.datetime)):
+        if value.tzinfo is not None:  # Excel has no time zones: the time as shown where it was recorded
+            value = value.replace(tzinfo=None)
+        cell.value = value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
         cell.number_format = "yyyy-mm-dd"
     elif hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
         return write_cell(ws, row, col, value.item())
@@ -49,7 +93,7 @@ def write_cell(ws, row: int, col: int, value: object):
         text = inert_text(raw)
         cell.value = text
         cell.data_type = "s"
-        if raw.startswith(_FORMULA_START):
+        if text.startswith(_FORMULA_START):
             from openpyxl.styles import Alignment
 
             cell.quotePrefix = True
@@ -108,6 +152,7 @@ def write_sheet(ws, frame: pd.DataFrame, *, number_formats: Mapping[str, str] | 
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    _clean_title(ws)
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="E8EEF4")
     formats = dict(number_formats or {})
@@ -188,6 +233,7 @@ def write_text_sheet(ws, lines, *, width: int = 110) -> None:
     """Write lines of text (one per row, column A; a tuple gives a (heading, text) pair) as inert strings."""
     from openpyxl.styles import Alignment, Font
 
+    _clean_title(ws)
     bold, title, top = Font(bold=True), Font(bold=True, size=14), Alignment(vertical="top", wrap_text=True)
     row = 1
     for line in lines:
@@ -219,7 +265,7 @@ def write_frames(path: str | Path, sheets: Mapping[str, pd.DataFrame]) -> Path:
     wb = Workbook()
     wb.remove(wb.active)
     for name, frame in sheets.items():
-        ws = wb.create_sheet(title=str(name)[:31])
+        ws = wb.create_sheet(title=sheet_title(name, wb.sheetnames))
         write_sheet(ws, frame)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 from tip_eval.plots._spec import FigureSpec
+from tip_eval.safe_text import plain_text
 from tip_eval.plots._theme import TEMPLATE_NAME
 
 #: axis titles with units, per measure
@@ -129,7 +130,8 @@ def fmt_n(value) -> str:
 
 
 def esc(text) -> str:
-    return html.escape(str(text))
+    """Data written into figure text: every tag escaped (:func:`tip_eval.safe_text.plain_text`)."""
+    return plain_text(text)
 
 
 def t_interval(mean: np.ndarray, sd: np.ndarray, n: np.ndarray, level: np.ndarray | float = 0.95):

@@ -13,6 +13,11 @@ test suite already validates.
 
 Properties are always written nested (``marker=dict(color=...)``), never with plotly's
 "magic underscores" (``marker_color=...``), which only a validating ``Figure`` understands.
+
+Every string of a figure is finalised in :meth:`FigureSpec.to_dict` (which both the brief and
+``figure()`` use) by :func:`tip_eval.safe_text.plain_text`: labels come from other people's
+files, and plotly would read a province written as ``<a href=...>`` as a link. Only the bare
+tags the builders write themselves (``<br>``, ``<b>``, ``<i>``, ...) are kept.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from __future__ import annotations
 import copy
 import functools
 from typing import Any, Callable
+
+from tip_eval.safe_text import plain_text
 
 __all__ = ["FigureSpec", "trace", "builds_figure"]
 
@@ -92,10 +99,10 @@ class FigureSpec:
 
     def to_dict(self, template: Any = None) -> dict:
         """The figure JSON; ``template`` (a template dict) replaces the layout's template name."""
-        layout = dict(self.layout)
+        layout = _plain(dict(self.layout))
         if template is not None:
             layout["template"] = copy.deepcopy(template)
-        return {"data": list(self.data), "layout": layout}
+        return {"data": _plain(list(self.data)), "layout": layout}
 
     def figure(self):
         """The validated ``plotly.graph_objects.Figure`` (the tip_eval template registered first)."""
@@ -105,6 +112,19 @@ class FigureSpec:
 
         register()
         return go.Figure(self.to_dict())
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with every string made plain figure text (nested dicts, lists and arrays copied)."""
+    if isinstance(value, str):
+        return plain_text(value, keep_markup=True)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if getattr(getattr(value, "dtype", None), "kind", "") in ("O", "U", "S", "T") and hasattr(value, "tolist"):
+        return [_plain(v) for v in value.tolist()]  # arrays, Series and Index of labels
+    return value
 
 
 def builds_figure(build: Callable[..., FigureSpec]) -> Callable[..., Any]:
