@@ -27,15 +27,20 @@ from tip_eval.io.limits import (
     _ZIP,
     _ZIP_EMPTY,
     ReadLimits,
+    TextBudget,
     _check_file,
     _refuse,
+    active_limits,
 )
 from tip_eval.io.xmlscan import (
     _DoctypeScan,
     _ExactSheetScan,
     _NeedExact,
+    _NeedPrecise,
     _OdsScan,
+    _SharedStrings,
     _SheetScan,
+    _XlsxText,
     _member_chunks,
     _refuse_doctype,
 )
@@ -195,6 +200,7 @@ def _describe_non_workbook(path: Path, head: bytes) -> tuple[str, str]:
 # --------------------------------------------------------------------------------- the guard
 
 _GUARD_CACHE: dict[tuple[Any, ...], WorkbookCheck] = {}
+_SHARED_STRINGS = "xl/sharedstrings.xml"
 _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 _SHEET_DIRS = ("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/", "xl/macrosheets/")
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -268,6 +274,24 @@ def _xlsx_sheets(
     return sheets, members, date1904
 
 
+def _check_office_document(file: str, rels_xml: bytes | None) -> None:
+    """Refuse a workbook whose package points its reader at another workbook part than ``xl/workbook.xml``.
+
+    The checks read ``xl/workbook.xml`` and the sheets it names; a reader that follows
+    ``_rels/.rels`` to another folder would read parts the checks never saw. Excel and every other
+    writer put the workbook at ``xl/workbook.xml``.
+    """
+    if rels_xml is None:
+        return
+    root = _parse_small_xml(rels_xml, file, "_rels/.rels")
+    for rel in root:
+        if _local(rel.tag) == "Relationship" and rel.get("Type", "").endswith("/officeDocument"):
+            target = rel.get("Target", "").replace("\\", "/").lstrip("/").lower()
+            if target not in ("xl/workbook.xml", "./xl/workbook.xml"):
+                _refuse(file, "is not in the form Excel writes: its workbook part is not xl/workbook.xml "
+                        f"('{rel.get('Target', '')}').", _RESAVE)
+
+
 def guard_workbook(path: str | os.PathLike[str], limits: ReadLimits | None = None) -> WorkbookCheck:
     """Check a workbook before any parser opens it; refuse it with a plain message if it is unsafe.
 
@@ -278,8 +302,12 @@ def guard_workbook(path: str | os.PathLike[str], limits: ReadLimits | None = Non
     ``max_uncompressed_bytes`` in total; every part unpacks to exactly its declared size; no part
     contains an XML ``DOCTYPE``/``ENTITY`` declaration or UTF-16 XML; and every worksheet's
     declared dimension and every cell's position are within ``max_rows`` x ``max_cols`` (and the
-    sheet area within ``max_cells``). Cell positions are found by streaming through the sheet XML,
-    so a hostile file with a single cell at XFD1048576 is refused in milliseconds.
+    sheet area within ``max_cells``); and the text each cell, each sheet and the whole workbook
+    expand to (shared strings named by many cells, OpenDocument space runs and repeated cells) is
+    within ``max_cell_chars``, ``max_sheet_chars`` and ``max_workbook_chars``. Cell positions and
+    text are found by streaming through the sheet XML, so a hostile file with a single cell at
+    XFD1048576, or a 29 KB file whose cells expand to gigabytes of text, is refused in
+    milliseconds, before any reader allocates memory for it.
 
     The result is cached for an unchanged file (same size and modification time) and limits.
 
@@ -287,7 +315,8 @@ def guard_workbook(path: str | os.PathLike[str], limits: ReadLimits | None = Non
     ----------
     path : str or path-like
     limits : ReadLimits, optional
-        Defaults to ``ReadLimits()``.
+        Defaults to the limits of the study being read (``[limits]`` in its study.toml), else
+        ``ReadLimits()``.
 
     Returns
     -------
@@ -300,7 +329,7 @@ def guard_workbook(path: str | os.PathLike[str], limits: ReadLimits | None = Non
     tip_eval.InputRefused
         When any check fails; the message names the file and says what to do.
     """
-    limits = limits or ReadLimits()
+    limits = limits or active_limits()
     file = str(path)
     p = Path(path)
     _require_defusedxml(file)
@@ -391,7 +420,8 @@ def _guard_zip(p: Path, file: str, infos: list[zipfile.ZipInfo], size: int, limi
     by_name = {info.filename: info for info in infos}
     check = WorkbookCheck(file=file, format="xlsx" if is_xlsx else "ods", sheets=[])
     small: dict[str, bytes] = {}
-    wanted_small = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "mimetype"}
+    wanted_small = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "mimetype", "_rels/.rels"}
+    shared: _SharedStrings | None = None
     with open(p, "rb") as fh:
         # small parts first: the workbook part tells which parts are worksheets
         for low in wanted_small:
@@ -409,21 +439,32 @@ def _guard_zip(p: Path, file: str, infos: list[zipfile.ZipInfo], size: int, limi
         if is_ods and not small.get("mimetype", b"").strip().startswith(_ODS_MIMETYPE):
             _refuse(file, "is a zip file but not an OpenDocument spreadsheet.", "Check that this is the right file.")
         sheet_member_to_name: dict[str, str] = {}
+        budget = TextBudget(file, limits)
         if is_xlsx:
+            _check_office_document(file, small.get("_rels/.rels"))
             check.sheets, check._members, check.date1904 = _xlsx_sheets(
                 file, small["xl/workbook.xml"], small.get("xl/_rels/workbook.xml.rels"), names
             )
             sheet_member_to_name = {m.lower(): n for n, m in check._members.items()}
+            if _SHARED_STRINGS in names:  # before any sheet: the sheets' cells name these strings by number
+                info = by_name[names[_SHARED_STRINGS]]
+                shared = _SharedStrings(file, limits)
+                doctype = _DoctypeScan(file, info.filename)
+                for chunk in _member_chunks(fh, info, file):
+                    doctype.feed(chunk)
+                    shared.feed(chunk)
+                doctype.close()
+                shared.close()
         ods_scan = _OdsScan(file, limits) if is_ods else None
         for info in infos:
             low = info.filename.replace("\\", "/").lower()
-            if low in wanted_small:
+            if low in wanted_small or (shared is not None and low == _SHARED_STRINGS):
                 continue
             doctype = _DoctypeScan(file, info.filename)
             if is_xlsx and (low in sheet_member_to_name or low.startswith(_SHEET_DIRS)):
                 name = sheet_member_to_name.get(low)
                 where = f"sheet '{name}'" if name else f"the workbook part '{info.filename}'"
-                result = _scan_sheet(fh, info, file, where, limits, doctype)
+                result = _scan_sheet(fh, info, file, where, limits, _XlsxText(budget, shared, info.file_size))
                 if name is not None:
                     check.extents[name] = (result.max_row, result.max_col)
                     check.merged[name] = result.merges
@@ -445,25 +486,24 @@ def _guard_zip(p: Path, file: str, infos: list[zipfile.ZipInfo], size: int, limi
     return check
 
 
-def _scan_sheet(fh: Any, info: zipfile.ZipInfo, file: str, where: str, limits: ReadLimits, doctype: _DoctypeScan) -> _SheetScan:
-    scan: _SheetScan = _SheetScan(file, where, limits)
-    try:
-        for chunk in _member_chunks(fh, info, file):
-            doctype.feed(chunk)
-            scan.feed(chunk)
-        doctype.close()
-        scan.close()
-        return scan
-    except _NeedExact:
-        pass
-    exact = _ExactSheetScan(file, where, limits)
-    doctype = _DoctypeScan(file, info.filename)
-    for chunk in _member_chunks(fh, info, file):
-        doctype.feed(chunk)
-        exact.feed(chunk)
-    doctype.close()
-    exact.close()
-    return exact
+def _scan_sheet(fh: Any, info: zipfile.ZipInfo, file: str, where: str, limits: ReadLimits, text: _XlsxText) -> _SheetScan:
+    """Scan one worksheet; again with the exact scan (an unusual form) or the precise text count (long text)."""
+    exact = False
+    while True:
+        text.budget.sheet(where)
+        scan: _SheetScan = (_ExactSheetScan if exact else _SheetScan)(file, where, limits, text)
+        doctype = _DoctypeScan(file, info.filename)
+        try:
+            for chunk in _member_chunks(fh, info, file):
+                doctype.feed(chunk)
+                scan.feed(chunk)
+            doctype.close()
+            scan.close()
+            return scan
+        except _NeedExact:
+            exact = True
+        except _NeedPrecise:
+            text.precise = True
 
 
 def _calamine_refusal(file: str, err: BaseException) -> NoReturn:

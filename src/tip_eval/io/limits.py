@@ -1,18 +1,27 @@
-"""Limits and refusals shared by every reader: file size, sheet extent and area, file signatures.
+"""Limits and refusals shared by every reader: file size, sheet extent and area, expanded text, signatures.
 
 Every refusal is a :class:`tip_eval.InputRefused` whose message names the file and says what to do.
 Split from :mod:`tip_eval.io.read`, which re-exports :class:`ReadLimits`.
+
+The limits a study's own ``study.toml`` may set (``[limits]``, see :mod:`tip_eval.io.config`) apply
+to every file of that study: :func:`tip_eval.io.load.load_sources` reads them
+:func:`using_limits`, and every reader that is given no ``limits`` takes :func:`active_limits`.
+A study folder comes from someone else, so it may raise a limit only up to :data:`CEILINGS`;
+code that calls the readers itself can pass any :class:`ReadLimits`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Iterator, NoReturn
 
 from tip_eval.errors import InputRefused
 
-__all__ = ["ReadLimits", "TEXT_SUFFIXES", "WORKBOOK_SUFFIXES"]
+__all__ = ["CEILINGS", "ReadLimits", "TEXT_SUFFIXES", "WORKBOOK_SUFFIXES", "active_limits", "using_limits"]
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".ods")
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -26,7 +35,11 @@ class ReadLimits:
     """Limits that protect the computer from oversized or malicious files.
 
     Every limit can be raised for a file that really is that large:
-    ``read_table(path, limits=ReadLimits(max_rows=500_000))``.
+    ``read_table(path, limits=ReadLimits(max_rows=500_000))``, or for every file of a study in its
+    ``study.toml`` (up to :data:`CEILINGS`)::
+
+        [limits]
+        max_rows = 500000
 
     Attributes
     ----------
@@ -46,6 +59,21 @@ class ReadLimits:
         Largest sheet area (rows x columns) that may be loaded into memory (default 10 million).
     max_members : int
         Largest number of parts in a workbook's zip (default 10,000).
+    max_cell_chars : int
+        Most characters one cell may expand to (default 32,767, Excel's own limit): a shared
+        string, an inline string, or an OpenDocument cell with its ``<text:s text:c="N"/>``
+        space runs.
+    max_sheet_chars : int
+        Most characters of text one sheet may expand to, every cell counted with its repeats
+        (default 50 million): an .xlsx cell names its text by number in the workbook's shared
+        strings, so 12,000 cells naming one 400,000-character string expand a 29 KB file to
+        4.8 billion characters; an OpenDocument cell can be repeated across columns and rows.
+        Checked while the file is scanned, before the reader allocates anything.
+    max_workbook_chars : int
+        The same, for all the sheets of one workbook together (default 100 million; the
+        OpenDocument reader loads every sheet at once).
+    max_merged_ranges : int
+        Most merged ranges per sheet (default 100,000).
     """
 
     max_file_bytes: int = 50 * _MB
@@ -56,22 +84,55 @@ class ReadLimits:
     max_cols: int = 500
     max_cells: int = 10_000_000
     max_members: int = 10_000
+    max_cell_chars: int = 32_767
+    max_sheet_chars: int = 50_000_000
+    max_workbook_chars: int = 100_000_000
+    max_merged_ranges: int = 100_000
 
     def __post_init__(self) -> None:
-        for name in (
-            "max_file_bytes",
-            "max_zip_ratio",
-            "max_uncompressed_bytes",
-            "max_rows",
-            "max_cols",
-            "max_cells",
-            "max_members",
-        ):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"ReadLimits.{name} must be a positive number; got {value!r}")
-        if self.ratio_floor_bytes < 0:
-            raise ValueError(f"ReadLimits.ratio_floor_bytes must be >= 0; got {self.ratio_floor_bytes!r}")
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
+                raise ValueError(f"ReadLimits.{f.name} must be a number; got {value!r}")
+            if value < (0 if f.name == "ratio_floor_bytes" else 1):
+                low = ">= 0" if f.name == "ratio_floor_bytes" else "a positive number"
+                raise ValueError(f"ReadLimits.{f.name} must be {low}; got {value!r}")
+
+
+#: The most a study's own ``study.toml`` may raise each limit to (``[limits]``): a study folder
+#: comes from someone else, and a limit it could lift without bound would protect nothing. Code
+#: that calls the readers itself may pass any :class:`ReadLimits`.
+CEILINGS: dict[str, int | float] = {
+    "max_file_bytes": 200 * 1024 * 1024,
+    "max_zip_ratio": 1000.0,
+    "ratio_floor_bytes": 10 * 1024 * 1024,
+    "max_uncompressed_bytes": 1024 * 1024 * 1024,
+    "max_rows": 1_048_576,
+    "max_cols": 16_384,
+    "max_cells": 20_000_000,
+    "max_members": 10_000,
+    "max_cell_chars": 1_000_000,
+    "max_sheet_chars": 100_000_000,
+    "max_workbook_chars": 200_000_000,
+    "max_merged_ranges": 1_000_000,
+}
+
+_ACTIVE: ContextVar[ReadLimits | None] = ContextVar("tip_eval_read_limits", default=None)
+
+
+def active_limits() -> ReadLimits:
+    """The limits readers use when given none: a study's (inside :func:`using_limits`), else the defaults."""
+    return _ACTIVE.get() or ReadLimits()
+
+
+@contextlib.contextmanager
+def using_limits(limits: ReadLimits | None) -> Iterator[None]:
+    """Within the block, readers given no ``limits`` use ``limits`` (None: the defaults)."""
+    token = _ACTIVE.set(limits)
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)
 
 
 # ---------------------------------------------------------------------------------- refusals
@@ -148,3 +209,82 @@ def _check_file(path: Path, file: str, limits: ReadLimits) -> int:
             "limits=ReadLimits(max_file_bytes=...).",
         )
     return size
+
+
+# ----------------------------------------------------------------------------- expanded text
+
+_RAISE = ("If the file is genuine and really holds that much text, raise {key} under [limits] in study.toml "
+          "(or ReadLimits({key}=...)); otherwise do not open it and ask the sender for a copy saved from Excel.")
+
+
+class TextBudget:
+    """The text a workbook's sheets expand to, counted while their XML is scanned (before reading).
+
+    One per workbook; :meth:`sheet` starts the count of a sheet. Counts are upper bounds (XML
+    entities and markup inside a cell count in full), compared with ``max_cell_chars``,
+    ``max_sheet_chars`` and ``max_workbook_chars``.
+    """
+
+    def __init__(self, file: str, limits: ReadLimits) -> None:
+        self.file = file
+        self.limits = limits
+        self.total = 0
+        self.where = ""
+        self.sheet_total = 0
+
+    def sheet(self, where: str) -> "TextBudget":
+        """Start counting a sheet (counting it again after a restart forgets the first count)."""
+        if where == self.where and self.sheet_total:
+            self.total -= self.sheet_total
+        self.where = where
+        self.sheet_total = 0
+        return self
+
+    def cell(self, chars: int, what: str = "a cell") -> None:
+        """Refuse a single cell that expands to more than ``max_cell_chars``."""
+        if chars > self.limits.max_cell_chars:
+            _refuse(
+                self.file,
+                f"{self.where} has {what} that expands to {chars:,} characters, more than the limit of "
+                f"{self.limits.max_cell_chars:,} for one cell (Excel itself holds at most 32,767). Such "
+                "files are made to fill the computer's memory, so it was not opened.",
+                _RAISE.format(key="max_cell_chars"),
+            )
+
+    def fits(self, chars: int) -> bool:
+        """Whether ``chars`` more characters stay within the sheet's and the workbook's limits."""
+        return (self.sheet_total + chars <= self.limits.max_sheet_chars
+                and self.total + chars <= self.limits.max_workbook_chars)
+
+    def add(self, chars: int) -> None:
+        """Count ``chars`` more characters of the current sheet (and workbook); refuse past a limit."""
+        if chars <= 0:
+            return
+        self.sheet_total += chars
+        self.total += chars
+        lim = self.limits
+        if self.sheet_total > lim.max_sheet_chars:
+            _refuse(
+                self.file,
+                f"{self.where} expands to more than {lim.max_sheet_chars:,} characters of text (cells that "
+                "repeat long text), more than the limit for one sheet. Opening it could use up the "
+                "computer's memory and stop Python, so it was not opened.",
+                _RAISE.format(key="max_sheet_chars"),
+            )
+        if self.total > lim.max_workbook_chars:
+            _refuse(
+                self.file,
+                f"expands to more than {lim.max_workbook_chars:,} characters of text in all its sheets, more "
+                "than the limit for one workbook. Opening it could use up the computer's memory and stop "
+                "Python, so it was not opened.",
+                _RAISE.format(key="max_workbook_chars"),
+            )
+
+
+def _check_merges(file: str, where: str, count: int, limits: ReadLimits) -> None:
+    if count > limits.max_merged_ranges:
+        _refuse(
+            file,
+            f"{where} has more than {limits.max_merged_ranges:,} merged ranges, far more than a table has.",
+            _RAISE.format(key="max_merged_ranges"),
+        )

@@ -55,6 +55,7 @@ from tip_eval.io.limits import (
     ReadLimits,
     _check_file,
     _refuse,
+    active_limits,
 )
 from tip_eval.io.rawtable import RawTable, _build_table
 
@@ -81,7 +82,7 @@ def list_sheets(path: str | os.PathLike[str], limits: ReadLimits | None = None) 
     """
     p = Path(path)
     if p.suffix.lower() in TEXT_SUFFIXES:
-        _check_file(p, str(path), limits or ReadLimits())
+        _check_file(p, str(path), limits or active_limits())
         return []
     return list(guard_workbook(path, limits).sheets)
 
@@ -117,7 +118,8 @@ def read_table(
         when the header has no merged cells, a top cell followed by empty ones) is repeated over
         its columns.
     limits : ReadLimits, optional
-        Safety limits; see :class:`ReadLimits`.
+        Safety limits; see :class:`ReadLimits`. By default, the limits of the study being read
+        (``[limits]`` in its study.toml), else ``ReadLimits()``.
     include_hidden : bool, default False
         When True and ``sheet`` is None, the first sheet is read even if it is hidden.
     encoding : str, optional
@@ -147,7 +149,7 @@ def read_table(
     """
     if header_rows not in (1, 2):
         raise ValueError(f"header_rows must be 1 or 2; got {header_rows!r}")
-    limits = limits or ReadLimits()
+    limits = limits or active_limits()
     p = Path(path)
     file = str(path)
     suffix = p.suffix.lower()
