@@ -15,6 +15,7 @@ workbooks go through ``stable_save`` and CSV files are written with fixed encodi
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -73,7 +74,7 @@ CODEBOOK = [["Code ID", "Label", "Theme", "Level", "Applied practice", "Definiti
             ["TRUST_BUILDING", "Builds trust before asking for disclosure", "Building trust", 3, "yes",
              "Describes taking time to build trust."],
             ["BAR_RESOURCES", "Lack of resources or time", "Barriers met", 3, "no", "Describes missing staff or money."]]
-ITEM_BANK = '[[sources]]\nfile = "../common/item_bank.xlsx"\nlayout = "item_bank"\n'
+ITEM_BANK = '[[sources]]\nfile = "item_bank.xlsx"\nlayout = "item_bank"\n'
 
 
 def common(out: Path) -> None:
@@ -292,7 +293,7 @@ def coding(out: Path) -> None:
 name = "Coding exports"
 
 [[sources]]
-file = "../common/codebook.xlsx"
+file = "codebook.xlsx"
 layout = "codebook"
 
 [[sources]]
@@ -356,6 +357,11 @@ def main(out: Path | None = None) -> Path:
     out = out or (HERE / "corpus")
     for make in (common, wide, totals, long_th, prepost_names, prepost_ids, kobo_xml, coding):
         make(out)
+    # each study carries its own copy of the shared files: a study may only name files inside its folder
+    for toml in sorted(out.glob("*/study.toml")):
+        for name in ("item_bank.xlsx", "codebook.xlsx"):
+            if f'file = "{name}"' in toml.read_text(encoding="utf-8"):
+                shutil.copyfile(out / "common" / name, toml.parent / name)
     return out
 
 

@@ -4,11 +4,14 @@ Example::
 
     [study]
     name = "Regional curriculum roll-out 2022-2023"
-    min_cell = 5                 # smallest group any published output shows
+    min_cell = 5                 # smallest group any published output shows (at least 3)
     thousands = ","              # thousands separator in typed numbers ("" for none)
     decimal = "."
     currency = "USD"             # reporting currency of costs (optional)
     rates = { KHR = 0.000245, THB = 0.028 }   # USD for one unit of each; given, never looked up
+
+    [limits]                     # optional: raise a reading limit for large files (see ReadLimits)
+    max_rows = 500000
 
     [[sources]]
     file = "item_bank.xlsx"
@@ -23,79 +26,442 @@ Example::
     layout = "followup"
 
 Each source may also give ``sheet`` (or ``sheets``), ``columns`` (a partner's header -> canonical
-column) and layout-specific settings; unknown keys are an error, so a typo never passes silently.
+column) and layout-specific settings.
+
+A study folder comes from someone else, so its settings are checked against a schema
+(:data:`STUDY_SETTINGS`, :data:`SOURCE_SETTINGS`, :data:`LIMIT_SETTINGS`) before any file is
+read: unknown keys, wrong types, values out of range and unknown choices are refused with
+:class:`tip_eval.InputRefused`, whose message names the key, what it holds and what is allowed.
+
+Every path a study names (``file``, a ``documents`` file, and any other file option of
+:data:`PATH_OPTIONS`) must lie inside the study folder once links are followed: an absolute path
+(``/home/...``, ``C:\\...``, ``\\\\server\\share``), a ``..`` that leaves the folder, or a link
+(symlink) to a place outside it is refused, and so is ``study.toml`` itself when it is a link out
+of its folder. Paths may use ``\\`` (as written on Windows) or ``/``.
+
+To extend the schema (a new setting of ``[study]`` or a new source option), add its key with a
+check to :data:`STUDY_SETTINGS` or :data:`SOURCE_SETTINGS`: a check is a function
+``value -> None`` that raises :class:`SettingError` with a sentence saying what is allowed.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import posixpath
+import re
 import tomllib
-from pathlib import Path
-from typing import Any, Mapping
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any, Callable, Mapping
 
 from tip_eval.errors import InputRefused
-from tip_eval.io.cost_settings import check_cost_settings
-from tip_eval.io.sources import SOURCE_KEYS, STUDY_KEYS, SourceConfig, StudyConfig  # defined below the layouts
+from tip_eval.io.cost_settings import COST_SETTING_KEYS, check_cost_settings
+from tip_eval.io.limits import CEILINGS, ReadLimits
+from tip_eval.io.sources import SourceConfig, StudyConfig  # defined below the layouts
 
-__all__ = ["SOURCE_KEYS", "STUDY_KEYS", "SourceConfig", "StudyConfig", "read_config"]
+__all__ = [
+    "LIMIT_SETTINGS",
+    "PATH_OPTIONS",
+    "SOURCE_KEYS",
+    "SOURCE_SETTINGS",
+    "STUDY_KEYS",
+    "STUDY_SETTINGS",
+    "SettingError",
+    "SourceConfig",
+    "StudyConfig",
+    "contained_path",
+    "read_config",
+]
+
+#: Largest study.toml read (a settings file is a few kilobytes).
+MAX_TOML_BYTES = 1024 * 1024
+#: The smallest group a study may publish (groups of 1 or 2 identify people).
+MIN_CELL_FLOOR = 3
+
+_EXAMPLE = "compare with sample_data/study.toml"
+
+
+class SettingError(ValueError):
+    """A setting does not hold what the schema allows; the message says what is allowed."""
+
+
+Check = Callable[[Any], None]
+
+
+# ------------------------------------------------------------------------------------ checks
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def text(max_len: int = 500, pattern: str | None = None, what: str = "") -> Check:
+    """A non-empty string of at most ``max_len`` characters (matching ``pattern``)."""
+    def check(value: Any) -> None:
+        if not isinstance(value, str) or not value.strip():
+            raise SettingError(f"must be a text in quotes{what}; got {_shown(value)}")
+        if len(value) > max_len:
+            raise SettingError(f"must be at most {max_len} characters long; got {len(value):,}")
+        if pattern is not None and not re.fullmatch(pattern, value):
+            raise SettingError(f"must be{what or ' a valid name'}; got {_shown(value)}")
+    return check
+
+
+def integer(low: int, high: int) -> Check:
+    """A whole number from ``low`` to ``high``."""
+    def check(value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SettingError(f"must be a whole number from {low:,} to {high:,} (without quotes); got {_shown(value)}")
+        if not low <= value <= high:
+            raise SettingError(f"must be a whole number from {low:,} to {high:,}; got {value:,}")
+    return check
+
+
+def number(low: float, high: float, *, above: bool = False) -> Check:
+    """A number from ``low`` (or above it) to ``high``."""
+    def check(value: Any) -> None:
+        words = f"{'above' if above else 'from'} {low:g} to {high:g}"
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise SettingError(f"must be a number {words} (without quotes); got {_shown(value)}")
+        if value < low or value > high or (above and value == low):
+            raise SettingError(f"must be a number {words}; got {value:g}")
+    return check
+
+
+def boolean(value: Any) -> None:
+    if not isinstance(value, bool):
+        raise SettingError(f"must be true or false (without quotes); got {_shown(value)}")
+
+
+def choice(*allowed: str, case: bool = True) -> Check:
+    """One of ``allowed`` (ignoring case when ``case`` is False)."""
+    def check(value: Any) -> None:
+        ok = isinstance(value, str) and (value in allowed if case else value.casefold() in {a.casefold() for a in allowed})
+        if not ok:
+            raise SettingError(f"must be one of {', '.join(repr(a) for a in allowed)}; got {_shown(value)}")
+    return check
+
+
+def either(*checks: Check, words: str) -> Check:
+    """Any one of ``checks``; ``words`` says what is allowed."""
+    def check(value: Any) -> None:
+        for c in checks:
+            try:
+                c(value)
+                return
+            except SettingError:
+                continue
+        raise SettingError(f"must be {words}; got {_shown(value)}")
+    return check
+
+
+def table(keys: Check | None = None, values: Check | None = None, *, words: str = "a table") -> Check:
+    """A TOML table (``{ "a" = "b" }``) whose keys and values pass ``keys`` and ``values``."""
+    def check(value: Any) -> None:
+        if not isinstance(value, dict):
+            raise SettingError(f"must be {words} such as {{ \"key\" = \"value\" }}; got {_shown(value)}")
+        if len(value) > 10_000:
+            raise SettingError(f"must be {words} of at most 10,000 entries; got {len(value):,}")
+        for k, v in value.items():
+            try:
+                if keys is not None:
+                    keys(k)
+                if values is not None:
+                    values(v)
+            except SettingError as err:
+                raise SettingError(f"has the entry {_shown(k)} = {_shown(v)}, which {err}") from None
+    return check
+
+
+def list_of(item: Check, low: int = 1, high: int = 20, *, words: str) -> Check:
+    """A list of ``low`` to ``high`` items, each passing ``item``."""
+    def check(value: Any) -> None:
+        if not isinstance(value, list) or not low <= len(value) <= high:
+            raise SettingError(f"must be {words}; got {_shown(value)}")
+        for v in value:
+            try:
+                item(v)
+            except SettingError:
+                raise SettingError(f"must be {words}; got {_shown(value)}") from None
+    return check
+
+
+def _scalar(value: Any) -> None:
+    if isinstance(value, (dict, list)) or (isinstance(value, float) and not math.isfinite(value)):
+        raise SettingError(f"must be a text, a number or a date; got {_shown(value)}")
+
+
+def _layout(value: Any) -> None:
+    from tip_eval.io.registry import LAYOUTS
+
+    choice(*sorted(LAYOUTS))(value)
+
+
+def _sheet_kinds(value: Any) -> None:
+    from tip_eval.io.layouts import SHEET_NAMES
+
+    choice(*SHEET_NAMES)(value)
+
+
+_NAME = text(300)
+_WORDS = text(200)
+_ID = either(text(100), integer(0, 10**15), words="a text or a whole number")
+
+#: ``[study]``: key -> check.
+STUDY_SETTINGS: dict[str, Check] = {
+    "name": _NAME,
+    "min_cell": integer(MIN_CELL_FLOOR, 10_000),
+    "thousands": choice(",", ".", " ", "'", "\u00a0", "\u202f", ""),
+    "decimal": choice(".", ","),
+    "dayfirst": boolean,
+    "id_case": choice("upper", "as_written"),
+    "hash_key_env": text(100, r"[A-Za-z_][A-Za-z0-9_]*", " the name of an environment variable (letters, digits, _)"),
+    "hash_key_file": text(1000),
+    "name_match": number(50, 100),
+    "name_review": number(0, 100),
+}
+
+
+def _checked_together(value: Any) -> None:
+    """The costing settings are checked together by :func:`tip_eval.io.cost_settings.check_cost_settings`."""
+
+
+STUDY_SETTINGS.update({key: _checked_together for key in sorted(COST_SETTING_KEYS)})
+
+#: ``[[sources]]``: option -> check (``file`` and ``layout`` are required).
+SOURCE_SETTINGS: dict[str, Check] = {
+    "file": text(1000),
+    "layout": _layout,
+    "sheet": either(text(100), integer(0, 10_000), words="a sheet name in quotes, or a sheet number from 0"),
+    "sheets": table(_sheet_kinds, text(100), words="a table of sheet kind = sheet name"),
+    "columns": table(text(500), text(100), words="a table of \"their header\" = \"canonical column\""),
+    "training_id": _ID,
+    "training": table(text(100), _scalar, words="a table of the training's details"),
+    "phase": text(50),
+    "header_rows": integer(1, 2),
+    "answers": choice("letters", "scores", case=False),
+    "score_column": text(500),
+    "max_score": number(0, 1e9, above=True),
+    "name_column": either(text(500), list_of(text(500), 1, 5, words="a list of headers"),
+                          words="a header in quotes, or a list of headers such as [\"First name\", \"Family name\"]"),
+    "documents": either(text(1000), table(text(1000), _ID, words="a table of document = interview ID"),
+                        words="a file or sheet name in quotes, or a table of document = interview ID"),
+    "coder": _ID,
+    "form_language": text(35, r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*", " a language code such as \"km\" or \"th\""),
+    "item_prefix": _WORDS,
+    "confidence_prefix": _WORDS,
+    "pre_prefix": _WORDS,
+    "post_prefix": _WORDS,
+    "pre_suffix": _WORDS,
+    "post_suffix": _WORDS,
+    "present": boolean,
+    "cleared_for_publication": boolean,
+    "roster": boolean,
+    "codes": table(text(500), _ID, words="a table of tag = code ID"),
+    "document_column": text(500),
+}
+
+#: The keys of ``[study]`` and of a ``[[sources]]`` block.
+STUDY_KEYS = frozenset(STUDY_SETTINGS)
+SOURCE_KEYS = frozenset(SOURCE_SETTINGS)
+
+#: ``[limits]``: a limit of :class:`~tip_eval.io.limits.ReadLimits` -> check (at most its ceiling).
+LIMIT_SETTINGS: dict[str, Check] = {
+    f.name: (number(1, CEILINGS[f.name]) if f.name == "max_zip_ratio"
+             else integer(0 if f.name == "ratio_floor_bytes" else 1, int(CEILINGS[f.name])))
+    for f in dataclasses.fields(ReadLimits)
+}
+
+#: Source options that name a file: the file must be inside the study folder. For ``documents``,
+#: only when it names a file (it may also name a sheet, or be a table).
+PATH_OPTIONS = ("file", "documents")
+#: ``documents`` names a file (not a sheet) when it ends with one of these
+_FILE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xltx", ".xltm", ".ods", ".xls", ".xlsb")
+
+_SECTIONS = ("study", "limits", "sources")
+
+
+# ------------------------------------------------------------------------------- containment
+
+
+def _refuse(file: str, reason: str, fix: str) -> None:
+    raise InputRefused(file, reason, fix)
+
+
+def contained_path(root: Path, value: str, key: str, file: str = "study.toml") -> tuple[Path, str]:
+    """The path ``value`` names in the study folder ``root``, and its normal form; refuse one outside it.
+
+    ``value`` is relative to ``root`` and may use ``\\`` or ``/``. Refused: an empty path, an
+    absolute path (``/x``, ``C:\\x``, ``C:x``, ``\\\\server\\x``, ``~/x``), a path that ``..``
+    takes out of the folder, and a path that leads outside the folder once links are followed.
+
+    Returns
+    -------
+    (Path, str)
+        ``root`` joined with the normal form, and the normal form (``a/b.xlsx``).
+    """
+    fix = ("Give the path of a file inside the study folder, relative to study.toml "
+           "(for example \"trainings/KHM-PNH-2023.xlsx\"), and copy the file into the folder if it is not there.")
+    raw = str(value)
+    if "\x00" in raw or not raw.strip():
+        _refuse(file, f"{key} is empty or not a usable path.", fix)
+    slashed = raw.strip().replace("\\", "/")
+    win = PureWindowsPath(raw.strip())
+    if slashed.startswith(("/", "~")) or win.drive or win.root or re.match(r"^[A-Za-z]:", slashed):
+        _refuse(file, f"{key} = {raw!r} is an absolute path; a study may only name files inside its own folder.", fix)
+    normal = posixpath.normpath(slashed)
+    if normal == ".." or normal.startswith("../") or normal == ".":
+        _refuse(file, f"{key} = {raw!r} leads out of the study folder ('..'); a study may only name files inside "
+                "its own folder.", fix)
+    path = root / PurePosixPath(normal)
+    try:
+        real, real_root = path.resolve(), root.resolve()
+    except (OSError, RuntimeError):  # a loop of links
+        _refuse(file, f"{key} = {raw!r} is a link that cannot be followed (a loop of links).", fix)
+    if not real.is_relative_to(real_root):
+        _refuse(file, f"{key} = {raw!r} is a link (shortcut) to a place outside the study folder; a study may only "
+                "name files inside its own folder.", fix)
+    if real.exists() and not real.is_file():
+        _refuse(file, f"{key} = {raw!r} is not a file (it is a folder or a special file).", fix)
+    return path, normal
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):
+        return False
+
+
+# ------------------------------------------------------------------------------------ parsing
+
+
+def _check(section: dict, schema: Mapping[str, Check], where: str, file: str) -> None:
+    unknown = sorted(str(k) for k in set(section) - set(schema))
+    if unknown:
+        _refuse(file, f"has unknown key(s) in {where}: {', '.join(unknown)}.", f"Allowed keys: {', '.join(sorted(schema))}.")
+    for key, check in schema.items():
+        if key in section:
+            try:
+                check(section[key])
+            except SettingError as err:
+                _refuse(file, f"{where} {key} {err}.", f"Correct {key} in study.toml ({_EXAMPLE}).")
+
+
+def _read_toml(p: Path, file: str) -> dict:
+    if not _inside(p, p.parent):
+        _refuse(file, "is a link (shortcut) to a file outside the study folder.",
+                "Use a study.toml that is a real file inside the study folder.")
+    if not p.is_file():
+        _refuse(file, "is not a file.", "Give a study folder with a study.toml, a study.toml, or one workbook.")
+    size = p.stat().st_size
+    if size > MAX_TOML_BYTES:
+        _refuse(file, f"is {size:,} bytes, far larger than a settings file.", "Check that this is the right study.toml.")
+    try:
+        text_ = p.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        _refuse(file, f"is not saved as UTF-8 text (byte {err.start + 1:,} cannot be read).",
+                "Open it in a text editor and save it with the encoding UTF-8.")
+    except OSError as err:
+        _refuse(file, f"cannot be read ({err.strerror or err}).", "Check that the file can be opened.")
+    try:
+        return tomllib.loads(text_.removeprefix("\ufeff"))
+    except tomllib.TOMLDecodeError as err:
+        _refuse(file, f"is not valid TOML ({err}).", f"Fix the line it names; {_EXAMPLE}.")
+    except RecursionError:
+        _refuse(file, "is not valid TOML (nested too deeply).", f"{_EXAMPLE[0].upper()}{_EXAMPLE[1:]}.")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _limits(section: Any, file: str) -> ReadLimits | None:
+    if section is None:
+        return None
+    if not isinstance(section, dict):
+        _refuse(file, f"[limits] must be a section of limits; got {_shown(section)}.", "Write [limits] on its own line, "
+                "then one limit per line such as max_rows = 500000.")
+    _check(section, LIMIT_SETTINGS, "[limits]", file)
+    return ReadLimits(**section) if section else None
+
+
+def _source(p: Path, i: int, src: Any, file: str) -> SourceConfig:
+    if not isinstance(src, dict):
+        _refuse(file, f"source number {i} must be a [[sources]] block with file and layout; got {_shown(src)}.",
+                "Write each source as a [[sources]] block with file = \"...\" and layout = \"...\".")
+    if "file" not in src or "layout" not in src:
+        _refuse(file, f"source number {i} needs both 'file' and 'layout'.", "Add the missing key.")
+    _check(src, SOURCE_SETTINGS, f"source number {i}:", file)
+    path, name = contained_path(p.parent, src["file"], f"source number {i}: file", file)
+    opts = {k: v for k, v in src.items() if k not in ("file", "layout")}
+    docs = opts.get("documents")
+    if isinstance(docs, str) and (docs.replace("\\", "/") != PurePosixPath(docs.replace("\\", "/")).name
+                                  or docs.strip().lower().endswith(_FILE_SUFFIXES) or ":" in docs):
+        _, opts["documents"] = contained_path(p.parent, docs, f"source number {i}: documents", file)
+    return SourceConfig(file=path, layout=src["layout"], name=name, options=opts)
 
 
 def read_config(path: str | Path, overrides: Mapping[str, Any] | None = None) -> StudyConfig:
     """Parse a study folder, a ``study.toml`` or a single template workbook into a :class:`StudyConfig`.
 
+    Every setting is checked against the schema and every path the study names is checked to lie
+    inside the study folder before anything else is read (see the module docstring).
+
+    Parameters
+    ----------
+    path : str or Path
+        A study folder with a ``study.toml``, a ``study.toml``, or one workbook in the template layout.
+    overrides : mapping, optional
+        Settings of ``[study]`` that replace those in ``study.toml``; checked the same way.
+
     Raises
     ------
     tip_eval.InputRefused
-        The path does not exist, the TOML cannot be parsed, or a key is unknown.
+        The path does not exist or leads outside its folder, the file is not UTF-8 TOML, a key is
+        unknown, a value is not what the schema allows, or a path leaves the study folder.
     """
-    from tip_eval.io.registry import LAYOUTS
-
     p = Path(path)
     if not p.exists():
         raise InputRefused(str(path), "does not exist.", "Check the path: give a study folder with a study.toml, a study.toml, or one workbook.")
     if p.is_dir():
         toml = p / "study.toml"
-        if not toml.exists():
+        if not toml.exists() and not toml.is_symlink():
             raise InputRefused(str(path), "is a folder without a study.toml.",
                                "Add a study.toml listing the files (see sample_data/study.toml), or give one workbook.")
         p = toml
+    overrides = dict(overrides or {})
     if p.suffix.lower() != ".toml":
-        # one workbook in the template layout
         # one workbook in the template layout; its Items (and Competencies) sheets are the item bank
-        return StudyConfig(root=p.parent, name=p.stem, min_cell=int((overrides or {}).get("min_cell", 5)),
+        _check(overrides, STUDY_SETTINGS, "the settings", str(p))
+        check_cost_settings(overrides, str(p))
+        if not _inside(p, p.parent):
+            _refuse(str(p), "is a link (shortcut) to a file outside its folder.", "Give the workbook itself, not a link to it.")
+        return StudyConfig(root=p.parent, name=p.stem, min_cell=int(overrides.get("min_cell", 5)),
                            sources=[SourceConfig(file=p, layout="item_bank", name=p.name),
                                     SourceConfig(file=p, layout="template", name=p.name)],
-                           settings=dict(overrides or {}))
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise InputRefused(str(p), f"is not valid TOML ({err}).", "Fix the line it names; compare with sample_data/study.toml.") from None
-    study = dict(data.get("study", {}))
-    study.update(overrides or {})
-    unknown = set(study) - STUDY_KEYS
-    if unknown:
-        raise InputRefused(str(p), f"has unknown key(s) in [study]: {', '.join(sorted(unknown))}.",
-                           f"Allowed keys: {', '.join(sorted(STUDY_KEYS))}.")
-    check_cost_settings(study, str(p))
-    extra_top = set(data) - {"study", "sources"}
+                           settings=overrides)
+    file = str(p)
+    data = _read_toml(p, file)
+    extra_top = sorted(set(data) - set(_SECTIONS))
     if extra_top:
-        raise InputRefused(str(p), f"has unknown section(s): {', '.join(sorted(extra_top))}.", "Use [study] and [[sources]].")
-    sources = []
-    for i, src in enumerate(data.get("sources", []), start=1):
-        if "file" not in src or "layout" not in src:
-            raise InputRefused(str(p), f"source number {i} needs both 'file' and 'layout'.", "Add the missing key.")
-        unknown = set(src) - SOURCE_KEYS
-        if unknown:
-            raise InputRefused(str(p), f"source {src['file']!r} has unknown key(s): {', '.join(sorted(unknown))}.",
-                               f"Allowed keys: {', '.join(sorted(SOURCE_KEYS))}.")
-        if src["layout"] not in LAYOUTS:
-            raise InputRefused(str(p), f"source {src['file']!r} has unknown layout {src['layout']!r}.",
-                               f"Use one of: {', '.join(sorted(LAYOUTS))}.")
-        opts = {k: v for k, v in src.items() if k not in ("file", "layout")}
-        sources.append(SourceConfig(file=p.parent / src["file"], layout=src["layout"], name=str(src["file"]), options=opts))
+        _refuse(file, f"has unknown section(s): {', '.join(extra_top)}.", "Use [study], [limits] and [[sources]].")
+    study = data.get("study", {})
+    if not isinstance(study, dict):
+        _refuse(file, f"[study] must be a section of settings; got study = {_shown(study)}.",
+                f"Write [study] on its own line, then one setting per line such as name = \"...\" ({_EXAMPLE}).")
+    study = {**study, **overrides}
+    _check(study, STUDY_SETTINGS, "[study]", file)
+    check_cost_settings(study, file)
+    if "name_review" in study and study["name_review"] > study.get("name_match", 90.0):
+        _refuse(file, f"[study] name_review ({study['name_review']:g}) must not be above name_match "
+                f"({study.get('name_match', 90.0):g}).", "Set name_review below name_match (defaults 75 and 90).")
+    limits = _limits(data.get("limits"), file)
+    sources_in = data.get("sources", [])
+    if not isinstance(sources_in, list):
+        _refuse(file, f"sources must be [[sources]] blocks; got sources = {_shown(sources_in)}.",
+                f"Write one [[sources]] block per file ({_EXAMPLE}).")
+    sources = [_source(p, i, src, file) for i, src in enumerate(sources_in, start=1)]
     if not sources:
-        raise InputRefused(str(p), "lists no [[sources]].", "Add one [[sources]] block per file.")
-    min_cell = study.get("min_cell", 5)
-    if not isinstance(min_cell, int) or min_cell < 1:
-        raise InputRefused(str(p), f"min_cell must be a whole number of at least 1; got {min_cell!r}.", "Set min_cell = 5 (the default).")
-    return StudyConfig(root=p.parent, name=str(study.get("name", p.parent.name)), min_cell=min_cell,
-                       sources=sources, settings=study)
+        raise InputRefused(file, "lists no [[sources]].", "Add one [[sources]] block per file.")
+    return StudyConfig(root=p.parent, name=str(study.get("name", p.parent.name)), min_cell=int(study.get("min_cell", 5)),
+                       sources=sources, settings=study, limits=limits)
+

@@ -18,6 +18,7 @@ from tip_eval import schemas
 from tip_eval.io.coerce import SOFT_COLUMNS, coerce_frame, normalize_id
 from tip_eval.io.config import read_config
 from tip_eval.io.layouts import LayoutContext, Mapped
+from tip_eval.io.limits import using_limits
 from tip_eval.io.registry import LAYOUTS
 from tip_eval.problems import Problem
 
@@ -58,25 +59,26 @@ def file_sha256(path: str | Path) -> str:
 def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> Loaded:
     """Read every source of a study into canonical tables with provenance (see module docstring)."""
     cfg = read_config(path, config)
-    ctx = LayoutContext(settings=dict(cfg.settings))
-    mapped: list[Mapped] = []
-    source_rows = []
-    for src in cfg.sources:
-        if not src.file.exists():
-            from tip_eval.errors import InputRefused
+    with using_limits(cfg.limits):  # the study's [limits] hold for every file it reads
+        ctx = LayoutContext(settings=dict(cfg.settings))
+        mapped: list[Mapped] = []
+        source_rows = []
+        for src in cfg.sources:
+            if not src.file.exists():
+                from tip_eval.errors import InputRefused
 
-            raise InputRefused(src.name, "is listed in study.toml but does not exist.",
-                               "Check the file name in study.toml, or add the file to the study folder.")
-        digest = file_sha256(src.file)
-        got = LAYOUTS[src.layout](src, ctx)
-        mapped.extend(got)
-        for m in got:
-            if m.table in schemas.TABLES:
-                source_rows.append({"file": m.file, "sheet": m.sheet if m.sheet is not None else "", "table": m.table,
-                                    "layout": src.layout, "sha256": digest})
-    from tip_eval.io.layouts_partner import finish_sources
+                raise InputRefused(src.name, "is listed in study.toml but does not exist.",
+                                   "Check the file name in study.toml, or add the file to the study folder.")
+            digest = file_sha256(src.file)
+            got = LAYOUTS[src.layout](src, ctx)
+            mapped.extend(got)
+            for m in got:
+                if m.table in schemas.TABLES:
+                    source_rows.append({"file": m.file, "sheet": m.sheet if m.sheet is not None else "", "table": m.table,
+                                        "layout": src.layout, "sha256": digest})
+        from tip_eval.io.layouts_partner import finish_sources
 
-    mapped = finish_sources(_read_once(mapped), ctx, ctx.settings, cfg.root)
+        mapped = finish_sources(_read_once(mapped), ctx, ctx.settings, cfg.root)
     excerpts = _excerpts([m for m in mapped if m.table == "excerpts"])
     mapped = [m for m in mapped if m.table in schemas.TABLES]
     for m in mapped:

@@ -2,7 +2,8 @@
 
 :func:`tip_eval.io.config.read_config` parses ``study.toml`` into these classes (and re-exports them);
 they live here, below the layouts that take a :class:`SourceConfig`, so that the parser can check
-layout names against :data:`tip_eval.io.registry.LAYOUTS` without an import cycle.
+layout names against :data:`tip_eval.io.registry.LAYOUTS` without an import cycle. The keys a
+``study.toml`` may hold, and what each may hold, are the schema of :mod:`tip_eval.io.config`.
 """
 
 from __future__ import annotations
@@ -11,19 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SOURCE_KEYS", "STUDY_KEYS", "SourceConfig", "StudyConfig"]
-
-STUDY_KEYS = {"name", "min_cell", "thousands", "decimal", "dayfirst", "id_case", "hash_key_env", "hash_key_file",
-              "name_match", "name_review", "currency", "rates"}
-SOURCE_KEYS = {"file", "layout", "sheet", "sheets", "columns", "training_id", "training", "phase", "header_rows",
-               "answers", "score_column", "max_score", "name_column", "documents", "coder", "form_language",
-               "item_prefix", "confidence_prefix", "pre_prefix", "post_prefix", "pre_suffix", "post_suffix",
-               "present", "cleared_for_publication", "roster", "codes", "document_column"}
+__all__ = ["SourceConfig", "StudyConfig"]
 
 
 @dataclass
 class SourceConfig:
-    """One source file and how to read it."""
+    """One source file and how to read it.
+
+    ``file`` is the study folder joined with ``name``, the path as study.toml gives it in normal
+    form (``/`` separators, no ``.`` or ``..``); :func:`~tip_eval.io.config.read_config` has
+    checked that it lies inside the study folder.
+    """
 
     file: Path
     layout: str
@@ -36,10 +35,15 @@ class SourceConfig:
 
 @dataclass
 class StudyConfig:
-    """The parsed ``study.toml``."""
+    """The parsed ``study.toml``.
+
+    ``limits`` is the :class:`tip_eval.io.limits.ReadLimits` of its ``[limits]`` section (None:
+    the defaults); typed ``Any`` because this module sits below :mod:`tip_eval.io.limits`.
+    """
 
     root: Path
     name: str
     min_cell: int
     sources: list[SourceConfig]
     settings: dict[str, Any] = field(default_factory=dict)
+    limits: Any = None
