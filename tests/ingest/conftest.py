@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
-KEY = "corpus-test-key-0123456789"  # a test key only; real keys live outside any repository
+KEY = "corpus-test-key-0123456789abcdef0123456789"  # a test key only; real keys live outside any repository
 
 
 @pytest.fixture(scope="session")

@@ -29,11 +29,15 @@ By name, where a partner has only names (``name_column`` in the source of study.
     is. Then the names are dropped; they are in no table, problem or output.
 
 The key
-    from the file named by ``hash_key_file`` in ``[study]`` (relative to study.toml) when given,
-    else from the environment variable named by ``hash_key_env`` (default ``TIP_EVAL_HASH_KEY``).
-    At least 16 characters. It is never stored in a table, setting or output; keep it outside the
-    study folder (a key file inside it is a warning) and keep it to reuse the same pseudonyms next
-    time. Without a key, loading a study that must hash names is refused with a clear message.
+    from the file named by ``hash_key_file`` in ``[study]`` (relative to study.toml, or absolute)
+    when given, else from the environment variable named by ``hash_key_env`` (default
+    ``TIP_EVAL_HASH_KEY``). At least 32 bytes: make one with
+    ``python -c "import secrets; print(secrets.token_hex(32))"``. It is never stored in a table,
+    setting, cache or output. Keep it outside every study folder, for example in a file only you
+    can read in your home folder (``chmod 600`` on Linux and macOS), and keep it: the same key gives
+    the same pseudonyms next time. A key file inside the study folder is refused (whoever has the
+    folder could undo the pseudonyms), and so is a key file that is not a plain file of at most
+    4 KB. Without a key, loading a study that must hash names is refused with a clear message.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +58,11 @@ from tip_eval.errors import InputRefused
 from tip_eval.io import clean
 
 DEFAULT_KEY_ENV = "TIP_EVAL_HASH_KEY"
-MIN_KEY_CHARS = 16
+#: Shortest key accepted, in bytes (256 bits: a key from secrets.token_hex(32) has 64).
+MIN_KEY_BYTES = 32
+#: Largest key file read, in bytes.
+MAX_KEY_FILE_BYTES = 4096
+_MAKE_KEY = 'python -c "import secrets; print(secrets.token_hex(32))"'
 NAME_MATCH = 90.0
 NAME_REVIEW = 75.0
 
@@ -103,27 +112,16 @@ def hash_key(settings: Mapping[str, Any], root: Path, file: str = "study.toml") 
     Raises
     ------
     tip_eval.InputRefused
-        No key is available, the key file cannot be read, or the key is shorter than 16 characters.
+        No key is available; the key file cannot be read, lies inside the study folder or is not
+        a plain file of at most 4 KB; or the key is shorter than 32 bytes.
     """
-    warnings: list[str] = []
     env = str(settings.get("hash_key_env") or DEFAULT_KEY_ENV)
     key_file = settings.get("hash_key_file")
+    keep = ("Keep the key in a file outside every study folder (for example in your home folder, readable only by "
+            "you), and name that file as hash_key_file in the study section of study.toml, or set the environment "
+            f"variable {env}.")
     if key_file:
-        path = Path(os.path.expanduser(str(key_file)))
-        if not path.is_absolute():
-            path = root / path
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            raise InputRefused(file, f"names the key file '{key_file}' (hash_key_file), which cannot be read.",
-                               "Check hash_key_file in the study section of study.toml; the path is relative to study.toml.") from None
-        key = raw.strip()
-        try:
-            path.resolve().relative_to(root.resolve())
-            warnings.append(f"the key file '{key_file}' is inside the study folder: anyone who gets the folder can "
-                            "undo the pseudonyms. Move it elsewhere (and update hash_key_file).")
-        except ValueError:
-            pass
+        key = _read_key_file(str(key_file), root, file, keep)
         source = f"the key file '{key_file}'"
     else:
         value = os.environ.get(env)
@@ -132,17 +130,47 @@ def hash_key(settings: Mapping[str, Any], root: Path, file: str = "study.toml") 
                 file,
                 "links participants by name (name_column), and names must be replaced by a keyed pseudonym, "
                 f"but no secret key was found (environment variable {env}, or hash_key_file in the study section of study.toml).",
-                f"Set the environment variable {env} to a long random secret (at least {MIN_KEY_CHARS} characters; "
-                "for example the output of: python -c \"import secrets; print(secrets.token_hex(32))\"), or write it "
+                f"Set the environment variable {env} to a long random secret (at least {MIN_KEY_BYTES} characters; "
+                f"for example the output of: {_MAKE_KEY}), or write it "
                 "to a file outside the study folder and name that file as hash_key_file in the study section of study.toml. Keep the key: "
                 "the same key gives the same pseudonyms next time. Never put it in the study folder or share it "
                 "with the data.")
         key = value.strip().encode("utf-8")
         source = f"the environment variable {env}"
-    if len(key) < MIN_KEY_CHARS:
-        raise InputRefused(file, f"the secret key in {source} is too short ({len(key)} characters).",
-                           f"Use a random secret of at least {MIN_KEY_CHARS} characters.")
-    return key, warnings
+    if len(key) < MIN_KEY_BYTES:
+        raise InputRefused(file, f"the secret key in {source} is too short ({len(key)} bytes; at least {MIN_KEY_BYTES} are needed).",
+                           f"Use a random secret of at least {MIN_KEY_BYTES} characters, for example the output of: {_MAKE_KEY}. "
+                           "A new key gives new pseudonyms.")
+    return key, []
+
+
+def _read_key_file(key_file: str, root: Path, file: str, keep: str) -> bytes:
+    """The key in ``key_file`` (relative to ``root``): outside the study folder, a plain small file."""
+    path = Path(os.path.expanduser(key_file))
+    if not path.is_absolute():
+        path = root / path
+    try:
+        inside = path.resolve().is_relative_to(root.resolve()) or Path(os.path.abspath(path)).is_relative_to(
+            Path(os.path.abspath(root)))
+    except (OSError, RuntimeError):
+        inside = False
+    if inside:
+        raise InputRefused(file, f"names the key file '{key_file}' (hash_key_file), which is inside the study folder: "
+                           "anyone who has the folder could undo the pseudonyms, so it is not used.", keep)
+    try:
+        info = path.stat()
+    except OSError:
+        raise InputRefused(file, f"names the key file '{key_file}' (hash_key_file), which cannot be read.",
+                           "Check hash_key_file in the study section of study.toml; a relative path is relative to study.toml.") from None
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_KEY_FILE_BYTES:
+        raise InputRefused(file, f"names the key file '{key_file}' (hash_key_file), which is not a plain file of at most "
+                           f"{MAX_KEY_FILE_BYTES:,} bytes, so it cannot be a key.", keep)
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(MAX_KEY_FILE_BYTES + 1).strip()
+    except OSError:
+        raise InputRefused(file, f"names the key file '{key_file}' (hash_key_file), which cannot be read.",
+                           "Check that the file exists and that you may read it.") from None
 
 
 def pseudonym(key: bytes, training_id: str, name: str) -> str:
