@@ -1,4 +1,4 @@
-"""The cache of validated studies (tip_eval.io.cache): hits are exact, and nothing stale is ever served."""
+"""The cache of validated studies (tip_eval.io.cache): hits are exact, nothing stale or forged is ever served."""
 
 from __future__ import annotations
 
@@ -27,6 +27,13 @@ def small_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("small") / "study"
     write_study_folder(study, folder)
     return folder
+
+
+@pytest.fixture(autouse=True)
+def store(monkeypatch, tmp_path) -> Path:
+    """A cache root of this test's own; returns the folder of its entries."""
+    monkeypatch.setenv("TIP_EVAL_CACHE_DIR", str(tmp_path / "user-cache"))
+    return cache_module.default_cache_dir()
 
 
 @pytest.fixture
@@ -81,11 +88,12 @@ def _training_book(folder: Path) -> Path:
     return sorted((folder / "trainings").glob("*.xlsx"))[0]
 
 
-def test_hit_returns_an_equal_study_without_reading(folder, reads):
+def test_hit_returns_an_equal_study_without_reading(folder, reads, store):
     fresh = load_study(folder)
     first = load_study(folder, cache=True)
     assert len(reads) == 2
-    assert (folder / ".tip_eval_cache" / ".gitignore").exists()
+    assert (store / ".gitignore").exists() and len(_entries(store)) == 1
+    assert not (folder / ".tip_eval_cache").exists()  # nothing is written into the study folder
     again = load_study(folder, cache=True)
     assert len(reads) == 2  # neither read nor validated
     assert_same_study(fresh, first)
@@ -127,7 +135,7 @@ def test_changed_source_gives_fresh_data(folder, reads):
     assert_same_study(study, load_study(folder))
 
 
-def test_changed_config_misses(folder, reads):
+def test_changed_config_misses(folder, reads, store):
     a = load_study(folder, cache=True)
     b = load_study(folder, cache=True, config={"min_cell": 11})
     assert len(reads) == 2
@@ -136,7 +144,7 @@ def test_changed_config_misses(folder, reads):
     d = load_study(folder, cache=True)
     assert len(reads) == 2  # both settings are cached side by side
     assert (c.min_cell, d.min_cell) == (11, 5)
-    assert len(_entries(folder / ".tip_eval_cache")) == 2
+    assert len(_entries(store)) == 2
 
 
 def test_new_tip_eval_version_misses(folder, reads, monkeypatch):
@@ -169,10 +177,10 @@ def _damage(entry: Path, how: str) -> None:
         (entry / "manifest.json").write_text('{"format": 1, "key": ', encoding="utf-8")
 
 
-def test_corrupted_cache_is_silently_rebuilt(folder, reads):
+def test_corrupted_cache_is_silently_rebuilt(folder, reads, store):
     fresh = load_study(folder, cache=True)
     for n, how in enumerate(["garbage", "flipped", "truncated", "deleted", "manifest"], start=2):
-        (entry,) = _entries(folder / ".tip_eval_cache")
+        (entry,) = _entries(store)
         _damage(entry, how)
         with warnings.catch_warnings():
             warnings.simplefilter("error")
@@ -217,12 +225,12 @@ def test_missing_source_is_reported_not_cached(folder):
         load_study(folder, cache=True)
 
 
-def test_entries_are_pruned(folder, monkeypatch, reads):
+def test_entries_are_pruned(folder, monkeypatch, reads, store):
     monkeypatch.setattr(cache_module, "MAX_ENTRIES", 2)
     for m in (5, 6, 7):
         load_study(folder, cache=True, config={"min_cell": m})
-    assert len(_entries(folder / ".tip_eval_cache")) == 2
-    manifests = [json.loads((d / "manifest.json").read_text()) for d in _entries(folder / ".tip_eval_cache")]
+    assert len(_entries(store)) == 2
+    manifests = [json.loads((d / "manifest.json").read_text()) for d in _entries(store)]
     assert sorted(m["min_cell"] for m in manifests) == [6, 7]
 
 
@@ -232,11 +240,93 @@ def test_another_pseudonym_key_misses(monkeypatch):
     folder = Path(__file__).parent / "ingest" / "corpus" / "prepost_names"
     if not (folder / "study.toml").exists():
         pytest.skip("the ingest corpus has no name-linked study")
-    monkeypatch.setenv("TIP_EVAL_HASH_KEY", "a-first-secret-key-of-some-length")
+    monkeypatch.setenv("TIP_EVAL_HASH_KEY", "a-first-secret-key-of-some-length-0123")
     first = cache_module.cache_key(folder)
     assert first is not None
     assert cache_module.cache_key(folder) == first
-    monkeypatch.setenv("TIP_EVAL_HASH_KEY", "another-secret-key-of-some-length")
+    monkeypatch.setenv("TIP_EVAL_HASH_KEY", "another-secret-key-of-some-length-0123")
     assert cache_module.cache_key(folder) != first
     monkeypatch.delenv("TIP_EVAL_HASH_KEY")
     assert cache_module.cache_key(folder) is None  # no key: never cached (the load itself explains)
+
+
+# ------------------------------------------------------------------------- authentication
+
+
+def _only_entry(store: Path) -> Path:
+    (entry,) = _entries(store)
+    return entry
+
+
+def test_secret_is_private_and_made_once(folder, store):
+    import os
+    import stat
+
+    load_study(folder, cache=True)
+    secret = store.parent / "secret.key"
+    mode = stat.S_IMODE(os.stat(secret).st_mode)
+    assert mode == 0o600 and len(secret.read_bytes()) == 32
+    first = secret.read_bytes()
+    load_study(folder, cache=True)
+    assert secret.read_bytes() == first
+
+
+def test_edited_manifest_is_never_served(folder, reads, store):
+    """Turning suppression off by editing min_cell in the manifest: the entry no longer authenticates."""
+    load_study(folder, cache=True)
+    entry = _only_entry(store)
+    manifest = json.loads((entry / "manifest.json").read_text())
+    manifest["min_cell"] = 1
+    (entry / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    again = load_study(folder, cache=True)
+    assert len(reads) == 2 and again.min_cell == 5
+
+
+def test_replaced_table_with_a_recomputed_digest_is_never_served(folder, reads, store):
+    """Invented results: a table replaced and its digest recomputed, as a forger without the secret can."""
+    import hashlib
+
+    fresh = load_study(folder, cache=True)
+    entry = _only_entry(store)
+    manifest = json.loads((entry / "manifest.json").read_text())
+    fake = fresh.scores.copy()
+    fake["pct"] = 100.0
+    path = entry / "table.scores.parquet"
+    fake.to_parquet(path)
+    data = path.read_bytes()
+    meta = manifest["frames"]["table.scores"]
+    meta["hmac"] = hashlib.sha256(data).hexdigest()
+    meta["sha256"] = hashlib.sha256(data).hexdigest()
+    (entry / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    again = load_study(folder, cache=True)
+    assert len(reads) == 2
+    assert_same_study(fresh, again)
+
+
+def test_another_users_entry_is_never_served(folder, reads, store, tmp_path, monkeypatch):
+    """An entry made with another secret (copied from elsewhere) does not authenticate here."""
+    load_study(folder, cache=True)
+    other = tmp_path / "other-user"
+    shutil.copytree(store.parent, other)
+    (other / "secret.key").unlink()  # the other user's secret is not ours
+    monkeypatch.setenv("TIP_EVAL_CACHE_DIR", str(other))
+    load_study(folder, cache=True)
+    assert len(reads) == 2
+
+
+def test_crafted_entries_never_crash_and_are_not_pruned(folder, reads, store, monkeypatch):
+    """Entries that do not authenticate are ignored (never a crash) and never removed by pruning."""
+    load_study(folder, cache=True)
+    entry = _only_entry(store)
+    crafted = [("manifest.json", b"[1, 2]"), ("manifest.json", b'{"format": 2, "mac": "00", "frames": 7}'),
+               ("manifest.json", b"\xff\xfe not json"), ("manifest.json", b"{" * 100_000)]
+    for name, data in crafted:
+        (entry / name).write_bytes(data)
+        study = load_study(folder, cache=True)
+        assert len(study.participants) == 16
+    stranger = store / ("0" * 40)
+    stranger.mkdir()
+    (stranger / "manifest.json").write_text('{"format": 2}', encoding="utf-8")
+    monkeypatch.setattr(cache_module, "MAX_ENTRIES", 1)
+    load_study(folder, cache=True, config={"min_cell": 7})
+    assert stranger.is_dir()  # not ours to remove

@@ -91,8 +91,9 @@ def readme_text() -> str:
         "Where a partner has only names, pre- and post-tests are linked by name within one training (exact",
         "match, or a close fuzzy match listed for review; uncertain pairs are never merged), and each person",
         "gets a pseudonymous ID made with a keyed hash (HMAC-SHA256). The key comes from the environment",
-        "variable `TIP_EVAL_HASH_KEY` or a key file named in study.toml (`hash_key_file`), is at least 16",
-        "characters, and is never written to any output; keep it outside the study folder.",
+        "variable `TIP_EVAL_HASH_KEY` or a key file named in study.toml (`hash_key_file`), is at least 32",
+        "bytes, and is never written to any output; keep it outside the study folder (a key file inside it",
+        "is refused).",
         "",
     ]
     for table, model in schemas.TABLES.items():

@@ -173,11 +173,12 @@ def load_study(
         Settings that override those in ``study.toml``.
     cache : bool or path, default False
         ``True``: keep what this load produces (the validated tables, the quarantine, the sources
-        and the report) in ``<study folder>/.tip_eval_cache/``, and reuse it when the same study is
-        loaded again with unchanged files and settings, skipping reading and validation. A path:
-        the same, in that folder. The cache is keyed by the content of every source file and of
-        ``study.toml``, the effective settings and the tip_eval version, so it never returns stale
-        data; a damaged cache is ignored and rebuilt. See :mod:`tip_eval.io.cache`.
+        and the report) in the user's cache directory (never the study folder), and reuse it when
+        the same study is loaded again with unchanged files and settings, skipping reading and
+        validation. A path: the same, in that folder. The cache is keyed by the content of every
+        source file and of ``study.toml``, the effective settings and the tip_eval version, and
+        authenticated with a secret of the user's, so it never returns stale or forged data; a
+        damaged cache is ignored and rebuilt. See :mod:`tip_eval.io.cache`.
 
     Returns
     -------

@@ -176,10 +176,11 @@ def test_cli_brief_reuses_the_validated_study_and_writes_the_same_brief(tmp_path
     real = load_module.load_sources
     monkeypatch.setattr(load_module, "load_sources", lambda *a, **k: reads.append(1) or real(*a, **k))
 
+    monkeypatch.setenv("TIP_EVAL_CACHE_DIR", str(tmp_path / "cache"))
     assert main(["brief", str(study), "--out", str(tmp_path / "plain"), "--no-cache"]) == 0
-    assert not (study / ".tip_eval_cache").exists()  # --no-cache writes nothing into the study folder
+    assert not (tmp_path / "cache" / "studies").exists()  # --no-cache neither reads nor writes the cache
     assert main(["brief", str(study), "--out", str(tmp_path / "first")]) == 0
-    assert (study / ".tip_eval_cache").is_dir()
+    assert (tmp_path / "cache" / "studies").is_dir() and not (study / ".tip_eval_cache").exists()
     assert main(["brief", str(study), "--out", str(tmp_path / "again")]) == 0
     assert len(reads) == 2  # the third brief read no file
     pages = [_without_ids((tmp_path / d / "brief.html").read_text(encoding="utf-8")) for d in ("plain", "first", "again")]

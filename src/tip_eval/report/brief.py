@@ -684,8 +684,8 @@ def run_brief(path: str | Path, out: str | Path, *, min_cell: int | None = None,
               by: Sequence[str] | None = None, cache: bool = True) -> int:
     """``tip-eval brief``: load (bad rows quarantined), write brief.html, tables.xlsx and problems.xlsx.
 
-    With ``cache`` (the default) the validated study is kept in ``<study folder>/.tip_eval_cache/``
-    and reused while no source file, setting or tip_eval version changes (see
+    With ``cache`` (the default) the validated study is kept in the user's cache directory (never
+    the study folder) and reused while no source file, setting or tip_eval version changes (see
     :mod:`tip_eval.io.cache`): a brief written again from unchanged files skips reading and
     validating them, and is identical.
     """
