@@ -1,23 +1,54 @@
 """The ``tip-eval`` command: validate a study, write the impact brief, templates and sample data.
 
-Exit codes: 0 success (validate: no problems), 1 problems found, 2 input that cannot be read or
-was refused, or bad usage. Heavy libraries are imported only by the command that needs them, so
-``tip-eval --help`` answers at once.
+Exit codes, for every command:
+
+- 0: done (``validate``: no problems found);
+- 1: ``validate`` found data problems; they are listed with their file, sheet, row and column;
+- 2: the input was refused (unsafe, unreadable, outside the study folder), the settings in
+  ``study.toml`` are not valid, or the command was used wrongly (an unknown ``--by`` column,
+  ``--min-cell`` below 3, an ``--out`` folder that cannot be written): one plain message says what
+  is wrong and what to do;
+- 3: an internal error (a bug, or the computer ran out of memory or disk): a short message names
+  a log file holding the details, in the ``logs`` folder of tip_eval's cache directory
+  (``TIP_EVAL_CACHE_DIR`` when set). ``--debug`` also prints them.
+
+No command ever ends in a Python traceback unless ``--debug`` is given. Heavy libraries are
+imported only by the command that needs them, so ``tip-eval --help`` answers at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
+from pathlib import Path
 from typing import Sequence
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE = 0, 1, 2
+from tip_eval.safe_text import terminal_text
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED, EXIT_INTERNAL = 0, 1, 2, 3
+#: the former name of :data:`EXIT_REFUSED`
+EXIT_UNREADABLE = EXIT_REFUSED
+#: smallest ``--min-cell`` (groups of 1 or 2 people identify them)
+MIN_CELL_FLOOR = 3
+#: log files of internal errors kept
+MAX_LOGS = 20
+
+
+class UsageError(Exception):
+    """The command was used wrongly; the message says what to do (exit 2)."""
 
 
 def _console():
     from rich.console import Console
 
     return Console(stderr=False, highlight=False)
+
+
+def _say(text: str) -> None:
+    """Print a message for the user to standard error (without control characters)."""
+    print(terminal_text(text), file=sys.stderr)
 
 
 def _print_problems(report, limit: int = 40) -> None:
@@ -33,7 +64,7 @@ def _print_problems(report, limit: int = 40) -> None:
     for col in ("severity", "file", "sheet", "row", "column", "value", "problem", "fix"):
         table.add_column(col, overflow="fold")
     for _, r in problems.head(limit).iterrows():
-        table.add_row(*["" if (v is None or (not isinstance(v, str) and v != v)) else escape(str(v))
+        table.add_row(*["" if (v is None or (not isinstance(v, str) and v != v)) else escape(terminal_text(v))
                         for v in (r["severity"], r["file"], r["sheet"], r["row"], r["column"], r["value"], r["problem"], r["fix"])])
     console.print(table)
     if len(problems) > limit:
@@ -41,59 +72,108 @@ def _print_problems(report, limit: int = 40) -> None:
     console.print(report.summary())
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
-    from tip_eval.errors import InputRefused
-    from tip_eval.study import validate
+# ------------------------------------------------------------------------------------ checks
 
+
+def _min_cell(text: str) -> int:
+    """``--min-cell``: a whole number of people, at least 3."""
     try:
-        report = validate(args.path)
-    except InputRefused as err:
-        print(f"Cannot read: {err}", file=sys.stderr)
-        return EXIT_UNREADABLE
-    refused = report.problems["row"].isna() & report.problems["sheet"].isna() & (report.problems["severity"] == "error") \
-        if len(report.problems) else None
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of people, at least {MIN_CELL_FLOOR} (5 is the "
+                                         f"default); got {text!r}") from None
+    if value < MIN_CELL_FLOOR:
+        raise argparse.ArgumentTypeError(f"must be at least {MIN_CELL_FLOOR} (5 is the default); got {value}. "
+                                         "Groups of 1 or 2 people identify them")
+    return value
+
+
+def _writable_folder(folder: str, option: str = "--out") -> Path:
+    """Create ``folder`` if needed and check that files can be written in it."""
+    out = Path(folder)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".tip-eval-write-check-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise UsageError(f"Cannot write to {option} {folder} ({err.strerror or err}). "
+                         f"Choose a folder you can write to with {option}.") from None
+    return out
+
+
+def _writable_file(file: str, option: str) -> Path:
+    path = Path(file)
+    if path.is_dir():
+        raise UsageError(f"{option} {file} is a folder. Give the name of a file to write, such as problems.xlsx.")
+    _writable_folder(str(path.parent) if str(path.parent) else ".", f"the folder of {option}")
+    return path
+
+
+def _check_by(by: Sequence[str] | None) -> None:
+    """``--by``: columns of the participants or the trainings (what results can be grouped by)."""
+    if not by:
+        return
+    from tip_eval import schemas
+
+    allowed = [c for t in ("participants", "trainings") for c in schemas.schema(t).columns]
+    unknown = [b for b in by if b not in allowed]
+    if unknown:
+        raise UsageError(f"--by {' '.join(unknown)}: no such column. Group by columns of the participants or "
+                         f"trainings: {', '.join(dict.fromkeys(allowed))}.")
+
+
+# ---------------------------------------------------------------------------------- commands
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from tip_eval.study import load_study
+
+    report_path = _writable_file(args.report, "--report") if args.report else None
+    report = load_study(args.path, on_error="quarantine").report  # refusals raise: exit 2
     _print_problems(report)
-    if args.report:
-        report.to_excel(args.report)
-        print(f"Problem report written to {args.report}")
-    if refused is not None and refused.any() and report.reconciliation.empty:
-        return EXIT_UNREADABLE
+    if report_path is not None:
+        try:
+            report.to_excel(str(report_path))
+        except OSError as err:
+            raise UsageError(f"Cannot write the report {args.report} ({err.strerror or err}). "
+                             "Choose a file you can write with --report.") from None
+        print(f"Problem report written to {terminal_text(args.report)}")
     return EXIT_OK if report.problems.empty else EXIT_PROBLEMS
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
-    from tip_eval.errors import InputRefused
+    _check_by(args.by)
+    out = _writable_folder(args.out)
     from tip_eval.report.brief import run_brief
 
-    try:
-        return run_brief(args.path, args.out, min_cell=args.min_cell, title=args.title, by=args.by,
-                         cache=not args.no_cache)
-    except InputRefused as err:
-        print(f"Cannot read: {err}", file=sys.stderr)
-        return EXIT_UNREADABLE
+    return run_brief(args.path, out, min_cell=args.min_cell, title=args.title, by=args.by, cache=not args.no_cache)
 
 
 def cmd_sample_data(args: argparse.Namespace) -> int:
     from tip_eval.io.template import write_sample_data
 
+    _writable_folder(args.out)
     paths = write_sample_data(args.out, seed=args.seed)
-    print(f"Wrote {len(paths)} files to {args.out}")
+    print(f"Wrote {len(paths)} files to {terminal_text(args.out)}")
     return EXIT_OK
 
 
 def cmd_template(args: argparse.Namespace) -> int:
     from tip_eval.io.blank import write_blank_template
 
+    _writable_file(args.out, "--out")
     write_blank_template(args.out, lang=args.lang)
-    print(f"Blank training workbook written to {args.out}")
+    print(f"Blank training workbook written to {terminal_text(args.out)}")
     return EXIT_OK
 
 
 def cmd_xlsform(args: argparse.Namespace) -> int:
     from tip_eval.io.xlsform import write_xlsform
 
+    _writable_file(args.out, "--out")
     write_xlsform(args.out)
-    print(f"XLSForm written to {args.out}")
+    print(f"XLSForm written to {terminal_text(args.out)}")
     return EXIT_OK
 
 
@@ -101,57 +181,129 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tip-eval",
         description="Evaluate counter-trafficking practitioner trainings: check the data, write the impact brief.",
+        epilog="Exit codes: 0 done, 1 data problems found (validate), 2 input refused, invalid settings or wrong "
+               "usage, 3 internal error (a log file has the details).",
     )
     from tip_eval import __version__
 
     parser.add_argument("--version", action="version", version=f"tip-eval {__version__}")
+    parser.add_argument("--debug", action="store_true", help="on an internal error, also print the details (traceback)")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="on an internal error, also print the details (traceback)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("validate", help="check a study's files and list every problem",
-                       description="Check a study folder, a study.toml or one workbook. Exit 0 clean, 1 problems found, 2 unreadable.")
+    p = sub.add_parser("validate", parents=[common], help="check a study's files and list every problem",
+                       description="Check a study folder, a study.toml or one workbook. Exit 0 clean, 1 problems found, "
+                                   "2 refused or invalid settings, 3 internal error.")
     p.add_argument("path", help="study folder (with study.toml), a study.toml, or one training workbook")
     p.add_argument("--report", metavar="FILE.xlsx", help="also write the problems to an Excel file")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("brief", help="write the impact brief (brief.html) and tables (tables.xlsx)",
+    p = sub.add_parser("brief", parents=[common], help="write the impact brief (brief.html) and tables (tables.xlsx)",
                        description="Load and validate a study, then write DIR/brief.html, DIR/tables.xlsx and, when the data had problems, DIR/problems.xlsx.")
     p.add_argument("path", help="study folder (with study.toml), a study.toml, or one training workbook")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write into (created if needed)")
-    p.add_argument("--min-cell", type=int, default=None, metavar="N", help="smallest group shown (default: study.toml, else 5)")
+    p.add_argument("--min-cell", type=_min_cell, default=None, metavar="N",
+                   help=f"smallest group shown, at least {MIN_CELL_FLOOR} (default: study.toml, else 5)")
     p.add_argument("--title", default=None, help="title of the brief")
     p.add_argument("--by", nargs="+", default=None, metavar="COLUMN", help="groupings for the results tables (default: country sector)")
     p.add_argument("--no-cache", action="store_true",
-                   help="read and check every file again, without using or writing the cache of the validated study "
-                        "(kept in .tip_eval_cache/ in the study folder and reused only while no file or setting changes)")
+                   help="read and check every file again, without using or writing the cache of validated studies "
+                        "(kept in tip_eval's cache directory, never in the study folder, and reused only while no "
+                        "file or setting changes)")
     p.set_defaults(func=cmd_brief)
 
-    p = sub.add_parser("template", help="write a blank training workbook in the project's template",
+    p = sub.add_parser("template", parents=[common], help="write a blank training workbook in the project's template",
                        description="A blank workbook with dropdowns for the vocabularies, an instructions sheet and the item bank sheet.")
     p.add_argument("--out", required=True, metavar="FILE.xlsx")
     p.add_argument("--lang", default="en", choices=["en", "km", "th", "id"], help="language of headers and instructions")
     p.set_defaults(func=cmd_template)
 
-    p = sub.add_parser("xlsform", help="write an XLSForm (KoboToolbox/ODK) for the pre/post test and confidence items")
+    p = sub.add_parser("xlsform", parents=[common], help="write an XLSForm (KoboToolbox/ODK) for the pre/post test and confidence items")
     p.add_argument("--out", required=True, metavar="FILE.xlsx")
     p.set_defaults(func=cmd_xlsform)
 
-    p = sub.add_parser("sample-data", help="regenerate the synthetic sample study (byte-for-byte stable)")
+    p = sub.add_parser("sample-data", parents=[common], help="regenerate the synthetic sample study (byte-for-byte stable)")
     p.add_argument("--out", default="sample_data", metavar="DIR")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_sample_data)
     return parser
 
 
+# ------------------------------------------------------------------------------ the handler
+
+
+def _log_internal_error(argv: Sequence[str] | None) -> Path | None:
+    """Write the traceback of the error being handled to a new log file; its path, or None."""
+    import traceback
+
+    try:
+        try:
+            from tip_eval.io.cache import cache_root
+
+            folder = cache_root() / "logs"
+        except Exception:  # noqa: BLE001 - the cache module itself may be what failed
+            import tempfile
+
+            folder = Path(tempfile.gettempdir()) / "tip_eval-logs"
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        from tip_eval import __version__
+
+        path = folder / f"tip-eval-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+        with open(path, "x", encoding="utf-8") as fh:
+            fh.write(f"tip-eval {__version__}, Python {sys.version.split()[0]}, {sys.platform}\n")
+            fh.write(f"command: tip-eval {' '.join(map(str, argv if argv is not None else sys.argv[1:]))}\n\n")
+            fh.write(traceback.format_exc())
+        old = sorted(folder.glob("tip-eval-*.log"))[:-MAX_LOGS]
+        for f in old:
+            f.unlink(missing_ok=True)
+        return path
+    except Exception:  # noqa: BLE001 - no log: the message says so
+        return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``tip-eval`` with ``argv`` (default: the command line); return the exit code."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse: --help exits 0, bad usage exits 2
-        return int(exc.code or 0)
+    except SystemExit as exc:  # argparse: --help and --version exit 0, bad usage prints why and exits 2
+        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_REFUSED
     if not getattr(args, "command", None):
         parser.print_help()
-        return EXIT_UNREADABLE
-    return int(args.func(args))
+        return EXIT_REFUSED
+    debug = bool(getattr(args, "debug", False))
+    from tip_eval.errors import InputRefused, ValidationError
+
+    try:
+        return int(args.func(args))
+    except InputRefused as err:
+        _say(f"Refused: {err.file}: {err.reason}" + (f" What to do: {err.fix}" if err.fix else ""))
+        return EXIT_REFUSED
+    except UsageError as err:
+        _say(str(err))
+        return EXIT_REFUSED
+    except ValidationError as err:  # the data has errors (a brief is written with them set aside)
+        _print_problems(err.report)
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        _say("Stopped.")
+        return 130
+    except BaseException as err:  # noqa: BLE001 - every other error: a short message and a log
+        if isinstance(err, SystemExit):
+            return int(err.code) if isinstance(err.code, int) else EXIT_INTERNAL
+        log = _log_internal_error(argv)
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        what = type(err).__name__ if isinstance(err, (MemoryError, RecursionError)) or not str(err) \
+            else f"{type(err).__name__}: {str(err)[:200]}"
+        where = f" The details are in {log}." if log else ""
+        _say(f"tip-eval stopped on an internal error ({what}).{where} Please report it with that file "
+             "(see SECURITY.md for problems that look like a security issue); run again with --debug to see the details.")
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

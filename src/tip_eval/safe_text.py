@@ -55,7 +55,11 @@ def xml_chars(text: str) -> str:
     >>> xml_chars("Chiang\\ufffe Mai\\x07")
     'Chiang Mai'
     """
-    return _XML_FORBIDDEN.sub("", text) if _XML_FORBIDDEN.search(text) else text
+    if not _XML_FORBIDDEN.search(text):
+        return text
+    cleaned = _XML_FORBIDDEN.sub("", text)
+    # a str subclass (markupsafe.Markup: text already escaped for HTML) keeps its type
+    return cleaned if type(text) is str else type(text)(cleaned)
 
 
 def _escape_outside_tags(text: str, keep_markup: bool) -> str:

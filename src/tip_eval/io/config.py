@@ -121,7 +121,7 @@ def integer(low: int, high: int) -> Check:
 def number(low: float, high: float, *, above: bool = False) -> Check:
     """A number from ``low`` (or above it) to ``high``."""
     def check(value: Any) -> None:
-        words = f"{'above' if above else 'from'} {low:g} to {high:g}"
+        words = f"greater than {low:g} and at most {high:g}" if above else f"from {low:g} to {high:g}"
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise SettingError(f"must be a number {words} (without quotes); got {_shown(value)}")
         if value < low or value > high or (above and value == low):

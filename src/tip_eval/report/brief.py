@@ -611,9 +611,13 @@ def render_brief(ctx: BriefContext, title: str | None = None) -> str:
     from plotly.offline import get_plotlyjs
 
     import tip_eval
+    from tip_eval.safe_text import xml_chars
 
     tpl_dir = files("tip_eval.report") / "templates"
-    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+    plotlyjs = _script_safe(get_plotlyjs())
+    # every text written into the page loses the characters XML forbids (not plotly.js: its code holds some)
+    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True),
+                      finalize=lambda v: xml_chars(v) if isinstance(v, str) and v is not plotlyjs else v)
     template = env.from_string((tpl_dir / "brief.html.j2").read_text(encoding="utf-8"))
     study = ctx.study
     countries = ", ".join(sorted(study.trainings["country"].unique()))
@@ -632,7 +636,7 @@ def render_brief(ctx: BriefContext, title: str | None = None) -> str:
         subtitle=f"{len(study.trainings)} trainings in {countries}; {len(study.participants)} participants.",
         generated=_dt.date.today().isoformat(), version=tip_eval.__version__, min_cell=ctx.min_cell,
         sections=sections, headline=ctx.headline, kpis=kpis,
-        css=(tpl_dir / "brief.css").read_text(encoding="utf-8"), plotlyjs=_script_safe(get_plotlyjs()),
+        css=(tpl_dir / "brief.css").read_text(encoding="utf-8"), plotlyjs=plotlyjs,
         footer="Produced with tip_eval. Numbers are computed from the validated study data; groups smaller than the "
                "minimum cell size are suppressed everywhere. No names appear in this brief.",
     )
