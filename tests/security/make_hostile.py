@@ -63,7 +63,8 @@ def outside(root: Path) -> Path:
     (out / "hr.csv").write_text(HR_ROWS, encoding="utf-8")
     (out / "secret.txt").write_text(SECRET, encoding="utf-8")
     (out / "sentinel" / "keep.txt").write_text("must stay\n", encoding="utf-8")
-    (out / "pseudonym.key").write_text("k" * 64 + "\n", encoding="utf-8")
+    (out / "id_ed25519").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAE\n"
+                                    "-----END OPENSSH PRIVATE KEY-----\n", encoding="utf-8")
     return out
 
 
@@ -135,7 +136,8 @@ def containment(root: Path) -> list[Case]:
     for name, key, says in (("key_is_study_toml", '"study.toml"', "inside the study folder"),
                             ("key_inside", '"key.txt"', "inside the study folder"),
                             ("key_device", '"/dev/zero"', "plain file"),
-                            ("key_short", '"../outside/short.key"', "too short")):
+                            ("key_short", '"../outside/short.key"', "too short"),
+                            ("key_other_file", '"../outside/id_ed25519"', "does not hold a key")):
         _study(root / name, f'[study]\nname = "x"\nhash_key_file = {key}\n\n'
                + _source('"names.csv"', extra='name_column = "Name"\n' + TRAINING),
                {"names.csv": names, "key.txt": "k" * 64})
@@ -176,6 +178,8 @@ BAD_SETTINGS: dict[str, tuple[bytes | str, str]] = {
     "roster_text": ('[[sources]]\nfile = "a.csv"\nlayout = "wide"\nroster = "yes"\n', "roster"),
     "hash_key_env_odd": ('[study]\nhash_key_env = "A B;rm"\n\n[[sources]]\nfile = "a.csv"\nlayout = "wide"\n',
                          "hash_key_env"),
+    "hash_key_env_other_secret": ('[study]\nhash_key_env = "AWS_SECRET_ACCESS_KEY"\n\n[[sources]]\nfile = "a.csv"\n'
+                                  'layout = "wide"\n', "TIP_EVAL_"),
     "limits_above_ceiling": ('[limits]\nmax_cells = 100000000000\n\n[[sources]]\nfile = "a.csv"\nlayout = "wide"\n',
                              "max_cells"),
     "limits_text": ('[limits]\nmax_rows = "many"\n\n[[sources]]\nfile = "a.csv"\nlayout = "wide"\n', "max_rows"),

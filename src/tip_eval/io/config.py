@@ -216,7 +216,8 @@ STUDY_SETTINGS: dict[str, Check] = {
     "decimal": choice(".", ","),
     "dayfirst": boolean,
     "id_case": choice("upper", "as_written"),
-    "hash_key_env": text(100, r"[A-Za-z_][A-Za-z0-9_]*", " the name of an environment variable (letters, digits, _)"),
+    # a study may only choose among tip_eval's own variables, never read another secret of the officer's
+    "hash_key_env": text(100, r"TIP_EVAL_[A-Z0-9_]+", " the name of an environment variable starting with TIP_EVAL_"),
     "hash_key_file": text(1000),
     "name_match": number(50, 100),
     "name_review": number(0, 100),

@@ -37,7 +37,10 @@ The key
     can read in your home folder (``chmod 600`` on Linux and macOS), and keep it: the same key gives
     the same pseudonyms next time. A key file inside the study folder is refused (whoever has the
     folder could undo the pseudonyms), and so is a key file that is not a plain file of at most
-    4 KB. Without a key, loading a study that must hash names is refused with a clear message.
+    4 KB holding one line, the key: a study from someone else cannot make an unrelated file of the
+    officer's serve as the key. ``hash_key_env`` may only name a variable starting with
+    ``TIP_EVAL_``. Without a key, loading a study that must hash names is refused with a clear
+    message.
 """
 
 from __future__ import annotations
@@ -167,10 +170,17 @@ def _read_key_file(key_file: str, root: Path, file: str, keep: str) -> bytes:
                            f"{MAX_KEY_FILE_BYTES:,} bytes, so it cannot be a key.", keep)
     try:
         with open(path, "rb") as fh:
-            return fh.read(MAX_KEY_FILE_BYTES + 1).strip()
+            key = fh.read(MAX_KEY_FILE_BYTES + 1).strip()
     except OSError:
         raise InputRefused(file, f"names the key file '{key_file}' (hash_key_file), which cannot be read.",
                            "Check that the file exists and that you may read it.") from None
+    # a key file holds one line, the key: any other file (a private key, a settings file) is not read
+    # as one, so that a study cannot make tip_eval use an unrelated file of the officer's as its key
+    if b"\n" in key or b"\r" in key or (len(key) >= MIN_KEY_BYTES and len(set(key)) < 10):
+        raise InputRefused(file, f"names the key file '{key_file}' (hash_key_file), which does not hold a key "
+                           f"(one line of at least {MIN_KEY_BYTES} random characters).",
+                           f"Write a key made with {_MAKE_KEY} into a file of its own. " + keep)
+    return key
 
 
 def pseudonym(key: bytes, training_id: str, name: str) -> str:
