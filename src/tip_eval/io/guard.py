@@ -489,8 +489,8 @@ def _guard_zip(p: Path, file: str, infos: list[zipfile.ZipInfo], size: int, limi
 def _scan_sheet(fh: Any, info: zipfile.ZipInfo, file: str, where: str, limits: ReadLimits, text: _XlsxText) -> _SheetScan:
     """Scan one worksheet; again with the exact scan (an unusual form) or the precise text count (long text)."""
     exact = False
+    text.budget.sheet(where)
     while True:
-        text.budget.sheet(where)
         scan: _SheetScan = (_ExactSheetScan if exact else _SheetScan)(file, where, limits, text)
         doctype = _DoctypeScan(file, info.filename)
         try:
@@ -504,6 +504,7 @@ def _scan_sheet(fh: Any, info: zipfile.ZipInfo, file: str, where: str, limits: R
             exact = True
         except _NeedPrecise:
             text.precise = True
+        text.budget.restart()
 
 
 def _calamine_refusal(file: str, err: BaseException) -> NoReturn:

@@ -233,12 +233,15 @@ class TextBudget:
         self.sheet_total = 0
 
     def sheet(self, where: str) -> "TextBudget":
-        """Start counting a sheet (counting it again after a restart forgets the first count)."""
-        if where == self.where and self.sheet_total:
-            self.total -= self.sheet_total
+        """Start counting a new sheet."""
         self.where = where
         self.sheet_total = 0
         return self
+
+    def restart(self) -> None:
+        """Count the current sheet again from its start (its first count is forgotten)."""
+        self.total -= self.sheet_total
+        self.sheet_total = 0
 
     def cell(self, chars: int, what: str = "a cell") -> None:
         """Refuse a single cell that expands to more than ``max_cell_chars``."""
