@@ -273,6 +273,26 @@ def ods_attribute_bomb() -> bytes:
     return _ods_table(f'<table:table-row table:number-rows-repeated="20000">{cell}</table:table-row>')
 
 
+def sst_comment_bomb() -> bytes:
+    """A string in an XML comment, which the reader skips: a scan that counted it would number the
+    strings one off, and take the long string the cells name for a short one."""
+    members = mc.workbook_members(mc.simple_workbook())
+    sst = (f'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="{mc.MAIN_NS}" uniqueCount="3">'
+           f'<!--<si><t>x</t></si>--><si><t>Participant ID</t></si><si><t>{"D" * 30_000}</t></si></sst>').encode()
+    rows = '<row r="1"><c r="A1" t="s"><v>0</v></c></row>' + "".join(
+        f'<row r="{r}"><c r="A{r}" t="s"><v>1</v></c></row>' for r in range(2, 40_002))
+    members = mc.replace_member(members, "xl/worksheets/sheet1.xml", mc.sheet_xml(rows))
+    return mc.pack(members + [("xl/sharedStrings.xml", sst)])
+
+
+def ods_comment_bomb() -> bytes:
+    """A row end inside an XML comment, which the reader skips: a scan that read it would not
+    multiply the long cell after it by the row's 100,000 repeats."""
+    cell = '<table:table-cell office:value-type="string"><text:p>' + "x" * 20_000 + "</text:p></table:table-cell>"
+    return _ods_table('<table:table-row table:number-rows-repeated="100000">'
+                      f"<!-- </table:table-row><table:table-row> -->{cell}</table:table-row>")
+
+
 def inline_long_cell() -> bytes:
     """One cell holding more text than Excel can (100,000 characters, written in the cell itself)."""
     members = mc.workbook_members(mc.simple_workbook())
@@ -291,6 +311,8 @@ BOMBS = {
     "ods_paragraph_bomb.ods": ods_paragraph_bomb,
     "ods_attribute_bomb.ods": ods_attribute_bomb,
     "inline_long_cell.xlsx": inline_long_cell,
+    "sst_comment_bomb.xlsx": sst_comment_bomb,
+    "ods_comment_bomb.ods": ods_comment_bomb,
 }
 
 
@@ -300,7 +322,8 @@ def bombs(root: Path) -> list[Case]:
     for file, make in BOMBS.items():
         name = "bomb_" + file.replace(".", "_")
         _study(root / name, '[study]\nname = "x"\n\n' + _source(f'"{file}"', extra=TRAINING), {file: make()})
-        cases.append(Case(name, 2, "limit" if "count" not in file else "crafted", make.__doc__ or ""))
+        says = "crafted" if "count" in file else "comments" if "comment" in file else "limit"
+        cases.append(Case(name, 2, says, make.__doc__ or ""))
     return cases
 
 

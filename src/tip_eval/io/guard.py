@@ -448,7 +448,7 @@ def _guard_zip(p: Path, file: str, infos: list[zipfile.ZipInfo], size: int, limi
             sheet_member_to_name = {m.lower(): n for n, m in check._members.items()}
             if _SHARED_STRINGS in names:  # before any sheet: the sheets' cells name these strings by number
                 info = by_name[names[_SHARED_STRINGS]]
-                shared = _SharedStrings(file, limits)
+                shared = _SharedStrings(file, limits, info.filename)
                 doctype = _DoctypeScan(file, info.filename)
                 for chunk in _member_chunks(fh, info, file):
                     doctype.feed(chunk)

@@ -128,6 +128,21 @@ def _refuse_doctype(file: str, member: str) -> NoReturn:
 _PROLOG = re.compile(rb"(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
 
 
+def _refuse_hidden_markup(file: str, where: str, part: bytes, first: bool) -> None:
+    """Refuse XML comments, CDATA sections and processing instructions after the prolog.
+
+    The scans read tags in the raw XML; a tag inside a comment (``<!-- </table:table-row> -->``)
+    is not a tag to the reader, so it could make the scans count rows, cells or strings other
+    than the reader does. Excel and LibreOffice never write these in sheets and shared strings.
+    """
+    if first:
+        body = part.removeprefix(codecs.BOM_UTF8)
+        part = body[_PROLOG.match(body).end():]
+    if b"<!" in part or b"<?" in part:
+        _refuse(file, f"is not in the form spreadsheet programs write: {where} holds XML comments, CDATA sections "
+                "or processing instructions, which could hide what the file really holds.", _RESAVE)
+
+
 class _DoctypeScan:
     """Refuse a part whose XML prolog holds a ``<!DOCTYPE`` (and so ``<!ENTITY``) declaration.
 
@@ -245,9 +260,11 @@ class _SharedStrings:
     far above the strings really there (the reader reserves memory for as many as declared).
     """
 
-    def __init__(self, file: str, limits: ReadLimits) -> None:
+    def __init__(self, file: str, limits: ReadLimits, member: str = "xl/sharedStrings.xml") -> None:
         self.file = file
         self.limits = limits
+        self.member = member
+        self.first = True
         self.lengths = array("q")
         self.longest = 0
         self.carry = b""
@@ -296,6 +313,8 @@ class _SharedStrings:
         return len(xml) - 3 * xml.count(b"<") - xml.count(b"</") if len(xml) <= _SHORT_STRING else _text_chars(xml)
 
     def _part(self, part: bytes) -> None:
+        _refuse_hidden_markup(self.file, f"its shared strings ('{self.member}')", part, self.first)
+        self.first = False
         pos = 0
         if not self.started:
             m = _SST_TAG.search(part)
@@ -506,6 +525,7 @@ class _SheetScan:
         self.carry = b""
         self.dimension_seen = False
         self.text = text
+        self.first = True
 
     # -- helpers shared with the exact scan
     def _seen(self, row: int, col: int) -> None:
@@ -571,6 +591,8 @@ class _SheetScan:
         _check_area(self.file, self.where, self.max_row, self.max_col, self.limits)
 
     def _part(self, part: bytes) -> None:
+        _refuse_hidden_markup(self.file, self.where, part, self.first)
+        self.first = False
         self._dimension(part)
         if b":" in part and _PREFIXED_CELL.search(part):
             raise _NeedExact
@@ -665,6 +687,8 @@ class _ExactSheetScan(_SheetScan):
         self.cell = None
 
     def _part(self, part: bytes) -> None:
+        _refuse_hidden_markup(self.file, self.where, part, self.first)
+        self.first = False
         self._dimension(part)
         self._merges(part)
         if self.text is not None:
@@ -754,6 +778,7 @@ class _OdsScan:
         self.extents: dict[str, tuple[int, int]] = {}
         self.merges: dict[str, list[tuple[int, int, int, int]]] = {}
         self.text = TextBudget(file, limits)
+        self.first = True
         self._reset_table()
 
     def _reset_table(self) -> None:
@@ -798,6 +823,8 @@ class _OdsScan:
         self.cell_open = False
 
     def _part(self, part: bytes) -> None:
+        _refuse_hidden_markup(self.file, "its content ('content.xml')", part, self.first)
+        self.first = False
         lim = self.limits
         for m in _ODS_TAG.finditer(part):
             closing, name, attrs = m.group(1), m.group(2), m.group(3)
