@@ -39,10 +39,9 @@ _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\ufff
 
 #: Tags the figure builders write themselves; kept by ``plain_text(..., keep_markup=True)``.
 FIGURE_TAGS = ("br", "b", "i", "em", "sup", "sub", "extra")
-_KEPT_TAG = re.compile(r"</?(?:%s)\s*/?>" % "|".join(FIGURE_TAGS), re.IGNORECASE)
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});")
 _NEEDS_WORK = re.compile("[<>&\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_MARKUP_OR_AMP = re.compile(r"</?(?:%s)\s*/?>|[<>&]" % "|".join(FIGURE_TAGS), re.IGNORECASE)
+_MARKUP_OR_AMP = re.compile(r"</?(?:{})\s*/?>|[<>&]".format("|".join(FIGURE_TAGS)), re.IGNORECASE)
 
 #: C0 and C1 control characters (but tab and line feed), DEL, and the bidirectional embeddings,
 #: overrides and isolates that can make printed text read in another order than it is stored.

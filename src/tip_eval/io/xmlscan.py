@@ -301,8 +301,7 @@ class _SharedStrings:
 
     def _end(self) -> None:
         self.lengths.append(self.current)
-        if self.current > self.longest:
-            self.longest = self.current
+        self.longest = max(self.longest, self.current)
         self.current = 0
         self.inside = None
 
