@@ -111,16 +111,17 @@ def _writable_file(file: str, option: str) -> Path:
 
 
 def _check_by(by: Sequence[str] | None) -> None:
-    """``--by``: columns of the participants or the trainings (what results can be grouped by)."""
+    """``--by``: columns of the participants or the trainings (``country+sector`` crosses two), checked
+    before anything is read."""
     if not by:
         return
     from tip_eval import schemas
 
     allowed = [c for t in ("participants", "trainings") for c in schemas.schema(t).columns]
-    unknown = [b for b in by if b not in allowed]
+    unknown = [c for b in by for c in b.split("+") if c not in allowed]
     if unknown:
         raise UsageError(f"--by {' '.join(unknown)}: no such column. Group by columns of the participants or "
-                         f"trainings: {', '.join(dict.fromkeys(allowed))}.")
+                         f"trainings: {', '.join(dict.fromkeys(allowed))}; cross two with '+', e.g. --by country+sector.")
 
 
 # ---------------------------------------------------------------------------------- commands

@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-KEY = "partner-test-key-0123456789"  # a test key only; real keys live outside any repository
+KEY = "partner-test-key-0123456789abcdef0123"  # a test key only; real keys live outside any repository
 
 
 @pytest.fixture()

@@ -27,7 +27,7 @@ GAIN_COLUMNS = ("n_pre", "n_post", "n", "pre_mean", "post_mean", "mean_gain")
 @pytest.fixture(scope="module", params=SEEDS)
 def partner(request, tmp_path_factory):
     mp = pytest.MonkeyPatch()
-    mp.setenv("TIP_EVAL_HASH_KEY", "partner-test-key-0123456789")
+    mp.setenv("TIP_EVAL_HASH_KEY", "partner-test-key-0123456789abcdef0123")
     folder = tmp_path_factory.mktemp(f"partner{request.param}")
     truth = make_partner_study(folder, seed=request.param)
     assert json.loads((folder / "truth.json").read_text(encoding="utf-8")) == truth
