@@ -22,8 +22,8 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from tip_eval.safe_text import terminal_text
 

@@ -178,8 +178,8 @@ BAD_SETTINGS: dict[str, tuple[bytes | str, str]] = {
     "roster_text": ('[[sources]]\nfile = "a.csv"\nlayout = "wide"\nroster = "yes"\n', "roster"),
     "hash_key_env_odd": ('[study]\nhash_key_env = "A B;rm"\n\n[[sources]]\nfile = "a.csv"\nlayout = "wide"\n',
                          "hash_key_env"),
-    "hash_key_env_other_secret": ('[study]\nhash_key_env = "AWS_SECRET_ACCESS_KEY"\n\n[[sources]]\nfile = "a.csv"\n'
-                                  'layout = "wide"\n', "TIP_EVAL_"),
+    "hash_key_env_other_secret": (('[study]\nhash_key_env = "AWS_SECRET_ACCESS_KEY"\n\n[[sources]]\nfile = "a.csv"\n'
+                                   'layout = "wide"\n'), "TIP_EVAL_"),
     "limits_above_ceiling": ('[limits]\nmax_cells = 100000000000\n\n[[sources]]\nfile = "a.csv"\nlayout = "wide"\n',
                              "max_cells"),
     "limits_text": ('[limits]\nmax_rows = "many"\n\n[[sources]]\nfile = "a.csv"\nlayout = "wide"\n', "max_rows"),
@@ -362,7 +362,7 @@ def content(root: Path, base: Path) -> Path:
 
     folder = root / "content"
     shutil.copytree(base, folder, ignore=shutil.ignore_patterns(".tip_eval_cache"))
-    book = sorted((folder / "trainings").glob("*.xlsx"))[0]
+    book = min((folder / "trainings").glob("*.xlsx"))
     wb = openpyxl.load_workbook(book)
     wb["Training"]["C2"] = "PROVINCE_PLACEHOLDER"
     ws = wb["Participants"]

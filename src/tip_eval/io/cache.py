@@ -70,8 +70,9 @@ import stat
 import time
 import uuid
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -312,7 +313,7 @@ def _write_frame(frame: pd.DataFrame, path: Path, secret: bytes) -> dict[str, An
     table = pa.Table.from_pandas(out, preserve_index=False)
     pq.write_table(table, path, compression="zstd")
     return {"file": path.name, "hmac": _mac(secret, path.read_bytes()), "columns": [str(c) for c in frame.columns],
-            "dtypes": dtypes, "as_text": as_text, "rows": int(len(frame))}
+            "dtypes": dtypes, "as_text": as_text, "rows": len(frame)}
 
 
 def _read_frame(folder: Path, meta: Mapping[str, Any], secret: bytes) -> pd.DataFrame:
@@ -355,7 +356,7 @@ class StudyCache:
         self.entry = self.folder / key[:40]
 
     @classmethod
-    def for_study(cls, path: str | Path, config: Mapping[str, Any] | None, cache: bool | str | Path) -> "StudyCache | None":
+    def for_study(cls, path: str | Path, config: Mapping[str, Any] | None, cache: bool | str | Path) -> StudyCache | None:
         """The cache entry of a study, or None when caching is off or the key cannot be computed.
 
         ``cache=True``: the user's cache folder (:func:`default_cache_dir`); a path: that folder.
@@ -412,7 +413,7 @@ class StudyCache:
         report = ValidationReport(problems=frames["report.problems"], reconciliation=frames["report.reconciliation"])
         min_cell = manifest["min_cell"]
         if isinstance(min_cell, bool) or not isinstance(min_cell, int):
-            raise ValueError("min_cell is not a whole number")
+            raise TypeError("min_cell is not a whole number")
         study = study_class(name=str(manifest["name"]), min_cell=min_cell, report=report, check=False, **tables)
         for name, frame in frames.items():
             if name.startswith("attr.") and name[5:].isidentifier():
@@ -438,8 +439,8 @@ class StudyCache:
             raise OSError(f"no secret to authenticate the cache with in {cache_root()}")
         _private_dir(self.folder)
         for name, text in ((".gitignore", "# tip_eval's cache of validated studies: never commit it\n*\n"),
-                           ("CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n"
-                                            "# tip_eval's cache of validated studies (https://bford.info/cachedir/)\n")):
+                           ("CACHEDIR.TAG", ("Signature: 8a477f597d28d172789f06886806bc55\n"
+                                             "# tip_eval's cache of validated studies (https://bford.info/cachedir/)\n"))):
             target = self.folder / name
             if not target.exists() and not target.is_symlink():
                 target.write_text(text, encoding="utf-8")

@@ -51,8 +51,9 @@ import math
 import posixpath
 import re
 import tomllib
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from tip_eval.errors import InputRefused
 from tip_eval.io.cost_settings import COST_SETTING_KEYS, check_cost_settings

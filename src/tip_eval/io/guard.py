@@ -35,14 +35,14 @@ from tip_eval.io.limits import (
 from tip_eval.io.xmlscan import (
     _DoctypeScan,
     _ExactSheetScan,
+    _member_chunks,
     _NeedExact,
     _NeedPrecise,
     _OdsScan,
+    _refuse_doctype,
     _SharedStrings,
     _SheetScan,
     _XlsxText,
-    _member_chunks,
-    _refuse_doctype,
 )
 
 __all__ = ["DEFUSEDXML_ACTIVE", "SheetInfo", "WorkbookCheck", "guard_workbook"]
@@ -64,7 +64,7 @@ if not DEFUSEDXML_ACTIVE:
         stacklevel=2,
     )
 
-import defusedxml.ElementTree as _safe_et  # noqa: E402  (after the check above on purpose)
+import defusedxml.ElementTree as _safe_et
 
 
 class SheetInfo(NamedTuple):

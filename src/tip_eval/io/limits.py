@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
+from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, NoReturn
+from typing import NoReturn
 
 from tip_eval.errors import InputRefused
 
-__all__ = ["CEILINGS", "ReadLimits", "TEXT_SUFFIXES", "WORKBOOK_SUFFIXES", "active_limits", "using_limits"]
+__all__ = ["CEILINGS", "TEXT_SUFFIXES", "WORKBOOK_SUFFIXES", "ReadLimits", "active_limits", "using_limits"]
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".ods")
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -92,7 +94,7 @@ class ReadLimits:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value):
                 raise ValueError(f"ReadLimits.{f.name} must be a number; got {value!r}")
             if value < (0 if f.name == "ratio_floor_bytes" else 1):
                 low = ">= 0" if f.name == "ratio_floor_bytes" else "a positive number"
@@ -232,7 +234,7 @@ class TextBudget:
         self.where = ""
         self.sheet_total = 0
 
-    def sheet(self, where: str) -> "TextBudget":
+    def sheet(self, where: str) -> TextBudget:
         """Start counting a new sheet."""
         self.where = where
         self.sheet_total = 0

@@ -20,11 +20,11 @@ import re
 import struct
 import zipfile
 import zlib
-from functools import lru_cache
-from typing import Any, Iterator, NoReturn
-
 from array import array
+from collections.abc import Iterator
+from functools import lru_cache
 from itertools import repeat
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -41,7 +41,6 @@ from tip_eval.io.limits import (
     _col_letters,
     _refuse,
 )
-
 
 # ------------------------------------------------------------------- zip members, streamed safely
 
