@@ -70,10 +70,32 @@ def test_noncentrality_interval_nan_inputs():
     assert np.isnan(low).all() and np.isnan(high).all()
 
 
-def test_hedges_correction():
-    # J = 1 - 3/(4 df - 1): df = 9 -> 1 - 3/35; df = 2 -> 1 - 3/7; df = 1 -> undefined
-    assert_allclose(hedges_correction([9, 2]), [32 / 35, 4 / 7], rtol=1e-15)
+def test_hedges_correction_is_the_exact_gamma_form_of_r_effectsize():
+    # R 4.x, effectsize 0.8.3 (the J inside effectsize:::.effect_size_difference):
+    #   J <- function(df) exp(lgamma(df/2) - log(sqrt(df/2)) - lgamma((df - 1)/2))
+    #   print(J(c(2, 3, 6, 10, 30, 100)), digits = 15)
+    expected = [0.564189583547756, 0.723601254558268, 0.868626687827413, 0.922745608053087,
+                0.974754378214399, 0.992478054981413]
+    assert_allclose(hedges_correction([2, 3, 6, 10, 30, 100]), expected, rtol=1e-13)
+    # df = 2: Gamma(1) / (1 * Gamma(1/2)) = 1/sqrt(pi), by hand
+    assert_allclose(hedges_correction(2), 1 / np.sqrt(np.pi), rtol=1e-14)
+    # the approximation 1 - 3/(4 df - 1) is NOT what is computed (it differs by 9.4e-4 at df = 6)
+    assert abs(hedges_correction(6) - (1 - 3 / 23)) > 9e-4
+    # large df stays finite and tends to 1 (log-gamma, no overflow)
+    assert 0.9999 < hedges_correction(1e6) < 1.0
     assert np.isnan(hedges_correction([1, 0, np.nan])).all()
+
+
+def test_hedges_gz_equals_r_effectsize_paired():
+    # effectsize 0.8.3:
+    #   x <- c(61, 45, 72, 58, 66, 49, 70); y <- c(70, 52, 71, 69, 80, 50, 83)
+    #   hedges_g(y, x, paired = TRUE)$Hedges_g  -> 1.15649557989801
+    #   cohens_d(y, x, paired = TRUE)$Cohens_d  -> 1.33140691634815
+    from tip_eval.stats import paired_gain
+
+    res = paired_gain([61, 45, 72, 58, 66, 49, 70], [70, 52, 71, 69, 80, 50, 83])
+    assert_allclose(res["cohens_dz"], 1.33140691634815, rtol=1e-12)
+    assert_allclose(res["hedges_gz"], 1.15649557989801, rtol=1e-12)
 
 
 # --- Wilcoxon signed-rank ----------------------------------------------------------------------

@@ -63,8 +63,11 @@ def test_sleep_effect_sizes_by_hand():
     d = SLEEP_GROUP2 - SLEEP_GROUP1
     dz = d.mean() / d.std(ddof=1)
     assert_allclose(res["cohens_dz"], dz, rtol=1e-14)
-    # J = 1 - 3 / (4 * 9 - 1) = 1 - 3/35 = 32/35
-    assert_allclose(res["hedges_gz"], dz * 32 / 35, rtol=1e-14)
+    # exact J(9) = exp(lgamma(4.5) - log(sqrt(4.5)) - lgamma(4)) = 0.913874891792553 (R), and R's
+    # effectsize::hedges_g(extra ~ 1, data = data.frame(extra = sleep$extra[11:20] - sleep$extra[1:10]))
+    # gives 1.1739249035142 for these pairs
+    assert_allclose(res["hedges_gz"], dz * 0.913874891792553, rtol=1e-13)
+    assert_allclose(res["hedges_gz"], 1.1739249035142, rtol=1e-12)
     # d_av (Lakens 2013, eq. 10): mean(D) / ((sd_pre + sd_post) / 2)
     d_av = d.mean() / ((SLEEP_GROUP1.std(ddof=1) + SLEEP_GROUP2.std(ddof=1)) / 2)
     assert_allclose(res["d_av"], d_av, rtol=1e-14)
@@ -291,7 +294,7 @@ def test_two_pairs():
     # D = 2, 3: t = 2.5 / (sqrt(0.5) / sqrt(2)) = 5, df = 1
     assert_allclose(res["t"], 5.0, rtol=1e-14)
     assert res["df"] == 1
-    assert np.isnan(res["hedges_gz"])  # J = 1 - 3/(4*1 - 1) = 0: undefined for n < 3
+    assert np.isnan(res["hedges_gz"])  # J with df = 1 is 0: undefined for n < 3
     assert np.isfinite(res["dz_ci_low"]) and np.isfinite(res["dz_ci_high"])
     # exact Wilcoxon, n = 2, V = 3: p = 2 * P(V >= 3) = 2 * 1/4
     assert res["p_wilcoxon"] == 0.5

@@ -29,7 +29,7 @@ METHODS = [
                       "Pre- and post-test means use everyone tested in that phase."),
     ("Knowledge score", "Percent of the maximum score (0-100), so tests of different lengths compare."),
     ("Mean gain and its interval", "Mean of post minus pre; interval mean ± t(0.975, n-1)·sd/√n (paired t-test, two-sided)."),
-    ("Effect size", "Cohen's dz = mean gain / sd of gains; Hedges' gz = J·dz with J = 1 - 3/(4(n-1) - 1); "
+    ("Effect size", "Cohen's dz = mean gain / sd of gains; Hedges' gz = J·dz with Hedges' exact J = Γ(m/2)/(√(m/2)·Γ((m-1)/2)), m = n - 1; "
                     "dz's interval from the noncentral t distribution (Lakens 2013)."),
     ("Normalised gain", "Hake (1998): (post mean - pre mean)/(100 - pre mean), the share of the possible gain achieved."),
     ("Reliable change", "Jacobson & Truax (1991): a change larger than 1.96 × √2 × SEM, SEM = sd(pre)·√(1 - reliability), "

@@ -83,7 +83,7 @@ _COLUMNS_DOC = """
         ``p_value`` adjusted across the rows of a table (:func:`paired_gain_grouped`); NaN from
         :func:`paired_gain`, which has no family of tests.
     ``cohens_dz``, ``hedges_gz``
-        :math:`d_z = \\bar D / s_D`; :math:`g_z = J d_z` with :math:`J = 1 - 3/(4(n-1) - 1)`
+        :math:`d_z = \\bar D / s_D`; :math:`g_z = J d_z` with Hedges' exact :math:`J = \\Gamma(m/2)/(\\sqrt{m/2}\\,\\Gamma((m-1)/2))`, :math:`m = n - 1`
         (df = n - 1), NaN for n < 3 where J is undefined (Hedges, 1981; Lakens, 2013).
     ``dz_ci_low``, ``dz_ci_high``
         Interval for :math:`d_z` from the noncentral t: the interval for the noncentrality
