@@ -1,16 +1,20 @@
-"""A fair comparison of trainings: adjusted and shrunken training effects instead of a league table.
+"""A fair comparison of trainings: one verdict per training, against the typical training.
 
 With 15-40 people a training and different starting points, raw rankings of mean gains mostly
-rank noise. :func:`compare_trainings` puts three estimates side by side for each training:
+rank noise. :func:`compare_trainings` gives each training:
 
 - the **raw** mean gain with its t interval (what a league table would show);
-- the **ANCOVA-adjusted** post-test difference from the average training, given the pre-test
-  (trainings that started lower are not penalised, regression to the mean is allowed for);
-- the **shrunken** effect from a linear mixed model (empirical Bayes): each training's gain is
-  pulled toward the overall mean in proportion to how little its own data say.
+- its **difference from the typical training**: its post-test mean adjusted for the pre-test
+  (ANCOVA), minus the median of the other trainings' adjusted means, with an interval for the
+  training on its own and a familywise interval for all trainings at once; the **verdict**
+  ("above", "below", "not distinguishable") is whether the familywise interval excludes 0;
+- its **shrunken gain** from a linear mixed model (empirical Bayes), with an interval that covers
+  every training's true mean gain 95% of the time, also a training far from the others (FAB).
 
 and it reports the intraclass correlation (how much of the variation in gains lies between
-trainings at all) and a plain-words summary that does not overstate.
+trainings at all) and a plain-words summary that does not overstate. The table, the figure
+(:func:`tip_eval.plots.forest`), the brief and the workbook all use the one ``verdict`` column.
+The calibration of the verdicts and intervals by simulation is in ``benchmarks/CALIBRATION.md``.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import pandas as pd
 from tip_eval.analysis._common import is_study
 from tip_eval._memo import memoised
 
-__all__ = ["compare_trainings", "TrainingComparison", "COMPARISON_COLUMNS"]
+__all__ = ["compare_trainings", "TrainingComparison", "COMPARISON_COLUMNS", "VERDICTS", "reference_text"]
 
 TRAINING = "training_id"
 SUBJECT = "participant_id"
@@ -32,9 +36,18 @@ SUBJECT = "participant_id"
 #: columns of :attr:`TrainingComparison.table`
 COMPARISON_COLUMNS: tuple[str, ...] = (
     "training_id", "n", "raw_gain", "raw_ci_low", "raw_ci_high", "adjusted_diff", "adjusted_ci_low",
-    "adjusted_ci_high", "p_value", "p_adjusted", "shrunken_effect", "shrunken_ci_low", "shrunken_ci_high",
-    "shrunken_gain", "shrinkage", "distinguishable", "small", "confidence", "note",
+    "adjusted_ci_high", "familywise_ci_low", "familywise_ci_high", "p_value", "p_adjusted", "verdict",
+    "distinguishable", "shrunken_gain", "shrunken_ci_low", "shrunken_ci_high", "shrunken_effect", "shrinkage",
+    "small", "confidence", "note",
 )
+
+#: the values of the ``verdict`` column, in plain words
+VERDICTS: dict[str, str] = {
+    "above": "above the typical training",
+    "below": "below the typical training",
+    "not distinguishable": "not distinguishable from the typical training",
+    "": "no comparison",
+}
 
 _UNITS = {"knowledge": "percentage points", "confidence": "rating points (1-5 scale)"}
 
@@ -50,8 +63,10 @@ class TrainingComparison:
     icc : pandas.Series
         ``icc, ci_low, ci_high, confidence, between_var, within_var, f, df1, df2, n0, n_groups, n``
         (see :func:`tip_eval.stats.models.intraclass_correlation`).
-    model : dict
-        The fitted statsmodels results: ``"ancova"`` (OLS) and ``"mixed"`` (MixedLM, REML).
+    model : dict of pandas.DataFrame
+        The models' fixed effects as plain tables (no statsmodels objects): ``"ancova"`` (the OLS
+        coefficients: ``estimate, se, t, p_value``) and ``"mixed"`` (``estimate, se, t`` of the
+        mixed model's fixed effects, the standard error being the GLS value that lme4 reports).
     measure : str
         ``"knowledge"`` or ``"confidence"``.
     adjust_for, fixed : list of str
@@ -182,44 +197,52 @@ def compare_trainings(
             Mean of post - pre over the training's matched people, with the t interval
             :math:`\\bar D \\pm t_{1-a/2,n-1} s_D/\\sqrt n` (as :func:`~tip_eval.gains`).
         ``adjusted_diff``, ``adjusted_ci_low``, ``adjusted_ci_high``
-            ANCOVA ``post ~ pre + fixed + C(training, Sum)`` by ordinary least squares on the
-            matched people: the training's adjusted post-test mean minus the **unweighted mean
-            of the adjusted means of all trainings with matched people** (each training counts
-            once, whatever its size), with its t interval (residual df). This is the training's
-            coefficient under sum-to-zero (deviation) coding; the last training's is minus the sum
-            of the others. With a training-level ``fixed`` column (``country``): minus the
-            unweighted mean of the trainings of the same country instead (NaN for a training
-            alone in its country). See :func:`tip_eval.stats.models.ancova_effects`.
+            The training's **difference from the typical training**: ANCOVA ``post ~ pre + fixed
+            + C(training)`` by ordinary least squares on the matched people gives each training's
+            post-test mean adjusted for the pre-test (at a common pre-test score; person-level
+            ``fixed`` columns and other ``adjust_for`` covariates too); ``adjusted_diff`` is the
+            training's adjusted mean minus the **median of the adjusted means of the other
+            trainings** (of the same ``within`` category, e.g. country, with a training-level
+            ``fixed`` column). A median is not pulled by one or two very different trainings, so an
+            ordinary training is not made to look "below average" by one excellent one. The
+            interval is :math:`d \pm t_{1-a/2,\,df}\,se` for this training looked at on its own,
+            ``se`` from a parametric bootstrap of the adjusted means (see
+            :func:`tip_eval.stats.verdict.median_contrasts`).
+        ``familywise_ci_low``, ``familywise_ci_high``
+            The same difference with the familywise interval: all trainings' intervals hold
+            together with probability ``confidence`` (single-step max-|t| adjustment, as
+            ``multcomp``, by the same bootstrap).
         ``p_value``, ``p_adjusted``
-            Two-sided t-test of ``adjusted_diff = 0``, and its Holm adjustment across the
-            trainings of this table (R ``p.adjust(method = "holm")``).
-        ``shrunken_effect``, ``shrunken_ci_low``, ``shrunken_ci_high``
-            Linear mixed model ``gain ~ 1 + fixed + (1 | training)`` (statsmodels ``MixedLM``,
-            REML) on the matched people: the BLUP (empirical Bayes estimate) of the training's
-            random intercept, i.e. its shrunken difference from the overall mean gain (from the
-            gain its ``fixed`` characteristics predict, with ``fixed``),
-            :math:`\\hat u_j = \\lambda_j(\\bar y_j - \\hat\\gamma_0)`, reliability
-            :math:`\\lambda_j = \\tau^2/(\\tau^2 + \\sigma^2/n_j)` (Raudenbush & Bryk 2002, eq. 3.57).
-            Interval: :math:`\\hat u_j \\pm z_{1-a/2}\\sqrt{V_j}`, with :math:`V_j` statsmodels'
-            conditional variance of the random effect (``random_effects_cov``,
-            :math:`\\tau^2(1-\\lambda_j)`), plus the variance from estimating the fixed effects
-            (Henderson's prediction error variance), plus the Prasad-Rao allowance
-            :math:`2 g_{3j}` for estimating :math:`\\tau^2` (see
-            :func:`tip_eval.stats.models.random_intercept_effects`). Approximation: otherwise the
-            REML variance components are plugged in as if known and normal quantiles are used, so
-            with few trainings the intervals are somewhat too narrow. In simulations with 30-40
-            trainings they covered the true effects 92-96% of the time at the 95% level, on
-            average over trainings, not for each training.
-        ``shrunken_gain``
-            The model's predicted mean gain of the training's people (fixed part + BLUP).
-        ``shrinkage``
-            :math:`\\lambda_j`: 1 = the training's own mean is trusted fully, 0 = it is replaced
-            by the overall mean.
+            Two-sided p-value of "no difference from the typical training", for the training
+            alone and adjusted for comparing all trainings (single-step max-|t|).
+        ``verdict``
+            ``"above"`` / ``"below"`` when the familywise interval lies wholly above / below 0
+            (equivalently ``p_adjusted < 1 - confidence``), ``"not distinguishable"`` otherwise,
+            ``""`` without a comparison (no matched people, alone in its category). The table,
+            the figure, the summary and the workbook all show this column. In simulations the
+            chance of calling any identical training different stayed at or below 5% also with
+            one or two very different trainings, and a training 15 points better than six others
+            of 25 people was found in every simulated study (``benchmarks/CALIBRATION.md``).
         ``distinguishable``
-            True when ``p_adjusted < 1 - confidence``: the training's pre-test-adjusted
-            post-test differs from the average training beyond chance, allowing for comparing
-            all trainings at once (equivalently, its Holm-adjusted interval excludes 0). The
-            unadjusted intervals of the table are for one training looked at alone.
+            ``verdict`` is ``"above"`` or ``"below"``.
+        ``shrunken_gain``, ``shrunken_ci_low``, ``shrunken_ci_high``
+            The linear mixed model ``gain ~ 1 + fixed + (1 | training)`` (statsmodels ``MixedLM``,
+            REML) on the matched people: the training's shrunken (empirical Bayes) mean gain,
+            the model's mean gain plus the BLUP of its random intercept (with person-level
+            ``fixed`` columns: for the study's average mix of people); a training's own mean is
+            pulled toward the others in proportion to how little its own data say. The interval
+            is the FAB interval of Yu & Hoff (2018), from the training's own mean gain and a prior
+            estimated from the **other** trainings: it covers the training's true mean gain 95%
+            of the time for **every** training, whatever its true gain (the usual empirical Bayes
+            interval covers 95% only on average over trainings, and missed a training far from
+            the others in 16% of simulated studies), and is shorter than the t interval where the
+            other trainings are a good guide. See
+            :func:`tip_eval.stats.models.random_intercept_effects`.
+        ``shrunken_effect``
+            The BLUP alone: the shrunken gain minus the model's mean gain.
+        ``shrinkage``
+            :math:`\lambda_j = \tau^2/(\tau^2 + \sigma^2/n_j)`: 1 = the training's own mean is
+            trusted fully, 0 = it is replaced by the overall mean.
         ``small``
             ``n < min_n``.
         ``confidence``
@@ -228,45 +251,49 @@ def compare_trainings(
             Plain words for trainings that need them (too few people, no matched people, alone
             in their country); empty otherwise.
 
-        ``.icc``: the intraclass correlation of the gains, :math:`\\tau^2/(\\tau^2 + \\sigma^2)`, the
+        ``.icc``: the intraclass correlation of the gains, :math:`\tau^2/(\tau^2 + \sigma^2)`, the
         share of the variation in individual gains that lies between trainings (residual ICC
         given ``fixed``), with an F-based interval (Searle 1971; approximate for unequal
         training sizes): see :func:`tip_eval.stats.models.intraclass_correlation`.
 
-        ``.model``: ``{"ancova": statsmodels OLS results, "mixed": statsmodels MixedLM results}``.
+        ``.model``: the fixed effects of both models as plain tables (see
+        :class:`TrainingComparison`); the mixed model's standard errors are lme4's GLS values.
 
         ``.summary()``: plain words (see :meth:`TrainingComparison.summary`).
 
     Notes
     -----
-    The two models answer slightly different questions: the ANCOVA compares post-test scores of
-    people who started at the same pre-test score (it allows for regression to the mean and for
-    trainings starting lower); the mixed model compares gains and borrows strength across
-    trainings, so a training of 6 people is not ranked first on luck. Both use the people with
-    both tests only (complete cases; see :func:`~tip_eval.attrition`).
+    The two models answer different questions: the ANCOVA compares post-test scores of people
+    who started at the same pre-test score (it allows for regression to the mean and for
+    trainings starting lower) and gives the verdicts; the mixed model describes gains and
+    borrows strength across trainings, so a training of 6 people is not ranked first on luck.
+    Both use the people with both tests only (complete cases; see :func:`~tip_eval.attrition`).
+    The bootstrap uses a fixed seed: the same data always give the same table.
 
     A training without any matched person is kept in the table with ``n = 0`` and no estimate.
-    A training with a few matched people is kept: its shrunken effect stays near 0 (its
-    ``shrinkage`` is small) and its note says so.
+    A training with a few matched people is kept: its shrunken gain stays near the overall mean
+    (its ``shrinkage`` is small) and its note says so.
 
     References
     ----------
     Raudenbush, S. W. & Bryk, A. S. (2002). Hierarchical linear models (2nd ed.), ch. 3-4.
-    Henderson, C. R. (1975). Biometrics, 31, 423-447. Searle, S. R. (1971). Linear models, 9.7.
-    Holm, S. (1979). Scand. J. Statist., 6, 65-70. Senn, S. (2006). Change from baseline and
-    analysis of covariance revisited. Statistics in Medicine, 25, 4334-4344.
+    Yu, C. & Hoff, P. D. (2018). Adaptive multigroup confidence intervals with constant coverage.
+    Biometrika, 105, 319-335. Hothorn, T., Bretz, F. & Westfall, P. (2008). Simultaneous
+    inference in general parametric models. Biometrical Journal, 50, 346-363. Searle, S. R.
+    (1971). Linear models, 9.7. Senn, S. (2006). Change from baseline and analysis of covariance
+    revisited. Statistics in Medicine, 25, 4334-4344.
 
     Examples
     --------
     >>> import tip_eval as te
     >>> study, truth = te.datasets.make_study()
     >>> result = te.compare_trainings(study)
-    >>> result.table.sort_values("shrunken_effect").training_id.iloc[0]
-    'THA-TAK-2022'
+    >>> result.table.set_index("training_id").loc["THA-TAK-2022", "verdict"]
+    'below'
     """
     from tip_eval.analysis.inputs import check_measure
     from tip_eval.stats.models import ancova_effects, intraclass_correlation, random_intercept_effects
-    from tip_eval.stats.multitest import p_adjust
+    from tip_eval.stats.verdict import median_contrasts
 
     measure = check_measure(measure)
     covs = _as_list(adjust_for, "adjust_for")
@@ -313,47 +340,60 @@ def compare_trainings(
     # raw gains: mean of post - pre with its t interval, as te.gains (one pass over trainings)
     raw = _raw_gains(people, confidence)
 
-    # ANCOVA
+    # ANCOVA adjusted means -> difference from the median of the other trainings, familywise verdict
     anc = ancova_effects(people, outcome="post", covariates=covs, group=TRAINING, fixed=person_level,
-                         within=within, confidence=confidence)
+                         confidence=confidence)
+    strata = None
+    if within is not None:
+        strata = people.groupby(TRAINING, sort=True)[within].first().reindex(anc.effects.index).to_numpy(dtype=object)
+    verdict = median_contrasts(anc.adjusted, (anc.adjusted_diag, anc.adjusted_factor), anc.df, strata=strata,
+                               confidence=confidence)
+    verdict.index = anc.effects.index
     # mixed model, ICC
     mixed = random_intercept_effects(people, outcome="gain", group=TRAINING, fixed=fix, confidence=confidence)
     icc = intraclass_correlation(people, "gain", TRAINING, fixed=fix, within=within, confidence=confidence,
                                  mixed=mixed)
 
     idx = pd.Index(trainings, name=TRAINING)
-    a = anc.effects.reindex(idx)
+    v = verdict.reindex(idx)
     m = mixed.effects.reindex(idx)
     r = raw.reindex(idx)
     n = r["n"].fillna(0).astype(np.int64).to_numpy()
-    p_adj = p_adjust(a["p_value"].to_numpy(dtype=np.float64), "holm")
+
+    def col(frame: pd.DataFrame, name: str) -> np.ndarray:
+        return frame[name].to_numpy(dtype=np.float64)
+
     table = pd.DataFrame({
         TRAINING: trainings, "n": n,
-        "raw_gain": r["mean_gain"].to_numpy(dtype=np.float64),
-        "raw_ci_low": r["ci_low"].to_numpy(dtype=np.float64),
-        "raw_ci_high": r["ci_high"].to_numpy(dtype=np.float64),
-        "adjusted_diff": a["effect"].to_numpy(dtype=np.float64),
-        "adjusted_ci_low": a["ci_low"].to_numpy(dtype=np.float64),
-        "adjusted_ci_high": a["ci_high"].to_numpy(dtype=np.float64),
-        "p_value": a["p_value"].to_numpy(dtype=np.float64),
-        "p_adjusted": p_adj,
-        "shrunken_effect": m["effect"].to_numpy(dtype=np.float64),
-        "shrunken_ci_low": m["ci_low"].to_numpy(dtype=np.float64),
-        "shrunken_ci_high": m["ci_high"].to_numpy(dtype=np.float64),
-        "shrunken_gain": m["fitted_mean"].to_numpy(dtype=np.float64),
-        "shrinkage": m["shrinkage"].to_numpy(dtype=np.float64),
+        "raw_gain": col(r, "mean_gain"), "raw_ci_low": col(r, "ci_low"), "raw_ci_high": col(r, "ci_high"),
+        "adjusted_diff": col(v, "estimate"), "adjusted_ci_low": col(v, "ci_low"),
+        "adjusted_ci_high": col(v, "ci_high"), "familywise_ci_low": col(v, "familywise_ci_low"),
+        "familywise_ci_high": col(v, "familywise_ci_high"), "p_value": col(v, "p_value"),
+        "p_adjusted": col(v, "p_adjusted"), "verdict": v["verdict"].fillna("").astype(str).to_numpy(dtype=object),
+        "shrunken_gain": col(m, "fitted_mean"), "shrunken_ci_low": col(m, "ci_low"),
+        "shrunken_ci_high": col(m, "ci_high"), "shrunken_effect": col(m, "effect"), "shrinkage": col(m, "shrinkage"),
     })
-    table["distinguishable"] = (table["p_adjusted"] < 1.0 - float(confidence)).to_numpy(dtype=bool)
+    table["distinguishable"] = table["verdict"].isin(["above", "below"]).to_numpy(dtype=bool)
     table["small"] = table["n"] < int(min_n)
     table["confidence"] = float(confidence)
-    alone = a["n"].notna().to_numpy() & a["effect"].isna().to_numpy() & (within is not None)
+    alone = (table["n"].to_numpy() > 0) & (table["verdict"].to_numpy() == "") & (within is not None)
     table["note"] = _notes(table, int(min_n), alone, within, training_level)
+    model = {"ancova": _coefficients(anc.result), "mixed": mixed.fixed.copy()}
     return TrainingComparison(
-        table=table[list(COMPARISON_COLUMNS)], icc=icc, model={"ancova": anc.result, "mixed": mixed.result},
+        table=table[list(COMPARISON_COLUMNS)], icc=icc, model=model,
         measure=measure, adjust_for=covs, fixed=fix, within=training_level[0] if len(training_level) == 1
         else (" / ".join(training_level) if training_level else None),
         confidence=float(confidence), min_n=int(min_n), boundary=mixed.boundary, warnings=mixed.warnings,
     )
+
+
+def _coefficients(result: object) -> pd.DataFrame:
+    """The OLS coefficients as a plain table: ``estimate, se, t, p_value`` by term."""
+    if result is None:
+        return pd.DataFrame(columns=["estimate", "se", "t", "p_value"], index=pd.Index([], name="term"))
+    out = pd.DataFrame({"estimate": result.params, "se": result.bse, "t": result.tvalues, "p_value": result.pvalues})
+    out.index.name = "term"
+    return out
 
 
 def _raw_gains(people: pd.DataFrame, confidence: float) -> pd.DataFrame:
@@ -401,6 +441,14 @@ def _names(ids: list[str], limit: int = 8) -> str:
     return ", ".join(ids[:-1]) + " and " + ids[-1]
 
 
+def reference_text(res: TrainingComparison) -> str:
+    """What the zero of ``adjusted_diff`` is, in plain words (used by the summary, figure and brief)."""
+    adjusted = [("the pre-test" if c == "pre" else c) for c in res.adjust_for]
+    scores = "post-test scores adjusted for " + _names(adjusted) if adjusted else "post-test scores"
+    others = "the other trainings" + (f" of the same {res.within}" if res.within else "")
+    return f"the typical training: the median of {others}, comparing {scores}"
+
+
 def _summary(res: TrainingComparison) -> str:
     t = res.table
     conf = f"{res.confidence:.0%}"
@@ -411,30 +459,32 @@ def _summary(res: TrainingComparison) -> str:
     out = [f"{what} were compared across {k} trainings with {n_people} people who took both tests"
            + (f" ({len(t) - k} more had nobody with both tests)." if len(t) > k else ".")]
 
-    comparable = with_data[with_data["p_value"].notna()]
+    comparable = with_data[with_data["verdict"] != ""]
     m = len(comparable)
-    ref = "the average training" + (f" of the same {res.within}" if res.within else "")
-    adjusted = [("the pre-test" if c == "pre" else c) for c in res.adjust_for]
-    basis = "post-test scores adjusted for " + _names(adjusted) if adjusted else "post-test scores"
-    dist = comparable[comparable["distinguishable"]]
-    how = f"{basis}, {conf} level, Holm-adjusted for comparing {m} trainings"
-    if dist.empty:
-        out.append(f"None of the {m} trainings differs from {ref} beyond chance ({how}).")
+    out.append(f"Each training is compared with {reference_text(res)}.")
+    how = f"{conf} familywise level, allowing for comparing {m} trainings at once"
+    dist = comparable[comparable["verdict"].isin(["above", "below"])]
+    if m == 0:
+        out.append("No training could be compared with others of its kind.")
+    elif dist.empty:
+        out.append(f"None of the {m} trainings differs from the typical training beyond chance ({how}).")
     else:
-        above = dist.loc[dist["adjusted_diff"] > 0, "training_id"].tolist()
-        below = dist.loc[dist["adjusted_diff"] < 0, "training_id"].tolist()
+        above = dist.loc[dist["verdict"] == "above", "training_id"].tolist()
+        below = dist.loc[dist["verdict"] == "below", "training_id"].tolist()
         which = "; ".join(x for x in (f"above: {_names(above)}" if above else "",
                                      f"below: {_names(below)}" if below else "") if x)
         verb = "differs" if len(dist) == 1 else "differ"
         rest = m - len(dist)
-        tail = (f" The other {rest} {'is' if rest == 1 else 'are'} indistinguishable from {ref}." if rest else "")
-        out.append(f"{len(dist)} of {m} trainings {verb} from {ref} beyond chance ({how}; {which}).{tail}")
+        tail = (f" The other {rest} {'is' if rest == 1 else 'are'} not distinguishable from the typical training."
+                if rest else "")
+        out.append(f"{len(dist)} of {m} trainings {verb} from the typical training beyond chance ({how}; {which}).{tail}")
 
     icc = res.icc
     digits = 1 if res.measure == "knowledge" else 2
     if res.boundary:
-        out.append("The mixed model estimates the variance between trainings as zero: beyond chance, these data "
-                   "show no differences in gain between trainings, so every shrunken effect is 0. That is not "
+        mean_gain = float(with_data["shrunken_gain"].mean()) if k else float("nan")
+        out.append("The mixed model estimates the variance between trainings as zero, so it cannot rank the trainings: "
+                   f"every shrunken gain equals the overall mean gain ({mean_gain:.{digits}f} {units}). That is not "
                    "proof that the trainings are equal; with groups of this size, moderate differences can go "
                    "undetected.")
     else:
@@ -445,13 +495,10 @@ def _summary(res: TrainingComparison) -> str:
         beyond = f" (beyond what {_names(res.fixed)} explain{'s' if len(res.fixed) == 1 else ''})" if res.fixed else ""
         out.append(f"Differences between trainings{beyond} account for {share} of the variation in "
                    f"individual gains (ICC {value}{interval}).")
-        eff = with_data["shrunken_effect"]
-        excl = int(((with_data["shrunken_ci_low"] > 0) | (with_data["shrunken_ci_high"] < 0)).sum())
-        excl_text = ("none of their intervals excludes the average" if excl == 0
-                     else f"{excl} of their {k} intervals exclude the average")
-        avg = "the average gain" + (f" of their {res.within}" if res.within else "")
-        out.append(f"Allowing for their sizes (shrinkage), the mixed model places each training's gain within "
-                   f"{eff.min():+.{digits}f} to {eff.max():+.{digits}f} {units} of {avg}; {excl_text}.")
+        g = with_data["shrunken_gain"]
+        out.append(f"Allowing for their sizes (shrinkage), the mixed model estimates the trainings' mean gains at "
+                   f"{g.min():.{digits}f} to {g.max():.{digits}f} {units}; each training's {conf} interval in the "
+                   "table holds for that training whatever its true gain.")
 
     small = t[(t["n"] > 0) & t["small"]]
     if len(small):
@@ -461,6 +508,6 @@ def _summary(res: TrainingComparison) -> str:
     if res.fixed:
         extra = f"; trainings are compared with the others of the same {res.within}" if res.within else ""
         out.append(f"Both models include {_names(res.fixed)} as fixed effects{extra}.")
-    out.append("Intervals are for each training on its own; \"indistinguishable\" means these data cannot tell "
-               "the trainings apart, not that they are equal.")
+    out.append("\"Not distinguishable\" means these data cannot tell the training apart from the typical training, "
+               "not that they are equal.")
     return "\n".join(out)
