@@ -224,8 +224,37 @@ def test_prediction_variance_equals_inverse_of_mixed_model_equations(people):
     d = s2 / n
     g3 = d ** 2 / (tau2 + d) ** 3 * 2.0 / np.sum((tau2 + d) ** -2.0)
     assert_allclose(fit.effects["mse"].to_numpy(), pev + 2.0 * g3, rtol=1e-10)
-    half = (fit.effects["ci_high"] - fit.effects["ci_low"]).to_numpy() / 2.0
-    assert_allclose(half, 1.959963984540054 * np.sqrt(pev + 2.0 * g3), rtol=1e-10)
+
+
+def test_fixed_effect_se_is_the_gls_value_of_lme4(people):
+    # R 4.x, lme4 (the sample study's matched people written to CSV):
+    #   m <- lmer(gain ~ 1 + (1 | training_id), data = d, REML = TRUE); summary(m)$coefficients
+    #   (Intercept) 11.760696955635  SE 1.13910235701295
+    #   as.data.frame(VarCorr(m))$vcov -> 3.94957487593062 132.73582024599250
+    # statsmodels' own bse of this fit is 1.1460 (it comes from the joint information of the fixed
+    # effects and the variance parameters); the GLS value (X' V^-1 X)^-1 is what lme4 reports.
+    fit = sm_.random_intercept_effects(people, "gain", "training_id")
+    assert_allclose(fit.fixed.loc["Intercept", "estimate"], 11.760696955635, rtol=1e-7)
+    assert_allclose(fit.fixed.loc["Intercept", "se"], 1.13910235701295, rtol=1e-5)
+    assert_allclose([fit.between_var, fit.within_var], [3.94957487593062, 132.73582024599250], rtol=1e-4)
+    assert abs(float(fit.result.bse_fe.iloc[0]) - 1.13910235701295) > 5e-3  # the raw object differs
+
+
+def test_group_intervals_are_fab_intervals_of_the_direct_means(people):
+    from tip_eval.stats.fab import fab_intervals
+
+    fit = sm_.random_intercept_effects(people, "gain", "training_id")
+    e = fit.effects
+    n = e["n"].to_numpy()
+    means = people.groupby("training_id")["gain"].mean().reindex(e.index).to_numpy()
+    assert_allclose(e["direct_mean"], means, rtol=1e-12)
+    within = people["gain"] - people.groupby("training_id")["gain"].transform("mean")
+    s2 = float((within ** 2).sum()) / (len(people) - len(e))
+    assert_allclose(e["direct_se"], np.sqrt(s2 / n), rtol=1e-10)
+    fab = fab_intervals(means, np.sqrt(s2 / n), confidence=0.95, df=len(people) - len(e))
+    # equal up to the bounded REML search of the priors (1e-10 relative in tau2)
+    assert_allclose(e[["ci_low", "ci_high"]].to_numpy(), fab[["ci_low", "ci_high"]].to_numpy(), rtol=1e-7)
+    assert_allclose(e["fitted_mean"], fit.fixed.loc["Intercept", "estimate"] + e["effect"], rtol=1e-12)
 
 
 def test_profiled_variance_ratio_is_the_reml_optimum(people):
@@ -245,8 +274,8 @@ def test_boundary_when_groups_do_not_differ():
     fit = sm_.random_intercept_effects(frame, "y", "g")
     assert fit.boundary
     assert (fit.effects["effect"] == 0).all() and (fit.effects["prediction_var"] == 0).all()
-    # the intervals keep a width: tau2 could still be positive (the Prasad-Rao term)
-    assert (fit.effects["ci_high"] > 0).all()
+    # the groups' intervals keep their width and hold each group's own mean (10)
+    assert ((fit.effects["ci_low"] < 10) & (fit.effects["ci_high"] > 10)).all()
 
 
 # R 4.3, psych 2.3 (published in a MATLAB port's verification comment, McGraw & Wong 1996, Table 6 data):

@@ -205,7 +205,7 @@ def compare_trainings(
             trainings** (of the same ``within`` category, e.g. country, with a training-level
             ``fixed`` column). A median is not pulled by one or two very different trainings, so an
             ordinary training is not made to look "below average" by one excellent one. The
-            interval is :math:`d \pm t_{1-a/2,\,df}\,se` for this training looked at on its own,
+            interval is :math:`d \\pm t_{1-a/2,\\,df}\\,se` for this training looked at on its own,
             ``se`` from a parametric bootstrap of the adjusted means (see
             :func:`tip_eval.stats.verdict.median_contrasts`).
         ``familywise_ci_low``, ``familywise_ci_high``
@@ -241,7 +241,7 @@ def compare_trainings(
         ``shrunken_effect``
             The BLUP alone: the shrunken gain minus the model's mean gain.
         ``shrinkage``
-            :math:`\lambda_j = \tau^2/(\tau^2 + \sigma^2/n_j)`: 1 = the training's own mean is
+            :math:`\\lambda_j = \\tau^2/(\\tau^2 + \\sigma^2/n_j)`: 1 = the training's own mean is
             trusted fully, 0 = it is replaced by the overall mean.
         ``small``
             ``n < min_n``.
@@ -251,7 +251,7 @@ def compare_trainings(
             Plain words for trainings that need them (too few people, no matched people, alone
             in their country); empty otherwise.
 
-        ``.icc``: the intraclass correlation of the gains, :math:`\tau^2/(\tau^2 + \sigma^2)`, the
+        ``.icc``: the intraclass correlation of the gains, :math:`\\tau^2/(\\tau^2 + \\sigma^2)`, the
         share of the variation in individual gains that lies between trainings (residual ICC
         given ``fixed``), with an F-based interval (Searle 1971; approximate for unequal
         training sizes): see :func:`tip_eval.stats.models.intraclass_correlation`.

@@ -234,8 +234,8 @@ def fab_intervals(y: Any, se: Any, strata: Any = None, confidence: float = 0.95,
         2018), because the prior does not use the group's own data.
     """
     confidence = check_confidence(confidence)
-    y = np.asarray(y, dtype=np.float64)
-    se = np.asarray(se, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64).ravel()
+    se = np.broadcast_to(np.asarray(se, dtype=np.float64), y.shape)
     mean, tau2 = loo_prior(y, se ** 2, strata)
     bounds = [fab_interval(a, s, m, t, confidence, df) for a, s, m, t in zip(y, se, mean, tau2)]
     return pd.DataFrame({"prior_mean": mean, "prior_var": tau2, "ci_low": [b[0] for b in bounds],
