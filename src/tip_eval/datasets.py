@@ -15,9 +15,10 @@ The model, in brief (ability on the logit scale):
 - confidence ratings: an ordinal latent that rises with ability and, for the planted over-confident
   sector, rises after training much more than knowledge does;
 - post-tests are missing more often for low pre-test ability; a few pre-tests are missing at random;
-- about 40% of those who took the post-test are interviewed 3-6 months after training; applied-practice
-  codes are more likely for larger knowledge gains; about 20% of interviews are coded twice, with
-  planted disagreement on two codes.
+- each person who took both the pre- and the post-test is interviewed 3-6 months after training with
+  probability 0.5 (so about half of the matched people, a little under half of everyone who took the
+  post-test); applied-practice codes are more likely for larger knowledge gains; about 20% of
+  interviews are coded twice, with planted disagreement on two codes.
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ COLUMN_TITLES: dict[str, str] = {
     "competency": "Competency", "median_pre": "Median before", "median_post": "Median after",
     "pct_agree_pre": "% agreeing before", "pct_agree_post": "% agreeing after", "rank_biserial": "Rank-biserial r",
     "raw_gain": "Raw gain", "adjusted_diff": "Adjusted difference", "shrunken_effect": "Shrunken effect",
-    "shrunken_gain": "Shrunken gain", "shrinkage": "Shrinkage", "distinguishable": "Differs beyond chance",
+    "shrunken_gain": "Shrunken gain", "shrinkage": "Shrinkage", "distinguishable": "Differs beyond chance", "verdict": "Verdict",
     "item_id": "Item", "module": "Module", "difficulty_pre": "% correct before", "difficulty_post": "% correct after",
     "discrimination_pre": "Discrimination before", "discrimination_post": "Discrimination after",
     "flags": "Flags", "label": "Code", "n_interviewed": "Interviewed", "n_with_code": "With code",
@@ -64,7 +64,7 @@ _ESTIMATE_CI: dict[str, tuple[str, str]] = {
     "pct_agree_pre": ("pct_agree_pre_ci_low", "pct_agree_pre_ci_high"),
     "pct_agree_post": ("pct_agree_post_ci_low", "pct_agree_post_ci_high"),
     "raw_gain": ("raw_ci_low", "raw_ci_high"), "adjusted_diff": ("adjusted_ci_low", "adjusted_ci_high"),
-    "shrunken_effect": ("shrunken_ci_low", "shrunken_ci_high"), "pct_with_code": ("ci_low", "ci_high"),
+    "shrunken_gain": ("shrunken_ci_low", "shrunken_ci_high"), "pct_with_code": ("ci_low", "ci_high"),
     "cc_mean_gain": ("cc_ci_low", "cc_ci_high"), "mi_mean_gain": ("mi_ci_low", "mi_ci_high"),
 }
 
@@ -363,11 +363,12 @@ def confidence_table(result: pd.DataFrame, *, min_cell: int | None = None, title
 def compare_table(comparison, *, min_cell: int | None = None, title: str | None = None) -> FormattedTable:
     """The trainings comparison of :func:`tip_eval.compare_trainings` (its ``.table`` or the object)."""
     table = comparison.table if hasattr(comparison, "table") else comparison
-    cols = [c for c in ["training_id", "n", "raw_gain", "adjusted_diff", "p_adjusted", "shrunken_effect",
-                        "shrinkage", "distinguishable", "note"] if c in table.columns]
-    notes = ["Raw gain: mean of post minus pre. Adjusted difference: post-test compared with the average training at "
-             "the same pre-test score (ANCOVA). Shrunken effect: difference from the average gain from a mixed model, "
-             "pulled toward 0 for small or noisy trainings."]
+    cols = [c for c in ["training_id", "n", "raw_gain", "adjusted_diff", "p_adjusted", "verdict", "shrunken_gain",
+                        "shrinkage", "note"] if c in table.columns]
+    notes = ["Raw gain: mean of post minus pre. Adjusted difference: post-test compared with the typical training "
+             "(the median of the other trainings) at the same pre-test score (ANCOVA). Verdict: above or below the "
+             "typical training when the familywise interval excludes 0. Shrunken gain: mean gain from a mixed model, "
+             "pulled toward the others for small or noisy trainings."]
     if hasattr(comparison, "summary"):
         try:
             notes.append(comparison.summary())

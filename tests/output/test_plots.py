@@ -93,8 +93,17 @@ def test_forest_sorted_with_overall_line(results):
     assert fig.layout.xaxis.title.text == "Knowledge gain (percentage points)"
     assert len(fig.layout.shapes) == 1  # the overall line
     cmp = plots.forest(results["compare"])
-    assert cmp.layout.xaxis.title.text.startswith("Difference from the average training")
+    assert cmp.layout.xaxis.title.text.startswith("Difference from the median of the other trainings")
+    assert cmp.layout.title.text.startswith("Each training against the typical training")
     assert cmp.layout.shapes[0].x0 == 0
+    # the figure shows the verdict column's estimate, one marker trace per verdict
+    table = results["compare"].table.set_index("training_id")
+    for tr in cmp.data[2:]:
+        ids = [y.split(" (n = ")[0] for y in tr.y]
+        np.testing.assert_allclose(np.asarray(tr.x, dtype=float), table.loc[ids, "adjusted_diff"].to_numpy())
+        from tip_eval.analysis.compare import VERDICTS
+
+        assert {VERDICTS[table.loc[i, "verdict"]] for i in ids} == {tr.name[0].lower() + tr.name[1:]}
 
 
 def test_gain_distribution_and_calibration(sample_study):

@@ -56,7 +56,7 @@ def test_compare_and_other_tables(sample_study):
     from tip_eval.analysis.items import item_analysis
 
     c = tables.compare_table(compare_trainings(sample_study), min_cell=5)
-    assert len(c.frame) == 7 and "Shrunken effect (95% CI)" in c.frame.columns
+    assert len(c.frame) == 7 and "Shrunken gain (95% CI)" in c.frame.columns and "Verdict" in c.frame.columns
     assert any("trainings" in n for n in c.notes)
     assert len(tables.confidence_table(confidence_gains(sample_study), min_cell=5).frame) == 7
     items = tables.items_table(item_analysis(sample_study))

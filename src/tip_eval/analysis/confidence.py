@@ -105,7 +105,9 @@ def confidence_gains(
             defaults: zero differences dropped (Wilcoxon's method), average ranks for ties; with
             the ties and zeros of ratings this is almost always the normal approximation with tie
             and continuity corrections (exact only below 50 non-zero differences with no ties or
-            zeros).
+            zeros). **Tie rule:** two absolute differences count as tied when they differ by less
+            than 1e-10 relative (``tip_eval.stats.signed_rank.TIE_RTOL``); whole-number ratings
+            give exact ties, so R's ``wilcox.test`` on the same pairs gives the same p-value.
         ``rank_biserial``
             Matched-pairs rank-biserial correlation :math:`r = (T^+ - T^-)/(T^+ + T^-)` over the
             non-zero differences (Kerby, 2014): +1 when everyone who changed rated higher.

@@ -113,12 +113,19 @@ def gains(
             Two-sided Wilcoxon signed-rank test with R's ``wilcox.test`` defaults: zero
             differences dropped (Wilcoxon's method), average ranks for ties, exact below 50
             non-zero differences without ties or zeros, otherwise the normal approximation with
-            tie and continuity corrections.
+            tie and continuity corrections. **Tie rule:** two absolute differences count as tied
+            when they differ by less than 1e-10 relative (``tip_eval.stats.signed_rank.TIE_RTOL``),
+            so percent differences that are equal in the raw scores but not in floating point
+            (``100 - 66.67`` and ``33.33 - 0``) are tied, as R finds on the raw counts. R's
+            ``wilcox.test`` run on the percent columns themselves sees no tie there and may give a
+            different p-value; run it on the raw scores (or rounded percents) to reproduce this one.
         ``p_adjusted``
             ``p_value`` adjusted across the rows of this table by ``p_adjust``; rows with no
             p-value are not counted.
         ``cohens_dz``, ``hedges_gz``
-            :math:`d_z = \\bar D/s_D`; :math:`g_z = J d_z`, :math:`J = 1 - 3/(4(n-1) - 1)`.
+            :math:`d_z = \\bar D/s_D`; :math:`g_z = J d_z`, Hedges' exact :math:`J = \\Gamma(m/2)/(\\sqrt{m/2}\\,\\Gamma((m-1)/2))`,
+            :math:`m = n - 1` (as R's ``effectsize::hedges_g``; see
+            :func:`tip_eval.stats.hedges_correction`).
         ``dz_ci_low``, ``dz_ci_high``
             Interval of :math:`d_z` from the noncentral t (:math:`\\lambda = d_z\\sqrt n`).
         ``d_av``

@@ -113,8 +113,11 @@ def forest(
     data : pandas.DataFrame or TrainingComparison
         Any result frame with an estimate and interval per row: :func:`tip_eval.gains`
         (default ``mean_gain, ci_low, ci_high``) or :func:`tip_eval.compare_trainings` (the
-        object or its ``.table``; default ``shrunken_effect, shrunken_ci_low,
-        shrunken_ci_high``, reference line at 0 = the average training).
+        object or its ``.table``). For a comparison the default is the estimate the verdicts are
+        about, ``adjusted_diff`` (difference from the typical training: the median of the other
+        trainings, pre-test adjusted), drawn with its interval for each training (thick) and its
+        familywise interval (thin whiskers, what the verdict is read from), each point coloured
+        by its ``verdict``; the reference line at 0 is the typical training.
     by : str or list of str, optional
         Columns that label the rows (default: the result's grouping columns; ``training_id``
         for a comparison).
@@ -144,7 +147,8 @@ def forest(
     frame = as_frame(data)
     measure = check_measure(getattr(data, "measure", measure) if comparison else measure)
     if estimate is None:
-        estimate = "shrunken_effect" if "shrunken_effect" in frame else "mean_gain"
+        estimate = "adjusted_diff" if "verdict" in frame else ("shrunken_effect" if "shrunken_effect" in frame
+                                                              else "mean_gain")
     if ci_low is None or ci_high is None:
         from tip_eval.tables import _ESTIMATE_CI
 
@@ -174,28 +178,79 @@ def forest(
     hi = frame[ci_high].to_numpy(dtype=float, na_value=np.nan)
     ns = frame[n].to_numpy(dtype=float, na_value=np.nan) if n in frame else np.full(len(frame), np.nan)
     ticks = [f"{lab} (n = {fmt_n(k)})" if np.isfinite(k) else lab for lab, k in zip(labels, ns)]
-    hover = [f"<b>{esc(lab)}</b><br>{esc(estimate)}: {fmt(e)}<br>95% CI {fmt(a)} to {fmt(b)}<br>n = {fmt_n(k)}"
-             for lab, e, a, b, k in zip(labels, est, lo, hi, ns)]
-    fig = FigureSpec([trace(
-        "scatter", x=est, y=ticks, mode="markers", name=estimate, marker=dict(color=PALETTE[0], size=10, symbol="square"),
-        error_x=dict(type="data", symmetric=False, array=hi - est, arrayminus=est - lo, color=PALETTE[0],
-                     thickness=1.5, width=5),
-        hovertext=hover, hoverinfo="text", showlegend=False)])
+    verdicts = estimate == "adjusted_diff" and {"verdict", "familywise_ci_low", "familywise_ci_high"} <= set(frame)
+    if verdicts:
+        traces = _verdict_traces(frame, ticks, labels, est, lo, hi, ns)
+    else:
+        hover = [f"<b>{esc(lab)}</b><br>{esc(estimate)}: {fmt(e)}<br>95% CI {fmt(a)} to {fmt(b)}<br>n = {fmt_n(k)}"
+                 for lab, e, a, b, k in zip(labels, est, lo, hi, ns)]
+        traces = [trace(
+            "scatter", x=est, y=ticks, mode="markers", name=estimate,
+            marker=dict(color=PALETTE[0], size=10, symbol="square"),
+            error_x=dict(type="data", symmetric=False, array=hi - est, arrayminus=est - lo, color=PALETTE[0],
+                         thickness=1.5, width=5),
+            hovertext=hover, hoverinfo="text", showlegend=False)]
+    fig = FigureSpec(traces)
     if overall is not None and np.isfinite(overall):
-        label = "average training" if comparison or estimate in ("shrunken_effect", "adjusted_diff") else \
-            f"all participants: {fmt(overall)}"
+        label = ("0 = the typical training (median of the others)" if estimate == "adjusted_diff" else
+                 "average training" if comparison or estimate == "shrunken_effect" else
+                 f"all participants: {fmt(overall)}")
         fig.add_vline(x=float(overall), line=dict(color=NEUTRAL_COLOUR, dash="dash", width=1.5),
                       annotation_text=esc(label))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_layout(height=max(300, 100 + 36 * len(labels)))
+    unit = "percentage points" if measure == "knowledge" else "rating points"
     if x_title is None:
-        if estimate in ("shrunken_effect", "adjusted_diff"):
-            unit = "percentage points" if measure == "knowledge" else "rating points"
+        if estimate == "adjusted_diff":
+            x_title = f"Difference from the median of the other trainings, post-test adjusted for the pre-test ({unit})"
+        elif estimate == "shrunken_effect":
             x_title = f"Difference from the average training ({unit})"
         else:
             x_title = GAIN_TITLE[measure]
-    return finish(fig, title or ("Trainings compared" if comparison or "training_id" in groups else "Gains by group"),
-                  x_title, "", left_out, min_cell)
+    if title is None:
+        title = ("Each training against the typical training (the verdicts of the table)" if verdicts else
+                 "Trainings compared" if comparison or "training_id" in groups else "Gains by group")
+    fig = finish(fig, title, x_title, "", left_out, min_cell)
+    if verdicts:  # the legend under the axis title, where it cannot cover the title or the points
+        fig.update_layout(legend=dict(orientation="h", y=-0.25, yanchor="top", x=0, xanchor="left"),
+                          height=max(400, 220 + 36 * len(labels)), margin=dict(b=170))
+    return fig
+
+
+#: marker colour and symbol of each verdict
+_VERDICT_STYLE = {"above": (PALETTE[2], "triangle-right"), "below": (PALETTE[5], "triangle-left"),
+                  "not distinguishable": (NEUTRAL_COLOUR, "circle"), "": (NEUTRAL_COLOUR, "circle-open")}
+
+
+def _verdict_traces(frame, ticks, labels, est, lo, hi, ns) -> list:
+    """Thin familywise whiskers (the verdict) under thick per-training bars, one marker trace per verdict."""
+    from tip_eval.analysis.compare import VERDICTS
+
+    flo = frame["familywise_ci_low"].to_numpy(dtype=float, na_value=np.nan)
+    fhi = frame["familywise_ci_high"].to_numpy(dtype=float, na_value=np.nan)
+    verdict = frame["verdict"].fillna("").astype(str).to_numpy()
+    level = float(frame["confidence"].iloc[0]) if "confidence" in frame and len(frame) else 0.95
+    traces = [trace("scatter", x=est, y=ticks, mode="markers", marker=dict(size=1, color=NEUTRAL_COLOUR, opacity=0),
+                    error_x=dict(type="data", symmetric=False, array=fhi - est, arrayminus=est - flo,
+                                 color=NEUTRAL_COLOUR, thickness=1.2, width=7),
+                    name=f"{level:.0%} familywise interval (all trainings at once: the verdict)", hoverinfo="skip"),
+              trace("scatter", x=est, y=ticks, mode="markers", marker=dict(size=1, color=PALETTE[0], opacity=0),
+                    error_x=dict(type="data", symmetric=False, array=hi - est, arrayminus=est - lo,
+                                 color=PALETTE[0], thickness=5, width=0),
+                    name=f"{level:.0%} interval of the training on its own", hoverinfo="skip")]
+    for key in ("above", "below", "not distinguishable", ""):
+        rows = np.flatnonzero(verdict == key)
+        if not rows.size:
+            continue
+        colour, symbol = _VERDICT_STYLE[key]
+        hover = [f"<b>{esc(labels[i])}</b><br>difference from the typical training: {fmt(est[i])}<br>"
+                 f"{level:.0%} interval {fmt(lo[i])} to {fmt(hi[i])}<br>familywise {fmt(flo[i])} to {fmt(fhi[i])}<br>"
+                 f"verdict: {esc(VERDICTS[key])}<br>n = {fmt_n(ns[i])}" for i in rows]
+        traces.append(trace("scatter", x=est[rows], y=[ticks[i] for i in rows], mode="markers",
+                            name=VERDICTS[key].capitalize(), marker=dict(color=colour, size=12, symbol=symbol,
+                                                                         line=dict(color="white", width=1)),
+                            hovertext=hover, hoverinfo="text"))
+    return traces
 
 
 def _person_frame(data, by, measure):

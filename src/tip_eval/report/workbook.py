@@ -29,8 +29,9 @@ SHEETS: dict[str, str] = {
     "Items": "Each test item: share correct before/after, discrimination, alpha if deleted, flags (te.item_analysis).",
     "Modules": "Knowledge gain per curriculum module (te.module_summary).",
     "Reliability": "KR-20 / Cronbach's alpha of the test before and after, with interval and SEM (te.reliability).",
-    "Trainings compared": "Raw, pre-test-adjusted (ANCOVA) and shrunken (mixed model) training effects "
-                          "(te.compare_trainings); the plain-words summary and the ICC are under the table.",
+    "Trainings compared": "Each training against the typical training (the median of the other trainings, "
+                          "post-test adjusted for the pre-test), with its verdict, and its shrunken gain from a "
+                          "mixed model (te.compare_trainings); the plain-words summary and the ICC are under the table.",
     "Follow-up codes": "Share of interviewed people reporting each code, theme, and the level-3 indicator "
                        "(te.followup_summary).",
     "Follow-up by {by}": "The same per {by}.",
@@ -302,6 +303,11 @@ def _parts(study, groupings: list[list[str]], results) -> list[_Part]:
         icc = comp.icc
         comparison_notes.append(f"ICC (share of the variation in gains between trainings): {float(icc['icc']):.3f} "
                                 f"(95% interval {float(icc['ci_low']):.3f} to {float(icc['ci_high']):.3f}).")
+        comparison_notes.append("verdict: 'above' / 'below' the typical training when the familywise interval "
+                                "(familywise_ci_low to familywise_ci_high) excludes 0, else 'not distinguishable'; "
+                                "the same verdict as the brief's table, figure and text. adjusted_ci_low/high: the "
+                                "interval of the training on its own. shrunken_ci_low/high: FAB interval of the "
+                                "shrunken gain (covers each training's true gain 95% of the time).")
         return comp.table
 
     parts.append(_Part("Trainings compared", trainings, notes=comparison_notes))
