@@ -43,6 +43,10 @@ def test_ordinal_statistics_by_hand():
     assert_allclose(row["rank_biserial"], 11 / 15, rtol=1e-12)
     assert_allclose(row["p_wilcoxon"], 0.1675463, atol=5e-8)
     assert row["competency"] == "C1"  # a plain frame has no labels: the id stands in
+    # proportional odds: R ordinal::clm(r ~ post) on these 12 ratings, coef "post" = 1.46676076426832
+    # (ordered factor r <- c(2,3,3,4,1,2, 4,3,4,5,3,1), post <- rep(0:1, each = 6))
+    assert_allclose(np.log(row["odds_ratio"]), 1.46676076426832, rtol=1e-8)
+    assert row["or_ci_low"] < row["odds_ratio"] < row["or_ci_high"] and 0 < row["p_ordinal"] < 1
 
 
 def test_wilson_interval_of_the_share_agreeing():

@@ -209,3 +209,71 @@ def test_wilson_vectorised_and_edges():
     assert low[2] < 1.0
     with pytest.raises(ValueError, match="`successes`"):
         wilson_interval(6, 5)
+
+
+# --- proportional odds of ratings on phase ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def c01_pairs(sample):
+    """C01 ratings of the sample study's people who rated it at both times (R: confidence.csv, same rows)."""
+    conf = sample[0].confidence
+    c1 = conf[conf["competency_id"] == "C01"]
+    wide = c1.pivot(index="participant_id", columns="phase", values="rating").dropna()
+    return wide["pre"].to_numpy(dtype=float), wide["post"].to_numpy(dtype=float)
+
+
+def test_phase_odds_ratio_equals_r_clm_with_a_person_sandwich(c01_pairs):
+    # R 4.x, ordinal: the 191 matched people's C01 ratings (382 rows), post = 0/1,
+    #   f <- clm(rating ~ post, data = c1, control = clm.control(gradTol = 1e-10))
+    #   coef(f)["post"] -> 1.323118443204463; sqrt(diag(vcov(f)))["post"] -> 0.196260848425914
+    #   cluster-robust by person: scores of the cumulative logit from clm's estimates by hand,
+    #   G <- rowsum(S, c1$participant_id); V <- vcov(f) %*% crossprod(G) %*% vcov(f)
+    #   sqrt(V["post", "post"] * ng / (ng - 1)) -> 0.179465858860617 (ng = 191 people)
+    from tip_eval.stats.ordinal import cumulative_logit, phase_odds_ratio
+
+    pre, post = c01_pairs
+    res = phase_odds_ratio(pre, post)
+    assert res["n"] == 191
+    assert_allclose(res["log_odds_ratio"], 1.323118443204463, rtol=1e-9)
+    assert_allclose(res["se"], 0.179465858860617, rtol=1e-7)
+    assert_allclose(res["odds_ratio"], np.exp(1.323118443204463), rtol=1e-9)
+    z = 1.959963984540054
+    assert_allclose([res["or_ci_low"], res["or_ci_high"]],
+                    np.exp(1.323118443204463 + np.array([-z, z]) * 0.179465858860617), rtol=1e-7)
+    levels = np.unique(np.concatenate([pre, post]))
+    n = pre.size
+    beta, _, bread = cumulative_logit(np.searchsorted(levels, np.concatenate([pre, post])),
+                                      np.r_[np.zeros(n), np.ones(n)], levels.size)
+    # clm's model-based standard errors: thresholds 1|2 .. 4|5, then post
+    assert_allclose(np.sqrt(np.diag(bread)), [0.279715029906727, 0.171822367739567, 0.138533497129082,
+                                              0.164545696985526, 0.196260848425914], rtol=1e-7)
+
+
+def test_cumulative_logit_equals_statsmodels_ordered_model(c01_pairs):
+    import pandas as pd
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    from tip_eval.stats.ordinal import phase_odds_ratio
+
+    pre, post = c01_pairs
+    n = pre.size
+    ratings = np.concatenate([pre, post])
+    model = OrderedModel(pd.Series(pd.Categorical(ratings, categories=np.unique(ratings), ordered=True)),
+                         pd.DataFrame({"post": np.r_[np.zeros(n), np.ones(n)]}), distr="logit")
+    fit = model.fit(method="newton", disp=False, cov_type="cluster",
+                    cov_kwds={"groups": np.r_[np.arange(n), np.arange(n)], "use_correction": False})
+    res = phase_odds_ratio(pre, post)
+    assert_allclose(res["log_odds_ratio"], fit.params.iloc[0], rtol=1e-7)
+    assert_allclose(res["se"] ** 2 * (n - 1) / n, fit.cov_params().iloc[0, 0], rtol=1e-5)  # numerical derivatives
+
+
+def test_phase_odds_ratio_undefined_cases():
+    from tip_eval.stats.ordinal import phase_odds_ratio
+
+    for pre, post in (([1, 2, 1, 2], [4, 5, 4, 5]), ([3, 3, 3], [3, 3, 3]), ([1, 2], [2, 3])):
+        res = phase_odds_ratio(pre, post)
+        assert np.isnan(res["odds_ratio"]) and np.isnan(res["or_ci_low"])
+    # direction: ratings that fall give an odds ratio below 1
+    res = phase_odds_ratio([4, 5, 3, 4, 5, 4, 3, 5], [3, 4, 3, 2, 4, 3, 3, 4])
+    assert res["odds_ratio"] < 1 < res["or_ci_high"] or res["or_ci_high"] < 1

@@ -22,7 +22,7 @@ CONFIDENCE_GAIN_COLUMNS: tuple[str, ...] = (
     "competency_id", "competency", "n_pre", "n_post", "n", "median_pre", "median_post",
     "pct_agree_pre", "pct_agree_pre_ci_low", "pct_agree_pre_ci_high",
     "pct_agree_post", "pct_agree_post_ci_low", "pct_agree_post_ci_high", "confidence",
-    "p_wilcoxon", "rank_biserial", "p_adjusted",
+    "p_wilcoxon", "rank_biserial", "odds_ratio", "or_ci_low", "or_ci_high", "p_ordinal", "p_adjusted",
 )
 
 #: result columns of :func:`knowledge_vs_confidence` after the ``by`` columns
@@ -111,6 +111,15 @@ def confidence_gains(
         ``rank_biserial``
             Matched-pairs rank-biserial correlation :math:`r = (T^+ - T^-)/(T^+ + T^-)` over the
             non-zero differences (Kerby, 2014): +1 when everyone who changed rated higher.
+        ``odds_ratio``, ``or_ci_low``, ``or_ci_high``, ``p_ordinal``
+            Proportional-odds (cumulative logit) model of the pairs' ratings on phase,
+            :math:`\\operatorname{logit} P(\\text{rating} \\le j) = \\theta_j - \\beta\\,\\text{post}`:
+            the odds ratio :math:`e^{\\beta}` of rating above any given level after training
+            rather than before (> 1: ratings rose), its interval at level ``confidence`` and Wald
+            p-value, with standard errors robust to each person rating twice (cluster-robust by
+            person); NaN with fewer than 3 pairs, one rating value, or no overlap between the two
+            phases' ratings. Equal to R's ``ordinal::clm`` estimate with the sandwich by person
+            (see :func:`tip_eval.stats.ordinal.phase_odds_ratio`). Not adjusted for multiplicity.
         ``p_adjusted``
             ``p_wilcoxon`` adjusted across the rows of this table.
 
@@ -126,7 +135,8 @@ def confidence_gains(
     ----------
     Wilcoxon, F. (1945). Biometrics Bulletin, 1, 80-83. Kerby, D. S. (2014). The simple
     difference formula. Comprehensive Psychology, 3, 11.IT.3.1. Wilson, E. B. (1927). JASA, 22,
-    209-212. Holm, S. (1979). Scand. J. Statist., 6, 65-70.
+    209-212. Holm, S. (1979). Scand. J. Statist., 6, 65-70. McCullagh, P. (1980). Regression
+    models for ordinal data. JRSS B, 42, 109-142.
     """
     from tip_eval.stats.multitest import p_adjust as _p_adjust
     from tip_eval.stats.ordinal import wilson_interval
@@ -146,7 +156,8 @@ def confidence_gains(
         "k_pre": grouped["agree_pre"].sum(), "k_post": grouped["agree_post"].sum(),
     })
     test = signed_rank_grouped(pairs, keys, "pre", "post")[["p_value", "rank_biserial"]]
-    out = counts.join(stats, how="left").join(test, how="left")
+    ordinal = _odds_ratios(pairs, keys, level)
+    out = counts.join(stats, how="left").join(test, how="left").join(ordinal, how="left")
     out["n"] = out["n"].fillna(0).astype(np.int64)
     n = out["n"].to_numpy(dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -164,6 +175,20 @@ def confidence_gains(
     out["competency"] = out["competency_id"].map(lambda c: labels.get(c, c))
     out = out.astype({"n_pre": np.int64, "n_post": np.int64})
     return out[[*by_list, *CONFIDENCE_GAIN_COLUMNS]]
+
+
+def _odds_ratios(pairs: pd.DataFrame, keys: list[str], level: float) -> pd.DataFrame:
+    """The proportional-odds odds ratio of post vs pre for every group and competency."""
+    from tip_eval.stats.ordinal import phase_odds_ratio
+
+    rows = {}
+    for key, part in pairs.groupby(keys, sort=True, dropna=False, observed=True):
+        res = phase_odds_ratio(part["pre"].to_numpy(dtype=np.float64), part["post"].to_numpy(dtype=np.float64), level)
+        rows[key if isinstance(key, tuple) else (key,)] = (res["odds_ratio"], res["or_ci_low"], res["or_ci_high"],
+                                                           res["p_value"])
+    index = (pd.MultiIndex.from_tuples(list(rows), names=keys) if len(keys) > 1
+             else pd.Index([k[0] for k in rows], name=keys[0]))
+    return pd.DataFrame(list(rows.values()), index=index, columns=["odds_ratio", "or_ci_low", "or_ci_high", "p_ordinal"])
 
 
 def _ratings_wide(

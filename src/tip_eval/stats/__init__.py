@@ -23,8 +23,9 @@ from .models import (
     sum_coding,
 )
 from .effects import dz_confidence_interval, hedges_correction, noncentrality_interval
+from .fab import fab_interval, fab_intervals, loo_prior, reml_between_variance
 from .multitest import p_adjust
-from .ordinal import rank_biserial_paired, wilson_interval
+from .ordinal import cumulative_logit, phase_odds_ratio, rank_biserial_paired, wilson_interval
 from .paired import GAIN_COLUMNS, paired_gain, paired_gain_grouped
 from .power import (
     cluster_mdes,
@@ -45,6 +46,7 @@ from .reliability import (
     sem,
 )
 from .signed_rank import signed_rank_grouped, signed_rank_test
+from .verdict import loo_median, median_contrasts
 
 __all__ = [
     "AncovaFit",
@@ -89,4 +91,12 @@ __all__ = [
     "signed_rank_grouped",
     "signed_rank_test",
     "wilson_interval",
+    "cumulative_logit",
+    "fab_interval",
+    "fab_intervals",
+    "loo_median",
+    "loo_prior",
+    "median_contrasts",
+    "phase_odds_ratio",
+    "reml_between_variance",
 ]
