@@ -37,7 +37,9 @@ METHODS = [
     ("Multiple comparisons", "p-values in a table are adjusted across its rows with Holm's method."),
     ("Confidence ratings", "Ordinal 1-5 ratings: medians, share agreeing (4-5), Wilcoxon signed-rank test (zeros dropped, "
                            "normal approximation with tie and continuity correction when needed, as R's wilcox.test) "
-                           "and the matched-pairs rank-biserial correlation (Kerby 2014)."),
+                           "and the matched-pairs rank-biserial correlation (Kerby 2014); a proportional-odds "
+                           "(cumulative logit) model of rating on phase gives the odds ratio of rating higher after "
+                           "training, with standard errors robust to each person rating twice."),
     ("Comparing trainings", "Each training is compared with the typical training: its post-test mean adjusted for the "
                             "pre-test (ANCOVA) minus the median of the other trainings' adjusted means, so one very good "
                             "or very poor training cannot make ordinary ones look different. Intervals and the verdict come "
@@ -334,6 +336,7 @@ def _build_brief(study, by: Sequence[str], min_cell: int | None, progress: Calla
             "Agree (4-5) before": ("", lambda r: _pct(r['pct_agree_pre'])),
             "Agree (4-5) after": ("", lambda r: _pct(r['pct_agree_post'])),
             "Rank-biserial r": ("", lambda r: _num(r["rank_biserial"], 2)),
+            "Odds ratio, after vs before (95% CI)": ("", lambda r: _ci(r["odds_ratio"], r["or_ci_low"], r["or_ci_high"], 2)),
             "p (Holm)": ("", lambda r: _p(r["p_adjusted"])),
         }))
         fig = _figure("likert", study, min_cell=min_cell)
