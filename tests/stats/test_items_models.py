@@ -251,10 +251,16 @@ def test_group_intervals_are_fab_intervals_of_the_direct_means(people):
     within = people["gain"] - people.groupby("training_id")["gain"].transform("mean")
     s2 = float((within ** 2).sum()) / (len(people) - len(e))
     assert_allclose(e["direct_se"], np.sqrt(s2 / n), rtol=1e-10)
-    fab = fab_intervals(means, np.sqrt(s2 / n), confidence=0.95, df=len(people) - len(e))
-    # equal up to the bounded REML search of the priors (1e-10 relative in tau2)
-    assert_allclose(e[["ci_low", "ci_high"]].to_numpy(), fab[["ci_low", "ci_high"]].to_numpy(), rtol=1e-7)
+    fab = fab_intervals(means, np.sqrt(s2 / n), confidence=0.95, df=len(people) - len(e), tau2=fit.between_var)
+    # the prior: the model's tau2, centred on the GLS mean of the other trainings
+    w = 1.0 / (fit.between_var + s2 / n)
+    loo = np.array([np.sum(np.delete(w * means, j)) / np.sum(np.delete(w, j)) for j in range(len(e))])
+    assert_allclose(e["prior_mean"], loo, rtol=1e-12)
+    assert_allclose(e["prior_var"], fit.between_var, rtol=1e-12)
+    assert_allclose(e[["ci_low", "ci_high"]].to_numpy(), fab[["ci_low", "ci_high"]].to_numpy(), rtol=1e-10)
     assert_allclose(e["fitted_mean"], fit.fixed.loc["Intercept", "estimate"] + e["effect"], rtol=1e-12)
+    # the interval holds the BLUP (it lies between the own mean and the prior's posterior mean)
+    assert ((e["ci_low"] <= e["fitted_mean"]) & (e["fitted_mean"] <= e["ci_high"])).all()
 
 
 def test_profiled_variance_ratio_is_the_reml_optimum(people):

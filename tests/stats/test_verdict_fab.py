@@ -7,7 +7,12 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from tip_eval.stats.fab import fab_interval, fab_intervals, loo_prior, reml_between_variance
+from tip_eval.stats.fab import (
+    fab_interval,
+    fab_intervals,
+    loo_prior,
+    reml_between_variance,
+)
 from tip_eval.stats.verdict import VERDICT_COLUMNS, loo_median, median_contrasts
 
 THREE = ["KHM-SRP-2023", "THA-CMI-2022", "THA-TAK-2022"]

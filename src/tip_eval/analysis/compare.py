@@ -227,16 +227,16 @@ def compare_trainings(
             ``verdict`` is ``"above"`` or ``"below"``.
         ``shrunken_gain``, ``shrunken_ci_low``, ``shrunken_ci_high``
             The linear mixed model ``gain ~ 1 + fixed + (1 | training)`` (statsmodels ``MixedLM``,
-            REML) on the matched people: the training's shrunken (empirical Bayes) mean gain,
-            the model's mean gain plus the BLUP of its random intercept (with person-level
-            ``fixed`` columns: for the study's average mix of people); a training's own mean is
-            pulled toward the others in proportion to how little its own data say. The interval
-            is the FAB interval of Yu & Hoff (2018), from the training's own mean gain and a prior
-            estimated from the **other** trainings: it covers the training's true mean gain 95%
-            of the time for **every** training, whatever its true gain (the usual empirical Bayes
+            REML) on the matched people: the training's shrunken (empirical Bayes) mean gain, the
+            model's mean gain plus the BLUP of its random intercept (with person-level ``fixed``
+            columns: for the study's average mix of people); a training's own mean is pulled
+            toward the others in proportion to how little its own data say. The interval is the
+            FAB interval of Yu & Hoff (2018), from the training's own mean gain and a prior with
+            the model's between-training variance centred on the **other** trainings: it keeps
+            95% coverage for **every** training, whatever its true gain (the usual empirical Bayes
             interval covers 95% only on average over trainings, and missed a training far from
-            the others in 16% of simulated studies), and is shorter than the t interval where the
-            other trainings are a good guide. See
+            the others in 16% of simulated studies), is shorter than the t interval where the
+            other trainings are a good guide, and always holds the shrunken gain. See
             :func:`tip_eval.stats.models.random_intercept_effects`.
         ``shrunken_effect``
             The BLUP alone: the shrunken gain minus the model's mean gain.
@@ -387,7 +387,7 @@ def compare_trainings(
     )
 
 
-def _coefficients(result: object) -> pd.DataFrame:
+def _coefficients(result: Any) -> pd.DataFrame:
     """The OLS coefficients as a plain table: ``estimate, se, t, p_value`` by term."""
     if result is None:
         return pd.DataFrame(columns=["estimate", "se", "t", "p_value"], index=pd.Index([], name="term"))

@@ -27,7 +27,7 @@ import pandas as pd
 
 from ._checks import check_confidence
 
-__all__ = ["fab_interval", "fab_intervals", "loo_prior", "reml_between_variance", "EXACT_LOO_GROUPS"]
+__all__ = ["EXACT_LOO_GROUPS", "fab_interval", "fab_intervals", "loo_prior", "reml_between_variance"]
 
 #: up to this many groups the prior's variance is re-estimated without each group in turn; beyond,
 #: one estimate from all groups is used (a group's influence on it is then about 1/k) and only the
@@ -144,7 +144,7 @@ def reml_between_variance(y: Any, var: Any, design: Any = None) -> tuple[float, 
     def crit(t2: float) -> float:
         beta, cov, w = gls(t2)
         r = y - x @ beta
-        sign, logdet = np.linalg.slogdet(np.linalg.pinv(cov))
+        _, logdet = np.linalg.slogdet(np.linalg.pinv(cov))
         return float(np.sum(np.log(t2 + v)) + logdet + np.sum(w * r * r))
 
     if y.size <= x.shape[1]:
@@ -158,7 +158,7 @@ def reml_between_variance(y: Any, var: Any, design: Any = None) -> tuple[float, 
     return t2, beta, cov
 
 
-def loo_prior(y: Any, var: Any, strata: Any = None) -> tuple[np.ndarray, np.ndarray]:
+def loo_prior(y: Any, var: Any, strata: Any = None, tau2: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """For each group, a normal prior estimated from the **other** groups only.
 
     Parameters
@@ -169,6 +169,10 @@ def loo_prior(y: Any, var: Any, strata: Any = None) -> tuple[np.ndarray, np.ndar
         Group-level categories (e.g. country): the prior mean of group j is then the mean of the
         other groups **of its stratum** (one mean per stratum, a common :math:`\\tau^2`). A group
         alone in its stratum gets no prior (mean NaN, variance inf).
+    tau2 : float, optional
+        The prior variance to use for every group (e.g. a mixed model's :math:`\\hat\\tau^2` from
+        all groups); then only the prior mean leaves the group out: the GLS mean of the others
+        with weights :math:`1/(\\tau^2 + v_i)`.
 
     Returns
     -------
@@ -184,11 +188,12 @@ def loo_prior(y: Any, var: Any, strata: Any = None) -> tuple[np.ndarray, np.ndar
     codes = np.zeros(k, dtype=np.int64) if strata is None else \
         pd.factorize(pd.Series(np.asarray(strata, dtype=object).ravel()), use_na_sentinel=False)[0]
     mean = np.full(k, np.nan)
+    given = tau2
     tau2 = np.full(k, np.inf)
-    if k > EXACT_LOO_GROUPS:
+    if given is not None or k > EXACT_LOO_GROUPS:
         used = np.unique(codes)
         design = (codes[:, None] == used[None, :]).astype(np.float64)
-        t2, _, _ = reml_between_variance(y, v, design)
+        t2 = max(float(given), 0.0) if given is not None else reml_between_variance(y, v, design)[0]
         w = 1.0 / (t2 + v)
         sw = np.bincount(codes, weights=w)
         swy = np.bincount(codes, weights=w * y)
@@ -211,7 +216,7 @@ def loo_prior(y: Any, var: Any, strata: Any = None) -> tuple[np.ndarray, np.ndar
 
 
 def fab_intervals(y: Any, se: Any, strata: Any = None, confidence: float = 0.95,
-                  df: float = np.inf) -> pd.DataFrame:
+                  df: float = np.inf, tau2: float | None = None) -> pd.DataFrame:
     """FAB intervals for every group, each tuned by a prior estimated from the other groups.
 
     Parameters
@@ -224,19 +229,28 @@ def fab_intervals(y: Any, se: Any, strata: Any = None, confidence: float = 0.95,
         Coverage of each interval.
     df : float
         Degrees of freedom of the standard errors.
+    tau2 : float, optional
+        A common prior variance (see :func:`loo_prior`); by default each group's is re-estimated
+        without it, which makes every interval's coverage exact.
 
     Returns
     -------
     pandas.DataFrame
-        ``prior_mean, prior_var, ci_low, ci_high`` per group (in input order): the leave-one-out
-        prior of :func:`loo_prior` and the interval of :func:`fab_interval`. Each interval covers
-        its group's true mean with probability ``confidence`` for every value of it (Yu & Hoff
+        ``prior_mean, prior_var, weight, shrunken, ci_low, ci_high`` per group (in input order):
+        the leave-one-out prior of :func:`loo_prior`; the posterior mean under it,
+        ``shrunken`` :math:`= \\mu + w (y - \\mu)` with ``weight`` :math:`w = \\tau^2/(\\tau^2 + se^2)`
+        (1 and ``y`` without a prior), which is the limit of the FAB interval as its level falls
+        and so lies inside it; and the interval of :func:`fab_interval`. Each interval covers its
+        group's true mean with probability ``confidence`` for every value of it (Yu & Hoff
         2018), because the prior does not use the group's own data.
     """
     confidence = check_confidence(confidence)
     y = np.asarray(y, dtype=np.float64).ravel()
     se = np.broadcast_to(np.asarray(se, dtype=np.float64), y.shape)
-    mean, tau2 = loo_prior(y, se ** 2, strata)
+    mean, tau2 = loo_prior(y, se ** 2, strata, tau2)
     bounds = [fab_interval(a, s, m, t, confidence, df) for a, s, m, t in zip(y, se, mean, tau2)]
-    return pd.DataFrame({"prior_mean": mean, "prior_var": tau2, "ci_low": [b[0] for b in bounds],
-                         "ci_high": [b[1] for b in bounds]})
+    with np.errstate(invalid="ignore", divide="ignore"):
+        weight = np.where(np.isinf(tau2), 1.0, tau2 / (tau2 + se ** 2))
+    shrunken = np.where(np.isinf(tau2), y, mean + weight * (y - mean))
+    return pd.DataFrame({"prior_mean": mean, "prior_var": tau2, "weight": weight, "shrunken": shrunken,
+                         "ci_low": [b[0] for b in bounds], "ci_high": [b[1] for b in bounds]})

@@ -26,7 +26,7 @@ import pandas as pd
 
 from ._checks import check_confidence
 
-__all__ = ["median_contrasts", "loo_median", "VERDICT_COLUMNS", "DEFAULT_DRAWS", "DEFAULT_SEED"]
+__all__ = ["DEFAULT_DRAWS", "DEFAULT_SEED", "VERDICT_COLUMNS", "loo_median", "median_contrasts"]
 
 #: columns of :func:`median_contrasts`
 VERDICT_COLUMNS: tuple[str, ...] = (
