@@ -230,11 +230,14 @@ def _verdict_traces(frame, ticks, labels, est, lo, hi, ns) -> list:
     fhi = frame["familywise_ci_high"].to_numpy(dtype=float, na_value=np.nan)
     verdict = frame["verdict"].fillna("").astype(str).to_numpy()
     level = float(frame["confidence"].iloc[0]) if "confidence" in frame and len(frame) else 0.95
-    traces = [trace("scatter", x=est, y=ticks, mode="markers", marker=dict(size=1, color=NEUTRAL_COLOUR, opacity=0),
+    # line markers: they sit on the bars (so vanish there) and give the legend a sample of each bar
+    traces = [trace("scatter", x=est, y=ticks, mode="markers",
+                    marker=dict(symbol="line-ew", size=18, color=NEUTRAL_COLOUR, line=dict(color=NEUTRAL_COLOUR, width=1.2)),
                     error_x=dict(type="data", symmetric=False, array=fhi - est, arrayminus=est - flo,
                                  color=NEUTRAL_COLOUR, thickness=1.2, width=7),
                     name=f"{level:.0%} familywise interval (all trainings at once: the verdict)", hoverinfo="skip"),
-              trace("scatter", x=est, y=ticks, mode="markers", marker=dict(size=1, color=PALETTE[0], opacity=0),
+              trace("scatter", x=est, y=ticks, mode="markers",
+                    marker=dict(symbol="line-ew", size=18, color=PALETTE[0], line=dict(color=PALETTE[0], width=5)),
                     error_x=dict(type="data", symmetric=False, array=hi - est, arrayminus=est - lo,
                                  color=PALETTE[0], thickness=5, width=0),
                     name=f"{level:.0%} interval of the training on its own", hoverinfo="skip")]
