@@ -25,8 +25,8 @@ Monte-Carlo standard errors are binomial: sqrt(p (1 - p) / replicates).
 
 Usage::
 
-    python benchmarks/calibration.py                 # 1,000 replicates per design, both cores
-    python benchmarks/calibration.py --replicates 400 --processes 2
+    python benchmarks/calibration.py                 # 1,000 replicates of the 7 x 25 designs, 500 of the others
+    python benchmarks/calibration.py --replicates 400 --replicates-large 400 --processes 2
 """
 
 from __future__ import annotations
@@ -162,7 +162,8 @@ def write_markdown(summaries: list[dict], args: argparse.Namespace, seconds: flo
     lines = [
         "# Calibration of the trainings comparison",
         "",
-        f"Written by `python benchmarks/calibration.py` (replicates {args.replicates} per design, seed {args.seed}, "
+        f"Written by `python benchmarks/calibration.py` (replicates {args.replicates} of each 7 x 25 design, "
+        f"{args.replicates_large} of each 30 x 12 design, seed {args.seed}, "
         f"{args.processes} processes, {seconds / 60:.0f} min) on {_dt.date.today().isoformat()}, tip_eval "
         f"{getattr(tip_eval, '__version__', '?')}, Python {platform.python_version()}.",
         "",
@@ -220,7 +221,8 @@ def write_markdown(summaries: list[dict], args: argparse.Namespace, seconds: flo
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replicates", type=int, default=1000)
+    parser.add_argument("--replicates", type=int, default=1000, help="replicates of the 7 x 25 designs")
+    parser.add_argument("--replicates-large", type=int, default=500, help="replicates of the 30 x 12 designs")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--out", type=Path, default=HERE / "CALIBRATION.md")
@@ -234,8 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     with Pool(args.processes) as pool:
         for i, name in enumerate(names):
             t0 = time.time()
-            jobs = [(name, args.seed * 1_000_000 + (list(DESIGNS).index(name)) * 100_000 + r)
-                    for r in range(args.replicates)]
+            reps = args.replicates if DESIGNS[name]["k"] < 10 else args.replicates_large
+            jobs = [(name, args.seed * 1_000_000 + (list(DESIGNS).index(name)) * 100_000 + r) for r in range(reps)]
             res = pool.map(replicate, jobs, chunksize=10)
             summaries.append(summarise(name, res))
             print(f"{name}: false-verdict rate {summaries[-1]['false'][0]:.3f} ({time.time() - t0:.0f} s)", flush=True)

@@ -411,6 +411,19 @@ def profile_variance_ratio(y: np.ndarray, x: np.ndarray, codes: np.ndarray, n_gr
     """
     from scipy import optimize
 
+    negll, _ = _reml_profile(y, x, codes, n_groups, reml)
+    res = optimize.minimize_scalar(negll, bounds=(-25.0, 10.0), method="bounded", options={"xatol": 1e-9})
+    return float(np.exp(res.x))
+
+
+def _reml_profile(y: np.ndarray, x: np.ndarray, codes: np.ndarray, n_groups: int, reml: bool = True) -> tuple[Any, Any]:
+    """The profiled criterion of :func:`profile_variance_ratio` and the closed-form fit at a ratio.
+
+    Returns ``(negll, solve)``: ``negll(log r)`` is minus the profiled (restricted) log-likelihood
+    (up to a constant); ``solve(r)`` returns ``(beta, sigma2)``, the GLS fixed effects
+    :math:`(X'V_0^{-1}X)^{-1}X'V_0^{-1}y` and :math:`\\hat\\sigma^2` = the GLS residual sum of squares
+    over N - p (REML) or N (ML), with :math:`V_0 = I + rJ` per group.
+    """
     n_obs, p = x.shape
     n = np.bincount(codes, minlength=n_groups).astype(np.float64)
     sx = np.zeros((n_groups, p))
@@ -419,20 +432,27 @@ def profile_variance_ratio(y: np.ndarray, x: np.ndarray, codes: np.ndarray, n_gr
     xtx, xty, yty = x.T @ x, x.T @ y, float(y @ y)
     dof = n_obs - p if reml else n_obs
 
-    def negll(logr: float) -> float:
-        r = np.exp(logr)
+    def parts(r: float) -> tuple[np.ndarray, np.ndarray, float]:
         w = r / (1.0 + n * r)
         a = xtx - (sx * w[:, None]).T @ sx
         b = xty - (sx * w[:, None]).T @ ty
         beta = np.linalg.lstsq(a, b, rcond=None)[0]
         rss = max(yty - float(np.sum(w * ty * ty)) - float(b @ beta), 1e-300)
+        return a, beta, rss
+
+    def negll(logr: float) -> float:
+        r = float(np.exp(logr))
+        a, _, rss = parts(r)
         val = dof * np.log(rss / dof) + float(np.sum(np.log1p(n * r)))
         if reml:
             val += np.linalg.slogdet(a)[1]
         return 0.5 * val
 
-    res = optimize.minimize_scalar(negll, bounds=(-25.0, 10.0), method="bounded", options={"xatol": 1e-9})
-    return float(np.exp(res.x))
+    def solve(r: float) -> tuple[np.ndarray, float]:
+        _, beta, rss = parts(r)
+        return beta, rss / dof
+
+    return negll, solve
 
 
 def _fit_mixed(model: Any, reml: bool, start_ratio: float | None = None) -> tuple[Any, list[str]]:
@@ -576,14 +596,30 @@ def random_intercept_effects(
     gcode = pd.Index(levels).get_indexer(groups)
     k = len(levels)
     x = exog.to_numpy(dtype=np.float64)
-    ratio = profile_variance_ratio(y.to_numpy(), x, gcode, k, reml)
+    yv = y.to_numpy()
+    ratio = profile_variance_ratio(yv, x, gcode, k, reml)
     result, caught = _fit_mixed(sm.MixedLM(y, exog, groups=groups), reml, ratio)
-
-    sigma2 = float(result.scale)
-    tau2 = float(np.asarray(result.cov_re)[0, 0])
+    # The estimates are computed in closed form at the better of two REML optima: statsmodels' and the
+    # profiled one. At the boundary (tau2 = 0) statsmodels' optimiser can stop, "converged", at a point
+    # with a lower likelihood and fixed effects off their GLS values (seen in simulations with no
+    # differences between groups); the GLS fixed effects and BLUPs at the chosen variance ratio are
+    # exactly what lme4 reports.
+    negll, solve = _reml_profile(yv, x, gcode, k, reml)
+    sm_sigma2 = float(result.scale)
+    sm_ratio = max(float(np.asarray(result.cov_re)[0, 0]), 0.0) / max(sm_sigma2, 1e-300)
+    floor = float(np.exp(-25.0))
+    chosen = ratio
+    if negll(np.log(max(sm_ratio, floor))) <= negll(np.log(max(ratio, floor))):
+        chosen = sm_ratio
+    elif negll(np.log(max(sm_ratio, floor))) > negll(np.log(max(ratio, floor))) + 1e-6:
+        caught.append("statsmodels' optimiser stopped short of the REML optimum; the profiled optimum is used")
+    fe, sigma2 = solve(chosen)
+    tau2 = chosen * sigma2
     boundary = not tau2 > 1e-8 * max(sigma2, 1e-300)
+    if boundary:
+        tau2 = 0.0
+        fe, sigma2 = solve(0.0)
     n = np.bincount(gcode, minlength=k).astype(np.float64)
-    fe = np.asarray(result.fe_params, dtype=np.float64)
     sx = np.zeros((k, x.shape[1]))
     np.add.at(sx, gcode, x)
     b = sx / sigma2                                           # rows: B' (q x p)
@@ -594,7 +630,9 @@ def random_intercept_effects(
         s = x.T @ x / sigma2
     else:
         d_inv = tau2 * sigma2 / (sigma2 + n * tau2)          # conditional variance tau2 (1 - lambda)
-        blup = np.array([float(np.asarray(result.random_effects[g])[0]) for g in levels])
+        lam_j = n * tau2 / (sigma2 + n * tau2)
+        ybar = np.bincount(gcode, weights=yv, minlength=k) / n
+        blup = lam_j * (ybar - (sx / n[:, None]) @ fe)        # Raudenbush & Bryk (2002), eq. 3.57
         # Henderson: C22 = D^-1 + D^-1 B' S^-1 B D^-1, with A = X'X/s2, B = X'Z/s2, S = A - B D^-1 B'
         s = x.T @ x / sigma2 - (b * d_inv[:, None]).T @ b
         db = b * d_inv[:, None]
