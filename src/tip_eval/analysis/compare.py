@@ -220,9 +220,10 @@ def compare_trainings(
             (equivalently ``p_adjusted < 1 - confidence``), ``"not distinguishable"`` otherwise,
             ``""`` without a comparison (no matched people, alone in its category). The table,
             the figure, the summary and the workbook all show this column. In simulations the
-            chance of calling any identical training different stayed at or below 5% also with
-            one or two very different trainings, and a training 15 points better than six others
-            of 25 people was found in every simulated study (``benchmarks/CALIBRATION.md``).
+            chance of calling any identical training different stayed at or below 4% (nominal 5%)
+            also with one or two very different trainings, and a training 15 points better than six
+            others of 25 people was found in every simulated study; each training's 95% intervals
+            covered its truth 92.6-96.8% of the time (``benchmarks/CALIBRATION.md``).
         ``distinguishable``
             ``verdict`` is ``"above"`` or ``"below"``.
         ``shrunken_gain``, ``shrunken_ci_low``, ``shrunken_ci_high``
@@ -233,7 +234,8 @@ def compare_trainings(
             toward the others in proportion to how little its own data say. The interval is the
             FAB interval of Yu & Hoff (2018), from the training's own mean gain and a prior with
             the model's between-training variance centred on the **other** trainings: it keeps
-            95% coverage for **every** training, whatever its true gain (the usual empirical Bayes
+            about 95% coverage for **every** training, whatever its true gain (91.8-96.4% for each
+            training in the calibration designs; the usual empirical Bayes
             interval covers 95% only on average over trainings, and missed a training far from
             the others in 16% of simulated studies), is shorter than the t interval where the
             other trainings are a good guide, and always holds the shrunken gain. See

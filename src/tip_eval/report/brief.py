@@ -47,8 +47,9 @@ METHODS = [
                             "training only when its familywise interval (all trainings at once, single-step max-t as in "
                             "multcomp) excludes 0. A linear mixed model gain ~ 1 + (1 | training) gives the ICC and "
                             "shrunken gains (Raudenbush & Bryk 2002), with FAB intervals (Yu & Hoff 2018) that cover "
-                            "each training's true gain 95% of the time. Calibrated by simulation: false verdicts at "
-                            "most 5%, every training's interval covering 93-97% (benchmarks/CALIBRATION.md)."),
+                            "each training's true gain about 95% of the time. Calibrated by simulation: false verdicts "
+                            "in at most 4% of simulated studies, each training's intervals covering 92-97% "
+                            "(benchmarks/CALIBRATION.md)."),
     ("Item analysis", "Difficulty = share correct; discrimination = corrected item-total point-biserial correlation; "
                       "learning disaggregation per item (wrong→right, right→wrong, right→right, wrong→wrong)."),
     ("Follow-up interviews", "Prevalence per person (not per mention) with Wilson intervals; coder agreement by Cohen's kappa "
