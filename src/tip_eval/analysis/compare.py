@@ -210,11 +210,11 @@ def compare_trainings(
             :func:`tip_eval.stats.verdict.median_contrasts`).
         ``familywise_ci_low``, ``familywise_ci_high``
             The same difference with the familywise interval: all trainings' intervals hold
-            together with probability ``confidence`` (single-step max-|t| adjustment, as
+            together with probability ``confidence`` (single-step max-t adjustment (largest absolute t), as
             ``multcomp``, by the same bootstrap).
         ``p_value``, ``p_adjusted``
             Two-sided p-value of "no difference from the typical training", for the training
-            alone and adjusted for comparing all trainings (single-step max-|t|).
+            alone and adjusted for comparing all trainings (single-step max-t).
         ``verdict``
             ``"above"`` / ``"below"`` when the familywise interval lies wholly above / below 0
             (equivalently ``p_adjusted < 1 - confidence``), ``"not distinguishable"`` otherwise,

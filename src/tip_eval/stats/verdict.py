@@ -3,7 +3,7 @@
 :func:`median_contrasts` answers "is this training better or worse than the typical training?" for
 every training at once, without letting one very good (or very poor) training make ordinary ones
 look "below average". The reference of training j is the **median of the other trainings**; the
-family of comparisons is protected by a single-step max-|t| adjustment (as R's ``multcomp`` does
+family of comparisons is protected by a single-step max-t adjustment (largest absolute t) (as R's ``multcomp`` does
 for linear contrasts), computed by a parametric bootstrap because a median is not a linear
 contrast.
 
@@ -149,7 +149,7 @@ def median_contrasts(
             :math:`t_j = d_j / se_j`, the degrees of freedom, and the two-sided p-value from the t
             distribution (for this group alone).
         ``p_adjusted``
-            Single-step max-|t| adjusted p-value: the share of draws in which
+            Single-step max-t adjusted p-value: the share of draws in which
             :math:`\\max_i |d^*_i - \\tilde d_i| / se_i \\ge |t_j|` (:math:`\\tilde d` the differences
             of the bootstrap's true values :math:`\\hat a`), the draws scaled by
             :math:`\\sqrt{df/\\chi^2_{df}}` so that the maximum has the multivariate t law, as in
