@@ -34,7 +34,8 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "points": ("Points", "Marks", "คะแนนเต็ม", "ពិន្ទុ", "Poin", "Bobot"),
     "n_options": ("Number of options", "Options", "จำนวนตัวเลือก", "ចំនួនជម្រើស", "Jumlah pilihan"),
     "phase": ("Phase", "Test", "When", "ช่วง", "ដំណាក់កាល", "Tahap", "Before or after the training?",
-              "មុន ឬក្រោយវគ្គបណ្តុះបណ្តាល?", "ก่อนหรือหลังการอบรม?", "Sebelum atau sesudah pelatihan?"),
+              "មុន ឬក្រោយវគ្គបណ្តុះបណ្តាល?", "ก่อนหรือหลังการอบรม?", "Sebelum atau sesudah pelatihan?",
+              "Which test is this?", "តើនេះជាតេស្តមួយណា?", "นี่คือแบบทดสอบครั้งใด", "Tes yang mana ini?"),
     "answer": ("Answer", "Response", "Answer given", "คำตอบ", "ចម្លើយ", "Jawaban"),
     "score": ("Score", "Total score", "Total", "คะแนน", "ពិន្ទុសរុប", "Skor", "Nilai"),
     "max_score": ("Max score", "Maximum score", "Out of", "คะแนนเต็มรวม", "ពិន្ទុអតិបរមា", "Skor maksimal"),
@@ -55,7 +56,21 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "definition": ("Definition", "คำนิยาม", "និយមន័យ", "Definisi"),
     "present": ("Present", "Coded", "Applied (0/1)", "มี", "មាន", "Ada"),
     "name": ("Name", "Full name", "Participant name", "ชื่อ-สกุล", "ชื่อ", "ឈ្មោះ", "Nama", "Nama lengkap"),
+    "randomize": ("Randomize", "Randomise", "Randomise options", "Shuffle options", "Acak pilihan"),
 }
+
+#: The item bank's option letters and the languages of its translations (:mod:`tip_eval.io.item_bank`):
+#: ``option_a`` ... ``option_e`` (also written "Option A"), ``text_km`` (also "Text (Khmer)") and
+#: ``option_a_km`` (also "Option A (Khmer)"), for Khmer, Thai and Indonesian.
+OPTION_LETTERS = "ABCDE"
+BANK_LANGUAGES: dict[str, str] = {"km": "Khmer", "th": "Thai", "id": "Indonesian"}
+_OPTION_WORDS = ("Option", "Choice", "ជម្រើស", "ตัวเลือก", "Pilihan")
+for _letter in OPTION_LETTERS:
+    HEADERS[f"option_{_letter.lower()}"] = tuple(f"{w} {_letter}" for w in _OPTION_WORDS)
+for _code, _language in BANK_LANGUAGES.items():
+    HEADERS[f"text_{_code}"] = (f"Text ({_language})", f"Question text ({_language})", f"Question ({_language})")
+    for _letter in OPTION_LETTERS:
+        HEADERS[f"option_{_letter.lower()}_{_code}"] = tuple(f"{w} {_letter} ({_language})" for w in _OPTION_WORDS[:2])
 
 #: The English header the project's template writes for each canonical column.
 TEMPLATE_HEADER: dict[str, str] = {col: names[0] for col, names in HEADERS.items()}

@@ -52,6 +52,9 @@ class LayoutContext:
     lines: dict[tuple, dict[str, Any]] = field(default_factory=dict)
     #: rows that declared again what an earlier row declared (the same item, roster entry, training)
     repeats: set[tuple] = field(default_factory=set)
+    #: the item bank's questions and competencies as an export may write them in a header (their ID,
+    #: XLSForm name or words): label key -> (kind, ID); see :func:`tip_eval.io.item_bank.header_names`
+    bank: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def problem(self, file: str, sheet: str | None, row: int | None, column: str | None, value: Any,
                 problem: str, fix: str = "", severity: str = "error") -> None:
@@ -298,16 +301,21 @@ def bank_sheets(source: SourceConfig, ctx: LayoutContext, items_required: bool) 
     several sources (the item bank and every training workbook) counts once; one declared
     differently is a located problem (see :func:`tip_eval.io.layouts_partner.finish_sources`).
     """
+    from tip_eval.io import item_bank
+
     out = []
     icols = ["item_id", "module", "text", "correct_answer", "points", "n_options"]
-    items, _ = _table_sheet(source, ctx, "items", "items", icols, ["item_id", "module", "correct_answer"],
-                            required=items_required)
+    items, _ = _table_sheet(source, ctx, "items", "items", icols + item_bank.EXTRA_COLUMNS,
+                            ["item_id", "module", "correct_answer"], required=items_required)
     if items is not None:
         if "points" not in items.frame:
             items.frame["points"] = 1.0
         for c in icols:
             if c not in items.frame:
                 items.frame[c] = None
+        # the item bank's own rules (the key is an option, option texts agree with n_options, ...)
+        ctx.problems.extend(item_bank.check_item_bank(items.frame, items.headers))
+        items.frame["n_options"] = item_bank.infer_n_options(items.frame)
         items.frame["_dedupe"] = True
         out.append(items)
     ccols = ["competency_id", "label", "label_km", "label_th", "label_id"]
@@ -318,6 +326,8 @@ def bank_sheets(source: SourceConfig, ctx: LayoutContext, items_required: bool) 
                 comps.frame[c] = None
         comps.frame["_dedupe"] = True
         out.append(comps)
+    ctx.bank.update(item_bank.header_names(items.frame if items is not None else None,
+                                           comps.frame if comps is not None else None))
     return out
 
 

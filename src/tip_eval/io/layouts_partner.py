@@ -44,13 +44,12 @@ Layouts:
 ``long``     one row per participant x phase x item (``Item``, ``Answer`` and/or ``Score``), or per
              participant x phase x competency (``Competency``, ``Rating``), or per participant x
              phase with the total (``Score``, ``Max score``); roster columns may repeat on every row.
-``kobo``     a KoboToolbox/ODK export (xlsx or csv): XML-name headers with group paths
-             (``test/Q01``, ``pretest/q01``, ``confidence/C01``) or label headers in a form language
-             (``แบบทดสอบความรู้/Q01. ...``, competencies by their label); ``_uuid``,
-             ``_submission_time``, ``_index`` and other metadata columns (``start``, ``end``,
-             ``meta/instanceID`` ...) are ignored. The phase comes from a phase question (values
-             such as ``pre``, ``ก่อนการอบรม``) or from the group (``pretest/``, ``posttest/``).
-             Choice labels such as ``5 - เห็นด้วยอย่างยิ่ง`` are read as ratings.
+``kobo``     a KoboToolbox/ODK export (xlsx, or csv with ``,`` or ``;``): XML names or labels as headers,
+             with or without group paths (``test/Q01``, ``แบบทดสอบความรู้/Q01. ...``, ``confidence/C01``);
+             the item bank's questions and competencies are known by ID, form name or words, and an
+             option's words are read as its letter. Metadata (``_uuid``, ``_index``, ``start``,
+             ``meta/instanceID`` ...) and empty columns (a form's notes) are ignored. The phase comes from a
+             phase question (``pre``, ``ก่อนการอบรม``) or the group (``pretest/``); a label ``5 - ...`` is rating 5.
 ``totals``   already-scored totals only (``Score``, optional ``Max score``, per phase): the scores
              table, no responses. A score written ``85%`` is a percentage of the maximum score.
 """
@@ -154,8 +153,8 @@ def name_headers(source: SourceConfig) -> list[str]:
 
 
 class _Classifier:
-    def __init__(self, source: SourceConfig, allowed: tuple[str, ...], kobo: bool) -> None:
-        extra = _extra_columns(source)
+    def __init__(self, source: SourceConfig, allowed: tuple[str, ...], kobo: bool, bank: dict | None = None) -> None:
+        extra, self.bank = _extra_columns(source), bank or {}
         if source.get("score_column"):
             extra.setdefault(str(source.get("score_column")), "score")
         # one canonical column per header: the first candidate this layout allows
@@ -197,6 +196,9 @@ class _Classifier:
         if col in self.allowed and col != "phase":
             kind = "total" if col in ("score", "max_score") else ("name_auto" if col == "name" else "attr")
             return kind, col, None
+        hit = self.bank.get(label_key(var))  # a question or competency of the item bank, by ID, form name or words
+        if hit and hint in (None, hit[0]):
+            return hit[0], hit[1], None
         for kind, regex in (("item", self.item_re), ("competency", self.comp_re)):
             if hint != ("competency" if kind == "item" else "item"):
                 m = regex.match(var)
@@ -257,10 +259,11 @@ class _Classifier:
         return Role(h, "ignore")
 
 
-def classify(headers: list[str], source: SourceConfig, allowed: tuple[str, ...] = PERSON_ATTRS, kobo: bool = False) -> list[Role]:
+def classify(headers: list[str], source: SourceConfig, allowed: tuple[str, ...] = PERSON_ATTRS, kobo: bool = False,
+             bank: dict | None = None) -> list[Role]:
     """Decide what every column holds (see the module docstring); the first of two columns for the
-    same attribute wins, the other is ignored."""
-    c = _Classifier(source, allowed, kobo)
+    same attribute wins, the other is ignored. ``bank``: the item bank's names (``LayoutContext.bank``)."""
+    c = _Classifier(source, allowed, kobo, bank)
     roles = [c.role(h) for h in headers]
     seen: set[tuple] = set()
     for r in roles:
@@ -514,7 +517,7 @@ def person_sheet(raw, source: SourceConfig, ctx: LayoutContext, *, training_id: 
             ctx.problem("study.toml", None, None, "phase", str(source.get("phase")),
                         f"phase of source {source.name} must be \"pre\" or \"post\"", "Write phase = \"pre\" or phase = \"post\".")
             return []
-    roles = classify([str(c) for c in raw.frame.columns], source, PERSON_ATTRS, kobo)
+    roles = classify([str(c) for c in raw.frame.columns], source, PERSON_ATTRS, kobo, ctx.bank if kobo else None)
     rows = _row_values(raw, roles, source, ctx, training_id, fixed)
     if rows is None:
         return []
@@ -536,8 +539,8 @@ def person_sheet(raw, source: SourceConfig, ctx: LayoutContext, *, training_id: 
             ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None,
                         "names are personal data: this column was dropped and is in no output",
                         "Nothing to do; to link tests by name instead of ID, set name_column in study.toml.", "warning")
-        elif r.kind == "ignore":
-            ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None,
+        elif r.kind == "ignore" and not (kobo and _blank_mask(raw.frame[r.header].to_numpy(dtype=object)).all()):
+            ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None,  # (a form's note: always empty)
                         f"column '{r.header}' was not recognised and was ignored",
                         "Map it in study.toml under columns (or check its phase and item or competency ID), "
                         "or remove it if it is not needed.", "warning")
@@ -838,6 +841,7 @@ def finish_sources(mapped: list[Mapped], ctx: LayoutContext, settings: dict, roo
        sources count once; a repeated person whose details differ is a warning.
     """
     from tip_eval.io.coerce import normalize_id
+    from tip_eval.io.item_bank import answer_index, words_to_letters
     from tip_eval.io.linking import link_names
 
     upper = settings.get("id_case", "upper") == "upper"
@@ -868,6 +872,7 @@ def finish_sources(mapped: list[Mapped], ctx: LayoutContext, settings: dict, roo
                     codes.setdefault(_id_key(cid), cid)
                     if isinstance(r.get("label"), str):
                         codes.setdefault(label_key(r.get("label")), cid)
+    words = answer_index([m.frame for m in mapped if m.table == "items"])
     targets = {"responses": ("item_id", items), "confidence": ("competency_id", comps),
                "followup_codes": ("code_id", codes), "excerpts": ("code_id", codes)}
     for m in mapped:
@@ -879,6 +884,8 @@ def finish_sources(mapped: list[Mapped], ctx: LayoutContext, settings: dict, roo
             codes, uniques = pd.factorize(f[col].astype(object), use_na_sentinel=True)
             resolved = np.array([_resolve(u, index) for u in uniques] + [None], dtype=object)
             f[col] = resolved[codes]
+        if m.table == "responses" and "answer" in f and words:  # an option's words (Kobo labels): its letter
+            f["answer"] = words_to_letters(f["item_id"], f["answer"], words)
         m.frame = f.drop(columns=["_resolve"])
     # interview lists without coders (a documents table): the coders found in the codings, in order
     fill = [m for m in mapped if m.table == "interviews" and "_fill_coders" in m.frame.columns]

@@ -63,7 +63,9 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
         ctx = LayoutContext(settings=dict(cfg.settings))
         mapped: list[Mapped] = []
         source_rows = []
-        for src in cfg.sources:
+        # the item banks first, whatever their place in study.toml: an export whose headers are the
+        # questions' own words (KoboToolbox "Labels") is read against them (LayoutContext.bank)
+        for src in sorted(cfg.sources, key=lambda s: s.layout != "item_bank"):
             if not src.file.exists():
                 from tip_eval.errors import InputRefused
 
