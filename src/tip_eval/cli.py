@@ -160,12 +160,28 @@ def cmd_sample_data(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _bank(args: argparse.Namespace):
+    """The item bank of ``--items`` (and ``--competencies``), its notes printed (a refused file: exit 2)."""
+    from tip_eval.io.bank_file import read_item_bank
+
+    bank = read_item_bank(args.items, args.competencies)
+    for p in bank.problems:
+        if p.severity == "warning":
+            print(terminal_text(f"Note: {p.file}, sheet {p.sheet}, row {p.row}, {p.column}: {p.problem}. {p.fix}"))
+    return bank
+
+
 def cmd_template(args: argparse.Namespace) -> int:
-    from tip_eval.io.blank import write_blank_template
+    from tip_eval.io.blank import dropdown_language, write_blank_template
 
     _writable_file(args.out, "--out")
-    write_blank_template(args.out, lang=args.lang)
-    print(f"Blank training workbook written to {terminal_text(args.out)}")
+    bank = _bank(args) if args.items else None
+    write_blank_template(args.out, lang=args.lang, items=bank)  # a bank with errors: they are listed, exit 1
+    note = dropdown_language(bank, args.lang)[1] if bank is not None else None
+    if note:
+        print(f"Note: {note}.")
+    print(f"Training workbook written to {terminal_text(args.out)}" + ("" if bank is not None else
+          " (its Items sheet is empty: fill it in with your test's questions and answer key, or use --items)"))
     return EXIT_OK
 
 
@@ -173,9 +189,22 @@ def cmd_xlsform(args: argparse.Namespace) -> int:
     from tip_eval.io.xlsform import write_xlsform
 
     _writable_file(args.out, "--out")
-    write_xlsform(args.out)
-    print(f"XLSForm written to {terminal_text(args.out)}")
+    bank = _bank(args)
+    write_xlsform(args.out, bank, languages=args.languages, randomize=args.randomize, link_by_name=args.link_by_name,
+                  min_cell=args.min_cell, title=args.title)  # a bank with errors: they are listed, exit 1
+    if bank.competencies.empty:
+        print("Note: no competencies were given (a Competencies sheet in the bank, or --competencies FILE): "
+              "the form has no confidence rating.")
+    print(f"XLSForm written to {terminal_text(args.out)}: upload it to KoboToolbox, or convert it with xls2xform for ODK.")
     return EXIT_OK
+
+
+def _languages(text: str) -> list[str]:
+    """``--languages``: form languages among en, km, th, id, separated by commas."""
+    langs = [x.strip() for x in text.split(",") if x.strip()]
+    if not langs or any(x not in ("en", "km", "th", "id") for x in langs):
+        raise argparse.ArgumentTypeError(f"languages are among en, km, th, id, separated by commas; got {text!r}")
+    return langs
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -215,14 +244,31 @@ def build_parser() -> argparse.ArgumentParser:
                         "file or setting changes)")
     p.set_defaults(func=cmd_brief)
 
-    p = sub.add_parser("template", parents=[common], help="write a blank training workbook in the project's template",
-                       description="A blank workbook with dropdowns for the vocabularies, an instructions sheet and the item bank sheet.")
+    p = sub.add_parser("template", parents=[common], help="write the training workbook (template) for your test",
+                       description="A training workbook to fill in: Training, Participants, Pre-test, Post-test and "
+                                   "Confidence sheets with dropdowns, instructions, and your item bank (--items). "
+                                   "Without --items the Items sheet is empty, for you to fill in.")
     p.add_argument("--out", required=True, metavar="FILE.xlsx")
-    p.add_argument("--lang", default="en", choices=["en", "km", "th", "id"], help="language of headers and instructions")
+    p.add_argument("--lang", default="en", choices=["en", "km", "th", "id"], help="language of the instructions and dropdowns")
+    p.add_argument("--items", metavar="BANK", help="your item bank (.xlsx or .csv): questions, options, answer key")
+    p.add_argument("--competencies", metavar="FILE", help="the competency list, if not a Competencies sheet of the bank")
     p.set_defaults(func=cmd_template)
 
-    p = sub.add_parser("xlsform", parents=[common], help="write an XLSForm (KoboToolbox/ODK) for the pre/post test and confidence items")
-    p.add_argument("--out", required=True, metavar="FILE.xlsx")
+    p = sub.add_parser("xlsform", parents=[common], help="write a KoboToolbox/ODK form (XLSForm) from your item bank",
+                       description="One form for the study: roster questions, the test (pre, post or delayed), every "
+                                   "question of the bank with its options in each language, and the confidence rating.")
+    p.add_argument("--items", required=True, metavar="BANK", help="your item bank (.xlsx or .csv)")
+    p.add_argument("--competencies", metavar="FILE", help="the competency list, if not a Competencies sheet of the bank")
+    p.add_argument("--languages", type=_languages, default=None, metavar="en,km,th,id",
+                   help="the form's languages, the first the default (default: every language the bank is complete in)")
+    p.add_argument("--randomize", action="store_true", help="show every question's options in random order "
+                                                            "(a Randomize column in the bank decides per question)")
+    p.add_argument("--link-by-name", action="store_true",
+                   help="ask the full name instead of the participant ID (a study that links pre and post by name)")
+    p.add_argument("--min-cell", type=_min_cell, default=5, metavar="N",
+                   help="smallest group results are shown for, as the form's first note says")
+    p.add_argument("--title", default=None, help="the form's title in KoboToolbox")
+    p.add_argument("--out", required=True, metavar="FORM.xlsx")
     p.set_defaults(func=cmd_xlsform)
 
     p = sub.add_parser("sample-data", parents=[common], help="regenerate the synthetic sample study (byte-for-byte stable)")

@@ -116,6 +116,17 @@ LIKERT_VARIANTS: dict[int, tuple[str, ...]] = {
     3: ("neither agree nor disagree", "ไม่แน่ใจ", "ragu-ragu", "ไม่แน่ใจ/เฉยๆ"),
 }
 
+#: The confidence scale the project's collection tools ask on (the XLSForm and the template), 1 to 5.
+#: Khmer, Thai and Indonesian are drafts for review by the partners' staff. Written with the number
+#: first ("4 - Very confident"), a label reads as its rating (tip_eval.io.coerce).
+CONFIDENCE_SCALE: dict[int, dict[str, str]] = {
+    1: {"en": "Not at all confident", "km": "មិនមានទំនុកចិត្តសោះ", "th": "ไม่มั่นใจเลย", "id": "Sama sekali tidak yakin"},
+    2: {"en": "Slightly confident", "km": "មានទំនុកចិត្តបន្តិចបន្តួច", "th": "มั่นใจเล็กน้อย", "id": "Sedikit yakin"},
+    3: {"en": "Moderately confident", "km": "មានទំនុកចិត្តល្មម", "th": "มั่นใจปานกลาง", "id": "Cukup yakin"},
+    4: {"en": "Very confident", "km": "មានទំនុកចិត្តខ្លាំង", "th": "มั่นใจมาก", "id": "Sangat yakin"},
+    5: {"en": "Completely confident", "km": "មានទំនុកចិត្តពេញលេញ", "th": "มั่นใจอย่างยิ่ง", "id": "Sepenuhnya yakin"},
+}
+
 #: Languages a training may be delivered in (BCP 47 primary tags).
 TRAINING_LANGUAGES: dict[str, str] = {
     "km": "Khmer", "th": "Thai", "id": "Indonesian", "en": "English", "lo": "Lao",

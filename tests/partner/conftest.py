@@ -57,8 +57,11 @@ def fill_template(blank: Path, out: Path, n: int = 12, training_id: str = "KHM-P
 def blank_template(tmp_path_factory) -> Path:
     from tip_eval.io.blank import write_blank_template
 
+    from tip_eval.datasets import make_study
+
+    study, _ = make_study(seed=0)
     path = tmp_path_factory.mktemp("blank") / "template.xlsx"
-    write_blank_template(path)
+    write_blank_template(path, items=study.items, competencies=study.competencies)  # the sample's item bank
     return path
 
 

@@ -193,6 +193,9 @@ def _finish(items: pd.DataFrame | None, comps: pd.DataFrame | None, problems: li
             frame["points"] = 1.0
         typed, probs, _bad = coerce_frame(frame[cols + _PROVENANCE], headers)
         problems.extend(probs)
+        # the words as the user wrote them (Khmer digits stay Khmer digits): they are shown, not matched
+        for c in [c for c in cols if c.startswith(("text", "option_", "label"))]:
+            typed[c] = [v.strip() or None if isinstance(v, str) else t for v, t in zip(frame[c], typed[c])]
         out[table] = typed
     # the schemas' rules (a known module, points above 0, each ID once), located as in `tip-eval validate`
     tables = {t: f[list(schemas.schema(t).columns) + _PROVENANCE] for t, f in out.items()}

@@ -877,16 +877,16 @@ def finish_sources(mapped: list[Mapped], ctx: LayoutContext, settings: dict, roo
                "followup_codes": ("code_id", codes), "excerpts": ("code_id", codes)}
     for m in mapped:
         f = m.frame
-        if "_resolve" not in f.columns:
+        if "_resolve" not in f.columns and m.table != "responses":  # (every test sheet: answers as words)
             continue
         col, index = targets.get(m.table, (None, None))
-        if col and index and col in f:
+        if col and index and col in f and "_resolve" in f:
             codes, uniques = pd.factorize(f[col].astype(object), use_na_sentinel=True)
             resolved = np.array([_resolve(u, index) for u in uniques] + [None], dtype=object)
             f[col] = resolved[codes]
         if m.table == "responses" and "answer" in f and words:  # an option's words (Kobo labels): its letter
             f["answer"] = words_to_letters(f["item_id"], f["answer"], words)
-        m.frame = f.drop(columns=["_resolve"])
+        m.frame = f.drop(columns=["_resolve"], errors="ignore")
     # interview lists without coders (a documents table): the coders found in the codings, in order
     fill = [m for m in mapped if m.table == "interviews" and "_fill_coders" in m.frame.columns]
     if fill:
