@@ -121,6 +121,7 @@ def readme_text() -> str:
     for table, column, parent, pcol in REFERENCES:
         lines.append(f"- every `{table}.{column}` exists in `{parent}.{pcol}`")
     lines += ["- each response and score carries the participant's own `training_id`", ""]
+    lines += _item_bank_lines()
     lines += [
         "## Scores and answers (`tip_eval.scoring`)",
         "",
@@ -146,11 +147,68 @@ def readme_text() -> str:
     lines += ["### rating (confidence)", "", "| code | English | Khmer | Thai | Indonesian |", "|---|---|---|---|---|"]
     for code, labels in vocab.LIKERT.items():
         lines.append(f"| `{code}` | {labels['en']} | {labels['km']} | {labels['th']} | {labels['id']} |")
+    lines += ["", "### confidence scale (the collection tools' labels)", "",
+              "The XLSForm and the template ask the confidence rating on this scale, each label after its number",
+              "(`4 - Very confident`); such a label is read as its rating.", "",
+              "| code | English | Khmer | Thai | Indonesian |", "|---|---|---|---|---|"]
+    for code, labels in vocab.CONFIDENCE_SCALE.items():
+        lines.append(f"| `{code}` | {labels['en']} | {labels['km']} | {labels['th']} | {labels['id']} |")
     lines += ["", "### module", "", "| code | meaning |", "|---|---|"]
     for code, words in vocab.MODULES.items():
         lines.append(f"| `{code}` | {words} |")
     lines.append("")
     return "\n".join(lines)
+
+
+def _item_bank_lines() -> list[str]:
+    """The item bank section: its columns, how they may be written, its rules, and what is built from it."""
+    from tip_eval.io.columns import TEMPLATE_HEADER
+    from tip_eval.io.item_bank import COLUMN_WORDS, ITEM_COLUMNS
+
+    lines = [
+        "## The item bank (`layout = \"item_bank\"`)",
+        "",
+        "Your own test, in your own words: one row per question on a sheet named `Items` (or a CSV file), and",
+        "optionally the confidence competencies on a sheet named `Competencies` (`competency_id, label, label_km,",
+        "label_th, label_id`). The collection tools are built from it: `tip-eval xlsform --items BANK` (a",
+        "KoboToolbox/ODK form) and `tip-eval template --items BANK --lang km` (the training workbook, each",
+        "question's options in a dropdown). A study reads it with `layout = \"item_bank\"` into the `items` and",
+        "`competencies` tables above; the option texts and translations are not part of the `items` table, they",
+        "build the tools and let tip_eval read an export that writes a question's or an option's words.",
+        "",
+        "| column | also written | meaning | required |",
+        "|---|---|---|---|",
+    ]
+    required = {"item_id", "module", "correct_answer"}
+    for col, words in COLUMN_WORDS.items():
+        also = TEMPLATE_HEADER.get(col, "")
+        lines.append(f"| `{col}` | {also} | {words} | {'yes' if col in required else 'no'} |")
+    lines += [
+        "",
+        "Headers are matched whatever their case and spacing (`Option A`, `option_a`; `Text (Khmer)`, `text_km`,",
+        "`Text (km)`). Columns of the canonical `items` table: " + ", ".join(f"`{c}`" for c in ITEM_COLUMNS) + ".",
+        "",
+        "Rules (each broken rule is a problem with its file, sheet, row and column, from `tip-eval validate`",
+        "and before any collection tool is written):",
+        "",
+        "- the correct answer is one of the question's options (`E` on a four-option question is not), and,",
+        "  when option texts are given, it is the option's letter, not its words;",
+        "- no option text is missing before the last one given (A, B and D without C), in English and in every",
+        "  translation that has any option;",
+        "- `n_options` agrees with the number of option texts given;",
+        "- two options of one question do not have the same words in one language;",
+        "- a form in a language needs that language's text for every question and option, and label for every",
+        "  competency (a language the bank lacks entirely is one problem line); the template's dropdowns show",
+        "  the options in the language asked for when the bank has them all, otherwise in one it has, with a note.",
+        "",
+        "Answers are read back as the option's letter when they are written as its words: a KoboToolbox export",
+        "with labels as values (`Labels` in the export settings, in any of the form's languages), or the",
+        "template's dropdowns (`B. <the option's words>`). A KoboToolbox export of the form loads with",
+        "`layout = \"kobo\"` whatever its settings: XML names or labels as headers, with or without the",
+        "group names (`test/VI-1`, `Knowledge test/VI-1. A worker's...`), CSV (`;` or `,`) or xlsx.",
+        "",
+    ]
+    return lines
 
 
 def expected_files() -> dict[str, str]:

@@ -25,6 +25,8 @@ from tip_eval.io.xlsform import CONFIDENCE_GROUP, TEST_GROUP
 
 from .conftest import QUESTIONS, write_bank
 
+NAMES = ["Sok Dara", "Chan Sreymom", "Keo Vuthy", "Lim Sophea", "Heng Bopha", "Phan Rithy", "Meas Channary",
+         "Ouk Sovann", "Noun Kanha", "Ros Piseth", "Touch Sokha", "Yim Chenda"]
 KOBO_META = ["_id", "_uuid", "_submission_time", "_validation_status", "_notes", "_status", "_submitted_by",
              "__version__", "_tags", "_index"]
 
@@ -65,8 +67,8 @@ def simulate(survey, choices, n: int = 12, seed: int = 3) -> list[dict]:
     subs = []
     qs = questions(survey)
     for i in range(n):
-        person = {"training_id": "KHM-KPT-2024", "participant_id": f"KPT-{i + 1:03d}", "organisation": f"Org {i % 3}",
-                  "role": "Officer", "years_experience": str(1 + i % 9)}
+        person = {"training_id": "KHM-KPT-2024", "participant_id": f"KPT-{i + 1:03d}", "name": NAMES[i % len(NAMES)],
+                  "organisation": f"Org {i % 3}", "role": "Officer", "years_experience": str(1 + i % 9)}
         for q in qs:
             if q["name"] in ("sector", "gender"):
                 person[q["name"]] = rng.choice([c["name"] for c in choices[q["type"].split()[1]]])
@@ -122,11 +124,11 @@ def export(form: Path, subs: list[dict], out: Path, header: str = "xml", groups:
     return out
 
 
-def study_folder(tmp_path: Path, bank: Path, export_file: Path) -> Path:
+def study_folder(tmp_path: Path, bank: Path, export_file: Path, options: str = "") -> Path:
     shutil.copy(bank, tmp_path / "item_bank.xlsx")
     (tmp_path / "study.toml").write_text(
         '[study]\nname = "Kobo round trip"\n\n'
-        f'[[sources]]\nfile = "{export_file.name}"\nlayout = "kobo"\n\n'
+        f'[[sources]]\nfile = "{export_file.name}"\nlayout = "kobo"\n{options}\n'
         '[sources.training]\ntraining_id = "KHM-KPT-2024"\ncountry = "Cambodia"\nprovince = "Phnom Penh"\n'
         'start_date = 2024-03-01\nend_date = 2024-03-02\nlanguage = "km"\n\n'
         # listed after the export on purpose: the item bank is read first all the same
@@ -197,3 +199,27 @@ def test_kobo_export_of_the_form_loads_and_scores_the_answers(tmp_path, form, he
     want_conf = {(s["participant_id"], s["phase"], c): int(s[c]) for s in subs for c in comps}
     got_conf = {(r.participant_id, r.phase, r.competency_id): int(r.rating) for r in study.confidence.itertuples()}
     assert got_conf == want_conf
+
+
+def test_a_form_that_asks_names_links_pre_and_post_by_name(tmp_path, monkeypatch):
+    """--link-by-name: no participant ID, the name; the study links by name and keeps a pseudonym only."""
+    monkeypatch.setenv("TIP_EVAL_HASH_KEY", "collection-test-key-0123456789")
+    bank = write_bank(tmp_path / "my_item_bank.xlsx")
+    form = tmp_path / "form.xlsx"
+    assert main(["xlsform", "--items", str(bank), "--link-by-name", "--out", str(form)]) == 0
+    survey, choices, _ = read_form(form)
+    subs = simulate(survey, choices, n=8)
+    folder = tmp_path / "study"
+    folder.mkdir()
+    written = export(form, subs, folder / "kobo_export.xlsx", "Khmer (km)", True, "xlsx")
+    name_header = next(h.value for h in openpyxl.load_workbook(written).active[1] if h.value.endswith("ឈ្មោះ"))
+    study_folder(folder, bank, written, f'name_column = "{name_header}"\n')
+    study = te.load_study(folder, on_error="quarantine")
+    assert study.report.problems.empty, study.report.problems.to_string()
+    assert len(study.participants) == 8 and not set(study.participants["participant_id"]) & set(NAMES)
+    key = {f"{qid}. {text}": k for qid, _m, k, _r, text, *_ in QUESTIONS}
+    items = {q["name"]: key[q["label::English (en)"]] for q in questions(survey) if q["label::English (en)"] in key}
+    want = sorted(tuple(sum(s[n] == k for n, k in items.items()) for s in subs if s["name"] == person)
+                  for person in {s["name"] for s in subs})
+    wide = study.scores.pivot(index="participant_id", columns="phase", values="score")
+    assert sorted(zip(wide["pre"], wide["post"])) == want

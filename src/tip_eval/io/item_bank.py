@@ -50,7 +50,7 @@ from tip_eval.problems import Problem
 from tip_eval.vocab import label_key
 
 __all__ = [
-    "BANK_COLUMNS", "COMPETENCY_COLUMNS", "EXTRA_COLUMNS", "ITEM_COLUMNS", "LANGUAGES", "LANGUAGE_NAMES",
+    "BANK_COLUMNS", "COLUMN_WORDS", "COMPETENCY_COLUMNS", "EXTRA_COLUMNS", "ITEM_COLUMNS", "LANGUAGES", "LANGUAGE_NAMES",
     "answer_index", "check_item_bank", "form_name", "header_names", "infer_n_options", "label_column",
     "language_gaps", "option_column", "option_texts", "randomized", "text_column", "words_to_letters",
 ]
@@ -82,6 +82,20 @@ BANK_COLUMNS = (ITEM_COLUMNS + [option_column(x) for x in OPTION_LETTERS] + ["ra
 #: columns of the bank beyond the canonical ``items`` table
 EXTRA_COLUMNS = [c for c in BANK_COLUMNS if c not in ITEM_COLUMNS]
 COMPETENCY_COLUMNS = ["competency_id", *(label_column(lang) for lang in LANGUAGES)]
+
+#: what each column of the bank holds (the data dictionary, data_schemas/README.md, lists them)
+COLUMN_WORDS: dict[str, str] = {
+    "item_id": "The question's identifier, as in the test sheets' headers (letters, digits, `-`, `_`, `.`).",
+    "module": "The curriculum module it tests (a code from the module vocabulary, or its English name).",
+    "text": "The question in English.",
+    "correct_answer": "The letter of the correct option (`A` ... `E`).",
+    "points": "Points for a correct answer (1 when empty).",
+    "n_options": "How many options the question has (when empty: the number of option texts given).",
+    "option_a": "Option A's text in English; `option_b` ... `option_e` likewise.",
+    "randomize": "yes/no: the XLSForm shows this question's options in random order (`--randomize` for all).",
+    "text_km": "The question in Khmer; `text_th` (Thai) and `text_id` (Indonesian) likewise.",
+    "option_a_km": "Option A in Khmer; every option in every translation likewise (`option_c_th`, `option_e_id` ...).",
+}
 
 _XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 _LETTER_KEY = re.compile(r"^[(\[]?\s*([A-Za-z])\s*[.)\]:]?$")
