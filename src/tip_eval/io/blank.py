@@ -282,9 +282,18 @@ def write_blank_template(path: str | Path, lang: str = "en", items: ItemBank | s
     wb = Workbook()
     ws = wb.active
     ws.title = _INSTRUCTIONS_TITLE[lang]
+    from openpyxl.styles import Alignment, Font
+
     for i, line in enumerate(instructions(lang, None if bank is None else (", ".join(files) or "--items")), start=1):
-        ws.cell(row=i, column=1, value=line)
-    ws.column_dimensions["A"].width = 120
+        cell = ws.cell(row=i, column=1, value=line)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")  # readable on screen and printed
+        if i == 1:
+            cell.font = Font(bold=True, size=13)
+        # a row tall enough for its wrapped lines (spreadsheet programs do not all grow rows on opening)
+        ws.row_dimensions[i].height = 20 * max(1, math.ceil(len(line) / 80))
+    ws.column_dimensions["A"].width = 85
+    ws.sheet_properties.pageSetUpPr.fitToPage = True  # printed: the column fits the page's width
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     lists = wb.create_sheet("Lists")
     lists.sheet_state = "hidden"
 
