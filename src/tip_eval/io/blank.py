@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -25,6 +24,7 @@ from tip_eval.io.item_bank import (
     BANK_COLUMNS,
     COMPETENCY_COLUMNS,
     ITEM_COLUMNS,
+    cell_text,
     option_texts,
     text_column,
 )
@@ -209,13 +209,6 @@ def _validation(ws, values: list[str], column_letter: str, rows: int = 500, *, s
     dv.add(f"{column_letter}2:{column_letter}{rows}")
 
 
-def _text(v: Any) -> str | None:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return None
-    s = " ".join(str(v).split())
-    return s or None
-
-
 def dropdown_language(bank: ItemBank, lang: str) -> tuple[str | None, str | None]:
     """The language of the answer dropdowns, and a note when it is not ``lang``.
 
@@ -318,15 +311,15 @@ def write_blank_template(path: str | Path, lang: str = "en", items: ItemBank | s
         dv = DataValidation(type="whole", operator="between", formula1="1", formula2="5", allow_blank=True,
                             showErrorMessage=True, error=scale[:250], showInputMessage=True,
                             promptTitle=str(c["competency_id"])[:32],
-                            prompt=f"{_text(c.get('label_' + lang)) or _text(c.get('label')) or ''}: {scale}"[:250])
+                            prompt=f"{cell_text(c.get('label_' + lang)) or cell_text(c.get('label')) or ''}: {scale}"[:250])
         conf.add_data_validation(dv)
         dv.add(f"{get_column_letter(j)}2:{get_column_letter(j)}500")
     shown, _note = dropdown_language(bank, lang) if bank is not None else (None, None)
     for j, (_, it) in enumerate(bank_items.iterrows(), start=2):
-        n = int(it["n_options"]) if _text(it["n_options"]) else 0
+        n = int(it["n_options"]) if cell_text(it["n_options"]) else 0
         texts = option_texts(it, shown) if shown else {}
         values = [f"{x}. {texts[x]}" if x in texts else x for x in "ABCDE"[:n]]
-        question = _text(it.get(text_column(shown or lang))) or _text(it.get("text")) or ""
+        question = cell_text(it.get(text_column(shown or lang))) or cell_text(it.get("text")) or ""
         for w in tests:
             if values:
                 _validation(w, values, get_column_letter(j), stop=False, title=str(it["item_id"]), prompt=question,

@@ -36,7 +36,6 @@ and options where an export writes their words instead of their IDs and letters.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -51,7 +50,7 @@ from tip_eval.vocab import label_key
 
 __all__ = [
     "BANK_COLUMNS", "COLUMN_WORDS", "COMPETENCY_COLUMNS", "EXTRA_COLUMNS", "ITEM_COLUMNS", "LANGUAGES", "LANGUAGE_NAMES",
-    "answer_index", "check_item_bank", "form_name", "header_names", "infer_n_options", "label_column",
+    "answer_index", "cell_text", "check_item_bank", "form_name", "header_names", "infer_n_options", "label_column",
     "language_gaps", "option_column", "option_texts", "randomized", "text_column", "words_to_letters",
 ]
 
@@ -109,15 +108,16 @@ def _key(text: Any) -> str:
     return label_key(normalize_text(text) or "")
 
 
-def _text(v: Any) -> str | None:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
+def cell_text(v: Any) -> str | None:
+    """A cell's text with its spaces tidied, or None for an empty cell (None, NaN, pd.NA, blank)."""
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
         return None
     s = " ".join(str(v).split())
     return s or None
 
 
 def _whole(v: Any) -> int | None:
-    t = _text(v)
+    t = cell_text(v)
     if t is None:
         return None
     try:
@@ -143,7 +143,7 @@ def option_texts(row: Mapping[str, Any], lang: str) -> dict[str, str]:
     """``{letter: text}`` of the options written in ``lang`` for one bank row."""
     out = {}
     for letter in OPTION_LETTERS:
-        t = _text(row.get(option_column(letter, lang)))
+        t = cell_text(row.get(option_column(letter, lang)))
         if t is not None:
             out[letter] = t
     return out
@@ -154,7 +154,7 @@ def _last_option(row: Mapping[str, Any]) -> int:
     last = 0
     for lang in LANGUAGES:
         for i, letter in enumerate(OPTION_LETTERS, start=1):
-            if _text(row.get(option_column(letter, lang))) is not None:
+            if cell_text(row.get(option_column(letter, lang))) is not None:
                 last = max(last, i)
     return last
 
@@ -164,7 +164,7 @@ def infer_n_options(frame: pd.DataFrame) -> pd.Series:
     given = frame["n_options"] if "n_options" in frame else pd.Series(None, index=frame.index, dtype=object)
     out = given.astype(object).copy()
     for i, (_, row) in enumerate(frame.iterrows()):
-        if _text(given.iloc[i]) is None:
+        if cell_text(given.iloc[i]) is None:
             n = _last_option(row)
             if n:
                 out.iloc[i] = n
@@ -173,7 +173,7 @@ def infer_n_options(frame: pd.DataFrame) -> pd.Series:
 
 def randomized(value: Any) -> bool | None:
     """The ``randomize`` cell as yes (True), no (False) or None (empty or not a yes/no)."""
-    t = _text(value)
+    t = cell_text(value)
     if t is None:
         return None
     k = label_key(t)
@@ -208,7 +208,7 @@ def check_item_bank(frame: pd.DataFrame, headers: Mapping[str, str] | None = Non
     problems: list[Problem] = []
     for _, row in frame.iterrows():
         f, sh, r = _where(row)
-        item = _text(row.get("item_id")) or "?"
+        item = cell_text(row.get("item_id")) or "?"
 
         def add(column: str, value: Any, text: str, fix: str, severity: str = "error",
                 where: tuple = (f, sh, r, item)) -> None:
@@ -242,7 +242,7 @@ def check_item_bank(frame: pd.DataFrame, headers: Mapping[str, str] | None = Non
                 f"({OPTION_LETTERS[0]}-{OPTION_LETTERS[n_texts - 1]})",
                 f"Write {n_texts} as the number of options, or correct the option texts.")
         n = n_texts or declared
-        key = _text(row.get("correct_answer"))
+        key = cell_text(row.get("correct_answer"))
         if key is None:
             continue  # a missing key is the schema's problem (correct_answer is required)
         m = _LETTER_KEY.match(key)
@@ -261,7 +261,7 @@ def check_item_bank(frame: pd.DataFrame, headers: Mapping[str, str] | None = Non
         elif key.isdigit() and n and not 1 <= int(key) <= n:
             add("correct_answer", key, f"the correct answer '{key}' is not one of the question's options (1-{n})",
                 "Write the number of the correct option.")
-        if _text(row.get("randomize")) is not None and randomized(row.get("randomize")) is None:
+        if cell_text(row.get("randomize")) is not None and randomized(row.get("randomize")) is None:
             add("randomize", row.get("randomize"), f"randomize '{row.get('randomize')}' is not yes or no",
                 "Write yes (show the options in random order) or no.", "warning")
     return problems
@@ -298,10 +298,10 @@ def language_gaps(items: pd.DataFrame, competencies: pd.DataFrame | None, langua
                                 "error"))
     langs = [lang for lang in langs if lang not in absent]
     for _, row in items.iterrows():
-        ident = _text(row.get("item_id")) or "?"
+        ident = cell_text(row.get("item_id")) or "?"
         n = _whole(row.get("n_options")) or _last_option(row)
         for lang in langs:
-            if _text(row.get(text_column(lang))) is None:
+            if cell_text(row.get(text_column(lang))) is None:
                 add(row, "item", ident, text_column(lang), "question text", lang)
             if options:
                 have = option_texts(row, lang)
@@ -310,9 +310,9 @@ def language_gaps(items: pd.DataFrame, competencies: pd.DataFrame | None, langua
                         add(row, "item", ident, option_column(letter, lang), f"text for option {letter}", lang)
     if competencies is not None:
         for _, row in competencies.iterrows():
-            ident = _text(row.get("competency_id")) or "?"
+            ident = cell_text(row.get("competency_id")) or "?"
             for lang in langs:
-                if _text(row.get(label_column(lang))) is None:
+                if cell_text(row.get(label_column(lang))) is None:
                     add(row, "competency", ident, label_column(lang), "label", lang)
     return problems
 
@@ -320,10 +320,10 @@ def language_gaps(items: pd.DataFrame, competencies: pd.DataFrame | None, langua
 def _absent(items: pd.DataFrame, competencies: pd.DataFrame | None, lang: str) -> bool:
     """True when the bank has no text at all in ``lang`` (no question, option or competency label)."""
     cols = [c for c in (text_column(lang), *(option_column(x, lang) for x in OPTION_LETTERS)) if c in items]
-    if any(_text(v) is not None for c in cols for v in items[c]):
+    if any(cell_text(v) is not None for c in cols for v in items[c]):
         return False
     if competencies is not None and label_column(lang) in competencies:
-        return not any(_text(v) is not None for v in competencies[label_column(lang)])
+        return not any(cell_text(v) is not None for v in competencies[label_column(lang)])
     return True
 
 
@@ -340,7 +340,7 @@ def header_names(items: pd.DataFrame | None, competencies: pd.DataFrame | None) 
     clash: set[str] = set()
 
     def put(text: Any, target: tuple[str, str]) -> None:
-        t = _text(text)
+        t = cell_text(text)
         if t is None:
             return
         k = _key(t)
@@ -359,7 +359,7 @@ def header_names(items: pd.DataFrame | None, competencies: pd.DataFrame | None) 
             put(ident, target)
             put(form_name(ident, prefix), target)
             for lang in LANGUAGES:
-                text = _text(row.get(text_column(lang) if kind == "item" else label_column(lang)))
+                text = cell_text(row.get(text_column(lang) if kind == "item" else label_column(lang)))
                 put(text, target)
                 if text is not None and kind == "item":
                     put(f"{ident}. {text}", target)

@@ -26,7 +26,6 @@ a separate roster: the labels of the roster questions are headers the readers kn
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from tip_eval.io.bank_file import ItemBank, as_item_bank
 from tip_eval.io.item_bank import (
     LANGUAGE_NAMES,
     LANGUAGES,
+    cell_text,
     form_name,
     label_column,
     language_gaps,
@@ -158,13 +158,6 @@ def _cols(prefix: str, langs: Sequence[str], texts: dict[str, str] | None) -> di
     return {f"{prefix}::{LANG_COLUMNS[lang]}": (texts or {}).get(lang, "") for lang in langs}
 
 
-def _text(v: Any) -> str | None:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return None
-    s = " ".join(str(v).split())
-    return s or None
-
-
 def _complete_languages(bank: ItemBank) -> list[str]:
     return [lang for lang in LANGUAGES if not language_gaps(bank.items, bank.competencies, [lang])]
 
@@ -177,7 +170,7 @@ def form_problems(bank: ItemBank, languages: Sequence[str]) -> list[Problem]:
     used: dict[str, str] = {n.casefold(): "the form's own questions" for n in _FIXED_NAMES}
     for frame, kind, id_col, prefix in ((bank.items, "item", "item_id", "Q"), (bank.competencies, "competency", "competency_id", "C")):
         for _, row in frame.iterrows():
-            ident = _text(row.get(id_col))
+            ident = cell_text(row.get(id_col))
             if ident is None:
                 continue
             name = form_name(ident, prefix).casefold()
@@ -189,11 +182,11 @@ def form_problems(bank: ItemBank, languages: Sequence[str]) -> list[Problem]:
                                         f"Give the {kind} another ID.", "error"))
             used.setdefault(name, f"{kind} {ident}")
     for _, row in bank.items.iterrows():
-        if not any(_text(row.get(option_column("A", lang))) for lang in LANGUAGES) and not _text(row.get("n_options")):
+        if not any(cell_text(row.get(option_column("A", lang))) for lang in LANGUAGES) and not cell_text(row.get("n_options")):
             r = row.get("_row")
             problems.append(Problem(row.get("_file"), row.get("_sheet") if isinstance(row.get("_sheet"), str) else None,
                                     None if r is None or pd.isna(r) else int(r), "Option A", None,
-                                    f"item {_text(row.get('item_id'))} has no options: a form question needs their texts",
+                                    f"item {cell_text(row.get('item_id'))} has no options: a form question needs their texts",
                                     "Write the options' texts in Option A, Option B, ...", "error"))
     return list(dict.fromkeys(problems))
 
@@ -246,18 +239,18 @@ def xlsform_frames(bank: ItemBank, languages: Sequence[str], *, randomize: bool 
         shuffle = randomized(it.get("randomize"))
         params = "randomize=true" if (randomize if shuffle is None else shuffle) else ""
         survey.append(row(f"select_one opt_{name}", name,
-                          {lang: f"{ident}. {_text(it.get(text_column(lang)))}" for lang in langs},
+                          {lang: f"{ident}. {cell_text(it.get(text_column(lang)))}" for lang in langs},
                           parameters=params, **req))
         n = int(it["n_options"])
         for letter in "ABCDE"[:n]:
             choices.append({"list_name": f"opt_{name}", "name": letter,
-                            **_cols("label", langs, {lang: _text(it.get(option_column(letter, lang))) or "" for lang in langs})})
+                            **_cols("label", langs, {lang: cell_text(it.get(option_column(letter, lang))) or "" for lang in langs})})
     survey.append(row("end_group", "", None))
     if len(bank.competencies):
         survey.append(row("begin_group", CONFIDENCE_GROUP, _TEXT[CONFIDENCE_GROUP]))
         for _, c in bank.competencies.iterrows():
             survey.append(row("select_one confidence", form_name(str(c["competency_id"]), "C"),
-                              {lang: _text(c.get(label_column(lang))) or "" for lang in langs}, appearance="likert", **req))
+                              {lang: cell_text(c.get(label_column(lang))) or "" for lang in langs}, appearance="likert", **req))
         survey.append(row("end_group", "", None))
         choices += [{"list_name": "confidence", "name": str(v),
                      **_cols("label", langs, {lang: f"{v} - {labels[lang]}" for lang in langs})}
