@@ -61,8 +61,8 @@ def questions(survey: list[dict]) -> list[dict]:
     return out
 
 
-def simulate(survey, choices, n: int = 12, seed: int = 3) -> list[dict]:
-    """One submission per person and phase (pre and post): {question name: choice name or value}."""
+def simulate(survey, choices, n: int = 12, seed: int = 3, phases=("pre", "post")) -> list[dict]:
+    """One submission per person and phase: {question name: choice name or value}."""
     rng = random.Random(seed)
     subs = []
     qs = questions(survey)
@@ -72,7 +72,7 @@ def simulate(survey, choices, n: int = 12, seed: int = 3) -> list[dict]:
         for q in qs:
             if q["name"] in ("sector", "gender"):
                 person[q["name"]] = rng.choice([c["name"] for c in choices[q["type"].split()[1]]])
-        for phase in ("pre", "post"):
+        for phase in phases:
             sub = dict(person, phase=phase)
             for q in qs:
                 group = q["groups"][-1]["name"] if q["groups"] else None
@@ -99,7 +99,7 @@ def export(form: Path, subs: list[dict], out: Path, header: str = "xml", groups:
         for q in qs:
             t = q["type"].split()
             if t[0] in ("start", "end"):
-                row.append(f"2024-03-0{1 + (sub['phase'] == 'post')}T09:{k % 60:02d}:00.000+07:00")
+                row.append(f"2024-0{3 + 4 * (sub['phase'] == 'delayed')}-0{1 + (sub['phase'] == 'post')}T09:{k % 60:02d}:00.000+07:00")
             elif t[0] == "note":
                 row.append("")  # KoboToolbox exports a note as an empty column
             elif t[0] == "select_one" and header != "xml":
@@ -223,3 +223,25 @@ def test_a_form_that_asks_names_links_pre_and_post_by_name(tmp_path, monkeypatch
                   for person in {s["name"] for s in subs})
     wide = study.scores.pivot(index="participant_id", columns="phase", values="score")
     assert sorted(zip(wide["pre"], wide["post"])) == want
+
+
+@pytest.mark.parametrize("header", ["xml", "Khmer (km)"])
+def test_a_retention_test_months_later_is_read_as_the_delayed_phase(tmp_path, form, header):
+    """The form offers the delayed phase (a retention test); its submissions load once the phase
+    vocabulary has it (tip_eval.vocab.PHASES), with labels as written by the form."""
+    import tip_eval.vocab as vocab
+
+    if "delayed" not in vocab.PHASES:
+        pytest.skip("the delayed (retention) phase is not in tip_eval.vocab.PHASES yet")
+    own_bank, form = form
+    survey, choices, _ = read_form(form)
+    subs = simulate(survey, choices, n=6, phases=("pre", "post", "delayed"))
+    folder = tmp_path / "study"
+    folder.mkdir()
+    study_folder(folder, own_bank, export(form, subs, folder / "kobo_export.xlsx", header, True, "xlsx"))
+    study = te.load_study(folder, on_error="quarantine")
+    assert study.report.problems.empty, study.report.problems.to_string()
+    key = {f"{qid}. {text}": k for qid, _m, k, _r, text, *_ in QUESTIONS}
+    items = {q["name"]: key[q["label::English (en)"]] for q in questions(survey) if q["label::English (en)"] in key}
+    want = {(s["participant_id"], s["phase"]): sum(s[n] == k for n, k in items.items()) for s in subs}
+    assert {(r.participant_id, r.phase): r.score for r in study.scores.itertuples()} == pytest.approx(want)
