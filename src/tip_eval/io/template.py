@@ -10,8 +10,10 @@ A training workbook in the template layout has these sheets, each a table with o
 ``Confidence``    Participant ID, Phase, then one column per competency (C01, ...) holding 1-5
 
 The item bank workbook has ``Items`` (Item ID, Module, Text, Correct answer, Points, Number of
-options) and ``Competencies`` (Competency ID, Label, Label (Khmer), Label (Thai), Label
-(Indonesian)). The follow-up workbook has ``Codebook``, ``Interviews`` and ``Codes`` (one row per
+options, and in a partner's own bank the options' texts and the translations: see
+:mod:`tip_eval.io.item_bank`) and ``Competencies`` (Competency ID, Label, Label (Khmer), Label
+(Thai), Label (Indonesian)). The blank workbook and the XLSForm built from a partner's bank are in
+:mod:`tip_eval.io.blank` and :mod:`tip_eval.io.xlsform`. The follow-up workbook has ``Codebook``, ``Interviews`` and ``Codes`` (one row per
 interview, coder and code, Present 1/0).
 """
 
