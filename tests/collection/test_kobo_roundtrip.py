@@ -203,7 +203,7 @@ def test_kobo_export_of_the_form_loads_and_scores_the_answers(tmp_path, form, he
 
 def test_a_form_that_asks_names_links_pre_and_post_by_name(tmp_path, monkeypatch):
     """--link-by-name: no participant ID, the name; the study links by name and keeps a pseudonym only."""
-    monkeypatch.setenv("TIP_EVAL_HASH_KEY", "collection-test-key-0123456789")
+    monkeypatch.setenv("TIP_EVAL_HASH_KEY", "collection-test-key-0123456789-abcdefghijk")
     bank = write_bank(tmp_path / "my_item_bank.xlsx")
     form = tmp_path / "form.xlsx"
     assert main(["xlsform", "--items", str(bank), "--link-by-name", "--out", str(form)]) == 0
