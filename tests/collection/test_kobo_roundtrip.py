@@ -229,7 +229,7 @@ def test_a_form_that_asks_names_links_pre_and_post_by_name(tmp_path, monkeypatch
 def test_a_retention_test_months_later_is_read_as_the_delayed_phase(tmp_path, form, header):
     """The form offers the delayed phase (a retention test); its submissions load once the phase
     vocabulary has it (tip_eval.vocab.PHASES), with labels as written by the form."""
-    import tip_eval.vocab as vocab
+    from tip_eval import vocab
 
     if "delayed" not in vocab.PHASES:
         pytest.skip("the delayed (retention) phase is not in tip_eval.vocab.PHASES yet")
