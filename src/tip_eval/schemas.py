@@ -14,6 +14,8 @@ they drift apart (regenerate with ``python -m tip_eval._data_dictionary data_sch
 
 from __future__ import annotations
 
+from typing import Optional
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -22,6 +24,10 @@ from tip_eval import vocab
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 _ID = {"str_matches": ID_PATTERN, "str_length": {"min_value": 1, "max_value": 64}}
+
+
+_PHASE_WORDS = ("pre (before the training), post (at its end) or delayed (a delayed post-test or retention test, "
+                "weeks or months later).")
 
 
 def _id_field(description: str, *, unique: bool = False, title: str | None = None) -> object:
@@ -47,6 +53,13 @@ class Trainings(_Base):
     end_date: Series[pd.Timestamp] = pa.Field(description="Last day of the training (on or after start_date).")
     language: Series[str] = pa.Field(isin=list(vocab.TRAINING_LANGUAGES), description="Language of delivery, BCP 47 tag.")
     curriculum_version: Series[str] = pa.Field(nullable=True, description="Version of the curriculum delivered.")
+    delayed_test_months: Optional[Series[float]] = pa.Field(
+        ge=0, le=120, nullable=True,
+        description="Months from the end of the training to the delayed post-test, when the test dates are not recorded "
+                    "(study.toml delayed_test_months); optional.")
+    study: Optional[Series[str]] = pa.Field(
+        nullable=True, description="The study the training belongs to, in a programme of several studies "
+                                   "(set by load_studies); optional.")
 
     @pa.dataframe_check(description="end_date is on or after start_date")
     @classmethod
@@ -81,11 +94,12 @@ class Responses(_Base):
     """One row per participant, phase and item: the answer given and its score."""
 
     participant_id: Series[str] = _id_field("Participant who answered.")
-    phase: Series[str] = pa.Field(isin=list(vocab.PHASES), description="pre (before training) or post (after).")
+    phase: Series[str] = pa.Field(isin=list(vocab.PHASES), description=_PHASE_WORDS)
     item_id: Series[str] = _id_field("Item answered.")
     training_id: Series[str] = _id_field("Training of the participant.")
     answer: Series[str] = pa.Field(nullable=True, description="Answer as given; empty when the item was skipped.")
     score: Series[float] = pa.Field(ge=0, description="Points scored (0 for a wrong or skipped answer).")
+    test_date: Optional[Series[pd.Timestamp]] = pa.Field(nullable=True, description="Date the test was taken; optional.")
 
     class Config:
         unique = ["participant_id", "phase", "item_id"]
@@ -95,11 +109,12 @@ class Scores(_Base):
     """One row per participant and phase: the test total, derived from responses or supplied."""
 
     participant_id: Series[str] = _id_field("Participant tested.")
-    phase: Series[str] = pa.Field(isin=list(vocab.PHASES), description="pre or post.")
+    phase: Series[str] = pa.Field(isin=list(vocab.PHASES), description=_PHASE_WORDS)
     training_id: Series[str] = _id_field("Training of the participant.")
     score: Series[float] = pa.Field(ge=0, description="Total points scored.")
     max_score: Series[float] = pa.Field(gt=0, description="Maximum possible points of the test taken.")
     pct: Series[float] = pa.Field(ge=0, le=100, description="score as percent of max_score (0-100); what analyses compare.")
+    test_date: Optional[Series[pd.Timestamp]] = pa.Field(nullable=True, description="Date the test was taken; optional.")
 
     class Config:
         unique = ["participant_id", "phase"]
@@ -124,7 +139,7 @@ class Confidence(_Base):
     """One row per participant, phase and competency: a 1-5 self-rating (ordinal)."""
 
     participant_id: Series[str] = _id_field("Participant rating.")
-    phase: Series[str] = pa.Field(isin=list(vocab.PHASES), description="pre or post.")
+    phase: Series[str] = pa.Field(isin=list(vocab.PHASES), description=_PHASE_WORDS)
     competency_id: Series[str] = _id_field("Competency rated.")
     rating: Series[pd.Int64Dtype] = pa.Field(isin=[1, 2, 3, 4, 5], description="1 = strongly disagree ... 5 = strongly agree that I can do this.")
 
@@ -193,15 +208,16 @@ TABLES: dict[str, type[_Base]] = {
 EXAMPLES: dict[str, dict[str, str]] = {
     "trainings": {"training_id": "KHM-PNH-2023", "country": "KHM", "province": "Phnom Penh", "venue": "Phnom Penh",
                    "organiser": "Mekong Partners Coalition", "start_date": "2023-04-18", "end_date": "2023-04-20",
-                   "language": "km", "curriculum_version": "RTC-2020"},
+                   "language": "km", "curriculum_version": "RTC-2020", "delayed_test_months": "3",
+                   "study": "Cambodia and Indonesia 2023"},
     "participants": {"participant_id": "KHM-PNH-2023-P007", "training_id": "KHM-PNH-2023", "sector": "law_enforcement",
                       "organisation": "Provincial police", "role": "Investigator", "gender": "woman", "years_experience": "6"},
     "items": {"item_id": "Q07", "module": "identification", "text": "Which is an indicator of forced labour?",
                "correct_answer": "B", "points": "1", "n_options": "4"},
     "responses": {"participant_id": "KHM-PNH-2023-P007", "phase": "pre", "item_id": "Q07", "training_id": "KHM-PNH-2023",
-                   "answer": "C", "score": "0"},
+                   "answer": "C", "score": "0", "test_date": "2023-04-18"},
     "scores": {"participant_id": "KHM-PNH-2023-P007", "phase": "post", "training_id": "KHM-PNH-2023", "score": "21",
-                "max_score": "28", "pct": "75.0"},
+                "max_score": "28", "pct": "75.0", "test_date": "2023-04-20"},
     "competencies": {"competency_id": "C01", "label": "Identify a victim of trafficking", "label_km": "…", "label_th": "…", "label_id": "…"},
     "confidence": {"participant_id": "KHM-PNH-2023-P007", "phase": "pre", "competency_id": "C01", "rating": "3"},
     "interviews": {"interview_id": "INT-0012", "participant_id": "KHM-PNH-2023-P007", "interview_date": "2023-09-14", "coders": "coder_a;coder_b"},
@@ -224,6 +240,27 @@ def empty(table: str) -> pd.DataFrame:
     """Return an empty frame with the columns and dtypes of canonical ``table``."""
     s = schema(table)
     return s.coerce_dtype(pd.DataFrame({name: pd.Series([], dtype=object) for name in s.columns}))
+
+
+def optional_columns(table: str) -> list[str]:
+    """The columns of ``table`` that a frame may leave out (they are then empty: see :func:`complete`)."""
+    return [name for name, col in schema(table).columns.items() if not col.required]
+
+
+def complete(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with every optional column of ``table`` it lacks added, empty and typed.
+
+    Optional columns (a test's date, a training's study, ...) are new in a table that existing
+    files, frames and caches do not have; a frame without them means "not recorded".
+    """
+    missing = [c for c in optional_columns(table) if c not in frame.columns]
+    if not missing:
+        return frame
+    s = schema(table)
+    out = frame.copy()
+    for c in missing:
+        out[c] = s.columns[c].dtype.coerce(pd.Series([None] * len(frame), index=frame.index, dtype=object))
+    return out
 
 
 def conform(table: str, frame: pd.DataFrame) -> pd.DataFrame:

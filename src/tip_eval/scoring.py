@@ -156,6 +156,14 @@ def complete_scores(responses: pd.DataFrame, items: pd.DataFrame) -> tuple[pd.Da
                       "training_id": training, "score": total})
     s["max_score"] = max_score
     s["pct"] = 100.0 * s["score"] / max_score if max_score > 0 else np.nan
+    # the date the test was taken: the first date written on any of its answers (optional column)
+    s["test_date"] = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    if "test_date" in r.columns:
+        dated = r["test_date"].notna().to_numpy()
+        if dated.any():
+            d_first = pd.Series(np.flatnonzero(dated), index=group[dated]).groupby(level=0, sort=False).first()
+            s.loc[d_first.index.to_numpy(), "test_date"] = pd.to_datetime(
+                r["test_date"].iloc[d_first.to_numpy()].to_numpy())
     done = (n_read == len(bank)) & (len(bank) > 0)
     incomplete = s.loc[~done, ["participant_id", "phase", "training_id"]].copy()
     incomplete["n_read"] = n_read[~done]

@@ -87,7 +87,7 @@ class Study:
             tables = checked.kept
         for t in schemas.TABLES:
             frame = tables.get(t)
-            setattr(self, t, frame.reset_index(drop=True) if frame is not None else schemas.empty(t))
+            setattr(self, t, schemas.complete(t, frame.reset_index(drop=True)) if frame is not None else schemas.empty(t))
         self.name = name or "Study"
         self.min_cell = int(min_cell)
         self.quarantine = quarantine if quarantine is not None else pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
@@ -113,10 +113,15 @@ class Study:
         """Return one row per participant with their own and their training's attributes.
 
         Columns: the participants' columns plus ``country, province, venue, organiser, start_date,
-        end_date, language, curriculum_version`` of their training. This is what ``by=`` groups on.
+        end_date, language, curriculum_version, delayed_test_months, study`` of their training
+        (``study`` is the study's name when the trainings do not say: one study) and ``year``, the
+        year the training started. This is what ``by=`` groups on.
         (Computed once while the study is being published: see :mod:`tip_eval._memo`.)
         """
-        tr = self.trainings.drop(columns=[], errors="ignore")
+        tr = self.trainings
+        if "study" in tr.columns and tr["study"].isna().all():  # one study: every training is in it
+            tr = tr.assign(study=self.name)
+        tr = tr.assign(year=tr["start_date"].dt.year.astype("Int64"))
         return self.participants.merge(tr, on="training_id", how="left", validate="many_to_one")
 
     def __repr__(self) -> str:

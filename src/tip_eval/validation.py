@@ -388,7 +388,7 @@ def check_tables(
         for c in (*PROVENANCE, "_col", "_softened"):
             if c not in prov:
                 prov[c] = None
-        frame = raw.drop(columns=[c for c in (*PROVENANCE, "_col", "_softened") if c in raw.columns])
+        frame = schemas.complete(table, raw.drop(columns=[c for c in (*PROVENANCE, "_col", "_softened") if c in raw.columns]))
         keys = [c for c, col in schemas.schema(table).columns.items() if col.unique]
         raw_keys[table] = set(frame[keys[0]].dropna()) if keys and keys[0] in frame else set()
         pq_rows = (pre_quarantined or {}).get(table)

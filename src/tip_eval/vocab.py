@@ -94,14 +94,28 @@ GENDER_VARIANTS: dict[str, tuple[str, ...]] = {
     "prefer_not_to_say": ("prefer not to answer", "not stated", "declined"),
 }
 
-#: Test phases.
+#: Test phases: before the training, at its end, and a delayed post-test (a retention test taken
+#: weeks or months later, often at the time of the follow-up interviews).
 PHASES: dict[str, dict[str, str]] = {
     "pre": {"en": "Pre-test", "km": "តេស្តមុន", "th": "ก่อนการอบรม", "id": "Pra-tes"},
     "post": {"en": "Post-test", "km": "តេស្តក្រោយ", "th": "หลังการอบรม", "id": "Pasca-tes"},
+    "delayed": {"en": "Delayed post-test", "km": "តេស្តតាមដាន", "th": "แบบทดสอบติดตามผล", "id": "Tes retensi"},
 }
 PHASE_VARIANTS: dict[str, tuple[str, ...]] = {
     "pre": ("pre", "before", "baseline", "pretest", "sebelum", "pre test", "ก่อน", "មុន"),
     "post": ("post", "after", "endline", "posttest", "sesudah", "setelah", "post test", "หลัง", "ក្រោយ"),
+    "delayed": (
+        "delayed", "delayed test", "delayed posttest", "delayed post test", "retention", "retention test",
+        "retest", "re-test", "follow-up test", "followup test", "follow up test", "3-month test", "three-month test",
+        "6-month test", "six-month test", "follow-up", "followup",
+        "delayedtest", "delayedposttest", "retentiontest", "followuptest",
+        # Khmer: follow-up test, test again, follow-up
+        "តេស្តម្តងទៀត", "តេស្តតាមដានលទ្ធផល", "តាមដាន",
+        # Thai: follow-up, retest, retention test, test after 3 months
+        "ติดตามผล", "ทดสอบซ้ำ", "แบบทดสอบซ้ำ", "ทดสอบความคงทน", "แบบทดสอบวัดความคงทน", "ทดสอบหลังการอบรม 3 เดือน",
+        # Indonesian: delayed test, delayed post-test, follow-up test, retention
+        "tes tunda", "tes tertunda", "pasca-tes tertunda", "tes lanjutan", "tes tindak lanjut", "retensi",
+    ),
 }
 
 #: Likert agreement labels, 1 (strongly disagree) to 5 (strongly agree).

@@ -122,7 +122,7 @@ town = "Siem Reap"
 """, {"pre.csv": "Participant ID,Q01\nA1,A\n", "post.csv": "Participant ID,Q01\nA1,A\n"})
     p = te.validate(path).problems
     assert located(p, "study.toml", None, None, "phase")["problem"].tolist() == [
-        "source pre.csv (layout prepost) does not say whether it is the pre-test or the post-test"]
+        "source pre.csv (layout prepost) does not say whether it is the pre-test, the post-test or a delayed post-test"]
     assert located(p, "study.toml", None, None, "sources.training town")["severity"].tolist() == ["warning"]
 
 

@@ -43,7 +43,7 @@ def fill_template(blank: Path, out: Path, n: int = 12, training_id: str = "KHM-P
             ws.cell(2 + i, 1, pid)
             for k in range(len(items)):
                 ws.cell(2 + i, 2 + k, rng.choice("ABCD"))
-        for ph_i, ph in enumerate(phases):
+        for ph_i, ph in enumerate(phases[:2]):  # pre and post (the list also offers the delayed post-test)
             r = 2 + 2 * i + ph_i
             wb["Confidence"].cell(r, 1, pid)
             wb["Confidence"].cell(r, 2, ph)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from tip_eval.analysis._common import By, as_by, check_by, is_study
 from tip_eval._memo import memoised
-from tip_eval.analysis.inputs import AGREE_FROM, PHASES, SUBJECT, person_scores, plain_person_frame, study_people
+from tip_eval.analysis.inputs import AGREE_FROM, ALL_PHASES, PHASES, SUBJECT, person_scores, plain_person_frame, study_people
 
 __all__ = ["confidence_gains", "knowledge_vs_confidence", "CONFIDENCE_GAIN_COLUMNS", "KNOWLEDGE_CONFIDENCE_COLUMNS"]
 
@@ -216,9 +216,9 @@ def _ratings_wide(
             raise ValueError(f"{what}: not a column of the frame; its columns are: {', '.join(map(str, data.columns))}")
         check_by(by, [c for c in data.columns if c not in cols.values()], "the frame")
         labels_ = data[cols["phase"]].astype("string").str.strip().str.lower()
-        if not labels_.isin(PHASES).all():
-            shown = data.loc[~labels_.isin(PHASES).fillna(False), cols["phase"]].iloc[0]
-            raise ValueError(f"phase column {cols['phase']!r} must hold 'pre' or 'post'; found {shown!r}")
+        if not labels_.isin(ALL_PHASES).all():
+            shown = data.loc[~labels_.isin(ALL_PHASES).fillna(False), cols["phase"]].iloc[0]
+            raise ValueError(f"phase column {cols['phase']!r} must hold 'pre', 'post' or 'delayed'; found {shown!r}")
         try:
             values = pd.to_numeric(data[cols["rating"]], errors="raise").to_numpy(dtype=np.float64, na_value=np.nan)
         except (TypeError, ValueError):
@@ -235,6 +235,7 @@ def _ratings_wide(
         raise TypeError(f"data must be a tip_eval Study or a pandas DataFrame; got {type(data).__name__}")
     if long.duplicated([SUBJECT, "phase", "competency_id"]).any():
         raise ValueError("more than one rating for a subject, phase and competency; each must be unique")
+    long = long[long["phase"].isin(PHASES)]  # a delayed rating is read by retention() only
     wide = long.pivot(index=[SUBJECT, "competency_id"], columns="phase", values="rating").reindex(columns=list(PHASES))
     wide.columns.name = None
     wide = wide.reset_index().merge(people, on=SUBJECT, how="inner", validate="many_to_one")

@@ -27,8 +27,11 @@ from tip_eval._memo import memoised
 
 #: values of ``measure``
 MEASURES = ("knowledge", "confidence")
-#: the two phases, in order
+#: the two phases of a pre/post analysis, in order
 PHASES = ("pre", "post")
+#: every phase a test may have: the delayed post-test (a retention test months later) is read by
+#: :func:`tip_eval.retention` only; pre/post analyses leave it out
+ALL_PHASES = ("pre", "post", "delayed")
 #: floor and ceiling of the confidence rating scale
 RATING_MIN, RATING_MAX = 1.0, 5.0
 #: share-agreeing threshold of the rating scale (4 = agree, 5 = strongly agree)
@@ -45,7 +48,7 @@ class PersonScores:
     ----------
     frame : pandas.DataFrame
         One row per person: ``participant_id``, the ``by`` columns, ``pre``, ``post`` (floats, NaN
-        where missing).
+        where missing; and ``delayed`` when asked for).
     by : list of str
         The grouping columns.
     measure : str
@@ -89,6 +92,8 @@ def person_scores(
     score: str | None = None,
     max_score: float | None = None,
     with_reliability: bool = True,
+    phases: tuple[str, ...] = PHASES,
+    delayed: str | None = None,
 ) -> PersonScores:
     """Build the matched person-level frame of ``measure`` from a Study or a plain frame.
 
@@ -110,6 +115,12 @@ def person_scores(
         otherwise). Ignored for a Study (100 for knowledge, 5 for confidence).
     with_reliability : bool
         Compute the pre-test reliability from item-level data (Study only).
+    phases : tuple of str
+        The phases to put side by side, a column each: ``("pre", "post")`` (default) or
+        ``("pre", "post", "delayed")``. Rows of other phases are left out.
+    delayed : str, optional
+        Column of a wide plain frame with the delayed post-test score (with ``phases`` holding
+        ``"delayed"``).
 
     Returns
     -------
@@ -117,16 +128,18 @@ def person_scores(
     """
     measure = check_measure(measure)
     by_list = list(dict.fromkeys(as_by(by)))
+    phases = tuple(phases)
     if is_study(data):
-        if any(v is not None for v in (subject, pre, post, phase, score)):
-            raise ValueError("subject, pre, post, phase and score name columns of a plain DataFrame; "
+        if any(v is not None for v in (subject, pre, post, phase, score, delayed)):
+            raise ValueError("subject, pre, post, delayed, phase and score name columns of a plain DataFrame; "
                              "a Study already knows its columns, so leave them out")
-        return _from_study(data, by_list, measure, module, with_reliability)
+        return _from_study(data, by_list, measure, module, with_reliability, phases)
     if isinstance(data, pd.DataFrame):
         if module is not None:
             raise ValueError("module= needs item-level data and works with a Study only; for a plain frame, "
                              "filter it to the module's scores yourself")
-        frame = plain_person_frame(data, by_list, subject=subject, pre=pre, post=post, phase=phase, score=score)
+        frame = plain_person_frame(data, by_list, subject=subject, pre=pre, post=post, phase=phase, score=score,
+                                   delayed=delayed, phases=phases)
         if max_score is None and measure == "confidence":
             max_score = RATING_MAX
         floor = RATING_MIN if measure == "confidence" else 0.0
@@ -159,14 +172,15 @@ def _positions(values: pd.Series, universe: pd.Series) -> np.ndarray:
     return pd.Index(universe).get_indexer(values)
 
 
-def _attach(people: pd.DataFrame, wide: pd.DataFrame) -> pd.DataFrame:
+def _attach(people: pd.DataFrame, wide: pd.DataFrame, phases: tuple[str, ...] = PHASES) -> pd.DataFrame:
     out = people.merge(wide, on=SUBJECT, how="left", validate="one_to_one")
-    out[["pre", "post"]] = out[["pre", "post"]].astype(np.float64)
+    out[list(phases)] = out[list(phases)].astype(np.float64)
     return out
 
 
-def _onto_people(people: pd.DataFrame, long: pd.DataFrame, value: str) -> pd.DataFrame:
-    """Add ``pre`` and ``post`` to ``people`` from a long ``participant_id, phase, value`` table.
+def _onto_people(people: pd.DataFrame, long: pd.DataFrame, value: str, which: tuple[str, ...] = PHASES) -> pd.DataFrame:
+    """Add ``pre`` and ``post`` (the phases ``which``) to ``people`` from a long ``participant_id,
+    phase, value`` table.
 
     Rows are matched on participant_id through a hash index (not a merge), so that a programme of
     thousands of trainings stays fast; the long table has at most one row per person and phase.
@@ -174,7 +188,7 @@ def _onto_people(people: pd.DataFrame, long: pd.DataFrame, value: str) -> pd.Dat
     pos = _positions(long[SUBJECT], people[SUBJECT])
     values = long[value].to_numpy(dtype=np.float64, na_value=np.nan)
     phases = long["phase"]
-    for ph in PHASES:
+    for ph in which:
         mask = (phases == ph).to_numpy(dtype=bool, na_value=False) & (pos >= 0)
         col = np.full(len(people), np.nan)
         col[pos[mask]] = values[mask]
@@ -182,7 +196,8 @@ def _onto_people(people: pd.DataFrame, long: pd.DataFrame, value: str) -> pd.Dat
     return people
 
 
-def _from_study(study: object, by: list[str], measure: str, module: str | None, with_rel: bool) -> PersonScores:
+def _from_study(study: object, by: list[str], measure: str, module: str | None, with_rel: bool,
+                phases: tuple[str, ...] = PHASES) -> PersonScores:
     people = study_people(study, by)
     if measure == "confidence":
         if module is not None:
@@ -191,13 +206,13 @@ def _from_study(study: object, by: list[str], measure: str, module: str | None, 
         conf = study.confidence
         means = conf.assign(rating=conf["rating"].astype(np.float64)).groupby(
             [SUBJECT, "phase"], observed=True, sort=False)["rating"].mean().reset_index()
-        frame = _onto_people(people, means, "rating")
+        frame = _onto_people(people, means, "rating", phases)
         rel = None
         if with_rel:
             rel = _alpha_pre_ratings(conf)
         return PersonScores(frame, by, measure, RATING_MAX, RATING_MIN, rel)
     if module is None:
-        frame = _onto_people(people, study.scores, "pct")
+        frame = _onto_people(people, study.scores, "pct", phases)
         rel = pre_test_reliability(study) if with_rel else None
         return PersonScores(frame, by, measure, 100.0, 0.0, rel)
     items = module_items(study, module)
@@ -205,7 +220,7 @@ def _from_study(study: object, by: list[str], measure: str, module: str | None, 
     total = float(items["points"].sum())
     sums = resp.groupby([SUBJECT, "phase"], observed=True, sort=False)["score"].sum().reset_index()
     sums["pct"] = 100.0 * sums["score"].astype(np.float64) / total
-    frame = _onto_people(people, sums, "pct")
+    frame = _onto_people(people, sums, "pct", phases)
     rel = pre_test_reliability(study, module=module) if with_rel else None
     return PersonScores(frame, by, measure, 100.0, 0.0, rel)
 
@@ -313,28 +328,37 @@ def plain_person_frame(
     post: str | None = None,
     phase: str | None = None,
     score: str | None = None,
+    delayed: str | None = None,
+    phases: tuple[str, ...] = PHASES,
 ) -> pd.DataFrame:
-    """One row per subject with ``participant_id``, the ``by`` columns, ``pre`` and ``post``.
+    """One row per subject with ``participant_id``, the ``by`` columns, ``pre`` and ``post`` (the
+    columns ``phases``).
 
-    Wide input: ``subject``, ``pre`` and ``post`` name columns (one row per subject). Long input:
-    ``subject``, ``phase`` and ``score`` name columns, ``phase`` holding ``"pre"`` and ``"post"``
-    (case and surrounding spaces ignored). A subject appearing twice (twice in the same phase for
-    the long form) is refused: pairs must be matched by identifier, unambiguously.
+    Wide input: ``subject``, ``pre`` and ``post`` (and ``delayed``) name columns (one row per
+    subject). Long input: ``subject``, ``phase`` and ``score`` name columns, ``phase`` holding
+    ``"pre"``, ``"post"`` or ``"delayed"`` (case and surrounding spaces ignored; rows of a phase not
+    in ``phases`` are left out). A subject appearing twice (twice in the same phase for the long
+    form) is refused: pairs must be matched by identifier, unambiguously.
     """
     subject = subject or SUBJECT
-    wide_args = pre is not None or post is not None
+    phases = tuple(phases)
+    wide_args = pre is not None or post is not None or delayed is not None
     long_args = phase is not None or score is not None
     if wide_args == long_args or (wide_args and (pre is None or post is None)) or (
             long_args and (phase is None or score is None)):
         raise ValueError("for a plain DataFrame give either pre= and post= (wide: one row per subject) or "
                          "phase= and score= (long: one row per subject and phase), plus subject= "
                          f"(default {SUBJECT!r})")
+    if wide_args and "delayed" in phases and delayed is None:
+        raise ValueError("a wide plain DataFrame needs delayed= (the column of the delayed post-test scores) as well "
+                         "as pre= and post=")
     by_unique = list(dict.fromkeys(by))
-    value_cols = {subject} | ({pre, post} if wide_args else {phase, score})
+    value_cols = {subject} | ({pre, post} | ({delayed} if delayed is not None else set()) if wide_args else {phase, score})
     clash = [b for b in by_unique if b in value_cols]
     if clash:
         raise ValueError(f"by: {clash} also name the subject or score columns; group on other columns")
-    _need(data, {"subject": subject, **({"pre": pre, "post": post} if wide_args else {"phase": phase, "score": score})})
+    wide_cols = {"pre": pre, "post": post, **({"delayed": delayed} if delayed is not None else {})}
+    _need(data, {"subject": subject, **(wide_cols if wide_args else {"phase": phase, "score": score})})
     check_by(by_unique, [c for c in data.columns if c not in value_cols], "the frame")
     if data[subject].isna().any():
         raise ValueError(f"subject column {subject!r} has missing identifiers; every row needs one to be matched")
@@ -346,14 +370,14 @@ def plain_person_frame(
         out = pd.DataFrame({SUBJECT: data[subject].to_numpy()})
         for b in by_unique:
             out[b] = data[b].to_numpy()
-        out["pre"] = _numeric(data[pre], pre)
-        out["post"] = _numeric(data[post], post)
+        for ph in phases:
+            out[ph] = _numeric(data[wide_cols[ph]], wide_cols[ph])
         return out
     labels = data[phase].astype("string").str.strip().str.lower()
-    bad = ~labels.isin(PHASES) & labels.notna()
+    bad = ~labels.isin(ALL_PHASES) & labels.notna()
     if bad.any() or labels.isna().any():
         shown = data.loc[bad | labels.isna(), phase].iloc[0]
-        raise ValueError(f"phase column {phase!r} must hold 'pre' or 'post'; found {shown!r}")
+        raise ValueError(f"phase column {phase!r} must hold 'pre', 'post' or 'delayed'; found {shown!r}")
     long = pd.DataFrame({SUBJECT: data[subject].to_numpy(), "phase": labels.to_numpy(dtype=object),
                          "value": _numeric(data[score], score)})
     dup = long.duplicated([SUBJECT, "phase"], keep=False)
@@ -371,9 +395,10 @@ def plain_person_frame(
             col = varying.columns[(varying > 1).any()][0]
             raise ValueError(f"by column {col!r} changes between the phases of one subject; "
                              "grouping columns must be the same in every row of a subject")
-    wide = long.pivot(index=SUBJECT, columns="phase", values="value").reindex(columns=list(PHASES))
+    long = long[long["phase"].isin(phases)]
+    wide = long.pivot(index=SUBJECT, columns="phase", values="value").reindex(columns=list(phases))
     wide.columns.name = None
-    return _attach(people, wide.reset_index())
+    return _attach(people, wide.reset_index(), phases)
 
 
 def _numeric(col: pd.Series, name: str) -> np.ndarray:

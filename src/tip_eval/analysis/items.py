@@ -53,6 +53,7 @@ def _item_inputs(data: object, by: list[str]) -> tuple[pd.DataFrame, pd.DataFram
         attrs = data.attributes()
         check_by(by, [c for c in attrs.columns if c != SUBJECT])
         resp = data.responses[[SUBJECT, "phase", "item_id", "score"]]
+        resp = resp[(resp["phase"] != "delayed").to_numpy(dtype=bool, na_value=True)]
         bank = data.items[["item_id", "module", "points"]]
         people = attrs[[SUBJECT, *by]]
     elif isinstance(data, pd.DataFrame):
@@ -65,9 +66,10 @@ def _item_inputs(data: object, by: list[str]) -> tuple[pd.DataFrame, pd.DataFram
         check_by(by, [c for c in data.columns if c not in (*need, "points", "module")], "the frame")
         resp = data[need].copy()
         resp["phase"] = resp["phase"].astype("string").str.strip().str.lower().astype(object)
-        bad = ~resp["phase"].isin(["pre", "post"])
+        bad = ~resp["phase"].isin(["pre", "post", "delayed"])
         if bad.any():
-            raise ValueError(f"phase must hold 'pre' or 'post'; found {data.loc[bad, 'phase'].iloc[0]!r}")
+            raise ValueError(f"phase must hold 'pre', 'post' or 'delayed'; found {data.loc[bad, 'phase'].iloc[0]!r}")
+        resp = resp[resp["phase"] != "delayed"]  # item analysis compares the pre- and the post-test
         resp["score"] = pd.to_numeric(resp["score"], errors="raise").astype(np.float64)
         ids = sorted(pd.unique(resp["item_id"]).tolist(), key=str)
         bank = pd.DataFrame({"item_id": ids})

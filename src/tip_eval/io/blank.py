@@ -71,6 +71,7 @@ INSTRUCTIONS: dict[str, dict[str, list[str]]] = {
             "bank: tip-eval template --items my_item_bank.xlsx. Competencies: one row per competency."),
         ],
         "tail": [
+            "Delayed post-test (optional): if people take the test again weeks or months after the training (a retention test), one row per person who took it, with the day in Test date; leave the sheet empty otherwise.",
             "Type IDs such as 007 as text: Excel removes leading zeros from numbers.",
             "Then run: tip-eval validate THIS_FILE.xlsx  - it lists every problem with its sheet, row and column.",
         ],
@@ -102,6 +103,7 @@ INSTRUCTIONS: dict[str, dict[str, list[str]]] = {
             "របស់អ្នក៖ tip-eval template --items my_item_bank.xlsx ។ Competencies៖ មួយជួរសម្រាប់សមត្ថភាពនីមួយៗ។"),
         ],
         "tail": [
+            "Delayed post-test (ស្រេចចិត្ត)៖ ប្រសិនបើអ្នកចូលរួមធ្វើតេស្តម្តងទៀតច្រើនសប្តាហ៍ ឬច្រើនខែក្រោយវគ្គ (តេស្តតាមដាន) មួយជួរសម្រាប់ម្នាក់ៗ ជាមួយកាលបរិច្ឆេទក្នុង Test date។",
             "វាយលេខកូដដូចជា 007 ជាអត្ថបទ៖ Excel លុបលេខសូន្យនៅខាងមុខចេញ។",
             "បន្ទាប់មក៖ tip-eval validate THIS_FILE.xlsx - វារាយបញ្ជីបញ្ហានីមួយៗ ជាមួយសន្លឹក ជួរដេក និងជួរឈររបស់វា។",
         ],
@@ -131,6 +133,7 @@ INSTRUCTIONS: dict[str, dict[str, list[str]]] = {
             "tip-eval template --items my_item_bank.xlsx  Competencies: หนึ่งแถวต่อสมรรถนะ"),
         ],
         "tail": [
+            "Delayed post-test (ไม่บังคับ): หากผู้เข้าอบรมทำแบบทดสอบอีกครั้งหลังการอบรมหลายสัปดาห์หรือหลายเดือน (แบบทดสอบติดตามผล) หนึ่งแถวต่อคน พร้อมวันที่ใน Test date",
             "พิมพ์รหัสเช่น 007 เป็นข้อความ เพราะ Excel จะลบเลขศูนย์ข้างหน้าออก",
             "จากนั้นเรียกใช้: tip-eval validate THIS_FILE.xlsx - จะแสดงปัญหาทุกข้อพร้อมชีต แถว และคอลัมน์",
         ],
@@ -162,6 +165,7 @@ INSTRUCTIONS: dict[str, dict[str, list[str]]] = {
             "tip-eval template --items my_item_bank.xlsx. Competencies: satu baris per kompetensi."),
         ],
         "tail": [
+            "Delayed post-test (opsional): jika peserta mengikuti tes lagi beberapa minggu atau bulan setelah pelatihan (tes retensi), satu baris per peserta, dengan tanggal di Test date.",
             "Ketik ID seperti 007 sebagai teks: Excel menghapus angka nol di depan.",
             "Lalu jalankan: tip-eval validate THIS_FILE.xlsx - daftar semua masalah beserta lembar, baris, dan kolomnya.",
         ],
@@ -303,6 +307,9 @@ def write_blank_template(path: str | Path, lang: str = "en", items: ItemBank | s
     _validation(part, [vocab.label("gender", c, lang) for c in vocab.GENDERS], "E")
     item_ids = [str(x) for x in bank_items["item_id"]]
     tests = [sheet(key, ["participant_id"] + item_ids) for key in ("pre", "post")]
+    # optional: a retention test months later, with the day each person took it (after the questions,
+    # so that every test sheet has its questions in the same columns)
+    tests.append(sheet("delayed", ["participant_id"] + item_ids + ["test_date"]))
     comps = [str(x) for x in bank_comps["competency_id"]]
     conf = sheet("confidence", ["participant_id", "phase"] + comps)
     _validation(conf, [vocab.label("phase", p, lang) for p in vocab.PHASES], "B")

@@ -17,15 +17,16 @@ import pandas as pd
 
 from tip_eval import vocab
 from tip_eval.io import clean
+from tip_eval.io.phases import lookup_phase
 from tip_eval.io.text import _to_text
 from tip_eval.problems import Problem
 
 ID_COLUMNS = {"training_id", "participant_id", "item_id", "competency_id", "interview_id", "code_id", "coder"}
 UPPER_ID_COLUMNS = {"participant_id"}
 VOCAB_COLUMNS = {"country": "country", "sector": "sector", "gender": "gender", "phase": "phase", "language": "language"}
-FLOAT_COLUMNS = {"years_experience", "points", "score", "max_score", "pct", "cost"}
+FLOAT_COLUMNS = {"years_experience", "points", "score", "max_score", "pct", "cost", "delayed_test_months"}
 INT_COLUMNS = {"n_options", "level", "year"}
-DATE_COLUMNS = {"start_date", "end_date", "interview_date"}
+DATE_COLUMNS = {"start_date", "end_date", "interview_date", "test_date"}
 BOOL_COLUMNS = {"applied_practice", "present"}
 
 _TRUE = {"1", "true", "yes", "y", "x", "✓", "ya", "ใช่", "មាន", "បាទ", "ចាស", "benar", "present"}
@@ -37,8 +38,13 @@ SOFT_WORDS = "; the training and its people are kept, without this value"
 #: the columns of each table whose bad value is a problem on that cell only (see coerce_frame)
 SOFT_COLUMNS: dict[str, frozenset[str]] = {
     "trainings": frozenset({"country", "province", "venue", "organiser", "start_date", "end_date", "language",
-                            "curriculum_version"}),
+                            "curriculum_version", "delayed_test_months", "study"}),
+    # the date of a test is optional: a date that cannot be read leaves the test without it
+    "responses": frozenset({"test_date"}),
+    "scores": frozenset({"test_date"}),
 }
+#: what is said of a soft cell of these columns instead of SOFT_WORDS
+SOFT_COLUMN_WORDS: dict[str, str] = {"test_date": "; the test is kept, without its date"}
 
 
 class CellProblem(ValueError):
@@ -87,6 +93,23 @@ def _parse_vocab(kind: str, column: str) -> Callable[[Any], Any]:
             hints = vocab.closest(kind, str(v))
             raise CellProblem(f"{column} '{_to_text(v)}' is not a known {kind} label",
                               f"Use a listed value; closest known: {'; '.join(hints)}.")
+        return code
+    return parse
+
+
+def _parse_phase(settings: Mapping[str, Any]) -> Callable[[Any], Any]:
+    def parse(v: Any) -> Any:
+        code = lookup_phase(v, settings)
+        if code is None:
+            # the nearest label of each phase, so that a test taken months later is not made the post-test
+            hints = vocab.closest("phase", str(v), n=3)
+            near = next((h.rsplit("(= ", 1)[1].rstrip(")") for h in hints if "(= " in h), "delayed")
+            text = _to_text(v)
+            raise CellProblem(
+                f"phase '{text}' is not a known phase label (phases: pre-test, post-test, and delayed post-test: a "
+                "retention test taken weeks or months after the training)",
+                f"Use a phase label; closest known: {'; '.join(hints)}. If '{text}' is your own name for one of the "
+                f'tests, say which in study.toml under [study], e.g. phases = {{ "{text}" = "{near}" }}.')
         return code
     return parse
 
@@ -193,6 +216,8 @@ def parser_for(column: str, settings: Mapping[str, Any]) -> Callable[[Any], Any]
     if column in ID_COLUMNS:
         upper = column in UPPER_ID_COLUMNS and settings.get("id_case", "upper") == "upper"
         return lambda v: normalize_id(v, upper=upper)
+    if column == "phase":
+        return _parse_phase(settings)
     if column in VOCAB_COLUMNS:
         return _parse_vocab(VOCAB_COLUMNS[column], column)
     if column == "province":
@@ -277,7 +302,8 @@ def coerce_frame(
             r = row.get("_row")
             problems.append(Problem(f, sh if isinstance(sh, str) else None,
                                     None if r is None or pd.isna(r) else int(r), header,
-                                    _to_text(values.iloc[i]), err.problem + (SOFT_WORDS if column in soft else ""),
+                                    _to_text(values.iloc[i]),
+                                    err.problem + (SOFT_COLUMN_WORDS.get(column, SOFT_WORDS) if column in soft else ""),
                                     err.fix, "error"))
             if column in soft:
                 out.iat[i, out.columns.get_loc(column)] = None

@@ -9,6 +9,8 @@ Example::
     decimal = "."
     currency = "USD"             # reporting currency of costs (optional)
     rates = { KHR = 0.000245, THB = 0.028 }   # USD for one unit of each; given, never looked up
+    phases = { "Retention (3 months)" = "delayed" }   # a partner's own name of a test phase
+    delayed_test_months = 3      # months from training to the delayed post-test, when no test dates
 
     [limits]                     # optional: raise a reading limit for large files (see ReadLimits)
     max_rows = 500000
@@ -225,6 +227,25 @@ STUDY_SETTINGS: dict[str, Check] = {
 }
 
 
+def _phase_code(value: Any) -> None:
+    from tip_eval import vocab
+
+    if not isinstance(value, str) or vocab.lookup("phase", value) is None:
+        raise SettingError(f"must be \"pre\", \"post\" or \"delayed\" (a delayed post-test or retention test taken "
+                           f"weeks or months after the training); got {_shown(value)}")
+
+
+_MONTHS = number(0, 120)
+# a partner's own label of a test phase, and the months from a training to its delayed post-test when
+# the files do not record the dates of the tests (one number, or one per training)
+STUDY_SETTINGS.update({
+    "phases": table(text(200), _phase_code, words="a table of your label = phase (pre, post or delayed)"),
+    "delayed_test_months": either(_MONTHS, table(text(100), _MONTHS, words="a table of training ID = months"),
+                                  words="a number of months from 0 to 120, or a table of training ID = months "
+                                        "such as { \"KHM-PNH-2023\" = 3 }"),
+})
+
+
 def _checked_together(value: Any) -> None:
     """The costing settings are checked together by :func:`tip_eval.io.cost_settings.check_cost_settings`."""
 
@@ -257,6 +278,8 @@ SOURCE_SETTINGS: dict[str, Check] = {
     "post_prefix": _WORDS,
     "pre_suffix": _WORDS,
     "post_suffix": _WORDS,
+    "delayed_prefix": _WORDS,
+    "delayed_suffix": _WORDS,
     "present": boolean,
     "cleared_for_publication": boolean,
     "roster": boolean,

@@ -15,12 +15,13 @@ layouts register themselves from :mod:`tip_eval.io.layouts_partner` and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from tip_eval.io.columns import map_headers
+from tip_eval.io.phases import PHASE_SHEET_NAMES, own_phases
 from tip_eval.io.sources import SourceConfig
 from tip_eval.problems import Problem
 from tip_eval.vocab import label_key
@@ -77,8 +78,7 @@ def register(name: str) -> Callable[[Layout], Layout]:
 SHEET_NAMES: dict[str, tuple[str, ...]] = {
     "training": ("Training", "การอบรม", "វគ្គបណ្តុះបណ្តាល", "Pelatihan"),
     "participants": ("Participants", "Roster", "ผู้เข้าอบรม", "អ្នកចូលរួម", "Peserta"),
-    "pre": ("Pre-test", "Pretest", "Pre test", "Before", "แบบทดสอบก่อน", "តេស្តមុន", "Pra-tes", "Pretes"),
-    "post": ("Post-test", "Posttest", "Post test", "After", "แบบทดสอบหลัง", "តេស្តក្រោយ", "Pasca-tes", "Postes"),
+    **PHASE_SHEET_NAMES,  # pre, post, delayed
     "confidence": ("Confidence", "Self-rating", "ความมั่นใจ", "ទំនុកចិត្ត", "Kepercayaan diri"),
     "items": ("Items", "Item bank", "Answer key", "ข้อสอบ", "សំណួរ", "Soal"),
     "competencies": ("Competencies", "สมรรถนะ", "សមត្ថភាព", "Kompetensi"),
@@ -111,11 +111,15 @@ def _relabel(p: Problem, name: str) -> Problem:
     return Problem(name, p.sheet, p.row, p.column, p.value, p.problem, p.fix, p.severity)
 
 
-def find_sheet(source: SourceConfig, kind: str) -> str | None:
-    """Return the name of the visible sheet of ``kind`` (by its name in any of the four languages)."""
+def find_sheet(source: SourceConfig, kind: str, own: Mapping[str, str] | None = None) -> str | None:
+    """Return the name of the visible sheet of ``kind`` (by its name in any of the four languages).
+
+    ``own`` maps a study's own phase labels (matching keys) to phases (study.toml ``phases``): a
+    sheet named by the label is the sheet of that phase.
+    """
     from tip_eval.io.read import list_sheets
 
-    wanted = {label_key(n) for n in SHEET_NAMES[kind]}
+    wanted = {label_key(n) for n in SHEET_NAMES[kind]} | {k for k, v in (own or {}).items() if v == kind}
     explicit = (source.get("sheets") or {}).get(kind) if isinstance(source.get("sheets"), dict) else None
     for info in list_sheets(source.file):
         name = info[0] if isinstance(info, tuple) else getattr(info, "name", info)
@@ -223,11 +227,15 @@ def melt_wide(raw, id_header: str, source: SourceConfig, id_col: str, var_col: s
 
 @register("template")
 def template_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
-    """The project's training workbook: Training, Participants, Pre-test, Post-test, Confidence, and
-    the workbook's own Items and Competencies sheets when it has them (``tip-eval template`` writes
-    them), so that a filled-in template needs no separate item bank source."""
+    """The project's training workbook: Training, Participants, Pre-test, Post-test, an optional
+    Delayed post-test (a retention test months later; also found as Retention test, Follow-up test,
+    3-month test, or the study's own label in study.toml ``phases``), Confidence, and the
+    workbook's own Items and Competencies sheets when it has them (``tip-eval template`` writes
+    them), so that a filled-in template needs no separate item bank source. A test sheet may have a
+    Test date column (the date each person took that test)."""
     out: list[Mapped] = []
-    tcols = ["training_id", "country", "province", "venue", "organiser", "start_date", "end_date", "language", "curriculum_version"]
+    tcols = ["training_id", "country", "province", "venue", "organiser", "start_date", "end_date", "language", "curriculum_version",
+             "delayed_test_months"]
     training, traw = _table_sheet(source, ctx, "training", "trainings", tcols, ["training_id", "country", "province", "start_date", "end_date", "language"])
     training_id = source.get("training_id")
     if training is not None:
@@ -254,21 +262,28 @@ def template_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
                 part.frame[c] = None
         part.frame["training_id"] = training_id
         out.append(part)
-    for phase in ("pre", "post"):
-        name = find_sheet(source, phase)
+    for phase in ("pre", "post", "delayed"):
+        name = find_sheet(source, phase, own_phases(ctx.settings))
         if name is None:
-            ctx.problem(source.name, None, None, None, None, f"no visible sheet named '{SHEET_NAMES[phase][0]}'",
-                        f"Add the sheet '{SHEET_NAMES[phase][0]}' with one row per participant who took the test.", "warning")
+            if phase != "delayed":  # a delayed post-test is optional
+                ctx.problem(source.name, None, None, None, None, f"no visible sheet named '{SHEET_NAMES[phase][0]}'",
+                            f"Add the sheet '{SHEET_NAMES[phase][0]}' with one row per participant who took the test.",
+                            "warning")
             continue
         raw = read_sheet(source, name, ctx)
-        mapping = map_headers(list(raw.frame.columns), ["participant_id", "name"], _extra_columns(source))
+        mapping = map_headers(list(raw.frame.columns), ["participant_id", "name", "test_date"], _extra_columns(source))
         _drop_names(ctx, source, raw, mapping)
         if not _require(ctx, source, raw, mapping, ["participant_id"]):
             continue
-        skip = {mapping["name"]} if "name" in mapping else set()
+        skip = {mapping[c] for c in ("name", "test_date") if c in mapping}
         long = melt_wide(raw, mapping["participant_id"], source, "participant_id", "item_id", "answer", skip,
                          {"phase": phase, "training_id": training_id})
-        out.append(Mapped("responses", long, source.name, raw.sheet, {"participant_id": mapping["participant_id"]}))
+        headers = {"participant_id": mapping["participant_id"]}
+        if "test_date" in mapping:  # the date each person took the test, on every one of their answers
+            k = len([h for h in raw.frame.columns if h != mapping["participant_id"] and h not in skip])
+            long["test_date"] = np.repeat(raw.frame[mapping["test_date"]].to_numpy(dtype=object), k)
+            headers["test_date"] = mapping["test_date"]
+        out.append(Mapped("responses", long, source.name, raw.sheet, headers))
     name = find_sheet(source, "confidence")
     if name is not None:
         raw = read_sheet(source, name, ctx)

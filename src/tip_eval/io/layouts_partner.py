@@ -23,24 +23,34 @@ mapped with ``columns = {"Their header" = "canonical_column"}``. Options common 
 ``item_prefix``          how item columns start, before a digit (default ``"Q"``: Q01, Q1, q01)
 ``confidence_prefix``    how competency columns start (default ``"C"``: C01). Competencies may also
                          be written by their label, in any language, under a confidence group
-``pre_prefix`` ``post_prefix`` ``pre_suffix`` ``post_suffix``
-                         how the phase is written in a header (``"pre_"``, ``"_post"``). Without
-                         them the phase is recognised from words such as Pre, Post, Before, After,
-                         Pra-tes, Pasca-tes, Sebelum, Sesudah, ก่อน, หลัง, មុន, ក្រោយ anywhere in the
-                         header (``pre_Q01``, ``Q01_post``, ``Pre-test / Q01``, ``Skor (sesudah)``)
-``phase``                ``"pre"`` or ``"post"``: the phase of every column without one
+``pre_prefix`` ``post_prefix`` ``delayed_prefix`` ``pre_suffix`` ``post_suffix`` ``delayed_suffix``
+                         how the phase is written in a header (``"pre_"``, ``"_post"``,
+                         ``"_3m"``). Without them the phase is recognised from words such as Pre,
+                         Post, Before, After, Pra-tes, Pasca-tes, Sebelum, Sesudah, ก่อน, หลัง, មុន,
+                         ក្រោយ, and for a delayed post-test (a retention test weeks or months after
+                         the training) Delayed, Retention, Retest, Follow-up test, 3-month test,
+                         Tes retensi, ติดตามผล, ทดสอบซ้ำ, តេស្តតាមដាន, anywhere in the header
+                         (``pre_Q01``, ``Q01_post``, ``Pre-test / Q01``, ``Skor (sesudah)``,
+                         ``Retention test / Q01``), or the study's own labels in study.toml
+                         ``phases = { "Retention (3 months)" = "delayed" }``
+``phase``                ``"pre"``, ``"post"`` or ``"delayed"``: the phase of every column without one
 ``answers``              ``"letters"`` (default: item cells hold the answer, scored against the
                          answer key) or ``"scores"`` (item cells hold the points scored)
 ``max_score``            the maximum score of totals without a Max score column
 ``score_column``         the header of the total score, when it is not recognised
 
+A ``Test date`` column gives the date each row's test was taken; with a phase (``Post-test
+date``, ``Date (delayed)``) the date of that phase's test. The months from a training to its
+delayed post-test come from these dates, or else from study.toml ``delayed_test_months``.
+
 Layouts:
 
 ``wide``     one row per participant, pre and post side by side (items, competencies and totals
              marked with their phase), and the roster columns.
-``prepost``  a separate pre-test or post-test file or sheet: ``wide`` with ``phase = "pre"`` or
-             ``"post"`` (required). A post-test file does not add to the roster by default, so a
-             post-test of someone not on the roster is a located problem.
+``prepost``  a separate pre-test, post-test or delayed post-test file or sheet: ``wide`` with
+             ``phase = "pre"``, ``"post"`` or ``"delayed"`` (required). A post-test (or delayed)
+             file does not add to the roster by default, so a test of someone not on the roster
+             is a located problem.
 ``long``     one row per participant x phase x item (``Item``, ``Answer`` and/or ``Score``), or per
              participant x phase x competency (``Competency``, ``Rating``), or per participant x
              phase with the total (``Score``, ``Max score``); roster columns may repeat on every row.
@@ -58,21 +68,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
-from tip_eval import vocab
 from tip_eval.io.columns import TEMPLATE_HEADER, header_index
 from tip_eval.io.sources import SourceConfig
 from tip_eval.io.layouts import SHEET_NAMES, LayoutContext, Mapped, _extra_columns, _table_sheet, read_sheet, register
+from tip_eval.io.phases import SEPARATORS as _SEP
+from tip_eval.io.phases import _DATE_WORDS, _FIXED_PHASE_FIX, _FIXED_PHASE_WORDS, attach_dates, own_phases, phase_of, split_phase
 from tip_eval.vocab import label_key
 
 TRAINING_COLUMNS = ["training_id", "country", "province", "venue", "organiser", "start_date", "end_date",
-                    "language", "curriculum_version"]
+                    "language", "curriculum_version", "delayed_test_months"]
 ROSTER = ["sector", "organisation", "role", "gender", "years_experience"]
-PERSON_ATTRS = ("participant_id", "training_id", "phase", *ROSTER, "score", "max_score", "name")
+PERSON_ATTRS = ("participant_id", "training_id", "phase", *ROSTER, "score", "max_score", "name", "test_date")
 LONG_ATTRS = PERSON_ATTRS + ("item_id", "answer", "competency_id", "rating")
 
 _KOBO_META = frozenset(label_key(x) for x in (
@@ -85,55 +96,17 @@ _CONFIDENCE_GROUPS = frozenset(label_key(x) for x in (
 _TEST_GROUPS = frozenset(label_key(x) for x in (
     "test", "knowledge test", "knowledge", "items", "questions", "quiz", "Tes pengetahuan", "Tes", "Soal",
     "แบบทดสอบความรู้", "แบบทดสอบ", "ข้อสอบ", "តេស្តចំណេះដឹង", "តេស្ត", "សំណួរ"))
-_PHASE_SHEETS = {label_key(n): p for p in ("pre", "post") for n in SHEET_NAMES[p]}
-_SEP = re.compile(r"[\s_\-./()\[\]:,;]+")
 _ANY_ID = re.compile(r"^\s*([A-Za-z]{0,6}\s?\d+(?:\.\d+)*[A-Za-z]?)(?![A-Za-z0-9])")
 
 
 # ------------------------------------------------------------------------------------ headers
-
-def phase_of(text: str) -> str | None:
-    """``"pre"``/``"post"`` when ``text`` names a phase (any of the four languages), else None."""
-    key = label_key(text)
-    if not key:
-        return None
-    found = vocab.lookup("phase", text)
-    return str(found) if found is not None else _PHASE_SHEETS.get(key)
-
-
-# phase words of scripts written without spaces between words (Thai, Khmer), longest first: found
-# inside a header such as "คะแนนก่อนอบรม" (score before the training)
-_UNSPACED_PHASES: tuple[tuple[str, str], ...] = tuple(sorted(
-    [(w, "pre") for w in ("ก่อนการอบรม", "ก่อนอบรม", "ก่อนเข้าอบรม", "ก่อน", "តេស្តមុន", "មុនវគ្គបណ្តុះបណ្តាល", "មុនវគ្គ", "មុន")]
-    + [(w, "post") for w in ("หลังการอบรม", "หลังอบรม", "หลังเข้าอบรม", "หลัง", "តេស្តក្រោយ", "ក្រោយវគ្គបណ្តុះបណ្តាល",
-                             "ក្រោយវគ្គ", "ក្រោយ")],
-    key=lambda x: -len(x[0])))
-
-
-def split_phase(text: str) -> tuple[str | None, str]:
-    """Find a phase word anywhere in a header: ``"Q01_post"`` -> ("post", "Q01"); in Thai and Khmer,
-    written without spaces, also inside a word: ``"คะแนนก่อนอบรม"`` -> ("pre", "คะแนน")."""
-    tokens = [t for t in _SEP.split(text) if t]
-    for n in range(len(tokens), 0, -1):
-        for s in range(len(tokens) - n + 1):
-            p = phase_of(" ".join(tokens[s:s + n]))
-            if p:
-                return p, " ".join(tokens[:s] + tokens[s + n:])
-    for word, p in _UNSPACED_PHASES:
-        at = text.find(word)
-        if at >= 0:
-            rest = (text[:at] + " " + text[at + len(word):]).strip(" _-./()[]:,;")
-            if rest:
-                return p, " ".join(rest.split())
-    return None, text
-
 
 @dataclass
 class Role:
     """What one column of a partner's sheet holds."""
 
     header: str
-    kind: str  # attr, total, name, name_auto, item, competency, meta, ignore
+    kind: str  # attr, total, date, name, name_auto, item, competency, meta, ignore
     target: str | None = None
     phase: str | None = None
 
@@ -153,7 +126,8 @@ def name_headers(source: SourceConfig) -> list[str]:
 
 
 class _Classifier:
-    def __init__(self, source: SourceConfig, allowed: tuple[str, ...], kobo: bool, bank: dict | None = None) -> None:
+    def __init__(self, source: SourceConfig, allowed: tuple[str, ...], kobo: bool,
+                 bank: dict | None = None, own: Mapping[str, str] | None = None) -> None:
         extra, self.bank = _extra_columns(source), bank or {}
         if source.get("score_column"):
             extra.setdefault(str(source.get("score_column")), "score")
@@ -169,14 +143,15 @@ class _Classifier:
         self.allowed = set(allowed)
         self.kobo = kobo
         self.names = {label_key(h) for h in name_headers(source)}
-        self.explicit = {p: (source.get(f"{p}_prefix"), source.get(f"{p}_suffix")) for p in ("pre", "post")}
+        self.own = dict(own or {})
+        self.explicit = {p: (source.get(f"{p}_prefix"), source.get(f"{p}_suffix")) for p in ("pre", "post", "delayed")}
         self.has_explicit = any(a or b for a, b in self.explicit.values())
         self.item_re = _id_regex(source.get("item_prefix", "Q"))
         self.comp_re = _id_regex(source.get("confidence_prefix", "C"))
 
     def split(self, text: str) -> tuple[str | None, str]:
         if not self.has_explicit:
-            return split_phase(text)
+            return split_phase(text, self.own)
         t = text.casefold()
         for p, (pre, suf) in self.explicit.items():
             if pre and t.startswith(str(pre).casefold()):
@@ -193,6 +168,8 @@ class _Classifier:
     def recognise(self, var: str, hint: str | None) -> tuple[str, str, str | None] | None:
         """(kind, target, phase written after an ID) of a header part, or None."""
         col = self.index.get(label_key(var))
+        if col == "test_date" and "test_date" in self.allowed:
+            return "date", col, None
         if col in self.allowed and col != "phase":
             kind = "total" if col in ("score", "max_score") else ("name_auto" if col == "name" else "attr")
             return kind, col, None
@@ -216,7 +193,7 @@ class _Classifier:
         if self.has_explicit:
             return self.split("x" + rest)[0] if rest else None
         tokens = [t for t in _SEP.split(rest) if t]
-        return phase_of(" ".join(tokens)) if tokens else None
+        return phase_of(" ".join(tokens), self.own) if tokens else None
 
     def role(self, h: str) -> Role:
         key = label_key(h)
@@ -228,7 +205,8 @@ class _Classifier:
             return Role(h, "meta")
         col = self.index.get(key)
         if col in self.allowed:
-            kind = "total" if col in ("score", "max_score") else ("name_auto" if col == "name" else "attr")
+            kind = ("total" if col in ("score", "max_score") else "name_auto" if col == "name"
+                    else "date" if col == "test_date" else "attr")
             return Role(h, kind, col)
         for k in range(len(segs)):
             groups, var = segs[:k], "/".join(segs[k:])
@@ -245,6 +223,8 @@ class _Classifier:
                     hint = "item"
             if clash:
                 continue
+            if gphase and label_key(var) in _DATE_WORDS and "test_date" in self.allowed:
+                return Role(h, "date", "test_date", gphase)  # "Post-test / Date" under two header rows
             got = self.recognise(var, hint)
             if got and not (got[0] == "attr" and gphase):
                 phase = got[2] or gphase
@@ -252,22 +232,26 @@ class _Classifier:
                     continue
                 return Role(h, got[0], got[1], phase)
             p, rest = self.split(var)
+            if p and rest and (gphase is None or gphase == p) and label_key(rest) in _DATE_WORDS \
+                    and "test_date" in self.allowed:
+                return Role(h, "date", "test_date", p)  # "Post-test date", "Date (delayed)"
             if p and rest and (gphase is None or gphase == p):
                 got = self.recognise(rest, hint)
-                if got and got[0] in ("item", "competency", "total"):
+                if got and got[0] in ("item", "competency", "total", "date"):
                     return Role(h, got[0], got[1], p)
         return Role(h, "ignore")
 
 
 def classify(headers: list[str], source: SourceConfig, allowed: tuple[str, ...] = PERSON_ATTRS, kobo: bool = False,
-             bank: dict | None = None) -> list[Role]:
+             bank: dict | None = None, own: Mapping[str, str] | None = None) -> list[Role]:
     """Decide what every column holds (see the module docstring); the first of two columns for the
-    same attribute wins, the other is ignored. ``bank``: the item bank's names (``LayoutContext.bank``)."""
-    c = _Classifier(source, allowed, kobo, bank)
+    same attribute wins, the other is ignored. ``bank``: the item bank's names (``LayoutContext.bank``).
+    ``own``: the study's own phase labels (matching key -> phase, from study.toml ``phases``)."""
+    c = _Classifier(source, allowed, kobo, bank, own)
     roles = [c.role(h) for h in headers]
     seen: set[tuple] = set()
     for r in roles:
-        if r.kind in ("attr", "total", "name_auto", "item", "competency"):
+        if r.kind in ("attr", "total", "name_auto", "item", "competency", "date"):
             k = (r.kind, r.target, r.phase)
             if k in seen:
                 r.kind = "duplicate"
@@ -510,18 +494,20 @@ def _headers_of(rows: _Rows, extra: dict[str, str]) -> dict[str, str]:
 def person_sheet(raw, source: SourceConfig, ctx: LayoutContext, *, training_id: str | None, kobo: bool = False,
                  totals_only: bool = False, roster_only: bool = False) -> list[Mapped]:
     """Map a sheet with one row per participant (or per participant and phase) onto canonical tables."""
+    own = own_phases(ctx.settings)
     fixed = source.get("phase")
     if fixed is not None:
-        fixed = phase_of(str(fixed))
+        fixed = phase_of(str(fixed), own)
         if fixed is None:
-            ctx.problem("study.toml", None, None, "phase", str(source.get("phase")),
-                        f"phase of source {source.name} must be \"pre\" or \"post\"", "Write phase = \"pre\" or phase = \"post\".")
+            ctx.problem("study.toml", None, None, "phase", str(source.get("phase")), _FIXED_PHASE_WORDS.format(source.name),
+                        _FIXED_PHASE_FIX)
             return []
-    roles = classify([str(c) for c in raw.frame.columns], source, PERSON_ATTRS, kobo, ctx.bank if kobo else None)
+    roles = classify([str(c) for c in raw.frame.columns], source, PERSON_ATTRS, kobo, ctx.bank if kobo else None, own)
     rows = _row_values(raw, roles, source, ctx, training_id, fixed)
     if rows is None:
         return []
     attr = {r.target: r.header for r in roles if r.kind == "attr"}
+    dates = [r for r in roles if r.kind == "date"]
     out: list[Mapped] = []
     items = [r for r in roles if r.kind == "item"]
     comps = [r for r in roles if r.kind == "competency"]
@@ -531,9 +517,9 @@ def person_sheet(raw, source: SourceConfig, ctx: LayoutContext, *, training_id: 
             r.kind = "ignore"
         items, comps = [], []
     if roster_only:
-        for r in totals:
+        for r in totals + dates:
             r.kind = "ignore"
-        totals = []
+        totals, dates = [], []
     for r in roles:
         if r.kind == "name_auto":
             ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None,
@@ -553,16 +539,16 @@ def person_sheet(raw, source: SourceConfig, ctx: LayoutContext, *, training_id: 
         for r in items + comps + [t for t in totals if t.target == "score"]:
             if r.phase is None:
                 ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None,
-                            f"column '{r.header}' is not marked pre or post, and the sheet has no phase column",
-                            "Head it like pre_Q01 or 'Post-test / Q01', add a Phase column, or set phase = \"pre\" "
-                            "(or \"post\") for this source in study.toml.")
+                            f"column '{r.header}' is not marked pre, post or delayed, and the sheet has no phase column",
+                            "Head it like pre_Q01, 'Post-test / Q01' or Q01_delayed, add a Phase column, or set "
+                            "phase = \"pre\" (or \"post\", \"delayed\") for this source in study.toml.")
                 r.kind = "ignore"
         items = [r for r in items if r.kind == "item"]
         comps = [r for r in comps if r.kind == "competency"]
         totals = [r for r in totals if r.kind == "total"]
     # the roster
     roster_opt = source.get("roster")
-    want_roster = bool(roster_opt) if roster_opt is not None else ("sector" in attr and fixed != "post")
+    want_roster = bool(roster_opt) if roster_opt is not None else ("sector" in attr and fixed not in ("post", "delayed"))
     if want_roster:
         if "sector" not in attr:
             ctx.problem(source.name, raw.sheet, raw.header_row, TEMPLATE_HEADER["sector"], None,
@@ -591,7 +577,8 @@ def person_sheet(raw, source: SourceConfig, ctx: LayoutContext, *, training_id: 
             f["answer"] = long["answer"].to_numpy()
         f["_col"] = long["_col"].to_numpy()
         f["_resolve"] = True
-        out.append(Mapped("responses", f, source.name, raw.sheet, _headers_of(rows, _phase_header(attr))))
+        date_headers = attach_dates(f, long["_i"].to_numpy(), raw, dates)
+        out.append(Mapped("responses", f, source.name, raw.sheet, _headers_of(rows, {**_phase_header(attr), **date_headers})))
         if totals and not totals_only:
             for t in totals:
                 ctx.problem(source.name, raw.sheet, raw.header_row, t.header, None,
@@ -608,7 +595,7 @@ def person_sheet(raw, source: SourceConfig, ctx: LayoutContext, *, training_id: 
         f["_resolve"] = True
         out.append(Mapped("confidence", f, source.name, raw.sheet, _headers_of(rows, _phase_header(attr))))
     if totals:
-        out.extend(_totals(raw, totals, rows, source, ctx, attr))
+        out.extend(_totals(raw, totals, rows, source, ctx, attr, dates))
     elif totals_only:
         ctx.problem(source.name, raw.sheet, raw.header_row, TEMPLATE_HEADER["score"], None,
                     "the sheet has no column for the total score",
@@ -616,7 +603,8 @@ def person_sheet(raw, source: SourceConfig, ctx: LayoutContext, *, training_id: 
     return out
 
 
-def _totals(raw, totals: list[Role], rows: _Rows, source: SourceConfig, ctx: LayoutContext, attr: dict) -> list[Mapped]:
+def _totals(raw, totals: list[Role], rows: _Rows, source: SourceConfig, ctx: LayoutContext, attr: dict,
+            dates: list[Role] | None = None) -> list[Mapped]:
     from tip_eval.io import clean
 
     n = len(raw.frame)
@@ -659,11 +647,12 @@ def _totals(raw, totals: list[Role], rows: _Rows, source: SourceConfig, ctx: Lay
         f["score"] = score
         f["max_score"] = mx
         f["_col"] = s.header
+        date_headers = attach_dates(f, idx, raw, dates or [])
         frames.append(f)
     if not frames:
         return []
     f = pd.concat(frames, ignore_index=True)
-    headers = _headers_of(rows, {**_phase_header(attr), "score": scores[0].header})
+    headers = _headers_of(rows, {**_phase_header(attr), "score": scores[0].header, **date_headers})
     if maxes:
         headers["max_score"] = next(iter(maxes.values()))
     elif default_max is not None:
@@ -731,11 +720,12 @@ def wide_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
 
 @register("prepost")
 def prepost_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
-    """A separate pre-test or post-test file or sheet (``phase`` is required)."""
+    """A separate pre-test, post-test or delayed post-test file or sheet (``phase`` is required)."""
     if source.get("phase") is None:
         ctx.problem("study.toml", None, None, "phase", None,
-                    f"source {source.name} (layout prepost) does not say whether it is the pre-test or the post-test",
-                    "Add phase = \"pre\" or phase = \"post\" to this source.")
+                    f"source {source.name} (layout prepost) does not say whether it is the pre-test, the post-test or "
+                    "a delayed post-test",
+                    "Add phase = \"pre\", phase = \"post\" or phase = \"delayed\" to this source.")
         return []
     return _person_layout(source, ctx)
 
@@ -758,16 +748,23 @@ def long_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     out, tid, raw, source = _training_data_and_roster(source, ctx)
     if raw is None:
         return out
-    fixed = phase_of(str(source.get("phase"))) if source.get("phase") is not None else None
-    roles = classify([str(c) for c in raw.frame.columns], source, LONG_ATTRS)
+    own = own_phases(ctx.settings)
+    fixed = phase_of(str(source.get("phase")), own) if source.get("phase") is not None else None
+    if source.get("phase") is not None and fixed is None:
+        ctx.problem("study.toml", None, None, "phase", str(source.get("phase")), _FIXED_PHASE_WORDS.format(source.name),
+                    _FIXED_PHASE_FIX)
+        return out
+    roles = classify([str(c) for c in raw.frame.columns], source, LONG_ATTRS, own=own)
     for r in roles:  # in a long sheet every column is one attribute; nothing is melted
         if r.kind in ("item", "competency") or (r.kind == "total" and r.phase is not None):
             r.kind = "ignore"
     rows = _row_values(raw, roles, source, ctx, tid, fixed)
     if rows is None:
         return out
-    attr = {r.target: r.header for r in roles if r.kind in ("attr", "total")}
+    attr = {r.target: r.header for r in roles if r.kind in ("attr", "total") or (r.kind == "date" and r.phase is None)}
     for r in roles:
+        if r.kind == "date" and r.phase is not None:  # one row per phase: a date column of one phase is not used
+            r.kind = "ignore"
         if r.kind == "name_auto":
             ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None,
                         "names are personal data: this column was dropped and is in no output",
@@ -778,13 +775,14 @@ def long_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
                         "Map it in study.toml under columns, or remove it if it is not needed.", "warning")
     if rows.phase is None and any(c in attr for c in ("item_id", "competency_id", "score")):
         ctx.problem(source.name, raw.sheet, raw.header_row, TEMPLATE_HEADER["phase"], None,
-                    "the sheet has no column for phase", "Add a 'Phase' column (pre/post), or set phase in study.toml.")
+                    "the sheet has no column for phase",
+                    "Add a 'Phase' column (pre, post or delayed), or set phase in study.toml.")
         return out
     n = len(raw.frame)
     col = {c: raw.frame[h].to_numpy(dtype=object) for c, h in attr.items()}
     base_headers = _headers_of(rows, {c: h for c, h in attr.items() if c not in ROSTER})
     roster_opt = source.get("roster")
-    if (bool(roster_opt) if roster_opt is not None else ("sector" in attr and fixed != "post")):
+    if (bool(roster_opt) if roster_opt is not None else ("sector" in attr and fixed not in ("post", "delayed"))):
         if "sector" in attr:
             f = rows.frame(np.arange(n))
             for c in ROSTER:
@@ -802,6 +800,8 @@ def long_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
         f["answer"] = col["answer"][idx] if "answer" in col else None
         if "score" in col:
             f["score"] = col["score"][idx]
+        if "test_date" in col:
+            f["test_date"] = col["test_date"][idx]
         f["_resolve"] = True
         out.append(Mapped("responses", f, source.name, raw.sheet, base_headers))
     if "competency_id" in col:
@@ -815,7 +815,8 @@ def long_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     if "item_id" not in col and "competency_id" not in col:
         if "score" in col:
             totals = [Role(attr["score"], "total", "score")] + ([Role(attr["max_score"], "total", "max_score")] if "max_score" in attr else [])
-            out.extend(_totals(raw, totals, rows, source, ctx, attr))
+            dated = [Role(attr["test_date"], "date", "test_date")] if "test_date" in attr else []
+            out.extend(_totals(raw, totals, rows, source, ctx, attr, dated))
         else:
             ctx.problem(source.name, raw.sheet, raw.header_row, TEMPLATE_HEADER["item_id"], None,
                         "the sheet has no column for item_id, competency_id or score",

@@ -106,6 +106,7 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
         tables[table] = typed.loc[~bad].reset_index(drop=True)
     _score_responses(tables, problems, quarantined)
     _scores(tables, problems)
+    _delayed_test_months(tables, cfg.settings, problems)
     for t, frame in tables.items():
         cols = list(schemas.schema(t).columns)
         keep = [c for c in cols if c in frame.columns] + [c for c in ("_file", "_sheet", "_row", "_col", "_softened") if c in frame.columns]
@@ -167,6 +168,32 @@ def _excerpts(frames: list[Mapped]) -> pd.DataFrame:
     out["excerpt"] = f["excerpt"].to_numpy(dtype=object)
     out["file"], out["sheet"], out["row"] = f["_file"].to_numpy(), f["_sheet"].to_numpy(), f["_row"].astype("Int64").to_numpy()
     return out[EXCERPT_COLUMNS]
+
+
+def _delayed_test_months(tables: dict[str, pd.DataFrame], settings: Mapping[str, Any], problems: list[Problem]) -> None:
+    """``delayed_test_months`` of study.toml onto the trainings that do not give their own.
+
+    A number applies to every training; a table gives it per training ID (an ID that is not a
+    training of the study is a warning).
+    """
+    months = settings.get("delayed_test_months")
+    trainings = tables.get("trainings")
+    if months is None or trainings is None:
+        return
+    if isinstance(months, dict):
+        given = {normalize_id(k): float(v) for k, v in months.items()}
+        known = set(trainings["training_id"].dropna())
+        for tid in sorted(k for k in given if k not in known):
+            problems.append(Problem("study.toml", None, None, "delayed_test_months", tid,
+                                    f"delayed_test_months names training {tid}, which is not in the study; it was ignored",
+                                    "Correct the training ID, or remove it.", "warning"))
+        value = trainings["training_id"].map(given)
+    else:
+        value = pd.Series(float(months), index=trainings.index)
+    if "delayed_test_months" not in trainings.columns:
+        trainings["delayed_test_months"] = None
+    own = pd.to_numeric(trainings["delayed_test_months"], errors="coerce")
+    trainings["delayed_test_months"] = own.where(own.notna(), pd.to_numeric(value, errors="coerce")).astype(float)
 
 
 def _scores(tables: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
