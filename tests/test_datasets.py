@@ -44,7 +44,7 @@ def test_scaled_study_has_the_requested_size():
 
 
 def test_planted_training_differences_show_in_raw_means(sample_study, sample_truth):
-    wide = sample_study.scores.pivot(index="participant_id", columns="phase", values="pct").dropna()
+    wide = sample_study.scores.pivot(index="participant_id", columns="phase", values="pct")[["pre", "post"]].dropna()
     gain = (wide["post"] - wide["pre"]).rename("gain").reset_index()
     gain = gain.merge(sample_study.participants[["participant_id", "training_id"]], on="participant_id")
     by_training = gain.groupby("training_id")["gain"].mean()

@@ -30,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     "confidence_gains": "tip_eval.analysis.confidence",
     "knowledge_vs_confidence": "tip_eval.analysis.confidence",
     "attrition": "tip_eval.analysis.attrition",
+    "retention": "tip_eval.analysis.retention",
     "item_analysis": "tip_eval.analysis.items",
     "module_summary": "tip_eval.analysis.items",
     "compare_trainings": "tip_eval.analysis.compare",

@@ -18,7 +18,12 @@ The model, in brief (ability on the logit scale):
 - each person who took both the pre- and the post-test is interviewed 3-6 months after training with
   probability 0.5 (so about half of the matched people, a little under half of everyone who took the
   post-test); applied-practice codes are more likely for larger knowledge gains; about 20% of
-  interviews are coded twice, with planted disagreement on two codes.
+  interviews are coded twice, with planted disagreement on two codes;
+- everyone interviewed also takes a delayed post-test (a retention test) on the day of the interview:
+  ``theta_delayed = theta_pre + (1 - lambda_training) g + N(0, 0.2)``, so that about a third of the
+  gain is lost (``lambda`` from 0.25 to 0.45, by training), and rates their confidence again. The
+  delayed test is drawn from a random stream of its own, so the pre- and post-test data are those
+  of a study without it.
 """
 
 from __future__ import annotations
@@ -35,6 +40,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from tip_eval.study import Study
 
 # --- the default programme -------------------------------------------------------------------------
+
+#: share of the latent gain lost by the delayed post-test, per default training (in _DEFAULT_TRAININGS order)
+_DEFAULT_DECAY = [0.30, 0.25, 0.45, 0.35, 0.40, 0.30, 0.35]
+#: sd of the change between post-test and delayed test that the decay does not explain (logit scale)
+_DELAY_NOISE = 0.2
 
 _DEFAULT_TRAININGS = [
     # training_id, country, province, venue, organiser, start, days, language, n, mu (pre), gamma (gain)
@@ -133,7 +143,15 @@ class Truth:
     trainings : pandas.DataFrame
         One row per training: ``training_id, mu_pre, gamma`` (logit-scale pre-test level and gain),
         ``expected_pre_pct, expected_post_pct, expected_gain_pct`` (expected test percentages for this
-        training's participants, given their sectors) and ``n_participants``.
+        training's participants, given their sectors) and ``n_participants``; and the delayed
+        post-test: ``decay_share`` (the planted share of the latent gain lost by then) and, for the
+        people who take all three tests (those who took the post-test and were re-tested, at random,
+        at their interview), the expected ``expected_retested_pre_pct``,
+        ``expected_retested_post_pct``, ``expected_retested_delayed_pct``,
+        ``expected_retested_gain_pct`` (post - pre), ``expected_retained_gain_pct`` (delayed -
+        pre), ``expected_decay_pct`` (delayed - post) and ``expected_retention_ratio`` (retained /
+        immediate): what :func:`tip_eval.retention` estimates for a training. They average over the
+        country's sector mix and over who took the post-test (less likely for low pre-test ability).
     sectors : pandas.DataFrame
         One row per sector: ``sector, mu_pre, delta_gain, confidence_boost``.
     flawed_item : str
@@ -278,15 +296,60 @@ def make_study(
     >>> len(study.trainings), truth.flawed_item
     (7, 'Q12')
     """
-    from tip_eval.study import Study
-
     rng = np.random.default_rng(seed)
     tr = _training_table(n_trainings, rng)
+    if n_trainings is None:
+        tr["decay"] = _DEFAULT_DECAY
+    return _simulate(seed, rng, tr, participants_per_training, n_items, "Synthetic sample study (invented data)", "INT")
+
+
+#: a later round of the programme: trainings for multi-disciplinary teams in three more Thai provinces
+_ROUND_2024 = [
+    ("THA-CRI-2024", "THA", "Chiang Rai", "Chiang Rai", "Provincial Social Development Office, Chiang Rai", "2024-02-20", 3, "th", 26, 0.15, 1.10),
+    ("THA-SKW-2024", "THA", "Sa Kaeo", "Aranyaprathet", "Provincial Social Development Office, Sa Kaeo", "2024-03-12", 3, "th", 22, -0.10, 0.85),
+    ("THA-RNG-2024", "THA", "Ranong", "Ranong", "Provincial Social Development Office, Ranong", "2024-04-23", 3, "th", 24, 0.00, 1.25),
+]
+_ROUND_2024_DECAY = [0.30, 0.45, 0.25]
+
+
+def make_round(seed: int = 1) -> tuple["Study", Truth]:
+    """A later round of the sample programme: a second, small synthetic study.
+
+    Three trainings for multi-disciplinary teams in Thailand in 2024 (Chiang Rai, Sa Kaeo, Ranong;
+    72 participants), with the same knowledge test, competencies and codebook as :func:`make_study`
+    and the same model (follow-up interviews and a delayed post-test included). Its interview IDs
+    start with ``INT-2024-`` so that it can join the default study in a programme
+    (:func:`tip_eval.load_studies`); ``sample_data/programme/`` is this study written as files.
+
+    Parameters
+    ----------
+    seed : int, default 1
+        Seed of the random generator.
+
+    Returns
+    -------
+    study : Study
+    truth : Truth
+    """
+    rng = np.random.default_rng(seed)
+    cols = ["training_id", "country", "province", "venue", "organiser", "start", "days", "language", "n", "mu", "gamma"]
+    tr = pd.DataFrame(_ROUND_2024, columns=cols).assign(decay=_ROUND_2024_DECAY)
+    # the same test as the sample study: make_study(seed=0) draws its items first from default_rng(0)
+    return _simulate(seed, rng, tr, None, None, "Synthetic second round 2024 (invented data)", "INT-2024", item_seed=0)
+
+
+def _simulate(seed: int, rng: np.random.Generator, tr: pd.DataFrame, participants_per_training: int | None,
+              n_items: int | None, name: str, interview_prefix: str,
+              item_seed: int | None = None) -> tuple["Study", Truth]:
+    """The model of :func:`make_study` for the trainings ``tr`` (see the module docstring)."""
+    from tip_eval.study import Study
+
     if participants_per_training is not None:
         if participants_per_training < 1:
             raise ValueError(f"participants_per_training must be at least 1; got {participants_per_training}")
         tr["n"] = participants_per_training
-    items, a, b = _item_table(n_items, rng)
+    # the test: drawn from this study's generator, or the sample study's own test (a later round)
+    items, a, b = _item_table(n_items, rng if item_seed is None else np.random.default_rng(item_seed))
     c = 1.0 / items["n_options"].to_numpy(dtype=float)
     points = items["points"].to_numpy(dtype=float)
 
@@ -349,15 +412,17 @@ def make_study(
     options = np.array(list("ABCD"))
     key_idx = pd.Series(items["correct_answer"]).map({o: i for i, o in enumerate(options)}).to_numpy()
 
-    def answers(theta: np.ndarray, take: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def answers(theta: np.ndarray, take: np.ndarray, gen: np.random.Generator = rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         who = np.flatnonzero(take)
         p = c[None, :] + (1 - c[None, :]) * _sigmoid(a[None, :] * (theta[who, None] - b[None, :]))
-        correct = rng.random((len(who), k)) < p
-        wrong_pick = (key_idx[None, :] + rng.integers(1, 4, size=(len(who), k))) % 4
+        correct = gen.random((len(who), k)) < p
+        wrong_pick = (key_idx[None, :] + gen.integers(1, 4, size=(len(who), k))) % 4
         chosen = np.where(correct, key_idx[None, :], wrong_pick)
         return who, chosen, correct
 
     resp_frames = []
+    # the pre-test on the first day of the training, the post-test on its last
+    days = {"pre": trainings["start_date"].to_numpy()[t_idx], "post": trainings["end_date"].to_numpy()[t_idx]}
     for phase, theta, take in (("pre", theta_pre, has_pre), ("post", theta_post, has_post)):
         who, chosen, correct = answers(theta, take)
         resp_frames.append(pd.DataFrame({
@@ -367,6 +432,7 @@ def make_study(
             "training_id": _text(participants["training_id"], np.repeat(who, k)),
             "answer": _text(options, chosen.ravel()),
             "score": (correct * points[None, :]).ravel(),
+            "test_date": np.repeat(days[phase][who], k),
         }))
     responses = pd.concat(resp_frames, ignore_index=True)
     scores = scores_from_responses(responses, items)
@@ -407,7 +473,7 @@ def make_study(
     ni = len(interviewed)
     end = trainings["end_date"].to_numpy()[t_idx[interviewed]]
     int_dates = pd.to_datetime(end) + pd.to_timedelta(rng.integers(90, 185, size=ni), unit="D")
-    interview_ids = [f"INT-{i + 1:04d}" for i in range(ni)]
+    interview_ids = [f"{interview_prefix}-{i + 1:04d}" for i in range(ni)]
     g_obs = observed_gain.reindex(np.asarray(pid, dtype=object)[interviewed]).to_numpy()
     g_z = (g_obs - np.nanmean(g_obs)) / (np.nanstd(g_obs) or 1.0)
     logit = base_logit[None, :] + np.where(applied[None, :], _FOLLOWUP_SLOPE * g_z[:, None], 0.0)
@@ -440,10 +506,43 @@ def make_study(
         "coders": coder_text,
     })
 
+    # --- delayed post-test at the interview, from a random stream of its own
+    later = np.random.default_rng([seed, 18])
+    decay_share = (tr["decay"].to_numpy(dtype=float) if "decay" in tr.columns
+                   else later.uniform(0.25, 0.45, size=len(tr)))
+    lam = decay_share[t_idx]
+    theta_delayed = theta_pre + (1.0 - lam) * gain + later.normal(0.0, _DELAY_NOISE, size=n)
+    retested = np.zeros(n, dtype=bool)
+    retested[interviewed] = True
+    test_day = pd.Series(pd.NaT, index=np.arange(n), dtype="datetime64[ns]")
+    test_day.iloc[interviewed] = int_dates.normalize()
+    who, chosen, correct = answers(theta_delayed, retested, later)
+    delayed_responses = pd.DataFrame({
+        "participant_id": _text(pid, np.repeat(who, k)),
+        "phase": _text(["delayed"], np.zeros(len(who) * k, dtype=np.int64)),
+        "item_id": _text(items["item_id"], np.tile(np.arange(k), len(who))),
+        "training_id": _text(participants["training_id"], np.repeat(who, k)),
+        "answer": _text(options, chosen.ravel()),
+        "score": (correct * points[None, :]).ravel(),
+        "test_date": np.repeat(test_day.to_numpy()[who], k),
+    })
+    responses = pd.concat([responses, delayed_responses], ignore_index=True)
+    scores = pd.concat([scores, scores_from_responses(delayed_responses, items)], ignore_index=True)
+    # confidence rated again at the delayed test: most of the rise stays
+    latent = (0.35 * theta_delayed[who, None] + person_conf[who, None] + comp_offset[None, :]
+              + 0.8 * (0.4 + conf_boost[who, None]) + later.logistic(0, 0.6, size=(len(who), m)))
+    rating = 1 + (latent[:, :, None] > cuts[None, None, :]).sum(axis=2)
+    confidence = pd.concat([confidence, pd.DataFrame({
+        "participant_id": _text(pid, np.repeat(who, m)),
+        "phase": _text(["delayed"], np.zeros(len(who) * m, dtype=np.int64)),
+        "competency_id": _text(comps["competency_id"], np.tile(np.arange(m), len(who))),
+        "rating": rating.ravel(),
+    })], ignore_index=True)
+
     study = Study(
         trainings=trainings, participants=participants, items=items, responses=responses, scores=scores,
         competencies=comps, confidence=confidence, interviews=interviews, codebook=codebook,
-        followup_codes=followup_codes, name="Synthetic sample study (invented data)",
+        followup_codes=followup_codes, name=name,
     )
 
     # --- the truth
@@ -456,6 +555,9 @@ def make_study(
     agg["expected_gain_pct"] = agg["expected_post_pct"] - agg["expected_pre_pct"]
     truth_tr = pd.DataFrame({"training_id": tr["training_id"], "mu_pre": tr["mu"], "gamma": tr["gamma"]})
     truth_tr = truth_tr.merge(agg.reset_index(), on="training_id")
+    truth_tr["decay_share"] = decay_share
+    retest = _retested_truth(tr, decay_share, sd_pre, sd_gain, (float(theta_pre.mean()), float(theta_pre.std())), a, b, c)
+    truth_tr = truth_tr.merge(retest, on="training_id")
     sectors = pd.DataFrame({
         "sector": list(_SECTOR_PRE), "mu_pre": list(_SECTOR_PRE.values()),
         "delta_gain": [_SECTOR_GAIN[s] for s in _SECTOR_PRE], "confidence_boost": [_SECTOR_CONF_BOOST[s] for s in _SECTOR_PRE],
@@ -466,9 +568,53 @@ def make_study(
         overconfident_sector=OVERCONFIDENT_SECTOR, followup_slope=_FOLLOWUP_SLOPE,
         low_agreement_codes=_LOW_AGREEMENT_CODES,
         participants=pd.DataFrame({"participant_id": pid, "theta_pre": theta_pre, "gain": gain}),
-        params={"seed": seed, "sd_pre": sd_pre, "sd_gain": sd_gain, "item_a": a, "item_b": b},
+        params={"seed": seed, "sd_pre": sd_pre, "sd_gain": sd_gain, "item_a": a, "item_b": b,
+                "delay_noise": _DELAY_NOISE},
     )
     return study, truth
+
+
+def _retested_truth(tr: pd.DataFrame, decay_share: np.ndarray, sd_pre: float, sd_gain: float,
+                    pre_center: tuple[float, float], a: np.ndarray, b: np.ndarray, c: np.ndarray) -> pd.DataFrame:
+    """Expected test percentages of the people of each training who take all three tests.
+
+    Those people took the post-test (less likely for a low pre-test ability: weight
+    ``1 - sigmoid(-2.3 - 0.6 z)``, z the pre-test ability standardised with the study's own mean and
+    sd ``pre_center``) and were re-tested at their interview (at random). Each sector of the
+    country's mix counts with its share among them. Integrals by Gauss-Hermite quadrature: the
+    pre-test ability (40 nodes, weighted by taking the post-test) and the change after it (20 nodes).
+    """
+    x, wx = np.polynomial.hermite_e.hermegauss(40)
+    wx = wx / wx.sum()
+    y, wy = np.polynomial.hermite_e.hermegauss(20)
+    wy = wy / wy.sum()
+
+    def pct(theta: np.ndarray) -> np.ndarray:  # expected percent correct at each ability
+        p = c + (1 - c) * _sigmoid(a * (theta[..., None] - b))
+        return 100.0 * p.mean(axis=-1)
+
+    lam = np.asarray(decay_share, dtype=float)
+    kept_sd = np.hypot((1 - lam) * sd_gain, _DELAY_NOISE)
+    acc = np.zeros((len(tr), 4))
+    for sector in _SECTOR_PRE:  # every training at once, one sector at a time
+        share = tr["country"].map(lambda ctry: _SECTOR_MIX[ctry].get(sector, 0.0)).to_numpy(dtype=float)
+        if not (share > 0).any():
+            continue
+        theta = (tr["mu"].to_numpy(dtype=float) + _SECTOR_PRE[sector])[:, None] + sd_pre * x[None, :]  # T x 40
+        take = 1.0 - _sigmoid(-2.3 - 0.6 * (theta - pre_center[0]) / pre_center[1])
+        w = wx[None, :] * take
+        mass = w.sum(axis=1)
+        g_mu = (tr["gamma"].to_numpy(dtype=float) + _SECTOR_GAIN[sector])[:, None, None]
+        post = theta[:, :, None] + g_mu + sd_gain * y[None, None, :]  # T x 40 x 20
+        later = theta[:, :, None] + (1 - lam)[:, None, None] * g_mu + kept_sd[:, None, None] * y[None, None, :]
+        means = np.column_stack([(w * pct(theta)).sum(axis=1), (w * (pct(post) @ wy)).sum(axis=1),
+                                 (w * (pct(later) @ wy)).sum(axis=1)]) / mass[:, None]
+        acc += (share * mass)[:, None] * np.column_stack([means, np.ones(len(tr))])
+    pre, post, later = (acc[:, j] / acc[:, 3] for j in range(3))
+    return pd.DataFrame({"training_id": tr["training_id"].to_numpy(), "expected_retested_pre_pct": pre,
+                         "expected_retested_post_pct": post, "expected_retested_delayed_pct": later,
+                         "expected_retested_gain_pct": post - pre, "expected_retained_gain_pct": later - pre,
+                         "expected_decay_pct": later - post, "expected_retention_ratio": (later - pre) / (post - pre)})
 
 
 def _observed_gain(scores: pd.DataFrame) -> pd.Series:

@@ -67,7 +67,7 @@ def test_grouped_equals_scipy_per_group_and_holm_over_all_rows(sample_study):
     assert len(res) == 3 * 7
     conf = sample_study.confidence.merge(sample_study.attributes()[["participant_id", "country"]])
     wide = conf.pivot_table(index=["country", "competency_id", "participant_id"], columns="phase",
-                            values="rating", aggfunc="first").dropna()
+                            values="rating", aggfunc="first")[["pre", "post"]].dropna()
     for (country, comp), grp in wide.groupby(level=[0, 1]):  # the per-group loop an analyst would write
         row = res[(res["country"] == country) & (res["competency_id"] == comp)].iloc[0]
         d = (grp["post"] - grp["pre"]).astype(float)

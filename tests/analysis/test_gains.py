@@ -337,7 +337,7 @@ def test_bad_inputs_are_refused_with_plain_messages(sample_study):
         gains(frame, pre="pre", post="post")
     with pytest.raises(ValueError, match="either pre= and post="):
         gains(frame)
-    with pytest.raises(ValueError, match="'pre' or 'post'"):
+    with pytest.raises(ValueError, match="'pre', 'post' or 'delayed'"):
         gains(pd.DataFrame({"participant_id": ["a"], "phase": ["mid"], "s": [1.0]}), phase="phase", score="s")
     with pytest.raises(ValueError, match="measure must be one of"):
         gains(sample_study, measure="skills")

@@ -41,8 +41,9 @@ def fill_template(blank: Path, out: Path, n: int = 12, training_id: str = "KHM-P
         for sheet in ("Pre-test", "Post-test"):
             ws = wb[sheet]
             ws.cell(2 + i, 1, pid)
+            first = 3 if ws.cell(1, 2).value == "Test date" else 2  # the test's date is optional: left empty
             for k in range(len(items)):
-                ws.cell(2 + i, 2 + k, rng.choice("ABCD"))
+                ws.cell(2 + i, first + k, rng.choice("ABCD"))
         for ph_i, ph in enumerate(phases[:2]):  # pre and post (the list also offers the delayed post-test)
             r = 2 + 2 * i + ph_i
             wb["Confidence"].cell(r, 1, pid)

@@ -58,7 +58,8 @@ Layouts:
              with or without group paths (``test/Q01``, ``แบบทดสอบความรู้/Q01. ...``, ``confidence/C01``);
              the item bank's questions and competencies are known by ID, form name or words, and an
              option's words are read as its letter. Metadata (``_uuid``, ``_index``, ``start``,
-             ``meta/instanceID`` ...) and empty columns (a form's notes) are ignored. The phase comes from a
+             ``meta/instanceID`` ...) and empty columns (a form's notes) are ignored; ``today`` (the day
+             the form was filled in) is the test's date. The phase comes from a
              phase question (``pre``, ``ก่อนการอบรม``) or the group (``pretest/``); a label ``5 - ...`` is rating 5.
 ``totals``   already-scored totals only (``Score``, optional ``Max score``, per phase): the scores
              table, no responses. A score written ``85%`` is a percentage of the maximum score.
@@ -201,6 +202,8 @@ class _Classifier:
         segs = [s for s in segs if s] or [h]
         if key in self.names:
             return Role(h, "name")
+        if self.kobo and key == "today" and "test_date" in self.allowed:
+            return Role(h, "date", "test_date")  # the day the form was filled in: the test's date
         if self.kobo and self.meta(h, segs):
             return Role(h, "meta")
         col = self.index.get(key)

@@ -7,6 +7,8 @@ A training workbook in the template layout has these sheets, each a table with o
 ``Participants``  Participant ID, Sector, Organisation, Role, Gender, Years of experience
 ``Pre-test``      Participant ID, then one column per item (Q01, Q02, ...) holding the answer given
 ``Post-test``     as Pre-test
+``Delayed post-test``  optional (a retention test weeks or months later): Participant ID, Test date,
+                  then the items as Pre-test
 ``Confidence``    Participant ID, Phase, then one column per competency (C01, ...) holding 1-5
 
 The item bank workbook has ``Items`` (Item ID, Module, Text, Correct answer, Points, Number of
@@ -46,7 +48,7 @@ INTERVIEW_COLUMNS = ["interview_id", "participant_id", "interview_date", "coders
 CODE_COLUMNS = ["interview_id", "coder", "code_id", "present"]
 
 SHEETS = {"training": "Training", "participants": "Participants", "pre": "Pre-test", "post": "Post-test",
-          "confidence": "Confidence", "items": "Items", "competencies": "Competencies",
+          "delayed": "Delayed post-test", "confidence": "Confidence", "items": "Items", "competencies": "Competencies",
           "codebook": "Codebook", "interviews": "Interviews", "codes": "Codes"}
 
 
@@ -116,13 +118,19 @@ def training_frames(study: "Study", training_id: str) -> dict[str, pd.DataFrame]
     frames = {"training": _rename(t), "participants": _rename(part)}
     resp = study.responses[study.responses["training_id"] == training_id]
     order = list(part["participant_id"])
-    for phase in ("pre", "post"):
+    for phase in ("pre", "post", "delayed"):
         r = resp[resp["phase"] == phase]
+        if phase == "delayed" and r.empty:
+            continue  # the delayed post-test sheet is written only for a training that held one
         wide = r.pivot(index="participant_id", columns="item_id", values="answer")
         wide = wide.reindex(index=[p for p in order if p in wide.index], columns=items)
         wide = wide.astype(object).where(wide.notna(), None)
         wide.index.name = "participant_id"
-        frames[phase] = _rename(wide.reset_index())
+        wide = wide.reset_index()
+        dates = _test_dates(study, training_id, phase)
+        if dates.notna().any():  # the date each person took it (the months to the delayed test come from them)
+            wide.insert(1, "test_date", wide["participant_id"].map(dates))
+        frames[phase] = _rename(wide)
     conf = study.confidence[study.confidence["participant_id"].isin(order)]
     comps = list(study.competencies["competency_id"])
     if len(conf):
@@ -131,7 +139,7 @@ def training_frames(study: "Study", training_id: str) -> dict[str, pd.DataFrame]
         wide = wide.reindex(columns=comps)
         wide = wide.reset_index()
         wide["_o"] = wide["participant_id"].map({p: i for i, p in enumerate(order)})
-        wide["_p"] = wide["phase"].map({"pre": 0, "post": 1})
+        wide["_p"] = wide["phase"].map({"pre": 0, "post": 1, "delayed": 2})
         wide = wide.sort_values(["_o", "_p"]).drop(columns=["_o", "_p"])
         for c in comps:
             wide[c] = wide[c].astype("Int64").astype(object).where(wide[c].notna(), None)
@@ -139,6 +147,16 @@ def training_frames(study: "Study", training_id: str) -> dict[str, pd.DataFrame]
     else:
         frames["confidence"] = pd.DataFrame(columns=_headers(["participant_id", "phase"]) + comps)
     return frames
+
+
+def _test_dates(study: "Study", training_id: str, phase: str) -> pd.Series:
+    """Participant -> date of their ``phase`` test (from the scores table), for one training."""
+    sc = study.scores
+    sc = sc[(sc["training_id"] == training_id) & (sc["phase"] == phase)]
+    if "test_date" not in sc.columns:
+        return pd.Series(dtype=object)
+    return pd.Series([d.date() if not pd.isna(d) else None for d in sc["test_date"]], index=sc["participant_id"].to_numpy(),
+                     dtype=object)
 
 
 def _rename(frame: pd.DataFrame) -> pd.DataFrame:
@@ -150,8 +168,10 @@ def write_training_workbook(study: "Study", training_id: str, path: str | Path) 
     frames = training_frames(study, training_id)
     wb = _new_workbook()
     dates = {TEMPLATE_HEADER["start_date"]: "yyyy-mm-dd", TEMPLATE_HEADER["end_date"]: "yyyy-mm-dd"}
-    for key in ("training", "participants", "pre", "post", "confidence"):
-        _add(wb, SHEETS[key], _plain(frames[key]), dates if key == "training" else None)
+    for key in ("training", "participants", "pre", "post", "delayed", "confidence"):
+        if key in frames:
+            fmt = dates if key == "training" else {TEMPLATE_HEADER["test_date"]: "yyyy-mm-dd"} if key in PHASE_ORDER else None
+            _add(wb, SHEETS[key], _plain(frames[key]), fmt)
     return stable_save(wb, path)
 
 
@@ -212,6 +232,10 @@ def _training_row(study: "Study", training_id: str) -> pd.Series:
     return tr.iloc[0]
 
 
+#: the test phases, in the order they are written
+PHASE_ORDER = ("pre", "post", "delayed")
+
+
 def _phase_wide(study: "Study", training_id: str, phase: str, table: str, column: str, values: str) -> pd.DataFrame:
     frame = getattr(study, table)
     if table == "responses":
@@ -254,9 +278,15 @@ def write_wide_workbook_id(study: "Study", training_id: str, path: str | Path) -
     comps = list(study.competencies["competency_id"])
     comp_label = dict(zip(study.competencies["competency_id"], study.competencies["label_id"]))
     roster = ["ID Peserta", "Sektor", "Instansi", "Jabatan", "Jenis kelamin", "Lama bekerja (tahun)"]
-    groups = [("Identitas peserta", roster), ("Pra-tes", items), ("Pasca-tes", items),
-              ("Kepercayaan diri (sebelum)", [comp_label[c] for c in comps]),
-              ("Kepercayaan diri (sesudah)", [comp_label[c] for c in comps])]
+    answers = {p: _phase_wide(study, training_id, p, "responses", "item_id", "answer") for p in PHASE_ORDER}
+    ratings = {p: _phase_wide(study, training_id, p, "confidence", "competency_id", "rating") for p in PHASE_ORDER}
+    later = [p for p in ("delayed",) if len(answers[p])]  # a retention test months later, when one was held
+    dates = {p: _test_dates(study, training_id, p) for p in PHASE_ORDER}
+    groups = [("Identitas peserta", roster), ("Pra-tes", ["Tanggal"] + items), ("Pasca-tes", ["Tanggal"] + items)]
+    groups += [("Tes retensi", ["Tanggal"] + items) for _ in later]
+    groups += [("Kepercayaan diri (sebelum)", [comp_label[c] for c in comps]),
+               ("Kepercayaan diri (sesudah)", [comp_label[c] for c in comps])]
+    groups += [("Kepercayaan diri (tes retensi)", [comp_label[c] for c in comps]) for p in later if len(ratings[p])]
     col = 1
     from openpyxl.styles import Font
 
@@ -266,16 +296,15 @@ def write_wide_workbook_id(study: "Study", training_id: str, path: str | Path) -
         for j, name in enumerate(names):
             write_cell(ws, 2, col + j, name).font = Font(bold=True)
         col += len(names)
-    answers = {p: _phase_wide(study, training_id, p, "responses", "item_id", "answer") for p in ("pre", "post")}
-    ratings = {p: _phase_wide(study, training_id, p, "confidence", "competency_id", "rating") for p in ("pre", "post")}
     for i, r in enumerate(part.itertuples(index=False), start=3):
         pid = r.participant_id
         row = [pid, vocab.label("sector", r.sector, "id"), r.organisation, r.role,
                vocab.label("gender", r.gender, "id") if isinstance(r.gender, str) else None, _number(r.years_experience)]
-        for p in ("pre", "post"):
+        for p in ("pre", "post", *later):
             a = answers[p]
+            row.append(dates[p].get(pid) if pid in a.index else None)
             row += [a.at[pid, q] if pid in a.index else None for q in items]
-        for p in ("pre", "post"):
+        for p in ("pre", "post", *[p for p in later if len(ratings[p])]):
             c = ratings[p]
             row += [vocab.LIKERT[int(c.at[pid, k])]["id"] if pid in c.index else None for k in comps]
         for j, v in enumerate(row, start=1):
@@ -300,24 +329,27 @@ def write_kobo_export_th(study: "Study", training_id: str, path: str | Path) -> 
     items = study.items
     comps = study.competencies
     k = _KOBO_TH
-    headers = (["start", "end", k["participant_id"], k["training_id"], k["phase"]]
+    headers = (["start", "end", "today", k["participant_id"], k["training_id"], k["phase"]]
                + [f"{k['roster']}/{k[c]}" for c in ("sector", "organisation", "role", "gender", "years_experience")]
                + [f"{k['test']}/{q}. {text}" for q, text in zip(items["item_id"], items["text"])]
                + [f"{k['confidence']}/{label}" for label in comps["label_th"]] + _KOBO_META)
-    answers = {p: _phase_wide(study, training_id, p, "responses", "item_id", "answer") for p in ("pre", "post")}
-    ratings = {p: _phase_wide(study, training_id, p, "confidence", "competency_id", "rating") for p in ("pre", "post")}
+    answers = {p: _phase_wide(study, training_id, p, "responses", "item_id", "answer") for p in PHASE_ORDER}
+    ratings = {p: _phase_wide(study, training_id, p, "confidence", "competency_id", "rating") for p in PHASE_ORDER}
+    later = _test_dates(study, training_id, "delayed")
     rows = []
     n = 0
-    for p, day in (("pre", t["start_date"]), ("post", t["end_date"])):
+    for p, when in (("pre", t["start_date"]), ("post", t["end_date"]), ("delayed", None)):
         for r in part.itertuples(index=False):
             pid = r.participant_id
             if pid not in answers[p].index:
                 continue
+            day = when if when is not None else pd.Timestamp(later.get(pid) or t["end_date"])
             n += 1
             minute = n % 60
             stamp = f"{day:%Y-%m-%d}T{8 + n // 60:02d}:{minute:02d}:00"
             c = ratings[p]
-            rows.append([f"{stamp}.000+07:00", f"{day:%Y-%m-%d}T{9 + n // 60:02d}:{minute:02d}:00.000+07:00", pid, training_id,
+            rows.append([f"{stamp}.000+07:00", f"{day:%Y-%m-%d}T{9 + n // 60:02d}:{minute:02d}:00.000+07:00",
+                         f"{day:%Y-%m-%d}", pid, training_id,
                          vocab.PHASES[p]["th"], vocab.label("sector", r.sector, "th"), r.organisation, r.role,
                          vocab.label("gender", r.gender, "th") if isinstance(r.gender, str) else None,
                          _number(r.years_experience)]
@@ -402,14 +434,17 @@ def write_study_folder(study: "Study", folder: str | Path, truth: "Truth | None"
     return written
 
 
-def sample_readme(study: "Study", truth: "Truth", layouts: Mapping[str, str] | None = None) -> str:
+def sample_readme(study: "Study", truth: "Truth", layouts: Mapping[str, str] | None = None,
+                  second_round: bool = False) -> str:
     """The README of ``sample_data/``: what is in it and which effects were planted (from the truth)."""
     tr = truth.trainings.merge(study.trainings[["training_id", "country", "province"]], on="training_id")
     lines = [
-        "# Sample study (synthetic: every person, organisation and answer here is invented)",
+        f"# {'Second round of the sample programme' if second_round else 'Sample study'} (synthetic: every person, "
+        "organisation and answer here is invented)",
         "",
         "This folder is a complete, made-up study in the files partners would send, generated by",
-        "`tip_eval.datasets.make_study(seed=0)`. No real person is in it. Regenerate it, byte for byte, with:",
+        f"`tip_eval.datasets.{'make_round(seed=1)' if second_round else 'make_study(seed=0)'}`. No real person is in it. "
+        "Regenerate it, byte for byte, with:",
         "",
         "```",
         "tip-eval sample-data --out sample_data",
@@ -421,13 +456,16 @@ def sample_readme(study: "Study", truth: "Truth", layouts: Mapping[str, str] | N
         f"- `item_bank.xlsx`: the {len(study.items)}-item knowledge test in {study.items['module'].nunique()} modules with its answer key, "
         f"and the {len(study.competencies)} confidence competencies.",
         f"- `trainings/*.xlsx`: one workbook per training ({len(study.trainings)} trainings, {len(study.participants)} participants) "
-        "in the project's template layout: Training, Participants, Pre-test, Post-test, Confidence"
+        "in the project's template layout: Training, Participants, Pre-test, Post-test, Delayed post-test (a retention "
+        "test months later, for the people interviewed), Confidence, each test with the date it was taken"
         + ("; except:" if layouts else "."),
         *[f"  - `trainings/{tid}.xlsx`: " + {
             "wide_id": "an Indonesian partner's wide workbook (layout `wide`): a `Pelatihan` sheet and one row per "
-                       "participant with pre- and post-test side by side under two header rows, labels in Indonesian.",
+                       "participant with pre-, post- and delayed test (`Tes retensi`) side by side under two header rows, "
+                       "labels in Indonesian.",
             "kobo_th": "a KoboToolbox export with Thai labels and group paths (layout `kobo`): one submission per "
-                       "participant and phase; the training's details are in `study.toml` (`[sources.training]`).",
+                       "participant and phase (the delayed test's phase is `แบบทดสอบติดตามผล`); the training's details "
+                       "are in `study.toml` (`[sources.training]`).",
           }.get(lay, "the template.") for tid, lay in (layouts or {}).items() if tid in set(study.trainings["training_id"])],
         f"- `followup.xlsx`: {len(study.interviews)} follow-up interviews, the {len(study.codebook)}-code codebook and the codes "
         f"({study.followup_codes.groupby('interview_id')['coder'].nunique().gt(1).sum()} interviews coded by two coders).",
@@ -441,6 +479,19 @@ def sample_readme(study: "Study", truth: "Truth", layouts: Mapping[str, str] | N
     ]
     for _, r in tr.iterrows():
         lines.append(f"| {r['training_id']} | {r['country']} | {r['province']} | {int(r['n_participants'])} | {r['expected_gain_pct']:.1f} |")
+    if "decay_share" in tr.columns:
+        lines += [
+            "",
+            "Delayed post-test: everyone interviewed took the test again on the day of the interview (3-6 months after",
+            "the training). Part of the gain is lost by then (a planted share of the latent gain, by training). For the",
+            "people who took all three tests, in percentage points:",
+            "",
+            "| training | share of the gain lost (planted) | expected gain | expected retained gain | expected decay |",
+            "|---|---|---|---|---|",
+        ]
+        for _, r in tr.iterrows():
+            lines.append(f"| {r['training_id']} | {r['decay_share']:.2f} | {r['expected_retested_gain_pct']:.1f} | "
+                         f"{r['expected_retained_gain_pct']:.1f} | {r['expected_decay_pct']:.1f} |")
     lines += [
         "",
         f"- Sector: law enforcement gains less knowledge (latent gain {truth.sectors.set_index('sector').loc['law_enforcement', 'delta_gain']:+.2f} logits) "
@@ -453,12 +504,26 @@ def sample_readme(study: "Study", truth: "Truth", layouts: Mapping[str, str] | N
         "- Drop-out: post-tests are missing more often for people with low pre-test scores; a few pre-tests are missing at random.",
         "",
     ]
+    if second_round:
+        lines += ["This study is the second round of a programme: load it with the sample study in the folder above,",
+                  "`te.load_studies({\"2022-2023\": \"sample_data\", \"2024\": \"sample_data/programme\"})`, or write a",
+                  "programme brief with `tip-eval brief sample_data sample_data/programme --out OUT`.", ""]
+    else:
+        lines += ["`programme/` holds a second, smaller study (a later round, 2024, three trainings in Thailand, the same test):",
+                  "load the two together with `te.load_studies` (notebook 05).", ""]
     return "\n".join(lines)
 
 
 def write_sample_data(folder: str | Path = "sample_data", seed: int = 0) -> list[Path]:
-    """Regenerate the bundled sample study into ``folder`` (byte-for-byte stable)."""
-    from tip_eval.datasets import make_study
+    """Regenerate the bundled sample study into ``folder`` (byte-for-byte stable), and in
+    ``folder/programme`` a later round of the programme (:func:`tip_eval.datasets.make_round`),
+    so that the two can be loaded together with :func:`tip_eval.load_studies`."""
+    from tip_eval.datasets import make_round, make_study
 
     study, truth = make_study(seed=seed)
-    return write_study_folder(study, folder, truth, SAMPLE_LAYOUTS)
+    written = write_study_folder(study, folder, truth, SAMPLE_LAYOUTS)
+    later, later_truth = make_round(seed=seed + 1)
+    written += write_study_folder(later, Path(folder) / "programme")
+    (Path(folder) / "programme" / "README.md").write_text(sample_readme(later, later_truth, second_round=True),
+                                                          encoding="utf-8")
+    return [*written, Path(folder) / "programme" / "README.md"]
