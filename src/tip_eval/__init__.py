@@ -20,6 +20,7 @@ _EXPORTS: dict[str, str] = {
     # data model and loading
     "Study": "tip_eval.study",
     "load_study": "tip_eval.study",
+    "load_studies": "tip_eval.programme",
     "validate": "tip_eval.study",
     "ValidationError": "tip_eval.errors",
     "InputRefused": "tip_eval.errors",

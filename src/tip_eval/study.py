@@ -102,6 +102,8 @@ class Study:
 
             exchange_rates = exchange_rate_table({})
         self.exchange_rates = exchange_rates
+        #: where each training was declared (``training_id, file, sheet, row``), when loaded from files
+        self.training_rows = pd.DataFrame(columns=["training_id", "file", "sheet", "row"])
 
     # --- conveniences used by the analysis layer -------------------------------------------------
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -229,11 +231,27 @@ def load_study(
     study = Study(name=loaded.name, min_cell=loaded.min_cell, quarantine=checked.quarantine, sources=sources,
                   report=report, excerpts=loaded.excerpts, exchange_rates=exchange_rate_table(loaded.settings),
                   check=False, **checked.kept)
+    study.training_rows = _training_rows(loaded.tables.get("trainings"))
     if store is not None:
         store.save(study)
         if not report.ok and on_error == "raise":
             raise ValidationError(report)
     return study
+
+
+def _training_rows(trainings: pd.DataFrame | None) -> pd.DataFrame:
+    """Where each training was declared (``training_id, file, sheet, row``; the first declaration),
+    so that a programme of studies can locate a training two studies declare differently."""
+    columns = ["training_id", "file", "sheet", "row"]
+    if trainings is None or trainings.empty or "_file" not in trainings.columns:
+        return pd.DataFrame(columns=columns)
+    from tip_eval.io.coerce import normalize_id
+
+    out = pd.DataFrame({"training_id": [normalize_id(v) for v in trainings["training_id"]],
+                        "file": trainings["_file"].astype(object).to_numpy(),
+                        "sheet": [s if isinstance(s, str) else None for s in trainings["_sheet"]],
+                        "row": pd.array(trainings["_row"], dtype="Int64")})
+    return out.dropna(subset=["training_id"]).drop_duplicates("training_id").reset_index(drop=True)[columns]
 
 
 def validate(path: str | Path, *, config: Mapping[str, Any] | None = None) -> ValidationReport:

@@ -1,0 +1,328 @@
+"""A programme of several studies (one folder per partner and year) as one :class:`~tip_eval.Study`.
+
+:func:`load_studies` loads each study with its own ``study.toml`` (its layouts, separators, phase
+labels, pseudonym key, ``min_cell`` ...) and puts the results together: every training carries the
+``study`` it comes from, so ``by="study"`` works in every analysis, plot and table, and the
+programme publishes with the largest ``min_cell`` of its studies.
+
+Rules when two studies hold the same identifier:
+
+- a training (or participant, item, competency, code, interview) declared **identically** by two
+  studies is one and the same: it counts once, in the first study that declares it (a warning
+  says so);
+- declared **differently**, it is a located problem (the later study's file, sheet and row; the
+  fix: give the trainings different IDs, or make the declarations agree), and the later study's
+  copy is set aside with everything that depends on it (a training's people, their tests and
+  interviews; an item's answers; ...). ``on_error="raise"`` then refuses the programme.
+
+Pseudonyms made from names (:mod:`tip_eval.io.linking`) depend on the key, the training and the
+name only, so studies that share a key give a person the same pseudonym alone or in a programme.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tip_eval import schemas
+from tip_eval.errors import ValidationError
+from tip_eval.problems import PROBLEM_COLUMNS, Problem, problems_frame
+from tip_eval.study import Study, load_study
+from tip_eval.validation import QUARANTINE_COLUMNS, ValidationReport
+
+__all__ = ["load_studies"]
+
+# table -> (key column, the tables whose rows hang on it, by which column)
+_OWNED: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+    "trainings": ("training_id", (("participants", "training_id"), ("costs", "training_id"))),
+    "participants": ("participant_id", (("responses", "participant_id"), ("scores", "participant_id"),
+                                        ("confidence", "participant_id"), ("interviews", "participant_id"))),
+    "items": ("item_id", (("responses", "item_id"),)),
+    "competencies": ("competency_id", (("confidence", "competency_id"),)),
+    "codebook": ("code_id", (("followup_codes", "code_id"),)),
+    "interviews": ("interview_id", (("followup_codes", "interview_id"),)),
+}
+_WORDS = {"trainings": "training", "participants": "participant", "items": "item", "competencies": "competency",
+          "codebook": "code", "interviews": "interview"}
+
+
+def load_studies(
+    paths_or_mapping: Sequence[str | Path | Study] | Mapping[str, str | Path | Study],
+    *,
+    on_error: str = "raise",
+    config: Mapping[str, Any] | None = None,
+    cache: bool | str | Path = False,
+    name: str | None = None,
+) -> Study:
+    """Load several studies as one programme: one :class:`~tip_eval.Study` whose trainings carry a
+    ``study`` column.
+
+    Parameters
+    ----------
+    paths_or_mapping : list of paths, or mapping of name -> path
+        Study folders (or ``study.toml`` files, or single workbooks), each loaded as
+        :func:`~tip_eval.load_study` loads it, with its own settings. A list names each study by its
+        own name (``[study] name`` of its study.toml, else its folder), made unique with the folder's
+        name where two agree; a mapping names them by its keys (``{"Thailand 2022": "...", ...}``). A
+        value may also be a Study already loaded.
+    on_error : {"raise", "quarantine"}, default "raise"
+        ``"raise"``: raise :class:`~tip_eval.ValidationError` (with the programme's report) when any
+        study has an error or two studies declare the same identifier differently.
+        ``"quarantine"``: keep the good rows, set the others aside in ``study.quarantine``.
+    config : mapping, optional
+        Settings that override those of every study's study.toml (for example ``min_cell``).
+    cache : bool or path, default False
+        As for :func:`~tip_eval.load_study`, per study.
+    name : str, optional
+        Name of the programme (default: the studies' names joined).
+
+    Returns
+    -------
+    Study
+        The programme: every canonical table of every study, ``trainings.study`` naming each
+        training's study; ``min_cell`` the largest of the studies'; ``report``, ``quarantine`` and
+        ``sources`` of all studies, with each file named as ``<study>: <file>``, plus the problems
+        between studies.
+
+    Raises
+    ------
+    tip_eval.InputRefused
+        A study cannot be read.
+    tip_eval.ValidationError
+        With ``on_error="raise"``, data problems remain.
+
+    Examples
+    --------
+    >>> import tip_eval as te
+    >>> programme = te.load_studies({"2022": "sample_data", "2024": "sample_data/programme"})  # doctest: +SKIP
+    >>> te.gains(programme, by="study")  # doctest: +SKIP
+    """
+    if on_error not in ("raise", "quarantine"):
+        raise ValueError(f"on_error must be 'raise' or 'quarantine'; got {on_error!r}")
+    entries = _entries(paths_or_mapping)
+    studies: list[tuple[str, str, Study]] = []  # (name, prefix of its files, study)
+    for key, value in entries:
+        if isinstance(value, Study):
+            studies.append((key or value.name, key or value.name, value))
+            continue
+        study = load_study(value, on_error="quarantine", config=config, cache=cache)
+        folder = Path(value) if Path(value).is_dir() else Path(value).parent
+        studies.append((key or study.name, str(folder), study))
+    names = _unique_names([(n, prefix) for n, prefix, _ in studies], named=isinstance(paths_or_mapping, Mapping))
+    combined = _combine([(n, prefix, s) for n, (_, prefix, s) in zip(names, studies)])
+    combined.name = name or "; ".join(names)
+    if not combined.report.ok and on_error == "raise":
+        raise ValidationError(combined.report)
+    return combined
+
+
+def _entries(value: Any) -> list[tuple[str | None, Any]]:
+    if isinstance(value, Mapping):
+        out = [(str(k), v) for k, v in value.items()]
+    elif isinstance(value, (str, Path, Study)):
+        raise TypeError("paths_or_mapping must be a list of study folders or a mapping of name -> folder; for one "
+                        "study use load_study")
+    else:
+        out = [(None, v) for v in value]
+    if len(out) < 1:
+        raise ValueError("paths_or_mapping names no study")
+    for _, v in out:
+        if not isinstance(v, (str, Path, Study)):
+            raise TypeError(f"each study must be a path or a Study; got {type(v).__name__}")
+    return out
+
+
+def _unique_names(names: list[tuple[str, str]], named: bool) -> list[str]:
+    if named:
+        return [n for n, _ in names]
+    out: list[str] = []
+    for n, prefix in names:
+        clash = sum(1 for m, _ in names if m == n) > 1
+        candidate = f"{n} ({Path(prefix).name})" if clash else n
+        while candidate in out:
+            candidate += " (again)"
+        out.append(candidate)
+    return out
+
+
+def _combine(studies: list[tuple[str, str, Study]]) -> Study:
+    tables: dict[str, list[pd.DataFrame]] = {t: [] for t in schemas.TABLES}
+    problems: list[Problem] = []
+    quarantine: list[pd.DataFrame] = []
+    owner: dict[str, pd.DataFrame] = {}  # table -> first declaration of each key, with its study
+    for name, prefix, study in studies:
+        mine = {t: getattr(study, t).copy() for t in schemas.TABLES}
+        mine["trainings"]["study"] = name
+        again_keys: dict[str, set] = {t: set() for t in _OWNED}  # declared by an earlier study: counted there
+        set_aside: dict[str, set] = {t: set() for t in _OWNED}   # declared differently: set aside, with its rows
+        for table, (key, children) in _OWNED.items():  # parents before children
+            frame = mine[table]
+            held = owner.get(table)
+            again = frame[key].isin(held[key]) if held is not None else pd.Series(False, index=frame.index)
+            if again.any():
+                earlier = held.set_index(key)
+                for _, row in frame[again].iterrows():
+                    k = row[key]
+                    first = earlier.loc[k]
+                    same = _same(row, first, table)
+                    again_keys[table].add(k)
+                    if table == "trainings" or not same:  # a shared item bank or codebook is the normal case
+                        problems.append(_clash(table, k, name, prefix, study, first, row, same))
+                    if not same:
+                        set_aside[table].add(k)
+                        quarantine.append(_set_aside(table, frame[frame[key] == k], name, prefix, study,
+                                                     first["_study"], k))
+            owner[table] = pd.concat([held, frame[~again].assign(_study=name)], ignore_index=True) \
+                if held is not None else frame[~again].assign(_study=name)
+            mine[table] = frame[~frame[key].isin(again_keys[table] | set_aside[table])]
+            for child, col in children:  # a training's people, a person's tests and interviews, an item's answers
+                gone = mine[child][col].isin(set_aside[table])
+                if table == "trainings" and child == "costs":  # an earlier study holds the training and its costs
+                    gone |= mine[child][col].isin(again_keys[table])
+                if child in _OWNED:
+                    set_aside[child].update(mine[child].loc[gone, _OWNED[child][0]])
+                mine[child] = mine[child][~gone]
+        for t in schemas.TABLES:
+            tables[t].append(mine[t])
+        problems.extend(_own_problems(prefix, study))
+        if len(study.quarantine):
+            quarantine.append(study.quarantine.assign(file=[_named(prefix, f) for f in study.quarantine["file"]]))
+    merged = {t: _concat(t, frames) for t, frames in tables.items()}
+    rates = _rates(studies, problems)
+    report = ValidationReport(problems=problems_frame(problems)[list(PROBLEM_COLUMNS)],
+                              reconciliation=_reconciliation(studies))
+    programme = Study(name="Programme", min_cell=max(s.min_cell for _, _, s in studies), report=report,
+                      quarantine=pd.concat(quarantine, ignore_index=True)[list(QUARANTINE_COLUMNS)]
+                      if quarantine else None,
+                      sources=_sources(studies), excerpts=_excerpts(studies),
+                      exchange_rates=rates, check=False, **merged)
+    rows = [s.training_rows.assign(file=[_named(p, f) for f in s.training_rows["file"]]) for _, p, s in studies
+            if len(s.training_rows)]
+    if rows:
+        programme.training_rows = pd.concat(rows, ignore_index=True)
+    return programme
+
+
+def _same(a: pd.Series, b: pd.Series, table: str) -> bool:
+    cols = [c for c in schemas.schema(table).columns if c not in ("study", _OWNED[table][0])]
+    for c in cols:
+        x, y = a.get(c), b.get(c)
+        if pd.isna(x) and pd.isna(y):
+            continue
+        if pd.isna(x) or pd.isna(y) or x != y:
+            return False
+    return True
+
+
+def _differing(a: pd.Series, b: pd.Series, table: str) -> list[str]:
+    return [c for c in schemas.schema(table).columns if c not in ("study", _OWNED[table][0])
+            and not (pd.isna(a.get(c)) and pd.isna(b.get(c)))
+            and (pd.isna(a.get(c)) or pd.isna(b.get(c)) or a.get(c) != b.get(c))]
+
+
+def _where(study: Study, table: str, key: Any) -> tuple[str | None, str | None, int | None]:
+    if table != "trainings" or study.training_rows.empty:
+        return None, None, None
+    hit = study.training_rows[study.training_rows["training_id"] == key]
+    if hit.empty:
+        return None, None, None
+    r = hit.iloc[0]
+    return r["file"], r["sheet"] if isinstance(r["sheet"], str) else None, None if pd.isna(r["row"]) else int(r["row"])
+
+
+def _clash(table: str, key: Any, name: str, prefix: str, study: Study, first: pd.Series, row: pd.Series,
+           same: bool) -> Problem:
+    word = _WORDS[table]
+    file, sheet, line = _where(study, table, key)
+    first_name, first_row = first["_study"], first
+    column = {"trainings": "Training ID", "participants": "Participant ID", "items": "Item ID",
+              "competencies": "Competency ID", "codebook": "Code ID", "interviews": "Interview ID"}[table]
+    if same:
+        return Problem(_named(prefix, file) if file else f"{name} (study)", sheet, line, column, str(key),
+                       f"{word} {key} is also in study {first_name}, identically: it counts once, in {first_name}",
+                       "Nothing to do if it is the same one; otherwise give the two different IDs.", "warning")
+    differ = ", ".join(_differing(row, first_row, table))
+    return Problem(_named(prefix, file) if file else f"{name} (study)", sheet, line, column, str(key),
+                   f"{word} {key} is also in study {first_name} but with a different {differ}: this study's {word} "
+                   "and everything recorded under it are set aside",
+                   f"Give the two {_WORDS[table]}s different IDs (for example with a prefix per study), or correct "
+                   f"the {differ} so that the two agree.", "error")
+
+
+def _set_aside(table: str, rows: pd.DataFrame, name: str, prefix: str, study: Study, first: str, key: Any) -> pd.DataFrame:
+    file, sheet, line = _where(study, table, key)
+    return pd.DataFrame([{
+        "table": table, "file": _named(prefix, file) if file else f"{name} (study)", "sheet": sheet, "row": line,
+        "problem": f"{_WORDS[table]} {key} is declared differently in study {first}",
+        "record": json.dumps({k: (None if pd.isna(v) else str(v)) for k, v in r.items()}, ensure_ascii=False),
+    } for _, r in rows.iterrows()], columns=list(QUARANTINE_COLUMNS))
+
+
+def _named(prefix: str, file: Any) -> Any:
+    if file is None or (isinstance(file, float) and pd.isna(file)) or file == "":
+        return file
+    return f"{prefix}: {file}"
+
+
+def _own_problems(prefix: str, study: Study) -> list[Problem]:
+    p = study.report.problems
+    return [Problem(_named(prefix, r["file"]) if isinstance(r["file"], str) else r["file"],
+                    r["sheet"] if isinstance(r["sheet"], str) else None,
+                    None if pd.isna(r["row"]) else int(r["row"]),
+                    r["column"] if isinstance(r["column"], str) else None,
+                    r["value"] if isinstance(r["value"], str) else None, r["problem"], r["fix"], r["severity"])
+            for _, r in p.iterrows()]
+
+
+def _reconciliation(studies: list[tuple[str, str, Study]]) -> pd.DataFrame:
+    parts = [s.report.reconciliation.assign(file=[_named(p, f) for f in s.report.reconciliation["file"]])
+             for _, p, s in studies if len(s.report.reconciliation)]
+    return pd.concat(parts, ignore_index=True) if parts else ValidationReport().reconciliation
+
+
+def _sources(studies: list[tuple[str, str, Study]]) -> pd.DataFrame:
+    parts = [s.sources.assign(file=[_named(p, f) for f in s.sources["file"]]) for _, p, s in studies if len(s.sources)]
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def _excerpts(studies: list[tuple[str, str, Study]]) -> pd.DataFrame:
+    parts = [s.excerpts.assign(file=[_named(p, f) for f in s.excerpts["file"]]) for _, p, s in studies if len(s.excerpts)]
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def _rates(studies: list[tuple[str, str, Study]], problems: list[Problem]) -> pd.DataFrame | None:
+    """The exchange rates of the studies; a currency two studies convert differently keeps the first."""
+    parts = [(n, s.exchange_rates) for n, _, s in studies if len(s.exchange_rates)]
+    if not parts:
+        return None
+    out = parts[0][1]
+    for n, rates in parts[1:]:
+        merged = out.merge(rates, on="currency", how="outer", suffixes=("", "_other"), indicator=True)
+        clash = merged[(merged["_merge"] == "both") & ((merged["rate"] != merged["rate_other"])
+                       | (merged["reporting_currency"] != merged["reporting_currency_other"]))]
+        for _, r in clash.iterrows():
+            problems.append(Problem(f"{n} (study)", None, None, "rates", str(r["currency"]),
+                                    f"study {n} converts {r['currency']} otherwise than an earlier study of the "
+                                    "programme; the earlier rate is used",
+                                    "Give the studies the same reporting currency and rates in their study.toml.",
+                                    "warning"))
+        extra = rates[~rates["currency"].isin(out["currency"])]
+        out = pd.concat([out, extra], ignore_index=True)
+    return out
+
+
+def _concat(table: str, frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        out = schemas.empty(table)
+    else:
+        out = pd.concat(frames, ignore_index=True)
+        key = getattr(schemas.TABLES[table].Config, "unique", None)
+        if key:  # the same test of a training that two studies hold identically
+            out = out.drop_duplicates(list(key), keep="first")
+    cols = list(schemas.schema(table).columns)
+    return schemas.schema(table).coerce_dtype(schemas.complete(table, out)[cols].reset_index(drop=True))
