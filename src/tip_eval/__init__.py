@@ -36,6 +36,8 @@ _EXPORTS: dict[str, str] = {
     "module_summary": "tip_eval.analysis.items",
     "compare_trainings": "tip_eval.analysis.compare",
     "TrainingComparison": "tip_eval.analysis.compare",
+    "compare_studies": "tip_eval.analysis.studies",
+    "StudyComparison": "tip_eval.analysis.studies",
     "followup_summary": "tip_eval.analysis.followup",
     "code_cooccurrence": "tip_eval.analysis.followup",
     "coder_agreement": "tip_eval.analysis.followup",

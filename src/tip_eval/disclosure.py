@@ -184,6 +184,13 @@ LAYOUTS: tuple[Layout, ...] = (
                   "pct_reliable_declined": ("n", ())},
     ),
     Layout(
+        "retention", ("n_pre_post", "n_delayed", "retained_gain"), "n_pre_post",
+        sizes=("n_pre_post", "n_delayed", "n"),
+        subsets={"n_not_retested": ("gain_not_retested", "retested_gain_diff", "retested_gain_diff_ci_low",
+                                    "retested_gain_diff_ci_high")},
+        within=(("n", "n_pre_post"), ("n", "n_delayed"), ("n_not_retested", "n_pre_post")),
+    ),
+    Layout(
         "knowledge_vs_confidence", ("n_overconfident", "mean_knowledge_change"), "n",
         sizes=("n",),
         counts={"n_knowledge_improved": (), "n_more_confident": (), "n_overconfident": ("pct_overconfident",)},

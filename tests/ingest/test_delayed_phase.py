@@ -112,7 +112,7 @@ def test_unknown_phase_label_does_not_invite_relabelling_as_post_test(tmp_path):
 
 def test_phases_setting_is_checked(tmp_path):
     _long_csv(tmp_path / "long.csv")
-    with pytest.raises(te.InputRefused, match="not a phase"):
+    with pytest.raises(te.InputRefused, match='must be "pre", "post" or "delayed"'):
         te.load_study(_study(tmp_path, '{ "Retention (3 months)" = "later" }'))
 
 

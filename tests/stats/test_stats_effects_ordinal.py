@@ -219,7 +219,7 @@ def c01_pairs(sample):
     """C01 ratings of the sample study's people who rated it at both times (R: confidence.csv, same rows)."""
     conf = sample[0].confidence
     c1 = conf[conf["competency_id"] == "C01"]
-    wide = c1.pivot(index="participant_id", columns="phase", values="rating").dropna()
+    wide = c1.pivot(index="participant_id", columns="phase", values="rating")[["pre", "post"]].dropna()
     return wide["pre"].to_numpy(dtype=float), wide["post"].to_numpy(dtype=float)
 
 

@@ -25,7 +25,7 @@ RETENTION_COLUMNS: tuple[str, ...] = (
     "decay", "decay_ci_low", "decay_ci_high", "decay_p_value", "decay_p_adjusted",
     "retention_ratio", "retention_ratio_ci_low", "retention_ratio_ci_high",
     "confidence", "months_since_training",
-    "gain_not_retested", "retested_gain_diff", "retested_gain_diff_ci_low", "retested_gain_diff_ci_high",
+    "n_not_retested", "gain_not_retested", "retested_gain_diff", "retested_gain_diff_ci_low", "retested_gain_diff_ci_high",
     "note",
 )
 
@@ -123,9 +123,10 @@ def retention(
             their delayed test: from the test's date where the files give it (``test_date``),
             otherwise the training's ``delayed_test_months`` (study.toml); NaN when neither is
             known. A month is 365.25/12 days.
-        ``gain_not_retested``
-            Mean immediate gain of the people with a pre- and post-test who were **not**
-            re-tested (beside ``immediate_gain`` of those who were).
+        ``n_not_retested``, ``gain_not_retested``
+            The people with a pre- and post-test who were **not** re-tested
+            (``n_pre_post - n``), and their mean immediate gain (beside ``immediate_gain`` of those
+            who were).
         ``retested_gain_diff`` and its interval
             ``immediate_gain - gain_not_retested``, with Welch's interval: a clear positive
             difference means the better learners were re-tested, and the retained gain is then
@@ -295,6 +296,7 @@ def _table(frame: pd.DataFrame, keys: list[str], months: np.ndarray, level: floa
         "decay_p_adjusted": dec["p_adjusted"].to_numpy(),
         "retention_ratio": ratio, "retention_ratio_ci_low": ratio_low, "retention_ratio_ci_high": ratio_high,
         "confidence": level, "months_since_training": month_mean,
+        "n_not_retested": n_rest.astype(np.int64),
         "gain_not_retested": np.where(n_rest > 0, m_rest, nan),
         "retested_gain_diff": np.where((n > 0) & (n_rest > 0), diff, nan),
         "retested_gain_diff_ci_low": np.where(ok_diff, diff - half, nan),
@@ -311,7 +313,7 @@ def _note(n_pairs: int, n_delayed: int, n: int, meaningful: bool) -> str:
     if n == 0:
         return "nobody with a delayed post-test also took both the pre- and the post-test"
     if n < 2:
-        return "only one person took all three tests: no interval"
+        return "too few people took all three tests for an interval"
     if not meaningful:
         return "the immediate gain of the people re-tested is not distinguishable from 0, so no share of it is given"
     return ""

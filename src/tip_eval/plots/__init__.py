@@ -29,8 +29,9 @@ from tip_eval.plots.attrition import attrition
 from tip_eval.plots.followup import codes, cooccurrence, kirkpatrick
 from tip_eval.plots.gains import calibration, forest, gain_distribution, pre_post
 from tip_eval.plots.items import item_heatmap, likert
+from tip_eval.plots.retention import retention
 
 __all__ = [
     "pre_post", "forest", "gain_distribution", "item_heatmap", "likert", "codes", "cooccurrence", "kirkpatrick",
-    "calibration", "attrition", "template", "register", "TEMPLATE_NAME", "PALETTE", "FONT_FAMILY",
+    "calibration", "attrition", "retention", "template", "register", "TEMPLATE_NAME", "PALETTE", "FONT_FAMILY",
 ]
