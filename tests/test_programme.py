@@ -168,3 +168,17 @@ def test_pseudonyms_are_the_same_alone_and_in_a_programme(tmp_path, monkeypatch)
     assert not ids["IDN-SUB-2023"] & ids["IDN-SUB-2024"]  # the same names in another training are other people
     with pytest.raises(TypeError, match="load_study"):
         te.load_studies(folders[0])
+
+
+def test_programme_brief_from_the_command_line(tmp_path, split):
+    from openpyxl import load_workbook
+
+    from tip_eval.cli import main
+
+    out = tmp_path / "brief"
+    assert main(["brief", str(split / "tak"), str(split / "siem_reap"), "--out", str(out), "--no-cache"]) == 0
+    page = (out / "brief.html").read_text(encoding="utf-8")
+    assert 'id="studies"' in page and 'id="retention"' in page
+    assert "Each study is compared with the typical study" in page and "Tak 2022" in page
+    sheets = load_workbook(out / "tables.xlsx").sheetnames
+    assert {"Gains by study", "Studies compared", "Does it last"} <= set(sheets)

@@ -231,8 +231,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("brief", parents=[common], help="write the impact brief (brief.html) and tables (tables.xlsx)",
-                       description="Load and validate a study, then write DIR/brief.html, DIR/tables.xlsx and, when the data had problems, DIR/problems.xlsx.")
-    p.add_argument("path", help="study folder (with study.toml), a study.toml, or one training workbook")
+                       description="Load and validate a study, then write DIR/brief.html, DIR/tables.xlsx and, when the data had problems, DIR/problems.xlsx. "
+                                   "Several study folders make one programme brief that compares the studies.")
+    p.add_argument("path", nargs="+", help="study folder (with study.toml), a study.toml, or one training workbook; "
+                                           "several for a programme of studies")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write into (created if needed)")
     p.add_argument("--min-cell", type=_min_cell, default=None, metavar="N",
                    help=f"smallest group shown, at least {MIN_CELL_FLOOR} (default: study.toml, else 5)")

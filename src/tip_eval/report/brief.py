@@ -22,7 +22,7 @@ from tip_eval.report.results import Results
 EXIT_OK = 0
 
 GROUP_LABELS = {"country": "country", "province": "province", "sector": "sector", "training_id": "training",
-                "gender": "gender", "organisation": "organisation"}
+                "gender": "gender", "organisation": "organisation", "study": "study", "year": "year"}
 
 METHODS = [
     ("Matched pairs", "Gains use people who took both the pre- and post-test, matched by participant ID (never by row order). "
@@ -56,6 +56,13 @@ METHODS = [
                              "(Landis & Koch 1977 wording) and Krippendorff's alpha (2011); co-occurrence c = n12/(n1 + n2 - n12)."),
     ("Drop-out", "Pre-test of completers vs drop-outs as a standardised mean difference; missing post-tests multiply imputed "
                  "from the pre-test and group (Rubin's rules) as a sensitivity analysis beside the complete-case gain."),
+    ("Does it last?", "People who took the pre-test, the post-test and a delayed post-test (a retention test months "
+                      "later): retained gain = mean of delayed minus pre, decay = mean of delayed minus post, each with "
+                      "the paired t interval; share retained = retained gain / gain at the end, with a delta-method "
+                      "interval; the gain at the end of those re-tested against those not re-tested (Welch)."),
+    ("Comparing studies", "In a programme of several studies, each study is compared with the typical study as trainings "
+                          "are with the typical training (above); the people of a study are treated as independent, so "
+                          "the intervals are too narrow when its trainings differ (the ICC between trainings is given)."),
     ("Small groups", "Statistics of groups under the minimum cell size are suppressed, with secondary suppression so that "
                      "no suppressed count can be derived from totals."),
     ("Planning the next training", "Paired t-test power from the exact noncentral t (as G*Power, matched pairs), with "
@@ -253,6 +260,13 @@ def _build_brief(study, by: Sequence[str], min_cell: int | None, progress: Calla
         if fig:
             sec.add("figure", html=fig)
     ctx.sections.append(sec)
+
+    if _programme(study):
+        step("Comparing studies")
+        ctx.sections.append(_studies_section(res, min_cell, R))
+    if _has_delayed(study):
+        step("Does it last?")
+        ctx.sections.append(_retention_section(study, res, min_cell, R, ctx))
 
     # --- fair comparison of trainings
     step("Comparing trainings")
@@ -483,6 +497,107 @@ def _build_brief(study, by: Sequence[str], min_cell: int | None, progress: Calla
     return ctx
 
 
+def _has_delayed(study) -> bool:
+    """True when some people took a delayed post-test (a retention test)."""
+    sc = study.scores
+    return bool(len(sc)) and bool((sc["phase"] == "delayed").to_numpy(dtype=bool, na_value=False).any())
+
+
+def _programme(study) -> bool:
+    """True for a programme of several studies (:func:`tip_eval.load_studies`)."""
+    return "study" in study.trainings.columns and study.trainings["study"].nunique() > 1
+
+
+def _retention_section(study, res: Results, min_cell: int, R: dict, ctx: BriefContext) -> Section:
+    """"Does it last?": the delayed post-test against the pre- and post-test of the same people."""
+    sec = Section("retention", "Does it last?")
+    group = "study" if _programme(study) else "country"
+    overall, _ = _shown(res("retention"), min_cell, "all")
+    table = res("retention", by=group)
+    shown, hidden = _shown(table[table["n"] > 0], min_cell, GROUP_LABELS.get(group, group))
+    R["retention"], R[f"retention_by_{group}"] = overall, shown
+    row = overall.iloc[0] if len(overall) else None
+    finding = hl.retention_finding(row)
+    if finding:
+        ctx.headline.append(finding)
+        sec.add("text", finding.text)
+    if row is not None and not pd.isna(row["gain_not_retested"]) and not pd.isna(row["retested_gain_diff_ci_low"]):
+        sec.add("text", f"Who was re-tested: {_num(row['n'], 0)} of the {_num(row['n_pre_post'], 0)} people with both "
+                        f"earlier tests. At the end of the training they had gained {_num(row['immediate_gain'])} points, "
+                        f"those not re-tested {_num(row['gain_not_retested'])} (difference "
+                        f"{_ci(row['retested_gain_diff'], row['retested_gain_diff_ci_low'], row['retested_gain_diff_ci_high'])}).")
+    rows = pd.concat([overall.assign(**{group: "All"}), shown], ignore_index=True) if len(overall) else shown
+    label = GROUP_LABELS.get(group, group).capitalize()
+    sec.add("table", html=html_table(rows, {
+        label: ("text", lambda r: _label(group, r[group])),
+        "Re-tested": ("", lambda r: f"{_num(r['n'], 0)} of {_num(r['n_pre_post'], 0)}"),
+        "Gain at the end (95% CI)": ("", lambda r: _ci(r["immediate_gain"], r["immediate_gain_ci_low"],
+                                                         r["immediate_gain_ci_high"])),
+        "Gain at the delayed test (95% CI)": ("", lambda r: _ci(r["retained_gain"], r["retained_gain_ci_low"],
+                                                                  r["retained_gain_ci_high"])),
+        "Change since the end (95% CI)": ("", lambda r: _ci(r["decay"], r["decay_ci_low"], r["decay_ci_high"])),
+        "Share of the gain retained (95% CI)": ("", lambda r: _ci(100 * r["retention_ratio"],
+                                                                    100 * r["retention_ratio_ci_low"],
+                                                                    100 * r["retention_ratio_ci_high"], 0)),
+        "Months later": ("", lambda r: _num(r["months_since_training"], 1)),
+    }))
+    if hidden:
+        sec.add("note", f"{hidden} group(s) with fewer than {min_cell} people re-tested are not shown.")
+    fig = _figure("retention", shown, by=group, min_cell=min_cell)
+    if fig:
+        sec.add("figure", html=fig)
+    if len(study.confidence) and (study.confidence["phase"] == "delayed").any():
+        conf, _ = _shown(res("retention", measure="confidence"), min_cell, "all")
+        said = hl.retention_finding(conf.iloc[0] if len(conf) else None, "confidence (mean self-rating, 1-5)",
+                                    " rating points", 2)
+        if said:
+            R["retention_confidence"] = conf
+            sec.add("text", said.text)
+    sec.add("note", "Gains are those of the people who took all three tests, from the same people's pre-test; "
+                    "share retained = gain at the delayed test / gain at the end of the training (not given when the "
+                    "gain at the end is itself unclear). See Methods.")
+    return sec
+
+
+def _studies_section(res: Results, min_cell: int, R: dict) -> Section:
+    """A comparison of the studies of a programme: gains by study and year, and the fair comparison."""
+    sec = Section("studies", "Comparing the studies")
+    table, hidden = _shown(res("gains", by=["study", "year"]), min_cell, "study and year")
+    R["gains_by_study_year"] = table
+    sec.add("heading", "Knowledge gain by study and year")
+    disp = table.assign(_group=[f"{a} / {b}" for a, b in zip(table["study"], table["year"])])
+    sec.add("table", html=html_table(disp, {"Study / year": ("text", lambda r: r["_group"]), **_gains_columns(None)}))
+    if hidden:
+        sec.add("note", f"{hidden} group(s) with fewer than {min_cell} people are not shown.")
+    comp = res("compare_studies")
+    R["study_comparison"] = comp
+    for para in comp.summary().split("\n"):
+        if para.strip():
+            sec.add("text", para)
+    from tip_eval.analysis.compare import VERDICTS
+
+    shown, hidden = _shown(comp.table, min_cell, "study")
+    sec.add("table", html=html_table(shown, {
+        "Study": ("text", lambda r: str(r["study"])),
+        "n": ("", lambda r: _num(r["n"], 0)),
+        "Raw mean gain (95% CI)": ("", lambda r: _ci(r["raw_gain"], r["raw_ci_low"], r["raw_ci_high"])),
+        "Difference from the typical study (95% CI)": ("", lambda r: _ci(r["adjusted_diff"], r["adjusted_ci_low"],
+                                                                          r["adjusted_ci_high"])),
+        "Familywise interval (all studies)": ("", lambda r: f"{_num(r['familywise_ci_low'])} to "
+                                                           f"{_num(r['familywise_ci_high'])}"),
+        "Verdict": ("text", lambda r: VERDICTS.get(str(r["verdict"]), str(r["verdict"])).replace("training", "study")),
+        "Shrunken gain (95% interval)": ("", lambda r: _ci(r["shrunken_gain"], r["shrunken_ci_low"], r["shrunken_ci_high"])),
+    }))
+    if hidden:
+        sec.add("note", f"{hidden} study(ies) with fewer than {min_cell} people with both tests are not shown.")
+    fig = _figure("forest", shown.rename(columns={"study": "training_id"}), min_cell=min_cell,
+                  title="Each study against the typical study",
+                  x_title="Difference from the median of the other studies, post-test adjusted for the pre-test")
+    if fig:
+        sec.add("figure", html=fig)
+    return sec
+
+
 def _planning_section(study, res: Results, min_cell: int, R: dict) -> Section:
     """The "Planning the next training" box: the plans, the options for comparing curricula, the assumptions."""
     sec = Section("planning", "Planning the next training")
@@ -703,9 +818,12 @@ def write_brief(study, path: str | Path, by: Sequence[str] = ("country", "sector
     return path
 
 
-def run_brief(path: str | Path, out: str | Path, *, min_cell: int | None = None, title: str | None = None,
-              by: Sequence[str] | None = None, cache: bool = True) -> int:
+def run_brief(path: str | Path | Sequence[str | Path], out: str | Path, *, min_cell: int | None = None,
+              title: str | None = None, by: Sequence[str] | None = None, cache: bool = True) -> int:
     """``tip-eval brief``: load (bad rows quarantined), write brief.html, tables.xlsx and problems.xlsx.
+
+    Several study folders make one programme brief (:func:`tip_eval.load_studies`): its tables are
+    by study as well, and it compares the studies.
 
     With ``cache`` (the default) the validated study is kept in the user's cache directory (never
     the study folder) and reused while no source file, setting or tip_eval version changes (see
@@ -718,9 +836,16 @@ def run_brief(path: str | Path, out: str | Path, *, min_cell: int | None = None,
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    paths = [path] if isinstance(path, (str, Path)) else list(path)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True) as bar:
         task = bar.add_task("Reading and checking the study", total=None)
-        study = load_study(path, on_error="quarantine", cache=cache)
+        if len(paths) > 1:
+            from tip_eval.programme import load_studies
+
+            study = load_studies(paths, on_error="quarantine", cache=cache)
+            by = by or ("study", "country", "sector")
+        else:
+            study = load_study(paths[0], on_error="quarantine", cache=cache)
         if min_cell is not None:
             study.min_cell = int(min_cell)
         if len(study.report.problems):

@@ -123,3 +123,51 @@ def attrition_finding(row: pd.Series) -> Finding | None:
                      f"({_ci_words(row['mi_ci_low'], row['mi_ci_high'])}), the same conclusion.")
             nums["mi_mean_gain"] = float(row["mi_mean_gain"])
     return Finding(text, nums)
+
+
+def retention_finding(row: pd.Series, what: str = "knowledge", unit: str = " percentage points",
+                      digits: int = 1) -> Finding | None:
+    """The share of the gain still there at the delayed post-test, in words (a row of :func:`tip_eval.retention`).
+
+    Hedged when few people were re-tested (fewer than ``SMALL_N``, or fewer than half of those who
+    took the pre- and post-test), when the re-tested people had learned clearly more than the others
+    (the retained gain then flatters the group), or when the intervals are wide or missing.
+    """
+    if row is None or pd.isna(row.get("n", float("nan"))) or not row["n"]:
+        return None
+    n, pairs = int(row["n"]), int(row["n_pre_post"])
+    nums = {k: float(row[k]) for k in ("n", "n_pre_post", "pct_retested", "immediate_gain", "retained_gain",
+                                        "retained_gain_ci_low", "retained_gain_ci_high", "decay", "retention_ratio",
+                                        "retention_ratio_ci_low", "retention_ratio_ci_high", "months_since_training")
+            if k in row.index and not pd.isna(row[k])}
+    when = (f" about {_f(row['months_since_training'], 0)} months after the training"
+            if not pd.isna(row.get("months_since_training", float("nan"))) else " months after the training")
+    if pd.isna(row["retained_gain_ci_low"]):
+        return Finding(f"Too few people took the delayed post-test{when} to say whether the {what} gain lasted "
+                       f"(n = {n}).", nums, True)
+    ci = _ci_words(row["retained_gain_ci_low"], row["retained_gain_ci_high"], digits, float(row.get("confidence", 0.95)))
+    if not pd.isna(row.get("retention_ratio", float("nan"))):
+        share = (f"about {_f(100 * row['retention_ratio'], 0)}% of the gain they had at the end of the training "
+                 f"(95% interval {_f(100 * row['retention_ratio_ci_low'], 0)}% to "
+                 f"{_f(100 * row['retention_ratio_ci_high'], 0)}%)")
+    else:
+        share = "a share of a gain that was itself not clear"
+    if row["retained_gain_ci_low"] > 0:
+        text = (f"The {what} gain lasted in part: {n} people tested again{when} were still "
+                f"{_f(row['retained_gain'], digits)}{unit} above their pre-test ({ci}), {share}.")
+    elif row["retained_gain_ci_high"] < 0:
+        text = (f"{what.capitalize()} did not last: {n} people tested again{when} scored "
+                f"{_f(-row['retained_gain'], digits)}{unit} below their pre-test ({ci}).")
+    else:
+        text = (f"We cannot tell whether the {what} gain lasted: {n} people tested again{when} were "
+                f"{_f(row['retained_gain'], digits)}{unit} from their pre-test, an interval that includes zero ({ci}).")
+    hedges = []
+    if n < SMALL_N or n < 0.5 * pairs:
+        hedges.append(f"only {n} of the {pairs} people with both earlier tests took the delayed test, so this may not "
+                      "hold for everyone trained")
+    if not pd.isna(row.get("retested_gain_diff_ci_low", float("nan"))) and row["retested_gain_diff_ci_low"] > 0:
+        hedges.append("those re-tested had gained more at the end of the training than those who were not, so the "
+                      "lasting gain of the whole group is probably smaller")
+    if hedges:
+        text += " Read with caution: " + "; ".join(hedges) + "."
+    return Finding(text, nums, bool(hedges) or not row["retained_gain_ci_low"] > 0)

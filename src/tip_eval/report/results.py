@@ -46,9 +46,10 @@ class Results:
 
 def _analysis(name: str) -> Any:
     """The public analysis ``tip_eval.<name>``, from the module that defines it."""
-    from tip_eval.analysis import attrition, compare, confidence, cost, followup, gains, items, planning
+    from tip_eval.analysis import (attrition, compare, confidence, cost, followup, gains, items, planning, retention,
+                                   studies)
 
-    for module in (gains, confidence, attrition, items, compare, followup, planning, cost):
+    for module in (gains, confidence, attrition, items, compare, followup, planning, cost, retention, studies):
         if name in module.__all__:
             return getattr(module, name)
     raise AttributeError(f"tip_eval has no analysis named {name!r}")

@@ -39,6 +39,13 @@ SHEETS: dict[str, str] = {
     "Coder agreement": "Agreement of coders on double-coded interviews: percent, Cohen's kappa, Krippendorff's alpha "
                        "(te.coder_agreement).",
     "Follow-up and gains": "Knowledge gain of interviewed people with and without each code (te.followup_vs_gains).",
+    "Does it last": "The delayed post-test (a retention test months after the training): the gain at the end, the "
+                    "gain still there at the delayed test, the change since the end and the share retained, for the "
+                    "people who took all three tests, overall and per training; and who was re-tested "
+                    "(te.retention); knowledge and, when rated again, confidence.",
+    "Studies compared": "In a programme of several studies: each study against the typical study (the median of the "
+                        "others, post-test adjusted for the pre-test), its verdict and shrunken gain "
+                        "(te.compare_studies); the plain-words summary is under the table.",
     "Attrition": "Who took which test, whether drop-outs differed, and whether drop-out changes the conclusion "
                  "(te.attrition), overall and per training.",
     "Planning": "People and trainings the next round needs, from this study's own spread of gains, ICC and "
@@ -349,6 +356,7 @@ def _parts(study, groupings: list[list[str]], results) -> list[_Part]:
         return pd.concat([overall, per], ignore_index=True)
 
     parts.append(_Part("Attrition", attr))
+    parts += _later_parts(study, results)
     parts += _planning_parts(study, results)
     if len(getattr(study, "costs", ())):
         cost_effectiveness = results.function("cost_effectiveness")
@@ -364,6 +372,44 @@ def _parts(study, groupings: list[list[str]], results) -> list[_Part]:
             "as not improved; the interval resamples people within each training (2,000 times, seeded)."]))
     parts.append(_Part("Data problems", lambda: _problems(study), publish_as_is=True))
     parts.append(_Part("Quarantine", lambda: _quarantine(study), publish_as_is=True))
+    return parts
+
+
+def _later_parts(study, results) -> list[_Part]:
+    """The sheets of the delayed post-test and, for a programme of several studies, of the studies compared."""
+    retention = results.function("retention")
+    compare_studies = results.function("compare_studies")
+    sc = study.scores
+    delayed = bool(len(sc)) and bool((sc["phase"] == "delayed").to_numpy(dtype=bool, na_value=False).any())
+
+    def lasting():
+        if not delayed:
+            return "No delayed post-test (a retention test months after the training) is in this study."
+        pieces = []
+        rated = bool(len(study.confidence)) and bool((study.confidence["phase"] == "delayed").any())
+        for measure in ("knowledge", "confidence") if rated else ("knowledge",):
+            overall = retention(study, measure=measure)
+            overall.insert(0, "training_id", "All trainings")
+            per = retention(study, by="training_id", measure=measure)
+            both = pd.concat([overall, per[per["n_delayed"] > 0]], ignore_index=True)
+            both.insert(0, "measure", measure)
+            pieces.append(both)
+        return pd.concat(pieces, ignore_index=True)
+
+    parts = [_Part("Does it last", lasting, notes=[
+        "retained_gain = mean of (delayed - pre), decay = mean of (delayed - post), paired t intervals; retention_ratio "
+        "= retained_gain / immediate_gain with a delta-method interval; months_since_training from the test dates, "
+        "else study.toml delayed_test_months; gain_not_retested and retested_gain_diff compare the gain at the end of "
+        "the people not re-tested (Welch interval)."])]
+    if "study" in study.trainings.columns and study.trainings["study"].nunique() > 1:
+        notes: list[str] = []
+
+        def studies():
+            comp = compare_studies(study)
+            notes.extend(comp.summary().split("\n"))
+            return comp.table
+
+        parts.append(_Part("Studies compared", studies, notes=notes))
     return parts
 
 
