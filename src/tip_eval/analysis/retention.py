@@ -219,11 +219,41 @@ def _plain_months(data: pd.DataFrame, frame: pd.DataFrame, subject: str | None, 
 # --- the table ----------------------------------------------------------------------------------------
 
 
+def _paired(codes: np.ndarray, G: int, d: np.ndarray, level: float, p_adjust: str) -> dict[str, np.ndarray]:
+    """Per group: mean of the paired differences ``d`` (NaN = not counted), its t interval, the two-sided
+    t-test and its adjustment across groups; as :func:`tip_eval.gains` computes them (an interval and
+    a test only with two people or more and differences that vary)."""
+    from scipy import special
+
+    from tip_eval.stats.multitest import p_adjust as adjust
+    from tip_eval.stats.signed_rank import TIE_RTOL
+
+    ok = ~np.isnan(d)
+    c, v = codes[ok], d[ok]
+    n = np.bincount(c, minlength=G).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.bincount(c, weights=v, minlength=G) / n
+        ss = np.bincount(c, weights=(v - mean[c]) ** 2, minlength=G)
+        sd = np.sqrt(ss / (n - 1.0))
+        low, high = np.full(G, np.inf), np.full(G, -np.inf)
+        np.minimum.at(low, c, v)
+        np.maximum.at(high, c, v)
+        varies = (high - low) > TIE_RTOL * np.maximum(np.abs(low), np.abs(high))
+        mean = np.where(n > 0, np.where(low == high, low, mean), np.nan)
+        usable = (n >= 2) & varies & (sd > 0)
+        se = sd / np.sqrt(n)
+        half = special.stdtrit(n - 1.0, 1.0 - (1.0 - level) / 2.0) * se
+        t = mean / se
+        p = np.where(usable, 2.0 * special.stdtr(n - 1.0, -np.abs(t)), np.nan)
+    return {"n": n, "mean": mean, "sd": np.where(usable, sd, np.nan),
+            "low": np.where(usable, mean - half, np.nan), "high": np.where(usable, mean + half, np.nan),
+            "p": p, "p_adjusted": adjust(p, p_adjust)}
+
+
 def _table(frame: pd.DataFrame, keys: list[str], months: np.ndarray, level: float, p_adjust: str) -> pd.DataFrame:
     from scipy import special
 
     from tip_eval.stats._groups import group_codes
-    from tip_eval.stats.paired import paired_gain_grouped
 
     x = frame["pre"].to_numpy(dtype=np.float64)
     y = frame["post"].to_numpy(dtype=np.float64)
@@ -231,28 +261,25 @@ def _table(frame: pd.DataFrame, keys: list[str], months: np.ndarray, level: floa
     pairs = ~np.isnan(x) & ~np.isnan(y)
     all3 = pairs & ~np.isnan(z)
     nan = np.nan
-    work = pd.DataFrame({k: frame[k].to_numpy() for k in keys})
-    work["pre"] = np.where(all3, x, nan)
-    work["post"] = np.where(all3, y, nan)
-    work["delayed"] = np.where(all3, z, nan)
-
-    def paired(a: str, b: str) -> pd.DataFrame:
-        return paired_gain_grouped(work, keys or None, a, b, confidence=level, p_adjust=p_adjust)
-
-    imm, ret, dec = paired("pre", "post"), paired("pre", "delayed"), paired("post", "delayed")
-    codes, index = group_codes(work, keys or None)  # the groups of paired_gain_grouped, in its order
+    codes, index = group_codes(frame, keys or None)  # the groups of te.gains, in its order
     G = len(index)
 
     def count(mask: np.ndarray) -> np.ndarray:
         return np.bincount(codes[mask], minlength=G).astype(np.float64)
 
-    n_pairs, n_delayed, n = count(pairs), count(~np.isnan(z)), count(all3)
+    def mean_of(values: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.bincount(codes[all3], weights=values[all3], minlength=G) / count(all3)
+
     g = y - x
     r = z - x
+    imm = _paired(codes, G, np.where(all3, g, nan), level, p_adjust)
+    ret = _paired(codes, G, np.where(all3, r, nan), level, p_adjust)
+    dec = _paired(codes, G, np.where(all3, z - y, nan), level, p_adjust)
+    n_pairs, n_delayed, n = count(pairs), count(~np.isnan(z)), count(all3)
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = np.where(n_pairs > 0, 100.0 * n / n_pairs, nan)
-        mean_g = imm["mean_gain"].to_numpy(dtype=np.float64)
-        mean_r = ret["mean_gain"].to_numpy(dtype=np.float64)
+        mean_g, mean_r = imm["mean"], ret["mean"]
         ratio = mean_r / mean_g
         # delta method: U = R - ratio * G; se(ratio) = sd(U) / (sqrt(n) * mean G)
         u = np.where(all3, r - ratio[codes] * g, nan)
@@ -260,7 +287,7 @@ def _table(frame: pd.DataFrame, keys: list[str], months: np.ndarray, level: floa
         u_ss = np.bincount(codes[all3], weights=(u[all3] - u_mean[codes[all3]]) ** 2, minlength=G)
         se_ratio = np.sqrt(u_ss / (n - 1.0)) / (np.sqrt(n) * mean_g)
         z_crit = special.ndtri(1.0 - (1.0 - level) / 2.0)
-        meaningful = (imm["ci_low"].to_numpy(dtype=np.float64) > 0) & (n >= 2)
+        meaningful = (imm["low"] > 0) & (n >= 2)
         ratio_low = np.where(meaningful & (se_ratio > 0), ratio - z_crit * se_ratio, nan)
         ratio_high = np.where(meaningful & (se_ratio > 0), ratio + z_crit * se_ratio, nan)
         ratio = np.where(meaningful, ratio, nan)
@@ -275,7 +302,7 @@ def _table(frame: pd.DataFrame, keys: list[str], months: np.ndarray, level: floa
         m_rest = np.bincount(codes[rest], weights=g[rest], minlength=G) / n_rest
         ss_rest = np.bincount(codes[rest], weights=(g[rest] - m_rest[codes[rest]]) ** 2, minlength=G)
         v_rest = ss_rest / (n_rest - 1.0) / n_rest
-        v_ret = imm["sd_gain"].to_numpy(dtype=np.float64) ** 2 / n
+        v_ret = imm["sd"] ** 2 / n
         diff = mean_g - m_rest
         se_diff = np.sqrt(v_ret + v_rest)
         welch_df = se_diff**4 / (v_ret**2 / (n - 1.0) + v_rest**2 / (n_rest - 1.0))
@@ -284,16 +311,12 @@ def _table(frame: pd.DataFrame, keys: list[str], months: np.ndarray, level: floa
     out = pd.DataFrame({
         "n_pre_post": n_pairs.astype(np.int64), "n_delayed": n_delayed.astype(np.int64), "n": n.astype(np.int64),
         "pct_retested": pct,
-        "pre_mean": imm["pre_mean"].to_numpy(), "post_mean": imm["post_mean"].to_numpy(),
-        "delayed_mean": ret["post_mean"].to_numpy(),
-        "immediate_gain": mean_g, "immediate_gain_ci_low": imm["ci_low"].to_numpy(),
-        "immediate_gain_ci_high": imm["ci_high"].to_numpy(),
-        "retained_gain": mean_r, "retained_gain_ci_low": ret["ci_low"].to_numpy(),
-        "retained_gain_ci_high": ret["ci_high"].to_numpy(), "retained_p_value": ret["p_value"].to_numpy(),
-        "retained_p_adjusted": ret["p_adjusted"].to_numpy(),
-        "decay": dec["mean_gain"].to_numpy(), "decay_ci_low": dec["ci_low"].to_numpy(),
-        "decay_ci_high": dec["ci_high"].to_numpy(), "decay_p_value": dec["p_value"].to_numpy(),
-        "decay_p_adjusted": dec["p_adjusted"].to_numpy(),
+        "pre_mean": mean_of(x), "post_mean": mean_of(y), "delayed_mean": mean_of(z),
+        "immediate_gain": mean_g, "immediate_gain_ci_low": imm["low"], "immediate_gain_ci_high": imm["high"],
+        "retained_gain": mean_r, "retained_gain_ci_low": ret["low"], "retained_gain_ci_high": ret["high"],
+        "retained_p_value": ret["p"], "retained_p_adjusted": ret["p_adjusted"],
+        "decay": dec["mean"], "decay_ci_low": dec["low"], "decay_ci_high": dec["high"],
+        "decay_p_value": dec["p"], "decay_p_adjusted": dec["p_adjusted"],
         "retention_ratio": ratio, "retention_ratio_ci_low": ratio_low, "retention_ratio_ci_high": ratio_high,
         "confidence": level, "months_since_training": month_mean,
         "n_not_retested": n_rest.astype(np.int64),
