@@ -178,7 +178,11 @@ def test_programme_brief_from_the_command_line(tmp_path, split):
     out = tmp_path / "brief"
     assert main(["brief", str(split / "tak"), str(split / "siem_reap"), "--out", str(out), "--no-cache"]) == 0
     page = (out / "brief.html").read_text(encoding="utf-8")
-    assert 'id="studies"' in page and 'id="retention"' in page
+    assert 'id="studies"' in page and 'id="retention"' in page and "Does it last?" in page
+    programme = te.load_studies([split / "tak", split / "siem_reap"])
+    row = te.retention(programme).iloc[0]
+    assert f"were still {row['retained_gain']:.1f} percentage points above their pre-test" in page
+    assert "still there at the delayed test" in page  # the before-after-later figure
     assert "Each study is compared with the typical study" in page and "Tak 2022" in page
     sheets = load_workbook(out / "tables.xlsx").sheetnames
     assert {"Gains by study", "Studies compared", "Does it last"} <= set(sheets)
