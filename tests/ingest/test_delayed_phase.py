@@ -154,12 +154,12 @@ def test_template_with_a_delayed_sheet_and_test_dates(tmp_path):
     assert got["test_date"].equals(got["test_date_made"])
 
 
-def test_blank_template_and_xlsform_offer_the_delayed_test(tmp_path):
+def test_blank_template_offers_the_delayed_test(tmp_path):
     from tip_eval.io.blank import write_blank_template
-    from tip_eval.io.xlsform import xlsform_frames
 
     wb = openpyxl.load_workbook(write_blank_template(tmp_path / "blank.xlsx"))
     assert "Delayed post-test" in wb.sheetnames
-    study, _ = te.datasets.make_study(seed=0, n_trainings=1, participants_per_training=2)
-    choices = xlsform_frames(study.items, study.competencies)["choices"]
-    assert choices.loc[choices["list_name"] == "phase", "name"].tolist() == ["pre", "post", "delayed"]
+    header = [c.value for c in wb["Delayed post-test"][1]]  # (no item bank given: no question columns)
+    assert header[0] == "Participant ID" and header[-1] == "Test date"
+    lists = {col[0].value: [c.value for c in col[1:] if c.value] for col in wb["Lists"].iter_cols()}
+    assert lists["Confidence B"] == ["Pre-test", "Post-test", "Delayed post-test"]

@@ -24,24 +24,19 @@ mapped with ``columns = {"Their header" = "canonical_column"}``. Options common 
 ``confidence_prefix``    how competency columns start (default ``"C"``: C01). Competencies may also
                          be written by their label, in any language, under a confidence group
 ``pre_prefix`` ``post_prefix`` ``delayed_prefix`` ``pre_suffix`` ``post_suffix`` ``delayed_suffix``
-                         how the phase is written in a header (``"pre_"``, ``"_post"``,
-                         ``"_3m"``). Without them the phase is recognised from words such as Pre,
-                         Post, Before, After, Pra-tes, Pasca-tes, Sebelum, Sesudah, ก่อน, หลัง, មុន,
-                         ក្រោយ, and for a delayed post-test (a retention test weeks or months after
-                         the training) Delayed, Retention, Retest, Follow-up test, 3-month test,
-                         Tes retensi, ติดตามผล, ทดสอบซ้ำ, តេស្តតាមដាន, anywhere in the header
-                         (``pre_Q01``, ``Q01_post``, ``Pre-test / Q01``, ``Skor (sesudah)``,
-                         ``Retention test / Q01``), or the study's own labels in study.toml
-                         ``phases = { "Retention (3 months)" = "delayed" }``
+                         how the phase is written in a header (``"pre_"``, ``"_post"``, ``"_3m"``);
+                         else words such as Pre, Post, Sebelum, หลัง, មុន, and for a delayed post-test
+                         (a retention test months later) Retention, 3-month test, Tes retensi,
+                         ติดตามผล, តេស្តតាមដាន, anywhere in the header (``Q01_post``, ``Pre-test /
+                         Q01``, ``Skor (sesudah)``), or study.toml ``phases = { "Mine" = "delayed" }``
 ``phase``                ``"pre"``, ``"post"`` or ``"delayed"``: the phase of every column without one
 ``answers``              ``"letters"`` (default: item cells hold the answer, scored against the
                          answer key) or ``"scores"`` (item cells hold the points scored)
 ``max_score``            the maximum score of totals without a Max score column
 ``score_column``         the header of the total score, when it is not recognised
 
-A ``Test date`` column gives the date each row's test was taken; with a phase (``Post-test
-date``, ``Date (delayed)``) the date of that phase's test. The months from a training to its
-delayed post-test come from these dates, or else from study.toml ``delayed_test_months``.
+A ``Test date`` column (with a phase: ``Post-test date``) gives the date of the test; the months to
+a delayed post-test come from it, or else from study.toml ``delayed_test_months``.
 
 Layouts:
 

@@ -209,8 +209,7 @@ def xlsform_frames(bank: ItemBank, languages: Sequence[str], *, randomize: bool 
     req = {"required": "yes", "required_message": _TEXT["required"]}
     intro = {lang: _TEXT["intro"][lang].format(min_cell=min_cell) + " "
              + _TEXT["intro_name" if link_by_name else "intro_id"][lang] for lang in langs}
-    # today: the day of the test, which the kobo layout reads as the test's date (months to a delayed test)
-    survey = [row("start", "start", None), row("end", "end", None), row("today", "today", None), row("note", "intro", intro),
+    survey = [row("start", "start", None), row("end", "end", None), row("note", "intro", intro),
               row("text", "training_id", _TEXT["training_id"], hint=_TEXT["training_id_hint"], constraint=ID_CONSTRAINT,
                   constraint_message=_TEXT["id_message"], **req)]
     if link_by_name:
