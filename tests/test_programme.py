@@ -84,7 +84,7 @@ def test_by_study_works_in_analyses_plots_and_tables(programme, sample_study):
     labels = {str(y) for trace in fig.data for y in (trace.y if trace.y is not None else [])}
     assert {f"{n} (n = {k})" for n, k in zip(names, gains["n"])} <= labels
     shown = te.tables.gains_table(gains)
-    assert list(shown.frame.columns)[0] == "Study" and shown.frame.iloc[1, 0] == names[1]
+    assert shown.frame.columns[0] == "Study" and shown.frame.iloc[1, 0] == names[1]
     # a single study is its own study
     assert set(te.gains(sample_study, by="study")["study"]) == {sample_study.name}
 

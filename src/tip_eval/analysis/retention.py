@@ -14,7 +14,7 @@ from tip_eval._memo import memoised
 from tip_eval.analysis._common import By, is_study
 from tip_eval.analysis.inputs import ALL_PHASES, SUBJECT, person_scores
 
-__all__ = ["retention", "RETENTION_COLUMNS", "DAYS_PER_MONTH"]
+__all__ = ["DAYS_PER_MONTH", "RETENTION_COLUMNS", "retention"]
 
 #: result columns of :func:`retention` after the ``by`` columns
 RETENTION_COLUMNS: tuple[str, ...] = (

@@ -19,7 +19,7 @@ from tip_eval.analysis._common import is_study
 from tip_eval.analysis.compare import TrainingComparison, compare_trainings
 from tip_eval.analysis.inputs import check_measure, person_scores
 
-__all__ = ["compare_studies", "StudyComparison"]
+__all__ = ["StudyComparison", "compare_studies"]
 
 _UNITS = {"knowledge": "percentage points", "confidence": "rating points (1-5 scale)"}
 
@@ -114,8 +114,8 @@ def _summary(res: StudyComparison) -> str:
     conf = f"{res.comparison.confidence:.0%}"
     with_data = t[t["n"] > 0]
     what = "Knowledge-test gains" if res.measure == "knowledge" else "Confidence gains (mean self-rating)"
-    out = [f"{what} were compared across {len(with_data)} studies with {int(with_data['n'].sum())} people who took "
-           "both tests."]
+    out = [(f"{what} were compared across {len(with_data)} studies with {int(with_data['n'].sum())} people who "
+            "took both tests.")]
     if len(with_data) < 2:
         out.append("A comparison needs at least two studies with people who took both tests.")
         return "\n".join(out)

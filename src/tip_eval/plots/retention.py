@@ -5,8 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tip_eval.plots._common import (GAIN_TITLE, apply_min_cell, as_frame, check_columns, check_measure, esc, finish,
-                                    fmt, fmt_n, group_columns, group_labels)
+from tip_eval.plots._common import (
+    GAIN_TITLE,
+    apply_min_cell,
+    as_frame,
+    check_columns,
+    check_measure,
+    esc,
+    finish,
+    fmt,
+    fmt_n,
+    group_columns,
+    group_labels,
+)
 from tip_eval.plots._spec import FigureSpec, builds_figure, trace
 from tip_eval.plots._theme import NEUTRAL_COLOUR, PALETTE
 
@@ -79,11 +90,11 @@ def retention(
         ratio = row.get("retention_ratio")
         kept = f"<br>Share of the gain retained: {fmt(100 * ratio, 0)}%" if ratio is not None and np.isfinite(ratio) else ""
         when = f" ({fmt(row['months_since_training'])} months)" if np.isfinite(months[i]) else ""
-        hover = [f"<b>{esc(label)}</b><br>Before the training: the reference (0)<br>n = {fmt_n(row[n])}",
-                 f"<b>{esc(label)}</b><br>Gain at the end: {fmt(y[1])} (95% CI {fmt(lo[1])} to {fmt(hi[1])})"
-                 f"<br>n = {fmt_n(row[n])}",
-                 f"<b>{esc(label)}</b><br>Gain at the delayed test{when}: {fmt(y[2])} (95% CI {fmt(lo[2])} to "
-                 f"{fmt(hi[2])}){kept}<br>n = {fmt_n(row[n])}"]
+        hover = [(f"<b>{esc(label)}</b><br>Before the training: the reference (0)<br>n = {fmt_n(row[n])}"),
+                 (f"<b>{esc(label)}</b><br>Gain at the end: {fmt(y[1])} (95% CI {fmt(lo[1])} to {fmt(hi[1])})"
+                  f"<br>n = {fmt_n(row[n])}"),
+                 (f"<b>{esc(label)}</b><br>Gain at the delayed test{when}: {fmt(y[2])} (95% CI {fmt(lo[2])} to "
+                  f"{fmt(hi[2])}){kept}<br>n = {fmt_n(row[n])}")]
         traces.append(trace("scatter", x=[j + shift for j in range(3)], y=y, mode="lines+markers", name=f"{label} (n = {fmt_n(row[n])})",
                             line=dict(color=colour, width=2), marker=dict(color=colour, size=9),
                             error_y=dict(type="data", symmetric=False, array=[h - v for h, v in zip(hi, y)],
