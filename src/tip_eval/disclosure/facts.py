@@ -1,0 +1,384 @@
+"""What a published result table tells a reader about counts of people.
+
+Every count a table shows is a *cell*: a number of people with some property (a *measure*, such
+as ``knowledge.matched``, the people who took both knowledge tests) in a group (a combination of
+grouping values such as ``country=KHM, sector=ngo``; the empty group is everyone). A percentage of
+a shown group size is a count too: ``pct_improved`` of ``n`` people gives back the number who
+improved. Measures are linked by *relations* a reader knows without being told: the people with
+both tests are among those with the pre-test, people who improved are among those with both
+tests, and so on. Cells and relations are what :mod:`tip_eval.disclosure.lp` reasons about.
+
+The same measure has one name in every table that shows it (``knowledge.matched`` is the ``n``
+of the gains tables, the ``matched`` of the attrition table and the ``n`` of the comparison of
+trainings), so a count shown in one table and hidden in another is caught.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Cell", "Entry", "Mapped", "map_table", "overall_labels", "ALL", "MISSING"]
+
+#: grouping value of rows that stand for everyone (the "All trainings" row of the attrition sheet)
+ALL = "All trainings"
+#: grouping value standing for a missing value
+MISSING = "(missing)"
+overall_labels = frozenset({ALL, "All participants", "All", "Overall", "All codes"})
+
+
+@dataclass(frozen=True, order=True)
+class Cell:
+    """A number of people: those with property ``measure`` in ``group`` (sorted (dimension, value) pairs)."""
+
+    measure: str
+    group: tuple[tuple[str, str], ...] = ()
+
+    def describe(self) -> str:
+        where = ", ".join(f"{d}={v}" for d, v in self.group) or "everyone"
+        return f"{self.measure} ({where})"
+
+
+@dataclass
+class Entry:
+    """One count shown by one cell of a table (row position, column) and what it means."""
+
+    row: int
+    column: str
+    cell: Cell
+    size: str | None = None      # for a share: the column of the group size it is a share of
+    scale: float = 100.0         # 100 for percentages, 1 for fractions
+
+
+@dataclass
+class Mapped:
+    """A result table seen as counts: its entries, the relations between its measures, the statistics each count governs."""
+
+    layout: str
+    by: list[str]
+    entries: list[Entry] = field(default_factory=list)
+    relations: set = field(default_factory=set)            # (kind, lhs measures tuple, rhs measure)
+    governs: dict[str, list[str]] = field(default_factory=dict)   # count column -> statistics blanked with it
+    main: str | None = None                                # the group size column: hidden -> the row is not shown
+    kinds: dict[str, str] = field(default_factory=dict)    # column -> "count" or "share"
+
+
+def _p(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}"
+
+
+# --- one function per result layout: (columns -> measures) for a row, the relations, what each count governs
+
+
+def _gains(row, pre):
+    m = lambda s: _p(pre, s)  # noqa: E731
+    cols = [("n_pre", m("pre"), None, 100), ("n_post", m("post"), None, 100), ("n", m("matched"), None, 100),
+            ("pct_improved", m("improved"), "n", 100), ("pct_reliable_improved", m("reliable_improved"), "n", 100),
+            ("pct_reliable_declined", m("reliable_declined"), "n", 100)]
+    rel = {("le", (m("matched"),), m("pre")), ("le", (m("matched"),), m("post")), ("le", (m("pre"),), "registered"),
+           ("le", (m("post"),), "registered"), ("le", (m("improved"), m("reliable_declined")), m("matched")),
+           ("le", (m("reliable_improved"),), m("improved"))}
+    return cols, rel
+
+
+# the pre- and post-test means describe n_pre and n_post people, at least the n matched ones: they
+# go with the group (n), so that a hidden count of drop-outs does not blank the group's scores
+_GAINS_GOV = {"n_pre": [], "n_post": [],
+              "pct_improved": [], "pct_reliable_improved": [], "pct_reliable_declined": []}
+
+
+def _attrition(row, pre):
+    cols = [("registered", "registered", None, 100), ("took_pre", "knowledge.pre", None, 100),
+            ("took_post", "knowledge.post", None, 100), ("matched", "knowledge.matched", None, 100),
+            ("n_dropouts", "knowledge.dropouts", None, 100)]
+    rel = {("le", ("knowledge.matched", "knowledge.dropouts"), "knowledge.pre"),
+           ("le", ("knowledge.matched",), "knowledge.post"), ("le", ("knowledge.pre",), "registered"),
+           ("le", ("knowledge.post",), "registered")}
+    return cols, rel
+
+
+_ATTRITION_GOV = {"registered": ["matched_pct"], "took_pre": ["mi_mean_gain", "mi_ci_low", "mi_ci_high", "mi_df",
+                                                              "conclusion_changes"],
+                  "took_post": [], "n_dropouts": ["pre_mean_dropouts", "smd", "bias_flag"],
+                  "matched": ["matched_pct", "pre_mean_completers", "cc_mean_gain", "cc_ci_low", "cc_ci_high", "smd",
+                              "bias_flag", "conclusion_changes", "mi_mean_gain", "mi_ci_low", "mi_ci_high", "mi_df"]}
+
+
+def _competency(row, pre):
+    c = f"competency:{row['competency_id']}"
+    cols = [("n_pre", f"{c}.pre", None, 100), ("n_post", f"{c}.post", None, 100), ("n", f"{c}.matched", None, 100),
+            ("pct_agree_pre", f"{c}.agree_pre", "n", 100), ("pct_agree_post", f"{c}.agree_post", "n", 100)]
+    rel = {("le", (f"{c}.matched",), f"{c}.pre"), ("le", (f"{c}.matched",), f"{c}.post"),
+           ("le", (f"{c}.pre",), "confidence.pre"), ("le", (f"{c}.post",), "confidence.post"),
+           ("le", (f"{c}.agree_pre",), f"{c}.matched"), ("le", (f"{c}.agree_post",), f"{c}.matched")}
+    return cols, rel
+
+
+_COMPETENCY_GOV = {"n_pre": ["median_pre"], "n_post": ["median_post"],
+                   "pct_agree_pre": ["pct_agree_pre_ci_low", "pct_agree_pre_ci_high"],
+                   "pct_agree_post": ["pct_agree_post_ci_low", "pct_agree_post_ci_high"]}
+
+
+def _kvc(row, pre):
+    cols = [("n", "kvc.people", None, 100), ("n_knowledge_improved", "kvc.knowledge_improved", None, 100),
+            ("n_more_confident", "kvc.more_confident", None, 100), ("n_overconfident", "kvc.overconfident", None, 100)]
+    rel = {("le", ("kvc.knowledge_improved", "kvc.overconfident"), "kvc.people"),
+           ("le", ("kvc.overconfident",), "kvc.more_confident"), ("le", ("kvc.people",), "knowledge.matched"),
+           ("le", ("kvc.people",), "confidence.matched")}
+    return cols, rel
+
+
+_KVC_GOV = {"n_knowledge_improved": [], "n_more_confident": [], "n_overconfident": ["pct_overconfident"]}
+
+
+def _code_name(row) -> str:
+    kind = str(row.get("kind", "code"))
+    if kind == "indicator":
+        return "followup.indicator"
+    if kind == "theme":
+        return f"followup.theme:{row.get('theme')}"
+    return f"followup.code:{row.get('code_id')}"
+
+
+def _followup(row, pre):
+    c = _code_name(row)
+    cols = [("n_interviewed", "interviewed", None, 100), ("n_with_code", c, None, 100)]
+    return cols, {("le", (c,), "interviewed"), ("le", ("interviewed",), "registered")}
+
+
+_FOLLOWUP_GOV = {"n_interviewed": ["months_since_training"], "n_with_code": ["pct_with_code", "ci_low", "ci_high"]}
+
+
+def _cooc(row, pre):
+    a, b = f"followup.code:{row['code_a']}", f"followup.code:{row['code_b']}"
+    both = f"cooccurrence:{row['code_a']}|{row['code_b']}"
+    cols = [("n_interviews", "interviewed", None, 100), ("n_a", a, None, 100), ("n_b", b, None, 100),
+            ("n_both", both, None, 100)]
+    return cols, {("le", (both,), a), ("le", (both,), b), ("le", (a,), "interviewed"), ("le", (b,), "interviewed")}
+
+
+_COOC_GOV = {"n_a": ["c_coefficient"], "n_b": ["c_coefficient"], "n_both": ["c_coefficient"]}
+
+
+def _agreement(row, pre):
+    code = "all" if str(row.get("kind")) == "overall" else row.get("code_id")
+    either = f"agreement.either:{code}"
+    cols = [("n_double_coded", "double_coded", None, 100), ("n_either", either, None, 100)]
+    return cols, {("le", (either,), "double_coded"), ("le", ("double_coded",), "interviewed")}
+
+
+def _fvg(row, pre):
+    code = row.get("code_id") if str(row.get("kind", "code")) == "code" else f"{row.get('kind')}:{row.get('label')}"
+    w, wo = f"fvg.with:{code}", f"fvg.without:{code}"
+    cols = [("n_with", w, None, 100), ("n_without", wo, None, 100)]
+    rel = {("eq", (w, wo), "fvg.people"), ("le", ("fvg.people",), "interviewed")}
+    for side, size in (("with", "n_with"), ("without", "n_without")):
+        parts = []
+        for what in ("reliable_improved", "no_reliable_change", "reliable_declined"):
+            col = f"pct_{what}_{side}"
+            cell = f"fvg.{side}:{code}.{what}"
+            cols.append((col, cell, size, 100))
+            parts.append(cell)
+        rel.add(("eq", tuple(parts), w if side == "with" else wo))
+    return cols, rel
+
+
+_WITH = ["gain_with", "diff", "ci_low", "ci_high", "p_mannwhitney", "p_adjusted", "odds_ratio_per_10", "or_ci_low",
+         "or_ci_high", "p_logit"]
+_FVG_GOV = {"n_with": _WITH, "n_without": [c.replace("gain_with", "gain_without") for c in _WITH]}
+
+
+def _items(row, pre):
+    i = f"item:{row['item_id']}"
+    cols = [("n_pre", f"{i}.pre", None, 100), ("n_post", f"{i}.post", None, 100),
+            ("n_matched", f"{i}.matched", None, 100),
+            ("difficulty_pre", f"{i}.correct_pre", "n_pre", 1), ("difficulty_post", f"{i}.correct_post", "n_post", 1)]
+    parts = []
+    for s in ("positive", "negative", "retained", "none"):
+        cols.append((f"share_{s}", f"{i}.{s}", "n_matched", 1))
+        parts.append(f"{i}.{s}")
+    rel = {("le", (f"{i}.matched",), f"{i}.pre"), ("le", (f"{i}.matched",), f"{i}.post"),
+           ("le", (f"{i}.correct_pre",), f"{i}.pre"), ("le", (f"{i}.correct_post",), f"{i}.post"),
+           ("eq", tuple(parts), f"{i}.matched"), ("le", (f"{i}.pre",), "knowledge.pre"),
+           ("le", (f"{i}.post",), "knowledge.post")}
+    return cols, rel
+
+
+_ITEMS_GOV = {"n_pre": ["discrimination_pre", "alpha_if_deleted", "flag_too_easy", "flag_too_hard",
+                        "flag_low_discrimination", "flag_negative_discrimination"],
+              "n_post": ["discrimination_post"], "n_matched": ["item_gain", "flag_negative_gain"],
+              "difficulty_pre": [], "difficulty_post": []}
+
+
+def _modules(row, pre):
+    mo = f"module:{row['module']}"
+    cols = [("n_pre", f"{mo}.pre", None, 100), ("n_post", f"{mo}.post", None, 100), ("n", f"{mo}.matched", None, 100)]
+    return cols, {("le", (f"{mo}.matched",), f"{mo}.pre"), ("le", (f"{mo}.matched",), f"{mo}.post"),
+                  ("le", (f"{mo}.pre",), "knowledge.pre"), ("le", (f"{mo}.post",), "knowledge.post")}
+
+
+_MODULES_GOV = {"n_pre": ["difficulty_pre"], "n_post": ["difficulty_post"]}
+
+
+def _reliability(row, pre):
+    r = f"reliability.{row['phase']}"
+    return [("n", r, None, 100)], {("le", (r,), f"knowledge.{row['phase']}")}
+
+
+def _compare(row, pre):
+    return [("n", "knowledge.matched", None, 100)], set()
+
+
+_Spec = tuple[Callable, dict, str, tuple[str, ...]]
+
+#: layout name -> (row measures, governance, main size column, columns that are not groupings)
+LAYOUT_MAP: dict[str, _Spec] = {
+    "gains": (_gains, _GAINS_GOV, "n", ()),
+    "attrition": (_attrition, _ATTRITION_GOV, "registered", ()),
+    "confidence_gains": (_competency, _COMPETENCY_GOV, "n", ("competency_id", "competency")),
+    "knowledge_vs_confidence": (_kvc, _KVC_GOV, "n", ()),
+    "followup_summary": (_followup, _FOLLOWUP_GOV, "n_interviewed", ("kind", "code_id", "label", "theme", "level",
+                                                                     "applied_practice", "n_codes")),
+    "code_cooccurrence": (_cooc, _COOC_GOV, "n_interviews", ("code_a", "code_b", "label_a", "label_b")),
+    "coder_agreement": (_agreement, {"n_either": []}, "n_double_coded", ("kind", "code_id", "label")),
+    "followup_vs_gains": (_fvg, _FVG_GOV, None, ("kind", "code_id", "label", "theme", "level", "applied_practice")),
+    "item_analysis": (_items, _ITEMS_GOV, "n_matched", ("item_id", "module")),
+    "module_summary": (_modules, _MODULES_GOV, "n", ("module",)),
+    "reliability": (_reliability, {}, "n", ("phase", "method")),
+    "compare_trainings": (_compare, {}, "n", ()),
+}
+
+#: columns that name or describe a row, never blanked
+LABEL_COLUMNS = frozenset({"measure", "confidence", "kind", "code_id", "label", "theme", "level", "applied_practice",
+                           "competency", "competency_id", "code_a", "code_b", "label_a", "label_b", "phase", "method",
+                           "n_imputations", "n_codes", "note", "k", "module", "item_id", "n_items", "n_coders",
+                           "flags", "rating", "small", "table", "problem"})
+
+
+def _value(v) -> str:
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return MISSING
+    return str(v)
+
+
+def group_of(row: dict, by: list[str]) -> tuple[tuple[str, str], ...]:
+    """The group of a row: its (dimension, value) pairs, without those that stand for everyone."""
+    pairs = []
+    for d in by:
+        v = _value(row.get(d))
+        if v in overall_labels:
+            continue
+        pairs.append((d, v))
+    return tuple(sorted(pairs))
+
+
+#: columns whose joint presence identifies a result layout (most specific first); they survive
+#: the columns a publication leaves out (a gains table without n_pre and n_post is still gains)
+SIGNATURES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("compare_trainings", frozenset({"raw_gain", "adjusted_diff"})),
+    ("item_analysis", frozenset({"item_id", "difficulty_pre"})),
+    ("module_summary", frozenset({"module", "n_items"})),
+    ("followup_vs_gains", frozenset({"n_with", "n_without"})),
+    ("confidence_gains", frozenset({"competency_id", "median_pre"})),
+    ("knowledge_vs_confidence", frozenset({"n_overconfident"})),
+    ("knowledge_vs_confidence", frozenset({"mean_knowledge_change", "mean_confidence_change"})),
+    ("gains", frozenset({"n", "mean_gain", "pre_mean"})),
+    ("attrition", frozenset({"matched", "cc_mean_gain"})),
+    ("attrition", frozenset({"registered", "matched"})),
+    ("followup_summary", frozenset({"n_interviewed", "n_with_code"})),
+    ("code_cooccurrence", frozenset({"code_a", "code_b"})),
+    ("coder_agreement", frozenset({"n_double_coded"})),
+    ("reliability", frozenset({"phase", "method", "k"})),
+)
+
+
+def detect(table: pd.DataFrame) -> str | None:
+    """The name of the result layout ``table`` has (see :data:`SIGNATURES`), or None."""
+    cols = set(map(str, table.columns))
+    for name, sig in SIGNATURES:
+        if sig <= cols:
+            return name
+    return None
+
+
+def grouping_columns(table: pd.DataFrame) -> list[str]:
+    """The leading text columns of a result table that are not labels: its groupings."""
+    out = []
+    for c in table.columns:
+        c = str(c)
+        if c in LABEL_COLUMNS:
+            continue
+        col = table[c]
+        if c == "suppressed" or pd.api.types.is_bool_dtype(col.dtype) or pd.api.types.is_numeric_dtype(col.dtype):
+            break
+        if c.startswith("n_") or c in ("n", "registered", "matched", "took_pre", "took_post"):
+            break
+        out.append(c)
+    return out
+
+
+def map_table(table: pd.DataFrame, *, measure: str | None = None, by: list[str] | None = None,
+              layout: str | None = None) -> Mapped | None:
+    """The counts a result table shows, as :class:`Entry` objects (None for a table that counts nobody).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A result frame of a tip_eval analysis (recognised by its columns), as computed or as read
+        back from a published workbook.
+    measure : str, optional
+        ``"knowledge"`` or ``"confidence"`` for a gains table without a ``measure`` column.
+    by : list of str, optional
+        Its grouping columns (default: the columns before the layout's first result column).
+    """
+    name = layout or detect(table)
+    if name is None:
+        return None
+    fn, gov, main, not_by = LAYOUT_MAP[name]
+    cols = [str(c) for c in table.columns]
+    if by is None:
+        by = [c for c in grouping_columns(table) if c not in not_by]
+    out = Mapped(name, list(by), main=main if main in cols else None)
+    out.governs = {k: list(v) for k, v in gov.items()}
+    records = table.to_dict("records")
+    for pos, row in enumerate(records):
+        pre = str(row.get("measure") or measure or "knowledge")
+        group = group_of(row, out.by)
+        row_cols, rel = fn(row, pre)
+        out.relations |= rel
+        for col, cell_measure, size, scale in row_cols:
+            if col not in row:
+                continue
+            out.kinds[col] = "share" if size else "count"
+            if size and size not in row:
+                continue
+            out.entries.append(Entry(pos, col, Cell(cell_measure, group), size, scale))
+    return out
+
+
+def entry_value(row: dict, entry: Entry) -> float:
+    """The count an entry shows in ``row`` (a share times its group size), NaN when blank."""
+    v = _num(row.get(entry.column))
+    if entry.size is None:
+        return v
+    n = _num(row.get(entry.size))
+    if np.isnan(v) or np.isnan(n):
+        return np.nan
+    return float(np.round(v * n / entry.scale))
+
+
+def _num(v) -> float:
+    if v is None or v is pd.NA or isinstance(v, (str, bool, np.bool_)):
+        try:
+            return float(v) if isinstance(v, str) else np.nan
+        except ValueError:
+            return np.nan
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return np.nan
+    return f
