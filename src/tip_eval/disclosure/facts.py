@@ -95,7 +95,7 @@ def _attrition(row, pre):
     cols = [("registered", "registered", None, 100), ("took_pre", "knowledge.pre", None, 100),
             ("took_post", "knowledge.post", None, 100), ("matched", "knowledge.matched", None, 100),
             ("n_dropouts", "knowledge.dropouts", None, 100)]
-    rel = {("le", ("knowledge.matched", "knowledge.dropouts"), "knowledge.pre"),
+    rel = {("le", ("knowledge.matched", "knowledge.dropouts"), "knowledge.pre"), ("le", ("knowledge.matched",), "registered"),
            ("le", ("knowledge.matched",), "knowledge.post"), ("le", ("knowledge.pre",), "registered"),
            ("le", ("knowledge.post",), "registered")}
     return cols, rel
@@ -233,6 +233,20 @@ def _compare(row, pre):
     return [("n", "knowledge.matched", None, 100)], set()
 
 
+def _cost(row, pre):
+    cols = [("n_registered", "registered", None, 100), ("n_matched", "knowledge.matched", None, 100),
+            ("n_reliably_improved", "knowledge.reliable_improved", None, 100)]
+    return cols, {("le", ("knowledge.matched",), "registered"),
+                  ("le", ("knowledge.reliable_improved",), "knowledge.matched")}
+
+
+# a cost per person divided into the cost gives the number of people back: it goes with that number
+_COST_GOV = {"n_registered": ["cost_per_trained", "gain_sd_per_100"],
+             "n_matched": ["cost_per_completer", "mean_gain", "gain_sd"],
+             "n_reliably_improved": ["cost_per_reliably_improved", "cost_per_reliably_improved_ci_low",
+                                     "cost_per_reliably_improved_ci_high"]}
+
+
 _Spec = tuple[Callable, dict, str, tuple[str, ...]]
 
 #: layout name -> (row measures, governance, main size column, columns that are not groupings)
@@ -250,13 +264,14 @@ LAYOUT_MAP: dict[str, _Spec] = {
     "module_summary": (_modules, _MODULES_GOV, "n", ("module",)),
     "reliability": (_reliability, {}, "n", ("phase", "method")),
     "compare_trainings": (_compare, {}, "n", ()),
+    "cost_effectiveness": (_cost, _COST_GOV, "n_registered", ("currency", "cost_years", "note")),
 }
 
 #: columns that name or describe a row, never blanked
 LABEL_COLUMNS = frozenset({"measure", "confidence", "kind", "code_id", "label", "theme", "level", "applied_practice",
                            "competency", "competency_id", "code_a", "code_b", "label_a", "label_b", "phase", "method",
                            "n_imputations", "n_codes", "note", "k", "module", "item_id", "n_items", "n_coders",
-                           "flags", "rating", "small", "table", "problem"})
+                           "flags", "rating", "small", "table", "problem", "currency", "cost_years"})
 
 
 def _value(v) -> str:
@@ -280,6 +295,7 @@ def group_of(row: dict, by: list[str]) -> tuple[tuple[str, str], ...]:
 #: the columns a publication leaves out (a gains table without n_pre and n_post is still gains)
 SIGNATURES: tuple[tuple[str, frozenset[str]], ...] = (
     ("compare_trainings", frozenset({"raw_gain", "adjusted_diff"})),
+    ("cost_effectiveness", frozenset({"n_registered", "cost_total"})),
     ("item_analysis", frozenset({"item_id", "difficulty_pre"})),
     ("module_summary", frozenset({"module", "n_items"})),
     ("followup_vs_gains", frozenset({"n_with", "n_without"})),

@@ -155,6 +155,7 @@ def kirkpatrick(
     *,
     title: str | None = None,
     min_cell: int | None = None,
+    counts: dict | None = None,
 ) -> FigureSpec:
     """The evaluation chain: trained, tested before and after, improved, reliably improved, interviewed, applying.
 
@@ -166,7 +167,10 @@ def kirkpatrick(
         Reserved (one chain for the study).
     title : str, optional
     min_cell : int, optional
-        Steps with fewer than ``min_cell`` people show "fewer than min_cell" instead of a bar.
+        Steps with fewer than ``min_cell`` people show "not shown" instead of a bar.
+    counts : dict, optional
+        The steps' counts as published (step name -> count, NaN for a count the publication's
+        disclosure plan hid): the brief passes them so the chain shows nothing its tables do not.
 
     Returns
     -------
@@ -178,6 +182,9 @@ def kirkpatrick(
         raise ValueError("by: kirkpatrick draws one chain for the study; filter the study first")
     if not (hasattr(study, "participants") and hasattr(study, "scores")):
         raise TypeError(f"study must be a tip_eval Study; got {type(study).__name__}")
+    if counts is not None:
+        return _chain_figure(list(counts.items()), title, min_cell, None if any(
+            "nterview" in k for k in counts) else "No follow-up interviews in this study: the behaviour steps are not shown.")
     from tip_eval.analysis.gains import gains
 
     trained = len(study.participants)
@@ -197,27 +204,32 @@ def kirkpatrick(
                   ("Reported applying the training", float(ind["n_with_code"]))]
     else:
         note = "No follow-up interviews in this study: the behaviour steps are not shown."
+    return _chain_figure(steps, title, min_cell, note)
+
+
+def _chain_figure(steps: list, title, min_cell, note) -> FigureSpec:
     names = [s for s, _ in steps]
     values = np.array([v for _, v in steps], dtype=float)
+    trained = values[0] if len(values) and np.isfinite(values[0]) else np.nan
     shown = values.copy()
     text = []
     for i, v in enumerate(values):
-        if not np.isfinite(v):
-            text.append("not available")
-        elif min_cell is not None and 0 < v < min_cell:
+        if not np.isfinite(v) or (min_cell is not None and 0 < v < min_cell):
             shown[i] = np.nan
-            text.append(f"fewer than {min_cell}")
+            text.append("not shown")
         else:
-            text.append(f"{int(v)} ({100 * v / trained:.0f}%)" if trained else f"{int(v)}")
+            text.append(f"{int(v)} ({100 * v / trained:.0f}%)" if np.isfinite(trained) and trained else f"{int(v)}")
     colours = [PALETTE[0]] * 4 + [PALETTE[2]] * (len(steps) - 4)
     fig = FigureSpec([trace("bar", x=shown, y=names, orientation="h", text=text, textposition="outside",
                             marker=dict(color=colours), hovertext=[f"{esc(a)}: {esc(b)}" for a, b in zip(names, text)],
                             hoverinfo="text", cliponaxis=False)])
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(range=[0, max(trained, 1) * 1.2])
+    top = np.nanmax(shown) if np.isfinite(shown).any() else 1.0
+    fig.update_xaxes(range=[0, max(top, 1) * 1.2])
     fig.update_layout(height=120 + 50 * len(steps), showlegend=False)
-    fig.add_annotation(text="Learning (level 2)", x=1, xref="paper", y=names[1], yref="y", showarrow=False,
-                       xanchor="right", font=dict(color=PALETTE[0], size=12))
+    if len(names) > 1:
+        fig.add_annotation(text="Learning (level 2)", x=1, xref="paper", y=names[1], yref="y", showarrow=False,
+                           xanchor="right", font=dict(color=PALETTE[0], size=12))
     if len(steps) > 4:
         fig.add_annotation(text="Behaviour (level 3)", x=1, xref="paper", y=names[4], yref="y", showarrow=False,
                            xanchor="right", font=dict(color=PALETTE[2], size=12))

@@ -364,13 +364,17 @@ def calibration(
     title: str | None = None,
     min_cell: int | None = None,
 ) -> FigureSpec:
-    """Confidence change against knowledge change, one point per person.
+    """Confidence change against knowledge change: per group (for publishing), or one point per person.
 
     Parameters
     ----------
     data : Study or pandas.DataFrame
-        A Study, or a frame with one row per person and columns ``knowledge_change`` and
-        ``confidence_change`` (plus grouping columns).
+        A result of :func:`tip_eval.knowledge_vs_confidence` (one row per group): the figure then
+        shows, per group, the share who became more confident without a knowledge gain, with its
+        n, and no per-person marks (this is the form the brief publishes). Or, for exploring
+        data that is not published, a Study or a frame with one row per person and columns
+        ``knowledge_change`` and ``confidence_change`` (plus grouping columns): one point per
+        person.
     by : str or list of str, optional
         Colour the points by group.
     title : str, optional
@@ -384,6 +388,8 @@ def calibration(
         knowledge gain" (see :func:`tip_eval.knowledge_vs_confidence`) shaded.
     """
     groups = [by] if isinstance(by, str) else list(by or [])
+    if isinstance(data, pd.DataFrame) and "mean_knowledge_change" in data.columns:
+        return _calibration_groups(data, groups, title, min_cell)
     if hasattr(data, "participants") and hasattr(data, "scores"):
         from tip_eval.analysis.inputs import person_scores
 
@@ -423,3 +429,23 @@ def calibration(
         fig.update_yaxes(range=[min(y.min(), 0) - 0.3, max(y.max(), 0) + 0.3])
     return finish(fig, title or "Did confidence grow with knowledge?", GAIN_TITLE["knowledge"],
                   GAIN_TITLE["confidence"], left_out, min_cell)
+
+
+def _calibration_groups(frame: pd.DataFrame, groups: list[str], title, min_cell) -> FigureSpec:
+    """Per group: the share more confident without a knowledge gain (bars with n; no per-person marks)."""
+    groups = groups or group_columns(frame, None)
+    frame, left_out = apply_min_cell(frame, min_cell, ["pct_overconfident"])
+    frame = frame.dropna(subset=["pct_overconfident"])
+    labels = group_labels(frame, groups).tolist()
+    pct = frame["pct_overconfident"].to_numpy(dtype=float)
+    n = frame["n"].to_numpy(dtype=float, na_value=np.nan)
+    hover = [f"<b>{esc(lab)}</b><br>more confident, no knowledge gain: {p:.0f}% of {fmt(m, 0)} people"
+             for lab, p, m in zip(labels, pct, n)]
+    fig = FigureSpec([trace("bar", x=pct, y=labels, orientation="h", marker=dict(color=PALETTE[5 % len(PALETTE)]),
+                            text=[f"{p:.0f}% of {fmt(m, 0)}" for p, m in zip(pct, n)], textposition="outside",
+                            hovertext=hover, hoverinfo="text", cliponaxis=False)])
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(range=[0, 100])
+    fig.update_layout(showlegend=False, height=max(260, 120 + 40 * len(labels)))
+    return finish(fig, title or "Did confidence run ahead of knowledge?",
+                  "People more confident without a knowledge gain (%)", "", left_out, min_cell)

@@ -144,28 +144,7 @@ class BriefContext:
     headline: list[hl.Finding] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     hidden_groups: dict[str, int] = field(default_factory=dict)
-
-
-SIZE_COLUMNS = ("n", "registered", "n_registered", "n_interviewed", "n_double_coded", "n_with")
-
-
-def _shown(table: pd.DataFrame, min_cell: int, key: str) -> tuple[pd.DataFrame, int]:
-    """Suppress small cells; leave out groups whose size was suppressed; return (rows, number left out).
-
-    Cells blanked inside a shown group (a small count, such as 2 people who reliably declined) stay
-    blank and display as "–"; the footnote explains the mark.
-    """
-    from tip_eval.disclosure import suppress
-
-    if table is None or table.empty:
-        return table, 0
-    out = suppress(table, min_cell)
-    size = next((c for c in SIZE_COLUMNS if c in out.columns), None)
-    if size is None:
-        gone = out["suppressed"].to_numpy(dtype=bool)
-    else:
-        gone = (out[size].isna() & table[size].notna()).to_numpy()
-    return out.loc[~gone].drop(columns=["suppressed"]), int(gone.sum())
+    publication: Any = None
 
 
 def _label(column: str, value: Any) -> str:
@@ -194,50 +173,64 @@ def _gains_columns(group: str | None, digits: int = 1) -> dict:
 
 
 def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int | None = None,
-                progress: Callable[[str], None] | None = None, results: Results | None = None) -> BriefContext:
+                progress: Callable[[str], None] | None = None, results: Results | None = None,
+                publication: Any = None) -> BriefContext:
     """Compute every result the brief shows and assemble its sections (no HTML page yet).
 
-    ``results`` (a :class:`~tip_eval.report.results.Results`) shares analyses with the workbook.
+    ``results`` (a :class:`~tip_eval.report.results.Results`) shares analyses with the workbook;
+    ``publication`` (a :class:`~tip_eval.report.publication.Publication`) shares the disclosure
+    plan with it, so that the brief and ``tables.xlsx`` are protected together.
     """
+    from tip_eval.disclosure import check_min_cell
+    from tip_eval.report.publication import Publication
+
     res = results if results is not None else Results(study)
-    with res.active():  # the figures' own analyses (the chain, calibration) come from the same store
-        return _build_brief(study, by, min_cell, progress, res)
+    if publication is None:
+        mc = check_min_cell(study.min_cell if min_cell is None else min_cell,
+                            source="min_cell" if min_cell is not None else "study.min_cell")
+        (progress or (lambda m: None))("Disclosure plan")
+        publication = Publication(study, by=[b for b in by if b not in ("country", "sector")] if by else None,
+                                  min_cell=mc, results=res)
+    with res.active():  # the figures' own analyses come from the same store
+        return _build_brief(study, progress, res, publication)
 
 
-def _build_brief(study, by: Sequence[str], min_cell: int | None, progress: Callable[[str], None] | None,
-                 res: Results) -> BriefContext:
+def _hidden_note(hidden: int, what: str, min_cell: int) -> str:
+    return (f"{hidden} {what} with fewer than {min_cell} people, or hidden so that such a group cannot be worked "
+            "out from the other tables, are not shown.")
+
+
+def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pub: Any) -> BriefContext:
     from tip_eval.disclosure import footnote
+    from tip_eval.report.publication import key_of
 
     step = progress or (lambda msg: None)
-    min_cell = int(min_cell if min_cell is not None else study.min_cell)
+    min_cell = pub.min_cell
     ctx = BriefContext(study=study, min_cell=min_cell)
+    ctx.publication = pub
     R = ctx.results
+    hidden_names = pub.hidden_names()
 
     step("Gains")
-    R["knowledge"] = res("gains")
-    R["confidence"] = res("gains", measure="confidence") if len(study.confidence) else None
+    R["knowledge"] = pub.table("gains/knowledge")
+    R["confidence"] = pub.table("gains/confidence")
     k = R["knowledge"].iloc[0]
-    ctx.headline.append(hl.gain_finding(k, "knowledge", "%", " percentage points", scale=" of the maximum score"))
-    rel = hl.reliable_finding(k)
+    ctx.headline.append(hl.gain_finding(k, "knowledge", "%", " percentage points", scale=" of the maximum score",
+                                        min_cell=min_cell))
+    rel = hl.reliable_finding(k, min_cell=min_cell)
     if rel:
         ctx.headline.append(rel)
     if R["confidence"] is not None:
-        ctx.headline.append(hl.gain_finding(R["confidence"].iloc[0], "confidence (mean self-rating, 1-5)", "", " points", digits=2))
+        ctx.headline.append(hl.gain_finding(R["confidence"].iloc[0], "confidence (mean self-rating, 1-5)", "",
+                                            " points", digits=2, min_cell=min_cell))
 
     # --- results by group
     sec = Section("groups", "Results by country, province, sector and training")
-    # each name in ``by`` is a one-way table, a tuple inside it a crossing (as in the workbook);
-    # country, province, sector and training are always shown
-    from tip_eval.report.workbook import _groupings
-
-    groupings = [[g] for g in ("country", "province", "sector", "training_id")]
-    for cols in reversed(_groupings(by)):
-        if cols not in groupings:
-            groupings.insert(0, cols)
-    for g in groupings:
+    for g in pub.groupings:
         name = " and ".join(GROUP_LABELS.get(x, x) for x in g)
-        table = res("gains", by=g)
-        shown, hidden = _shown(table, min_cell, name)
+        shown, hidden = pub.shown(f"gains/knowledge/{key_of(g)}")
+        if shown is None:
+            continue
         R[f"gains_by_{'_'.join(g)}"] = shown
         ctx.hidden_groups[name] = hidden
         sec.add("heading", f"Knowledge gain by {name}")
@@ -248,15 +241,13 @@ def _build_brief(study, by: Sequence[str], min_cell: int | None, progress: Calla
         disp = shown.copy()
         if len(g) > 1:
             disp["_group"] = [" / ".join(_label(c, v) for c, v in zip(g, vals)) for vals in disp[g].itertuples(index=False)]
-            cols = _gains_columns(None)
-            cols = {name.capitalize(): ("text", lambda r: r["_group"]), **cols}
+            cols = {name.capitalize(): ("text", lambda r: r["_group"]), **_gains_columns(None)}
         else:
             cols = _gains_columns(g[0])
         sec.add("table", html=html_table(disp, cols))
         if hidden:
-            sec.add("note", f"{hidden} group(s) with fewer than {min_cell} people (or whose size could be worked out from them) are not shown.")
-        # one picture per one-way grouping; trainings get the forest plot of the fair comparison
-        fig = _figure("pre_post", shown, by=g, min_cell=min_cell) if len(g) == 1 and g[0] != "training_id" else None
+            sec.add("note", _hidden_note(hidden, "group(s)", min_cell))
+        fig = _figure("pre_post", shown, by=g) if len(g) == 1 and g[0] != "training_id" else None
         if fig:
             sec.add("figure", html=fig)
     ctx.sections.append(sec)
@@ -271,13 +262,14 @@ def _build_brief(study, by: Sequence[str], min_cell: int | None, progress: Calla
     # --- fair comparison of trainings
     step("Comparing trainings")
     sec = Section("trainings", "A fair comparison of trainings")
-    if _matched_trainings(study) >= 2:
-        comp = res("compare_trainings")
+    if "compare" in pub:
+        comp = pub.raw["comparison"]
         R["comparison"] = comp
-        table, hidden = _shown(comp.table.rename(columns={}), min_cell, "training")
-        for para in comp.summary().split("\n"):
-            if para.strip():
-                sec.add("text", para)
+        table, hidden = pub.shown("compare")
+        from tip_eval.report.workbook import _comparison_notes
+
+        for para in _comparison_notes(pub):
+            sec.add("text", para)
         from tip_eval.analysis.compare import VERDICTS, reference_text
 
         sec.add("table", html=html_table(table, {
@@ -293,8 +285,8 @@ def _build_brief(study, by: Sequence[str], min_cell: int | None, progress: Calla
                                                                r["shrunken_ci_high"])),
         }))
         if hidden:
-            sec.add("note", f"{hidden} training(s) with fewer than {min_cell} matched people are not shown.")
-        fig = _figure("forest", table, min_cell=min_cell)
+            sec.add("note", _hidden_note(hidden, "training(s)", min_cell))
+        fig = _figure("forest", table)
         if fig:
             sec.add("figure", html=fig)
         sec.add("note", f"The zero of the differences and of the figure is {reference_text(comp)}. A training is "
@@ -309,39 +301,40 @@ def _build_brief(study, by: Sequence[str], min_cell: int | None, progress: Calla
     # --- items and modules
     step("Items and modules")
     sec = Section("items", "Modules and questions that need work")
-    modules = res("module_summary")
-    R["modules"] = modules
-    items = res("item_analysis")
-    R["items"] = items
-    mod_shown, _ = _shown(modules, min_cell, "module") if "n" in modules.columns else (modules, 0)
-    sec.add("table", html=html_table(mod_shown, _module_columns(mod_shown)))
-    flagged = items[items["flags"].fillna("").astype(str) != ""]
-    if len(flagged):
-        sec.add("heading", "Questions flagged for review")
-        sec.add("table", html=html_table(flagged, {
-            "Item": ("text", lambda r: str(r["item_id"])),
-            "Module": ("text", lambda r: str(r["module"])),
-            "Correct before": ("", lambda r: _pct(100 * r['difficulty_pre'])),
-            "Correct after": ("", lambda r: _pct(100 * r['difficulty_post'])),
-            "Discrimination (pre)": ("", lambda r: _num(r["discrimination_pre"], 2)),
-            "Why flagged": ("text", lambda r: str(r["flags"])),
-        }))
-        neg = flagged[flagged.get("flag_negative_discrimination", pd.Series(False, index=flagged.index)).astype(bool)]
-        if len(neg):
-            sec.add("caution", f"{', '.join(neg['item_id'])}: people who knew more overall got this question wrong more often "
-                               "(negative discrimination). Check its answer key and wording before using its results.")
+    if "items" in pub:
+        modules, _ = pub.shown("modules")
+        items = pub.table("items")
+        R["modules"], R["items"] = modules, items
+        sec.add("table", html=html_table(modules, _module_columns(modules)))
+        flagged = items[items["flags"].fillna("").astype(str) != ""]
+        if len(flagged):
+            sec.add("heading", "Questions flagged for review")
+            sec.add("table", html=html_table(flagged, {
+                "Item": ("text", lambda r: str(r["item_id"])),
+                "Module": ("text", lambda r: str(r["module"])),
+                "Correct before": ("", lambda r: _pct(100 * r['difficulty_pre'])),
+                "Correct after": ("", lambda r: _pct(100 * r['difficulty_post'])),
+                "Discrimination (pre)": ("", lambda r: _num(r["discrimination_pre"], 2)),
+                "Why flagged": ("text", lambda r: str(r["flags"])),
+            }))
+            neg = flagged[flagged.get("flag_negative_discrimination", pd.Series(False, index=flagged.index)).fillna(False).astype(bool)]
+            if len(neg):
+                sec.add("caution", f"{', '.join(neg['item_id'])}: people who knew more overall got this question wrong more often "
+                                   "(negative discrimination). Check its answer key and wording before using its results.")
+        else:
+            sec.add("text", "No question was flagged.")
+        fig = _figure("item_heatmap", items)
+        if fig:
+            sec.add("figure", html=fig)
     else:
-        sec.add("text", "No question was flagged.")
-    fig = _figure("item_heatmap", items, min_cell=min_cell)
-    if fig:
-        sec.add("figure", html=fig)
+        sec.add("text", "The study has total scores only (no item-level answers).")
     ctx.sections.append(sec)
 
     # --- confidence vs knowledge
     step("Confidence")
     sec = Section("confidence", "Confidence against knowledge")
-    if len(study.confidence):
-        conf = res("confidence_gains")
+    if "confidence_gains" in pub:
+        conf, hidden = pub.shown("confidence_gains")
         R["confidence_by_competency"] = conf
         sec.add("table", html=html_table(conf, {
             "Competency": ("text", lambda r: str(r["competency"])),
@@ -354,30 +347,34 @@ def _build_brief(study, by: Sequence[str], min_cell: int | None, progress: Calla
             "Odds ratio, after vs before (95% CI)": ("", lambda r: _ci(r["odds_ratio"], r["or_ci_low"], r["or_ci_high"], 2)),
             "p (Holm)": ("", lambda r: _p(r["p_adjusted"])),
         }))
-        fig = _figure("likert", study, min_cell=min_cell)
-        if fig:
-            sec.add("figure", html=fig)
-        kvc = res("knowledge_vs_confidence", by="sector")
-        kvc_shown, hidden = _shown(kvc, min_cell, "sector")
-        R["knowledge_vs_confidence"] = kvc_shown
-        sec.add("heading", "Did confidence run ahead of knowledge?")
-        sec.add("table", html=html_table(kvc_shown, {
-            "Sector": ("text", lambda r: _label("sector", r["sector"])),
-            "n": ("", lambda r: _num(r["n"], 0)),
-            "Mean knowledge change": ("", lambda r: _num(r["mean_knowledge_change"], 1)),
-            "Mean confidence change": ("", lambda r: _num(r["mean_confidence_change"], 2)),
-            "Spearman r (95% CI)": ("", lambda r: _ci(r["r_spearman"], r["spearman_ci_low"], r["spearman_ci_high"], 2)),
-            "More confident, no knowledge gain": ("", lambda r: _pct(r['pct_overconfident'])),
-        }))
-        if len(kvc_shown):
-            top = kvc_shown.sort_values("pct_overconfident", ascending=False).iloc[0]
-            sec.add("text", f"The share who became more confident without gaining knowledge was highest in {_label('sector', top['sector'])} "
-                            f"({_num(top['pct_overconfident'], 0)}% of {_num(top['n'], 0)}).")
         if hidden:
-            sec.add("note", f"{hidden} sector(s) with fewer than {min_cell} people are not shown.")
-        fig = _figure("calibration", study, by="sector", min_cell=min_cell)
+            sec.add("note", _hidden_note(hidden, "competency rating(s)", min_cell))
+        fig = _figure("likert", conf.dropna(subset=["pct_agree_pre", "pct_agree_post"]))
         if fig:
             sec.add("figure", html=fig)
+        kvc_shown, hidden = pub.shown("knowledge_vs_confidence/sector")
+        if kvc_shown is not None:
+            R["knowledge_vs_confidence"] = kvc_shown
+            sec.add("heading", "Did confidence run ahead of knowledge?")
+            sec.add("table", html=html_table(kvc_shown, {
+                "Sector": ("text", lambda r: _label("sector", r["sector"])),
+                "n": ("", lambda r: _num(r["n"], 0)),
+                "Mean knowledge change": ("", lambda r: _num(r["mean_knowledge_change"], 1)),
+                "Mean confidence change": ("", lambda r: _num(r["mean_confidence_change"], 2)),
+                "Spearman r (95% CI)": ("", lambda r: _ci(r["r_spearman"], r["spearman_ci_low"], r["spearman_ci_high"], 2)),
+                "More confident, no knowledge gain": ("", lambda r: _pct(r['pct_overconfident'])),
+            }))
+            known = kvc_shown.dropna(subset=["pct_overconfident"])
+            if len(known):
+                top = known.sort_values("pct_overconfident", ascending=False).iloc[0]
+                sec.add("text", f"Among the sectors shown, the share who became more confident without gaining knowledge was "
+                                f"highest in {_label('sector', top['sector'])} ({_num(top['pct_overconfident'], 0)}% of "
+                                f"{_num(top['n'], 0)}).")
+            if hidden:
+                sec.add("note", _hidden_note(hidden, "sector(s)", min_cell))
+            fig = _figure("calibration", kvc_shown.dropna(subset=["mean_knowledge_change"]), by="sector")
+            if fig:
+                sec.add("figure", html=fig)
     else:
         sec.add("text", "No confidence ratings were collected.")
     ctx.sections.append(sec)
@@ -385,16 +382,15 @@ def _build_brief(study, by: Sequence[str], min_cell: int | None, progress: Calla
     # --- follow-up
     step("Follow-up interviews")
     sec = Section("followup", "Follow-up interviews: applying the training (Kirkpatrick level 3)")
-    if len(study.interviews) and len(study.followup_codes):
-        fs = res("followup_summary")
-        fs_shown, _ = _shown(fs, min_cell, "code")
+    if "followup" in pub:
+        fs_shown, _ = pub.shown("followup")
         R["followup_summary"] = fs_shown
         ind = fs_shown[fs_shown["kind"] == "indicator"]
-        finding = hl.followup_finding(ind.iloc[0] if len(ind) else None)
+        finding = hl.followup_finding(ind.iloc[0] if len(ind) else None, min_cell=min_cell)
         if finding:
             ctx.headline.append(finding)
             sec.add("text", finding.text)
-        fig = _figure("kirkpatrick", study, min_cell=min_cell)
+        fig = _figure("kirkpatrick", study, counts=_chain(pub))
         if fig:
             sec.add("figure", html=fig)
         codes = fs_shown[fs_shown["kind"] == "code"]
@@ -404,37 +400,42 @@ def _build_brief(study, by: Sequence[str], min_cell: int | None, progress: Calla
             "People with the code": ("", lambda r: _num(r["n_with_code"], 0)),
             "Share of interviewees, % (95% CI)": ("", lambda r: _ci(r["pct_with_code"], r["ci_low"], r["ci_high"], 0)),
         }))
-        fig = _figure("codes", codes, min_cell=min_cell)
+        fig = _figure("codes", codes.dropna(subset=["pct_with_code"]))
         if fig:
             sec.add("figure", html=fig)
-        agree = res("coder_agreement")
-        R["coder_agreement"] = agree
+        agree, hidden = pub.shown("agreement")
         sec.add("heading", "Do the coders agree?")
-        sec.add("table", html=html_table(agree, {
-            "Code": ("text", lambda r: "All codes" if r["kind"] == "overall" else str(r["label"])),
-            "Double-coded interviews": ("", lambda r: _num(r["n_double_coded"], 0)),
-            "Agreement": ("", lambda r: _pct(r['pct_agreement'])),
-            "Cohen's kappa": ("", lambda r: _num(r["cohen_kappa"], 2)),
-            "Krippendorff's alpha": ("", lambda r: _num(r["krippendorff_alpha"], 2)),
-            "Rating": ("text", lambda r: str(r["rating"])),
-        }))
-        weak = agree[(agree["kind"] == "code") & (agree["cohen_kappa"] < 0.41)]
-        if len(weak):
-            sec.add("caution", "Coders agree poorly on " + ", ".join(weak["label"].astype(str))
-                    + ": refine these codes' definitions before relying on their prevalence.")
-        fg = res("followup_vs_gains")
-        R["followup_vs_gains"] = fg
-        sec.add("heading", "Do reported changes go with learning gains?")
-        tab, _ = _shown(fg.table, min_cell, "code")
-        sec.add("table", html=html_table(tab[tab["applied_practice"].fillna(False).astype(bool)], {
-            "Code": ("text", lambda r: str(r["label"])),
-            "Gain with the code": ("", lambda r: _num(r["gain_with"], 1)),
-            "Gain without": ("", lambda r: _num(r["gain_without"], 1)),
-            "Difference (95% CI)": ("", lambda r: _ci(r["diff"], r["ci_low"], r["ci_high"])),
-            "Odds ratio per 10 points (95% CI)": ("", lambda r: _ci(r["odds_ratio_per_10"], r["or_ci_low"], r["or_ci_high"], 2)),
-            "p (Holm)": ("", lambda r: _p(r["p_adjusted"])),
-        }))
-        sec.add("note", fg.note)
+        if agree is not None and len(agree):
+            R["coder_agreement"] = agree
+            sec.add("table", html=html_table(agree, {
+                "Code": ("text", lambda r: "All codes" if r["kind"] == "overall" else str(r["label"])),
+                "Double-coded interviews": ("", lambda r: _num(r["n_double_coded"], 0)),
+                "Agreement": ("", lambda r: _pct(r['pct_agreement'])),
+                "Cohen's kappa": ("", lambda r: _num(r["cohen_kappa"], 2)),
+                "Krippendorff's alpha": ("", lambda r: _num(r["krippendorff_alpha"], 2)),
+                "Rating": ("text", lambda r: str(r["rating"])),
+            }))
+            weak = agree[(agree["kind"] == "code") & (agree["cohen_kappa"] < 0.41)]
+            if len(weak):
+                sec.add("caution", "Coders agree poorly on " + ", ".join(weak["label"].astype(str))
+                        + ": refine these codes' definitions before relying on their prevalence.")
+        else:
+            sec.add("text", f"Too few interviews were coded by two coders (fewer than {min_cell}, or none) to show "
+                            "agreement between coders.")
+        tab, _ = pub.shown("followup_vs_gains")
+        if tab is not None:
+            sec.add("heading", "Do reported changes go with learning gains?")
+            sec.add("table", html=html_table(tab[tab["applied_practice"].fillna(False).astype(bool)], {
+                "Code": ("text", lambda r: str(r["label"])),
+                "Gain with the code": ("", lambda r: _num(r["gain_with"], 1)),
+                "Gain without": ("", lambda r: _num(r["gain_without"], 1)),
+                "Difference (95% CI)": ("", lambda r: _ci(r["diff"], r["ci_low"], r["ci_high"])),
+                "Odds ratio per 10 points (95% CI)": ("", lambda r: _ci(r["odds_ratio_per_10"], r["or_ci_low"], r["or_ci_high"], 2)),
+                "p (Holm)": ("", lambda r: _p(r["p_adjusted"])),
+            }))
+            note = pub.notes.get("followup_vs_gains", "")
+            if note and not any(n in note for n in hidden_names):
+                sec.add("note", note)
     else:
         sec.add("text", "No follow-up interviews are in this study.")
     ctx.sections.append(sec)
@@ -442,55 +443,50 @@ def _build_brief(study, by: Sequence[str], min_cell: int | None, progress: Calla
     # --- drop-out and data quality
     step("Drop-out and data quality")
     sec = Section("dropout", "Drop-out and data quality")
-    att = res("attrition")
-    R["attrition"] = att
-    finding = hl.attrition_finding(att.iloc[0])
-    if finding:
-        ctx.headline.append(finding)
-        sec.add("text", finding.text)
-    att_t, hidden = _shown(res("attrition", by="training_id"), min_cell, "training")
-    R["attrition_by_training"] = att_t
-    sec.add("table", html=html_table(att_t, {
-        "Training": ("text", lambda r: str(r["training_id"])),
-        "Registered": ("", lambda r: _num(r["registered"], 0)),
-        "Took pre": ("", lambda r: _num(r["took_pre"], 0)),
-        "Took post": ("", lambda r: _num(r["took_post"], 0)),
-        "Both": ("", lambda r: f"{_num(r['matched'], 0)} ({_num(r['matched_pct'], 0)}%)"),
-        "Pre-test gap (SMD)": ("", lambda r: _num(r["smd"], 2)),
-        "Complete-case gain": ("", lambda r: _ci(r["cc_mean_gain"], r["cc_ci_low"], r["cc_ci_high"])),
-        "With imputation": ("", lambda r: _ci(r["mi_mean_gain"], r["mi_ci_low"], r["mi_ci_high"])),
-    }))
-    fig = _figure("attrition", att_t, by="training_id", min_cell=min_cell)
-    if fig:
-        sec.add("figure", html=fig)
+    att = pub.table("attrition")
+    if att is not None:
+        R["attrition"] = att
+        finding = hl.attrition_finding(att.iloc[0], min_cell=min_cell)
+        if finding:
+            ctx.headline.append(finding)
+            sec.add("text", finding.text)
+        att_t, hidden = pub.shown("attrition/training_id")
+        R["attrition_by_training"] = att_t
+        sec.add("text", "Per training, the table gives the people with both tests; how many registered, took one test "
+                        "or dropped out is given for the whole study only (per training these are mostly groups of a "
+                        "few people).")
+        sec.add("table", html=html_table(att_t, {
+            "Training": ("text", lambda r: str(r["training_id"])),
+            "Took both tests": ("", lambda r: _num(r["matched"], 0)),
+            "Pre-test gap (SMD)": ("", lambda r: _num(r["smd"], 2)),
+            "Complete-case gain": ("", lambda r: _ci(r["cc_mean_gain"], r["cc_ci_low"], r["cc_ci_high"])),
+            "With imputation": ("", lambda r: _ci(r["mi_mean_gain"], r["mi_ci_low"], r["mi_ci_high"])),
+        }))
+        if hidden:
+            sec.add("note", _hidden_note(hidden, "training(s)", min_cell))
     q = study.quarantine
     if len(q):
-        counts = q.groupby(["table", "problem"]).size().rename("rows").reset_index().sort_values("rows", ascending=False)
-        sec.add("caution", f"{len(q)} row(s) were set aside because of data problems; they are not in any result above. "
-                           "The problems file lists each one with its file, sheet, row and column.")
-        sec.add("table", html=html_table(counts.head(20), {
-            "Table": ("text", lambda r: str(r["table"])), "Problem": ("text", lambda r: str(r["problem"])),
-            "Rows": ("", lambda r: _num(r["rows"], 0))}))
+        sec.add("caution", "Some rows were set aside because of data problems; they are not in any result above. The "
+                           "internal problems file (problems.xlsx, not for publication) lists each one with its file, "
+                           "sheet, row and column.")
     else:
         sec.add("text", "No rows were set aside: every row read was used.")
-    nrep = len(study.report.problems)
-    if nrep:
-        sec.add("note", study.report.summary())
     ctx.sections.append(sec)
 
     step("Planning the next training")
     ctx.sections.append(_planning_section(study, res, min_cell, R))
     if len(getattr(study, "costs", ())):
         step("Cost")
-        ctx.sections.append(_cost_section(res, min_cell, R))
+        ctx.sections.append(_cost_section(pub, res, min_cell, R))
 
     # --- methods
     sec = Section("methods", "Methods and definitions")
-    reliab = res("reliability")
-    R["reliability"] = reliab
-    for _, r in reliab.iterrows():
-        sec.add("text", f"Test reliability ({r['phase']}-test, {'KR-20' if r['method'] == 'kr20' else 'Cronbach alpha'}): "
-                        f"{_ci(r['estimate'], r['ci_low'], r['ci_high'], 2)}, n = {_num(r['n'], 0)} people, {_num(r['k'], 0)} items.")
+    reliab, _ = pub.shown("reliability")
+    if reliab is not None:
+        R["reliability"] = reliab
+        for _, r in reliab.iterrows():
+            sec.add("text", f"Test reliability ({r['phase']}-test, {'KR-20' if r['method'] == 'kr20' else 'Cronbach alpha'}): "
+                            f"{_ci(r['estimate'], r['ci_low'], r['ci_high'], 2)}, n = {_num(r['n'], 0)} people, {_num(r['k'], 0)} items.")
     sec.add("defs", items=METHODS)
     sec.add("note", footnote(min_cell))
     ctx.sections.append(sec)
@@ -644,17 +640,21 @@ def _money_ci(est: Any, low: Any, high: Any) -> str:
     return f"{_money(est)} ({_money(low)} to {_money(high) if pd.notna(high) else 'no upper end'})"
 
 
-def _cost_section(res: Results, min_cell: int, R: dict) -> Section:
-    """The "Cost" section: cost per person trained, completer and reliably improved person, overall and per training."""
+def _cost_section(pub: Any, res: Results, min_cell: int, R: dict) -> Section:
+    """The "Cost" section: cost per person trained, completer and reliably improved person, overall and per training.
+
+    The cost tables are part of the publication's disclosure plan (their counts of people per
+    training are counts like any other); a training whose count is hidden is left out.
+    """
     sec = Section("cost", "Cost")
-    try:
-        overall = res("cost_effectiveness")
-        per = res("cost_effectiveness", by="training_id")
-    except ValueError as err:
-        sec.add("caution", f"The costs could not be used: {err}. The problems file lists every problem in the costs.")
+    if "cost" not in pub:
+        sec.add("caution", f"The costs could not be used: {pub.notes.get('cost', 'no usable cost')}. The problems file "
+                           "lists every problem in the costs.")
         return sec
+    overall = pub.table("cost").drop(columns="suppressed")
+    per, hidden = pub.shown("cost/training_id")
     both = pd.concat([overall.assign(training_id="All trainings")[per.columns], per], ignore_index=True)
-    shown, hidden = _shown(both, min_cell, "training")
+    shown = both[both["n_registered"].notna()]
     R["cost"] = shown
     cur = str(overall["currency"].iloc[0])
     top = shown[shown["training_id"] == "All trainings"]
@@ -691,7 +691,7 @@ def _cost_section(res: Results, min_cell: int, R: dict) -> Section:
         f"SDs gained per {cur} 100 per participant": ("", lambda r: _num(r["gain_sd_per_100"], 2)),
     }))
     if hidden:
-        sec.add("note", f"{hidden} training(s) with fewer than {min_cell} people are not shown.")
+        sec.add("note", _hidden_note(hidden, "training(s)", min_cell))
     rates = getattr(res.study, "exchange_rates", None)
     conv = ""
     if rates is not None and len(rates) > 1:
@@ -705,6 +705,31 @@ def _cost_section(res: Results, min_cell: int, R: dict) -> Section:
     for note in notes:
         sec.add("note", note[0].upper() + note[1:] + ".")
     return sec
+
+
+def _chain(pub: Any) -> dict[str, float]:
+    """The evaluation chain's counts, from the publication's tables (a hidden count stays hidden)."""
+    import math
+
+    out: dict[str, float] = {}
+    att = pub.table("attrition")
+    k = pub.table("gains/knowledge")
+    fs = pub.table("followup")
+    if att is not None:
+        out["Trained"] = float(att["registered"].iloc[0])
+    if k is not None:
+        n = float(k["n"].iloc[0])
+        out["Tested before and after"] = n
+        for name, col in (("Improved their score", "pct_improved"),
+                          ("Improved beyond measurement error", "pct_reliable_improved")):
+            p = float(k[col].iloc[0])
+            out[name] = float(round(p * n / 100)) if math.isfinite(p) and math.isfinite(n) else float("nan")
+    if fs is not None:
+        ind = fs[fs["kind"] == "indicator"]
+        if len(ind):
+            out["Interviewed at follow-up"] = float(ind["n_interviewed"].iloc[0])
+            out["Reported applying the training"] = float(ind["n_with_code"].iloc[0])
+    return out
 
 
 def _module_columns(frame: pd.DataFrame) -> dict:
@@ -756,23 +781,27 @@ def render_brief(ctx: BriefContext, title: str | None = None) -> str:
     study = ctx.study
     countries = ", ".join(sorted(study.trainings["country"].unique()))
     k = ctx.results["knowledge"].iloc[0]
+    att = ctx.results.get("attrition")
+    registered = float(att["registered"].iloc[0]) if att is not None and len(att) else float("nan")
+    people = _num(registered, 0)
     kpis = [
         {"value": _num(len(study.trainings), 0), "label": "trainings"},
-        {"value": _num(len(study.participants), 0), "label": "participants registered"},
+        {"value": people, "label": "participants registered"},
         {"value": f"+{_num(k['mean_gain'], 1)}" if not pd.isna(k["mean_gain"]) and k["mean_gain"] >= 0 else _num(k["mean_gain"], 1),
          "label": "mean knowledge gain (percentage points)"},
-        {"value": f"{_num(k['pct_improved'], 0)}%", "label": "scored higher after training"},
+        {"value": _pct(k["pct_improved"]), "label": "scored higher after training"},
     ]
     sections = [{"id": "headline", "title": "Headline findings"}] + [
         {"id": s.id, "title": s.title, "blocks": s.blocks} for s in ctx.sections]
     return template.render(
         title=title or f"Impact brief: {study.name}",
-        subtitle=f"{len(study.trainings)} trainings in {countries}; {len(study.participants)} participants.",
+        subtitle=f"{len(study.trainings)} trainings in {countries}; {people} participants.",
         generated=_dt.date.today().isoformat(), version=tip_eval.__version__, min_cell=ctx.min_cell,
         sections=sections, headline=ctx.headline, kpis=kpis,
         css=(tpl_dir / "brief.css").read_text(encoding="utf-8"), plotlyjs=plotlyjs,
         footer="Produced with tip_eval. Numbers are computed from the validated study data; groups smaller than the "
-               "minimum cell size are suppressed everywhere. No names appear in this brief.",
+               "minimum cell size are suppressed everywhere, with one disclosure plan for this brief and its workbook "
+               "(check it with tip-eval audit). No names or participant IDs appear in this brief.",
     )
 
 
@@ -784,7 +813,7 @@ def _script_safe(js: str) -> "Any":
 
 def write_brief(study, path: str | Path, by: Sequence[str] = ("country", "sector"), min_cell: int | None = None,
                 title: str | None = None, progress: Callable[[str], None] | None = None,
-                results: Results | None = None) -> Path:
+                results: Results | None = None, publication: Any = None) -> Path:
     """Write the impact brief of ``study`` to ``path`` (one self-contained HTML file).
 
     Parameters
@@ -798,20 +827,22 @@ def write_brief(study, path: str | Path, by: Sequence[str] = ("country", "sector
         sequence a crossed one, e.g. ``("gender", ("country", "sector"))``, as in
         :func:`~tip_eval.write_workbook`. Country, province, sector and training are always shown.
     min_cell : int, optional
-        Smallest group shown (default: ``study.min_cell``).
+        Smallest group shown: a whole number of people, at least 3 (default: ``study.min_cell``).
     title : str, optional
         Title of the brief.
     progress : callable, optional
         Called with the name of each step (the CLI shows a progress display).
     results : Results, optional
         Analyses already computed for this study (shared with :func:`~tip_eval.write_workbook`).
+    publication : Publication, optional
+        The disclosure plan shared with the workbook (see :mod:`tip_eval.report.publication`).
 
     Returns
     -------
     Path
         The file written.
     """
-    ctx = build_brief(study, by=by, min_cell=min_cell, progress=progress, results=results)
+    ctx = build_brief(study, by=by, min_cell=min_cell, progress=progress, results=results, publication=publication)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_brief(ctx, title=title), encoding="utf-8")
@@ -839,6 +870,10 @@ def run_brief(path: str | Path | Sequence[str | Path], out: str | Path, *, min_c
     paths = [path] if isinstance(path, (str, Path)) else list(path)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True) as bar:
         task = bar.add_task("Reading and checking the study", total=None)
+        from tip_eval.disclosure import check_min_cell
+
+        if min_cell is not None:
+            check_min_cell(min_cell, source="--min-cell")
         if len(paths) > 1:
             from tip_eval.programme import load_studies
 
@@ -846,34 +881,32 @@ def run_brief(path: str | Path | Sequence[str | Path], out: str | Path, *, min_c
             by = by or ("study", "country", "sector")
         else:
             study = load_study(paths[0], on_error="quarantine", cache=cache)
+
         if min_cell is not None:
-            study.min_cell = int(min_cell)
-        if len(study.report.problems):
-            study.report.to_excel(out / "problems.xlsx")
+            study.min_cell = check_min_cell(min_cell, source="--min-cell")
+        internal = write_problems(study, out / "problems.xlsx")
 
         def step(msg: str) -> None:
             bar.update(task, description=msg)
 
+        from tip_eval.report.publication import Publication
+
         shared = Results(study)
         by = _by_option(study, by)
-        brief = write_brief(study, out / "brief.html", by=by, title=title, progress=step, results=shared)
+        step("Disclosure plan")
+        pub = Publication(study, by=[b for b in by if b not in ("country", "sector")], min_cell=study.min_cell,
+                          results=shared)
+        brief = write_brief(study, out / "brief.html", by=by, title=title, progress=step, results=shared,
+                            publication=pub)
         step("Workbook")
-        tables = _write_workbook(study, out / "tables.xlsx", by=by, results=shared)
+        tables = _write_workbook(study, out / "tables.xlsx", by=by, results=shared, publication=pub)
     print(f"Brief written to {brief}")
     if tables:
         print(f"Tables written to {tables}")
-    if len(study.report.problems):
-        print(f"Data problems ({study.report.summary()}) written to {out / 'problems.xlsx'}")
+    if internal:
+        print(f"Data problems and rows set aside ({study.report.summary()}) written to {internal} "
+              "(internal: not for publication)")
     return EXIT_OK
-
-
-def _matched_trainings(study) -> int:
-    """Trainings with at least one person who took both the pre-test and the post-test."""
-    sc = study.scores
-    if sc.empty:
-        return 0
-    both = sc.groupby("participant_id")["phase"].agg(lambda p: {"pre", "post"} <= set(p))
-    return int(sc.loc[sc["participant_id"].isin(both[both].index), "training_id"].nunique())
 
 
 def _by_option(study, by: Sequence[str] | None) -> tuple:
@@ -890,7 +923,20 @@ def _by_option(study, by: Sequence[str] | None) -> tuple:
     return tuple(groups)
 
 
-def _write_workbook(study, path: Path, by: Sequence[str], results: Results) -> Path:
+def _write_workbook(study, path: Path, by: Sequence[str], results: Results, publication: Any = None) -> Path:
     from tip_eval.report.workbook import write_workbook
 
-    return Path(write_workbook(study, path, by=by, results=results))
+    return Path(write_workbook(study, path, by=by, results=results, publication=publication))
+
+
+def write_problems(study, path: Path) -> Path | None:
+    """Write the internal ``problems.xlsx`` (data problems and rows set aside) when there are any.
+
+    The file lists individual rows, so it is marked internal (not for publication) on its first
+    sheet; see :func:`tip_eval.report.problems_file.write_problems_file`.
+    """
+    from tip_eval.report.problems_file import write_problems_file
+
+    if not len(study.report.problems) and not len(study.quarantine):
+        return None
+    return write_problems_file(study.report, study.quarantine, path)

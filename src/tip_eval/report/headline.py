@@ -7,7 +7,10 @@ Hedging rules:
 
 - an interval that includes zero: "we cannot tell whether ... changed" instead of "rose";
 - fewer than ``SMALL_N`` matched people: the sentence says the group is small;
-- groups below ``min_cell`` are never named (the caller passes suppressed frames).
+- groups below ``min_cell`` are never named (the caller passes frames suppressed by the
+  publication's disclosure plan);
+- a count or share the plan hid (NaN) is never quoted: the sentence leaves it out, so no share of
+  a handful of people (and no complement of one) reaches the headline.
 """
 
 from __future__ import annotations
@@ -37,9 +40,17 @@ def _ci_words(low: float, high: float, digits: int = 1, confidence: float = 0.95
     return f"{round(confidence * 100):d}% CI {_f(low, digits)} to {_f(high, digits)}"
 
 
-def gain_finding(row: pd.Series, what: str, level_unit: str, gain_unit: str, digits: int = 1, scale: str = "") -> Finding:
+def _shown(x) -> bool:
+    return x is not None and not (isinstance(x, float) and math.isnan(x)) and not pd.isna(x)
+
+
+def gain_finding(row: pd.Series, what: str, level_unit: str, gain_unit: str, digits: int = 1, scale: str = "",
+                 min_cell: int = 5) -> Finding:
     """A sentence about one gains() row: direction, size, interval, effect size, how many improved."""
-    n = int(row["n"]) if not pd.isna(row["n"]) else 0
+    if not _shown(row["n"]):
+        return Finding(f"Fewer than {min_cell} people took both tests, or their number is hidden to protect a small "
+                       f"group: the change in {what} is not reported.", {}, True)
+    n = int(row["n"])
     nums = {k: float(row[k]) for k in ("pre_mean", "post_mean", "mean_gain", "ci_low", "ci_high", "cohens_dz", "pct_improved")
             if k in row.index}
     nums["n"] = n
@@ -47,10 +58,12 @@ def gain_finding(row: pd.Series, what: str, level_unit: str, gain_unit: str, dig
         return Finding(f"Too few people took both the pre- and post-test to estimate the change in {what} (n = {n}).", nums, True)
     ci = _ci_words(row["ci_low"], row["ci_high"], digits, float(row.get("confidence", 0.95)))
     small = f" This rests on a small group (n = {n}), so the interval is wide." if n < SMALL_N else ""
+    improved = (f" {_f(row['pct_improved'], 0)}% of them scored higher after the training."
+                if _shown(row.get("pct_improved")) else "")
     if row["ci_low"] > 0:
         text = (f"{what.capitalize()} rose from {_f(row['pre_mean'], digits)}{level_unit} to {_f(row['post_mean'], digits)}{level_unit}{scale} "
                 f"on average, a gain of {_f(row['mean_gain'], digits)}{gain_unit} ({ci}; n = {n} people tested before and after; "
-                f"standardised effect Cohen's dz = {_f(row['cohens_dz'], 2)}). {_f(row['pct_improved'], 0)}% of them scored higher after the training.{small}")
+                f"standardised effect Cohen's dz = {_f(row['cohens_dz'], 2)}).{improved}{small}")
         hedged = bool(small)
     elif row["ci_high"] < 0:
         text = (f"{what.capitalize()} fell from {_f(row['pre_mean'], digits)}{level_unit} to {_f(row['post_mean'], digits)}{level_unit}{scale} "
@@ -63,14 +76,23 @@ def gain_finding(row: pd.Series, what: str, level_unit: str, gain_unit: str, dig
     return Finding(text, nums, hedged)
 
 
-def reliable_finding(row: pd.Series) -> Finding | None:
-    """How many improved by more than measurement error (reliable change, Jacobson & Truax 1991)."""
-    if pd.isna(row.get("pct_reliable_improved", float("nan"))):
+def reliable_finding(row: pd.Series, min_cell: int = 5) -> Finding | None:
+    """How many improved by more than measurement error (reliable change, Jacobson & Truax 1991).
+
+    A share the disclosure plan hid (a handful of people, or all but a handful) is left out.
+    """
+    up, down = row.get("pct_reliable_improved", float("nan")), row.get("pct_reliable_declined", float("nan"))
+    parts, nums = [], {}
+    if _shown(up):
+        parts.append(f"{_f(up, 0)}% improved by more than the test's measurement error (reliable change)")
+        nums["pct_reliable_improved"] = float(up)
+    if _shown(down):
+        parts.append(f"{_f(down, 0)}% declined by more than it" if parts else
+                     f"{_f(down, 0)}% declined by more than the test's measurement error (reliable change)")
+        nums["pct_reliable_declined"] = float(down)
+    if not parts:
         return None
-    nums = {"pct_reliable_improved": float(row["pct_reliable_improved"]), "pct_reliable_declined": float(row["pct_reliable_declined"])}
-    text = (f"{_f(row['pct_reliable_improved'], 0)}% improved by more than the test's measurement error "
-            f"(reliable change), and {_f(row['pct_reliable_declined'], 0)}% declined by more than it.")
-    return Finding(text, nums)
+    return Finding(", and ".join(parts) + ".", nums)
 
 
 def groups_finding(table: pd.DataFrame, by: str, label: str) -> Finding | None:
@@ -94,9 +116,11 @@ def groups_finding(table: pd.DataFrame, by: str, label: str) -> Finding | None:
     return Finding(text, {"n_groups": len(shown), "n_clear": len(clear)}, bool(len(unclear)))
 
 
-def followup_finding(indicator: pd.Series | None) -> Finding | None:
+def followup_finding(indicator: pd.Series | None, min_cell: int = 5) -> Finding | None:
     """The level-3 indicator: share of interviewees reporting at least one applied-practice code."""
     if indicator is None or pd.isna(indicator.get("n_interviewed", float("nan"))) or not indicator["n_interviewed"]:
+        return None
+    if not _shown(indicator.get("pct_with_code")):
         return None
     n = int(indicator["n_interviewed"])
     nums = {"pct_with_code": float(indicator["pct_with_code"]), "ci_low": float(indicator["ci_low"]),
@@ -106,16 +130,16 @@ def followup_finding(indicator: pd.Series | None) -> Finding | None:
     return Finding(text, nums, True)
 
 
-def attrition_finding(row: pd.Series) -> Finding | None:
+def attrition_finding(row: pd.Series, min_cell: int = 5) -> Finding | None:
     """Drop-out in words, and whether it changes the conclusion."""
-    if row is None or pd.isna(row.get("registered", float("nan"))):
+    if row is None or not all(_shown(row.get(c, float("nan"))) for c in ("registered", "matched", "matched_pct")):
         return None
     nums = {"registered": float(row["registered"]), "matched": float(row["matched"]), "matched_pct": float(row["matched_pct"])}
     text = (f"{int(row['matched'])} of {int(row['registered'])} registered participants ({_f(row['matched_pct'], 0)}%) "
             "took both tests.")
-    if bool(row.get("bias_flag", False)):
+    if _shown(row.get("bias_flag")) and bool(row["bias_flag"]):
         text += (" Those who missed the post-test had started lower, so the complete-case gain may be biased.")
-    if "conclusion_changes" in row.index and not pd.isna(row["conclusion_changes"]):
+    if "conclusion_changes" in row.index and _shown(row["conclusion_changes"]) and _shown(row.get("mi_mean_gain")):
         if bool(row["conclusion_changes"]):
             text += " Imputing the missing post-tests changes the conclusion: read the gain with caution."
         else:

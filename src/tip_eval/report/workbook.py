@@ -56,9 +56,10 @@ SHEETS: dict[str, str] = {
     "Cost": "Cost per person registered, per person with both tests and per person who reliably improved, and sds "
             "gained per 100 spent per participant, overall and per training (te.cost_effectiveness); only when the "
             "study has costs.",
-    "Data problems": "Every problem found while reading the data: file, sheet, row, column, value, what was "
-                     "expected and how to fix it.",
-    "Quarantine": "Rows set aside while loading, with their reasons (the contents of the rows are not repeated).",
+    "Knowledge vs confidence by sector": "The same per sector.",
+    "Trainings": "Each training: country, province, dates and language (no counts of people). A reader knows which "
+                 "trainings make up each country; tip-eval audit uses this sheet to check the tables as such a "
+                 "reader would.",
 }
 
 _DEFINITIONS: tuple[tuple[str, str], ...] = (
@@ -88,7 +89,7 @@ class _Part:
 
 
 def write_workbook(study, path: str | Path, min_cell: int | None = None,
-                   by: Sequence[str] | str = ("country", "sector"), *, results=None) -> Path:
+                   by: Sequence[str] | str = ("country", "sector"), *, results=None, publication=None) -> Path:
     """Write every result of ``study`` to one xlsx workbook, with small cells suppressed.
 
     Parameters
@@ -98,16 +99,17 @@ def write_workbook(study, path: str | Path, min_cell: int | None = None,
     path : str or Path
         Where to write the ``.xlsx`` (folders are created).
     min_cell : int, optional
-        Smallest number of people a shown statistic may describe; default ``study.min_cell``
-        (5 unless ``study.toml`` says otherwise).
+        Smallest number of people a shown count may describe (a whole number, at least 3); default
+        ``study.min_cell`` (5 unless ``study.toml`` says otherwise).
     by : str or sequence of str, default ("country", "sector")
-        Groupings: each name gives its own sheet of gains (and of follow-up codes), e.g. "Gains by
-        country" and "Gains by sector" (one-way tables, which need far less suppression than a
-        crossing). A tuple inside the sequence, e.g. ``[("country", "sector")]``, gives a crossed
-        table. Trainings always get their own sheet.
+        Groupings beyond country, province, sector and training (always shown): each name gives
+        its own sheets, e.g. "Gains by gender"; a tuple inside the sequence, e.g.
+        ``[("country", "sector")]``, a crossed table.
     results : tip_eval.report.results.Results, optional
-        Analyses already computed for this study (the brief passes its own, so nothing is computed
-        twice).
+        Analyses already computed for this study.
+    publication : tip_eval.report.publication.Publication, optional
+        The brief's publication: its disclosure plan then covers the brief and this workbook
+        together (``tip-eval brief`` passes it).
 
     Returns
     -------
@@ -117,36 +119,47 @@ def write_workbook(study, path: str | Path, min_cell: int | None = None,
     Notes
     -----
     Sheets: README first (what each sheet holds, definitions, the suppression rule, the data
-    sources and the date), then the results listed in :data:`SHEETS`. Every result is passed
-    through :func:`tip_eval.disclosure.suppress`; blanked cells show the mark ``<5`` (for
-    ``min_cell = 5``) and their row has ``suppressed = TRUE``. A part that cannot be computed
-    (e.g. a study without follow-up interviews) gets its sheet with a sentence saying why.
-    Every string is inert text: a value starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
-    return is stored as text, never as a formula; the workbook holds no formulas at all.
+    sources and the date), then the results listed in :data:`SHEETS`. Every result comes from one
+    disclosure plan (:class:`tip_eval.disclosure.Plan`) solved across all sheets and the brief;
+    blanked cells show the mark ``<5`` (for ``min_cell = 5``) and their row has
+    ``suppressed = TRUE``. The workbook holds no row-level data: the data problems and the rows
+    set aside go to the internal ``problems.xlsx``. Every string is inert text: the workbook holds
+    no formulas at all.
     """
+    from tip_eval.disclosure import check_min_cell
+
     if not (hasattr(study, "participants") and hasattr(study, "scores")):
         raise TypeError(f"study must be a tip_eval Study; got {type(study).__name__}")
-    min_cell = int(study.min_cell if min_cell is None else min_cell)
-    if min_cell < 1:
-        raise ValueError(f"min_cell must be at least 1; got {min_cell}")
-    groupings = _groupings(by)
-    from tip_eval.report.results import Results
+    if publication is None:
+        from tip_eval.report.publication import Publication
+        from tip_eval.report.results import Results
 
-    results = results if results is not None else Results(study)
-    with results.active():
-        wb = _build_workbook(study, _parts(study, groupings, results), groupings, min_cell)
+        mc = check_min_cell(study.min_cell if min_cell is None else min_cell,
+                            source="min_cell" if min_cell is not None else "study.min_cell")
+        results = results if results is not None else Results(study)
+        publication = Publication(study, by=_extra(by), min_cell=mc, results=results)
+    wb = _build_workbook(study, _parts(study, publication), publication)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
 
 
-def _build_workbook(study, parts: list, groupings: list[list[str]], min_cell: int):
+def _extra(by) -> list:
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    return list(by)
+
+
+def _build_workbook(study, parts: list, publication):
     from openpyxl import Workbook
 
-    from tip_eval.disclosure import check_no_identifiers, footnote, suppress
+    from tip_eval.disclosure import check_no_identifiers, footnote
     from tip_eval.io.write import write_sheet, write_text_sheet
 
+    min_cell = publication.min_cell
     wb = Workbook()
     readme = wb.active
     readme.title = "README"
@@ -156,24 +169,23 @@ def _build_workbook(study, parts: list, groupings: list[list[str]], min_cell: in
         try:
             result = part.build()
         except Exception as err:  # a part that cannot be computed must not stop the workbook
-            result = f"This part could not be computed from the data: {err}"
+            result = f"This part could not be computed from the data ({type(err).__name__})."
         if isinstance(result, str):
             write_text_sheet(ws, [part.sheet, "", result])
             written.append((ws.title, result))
             continue
         check_no_identifiers(result, what=f"sheet {ws.title!r}")
-        shown = result if part.publish_as_is else _suppress_parts(result, min_cell, suppress)
-        write_sheet(ws, shown, auto_formats=True, marks=shown.attrs.get("suppressed_cells"),
+        write_sheet(ws, result, auto_formats=True, marks=result.attrs.get("suppressed_cells"),
                     mark_text=f"<{min_cell}", wrap=_WRAP)
         if part.notes:
-            row = len(shown) + 3
+            row = len(result) + 3
             from tip_eval.io.write import write_cell
 
             for note in part.notes:
                 write_cell(ws, row, 1, note)
                 row += 1
         written.append((ws.title, _describe(part.sheet)))
-    _write_readme(readme, study, written, min_cell, footnote(min_cell), groupings)
+    _write_readme(readme, study, written, min_cell, footnote(min_cell), publication.groupings)
     return wb
 
 
@@ -216,162 +228,102 @@ def _describe(sheet: str) -> str:
     return ""
 
 
-def _suppress_parts(result: pd.DataFrame, min_cell: int, suppress) -> pd.DataFrame:
-    """Suppress a result; a stacked result (column ``measure``) is suppressed per part."""
-    if "measure" in result.columns and result["measure"].nunique() > 1:
-        pieces = []
-        cells: dict[str, list] = {}
-        for _, part in result.groupby("measure", sort=False):
-            s = suppress(part.drop(columns="measure"), min_cell)
-            s.insert(0, "measure", part["measure"])
-            for c, labels in s.attrs.get("suppressed_cells", {}).items():
-                cells.setdefault(c, []).extend(labels)
-            pieces.append(s)
-        out = pd.concat(pieces)
-        out.attrs = {"suppressed_cells": cells, "min_cell": min_cell}
-        return out
-    if "measure" in result.columns:
-        s = suppress(result.drop(columns="measure"), min_cell)
-        s.insert(0, "measure", result["measure"])
-        return s
-    return suppress(result, min_cell)
-
-
-def _stack_measures(study, fn, **kwargs) -> pd.DataFrame:
+def _stack(publication, keys: list[tuple[str, str]]) -> pd.DataFrame | str:
+    """Suppressed tables of several measures under each other, with a ``measure`` column first."""
     pieces = []
-    for measure in ("knowledge", "confidence"):
-        if measure == "confidence" and not len(study.confidence):
+    cells: dict[str, list] = {}
+    offset = 0
+    for measure, key in keys:
+        t = publication.table(key)
+        if t is None:
             continue
-        if measure == "knowledge" and not len(study.scores):
-            continue
-        t = fn(study, measure=measure, **kwargs)
+        t = t.reset_index(drop=True)
+        t.index = t.index + offset
+        for c, labels in t.attrs.get("suppressed_cells", {}).items():
+            cells.setdefault(c, []).extend(int(i) for i in labels)
         t.insert(0, "measure", measure)
         pieces.append(t)
+        offset += len(t)
     if not pieces:
         return "The study has no test scores or confidence ratings."
-    return pd.concat(pieces, ignore_index=True)
+    out = pd.concat(pieces)
+    out.attrs = {"suppressed_cells": cells, "min_cell": publication.min_cell}
+    return out
 
 
-def _parts(study, groupings: list[list[str]], results) -> list[_Part]:
-    attrition = results.function("attrition")
-    confidence_gains = results.function("confidence_gains")
-    knowledge_vs_confidence = results.function("knowledge_vs_confidence")
-    gains = results.function("gains")
-    reliability = results.function("reliability")
-    item_analysis = results.function("item_analysis")
-    module_summary = results.function("module_summary")
-    compare_trainings = results.function("compare_trainings")
-    followup_summary = results.function("followup_summary")
-    code_cooccurrence = results.function("code_cooccurrence")
-    coder_agreement = results.function("coder_agreement")
-    followup_vs_gains = results.function("followup_vs_gains")
+def _concat(publication, keys: list[str], label_col: str | None = None, labels: list[str] | None = None):
+    pieces = []
+    cells: dict[str, list] = {}
+    offset = 0
+    for i, key in enumerate(keys):
+        t = publication.table(key)
+        if t is None:
+            continue
+        t = t.reset_index(drop=True)
+        t.index = t.index + offset
+        if label_col and labels and label_col not in t.columns:
+            t.insert(0, label_col, labels[i])
+        for c, labs in t.attrs.get("suppressed_cells", {}).items():
+            cells.setdefault(c, []).extend(int(j) for j in labs)
+        pieces.append(t)
+        offset += len(t)
+    if not pieces:
+        return None
+    out = pd.concat(pieces)
+    out.attrs = {"suppressed_cells": cells, "min_cell": publication.min_cell}
+    return out
 
+
+def _parts(study, publication) -> list[_Part]:
+    from tip_eval.report.publication import key_of
+
+    pub = publication
     no_interviews = "There are no follow-up interviews in this study, so there is nothing to show here."
-    has_interviews = bool(len(study.interviews) and len(study.followup_codes))
-    has_items = bool(len(study.responses) and len(study.items))
     no_items = "The study has total scores only (no item-level answers), so item statistics cannot be computed."
     no_conf = "The study has no confidence self-ratings."
+    measures = [m for m in ("knowledge", "confidence") if f"gains/{m}" in pub]
 
-    def label_of(cols):
-        return " and ".join(cols)
+    def or_text(key, text):
+        return lambda: pub.table(key) if key in pub else text
 
-    parts = [_Part("Gains overall", lambda: _stack_measures(study, gains))]
-    for cols in groupings:
-        parts.append(_Part(f"Gains by {label_of(cols)}", lambda cols=cols: _stack_measures(study, gains, by=cols)))
-    parts.append(_Part("Gains by training", lambda: _stack_measures(study, gains, by="training_id")))
-    parts.append(_Part("Confidence by competency",
-                       lambda: confidence_gains(study) if len(study.confidence) else no_conf))
-    parts.append(_Part("Knowledge vs confidence",
-                       lambda: knowledge_vs_confidence(study) if len(study.confidence) else no_conf))
-
-    def items():
-        if not has_items:
-            return no_items
-        return item_analysis(study)
-
-    def modules():
-        if not has_items:
-            return no_items
-        return module_summary(study)
-
-    parts += [_Part("Items", items), _Part("Modules", modules),
-              _Part("Reliability", lambda: reliability(study) if has_items else no_items)]
-
-    comparison_notes: list[str] = []
-
-    def trainings():
-        if study.trainings["training_id"].nunique() < 2:
-            return "The study has one training: there is nothing to compare."
-        comp = compare_trainings(study)
-        try:
-            comparison_notes.extend(comp.summary().split("\n"))
-        except Exception:  # the summary is a courtesy
-            pass
-        icc = comp.icc
-        comparison_notes.append(f"ICC (share of the variation in gains between trainings): {float(icc['icc']):.3f} "
-                                f"(95% interval {float(icc['ci_low']):.3f} to {float(icc['ci_high']):.3f}).")
-        comparison_notes.append("verdict: 'above' / 'below' the typical training when the familywise interval "
-                                "(familywise_ci_low to familywise_ci_high) excludes 0, else 'not distinguishable'; "
-                                "the same verdict as the brief's table, figure and text. adjusted_ci_low/high: the "
-                                "interval of the training on its own. shrunken_ci_low/high: FAB interval of the "
-                                "shrunken gain (covers each training's true gain 95% of the time).")
-        return comp.table
-
-    parts.append(_Part("Trainings compared", trainings, notes=comparison_notes))
-
-    def followup(by=None):
-        if not has_interviews:
-            return no_interviews
-        return followup_summary(study, by=by)
-
-    parts.append(_Part("Follow-up codes", followup))
-    for cols in groupings:
-        parts.append(_Part(f"Follow-up by {label_of(cols)}", lambda cols=cols: followup(cols)))
-
-    def cooc():
-        if not has_interviews:
-            return no_interviews
-        return code_cooccurrence(study)
-
-    def agreement():
-        if not has_interviews:
-            return no_interviews
-        t = coder_agreement(study)
-        if not int(t["n_double_coded"].max() if len(t) else 0):
-            return "No interview was coded by two coders, so agreement between coders cannot be measured."
-        return t
-
-    def with_gains():
-        if not has_interviews:
-            return no_interviews
-        return followup_vs_gains(study).table
-
-    parts += [_Part("Code co-occurrence", cooc), _Part("Coder agreement", agreement),
-              _Part("Follow-up and gains", with_gains)]
+    parts = [_Part("Gains overall", lambda: _stack(pub, [(m, f"gains/{m}") for m in measures]))]
+    for cols in pub.groupings:
+        name = "training" if cols == ["training_id"] else key_of(cols)
+        parts.append(_Part(f"Gains by {name}", lambda cols=cols: _stack(
+            pub, [(m, f"gains/{m}/{key_of(cols)}") for m in measures])))
+    parts.append(_Part("Confidence by competency", or_text("confidence_gains", no_conf)))
+    parts.append(_Part("Knowledge vs confidence", or_text("knowledge_vs_confidence", no_conf)))
+    parts.append(_Part("Knowledge vs confidence by sector", or_text("knowledge_vs_confidence/sector", no_conf)))
+    parts += [_Part("Items", or_text("items", no_items)), _Part("Modules", or_text("modules", no_items)),
+              _Part("Reliability", or_text("reliability", no_items))]
+    parts.append(_Part("Trainings compared", or_text("compare", "The study has one training: there is nothing to "
+                                                                "compare."), notes=_comparison_notes(pub)))
+    parts.append(_Part("Follow-up codes", or_text("followup", no_interviews)))
+    for cols in pub.groupings:
+        key = f"followup/{key_of(cols)}"
+        if key in pub:
+            parts.append(_Part(f"Follow-up by {key_of(cols)}", or_text(key, no_interviews)))
+    parts += [_Part("Code co-occurrence", or_text("cooccurrence", no_interviews)),
+              _Part("Coder agreement", or_text("agreement", "No interview was coded by two coders, so agreement "
+                                                            "between coders cannot be measured.")),
+              _Part("Follow-up and gains", or_text("followup_vs_gains", no_interviews))]
 
     def attr():
-        overall = attrition(study)
-        overall.insert(0, "training_id", "All trainings")
-        per = attrition(study, by="training_id")
-        return pd.concat([overall, per], ignore_index=True)
+        out = _concat(pub, ["attrition", "attrition/training_id"], "training_id", ["All trainings", ""])
+        return out if out is not None else "The study has no test scores."
 
     parts.append(_Part("Attrition", attr))
-    parts += _later_parts(study, results)
-    parts += _planning_parts(study, results)
-    if len(getattr(study, "costs", ())):
-        cost_effectiveness = results.function("cost_effectiveness")
-
+    parts += _later_parts(study, pub.results)
+    parts += _planning_parts(study, pub.results)
+    if "cost" in pub:
         def cost():
-            overall = cost_effectiveness(study)
-            per = cost_effectiveness(study, by="training_id")
-            return pd.concat([overall.assign(training_id="All trainings")[per.columns], per], ignore_index=True)
+            return _concat(pub, ["cost", "cost/training_id"], "training_id", ["All trainings", ""])
 
         parts.append(_Part("Cost", cost, notes=[
             "Costs as recorded, in the years spent, not adjusted for inflation, converted at the rates of study.toml; "
             "a training's cost is shared equally among the people it registered; people without both tests count "
             "as not improved; the interval resamples people within each training (2,000 times, seeded)."]))
-    parts.append(_Part("Data problems", lambda: _problems(study), publish_as_is=True))
-    parts.append(_Part("Quarantine", lambda: _quarantine(study), publish_as_is=True))
+    parts.append(_Part("Trainings", lambda: _trainings(study)))
     return parts
 
 
@@ -446,19 +398,35 @@ def _planning_parts(study, results) -> list[_Part]:
             _Part("Planning options", options, publish_as_is=True)]
 
 
-def _problems(study) -> pd.DataFrame | str:
-    problems = getattr(study.report, "problems", None)
-    if problems is None or not len(problems):
-        return "No data problems were found."
-    return problems.reset_index(drop=True)
 
 
-def _quarantine(study) -> pd.DataFrame | str:
-    q = study.quarantine
-    if q is None or not len(q):
-        return "No rows were set aside."
-    cols = [c for c in ("table", "file", "sheet", "row", "problem") if c in q.columns]
-    return q[cols].reset_index(drop=True)
+def _comparison_notes(pub) -> list[str]:
+    """The comparison's summary in words, without any paragraph that names a training whose group is hidden."""
+    comp = pub.raw.get("comparison")
+    if comp is None:
+        return []
+    notes = []
+    hidden = pub.hidden_names()
+    try:
+        paras = [p for p in comp.summary().split("\n") if p.strip()]
+    except Exception:  # the summary is a courtesy
+        paras = []
+    left_out = 0
+    for para in paras:
+        if any(name in para for name in hidden):
+            left_out += 1
+            continue
+        notes.append(para)
+    if left_out:
+        notes.append(f"Trainings with fewer than {pub.min_cell} people with both tests (or hidden to protect them) "
+                     "are not named.")
+    return notes
+
+
+def _trainings(study) -> pd.DataFrame:
+    cols = [c for c in ("training_id", "country", "province", "start_date", "end_date", "language")
+            if c in study.trainings.columns]
+    return study.trainings[cols].sort_values("training_id").reset_index(drop=True)
 
 
 def _write_readme(ws, study, written, min_cell: int, rule: str, groupings) -> None:
@@ -469,12 +437,16 @@ def _write_readme(ws, study, written, min_cell: int, rule: str, groupings) -> No
                    ("Written", f"{today}, by tip_eval"),
                    ("Study", str(study.name)),
                    ("People", f"{len(study.participants)} participants in {len(study.trainings)} trainings"),
-                   ("Small cells", f"Statistics describing fewer than {min_cell} people are not shown. "
+                   ("Small cells", f"No count, percentage or statistic describes fewer than {min_cell} people. "
                                    f"{rule} Blanked cells show '<{min_cell}' and their row has suppressed = TRUE. "
-                                   "Both a group's own small numbers and any numbers that would let them be worked "
-                                   "out (from totals, other rows or percentages) are blanked."),
-                   ("Privacy", "No names or contact details: participants appear only through pseudonymous IDs, "
-                               "and no sheet lists individuals."),
+                                   "One disclosure plan covers this workbook and the brief together: a blanked "
+                                   f"count cannot be narrowed to a range of fewer than {min_cell} values from "
+                                   "anything published (checked by linear programming; run 'tip-eval audit' on "
+                                   "the folder to check it yourself). Counts of registered, tested and "
+                                   "dropped-out people are given for the whole study only."),
+                   ("Privacy", "No names, contact details or participant IDs, and no sheet lists individuals: the "
+                               "data problems and the rows set aside are in problems.xlsx, which is internal and "
+                               "not for publication."),
                    ("Text", "Every text cell is plain text: nothing in this workbook is a formula."), "",
                    "Sheets", ""]
     for title, text in written:
