@@ -151,6 +151,22 @@ def cmd_brief(args: argparse.Namespace) -> int:
     return run_brief(args.path, out, min_cell=args.min_cell, title=args.title, by=args.by, cache=not args.no_cache)
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    """``tip-eval audit DIR``: exit 0 when nothing published lets a reader count under min_cell, 1 when it does."""
+    from tip_eval.disclosure import audit
+
+    try:
+        report = audit(args.path, min_cell=args.min_cell)
+    except (FileNotFoundError, ValueError) as err:
+        raise UsageError(f"Cannot audit: {err}") from None
+    print(report.summary())
+    for leak in report.leaks[: args.limit]:
+        print(f"  {leak}")
+    if len(report.leaks) > args.limit:
+        print(f"  ... and {len(report.leaks) - args.limit} more (--limit N to see more)")
+    return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
 def cmd_sample_data(args: argparse.Namespace) -> int:
     from tip_eval.io.template import write_sample_data
 
@@ -245,6 +261,16 @@ def build_parser() -> argparse.ArgumentParser:
                         "(kept in tip_eval's cache directory, never in the study folder, and reused only while no "
                         "file or setting changes)")
     p.set_defaults(func=cmd_brief)
+
+    p = sub.add_parser("audit", parents=[common], help="check a written brief and workbook for anything that counts fewer than min_cell people",
+                       description="Read DIR/brief.html (text, tables, every figure's data) and DIR/tables.xlsx (every sheet) "
+                                   "as a reader would, bound every blank count by linear programming, and list every count, "
+                                   "share, figure mark or sentence that lets a reader count fewer than min_cell people. "
+                                   "Exit 0 when none, 1 when some, 2 when DIR cannot be read.")
+    p.add_argument("path", metavar="DIR", help="folder written by 'tip-eval brief' (or its brief.html or tables.xlsx)")
+    p.add_argument("--min-cell", type=_min_cell, default=None, metavar="N", help="threshold (default: the one the outputs state)")
+    p.add_argument("--limit", type=int, default=50, metavar="N", help="list at most N leaks (default 50)")
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("template", parents=[common], help="write the training workbook (template) for your test",
                        description="A training workbook to fill in: Training, Participants, Pre-test, Post-test and "

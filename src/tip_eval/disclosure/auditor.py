@@ -1,3 +1,596 @@
-"""placeholder"""
-class AuditReport: ...
-def audit(path): ...
+"""Audit a written brief and workbook as a reader would: can anything be counted under ``min_cell``?
+
+:func:`audit` (and ``tip-eval audit DIR``) reads what was published, nothing else: the text and
+tables of ``brief.html``, the data of every figure embedded in it, and every sheet of
+``tables.xlsx``. It rebuilds the counts of people they show (a percentage of a shown group is a
+count too; a percentage rounded for display is a range of counts), adds what a reader knows
+without being told (which trainings make up each country, from the workbook's Trainings sheet;
+that people with both tests are among those with the pre-test, ...), and reports every:
+
+- **count**: a shown count of 1 to ``min_cell - 1`` people, or a blanked count (or a difference
+  of counts, such as the people who took the pre-test but not the post-test) whose smallest and
+  largest values consistent with everything published differ by less than ``min_cell`` while it
+  could be 1 to ``min_cell - 1`` (linear programming, as sdcTable and tau-argus;
+  :mod:`tip_eval.disclosure.lp`);
+- **share**: a percentage in the text whose count or complement is 1 to ``min_cell - 1`` people;
+- **mark**: a figure that draws one mark per person, or a bar of 1 to ``min_cell - 1`` people;
+- **name**: a sentence that names a group whose size is hidden;
+- **rows**: row-level data (data problems, rows set aside, participant IDs) in the brief or workbook.
+
+The audit cannot know the true values: it reports what a reader could narrow down, which is what
+matters. Outputs written by ``tip-eval brief`` pass it (the tests check this); outputs written
+before the disclosure plan do not.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["audit", "AuditReport", "Leak"]
+
+
+@dataclass
+class Leak:
+    """One thing a reader can count under ``min_cell``: where it is and what it reveals."""
+
+    kind: str          # "count", "share", "mark", "name", "rows"
+    where: str         # file and sheet / section
+    what: str          # plain words
+    low: float = float("nan")
+    high: float = float("nan")
+
+    def __str__(self) -> str:
+        rng = ""
+        if not np.isnan(self.low):
+            rng = f" (a reader can tell it is {self.low:.0f}" + (
+                f" to {self.high:.0f})" if np.isfinite(self.high) and round(self.high) != round(self.low) else ")")
+        return f"[{self.kind}] {self.where}: {self.what}{rng}"
+
+
+@dataclass
+class AuditReport:
+    """What :func:`audit` found: ``leaks`` (empty when nothing can be counted under ``min_cell``)."""
+
+    path: Path
+    min_cell: int
+    leaks: list[Leak] = field(default_factory=list)
+    checked: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.leaks
+
+    def summary(self) -> str:
+        what = ", ".join(f"{v} {k}" for k, v in self.checked.items())
+        if self.ok:
+            return (f"No leak found in {self.path} (min_cell = {self.min_cell}; checked {what}): nothing published "
+                    f"lets a reader count fewer than {self.min_cell} people.")
+        kinds = pd.Series([lk.kind for lk in self.leaks]).value_counts()
+        return (f"{len(self.leaks)} leak(s) in {self.path} (min_cell = {self.min_cell}; checked {what}): "
+                + ", ".join(f"{n} {k}" for k, n in kinds.items()) + ".")
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{"kind": lk.kind, "where": lk.where, "what": lk.what, "low": lk.low, "high": lk.high}
+                             for lk in self.leaks], columns=["kind", "where", "what", "low", "high"])
+
+    def __str__(self) -> str:
+        return "\n".join([self.summary(), *map(str, self.leaks)])
+
+
+# --------------------------------------------------------------------------------------------------
+
+
+def audit(path: str | Path, min_cell: int | None = None) -> AuditReport:
+    """Check a published brief and workbook for anything that lets a reader count fewer than ``min_cell`` people.
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder written by ``tip-eval brief`` (``brief.html`` and ``tables.xlsx``), or one of
+        the two files.
+    min_cell : int, optional
+        The threshold; default: the one the outputs state (their README sheet or cover), else 5.
+
+    Returns
+    -------
+    AuditReport
+        ``report.ok`` is True when nothing leaks; ``report.leaks`` lists each leak in plain
+        words, with the range a reader can narrow a count to.
+
+    Examples
+    --------
+    >>> import tip_eval as te
+    >>> report = te.disclosure.audit("out/")            # doctest: +SKIP
+    >>> report.ok, report.summary()                     # doctest: +SKIP
+    """
+    from tip_eval.disclosure.plan import check_min_cell
+
+    path = Path(path)
+    if path.is_dir():
+        brief, book = path / "brief.html", path / "tables.xlsx"
+    elif path.suffix.lower() in (".html", ".htm"):
+        brief, book = path, path.with_name("tables.xlsx")
+    else:
+        brief, book = path.with_name("brief.html"), path
+    if not brief.exists() and not book.exists():
+        raise FileNotFoundError(f"{path}: no brief.html or tables.xlsx to audit; give the folder written by "
+                                "'tip-eval brief' (or one of those files)")
+    html = brief.read_text(encoding="utf-8") if brief.exists() else ""
+    sheets = _read_workbook(book) if book.exists() else {}
+    mc = check_min_cell(min_cell if min_cell is not None else _stated_min_cell(html, sheets), source="min_cell")
+    report = AuditReport(path, mc)
+    facts = _Facts(mc)
+    if sheets:
+        _workbook_facts(sheets, facts, report, book.name)
+    if html:
+        _brief_facts(html, facts, report, brief.name)
+    facts.check(report)
+    if html:
+        _check_names(html, sheets, facts, report, brief.name, book.name)
+    report.checked.setdefault("figures", 0)
+    return report
+
+
+# --- collecting published counts --------------------------------------------------------------------
+
+
+class _Facts:
+    def __init__(self, min_cell: int) -> None:
+        self.min_cell = min_cell
+        self.known: dict = {}            # Cell -> (lo, hi)
+        self.where: dict = {}            # Cell -> where first seen
+        self.blank: dict = {}            # Cell -> where (published blank)
+        self.relations: set = set()
+        self.atoms: pd.DataFrame | None = None
+        self.hidden_groups: set[str] = set()
+        self.shown_groups: set[str] = set()
+
+    def add_known(self, cell, lo: float, hi: float, where: str) -> None:
+        old = self.known.get(cell)
+        if old is not None:
+            lo, hi = max(lo, old[0]), min(hi, old[1])
+            if lo > hi:  # two places disagree (rounding): keep the first
+                return
+        self.known[cell] = (lo, hi)
+        self.where.setdefault(cell, where)
+
+    def add_blank(self, cell, where: str) -> None:
+        self.blank.setdefault(cell, where)
+
+    def check(self, report: AuditReport) -> None:
+        from tip_eval.disclosure.lp import Expression, System, protected
+
+        mc = self.min_cell
+        for cell, (lo, hi) in sorted(self.known.items()):
+            if not protected(lo, hi, mc):
+                report.leaks.append(Leak("count", self.where[cell], f"{cell.describe()} is shown", lo, hi))
+        blanks = [c for c in self.blank if c not in self.known]
+        cells = set(self.known) | set(blanks)
+        system = System(self.known, cells, self.relations, self.atoms)
+        exprs = [(Expression.of(c), self.blank[c]) for c in sorted(blanks)]
+        groups: dict[str, set] = {}
+        for c in cells:
+            groups.setdefault(c.measure, set()).add(c.group)
+        from tip_eval.disclosure.facts import Cell
+
+        for kind, lhs, rhs in sorted(system.relations):
+            if kind != "le":
+                continue
+            for g in sorted(groups.get(rhs, ())):
+                for parts in sorted({tuple(lhs)} | {(m,) for m in lhs}):
+                    members = [Cell(m, g) for m in parts]
+                    if not all(c in cells for c in members):
+                        continue
+                    big = Cell(rhs, g)
+                    where = self.where.get(big) or self.blank.get(big, "")
+                    exprs.append((Expression(((big, 1.0),) + tuple((c, -1.0) for c in members)), where))
+        n_lp = 0
+        for expr, where in exprs:
+            if all(c in self.known and self.known[c][0] == self.known[c][1] for c, _ in expr.terms):
+                v = sum(a * self.known[c][0] for c, a in expr.terms)
+                if not protected(v, v, mc):
+                    report.leaks.append(Leak("count", where, f"{expr.describe()} can be worked out", v, v))
+                continue
+            lo, _, _ = system.range(expr, want="low")
+            n_lp += 1
+            if np.isnan(lo) or lo > mc - 1 + 1e-6:
+                continue
+            _, hi, _ = system.range(expr, want="high")
+            n_lp += 1
+            if not protected(lo, hi, mc):
+                report.leaks.append(Leak("count", where, f"{expr.describe()} is blank but can be narrowed down",
+                                         lo, hi))
+        report.checked["counts"] = len(cells)
+        report.checked["linear programmes"] = n_lp
+
+
+def _stated_min_cell(html: str, sheets: dict) -> int:
+    for pattern in (r"fewer than (\d+) people are not shown", r"fewer than (\d+) people"):
+        readme = sheets.get("README")
+        if readme is not None:
+            text = " ".join(str(v) for v in readme.to_numpy().ravel() if isinstance(v, str))
+            m = re.search(pattern, text)
+            if m:
+                return int(m.group(1))
+        m = re.search(pattern, html)
+        if m:
+            return int(m.group(1))
+    return 5
+
+
+def _read_workbook(path: Path) -> dict[str, pd.DataFrame]:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    out = {}
+    for ws in wb.worksheets:
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        out[ws.title] = pd.DataFrame(rows) if rows else pd.DataFrame()
+    wb.close()
+    return out
+
+
+def _sheet_table(raw: pd.DataFrame, mark: str) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """The table at the top of a result sheet (header row, rows up to the first empty one), its blank marks, notes."""
+    if raw.empty:
+        return pd.DataFrame(), pd.DataFrame(), []
+    header = [str(h) if h is not None else "" for h in raw.iloc[0].tolist()]
+    body = []
+    i = 1
+    while i < len(raw) and any(v is not None and v != "" for v in raw.iloc[i].tolist()):
+        body.append(raw.iloc[i].tolist())
+        i += 1
+    notes = [str(v) for v in raw.iloc[i:].to_numpy().ravel() if isinstance(v, str) and v.strip()]
+    keep = [j for j, h in enumerate(header) if h]
+    frame = pd.DataFrame([[r[j] for j in keep] for r in body], columns=[header[j] for j in keep])
+    marks = frame.map(lambda v: isinstance(v, str) and v.strip() == mark)
+    frame = frame.mask(marks)
+    for c in frame.columns:
+        converted = pd.to_numeric(frame[c], errors="coerce")
+        if converted.notna().sum() == frame[c].notna().sum() and frame[c].notna().any():
+            frame[c] = converted
+    return frame, marks, notes
+
+
+def _workbook_facts(sheets: dict, facts: _Facts, report: AuditReport, name: str) -> None:
+    from tip_eval.disclosure.facts import detect, entry_value, map_table
+
+    mark = f"<{facts.min_cell}"
+    n_tables = 0
+    for title, raw in sheets.items():
+        if title in ("Data problems", "Quarantine") or "quarantine" in title.lower():
+            report.leaks.append(Leak("rows", f"{name}, sheet {title!r}", "lists individual rows of the data (row-level "
+                                     "problems or rows set aside belong in the internal problems.xlsx only)"))
+            continue
+        frame, marks, _ = _sheet_table(raw, mark)
+        if title == "Trainings" and "training_id" in frame.columns:
+            cols = [c for c in ("training_id", "country", "province") if c in frame.columns]
+            facts.atoms = frame[cols].astype(str).drop_duplicates()
+            continue
+        if frame.empty or detect(frame) is None:
+            continue
+        if "participant_id" in frame.columns:
+            report.leaks.append(Leak("rows", f"{name}, sheet {title!r}", "lists participant IDs"))
+        mapped = map_table(frame)
+        if mapped is None:
+            continue
+        n_tables += 1
+        facts.relations |= mapped.relations
+        records = frame.to_dict("records")
+        for e in mapped.entries:
+            where = f"{name}, sheet {title!r}, row {e.row + 2}, column {e.column}"
+            blank = bool(marks.iloc[e.row][e.column]) or (e.size is not None and bool(marks.iloc[e.row][e.size]))
+            v = entry_value(records[e.row], e)
+            if blank or np.isnan(v):
+                if blank:
+                    facts.add_blank(e.cell, where)
+                continue
+            facts.add_known(e.cell, v, v, where)
+        if mapped.main and mapped.by:
+            for e in mapped.entries:
+                if e.column == mapped.main:
+                    names = {v for _, v in e.cell.group}
+                    (facts.hidden_groups if bool(marks.iloc[e.row][e.column]) else facts.shown_groups).update(names)
+    report.checked["workbook tables"] = n_tables
+
+
+# --- the brief ---------------------------------------------------------------------------------------
+
+#: display headers of the brief's tables -> result columns (this version's and earlier ones)
+_HEADERS = {
+    "n": "n", "Improved": "pct_improved", "Registered": "registered", "Took pre": "took_pre",
+    "Took post": "took_post", "Both": "matched", "Took both tests": "matched", "Agree (4-5) before": "pct_agree_pre",
+    "Agree (4-5) after": "pct_agree_post", "More confident, no knowledge gain": "pct_overconfident",
+    "People with the code": "n_with_code", "Double-coded interviews": "n_double_coded",
+    "Mean gain, points (95% CI)": "mean_gain", "Pre-test (%)": "pre_mean", "Median before": "median_pre",
+    "Mean knowledge change": "mean_knowledge_change", "Mean confidence change": "mean_confidence_change",
+    "Raw mean gain (95% CI)": "raw_gain", "Adjusted difference from average (95% CI)": "adjusted_diff",
+    "Pre-test mean": "pre_mean", "Items": "n_items", "Rows": "rows",
+}
+_GROUP_HEADERS = {"Country": "country", "Province": "province", "Sector": "sector", "Training": "training_id",
+                  "Gender": "gender", "Organisation": "organisation", "Competency": "competency_id",
+                  "Module": "module", "Code": "label"}
+
+
+class _Page:
+    def __init__(self, html: str) -> None:
+        from html.parser import HTMLParser
+
+        self.tables: list[list[list[str]]] = []
+        self.paragraphs: list[str] = []
+        page = self
+
+        class P(HTMLParser):
+            def __init__(self):
+                super().__init__()
+                self.stack, self.row, self.cell, self.text, self.skip = [], None, None, None, 0
+
+            def handle_starttag(self, tag, attrs):
+                if tag in ("script", "style"):
+                    self.skip += 1
+                elif tag == "table":
+                    page.tables.append([])
+                elif tag == "tr" and page.tables:
+                    self.row = []
+                    page.tables[-1].append(self.row)
+                elif tag in ("td", "th") and self.row is not None:
+                    self.cell = []
+                elif tag in ("p", "li", "caption", "h3"):
+                    self.text = []
+
+            def handle_endtag(self, tag):
+                if tag in ("script", "style"):
+                    self.skip -= 1
+                elif tag in ("td", "th") and self.cell is not None and self.row is not None:
+                    self.row.append("".join(self.cell).strip())
+                    self.cell = None
+                elif tag == "tr":
+                    self.row = None
+                elif tag in ("p", "li", "caption", "h3") and self.text is not None:
+                    page.paragraphs.append(" ".join("".join(self.text).split()))
+                    self.text = None
+
+            def handle_data(self, data):
+                if self.skip:
+                    return
+                if self.cell is not None:
+                    self.cell.append(data)
+                if self.text is not None:
+                    self.text.append(data)
+
+        P().feed(html)
+
+
+def _label_codes() -> dict[str, str]:
+    from tip_eval import vocab
+
+    out = {}
+    for voc in ("country", "sector", "gender"):
+        try:
+            for code in vocab.codes(voc):
+                out[vocab.label(voc, code)] = str(code)
+        except Exception:  # a vocabulary this version does not have
+            continue
+    return out
+
+
+def _number(text: str) -> float:
+    t = text.replace("\u2212", "-").replace(",", "").strip()
+    m = re.match(r"^-?\d+(\.\d+)?", t)
+    return float(m.group(0)) if m else np.nan
+
+
+def _brief_facts(html: str, facts: _Facts, report: AuditReport, name: str) -> None:
+    from tip_eval.disclosure.facts import map_table
+
+    page = _Page(html)
+    labels = _label_codes()
+    mark = f"<{facts.min_cell}"
+    n_tables = 0
+    for t in page.tables:
+        if len(t) < 2 or not t[0]:
+            continue
+        head = t[0]
+        group_col = _GROUP_HEADERS.get(head[0])
+        crossing = None
+        if group_col is None and " and " in head[0].lower():
+            crossing = [{"training": "training_id"}.get(w, w) for w in head[0].lower().split(" and ")]
+        cols = {}
+        for j, h in enumerate(head):
+            if j == 0 and (group_col or crossing):
+                continue
+            if h in _HEADERS:
+                cols[j] = _HEADERS[h]
+        if "rows" in cols.values() and head[0] == "Table":
+            report.leaks.append(Leak("rows", f"{name}, table of rows set aside", "lists data problems row by row "
+                                     "(belongs in the internal problems.xlsx)"))
+            continue
+        if not cols:
+            continue
+        records, shares = [], []
+        for row in t[1:]:
+            rec: dict = {}
+            if group_col:
+                v = row[0]
+                rec[group_col] = labels.get(v, v)
+            elif crossing:
+                parts = [p.strip() for p in row[0].split("/")]
+                for d, v in zip(crossing, parts):
+                    rec[d] = labels.get(v, v)
+            for j, c in cols.items():
+                if j >= len(row):
+                    continue
+                cell = row[j]
+                if cell.strip() == mark:
+                    rec[c] = "MARK"
+                elif c.startswith("pct_"):
+                    rec[c] = _number(cell)
+                    shares.append(c)
+                else:
+                    rec[c] = _number(cell)
+            records.append(rec)
+        frame = pd.DataFrame(records)
+        layout = _brief_layout(set(frame.columns))
+        if layout is None:
+            continue
+        if group_col == "competency_id":
+            frame["competency_id"] = frame["competency_id"].astype(str)
+        mapped_frame = frame.replace("MARK", np.nan).infer_objects()
+        mapped = map_table(mapped_frame, layout=layout, measure="knowledge",
+                           by=[c for c in ([group_col] if group_col and layout not in ("confidence_gains",) else
+                                           (crossing or [])) if c])
+        if mapped is None:
+            continue
+        n_tables += 1
+        facts.relations |= mapped.relations
+        for e in mapped.entries:
+            rec = records[e.row]
+            where = f"{name}, table '{head[0]}', row {e.row + 1}, column {e.column}"
+            if rec.get(e.column) == "MARK":
+                facts.add_blank(e.cell, where)
+                continue
+            v = rec.get(e.column, np.nan)
+            if not isinstance(v, float) or np.isnan(v):
+                continue
+            if e.size is None:
+                facts.add_known(e.cell, v, v, where)
+                continue
+            n = rec.get(e.size, np.nan)
+            if not isinstance(n, float) or np.isnan(n):
+                continue
+            lo = max(0.0, np.ceil(n * (v - 0.5) / e.scale - 1e-9))
+            hi = min(n, np.floor(n * (v + 0.5) / e.scale + 1e-9))
+            facts.add_known(e.cell, lo, hi, where + " (a rounded percentage)")
+            complement = n - hi, n - lo
+            if not (complement[1] < 1 or complement[0] > facts.min_cell - 1) and complement[1] - complement[0] < facts.min_cell:
+                report.leaks.append(Leak("share", where, f"{v:.0f}% of {n:.0f} people leaves out "
+                                         f"{complement[0]:.0f} to {complement[1]:.0f} of them", *complement))
+    report.checked["brief tables"] = n_tables
+    # shares in sentences: "N% of (the) M"
+    n_shares = 0
+    for para in page.paragraphs:
+        for m in re.finditer(r"(\d+(?:\.\d+)?)% of (?:the |them |all )?(\d+)", para):
+            p, n = float(m.group(1)), float(m.group(2))
+            lo, hi = max(0.0, np.ceil(n * (p - 0.5) / 100 - 1e-9)), min(n, np.floor(n * (p + 0.5) / 100 + 1e-9))
+            n_shares += 1
+            for a, b, word in ((lo, hi, "are"), (n - hi, n - lo, "are not")):
+                if b >= 1 and a <= facts.min_cell - 1 and b - a < facts.min_cell:
+                    report.leaks.append(Leak("share", f"{name}, text", f"'{m.group(0)}' tells how many {word} "
+                                             f"counted: {_quote(para)}", a, b))
+    # headline: shares of the overall n stated in its first sentence
+    n_all = None
+    for para in page.paragraphs:
+        m = re.search(r"n = (\d+) people tested before and after", para)
+        if m and n_all is None:
+            n_all = float(m.group(1))
+        if n_all and re.search(r"% (?:improved|declined) by more than", para):
+            for pm in re.finditer(r"(\d+(?:\.\d+)?)% (improved|declined)", para):
+                p = float(pm.group(1))
+                lo, hi = max(0.0, np.ceil(n_all * (p - 0.5) / 100)), min(n_all, np.floor(n_all * (p + 0.5) / 100))
+                n_shares += 1
+                if hi >= 1 and lo <= facts.min_cell - 1 and hi - lo < facts.min_cell:
+                    report.leaks.append(Leak("share", f"{name}, headline", f"'{pm.group(0)}' of {n_all:.0f} people "
+                                             f"is a handful of people: {_quote(para)}", lo, hi))
+        if n_all and re.search(r"(\d+)% of them scored higher", para):
+            p = float(re.search(r"(\d+)% of them scored higher", para).group(1))
+            lo, hi = n_all - min(n_all, np.floor(n_all * (p + 0.5) / 100)), n_all - max(0.0, np.ceil(n_all * (p - 0.5) / 100))
+            n_shares += 1
+            if hi >= 1 and lo <= facts.min_cell - 1 and hi - lo < facts.min_cell:
+                report.leaks.append(Leak("share", f"{name}, headline", f"{p:.0f}% of {n_all:.0f} improved: the others "
+                                         "are a handful of people", lo, hi))
+    report.checked["shares in sentences"] = n_shares
+    _figure_facts(html, facts, report, name)
+    # group names whose rows the brief leaves out
+    for para in page.paragraphs:
+        m = re.search(r"\d+ trainings? \(([^)]*)\) had fewer than", para)
+        if m:
+            facts.hidden_groups.update(x.strip() for x in re.split(r",| and ", m.group(1)) if x.strip())
+
+
+def _brief_layout(cols: set[str]) -> str | None:
+    if "pct_agree_pre" in cols or "median_pre" in cols:
+        return "confidence_gains"
+    if "mean_knowledge_change" in cols or "pct_overconfident" in cols:
+        return "knowledge_vs_confidence"
+    if "raw_gain" in cols:
+        return "compare_trainings"
+    if "registered" in cols or ("matched" in cols and "n" not in cols):
+        return "attrition"
+    if "n_double_coded" in cols:
+        return "coder_agreement"
+    if "n_items" in cols:
+        return "module_summary"
+    if "mean_gain" in cols and "n" in cols:
+        return "gains"
+    return None
+
+
+def _quote(text: str, width: int = 120) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _figure_facts(html: str, facts: _Facts, report: AuditReport, name: str) -> None:
+    mc = facts.min_cell
+    decoder = json.JSONDecoder()
+    n_fig = 0
+    for m in re.finditer(r"Plotly\.newPlot\(\s*\"[^\"]*\",\s*", html):
+        try:
+            data, end = decoder.raw_decode(html, m.end())
+            rest = html[end:].lstrip()[1:].lstrip()
+            layout, _ = decoder.raw_decode(rest) if rest.startswith("{") else ({}, 0)
+        except ValueError:
+            continue
+        n_fig += 1
+        title = str(((layout.get("title") or {}).get("text")) if isinstance(layout.get("title"), dict)
+                    else layout.get("title") or "figure")
+        where = f"{name}, figure '{re.sub('<[^>]+>', '', title)}'"
+        axis_titles = " ".join(str(((layout.get(ax) or {}).get("title") or {}).get("text", ""))
+                               for ax in ("xaxis", "yaxis") if isinstance((layout.get(ax) or {}).get("title"), dict))
+        for tr in data if isinstance(data, list) else []:
+            kind = tr.get("type", "scatter")
+            x, y = tr.get("x"), tr.get("y")
+            if kind in ("box", "violin") and tr.get("boxpoints", tr.get("points")) not in (False, None):
+                report.leaks.append(Leak("mark", where, f"draws one point per person ({tr.get('name', '')})"))
+            if kind in ("scatter", "scattergl") and "markers" in str(tr.get("mode", "markers")) \
+                    and _numeric(x) and _numeric(y) and len(x) > mc:
+                report.leaks.append(Leak("mark", where, f"draws {len(x)} points on two numeric axes: one per person "
+                                         f"({re.sub('<[^>]+>', '', str(tr.get('name', '')))})"))
+            if kind == "bar" and "people" in axis_titles.lower() and "%" not in axis_titles:
+                values = x if tr.get("orientation") == "h" else y
+                for v in values if isinstance(values, list) else []:
+                    if isinstance(v, (int, float)) and 1 <= v <= mc - 1 + 1e-9:
+                        report.leaks.append(Leak("mark", where, f"a bar of {v:g} people "
+                                                 f"({re.sub('<[^>]+>', '', str(tr.get('name') or ''))})", v, v))
+    report.checked["figures"] = n_fig
+
+
+def _numeric(values) -> bool:
+    return isinstance(values, list) and len(values) > 0 and all(
+        isinstance(v, (int, float)) or v is None for v in values) and any(isinstance(v, (int, float)) for v in values)
+
+
+def _check_names(html: str, sheets: dict, facts: _Facts, report: AuditReport, brief_name: str,
+                 book_name: str) -> None:
+    """Sentences (brief paragraphs, workbook notes) that name a group whose size is hidden."""
+    hidden = {h for h in facts.hidden_groups - facts.shown_groups if len(h) >= 3}
+    if not hidden:
+        return
+    labels = {v: k for k, v in _label_codes().items()}
+    page = _Page(html)
+    texts = [(f"{brief_name}, text", p) for p in page.paragraphs]
+    mark = f"<{facts.min_cell}"
+    for title, raw in sheets.items():
+        _, _, notes = _sheet_table(raw, mark)
+        texts += [(f"{book_name}, sheet {title!r}, note", n) for n in notes if title != "README"]
+    for where, text in texts:
+        for h in sorted(hidden):
+            words = {h, labels.get(h, h)}
+            if any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text) for w in words):
+                report.leaks.append(Leak("name", where, f"names {labels.get(h, h)}, a group whose size is hidden: "
+                                         f"{_quote(text)}"))

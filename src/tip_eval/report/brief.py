@@ -779,7 +779,7 @@ def render_brief(ctx: BriefContext, title: str | None = None) -> str:
                       finalize=lambda v: xml_chars(v) if isinstance(v, str) and v is not plotlyjs else v)
     template = env.from_string((tpl_dir / "brief.html.j2").read_text(encoding="utf-8"))
     study = ctx.study
-    countries = ", ".join(sorted(study.trainings["country"].unique()))
+    n_countries = int(study.trainings["country"].nunique())
     k = ctx.results["knowledge"].iloc[0]
     att = ctx.results.get("attrition")
     registered = float(att["registered"].iloc[0]) if att is not None and len(att) else float("nan")
@@ -795,7 +795,8 @@ def render_brief(ctx: BriefContext, title: str | None = None) -> str:
         {"id": s.id, "title": s.title, "blocks": s.blocks} for s in ctx.sections]
     return template.render(
         title=title or f"Impact brief: {study.name}",
-        subtitle=f"{len(study.trainings)} trainings in {countries}; {people} participants.",
+        subtitle=f"{len(study.trainings)} trainings in {n_countries} countr{'y' if n_countries == 1 else 'ies'}; "
+                 f"{people} participants.",
         generated=_dt.date.today().isoformat(), version=tip_eval.__version__, min_cell=ctx.min_cell,
         sections=sections, headline=ctx.headline, kpis=kpis,
         css=(tpl_dir / "brief.css").read_text(encoding="utf-8"), plotlyjs=plotlyjs,
