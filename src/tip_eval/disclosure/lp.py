@@ -87,7 +87,11 @@ class System:
         self.known = dict(known)
         self.cells = set(cells) | set(self.known)
         measures = {c.measure for c in self.cells}
-        self.relations = sorted(r for r in set(relations) if r[2] in measures and all(m in measures for m in r[1]))
+        # relations touching a published measure; their unpublished measures are unknowns too
+        self.relations = sorted(r for r in set(relations) if r[2] in measures or any(m in measures for m in r[1]))
+        for _, lhs, rhs in self.relations:
+            measures.add(rhs)
+            measures.update(lhs)
         dims_of: dict[str, set] = {m: set() for m in measures}
         values: dict[str, set] = {}
         for c in self.cells:
