@@ -112,6 +112,8 @@ def audit(path: str | Path, min_cell: int | None = None) -> AuditReport:
     from tip_eval.disclosure.plan import check_min_cell
 
     path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such folder or file to audit")
     if path.is_dir():
         brief, book = path / "brief.html", path / "tables.xlsx"
     elif path.suffix.lower() in (".html", ".htm"):
