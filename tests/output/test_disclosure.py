@@ -209,7 +209,7 @@ def test_counts_and_percentages_of_people_with_a_code(data, groups, min_cell):
 @given(data=st.data(), k=st.integers(1, 6))
 def test_closed_form_range_of_one_sum_is_the_linear_programme(data, k):
     """A part made of one weighted total of bounded counts is solved without a solver; same answer."""
-    from tip_eval.disclosure import _single_sum_range
+    from tip_eval.disclosure.cells import _single_sum_range
 
     a = np.array(data.draw(st.lists(st.sampled_from([1.0, 1.0, 2.0, 0.5]), min_size=k, max_size=k)))
     truth = np.array(data.draw(st.lists(st.integers(0, 30), min_size=k, max_size=k)), dtype=float)
@@ -231,7 +231,7 @@ def test_closed_form_range_of_one_sum_is_the_linear_programme(data, k):
 
 
 def test_closed_form_declines_what_it_cannot_solve():
-    from tip_eval.disclosure import _single_sum_range
+    from tip_eval.disclosure.cells import _single_sum_range
 
     two_facts = {"A_eq": np.ones((2, 2)), "b_eq": np.array([3.0, 3.0]), "A_ub": None, "b_ub": None}
     mixed_signs = {"A_eq": np.array([[1.0, -1.0]]), "b_eq": np.array([0.0]), "A_ub": None, "b_ub": None}
@@ -247,7 +247,7 @@ def test_closed_form_declines_what_it_cannot_solve():
                                st.sampled_from(["p", "q", None])), max_size=25))
 def test_group_numbers_are_those_of_groupby_ngroup(rows):
     """The suppression's own group numbering equals pandas' (first appearance, missing as a group)."""
-    from tip_eval.disclosure import _group_ids
+    from tip_eval.disclosure.cells import _group_ids
 
     frame = pd.DataFrame(rows, columns=["a", "b", "c"]).astype({"a": object, "c": "string"})
     for by in (["a"], ["b"], ["a", "b"], ["c", "a", "b"]):
