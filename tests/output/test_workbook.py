@@ -38,7 +38,7 @@ def test_sheets_readme_first_and_frozen_headers(sample_book):
     assert names[0] == "README"
     for sheet in ("Gains overall", "Gains by country", "Gains by sector", "Gains by training",
                   "Confidence by competency", "Items", "Trainings compared", "Follow-up codes", "Coder agreement",
-                  "Attrition", "Data problems"):
+                  "Attrition", "Trainings"):
         assert sheet in names
     for name in ("Gains by country", "Items", "Attrition"):
         assert wb[name].freeze_panes == "A2"
