@@ -93,6 +93,24 @@ def adversarial_out(tmp_path_factory):
     return study, pub, out
 
 
+def test_what_the_plan_assumes_holds_on_the_true_counts(adversarial_out):
+    """Every count and relation of the plan holds on the study's own numbers (plain linprog finds a point).
+
+    A relation that does not hold (the overall coder-agreement row counts decisions, not people)
+    makes the programme infeasible, and then no bound means anything.
+    """
+    from scipy.optimize import linprog
+
+    _, pub, _ = adversarial_out
+    plan = pub.plan
+    known = {c: (v, v) for c, v in plan._cvalues.items()}
+    system = System(known, plan._cvalues, plan.relations, plan.atoms())
+    for root in sorted(set(system.family_of.values())):
+        prog = system._problem(root)
+        res = linprog(np.zeros(prog.n), bounds=(0, None), method="highs", **prog.matrices())
+        assert res.status == 0, root
+
+
 def test_one_small_competency_does_not_blank_the_others(adversarial_out):
     _, pub, _ = adversarial_out
     conf = pub.table("confidence_gains").set_index("competency_id")

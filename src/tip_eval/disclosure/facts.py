@@ -165,10 +165,18 @@ _COOC_GOV = {"n_a": ["c_coefficient"], "n_b": ["c_coefficient"], "n_both": ["c_c
 
 
 def _agreement(row, pre):
-    code = "all" if str(row.get("kind")) == "overall" else row.get("code_id")
-    either = f"agreement.either:{code}"
+    if str(row.get("kind")) == "overall":
+        # n_either of the overall row counts interview x code decisions, not people: it is the sum
+        # of the codes' n_either (a relation added by map_table), never at most n_double_coded
+        cols = [("n_double_coded", "double_coded", None, 100), ("n_either", AGREEMENT_ALL, None, 100)]
+        return cols, {("le", ("double_coded",), "interviewed")}
+    either = f"agreement.either:{row.get('code_id')}"
     cols = [("n_double_coded", "double_coded", None, 100), ("n_either", either, None, 100)]
     return cols, {("le", (either,), "double_coded"), ("le", ("double_coded",), "interviewed")}
+
+
+#: the overall row's n_either: decisions (interview x code) with a code applied, the sum over codes
+AGREEMENT_ALL = "agreement.decisions"
 
 
 def _fvg(row, pre):
@@ -373,6 +381,10 @@ def map_table(table: pd.DataFrame, *, measure: str | None = None, by: list[str] 
             if size and size not in row:
                 continue
             out.entries.append(Entry(pos, col, Cell(cell_measure, group), size, scale))
+    if name == "coder_agreement":
+        codes = tuple(sorted({e.cell.measure for e in out.entries if e.cell.measure.startswith("agreement.either:")}))
+        if codes and any(e.cell.measure == AGREEMENT_ALL for e in out.entries):
+            out.relations.add(("eq", codes, AGREEMENT_ALL))
     return out
 
 
