@@ -199,17 +199,17 @@ class _Facts:
                 if not protected(v, v, mc):
                     report.leaks.append(Leak("count", where, f"{expr.describe()} can be worked out", v, v))
                 continue
-            lo, _, _ = system.range(expr, want="low")
+            ok, lo, hi, _ = system.check(expr, mc)
             n_lp += 1
-            if np.isnan(lo) or lo > mc - 1 + 1e-6:
-                continue
-            _, hi, _ = system.range(expr, want="high")
-            n_lp += 1
-            if not protected(lo, hi, mc):
+            if not ok and np.isnan(lo):
+                report.leaks.append(Leak("count", where, f"the published numbers about {expr.describe()} contradict "
+                                         "each other, so it cannot be shown to be protected"))
+            elif not ok:
                 report.leaks.append(Leak("count", where, f"{expr.describe()} is blank but can be narrowed down",
                                          lo, hi))
         report.checked["counts"] = len(cells)
-        report.checked["linear programmes"] = n_lp
+        report.checked["bounds"] = n_lp
+        report.checked["linear programmes"] = system.solves
 
 
 def _stated_min_cell(html: str, sheets: dict) -> int:
@@ -389,7 +389,7 @@ def _number(text: str) -> float:
 
 
 def _brief_facts(html: str, facts: _Facts, report: AuditReport, name: str) -> None:
-    from tip_eval.disclosure.facts import map_table
+    from tip_eval.disclosure.facts import LAYOUT_MAP, map_table
 
     page = _Page(html)
     labels = _label_codes()
@@ -444,9 +444,12 @@ def _brief_facts(html: str, facts: _Facts, report: AuditReport, name: str) -> No
         if group_col == "competency_id":
             frame["competency_id"] = frame["competency_id"].astype(str)
         mapped_frame = frame.replace("MARK", np.nan).infer_objects()
-        mapped = map_table(mapped_frame, layout=layout, measure="knowledge",
-                           by=[c for c in ([group_col] if group_col and layout not in ("confidence_gains",) else
-                                           (crossing or [])) if c])
+        # a first column that labels rows (a competency, a code, a module) is not a grouping
+        not_by = set(LAYOUT_MAP[layout][3]) | {"label"}
+        by = [group_col] if group_col else list(crossing or [])
+        if layout == "coder_agreement" and group_col == "label":
+            mapped_frame["kind"] = np.where(mapped_frame["label"] == "All codes", "overall", "code")
+        mapped = map_table(mapped_frame, layout=layout, measure="knowledge", by=[c for c in by if c not in not_by])
         if mapped is None:
             continue
         n_tables += 1

@@ -8,8 +8,8 @@ are among those with the pre-test) hold block by block. Blocks known to be empty
 one country) are left out, as a reader who knows the programme would.
 
 For a count (or a difference of counts, such as the people who took the pre-test but not the
-post-test), :meth:`System.range` solves two linear programmes, with HiGHS through
-:func:`scipy.optimize.linprog`: its smallest and largest value consistent with every fact. A count
+post-test), :meth:`System.range` gives its smallest and largest value consistent with every fact:
+two linear programmes, solved exactly but cheaply (:mod:`tip_eval.disclosure.solver`). A count
 is *protected* when that range cannot point at fewer than ``min_cell`` people: it is at least
 ``min_cell`` wide, or it lies wholly at zero or at ``min_cell`` and above (:func:`protected`).
 """
@@ -17,7 +17,7 @@ is *protected* when that range cannot point at fewer than ``min_cell`` people: i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -103,11 +103,14 @@ class System:
         n_atoms = len(self.atoms)
         cols = {d: self.atoms[d].to_numpy(dtype=object) for d in self.atoms.columns}
         self.block_of: dict[str, np.ndarray] = {}
+        self.dims_key: dict[str, tuple] = {}
+        self._joins: dict[tuple, np.ndarray] = {}
         self.offset: dict[str, int] = {}
         self.n_blocks: dict[str, int] = {}
         k = 0
         for m in sorted(measures):
             dims = sorted(dims_of[m])
+            self.dims_key[m] = tuple(dims)
             if dims:
                 keys = pd.MultiIndex.from_arrays([cols[d] for d in dims]) if len(dims) > 1 else pd.Index(cols[dims[0]])
                 codes, uniq = pd.factorize(keys)
@@ -136,6 +139,12 @@ class System:
         self.family_of = {m: find(m) for m in measures}
         self._built: dict[str, dict] = {}
 
+    def _join(self, key: tuple, measures: tuple) -> np.ndarray:
+        hit = self._joins.get(key)
+        if hit is None:
+            hit = self._joins[key] = _join([self.block_of[m] for m in measures])
+        return hit
+
     def _atoms_of(self, group) -> np.ndarray:
         hit = self._match.get(group)
         if hit is None:
@@ -151,75 +160,94 @@ class System:
         blocks = np.unique(self.block_of[cell.measure][self._atoms_of(cell.group)])
         return self.offset[cell.measure] + blocks
 
-    def _problem(self, root: str) -> dict:
+    def _problem(self, root: str) -> Any:
         if root in self._built:
             return self._built[root]
-        from scipy import sparse
-
         ms = [m for m in sorted(self.block_of) if self.family_of[m] == root]
         local: dict[int, int] = {}
         for m in ms:
             for b in range(self.n_blocks[m]):
                 local[self.offset[m] + b] = len(local)
-        n = len(local)
-        eq = ([], [], [])
-        ub = ([], [], [])
-        eq_rhs: list[float] = []
-        ub_rhs: list[float] = []
-        eq_cells: list = []
+        rows: list[np.ndarray] = []
+        coefs: list[np.ndarray] = []
+        lower: list[float] = []
+        upper: list[float] = []
+        row_cells: list = []
 
-        def add(target, r, variables, coef):
-            for x in variables:
-                target[0].append(r)
-                target[1].append(local[int(x)])
-                target[2].append(coef)
+        def add(variables, coef, lo, hi, cell=None):
+            rows.append(np.asarray(variables, dtype=np.int64))
+            coefs.append(np.asarray(coef, dtype=float))
+            lower.append(lo)
+            upper.append(hi)
+            row_cells.append(cell)
 
+        loc = np.full(self.n_vars, -1, dtype=np.int64)
+        loc[list(local)] = list(local.values())
         for cell, (lo, hi) in sorted(self.known.items()):
             if self.family_of.get(cell.measure) != root:
                 continue
-            v = self._vars(cell)
+            v = loc[self._vars(cell)]
             if abs(hi - lo) < _TOL:
-                add(eq, len(eq_rhs), v, 1.0)
-                eq_rhs.append(lo)
-                eq_cells.append(cell)
-            else:
-                if np.isfinite(hi):
-                    add(ub, len(ub_rhs), v, 1.0)
-                    ub_rhs.append(hi)
-                if lo > 0:
-                    add(ub, len(ub_rhs), v, -1.0)
-                    ub_rhs.append(-lo)
+                add(v, np.ones(len(v)), lo, lo, cell)
+            elif np.isfinite(hi) or lo > 0:
+                add(v, np.ones(len(v)), max(lo, 0.0) if lo > 0 else -np.inf, hi if np.isfinite(hi) else np.inf)
         for kind, lhs, rhs in self.relations:
             if self.family_of[rhs] != root:
                 continue
-            comp = _join([self.block_of[m] for m in (*lhs, rhs)])
+            comp = self._join(tuple(self.dims_key[m] for m in (*lhs, rhs)), (*lhs, rhs))
             for j in range(int(comp.max()) + 1 if len(comp) else 0):
                 atoms_j = comp == j
-                target, rhs_list = (eq, eq_rhs) if kind == "eq" else (ub, ub_rhs)
-                r = len(rhs_list)
+                variables, coef = [], []
                 for m in lhs:
-                    add(target, r, self.offset[m] + np.unique(self.block_of[m][atoms_j]), 1.0)
-                add(target, r, self.offset[rhs] + np.unique(self.block_of[rhs][atoms_j]), -1.0)
-                rhs_list.append(0.0)
-                if kind == "eq":
-                    eq_cells.append(None)
-        a_eq = sparse.csr_matrix((eq[2], (eq[0], eq[1])), shape=(len(eq_rhs), n)) if eq_rhs else None
-        a_ub = sparse.csr_matrix((ub[2], (ub[0], ub[1])), shape=(len(ub_rhs), n)) if ub_rhs else None
-        prob = {"n": n, "local": local, "A_eq": a_eq, "b_eq": np.array(eq_rhs), "eq_cells": eq_cells, "A_ub": a_ub,
-                "b_ub": np.array(ub_rhs) if ub_rhs else None, "active": np.ones(len(eq_rhs), dtype=bool),
-                "row_of": {c: i for i, c in enumerate(eq_cells) if c is not None}}
-        self._built[root] = prob
-        return prob
+                    b = loc[self.offset[m] + np.unique(self.block_of[m][atoms_j])]
+                    variables.append(b)
+                    coef.append(np.ones(len(b)))
+                b = loc[self.offset[rhs] + np.unique(self.block_of[rhs][atoms_j])]
+                variables.append(b)
+                coef.append(-np.ones(len(b)))
+                add(np.concatenate(variables), np.concatenate(coef), 0.0 if kind == "eq" else -np.inf, 0.0)
+        from tip_eval.disclosure.solver import Programme
+
+        model = Programme(len(local), rows, coefs, np.array(lower, dtype=float), np.array(upper, dtype=float),
+                          row_cells)
+        model.local = loc
+        self._built[root] = model
+        return model
 
     def hide(self, cell: Cell) -> None:
         """Forget a shown cell (it is hidden after all): its fact leaves the linear programme."""
         self.known.pop(cell, None)
-        prob = self._built.get(self.family_of.get(cell.measure))
-        if prob is None:
-            return
-        i = prob["row_of"].get(cell)
-        if i is not None:
-            prob["active"][i] = False
+        model = self._built.get(self.family_of.get(cell.measure))
+        if model is not None:
+            model.free(cell)
+
+    def objective(self, expr: Expression) -> tuple[np.ndarray, np.ndarray]:
+        """Local variable numbers and coefficients of ``expr`` in the programme of its family."""
+        model = self._problem(self.family_of[expr.terms[0][0].measure])
+        obj: dict[int, float] = {}
+        for cell, coef in expr.terms:
+            for x in model.local[self._vars(cell)]:
+                obj[int(x)] = obj.get(int(x), 0.0) + coef
+        idx = np.array([k for k, a in obj.items() if a != 0.0], dtype=np.int64)
+        return idx, np.array([obj[int(k)] for k in idx], dtype=float)
+
+    def matrices(self, expr: Expression) -> dict:
+        """The linear programme of ``expr``'s family as :func:`scipy.optimize.linprog` takes it (for checks)."""
+        return self._problem(self.family_of[expr.terms[0][0].measure]).matrices()
+
+    def seen(self, expr: Expression) -> tuple[float, float]:
+        """Values ``expr`` is known to reach: its smallest and largest over feasible points found so far.
+
+        Every point an earlier :meth:`range` found satisfies everything published (hiding a cell
+        only removes facts), so the true range of ``expr`` holds ``[low, high]`` of this answer:
+        when that is already ``min_cell`` wide, the count is protected without solving anything.
+        (nan, nan) before any point is found.
+        """
+        model = self._problem(self.family_of[expr.terms[0][0].measure])
+        idx, coef = self.objective(expr)
+        if not len(idx):
+            return 0.0, 0.0
+        return model.seen(idx, coef)
 
     def range(self, expr: Expression, *, want: str = "both") -> tuple[float, float, set]:
         """Smallest and largest value of ``expr`` consistent with everything known, and the shown cells that bind it.
@@ -229,44 +257,65 @@ class System:
         hiding one of them may widen it. An infeasible system (published numbers that contradict
         each other) returns (nan, nan, set()).
         """
-        from scipy.optimize import linprog
-
-        root = self.family_of[expr.terms[0][0].measure]
-        prob = self._problem(root)
-        obj = np.zeros(prob["n"])
-        for cell, coef in expr.terms:
-            for x in self._vars(cell):
-                obj[prob["local"][int(x)]] += coef
-        if not obj.any():
+        model = self._problem(self.family_of[expr.terms[0][0].measure])
+        idx, coef = self.objective(expr)
+        if not len(idx):
             return 0.0, 0.0, set()
-        active = prob["active"]
-        a_eq = prob["A_eq"][np.flatnonzero(active)] if prob["A_eq"] is not None and active.any() else None
-        b_eq = prob["b_eq"][active] if a_eq is not None else None
-        eq_cells = [c for c, a in zip(prob["eq_cells"], active) if a]
-        kw = dict(A_ub=prob["A_ub"], b_ub=prob["b_ub"], A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
         lo, hi, binding = -np.inf, np.inf, set()
         for side, sign in (("low", 1.0), ("high", -1.0)):
             if want not in ("both", side):
                 continue
-            res = linprog(sign * obj, **kw)
-            if res.status == 2:
+            status, val, cells = model.minimise(idx, sign * coef)
+            if status == "infeasible":
                 return np.nan, np.nan, set()
-            if res.status == 3:
-                val = -np.inf * sign
-            elif res.status == 0:
-                val = sign * float(res.fun)
-                marg = getattr(getattr(res, "eqlin", None), "marginals", None)
-                if marg is not None:
-                    for cell, mu in zip(eq_cells, marg):
-                        if cell is not None and abs(mu) > _TOL:
-                            binding.add(cell)
-            else:
-                continue
+            binding |= cells
+            val = sign * val
             if side == "low":
                 lo = max(0.0, val) if np.isfinite(val) else 0.0
             else:
                 hi = val
         return lo, hi, binding
+
+    @property
+    def solves(self) -> int:
+        """How many linear programmes were solved so far."""
+        return sum(m.solves for m in self._built.values())
+
+    def check(self, expr: Expression, min_cell: int, value: float | None = None) -> tuple[bool, float, float, set]:
+        """Is ``expr`` protected (:func:`protected`)? ``(ok, low, high, binding cells)``, solving as little as it can.
+
+        ``value`` is its true value when known (the plan knows it; a reader does not). Values
+        ``expr`` is known to take (the true value, and its values at feasible points found by
+        earlier solves, :meth:`seen`) settle most questions without a solve: a range already
+        ``min_cell`` wide is protected. Otherwise the smallest value is solved for, and the largest
+        only when the answer still depends on it. ``low`` and ``high`` are the exact bounds when
+        both were solved, else the values that settled the answer.
+        """
+        mc, tol = min_cell, 1e-6
+        if value is not None and value >= 2 * mc - 1:
+            return True, value, value, set()  # its range holds it: cannot both reach below min_cell and be narrower
+        a, b = self.seen(expr)
+        known = [x for x in (a, b, value) if x is not None and not np.isnan(x)]
+        low_seen, high_seen = (min(known), max(known)) if known else (np.inf, -np.inf)
+        if value is not None and value <= 0:
+            if high_seen >= mc - tol:
+                return True, 0.0, high_seen, set()
+            _, hi, binding = self.range(expr, want="high")
+            return bool(not np.isnan(hi) and protected(0.0, hi, mc)), 0.0, hi, binding
+        if high_seen - low_seen >= mc - tol:
+            return True, low_seen, high_seen, set()
+        lo, _, binding = self.range(expr, want="low")
+        if np.isnan(lo):
+            # the facts about it contradict each other (a relation that does not hold): it cannot
+            # be shown to be protected, so it is not
+            return False, lo, lo, set()
+        if lo > mc - 1 + tol:
+            return True, lo, np.inf, set()
+        high_seen = max(high_seen, self.seen(expr)[1])
+        if high_seen - lo >= mc - tol:
+            return True, lo, high_seen, set()
+        _, hi, binding_hi = self.range(expr, want="high")
+        return protected(lo, hi, mc), lo, hi, binding | binding_hi
 
     def overlapping_known(self, expr: Expression) -> list[Cell]:
         """Shown cells of the expression's family that share people with it (fallback candidates)."""
@@ -283,25 +332,22 @@ class System:
 
 
 def _join(labels: list[np.ndarray]) -> np.ndarray:
-    """Component of each atom when atoms in the same block of any labelling are linked (union-find)."""
+    """Component of each atom when atoms in the same block of any labelling are linked."""
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
     n = len(labels[0]) if labels else 0
-    parent = list(range(n))
-
-    def find(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    rows, cols, offset = [], [], n
     for lab in labels:
-        first: dict[int, int] = {}
-        for i, b in enumerate(lab.tolist()):
-            j = first.setdefault(b, i)
-            if j != i:
-                ra, rb = find(i), find(j)
-                if ra != rb:
-                    parent[ra] = rb
-    return pd.factorize(np.array([find(i) for i in range(n)]))[0]
+        rows.append(np.arange(n))
+        cols.append(offset + lab)
+        offset += int(lab.max()) + 1
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    graph = sparse.coo_matrix((np.ones(len(r)), (r, c)), shape=(offset, offset))
+    _, comp = connected_components(graph, directed=False)
+    return pd.factorize(comp[:n])[0]
 
 
 def _blocks(dims: list[str], atoms: pd.DataFrame | None, values: dict[str, set]) -> pd.DataFrame:

@@ -159,18 +159,23 @@ class Plan:
 
     def _closure(self) -> None:
         """A share of a hidden group size is hidden too (a ratio of hidden counts tells their ratio)."""
-        canon = self.canon
-        for table, mapped in self.tables.values():
-            if mapped is None:
-                continue
-            by_row: dict[int, dict[str, Cell]] = {}
-            for e in mapped.entries:
-                by_row.setdefault(e.row, {})[e.column] = e.cell
-            for e in mapped.entries:
-                if e.size is not None and e.cell in canon:
-                    size = by_row.get(e.row, {}).get(e.size)
-                    if size is not None and canon.get(size) in self.hidden:
-                        self.hidden.add(canon[e.cell])
+        pairs = getattr(self, "_share_pairs", None)
+        if pairs is None:
+            canon, pairs = self.canon, {}
+            for table, mapped in self.tables.values():
+                if mapped is None:
+                    continue
+                by_row: dict[int, dict[str, Cell]] = {}
+                for e in mapped.entries:
+                    by_row.setdefault(e.row, {})[e.column] = e.cell
+                for e in mapped.entries:
+                    if e.size is not None and e.cell in canon:
+                        size = by_row.get(e.row, {}).get(e.size)
+                        if size is not None and size in canon:
+                            pairs.setdefault(canon[size], set()).add(canon[e.cell])
+            self._share_pairs = pairs
+        for size in [c for c in pairs if c in self.hidden]:
+            self.hidden |= pairs[size]
 
     def _relation_expressions(self) -> list[tuple[Expression, float]]:
         """Each remainder of a relation a reader could count (people with the pre-test but not both tests, ...)."""
@@ -210,6 +215,7 @@ class Plan:
         mc = self.min_cell
         atoms = self.atoms()
         self._canonicalise(atoms)
+        self._share_pairs = None
         self._cvalues = {c: v for c, v in self.values.items() if self.canon[c] == c}
         values = self._cvalues
         self.hidden = {c for c, v in values.items() if 1 <= v <= mc - 1}
@@ -331,19 +337,5 @@ class Plan:
 
 
 def _check(system: System, expr: Expression, v: float, mc: int) -> tuple[bool, float, float, set]:
-    """Is ``expr`` (true value ``v``) protected? Solves as few linear programmes as the answer needs."""
-    if v >= 2 * mc - 1:
-        return True, v, v, set()  # its range holds v: it cannot both reach below min_cell and be narrower
-    if v <= 0:
-        lo, hi, binding = system.range(expr, want="high")
-        return (not np.isnan(hi) and protected(0.0, hi, mc)) or np.isnan(hi), 0.0, hi, binding
-    lo, _, binding = system.range(expr, want="low")
-    if np.isnan(lo):
-        return True, lo, lo, set()
-    if v >= mc and lo > mc - 1 + 1e-6:
-        return True, lo, np.inf, set()
-    if v - lo >= mc - 1e-6:
-        return True, lo, np.inf, set()
-    _, hi, binding_hi = system.range(expr, want="high")
-    ok = protected(lo, hi, mc)
-    return ok, lo, hi, binding | binding_hi
+    """Is ``expr`` (true value ``v``) protected? See :meth:`System.check`."""
+    return system.check(expr, mc, value=v)
