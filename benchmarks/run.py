@@ -491,7 +491,7 @@ def step_make(cfg: dict) -> list[dict]:
 
 #: every runtime dependency of the brief (pyproject.toml), imported as the brief uses it
 BRIEF_DEPENDENCIES = ("numpy, pandas, scipy.stats, statsmodels.api, plotly.graph_objects, pandera, yaml, openpyxl, "
-                      "python_calamine, defusedxml, jinja2, rich.progress, rapidfuzz, pyarrow")
+                      "python_calamine, defusedxml, jinja2, rich.progress, rapidfuzz, pyarrow, highspy")
 
 
 def step_brief(cfg: dict) -> list[dict]:
@@ -530,6 +530,90 @@ def step_brief(cfg: dict) -> list[dict]:
         ratio = res[name]["wall_median"] / res[import_name]["wall_median"]
         rows.append(row(name, name, import_name, res, "<= 2", ratio <= 2,
                         note=f"{what}; separate processes; peak = whole process; dependencies: {BRIEF_DEPENDENCIES}"))
+    return rows
+
+
+def _plain_linprog():
+    """The baseline of the disclosure step: every bound asked of the solver is one cold scipy linprog
+    of its whole family (what the plan and the audit did before tip_eval.disclosure.solver)."""
+    import contextlib
+
+    import numpy as np
+    from scipy.optimize import linprog
+
+    from tip_eval.disclosure import solver
+
+    def minimise(self, idx, coef):
+        c = np.zeros(self.n)
+        np.add.at(c, idx, coef)
+        res = linprog(c, bounds=(0, None), method="highs", **self.matrices())
+        self.solves += 1
+        if res.status == 2:
+            return "infeasible", np.nan, set()
+        if res.status == 3:
+            return "unbounded", -np.inf, set()
+        eq = self.active & (self.lower == self.upper)
+        marg = res.eqlin.marginals if res.eqlin is not None else []
+        cells = {self.row_cells[i] for i, mu in zip(np.flatnonzero(eq), marg)
+                 if abs(mu) > 1e-6 and self.row_cells[i] is not None}
+        return "optimal", float(res.fun), cells
+
+    @contextlib.contextmanager
+    def patched():
+        saved = solver.Programme.minimise, solver.Programme.seen
+        solver.Programme.minimise = minimise
+        solver.Programme.seen = lambda self, idx, coef: (np.nan, np.nan)
+        try:
+            yield
+        finally:
+            solver.Programme.minimise, solver.Programme.seen = saved
+
+    return patched
+
+
+def step_disclosure(cfg: dict) -> list[dict]:
+    """The disclosure plan and the audit of the sample brief and of the adversarial study of the tests."""
+    import tip_eval as te
+    from tip_eval.report.brief import write_brief
+    from tip_eval.report.publication import Publication
+    from tip_eval.report.results import Results
+    from tip_eval.report.workbook import write_workbook
+
+    sys.path.insert(0, str(ROOT / "tests" / "output"))
+    from adversarial import adversarial_study
+
+    plain = _plain_linprog()
+    rows = []
+    for name, study in (("sample brief", te.load_study(ROOT / "sample_data")), ("adversarial study", adversarial_study())):
+        res = Results(study)
+        with res.active():
+            pub = Publication(study, min_cell=5, results=res)  # the analyses, computed once, outside the timing
+        out = Path(tempfile.mkdtemp(prefix="tip_eval_disclosure_"))
+        write_brief(study, out / "brief.html", results=res, publication=pub)
+        write_workbook(study, out / "tables.xlsx", results=res, publication=pub)
+
+        def plan():
+            with res.active():
+                return Publication(study, min_cell=5, results=res)
+
+        def plan_plain():
+            with plain():
+                return plan()
+
+        def audit():
+            return te.disclosure.audit(out)
+
+        def audit_plain():
+            with plain():
+                return te.disclosure.audit(out)
+
+        m = measure({"plan": plan, "plan, plain linprog": plan_plain, "audit": audit,
+                     "audit, plain linprog": audit_plain}, cfg["repeats"],
+                    once={"plan, plain linprog", "audit, plain linprog"})
+        rows += [row(f"disclosure plan, {name}", "plan", "plan, plain linprog", m,
+                     note=f"{m['plan']['wall_median']:.2f} s; Publication (analyses memoised) with its Plan solved"),
+                 row(f"tip-eval audit, {name}", "audit", "audit, plain linprog", m,
+                     note=f"{m['audit']['wall_median']:.2f} s; brief.html and tables.xlsx read back and checked")]
     return rows
 
 
@@ -588,7 +672,8 @@ def step_growth(cfg: dict) -> list[dict]:
 STEPS: dict[str, Callable[[dict], list[dict]]] = {
     "read": step_read, "farcell": step_farcell, "validate": step_validate, "gains": step_gains,
     "items": step_items, "compare": step_compare, "load": step_load, "cache": step_cache,
-    "make": step_make, "brief": step_brief, "memory": step_memory, "growth": step_growth,
+    "make": step_make, "brief": step_brief, "disclosure": step_disclosure, "memory": step_memory,
+    "growth": step_growth,
 }
 
 
