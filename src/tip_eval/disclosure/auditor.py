@@ -227,14 +227,25 @@ def _stated_min_cell(html: str, sheets: dict) -> int:
 
 
 def _read_workbook(path: Path) -> dict[str, pd.DataFrame]:
-    from openpyxl import load_workbook
+    """Every sheet of the workbook as rows of values, behind the project's guard (any folder may be audited)."""
+    from python_calamine import CalamineWorkbook
 
-    wb = load_workbook(path, read_only=True, data_only=True)
+    from tip_eval.io.guard import guard_workbook
+
+    check = guard_workbook(path)
+    wb = CalamineWorkbook.from_path(str(path))
     out = {}
-    for ws in wb.worksheets:
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        out[ws.title] = pd.DataFrame(rows) if rows else pd.DataFrame()
-    wb.close()
+    try:
+        for info in check.sheets:
+            if info.kind != "worksheet":
+                continue
+            sheet = wb.get_sheet_by_name(info.name)
+            top, left = sheet.start or (0, 0)  # rows and columns before the first cell that holds anything
+            rows = [[None] * left + [None if v == "" else v for v in row] for row in sheet.to_python()]
+            rows = [[None] * (left + len(rows[0]))] * top + rows if rows and top else rows
+            out[info.name] = pd.DataFrame(rows) if rows else pd.DataFrame()
+    finally:
+        wb.close()
     return out
 
 

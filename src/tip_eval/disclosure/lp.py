@@ -108,16 +108,19 @@ class System:
         self.offset: dict[str, int] = {}
         self.n_blocks: dict[str, int] = {}
         k = 0
+        blocks: dict[tuple, tuple[np.ndarray, int]] = {}  # measures published by the same groupings share blocks
         for m in sorted(measures):
             dims = sorted(dims_of[m])
             self.dims_key[m] = tuple(dims)
-            if dims:
-                keys = pd.MultiIndex.from_arrays([cols[d] for d in dims]) if len(dims) > 1 else pd.Index(cols[dims[0]])
-                codes, uniq = pd.factorize(keys)
-                nb = len(uniq)
-            else:
+            if tuple(dims) not in blocks:
                 codes, nb = np.zeros(n_atoms, dtype=np.int64), 1
-            self.block_of[m] = np.asarray(codes, dtype=np.int64)
+                for d in dims:
+                    c, uniq = pd.factorize(cols[d])
+                    codes, _ = pd.factorize(codes * len(uniq) + c)
+                    nb = int(codes.max()) + 1 if len(codes) else 1
+                blocks[tuple(dims)] = (np.asarray(codes, dtype=np.int64), nb)
+            codes, nb = blocks[tuple(dims)]
+            self.block_of[m] = codes
             self.offset[m], self.n_blocks[m] = k, nb
             k += nb
         self.n_vars = k

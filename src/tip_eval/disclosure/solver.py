@@ -73,6 +73,7 @@ class Programme:
         self.row_cells = list(row_cells)
         self.row_of = {c: i for i, c in enumerate(self.row_cells) if c is not None}
         self.active = np.ones(a.shape[0], dtype=bool)
+        self._entry_row = np.repeat(np.arange(a.shape[0]), np.diff(a.indptr))  # the row of each entry
         self.solves = 0
         self._structure: dict | None = None
         self._solvers: OrderedDict = OrderedDict()
@@ -110,67 +111,54 @@ class Programme:
         from scipy import sparse
         from scipy.sparse.csgraph import connected_components
 
-        a, n = self.a, self.n
+        n, n_rows = self.n, self.a.shape[0]
+        r, c, d = self._entry_row, self.a.indices, self.a.data
         act = self.active
-        eq_rows = np.flatnonzero(act & (self.lower == self.upper) & np.isfinite(self.lower))
+        eq_row = act & (self.lower == self.upper) & np.isfinite(self.lower)
         fixed = np.zeros(n, dtype=bool)
         value = np.zeros(n)
         fixed_by = np.full(n, -1, dtype=np.int64)
-        if len(eq_rows):
-            a_eq = a[eq_rows]
-            pattern = a_eq.copy()
-            pattern.data = np.ones_like(pattern.data)
-            b = self.lower[eq_rows]
-            open_rows = np.ones(len(eq_rows), dtype=bool)
-            while True:
-                free_count = pattern @ (~fixed).astype(float)
-                one = np.flatnonzero(open_rows & (np.abs(free_count - 1) < 0.5))
-                if not len(one):
-                    break
-                sub = a_eq[one].tocoo()
-                keep = ~fixed[sub.col]
-                rows_one, cols_one, coef_one = one[sub.row[keep]], sub.col[keep], sub.data[keep]
-                rest = b[rows_one] - a_eq[rows_one] @ np.where(fixed, value, 0.0)
-                x = rest / coef_one
-                progress = False
-                for r, j, v in zip(rows_one.tolist(), cols_one.tolist(), x.tolist()):
-                    open_rows[r] = False
-                    if fixed[j] or v < -_TOL:  # fixed by another row this round, or contradicted: the LP decides
-                        continue
-                    fixed[j], value[j], fixed_by[j] = True, max(v, 0.0), eq_rows[r]
-                    progress = True
-                if not progress:
-                    break
+        in_eq = eq_row[r]
+        open_row = eq_row.copy()
+        while in_eq.any():
+            free_entry = in_eq & ~fixed[c]
+            free_count = np.bincount(r[free_entry], minlength=n_rows)
+            one = open_row & (free_count == 1)
+            if not one.any():
+                break
+            pick = free_entry & one[r]
+            known = np.bincount(r[in_eq & fixed[c]], weights=(d * value[c])[in_eq & fixed[c]], minlength=n_rows)
+            rows_one, cols_one, coef_one = r[pick], c[pick], d[pick]
+            x = (self.lower[rows_one] - known[rows_one]) / coef_one
+            open_row[rows_one] = False
+            progress = False
+            for row, j, v in zip(rows_one.tolist(), cols_one.tolist(), x.tolist()):
+                if fixed[j] or v < -_TOL:  # fixed by another row this round, or contradicted: left to the LP
+                    continue
+                fixed[j], value[j], fixed_by[j] = True, max(v, 0.0), row
+                progress = True
+            if not progress:
+                break
         # components of the unknowns left, over the active rows that hold any of them
-        free_cols = np.flatnonzero(~fixed)
-        a_act = a[np.flatnonzero(act)]
-        sub = a_act[:, free_cols].tocsr()
-        sub.data = np.ones_like(sub.data)
-        m = sub.shape[0]
-        graph = sparse.bmat([[None, sub], [sub.T, None]]).tocsr() if m and len(free_cols) else None
+        live = act[r] & ~fixed[c]
+        holds = np.bincount(r[live], minlength=n_rows) > 0
         label = np.full(n, -1, dtype=np.int64)
-        if graph is not None:
-            _, comp = connected_components(graph, directed=False)
-            label[free_cols] = comp[m:]
-        elif len(free_cols):
-            label[free_cols] = np.arange(len(free_cols))
-        # the active rows of each component; a row with no free unknown left must hold as it is
-        act_rows = np.flatnonzero(act)
-        contradiction = False
-        if graph is not None or len(act_rows):
-            done = act_rows[np.diff(sub.indptr) == 0] if sub.shape[0] else act_rows
-            if len(done):
-                which, cols, data = self._gather(done)
-                got = np.bincount(which, weights=data * value[cols], minlength=len(done))
-                contradiction = bool(((got < self.lower[done] - _TOL) | (got > self.upper[done] + _TOL)).any())
         rows_of: dict[int, np.ndarray] = {}
-        if graph is not None:
-            holds = np.diff(sub.indptr) > 0
-            rows_of = _groups(comp[:m][holds], act_rows[holds])
         cols_of: dict[int, np.ndarray] = {}
-        if graph is not None:
-            in_rows = free_cols[np.diff(sub.tocsc().indptr) > 0]  # free unknowns that some active row holds
+        if live.any():
+            graph = sparse.coo_matrix((np.ones(int(live.sum())), (r[live], n_rows + c[live])),
+                                      shape=(n_rows + n, n_rows + n))
+            _, comp = connected_components(graph, directed=False)
+            label[~fixed] = comp[n_rows:][~fixed]
+            rows_of = _groups(comp[:n_rows][holds], np.flatnonzero(holds))
+            in_rows = np.unique(c[live])  # free unknowns that some active row holds
             cols_of = _groups(label[in_rows], in_rows)
+        else:
+            label[~fixed] = np.arange(int((~fixed).sum()))
+        # an active row with no free unknown left must hold as it is
+        done = act & ~holds
+        got = np.bincount(r, weights=d * value[c], minlength=n_rows)
+        contradiction = bool(((got[done] < self.lower[done] - _TOL) | (got[done] > self.upper[done] + _TOL)).any())
         self._structure = {"fixed": fixed, "value": value, "fixed_by": fixed_by, "label": label, "rows_of": rows_of,
                            "cols_of": cols_of, "contradiction": contradiction}
         return self._structure
@@ -401,7 +389,7 @@ _QUIET = {"done": False}
 
 
 def _new_highs():
-    """A silent HiGHS instance, presolve off: every solve after the first starts from the last basis."""
+    """A silent HiGHS instance that starts every solve after the first from the last basis."""
     import os
     import sys
 
@@ -431,5 +419,8 @@ def _new_highs():
                 os.close(null)
     h.setOptionValue("output_flag", False)
     h.setOptionValue("presolve", "off")
+    # primal simplex: a new objective leaves the last optimal basis primal feasible, so the primal
+    # simplex goes on from it (a few dozen pivots where the default, dual, takes hundreds)
+    h.setOptionValue("simplex_strategy", 4)
     h.setOptionValue("threads", 1)
     return h
