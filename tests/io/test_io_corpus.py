@@ -243,7 +243,8 @@ def test_blank_rows_and_notes_under_the_table_are_ignored_with_notes():
     assert table.excel_rows.tolist() == [2, 4, 5]
     assert table.notes == [
         "3 blank rows ignored (rows 3, 6-7).",
-        "Notes under the table ignored (rows 8-9): 'Note: scores are out of 20.' ....",
+        # where the notes are, never their text: a row holding only a name looks like a note too
+        "Notes under the table ignored (column A, rows 8-9; their text is not repeated here, as it may name a person).",
     ]
     assert table.ignored_rows == {3: "blank", 6: "blank", 7: "blank", 8: "notes under the table", 9: "notes under the table"}
     assert table.problems == []
@@ -363,7 +364,7 @@ def test_csv_blank_lines_and_notes():
     assert table.ignored_rows == {5: "blank", 7: "blank", 8: "notes under the table"}
     assert table.notes == [
         "2 blank rows ignored (rows 5, 7).",
-        "Notes under the table ignored (row 8): 'Note: scores are out of 20.'.",
+        "Notes under the table ignored (column A, row 8; their text is not repeated here, as it may name a person).",
     ]
 
 

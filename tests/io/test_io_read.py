@@ -368,7 +368,9 @@ def test_a_title_above_the_table_is_skipped(tmp_path):
     table = read_table(path)
     assert table.header_row == 3 and table.excel_rows.tolist() == [4]
     assert list(table.frame.columns) == ["Participant ID", "Pre", "Post"]
-    assert table.notes == ["Title above the table ignored (row 1): 'Knowledge test, Phnom Penh training, April 2023'."]
+    # where the title is, never its text ("Pre-test, trainer <name>" is a title too)
+    assert table.notes == ["Title above the table ignored (column A, row 1; its text is not repeated here, as it may "
+                           "name a person)."]
     # a one-column table keeps its header
     one = write(tmp_path / "one.csv", b"Participant ID\r\nP001\r\n")
     assert list(read_table(one).frame.columns) == ["Participant ID"]

@@ -289,7 +289,8 @@ def _build_table(
             later = [i for i in range(h + 1, min(len(rows), h + 20)) if filled_cells(i) > 0]
             if not later or filled_cells(later[0]) < 2:
                 break
-            notes.append(f"Title above the table ignored (row {int(nums[h])}): '{normalize_text(_first_filled(rows[h]))}'.")
+            notes.append(f"Title above the table ignored (column {_col_letters(first_col + _first_filled_at(rows[h]))}, "
+                         f"row {int(nums[h])}; its text is not repeated here, as it may name a person).")
             h = later[0]
     if h >= len(rows):
         empty = pd.DataFrame()
@@ -361,11 +362,12 @@ def _build_table(
             f"{len(blank_rows)} blank row{'s' if len(blank_rows) != 1 else ''} ignored (row{'s' if len(blank_rows) != 1 else ''} {_ranges(blank_rows)})."
         )
     if note_rows:
-        first_note = next(v for v in (columns_data[j][note_rows[0]] for j in range(width)) if not _blank_value(v))
+        first_note = next(j for j in range(width) if not _blank_value(columns_data[j][note_rows[0]]))
         excel_note_rows = [int(body_nums[k]) for k in note_rows]
         notes.append(
-            f"Notes under the table ignored (row{'s' if len(note_rows) != 1 else ''} {_ranges(excel_note_rows)}): "
-            f"'{normalize_text(first_note)}'" + (" ..." if len(note_rows) > 1 else "") + "."
+            f"Notes under the table ignored (column {_col_letters(first_col + first_note)}, "
+            f"row{'s' if len(note_rows) != 1 else ''} {_ranges(excel_note_rows)}; their text is not repeated here, "
+            "as it may name a person)."
         )
 
     # columns: names, unnamed columns, duplicates
@@ -458,6 +460,11 @@ def _build_table(
 
 def _first_filled(row: Sequence[Any]) -> Any:
     return next((v for v in row if not _blank_value(v)), None)
+
+
+def _first_filled_at(row: Sequence[Any]) -> int:
+    """Position of the first non-empty cell of ``row`` (0 when none)."""
+    return next((j for j, v in enumerate(row) if not _blank_value(v)), 0)
 
 
 def _note_like(filled: int, blank_row: np.ndarray, columns: list[np.ndarray], i: int) -> bool:
