@@ -38,12 +38,16 @@ Layouts and their study.toml options:
 ``documents = {"interview 12.docx" = "INT-0012"}``, or the name of a sheet of the same workbook or of
 a CSV/xlsx file (relative to study.toml) with the columns ``Document`` and ``Interview ID`` and,
 optionally, ``Participant ID``, ``Interview date`` and ``Coders``: with the first two of those the
-table is also the interview list (coders default to those found in the codings). Without
-``documents``, a document's name without its extension is its interview ID.
+table is also the interview list (coders default to those found in the codings). A document that
+``documents`` does not map (or every document, without ``documents``) gets a neutral interview ID,
+``DOC-`` and 10 hex digits of the SHA-256 of its name without extension (case and spacing
+ignored): transcripts are often named after the person interviewed, and that name must not become
+an ID that problems, files and tables repeat. The same document gets the same ID in every export.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +113,11 @@ def _provenance(raw, source: SourceConfig, idx: np.ndarray) -> pd.DataFrame:
 def _stem(name: str) -> str:
     p = Path(name.strip())
     return p.stem if p.suffix.lower() in _DOC_EXTENSIONS else name.strip()
+
+
+def document_id(name: str) -> str:
+    """The neutral interview ID of a document no documents table maps (see the module docstring)."""
+    return "DOC-" + hashlib.sha256(label_key(_stem(name)).encode("utf-8")).hexdigest()[:10].upper()
 
 
 # ------------------------------------------------------------------------------------ documents
@@ -179,11 +188,11 @@ class _Documents:
         if not isinstance(doc, str) or not doc.strip():
             return None, False
         if self.map is None:
-            return _stem(doc), True
+            return document_id(doc), True
         hit = self.map.get(label_key(doc))
         if hit is None:
             hit = self.map.get(label_key(_stem(doc)))
-        return (hit, True) if hit is not None else (_stem(doc), False)
+        return (hit, True) if hit is not None else (document_id(doc), False)
 
 
 def _root(source: SourceConfig, ctx: LayoutContext) -> Path | None:
@@ -222,8 +231,9 @@ def _codings(source: SourceConfig, ctx: LayoutContext, raw, *, doc_h: str, tag_h
         iv, found = docs.interview(doc[i])
         interview[i] = iv
         if not found:
-            ctx.problem(source.name, raw.sheet, int(rows[i]), doc_h, str(doc[i]),
-                        f"document '{doc[i]}' is not in the documents list: its name was used as the interview ID",
+            # the document's name is not repeated: it may be the name of the person interviewed
+            ctx.problem(source.name, raw.sheet, int(rows[i]), doc_h, None,
+                        f"the document in this cell is not in the documents list: the neutral ID {iv} stands for it",
                         "Add the document and its interview ID to the documents table (documents in study.toml).",
                         "warning")
         if _is_blank(tag[i]):
