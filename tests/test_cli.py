@@ -37,7 +37,9 @@ def test_validate_problems_exit_1_and_report(tmp_path, capsys, monkeypatch):
     assert main(["validate", str(study), "--report", str(report)]) == 1
     out = capsys.readouterr().out
     assert "Pirates" in out and "KHM-SRP-2023.xlsx" in out
-    rows = list(load_workbook(report)["Problems"].iter_rows(values_only=True))
+    book = load_workbook(report)
+    assert book.sheetnames[0] == "INTERNAL - not for publication"  # the same internal file as tip-eval brief's
+    rows = list(book["Problems"].iter_rows(values_only=True))
     assert rows[0] == ("file", "sheet", "row", "column", "value", "problem", "fix", "severity")
     pirate = [r for r in rows if r[4] == "Pirates"]
     assert len(pirate) == 1

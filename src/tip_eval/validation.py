@@ -95,20 +95,16 @@ class ValidationReport:
         return text
 
     def to_excel(self, path: str) -> str:
-        """Write the problems (and the row reconciliation) to an Excel workbook an officer can open.
+        """Write the internal problems file an officer can open (the file ``tip-eval brief`` writes too).
 
-        Every text cell is written as inert text (a value that starts with ``=``, ``+``, ``-``, ``@``,
-        tab or carriage return is never a formula).
+        Its first sheet says it is internal and not for publication (it lists rows of the files);
+        values are quoted only from checked columns, any other text by its place (see
+        :mod:`tip_eval.problems_file`). Every text cell is written as inert text (a value that
+        starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return is never a formula).
         """
-        from tip_eval.io.write import write_frames
+        from tip_eval.problems_file import write_problems_file
 
-        readme = pd.DataFrame({"About this file": [
-            "Problems found in the study's files. Fix each row in the file, sheet, row and column it names, then run the check again.",
-            "severity 'error': the row cannot be used until fixed (it was set aside). 'warning': worth checking, the row was used.",
-            self.summary(),
-        ]})
-        write_frames(path, {"Problems": self.problems, "Rows per file": self.reconciliation, "About": readme})
-        return str(path)
+        return str(write_problems_file(self, None, path))
 
     def __repr__(self) -> str:
         return f"ValidationReport(ok={self.ok}, errors={self.n_errors}, warnings={self.n_warnings})"

@@ -179,7 +179,7 @@ def test_cli_audit_exit_codes(tmp_path, capsys):
 # --- the internal problems file ------------------------------------------------------------------------
 
 def test_problems_file_is_internal_and_quotes_no_free_text(tmp_path):
-    from tip_eval.report.problems_file import INTERNAL, write_problems_file
+    from tip_eval.problems_file import INTERNAL, write_problems_file
     from tip_eval.validation import ValidationReport
 
     problems = pd.DataFrame([

@@ -934,9 +934,9 @@ def write_problems(study, path: Path) -> Path | None:
     """Write the internal ``problems.xlsx`` (data problems and rows set aside) when there are any.
 
     The file lists individual rows, so it is marked internal (not for publication) on its first
-    sheet; see :func:`tip_eval.report.problems_file.write_problems_file`.
+    sheet; see :func:`tip_eval.problems_file.write_problems_file`.
     """
-    from tip_eval.report.problems_file import write_problems_file
+    from tip_eval.problems_file import write_problems_file
 
     if not len(study.report.problems) and not len(study.quarantine):
         return None
