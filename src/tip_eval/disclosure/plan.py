@@ -30,33 +30,11 @@ import pandas as pd
 
 from tip_eval.disclosure.facts import LABEL_COLUMNS, MISSING, Cell, Mapped, entry_value, map_table
 from tip_eval.disclosure.lp import Expression, System, protected
+from tip_eval.io.sources import DEFAULT_MIN_CELL, check_min_cell
 
 __all__ = ["Plan", "check_min_cell", "DEFAULT_MIN_CELL"]
 
 log = logging.getLogger(__name__)
-
-#: default smallest number of people a published count may describe (see the README: why 5)
-DEFAULT_MIN_CELL = 5
-
-
-def check_min_cell(value, *, source: str = "min_cell") -> int:
-    """Return ``value`` as an int if it is a whole number of people of at least 3, else raise ValueError.
-
-    Booleans are refused (``True`` would otherwise be read as 1, which suppresses nothing).
-    ``source`` names where the value came from (``"study.toml, [study] min_cell"``,
-    ``"--min-cell"``) so the message says what to fix.
-    """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        if isinstance(value, float) and value.is_integer() and not isinstance(value, bool):
-            value = int(value)
-        else:
-            raise ValueError(f"{source}: the smallest group shown must be a whole number of people, at least 3 "
-                             f"(5 is the default); got {value!r}. Write a number such as 5.")
-    if int(value) < 3:
-        raise ValueError(f"{source}: the smallest group shown must be at least 3 people (5 is the default); got "
-                         f"{int(value)}. Groups of 1 or 2 people identify them; use 3 or more.")
-    return int(value)
-
 
 class Plan:
     """The disclosure plan of one publication (see the module docstring).
@@ -202,10 +180,13 @@ class Plan:
         return out
 
     def _cost(self, cell: Cell) -> tuple:
+        """What hiding ``cell`` costs a reader: its count, ten times over for a group size (hiding one blanks
+        every statistic of its row), four times over again for an overall count."""
         v = self._cvalues[cell]
         weight = 1.0
-        if cell.measure.endswith(".matched") or cell.measure in ("registered", "interviewed", "double_coded"):
-            weight = 3.0
+        if cell.measure.endswith(".matched") or cell.measure in ("registered", "interviewed", "double_coded",
+                                                                  "kvc.people"):
+            weight = 10.0
         if not cell.group:
             weight *= 4.0
         return (v * weight, cell)
