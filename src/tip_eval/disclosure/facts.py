@@ -118,7 +118,9 @@ def _competency(row, pre):
     return cols, rel
 
 
-_COMPETENCY_GOV = {"n_pre": ["median_pre"], "n_post": ["median_post"],
+# the medians describe n_pre and n_post people, at least the n with both ratings: they go with the
+# group (n), as the gains' means do, so that a hidden count of people rated once does not blank them
+_COMPETENCY_GOV = {"n_pre": [], "n_post": [],
                    "pct_agree_pre": ["pct_agree_pre_ci_low", "pct_agree_pre_ci_high"],
                    "pct_agree_post": ["pct_agree_post_ci_low", "pct_agree_post_ci_high"]}
 

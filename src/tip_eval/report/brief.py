@@ -323,9 +323,7 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
                                    "(negative discrimination). Check its answer key and wording before using its results.")
         else:
             sec.add("text", "No question was flagged.")
-        fig = _figure("item_heatmap", items)
-        if fig:
-            sec.add("figure", html=fig)
+        _add_figure(sec, _figure("item_heatmap", items), "the share answering each item correctly")
     else:
         sec.add("text", "The study has total scores only (no item-level answers).")
     ctx.sections.append(sec)
@@ -372,9 +370,8 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
                                 f"{_num(top['n'], 0)}).")
             if hidden:
                 sec.add("note", _hidden_note(hidden, "sector(s)", min_cell))
-            fig = _figure("calibration", kvc_shown.dropna(subset=["mean_knowledge_change"]), by="sector")
-            if fig:
-                sec.add("figure", html=fig)
+            _add_figure(sec, _figure("calibration", kvc_shown.dropna(subset=["mean_knowledge_change"]), by="sector"),
+                        "people more confident without a knowledge gain")
     else:
         sec.add("text", "No confidence ratings were collected.")
     ctx.sections.append(sec)
@@ -758,8 +755,34 @@ def _figure(name: str, data: Any, **kwargs: Any) -> str | None:
     # the figure's JSON as the builder wrote it: the test suite validates every builder through
     # plotly.graph_objects, so it is not validated again here (see tip_eval.plots._spec)
     spec = getattr(plots, name).spec(data, **kwargs)
-    return pio.to_html(spec.to_dict(template=template_spec()), full_html=False, include_plotlyjs=False,
+    figure = spec.to_dict(template=template_spec())
+    if not any(_has_values(trace) for trace in figure.get("data", [])):
+        return None  # every value it would draw is hidden: no empty frame
+    return pio.to_html(figure, full_html=False, include_plotlyjs=False,
                        validate=False, config={"displaylogo": False, "responsive": True})
+
+
+def _has_values(trace: dict) -> bool:
+    """Whether a figure trace draws any finite number (bars, points, heatmap cells)."""
+    import math
+
+    def finite(values: Any) -> bool:
+        if hasattr(values, "tolist"):
+            values = values.tolist()
+        if isinstance(values, (list, tuple)):
+            return any(finite(v) for v in values)
+        return isinstance(values, (int, float)) and not isinstance(values, bool) and math.isfinite(values)
+
+    return any(finite(trace.get(k)) for k in ("x", "y", "z", "values"))
+
+
+def _add_figure(sec: Section, fig: str | None, what: str) -> None:
+    """Add a figure, or one line saying why it is left out (suppression left it nothing to draw)."""
+    if fig:
+        sec.add("figure", html=fig)
+    else:
+        sec.add("note", f"The figure of {what} is left out: every value it would show describes, or would let a "
+                        "reader work out, fewer than the minimum number of people.")
 
 
 def render_brief(ctx: BriefContext, title: str | None = None) -> str:
