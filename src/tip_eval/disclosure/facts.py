@@ -218,9 +218,10 @@ def _items(row, pre):
     return cols, rel
 
 
-_ITEMS_GOV = {"n_pre": ["discrimination_pre", "alpha_if_deleted", "flag_too_easy", "flag_too_hard",
-                        "flag_low_discrimination", "flag_negative_discrimination"],
-              "n_post": ["discrimination_post"], "n_matched": ["item_gain", "flag_negative_gain"],
+# an item's discrimination, alpha if deleted and flags describe n_pre (n_post) people, at least the
+# n_matched with both tests: they go with the item's row (n_matched), as the gains' means do, so that
+# a hidden count of people tested once does not blank them (its difficulty, a share of n_pre, goes)
+_ITEMS_GOV = {"n_pre": [], "n_post": [], "n_matched": ["item_gain", "flag_negative_gain"],
               "difficulty_pre": [], "difficulty_post": []}
 
 
@@ -368,6 +369,8 @@ def map_table(table: pd.DataFrame, *, measure: str | None = None, by: list[str] 
     cols = [str(c) for c in table.columns]
     if by is None:
         by = [c for c in grouping_columns(table) if c not in not_by]
+    if name == "cost_effectiveness" and main not in cols:
+        main = "n_matched"  # a cost table per group without the numbers registered (published overall only)
     out = Mapped(name, list(by), main=main if main in cols else None)
     out.governs = {k: list(v) for k, v in gov.items()}
     records = table.to_dict("records")

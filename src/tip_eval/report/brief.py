@@ -650,8 +650,9 @@ def _cost_section(pub: Any, res: Results, min_cell: int, R: dict) -> Section:
         return sec
     overall = pub.table("cost").drop(columns="suppressed")
     per, hidden = pub.shown("cost/training_id")
-    both = pd.concat([overall.assign(training_id="All trainings")[per.columns], per], ignore_index=True)
-    shown = both[both["n_registered"].notna()]
+    top_row = overall.assign(training_id="All trainings")
+    both = pd.concat([top_row, per], ignore_index=True)[["training_id", *[c for c in overall.columns]]]
+    shown = both[both["n_matched"].notna() | (both["training_id"] == "All trainings")]
     R["cost"] = shown
     cur = str(overall["currency"].iloc[0])
     top = shown[shown["training_id"] == "All trainings"]

@@ -11,7 +11,9 @@ Person counts of groups are covered by the small-cell rule like any other count:
 tested before, after and both, dropped out, interviewed, with a code, double-coded. Per group
 (country, province, sector, training and the crossings) the tables give the number of people
 with both tests (``n``), the statistics computed from them, and the follow-up counts; the numbers
-registered, tested once and dropped out are published for the whole study only. Per group they
+registered, tested once and dropped out are published for the whole study only (so are the cost
+per person registered and the gain per 100 spent per participant, which give the number registered
+back). Per group they
 are mostly small differences of each other (2 to 4 drop-outs per training are common), and
 showing them would force most group sizes to be hidden to protect the drop-outs.
 """
@@ -31,7 +33,9 @@ ONE_WAY = ("country", "province", "sector", "training_id")
 #: columns left out of per-group tables (see the module docstring)
 _GROUP_ONLY_OVERALL = {"gains": ["n_pre", "n_post"], "attrition": ["registered", "took_pre", "took_post",
                                                                    "n_dropouts", "matched_pct"],
-                       "confidence_gains": []}
+                       "confidence_gains": [],
+                       # the cost per person registered gives the number registered back (cost / cost per person)
+                       "cost": ["n_registered", "cost_per_trained", "gain_sd_per_100"]}
 
 
 def groupings(by) -> list[list[str]]:
@@ -102,6 +106,8 @@ class Publication:
         has_interviews = bool(len(study.interviews) and len(study.followup_codes))
         measures = [m for m, ok in (("knowledge", has_scores), ("confidence", has_conf)) if ok]
         with res.active():
+            if not has_scores:  # the overall row still exists (nobody tested): the brief says so
+                self._add("gains/knowledge", res("gains", measure="knowledge"), measure="knowledge")
             for m in measures:
                 self._add(f"gains/{m}", res("gains", measure=m), measure=m)
                 for cols in self.groupings:
@@ -136,7 +142,8 @@ class Publication:
             if has_scores and len(getattr(study, "costs", ())):
                 try:
                     self._add("cost", res("cost_effectiveness"))
-                    self._add("cost/training_id", res("cost_effectiveness", by="training_id"))
+                    per = res("cost_effectiveness", by="training_id").drop(columns=_GROUP_ONLY_OVERALL["cost"])
+                    self._add("cost/training_id", per, layout="cost_effectiveness")
                 except ValueError as err:  # costs that cannot be used: the brief says why
                     self.notes["cost"] = str(err)
             if has_scores:

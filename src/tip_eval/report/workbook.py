@@ -237,10 +237,12 @@ def _stack(publication, keys: list[tuple[str, str]]) -> pd.DataFrame | str:
         t = publication.table(key)
         if t is None:
             continue
+        position = {label: i for i, label in enumerate(t.index)}
+        marked = t.attrs.get("suppressed_cells", {})
         t = t.reset_index(drop=True)
         t.index = t.index + offset
-        for c, labels in t.attrs.get("suppressed_cells", {}).items():
-            cells.setdefault(c, []).extend(int(i) for i in labels)
+        for c, labels in marked.items():  # the table's own labels, placed where its rows land
+            cells.setdefault(c, []).extend(position[i] + offset for i in labels)
         t.insert(0, "measure", measure)
         pieces.append(t)
         offset += len(t)
@@ -259,12 +261,14 @@ def _concat(publication, keys: list[str], label_col: str | None = None, labels: 
         t = publication.table(key)
         if t is None:
             continue
+        position = {label: j for j, label in enumerate(t.index)}
+        marked = t.attrs.get("suppressed_cells", {})
         t = t.reset_index(drop=True)
         t.index = t.index + offset
         if label_col and labels and label_col not in t.columns:
             t.insert(0, label_col, labels[i])
-        for c, labs in t.attrs.get("suppressed_cells", {}).items():
-            cells.setdefault(c, []).extend(int(j) for j in labs)
+        for c, labs in marked.items():  # the table's own labels, placed where its rows land
+            cells.setdefault(c, []).extend(position[j] + offset for j in labs)
         pieces.append(t)
         offset += len(t)
     if not pieces:
