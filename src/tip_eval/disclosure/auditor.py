@@ -597,7 +597,9 @@ def _check_names(html: str, sheets: dict, facts: _Facts, report: AuditReport, br
     hidden = {h for h in facts.hidden_groups - facts.shown_groups if len(h) >= 3}
     if not hidden:
         return
-    labels = {v: k for k, v in _label_codes().items()}
+    labels: dict[str, set[str]] = {}  # a code -> its display labels (one code can be in several vocabularies)
+    for label, code in _label_codes().items():
+        labels.setdefault(code, set()).add(label)
     page = _Page(html)
     texts = [(f"{brief_name}, text", p) for p in page.paragraphs]
     mark = f"<{facts.min_cell}"
@@ -606,7 +608,9 @@ def _check_names(html: str, sheets: dict, facts: _Facts, report: AuditReport, br
         texts += [(f"{book_name}, sheet {title!r}, note", n) for n in notes if title != "README"]
     for where, text in texts:
         for h in sorted(hidden):
-            words = {h, labels.get(h, h)}
+            # a vocabulary code ("other", "ngo") is named in text by its label ("Other", "NGO"), and
+            # as a code it is also an everyday word ("the other tables"): only its labels count then
+            words = labels.get(h, {h})
             if any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text) for w in words):
-                report.leaks.append(Leak("name", where, f"names {labels.get(h, h)}, a group whose size is hidden: "
-                                         f"{_quote(text)}"))
+                report.leaks.append(Leak("name", where, f"names {' / '.join(sorted(words))}, a group whose size is "
+                                         f"hidden: {_quote(text)}"))
