@@ -2,12 +2,14 @@
 
 Exit codes, for every command:
 
-- 0: done (``validate``: no problems found);
-- 1: ``validate`` found data problems; they are listed with their file, sheet, row and column;
-- 2: the input was refused (unsafe, unreadable, outside the study folder), the settings in
-  ``study.toml`` are not valid, or the command was used wrongly (an unknown ``--by`` column,
-  ``--min-cell`` below 3, an ``--out`` folder that cannot be written): one plain message says what
-  is wrong and what to do;
+- 0: done (``validate``: no problems found; ``audit``: nothing published lets a reader count
+  fewer than ``min_cell`` people);
+- 1: ``validate`` found data problems, listed with their file, sheet, row and column; ``audit``
+  found leaks, each listed with where it is;
+- 2: the input was refused (unsafe, unreadable, outside the study folder; for ``audit``, a path
+  with no brief or workbook), the settings in ``study.toml`` are not valid, or the command was
+  used wrongly (an unknown ``--by`` column, ``--min-cell`` below 3, an ``--out`` folder that
+  cannot be written): one plain message says what is wrong and what to do;
 - 3: an internal error (a bug, or the computer ran out of memory or disk): a short message names
   a log file holding the details, in the ``logs`` folder of tip_eval's cache directory
   (``TIP_EVAL_CACHE_DIR`` when set). ``--debug`` also prints them.
@@ -30,7 +32,7 @@ from tip_eval.safe_text import terminal_text
 EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED, EXIT_INTERNAL = 0, 1, 2, 3
 #: the former name of :data:`EXIT_REFUSED`
 EXIT_UNREADABLE = EXIT_REFUSED
-#: smallest ``--min-cell`` (groups of 1 or 2 people identify them)
+#: smallest ``--min-cell``, for the help text (the rule itself: tip_eval.io.sources.check_min_cell)
 MIN_CELL_FLOOR = 3
 #: log files of internal errors kept
 MAX_LOGS = 20
@@ -76,16 +78,17 @@ def _print_problems(report, limit: int = 40) -> None:
 
 
 def _min_cell(text: str) -> int:
-    """``--min-cell``: a whole number of people, at least 3."""
+    """``--min-cell``: a whole number of people, by the one rule of :func:`tip_eval.io.sources.check_min_cell`."""
+    from tip_eval.io.sources import min_cell_problem
+
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number of people, at least {MIN_CELL_FLOOR} (5 is the "
-                                         f"default); got {text!r}") from None
-    if value < MIN_CELL_FLOOR:
-        raise argparse.ArgumentTypeError(f"must be at least {MIN_CELL_FLOOR} (5 is the default); got {value}. "
-                                         "Groups of 1 or 2 people identify them")
-    return value
+        value = text
+    problem = min_cell_problem(value)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return int(value)
 
 
 def _writable_folder(folder: str, option: str = "--out") -> Path:
@@ -227,8 +230,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tip-eval",
         description="Evaluate counter-trafficking practitioner trainings: check the data, write the impact brief.",
-        epilog="Exit codes: 0 done, 1 data problems found (validate), 2 input refused, invalid settings or wrong "
-               "usage, 3 internal error (a log file has the details).",
+        epilog="Exit codes: 0 done, 1 data problems found (validate) or leaks found (audit), 2 input refused, "
+               "invalid settings or wrong usage, 3 internal error (a log file has the details).",
     )
     from tip_eval import __version__
 

@@ -60,7 +60,7 @@ from typing import Any
 from tip_eval.errors import InputRefused
 from tip_eval.io.cost_settings import COST_SETTING_KEYS, check_cost_settings
 from tip_eval.io.limits import CEILINGS, ReadLimits
-from tip_eval.io.sources import SourceConfig, StudyConfig  # defined below the layouts
+from tip_eval.io.sources import SourceConfig, StudyConfig, min_cell_problem  # defined below the layouts
 
 __all__ = [
     "LIMIT_SETTINGS",
@@ -78,8 +78,6 @@ __all__ = [
 
 #: Largest study.toml read (a settings file is a few kilobytes).
 MAX_TOML_BYTES = 1024 * 1024
-#: The smallest group a study may publish (groups of 1 or 2 identify people).
-MIN_CELL_FLOOR = 3
 
 _EXAMPLE = "compare with sample_data/study.toml"
 
@@ -207,6 +205,13 @@ def _sheet_kinds(value: Any) -> None:
     choice(*SHEET_NAMES)(value)
 
 
+def _min_cell(value: Any) -> None:
+    """``min_cell``: the one rule of :func:`tip_eval.io.sources.check_min_cell`."""
+    problem = min_cell_problem(value)
+    if problem is not None:
+        raise SettingError(problem)
+
+
 _NAME = text(300)
 _WORDS = text(200)
 _ID = either(text(100), integer(0, 10**15), words="a text or a whole number")
@@ -214,7 +219,7 @@ _ID = either(text(100), integer(0, 10**15), words="a text or a whole number")
 #: ``[study]``: key -> check.
 STUDY_SETTINGS: dict[str, Check] = {
     "name": _NAME,
-    "min_cell": integer(MIN_CELL_FLOOR, 10_000),
+    "min_cell": _min_cell,
     "thousands": choice(",", ".", " ", "'", "\u00a0", "\u202f", ""),
     "decimal": choice(".", ","),
     "dayfirst": boolean,

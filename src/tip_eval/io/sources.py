@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SourceConfig", "StudyConfig", "DEFAULT_MIN_CELL", "check_min_cell"]
+__all__ = ["SourceConfig", "StudyConfig", "DEFAULT_MIN_CELL", "MIN_CELL_FLOOR", "check_min_cell", "min_cell_problem"]
 
 
 @dataclass
@@ -51,27 +51,45 @@ class StudyConfig:
 
 #: default smallest number of people a published count may describe (see the README: why 5)
 DEFAULT_MIN_CELL = 5
+#: smallest ``min_cell`` accepted: groups of 1 or 2 people point at them
+MIN_CELL_FLOOR = 3
+#: largest ``min_cell`` accepted (a study of a few thousand people)
+MIN_CELL_CEILING = 10_000
 
 
-def check_min_cell(value, *, source: str = "min_cell") -> int:
-    """Return ``value`` as an int if it is a whole number of people of at least 3, else raise ValueError.
+def min_cell_problem(value: Any) -> str | None:
+    """What is wrong with ``value`` as ``min_cell``, in words (``"must be ...; got ..."``), or None.
 
-    The one rule for ``min_cell`` (study.toml, ``--min-cell``, ``write_brief``, the disclosure
-    plan); here, below the settings parser, so that every layer can apply it.
-
-    Booleans are refused (``True`` would otherwise be read as 1, which suppresses nothing).
-    ``source`` names where the value came from (``"study.toml, [study] min_cell"``,
-    ``"--min-cell"``) so the message says what to fix.
+    The one rule for ``min_cell``, wherever it is given (``study.toml``, ``--min-cell``,
+    ``write_brief``, :class:`tip_eval.disclosure.Plan`, :func:`tip_eval.disclosure.suppress`): a
+    whole number of people, at least 3 and at most 10,000. Booleans are refused (``true`` would otherwise be
+    read as 1, which suppresses nothing); 5.0 is the whole number 5.
     """
     import numpy as np
 
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        if isinstance(value, float) and value.is_integer() and not isinstance(value, bool):
-            value = int(value)
-        else:
-            raise ValueError(f"{source}: the smallest group shown must be a whole number of people, at least 3 "
-                             f"(5 is the default); got {value!r}. Write a number such as 5.")
-    if int(value) < 3:
-        raise ValueError(f"{source}: the smallest group shown must be at least 3 people (5 is the default); got "
-                         f"{int(value)}. Groups of 1 or 2 people identify them; use 3 or more.")
+    words = (f"must be a whole number of people, at least {MIN_CELL_FLOOR} and at most {MIN_CELL_CEILING:,} "
+             f"({DEFAULT_MIN_CELL} is the default)")
+    if isinstance(value, (bool, np.bool_)):
+        return f"{words}; got {value!r}"
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        value = int(value)
+    if not isinstance(value, (int, np.integer)):
+        return f"{words}; got {value!r}"
+    if value < MIN_CELL_FLOOR:
+        return f"{words}; got {int(value)}: groups of 1 or 2 people point at the people in them"
+    if value > MIN_CELL_CEILING:
+        return f"{words}; got {int(value):,}"
+    return None
+
+
+def check_min_cell(value: Any, *, source: str = "min_cell") -> int:
+    """Return ``value`` as an int when it is a valid ``min_cell`` (:func:`min_cell_problem`), else raise ValueError.
+
+    ``source`` names where the value came from (``"[study] min_cell"``, ``"--min-cell"``) so that
+    the message says what to fix. The rule lives here, below the settings parser, so that every
+    layer applies the same one.
+    """
+    problem = min_cell_problem(value)
+    if problem is not None:
+        raise ValueError(f"{source} {problem}.")
     return int(value)

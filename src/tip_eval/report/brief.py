@@ -595,7 +595,7 @@ def _planning_section(study, res: Results, min_cell: int, R: dict) -> Section:
     """The "Planning the next training" box: the plans, the options for comparing curricula, the assumptions."""
     sec = Section("planning", "Planning the next training")
     n = R["knowledge"].iloc[0]["n"]
-    if not n >= max(min_cell, 2):
+    if pd.isna(n) or not n >= max(min_cell, 2):
         sec.add("text", f"Fewer than {max(min_cell, 2)} people took both tests: too few to plan from.")
         return sec
     try:
@@ -706,27 +706,30 @@ def _cost_section(pub: Any, res: Results, min_cell: int, R: dict) -> Section:
 
 
 def _chain(pub: Any) -> dict[str, float]:
-    """The evaluation chain's counts, from the publication's tables (a hidden count stays hidden)."""
+    """The evaluation chain's counts, from the publication's tables (a hidden count stays hidden: NaN)."""
     import math
+
+    def number(v: Any) -> float:
+        return float("nan") if v is None or pd.isna(v) else float(v)
 
     out: dict[str, float] = {}
     att = pub.table("attrition")
     k = pub.table("gains/knowledge")
     fs = pub.table("followup")
     if att is not None:
-        out["Trained"] = float(att["registered"].iloc[0])
+        out["Trained"] = number(att["registered"].iloc[0])
     if k is not None:
-        n = float(k["n"].iloc[0])
+        n = number(k["n"].iloc[0])
         out["Tested before and after"] = n
         for name, col in (("Improved their score", "pct_improved"),
                           ("Improved beyond measurement error", "pct_reliable_improved")):
-            p = float(k[col].iloc[0])
+            p = number(k[col].iloc[0])
             out[name] = float(round(p * n / 100)) if math.isfinite(p) and math.isfinite(n) else float("nan")
     if fs is not None:
         ind = fs[fs["kind"] == "indicator"]
         if len(ind):
-            out["Interviewed at follow-up"] = float(ind["n_interviewed"].iloc[0])
-            out["Reported applying the training"] = float(ind["n_with_code"].iloc[0])
+            out["Interviewed at follow-up"] = number(ind["n_interviewed"].iloc[0])
+            out["Reported applying the training"] = number(ind["n_with_code"].iloc[0])
     return out
 
 
