@@ -63,14 +63,20 @@ def pseudonymise(values: pd.Series | Iterable, key: bytes | str, *, prefix: str 
     """Replace identifying values by a keyed hash: ``prefix`` + the first ``length`` hex digits of HMAC-SHA256.
 
     The same value and key always give the same pseudonym (so pre and post link); without the key
-    the pseudonym cannot be reversed or recomputed by guessing names. Keep the key outside the
+    the pseudonym cannot be reversed or recomputed by guessing names. The key must be at least 32
+    bytes, as for linking by name (:mod:`tip_eval.io.linking`). Keep the key outside the
     data folder and out of every output. Values are normalised (Unicode NFKC, case, inner spaces)
     before hashing, so ``"Sok  Dara"`` and ``"sok dara"`` link. Missing values stay missing (None).
     """
+    from tip_eval.io.linking import MIN_KEY_BYTES
+
     if isinstance(key, str):
         key = key.encode("utf-8")
-    if not isinstance(key, (bytes, bytearray)) or len(key) < 16:
-        raise ValueError("key must be a secret of at least 16 bytes (kept outside the data and the outputs)")
+    if not isinstance(key, (bytes, bytearray)) or len(key) < MIN_KEY_BYTES:
+        got = f"{len(key)} bytes" if isinstance(key, (bytes, bytearray)) else type(key).__name__
+        raise ValueError(f"key must be a secret of at least {MIN_KEY_BYTES} bytes, as for linking names (kept "
+                         f"outside the data and the outputs; make one with: python -c \"import secrets; "
+                         f"print(secrets.token_hex(32))\"); got {got}")
     if not 6 <= int(length) <= 64:
         raise ValueError(f"length must be between 6 and 64 hex digits; got {length!r}")
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
