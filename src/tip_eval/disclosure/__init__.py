@@ -20,17 +20,16 @@ Why ``min_cell = 5`` by default, and never below 3: see the README ("Small group
 from __future__ import annotations
 
 from tip_eval.disclosure.auditor import AuditReport, audit
-from tip_eval.disclosure.cells import (LAYOUTS, MARK, Layout, detect_layout, footnote, recoverable_cells,
-                                       suppress)
+from tip_eval.disclosure.cells import MARK, detect_layout, footnote, grouping_columns, recoverable_cells, suppress
 from tip_eval.disclosure.facts import Cell
 from tip_eval.disclosure.identifiers import (IDENTIFIER_WORDS, check_no_identifiers, identifier_columns,
                                              pseudonymise)
 from tip_eval.disclosure.lp import Expression, System, protected
-from tip_eval.disclosure.plan import DEFAULT_MIN_CELL, Plan, check_min_cell
+from tip_eval.disclosure.plan import DEFAULT_MIN_CELL, Plan, check_min_cell, granularity
 
 __all__ = [
-    "DEFAULT_MIN_CELL", "MARK", "Layout", "LAYOUTS", "Plan", "Cell", "Expression", "System", "protected",
-    "check_min_cell", "suppress", "footnote", "detect_layout", "recoverable_cells", "check_no_identifiers",
+    "DEFAULT_MIN_CELL", "MARK", "Plan", "Cell", "Expression", "System", "protected",
+    "check_min_cell", "granularity", "suppress", "footnote", "detect_layout", "grouping_columns", "recoverable_cells", "check_no_identifiers",
     "identifier_columns", "pseudonymise", "IDENTIFIER_WORDS", "audit", "AuditReport",
 ]
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Cell", "Entry", "Mapped", "map_table", "overall_labels", "ALL", "MISSING"]
+__all__ = ["Cell", "Entry", "Mapped", "map_table", "describe", "detect", "LAYOUT_MAP", "overall_labels", "ALL", "MISSING"]
 
 #: grouping value of rows that stand for everyone (the "All trainings" row of the attrition sheet)
 ALL = "All trainings"
@@ -65,6 +65,7 @@ class Mapped:
     governs: dict[str, list[str]] = field(default_factory=dict)   # count column -> statistics blanked with it
     main: str | None = None                                # the group size column: hidden -> the row is not shown
     kinds: dict[str, str] = field(default_factory=dict)    # column -> "count" or "share"
+    row_sizes: set[str] = field(default_factory=set)       # other size columns: hidden -> the row is not shown
 
 
 def _p(prefix: str, name: str) -> str:
@@ -101,9 +102,8 @@ def _attrition(row, pre):
     return cols, rel
 
 
-_ATTRITION_GOV = {"registered": ["matched_pct"], "took_pre": ["mi_mean_gain", "mi_ci_low", "mi_ci_high", "mi_df",
-                                                              "conclusion_changes"],
-                  "took_post": [], "n_dropouts": ["pre_mean_dropouts", "smd", "bias_flag"],
+# the statistics of the people tested before and of the drop-outs: see OVER
+_ATTRITION_GOV = {"registered": ["matched_pct"], "took_pre": [], "took_post": [], "n_dropouts": [],
                   "matched": ["matched_pct", "pre_mean_completers", "cc_mean_gain", "cc_ci_low", "cc_ci_high", "smd",
                               "bias_flag", "conclusion_changes", "mi_mean_gain", "mi_ci_low", "mi_ci_high", "mi_df"]}
 
@@ -232,7 +232,7 @@ def _modules(row, pre):
                   ("le", (f"{mo}.pre",), "knowledge.pre"), ("le", (f"{mo}.post",), "knowledge.post")}
 
 
-_MODULES_GOV = {"n_pre": ["difficulty_pre"], "n_post": ["difficulty_post"]}
+_MODULES_GOV = {"n_pre": [], "n_post": []}  # the difficulties and means: see OVER
 
 
 def _reliability(row, pre):
@@ -256,6 +256,40 @@ _COST_GOV = {"n_registered": ["cost_per_trained", "gain_sd_per_100"],
              "n_matched": ["cost_per_completer", "mean_gain", "gain_sd"],
              "n_reliably_improved": ["cost_per_reliably_improved", "cost_per_reliably_improved_ci_low",
                                      "cost_per_reliably_improved_ci_high"]}
+
+
+#: Statistics computed over a count a table may not show (the people tested before, not only the n
+#: with both tests): layout -> statistic -> (its count columns, kind, a shown count at most as large,
+#: factor). When the counts are shown, the statistic is shown as it is. When one is hidden or left
+#: out of the table, a full-precision mean or share would give it back (a mean of whole-point
+#: scores over d people is a multiple of 1/d of a point), so, by ``kind``:
+#:
+#: - ``"mean"``: rounded to a step at least the per-person step of the score divided by the
+#:   smallest number of people it can describe (the shown count), so that every number of people
+#:   in its range is consistent with the value shown (blank when no such step is fine enough);
+#: - ``"share"``: the same, a share of people being a mean of 0/1;
+#: - ``"spread"``: blank (a standard deviation, or anything computed from one, pins the count);
+#: - ``"estimate"``: shown when the shown count is at least ``min_cell`` (a model estimate has no
+#:   grid of values to divide back); else blank.
+#:
+#: ``factor`` converts the score's step to the statistic's scale (module difficulty is the module's
+#: mean percentage / 100).
+OVER: dict[str, dict[str, tuple[tuple[str, ...], str, str | None, float]]] = {
+    "gains": {"pre_mean": (("n_pre",), "mean", "n", 1.0), "post_mean": (("n_post",), "mean", "n", 1.0),
+              "pre_sd": (("n_pre",), "spread", None, 1.0), "post_sd": (("n_post",), "spread", None, 1.0),
+              "d_av": (("n_pre", "n_post"), "spread", None, 1.0),
+              "normalized_gain": (("n_pre", "n_post"), "spread", None, 1.0)},
+    "item_analysis": {"difficulty_pre": (("n_pre",), "share", "n_matched", 1.0),
+                      "difficulty_post": (("n_post",), "share", "n_matched", 1.0)},
+    "module_summary": {"pre_mean": (("n_pre",), "mean", "n", 1.0), "post_mean": (("n_post",), "mean", "n", 1.0),
+                       "difficulty_pre": (("n_pre",), "mean", "n", 0.01),
+                       "difficulty_post": (("n_post",), "mean", "n", 0.01)},
+    "attrition": {"pre_mean_dropouts": (("n_dropouts",), "mean", None, 1.0),
+                  "smd": (("n_dropouts",), "spread", None, 1.0),
+                  "bias_flag": (("n_dropouts",), "estimate", None, 1.0),
+                  **{c: (("took_pre",), "estimate", "matched", 1.0)
+                     for c in ("mi_mean_gain", "mi_ci_low", "mi_ci_high", "mi_df", "conclusion_changes")}},
+}
 
 
 _Spec = tuple[Callable, dict, str, tuple[str, ...]]
@@ -415,3 +449,76 @@ def _num(v) -> float:
     except (TypeError, ValueError):
         return np.nan
     return f
+
+
+def describe(table: pd.DataFrame, *, name: str, sizes: str | Sequence[str], counts=None,
+             shares: Mapping[str, str] | None = None, by: Sequence[str] | None = None,
+             strata: str | Sequence[str] | None = None) -> Mapped:
+    """A table that is not the result of a tip_eval analysis, described as counts of people.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per group (and stratum).
+    name : str
+        Prefix of its measures: the count in column ``c`` is the measure ``"{name}:{c}"``.
+    sizes : str or list of str
+        Columns counting the people of the row's group. The first is the group size: when it is
+        hidden, every statistic of the row goes with it; so does every other size column.
+    counts : list of str or mapping, optional
+        Counts of people with a characteristic among the group (at most the group size); a
+        mapping gives, per count, the columns computed from it (blanked with it).
+    shares : mapping, optional
+        Percentage column -> the size column it is a percentage of (a percentage of a shown
+        group size gives a count back, so it is protected as one).
+    by : list of str, optional
+        Grouping columns (default: the leading text columns).
+    strata : str or list of str, optional
+        Columns that split the rows into separate tables (each competency, each code): their
+        values are part of the measure.
+    """
+    sizes = [sizes] if isinstance(sizes, str) else list(sizes)
+    cols = [str(c) for c in table.columns]
+    missing = [c for c in sizes if c not in cols]
+    if not sizes or missing:
+        raise ValueError(f"sizes: column(s) {missing or sizes} not in the table; its columns are: {', '.join(cols)}")
+    counts_map: dict[str, list[str]] = ({str(k): list(v) for k, v in counts.items()} if isinstance(counts, Mapping)
+                                        else {str(c): [] for c in (counts or [])})
+    shares = dict(shares or {})
+    strata = [strata] if isinstance(strata, str) else list(strata or [])
+    for what, names in (("counts", list(counts_map)), ("shares", list(shares)), ("strata", strata)):
+        bad = [c for c in names if c not in cols]
+        if bad:
+            raise ValueError(f"{what}: column(s) {bad} not in the table; its columns are: {', '.join(cols)}")
+    bad = [s for s in shares.values() if s not in sizes]
+    if bad:
+        raise ValueError(f"shares: {bad} must be size columns (sizes={sizes})")
+    if by is None:
+        by = [c for c in grouping_columns(table) if c not in strata]
+    else:
+        by = [by] if isinstance(by, str) else list(by)
+        bad = [c for c in by if c not in cols]
+        if bad:
+            raise ValueError(f"by: column(s) {bad} not in the table; its columns are: {', '.join(cols)}")
+    out = Mapped("custom", by, main=sizes[0])
+    out.row_sizes = set(sizes[1:])
+    out.governs = {c: list(g) for c, g in counts_map.items()}
+    for pos, row in enumerate(table.to_dict("records")):
+        group = group_of(row, by)
+        tag = "|".join(_value(row.get(s)) for s in strata)
+
+        def measure(col: str) -> str:
+            return f"{name}:{col}" + (f"[{tag}]" if strata else "")
+
+        for col in sizes:
+            out.kinds[col] = "count"
+            out.entries.append(Entry(pos, col, Cell(measure(col), group)))
+        for col in counts_map:
+            out.kinds[col] = "count"
+            out.entries.append(Entry(pos, col, Cell(measure(col), group)))
+            out.relations.add(("le", (measure(col),), measure(sizes[0])))
+        for col, size in shares.items():
+            out.kinds[col] = "share"
+            out.entries.append(Entry(pos, col, Cell(measure(col), group), size, 100.0))
+            out.relations.add(("le", (measure(col),), measure(size)))
+    return out

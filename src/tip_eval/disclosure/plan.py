@@ -25,14 +25,17 @@ both, dropped out, interviewed, with a code, double-coded. Zero is shown: it des
 from __future__ import annotations
 
 import logging
+from typing import Mapping, Sequence
+
 import numpy as np
 import pandas as pd
 
-from tip_eval.disclosure.facts import LABEL_COLUMNS, MISSING, Cell, Mapped, entry_value, map_table
+from tip_eval.disclosure.facts import (LABEL_COLUMNS, MISSING, OVER, Cell, Entry, Mapped, describe, entry_value,
+                                       map_table)
 from tip_eval.disclosure.lp import Expression, System, protected
 from tip_eval.io.sources import DEFAULT_MIN_CELL, check_min_cell
 
-__all__ = ["Plan", "check_min_cell", "DEFAULT_MIN_CELL"]
+__all__ = ["Plan", "check_min_cell", "granularity", "DEFAULT_MIN_CELL"]
 
 log = logging.getLogger(__name__)
 
@@ -59,53 +62,118 @@ class Plan:
     True
     """
 
-    def __init__(self, min_cell: int = DEFAULT_MIN_CELL, *, atoms: pd.DataFrame | None = None) -> None:
+    def __init__(self, min_cell: int = DEFAULT_MIN_CELL, *, atoms: pd.DataFrame | None = None,
+                 granularity: Mapping[str, tuple[float, float]] | None = None) -> None:
         self.min_cell = check_min_cell(min_cell)
         self._atoms = atoms
         self.tables: dict[str, tuple[pd.DataFrame, Mapped | None]] = {}
         self.values: dict[Cell, float] = {}
         self.relations: set = set()
         self.hidden: set[Cell] = set()
+        self.assumed: set[Cell] = set()  # known to a reader from tables outside this plan (assume_totals)
+        self.granularity: dict[str, tuple[float, float]] = dict(granularity or {})
+        self._measure_lost: dict[str, int] = {}  # per measure: published numbers one of its counts takes with it
+        self._via_closure: set[Cell] = set()
         self.unprotected: list[tuple[Expression, float, float]] = []
         self._solved = False
 
     # -- building ----------------------------------------------------------------------------------
-    def add(self, key: str, table: pd.DataFrame, *, measure: str | None = None, by: list[str] | None = None,
-            layout: str | None = None) -> str:
-        """Register a result table under ``key``; returns the key.
+    def add(self, key: str, table: pd.DataFrame, *, measure: str | None = None, by: Sequence[str] | None = None,
+            layout: str | None = None, sizes: str | Sequence[str] | None = None,
+            counts: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
+            shares: Mapping[str, str] | None = None, strata: str | Sequence[str] | None = None) -> str:
+        """Register a table the publication shows under ``key``; returns the key.
 
-        ``measure`` (``"knowledge"`` or ``"confidence"``) names the test of a gains table without a
-        ``measure`` column; ``by`` its grouping columns (default: its leading text columns);
-        ``layout`` the analysis it comes from (default: recognised by its columns). A table that is
-        not recognised is refused: a count of people must never pass unchecked.
+        A result of a tip_eval analysis is recognised by its columns: ``measure`` (``"knowledge"``
+        or ``"confidence"``) names the test of a gains table without a ``measure`` column, ``by``
+        its grouping columns (default: its leading text columns), ``layout`` the analysis it comes
+        from (default: recognised). Any other table is described by ``sizes`` (the columns
+        counting each row's people, the group size first), ``counts`` (people with a
+        characteristic among them, optionally with the columns computed from each), ``shares``
+        (percentage column -> its size column) and ``strata`` (see
+        :func:`tip_eval.disclosure.facts.describe`). A table that is neither is refused: a count of
+        people must never pass unchecked.
         """
         if self._solved:
             raise RuntimeError("the plan is solved: add every table before calling solve()")
         if not isinstance(table, pd.DataFrame):
             raise TypeError(f"table must be a pandas DataFrame; got {type(table).__name__}")
+        if key in self.tables:
+            raise ValueError(f"a table is already registered as {key!r}")
         table = table.drop(columns="suppressed", errors="ignore")
-        mapped = map_table(table, measure=measure, by=by, layout=layout)
+        if sizes is not None:
+            mapped = describe(table, name=key, sizes=sizes, counts=counts, shares=shares, by=by, strata=strata)
+        else:
+            mapped = map_table(table, measure=measure, by=list(by) if by is not None else None, layout=layout)
         if mapped is None:
             raise ValueError(f"table {key!r}: not a result of a tip_eval analysis the plan knows (its columns: "
-                             f"{', '.join(map(str, table.columns))}); give layout= or publish it another way")
-        if mapped is not None:
-            records = table.to_dict("records")
-            vals = [entry_value(records[e.row], e) for e in mapped.entries]
-            clash = {e.cell.measure for e, v in zip(mapped.entries, vals)
-                     if not np.isnan(v) and e.cell in self.values and abs(self.values[e.cell] - v) > 0.5}
-            if clash:  # the same name, other people: a measure of its own for this table
-                rename = {m: f"{m}#{key}" for m in clash}
-                for e in mapped.entries:
-                    if e.cell.measure in rename:
-                        e.cell = Cell(rename[e.cell.measure], e.cell.group)
-                mapped.relations |= {(k, tuple(rename.get(m, m) for m in lhs), rename.get(rhs, rhs))
-                                     for k, lhs, rhs in mapped.relations}
-            for e, v in zip(mapped.entries, vals):
-                if not np.isnan(v):
-                    self.values.setdefault(e.cell, float(v))
-            self.relations |= mapped.relations
+                             f"{', '.join(map(str, table.columns))}); describe its counts with sizes=, counts= and "
+                             "shares=")
+        records = table.to_dict("records")
+        vals = [entry_value(records[e.row], e) for e in mapped.entries]
+        clash = {e.cell.measure for e, v in zip(mapped.entries, vals)
+                 if not np.isnan(v) and e.cell in self.values and abs(self.values[e.cell] - v) > 0.5}
+        if clash:  # the same name, other people: a measure of its own for this table
+            rename = {m: f"{m}#{key}" for m in clash}
+            for e in mapped.entries:
+                if e.cell.measure in rename:
+                    e.cell = Cell(rename[e.cell.measure], e.cell.group)
+            mapped.relations |= {(k, tuple(rename.get(m, m) for m in lhs), rename.get(rhs, rhs))
+                                 for k, lhs, rhs in mapped.relations}
+        for e, v in zip(mapped.entries, vals):
+            if not np.isnan(v):
+                self.values.setdefault(e.cell, float(v))
+        self.relations |= mapped.relations
         self.tables[key] = (table, mapped)
         return key
+
+    def assume_totals(self, key: str) -> int:
+        """Take the totals of table ``key`` over every coarser grouping as known to a reader; returns how many.
+
+        For a table shown on its own (:func:`tip_eval.disclosure.suppress`): a reader is assumed to
+        know, from other tables, every total of its counts for each value of every smaller
+        combination of its grouping columns (per country and per sector of a table by country
+        and sector, and overall), as those tables would show them: each level of totals is
+        suppressed in turn (coarsest first, knowing the coarser ones), and what it shows is known.
+        A known total is never hidden to protect a count of this table (the tables that show it
+        are not in this plan), and a count of this table that stands for the same people is
+        known with it.
+        """
+        if self._solved:
+            raise RuntimeError("the plan is solved: assume totals before calling solve()")
+        from itertools import combinations
+
+        _, mapped = self.tables[key]
+        dims = list(mapped.by)
+        full = {e.cell for e in mapped.entries if len(e.cell.group) == len(dims)}
+        sums: dict[tuple, dict[Cell, float]] = {}
+        for cell in full:
+            v = self.values.get(cell, np.nan)
+            groups = dict(cell.group)
+            for k in range(len(dims)):
+                for sub in combinations(dims, k):
+                    total = Cell(cell.measure, tuple((d, groups[d]) for d in sorted(sub)))
+                    level = sums.setdefault(tuple(sorted(sub)), {})
+                    level[total] = level.get(total, 0.0) + v  # NaN when any part is unknown
+        known: dict[Cell, float] = {}
+        self._canonicalise(None)
+        self._lost()
+        measure_lost = dict(self._measure_lost)
+        for k in range(len(dims)):
+            for sub in combinations(sorted(dims), k):
+                level = {c: v for c, v in sums.get(sub, {}).items() if not np.isnan(v) and c not in self.values}
+                if not level:
+                    continue
+                margin = Plan(self.min_cell, atoms=self._atoms)
+                margin._measure_lost = measure_lost  # its table would weigh its counts as this one does
+                margin.values = {**known, **level}
+                margin.assumed = set(known)
+                margin.relations = set(self.relations)
+                margin.solve()
+                known.update({c: v for c, v in level.items() if c not in margin.hidden})
+        self.values.update(known)
+        self.assumed |= set(known)
+        return len(known)
 
     def atoms(self) -> pd.DataFrame | None:
         if self._atoms is None:
@@ -153,24 +221,31 @@ class Plan:
                             pairs.setdefault(canon[size], set()).add(canon[e.cell])
             self._share_pairs = pairs
         for size in [c for c in pairs if c in self.hidden]:
+            self._via_closure |= pairs[size] - self.hidden
             self.hidden |= pairs[size]
 
     def _relation_expressions(self) -> list[tuple[Expression, float]]:
-        """Each remainder of a relation a reader could count (people with the pre-test but not both tests, ...)."""
+        """Each remainder of a relation a reader could count (people with the pre-test but not both tests, ...).
+
+        Formed for every group any cell of the relation's measures is published for, each count
+        taken as its canonical cell (a province with one training is that training).
+        """
         out = []
-        values = self._cvalues
+        values, canon = self._cvalues, self.canon
         groups: dict[str, set] = {}
-        for c in values:
+        for c in self.values:
             groups.setdefault(c.measure, set()).add(c.group)
         seen = set()
         for kind, lhs, rhs in sorted(self.relations):
             if kind != "le":
                 continue
             for g in sorted(groups.get(rhs, ())):
-                big = Cell(rhs, g)
+                big = canon.get(Cell(rhs, g))
+                if big is None:
+                    continue
                 for parts in sorted({tuple(lhs)} | {(m,) for m in lhs}):
-                    cells = [self.canon.get(Cell(m, g)) for m in parts]
-                    if not all(c is not None and c in values for c in cells):
+                    cells = [canon.get(Cell(m, g)) for m in parts]
+                    if not all(c is not None and c in values for c in cells) or big in cells:
                         continue
                     expr = Expression(((big, 1.0),) + tuple((c, -1.0) for c in cells))
                     if expr in seen:
@@ -179,14 +254,27 @@ class Plan:
                     out.append((expr, values[big] - sum(values[c] for c in cells)))
         return out
 
+    def _lost(self) -> dict[Cell, int]:
+        """Per canonical cell: how many published numbers hiding it blanks (itself, what it governs, its row)."""
+        lost: dict[Cell, int] = {}
+        for table, mapped in self.tables.values():
+            if mapped is None:
+                continue
+            stats = [c for c in table.columns if c not in LABEL_COLUMNS and c not in mapped.by]
+            for e in mapped.entries:
+                whole = e.column == mapped.main or e.column in mapped.row_sizes
+                k = len(stats) if whole else 1 + len(mapped.governs.get(e.column, []))
+                self._measure_lost[e.cell.measure] = max(self._measure_lost.get(e.cell.measure, 0), k)
+                c = self.canon.get(e.cell)
+                if c is not None:
+                    lost[c] = lost.get(c, 0) + k
+        return lost
+
     def _cost(self, cell: Cell) -> tuple:
-        """What hiding ``cell`` costs a reader: its count, ten times over for a group size (hiding one blanks
-        every statistic of its row), four times over again for an overall count."""
+        """What hiding ``cell`` costs a reader: its count times the published numbers that go with it (a group
+        size takes every statistic of its rows), four times over for an overall count."""
         v = self._cvalues[cell]
-        weight = 1.0
-        if cell.measure.endswith(".matched") or cell.measure in ("registered", "interviewed", "double_coded",
-                                                                  "kvc.people"):
-            weight = 10.0
+        weight = 1.0 + self._lost_counts.get(cell, self._measure_lost.get(cell.measure, 0))
         if not cell.group:
             weight *= 4.0
         return (v * weight, cell)
@@ -199,18 +287,27 @@ class Plan:
         self._share_pairs = None
         self._cvalues = {c: v for c, v in self.values.items() if self.canon[c] == c}
         values = self._cvalues
+        self._lost_counts = self._lost()
+        self._via_closure = set()
         self.hidden = {c for c, v in values.items() if 1 <= v <= mc - 1}
         self._closure()
-        relation_exprs = self._relation_expressions()
+        # totals taken as known from elsewhere (assume_totals) are never hidden to protect anything, nor is a
+        # count of the same people
+        fixed = {self.canon[c] for c in self.assumed}
+        self._fixed = fixed
+        # remainders a reader forms from known totals alone are not this plan's to protect
+        relation_exprs = [(e, v) for e, v in self._relation_expressions()
+                          if not all(c in fixed for c, _ in e.terms)]
         # a remainder shown in full is primary too: hide the cheaper of its counts at once
         for expr, v in relation_exprs:
-            cells = [c for c, _ in expr.terms]
-            if 1 <= v <= mc - 1 and not any(c in self.hidden for c in cells):
+            cells = [c for c, _ in expr.terms if c not in fixed]
+            if 1 <= v <= mc - 1 and not any(c in self.hidden for c, _ in expr.terms):
                 self.hidden.add(min(cells, key=self._cost))
         self._closure()
         known = {c: (v, v) for c, v in values.items() if c not in self.hidden}
         system = System(known, values, self.relations, atoms)
         self.unprotected = []
+        self.reasons: list[tuple[Cell, Expression, float, float]] = []  # secondary: (hidden, to protect, its range)
         work = [(Expression.of(c), values[c]) for c in sorted(self.hidden)] + relation_exprs
         queued = {e for e, _ in work}
         i = 0
@@ -220,16 +317,19 @@ class Plan:
             if ok:
                 i += 1
                 continue
-            candidates = [c for c in binding if c not in self.hidden and c in values]
+            candidates = [c for c in binding if c not in self.hidden and c in values and c not in fixed]
             if not candidates:
-                candidates = [c for c in system.overlapping_known(expr) if c not in self.hidden and c in values]
+                candidates = [c for c in system.overlapping_known(expr)
+                              if c not in self.hidden and c in values and c not in fixed]
             if not candidates:
                 self.unprotected.append((expr, lo, hi))
                 log.warning("disclosure plan: cannot protect %s (range %s to %s)", expr.describe(), lo, hi)
                 i += 1
                 continue
             before = set(self.hidden)
-            self.hidden.add(min(candidates, key=self._cost))
+            chosen = min(candidates, key=self._cost)
+            self.reasons.append((chosen, expr, lo, hi))
+            self.hidden.add(chosen)
             self._closure()
             for c in sorted(self.hidden - before):
                 system.hide(c)
@@ -239,8 +339,34 @@ class Plan:
                     work.append((e, values[c]))
             # expr is checked again (i unchanged); what passed stays protected: hiding only widens ranges
         self.hidden = {c for c in self.values if self.canon[c] in self.hidden}
+        self._via_closure = {c for c in self.values if self.canon[c] in self._via_closure}
         self._solved = True
         return self
+
+    def verify(self, hidden: set[Cell]) -> list[tuple[Expression, float, float]]:
+        """Check a choice of hidden cells against the rule, without changing the plan.
+
+        Returns every hidden count, and every difference of counts a reader can form, that can be
+        narrowed to fewer than ``min_cell`` values while it could be 1 to ``min_cell - 1``, with
+        its range: empty when ``hidden`` protects everything. (Used to check tables suppressed
+        elsewhere, and by the tests.)
+        """
+        atoms = self.atoms()
+        self._canonicalise(atoms)
+        self._share_pairs = None
+        values = self._cvalues = {c: v for c, v in self.values.items() if self.canon[c] == c}
+        fixed = {self.canon[c] for c in self.assumed}
+        gone = {self.canon[c] for c in hidden if c in self.canon} - fixed
+        known = {c: (v, v) for c, v in values.items() if c not in gone}
+        system = System(known, values, self.relations, atoms)
+        work = [(Expression.of(c), values[c]) for c in sorted(gone)]
+        work += [(e, v) for e, v in self._relation_expressions() if not all(c in fixed for c, _ in e.terms)]
+        out = []
+        for expr, v in work:
+            ok, lo, hi, _ = system.check(expr, self.min_cell, value=v)
+            if not ok:
+                out.append((expr, lo, hi))
+        return out
 
     # -- results -----------------------------------------------------------------------------------
     def is_hidden(self, cell: Cell) -> bool:
@@ -262,19 +388,24 @@ class Plan:
         out.attrs = {}
         n = len(out)
         blank = {c: np.zeros(n, dtype=bool) for c in out.columns}
+        coarse: dict[tuple[int, str], Entry] = {}  # shares hidden only because their group size is: see OVER
         if mapped is not None and n:
             by = set(mapped.by)
             for e in mapped.entries:
                 if e.cell not in self.hidden:
                     continue
+                if e.cell in self._via_closure and e.column in OVER.get(mapped.layout, {}):
+                    coarse[(e.row, e.column)] = e
+                    continue
                 blank[e.column][e.row] = True
                 for g in mapped.governs.get(e.column, []):
                     if g in blank:
                         blank[g][e.row] = True
-                if e.column == mapped.main:  # the group size: every statistic of the row goes with it
+                if e.column == mapped.main or e.column in mapped.row_sizes:  # a group size: the row goes with it
                     for c in out.columns:
                         if c not in LABEL_COLUMNS and c not in by:
                             blank[c][e.row] = True
+        rounded = self._over(out, mapped, blank, coarse) if mapped is not None and n else {}
         cells: dict[str, list] = {}
         for c, m in blank.items():
             if not m.any():
@@ -290,8 +421,62 @@ class Plan:
         out["suppressed"] = row
         out.attrs = dict(table.attrs)
         out.attrs["suppressed_cells"] = cells
+        out.attrs["rounded_cells"] = rounded
         out.attrs["min_cell"] = self.min_cell
         return out
+
+    def _over(self, out: pd.DataFrame, mapped: Mapped, blank: dict[str, np.ndarray],
+              coarse: dict[tuple[int, str], Entry]) -> dict[str, dict]:
+        """Statistics over a count the table does not show: rounded, kept or blanked (see facts.OVER), in place.
+
+        Returns ``{column: {index label: step}}`` of the values rounded.
+        """
+        spec = OVER.get(mapped.layout, {})
+        if not spec:
+            return {}
+        at: dict[tuple[int, str], Entry] = {(e.row, e.column): e for e in mapped.entries}
+        rounded: dict[str, dict] = {}
+        for col, (sizes, kind, lower, factor) in spec.items():
+            if col not in out.columns:
+                continue
+            values = out[col].to_numpy(dtype=object).copy()
+            changed = False
+            for r in range(len(out)):
+                if blank[col][r]:
+                    continue
+                entries = [at.get((r, s)) for s in sizes]
+                shown = all(e is not None and e.cell not in self.hidden and e.cell in self.values for e in entries)
+                if shown and (r, col) not in coarse:
+                    continue  # the count is shown: so is the statistic, as it is
+                low_entry = at.get((r, lower)) if lower else None
+                low = (self.values.get(low_entry.cell, np.nan)
+                       if low_entry is not None and low_entry.cell not in self.hidden else np.nan)
+                low = 0.0 if np.isnan(low) else low
+                step = None
+                if kind == "estimate":
+                    if low >= self.min_cell:
+                        continue
+                elif kind == "share":
+                    e = coarse.get((r, col)) or entries[0]
+                    size = self.values.get(at[(r, e.size)].cell, np.nan) if e is not None and (r, e.size) in at else np.nan
+                    k = self.values.get(e.cell, np.nan) if e is not None and e.size else np.nan
+                    small = not (np.isnan(k) or np.isnan(size)) and (k < self.min_cell or size - k < self.min_cell)
+                    step = None if small else _step(1.0 / low if low else np.inf, 1.0)
+                elif kind == "mean":
+                    ref = next((e for e in entries if e is not None), low_entry)
+                    grain = self.granularity.get(ref.cell.measure.rsplit(".", 1)[0]) if ref is not None else None
+                    if grain is not None:
+                        step = _step(grain[0] * factor / low if low else np.inf, grain[1] * factor)
+                v = values[r]
+                if step is None or v is None or pd.isna(v):
+                    blank[col][r] = True
+                    continue
+                values[r] = round(float(v) / step) * step
+                rounded.setdefault(str(col), {})[out.index[r]] = step
+                changed = True
+            if changed:
+                out[col] = pd.to_numeric(pd.Series(values, index=out.index), errors="coerce")
+        return rounded
 
     def group_hidden(self, key: str) -> np.ndarray:
         """Per row of table ``key``: True when its group size (the main count) is hidden."""
@@ -312,9 +497,69 @@ class Plan:
 
     def summary(self) -> dict[str, int]:
         """How many counts are published, hidden by the rule, and hidden to protect them."""
-        primary = {c for c, v in self.values.items() if 1 <= v <= self.min_cell - 1}
-        return {"counts": len(self.values), "primary": len(primary), "secondary": len(self.hidden - primary),
+        values = {c: v for c, v in self.values.items() if c not in self.assumed}
+        primary = {c for c, v in values.items() if 1 <= v <= self.min_cell - 1}
+        hidden = self.hidden & set(values)
+        return {"counts": len(values), "primary": len(primary), "secondary": len(hidden - primary),
                 "unprotected": len(self.unprotected)}
+
+
+#: steps a statistic may be rounded to: 1, 2 and 5 times a power of ten
+_STEPS = tuple(m * 10.0 ** k for k in range(-4, 4) for m in (1, 2, 5))
+
+
+def _step(finest: float, scale: float) -> float | None:
+    """The smallest step of :data:`_STEPS` at least ``finest``; None when it would exceed 5% of ``scale``
+    (a percentage to the nearest 5 points still informs; coarser, the value is left out)."""
+    for step in _STEPS:
+        if step >= finest - 1e-12:
+            return step if step <= 0.05 * scale + 1e-12 else None
+    return None
+
+
+def granularity(study) -> dict[str, tuple[float, float]]:
+    """The per-person step of each score of ``study``, and its range: what :class:`Plan` rounds means to.
+
+    A mean of scores over ``d`` people is a multiple of ``step / d``: shown in full it gives ``d``
+    back. Keys are the measures of the plan: ``"knowledge"`` (percent of the maximum: 100 times
+    the grid of the raw scores over the smallest maximum score), ``"confidence"`` (a person's
+    mean rating: 1 over the fewest competencies anyone rated) and ``"module:<module>"``
+    (100 times the grid of the item points over the module's points). A measure whose grid
+    cannot be found (scores with arbitrary decimals) is left out: its means are blanked instead
+    of rounded when the number of people is hidden.
+    """
+    from fractions import Fraction
+    from math import gcd
+
+    def grid(values) -> float | None:
+        num, den = 0, 1
+        for v in pd.Series(values, dtype=float).dropna().unique():
+            f = Fraction(float(v)).limit_denominator(1000)
+            if abs(float(f) - float(v)) > 1e-9:
+                return None
+            den_new = den * f.denominator // gcd(den, f.denominator)
+            num = gcd(num * (den_new // den), f.numerator * (den_new // f.denominator))
+            den = den_new
+        return num / den if num else None
+
+    out: dict[str, tuple[float, float]] = {}
+    scores = getattr(study, "scores", None)
+    if scores is not None and len(scores):
+        unit, top = grid(scores["score"]), pd.to_numeric(scores["max_score"], errors="coerce").min()
+        if unit and top and top > 0:
+            out["knowledge"] = (100.0 * unit / float(top), 100.0)
+    conf = getattr(study, "confidence", None)
+    if conf is not None and len(conf):
+        fewest = int(conf.groupby(["participant_id", "phase"]).size().min())
+        if fewest > 0:
+            out["confidence"] = (1.0 / fewest, 4.0)
+    items = getattr(study, "items", None)
+    if items is not None and len(items) and "module" in items:
+        for module, part in items.groupby("module"):
+            unit, total = grid(part["points"]), pd.to_numeric(part["points"], errors="coerce").sum()
+            if unit and total > 0:
+                out[f"module:{module}"] = (100.0 * unit / float(total), 100.0)
+    return out
 
 
 def _check(system: System, expr: Expression, v: float, mc: int) -> tuple[bool, float, float, set]:

@@ -48,14 +48,9 @@ def group_columns(frame: pd.DataFrame, by) -> list[str]:
         cols = [by] if isinstance(by, str) else list(by)
         check_columns(frame, **{f"by[{i}]": c for i, c in enumerate(cols)})
         return cols
-    from tip_eval.disclosure import detect_layout
+    from tip_eval.disclosure import grouping_columns
 
-    layout = detect_layout(frame)
-    names = [str(c) for c in frame.columns]
-    if layout is not None and layout.first in names:
-        lead = names[: names.index(layout.first)]
-        return [c for c in lead if c not in layout.strata]
-    return []
+    return grouping_columns(frame)
 
 
 def group_labels(frame: pd.DataFrame, by: list[str], overall: str = "All participants") -> pd.Series:

@@ -84,7 +84,9 @@ class Publication:
         self.study = study
         self.groupings = groupings(by)
         self.results = results if results is not None else Results(study)
-        self.plan = Plan(min_cell, atoms=study.attributes())
+        from tip_eval.disclosure.plan import granularity
+
+        self.plan = Plan(min_cell, atoms=study.attributes(), granularity=granularity(study))
         self.min_cell = self.plan.min_cell
         self.raw: dict[str, Any] = {}
         self.notes: dict[str, str] = {}
