@@ -36,6 +36,9 @@ __all__ = [
 
 #: shown for a statistic that does not exist (not for a suppressed one)
 MISSING = "\u2013"
+#: what a formatted table shows for a value that cannot be computed (its "\u2013" is a hidden value:
+#: tip_eval.disclosure.MARK)
+NOT_AVAILABLE = "n/a"
 
 #: readable column headers
 COLUMN_TITLES: dict[str, str] = {
@@ -245,9 +248,10 @@ def format_table(
     notes : list of str
         Footnotes.
     min_cell : int, optional
-        Suppress ``frame`` first (:func:`tip_eval.disclosure.suppress`). Cells blanked by
-        suppression (in ``frame.attrs["suppressed_cells"]``) show as ``<min_cell>`` and the
-        footnote explaining it is added.
+        Suppress ``frame`` first (:func:`tip_eval.disclosure.suppress`). Cells hidden by
+        suppression (in ``frame.attrs["suppressed_cells"]``) show the mark
+        :data:`tip_eval.disclosure.MARK` with its legend (:func:`tip_eval.disclosure.footnote`)
+        among the notes; a value that cannot be computed shows :data:`NOT_AVAILABLE`.
     """
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"frame must be a pandas DataFrame; got {type(frame).__name__}")
@@ -277,7 +281,9 @@ def format_table(
             "registered", "took_pre", "took_post", "matched", "df", "k", "n_items")}
     label_cols = set(labels) if labels is not None else {c for c in ("country", "sector", "gender", "module")
                                                          if c in frame.columns}
-    used_mark = False
+    from tip_eval.disclosure import MARK
+
+    used_mark = used_na = False
     out = {}
     for col, header in headers.items():
         if col in hidden and col not in pairs:
@@ -287,25 +293,30 @@ def format_table(
         for label, row in frame.iterrows():
             v = row[col]
             if label in blanked.get(col, ()) and mc is not None:
-                values.append(f"<{mc}")
+                values.append(MARK)
                 used_mark = True
-            elif col in pairs:
+                continue
+            if col in pairs:
                 lo, hi = pairs[col]
-                values.append(format_ci(v, row[lo], row[hi], d))
+                text = format_ci(v, row[lo], row[hi], d)
             elif col in p_cols:
-                values.append(format_p(v))
+                text = format_p(v)
             elif col in count_cols:
-                values.append(_format_count(v))
+                text = _format_count(v)
             elif col in label_cols:
-                values.append(display_value(col, v))
+                text = display_value(col, v)
             elif isinstance(v, (bool, np.bool_)):
-                values.append("yes" if v else "no")
+                text = "yes" if v else "no"
             elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-                values.append(format_number(v, d))
+                text = format_number(v, d)
             elif _is_missing(v):
-                values.append(MISSING)
+                text = MISSING
             else:
-                values.append(str(v))
+                text = str(v)
+            if text == MISSING:  # not hidden: a value that cannot be computed
+                text = NOT_AVAILABLE
+                used_na = True
+            values.append(text)
         out[header + (" (95% CI)" if col in pairs and _level(frame) == 0.95 else
                       f" ({_level(frame):.0%} CI)" if col in pairs and _level(frame) else "")] = values
     shown = pd.DataFrame(out, index=range(len(frame)))
@@ -314,7 +325,8 @@ def format_table(
         from tip_eval.disclosure import footnote
 
         all_notes.append(footnote(mc))
-    all_notes.append(f"{MISSING}: not available (too few people or no variation to compute it).")
+    if used_na:
+        all_notes.append(f"{NOT_AVAILABLE}: cannot be computed (too few answers or no variation).")
     return FormattedTable(shown, title, all_notes)
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval import tables
+from tip_eval.disclosure import MARK, footnote
 
 
 def test_number_formats():
@@ -26,13 +27,13 @@ def test_gains_table_marks_suppressed_cells_and_explains_them(sample_study):
     t = tables.gains_table(g, min_cell=5)
     assert list(t.frame.columns[:3]) == ["Country", "Sector", "n (pairs)"]
     assert "Mean gain (95% CI)" in t.frame.columns
-    assert (t.frame["n (pairs)"] == "<5").sum() >= int(g["n"].between(1, 4).sum())
-    assert any(n.startswith("<5:") for n in t.notes)
-    shown = t.frame.loc[t.frame["n (pairs)"] != "<5", "n (pairs)"].astype(int)
+    assert (t.frame["n (pairs)"] == MARK).sum() >= int(g["n"].between(1, 4).sum())
+    assert footnote(5) in t.notes
+    shown = t.frame.loc[t.frame["n (pairs)"] != MARK, "n (pairs)"].astype(int)
     assert (shown >= 5).all()
     assert "Cambodia" in t.frame["Country"].tolist()
     text = str(t)
-    assert "Mean gain (95% CI)" in text and "<5:" in text
+    assert "Mean gain (95% CI)" in text and f"{MARK} hidden: fewer than 5 people" in text
     full = g.iloc[[5]]
     assert t.frame["Mean gain (95% CI)"].iloc[5] == tables.format_ci(full["mean_gain"].item(), full["ci_low"].item(),
                                                                       full["ci_high"].item())
@@ -62,6 +63,6 @@ def test_compare_and_other_tables(sample_study):
     items = tables.items_table(item_analysis(sample_study))
     assert items.frame["% correct before"].str.match(r"^\d+\.\d$").all()
     f = tables.followup_table(followup_summary(sample_study, by="country"), min_cell=5)
-    assert (f.frame["With code"] == "<5").any()
+    assert (f.frame["With code"] == MARK).any()
     a = tables.attrition_table(attrition(sample_study, by="training_id"), min_cell=5)
     assert "Took both" in a.frame.columns

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from tip_eval.disclosure import MARK, footnote
 from tip_eval.report.workbook import write_workbook
 
 PAYLOADS = ['=HYPERLINK("http://x","y")', "+1+1", "-2", "@SUM(A1)", "\t=1", "=1+1", "\r=2"]
@@ -72,10 +73,13 @@ def test_suppression_on_every_results_sheet(sample_book, sample_study):
     sector = _frame(wb["Gains by sector"])
     assert "suppressed" in sector.columns
     codes = _frame(wb["Follow-up by country"])
+    notes = codes.iloc[:, 0].dropna().tolist()[-1:]  # under the table, after an empty row
+    codes = codes[codes["suppressed"].notna()]
     counts = pd.to_numeric(codes["n_with_code"], errors="coerce")
     assert not counts.between(1, 4).any()
-    assert (codes["n_with_code"] == "<5").any()
-    assert codes.loc[codes["n_with_code"] == "<5", "suppressed"].all()
+    assert (codes["n_with_code"] == MARK).any()  # the one mark of a hidden value, the brief's too
+    assert codes.loc[codes["n_with_code"] == MARK, "suppressed"].all()
+    assert notes == [footnote(5)]  # its legend under the sheet
 
 
 def _hostile_study():

@@ -223,7 +223,9 @@ def test_nothing_is_written_outside_out_and_the_cache(content):
 
 def _figure_strings(html: str) -> list[str]:
     calls = re.findall(r'Plotly\.newPlot\(\s*"[^"]+",\s*(\[.*?\]),\s*(\{.*?\}),\s*\{"displaylogo', html, flags=re.DOTALL)
-    assert len(calls) >= 8
+    # two trainings of 12: the disclosure plan leaves out the figures whose every value it hides (here the
+    # calibration figure); the others carry the hostile labels
+    assert len(calls) >= 7
     found: list[str] = []
 
     def walk(x):

@@ -249,7 +249,14 @@ def _read_workbook(path: Path) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _sheet_table(raw: pd.DataFrame, mark: str) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def _marks(min_cell: int) -> frozenset[str]:
+    """What a hidden cell shows: the mark of this version, and "<min_cell" of outputs written before it."""
+    from tip_eval.disclosure.cells import MARK
+
+    return frozenset({MARK, f"<{min_cell}"})
+
+
+def _sheet_table(raw: pd.DataFrame, mark: frozenset[str]) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """The table at the top of a result sheet (header row, rows up to the first empty one), its blank marks, notes."""
     if raw.empty:
         return pd.DataFrame(), pd.DataFrame(), []
@@ -262,7 +269,7 @@ def _sheet_table(raw: pd.DataFrame, mark: str) -> tuple[pd.DataFrame, pd.DataFra
     notes = [str(v) for v in raw.iloc[i:].to_numpy().ravel() if isinstance(v, str) and v.strip()]
     keep = [j for j, h in enumerate(header) if h]
     frame = pd.DataFrame([[r[j] for j in keep] for r in body], columns=[header[j] for j in keep])
-    marks = frame.map(lambda v: isinstance(v, str) and v.strip() == mark)
+    marks = frame.map(lambda v: isinstance(v, str) and v.strip() in mark)
     frame = frame.mask(marks)
     for c in frame.columns:
         converted = pd.to_numeric(frame[c], errors="coerce")
@@ -274,7 +281,7 @@ def _sheet_table(raw: pd.DataFrame, mark: str) -> tuple[pd.DataFrame, pd.DataFra
 def _workbook_facts(sheets: dict, facts: _Facts, report: AuditReport, name: str) -> None:
     from tip_eval.disclosure.facts import detect, entry_value, map_table
 
-    mark = f"<{facts.min_cell}"
+    mark = _marks(facts.min_cell)
     n_tables = 0
     for title, raw in sheets.items():
         if title in ("Data problems", "Quarantine") or "quarantine" in title.lower():
@@ -404,7 +411,7 @@ def _brief_facts(html: str, facts: _Facts, report: AuditReport, name: str) -> No
 
     page = _Page(html)
     labels = _label_codes()
-    mark = f"<{facts.min_cell}"
+    mark = _marks(facts.min_cell)
     n_tables = 0
     for t in page.tables:
         if len(t) < 2 or not t[0]:
@@ -440,7 +447,7 @@ def _brief_facts(html: str, facts: _Facts, report: AuditReport, name: str) -> No
                 if j >= len(row):
                     continue
                 cell = row[j]
-                if cell.strip() == mark:
+                if cell.strip() in mark:
                     rec[c] = "MARK"
                 elif c.startswith("pct_"):
                     rec[c] = _number(cell)
@@ -602,7 +609,7 @@ def _check_names(html: str, sheets: dict, facts: _Facts, report: AuditReport, br
         labels.setdefault(code, set()).add(label)
     page = _Page(html)
     texts = [(f"{brief_name}, text", p) for p in page.paragraphs]
-    mark = f"<{facts.min_cell}"
+    mark = _marks(facts.min_cell)
     for title, raw in sheets.items():
         _, _, notes = _sheet_table(raw, mark)
         texts += [(f"{book_name}, sheet {title!r}, note", n) for n in notes if title != "README"]

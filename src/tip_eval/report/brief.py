@@ -120,16 +120,64 @@ def _ci(est: Any, low: Any, high: Any, digits: int = 1) -> str:
     return format_ci(est, low, high, digits)
 
 
+class _Read(dict):
+    """A table row that remembers which columns a cell's formatter read."""
+
+    def __init__(self, row: dict) -> None:
+        super().__init__(row)
+        self.read: set = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+
 def html_table(frame: pd.DataFrame, columns: dict[str, tuple[str, Callable[[pd.Series], str]]], caption: str = "") -> str:
-    """Render rows as an escaped HTML table: ``columns`` maps header -> (css class, row formatter)."""
+    """Render rows as an escaped HTML table: ``columns`` maps header -> (css class, row formatter).
+
+    For a table of the publication's disclosure plan (``frame.attrs["min_cell"]`` set), a cell
+    left without a number shows the plan's mark (:data:`tip_eval.disclosure.MARK`) when a value it
+    is made from is hidden, and ``n/a`` when it cannot be computed; a column hidden in every row is
+    left out, and the legend of each is written under the table.
+    """
     from markupsafe import escape
 
-    head = "".join(f"<th class='{cls}'>{escape(h)}</th>" for h, (cls, _) in columns.items())
-    body = []
-    for row in frame.to_dict("records"):  # plain dicts: a row Series per row would copy the frame's attrs
-        body.append("<tr>" + "".join(f"<td class='{cls}'>{escape(fmt(row))}</td>" for cls, fmt in columns.values()) + "</tr>")
+    from tip_eval.disclosure import MARK, footnote
+    from tip_eval.tables import MISSING, NOT_AVAILABLE
+
+    min_cell = frame.attrs.get("min_cell")
+    hidden: dict = {}
+    for col, labels in (frame.attrs.get("suppressed_cells") or {}).items():
+        for label in labels:
+            hidden.setdefault(label, set()).add(col)
+    cells: dict[str, list[str]] = {h: [] for h in columns}
+    for label, row in zip(frame.index, frame.to_dict("records")):  # plain dicts: no per-row copy of attrs
+        for h, (_, fmt) in columns.items():
+            seen = _Read(row)
+            text = fmt(seen)
+            if min_cell is not None and text == MISSING:
+                text = MARK if seen.read & hidden.get(label, set()) else NOT_AVAILABLE
+            cells[h].append(text)
+    gone = [h for i, (h, v) in enumerate(cells.items()) if i and min_cell is not None and v and all(t == MARK for t in v)]
+    shown = [h for h in columns if h not in gone]
+    head = "".join(f"<th class='{columns[h][0]}'>{escape(h)}</th>" for h in shown)
+    body = ["<tr>" + "".join(f"<td class='{columns[h][0]}'>{escape(cells[h][r])}</td>" for h in shown) + "</tr>"
+            for r in range(len(frame))]
     cap = f"<caption class='note'>{escape(caption)}</caption>" if caption else ""
-    return f"<table class='result'>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    notes = []
+    if gone:
+        notes.append(f"Not shown for any row: {', '.join(gone)} (fewer than {min_cell} people, or could reveal such "
+                     "a group).")
+    if min_cell is not None and any(t == MARK for h in shown for t in cells[h]):
+        notes.append(footnote(min_cell))
+    if min_cell is not None and any(t == NOT_AVAILABLE for h in shown for t in cells[h]):
+        notes.append(f"{NOT_AVAILABLE}: cannot be computed (too few answers or no variation).")
+    foot = "".join(f"<p class='note'>{escape(n)}</p>" for n in notes)
+    return f"<table class='result'>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{foot}"
 
 
 # --- the brief --------------------------------------------------------------------------------------
@@ -809,7 +857,8 @@ def render_brief(ctx: BriefContext, title: str | None = None) -> str:
     n_countries = int(study.trainings["country"].nunique())
     k = ctx.results["knowledge"].iloc[0]
     att = ctx.results.get("attrition")
-    registered = float(att["registered"].iloc[0]) if att is not None and len(att) else float("nan")
+    registered = att["registered"].iloc[0] if att is not None and len(att) else None
+    registered = float("nan") if registered is None or pd.isna(registered) else float(registered)
     people = _num(registered, 0)
     kpis = [
         {"value": _num(len(study.trainings), 0), "label": "trainings"},
@@ -822,8 +871,8 @@ def render_brief(ctx: BriefContext, title: str | None = None) -> str:
         {"id": s.id, "title": s.title, "blocks": s.blocks} for s in ctx.sections]
     return template.render(
         title=title or f"Impact brief: {study.name}",
-        subtitle=f"{len(study.trainings)} trainings in {n_countries} countr{'y' if n_countries == 1 else 'ies'}; "
-                 f"{people} participants.",
+        subtitle=f"{len(study.trainings)} trainings in {n_countries} countr{'y' if n_countries == 1 else 'ies'}"
+                 + (f"; {people} participants." if registered == registered else "."),
         generated=_dt.date.today().isoformat(), version=tip_eval.__version__, min_cell=ctx.min_cell,
         sections=sections, headline=ctx.headline, kpis=kpis,
         css=(tpl_dir / "brief.css").read_text(encoding="utf-8"), plotlyjs=plotlyjs,

@@ -121,8 +121,8 @@ def write_workbook(study, path: str | Path, min_cell: int | None = None,
     Sheets: README first (what each sheet holds, definitions, the suppression rule, the data
     sources and the date), then the results listed in :data:`SHEETS`. Every result comes from one
     disclosure plan (:class:`tip_eval.disclosure.Plan`) solved across all sheets and the brief;
-    blanked cells show the mark ``<5`` (for ``min_cell = 5``) and their row has
-    ``suppressed = TRUE``. The workbook holds no row-level data: the data problems and the rows
+    hidden cells show the mark ``–`` (:data:`tip_eval.disclosure.MARK`, the brief's too), its
+    legend is under every sheet that uses it, and their row has ``suppressed = TRUE``. The workbook holds no row-level data: the data problems and the rows
     set aside go to the internal ``problems.xlsx``. Every string is inert text: the workbook holds
     no formulas at all.
     """
@@ -156,8 +156,8 @@ def _extra(by) -> list:
 def _build_workbook(study, parts: list, publication):
     from openpyxl import Workbook
 
-    from tip_eval.disclosure import check_no_identifiers, footnote
-    from tip_eval.io.write import write_sheet, write_text_sheet
+    from tip_eval.disclosure import MARK, check_no_identifiers, footnote
+    from tip_eval.io.write import write_cell, write_sheet, write_text_sheet
 
     min_cell = publication.min_cell
     wb = Workbook()
@@ -175,19 +175,25 @@ def _build_workbook(study, parts: list, publication):
             written.append((ws.title, result))
             continue
         check_no_identifiers(result, what=f"sheet {ws.title!r}")
-        write_sheet(ws, result, auto_formats=True, marks=result.attrs.get("suppressed_cells"),
-                    mark_text=f"<{min_cell}", wrap=_WRAP)
-        if part.notes:
-            row = len(result) + 3
-            from tip_eval.io.write import write_cell
-
-            for note in part.notes:
-                write_cell(ws, row, 1, note)
-                row += 1
+        marks = result.attrs.get("suppressed_cells") or {}
+        write_sheet(ws, result, auto_formats=True, marks=marks, mark_text=MARK, wrap=_WRAP)
+        notes = list(part.notes)
+        if any(marks.values()):
+            notes.append(footnote(min_cell))
+        if any((result.attrs.get("rounded_cells") or {}).values()):
+            notes.append(ROUNDED_NOTE)
+        row = len(result) + 3
+        for note in notes:
+            write_cell(ws, row, 1, note)
+            row += 1
         written.append((ws.title, _describe(part.sheet)))
-    _write_readme(readme, study, written, min_cell, footnote(min_cell), publication.groupings)
+    _write_readme(readme, study, written, min_cell, footnote(min_cell).rstrip("."), publication.groupings)
     return wb
 
+
+#: under a sheet with rounded values
+ROUNDED_NOTE = ("Some means and shares are rounded (to the step shown by their decimals): they describe people whose "
+                "number is hidden, and given in full they would let that number be worked out.")
 
 _WRAP = {"label": 50, "label_a": 40, "label_b": 40, "theme": 40, "flags": 50, "note": 60, "problem": 60,
          "fix": 60, "value": 30, "competency": 40, "definition": 60}
@@ -434,6 +440,7 @@ def _trainings(study) -> pd.DataFrame:
 
 
 def _write_readme(ws, study, written, min_cell: int, rule: str, groupings) -> None:
+    from tip_eval.disclosure import MARK
     from tip_eval.io.write import write_text_sheet
 
     today = _dt.date.today().isoformat()
@@ -442,12 +449,14 @@ def _write_readme(ws, study, written, min_cell: int, rule: str, groupings) -> No
                    ("Study", str(study.name)),
                    ("People", f"{len(study.participants)} participants in {len(study.trainings)} trainings"),
                    ("Small cells", f"No count, percentage or statistic describes fewer than {min_cell} people. "
-                                   f"{rule} Blanked cells show '<{min_cell}' and their row has suppressed = TRUE. "
-                                   "One disclosure plan covers this workbook and the brief together: a blanked "
+                                   f"Hidden cells show {MARK} and their row has suppressed = TRUE ({rule}) "
+                                   "One disclosure plan covers this workbook and the brief together: a hidden "
                                    f"count cannot be narrowed to a range of fewer than {min_cell} values from "
                                    "anything published (checked by linear programming; run 'tip-eval audit' on "
                                    "the folder to check it yourself). Counts of registered, tested and "
-                                   "dropped-out people are given for the whole study only."),
+                                   "dropped-out people are given for the whole study only. Means and shares of "
+                                   "people whose number is hidden are rounded so that they cannot give the number "
+                                   "back; an empty cell is a value that cannot be computed."),
                    ("Privacy", "No names, contact details or participant IDs, and no sheet lists individuals: the "
                                "data problems and the rows set aside are in problems.xlsx, which is internal and "
                                "not for publication."),
