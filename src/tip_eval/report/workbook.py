@@ -307,7 +307,7 @@ def _parts(study, publication) -> list[_Part]:
     parts += [_Part("Items", or_text("items", no_items)), _Part("Modules", or_text("modules", no_items)),
               _Part("Reliability", or_text("reliability", no_items))]
     parts.append(_Part("Trainings compared", or_text("compare", "The study has one training: there is nothing to "
-                                                                "compare."), notes=_comparison_notes(pub)))
+                                                                "compare."), notes=_comparison_sheet_notes(pub)))
     parts.append(_Part("Follow-up codes", or_text("followup", no_interviews)))
     for cols in pub.groupings:
         key = f"followup/{key_of(cols)}"
@@ -430,6 +430,26 @@ def _comparison_notes(pub) -> list[str]:
     if left_out:
         notes.append(f"Trainings with fewer than {pub.min_cell} people with both tests (or hidden to protect them) "
                      "are not named.")
+    return notes
+
+
+def _comparison_sheet_notes(pub) -> list[str]:
+    """Under the "Trainings compared" sheet: the summary in words, the ICC and what the verdict columns mean."""
+    notes = _comparison_notes(pub)
+    comp = pub.raw.get("comparison")
+    if comp is None:
+        return notes
+    try:
+        icc = comp.icc
+        notes.append(f"ICC (share of the variation in gains between trainings): {float(icc['icc']):.3f} "
+                     f"(95% interval {float(icc['ci_low']):.3f} to {float(icc['ci_high']):.3f}).")
+    except Exception:  # the ICC is a courtesy  # noqa: BLE001
+        pass
+    notes.append("verdict: 'above' / 'below' the typical training when the familywise interval "
+                 "(familywise_ci_low to familywise_ci_high) excludes 0, else 'not distinguishable'; "
+                 "the same verdict as the brief's table, figure and text. adjusted_ci_low/high: the "
+                 "interval of the training on its own. shrunken_ci_low/high: FAB interval of the "
+                 "shrunken gain (covers each training's true gain 95% of the time).")
     return notes
 
 
