@@ -250,6 +250,18 @@ def test_another_pseudonym_key_misses(monkeypatch):
     assert cache_module.cache_key(folder) is None  # no key: never cached (the load itself explains)
 
 
+def test_coded_documents_miss_when_the_key_changes(monkeypatch):
+    """Coded documents no documents table maps get IDs keyed with the study's key when one is configured
+    (numbered without one): another key, or none, is another cache entry."""
+    folder = Path(__file__).parent / "ingest" / "corpus" / "coding"
+    monkeypatch.delenv("TIP_EVAL_HASH_KEY", raising=False)
+    plain = cache_module.cache_key(folder)
+    monkeypatch.setenv("TIP_EVAL_HASH_KEY", "a-first-secret-key-of-some-length-0123")
+    first = cache_module.cache_key(folder)
+    monkeypatch.setenv("TIP_EVAL_HASH_KEY", "another-secret-key-of-some-length-0123")
+    assert len({plain, first, cache_module.cache_key(folder)}) == 3 and plain is not None
+
+
 # ------------------------------------------------------------------------- authentication
 
 

@@ -6,8 +6,10 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from openpyxl import Workbook, load_workbook
 
+from tip_eval.errors import InputRefused
 from tip_eval.io.read import read_table
 
 NAMES = ("Sok Dara", "Chan Sok Sophea")
@@ -60,8 +62,11 @@ def test_problems_file_quotes_checked_values_and_locates_free_text(tmp_path):
     assert again.sheetnames == ["INTERNAL - not for publication", "Problems", "Rows set aside", "Rows per file"]
 
 
-def test_transcripts_named_after_people_become_neutral_interview_ids(tmp_path):
-    from tip_eval.io.layouts_coding import document_id
+def test_transcripts_named_after_people_become_neutral_interview_ids(tmp_path, monkeypatch):
+    """A document named after the person interviewed gets an ID that neither repeats nor lets anyone check the name."""
+    import hashlib
+
+    from tip_eval.io.layouts_coding import document_ids, document_key
     from tip_eval.io.load import load_sources
 
     here = Path(__file__).resolve().parents[1] / "ingest" / "corpus"
@@ -72,8 +77,26 @@ def test_transcripts_named_after_people_become_neutral_interview_ids(tmp_path):
     (folder / "study.toml").write_text(toml.replace('documents = "documents.csv"\n', ""), encoding="utf-8")
     csv = (folder / "highlights.csv").read_text(encoding="utf-8-sig")
     (folder / "highlights.csv").write_text(csv.replace("interview_A.docx", f"{NAMES[0]}.docx"), encoding="utf-8")
+    name = document_key(f"{NAMES[0]}.docx")
+    guessed = hashlib.sha256(name.encode("utf-8")).hexdigest()[:10].upper()
+
+    # without a key: DOC-001, DOC-002, ... in the order of the documents' names, the same on every load
+    monkeypatch.delenv("TIP_EVAL_HASH_KEY", raising=False)
     loaded = load_sources(folder)
     ids = set(loaded.tables["followup_codes"]["interview_id"].dropna())
-    assert document_id(f"{NAMES[0]}.docx") in ids and all(not i.startswith(NAMES[0]) for i in ids)
+    docs = {i for i in ids if i.startswith("DOC-")}
+    assert docs == {f"DOC-{k:03d}" for k in range(1, len(docs) + 1)} and len(docs) >= 2
+    assert set(load_sources(folder).tables["followup_codes"]["interview_id"].dropna()) == ids
     text = " ".join(f"{p.value} {p.problem}" for p in loaded.problems)
-    assert NAMES[0] not in text
+    assert NAMES[0] not in text and "DOC-pending" not in text
+    assert all(not i.startswith(NAMES[0]) and guessed not in i for i in ids)
+
+    # with the study's key: a keyed hash, which a guessed name cannot be checked against without the key
+    key = "a-study-key-of-32-bytes-or-more-0123456789"
+    monkeypatch.setenv("TIP_EVAL_HASH_KEY", key)
+    keyed = set(load_sources(folder).tables["followup_codes"]["interview_id"].dropna())
+    expected = document_ids([name], key.encode())[name]
+    assert expected in keyed and guessed not in expected and not keyed & docs
+    monkeypatch.setenv("TIP_EVAL_HASH_KEY", "too-short")
+    with pytest.raises(InputRefused, match="too short"):
+        load_sources(folder)

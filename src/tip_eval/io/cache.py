@@ -28,8 +28,9 @@ The key is a SHA-256 over:
 - the version of tip_eval and a fingerprint of its source code (so a new release, or an edited
   installation, never reuses results made by other code), and the versions of pandas, pandera
   and pyarrow;
-- for studies that link participants by name, a keyed digest of the pseudonym key (the key itself
-  is never written anywhere): another key gives other pseudonyms, so it must miss.
+- for studies that link participants by name, or read coded documents (whose neutral interview IDs
+  are keyed when a key is configured), a keyed digest of the pseudonym key (the key itself is never
+  written anywhere): another key gives other pseudonyms, so it must miss.
 
 Authentication
 --------------
@@ -87,6 +88,8 @@ FORMAT = 2
 
 _MANIFEST = "manifest.json"
 _SECRET = "secret.key"
+#: layouts that give unmapped documents neutral interview IDs, keyed when the study has a key
+DOCUMENT_LAYOUTS = frozenset({"taguette", "qualcoder", "code_matrix"})
 _SECRET_BYTES = 32
 _MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 _REPORT_FRAMES = ("problems", "reconciliation")
@@ -276,14 +279,17 @@ def cache_key(path: str | Path, config: Mapping[str, Any] | None = None) -> str 
                                      "sha256": _sha256_file(src.file)})
     except OSError:
         return None
-    if any(src.get("name_column") for src in cfg.sources):
+    names = any(src.get("name_column") for src in cfg.sources)
+    documents = any(src.layout in DOCUMENT_LAYOUTS for src in cfg.sources)
+    if names or documents:
         try:
-            from tip_eval.io.linking import hash_key
+            from tip_eval.io.linking import configured_key, hash_key
 
-            key, _ = hash_key(cfg.settings, cfg.root)
-        except Exception:  # no key: the ordinary load explains; never cache
+            key = hash_key(cfg.settings, cfg.root)[0] if names else configured_key(cfg.settings, cfg.root)
+        except Exception:  # no usable key: the ordinary load explains; never cache
             return None
-        parts["pseudonym_key"] = hmac.new(key, b"tip_eval cache key", hashlib.sha256).hexdigest()
+        if key is not None:
+            parts["pseudonym_key"] = hmac.new(key, b"tip_eval cache key", hashlib.sha256).hexdigest()
     blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()
 

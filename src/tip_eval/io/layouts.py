@@ -53,6 +53,9 @@ class LayoutContext:
     lines: dict[tuple, dict[str, Any]] = field(default_factory=dict)
     #: rows that declared again what an earlier row declared (the same item, roster entry, training)
     repeats: set[tuple] = field(default_factory=set)
+    #: documents no documents table maps: normalised name -> the placeholder ID they carry until every
+    #: source is read (tip_eval.io.layouts_coding.finish_documents gives the final IDs)
+    documents: dict[str, str] = field(default_factory=dict)
     #: the item bank's questions and competencies as an export may write them in a header (their ID,
     #: XLSForm name or words): label key -> (kind, ID); see :func:`tip_eval.io.item_bank.header_names`
     bank: dict[str, tuple[str, str]] = field(default_factory=dict)

@@ -39,15 +39,29 @@ Layouts and their study.toml options:
 a CSV/xlsx file (relative to study.toml) with the columns ``Document`` and ``Interview ID`` and,
 optionally, ``Participant ID``, ``Interview date`` and ``Coders``: with the first two of those the
 table is also the interview list (coders default to those found in the codings). A document that
-``documents`` does not map (or every document, without ``documents``) gets a neutral interview ID,
-``DOC-`` and 10 hex digits of the SHA-256 of its name without extension (case and spacing
-ignored): transcripts are often named after the person interviewed, and that name must not become
-an ID that problems, files and tables repeat. The same document gets the same ID in every export.
+``documents`` does not map (or every document, without ``documents``) gets a neutral interview ID:
+transcripts are often named after the person interviewed, and that name must not become an ID that
+problems, files and tables repeat, nor be checkable by guessing (an unkeyed hash of a name is: hash
+the guess and compare). So (:func:`document_ids`):
+
+- when the study has a pseudonym key (``hash_key_file``, or the environment variable of
+  ``hash_key_env``, as for linking by name), ``DOC-`` and 10 hex digits of a keyed hash
+  (HMAC-SHA256) of the name without extension, case and spacing ignored: the same document gets
+  the same ID in every export and every later load with the same key, and without the key a guessed
+  name cannot be checked;
+- without a key, ``DOC-001``, ``DOC-002``, ... in the order of those names: the same for the same
+  set of documents, and telling nothing of a name (a document added or removed may renumber the
+  others; configure a key for IDs that never change).
+
+The same document gets the same ID in every export of the study.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -115,9 +129,57 @@ def _stem(name: str) -> str:
     return p.stem if p.suffix.lower() in _DOC_EXTENSIONS else name.strip()
 
 
-def document_id(name: str) -> str:
-    """The neutral interview ID of a document no documents table maps (see the module docstring)."""
-    return "DOC-" + hashlib.sha256(label_key(_stem(name)).encode("utf-8")).hexdigest()[:10].upper()
+def document_key(name: str) -> str:
+    """The name a document is known by: without its extension, case and spacing ignored."""
+    return label_key(_stem(name))
+
+
+def document_ids(names: Iterable[str], key: bytes | None = None) -> dict[str, str]:
+    """The neutral interview IDs of documents no documents table maps: name -> ID (see the module docstring).
+
+    ``names`` are :func:`document_key` names; ``key`` the study's pseudonym key, or None.
+    """
+    names = sorted(set(names))
+    if key:
+        return {n: "DOC-" + hmac.new(key, b"tip_eval document\x1f" + n.encode("utf-8"),
+                                     hashlib.sha256).hexdigest()[:10].upper() for n in names}
+    width = max(3, len(str(len(names))))
+    return {n: f"DOC-{i:0{width}d}" for i, n in enumerate(names, start=1)}
+
+
+_PENDING = re.compile(r"DOC-pending-(\d+)(?!\d)")
+
+
+def _pending_id(ctx: LayoutContext, doc: str) -> str:
+    """The placeholder ID of an unmapped document until every source is read (finish_documents)."""
+    return ctx.documents.setdefault(document_key(doc), f"DOC-pending-{len(ctx.documents) + 1}")
+
+
+def finish_documents(mapped: list[Mapped], ctx: LayoutContext, root: Path) -> list[Mapped]:
+    """Give every unmapped document its neutral interview ID, once all sources are read (in place; returns ``mapped``).
+
+    The placeholders the layouts wrote are replaced in every table and problem. The study's
+    pseudonym key is used when one is configured (:func:`tip_eval.io.linking.configured_key`).
+    """
+    if not ctx.documents:
+        return mapped
+    from dataclasses import replace
+
+    from tip_eval.io.linking import configured_key
+
+    final = document_ids(ctx.documents, configured_key(ctx.settings, root))
+    by_pending = {pending: final[name] for name, pending in ctx.documents.items()}
+
+    def swap(v: Any) -> Any:
+        return _PENDING.sub(lambda m: by_pending.get(m.group(0), m.group(0)), v) if isinstance(v, str) else v
+
+    for m in mapped:
+        if "interview_id" in m.frame.columns:
+            m.frame["interview_id"] = m.frame["interview_id"].map(swap)
+    ctx.problems[:] = [replace(p, value=swap(p.value), problem=swap(p.problem), fix=swap(p.fix))
+                       if any(isinstance(v, str) and "DOC-pending-" in v for v in (p.value, p.problem, p.fix)) else p
+                       for p in ctx.problems]
+    return mapped
 
 
 # ------------------------------------------------------------------------------------ documents
@@ -126,6 +188,7 @@ class _Documents:
     """Document -> interview, from the ``documents`` option; and the interview list it may hold."""
 
     def __init__(self, source: SourceConfig, ctx: LayoutContext, root: Path | None) -> None:
+        self.ctx = ctx
         self.map: dict[str, Any] | None = None
         self.interviews: Mapped | None = None
         self.header = "documents (study.toml)"
@@ -188,11 +251,11 @@ class _Documents:
         if not isinstance(doc, str) or not doc.strip():
             return None, False
         if self.map is None:
-            return document_id(doc), True
+            return _pending_id(self.ctx, doc), True
         hit = self.map.get(label_key(doc))
         if hit is None:
             hit = self.map.get(label_key(_stem(doc)))
-        return (hit, True) if hit is not None else (document_id(doc), False)
+        return (hit, True) if hit is not None else (_pending_id(self.ctx, doc), False)
 
 
 def _root(source: SourceConfig, ctx: LayoutContext) -> Path | None:

@@ -147,6 +147,19 @@ def hash_key(settings: Mapping[str, Any], root: Path, file: str = "study.toml") 
     return key, []
 
 
+def configured_key(settings: Mapping[str, Any], root: Path, file: str = "study.toml") -> bytes | None:
+    """The study's pseudonym key when one is configured (``hash_key_file``, or the environment variable
+    ``hash_key_env``, default ``TIP_EVAL_HASH_KEY``), else None.
+
+    A key that is configured but cannot be used (too short, inside the study folder) is refused as
+    by :func:`hash_key`.
+    """
+    env = str(settings.get("hash_key_env") or DEFAULT_KEY_ENV)
+    if not settings.get("hash_key_file") and not os.environ.get(env):
+        return None
+    return hash_key(settings, root, file)[0]
+
+
 def _read_key_file(key_file: str, root: Path, file: str, keep: str) -> bytes:
     """The key in ``key_file`` (relative to ``root``): outside the study folder, a plain small file."""
     path = Path(os.path.expanduser(key_file))
@@ -398,4 +411,4 @@ def link_names(mapped: list, ctx, settings: Mapping[str, Any], root: Path, upper
         m.frame = m.frame.drop(columns=[c for c in LINK_COLUMNS if c in m.frame.columns])
 
 
-__all__ = ["DEFAULT_KEY_ENV", "LinkResult", "hash_key", "link_names", "link_records", "normalize_name", "pseudonym"]
+__all__ = ["DEFAULT_KEY_ENV", "LinkResult", "configured_key", "hash_key", "link_names", "link_records", "normalize_name", "pseudonym"]

@@ -78,9 +78,10 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
                 if m.table in schemas.TABLES:
                     source_rows.append({"file": m.file, "sheet": m.sheet if m.sheet is not None else "", "table": m.table,
                                         "layout": src.layout, "sha256": digest})
+        from tip_eval.io.layouts_coding import finish_documents
         from tip_eval.io.layouts_partner import finish_sources
 
-        mapped = finish_sources(_read_once(mapped), ctx, ctx.settings, cfg.root)
+        mapped = finish_sources(finish_documents(_read_once(mapped), ctx, cfg.root), ctx, ctx.settings, cfg.root)
     excerpts = _excerpts([m for m in mapped if m.table == "excerpts"])
     mapped = [m for m in mapped if m.table in schemas.TABLES]
     for m in mapped:
