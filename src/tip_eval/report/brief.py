@@ -1,10 +1,11 @@
 """The impact brief: one self-contained HTML file (plotly.js inlined once, no external links), the
 tables workbook beside it, and the problem report when the data had problems.
 
-Every number is computed from the study here; nothing is typed in. Every table and figure passes
-through :func:`tip_eval.disclosure.suppress` first, and rows of groups below ``min_cell`` people
-are left out entirely (with a note saying how many), so no small group of practitioners can be
-seen or worked out.
+Every number is computed from the study here; nothing is typed in. Every table, figure and sentence
+is drawn from the publication's disclosure plan (:mod:`tip_eval.report.publication`), shared with
+the workbook: rows of groups whose size is hidden are left out (with a note saying how many),
+hidden values show the plan's mark with its legend under the table, so no small group of
+practitioners can be seen or worked out.
 """
 
 from __future__ import annotations
@@ -63,8 +64,11 @@ METHODS = [
     ("Comparing studies", "In a programme of several studies, each study is compared with the typical study as trainings "
                           "are with the typical training (above); the people of a study are treated as independent, so "
                           "the intervals are too narrow when its trainings differ (the ICC between trainings is given)."),
-    ("Small groups", "Statistics of groups under the minimum cell size are suppressed, with secondary suppression so that "
-                     "no suppressed count can be derived from totals."),
+    ("Small groups", "No count, share or statistic describes fewer than the minimum number of people, directly or as "
+                     "the rest of a group: one disclosure plan covers this brief and its workbook, and checks by linear "
+                     "programming that no hidden count can be narrowed to fewer than that many values from everything "
+                     "published (tip-eval audit checks it again). A mean or share over people whose number is hidden is "
+                     "rounded so that it cannot give the number back."),
     ("Planning the next training", "Paired t-test power from the exact noncentral t (as G*Power, matched pairs), with "
                                    "the sd of gains within trainings; comparisons of curricula as a two-level design "
                                    "with trainings as the unit (PowerUp!, Dong & Maynard 2013), using the ICC of the "

@@ -1,7 +1,7 @@
 """The tables workbook: every result of a study in one xlsx, suppressed, inert, readable.
 
-:func:`write_workbook` is the publishing path for tables: every result passes through
-:func:`tip_eval.disclosure.suppress` before it is written, every string is written as text (never a
+:func:`write_workbook` is the publishing path for tables: every result comes from the publication's
+disclosure plan (:mod:`tip_eval.report.publication`, shared with the brief) before it is written, every string is written as text (never a
 formula, see :mod:`tip_eval.io.write`), numbers keep full precision with display formats, and a
 README sheet comes first.
 """
@@ -122,9 +122,10 @@ def write_workbook(study, path: str | Path, min_cell: int | None = None,
     sources and the date), then the results listed in :data:`SHEETS`. Every result comes from one
     disclosure plan (:class:`tip_eval.disclosure.Plan`) solved across all sheets and the brief;
     hidden cells show the mark ``–`` (:data:`tip_eval.disclosure.MARK`, the brief's too), its
-    legend is under every sheet that uses it, and their row has ``suppressed = TRUE``. The workbook holds no row-level data: the data problems and the rows
-    set aside go to the internal ``problems.xlsx``. Every string is inert text: the workbook holds
-    no formulas at all.
+    legend is under every sheet that uses it, and their row has ``suppressed = TRUE``; an empty
+    cell is a value that cannot be computed. The workbook holds no row-level data: the data
+    problems and the rows set aside go to the internal ``problems.xlsx``. Every string is inert
+    text: the workbook holds no formulas at all.
     """
     from tip_eval.disclosure import check_min_cell
 
@@ -192,8 +193,8 @@ def _build_workbook(study, parts: list, publication):
 
 
 #: under a sheet with rounded values
-ROUNDED_NOTE = ("Some means and shares are rounded (to the step shown by their decimals): they describe people whose "
-                "number is hidden, and given in full they would let that number be worked out.")
+ROUNDED_NOTE = ("Some means and shares are stored rounded (to 0.2 or 0.5 points, whole percent, ...): they describe "
+                "people whose number is hidden, and given in full they would let that number be worked out.")
 
 _WRAP = {"label": 50, "label_a": 40, "label_b": 40, "theme": 40, "flags": 50, "note": 60, "problem": 60,
          "fix": 60, "value": 30, "competency": 40, "definition": 60}
@@ -236,51 +237,39 @@ def _describe(sheet: str) -> str:
 
 def _stack(publication, keys: list[tuple[str, str]]) -> pd.DataFrame | str:
     """Suppressed tables of several measures under each other, with a ``measure`` column first."""
-    pieces = []
-    cells: dict[str, list] = {}
-    offset = 0
-    for measure, key in keys:
-        t = publication.table(key)
-        if t is None:
-            continue
-        position = {label: i for i, label in enumerate(t.index)}
-        marked = t.attrs.get("suppressed_cells", {})
-        t = t.reset_index(drop=True)
-        t.index = t.index + offset
-        for c, labels in marked.items():  # the table's own labels, placed where its rows land
-            cells.setdefault(c, []).extend(position[i] + offset for i in labels)
-        t.insert(0, "measure", measure)
-        pieces.append(t)
-        offset += len(t)
-    if not pieces:
-        return "The study has no test scores or confidence ratings."
-    out = pd.concat(pieces)
-    out.attrs = {"suppressed_cells": cells, "min_cell": publication.min_cell}
-    return out
+    out = _concat(publication, [key for _, key in keys], "measure", [measure for measure, _ in keys], first=True)
+    return out if out is not None else "The study has no test scores or confidence ratings."
 
 
-def _concat(publication, keys: list[str], label_col: str | None = None, labels: list[str] | None = None):
+def _concat(publication, keys: list[str], label_col: str | None = None, labels: list[str] | None = None, *,
+            first: bool = False):
+    """The publication's tables ``keys`` under each other (``label_col`` = ``labels`` first when ``first``),
+    with the cells each hid or rounded placed where its rows land."""
     pieces = []
-    cells: dict[str, list] = {}
+    marks: dict[str, dict] = {"suppressed_cells": {}, "rounded_cells": {}}
     offset = 0
     for i, key in enumerate(keys):
         t = publication.table(key)
         if t is None:
             continue
         position = {label: j for j, label in enumerate(t.index)}
-        marked = t.attrs.get("suppressed_cells", {})
+        own = {k: t.attrs.get(k) or {} for k in marks}
         t = t.reset_index(drop=True)
         t.index = t.index + offset
-        if label_col and labels and label_col not in t.columns:
+        if label_col and labels and (first or label_col not in t.columns):
             t.insert(0, label_col, labels[i])
-        for c, labs in marked.items():  # the table's own labels, placed where its rows land
-            cells.setdefault(c, []).extend(position[j] + offset for j in labs)
+        for k, cells in own.items():  # the table's own labels, placed where its rows land
+            for c, labs in cells.items():
+                if k == "suppressed_cells":
+                    marks[k].setdefault(c, []).extend(position[j] + offset for j in labs)
+                else:
+                    marks[k].setdefault(c, {}).update({position[j] + offset: step for j, step in labs.items()})
         pieces.append(t)
         offset += len(t)
     if not pieces:
         return None
     out = pd.concat(pieces)
-    out.attrs = {"suppressed_cells": cells, "min_cell": publication.min_cell}
+    out.attrs = {**marks, "min_cell": publication.min_cell}
     return out
 
 
