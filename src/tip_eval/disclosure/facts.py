@@ -236,8 +236,9 @@ _MODULES_GOV = {"n_pre": [], "n_post": []}  # the difficulties and means: see OV
 
 
 def _reliability(row, pre):
-    r = f"reliability.{row['phase']}"
-    return [("n", r, None, 100)], {("le", (r,), f"knowledge.{row['phase']}")}
+    # the test's reliability is computed over the people tested in that phase: a reader takes its n for
+    # the number tested, so it is that count (Plan.add gives it a measure of its own when they differ)
+    return [("n", f"knowledge.{row['phase']}", None, 100)], set()
 
 
 def _compare(row, pre):
@@ -307,7 +308,8 @@ LAYOUT_MAP: dict[str, _Spec] = {
     "followup_vs_gains": (_fvg, _FVG_GOV, None, ("kind", "code_id", "label", "theme", "level", "applied_practice")),
     "item_analysis": (_items, _ITEMS_GOV, "n_matched", ("item_id", "module")),
     "module_summary": (_modules, _MODULES_GOV, "n", ("module",)),
-    "reliability": (_reliability, {}, "n", ("phase", "method")),
+    # a hidden number tested takes the interval and the SEM (they depend on it), not the estimate
+    "reliability": (_reliability, {"n": ["ci_low", "ci_high", "sem", "sem_pct"]}, None, ("phase", "method")),
     "compare_trainings": (_compare, {}, "n", ()),
     "cost_effectiveness": (_cost, _COST_GOV, "n_registered", ("currency", "cost_years", "note")),
 }

@@ -534,8 +534,13 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
     if reliab is not None:
         R["reliability"] = reliab
         for _, r in reliab.iterrows():
-            sec.add("text", f"Test reliability ({r['phase']}-test, {'KR-20' if r['method'] == 'kr20' else 'Cronbach alpha'}): "
-                            f"{_ci(r['estimate'], r['ci_low'], r['ci_high'], 2)}, n = {_num(r['n'], 0)} people, {_num(r['k'], 0)} items.")
+            what = f"Test reliability ({r['phase']}-test, {'KR-20' if r['method'] == 'kr20' else 'Cronbach alpha'})"
+            if pd.isna(r["n"]):  # the number tested is hidden, and its interval with it
+                sec.add("text", f"{what}: {_num(r['estimate'], 2)}, {_num(r['k'], 0)} items (the number of people it "
+                                "rests on, and so its interval, is not shown: it could reveal a small group).")
+            else:
+                sec.add("text", f"{what}: {_ci(r['estimate'], r['ci_low'], r['ci_high'], 2)}, n = {_num(r['n'], 0)} "
+                                f"people, {_num(r['k'], 0)} items.")
     sec.add("defs", items=METHODS)
     sec.add("note", footnote(min_cell))
     ctx.sections.append(sec)

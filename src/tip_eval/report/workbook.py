@@ -458,7 +458,7 @@ def _write_readme(ws, study, written, min_cell: int, rule: str, groupings) -> No
                    ("Study", str(study.name)),
                    ("People", f"{len(study.participants)} participants in {len(study.trainings)} trainings"),
                    ("Small cells", f"No count, percentage or statistic describes fewer than {min_cell} people. "
-                                   f"Hidden cells show {MARK} and their row has suppressed = TRUE ({rule}) "
+                                   f"Hidden cells show {MARK} and their row has suppressed = TRUE ({rule}). "
                                    "One disclosure plan covers this workbook and the brief together: a hidden "
                                    f"count cannot be narrowed to a range of fewer than {min_cell} values from "
                                    "anything published (checked by linear programming; run 'tip-eval audit' on "
