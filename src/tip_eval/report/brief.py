@@ -709,6 +709,13 @@ def _cost_section(pub: Any, res: Results, min_cell: int, R: dict) -> Section:
     per, hidden = pub.shown("cost/training_id")
     top_row = overall.assign(training_id="All trainings")
     both = pd.concat([top_row, per], ignore_index=True)[["training_id", *[c for c in overall.columns]]]
+    # what each part hid, where its rows land (the overall row first)
+    cells: dict[str, list] = {}
+    for part, offset in ((overall, 0), (per, len(overall))):
+        where = {label: i + offset for i, label in enumerate(part.index)}
+        for col, labels in (part.attrs.get("suppressed_cells") or {}).items():
+            cells.setdefault(col, []).extend(where[x] for x in labels if x in where)
+    both.attrs = {"suppressed_cells": cells, "min_cell": min_cell}
     shown = both[both["n_matched"].notna() | (both["training_id"] == "All trainings")]
     R["cost"] = shown
     cur = str(overall["currency"].iloc[0])
@@ -736,15 +743,21 @@ def _cost_section(pub: Any, res: Results, min_cell: int, R: dict) -> Section:
     sec.add("table", html=html_table(shown, {
         "Training": ("text", lambda r: str(r["training_id"])),
         f"Cost ({cur})": ("", lambda r: _money(r["cost_total"])),
-        "Registered": ("", lambda r: _num(r["n_registered"], 0)),
+        # per training, the number registered (and what divides by it) would give it back: all trainings only
+        "Registered": ("", lambda r: _num(r["n_registered"], 0) if r["training_id"] == "All trainings" else ""),
         "Both tests": ("", lambda r: _num(r["n_matched"], 0)),
         "Reliably improved": ("", lambda r: _num(r["n_reliably_improved"], 0)),
-        "Per person registered": ("", lambda r: _money(r["cost_per_trained"])),
+        "Per person registered": ("", lambda r: _money(r["cost_per_trained"]) if r["training_id"] == "All trainings"
+                                  else ""),
         "Per person reliably improved (95% interval)": ("", lambda r: _money_ci(
             r["cost_per_reliably_improved"], r["cost_per_reliably_improved_ci_low"],
             r["cost_per_reliably_improved_ci_high"])),
-        f"SDs gained per {cur} 100 per participant": ("", lambda r: _num(r["gain_sd_per_100"], 2)),
+        f"SDs gained per {cur} 100 per participant": ("", lambda r: _num(r["gain_sd_per_100"], 2)
+                                                      if r["training_id"] == "All trainings" else ""),
     }))
+    sec.add("note", "Registered, cost per person registered and SDs gained per 100 are given for all trainings only: "
+                    "per training they would give the number registered back, and with it the few who did not take "
+                    "both tests.")
     if hidden:
         sec.add("note", _hidden_note(hidden, "training(s)", min_cell))
     rates = getattr(res.study, "exchange_rates", None)
