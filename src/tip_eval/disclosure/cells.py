@@ -149,7 +149,7 @@ def suppress(
     [False, True, True]
     """
     plan = _plan(table, min_cell, n_columns, by, counts, strata, granularity)
-    out = plan.solve().table(_KEY)
+    out = plan.solve(give_back=40).table(_KEY)
     out.index = table.index
     return out
 

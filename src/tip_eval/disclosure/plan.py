@@ -158,6 +158,7 @@ class Plan:
         known: dict[Cell, float] = {}
         self._canonicalise(None)
         self._lost()
+        self.canon = {}  # solve() and verify() canonicalise with the atoms
         measure_lost = dict(self._measure_lost)
         for k in range(len(dims)):
             for sub in combinations(sorted(dims), k):
@@ -279,8 +280,15 @@ class Plan:
             weight *= 4.0
         return (v * weight, cell)
 
-    def solve(self) -> "Plan":
-        """Primary then secondary suppression across every registered table (see the module docstring)."""
+    def solve(self, *, give_back: int = 0, min_lost: int = 0) -> "Plan":
+        """Primary then secondary suppression across every registered table (see the module docstring).
+
+        ``give_back``: after secondary suppression, try to show again up to that many of the cells
+        it hid (those whose loss costs readers most first, only those taking at least ``min_lost``
+        published numbers with them): one is shown again when everything stays protected without
+        it (:meth:`verify`). Secondary suppression picks one cell at a time, so an early pick can
+        turn out unnecessary once later ones are made.
+        """
         mc = self.min_cell
         atoms = self.atoms()
         self._canonicalise(atoms)
@@ -308,6 +316,7 @@ class Plan:
         system = System(known, values, self.relations, atoms)
         self.unprotected = []
         self.reasons: list[tuple[Cell, Expression, float, float]] = []  # secondary: (hidden, to protect, its range)
+        self.given_back: list[Cell] = []  # secondary cells shown again (solve(give_back=...))
         work = [(Expression.of(c), values[c]) for c in sorted(self.hidden)] + relation_exprs
         queued = {e for e, _ in work}
         i = 0
@@ -338,10 +347,30 @@ class Plan:
                     queued.add(e)
                     work.append((e, values[c]))
             # expr is checked again (i unchanged); what passed stays protected: hiding only widens ranges
+        self._give_back(give_back, min_lost)
         self.hidden = {c for c in self.values if self.canon[c] in self.hidden}
         self._via_closure = {c for c in self.values if self.canon[c] in self._via_closure}
         self._solved = True
         return self
+
+    def _give_back(self, limit: int, min_lost: int) -> None:
+        """Show again secondary cells that later choices made unnecessary (see :meth:`solve`); canonical cells."""
+        if limit <= 0 or not self.reasons:
+            return
+        chosen = sorted({c for c, _, _, _ in self.reasons} & self.hidden, key=self._cost, reverse=True)
+        pairs = self._share_pairs or {}
+        tried = 0
+        for c in chosen:
+            if tried >= limit:
+                break
+            if self._lost_counts.get(c, 0) < min_lost:
+                continue
+            tried += 1
+            trial = self.hidden - {c} - (pairs.get(c, set()) & self._via_closure)
+            if not self.verify(trial):
+                self.given_back.append(c)
+                self._via_closure -= pairs.get(c, set())
+                self.hidden = trial
 
     def verify(self, hidden: set[Cell]) -> list[tuple[Expression, float, float]]:
         """Check a choice of hidden cells against the rule, without changing the plan.
@@ -352,9 +381,11 @@ class Plan:
         elsewhere, and by the tests.)
         """
         atoms = self.atoms()
-        self._canonicalise(atoms)
-        self._share_pairs = None
-        values = self._cvalues = {c: v for c, v in self.values.items() if self.canon[c] == c}
+        if not getattr(self, "canon", None):
+            self._canonicalise(atoms)
+        if not getattr(self, "_cvalues", None):
+            self._cvalues = {c: v for c, v in self.values.items() if self.canon[c] == c}
+        values = self._cvalues
         fixed = {self.canon[c] for c in self.assumed}
         gone = {self.canon[c] for c in hidden if c in self.canon} - fixed
         known = {c: (v, v) for c, v in values.items() if c not in gone}
