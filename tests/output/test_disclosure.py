@@ -9,8 +9,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from tip_eval.disclosure import (MARK, check_no_identifiers, footnote, identifier_columns, pseudonymise,
-                                 recoverable_cells, suppress)
+from tip_eval.disclosure import (
+    MARK,
+    check_no_identifiers,
+    footnote,
+    identifier_columns,
+    pseudonymise,
+    recoverable_cells,
+    suppress,
+)
+
 
 def test_one_small_group_and_its_protector_are_blanked():
     t = pd.DataFrame({"country": ["KHM", "IDN", "THA"], "n": [40, 3, 30], "mean": [11.0, 4.0, 9.0]})
@@ -182,9 +190,9 @@ def _unprotected(values: np.ndarray, blanked: np.ndarray, facts: list[tuple[np.n
             A_ub.append(row)
             b_ub.append(rhs)
     out = []
-    kw = dict(A_eq=np.array(A) if A else None, b_eq=np.array(b) if b else None,
-              A_ub=np.array(A_ub) if A_ub else None, b_ub=np.array(b_ub) if b_ub else None, bounds=(0, None),
-              method="highs")
+    kw = {"A_eq": np.array(A) if A else None, "b_eq": np.array(b) if b else None,
+          "A_ub": np.array(A_ub) if A_ub else None, "b_ub": np.array(b_ub) if b_ub else None, "bounds": (0, None),
+          "method": "highs"}
     for c in idx:
         obj = np.zeros(len(idx))
         obj[pos[c]] = 1

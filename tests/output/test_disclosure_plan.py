@@ -12,11 +12,18 @@ import pytest
 from openpyxl import load_workbook
 
 import tip_eval as te
-from tip_eval.disclosure import Cell, Expression, Plan, System, check_min_cell, protected
+from tip_eval.disclosure import (
+    Cell,
+    Expression,
+    Plan,
+    System,
+    check_min_cell,
+    protected,
+)
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from adversarial import adversarial_study  # noqa: E402
+from adversarial import adversarial_study
 
 BEFORE = HERE / "fixtures" / "before_14"
 
@@ -133,8 +140,8 @@ def test_no_row_level_data_and_no_hidden_group_named(adversarial_out):
     html = (out / "brief.html").read_text(encoding="utf-8")
     ids = set(study.participants["participant_id"])
     assert not any(i in html for i in ids)
-    text = re.sub(r"<script.*?</script>", "", html, flags=re.S)
-    paragraphs = re.findall(r"<p[^>]*>(.*?)</p>", text, flags=re.S)
+    text = re.sub(r"<script.*?</script>", "", html, flags=re.DOTALL)
+    paragraphs = re.findall(r"<p[^>]*>(.*?)</p>", text, flags=re.DOTALL)
     from tip_eval.tables import display_value
 
     for code in pub.hidden_names():

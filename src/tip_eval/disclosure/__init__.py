@@ -65,16 +65,44 @@ published unchecked; then write it through :func:`tip_eval.io.write.write_sheet`
 from __future__ import annotations
 
 from tip_eval.disclosure.auditor import AuditReport, audit
-from tip_eval.disclosure.cells import MARK, detect_layout, footnote, grouping_columns, recoverable_cells, suppress
+from tip_eval.disclosure.cells import (
+                                             MARK,
+                                             detect_layout,
+                                             footnote,
+                                             grouping_columns,
+                                             recoverable_cells,
+                                             suppress,
+)
 from tip_eval.disclosure.facts import Cell
-from tip_eval.disclosure.identifiers import (IDENTIFIER_WORDS, check_no_identifiers, identifier_columns,
-                                             pseudonymise)
+from tip_eval.disclosure.identifiers import (
+                                             IDENTIFIER_WORDS,
+                                             check_no_identifiers,
+                                             identifier_columns,
+                                             pseudonymise,
+)
 from tip_eval.disclosure.lp import Expression, System, protected
 from tip_eval.disclosure.plan import DEFAULT_MIN_CELL, Plan, check_min_cell, granularity
 
 __all__ = [
-    "DEFAULT_MIN_CELL", "MARK", "Plan", "Cell", "Expression", "System", "protected",
-    "check_min_cell", "granularity", "suppress", "footnote", "detect_layout", "grouping_columns", "recoverable_cells", "check_no_identifiers",
-    "identifier_columns", "pseudonymise", "IDENTIFIER_WORDS", "audit", "AuditReport",
+                                             "DEFAULT_MIN_CELL",
+                                             "IDENTIFIER_WORDS",
+                                             "MARK",
+                                             "AuditReport",
+                                             "Cell",
+                                             "Expression",
+                                             "Plan",
+                                             "System",
+                                             "audit",
+                                             "check_min_cell",
+                                             "check_no_identifiers",
+                                             "detect_layout",
+                                             "footnote",
+                                             "granularity",
+                                             "grouping_columns",
+                                             "identifier_columns",
+                                             "protected",
+                                             "pseudonymise",
+                                             "recoverable_cells",
+                                             "suppress",
 ]
 

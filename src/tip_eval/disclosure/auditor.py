@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["audit", "AuditReport", "Leak"]
+__all__ = ["AuditReport", "Leak", "audit"]
 
 
 @dataclass
@@ -395,7 +395,7 @@ def _label_codes() -> dict[str, str]:
         try:
             for code in vocab.codes(voc):
                 out[vocab.label(voc, code)] = str(code)
-        except Exception:  # a vocabulary this version does not have
+        except Exception:  # noqa: BLE001, S112 - a vocabulary this version does not have
             continue
     return out
 

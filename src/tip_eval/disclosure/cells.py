@@ -23,12 +23,12 @@ cell, with the legend of :func:`footnote`.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["MARK", "suppress", "footnote", "detect_layout", "grouping_columns", "recoverable_cells"]
+__all__ = ["MARK", "detect_layout", "footnote", "grouping_columns", "recoverable_cells", "suppress"]
 
 #: the mark of a hidden value in every published table, the brief's and the workbook's alike
 MARK = "\u2013"
@@ -151,6 +151,7 @@ def suppress(
     plan = _plan(table, min_cell, n_columns, by, counts, strata, granularity)
     out = plan.solve(give_back=40).table(_KEY)
     out.index = table.index
+    out.attrs["suppression_layout"] = plan.tables[_KEY][1].layout  # the result it was recognised as ("custom")
     return out
 
 
@@ -180,20 +181,3 @@ def recoverable_cells(table: pd.DataFrame, original: pd.DataFrame, **kwargs) -> 
         label, column = where.get(expr.terms[0][0], (None, expr.describe()))
         out.append((label, column, lo, hi))
     return out
-
-
-def _blank_column(series: pd.Series, mask: np.ndarray) -> pd.Series:
-    if not mask.any():
-        return series
-    dtype = series.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        s = series.astype("boolean")
-    elif pd.api.types.is_integer_dtype(dtype):
-        s = series.astype("Int64")
-    elif pd.api.types.is_float_dtype(dtype):
-        s = series.copy()
-    else:
-        s = series.astype(object)
-    s = s.copy()
-    s[mask] = np.nan if pd.api.types.is_float_dtype(s.dtype) else pd.NA
-    return s

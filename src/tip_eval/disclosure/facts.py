@@ -16,13 +16,13 @@ trainings), so a count shown in one table and hidden in another is caught.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Cell", "Entry", "Mapped", "map_table", "describe", "detect", "LAYOUT_MAP", "overall_labels", "ALL", "MISSING"]
+__all__ = ["ALL", "LAYOUT_MAP", "MISSING", "Cell", "Entry", "Mapped", "describe", "detect", "map_table", "overall_labels"]
 
 #: grouping value of rows that stand for everyone (the "All trainings" row of the attrition sheet)
 ALL = "All trainings"
@@ -76,7 +76,7 @@ def _p(prefix: str, name: str) -> str:
 
 
 def _gains(row, pre):
-    m = lambda s: _p(pre, s)  # noqa: E731
+    m = lambda s: _p(pre, s)
     cols = [("n_pre", m("pre"), None, 100), ("n_post", m("post"), None, 100), ("n", m("matched"), None, 100),
             ("pct_improved", m("improved"), "n", 100), ("pct_reliable_improved", m("reliable_improved"), "n", 100),
             ("pct_reliable_declined", m("reliable_declined"), "n", 100)]
@@ -509,7 +509,7 @@ def describe(table: pd.DataFrame, *, name: str, sizes: str | Sequence[str], coun
         group = group_of(row, by)
         tag = "|".join(_value(row.get(s)) for s in strata)
 
-        def measure(col: str) -> str:
+        def measure(col: str, tag: str = tag) -> str:
             return f"{name}:{col}" + (f"[{tag}]" if strata else "")
 
         for col in sizes:

@@ -6,12 +6,13 @@ import hashlib
 import hmac
 import re
 import unicodedata
-from typing import Iterable
+from collections.abc import Iterable
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["IDENTIFIER_WORDS", "identifier_columns", "check_no_identifiers", "pseudonymise"]
+__all__ = ["IDENTIFIER_WORDS", "check_no_identifiers", "identifier_columns", "pseudonymise"]
 
 
 #: column-name words that signal a direct identifier (English, Indonesian, Thai, Khmer)
@@ -41,7 +42,7 @@ def identifier_columns(frame: pd.DataFrame) -> list[str]:
         words = [w for w in re.split(r"[^0-9a-z]+", spaced) if w]
         joined = "".join(words)
         if (set(words) & IDENTIFIER_WORDS) or joined in IDENTIFIER_WORDS or any(
-                (a, b) in _PAIRS for a, b in zip(words, words[1:])):
+                (a, b) in _PAIRS for a, b in pairwise(words)):
             found.append(str(col))
     return found
 

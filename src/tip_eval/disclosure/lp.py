@@ -16,15 +16,16 @@ is *protected* when that range cannot point at fewer than ``min_cell`` people: i
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from tip_eval.disclosure.facts import Cell
 
-__all__ = ["System", "Expression", "protected"]
+__all__ = ["Expression", "System", "protected"]
 
 _TOL = 1e-6
 
@@ -36,7 +37,7 @@ class Expression:
     terms: tuple[tuple[Cell, float], ...]
 
     @classmethod
-    def of(cls, cell: Cell) -> "Expression":
+    def of(cls, cell: Cell) -> Expression:
         return cls(((cell, 1.0),))
 
     def describe(self) -> str:

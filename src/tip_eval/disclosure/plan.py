@@ -25,17 +25,26 @@ both, dropped out, interviewed, with a code, double-coded. Zero is shown: it des
 from __future__ import annotations
 
 import logging
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from tip_eval.disclosure.facts import (LABEL_COLUMNS, MISSING, OVER, Cell, Entry, Mapped, describe, entry_value,
-                                       map_table)
-from tip_eval.disclosure.lp import Expression, System, protected
+from tip_eval.disclosure.facts import (
+    LABEL_COLUMNS,
+    MISSING,
+    OVER,
+    Cell,
+    Entry,
+    Mapped,
+    describe,
+    entry_value,
+    map_table,
+)
+from tip_eval.disclosure.lp import Expression, System
 from tip_eval.io.sources import DEFAULT_MIN_CELL, check_min_cell
 
-__all__ = ["Plan", "check_min_cell", "granularity", "DEFAULT_MIN_CELL"]
+__all__ = ["DEFAULT_MIN_CELL", "Plan", "check_min_cell", "granularity"]
 
 log = logging.getLogger(__name__)
 
@@ -280,7 +289,7 @@ class Plan:
             weight *= 4.0
         return (v * weight, cell)
 
-    def solve(self, *, give_back: int = 0, min_lost: int = 0) -> "Plan":
+    def solve(self, *, give_back: int = 0, min_lost: int = 0) -> Plan:
         """Primary then secondary suppression across every registered table (see the module docstring).
 
         ``give_back``: after secondary suppression, try to show again up to that many of the cells
@@ -412,8 +421,6 @@ class Plan:
         """
         if not self._solved:
             raise RuntimeError("call solve() first")
-        from tip_eval.disclosure.cells import _blank_column
-
         table, mapped = self.tables[key]
         out = table.copy()
         out.attrs = {}
@@ -596,3 +603,20 @@ def granularity(study) -> dict[str, tuple[float, float]]:
 def _check(system: System, expr: Expression, v: float, mc: int) -> tuple[bool, float, float, set]:
     """Is ``expr`` (true value ``v``) protected? See :meth:`System.check`."""
     return system.check(expr, mc, value=v)
+
+
+def _blank_column(series: pd.Series, mask: np.ndarray) -> pd.Series:
+    if not mask.any():
+        return series
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        s = series.astype("boolean")
+    elif pd.api.types.is_integer_dtype(dtype):
+        s = series.astype("Int64")
+    elif pd.api.types.is_float_dtype(dtype):
+        s = series.copy()
+    else:
+        s = series.astype(object)
+    s = s.copy()
+    s[mask] = np.nan if pd.api.types.is_float_dtype(s.dtype) else pd.NA
+    return s

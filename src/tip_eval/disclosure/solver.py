@@ -28,7 +28,8 @@ answers against plain :func:`scipy.optimize.linprog` on random programmes.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -329,7 +330,7 @@ class Programme:
         lo = np.where(np.isfinite(lo), lo, -_INF)
         hi = np.where(np.isfinite(hi), hi, _INF)
         k = len(cols)
-        h.passModel(int(k), int(len(rows)), int(sub.nnz), 1, 1, 0.0, np.zeros(k), np.zeros(k), np.full(k, _INF),
+        h.passModel(int(k), len(rows), int(sub.nnz), 1, 1, 0.0, np.zeros(k), np.zeros(k), np.full(k, _INF),
                     lo, hi, sub.indptr.astype(np.int32), sub.indices.astype(np.int32), sub.data.astype(float),
                     np.zeros(k, dtype=np.int32))
         return {"highs": h, "position": position, "cost": np.zeros(0, dtype=np.int32)}

@@ -20,13 +20,14 @@ showing them would force most group sizes to be hidden to protect the drop-outs.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
 from tip_eval.disclosure import Plan
 
-__all__ = ["Publication", "ONE_WAY"]
+__all__ = ["ONE_WAY", "Publication"]
 
 #: one-way groupings every brief and workbook shows
 ONE_WAY = ("country", "province", "sector", "training_id")
