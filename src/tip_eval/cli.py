@@ -162,12 +162,17 @@ def cmd_audit(args: argparse.Namespace) -> int:
         report = audit(args.path, min_cell=args.min_cell)
     except (FileNotFoundError, ValueError) as err:
         raise UsageError(f"Cannot audit: {err}") from None
-    print(report.summary())
-    for leak in report.leaks[: args.limit]:
-        print(f"  {leak}")
-    if len(report.leaks) > args.limit:
-        print(f"  ... and {len(report.leaks) - args.limit} more (--limit N to see more)")
-    return EXIT_OK if report.ok else EXIT_PROBLEMS
+    code = EXIT_OK if report.ok else EXIT_PROBLEMS
+    try:
+        print(terminal_text(report.summary()))
+        for leak in report.leaks[: args.limit]:
+            print(f"  {terminal_text(str(leak))}")
+        if len(report.leaks) > args.limit:
+            print(f"  ... and {len(report.leaks) - args.limit} more (--limit N to see more)")
+        sys.stdout.flush()
+    except BrokenPipeError:  # the list piped into a pager or `head` that stopped reading: the answer stands
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return code
 
 
 def cmd_sample_data(args: argparse.Namespace) -> int:

@@ -181,6 +181,14 @@ def test_cli_audit_exit_codes(tmp_path, capsys):
     assert main(["audit", str(tmp_path)]) == 1
     assert "leak" in capsys.readouterr().out
     assert main(["audit", str(tmp_path / "nowhere")]) == 2
+    # its list (150 kB, more than a pipe holds) piped into `head`, which stops reading: still the audit's exit code
+    import subprocess
+
+    proc = subprocess.Popen([sys.executable, "-m", "tip_eval.cli", "audit", str(BEFORE), "--limit", "100000"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline()
+    proc.stdout.close()
+    assert proc.wait(timeout=120) == 1 and b"internal error" not in proc.stderr.read()
 
 
 # --- the internal problems file ------------------------------------------------------------------------
