@@ -331,9 +331,11 @@ _HEADERS = {
     "Mean gain, points (95% CI)": "mean_gain", "Pre-test (%)": "pre_mean", "Median before": "median_pre",
     "Mean knowledge change": "mean_knowledge_change", "Mean confidence change": "mean_confidence_change",
     "Raw mean gain (95% CI)": "raw_gain", "Adjusted difference from average (95% CI)": "adjusted_diff",
-    "Pre-test mean": "pre_mean", "Items": "n_items", "Rows": "rows",
+    "Pre-test mean": "pre_mean", "Items": "n_items", "Rows": "rows", "Re-tested": "retested",
+    "Gain at the delayed test (95% CI)": "retained_gain",
 }
 _GROUP_HEADERS = {"Country": "country", "Province": "province", "Sector": "sector", "Training": "training_id",
+                  "Study": "study",
                   "Gender": "gender", "Organisation": "organisation", "Competency": "competency_id",
                   "Module": "module", "Code": "label"}
 
@@ -447,6 +449,12 @@ def _brief_facts(html: str, facts: _Facts, report: AuditReport, name: str) -> No
                 if j >= len(row):
                     continue
                 cell = row[j]
+                if c == "retested":  # "N of M": re-tested of those with both earlier tests
+                    m = re.match(r"^\s*(\S+)(?:\s+of\s+(\S+))?\s*$", cell)
+                    for col, text in zip(("n", "n_pre_post"), m.groups() if m else (cell, None)):
+                        if text is not None:
+                            rec[col] = "MARK" if text in mark else _number(text)
+                    continue
                 if cell.strip() in mark:
                     rec[c] = "MARK"
                 elif c.startswith("pct_"):
@@ -537,6 +545,8 @@ def _brief_facts(html: str, facts: _Facts, report: AuditReport, name: str) -> No
 
 
 def _brief_layout(cols: set[str]) -> str | None:
+    if "n_pre_post" in cols or "retained_gain" in cols:
+        return "retention"
     if "pct_agree_pre" in cols or "median_pre" in cols:
         return "confidence_gains"
     if "mean_knowledge_change" in cols or "pct_overconfident" in cols:

@@ -245,6 +245,25 @@ def _compare(row, pre):
     return [("n", "knowledge.matched", None, 100)], set()
 
 
+def _retention(row, pre):
+    m = lambda s: _p(pre, s)  # noqa: E731
+    # n_pre_post: the people with both tests (the n of the gains tables); n: those with all three tests
+    cols = [("n_pre_post", m("matched"), None, 100), ("n_delayed", m("delayed"), None, 100),
+            ("n", m("retested"), None, 100), ("n_not_retested", m("not_retested"), None, 100),
+            ("pct_retested", m("retested"), "n_pre_post", 100)]
+    rel = {("le", (m("retested"),), m("matched")), ("le", (m("retested"),), m("delayed")),
+           ("eq", (m("retested"), m("not_retested")), m("matched")), ("le", (m("delayed"),), "registered"),
+           ("le", (m("matched"),), "registered")}
+    return cols, rel
+
+
+# the gains and means of the people re-tested go with their row (n); those of the people not re-tested with
+# their number
+_RETENTION_GOV = {"n_pre_post": [], "n_delayed": [], "pct_retested": [],
+                  "n_not_retested": ["gain_not_retested", "retested_gain_diff", "retested_gain_diff_ci_low",
+                                     "retested_gain_diff_ci_high"]}
+
+
 def _cost(row, pre):
     cols = [("n_registered", "registered", None, 100), ("n_matched", "knowledge.matched", None, 100),
             ("n_reliably_improved", "knowledge.reliable_improved", None, 100)]
@@ -312,6 +331,7 @@ LAYOUT_MAP: dict[str, _Spec] = {
     "reliability": (_reliability, {"n": ["ci_low", "ci_high", "sem", "sem_pct"]}, None, ("phase", "method")),
     "compare_trainings": (_compare, {}, "n", ()),
     "cost_effectiveness": (_cost, _COST_GOV, "n_registered", ("currency", "cost_years", "note")),
+    "retention": (_retention, _RETENTION_GOV, "n", ()),
 }
 
 #: columns that name or describe a row, never blanked
@@ -343,6 +363,7 @@ def group_of(row: dict, by: list[str]) -> tuple[tuple[str, str], ...]:
 SIGNATURES: tuple[tuple[str, frozenset[str]], ...] = (
     ("compare_trainings", frozenset({"raw_gain", "adjusted_diff"})),
     ("cost_effectiveness", frozenset({"n_registered", "cost_total"})),
+    ("retention", frozenset({"n_pre_post", "n_delayed", "retained_gain"})),
     ("item_analysis", frozenset({"item_id", "difficulty_pre"})),
     ("module_summary", frozenset({"module", "n_items"})),
     ("followup_vs_gains", frozenset({"n_with", "n_without"})),

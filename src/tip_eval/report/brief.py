@@ -18,12 +18,29 @@ from typing import Any, Callable, Sequence
 import pandas as pd
 
 from tip_eval.report import headline as hl
+from tip_eval.report.blocks import (
+    GROUP_LABELS,
+    Section,
+    _add_figure,
+    _ci,
+    _figure,
+    _gains_columns,
+    _hidden_note,
+    _label,
+    _num,
+    _p,
+    _pct,
+    html_table,
+)
 from tip_eval.report.results import Results
+from tip_eval.report.sections import (
+    _cost_section,
+    _planning_section,
+    _retention_section,
+    _studies_section,
+)
 
 EXIT_OK = 0
-
-GROUP_LABELS = {"country": "country", "province": "province", "sector": "sector", "training_id": "training",
-                "gender": "gender", "organisation": "organisation", "study": "study", "year": "year"}
 
 METHODS = [
     ("Matched pairs", "Gains use people who took both the pre- and post-test, matched by participant ID (never by row order). "
@@ -80,110 +97,6 @@ METHODS = [
 ]
 
 
-@dataclass
-class Block:
-    kind: str
-    text: str = ""
-    html: str = ""
-    items: list = field(default_factory=list)
-
-
-@dataclass
-class Section:
-    id: str
-    title: str
-    blocks: list[Block] = field(default_factory=list)
-
-    def add(self, kind: str, text: str = "", html: str = "", items: list | None = None) -> None:
-        self.blocks.append(Block(kind, text=text, html=html, items=list(items or [])))
-
-
-# --- formatting for display only ------------------------------------------------------------------
-
-def _num(x: Any, digits: int = 1) -> str:
-    from tip_eval.tables import format_number
-
-    return format_number(x, digits)
-
-
-def _p(x: Any) -> str:
-    from tip_eval.tables import format_p
-
-    return format_p(x)
-
-
-def _pct(x: Any, digits: int = 0) -> str:
-    """A percentage for display; the missing mark alone when blank or suppressed."""
-    text = _num(x, digits)
-    return text if text == _num(float("nan")) else f"{text}%"
-
-
-def _ci(est: Any, low: Any, high: Any, digits: int = 1) -> str:
-    from tip_eval.tables import format_ci
-
-    return format_ci(est, low, high, digits)
-
-
-class _Read(dict):
-    """A table row that remembers which columns a cell's formatter read."""
-
-    def __init__(self, row: dict) -> None:
-        super().__init__(row)
-        self.read: set = set()
-
-    def __getitem__(self, key):
-        self.read.add(key)
-        return super().__getitem__(key)
-
-    def get(self, key, default=None):
-        self.read.add(key)
-        return super().get(key, default)
-
-
-def html_table(frame: pd.DataFrame, columns: dict[str, tuple[str, Callable[[pd.Series], str]]], caption: str = "") -> str:
-    """Render rows as an escaped HTML table: ``columns`` maps header -> (css class, row formatter).
-
-    For a table of the publication's disclosure plan (``frame.attrs["min_cell"]`` set), a cell
-    left without a number shows the plan's mark (:data:`tip_eval.disclosure.MARK`) when a value it
-    is made from is hidden, and ``n/a`` when it cannot be computed; a column hidden in every row is
-    left out, and the legend of each is written under the table.
-    """
-    from markupsafe import escape
-
-    from tip_eval.disclosure import MARK, footnote
-    from tip_eval.tables import MISSING, NOT_AVAILABLE
-
-    min_cell = frame.attrs.get("min_cell")
-    hidden: dict = {}
-    for col, labels in (frame.attrs.get("suppressed_cells") or {}).items():
-        for label in labels:
-            hidden.setdefault(label, set()).add(col)
-    cells: dict[str, list[str]] = {h: [] for h in columns}
-    for label, row in zip(frame.index, frame.to_dict("records")):  # plain dicts: no per-row copy of attrs
-        for h, (_, fmt) in columns.items():
-            seen = _Read(row)
-            text = fmt(seen)
-            if min_cell is not None and text == MISSING:
-                text = MARK if seen.read & hidden.get(label, set()) else NOT_AVAILABLE
-            cells[h].append(text)
-    gone = [h for i, (h, v) in enumerate(cells.items()) if i and min_cell is not None and v and all(t == MARK for t in v)]
-    shown = [h for h in columns if h not in gone]
-    head = "".join(f"<th class='{columns[h][0]}'>{escape(h)}</th>" for h in shown)
-    body = ["<tr>" + "".join(f"<td class='{columns[h][0]}'>{escape(cells[h][r])}</td>" for h in shown) + "</tr>"
-            for r in range(len(frame))]
-    cap = f"<caption class='note'>{escape(caption)}</caption>" if caption else ""
-    notes = []
-    if gone:
-        notes.append(f"Not shown for any row: {', '.join(gone)} (fewer than {min_cell} people, or could reveal such "
-                     "a group).")
-    if min_cell is not None and any(t == MARK for h in shown for t in cells[h]):
-        notes.append(footnote(min_cell))
-    if min_cell is not None and any(t == NOT_AVAILABLE for h in shown for t in cells[h]):
-        notes.append(f"{NOT_AVAILABLE}: cannot be computed (too few answers or no variation).")
-    foot = "".join(f"<p class='note'>{escape(n)}</p>" for n in notes)
-    return f"<table class='result'>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{foot}"
-
-
 # --- the brief --------------------------------------------------------------------------------------
 
 @dataclass
@@ -197,31 +110,6 @@ class BriefContext:
     sections: list[Section] = field(default_factory=list)
     hidden_groups: dict[str, int] = field(default_factory=dict)
     publication: Any = None
-
-
-def _label(column: str, value: Any) -> str:
-    """Display label of a group value: country and sector names instead of codes."""
-    from tip_eval import vocab
-
-    if column in ("country", "sector", "gender") and isinstance(value, str):
-        return vocab.label(column, value)
-    return str(value)
-
-
-def _gains_columns(group: str | None, digits: int = 1) -> dict:
-    cols: dict = {}
-    if group:
-        cols[GROUP_LABELS.get(group, group).capitalize()] = ("text", lambda r, g=group: _label(g, r[g]))
-    cols.update({
-        "n": ("", lambda r: _num(r["n"], 0)),
-        "Pre-test (%)": ("", lambda r: _num(r["pre_mean"], digits)),
-        "Post-test (%)": ("", lambda r: _num(r["post_mean"], digits)),
-        "Mean gain, points (95% CI)": ("", lambda r: _ci(r["mean_gain"], r["ci_low"], r["ci_high"], digits)),
-        "dz": ("", lambda r: _num(r["cohens_dz"], 2)),
-        "Improved": ("", lambda r: _pct(r['pct_improved'])),
-        "p (Holm)": ("", lambda r: _p(r["p_adjusted"])),
-    })
-    return cols
 
 
 def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int | None = None,
@@ -247,11 +135,6 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
         return _build_brief(study, progress, res, publication)
 
 
-def _hidden_note(hidden: int, what: str, min_cell: int) -> str:
-    return (f"{hidden} {what} with fewer than {min_cell} people, or hidden so that such a group cannot be worked "
-            "out from the other tables, are not shown.")
-
-
 def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pub: Any) -> BriefContext:
     from tip_eval.disclosure import footnote
     from tip_eval.report.publication import key_of
@@ -261,7 +144,6 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
     ctx = BriefContext(study=study, min_cell=min_cell)
     ctx.publication = pub
     R = ctx.results
-    hidden_names = pub.hidden_names()
 
     step("Gains")
     R["knowledge"] = pub.table("gains/knowledge")
@@ -304,12 +186,12 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
             sec.add("figure", html=fig)
     ctx.sections.append(sec)
 
-    if _programme(study):
+    if pub.programme:
         step("Comparing studies")
-        ctx.sections.append(_studies_section(res, min_cell, R))
-    if _has_delayed(study):
+        ctx.sections.append(_studies_section(pub, R))
+    if "retention/knowledge" in pub:
         step("Does it last?")
-        ctx.sections.append(_retention_section(study, res, min_cell, R, ctx))
+        ctx.sections.append(_retention_section(pub, R, ctx.headline))
 
     # --- fair comparison of trainings
     step("Comparing trainings")
@@ -483,7 +365,7 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
                 "p (Holm)": ("", lambda r: _p(r["p_adjusted"])),
             }))
             note = pub.notes.get("followup_vs_gains", "")
-            if note and not any(n in note for n in hidden_names):
+            if note and not pub.names_hidden(note):
                 sec.add("note", note)
     else:
         sec.add("text", "No follow-up interviews are in this study.")
@@ -547,234 +429,6 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
     return ctx
 
 
-def _has_delayed(study) -> bool:
-    """True when some people took a delayed post-test (a retention test)."""
-    sc = study.scores
-    return bool(len(sc)) and bool((sc["phase"] == "delayed").to_numpy(dtype=bool, na_value=False).any())
-
-
-def _programme(study) -> bool:
-    """True for a programme of several studies (:func:`tip_eval.load_studies`)."""
-    return "study" in study.trainings.columns and study.trainings["study"].nunique() > 1
-
-
-def _retention_section(study, res: Results, min_cell: int, R: dict, ctx: BriefContext) -> Section:
-    """"Does it last?": the delayed post-test against the pre- and post-test of the same people."""
-    sec = Section("retention", "Does it last?")
-    group = "study" if _programme(study) else "country"
-    overall, _ = _shown(res("retention"), min_cell, "all")
-    table = res("retention", by=group)
-    shown, hidden = _shown(table[table["n"] > 0], min_cell, GROUP_LABELS.get(group, group))
-    R["retention"], R[f"retention_by_{group}"] = overall, shown
-    row = overall.iloc[0] if len(overall) else None
-    finding = hl.retention_finding(row)
-    if finding:
-        ctx.headline.append(finding)
-        sec.add("text", finding.text)
-    if row is not None and not pd.isna(row["gain_not_retested"]) and not pd.isna(row["retested_gain_diff_ci_low"]):
-        sec.add("text", f"Who was re-tested: {_num(row['n'], 0)} of the {_num(row['n_pre_post'], 0)} people with both "
-                        f"earlier tests. At the end of the training they had gained {_num(row['immediate_gain'])} points, "
-                        f"those not re-tested {_num(row['gain_not_retested'])} (difference "
-                        f"{_ci(row['retested_gain_diff'], row['retested_gain_diff_ci_low'], row['retested_gain_diff_ci_high'])}).")
-    rows = pd.concat([overall.assign(**{group: "All"}), shown], ignore_index=True) if len(overall) else shown
-    label = GROUP_LABELS.get(group, group).capitalize()
-    sec.add("table", html=html_table(rows, {
-        label: ("text", lambda r: _label(group, r[group])),
-        "Re-tested": ("", lambda r: f"{_num(r['n'], 0)} of {_num(r['n_pre_post'], 0)}"),
-        "Gain at the end (95% CI)": ("", lambda r: _ci(r["immediate_gain"], r["immediate_gain_ci_low"],
-                                                         r["immediate_gain_ci_high"])),
-        "Gain at the delayed test (95% CI)": ("", lambda r: _ci(r["retained_gain"], r["retained_gain_ci_low"],
-                                                                  r["retained_gain_ci_high"])),
-        "Change since the end (95% CI)": ("", lambda r: _ci(r["decay"], r["decay_ci_low"], r["decay_ci_high"])),
-        "Share of the gain retained (95% CI)": ("", lambda r: _ci(100 * r["retention_ratio"],
-                                                                    100 * r["retention_ratio_ci_low"],
-                                                                    100 * r["retention_ratio_ci_high"], 0)),
-        "Months later": ("", lambda r: _num(r["months_since_training"], 1)),
-    }))
-    if hidden:
-        sec.add("note", f"{hidden} group(s) with fewer than {min_cell} people re-tested are not shown.")
-    fig = _figure("retention", shown, by=group, min_cell=min_cell)
-    if fig:
-        sec.add("figure", html=fig)
-    if len(study.confidence) and (study.confidence["phase"] == "delayed").any():
-        conf, _ = _shown(res("retention", measure="confidence"), min_cell, "all")
-        said = hl.retention_finding(conf.iloc[0] if len(conf) else None, "confidence (mean self-rating, 1-5)",
-                                    " rating points", 2)
-        if said:
-            R["retention_confidence"] = conf
-            sec.add("text", said.text)
-    sec.add("note", "Gains are those of the people who took all three tests, from the same people's pre-test; "
-                    "share retained = gain at the delayed test / gain at the end of the training (not given when the "
-                    "gain at the end is itself unclear). See Methods.")
-    return sec
-
-
-def _studies_section(res: Results, min_cell: int, R: dict) -> Section:
-    """A comparison of the studies of a programme: gains by study and year, and the fair comparison."""
-    sec = Section("studies", "Comparing the studies")
-    table, hidden = _shown(res("gains", by=["study", "year"]), min_cell, "study and year")
-    R["gains_by_study_year"] = table
-    sec.add("heading", "Knowledge gain by study and year")
-    disp = table.assign(_group=[f"{a} / {b}" for a, b in zip(table["study"], table["year"])])
-    sec.add("table", html=html_table(disp, {"Study / year": ("text", lambda r: r["_group"]), **_gains_columns(None)}))
-    if hidden:
-        sec.add("note", f"{hidden} group(s) with fewer than {min_cell} people are not shown.")
-    comp = res("compare_studies")
-    R["study_comparison"] = comp
-    for para in comp.summary().split("\n"):
-        if para.strip():
-            sec.add("text", para)
-    from tip_eval.analysis.compare import VERDICTS
-
-    shown, hidden = _shown(comp.table, min_cell, "study")
-    sec.add("table", html=html_table(shown, {
-        "Study": ("text", lambda r: str(r["study"])),
-        "n": ("", lambda r: _num(r["n"], 0)),
-        "Raw mean gain (95% CI)": ("", lambda r: _ci(r["raw_gain"], r["raw_ci_low"], r["raw_ci_high"])),
-        "Difference from the typical study (95% CI)": ("", lambda r: _ci(r["adjusted_diff"], r["adjusted_ci_low"],
-                                                                          r["adjusted_ci_high"])),
-        "Familywise interval (all studies)": ("", lambda r: f"{_num(r['familywise_ci_low'])} to "
-                                                           f"{_num(r['familywise_ci_high'])}"),
-        "Verdict": ("text", lambda r: VERDICTS.get(str(r["verdict"]), str(r["verdict"])).replace("training", "study")),
-        "Shrunken gain (95% interval)": ("", lambda r: _ci(r["shrunken_gain"], r["shrunken_ci_low"], r["shrunken_ci_high"])),
-    }))
-    if hidden:
-        sec.add("note", f"{hidden} study(ies) with fewer than {min_cell} people with both tests are not shown.")
-    fig = _figure("forest", shown.rename(columns={"study": "training_id"}), min_cell=min_cell,
-                  title="Each study against the typical study",
-                  x_title="Difference from the median of the other studies, post-test adjusted for the pre-test")
-    if fig:
-        sec.add("figure", html=fig)
-    return sec
-
-
-def _planning_section(study, res: Results, min_cell: int, R: dict) -> Section:
-    """The "Planning the next training" box: the plans, the options for comparing curricula, the assumptions."""
-    sec = Section("planning", "Planning the next training")
-    n = R["knowledge"].iloc[0]["n"]
-    if pd.isna(n) or not n >= max(min_cell, 2):
-        sec.add("text", f"Fewer than {max(min_cell, 2)} people took both tests: too few to plan from.")
-        return sec
-    try:
-        plan = res("plan_next")
-    except ValueError as err:
-        sec.add("text", f"The next training could not be planned from these data: {err}.")
-        return sec
-    R["plan"] = plan
-    sec.add("box", text="How many people and trainings the next round needs",
-            items=[s for s in plan.table["in_words"] if s])
-    opts = plan.options[plan.options["trainings"].notna()]
-    own = round(float(plan.inputs.set_index("quantity").at["people_per_training", "value"]))
-    if len(opts):
-        target = plan.table.set_index("plan").at["difference", "target"]
-        sec.add("heading", f"Trainings needed to show a difference of {_num(target, 1)} points between two curricula")
-        sec.add("table", html=html_table(opts, {
-            "People enrolled per training": ("", lambda r: _num(r["people_to_enrol"], 0) + (
-                " (as in this study)" if r["people_to_enrol"] == own else "")),
-            "Expected with both tests": ("", lambda r: _num(r["people_tested"], 0)),
-            "Trainings in all": ("", lambda r: _num(r["trainings"], 0)),
-            "Range": ("", lambda r: f"{_num(r['trainings_low'], 0)} to {_num(r['trainings_high'], 0)}"),
-            "Trainings per curriculum": ("", lambda r: _num(r["per_curriculum"], 0)),
-        }))
-    for line in [*plan.assumptions(), *plan.notes]:
-        sec.add("note", line)
-    return sec
-
-
-def _money(x: Any, currency: str = "") -> str:
-    """An amount for display: whole units with thousands separators (two decimals below 10)."""
-    if pd.isna(x):
-        return _num(float("nan"))
-    return f"{currency} {x:,.0f}".strip() if abs(x) >= 10 else f"{currency} {x:,.2f}".strip()
-
-
-def _money_ci(est: Any, low: Any, high: Any) -> str:
-    if pd.isna(est):
-        return _num(float("nan"))
-    return f"{_money(est)} ({_money(low)} to {_money(high) if pd.notna(high) else 'no upper end'})"
-
-
-def _cost_section(pub: Any, res: Results, min_cell: int, R: dict) -> Section:
-    """The "Cost" section: cost per person trained, completer and reliably improved person, overall and per training.
-
-    The cost tables are part of the publication's disclosure plan (their counts of people per
-    training are counts like any other); a training whose count is hidden is left out.
-    """
-    sec = Section("cost", "Cost")
-    if "cost" not in pub:
-        sec.add("caution", f"The costs could not be used: {pub.notes.get('cost', 'no usable cost')}. The problems file "
-                           "lists every problem in the costs.")
-        return sec
-    overall = pub.table("cost").drop(columns="suppressed")
-    per, hidden = pub.shown("cost/training_id")
-    top_row = overall.assign(training_id="All trainings")
-    both = pd.concat([top_row, per], ignore_index=True)[["training_id", *[c for c in overall.columns]]]
-    # what each part hid, where its rows land (the overall row first)
-    cells: dict[str, list] = {}
-    for part, offset in ((overall, 0), (per, len(overall))):
-        where = {label: i + offset for i, label in enumerate(part.index)}
-        for col, labels in (part.attrs.get("suppressed_cells") or {}).items():
-            cells.setdefault(col, []).extend(where[x] for x in labels if x in where)
-    both.attrs = {"suppressed_cells": cells, "min_cell": min_cell}
-    shown = both[both["n_matched"].notna() | (both["training_id"] == "All trainings")]
-    R["cost"] = shown
-    cur = str(overall["currency"].iloc[0])
-    top = shown[shown["training_id"] == "All trainings"]
-    if len(top):
-        t = top.iloc[0]
-        k = len(per)
-        years = str(t["cost_years"]).rsplit(", ", 1)
-        years = f" (spent in {' and '.join(years)})" if years[0] else ""
-        text = (f"The {k} training{'s' if k != 1 else ''} with a recorded cost came to {_money(t['cost_total'], cur)} in all"
-                f"{years}: {_money(t['cost_per_trained'], cur)} per person registered and "
-                f"{_money(t['cost_per_completer'], cur)} per person who took both tests.")
-        sec.add("text", text)
-        if pd.notna(t["cost_per_reliably_improved"]):
-            high = t["cost_per_reliably_improved_ci_high"]
-            upper = _money(high, cur) if pd.notna(high) else "an unbounded upper end"
-            sec.add("text", f"Each person whose knowledge reliably improved cost about "
-                            f"{_money(t['cost_per_reliably_improved'], cur)} ({_num(t['n_reliably_improved'], 0)} people; "
-                            f"95% interval {_money(t['cost_per_reliably_improved_ci_low'], cur)} to {upper}).")
-        elif pd.notna(t["n_reliably_improved"]) and t["n_reliably_improved"] == 0:
-            sec.add("text", "Nobody's knowledge reliably improved, so there is no cost per reliably improved person.")
-        if pd.notna(t["gain_sd_per_100"]):
-            sec.add("text", f"Put another way: for every {cur} 100 spent per participant, knowledge grew by "
-                            f"{_num(t['gain_sd_per_100'], 2)} standard deviations of the pre-test scores.")
-    sec.add("table", html=html_table(shown, {
-        "Training": ("text", lambda r: str(r["training_id"])),
-        f"Cost ({cur})": ("", lambda r: _money(r["cost_total"])),
-        # per training, the number registered (and what divides by it) would give it back: all trainings only
-        "Registered": ("", lambda r: _num(r["n_registered"], 0) if r["training_id"] == "All trainings" else ""),
-        "Both tests": ("", lambda r: _num(r["n_matched"], 0)),
-        "Reliably improved": ("", lambda r: _num(r["n_reliably_improved"], 0)),
-        "Per person registered": ("", lambda r: _money(r["cost_per_trained"]) if r["training_id"] == "All trainings"
-                                  else ""),
-        "Per person reliably improved (95% interval)": ("", lambda r: _money_ci(
-            r["cost_per_reliably_improved"], r["cost_per_reliably_improved_ci_low"],
-            r["cost_per_reliably_improved_ci_high"])),
-        f"SDs gained per {cur} 100 per participant": ("", lambda r: _num(r["gain_sd_per_100"], 2)
-                                                      if r["training_id"] == "All trainings" else ""),
-    }))
-    sec.add("note", "Registered, cost per person registered and SDs gained per 100 are given for all trainings only: "
-                    "per training they would give the number registered back, and with it the few who did not take "
-                    "both tests.")
-    if hidden:
-        sec.add("note", _hidden_note(hidden, "training(s)", min_cell))
-    rates = getattr(res.study, "exchange_rates", None)
-    conv = ""
-    if rates is not None and len(rates) > 1:
-        conv = "; converted at the rates given in study.toml (" + ", ".join(
-            f"1 {c} = {r:g} {cur}" for c, r in zip(rates["currency"], rates["rate"]) if c != cur) + ")"
-    sec.add("note", f"Assumptions: costs are as recorded, in the years they were spent, not adjusted for inflation{conv}. "
-                    "A training's cost is shared equally among the people it registered. People who did not take both "
-                    "tests count as not improved. Reliable improvement is a gain larger than the test's measurement "
-                    "error (see Methods). The interval resamples people within each training (2,000 times).")
-    notes = sorted({n for n in shown["note"].fillna("") if n and "no cost given" in n})
-    for note in notes:
-        sec.add("note", note[0].upper() + note[1:] + ".")
-    return sec
-
-
 def _chain(pub: Any) -> dict[str, float]:
     """The evaluation chain's counts, from the publication's tables (a hidden count stays hidden: NaN)."""
     import math
@@ -817,48 +471,6 @@ def _module_columns(frame: pd.DataFrame) -> dict:
     return cols
 
 
-def _figure(name: str, data: Any, **kwargs: Any) -> str | None:
-    """HTML of a project figure (without plotly.js: the page inlines it once); None when there is no data."""
-    if data is None or (isinstance(data, pd.DataFrame) and data.empty):
-        return None
-    import plotly.io as pio
-
-    import tip_eval.plots as plots
-    from tip_eval.plots._theme import template_spec
-
-    # the figure's JSON as the builder wrote it: the test suite validates every builder through
-    # plotly.graph_objects, so it is not validated again here (see tip_eval.plots._spec)
-    spec = getattr(plots, name).spec(data, **kwargs)
-    figure = spec.to_dict(template=template_spec())
-    if not any(_has_values(trace) for trace in figure.get("data", [])):
-        return None  # every value it would draw is hidden: no empty frame
-    return pio.to_html(figure, full_html=False, include_plotlyjs=False,
-                       validate=False, config={"displaylogo": False, "responsive": True})
-
-
-def _has_values(trace: dict) -> bool:
-    """Whether a figure trace draws any finite number (bars, points, heatmap cells)."""
-    import math
-
-    def finite(values: Any) -> bool:
-        if hasattr(values, "tolist"):
-            values = values.tolist()
-        if isinstance(values, (list, tuple)):
-            return any(finite(v) for v in values)
-        return isinstance(values, (int, float)) and not isinstance(values, bool) and math.isfinite(values)
-
-    return any(finite(trace.get(k)) for k in ("x", "y", "z", "values"))
-
-
-def _add_figure(sec: Section, fig: str | None, what: str) -> None:
-    """Add a figure, or one line saying why it is left out (suppression left it nothing to draw)."""
-    if fig:
-        sec.add("figure", html=fig)
-    else:
-        sec.add("note", f"The figure of {what} is left out: every value it would show describes, or would let a "
-                        "reader work out, fewer than the minimum number of people.")
-
-
 def render_brief(ctx: BriefContext, title: str | None = None) -> str:
     """Render the assembled brief as one self-contained HTML page."""
     from importlib.resources import files
@@ -894,7 +506,7 @@ def render_brief(ctx: BriefContext, title: str | None = None) -> str:
     return template.render(
         title=title or f"Impact brief: {study.name}",
         subtitle=f"{len(study.trainings)} trainings in {n_countries} countr{'y' if n_countries == 1 else 'ies'}"
-                 + (f"; {people} participants." if registered == registered else "."),
+                 + (f"; {people} participants." if not pd.isna(registered) else "."),
         generated=_dt.date.today().isoformat(), version=tip_eval.__version__, min_cell=ctx.min_cell,
         sections=sections, headline=ctx.headline, kpis=kpis,
         css=(tpl_dir / "brief.css").read_text(encoding="utf-8"), plotlyjs=plotlyjs,

@@ -159,7 +159,8 @@ def retention_finding(row: pd.Series, what: str = "knowledge", unit: str = " per
     """
     if row is None or pd.isna(row.get("n", float("nan"))) or not row["n"]:
         return None
-    n, pairs = int(row["n"]), int(row["n_pre_post"])
+    n = int(row["n"])
+    pairs = None if pd.isna(row.get("n_pre_post")) else int(row["n_pre_post"])  # hidden by the disclosure plan
     nums = {k: float(row[k]) for k in ("n", "n_pre_post", "pct_retested", "immediate_gain", "retained_gain",
                                         "retained_gain_ci_low", "retained_gain_ci_high", "decay", "retention_ratio",
                                         "retention_ratio_ci_low", "retention_ratio_ci_high", "months_since_training")
@@ -186,9 +187,11 @@ def retention_finding(row: pd.Series, what: str = "knowledge", unit: str = " per
         text = (f"We cannot tell whether the {what} gain lasted: {n} people tested again{when} were "
                 f"{_f(row['retained_gain'], digits)}{unit} from their pre-test, an interval that includes zero ({ci}).")
     hedges = []
-    if n < SMALL_N or n < 0.5 * pairs:
+    if pairs is not None and (n < SMALL_N or n < 0.5 * pairs):
         hedges.append(f"only {n} of the {pairs} people with both earlier tests took the delayed test, so this may not "
                       "hold for everyone trained")
+    elif pairs is None and n < SMALL_N:
+        hedges.append(f"only {n} people took the delayed test, so this may not hold for everyone trained")
     if not pd.isna(row.get("retested_gain_diff_ci_low", float("nan"))) and row["retested_gain_diff_ci_low"] > 0:
         hedges.append("those re-tested had gained more at the end of the training than those who were not, so the "
                       "lasting gain of the whole group is probably smaller")

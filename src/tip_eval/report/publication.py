@@ -101,6 +101,23 @@ class Publication:
         self.raw[key] = table
         self.plan.add(key, table, **kw)
 
+    @property
+    def delayed(self) -> bool:
+        """True when some people took a delayed post-test (a retention test)."""
+        sc = self.study.scores
+        return bool(len(sc)) and bool((sc["phase"] == "delayed").to_numpy(dtype=bool, na_value=False).any())
+
+    @property
+    def programme(self) -> bool:
+        """True for a programme of several studies (:func:`tip_eval.load_studies`)."""
+        tr = self.study.trainings
+        return "study" in tr.columns and tr["study"].nunique() > 1
+
+    @property
+    def retention_group(self) -> str:
+        """The grouping of the brief's retention table: by study in a programme, else by country."""
+        return "study" if self.programme else "country"
+
     def _build(self) -> None:
         study, res = self.study, self.results
         has_conf = bool(len(study.confidence))
@@ -149,6 +166,18 @@ class Publication:
                     self._add("cost/training_id", per, layout="cost_effectiveness")
                 except ValueError as err:  # costs that cannot be used: the brief says why
                     self.notes["cost"] = str(err)
+            if has_scores and self.delayed:
+                rated = bool(len(study.confidence)) and bool((study.confidence["phase"] == "delayed").any())
+                for m in ("knowledge", "confidence") if rated else ("knowledge",):
+                    self._add(f"retention/{m}", res("retention", measure=m), measure=m)
+                    for g in dict.fromkeys(["training_id", self.retention_group]):
+                        t = res("retention", by=g, measure=m)
+                        self._add(f"retention/{m}/{g}", t[t["n_delayed"] > 0], measure=m)
+            if has_scores and self.programme:
+                self._add("gains/knowledge/study and year", res("gains", by=["study", "year"]), measure="knowledge")
+                comp = res("compare_studies")
+                self.raw["study_comparison"] = comp
+                self._add("compare_studies", comp.table)
             if has_scores:
                 self._add("attrition", res("attrition"))
                 per = res("attrition", by="training_id").drop(columns=_GROUP_ONLY_OVERALL["attrition"],
@@ -189,3 +218,26 @@ class Publication:
             gone = self.plan.group_hidden(key)
             shown.update(str(v) for v in table.loc[~gone, mapped.by[0]].dropna())
         return names - shown
+
+    def names_hidden(self, text: str) -> bool:
+        """True when ``text`` names a group whose size is hidden (:meth:`hidden_names`).
+
+        A vocabulary code is looked for by its labels ("Law enforcement" for ``law_enforcement``),
+        and every name as a whole word: "the other studies" does not name the sector ``other``.
+        """
+        import re
+
+        from tip_eval import vocab
+
+        for name in self.hidden_names():
+            words = {name}
+            for voc in ("country", "sector", "gender"):
+                try:
+                    if name in set(map(str, vocab.codes(voc))):
+                        words = {vocab.label(voc, name)}
+                except Exception:  # noqa: BLE001, S112 - a vocabulary this version does not have
+                    continue
+            if any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text) for w in words):
+                return True
+        return False
+

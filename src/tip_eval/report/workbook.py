@@ -237,14 +237,14 @@ def _describe(sheet: str) -> str:
 
 def _stack(publication, keys: list[tuple[str, str]]) -> pd.DataFrame | str:
     """Suppressed tables of several measures under each other, with a ``measure`` column first."""
-    out = _concat(publication, [key for _, key in keys], "measure", [measure for measure, _ in keys], first=True)
+    out = _concat(publication, [key for _, key in keys], [{"measure": measure} for measure, _ in keys])
     return out if out is not None else "The study has no test scores or confidence ratings."
 
 
-def _concat(publication, keys: list[str], label_col: str | None = None, labels: list[str] | None = None, *,
-            first: bool = False):
-    """The publication's tables ``keys`` under each other (``label_col`` = ``labels`` first when ``first``),
-    with the cells each hid or rounded placed where its rows land."""
+def _concat(publication, keys: list[str], labels: list[dict] | None = None):
+    """The publication's tables ``keys`` under each other, with the cells each hid or rounded placed where its
+    rows land; ``labels[i]`` gives columns put first in table ``i`` when it does not have them (a
+    ``training_id`` of "All trainings" for an overall row, the ``measure``)."""
     pieces = []
     marks: dict[str, dict] = {"suppressed_cells": {}, "rounded_cells": {}}
     offset = 0
@@ -256,8 +256,9 @@ def _concat(publication, keys: list[str], label_col: str | None = None, labels: 
         own = {k: t.attrs.get(k) or {} for k in marks}
         t = t.reset_index(drop=True)
         t.index = t.index + offset
-        if label_col and labels and (first or label_col not in t.columns):
-            t.insert(0, label_col, labels[i])
+        for col, value in reversed(list((labels[i] if labels else {}).items())):
+            if col not in t.columns:
+                t.insert(0, col, value)
         for k, cells in own.items():  # the table's own labels, placed where its rows land
             for c, labs in cells.items():
                 if k == "suppressed_cells":
@@ -308,15 +309,15 @@ def _parts(study, publication) -> list[_Part]:
               _Part("Follow-up and gains", or_text("followup_vs_gains", no_interviews))]
 
     def attr():
-        out = _concat(pub, ["attrition", "attrition/training_id"], "training_id", ["All trainings", ""])
+        out = _concat(pub, ["attrition", "attrition/training_id"], [{"training_id": "All trainings"}, {}])
         return out if out is not None else "The study has no test scores."
 
     parts.append(_Part("Attrition", attr))
-    parts += _later_parts(study, pub.results)
+    parts += _later_parts(pub)
     parts += _planning_parts(study, pub.results)
     if "cost" in pub:
         def cost():
-            return _concat(pub, ["cost", "cost/training_id"], "training_id", ["All trainings", ""])
+            return _concat(pub, ["cost", "cost/training_id"], [{"training_id": "All trainings"}, {}])
 
         parts.append(_Part("Cost", cost, notes=[
             "Costs as recorded, in the years spent, not adjusted for inflation, converted at the rates of study.toml; "
@@ -326,41 +327,29 @@ def _parts(study, publication) -> list[_Part]:
     return parts
 
 
-def _later_parts(study, results) -> list[_Part]:
+def _later_parts(pub) -> list[_Part]:
     """The sheets of the delayed post-test and, for a programme of several studies, of the studies compared."""
-    retention = results.function("retention")
-    compare_studies = results.function("compare_studies")
-    sc = study.scores
-    delayed = bool(len(sc)) and bool((sc["phase"] == "delayed").to_numpy(dtype=bool, na_value=False).any())
 
     def lasting():
-        if not delayed:
+        measures = [m for m in ("knowledge", "confidence") if f"retention/{m}" in pub]
+        if not measures:
             return "No delayed post-test (a retention test months after the training) is in this study."
-        pieces = []
-        rated = bool(len(study.confidence)) and bool((study.confidence["phase"] == "delayed").any())
-        for measure in ("knowledge", "confidence") if rated else ("knowledge",):
-            overall = retention(study, measure=measure)
-            overall.insert(0, "training_id", "All trainings")
-            per = retention(study, by="training_id", measure=measure)
-            both = pd.concat([overall, per[per["n_delayed"] > 0]], ignore_index=True)
-            both.insert(0, "measure", measure)
-            pieces.append(both)
-        return pd.concat(pieces, ignore_index=True)
+        keys = [k for m in measures for k in (f"retention/{m}", f"retention/{m}/training_id")]
+        labels = [{"measure": m, "training_id": "All trainings"} if k == f"retention/{m}" else {"measure": m}
+                  for m in measures for k in (f"retention/{m}", f"retention/{m}/training_id")]
+        return _concat(pub, keys, labels)
 
     parts = [_Part("Does it last", lasting, notes=[
         "retained_gain = mean of (delayed - pre), decay = mean of (delayed - post), paired t intervals; retention_ratio "
         "= retained_gain / immediate_gain with a delta-method interval; months_since_training from the test dates, "
         "else study.toml delayed_test_months; gain_not_retested and retested_gain_diff compare the gain at the end of "
         "the people not re-tested (Welch interval)."])]
-    if "study" in study.trainings.columns and study.trainings["study"].nunique() > 1:
-        notes: list[str] = []
-
-        def studies():
-            comp = compare_studies(study)
-            notes.extend(comp.summary().split("\n"))
-            return comp.table
-
-        parts.append(_Part("Studies compared", studies, notes=notes))
+    if pub.programme:
+        comp = pub.raw.get("study_comparison")
+        notes = [p for p in (comp.summary().split("\n") if comp is not None else []) if p.strip()
+                 and not pub.names_hidden(p)]
+        parts.append(_Part("Studies compared", lambda: pub.table("compare_studies") if "compare_studies" in pub
+                           else "The studies could not be compared.", notes=notes))
     return parts
 
 
@@ -405,14 +394,13 @@ def _comparison_notes(pub) -> list[str]:
     if comp is None:
         return []
     notes = []
-    hidden = pub.hidden_names()
     try:
         paras = [p for p in comp.summary().split("\n") if p.strip()]
-    except Exception:  # the summary is a courtesy
+    except Exception:  # noqa: BLE001 - the summary is a courtesy
         paras = []
     left_out = 0
     for para in paras:
-        if any(name in para for name in hidden):
+        if pub.names_hidden(para):
             left_out += 1
             continue
         notes.append(para)
