@@ -54,24 +54,40 @@ def _say(text: str) -> None:
 
 
 def _print_problems(report, limit: int = 40) -> None:
-    from rich.markup import escape
-    from rich.table import Table
+    """Root causes first, each with where it is, the value, what is wrong, the fix and what follows
+    from it; lines wrap between words at the console's width (never inside a word when piped)."""
+    import textwrap
+
+    from rich.text import Text
+
+    from tip_eval.problems import problem_blocks
 
     console = _console()
     problems = report.problems
     if problems.empty:
-        console.print(f"[green]OK[/green]: {report.summary()}")
+        console.print(Text(f"OK: {report.summary()}", style="green"))
         return
-    table = Table(title=f"Problems ({len(problems)})", show_lines=False)
-    for col in ("severity", "file", "sheet", "row", "column", "value", "problem", "fix"):
-        table.add_column(col, overflow="fold")
-    for _, r in problems.head(limit).iterrows():
-        table.add_row(*["" if (v is None or (not isinstance(v, str) and v != v)) else escape(terminal_text(v))
-                        for v in (r["severity"], r["file"], r["sheet"], r["row"], r["column"], r["value"], r["problem"], r["fix"])])
-    console.print(table)
-    if len(problems) > limit:
-        console.print(f"... and {len(problems) - limit} more: write them all with --report problems.xlsx")
-    console.print(report.summary())
+    width = max(console.width, 40)
+
+    def say(text: str, indent: str = "", style: str = "") -> None:
+        for line in textwrap.wrap(terminal_text(text), width=width, initial_indent=indent, subsequent_indent=indent,
+                                  break_long_words=False, break_on_hyphens=False):
+            console.print(Text(line, style=style), soft_wrap=True)
+
+    blocks, more = problem_blocks(problems, limit)
+    say(f"Problems found: {report.summary()}", style="bold")
+    for b in blocks:
+        console.print()
+        colour = "bold red" if b["severity"] == "error" else "bold yellow"
+        say(f"{b['severity'].upper()}: {b['where']}" + (f" (value: {b['value']})" if b["value"] else ""), style=colour)
+        say(b["problem"], "    ")
+        if b["fix"]:
+            say(f"Fix: {b['fix']}", "    ")
+        if b["depending"]:
+            say(f"... {b['depending']}.", "    ", "italic")
+    if more:
+        console.print()
+        say(f"... and {more} more root causes: write every line with --report problems.xlsx")
 
 
 # ------------------------------------------------------------------------------------ checks

@@ -91,6 +91,15 @@ def _scrub(text: Any, replaced: dict[str, str]) -> Any:
     return text
 
 
+def _excel_rows(problems: pd.DataFrame) -> pd.DataFrame:
+    """``caused_by`` as the Excel row of the cause in the Problems sheet (header in row 1)."""
+    if problems is None or "caused_by" not in problems.columns:
+        return problems
+    position = {label: i for i, label in enumerate(problems.index)}
+    rows = [None if pd.isna(c) or int(c) not in position else position[int(c)] + 2 for c in problems["caused_by"]]
+    return problems.assign(caused_by=pd.array(rows, dtype="Int64"))
+
+
 def write_problems_file(report: Any, quarantine: pd.DataFrame | None, path: str | Path) -> Path:
     """Write the internal problems file: an "INTERNAL" first sheet, the problems, the rows set aside, rows per file.
 
@@ -113,9 +122,11 @@ def write_problems_file(report: Any, quarantine: pd.DataFrame | None, path: str 
         "was used.",
         "Values are quoted only from the columns tip_eval checks (IDs, codes, numbers, dates, answers); any other text "
         "is shown by its place (column and row), never copied, since it may be a name.",
+        "Root causes come first. caused_by: the row of this sheet holding the problem a line follows from (fix that "
+        "one first); rows_set_aside: the records the line sets aside.",
         report.summary(),
     ]})
-    problems, replaced = quoted_safely(report.problems)
+    problems, replaced = quoted_safely(_excel_rows(report.problems))
     q = quarantine if quarantine is not None else pd.DataFrame()
     q_cols = [c for c in ("table", "file", "sheet", "row", "problem") if c in q.columns]
     aside = q[q_cols].reset_index(drop=True) if len(q) else pd.DataFrame({"table": []})

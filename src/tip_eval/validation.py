@@ -20,7 +20,8 @@ import pandas as pd
 
 from tip_eval import schemas
 from tip_eval.io.coerce import SOFT_COLUMNS, SOFT_WORDS
-from tip_eval.problems import PROBLEM_COLUMNS, Problem, problems_frame
+from tip_eval.problems import (LINK_COLUMNS, PROBLEM_COLUMNS, Problem, link_causes, problems_html, problems_text,
+                               root_causes)
 
 PROVENANCE = ("_file", "_sheet", "_row")
 QUARANTINE_COLUMNS = ("table", "file", "sheet", "row", "problem", "record")
@@ -52,7 +53,12 @@ class ValidationReport:
     Attributes
     ----------
     problems : pandas.DataFrame
-        One row per problem: ``file, sheet, row, column, value, problem, fix, severity``.
+        One row per problem: ``file, sheet, row, column, value, problem, fix, severity``, then
+        ``caused_by`` (the index label of the root cause this line follows from, e.g. a
+        participant's test rows set aside because their roster row has a bad sector; missing for
+        a root cause) and ``rows_set_aside`` (records the line sets aside). Root causes come
+        first. :meth:`root_causes` lists them with what follows from each; displayed in a
+        notebook or printed, the report shows root causes with their consequences counted beneath.
     reconciliation : pandas.DataFrame
         One row per file, sheet and table: ``rows_read, rows_kept, rows_quarantined``
         (rows read = rows kept + rows quarantined) counting the records of each canonical table;
@@ -61,7 +67,7 @@ class ValidationReport:
         with a problem line naming it.
     """
 
-    problems: pd.DataFrame = field(default_factory=lambda: problems_frame([]))
+    problems: pd.DataFrame = field(default_factory=lambda: link_causes([]))
     reconciliation: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(RECONCILIATION_COLUMNS)))
 
     @property
@@ -94,24 +100,50 @@ class ValidationReport:
                          f"{int(r['rows_quarantined'].sum())} set aside.")
         return text
 
+    def root_causes(self) -> pd.DataFrame:
+        """The problems no other problem explains, each with ``consequences`` (the lines that
+        follow from it) and ``rows_depending`` (the records those lines set aside)."""
+        return root_causes(self.problems)
+
     def to_excel(self, path: str) -> str:
         """Write the internal problems file an officer can open (the file ``tip-eval brief`` writes too).
 
         Its first sheet says it is internal and not for publication (it lists rows of the files);
         values are quoted only from checked columns, any other text by its place (see
-        :mod:`tip_eval.problems_file`). Every text cell is written as inert text (a value that
-        starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return is never a formula).
+        :mod:`tip_eval.problems_file`). Root causes come first; ``caused_by`` gives the Excel row (of
+        the Problems sheet) of the root cause a line follows from. Every text cell is written as inert
+        text (a value that starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return is never a
+        formula).
         """
         from tip_eval.problems_file import write_problems_file
 
         return str(write_problems_file(self, None, path))
 
+    def to_text(self, limit: int | None = 20, width: int | None = None) -> str:
+        """The summary and the root causes as plain text, each with its fix and what follows from it.
+
+        Parameters
+        ----------
+        limit : int, optional
+            Root causes shown (None: all).
+        width : int, optional
+            Wrap lines at this width, between words only; None leaves them whole (pipes, logs).
+        """
+        head = ("OK: " if self.ok else "Problems found: ") + self.summary()
+        return problems_text(self.problems, title=head, limit=limit, width=width)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
     def __repr__(self) -> str:
-        return f"ValidationReport(ok={self.ok}, errors={self.n_errors}, warnings={self.n_warnings})"
+        return (f"ValidationReport(ok={self.ok}, errors={self.n_errors}, warnings={self.n_warnings})\n"
+                + problems_text(self.problems, limit=10))
 
     def _repr_html_(self) -> str:
-        head = f"<p><b>{'OK' if self.ok else 'Problems found'}</b>: {self.summary()}</p>"
-        return head + self.problems.head(50).to_html(index=False, na_rep="")
+        import html
+
+        head = f"<p><b>{'OK' if self.ok else 'Problems found'}</b>: {html.escape(self.summary())}</p>"
+        return head + problems_html(self.problems)
 
 
 # --- translating pandera failures into plain words ---------------------------------------------------
@@ -283,6 +315,11 @@ def _unique_keys(table: str) -> list[list[str]]:
     return keys
 
 
+def _own_key(table: str) -> str | None:
+    """The identifier column of a table that other tables refer to (None for tables without one)."""
+    return next((k[0] for k in _unique_keys(table) if len(k) == 1), None)
+
+
 def _loc(prov: pd.DataFrame, idx: int) -> tuple[str | None, str | None, int | None]:
     if prov is None or idx not in prov.index:
         return None, None, None
@@ -375,6 +412,13 @@ def check_tables(
                                     "problem": reasons.get(idx, "set aside"), "record": json.dumps(rec, ensure_ascii=False)})
 
     raw_keys: dict[str, set] = {}
+    # the problem that set aside each identifier of a table (table -> value -> problem), so that the
+    # rows referring to it name it as their cause; the mapping layer's problems found by their place
+    set_aside_by: dict[str, dict] = {}
+    at_place: dict[tuple, Problem] = {}
+    for p in problems:
+        if p.severity == "error" and p.row is not None:
+            at_place.setdefault((p.file, p.sheet, int(p.row)), p)
     for table in schemas.TABLES:
         raw = tables.get(table)
         if raw is None:
@@ -407,6 +451,7 @@ def check_tables(
         frame = frame[list(schemas.schema(table).columns)]
         bad = np.zeros(len(frame), dtype=bool)
         reasons: dict[int, str] = {}
+        row_problem: dict[int, Problem] = {}  # row -> the problem that set it aside
         soft_cells: list[tuple[int, str]] = []
         fc = _schema_failures(table, frame)
         for _, case in fc.iterrows():
@@ -430,13 +475,16 @@ def check_tables(
             f, sh, r = _loc(prov, idx)
             value = frame.at[idx, column] if column in frame.columns else case["failure_case"]
             soft = column in SOFT_COLUMNS.get(table, ())
-            problems.append(Problem(f, sh, r, _header(headers, f, sh, column, prov, idx),
-                                    None if pd.isna(value) else str(value),
-                                    f"{column} {words}" + (SOFT_WORDS if soft else ""), fix, "error"))
+            first = not soft and idx not in row_problem
+            problem = Problem(f, sh, r, _header(headers, f, sh, column, prov, idx),
+                              None if pd.isna(value) else str(value),
+                              f"{column} {words}" + (SOFT_WORDS if soft else ""), fix, "error", rows=1 if first else None)
+            problems.append(problem)
             if soft:  # a training's attribute: the cell is left out, the training and its people kept
                 soft_cells.append((idx, column))
                 continue
             bad[idx] = True
+            row_problem.setdefault(idx, problem)
             reasons.setdefault(idx, f"{column} {words}")
         if soft_cells:
             frame = frame.copy()
@@ -467,14 +515,31 @@ def check_tables(
                     entry = repeated_rows.setdefault((f, sh, r, r0, str(kv[0])), [0])
                     entry[0] += 1
                     continue
-                problems.append(Problem(f, sh, r, _header(headers, f, sh, key[0]), ", ".join(map(str, kv)), words,
-                                        "Remove the duplicate row or correct the identifier; the first row was kept.", "error"))
+                problem = Problem(f, sh, r, _header(headers, f, sh, key[0]), ", ".join(map(str, kv)), words,
+                                  "Remove the duplicate row or correct the identifier; the first row was kept.", "error",
+                                  rows=1)
+                problems.append(problem)
+                row_problem.setdefault(idx, problem)
             for (f, sh, r, r0, ident), (count,) in repeated_rows.items():
                 where = f"row {r0}" if r0 is not None else "an earlier row"
                 problems.append(Problem(f, sh, r, _header(headers, f, sh, key[0]), ident,
                                         f"{key[0]} '{ident}' repeats {where} for the same phase: {count} {table} row(s) set aside",
-                                        "Remove the duplicate row or correct the identifier; the first row was kept.", "error"))
+                                        "Remove the duplicate row or correct the identifier; the first row was kept.", "error",
+                                        rows=count))
         quarantine(table, frame, prov, bad, pd.Series(reasons, dtype=object))
+        if keys and keys[0] in frame:  # what set each identifier aside, for the rows that refer to it
+            by_key = set_aside_by.setdefault(table, {})
+            if pq is not None and len(pq) and keys[0] in pq:
+                from tip_eval.io.coerce import normalize_id
+
+                for _, rq in pq.iterrows():
+                    cause = at_place.get((rq.get("_file"), _sheet_of(rq.get("_sheet")), _row_of(rq.get("_row"))))
+                    if cause is not None and not pd.isna(rq[keys[0]]):
+                        by_key.setdefault(normalize_id(rq[keys[0]], upper=keys[0] == "participant_id"), cause)
+            for idx, problem in row_problem.items():
+                value = frame.at[idx, keys[0]]
+                if not pd.isna(value):
+                    by_key.setdefault(value, problem)
         kept[table] = frame.loc[~bad] if bad.any() else frame
         prov_all[table] = prov.loc[~bad]
 
@@ -491,7 +556,8 @@ def check_tables(
         where = _PARENT_WORDS.get(parent, parent)
         if kept[parent].empty and not raw_keys[parent]:
             # nothing at all in the parent table (no item bank loaded): one line per sheet, not one per value
-            _no_parent(problems, reasons, child, prov, headers, table, column, parent, where)
+            _no_parent(problems, reasons, child, prov, headers, table, column, parent, where,
+                       set_aside_by.setdefault(table, {}))
             mask = ~ok.to_numpy()
             quarantine(table, child, prov, mask, pd.Series(reasons, dtype=object))
             kept[table] = child.loc[ok.to_numpy()]
@@ -499,6 +565,8 @@ def check_tables(
             continue
         cascaded: dict[tuple, int] = {}
         melted: dict[tuple, tuple] = {}
+        line_of: dict[int, tuple] = {}  # child row -> the key of the line that reports it
+        own_key = _own_key(table)
         for idx in child.index[~ok.to_numpy()]:
             f, sh, r = _loc(prov, idx)
             value = child.at[idx, column]
@@ -507,6 +575,7 @@ def check_tables(
                 key = (f, sh, str(value), words)
                 first_row, count = cascaded.get(key, (r, 0))
                 cascaded[key] = (first_row, count + 1)
+                line_of[idx] = ("cascaded", key)
             else:
                 words = f"{column} '{value}' is not in {where}"
                 header = _header(headers, f, sh, column, prov, idx)
@@ -515,18 +584,33 @@ def check_tables(
                     key = (f, sh, header, str(value))
                     first_row, count = melted.get(key, (r, 0))
                     melted[key] = (first_row, count + 1)
+                    line_of[idx] = ("melted", key)
                 else:
-                    problems.append(Problem(f, sh, r, header, str(value), words,
-                                            f"Correct the {column}, or add it to {where}.", "error"))
+                    problem = Problem(f, sh, r, header, str(value), words,
+                                      f"Correct the {column}, or add it to {where}.", "error", rows=1)
+                    problems.append(problem)
+                    line_of[idx] = ("row", problem)
             reasons[idx] = words
+        lines: dict[tuple, Problem] = {}
         for (f, sh, header, value), (first_row, count) in melted.items():
-            problems.append(Problem(f, sh, first_row, header, value,
-                                    f"{column} '{value}' is not in {where} ({count} row(s) from row {first_row} set aside)",
-                                    f"Rename the column to a {column} of {where}, or add it there.", "error"))
+            lines[("melted", (f, sh, header, value))] = problem = Problem(
+                f, sh, first_row, header, value,
+                f"{column} '{value}' is not in {where} ({count} row(s) from row {first_row} set aside)",
+                f"Rename the column to a {column} of {where}, or add it there.", "error", rows=count)
+            problems.append(problem)
         for (f, sh, value, words), (first_row, count) in cascaded.items():
-            problems.append(Problem(f, sh, first_row, _header(headers, f, sh, column), value,
-                                    f"{count} {table} row(s) set aside because {words}",
-                                    f"Fix the {column} row in {where}; these rows then load too.", "error"))
+            cause = set_aside_by.get(parent, {}).get(value)
+            lines[("cascaded", (f, sh, value, words))] = problem = Problem(
+                f, sh, first_row, _header(headers, f, sh, column), value,
+                f"{count} {table} row(s) set aside because {words}",
+                f"Fix the {column} row in {where}; these rows then load too.", "error", cause=cause, rows=count)
+            problems.append(problem)
+        if own_key is not None:  # the rows set aside here may be referred to in turn (a training's people)
+            by_key = set_aside_by.setdefault(table, {})
+            for idx, (kind, key) in line_of.items():
+                value = child.at[idx, own_key]
+                if not pd.isna(value):
+                    by_key.setdefault(value, key if kind == "row" else lines[(kind, key)])
         mask = ~ok.to_numpy()
         quarantine(table, child, prov, mask, pd.Series(reasons, dtype=object))
         kept[table] = child.loc[ok.to_numpy()]
@@ -550,7 +634,8 @@ def check_tables(
                      f"{expected.at[idx]}, not {child.at[idx, 'training_id']}")
             problems.append(Problem(f, sh, r, _header(headers, f, sh, "participant_id"),
                                     str(child.at[idx, "participant_id"]), words,
-                                    "Put the participant's test in their own training's workbook, or correct the ID.", "error"))
+                                    "Put the participant's test in their own training's workbook, or correct the ID.", "error",
+                                    rows=1))
             reasons[idx] = words
         quarantine(table, child, prov, ~ok, pd.Series(reasons, dtype=object))
         kept[table] = child.loc[ok]
@@ -585,28 +670,61 @@ _PARENT_FIX = {
 }
 
 
+#: the missing sheets (``Problem.key``) that leave a parent table empty: its rows' problems follow from them
+_MISSING_SHEETS = {
+    "items": ("no-sheet:items",), "competencies": ("no-sheet:competencies", "no-sheet:items"),
+    "codebook": ("no-sheet:codebook",), "interviews": ("no-sheet:interviews",),
+    "participants": ("no-sheet:participants",), "trainings": ("no-sheet:training",),
+}
+
+
 def _no_parent(problems: list[Problem], reasons: dict, child: pd.DataFrame, prov: pd.DataFrame,
                headers: Mapping[tuple, Mapping[str, str]] | None, table: str, column: str, parent: str,
-               where: str) -> None:
-    """One problem per file and sheet when the parent table is empty: every row refers to nothing."""
+               where: str, set_aside: dict | None = None) -> None:
+    """One problem per file and sheet when the parent table is empty: every row refers to nothing.
+
+    When the same file lacks the sheet that holds the parent table (a training workbook checked on
+    its own, without the item bank), that missing sheet is the line's cause.
+    """
     words = f"{column} cannot be checked: the study has no {where.removeprefix('the ')}"
     groups: dict[str | None, dict] = {}
     for idx in child.index:
         f, sh, r = _loc(prov, idx)
-        g = groups.setdefault(f, {"sheets": {}, "count": 0})
+        g = groups.setdefault(f, {"sheets": {}, "count": 0, "rows": []})
         g["count"] += 1
+        g["rows"].append(idx)
         rows = g["sheets"].setdefault(sh, [])
         if r is not None:
             rows.append(r)
         reasons[idx] = words
+    own_key = _own_key(table)
     for f, g in groups.items():
         sheets = list(g["sheets"])
         sh = sheets[0] if len(sheets) == 1 else None
         first_row = min(g["sheets"][sh], default=None) if sh is not None else None
         on = f" (sheets {', '.join(str(x) for x in sheets)})" if len(sheets) > 1 else ""
-        problems.append(Problem(f, sh, first_row, _header(headers, f, sh, column) if sh is not None else column, None,
-                                f"{words}: {g['count']} {table} row(s){on} set aside",
-                                _PARENT_FIX.get(parent, f"Add {where}."), "error"))
+        keys = _MISSING_SHEETS.get(parent, ())
+        cause = next((p for k in keys for p in problems if p.key == k and p.file == f), None)
+        problem = Problem(f, sh, first_row, _header(headers, f, sh, column) if sh is not None else column, None,
+                          f"{words}: {g['count']} {table} row(s){on} set aside",
+                          _PARENT_FIX.get(parent, f"Add {where}."), "error", cause=cause, rows=g["count"])
+        problems.append(problem)
+        if own_key is not None and set_aside is not None:
+            for idx in g["rows"]:
+                value = child.at[idx, own_key]
+                if not pd.isna(value):
+                    set_aside.setdefault(value, problem)
+
+
+def _sheet_of(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _row_of(value) -> int | None:
+    try:
+        return None if value is None or pd.isna(value) else int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 #: the ``table`` of the reconciliation rows that count a sheet's own rows (lines of a CSV file)
@@ -694,9 +812,8 @@ def _row_ranges(rows: list[int]) -> str:
 
 
 def report_from(problems: list[Problem], reconciliation: pd.DataFrame | None = None) -> ValidationReport:
-    """Build a :class:`ValidationReport` (problems sorted by file, sheet and row)."""
-    frame = problems_frame(problems)
-    if len(frame):
-        frame = frame.sort_values(["file", "sheet", "row"], na_position="first", kind="stable").reset_index(drop=True)
+    """Build a :class:`ValidationReport`: root causes first, then the lines that follow from them,
+    each part sorted by file, sheet and row (see :func:`tip_eval.problems.link_causes`)."""
+    frame = link_causes(problems)
     rec = reconciliation if reconciliation is not None else pd.DataFrame(columns=list(RECONCILIATION_COLUMNS))
-    return ValidationReport(problems=frame[list(PROBLEM_COLUMNS)], reconciliation=rec)
+    return ValidationReport(problems=frame[[*PROBLEM_COLUMNS, *LINK_COLUMNS]], reconciliation=rec)

@@ -61,8 +61,9 @@ class LayoutContext:
     bank: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def problem(self, file: str, sheet: str | None, row: int | None, column: str | None, value: Any,
-                problem: str, fix: str = "", severity: str = "error") -> None:
-        self.problems.append(Problem(file, sheet, row, column, None if value is None else str(value), problem, fix, severity))
+                problem: str, fix: str = "", severity: str = "error", key: str | None = None) -> None:
+        self.problems.append(Problem(file, sheet, row, column, None if value is None else str(value), problem, fix,
+                                     severity, key=key))
 
 
 Layout = Callable[[SourceConfig, LayoutContext], list[Mapped]]
@@ -183,8 +184,11 @@ def _table_sheet(source: SourceConfig, ctx: LayoutContext, kind: str, table: str
         name = ""  # an answer key kept as a CSV file: the file is the Items table
     if name is None:
         if required:
+            elsewhere = (" or, when the study keeps it in another file (an item bank), check the whole study folder, "
+                         "whose study.toml names that file") if kind in ("items", "competencies", "codebook") else ""
             ctx.problem(source.name, None, None, None, None, f"no visible sheet named '{SHEET_NAMES[kind][0]}'",
-                        f"Add the sheet '{SHEET_NAMES[kind][0]}' (see `tip-eval template`).")
+                        f"Add the sheet '{SHEET_NAMES[kind][0]}' (see `tip-eval template`){elsewhere}.",
+                        key=f"no-sheet:{kind}")
         return None, None
     raw = read_sheet(source, name or None, ctx)
     mapping = map_headers(list(raw.frame.columns), wanted + ["name"], _extra_columns(source))
@@ -376,7 +380,8 @@ def followup_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     out = codebook_and_interviews(source, ctx, interviews_required=True)
     name = find_sheet(source, "codes")
     if name is None:
-        ctx.problem(source.name, None, None, None, None, "no visible sheet named 'Codes'", "Add the Codes sheet.")
+        ctx.problem(source.name, None, None, None, None, "no visible sheet named 'Codes'", "Add the Codes sheet.",
+                    key="no-sheet:codes")
         return out
     raw = read_sheet(source, name, ctx)
     mapping = map_headers(list(raw.frame.columns), ["interview_id", "coder", "code_id", "present"], _extra_columns(source))
