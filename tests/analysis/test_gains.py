@@ -141,6 +141,9 @@ def test_tiny_study_by_hand(tiny):
     assert_allclose(res["pre_mean"], 50.0, rtol=1e-12)  # all available pre scores
     assert_allclose(res["post_mean"], 75.0, rtol=1e-12)
     assert_allclose(res["mean_gain"], 12.5, rtol=1e-12)  # D = 0, 25, 25, 0
+    # the four pairs' own means, (100 + 75 + 50 + 25)/4 and (100 + 100 + 75 + 25)/4: post - pre = gain
+    assert_allclose(res["pre_mean_matched"], 62.5, rtol=1e-12)
+    assert_allclose(res["post_mean_matched"], 75.0, rtol=1e-12)
     assert_allclose(res["sd_gain"], np.sqrt(625 / 3), rtol=1e-12)
     assert_allclose(res["pct_improved"], 50.0, rtol=1e-12)
     by_training = gains(study, by="training_id")
@@ -272,6 +275,13 @@ def test_plain_frames_give_the_study_result(sample_study):
     from_wide = gains(wide, by=["country", "sector"], pre="pre", post="post", max_score=100, reliability=r)
     pd.testing.assert_frame_equal(from_long, expected, check_dtype=False)
     pd.testing.assert_frame_equal(from_wide, expected, check_dtype=False)
+
+
+def test_matched_means_subtract_to_the_gain(sample_study):
+    for measure in ("knowledge", "confidence"):  # confidence: the 1-5 scale, shifted to 0-4 inside
+        g = gains(sample_study, by="training_id", measure=measure)
+        assert_allclose(g["post_mean_matched"] - g["pre_mean_matched"], g["mean_gain"], atol=1e-10)
+        assert (g["pre_mean_matched"] != g["pre_mean"]).any()  # drop-outs: everyone-tested means differ
 
 
 def test_confidence_measure_is_the_mean_rating(sample_study):

@@ -26,8 +26,8 @@ pytestmark = pytest.mark.filterwarnings("error")
 def test_gain_columns_are_the_contract():
     # DESIGN.md section 3: result columns of gains() and te.stats.paired_gain()
     assert GAIN_COLUMNS == (
-        "n_pre", "n_post", "n", "pre_mean", "pre_sd", "post_mean", "post_sd", "mean_gain",
-        "sd_gain", "ci_low", "ci_high", "confidence", "t", "df", "p_value", "p_wilcoxon",
+        "n_pre", "n_post", "n", "pre_mean", "pre_sd", "post_mean", "post_sd", "pre_mean_matched",
+        "post_mean_matched", "mean_gain", "sd_gain", "ci_low", "ci_high", "confidence", "t", "df", "p_value", "p_wilcoxon",
         "p_adjusted", "cohens_dz", "hedges_gz", "dz_ci_low", "dz_ci_high", "d_av",
         "normalized_gain", "mean_normalized_change", "pct_improved", "pct_reliable_improved",
         "pct_reliable_declined",
@@ -91,6 +91,9 @@ def test_descriptives_use_all_available_scores_and_gains_use_pairs():
     assert_allclose(res["pre_sd"], np.std([10, 20, 30, 50], ddof=1), rtol=1e-15)
     # matched pairs: (10, 15), (30, 40), (50, 50): D = 5, 10, 0
     assert_allclose(res["mean_gain"], 5.0, rtol=1e-15)
+    # their own means: pre (10 + 30 + 50)/3 = 30, post (15 + 40 + 50)/3 = 35, and 35 - 30 is the gain
+    assert_allclose(res["pre_mean_matched"], 30.0, rtol=1e-15)
+    assert_allclose(res["post_mean_matched"], 35.0, rtol=1e-15)
     assert_allclose(res["sd_gain"], 5.0, rtol=1e-15)
     assert_allclose(res["pct_improved"], 200 / 3, rtol=1e-15)
 

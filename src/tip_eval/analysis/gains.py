@@ -18,7 +18,8 @@ __all__ = ["gains", "reliability", "GAIN_COLUMNS", "RELIABILITY_COLUMNS"]
 
 #: the result columns of :func:`gains` after the ``by`` columns (DESIGN.md section 3)
 GAIN_COLUMNS: tuple[str, ...] = (
-    "n_pre", "n_post", "n", "pre_mean", "pre_sd", "post_mean", "post_sd", "mean_gain", "sd_gain",
+    "n_pre", "n_post", "n", "pre_mean", "pre_sd", "post_mean", "post_sd", "pre_mean_matched", "post_mean_matched",
+    "mean_gain", "sd_gain",
     "ci_low", "ci_high", "confidence", "t", "df", "p_value", "p_wilcoxon", "p_adjusted", "cohens_dz",
     "hedges_gz", "dz_ci_low", "dz_ci_high", "d_av", "normalized_gain", "mean_normalized_change",
     "pct_improved", "pct_reliable_improved", "pct_reliable_declined",
@@ -103,6 +104,10 @@ def gains(
             Mean and sd (``ddof=1``) of all available pre (post) scores, matched or not; so
             ``mean_gain`` need not equal ``post_mean - pre_mean`` when people dropped out (see
             :func:`~tip_eval.attrition`).
+        ``pre_mean_matched``, ``post_mean_matched``
+            Mean pre and post score of the matched pairs, the people behind ``mean_gain``:
+            ``post_mean_matched - pre_mean_matched`` equals ``mean_gain`` (up to floating-point
+            rounding). These are the means to show next to the gain.
         ``mean_gain``, ``sd_gain``
             Mean and sd of :math:`D = post - pre` over matched pairs.
         ``ci_low``, ``ci_high``, ``confidence``
@@ -208,9 +213,11 @@ def gains(
     table = paired_gain_grouped(frame, ps.by or None, "pre", "post", max_score=top, reliability=rel,
                                 confidence=confidence, p_adjust=p_adjust, sd_pre=sd_pre)
     if shift:
-        table["pre_mean"] = table["pre_mean"] + shift
-        table["post_mean"] = table["post_mean"] + shift
-    return _keys_as_columns(table, ps.by)[[*ps.by, *GAIN_COLUMNS]]
+        for c in ("pre_mean", "post_mean", "pre_mean_matched", "post_mean_matched"):
+            table[c] = table[c] + shift
+    out = _keys_as_columns(table, ps.by)[[*ps.by, *GAIN_COLUMNS]]
+    out.attrs["measure"] = measure  # for displays: units of the means (tip_eval.tables.show)
+    return out
 
 
 def _keys_as_columns(table: pd.DataFrame, by: list[str]) -> pd.DataFrame:

@@ -40,6 +40,7 @@ FLAG_WORDS: dict[str, str] = {
 #: result columns of :func:`module_summary`, after the ``by`` columns
 MODULE_COLUMNS: tuple[str, ...] = (
     "module", "n_items", "difficulty_pre", "difficulty_post", "n_pre", "n_post", "n", "pre_mean", "post_mean",
+    "pre_mean_matched", "post_mean_matched",
     "mean_gain", "ci_low", "ci_high", "confidence", "p_value", "p_adjusted",
 )
 
@@ -330,6 +331,8 @@ def module_summary(data: object, by: By = None, confidence: float = 0.95, p_adju
             ``100 * points scored / points of the module's items`` (percent, 0-100), ``n`` the
             matched pairs, ``mean_gain`` the mean of post - pre over them with its t interval
             and paired t-test p-value.
+        ``pre_mean_matched``, ``post_mean_matched``
+            The matched pairs' own mean module scores (their difference is ``mean_gain``).
         ``p_adjusted``
             ``p_value`` adjusted across all rows of this table (so that looking at 6 modules
             does not multiply false alarms).
@@ -352,8 +355,8 @@ def module_summary(data: object, by: By = None, confidence: float = 0.95, p_adju
     diff = items.groupby([*by_list, "module"], sort=False, dropna=False, observed=True).agg(
         n_items=("item_id", "size"), difficulty_pre=("difficulty_pre", "mean"),
         difficulty_post=("difficulty_post", "mean")).reset_index()
-    gain_cols = ["n_pre", "n_post", "n", "pre_mean", "post_mean", "mean_gain", "ci_low", "ci_high",
-                 "confidence", "p_value"]
+    gain_cols = ["n_pre", "n_post", "n", "pre_mean", "post_mean", "pre_mean_matched", "post_mean_matched", "mean_gain",
+                 "ci_low", "ci_high", "confidence", "p_value"]
     modules = list(dict.fromkeys(items["module"].dropna().tolist()))
     gains_table = _module_gains(data, by_list, modules, confidence)[[*by_list, "module", *gain_cols]]
     out = diff.merge(gains_table, on=[*by_list, "module"], how="left", validate="one_to_one")

@@ -30,6 +30,8 @@ GAIN_COLUMNS: tuple[str, ...] = (
     "pre_sd",
     "post_mean",
     "post_sd",
+    "pre_mean_matched",
+    "post_mean_matched",
     "mean_gain",
     "sd_gain",
     "ci_low",
@@ -64,6 +66,10 @@ _COLUMNS_DOC = """
         or not, so that people who missed one test still describe the group at the other. The
         gain columns use matched pairs only; ``mean_gain`` is therefore not always
         ``post_mean - pre_mean``.
+    ``pre_mean_matched``, ``post_mean_matched``
+        Mean pre and post score of the matched pairs only (the people behind ``mean_gain``), so
+        that ``post_mean_matched - pre_mean_matched == mean_gain`` (up to floating-point
+        rounding). Report these next to the gain.
     ``mean_gain``, ``sd_gain``
         Mean and standard deviation (``ddof=1``) of :math:`D = post - pre` over matched pairs.
     ``ci_low``, ``ci_high``, ``confidence``
@@ -404,9 +410,9 @@ def _gain_table(
     gz = hedges_correction(df) * dz
     dz_low, dz_high = dz_confidence_interval(dz, n, confidence)
 
-    # d_av on matched pairs
-    _, sd_pre_matched = _group_mean_sd(cb, xb, G, n)
-    _, sd_post_matched = _group_mean_sd(cb, yb, G, n)
+    # the matched pairs' own means (post - pre = mean gain) and d_av on matched pairs
+    pre_mean_matched, sd_pre_matched = _group_mean_sd(cb, xb, G, n)
+    post_mean_matched, sd_post_matched = _group_mean_sd(cb, yb, G, n)
     with np.errstate(divide="ignore", invalid="ignore"):
         av = (sd_pre_matched + sd_post_matched) / 2.0
         d_av = np.where(av > 0, mean_d / av, np.nan)
@@ -440,6 +446,8 @@ def _gain_table(
         "pre_sd": pre_sd,
         "post_mean": post_mean,
         "post_sd": post_sd,
+        "pre_mean_matched": pre_mean_matched,
+        "post_mean_matched": post_mean_matched,
         "mean_gain": mean_d,
         "sd_gain": sd_d,
         "ci_low": ci_low,
