@@ -45,7 +45,8 @@ _EXPORTS: dict[str, str] = {
     "plan_next": "tip_eval.analysis.planning",
     "TrainingPlan": "tip_eval.analysis.planning",
     "cost_effectiveness": "tip_eval.analysis.cost",
-    # publishing
+    # presenting and publishing
+    "show": "tip_eval.tables",
     "write_brief": "tip_eval.report.brief",
     "write_workbook": "tip_eval.report.workbook",
 }

@@ -31,7 +31,8 @@ import pandas as pd
 __all__ = [
     "FormattedTable", "format_table", "gains_table", "confidence_table", "compare_table", "items_table",
     "followup_table", "attrition_table", "display_value", "column_title", "format_number", "format_p",
-    "format_ci", "MISSING",
+    "format_ci", "MISSING", "show", "grouping_title", "reliability_table", "modules_table", "agreement_table",
+    "cooccurrence_table", "knowledge_confidence_table", "followup_gains_table",
 ]
 
 #: shown for a statistic that does not exist (not for a suppressed one)
@@ -60,6 +61,29 @@ COLUMN_TITLES: dict[str, str] = {
     "pct_with_code": "% with code", "registered": "Registered", "took_pre": "Took pre-test",
     "took_post": "Took post-test", "matched": "Took both", "matched_pct": "% took both", "n_dropouts": "Dropped out",
     "smd": "SMD of pre-test", "bias_flag": "Drop-out differs", "note": "Note",
+    "pre_mean_matched": "Before", "post_mean_matched": "After", "n_matched": "n (both tests)",
+    "alpha_if_deleted": "Alpha if deleted", "item_gain": "Gain (points)", "n_items": "Items",
+    "odds_ratio": "Odds ratio", "p_ordinal": "p (ordinal)", "theme": "Theme", "level": "Level",
+    "applied_practice": "Applied practice", "n_codes": "Codes", "kind": "Kind", "code_id": "Code ID",
+    "n_double_coded": "Double-coded interviews", "n_coders": "Coders", "n_either": "Decisions",
+    "pct_agreement": "% agreement", "cohen_kappa": "Cohen's kappa", "krippendorff_alpha": "Krippendorff's alpha",
+    "rating": "Rating", "label_a": "Code", "label_b": "Other code", "n_interviews": "Interviews",
+    "n_a": "Interviews with the code", "n_b": "With the other", "n_both": "With both", "c_coefficient": "c",
+    "phase": "Test", "method": "Method", "k": "Items", "estimate": "Estimate", "sem": "SEM",
+    "sem_pct": "SEM (% points)", "mean_knowledge_change": "Knowledge change", "mean_confidence_change": "Confidence change",
+    "r_spearman": "Spearman r", "n_overconfident": "More confident, no knowledge gain",
+    "pct_overconfident": "% more confident, no knowledge gain", "n_with": "With the code", "n_without": "Without",
+    "gain_with": "Gain with the code", "gain_without": "Gain without", "diff": "Difference",
+    "odds_ratio_per_10": "Odds ratio per 10 points", "months_since_training": "Months since training",
+    "matched_pct": "% took both", "pre_mean_completers": "Pre-test, completers",
+    "pre_mean_dropouts": "Pre-test, drop-outs", "cc_mean_gain": "Gain, complete cases",
+    "mi_mean_gain": "Gain, imputed", "conclusion_changes": "Conclusion changes",
+}
+
+#: readable titles of the groupings a table or figure is split by (``"by country"``)
+GROUPING_WORDS: dict[str, str] = {
+    "country": "country", "province": "province", "sector": "sector", "training_id": "training", "gender": "gender",
+    "organisation": "organisation", "role": "role", "language": "language", "study": "study", "year": "year",
 }
 
 _ESTIMATE_CI: dict[str, tuple[str, str]] = {
@@ -69,7 +93,26 @@ _ESTIMATE_CI: dict[str, tuple[str, str]] = {
     "raw_gain": ("raw_ci_low", "raw_ci_high"), "adjusted_diff": ("adjusted_ci_low", "adjusted_ci_high"),
     "shrunken_gain": ("shrunken_ci_low", "shrunken_ci_high"), "pct_with_code": ("ci_low", "ci_high"),
     "cc_mean_gain": ("cc_ci_low", "cc_ci_high"), "mi_mean_gain": ("mi_ci_low", "mi_ci_high"),
+    "estimate": ("ci_low", "ci_high"), "diff": ("ci_low", "ci_high"), "odds_ratio": ("or_ci_low", "or_ci_high"),
+    "odds_ratio_per_10": ("or_ci_low", "or_ci_high"), "r_spearman": ("spearman_ci_low", "spearman_ci_high"),
 }
+
+
+def grouping_title(by) -> str:
+    """Words naming a grouping: ``"by country"``, ``"by country and sector"``; empty for none."""
+    cols = [by] if isinstance(by, str) else [str(c) for c in (by or [])]
+    if not cols:
+        return ""
+    words = [GROUPING_WORDS.get(c, c.replace("_", " ")) for c in cols]
+    return "by " + (words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1])
+
+
+def _titled(title: str, by) -> str:
+    """``title`` naming its grouping: "Knowledge gain, by country"; "Did it grow, by sector?"."""
+    words = grouping_title(by)
+    if not words:
+        return title
+    return f"{title[:-1]}, {words}?" if title.endswith("?") else f"{title}, {words}"
 
 
 def display_value(column: str, value) -> str:
@@ -184,12 +227,22 @@ class FormattedTable:
         return self.to_text()
 
     def to_html(self) -> str:
-        """An escaped HTML table (caption = title, footnotes below); no scripts, no styles needed."""
-        head = "".join(f"<th scope='col'>{html.escape(str(c))}</th>" for c in self.frame.columns)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-                       for row in self.frame.to_numpy(dtype=object))
-        caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
-        notes = "".join(f"<p class='tip-eval-note'><small>{html.escape(n)}</small></p>" for n in self.notes)
+        """An escaped HTML table (caption = title, footnotes below); no scripts, inline styles only.
+
+        Numbers are right-aligned and text left-aligned, so that a notebook shows it as a printed
+        table would; the cells hold the display strings (the result frame keeps full precision).
+        """
+        rows = [[str(v) for v in r] for r in self.frame.to_numpy(dtype=object)]
+        numeric = [bool(rows) and all(_looks_numeric(r[j]) for r in rows) for j in range(len(self.frame.columns))]
+        align = ["right" if n else "left" for n in numeric]
+        head = "".join(f"<th scope='col' style='text-align:{a};vertical-align:bottom'>{html.escape(str(c))}</th>"
+                       for c, a in zip(self.frame.columns, align))
+        body = "".join("<tr>" + "".join(f"<td style='text-align:{a};white-space:{'nowrap' if a == 'right' else 'normal'}'>"
+                                        f"{html.escape(v)}</td>" for v, a in zip(row, align)) + "</tr>" for row in rows)
+        caption = (f"<caption style='text-align:left;font-weight:bold;caption-side:top'>{html.escape(self.title)}</caption>"
+                   if self.title else "")
+        notes = "".join(f"<p class='tip-eval-note' style='text-align:left;margin:0.2em 0'><small>{html.escape(n)}</small></p>"
+                        for n in self.notes)
         return (f"<div class='tip-eval-table'><table>{caption}<thead><tr>{head}</tr></thead>"
                 f"<tbody>{body}</tbody></table>{notes}</div>")
 
@@ -348,17 +401,26 @@ def gains_table(result: pd.DataFrame, *, measure: str = "knowledge", min_cell: i
                 title: str | None = None, detail: bool = False) -> FormattedTable:
     """The gains of :func:`tip_eval.gains` as a summary table (one row per group)."""
     by = _lead(result, "n_pre")
-    cols = [*by, "n", "pre_mean", "post_mean", "mean_gain", "p_adjusted", "cohens_dz", "pct_improved",
-            "pct_reliable_improved"]
+    matched = {"pre_mean_matched", "post_mean_matched"} <= set(result.columns)
+    means = ["pre_mean_matched", "post_mean_matched"] if matched else ["pre_mean", "post_mean"]
+    cols = [*by, "n", *means, "mean_gain", "p_adjusted", "cohens_dz", "pct_improved", "pct_reliable_improved"]
     if detail:
         cols += ["p_value", "p_wilcoxon", "hedges_gz", "normalized_gain", "pct_reliable_declined"]
+        if matched:
+            cols += ["n_pre", "pre_mean", "n_post", "post_mean"]
     cols = [c for c in cols if c in result.columns]
+    digits = {"cohens_dz": 2, "normalized_gain": 2, "hedges_gz": 2}
+    if measure == "confidence":  # ratings 1-5: a tenth hides most of a change
+        digits.update({c: 2 for c in ("pre_mean", "post_mean", "pre_mean_matched", "post_mean_matched", "mean_gain")})
     word = "Confidence" if measure == "confidence" else "Knowledge"
-    return format_table(result, cols, digits={"cohens_dz": 2, "normalized_gain": 2, "hedges_gz": 2},
-                        title=title or f"{word} before and after training", min_cell=min_cell,
-                        notes=[_measure_note(measure), "p (adjusted): paired t-test, Holm-adjusted across the rows. "
-                               "Cohen's dz: mean gain / SD of gains. Reliably improved: change beyond measurement "
-                               "error (Jacobson & Truax 1991)."])
+    notes = [_measure_note(measure)]
+    if matched:
+        notes.append("Before and after: means of the people who took both tests, so after minus before is the gain."
+                     + (" Everyone tested: means of all who took that test, with or without the other." if detail else ""))
+    notes.append("p (adjusted): paired t-test, Holm-adjusted across the rows. Cohen's dz: mean gain / SD of gains. "
+                 "Reliably improved: change beyond measurement error (Jacobson & Truax 1991).")
+    return format_table(result, cols, digits=digits, title=title or _titled(f"{word} before and after training", by),
+                        min_cell=min_cell, notes=notes)
 
 
 def confidence_table(result: pd.DataFrame, *, min_cell: int | None = None, title: str | None = None) -> FormattedTable:
@@ -366,7 +428,7 @@ def confidence_table(result: pd.DataFrame, *, min_cell: int | None = None, title
     by = _lead(result, "competency_id")
     cols = [c for c in [*by, "competency", "n", "median_pre", "median_post", "pct_agree_pre", "pct_agree_post",
                         "p_adjusted", "rank_biserial"] if c in result.columns]
-    return format_table(result, cols, digits={"rank_biserial": 2}, title=title or "Confidence by competency",
+    return format_table(result, cols, digits={"rank_biserial": 2}, title=title or _titled("Confidence by competency", by),
                         min_cell=min_cell,
                         notes=["Ratings 1-5; agreeing = rating 4 or 5 (Wilson intervals). p: Wilcoxon signed-rank, "
                                "Holm-adjusted across the rows."])
@@ -400,14 +462,15 @@ def items_table(result: pd.DataFrame, *, min_cell: int | None = None, title: str
     cols = [c for c in [*by, "item_id", "module", "n_matched", "difficulty_pre", "difficulty_post",
                         "discrimination_pre", "alpha_if_deleted", "flags"] if c in frame.columns]
     return format_table(frame, cols, digits={"discrimination_pre": 2, "alpha_if_deleted": 3}, min_cell=min_cell,
-                        title=title or "Test items", notes=["Discrimination: corrected item-total correlation."])
+                        title=title or _titled("Test items", by), notes=["Discrimination: corrected item-total correlation."])
 
 
 def followup_table(result: pd.DataFrame, *, min_cell: int | None = None, title: str | None = None) -> FormattedTable:
     """Follow-up code prevalence (:func:`tip_eval.followup_summary`)."""
     by = _lead(result, "kind")
     cols = [c for c in [*by, "label", "n_interviewed", "n_with_code", "pct_with_code"] if c in result.columns]
-    return format_table(result, cols, title=title or "Follow-up interviews: what people reported", min_cell=min_cell,
+    return format_table(result, cols, title=title or _titled("Follow-up interviews: what people reported", by),
+                        min_cell=min_cell,
                         notes=["Share of interviewed people with the code (Wilson intervals)."])
 
 
@@ -416,9 +479,157 @@ def attrition_table(result: pd.DataFrame, *, min_cell: int | None = None, title:
     by = _lead(result, "registered")
     cols = [c for c in [*by, "registered", "took_pre", "took_post", "matched", "matched_pct", "n_dropouts", "smd",
                         "bias_flag", "cc_mean_gain", "mi_mean_gain", "conclusion_changes"] if c in result.columns]
-    return format_table(result, cols, digits={"smd": 2}, title=title or "Who took which test", min_cell=min_cell)
+    return format_table(result, cols, digits={"smd": 2}, title=title or _titled("Who took which test", by),
+                        min_cell=min_cell)
 
 
 def _lead(result: pd.DataFrame, first: str) -> list[str]:
     names = [str(c) for c in result.columns]
     return names[: names.index(first)] if first in names else []
+
+
+def modules_table(result: pd.DataFrame, *, min_cell: int | None = None, title: str | None = None) -> FormattedTable:
+    """Curriculum modules (:func:`tip_eval.module_summary`): items, matched before/after means and the gain."""
+    by = _lead(result, "module")
+    matched = {"pre_mean_matched", "post_mean_matched"} <= set(result.columns)
+    means = ["pre_mean_matched", "post_mean_matched"] if matched else ["pre_mean", "post_mean"]
+    cols = [c for c in [*by, "module", "n_items", "n", *means, "mean_gain", "p_adjusted"] if c in result.columns]
+    return format_table(result, cols, min_cell=min_cell, title=title or _titled("Knowledge by curriculum module", by),
+                        notes=["Module score: percent of the module's points. Before and after: means of the people "
+                               "who took both tests. p (adjusted): paired t-test, Holm-adjusted across the rows."])
+
+
+def reliability_table(result: pd.DataFrame, *, title: str | None = None) -> FormattedTable:
+    """Test reliability (:func:`tip_eval.reliability`): KR-20 or Cronbach's alpha per test, with its SEM."""
+    heads = {"phase": "Test", "method": "Method", "n": "People", "k": "Items", "estimate": "Reliability",
+             "sem_pct": "SEM (percentage points)"}
+    cols = {c: h for c, h in heads.items() if c in result.columns}
+    frame = result.copy()
+    if "phase" in frame:
+        frame["phase"] = frame["phase"].map(lambda v: display_value("phase", v))
+    if "method" in frame:
+        frame["method"] = frame["method"].map(lambda v: {"kr20": "KR-20", "alpha": "Cronbach's alpha"}.get(v, v))
+    return format_table(frame, cols, digits={"estimate": 2, "sem_pct": 1}, labels=[],
+                        title=title or "Reliability of the test",
+                        notes=["KR-20 for right/wrong items, Cronbach's alpha otherwise; SEM: standard error of "
+                               "measurement in percentage points."])
+
+
+def agreement_table(result: pd.DataFrame, *, min_cell: int | None = None, title: str | None = None) -> FormattedTable:
+    """Coder agreement (:func:`tip_eval.coder_agreement`), one row per code."""
+    cols = [c for c in ["label", "n_double_coded", "pct_agreement", "cohen_kappa", "krippendorff_alpha", "rating"]
+            if c in result.columns]
+    return format_table(result, cols, digits={"pct_agreement": 0, "cohen_kappa": 2, "krippendorff_alpha": 2},
+                        min_cell=min_cell, title=title or "Do the coders agree?",
+                        notes=["Rating of kappa after Landis & Koch (1977)."])
+
+
+def cooccurrence_table(result: pd.DataFrame, *, min_cell: int | None = None, title: str | None = None) -> FormattedTable:
+    """Codes applied to the same interview (:func:`tip_eval.code_cooccurrence`), one row per pair."""
+    cols = [c for c in ["label_a", "label_b", "n_a", "n_b", "n_both", "c_coefficient"] if c in result.columns]
+    return format_table(result, cols, digits={"c_coefficient": 2}, min_cell=min_cell,
+                        title=title or "Codes reported together",
+                        notes=["c = interviews with both codes / interviews with either (0 never together, 1 always)."])
+
+
+def knowledge_confidence_table(result: pd.DataFrame, *, min_cell: int | None = None,
+                               title: str | None = None) -> FormattedTable:
+    """Confidence against knowledge (:func:`tip_eval.knowledge_vs_confidence`), one row per group."""
+    by = _lead(result, "n")
+    cols = [c for c in [*by, "n", "mean_knowledge_change", "mean_confidence_change", "r_spearman", "pct_overconfident"]
+            if c in result.columns]
+    return format_table(result, cols, digits={"mean_confidence_change": 2, "r_spearman": 2, "pct_overconfident": 0},
+                        min_cell=min_cell, title=title or _titled("Did confidence grow with knowledge?", by),
+                        notes=["Changes: after minus before, knowledge in percentage points, confidence in rating "
+                               "points (1-5)."])
+
+
+def followup_gains_table(result, *, min_cell: int | None = None, title: str | None = None) -> FormattedTable:
+    """Reported changes against learning gains (:func:`tip_eval.followup_vs_gains`: the object or its ``.table``)."""
+    table = result.table if hasattr(result, "table") else result
+    cols = [c for c in ["label", "n_with", "n_without", "gain_with", "gain_without", "diff", "odds_ratio_per_10",
+                        "p_adjusted"] if c in table.columns]
+    notes = ["Gains in percentage points among the interviewed; difference with its interval (Welch)."]
+    if getattr(result, "note", None):
+        notes.append(str(result.note))
+    return format_table(table, cols, digits={"odds_ratio_per_10": 2}, min_cell=min_cell,
+                        title=title or "Do reported changes go with learning gains?", notes=notes)
+
+
+def _kind(frame: pd.DataFrame) -> str:
+    cols = set(frame.columns)
+    if {"mean_gain", "n_pre", "pre_sd"} <= cols:
+        return "gains"
+    checks = (("adjusted_diff", "comparison"), ("pct_agree_pre", "confidence"), ("difficulty_pre", "items"),
+              ("pct_with_code", "followup"), ("took_pre", "attrition"), ("cohen_kappa", "agreement"),
+              ("c_coefficient", "cooccurrence"), ("pct_overconfident", "knowledge_confidence"),
+              ("gain_with", "followup_gains"))
+    for column, kind in checks:
+        if column in cols:
+            return "modules" if kind == "items" and "n_items" in cols else kind
+    if {"method", "estimate", "sem"} <= cols:
+        return "reliability"
+    return "other"
+
+
+def show(result, *, detail: bool = False, measure: str | None = None, title: str | None = None,
+         min_cell: int | None = None) -> FormattedTable:
+    """A result as a reader wants to see it: labels, rounded numbers, intervals as "a to b".
+
+    The result itself is not changed: it keeps every column at full precision. In a notebook the
+    returned table displays as HTML; printed, as aligned text.
+
+    Parameters
+    ----------
+    result : pandas.DataFrame or result object
+        Any result of tip_eval's analyses: :func:`tip_eval.gains`, :func:`tip_eval.confidence_gains`,
+        :func:`tip_eval.item_analysis`, :func:`tip_eval.module_summary`, :func:`tip_eval.reliability`,
+        :func:`tip_eval.attrition`, :func:`tip_eval.compare_trainings`, :func:`tip_eval.followup_summary`,
+        :func:`tip_eval.coder_agreement`, :func:`tip_eval.code_cooccurrence`,
+        :func:`tip_eval.knowledge_vs_confidence`, :func:`tip_eval.followup_vs_gains`; any other frame
+        is shown with readable headers and rounded numbers.
+    detail : bool, default False
+        Gains: also the unadjusted and Wilcoxon p-values, Hedges' g, the normalised gain, the
+        share reliably declined and the means of everyone tested (labelled as such).
+    measure : {"knowledge", "confidence"}, optional
+        Units of a gains table (default: the one the result was computed for).
+    title : str, optional
+        Default: what the table shows, with its grouping ("Knowledge before and after training,
+        by country").
+    min_cell : int, optional
+        Suppress small groups first (:func:`tip_eval.disclosure.suppress`), as a publication does.
+
+    Returns
+    -------
+    FormattedTable
+        ``.frame`` holds the display strings; ``.notes`` the footnotes.
+
+    Examples
+    --------
+    >>> import tip_eval as te
+    >>> study, _ = te.datasets.make_study()
+    >>> table = te.show(te.gains(study, by="country"))
+    >>> list(table.frame.columns[:4])
+    ['Country', 'n (pairs)', 'Before', 'After']
+    """
+    if hasattr(result, "table") and hasattr(result, "icc"):
+        return compare_table(result, min_cell=min_cell, title=title)
+    if hasattr(result, "table") and isinstance(getattr(result, "table"), pd.DataFrame) and "gain_with" in result.table:
+        return followup_gains_table(result, min_cell=min_cell, title=title)
+    if not isinstance(result, pd.DataFrame):
+        raise TypeError(f"result must be a result frame or result object of tip_eval; got {type(result).__name__}")
+    kind = _kind(result)
+    if kind == "gains":
+        m = measure or result.attrs.get("measure") or "knowledge"
+        if m not in ("knowledge", "confidence"):
+            raise ValueError(f"measure must be 'knowledge' or 'confidence'; got {m!r}")
+        return gains_table(result, measure=m, min_cell=min_cell, title=title, detail=detail)
+    simple = {"comparison": compare_table, "confidence": confidence_table, "items": items_table,
+              "modules": modules_table, "followup": followup_table, "attrition": attrition_table,
+              "agreement": agreement_table, "cooccurrence": cooccurrence_table,
+              "knowledge_confidence": knowledge_confidence_table, "followup_gains": followup_gains_table}
+    if kind in simple:
+        return simple[kind](result, min_cell=min_cell, title=title)
+    if kind == "reliability":
+        return reliability_table(result, title=title)
+    return format_table(result, title=title or "", min_cell=min_cell)
