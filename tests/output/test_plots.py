@@ -116,7 +116,8 @@ def test_gain_distribution_and_calibration(sample_study):
     assert "P0" not in hover and "participant" not in hover  # no identifiers
     cal = plots.calibration(sample_study, by="country")
     assert len(cal.data) == 3
-    assert cal.layout.yaxis.title.text == "Confidence change (rating points, 1-5 scale)"
+    # wrapped to the plot's height on paper
+    assert cal.layout.yaxis.title.text.replace("<br>", " ") == "Confidence change (rating points, 1-5 scale)"
     with pytest.raises(ValueError, match="kind"):
         plots.gain_distribution(sample_study, kind="violin")
 

@@ -7,6 +7,7 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
+from tip_eval.plots._layout import arrange
 from tip_eval.plots._spec import FigureSpec
 from tip_eval.safe_text import plain_text
 from tip_eval.plots._theme import TEMPLATE_NAME
@@ -82,7 +83,11 @@ def apply_min_cell(frame: pd.DataFrame, min_cell: int | None, required: Sequence
 
 def finish(fig: FigureSpec, title: str | None, x_title: str | None, y_title: str | None,
            left_out: int = 0, min_cell: int | None = None, what: str = "groups", note: str | None = None) -> FigureSpec:
-    """Apply the template, titles, and the note on groups left out for small numbers."""
+    """Apply the template, titles, and the note on groups left out for small numbers; lay out for print.
+
+    The title, the legend and the notes are stacked where nothing covers them at the width of an A4
+    page (:func:`tip_eval.plots._layout.arrange`).
+    """
     layout: dict = {"template": TEMPLATE_NAME, "meta": {"tip_eval_left_out": left_out, "min_cell": min_cell}}
     if title:
         layout["title"] = dict(text=html.escape(title))
@@ -95,14 +100,15 @@ def finish(fig: FigureSpec, title: str | None, x_title: str | None, y_title: str
         notes.append(f"{left_out} {what} not shown: fewer than {min_cell} people (or needed to protect such a group).")
     if note:
         notes.append(note)
-    if notes:
-        layout["annotations"] = [*fig.layout.get("annotations", []), dict(
-            text="<br>".join(html.escape(n) for n in notes), xref="paper", yref="paper", x=0, y=-0.02,
-            yanchor="top", xanchor="left", showarrow=False, yshift=-40, font=dict(size=11, color="#555555"),
-            align="left")]
-        layout["margin"] = dict(b=110)
     fig.update_layout(layout)
-    return fig
+    return arrange(fig, notes=notes)
+
+
+def titled(title: str, groups) -> str:
+    """A default title naming the grouping of its rows: "Knowledge before and after training, by sector"."""
+    from tip_eval.tables import _titled
+
+    return _titled(title, groups)
 
 
 def fmt(value, digits: int = 1) -> str:

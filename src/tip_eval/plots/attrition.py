@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tip_eval.plots._common import apply_min_cell, as_frame, check_columns, esc, finish, fmt, group_columns, group_labels
+from tip_eval.plots._common import (apply_min_cell, as_frame, check_columns, esc, finish, fmt, group_columns,
+                                    group_labels, titled)
 from tip_eval.plots._spec import FigureSpec, builds_figure, trace
 from tip_eval.plots._theme import NEUTRAL_COLOUR, POST_COLOUR, PRE_COLOUR
 
@@ -69,4 +70,4 @@ def attrition(
     fig.update_layout(barmode="stack", height=max(300, 120 + 36 * len(labels)),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     fig.update_yaxes(autorange="reversed", type="category")
-    return finish(fig, title or "Who took which test", "People registered", "", left_out, min_cell)
+    return finish(fig, title or titled("Who took which test", groups), "People registered", "", left_out, min_cell)

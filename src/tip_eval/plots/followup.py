@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval.plots._common import (apply_min_cell, as_frame, check_columns, esc, finish, fmt, fmt_n, group_columns,
-                                    group_labels)
+                                    group_labels, titled)
 from tip_eval.plots._spec import FigureSpec, builds_figure, trace
 from tip_eval.plots._theme import PALETTE, sequential_scale
 
@@ -82,7 +82,7 @@ def codes(
     fig.update_xaxes(range=[0, 100])
     fig.update_layout(barmode="group", height=max(350, 120 + (12 + 10 * max(1, len(fig.data))) * len(order)),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
-    return finish(fig, title or "What interviewed participants reported", "Interviewed people with the code (%)", "",
+    return finish(fig, title or titled("What interviewed participants reported", groups), "Interviewed people with the code (%)", "",
                   left_out, min_cell, what="groups or codes")
 
 
@@ -134,17 +134,19 @@ def cooccurrence(
         z[i, j] = z[j, i] = v
         text = f"{esc(a)}<br>{esc(b)}<br>{esc(value)}: {fmt(v, 2)}<br>interviews with both: {fmt_n(nb)}"
         hover[i, j] = hover[j, i] = text
-    short = [esc(n if len(n) <= 40 else n[:38] + "...") for n in names]
-    heat = trace("heatmap", z=z, x=short, y=short, hovertext=hover, hoverinfo="text", colorscale=sequential_scale(),
+    # the codes numbered: full labels on the rows, their numbers on the columns (no clipped or slanted text)
+    rows = [f"{esc(n)} ({i + 1})" for i, n in enumerate(names)]
+    cols = [str(i + 1) for i in range(k)]
+    heat = trace("heatmap", z=z, x=cols, y=rows, hovertext=hover, hoverinfo="text", colorscale=sequential_scale(),
                  zmin=0, colorbar=dict(title=dict(text="c" if value == "c_coefficient" else esc(value))))
     if value == "c_coefficient":
         heat["zmax"] = 1
     fig = FigureSpec([heat])
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(type="category", tickangle=-45)
-    fig.update_layout(height=max(450, 200 + 28 * k), width=max(600, 300 + 28 * k))
-    return finish(fig, title or "Codes reported together (c-coefficient)", "", "", left_out, min_cell,
-                  what="pairs of codes",
+    fig.update_xaxes(type="category")
+    fig.update_layout(height=max(350, 100 + 28 * k))
+    return finish(fig, title or "Codes reported together (c-coefficient)", "Code (the numbers of the rows)", "", left_out,
+                  min_cell, what="pairs of codes",
                   note="c = interviews with both codes / interviews with either (0 never together, 1 always).")
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval.plots._common import (GAIN_TITLE, SCORE_TITLE, apply_min_cell, as_frame, check_columns, check_measure,
-                                    esc, finish, fmt, fmt_n, group_columns, group_labels, t_interval)
+                                    esc, finish, fmt, fmt_n, group_columns, group_labels, t_interval, titled)
 from tip_eval.plots._spec import FigureSpec, builds_figure, trace
 from tip_eval.plots._theme import NEUTRAL_COLOUR, PALETTE, POST_COLOUR, PRE_COLOUR
 
@@ -87,7 +87,7 @@ def pre_post(
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
         height=max(300, 90 + 40 * len(labels))))
     word = "Confidence" if measure == "confidence" else "Knowledge"
-    return finish(fig, title or f"{word} before and after training", SCORE_TITLE[measure], "", left_out, min_cell)
+    return finish(fig, title or titled(f"{word} before and after training", groups), SCORE_TITLE[measure], "", left_out, min_cell)
 
 
 @builds_figure
@@ -208,13 +208,12 @@ def forest(
         else:
             x_title = GAIN_TITLE[measure]
     if title is None:
+        word = "Knowledge" if measure == "knowledge" else "Confidence"
         title = ("Each training against the typical training (the verdicts of the table)" if verdicts else
-                 "Trainings compared" if comparison or "training_id" in groups else "Gains by group")
-    fig = finish(fig, title, x_title, "", left_out, min_cell)
-    if verdicts:  # the legend under the axis title, where it cannot cover the title or the points
-        fig.update_layout(legend=dict(orientation="h", y=-0.25, yanchor="top", x=0, xanchor="left"),
-                          height=max(400, 220 + 36 * len(labels)), margin=dict(b=170))
-    return fig
+                 "Trainings compared" if comparison else titled(f"{word} gain", groups))
+    if verdicts:
+        fig.update_layout(height=max(300, 150 + 36 * len(labels)))
+    return finish(fig, title, x_title, "", left_out, min_cell)
 
 
 #: marker colour and symbol of each verdict
@@ -353,7 +352,7 @@ def gain_distribution(
     else:
         x_title, y_title = "", SCORE_TITLE[measure]
     word = "knowledge" if measure == "knowledge" else "confidence"
-    return finish(fig, title or f"Individual change in {word}", x_title, y_title, left_out, min_cell)
+    return finish(fig, title or titled(f"Individual change in {word}", groups), x_title, y_title, left_out, min_cell)
 
 
 @builds_figure
@@ -411,7 +410,7 @@ def calibration(
     fig = FigureSpec()
     fig.add_shape(type="rect", xref="x", yref="y", x0=-100, x1=0, y0=0, y1=4, fillcolor="#F0E442", opacity=0.15,
                   line=dict(width=0), layer="below")
-    fig.add_annotation(x=0, y=4, xref="x", yref="y", text="more confident, no knowledge gain", showarrow=False,
+    fig.add_annotation(x=0, y=1, xref="x", yref="y domain", text="more confident, no knowledge gain", showarrow=False,
                        xanchor="right", yanchor="top", font=dict(size=11, color="#555555"))
     for i, (lab, part) in enumerate(frame.groupby(labels, sort=True)):
         fig.add_trace(trace(
@@ -427,7 +426,7 @@ def calibration(
         pad = 5
         fig.update_xaxes(range=[min(x.min(), 0) - pad, max(x.max(), 0) + pad])
         fig.update_yaxes(range=[min(y.min(), 0) - 0.3, max(y.max(), 0) + 0.3])
-    return finish(fig, title or "Did confidence grow with knowledge?", GAIN_TITLE["knowledge"],
+    return finish(fig, title or titled("Did confidence grow with knowledge?", groups), GAIN_TITLE["knowledge"],
                   GAIN_TITLE["confidence"], left_out, min_cell)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tip_eval.plots._common import apply_min_cell, as_frame, check_columns, esc, finish, fmt_n, group_columns, group_labels
+from tip_eval.plots._common import (apply_min_cell, as_frame, check_columns, esc, finish, fmt_n, group_columns,
+                                    group_labels, titled)
 from tip_eval.plots._spec import FigureSpec, builds_figure, trace
 from tip_eval.plots._theme import LIKERT_COLOURS, sequential_scale
 
@@ -88,7 +89,7 @@ def item_heatmap(
     fig.update_xaxes(side="top", type="category")
     fig.update_layout(height=max(350, 120 + 22 * len(items)))
     note = "! = flagged item (hover for the reason)." if flag_of else None
-    return finish(fig, title or "Share answering each item correctly (% of people)", "", "Item", left_out, min_cell,
+    return finish(fig, title or titled("Share answering each item correctly (% of people)", groups), "", "Item", left_out, min_cell,
                   note=note)
 
 
@@ -197,7 +198,8 @@ def likert(
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(range=[-100, 100], tickvals=[-100, -50, 0, 50, 100], ticktext=["100", "50", "0", "50", "100"])
     fig.add_vline(x=0, line=dict(color="#444444", width=1))
-    return finish(fig, title or "Confidence before and after training", "Percent of people (disagree | agree)", "",
+    return finish(fig, title or titled("Confidence before and after training", [by] if by else []),
+                  "Percent of people (disagree | agree)", "",
                   left_out, min_cell, what="competency bars")
 
 
@@ -230,5 +232,6 @@ def _agree_bars(frame: pd.DataFrame, by, title, min_cell) -> FigureSpec:
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(range=[-100, 100], tickvals=[-100, -50, 0, 50, 100], ticktext=["100", "50", "0", "50", "100"])
     fig.add_vline(x=0, line=dict(color="#444444", width=1))
-    return finish(fig, title or "Confidence before and after training", "Percent of people (not agreeing | agreeing)",
+    return finish(fig, title or titled("Confidence before and after training", groups),
+                  "Percent of people (not agreeing | agreeing)",
                   "", left_out, min_cell, what="competency bars")
