@@ -462,7 +462,18 @@ def items_table(result: pd.DataFrame, *, min_cell: int | None = None, title: str
     cols = [c for c in [*by, "item_id", "module", "n_matched", "difficulty_pre", "difficulty_post",
                         "discrimination_pre", "alpha_if_deleted", "flags"] if c in frame.columns]
     return format_table(frame, cols, digits={"discrimination_pre": 2, "alpha_if_deleted": 3}, min_cell=min_cell,
-                        title=title or _titled("Test items", by), notes=["Discrimination: corrected item-total correlation."])
+                        title=title or _titled("Test items", by), notes=_item_notes(result))
+
+
+def _item_notes(result: pd.DataFrame) -> list[str]:
+    from tip_eval.analysis.items import MIN_PEOPLE_FOR_FLAGS
+
+    notes = ["Discrimination: corrected item-total correlation.",
+             f"Flags need at least {MIN_PEOPLE_FOR_FLAGS} people behind the statistic (with the default threshold)."]
+    if "too_few_people" in result and result["too_few_people"].any():
+        k = int(result["too_few_people"].sum())
+        notes.append(f"{k} of {len(result)} rows: too few people to judge the item; no flag raised.")
+    return notes
 
 
 def followup_table(result: pd.DataFrame, *, min_cell: int | None = None, title: str | None = None) -> FormattedTable:

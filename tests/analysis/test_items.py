@@ -105,6 +105,27 @@ def test_thresholds_are_parameters(sample, table):
     assert not (strict["flag_low_discrimination"] & strict["flag_negative_discrimination"]).any()
 
 
+def test_flags_need_enough_people_and_say_when_too_few(sample):
+    study, truth = sample
+    by = item_analysis(study, by="training_id")
+    small = by[by["n_matched"] < 30]
+    assert len(small) and not small[["flag_too_easy", "flag_too_hard", "flag_low_discrimination",
+                                     "flag_negative_discrimination", "flag_negative_gain"]].any(axis=None)
+    assert (small["flags"] == "").all()
+    # a training of 16-24 people: too few before, after and both times, said so
+    tiny = by[(by["n_pre"] < 30) & (by["n_post"] < 30)]
+    assert tiny["too_few_people"].all() and not by.loc[by["n_pre"] >= 30, "too_few_people"].any()
+    # the same statistics, flagged when the minimum allows it
+    loose = item_analysis(study, by="training_id", min_people=5)
+    assert loose["flags"].ne("").sum() > by["flags"].ne("").sum()
+    assert (loose["flag_too_easy"] == (loose["difficulty_pre"] >= 0.9)).all()
+    whole = item_analysis(study)
+    assert not whole["too_few_people"].any()
+    assert whole.loc[whole["flag_negative_discrimination"], "item_id"].tolist() == [truth.flawed_item]
+    with pytest.raises(ValueError, match="min_people"):
+        item_analysis(study, min_people=0)
+
+
 def test_items_not_asked_are_missing_not_wrong():
     # two people, three items each phase; p2 was not asked item c after training
     rows = []
