@@ -68,16 +68,17 @@ def _print_problems(report, limit: int = 40) -> None:
         console.print(Text(f"OK: {report.summary()}", style="green"))
         return
     width = max(console.width, 40)
+    out = Text()  # printed at once (one output in a notebook, not one per line)
 
     def say(text: str, indent: str = "", style: str = "") -> None:
         for line in textwrap.wrap(terminal_text(text), width=width, initial_indent=indent, subsequent_indent=indent,
                                   break_long_words=False, break_on_hyphens=False):
-            console.print(Text(line, style=style), soft_wrap=True)
+            out.append(line + "\n", style=style)
 
     blocks, more = problem_blocks(problems, limit)
     say(f"Problems found: {report.summary()}", style="bold")
     for b in blocks:
-        console.print()
+        out.append("\n")
         colour = "bold red" if b["severity"] == "error" else "bold yellow"
         say(f"{b['severity'].upper()}: {b['where']}" + (f" (value: {b['value']})" if b["value"] else ""), style=colour)
         say(b["problem"], "    ")
@@ -86,8 +87,10 @@ def _print_problems(report, limit: int = 40) -> None:
         if b["depending"]:
             say(f"... {b['depending']}.", "    ", "italic")
     if more:
-        console.print()
+        out.append("\n")
         say(f"... and {more} more root causes: write every line with --report problems.xlsx")
+    out.rstrip()
+    console.print(out, soft_wrap=True)
 
 
 # ------------------------------------------------------------------------------------ checks

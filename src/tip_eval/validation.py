@@ -522,10 +522,13 @@ def check_tables(
                 row_problem.setdefault(idx, problem)
             for (f, sh, r, r0, ident), (count,) in repeated_rows.items():
                 where = f"row {r0}" if r0 is not None else "an earlier row"
+                # the row repeated as a whole: its roster entry, said first, is the cause
+                cause = next((p for p in problems if p.severity == "error" and (p.file, p.sheet, p.row) == (f, sh, r)
+                              and p.value == ident), None)
                 problems.append(Problem(f, sh, r, _header(headers, f, sh, key[0]), ident,
                                         f"{key[0]} '{ident}' repeats {where} for the same phase: {count} {table} row(s) set aside",
                                         "Remove the duplicate row or correct the identifier; the first row was kept.", "error",
-                                        rows=count))
+                                        cause=cause, rows=count))
         quarantine(table, frame, prov, bad, pd.Series(reasons, dtype=object))
         if keys and keys[0] in frame:  # what set each identifier aside, for the rows that refer to it
             by_key = set_aside_by.setdefault(table, {})

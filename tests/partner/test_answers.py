@@ -71,8 +71,12 @@ def test_malformed_answers_are_located_and_leave_no_score(tmp_path):
     assert s[("P01", "post")] == 4 and s[("P04", "pre")] == 2 and s[("P05", "post")] == 4
     missing = errors[errors["problem"].str.contains("not computed")]
     assert len(missing) == 2
-    assert missing.iloc[0]["row"] == 2 and missing.iloc[0]["problem"].startswith("the pre-test score of P01 is not computed")
-    assert missing.iloc[1]["row"] == 3 and "post-test scores of 2 people (rows 3-4)" in missing.iloc[1]["problem"]
+    one = missing[missing["row"] == 2].iloc[0]
+    assert one["problem"].startswith("the pre-test score of P01 is not computed")
+    # it follows from the answer set aside on its row, listed first among the root causes
+    assert p.loc[one["caused_by"], "value"] == "E" and p.loc[one["caused_by"], "row"] == 2
+    two = missing[missing["row"] == 3].iloc[0]
+    assert "post-test scores of 2 people (rows 3-4)" in two["problem"]
     notes = p[p["problem"].str.startswith("answer 'a' was read as 'A'") | p["problem"].str.startswith("answer 'C.' was read as 'C'")]
     assert set(notes["severity"]) == {"warning"} and len(notes) == 2
 

@@ -389,6 +389,11 @@ def _incomplete_problems(incomplete: pd.DataFrame, where: pd.DataFrame, problems
                      "pid": r["participant_id"], "phase": r["phase"], "missing": list(r["missing"]),
                      "n_read": int(r["n_read"]), "n_items": int(r["n_items"])})
     frame = pd.DataFrame(rows)
+    # a test of one person not scored because of an answer set aside on its row: that answer is the cause
+    at_place: dict[tuple, Problem] = {}
+    for p in problems:
+        if p.severity == "error" and p.row is not None:
+            at_place.setdefault((p.file, p.sheet, int(p.row)), p)
     for (f, sh, phase), g in frame.groupby(["f", "sh", "phase"], sort=False, dropna=False):
         f = None if pd.isna(f) else f
         sh = None if pd.isna(sh) else sh
@@ -405,9 +410,10 @@ def _incomplete_problems(incomplete: pd.DataFrame, where: pd.DataFrame, problems
                     f"to {shown} were not read or were set aside")
             value = None
         column = (headers.get((f, sh)) or {}).get("participant_id", "participant_id")
+        cause = at_place.get((f, sh, rws[0])) if len(g) == 1 and rws else None
         problems.append(Problem(f, sh, rws[0] if rws else None, column, value, text,
                                 "A score is computed only from a complete test: fix the answers named in the other "
-                                "problems of these rows, or add the questions that are missing.", "error"))
+                                "problems of these rows, or add the questions that are missing.", "error", cause=cause))
 
 
 def _row_ranges(rows: list[int]) -> str:
