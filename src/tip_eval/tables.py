@@ -32,7 +32,7 @@ __all__ = [
     "FormattedTable", "format_table", "gains_table", "confidence_table", "compare_table", "items_table",
     "followup_table", "attrition_table", "display_value", "column_title", "format_number", "format_p",
     "format_ci", "MISSING", "show", "grouping_title", "reliability_table", "modules_table", "agreement_table",
-    "cooccurrence_table", "knowledge_confidence_table", "followup_gains_table",
+    "cooccurrence_table", "knowledge_confidence_table", "followup_gains_table", "retention_table",
 ]
 
 #: shown for a statistic that does not exist (not for a suppressed one)
@@ -567,8 +567,31 @@ def followup_gains_table(result, *, min_cell: int | None = None, title: str | No
                         title=title or "Do reported changes go with learning gains?", notes=notes)
 
 
+def retention_table(result: pd.DataFrame, *, measure: str = "knowledge", min_cell: int | None = None,
+                    title: str | None = None) -> FormattedTable:
+    """Does it last (:func:`tip_eval.retention`): the means of the people re-tested at each test and the gains."""
+    by = _lead(result, "n_pre_post")
+    cols = {**{c: column_title(c) for c in by}, "n": "Re-tested (all three tests)", "pct_retested": "% re-tested",
+            "pre_mean": "Before", "post_mean": "After", "delayed_mean": "Later", "immediate_gain": "Gain by the end",
+            "retained_gain": "Gain still there later", "retention_ratio": "Share of the gain kept",
+            "months_since_training": "Months later"}
+    cols = {c: h for c, h in cols.items() if c in result.columns}
+    digits = {"retention_ratio": 2, "pct_retested": 0, "months_since_training": 1}
+    if measure == "confidence":
+        digits.update({c: 2 for c in ("pre_mean", "post_mean", "delayed_mean", "immediate_gain", "retained_gain")})
+    pairs = {c: (f"{c}_ci_low", f"{c}_ci_high") for c in ("immediate_gain", "retained_gain", "retention_ratio")
+             if {f"{c}_ci_low", f"{c}_ci_high"} <= set(result.columns)}
+    word = "Confidence" if measure == "confidence" else "Knowledge"
+    return format_table(result, cols, ci=pairs, digits=digits, min_cell=min_cell,
+                        title=title or _titled(f"Does it last? {word} before, after and later", by),
+                        notes=["Means and gains of the same people, who took all three tests; later = the delayed "
+                               "post-test."])
+
+
 def _kind(frame: pd.DataFrame) -> str:
     cols = set(frame.columns)
+    if {"retained_gain", "n_pre_post"} <= cols:
+        return "retention"
     if {"mean_gain", "n_pre", "pre_sd"} <= cols:
         return "gains"
     checks = (("adjusted_diff", "comparison"), ("pct_agree_pre", "confidence"), ("difficulty_pre", "items"),
@@ -597,7 +620,8 @@ def show(result, *, detail: bool = False, measure: str | None = None, title: str
         :func:`tip_eval.item_analysis`, :func:`tip_eval.module_summary`, :func:`tip_eval.reliability`,
         :func:`tip_eval.attrition`, :func:`tip_eval.compare_trainings`, :func:`tip_eval.followup_summary`,
         :func:`tip_eval.coder_agreement`, :func:`tip_eval.code_cooccurrence`,
-        :func:`tip_eval.knowledge_vs_confidence`, :func:`tip_eval.followup_vs_gains`; any other frame
+        :func:`tip_eval.knowledge_vs_confidence`, :func:`tip_eval.followup_vs_gains`,
+        :func:`tip_eval.retention`; any other frame
         is shown with readable headers and rounded numbers.
     detail : bool, default False
         Gains: also the unadjusted and Wilcoxon p-values, Hedges' g, the normalised gain, the
@@ -630,10 +654,12 @@ def show(result, *, detail: bool = False, measure: str | None = None, title: str
     if not isinstance(result, pd.DataFrame):
         raise TypeError(f"result must be a result frame or result object of tip_eval; got {type(result).__name__}")
     kind = _kind(result)
-    if kind == "gains":
+    if kind in ("gains", "retention"):
         m = measure or result.attrs.get("measure") or "knowledge"
         if m not in ("knowledge", "confidence"):
             raise ValueError(f"measure must be 'knowledge' or 'confidence'; got {m!r}")
+        if kind == "retention":
+            return retention_table(result, measure=m, min_cell=min_cell, title=title)
         return gains_table(result, measure=m, min_cell=min_cell, title=title, detail=detail)
     simple = {"comparison": compare_table, "confidence": confidence_table, "items": items_table,
               "modules": modules_table, "followup": followup_table, "attrition": attrition_table,

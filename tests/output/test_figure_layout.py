@@ -29,6 +29,7 @@ def figures(sample_study):
     from tip_eval.analysis.followup import code_cooccurrence, followup_summary
     from tip_eval.analysis.gains import gains
     from tip_eval.analysis.items import item_analysis
+    from tip_eval.analysis.retention import retention
 
     s = sample_study
     return {
@@ -49,6 +50,8 @@ def figures(sample_study):
         "codes": plots.codes.spec(followup_summary(s, by="country"), min_cell=5),
         "co-occurrence": plots.cooccurrence.spec(code_cooccurrence(s), min_cell=5),
         "attrition": plots.attrition.spec(attrition(s, by="training_id"), min_cell=5),
+        "retention by country": plots.retention.spec(retention(s, by="country"), min_cell=5),
+        "retention": plots.retention.spec(retention(s), min_cell=5),
     }
 
 

@@ -39,7 +39,7 @@ def test_confidence_keeps_two_decimals(sample_study):
 
 @pytest.mark.parametrize("name", ["confidence_gains", "item_analysis", "module_summary", "reliability", "attrition",
                                   "compare_trainings", "followup_summary", "coder_agreement", "code_cooccurrence",
-                                  "knowledge_vs_confidence", "followup_vs_gains"])
+                                  "knowledge_vs_confidence", "followup_vs_gains", "retention"])
 def test_every_result_shows_with_readable_headers(sample_study, name):
     result = getattr(te, name)(sample_study)
     t = te.show(result)
@@ -63,6 +63,13 @@ def test_module_labels_and_html_alignment(sample_study):
 def test_show_refuses_what_is_not_a_result():
     with pytest.raises(TypeError, match="result frame"):
         te.show([1, 2, 3])
+
+
+def test_retention_shows_the_same_peoples_means_in_their_units(sample_study):
+    t = te.show(te.retention(sample_study, by="country", measure="confidence"))
+    assert t.title == "Does it last? Confidence before, after and later, by country"
+    assert list(t.frame.columns[2:6]) == ["% re-tested", "Before", "After", "Later"]
+    assert t.frame["Later"].str.match(r"^\d\.\d\d$").all()
 
 
 def test_titles_with_a_question_keep_it_last(sample_study):

@@ -176,7 +176,9 @@ def retention(
                        score=score, with_reliability=False, phases=ALL_PHASES)
     frame, keys = ps.frame, ps.by
     month = _months(data, frame, measure) if is_study(data) else _plain_months(data, frame, subject, months)
-    return _table(frame, keys, month, level, p_adjust)
+    out = _table(frame, keys, month, level, p_adjust)
+    out.attrs["measure"] = measure  # for displays: units of the means (tip_eval.tables.show)
+    return out
 
 
 # --- months since training --------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from tip_eval.plots._common import (
     fmt_n,
     group_columns,
     group_labels,
+    titled,
 )
 from tip_eval.plots._spec import FigureSpec, builds_figure, trace
 from tip_eval.plots._theme import NEUTRAL_COLOUR, PALETTE
@@ -106,6 +107,7 @@ def retention(
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
         height=460))
     word = "Confidence" if measure == "confidence" else "Knowledge"
-    return finish(fig, title or f"{word} gained by the end of the training, and still there at the delayed test", "",
+    return finish(fig, title or titled(f"{word} gained by the end of the training, and still there at the delayed test",
+                                       groups), "",
                   GAIN_TITLE[measure], left_out, min_cell,
                   note="Gains of the same people, who took all three tests; bars: 95% intervals.")
