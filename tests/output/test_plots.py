@@ -65,7 +65,14 @@ def test_pre_post_dumbbell(results):
     assert fig.layout.xaxis.title.text == "Knowledge score (% of maximum)"
     assert fig.layout.template.layout.font.family.startswith('"Noto Sans"')
     assert all("n = " in h for h in markers[0].hovertext) and all("95% CI" in h for h in markers[1].hovertext)
-    assert markers[0].error_x.array is not None
+    # the matched pairs' means: after - before is the gain, and After's bar is the gain's interval
+    g = results["country"]
+    assert np.allclose(np.asarray(markers[1].x) - np.asarray(markers[0].x), g["mean_gain"])
+    assert np.allclose(np.asarray(markers[1].x) + np.asarray(markers[1].error_x.array),
+                       g["pre_mean_matched"] + g["ci_high"])
+    everyone = plots.pre_post(g, pre="pre_mean", post="post_mean")
+    before = [t for t in everyone.data if t.mode == "markers"][0]
+    assert np.allclose(before.x, g["pre_mean"]) and before.error_x.array is not None
 
 
 def test_min_cell_leaves_out_small_groups_and_says_so(results):

@@ -90,6 +90,42 @@ def test_headline_numbers_match_the_tables(sample_brief, sample_study):
     assert f"{int(att['matched'])} of {int(att['registered'])} registered" in drop.text
 
 
+def _tables(html: str) -> list[tuple[list[str], list[list[str]]]]:
+    """Every result table of the page: its headers and its body rows' cell texts."""
+    out = []
+    for table in re.findall(r"<table class='result'>(.*?)</table>", html, flags=re.S):
+        heads = re.findall(r"<th(?:\s[^>]*)?>(.*?)</th>", table, flags=re.S)
+        rows = [re.findall(r"<td[^>]*>(.*?)</td>", r, flags=re.S)
+                for r in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>", 1)[1], flags=re.S)]
+        out.append((heads, rows))
+    return out
+
+
+def test_a_reader_can_subtract_before_from_after(sample_brief, sample_study):
+    """Every before and after shown beside a gain are the same people's: after - before = gain within rounding."""
+    ctx, html = sample_brief
+    first = ctx.headline[0]
+    m = re.search(r"rose from ([\d.]+)% to ([\d.]+)% .*?a gain of ([\d.]+) percentage points", first.text)
+    assert m, first.text
+    before, after, gain = map(float, m.groups())
+    assert abs(after - before - gain) <= 0.1 + 1e-9
+    k = te.gains(sample_study).iloc[0]
+    assert f"{k['pre_mean_matched']:.1f}%" in first.text and f"Among the {int(k['n'])} people" in first.text
+    checked = 0
+    for heads, rows in _tables(html):
+        if "Before (%)" not in heads:
+            continue
+        b, a = heads.index("Before (%)"), heads.index("After (%)")
+        g = next(i for i, h in enumerate(heads) if h.startswith("Mean gain"))
+        for row in rows:
+            if row[b] and row[b][0].isdigit():
+                gain = float(row[g].split(" ")[0].replace("\u2212", "-"))
+                assert abs(float(row[a]) - float(row[b]) - gain) <= 0.1 + 1e-9, (heads, row)
+                checked += 1
+    assert checked >= 3 + 7 + 4 + 7 + 6  # countries, provinces, sectors, trainings, modules
+    assert "Pre-test (%)" not in html and "Pre-test mean" not in html
+
+
 def test_sections_are_all_there(sample_brief):
     _, html = sample_brief
     for title in ("Headline findings", "Results by country, province, sector and training", "A fair comparison of trainings",

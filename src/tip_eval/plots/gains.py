@@ -19,13 +19,18 @@ def pre_post(
     by: str | list[str] | None = None,
     *,
     measure: str = "knowledge",
-    pre: str = "pre_mean",
-    post: str = "post_mean",
+    pre: str | None = None,
+    post: str | None = None,
     n: str = "n",
     title: str | None = None,
     min_cell: int | None = None,
 ) -> FigureSpec:
     """Dumbbell of the mean score before and after training, per group, with 95% intervals.
+
+    By default the means are those of the matched pairs (``pre_mean_matched``,
+    ``post_mean_matched``: the people behind the gain), so that a reader who subtracts the two
+    points gets the gain; ``pre="pre_mean", post="post_mean"`` draws the means of everyone tested
+    in each phase instead.
 
     Parameters
     ----------
@@ -36,8 +41,11 @@ def pre_post(
         Grouping columns that label the rows (default: the result's own grouping columns).
     measure : {"knowledge", "confidence"}
         Sets the axis title and units.
-    pre, post, n : str
-        Columns of the two means and of the matched pairs.
+    pre, post : str, optional
+        Columns of the two means (default: the matched pairs' means when the result has them,
+        else ``pre_mean`` and ``post_mean``).
+    n : str
+        Column of the matched pairs.
     title : str, optional
     min_cell : int, optional
         Suppress first (:func:`tip_eval.disclosure.suppress`): groups with fewer people, or
@@ -46,13 +54,20 @@ def pre_post(
     Returns
     -------
     plotly.graph_objects.Figure
-        Two marker traces (``Before``, ``After``) with error bars of the means
-        (:math:`\\bar x \\pm t_{0.975, n-1} s/\\sqrt n` of all people who took that test), and one
-        line trace (drawn first, under the markers) joining each group's two means, the groups
-        separated by gaps; hover shows n, both means and the gain with its interval.
+        Two marker traces (``Before``, ``After``) and one line trace (drawn first, under the
+        markers) joining each group's two means, the groups separated by gaps; hover shows n, the
+        mean and, on ``After``, the gain with its interval. With the matched pairs' means the
+        ``After`` marker carries the 95% interval of the gain measured from the ``Before`` point
+        (:math:`\\bar x_{pre} + [\\text{ci\\_low}, \\text{ci\\_high}]`: a bar that does not reach the
+        ``Before`` point is a gain beyond chance); with the means of everyone tested each marker
+        carries its mean's own interval (:math:`\\bar x \\pm t_{0.975, n-1} s/\\sqrt n`).
     """
     frame = as_frame(data)
     measure = check_measure(measure)
+    matched = {"pre_mean_matched", "post_mean_matched"} <= set(frame.columns)
+    pre = pre or ("pre_mean_matched" if matched else "pre_mean")
+    post = post or ("post_mean_matched" if matched else "post_mean")
+    of_pairs = pre == "pre_mean_matched" and post == "post_mean_matched"
     check_columns(frame, pre=pre, post=post, n=n)
     groups = group_columns(frame, by)
     frame, left_out = apply_min_cell(frame, min_cell, [pre, post])
@@ -65,17 +80,30 @@ def pre_post(
     line_y = [v for lab in labels for v in (lab, lab, None)]
     traces = [trace("scatter", x=line_x, y=line_y, mode="lines", line=dict(color=NEUTRAL_COLOUR, width=2),
                          showlegend=False, hoverinfo="skip", name="Change")]
+    gain_ci = (frame["ci_low"].to_numpy(dtype=float, na_value=np.nan) if "ci_low" in frame else None,
+               frame["ci_high"].to_numpy(dtype=float, na_value=np.nan) if "ci_high" in frame else None)
     for phase, mean, colour, name in (("pre", pre_v, PRE_COLOUR, "Before"), ("post", post_v, POST_COLOUR, "After")):
         sd_col, n_col = f"{phase}_sd", f"n_{phase}"
-        if sd_col in frame and n_col in frame:
+        if of_pairs:
+            n_phase = frame[n].to_numpy(dtype=float, na_value=np.nan)
+            if phase == "post" and gain_ci[0] is not None and gain_ci[1] is not None:
+                lo, hi = pre_v + gain_ci[0], pre_v + gain_ci[1]
+            else:
+                lo = hi = np.full(len(frame), np.nan)
+        elif sd_col in frame and n_col in frame:
             lo, hi = t_interval(mean, frame[sd_col].to_numpy(dtype=float, na_value=np.nan),
                                 frame[n_col].to_numpy(dtype=float, na_value=np.nan), level)
             n_phase = frame[n_col].to_numpy(dtype=float, na_value=np.nan)
         else:
             lo = hi = np.full(len(frame), np.nan)
             n_phase = frame[n].to_numpy(dtype=float, na_value=np.nan)
-        hover = [f"<b>{esc(lab)}</b><br>{name}: {fmt(m)} (95% CI {fmt(a)} to {fmt(b)})<br>n = {fmt_n(k)}"
-                 for lab, m, a, b, k in zip(labels, mean, lo, hi, n_phase)]
+        if of_pairs:
+            hover = [f"<b>{esc(lab)}</b><br>{name}: {fmt(m)}<br>n = {fmt_n(k)} people with both tests"
+                     + (f"<br>gain {fmt(m - b0)} (95% CI {fmt(a - b0)} to {fmt(b - b0)})" if phase == "post" else "")
+                     for lab, m, a, b, k, b0 in zip(labels, mean, lo, hi, n_phase, pre_v)]
+        else:
+            hover = [f"<b>{esc(lab)}</b><br>{name}: {fmt(m)} (95% CI {fmt(a)} to {fmt(b)})<br>n = {fmt_n(k)}"
+                     for lab, m, a, b, k in zip(labels, mean, lo, hi, n_phase)]
         traces.append(trace("scatter", 
             x=mean, y=labels, mode="markers", name=name, marker=dict(color=colour, size=11),
             error_x=dict(type="data", symmetric=False, array=hi - mean, arrayminus=mean - lo, color=colour,
@@ -87,7 +115,10 @@ def pre_post(
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
         height=max(300, 90 + 40 * len(labels))))
     word = "Confidence" if measure == "confidence" else "Knowledge"
-    return finish(fig, title or titled(f"{word} before and after training", groups), SCORE_TITLE[measure], "", left_out, min_cell)
+    note = ("Means of the people who took both tests; the bar on After is the 95% interval of the gain." if of_pairs
+            else "Means of everyone tested in each phase, with their 95% intervals.")
+    return finish(fig, title or titled(f"{word} before and after training", groups), SCORE_TITLE[measure], "",
+                  left_out, min_cell, note=note)
 
 
 @builds_figure

@@ -137,8 +137,9 @@ def _gains_columns(group: str | None, digits: int = 1) -> dict:
         cols[GROUP_LABELS.get(group, group).capitalize()] = ("text", lambda r, g=group: _label(g, r[g]))
     cols.update({
         "n": ("", lambda r: _num(r["n"], 0)),
-        "Pre-test (%)": ("", lambda r: _num(r["pre_mean"], digits)),
-        "Post-test (%)": ("", lambda r: _num(r["post_mean"], digits)),
+        # the matched pairs' means: after - before is the gain a reader sees beside them
+        "Before (%)": ("", lambda r: _num(r["pre_mean_matched"], digits)),
+        "After (%)": ("", lambda r: _num(r["post_mean_matched"], digits)),
         "Mean gain, points (95% CI)": ("", lambda r: _ci(r["mean_gain"], r["ci_low"], r["ci_high"], digits)),
         "dz": ("", lambda r: _num(r["cohens_dz"], 2)),
         "Improved": ("", lambda r: _pct(r['pct_improved'])),

@@ -44,7 +44,9 @@ EXIT_OK = 0
 
 METHODS = [
     ("Matched pairs", "Gains use people who took both the pre- and post-test, matched by participant ID (never by row order). "
-                      "Pre- and post-test means use everyone tested in that phase."),
+                      "Before and after means are those of the same matched people, so that after minus before is the gain "
+                      "shown beside them; the means of everyone tested in each phase are in the workbook, labelled "
+                      "as such."),
     ("Knowledge score", "Percent of the maximum score (0-100), so tests of different lengths compare."),
     ("Mean gain and its interval", "Mean of post minus pre; interval mean ± t(0.975, n-1)·sd/√n (paired t-test, two-sided)."),
     ("Effect size", "Cohen's dz = mean gain / sd of gains; Hedges' gz = J·dz with Hedges' exact J = Γ(m/2)/(√(m/2)·Γ((m-1)/2)), m = n - 1; "
@@ -234,6 +236,9 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
 
     # --- items and modules
     step("Items and modules")
+    from tip_eval.analysis.items import MIN_PEOPLE_FOR_FLAGS
+    from tip_eval.tables import display_value
+
     sec = Section("items", "Modules and questions that need work")
     if "items" in pub:
         modules, _ = pub.shown("modules")
@@ -241,11 +246,12 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
         R["modules"], R["items"] = modules, items
         sec.add("table", html=html_table(modules, _module_columns(modules)))
         flagged = items[items["flags"].fillna("").astype(str) != ""]
+        too_few = int(items["too_few_people"].fillna(False).astype(bool).sum()) if "too_few_people" in items else 0
         if len(flagged):
             sec.add("heading", "Questions flagged for review")
             sec.add("table", html=html_table(flagged, {
                 "Item": ("text", lambda r: str(r["item_id"])),
-                "Module": ("text", lambda r: str(r["module"])),
+                "Module": ("text", lambda r: display_value("module", r["module"])),
                 "Correct before": ("", lambda r: _pct(100 * r['difficulty_pre'])),
                 "Correct after": ("", lambda r: _pct(100 * r['difficulty_post'])),
                 "Discrimination (pre)": ("", lambda r: _num(r["discrimination_pre"], 2)),
@@ -255,8 +261,12 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
             if len(neg):
                 sec.add("caution", f"{', '.join(neg['item_id'])}: people who knew more overall got this question wrong more often "
                                    "(negative discrimination). Check its answer key and wording before using its results.")
-        else:
+        elif not too_few:
             sec.add("text", "No question was flagged.")
+        if too_few:
+            sec.add("note", f"{too_few} of {len(items)} questions were answered by fewer than {MIN_PEOPLE_FOR_FLAGS} "
+                            "people before and after: too few to judge a question, so they are not flagged (their "
+                            "shares correct are still shown).")
         _add_figure(sec, _figure("item_heatmap", items), "the share answering each item correctly")
     else:
         sec.add("text", "The study has total scores only (no item-level answers).")
@@ -458,14 +468,16 @@ def _chain(pub: Any) -> dict[str, float]:
 
 
 def _module_columns(frame: pd.DataFrame) -> dict:
-    cols: dict = {"Module": ("text", lambda r: str(r["module"]))}
+    from tip_eval.tables import display_value
+
+    cols: dict = {"Module": ("text", lambda r: display_value("module", r["module"]))}
     if "n_items" in frame:
         cols["Items"] = ("", lambda r: _num(r["n_items"], 0))
     if "n" in frame:
         cols["n"] = ("", lambda r: _num(r["n"], 0))
-    if "pre_mean" in frame:
-        cols["Pre-test mean"] = ("", lambda r: _num(r["pre_mean"], 1))
-        cols["Post-test mean"] = ("", lambda r: _num(r["post_mean"], 1))
+    if "pre_mean_matched" in frame:  # the matched pairs' means: after - before is the gain beside them
+        cols["Before (%)"] = ("", lambda r: _num(r["pre_mean_matched"], 1))
+        cols["After (%)"] = ("", lambda r: _num(r["post_mean_matched"], 1))
     if "mean_gain" in frame:
         cols["Mean gain (95% CI)"] = ("", lambda r: _ci(r["mean_gain"], r["ci_low"], r["ci_high"]))
     return cols
@@ -498,7 +510,8 @@ def render_brief(ctx: BriefContext, title: str | None = None) -> str:
         {"value": _num(len(study.trainings), 0), "label": "trainings"},
         {"value": people, "label": "participants registered"},
         {"value": f"+{_num(k['mean_gain'], 1)}" if not pd.isna(k["mean_gain"]) and k["mean_gain"] >= 0 else _num(k["mean_gain"], 1),
-         "label": "mean knowledge gain (percentage points)"},
+         "label": f"mean knowledge gain (percentage points) of the {_num(k['n'], 0)} with both tests"
+                  if not pd.isna(k["n"]) else "mean knowledge gain (percentage points)"},
         {"value": _pct(k["pct_improved"]), "label": "scored higher after training"},
     ]
     sections = [{"id": "headline", "title": "Headline findings"}] + [

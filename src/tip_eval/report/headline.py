@@ -51,7 +51,10 @@ def gain_finding(row: pd.Series, what: str, level_unit: str, gain_unit: str, dig
         return Finding(f"Fewer than {min_cell} people took both tests, or their number is hidden to protect a small "
                        f"group: the change in {what} is not reported.", {}, True)
     n = int(row["n"])
-    nums = {k: float(row[k]) for k in ("pre_mean", "post_mean", "mean_gain", "ci_low", "ci_high", "cohens_dz", "pct_improved")
+    # the matched pairs' means (the people behind the gain), so that after - before is the gain quoted
+    pre, post = (("pre_mean_matched", "post_mean_matched") if "pre_mean_matched" in row.index
+                 else ("pre_mean", "post_mean"))
+    nums = {k: float(row[k]) for k in (pre, post, "mean_gain", "ci_low", "ci_high", "cohens_dz", "pct_improved")
             if k in row.index}
     nums["n"] = n
     if n < 2 or pd.isna(row["ci_low"]):
@@ -61,13 +64,13 @@ def gain_finding(row: pd.Series, what: str, level_unit: str, gain_unit: str, dig
     improved = (f" {_f(row['pct_improved'], 0)}% of them scored higher after the training."
                 if _shown(row.get("pct_improved")) else "")
     if row["ci_low"] > 0:
-        text = (f"{what.capitalize()} rose from {_f(row['pre_mean'], digits)}{level_unit} to {_f(row['post_mean'], digits)}{level_unit}{scale} "
-                f"on average, a gain of {_f(row['mean_gain'], digits)}{gain_unit} ({ci}; n = {n} people tested before and after; "
+        text = (f"Among the {n} people tested before and after, {what} rose from {_f(row[pre], digits)}{level_unit} to "
+                f"{_f(row[post], digits)}{level_unit}{scale} on average, a gain of {_f(row['mean_gain'], digits)}{gain_unit} ({ci}; "
                 f"standardised effect Cohen's dz = {_f(row['cohens_dz'], 2)}).{improved}{small}")
         hedged = bool(small)
     elif row["ci_high"] < 0:
-        text = (f"{what.capitalize()} fell from {_f(row['pre_mean'], digits)}{level_unit} to {_f(row['post_mean'], digits)}{level_unit}{scale} "
-                f"on average ({ci}; n = {n}).{small}")
+        text = (f"Among the {n} people tested before and after, {what} fell from {_f(row[pre], digits)}{level_unit} to "
+                f"{_f(row[post], digits)}{level_unit}{scale} on average ({ci}).{small}")
         hedged = bool(small)
     else:
         text = (f"We cannot tell whether {what} changed: the average change was {_f(row['mean_gain'], digits)}{gain_unit} "
