@@ -240,3 +240,25 @@ def test_every_figure_in_the_brief_is_valid_plotly(sample_brief):
         fig = go.Figure(data=json.loads(data), layout=json.loads(layout))  # raises on any invalid property
         assert fig.layout.template.layout.font.family.startswith('"Noto Sans"')
         assert len(fig.data) >= 1
+
+
+def test_a_study_of_one_training_reads_right():
+    """One training of 12 registered: no plural of one, no repeated or empty section, items too few to judge."""
+    from tip_eval.datasets import make_study
+
+    study, _ = make_study(seed=3, n_trainings=1, participants_per_training=12)
+    ctx = build_brief(study)
+    html = render_brief(ctx)
+    text = " ".join(_parse(html).text)
+    assert "1 trainings" not in text and "1 training in 1 country" in text
+    for heading in ("Knowledge gain by country", "Knowledge gain by province", "Knowledge gain by training",
+                    "A fair comparison of trainings"):
+        assert heading not in text
+    assert "Everyone in this study is in one country (Thailand), one province (Chiang Mai) and one training" in text
+    # every table shown has rows with something besides their labels
+    for heads, rows in _tables(html):
+        assert rows and len(heads) > 1, heads
+    items = ctx.results["items"]
+    assert items["too_few_people"].all() and (items["flags"].fillna("") == "").all()
+    assert f"{len(items)} of {len(items)} questions were answered by fewer than 30 people" in text
+    assert "No question was flagged" not in text

@@ -32,6 +32,8 @@ class Section:
     blocks: list[Block] = field(default_factory=list)
 
     def add(self, kind: str, text: str = "", html: str = "", items: list | None = None) -> None:
+        if kind == "table" and not html:
+            return  # a table with nothing to show is left out (its caller says why)
         self.blocks.append(Block(kind, text=text, html=html, items=list(items or [])))
 
 
@@ -84,7 +86,8 @@ def html_table(frame: pd.DataFrame, columns: dict[str, tuple[str, Callable[[pd.S
     For a table of the publication's disclosure plan (``frame.attrs["min_cell"]`` set), a cell
     left without a number shows the plan's mark (:data:`tip_eval.disclosure.MARK`) when a value it
     is made from is hidden, and ``n/a`` when it cannot be computed; a column hidden in every row is
-    left out, and the legend of each is written under the table.
+    left out, and the legend of each is written under the table. A table without rows, or whose
+    rows would show nothing but their labels, is the empty string (:meth:`Section.add` leaves it out).
     """
     from markupsafe import escape
 
@@ -106,6 +109,8 @@ def html_table(frame: pd.DataFrame, columns: dict[str, tuple[str, Callable[[pd.S
             cells[h].append(text)
     gone = [h for i, (h, v) in enumerate(cells.items()) if i and min_cell is not None and v and all(t == MARK for t in v)]
     shown = [h for h in columns if h not in gone]
+    if not len(frame) or (min_cell is not None and len(shown) <= 1):
+        return ""  # no row, or rows that would show nothing but their labels: no empty table
     head = "".join(f"<th class='{columns[h][0]}'>{escape(h)}</th>" for h in shown)
     body = ["<tr>" + "".join(f"<td class='{columns[h][0]}'>{escape(cells[h][r])}</td>" for h in shown) + "</tr>"
             for r in range(len(frame))]

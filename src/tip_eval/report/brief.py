@@ -20,6 +20,7 @@ import pandas as pd
 from tip_eval.report import headline as hl
 from tip_eval.report.blocks import (
     GROUP_LABELS,
+    Block,
     Section,
     _add_figure,
     _ci,
@@ -161,12 +162,18 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
                                             " points", digits=2, min_cell=min_cell))
 
     # --- results by group
-    sec = Section("groups", "Results by country, province, sector and training")
+    sec = Section("groups", "Results by group")
+    names, alone = [], []
     for g in pub.groupings:
         name = " and ".join(GROUP_LABELS.get(x, x) for x in g)
         shown, hidden = pub.shown(f"gains/knowledge/{key_of(g)}")
         if shown is None:
             continue
+        one = _one_group(study, g)
+        if one is not None:  # everyone in one country (province, training): the headline's own results
+            alone.append(f"one {name} ({one})")
+            continue
+        names.append(name)
         R[f"gains_by_{'_'.join(g)}"] = shown
         ctx.hidden_groups[name] = hidden
         sec.add("heading", f"Knowledge gain by {name}")
@@ -186,7 +193,12 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
         fig = _figure("pre_post", shown, by=g) if len(g) == 1 and g[0] != "training_id" else None
         if fig:
             sec.add("figure", html=fig)
-    ctx.sections.append(sec)
+    if alone:
+        sec.blocks.insert(0, Block("text", text="Everyone in this study is in " + _and(alone)
+                                   + ": the results for it are the headline's, above."))
+    sec.title = f"Results by {_and(names)}" if names else "Results by group"
+    if sec.blocks:
+        ctx.sections.append(sec)
 
     if pub.programme:
         step("Comparing studies")
@@ -230,9 +242,11 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
                         "trainings at once, lies wholly on one side of 0; the thick bars are each training's own "
                         "interval. Raw means of small groups mostly rank noise; the shrunken gains allow for group "
                         "size, and their intervals hold for each training whatever its true gain.")
-    else:
+        ctx.sections.append(sec)
+    elif len(study.trainings) > 1:
         sec.add("text", "Fewer than two trainings have people who took both tests: there is nothing to compare yet.")
-    ctx.sections.append(sec)
+        ctx.sections.append(sec)
+    # a study of one training has no comparison of trainings to show: no section
 
     # --- items and modules
     step("Items and modules")
@@ -467,6 +481,23 @@ def _chain(pub: Any) -> dict[str, float]:
     return out
 
 
+def _and(words: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1] if words else ""
+
+
+def _one_group(study: Any, grouping: Sequence[str]) -> str | None:
+    """The label of the only group of a one-column grouping when the whole study is in it, else None."""
+    if len(grouping) != 1:
+        return None
+    col = grouping[0]
+    table = study.trainings if col in study.trainings.columns else study.participants
+    if col not in table.columns:
+        return None
+    values = table[col].dropna().unique()
+    return _label(col, values[0]) if len(values) == 1 and table[col].notna().all() else None
+
+
 def _module_columns(frame: pd.DataFrame) -> dict:
     from tip_eval.tables import display_value
 
@@ -507,7 +538,7 @@ def render_brief(ctx: BriefContext, title: str | None = None) -> str:
     registered = float("nan") if registered is None or pd.isna(registered) else float(registered)
     people = _num(registered, 0)
     kpis = [
-        {"value": _num(len(study.trainings), 0), "label": "trainings"},
+        {"value": _num(len(study.trainings), 0), "label": "training" if len(study.trainings) == 1 else "trainings"},
         {"value": people, "label": "participants registered"},
         {"value": f"+{_num(k['mean_gain'], 1)}" if not pd.isna(k["mean_gain"]) and k["mean_gain"] >= 0 else _num(k["mean_gain"], 1),
          "label": f"mean knowledge gain (percentage points) of the {_num(k['n'], 0)} with both tests"
@@ -518,7 +549,8 @@ def render_brief(ctx: BriefContext, title: str | None = None) -> str:
         {"id": s.id, "title": s.title, "blocks": s.blocks} for s in ctx.sections]
     return template.render(
         title=title or f"Impact brief: {study.name}",
-        subtitle=f"{len(study.trainings)} trainings in {n_countries} countr{'y' if n_countries == 1 else 'ies'}"
+        subtitle=f"{len(study.trainings)} training{'' if len(study.trainings) == 1 else 's'} in {n_countries} "
+                 f"countr{'y' if n_countries == 1 else 'ies'}"
                  + (f"; {people} participants." if not pd.isna(registered) else "."),
         generated=_dt.date.today().isoformat(), version=tip_eval.__version__, min_cell=ctx.min_cell,
         sections=sections, headline=ctx.headline, kpis=kpis,

@@ -53,7 +53,7 @@ def _retention_section(pub: Any, R: dict, headline: list) -> Section:
             cells.setdefault(col, []).extend(where[x] for x in labels if x in where)
     rows.attrs = {"suppressed_cells": cells, "min_cell": min_cell}
     label = GROUP_LABELS.get(group, group).capitalize()
-    sec.add("table", html=html_table(rows, {
+    table = html_table(rows, {
         label: ("text", lambda r: _label(group, r[group])),
         "Re-tested": ("", lambda r: _num(r["n"], 0) + (f" of {_num(r['n_pre_post'], 0)}"
                                                          if not pd.isna(r["n_pre_post"]) else "")),
@@ -66,7 +66,12 @@ def _retention_section(pub: Any, R: dict, headline: list) -> Section:
                                                                     100 * r["retention_ratio_ci_low"],
                                                                     100 * r["retention_ratio_ci_high"], 0)),
         "Months later": ("", lambda r: _num(r["months_since_training"], 1)),
-    }))
+    })
+    if not table and finding is None:
+        sec.add("text", f"Too few people took the delayed test (fewer than {min_cell}, or hidden to protect such a "
+                        "group) to say whether the gain lasted.")
+        return sec
+    sec.add("table", html=table)
     if hidden:
         sec.add("note", _hidden_note(hidden, "group(s)", min_cell))
     fig = _figure("retention", shown, by=group)
