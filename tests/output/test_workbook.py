@@ -60,6 +60,13 @@ def test_no_formulas_and_number_formats(sample_book):
     value = ws.cell(2, col["mean_gain"]).value
     assert isinstance(value, float) and len(repr(value)) > 6  # full precision in the cell
     assert 8 <= ws.column_dimensions["A"].width <= 60
+    # a 1-5 rating's means and gain in two decimals, as the brief gives them; percentages in one
+    rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, col["measure"]).value == "confidence"]
+    assert rows
+    for r in rows:
+        for name in ("pre_mean_matched", "post_mean_matched", "mean_gain", "ci_low"):
+            assert ws.cell(r, col[name]).number_format == "0.00", name
+        assert ws.cell(r, col["pct_improved"]).number_format == "0.0"
 
 
 def test_suppression_on_every_results_sheet(sample_book, sample_study):

@@ -178,6 +178,7 @@ def _build_workbook(study, parts: list, publication):
         check_no_identifiers(result, what=f"sheet {ws.title!r}")
         marks = result.attrs.get("suppressed_cells") or {}
         write_sheet(ws, result, auto_formats=True, marks=marks, mark_text=MARK, wrap=_WRAP)
+        _rating_precision(ws, result)
         notes = list(part.notes)
         if any(marks.values()):
             notes.append(footnote(min_cell))
@@ -190,6 +191,23 @@ def _build_workbook(study, parts: list, publication):
         written.append((ws.title, _describe(part.sheet)))
     _write_readme(readme, study, written, min_cell, footnote(min_cell).rstrip("."), publication.groupings)
     return wb
+
+
+def _rating_precision(ws, result: pd.DataFrame) -> None:
+    """Confidence rows' means and gains in two decimals, as the brief gives them (3.15 -> 3.83, not 3.1 -> 3.8).
+
+    Scores in percent keep one decimal; a 1-5 rating's mean needs two to show the change.
+    """
+    if "measure" not in result.columns:
+        return
+    from tip_eval.io.write import number_format
+
+    rows = [i for i, m in enumerate(result["measure"].tolist(), start=2) if m == "confidence"]
+    cols = [j for j, (name, dtype) in enumerate(zip(result.columns, result.dtypes), start=1)
+            if pd.api.types.is_float_dtype(dtype) and number_format(str(name)) == "0.0" and "pct" not in str(name)]
+    for i in rows:
+        for j in cols:
+            ws.cell(row=i, column=j).number_format = "0.00"
 
 
 #: under a sheet with rounded values
