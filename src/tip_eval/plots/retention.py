@@ -77,7 +77,8 @@ def retention(
     months = frame["months_since_training"].to_numpy(dtype=float, na_value=np.nan) \
         if "months_since_training" in frame else np.full(len(frame), np.nan)
     known = months[~np.isnan(months)]
-    later = _STAGES[2] + (f" (about {known.mean():.0f} months)" if known.size else "")
+    # on two lines: one line, centred on the last tick, runs past the plot's right edge and plotly drops it
+    later = _STAGES[2] + (f"<br>(about {known.mean():.0f} months)" if known.size else "")
     stages = [_STAGES[0], _STAGES[1], later]
     traces = [trace("scatter", x=[-0.1, 2.1], y=[0, 0], mode="lines", showlegend=False, hoverinfo="skip",
                     line=dict(color=NEUTRAL_COLOUR, width=1, dash="dot"), name="No change")]
