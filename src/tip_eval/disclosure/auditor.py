@@ -28,9 +28,14 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from tip_eval.disclosure.facts import Cell, Relation
+    from tip_eval.disclosure.lp import Group
 
 __all__ = ["AuditReport", "Leak", "audit"]
 
@@ -145,15 +150,15 @@ def audit(path: str | Path, min_cell: int | None = None) -> AuditReport:
 class _Facts:
     def __init__(self, min_cell: int) -> None:
         self.min_cell = min_cell
-        self.known: dict = {}            # Cell -> (lo, hi)
-        self.where: dict = {}            # Cell -> where first seen
-        self.blank: dict = {}            # Cell -> where (published blank)
-        self.relations: set = set()
+        self.known: dict[Cell, tuple[float, float]] = {}
+        self.where: dict[Cell, str] = {}  # where first seen
+        self.blank: dict[Cell, str] = {}  # where (published blank)
+        self.relations: set[Relation] = set()
         self.atoms: pd.DataFrame | None = None
         self.hidden_groups: set[str] = set()
         self.shown_groups: set[str] = set()
 
-    def add_known(self, cell, lo: float, hi: float, where: str) -> None:
+    def add_known(self, cell: Cell, lo: float, hi: float, where: str) -> None:
         old = self.known.get(cell)
         if old is not None:
             lo, hi = max(lo, old[0]), min(hi, old[1])
@@ -162,7 +167,7 @@ class _Facts:
         self.known[cell] = (lo, hi)
         self.where.setdefault(cell, where)
 
-    def add_blank(self, cell, where: str) -> None:
+    def add_blank(self, cell: Cell, where: str) -> None:
         self.blank.setdefault(cell, where)
 
     def check(self, report: AuditReport) -> None:
@@ -176,7 +181,7 @@ class _Facts:
         cells = set(self.known) | set(blanks)
         system = System(self.known, cells, self.relations, self.atoms)
         exprs = [(Expression.of(c), self.blank[c]) for c in sorted(blanks)]
-        groups: dict[str, set] = {}
+        groups: dict[str, set[Group]] = {}
         for c in cells:
             groups.setdefault(c.measure, set()).add(c.group)
         from tip_eval.disclosure.facts import Cell
@@ -212,7 +217,7 @@ class _Facts:
         report.checked["linear programmes"] = system.solves
 
 
-def _stated_min_cell(html: str, sheets: dict) -> int:
+def _stated_min_cell(html: str, sheets: dict[str, pd.DataFrame]) -> int:
     for pattern in (r"fewer than (\d+) people are not shown", r"fewer than (\d+) people"):
         readme = sheets.get("README")
         if readme is not None:
@@ -234,15 +239,17 @@ def _read_workbook(path: Path) -> dict[str, pd.DataFrame]:
 
     check = guard_workbook(path)
     wb = CalamineWorkbook.from_path(str(path))
-    out = {}
+    out: dict[str, pd.DataFrame] = {}
     try:
         for info in check.sheets:
             if info.kind != "worksheet":
                 continue
             sheet = wb.get_sheet_by_name(info.name)
             top, left = sheet.start or (0, 0)  # rows and columns before the first cell that holds anything
-            rows = [[None] * left + [None if v == "" else v for v in row] for row in sheet.to_python()]
-            rows = [[None] * (left + len(rows[0]))] * top + rows if rows and top else rows
+            rows: list[list[Any]] = [[None] * left + [None if v == "" else v for v in row]
+                                     for row in sheet.to_python()]
+            if rows and top:
+                rows = [[None] * (left + len(rows[0]))] * top + rows
             out[info.name] = pd.DataFrame(rows) if rows else pd.DataFrame()
     finally:
         wb.close()
@@ -278,7 +285,7 @@ def _sheet_table(raw: pd.DataFrame, mark: frozenset[str]) -> tuple[pd.DataFrame,
     return frame, marks, notes
 
 
-def _workbook_facts(sheets: dict, facts: _Facts, report: AuditReport, name: str) -> None:
+def _workbook_facts(sheets: dict[str, pd.DataFrame], facts: _Facts, report: AuditReport, name: str) -> None:
     from tip_eval.disclosure.facts import detect, entry_value, map_table
 
     mark = _marks(facts.min_cell)
@@ -349,11 +356,15 @@ class _Page:
         page = self
 
         class P(HTMLParser):
-            def __init__(self):
+            def __init__(self) -> None:
                 super().__init__()
-                self.stack, self.row, self.cell, self.text, self.skip = [], None, None, None, 0
+                self.stack: list[str] = []
+                self.row: list[str] | None = None
+                self.cell: list[str] | None = None
+                self.text: list[str] | None = None
+                self.skip = 0
 
-            def handle_starttag(self, tag, attrs):
+            def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
                 if tag in ("script", "style"):
                     self.skip += 1
                 elif tag == "table":
@@ -366,7 +377,7 @@ class _Page:
                 elif tag in ("p", "li", "caption", "h3"):
                     self.text = []
 
-            def handle_endtag(self, tag):
+            def handle_endtag(self, tag: str) -> None:
                 if tag in ("script", "style"):
                     self.skip -= 1
                 elif tag in ("td", "th") and self.cell is not None and self.row is not None:
@@ -378,7 +389,7 @@ class _Page:
                     page.paragraphs.append(" ".join("".join(self.text).split()))
                     self.text = None
 
-            def handle_data(self, data):
+            def handle_data(self, data: str) -> None:
                 if self.skip:
                     return
                 if self.cell is not None:
@@ -437,7 +448,7 @@ def _brief_facts(html: str, facts: _Facts, report: AuditReport, name: str) -> No
             continue
         records, shares = [], []
         for row in t[1:]:
-            rec: dict = {}
+            rec: dict[str, Any] = {}
             if group_col:
                 v = row[0]
                 rec[group_col] = labels.get(v, v)
@@ -528,8 +539,9 @@ def _brief_facts(html: str, facts: _Facts, report: AuditReport, name: str) -> No
                 if hi >= 1 and lo <= facts.min_cell - 1 and hi - lo < facts.min_cell:
                     report.leaks.append(Leak("share", f"{name}, headline", f"'{pm.group(0)}' of {n_all:.0f} people "
                                              f"is a handful of people: {_quote(para)}", lo, hi))
-        if n_all and re.search(r"(\d+)% of them scored higher", para):
-            p = float(re.search(r"(\d+)% of them scored higher", para).group(1))
+        higher = re.search(r"(\d+)% of them scored higher", para)
+        if n_all and higher:
+            p = float(higher.group(1))
             lo, hi = n_all - min(n_all, np.floor(n_all * (p + 0.5) / 100)), n_all - max(0.0, np.ceil(n_all * (p - 0.5) / 100))
             n_shares += 1
             if hi >= 1 and lo <= facts.min_cell - 1 and hi - lo < facts.min_cell:
@@ -603,12 +615,12 @@ def _figure_facts(html: str, facts: _Facts, report: AuditReport, name: str) -> N
     report.checked["figures"] = n_fig
 
 
-def _numeric(values) -> bool:
+def _numeric(values: object) -> bool:
     return isinstance(values, list) and len(values) > 0 and all(
         isinstance(v, (int, float)) or v is None for v in values) and any(isinstance(v, (int, float)) for v in values)
 
 
-def _check_names(html: str, sheets: dict, facts: _Facts, report: AuditReport, brief_name: str,
+def _check_names(html: str, sheets: dict[str, pd.DataFrame], facts: _Facts, report: AuditReport, brief_name: str,
                  book_name: str) -> None:
     """Sentences (brief paragraphs, workbook notes) that name a group whose size is hidden."""
     hidden = {h for h in facts.hidden_groups - facts.shown_groups if len(h) >= 3}

@@ -23,10 +23,15 @@ cell, with the legend of :func:`footnote`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from tip_eval.disclosure.facts import Cell
+    from tip_eval.disclosure.plan import Plan
 
 __all__ = ["MARK", "detect_layout", "footnote", "grouping_columns", "recoverable_cells", "suppress"]
 
@@ -58,7 +63,10 @@ def grouping_columns(table: pd.DataFrame) -> list[str]:
     return [c for c in leading(table) if c not in LAYOUT_MAP[name][3]]
 
 
-def _plan(table: pd.DataFrame, min_cell: int, n_columns, by, counts, strata, granularity=None):
+def _plan(table: pd.DataFrame, min_cell: int, n_columns: str | Sequence[str] | None,
+          by: str | Sequence[str] | None, counts: Mapping[str, Sequence[str]] | Sequence[str] | None,
+          strata: str | Sequence[str] | None,
+          granularity: Mapping[str, tuple[float, float]] | None = None) -> Plan:
     """A plan holding ``table`` (under the key "table") and the totals a reader knows from other tables."""
     from tip_eval.disclosure.facts import MISSING, detect, overall_labels
     from tip_eval.disclosure.plan import Plan
@@ -72,7 +80,7 @@ def _plan(table: pd.DataFrame, min_cell: int, n_columns, by, counts, strata, gra
         if bad:
             raise ValueError(f"by: column(s) {bad} not in the table; its columns are: "
                              f"{', '.join(map(str, table.columns))}")
-    kw: dict = {}
+    kw: dict[str, Any] = {}
     if n_columns is None and counts is None and detect(table) is not None:
         pass  # a tip_eval result: its layout knows its counts
     else:
@@ -155,7 +163,8 @@ def suppress(
     return out
 
 
-def recoverable_cells(table: pd.DataFrame, original: pd.DataFrame, **kwargs) -> list[tuple]:
+def recoverable_cells(table: pd.DataFrame, original: pd.DataFrame,
+                      **kwargs: Any) -> list[tuple[Hashable, str, float, float]]:
     """Blanked counts of a suppressed table that a reader could narrow to fewer than ``min_cell`` values (should be empty).
 
     ``table`` is the output of :func:`suppress`; ``original`` the frame before suppression;
@@ -169,10 +178,11 @@ def recoverable_cells(table: pd.DataFrame, original: pd.DataFrame, **kwargs) -> 
                  kwargs.get("strata"))
     _, mapped = plan.tables[_KEY]
     shown = table.drop(columns="suppressed", errors="ignore").reset_index(drop=True)
-    hidden = set()
-    where = {}
+    hidden: set[Cell] = set()
+    where: dict[Cell, tuple[Hashable, str]] = {}
+    missing = shown.isna()
     for e in mapped.entries:
-        blank = pd.isna(shown.at[e.row, e.column]) or (e.size is not None and pd.isna(shown.at[e.row, e.size]))
+        blank = bool(missing.at[e.row, e.column]) or (e.size is not None and bool(missing.at[e.row, e.size]))
         if blank and not np.isnan(plan.values.get(e.cell, np.nan)):
             hidden.add(e.cell)
         where.setdefault(e.cell, (original.index[e.row], e.column))

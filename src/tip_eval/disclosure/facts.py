@@ -16,8 +16,9 @@ trainings), so a count shown in one table and hidden in another is caught.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -61,7 +62,7 @@ class Mapped:
     layout: str
     by: list[str]
     entries: list[Entry] = field(default_factory=list)
-    relations: set = field(default_factory=set)            # (kind, lhs measures tuple, rhs measure)
+    relations: set[Relation] = field(default_factory=set)  # (kind, lhs measures tuple, rhs measure)
     governs: dict[str, list[str]] = field(default_factory=dict)   # count column -> statistics blanked with it
     main: str | None = None                                # the group size column: hidden -> the row is not shown
     kinds: dict[str, str] = field(default_factory=dict)    # column -> "count" or "share"
@@ -72,11 +73,23 @@ def _p(prefix: str, name: str) -> str:
     return f"{prefix}.{name}"
 
 
+#: a count a layout shows: (column, measure, the size column it is a share of or None, scale of the share)
+Shown = tuple[str, str, str | None, float]
+#: a relation a reader knows: ("le" or "eq", the measures on the left (summed), the measure on the right)
+Relation = tuple[str, tuple[str, ...], str]
+#: one row of a result table (``DataFrame.to_dict("records")``)
+Row = Mapping[Hashable, Any]
+#: what a layout function gives for a row: the counts it shows and the relations between them
+RowMeasures = tuple[Sequence[Shown], Set[Relation]]
+
+
 # --- one function per result layout: (columns -> measures) for a row, the relations, what each count governs
 
 
-def _gains(row, pre):
-    m = lambda s: _p(pre, s)
+def _gains(row: Row, pre: str) -> RowMeasures:
+    def m(s: str) -> str:
+        return _p(pre, s)
+
     cols = [("n_pre", m("pre"), None, 100), ("n_post", m("post"), None, 100), ("n", m("matched"), None, 100),
             ("pct_improved", m("improved"), "n", 100), ("pct_reliable_improved", m("reliable_improved"), "n", 100),
             ("pct_reliable_declined", m("reliable_declined"), "n", 100)]
@@ -88,11 +101,11 @@ def _gains(row, pre):
 
 # the pre- and post-test means describe n_pre and n_post people, at least the n matched ones: they
 # go with the group (n), so that a hidden count of drop-outs does not blank the group's scores
-_GAINS_GOV = {"n_pre": [], "n_post": [],
-              "pct_improved": [], "pct_reliable_improved": [], "pct_reliable_declined": []}
+_GAINS_GOV: dict[str, list[str]] = {"n_pre": [], "n_post": [],
+                                    "pct_improved": [], "pct_reliable_improved": [], "pct_reliable_declined": []}
 
 
-def _attrition(row, pre):
+def _attrition(row: Row, pre: str) -> RowMeasures:
     cols = [("registered", "registered", None, 100), ("took_pre", "knowledge.pre", None, 100),
             ("took_post", "knowledge.post", None, 100), ("matched", "knowledge.matched", None, 100),
             ("n_dropouts", "knowledge.dropouts", None, 100)]
@@ -108,7 +121,7 @@ _ATTRITION_GOV = {"registered": ["matched_pct"], "took_pre": [], "took_post": []
                               "bias_flag", "conclusion_changes", "mi_mean_gain", "mi_ci_low", "mi_ci_high", "mi_df"]}
 
 
-def _competency(row, pre):
+def _competency(row: Row, pre: str) -> RowMeasures:
     c = f"competency:{row['competency_id']}"
     cols = [("n_pre", f"{c}.pre", None, 100), ("n_post", f"{c}.post", None, 100), ("n", f"{c}.matched", None, 100),
             ("pct_agree_pre", f"{c}.agree_pre", "n", 100), ("pct_agree_post", f"{c}.agree_post", "n", 100)]
@@ -125,7 +138,7 @@ _COMPETENCY_GOV = {"n_pre": [], "n_post": [],
                    "pct_agree_post": ["pct_agree_post_ci_low", "pct_agree_post_ci_high"]}
 
 
-def _kvc(row, pre):
+def _kvc(row: Row, pre: str) -> RowMeasures:
     cols = [("n", "kvc.people", None, 100), ("n_knowledge_improved", "kvc.knowledge_improved", None, 100),
             ("n_more_confident", "kvc.more_confident", None, 100), ("n_overconfident", "kvc.overconfident", None, 100)]
     rel = {("le", ("kvc.knowledge_improved", "kvc.overconfident"), "kvc.people"),
@@ -137,7 +150,7 @@ def _kvc(row, pre):
 _KVC_GOV = {"n_knowledge_improved": [], "n_more_confident": [], "n_overconfident": ["pct_overconfident"]}
 
 
-def _code_name(row) -> str:
+def _code_name(row: Row) -> str:
     kind = str(row.get("kind", "code"))
     if kind == "indicator":
         return "followup.indicator"
@@ -146,7 +159,7 @@ def _code_name(row) -> str:
     return f"followup.code:{row.get('code_id')}"
 
 
-def _followup(row, pre):
+def _followup(row: Row, pre: str) -> RowMeasures:
     c = _code_name(row)
     cols = [("n_interviewed", "interviewed", None, 100), ("n_with_code", c, None, 100)]
     return cols, {("le", (c,), "interviewed"), ("le", ("interviewed",), "registered")}
@@ -155,7 +168,7 @@ def _followup(row, pre):
 _FOLLOWUP_GOV = {"n_interviewed": ["months_since_training"], "n_with_code": ["pct_with_code", "ci_low", "ci_high"]}
 
 
-def _cooc(row, pre):
+def _cooc(row: Row, pre: str) -> RowMeasures:
     a, b = f"followup.code:{row['code_a']}", f"followup.code:{row['code_b']}"
     both = f"cooccurrence:{row['code_a']}|{row['code_b']}"
     cols = [("n_interviews", "interviewed", None, 100), ("n_a", a, None, 100), ("n_b", b, None, 100),
@@ -166,7 +179,7 @@ def _cooc(row, pre):
 _COOC_GOV = {"n_a": ["c_coefficient"], "n_b": ["c_coefficient"], "n_both": ["c_coefficient"]}
 
 
-def _agreement(row, pre):
+def _agreement(row: Row, pre: str) -> RowMeasures:
     if str(row.get("kind")) == "overall":
         # n_either of the overall row counts interview x code decisions, not people: it is the sum
         # of the codes' n_either (a relation added by map_table), never at most n_double_coded
@@ -181,11 +194,11 @@ def _agreement(row, pre):
 AGREEMENT_ALL = "agreement.decisions"
 
 
-def _fvg(row, pre):
+def _fvg(row: Row, pre: str) -> RowMeasures:
     code = row.get("code_id") if str(row.get("kind", "code")) == "code" else f"{row.get('kind')}:{row.get('label')}"
     w, wo = f"fvg.with:{code}", f"fvg.without:{code}"
-    cols = [("n_with", w, None, 100), ("n_without", wo, None, 100)]
-    rel = {("eq", (w, wo), "fvg.people"), ("le", ("fvg.people",), "interviewed")}
+    cols: list[Shown] = [("n_with", w, None, 100), ("n_without", wo, None, 100)]
+    rel: set[Relation] = {("eq", (w, wo), "fvg.people"), ("le", ("fvg.people",), "interviewed")}
     for side, size in (("with", "n_with"), ("without", "n_without")):
         parts = []
         for what in ("reliable_improved", "no_reliable_change", "reliable_declined"):
@@ -202,7 +215,7 @@ _WITH = ["gain_with", "diff", "ci_low", "ci_high", "p_mannwhitney", "p_adjusted"
 _FVG_GOV = {"n_with": _WITH, "n_without": [c.replace("gain_with", "gain_without") for c in _WITH]}
 
 
-def _items(row, pre):
+def _items(row: Row, pre: str) -> RowMeasures:
     i = f"item:{row['item_id']}"
     cols = [("n_pre", f"{i}.pre", None, 100), ("n_post", f"{i}.post", None, 100),
             ("n_matched", f"{i}.matched", None, 100),
@@ -225,28 +238,30 @@ _ITEMS_GOV = {"n_pre": [], "n_post": [], "n_matched": ["item_gain", "flag_negati
               "difficulty_pre": [], "difficulty_post": []}
 
 
-def _modules(row, pre):
+def _modules(row: Row, pre: str) -> RowMeasures:
     mo = f"module:{row['module']}"
     cols = [("n_pre", f"{mo}.pre", None, 100), ("n_post", f"{mo}.post", None, 100), ("n", f"{mo}.matched", None, 100)]
     return cols, {("le", (f"{mo}.matched",), f"{mo}.pre"), ("le", (f"{mo}.matched",), f"{mo}.post"),
                   ("le", (f"{mo}.pre",), "knowledge.pre"), ("le", (f"{mo}.post",), "knowledge.post")}
 
 
-_MODULES_GOV = {"n_pre": [], "n_post": []}  # the difficulties and means: see OVER
+_MODULES_GOV: dict[str, list[str]] = {"n_pre": [], "n_post": []}  # the difficulties and means: see OVER
 
 
-def _reliability(row, pre):
+def _reliability(row: Row, pre: str) -> RowMeasures:
     # the test's reliability is computed over the people tested in that phase: a reader takes its n for
     # the number tested, so it is that count (Plan.add gives it a measure of its own when they differ)
     return [("n", f"knowledge.{row['phase']}", None, 100)], set()
 
 
-def _compare(row, pre):
+def _compare(row: Row, pre: str) -> RowMeasures:
     return [("n", "knowledge.matched", None, 100)], set()
 
 
-def _retention(row, pre):
-    m = lambda s: _p(pre, s)  # noqa: E731
+def _retention(row: Row, pre: str) -> RowMeasures:
+    def m(s: str) -> str:
+        return _p(pre, s)
+
     # n_pre_post: the people with both tests (the n of the gains tables); n: those with all three tests
     cols = [("n_pre_post", m("matched"), None, 100), ("n_delayed", m("delayed"), None, 100),
             ("n", m("retested"), None, 100), ("n_not_retested", m("not_retested"), None, 100),
@@ -264,7 +279,7 @@ _RETENTION_GOV = {"n_pre_post": [], "n_delayed": [], "pct_retested": [],
                                      "retested_gain_diff_ci_high"]}
 
 
-def _cost(row, pre):
+def _cost(row: Row, pre: str) -> RowMeasures:
     cols = [("n_registered", "registered", None, 100), ("n_matched", "knowledge.matched", None, 100),
             ("n_reliably_improved", "knowledge.reliable_improved", None, 100)]
     return cols, {("le", ("knowledge.matched",), "registered"),
@@ -312,7 +327,7 @@ OVER: dict[str, dict[str, tuple[tuple[str, ...], str, str | None, float]]] = {
 }
 
 
-_Spec = tuple[Callable, dict, str, tuple[str, ...]]
+_Spec = tuple[Callable[[Row, str], RowMeasures], Mapping[str, list[str]], str | None, tuple[str, ...]]
 
 #: layout name -> (row measures, governance, main size column, columns that are not groupings)
 LAYOUT_MAP: dict[str, _Spec] = {
@@ -341,13 +356,13 @@ LABEL_COLUMNS = frozenset({"measure", "confidence", "kind", "code_id", "label", 
                            "flags", "rating", "small", "table", "problem", "currency", "cost_years"})
 
 
-def _value(v) -> str:
+def _value(v: object) -> str:
     if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
         return MISSING
     return str(v)
 
 
-def group_of(row: dict, by: list[str]) -> tuple[tuple[str, str], ...]:
+def group_of(row: Row, by: Sequence[str]) -> tuple[tuple[str, str], ...]:
     """The group of a row: its (dimension, value) pairs, without those that stand for everyone."""
     pairs = []
     for d in by:
@@ -450,7 +465,7 @@ def map_table(table: pd.DataFrame, *, measure: str | None = None, by: list[str] 
     return out
 
 
-def entry_value(row: dict, entry: Entry) -> float:
+def entry_value(row: Row, entry: Entry) -> float:
     """The count an entry shows in ``row`` (a share times its group size), NaN when blank."""
     v = _num(row.get(entry.column))
     if entry.size is None:
@@ -461,7 +476,7 @@ def entry_value(row: dict, entry: Entry) -> float:
     return float(np.round(v * n / entry.scale))
 
 
-def _num(v) -> float:
+def _num(v: Any) -> float:
     if v is None or v is pd.NA or isinstance(v, (str, bool, np.bool_)):
         try:
             return float(v) if isinstance(v, str) else np.nan
@@ -474,7 +489,8 @@ def _num(v) -> float:
     return f
 
 
-def describe(table: pd.DataFrame, *, name: str, sizes: str | Sequence[str], counts=None,
+def describe(table: pd.DataFrame, *, name: str, sizes: str | Sequence[str],
+             counts: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
              shares: Mapping[str, str] | None = None, by: Sequence[str] | None = None,
              strata: str | Sequence[str] | None = None) -> Mapped:
     """A table that is not the result of a tip_eval analysis, described as counts of people.

@@ -60,7 +60,7 @@ def check_no_identifiers(frame: pd.DataFrame, what: str = "table") -> pd.DataFra
     return frame
 
 
-def pseudonymise(values: pd.Series | Iterable, key: bytes | str, *, prefix: str = "P-", length: int = 12) -> pd.Series:
+def pseudonymise(values: pd.Series | Iterable[object], key: bytes | str, *, prefix: str = "P-", length: int = 12) -> pd.Series:
     """Replace identifying values by a keyed hash: ``prefix`` + the first ``length`` hex digits of HMAC-SHA256.
 
     The same value and key always give the same pseudonym (so pre and post link); without the key
@@ -82,7 +82,7 @@ def pseudonymise(values: pd.Series | Iterable, key: bytes | str, *, prefix: str 
         raise ValueError(f"length must be between 6 and 64 hex digits; got {length!r}")
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
 
-    def one(v):
+    def one(v: object) -> str | None:
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
             return None
         text = " ".join(unicodedata.normalize("NFKC", str(v)).casefold().split())

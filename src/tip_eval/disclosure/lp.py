@@ -18,12 +18,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from tip_eval.disclosure.facts import Cell
+from tip_eval.disclosure.facts import Cell, Relation
+
+if TYPE_CHECKING:  # imported when a programme is first built (it brings scipy and highspy with it)
+    from tip_eval.disclosure.solver import Programme
+
+#: a group: its sorted (dimension, value) pairs
+Group = tuple[tuple[str, str], ...]
 
 __all__ = ["Expression", "System", "protected"]
 
@@ -83,7 +89,7 @@ class System:
     Measures linked by relations form one linear programme; unlinked ones are solved apart.
     """
 
-    def __init__(self, known: Mapping[Cell, tuple[float, float]], cells: Iterable[Cell], relations: Iterable,
+    def __init__(self, known: Mapping[Cell, tuple[float, float]], cells: Iterable[Cell], relations: Iterable[Relation],
                  atoms: pd.DataFrame | None = None) -> None:
         self.known = dict(known)
         self.cells = set(cells) | set(self.known)
@@ -93,8 +99,8 @@ class System:
         for _, lhs, rhs in self.relations:
             measures.add(rhs)
             measures.update(lhs)
-        dims_of: dict[str, set] = {m: set() for m in measures}
-        values: dict[str, set] = {}
+        dims_of: dict[str, set[str]] = {m: set() for m in measures}
+        values: dict[str, set[str]] = {}
         for c in self.cells:
             dims_of[c.measure].update(d for d, _ in c.group)
             for d, v in c.group:
@@ -104,20 +110,20 @@ class System:
         n_atoms = len(self.atoms)
         cols = {d: self.atoms[d].to_numpy(dtype=object) for d in self.atoms.columns}
         self.block_of: dict[str, np.ndarray] = {}
-        self.dims_key: dict[str, tuple] = {}
-        self._joins: dict[tuple, np.ndarray] = {}
+        self.dims_key: dict[str, tuple[str, ...]] = {}
+        self._joins: dict[tuple[tuple[str, ...], ...], np.ndarray] = {}
         self.offset: dict[str, int] = {}
         self.n_blocks: dict[str, int] = {}
         k = 0
-        blocks: dict[tuple, tuple[np.ndarray, int]] = {}  # measures published by the same groupings share blocks
+        blocks: dict[tuple[str, ...], tuple[np.ndarray, int]] = {}  # measures published by the same groupings share blocks
         for m in sorted(measures):
             dims = sorted(dims_of[m])
             self.dims_key[m] = tuple(dims)
             if tuple(dims) not in blocks:
                 codes, nb = np.zeros(n_atoms, dtype=np.int64), 1
                 for d in dims:
-                    c, uniq = pd.factorize(cols[d])
-                    codes, _ = pd.factorize(codes * len(uniq) + c)
+                    code, uniq = pd.factorize(cols[d])
+                    codes, _ = pd.factorize(codes * len(uniq) + code)
                     nb = int(codes.max()) + 1 if len(codes) else 1
                 blocks[tuple(dims)] = (np.asarray(codes, dtype=np.int64), nb)
             codes, nb = blocks[tuple(dims)]
@@ -126,10 +132,10 @@ class System:
             k += nb
         self.n_vars = k
         self._cols = cols
-        self._match: dict = {}
+        self._match: dict[Group, np.ndarray] = {}
         parent = {m: m for m in measures}
 
-        def find(x):
+        def find(x: str) -> str:
             while parent[x] != x:
                 parent[x] = parent[parent[x]]
                 x = parent[x]
@@ -141,15 +147,15 @@ class System:
                 if ra != rb:
                     parent[ra] = rb
         self.family_of = {m: find(m) for m in measures}
-        self._built: dict[str, dict] = {}
+        self._built: dict[str, Programme] = {}
 
-    def _join(self, key: tuple, measures: tuple) -> np.ndarray:
+    def _join(self, key: tuple[tuple[str, ...], ...], measures: tuple[str, ...]) -> np.ndarray:
         hit = self._joins.get(key)
         if hit is None:
             hit = self._joins[key] = _join([self.block_of[m] for m in measures])
         return hit
 
-    def _atoms_of(self, group) -> np.ndarray:
+    def _atoms_of(self, group: Group) -> np.ndarray:
         hit = self._match.get(group)
         if hit is None:
             mask = np.ones(len(self.atoms), dtype=bool)
@@ -162,9 +168,10 @@ class System:
     def _vars(self, cell: Cell) -> np.ndarray:
         """Variable numbers of the blocks that make up ``cell``."""
         blocks = np.unique(self.block_of[cell.measure][self._atoms_of(cell.group)])
-        return self.offset[cell.measure] + blocks
+        variables: np.ndarray = self.offset[cell.measure] + blocks
+        return variables
 
-    def _problem(self, root: str) -> Any:
+    def _problem(self, root: str) -> Programme:
         if root in self._built:
             return self._built[root]
         ms = [m for m in sorted(self.block_of) if self.family_of[m] == root]
@@ -176,9 +183,9 @@ class System:
         coefs: list[np.ndarray] = []
         lower: list[float] = []
         upper: list[float] = []
-        row_cells: list = []
+        row_cells: list[Cell | None] = []
 
-        def add(variables, coef, lo, hi, cell=None):
+        def add(variables: np.ndarray, coef: np.ndarray, lo: float, hi: float, cell: Cell | None = None) -> None:
             rows.append(np.asarray(variables, dtype=np.int64))
             coefs.append(np.asarray(coef, dtype=float))
             lower.append(lo)
@@ -221,7 +228,8 @@ class System:
     def hide(self, cell: Cell) -> None:
         """Forget a shown cell (it is hidden after all): its fact leaves the linear programme."""
         self.known.pop(cell, None)
-        model = self._built.get(self.family_of.get(cell.measure))
+        family = self.family_of.get(cell.measure)
+        model = self._built.get(family) if family is not None else None
         if model is not None:
             model.free(cell)
 
@@ -235,7 +243,7 @@ class System:
         idx = np.array([k for k, a in obj.items() if a != 0.0], dtype=np.int64)
         return idx, np.array([obj[int(k)] for k in idx], dtype=float)
 
-    def matrices(self, expr: Expression) -> dict:
+    def matrices(self, expr: Expression) -> dict[str, Any]:
         """The linear programme of ``expr``'s family as :func:`scipy.optimize.linprog` takes it (for checks)."""
         return self._problem(self.family_of[expr.terms[0][0].measure]).matrices()
 
@@ -253,7 +261,7 @@ class System:
             return 0.0, 0.0
         return model.seen(idx, coef)
 
-    def range(self, expr: Expression, *, want: str = "both") -> tuple[float, float, set]:
+    def range(self, expr: Expression, *, want: str = "both") -> tuple[float, float, set[Cell]]:
         """Smallest and largest value of ``expr`` consistent with everything known, and the shown cells that bind it.
 
         ``want`` = ``"low"`` or ``"high"`` solves one side only (the other is returned as -inf/inf).
@@ -265,7 +273,7 @@ class System:
         idx, coef = self.objective(expr)
         if not len(idx):
             return 0.0, 0.0, set()
-        lo, hi, binding = -np.inf, np.inf, set()
+        lo, hi, binding = -np.inf, np.inf, set[Cell]()
         for side, sign in (("low", 1.0), ("high", -1.0)):
             if want not in ("both", side):
                 continue
@@ -285,7 +293,7 @@ class System:
         """How many linear programmes were solved so far."""
         return sum(m.solves for m in self._built.values())
 
-    def check(self, expr: Expression, min_cell: int, value: float | None = None) -> tuple[bool, float, float, set]:
+    def check(self, expr: Expression, min_cell: int, value: float | None = None) -> tuple[bool, float, float, set[Cell]]:
         """Is ``expr`` protected (:func:`protected`)? ``(ok, low, high, binding cells)``, solving as little as it can.
 
         ``value`` is its true value when known (the plan knows it; a reader does not). Values
@@ -351,17 +359,19 @@ def _join(labels: list[np.ndarray]) -> np.ndarray:
     r, c = np.concatenate(rows), np.concatenate(cols)
     graph = sparse.coo_matrix((np.ones(len(r)), (r, c)), shape=(offset, offset))
     _, comp = connected_components(graph, directed=False)
-    return pd.factorize(comp[:n])[0]
+    component: np.ndarray = pd.factorize(comp[:n])[0]
+    return component
 
 
-def _blocks(dims: list[str], atoms: pd.DataFrame | None, values: dict[str, set]) -> pd.DataFrame:
+def _blocks(dims: list[str], atoms: pd.DataFrame | None, values: dict[str, set[str]]) -> pd.DataFrame:
     if not dims:
         return pd.DataFrame(index=[0])
     if atoms is not None and set(dims) <= set(atoms.columns):
         return atoms[dims].astype(str).drop_duplicates().reset_index(drop=True)
     # dims not in the atoms (or no atoms): the atoms' combinations crossed with every value seen
     known = [d for d in dims if atoms is not None and d in atoms.columns]
-    base = atoms[known].astype(str).drop_duplicates().reset_index(drop=True) if known else pd.DataFrame(index=[0])
+    base = (atoms[known].astype(str).drop_duplicates().reset_index(drop=True) if atoms is not None and known
+            else pd.DataFrame(index=[0]))
     for d in dims:
         if d in known:
             continue

@@ -25,7 +25,8 @@ both, dropped out, interviewed, with a code, double-coded. Zero is shown: it des
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,11 +38,12 @@ from tip_eval.disclosure.facts import (
     Cell,
     Entry,
     Mapped,
+    Relation,
     describe,
     entry_value,
     map_table,
 )
-from tip_eval.disclosure.lp import Expression, System
+from tip_eval.disclosure.lp import Expression, Group, System
 from tip_eval.io.sources import DEFAULT_MIN_CELL, check_min_cell
 
 __all__ = ["DEFAULT_MIN_CELL", "Plan", "check_min_cell", "granularity"]
@@ -75,9 +77,9 @@ class Plan:
                  granularity: Mapping[str, tuple[float, float]] | None = None) -> None:
         self.min_cell = check_min_cell(min_cell)
         self._atoms = atoms
-        self.tables: dict[str, tuple[pd.DataFrame, Mapped | None]] = {}
+        self.tables: dict[str, tuple[pd.DataFrame, Mapped]] = {}
         self.values: dict[Cell, float] = {}
-        self.relations: set = set()
+        self.relations: set[Relation] = set()
         self.hidden: set[Cell] = set()
         self.assumed: set[Cell] = set()  # known to a reader from tables outside this plan (assume_totals)
         self.granularity: dict[str, tuple[float, float]] = dict(granularity or {})
@@ -110,6 +112,7 @@ class Plan:
         if key in self.tables:
             raise ValueError(f"a table is already registered as {key!r}")
         table = table.drop(columns="suppressed", errors="ignore")
+        mapped: Mapped | None
         if sizes is not None:
             mapped = describe(table, name=key, sizes=sizes, counts=counts, shares=shares, by=by, strata=strata)
         else:
@@ -155,7 +158,7 @@ class Plan:
         _, mapped = self.tables[key]
         dims = list(mapped.by)
         full = {e.cell for e in mapped.entries if len(e.cell.group) == len(dims)}
-        sums: dict[tuple, dict[Cell, float]] = {}
+        sums: dict[tuple[str, ...], dict[Cell, float]] = {}
         for cell in full:
             v = self.values.get(cell, np.nan)
             groups = dict(cell.group)
@@ -167,7 +170,7 @@ class Plan:
         known: dict[Cell, float] = {}
         self._canonicalise(None)
         self._lost()
-        self.canon = {}  # solve() and verify() canonicalise with the atoms
+        self.canon: dict[Cell, Cell] = {}  # solve() and verify() canonicalise with the atoms
         measure_lost = dict(self._measure_lost)
         for k in range(len(dims)):
             for sub in combinations(sorted(dims), k):
@@ -196,20 +199,22 @@ class Plan:
     # -- solving -----------------------------------------------------------------------------------
     def _canonicalise(self, atoms: pd.DataFrame | None) -> None:
         """One cell for the same people: groups with the same atoms (a province with one training) are one count."""
-        self.canon: dict[Cell, Cell] = {}
+        self.canon = {}
         if atoms is None:
             self.canon = {c: c for c in self.values}
             return
         cols = {d: atoms[d].to_numpy(dtype=object) for d in atoms.columns}
-        cache: dict[tuple, frozenset] = {}
-        first: dict[tuple, Cell] = {}
+        # the same atoms, the same people (a group of a dimension the atoms lack stands for itself)
+        cache: dict[Group, frozenset[int] | Group] = {}
+        first: dict[tuple[str, frozenset[int] | Group], Cell] = {}
         for c in sorted(self.values, key=lambda c: (len(c.group), c)):
             key = cache.get(c.group)
             if key is None:
                 mask = np.ones(len(atoms), dtype=bool)
                 for d, v in c.group:
                     mask &= (cols[d] == v) if d in cols else False
-                key = frozenset(np.flatnonzero(mask).tolist()) if all(d in cols for d, _ in c.group) else c.group
+                key = (frozenset(np.flatnonzero(mask).tolist()) if all(d in cols for d, _ in c.group)
+                       else c.group)
                 cache[c.group] = key
             self.canon[c] = first.setdefault((c.measure, key), c)
 
@@ -218,9 +223,7 @@ class Plan:
         pairs = getattr(self, "_share_pairs", None)
         if pairs is None:
             canon, pairs = self.canon, {}
-            for table, mapped in self.tables.values():
-                if mapped is None:
-                    continue
+            for _table, mapped in self.tables.values():
                 by_row: dict[int, dict[str, Cell]] = {}
                 for e in mapped.entries:
                     by_row.setdefault(e.row, {})[e.column] = e.cell
@@ -229,7 +232,7 @@ class Plan:
                         size = by_row.get(e.row, {}).get(e.size)
                         if size is not None and size in canon:
                             pairs.setdefault(canon[size], set()).add(canon[e.cell])
-            self._share_pairs = pairs
+            self._share_pairs: dict[Cell, set[Cell]] | None = pairs
         for size in [c for c in pairs if c in self.hidden]:
             self._via_closure |= pairs[size] - self.hidden
             self.hidden |= pairs[size]
@@ -242,7 +245,7 @@ class Plan:
         """
         out = []
         values, canon = self._cvalues, self.canon
-        groups: dict[str, set] = {}
+        groups: dict[str, set[Group]] = {}
         for c in self.values:
             groups.setdefault(c.measure, set()).add(c.group)
         seen = set()
@@ -254,8 +257,9 @@ class Plan:
                 if big is None:
                     continue
                 for parts in sorted({tuple(lhs)} | {(m,) for m in lhs}):
-                    cells = [canon.get(Cell(m, g)) for m in parts]
-                    if not all(c is not None and c in values for c in cells) or big in cells:
+                    found = [canon.get(Cell(m, g)) for m in parts]
+                    cells = [c for c in found if c is not None and c in values]
+                    if len(cells) < len(found) or big in cells:
                         continue
                     expr = Expression(((big, 1.0),) + tuple((c, -1.0) for c in cells))
                     if expr in seen:
@@ -280,7 +284,7 @@ class Plan:
                     lost[c] = lost.get(c, 0) + k
         return lost
 
-    def _cost(self, cell: Cell) -> tuple:
+    def _cost(self, cell: Cell) -> tuple[float, Cell]:
         """What hiding ``cell`` costs a reader: its count times the published numbers that go with it (a group
         size takes every statistic of its rows), four times over for an overall count."""
         v = self._cvalues[cell]
@@ -444,7 +448,7 @@ class Plan:
                         if c not in LABEL_COLUMNS and c not in by:
                             blank[c][e.row] = True
         rounded = self._over(out, mapped, blank, coarse) if mapped is not None and n else {}
-        cells: dict[str, list] = {}
+        cells: dict[str, list[Hashable]] = {}
         for c, m in blank.items():
             if not m.any():
                 continue
@@ -464,7 +468,7 @@ class Plan:
         return out
 
     def _over(self, out: pd.DataFrame, mapped: Mapped, blank: dict[str, np.ndarray],
-              coarse: dict[tuple[int, str], Entry]) -> dict[str, dict]:
+              coarse: dict[tuple[int, str], Entry]) -> dict[str, dict[Hashable, float]]:
         """Statistics over a count the table does not show: rounded, kept or blanked (see facts.OVER), in place.
 
         Returns ``{column: {index label: step}}`` of the values rounded.
@@ -473,7 +477,7 @@ class Plan:
         if not spec:
             return {}
         at: dict[tuple[int, str], Entry] = {(e.row, e.column): e for e in mapped.entries}
-        rounded: dict[str, dict] = {}
+        rounded: dict[str, dict[Hashable, float]] = {}
         for col, (sizes, kind, lower, factor) in spec.items():
             if col not in out.columns:
                 continue
@@ -496,7 +500,8 @@ class Plan:
                         continue
                 elif kind == "share":
                     e = coarse.get((r, col)) or entries[0]
-                    size = self.values.get(at[(r, e.size)].cell, np.nan) if e is not None and (r, e.size) in at else np.nan
+                    size = (self.values.get(at[(r, e.size)].cell, np.nan)
+                            if e is not None and e.size is not None and (r, e.size) in at else np.nan)
                     k = self.values.get(e.cell, np.nan) if e is not None and e.size else np.nan
                     small = not (np.isnan(k) or np.isnan(size)) and (k < self.min_cell or size - k < self.min_cell)
                     step = None if small else _step(1.0 / low if low else np.inf, 1.0)
@@ -555,7 +560,7 @@ def _step(finest: float, scale: float) -> float | None:
     return None
 
 
-def granularity(study) -> dict[str, tuple[float, float]]:
+def granularity(study: object) -> dict[str, tuple[float, float]]:
     """The per-person step of each score of ``study``, and its range: what :class:`Plan` rounds means to.
 
     A mean of scores over ``d`` people is a multiple of ``step / d``: shown in full it gives ``d``
@@ -569,7 +574,7 @@ def granularity(study) -> dict[str, tuple[float, float]]:
     from fractions import Fraction
     from math import gcd
 
-    def grid(values) -> float | None:
+    def grid(values: Any) -> float | None:
         num, den = 0, 1
         for v in pd.Series(values, dtype=float).dropna().unique():
             f = Fraction(float(v)).limit_denominator(1000)
@@ -600,7 +605,7 @@ def granularity(study) -> dict[str, tuple[float, float]]:
     return out
 
 
-def _check(system: System, expr: Expression, v: float, mc: int) -> tuple[bool, float, float, set]:
+def _check(system: System, expr: Expression, v: float, mc: int) -> tuple[bool, float, float, set[Cell]]:
     """Is ``expr`` (true value ``v``) protected? See :meth:`System.check`."""
     return system.check(expr, mc, value=v)
 
@@ -609,6 +614,7 @@ def _blank_column(series: pd.Series, mask: np.ndarray) -> pd.Series:
     if not mask.any():
         return series
     dtype = series.dtype
+    s: pd.Series
     if pd.api.types.is_bool_dtype(dtype):
         s = series.astype("boolean")
     elif pd.api.types.is_integer_dtype(dtype):
@@ -618,5 +624,6 @@ def _blank_column(series: pd.Series, mask: np.ndarray) -> pd.Series:
     else:
         s = series.astype(object)
     s = s.copy()
-    s[mask] = np.nan if pd.api.types.is_float_dtype(s.dtype) else pd.NA
+    # pandas-stubs take no missing-value scalar (NaN, pd.NA) for a masked assignment; pandas does
+    s[mask] = np.nan if pd.api.types.is_float_dtype(s.dtype) else pd.NA  # type: ignore[call-overload]
     return s

@@ -56,6 +56,10 @@ class Programme:
         cells whose rows bind an optimum.
     """
 
+    #: the local unknown of each unknown of the whole system (-1: not in this programme); set by
+    #: :class:`tip_eval.disclosure.lp.System`, which numbers the unknowns of all its programmes
+    local: np.ndarray
+
     def __init__(self, n: int, rows: Sequence[np.ndarray], coefs: Sequence[np.ndarray], lower: np.ndarray,
                  upper: np.ndarray, row_cells: Sequence[Any]) -> None:
         from scipy import sparse
@@ -76,8 +80,8 @@ class Programme:
         self.active = np.ones(a.shape[0], dtype=bool)
         self._entry_row = np.repeat(np.arange(a.shape[0]), np.diff(a.indptr))  # the row of each entry
         self.solves = 0
-        self._structure: dict | None = None
-        self._solvers: OrderedDict = OrderedDict()
+        self._structure: dict[str, Any] | None = None
+        self._solvers: OrderedDict[tuple[bytes, bytes], dict[str, Any]] = OrderedDict()
         self._current: np.ndarray | None = None
         self.points = np.zeros((0, self.n))
         self.n_points = 0
@@ -92,7 +96,7 @@ class Programme:
         self.lower[i], self.upper[i] = -np.inf, np.inf
         self._structure = None
 
-    def matrices(self) -> dict:
+    def matrices(self) -> dict[str, Any]:
         """The active rows as :func:`scipy.optimize.linprog` arguments (``A_eq``, ``b_eq``, ``A_ub``, ``b_ub``)."""
         from scipy import sparse
 
@@ -105,7 +109,7 @@ class Programme:
                 "A_ub": a_ub, "b_ub": np.concatenate([self.upper[up], -self.lower[down]]) if a_ub is not None else None}
 
     # -- structure: fixed unknowns and components ---------------------------------------------------
-    def structure(self) -> dict:
+    def structure(self) -> dict[str, Any]:
         """Fixed unknowns (value, the row that fixed each) and the components of the others."""
         if self._structure is not None:
             return self._structure
@@ -164,10 +168,10 @@ class Programme:
                            "cols_of": cols_of, "contradiction": contradiction}
         return self._structure
 
-    def _fixing_cells(self, cols: np.ndarray) -> set:
+    def _fixing_cells(self, cols: np.ndarray) -> set[Any]:
         """Published cells whose rows fixed the unknowns ``cols`` (following the rows they needed in turn)."""
         st = self.structure()
-        out: set = set()
+        out: set[Any] = set()
         seen_rows: set[int] = set()
         stack = [int(st["fixed_by"][j]) for j in cols if st["fixed"][j]]
         a = self.a
@@ -194,7 +198,7 @@ class Programme:
             return np.nan, np.nan
         return float(values.min()), float(values.max())
 
-    def minimise(self, idx: np.ndarray, coef: np.ndarray) -> tuple[str, float, set]:
+    def minimise(self, idx: np.ndarray, coef: np.ndarray) -> tuple[str, float, set[Any]]:
         """Smallest value of ``coef . x[idx]``: ``("optimal", value, binding cells)``,
         ``("unbounded", -inf, set())`` or ``("infeasible", nan, set())``."""
         st = self.structure()
@@ -242,16 +246,17 @@ class Programme:
     def _cols_of(self, rows: np.ndarray) -> np.ndarray:
         st = self.structure()
         cols = np.unique(self._gather(rows)[1])
-        return cols[~st["fixed"][cols]]
+        free: np.ndarray = cols[~st["fixed"][cols]]
+        return free
 
-    def _rhs(self, rows: np.ndarray, st: dict) -> tuple[np.ndarray, np.ndarray]:
+    def _rhs(self, rows: np.ndarray, st: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
         """Row bounds less the contribution of fixed unknowns."""
         which, cols, data = self._gather(rows)
         shift = np.bincount(which, weights=data * np.where(st["fixed"][cols], st["value"][cols], 0.0),
                             minlength=len(rows))
         return self.lower[rows] - shift, self.upper[rows] - shift
 
-    def _one_total(self, rows: np.ndarray, idx: np.ndarray, coef: np.ndarray, st: dict) -> tuple | None:
+    def _one_total(self, rows: np.ndarray, idx: np.ndarray, coef: np.ndarray, st: dict[str, Any]) -> tuple[str, float, set[Any]] | None:
         """Closed form for one equality row ``a . x = b`` with every ``a > 0``: corners of a simplex."""
         if len(rows) != 1:
             return None
@@ -286,7 +291,7 @@ class Programme:
         return "optimal", value, cells
 
     def _solve(self, rows: np.ndarray, cols: np.ndarray, idx: np.ndarray, coef: np.ndarray,
-               st: dict) -> tuple[str, float, set]:
+               st: dict[str, Any]) -> tuple[str, float, set[Any]]:
         key = (rows.tobytes(), cols.tobytes())
         entry = self._solvers.get(key)
         if entry is None:
@@ -317,7 +322,7 @@ class Programme:
             return "unbounded", -np.inf, set()
         return "infeasible", np.nan, set()
 
-    def _build(self, rows: np.ndarray, cols: np.ndarray, st: dict) -> dict:
+    def _build(self, rows: np.ndarray, cols: np.ndarray, st: dict[str, Any]) -> dict[str, Any]:
         from scipy import sparse
 
         h = _new_highs()
@@ -335,7 +340,7 @@ class Programme:
                     np.zeros(k, dtype=np.int32))
         return {"highs": h, "position": position, "cost": np.zeros(0, dtype=np.int32)}
 
-    def _run(self, h) -> str:
+    def _run(self, h: Any) -> str:
         import highspy
 
         status = highspy.HighsModelStatus
@@ -389,7 +394,7 @@ def _groups(keys: np.ndarray, values: np.ndarray) -> dict[int, np.ndarray]:
 _QUIET = {"done": False}
 
 
-def _new_highs():
+def _new_highs() -> Any:
     """A silent HiGHS instance that starts every solve after the first from the last basis."""
     import os
     import sys

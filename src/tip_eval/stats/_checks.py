@@ -47,8 +47,10 @@ def as_float_array(values: Any, name: str) -> np.ndarray:
         if values.ndim != 1:
             raise ValueError(f"`{name}` must be one-dimensional; got an array of shape {values.shape}.")
         return values.astype(np.float64, copy=False)
-    if isinstance(values, (pd.Series, pd.Index)):
+    if isinstance(values, pd.Series):
         series = values
+    elif isinstance(values, pd.Index):
+        series = pd.Series(values, copy=False)
     elif isinstance(values, pd.DataFrame):
         raise ValueError(f"`{name}` must be one-dimensional (a list, array or Series); got a DataFrame.")
     else:

@@ -57,7 +57,10 @@ def group_codes(frame: pd.DataFrame, by: Any) -> tuple[np.ndarray, pd.Index]:
     if not keys:
         return np.zeros(len(frame), dtype=np.int64), pd.RangeIndex(1)
     check_columns(frame, keys, "by")
-    grouped = frame.groupby(keys if len(keys) > 1 else keys[0], sort=True, dropna=False, observed=True)
+    # one key alone, not a list of one: pandas then labels the groups by the value, not a 1-tuple.
+    # pandas-stubs accept only a scalar as one column label; pandas accepts any hashable label.
+    grouped = frame.groupby(keys if len(keys) > 1 else keys[0],  # type: ignore[arg-type]
+                            sort=True, dropna=False, observed=True)
     codes = grouped.ngroup().to_numpy(dtype=np.int64)
     index = grouped.size().index
     return codes, index

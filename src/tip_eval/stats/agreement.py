@@ -152,16 +152,18 @@ def krippendorff_alpha(data: Any, level: str = "nominal") -> float:
     expected = float(n_c @ delta2 @ n_c)
     if not expected > 0:
         return float("nan")
-    return 1.0 - (n - 1.0) * observed / expected
+    return float(1.0 - (n - 1.0) * observed / expected)
 
 
 def _difference(level: str, values: np.ndarray, n_c: np.ndarray) -> np.ndarray:
     """Squared difference matrix delta^2 for the given level of measurement."""
     k = n_c.size
+    out: np.ndarray
     if level == "nominal":
         return 1.0 - np.eye(k)
     if level == "interval":
-        return (values[:, None] - values[None, :]) ** 2
+        out = (values[:, None] - values[None, :]) ** 2
+        return out
     if level == "ratio":
         total = values[:, None] + values[None, :]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -172,7 +174,8 @@ def _difference(level: str, values: np.ndarray, n_c: np.ndarray) -> np.ndarray:
     lo = np.minimum.outer(np.arange(k), np.arange(k))
     hi = np.maximum.outer(np.arange(k), np.arange(k))
     between = cum[hi + 1] - cum[lo]
-    return (between - (n_c[:, None] + n_c[None, :]) / 2.0) ** 2
+    out = (between - (n_c[:, None] + n_c[None, :]) / 2.0) ** 2
+    return out
 
 
 def percent_agreement(data: Any) -> float:

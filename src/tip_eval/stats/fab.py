@@ -99,13 +99,13 @@ def fab_interval(y: float, se: float, prior_mean: float, prior_var: float, confi
         return min(mu, y - z * se), max(mu, y + z * se)
 
     def theta(lw: float) -> float:  # w = expit(lw) and 1 - w = expit(-lw), both accurate
-        return mu + tau2 * (q(alpha * special.expit(lw)) - q(alpha * special.expit(-lw))) / (2.0 * se)
+        return float(mu + tau2 * (q(alpha * special.expit(lw)) - q(alpha * special.expit(-lw))) / (2.0 * se))
 
     def lower_eq(lw: float) -> float:
-        return theta(lw) + se * q(1.0 - alpha * special.expit(-lw)) - y
+        return float(theta(lw) + se * q(1.0 - alpha * special.expit(-lw)) - y)
 
     def upper_eq(lw: float) -> float:
-        return theta(lw) + se * q(alpha * special.expit(lw)) - y
+        return float(theta(lw) + se * q(alpha * special.expit(lw)) - y)
 
     # prior variances so small that w leaves double precision: the tau2 = 0 limit
     if lower_eq(-_LIMIT) > 0 or lower_eq(_LIMIT) < 0:
@@ -188,20 +188,19 @@ def loo_prior(y: Any, var: Any, strata: Any = None, tau2: float | None = None) -
     codes = np.zeros(k, dtype=np.int64) if strata is None else \
         pd.factorize(pd.Series(np.asarray(strata, dtype=object).ravel()), use_na_sentinel=False)[0]
     mean = np.full(k, np.nan)
-    given = tau2
-    tau2 = np.full(k, np.inf)
-    if given is not None or k > EXACT_LOO_GROUPS:
+    prior_var = np.full(k, np.inf)
+    if tau2 is not None or k > EXACT_LOO_GROUPS:
         used = np.unique(codes)
         design = (codes[:, None] == used[None, :]).astype(np.float64)
-        t2 = max(float(given), 0.0) if given is not None else reml_between_variance(y, v, design)[0]
+        t2 = max(float(tau2), 0.0) if tau2 is not None else reml_between_variance(y, v, design)[0]
         w = 1.0 / (t2 + v)
         sw = np.bincount(codes, weights=w)
         swy = np.bincount(codes, weights=w * y)
         rest = sw[codes] - w
         has = rest > 0
         mean[has] = (swy[codes] - w * y)[has] / rest[has]
-        tau2[has] = t2
-        return mean, tau2
+        prior_var[has] = t2
+        return mean, prior_var
     for j in range(k):
         keep = np.arange(k) != j
         same = keep & (codes == codes[j])
@@ -210,9 +209,9 @@ def loo_prior(y: Any, var: Any, strata: Any = None, tau2: float | None = None) -
         used = np.unique(codes[keep])
         design = (codes[keep][:, None] == used[None, :]).astype(np.float64)
         t2, beta, _ = reml_between_variance(y[keep], v[keep], design)
-        tau2[j] = t2
+        prior_var[j] = t2
         mean[j] = float(beta[int(np.flatnonzero(used == codes[j])[0])])
-    return mean, tau2
+    return mean, prior_var
 
 
 def fab_intervals(y: Any, se: Any, strata: Any = None, confidence: float = 0.95,
@@ -247,10 +246,10 @@ def fab_intervals(y: Any, se: Any, strata: Any = None, confidence: float = 0.95,
     confidence = check_confidence(confidence)
     y = np.asarray(y, dtype=np.float64).ravel()
     se = np.broadcast_to(np.asarray(se, dtype=np.float64), y.shape)
-    mean, tau2 = loo_prior(y, se ** 2, strata, tau2)
-    bounds = [fab_interval(a, s, m, t, confidence, df) for a, s, m, t in zip(y, se, mean, tau2)]
+    mean, prior_var = loo_prior(y, se ** 2, strata, tau2)
+    bounds = [fab_interval(a, s, m, t, confidence, df) for a, s, m, t in zip(y, se, mean, prior_var)]
     with np.errstate(invalid="ignore", divide="ignore"):
-        weight = np.where(np.isinf(tau2), 1.0, tau2 / (tau2 + se ** 2))
-    shrunken = np.where(np.isinf(tau2), y, mean + weight * (y - mean))
-    return pd.DataFrame({"prior_mean": mean, "prior_var": tau2, "weight": weight, "shrunken": shrunken,
+        weight = np.where(np.isinf(prior_var), 1.0, prior_var / (prior_var + se ** 2))
+    shrunken = np.where(np.isinf(prior_var), y, mean + weight * (y - mean))
+    return pd.DataFrame({"prior_mean": mean, "prior_var": prior_var, "weight": weight, "shrunken": shrunken,
                          "ci_low": [b[0] for b in bounds], "ci_high": [b[1] for b in bounds]})

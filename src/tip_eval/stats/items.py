@@ -27,6 +27,7 @@ Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests. *
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,9 @@ DISAGGREGATION_COLUMNS: tuple[str, ...] = (
 
 def _matrix(scores: Any, name: str = "scores") -> tuple[np.ndarray, pd.Index, pd.Index]:
     """A people x items float matrix (NaN = not asked), its item names and its row index."""
+    mat: np.ndarray
+    items: pd.Index
+    rows: pd.Index
     if isinstance(scores, pd.DataFrame):
         try:
             mat = scores.apply(lambda col: pd.to_numeric(col, errors="raise")).to_numpy(
@@ -96,7 +100,7 @@ def _codes(groups: Any, n: int) -> tuple[np.ndarray, pd.Index]:
 def _group_sum(codes: np.ndarray, n_groups: int, values: np.ndarray) -> np.ndarray:
     """Column sums of ``values`` (n x k) within groups: a (n_groups x k) array, one sparse product."""
     if n_groups == 1:
-        return values.sum(axis=0, keepdims=True)
+        return np.asarray(values.sum(axis=0, keepdims=True))
     from scipy import sparse
 
     onehot = sparse.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))),
@@ -138,10 +142,11 @@ def _rest_correlation_core(mat: np.ndarray, codes: np.ndarray, n_groups: int) ->
     sxr = _group_sum(codes, n_groups, dx * dr)
     # relative tolerance: a constant column has sums of squares of rounding size only
     tiny = 1e-12 * np.maximum(1.0, n)
+    r: np.ndarray
     with np.errstate(invalid="ignore", divide="ignore"):
         r = sxr / np.sqrt(sxx * srr)
     r[(n < 2) | (sxx <= tiny) | (srr <= tiny)] = np.nan
-    return np.clip(r, -1.0, 1.0)
+    return np.asarray(np.clip(r, -1.0, 1.0))
 
 
 def _alpha_if_deleted_core(mat: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
@@ -168,6 +173,7 @@ def _alpha_if_deleted_core(mat: np.ndarray, codes: np.ndarray, n_groups: int) ->
     c = _group_sum(g, n_groups, dx * dt)           # (n-1) * Cov(total, item)
     var_rest = vt[:, None] - 2.0 * c + v
     sum_other = v.sum(axis=1, keepdims=True) - v
+    a: np.ndarray
     with np.errstate(invalid="ignore", divide="ignore"):
         a = (k - 1) / (k - 2) * (1.0 - sum_other / var_rest)
     a[(n < 2)[:, None] | ~(var_rest > 1e-12 * np.maximum(1.0, n)[:, None])] = np.nan
@@ -296,7 +302,10 @@ def _disaggregation_core(pre: np.ndarray, post: np.ndarray, pts: np.ndarray, cod
     both = ~np.isnan(pre) & ~np.isnan(post)
     right_pre = both & (np.where(both, pre, 0.0) >= pts[None, :])
     right_post = both & (np.where(both, post, 0.0) >= pts[None, :])
-    s = lambda m: _group_sum(codes, n_groups, m.astype(np.float64))  # noqa: E731
+
+    def s(m: np.ndarray) -> np.ndarray:
+        return _group_sum(codes, n_groups, m.astype(np.float64))
+
     n = s(both)
     change = np.where(both, (np.where(both, post, 0.0) - np.where(both, pre, 0.0)) / pts[None, :], 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -365,8 +374,8 @@ def learning_disaggregation(pre: Any, post: Any, points: Any = None, groups: Any
     if groups is None:
         frame = pd.DataFrame({k: v[0] for k, v in res.items()}, index=items)
     else:
-        idx = pd.MultiIndex.from_product([gindex, items],
-                                         names=[gindex.name or "group", items.name or "item"])
+        names: list[Hashable] = [gindex.name or "group", items.name or "item"]
+        idx = pd.MultiIndex.from_product([gindex, items], names=names)
         frame = pd.DataFrame({k: v.ravel() for k, v in res.items()}, index=idx)
     frame["n_matched"] = frame["n_matched"].round().astype(np.int64)
     return frame[list(DISAGGREGATION_COLUMNS)]

@@ -34,8 +34,9 @@ correlations: uses in assessing rater reliability. *Psychological Bulletin*, 86,
 from __future__ import annotations
 
 import warnings
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -131,7 +132,7 @@ def _complete(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     return frame.loc[frame[list(dict.fromkeys(cols))].notna().all(axis=1)]
 
 
-def _check_rank(x: np.ndarray, names: Sequence[str], what: str) -> None:
+def _check_rank(x: np.ndarray, names: Iterable[Hashable], what: str) -> None:
     rank = np.linalg.matrix_rank(x.T @ x, hermitian=True) if x.size else 0  # p x p: cheap for tall designs
     if rank < x.shape[1]:
         raise ValueError(
@@ -180,7 +181,7 @@ class AncovaFit:
 
     result: Any
     effects: pd.DataFrame
-    contrast: np.ndarray
+    contrast: np.ndarray | None
     adjusted: np.ndarray = field(default_factory=lambda: np.zeros(0))
     adjusted_cov: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     adjusted_diag: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -320,7 +321,11 @@ def ancova_effects(
         xbar /= n[:, None]
         a = np.bincount(gcode, weights=y, minlength=k) / n - xbar @ b
         csize = size[ccode]
-        cat_mean = lambda v: (np.bincount(ccode, weights=v, minlength=len(size)) / size)[ccode]  # noqa: E731
+
+        def cat_mean(v: np.ndarray) -> np.ndarray:
+            out: np.ndarray = (np.bincount(ccode, weights=v, minlength=len(size)) / size)[ccode]
+            return out
+
         est = a - cat_mean(a)
         m_xbar = xbar - np.column_stack([cat_mean(xbar[:, j]) for j in range(x.shape[1])]) if x.shape[1] \
             else xbar
@@ -446,7 +451,7 @@ def _reml_profile(y: np.ndarray, x: np.ndarray, codes: np.ndarray, n_groups: int
         val = dof * np.log(rss / dof) + float(np.sum(np.log1p(n * r)))
         if reml:
             val += np.linalg.slogdet(a)[1]
-        return 0.5 * val
+        return float(0.5 * val)
 
     def solve(r: float) -> tuple[np.ndarray, float]:
         _, beta, rss = parts(r)
@@ -759,11 +764,14 @@ def _ls(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, int]:
 
 def _demean(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
     counts = np.bincount(codes, minlength=n_groups).astype(np.float64)
+    out: np.ndarray
     if values.ndim == 1:
-        return values - (np.bincount(codes, weights=values, minlength=n_groups) / counts)[codes]
+        out = values - (np.bincount(codes, weights=values, minlength=n_groups) / counts)[codes]
+        return out
     sums = np.zeros((n_groups, values.shape[1]))
     np.add.at(sums, codes, values)
-    return values - (sums / counts[:, None])[codes]
+    out = values - (sums / counts[:, None])[codes]
+    return out
 
 
 def group_f_test(

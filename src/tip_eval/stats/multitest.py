@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,12 @@ P_ADJUST_METHODS: dict[str, str] = {
     "fdr_by": "BY",
     "none": "none",
 }
+
+
+@overload
+def p_adjust(pvalues: pd.Series, method: str = "holm") -> pd.Series: ...
+@overload
+def p_adjust(pvalues: Any, method: str = "holm") -> np.ndarray: ...
 
 
 def p_adjust(pvalues: Any, method: str = "holm") -> np.ndarray | pd.Series:
@@ -89,7 +95,7 @@ def _adjust(p: np.ndarray, kind: str) -> np.ndarray:
     if kind == "none":
         return p.copy()
     if kind == "bonferroni":
-        return np.minimum(1.0, m * p)
+        return np.asarray(np.minimum(1.0, m * p))
     if kind == "holm":
         order = np.argsort(p, kind="stable")
         i = np.arange(1, m + 1)

@@ -196,7 +196,7 @@ def cumulative_logit(codes: np.ndarray, x: np.ndarray, n_levels: int, tol: float
     has_up = codes < k
     has_lo = codes > 0
 
-    def parts(par: np.ndarray) -> tuple:
+    def parts(par: np.ndarray) -> tuple[np.ndarray, ...]:
         theta, beta = par[:k], par[k]
         eta_u = np.where(has_up, theta[up_idx] - beta * x, np.inf)
         eta_l = np.where(has_lo, theta[lo_idx] - beta * x, -np.inf)

@@ -32,6 +32,8 @@ RELIABLE_CHANGE_COLUMNS: tuple[str, ...] = ("diff", "rci", "category")
 
 def _item_matrix(items: Any) -> tuple[np.ndarray, pd.Index]:
     """Items as a float matrix (people x items) with incomplete rows dropped (listwise)."""
+    matrix: np.ndarray
+    names: pd.Index
     if isinstance(items, pd.DataFrame):
         names = items.columns
         try:
@@ -332,7 +334,7 @@ def reliable_change(pre: Any, post: Any, reliability: float, sd_pre: float | Non
         rci = diff / s_diff if s_diff > 0 else np.full(diff.shape, np.nan)
     codes = np.where(rci > RCI_THRESHOLD, 2, np.where(rci < -RCI_THRESHOLD, 0, 1))
     codes = np.where(np.isnan(rci), -1, codes)
-    category = pd.Categorical.from_codes(codes, categories=list(RCI_CATEGORIES), ordered=True)
+    category = pd.Categorical.from_codes(codes, categories=pd.Index(RCI_CATEGORIES), ordered=True)
     index = pre.index if isinstance(pre, pd.Series) else pd.RangeIndex(len(x))
     return pd.DataFrame({"diff": diff, "rci": rci, "category": category}, index=index)
 

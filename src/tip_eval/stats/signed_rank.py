@@ -115,8 +115,8 @@ def signed_rank_core(codes: np.ndarray, d: np.ndarray, n_groups: int) -> SignedR
     positive = dd[order] > 0
     counts = np.bincount(g, minlength=n_groups)
     n = counts.astype(np.float64)
-    v = np.zeros(n_groups)
-    tie_term = np.zeros(n_groups)
+    v: np.ndarray = np.zeros(n_groups)
+    tie_term: np.ndarray = np.zeros(n_groups)
     if g.size:
         start = np.cumsum(counts) - counts
         within = np.arange(g.size) - start[g]  # 0-based position inside the group

@@ -88,7 +88,8 @@ def _root(cov: np.ndarray) -> np.ndarray:
         return np.linalg.cholesky(cov)
     except np.linalg.LinAlgError:
         vals, vecs = np.linalg.eigh((cov + cov.T) / 2.0)
-        return vecs * np.sqrt(np.clip(vals, 0.0, None))
+        root: np.ndarray = vecs * np.sqrt(np.clip(vals, 0.0, None))
+        return root
 
 
 def median_contrasts(
