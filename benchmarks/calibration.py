@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.time()
     summaries = []
     with Pool(args.processes) as pool:
-        for i, name in enumerate(names):
+        for name in names:
             t0 = time.time()
             reps = args.replicates if DESIGNS[name]["k"] < 10 else args.replicates_large
             jobs = [(name, args.seed * 1_000_000 + (list(DESIGNS).index(name)) * 100_000 + r) for r in range(reps)]

@@ -592,18 +592,20 @@ def step_disclosure(cfg: dict) -> list[dict]:
         write_brief(study, out / "brief.html", results=res, publication=pub)
         write_workbook(study, out / "tables.xlsx", results=res, publication=pub)
 
-        def plan():
+        # each closure takes this iteration's study, results and folder as defaults (they are timed
+        # within the iteration, but a closure that reads the loop's variables later would see the last)
+        def plan(res=res, study=study):
             with res.active():
                 return Publication(study, min_cell=5, results=res)
 
-        def plan_plain():
+        def plan_plain(plan=plan):
             with plain():
                 return plan()
 
-        def audit():
+        def audit(out=out):
             return te.disclosure.audit(out)
 
-        def audit_plain():
+        def audit_plain(out=out):
             with plain():
                 return te.disclosure.audit(out)
 
@@ -656,10 +658,10 @@ def step_growth(cfg: dict) -> list[dict]:
         study = scale.load_pickled(t, p, k)["study"]
         tables = study.tables()
         m = measure({
-            "check_tables": lambda: check_tables(tables),
-            "gains(by='training_id')": lambda: te.gains(study, by="training_id"),
-            "item_analysis": lambda: te.item_analysis(study),
-            "compare_trainings": lambda: te.compare_trainings(study),
+            "check_tables": lambda tables=tables: check_tables(tables),
+            "gains(by='training_id')": lambda study=study: te.gains(study, by="training_id"),
+            "item_analysis": lambda study=study: te.item_analysis(study),
+            "compare_trainings": lambda study=study: te.compare_trainings(study),
         }, 0, warmup=True)
         for name, v in m.items():
             out.append({"growth": True, "size": [t, p, k], "participants": t * p, "responses": len(study.responses),

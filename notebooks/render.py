@@ -138,7 +138,7 @@ def add_pngs(nb: Any, stored: Any | None = None) -> tuple[int, int]:
             sys.exit('render.py needs kaleido to draw the PNGs: pip install -e ".[docs]"')
         try:
             kaleido.start_sync_server(silence_warnings=True)
-        except Exception as err:  # no Chrome or Chromium on this machine
+        except Exception as err:  # noqa: BLE001 - no Chrome or Chromium on this machine (kaleido's errors vary)
             sys.exit(f"kaleido could not start a browser ({err}). Install Chrome or Chromium, or run "
                      "`plotly_get_chrome` (comes with plotly) to download one.")
         try:

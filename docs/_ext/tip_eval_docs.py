@@ -245,13 +245,14 @@ def _data_doc(value: Any, name: str, package: str) -> list[str]:
     """The ``#:`` comment above the assignment of a constant, found in the module that defines it."""
     import sys
 
+    from sphinx.errors import PycodeError
     from sphinx.pycode import ModuleAnalyzer
 
     for modname, module in sorted(sys.modules.items()):
         if modname.startswith(package) and getattr(module, name, None) is value:
             try:
                 docs = ModuleAnalyzer.for_module(modname).find_attr_docs()
-            except Exception:  # no source to read
+            except PycodeError:  # no source to read
                 continue
             if ("", name) in docs:
                 return [line for line in docs[("", name)] if line.strip()]
@@ -484,7 +485,7 @@ def _mathml(tex: str, block: bool) -> str:
         converted = pattern.sub(replacement, converted)
     try:
         return tex2mathml(converted, as_block=block)
-    except Exception:  # LaTeX the converter does not know: show it as written
+    except Exception:  # noqa: BLE001 - LaTeX the converter does not know (any error of it): show it as written
         UNCONVERTED.append(tex)
         return f"<code>{html.escape(tex)}</code>"
 

@@ -597,7 +597,7 @@ def _retested_truth(tr: pd.DataFrame, decay_share: np.ndarray, sd_pre: float, sd
     kept_sd = np.hypot((1 - lam) * sd_gain, _DELAY_NOISE)
     acc = np.zeros((len(tr), 4))
     for sector in _SECTOR_PRE:  # every training at once, one sector at a time
-        share = tr["country"].map(lambda ctry: _SECTOR_MIX[ctry].get(sector, 0.0)).to_numpy(dtype=float)
+        share = tr["country"].map(lambda ctry, sector=sector: _SECTOR_MIX[ctry].get(sector, 0.0)).to_numpy(dtype=float)
         if not (share > 0).any():
             continue
         theta = (tr["mu"].to_numpy(dtype=float) + _SECTOR_PRE[sector])[:, None] + sd_pre * x[None, :]  # T x 24

@@ -446,7 +446,7 @@ def compare_table(comparison, *, min_cell: int | None = None, title: str | None 
     if hasattr(comparison, "summary"):
         try:
             notes.append(comparison.summary())
-        except Exception:  # a summary is a courtesy; the table stands without it
+        except Exception:  # noqa: BLE001 - a summary is a courtesy; the table stands without it
             pass
     return format_table(table, cols, digits={"shrinkage": 2}, title=title or "Trainings compared", min_cell=min_cell,
                         notes=notes)

@@ -219,7 +219,7 @@ def test_grouped_equals_scipy_ttest_rel_per_group(sample_study, by):
     people = sample_study.attributes().set_index("participant_id").join(wide).dropna(subset=["pre", "post"])
     keys = [by] if isinstance(by, str) else by
     expected = []
-    for key, grp in people.groupby(keys, sort=True):  # the loop an analyst would write
+    for _key, grp in people.groupby(keys, sort=True):  # the loop an analyst would write
         tt = stats.ttest_rel(grp["post"], grp["pre"])
         ci = tt.confidence_interval(0.95)
         expected.append([tt.statistic, tt.df, tt.pvalue, ci.low, ci.high, (grp["post"] - grp["pre"]).mean()])

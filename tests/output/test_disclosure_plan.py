@@ -23,7 +23,7 @@ from tip_eval.disclosure import (
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from adversarial import adversarial_study
+from adversarial import adversarial_study  # noqa: E402 - from this folder, once it is on the path
 
 BEFORE = HERE / "fixtures" / "before_14"
 

@@ -117,7 +117,7 @@ def test_formula_payloads_stay_plain_text(tmp_path):
     # the payloads, verbatim, as text (XML reads a bare carriage return back as a line feed)
     orgs = {o.replace("\r", "\n") for o in study.participants["organisation"]}
     assert orgs <= texts
-    for ws, c in _cells(wb):
+    for _ws, c in _cells(wb):
         if isinstance(c.value, str) and c.value[:1] in ("=", "+", "-", "@", "\t", "\r", "\n"):
             assert c.data_type == "s"
     labels = {v.replace("\r", "\n") for v in study.codebook["label"]}

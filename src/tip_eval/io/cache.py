@@ -286,7 +286,7 @@ def cache_key(path: str | Path, config: Mapping[str, Any] | None = None) -> str 
             from tip_eval.io.linking import configured_key, hash_key
 
             key = hash_key(cfg.settings, cfg.root)[0] if names else configured_key(cfg.settings, cfg.root)
-        except Exception:  # no usable key: the ordinary load explains; never cache
+        except Exception:  # noqa: BLE001 - no usable key: the ordinary load explains; never cache
             return None
         if key is not None:
             parts["pseudonym_key"] = hmac.new(key, b"tip_eval cache key", hashlib.sha256).hexdigest()

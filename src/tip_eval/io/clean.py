@@ -428,7 +428,7 @@ def clean_frame(frame: pd.DataFrame) -> pd.DataFrame:
     column, so a sheet with 100,000 rows and few distinct labels cleans quickly.
     """
     out = {}
-    for i, name in enumerate(frame.columns):
+    for i in range(frame.shape[1]):
         out[i] = normalize_column(frame.iloc[:, i])
     result = pd.DataFrame(out, index=frame.index)
     result.columns = frame.columns

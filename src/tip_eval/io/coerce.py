@@ -323,9 +323,10 @@ def _distinct_codes(values: pd.Series) -> tuple[np.ndarray, list[Any]] | None:
     factorize finds them without a Python call per cell; missing cells get code -1.
     """
     kind = values.dtype
-    if not (pd.api.types.is_float_dtype(kind) or pd.api.types.is_string_dtype(kind) or kind == object):
+    if not (pd.api.types.is_float_dtype(kind) or pd.api.types.is_string_dtype(kind)
+            or pd.api.types.is_object_dtype(kind)):
         return None
-    if kind == object:
+    if pd.api.types.is_object_dtype(kind):
         inferred = pd.api.types.infer_dtype(values, skipna=True)
         if inferred not in ("string", "floating", "integer", "boolean", "empty"):
             return None

@@ -525,7 +525,7 @@ def _open_calamine(p: Path, file: str, fmt: str) -> Any:
             return CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
     except (KeyboardInterrupt, SystemExit):
         raise
-    except BaseException as err:  # calamine errors, and pyo3 panics (a BaseException)
+    except BaseException as err:  # noqa: BLE001 - calamine errors, and pyo3 panics (a BaseException)
         _calamine_refusal(file, err)
 
 

@@ -40,8 +40,8 @@ import numpy as np
 from tip_eval.io.text import normalize_header
 from tip_eval.io.csv import _read_csv
 from tip_eval.io.guard import (  # DEFUSEDXML_ACTIVE and _GUARD_CACHE: re-exported, tests and benchmarks use them
-    DEFUSEDXML_ACTIVE,
-    _GUARD_CACHE,
+    DEFUSEDXML_ACTIVE as DEFUSEDXML_ACTIVE,
+    _GUARD_CACHE as _GUARD_CACHE,
     SheetInfo,
     WorkbookCheck,
     _calamine_refusal,
@@ -182,7 +182,7 @@ def read_table(
             start = cal_sheet.start
         except (KeyboardInterrupt, SystemExit):
             raise
-        except BaseException as err:
+        except BaseException as err:  # noqa: BLE001 - calamine errors, and pyo3 panics (a BaseException)
             _calamine_refusal(file, err)
     finally:
         wb.close()

@@ -169,7 +169,7 @@ def _build_workbook(study, parts: list, publication):
         ws = wb.create_sheet(title=_sheet_title(part.sheet, wb.sheetnames))
         try:
             result = part.build()
-        except Exception as err:  # a part that cannot be computed must not stop the workbook
+        except Exception as err:  # noqa: BLE001 - a part that cannot be computed must not stop the workbook
             result = f"This part could not be computed from the data ({type(err).__name__})."
         if isinstance(result, str):
             write_text_sheet(ws, [part.sheet, "", result])

@@ -54,18 +54,27 @@ they share in ``_codings``. Every public name is re-exported here.
 
 from __future__ import annotations
 
-from tip_eval.analysis.followup._codings import DAYS_PER_MONTH, INDICATOR_LABEL, RULES
-from tip_eval.analysis.followup.agreement import AGREEMENT_COLUMNS, NOT_COMPUTABLE, coder_agreement
+# the constants of the former single module are re-exported (``X as X``) for code that imports them from here
+from tip_eval.analysis.followup._codings import (
+    DAYS_PER_MONTH as DAYS_PER_MONTH,
+    INDICATOR_LABEL as INDICATOR_LABEL,
+    RULES,
+)
+from tip_eval.analysis.followup.agreement import (
+    AGREEMENT_COLUMNS as AGREEMENT_COLUMNS,
+    NOT_COMPUTABLE as NOT_COMPUTABLE,
+    coder_agreement,
+)
 from tip_eval.analysis.followup.gains_link import (
-    GAINS_COLUMNS,
-    POOLED_COLUMNS,
-    SELECTION_COLUMNS,
+    GAINS_COLUMNS as GAINS_COLUMNS,
+    POOLED_COLUMNS as POOLED_COLUMNS,
+    SELECTION_COLUMNS as SELECTION_COLUMNS,
     FollowupGains,
     followup_vs_gains,
 )
 from tip_eval.analysis.followup.summary import (
-    COOCCURRENCE_COLUMNS,
-    SUMMARY_COLUMNS,
+    COOCCURRENCE_COLUMNS as COOCCURRENCE_COLUMNS,
+    SUMMARY_COLUMNS as SUMMARY_COLUMNS,
     code_cooccurrence,
     followup_summary,
 )
