@@ -236,8 +236,11 @@ def _training_table(n_trainings: int | None, rng: np.random.Generator) -> pd.Dat
 
 
 def _text(values: Any, index: np.ndarray) -> Any:
-    """``values[index]`` as pandas' default text dtype, gathered in Arrow when pandas stores text
-    there (millions of rows without creating a Python string per row)."""
+    """``values[index]`` as pandas' default text dtype.
+
+    Gathered in Arrow when pandas stores text there (millions of rows without creating a Python
+    string per row).
+    """
     target = pd.Series(["x"]).dtype
     values = np.asarray(list(values) if not isinstance(values, np.ndarray) else values, dtype=object)
     index = np.asarray(index, dtype=np.int64)

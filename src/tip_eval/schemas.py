@@ -64,6 +64,7 @@ class Trainings(_Base):
     @pa.dataframe_check(description="end_date is on or after start_date")
     @classmethod
     def dates_in_order(cls, df: pd.DataFrame) -> Series[bool]:
+        """Per training: its end date is not before its start date."""
         return df["end_date"] >= df["start_date"]
 
 
@@ -122,6 +123,7 @@ class Scores(_Base):
     @pa.dataframe_check(description="score is at most max_score")
     @classmethod
     def score_within_max(cls, df: pd.DataFrame) -> Series[bool]:
+        """Per row: the score is at most the maximum score."""
         return df["score"] <= df["max_score"] + 1e-9
 
 

@@ -19,7 +19,6 @@ import shutil
 import sys
 from pathlib import Path
 
-import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 

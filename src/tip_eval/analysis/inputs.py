@@ -179,8 +179,9 @@ def _attach(people: pd.DataFrame, wide: pd.DataFrame, phases: tuple[str, ...] = 
 
 
 def _onto_people(people: pd.DataFrame, long: pd.DataFrame, value: str, which: tuple[str, ...] = PHASES) -> pd.DataFrame:
-    """Add ``pre`` and ``post`` (the phases ``which``) to ``people`` from a long ``participant_id,
-    phase, value`` table.
+    """Add ``pre`` and ``post`` (the phases ``which``) to ``people`` from a long table.
+
+    The long table has ``participant_id``, ``phase`` and ``value`` columns.
 
     Rows are matched on participant_id through a hash index (not a merge), so that a programme of
     thousands of trainings stays fast; the long table has at most one row per person and phase.
@@ -331,8 +332,9 @@ def plain_person_frame(
     delayed: str | None = None,
     phases: tuple[str, ...] = PHASES,
 ) -> pd.DataFrame:
-    """One row per subject with ``participant_id``, the ``by`` columns, ``pre`` and ``post`` (the
-    columns ``phases``).
+    """One row per subject with ``participant_id``, the ``by`` columns, ``pre`` and ``post``.
+
+    ``pre`` and ``post`` are the columns ``phases``.
 
     Wide input: ``subject``, ``pre`` and ``post`` (and ``delayed``) name columns (one row per
     subject). Long input: ``subject``, ``phase`` and ``score`` name columns, ``phase`` holding

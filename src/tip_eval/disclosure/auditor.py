@@ -1,4 +1,4 @@
-"""Audit a written brief and workbook as a reader would: can anything be counted under ``min_cell``?
+"""Audit a written brief and workbook as a reader would, for anything counted under ``min_cell``.
 
 :func:`audit` (and ``tip-eval audit DIR``) reads what was published, nothing else: the text and
 tables of ``brief.html``, the data of every figure embedded in it, and every sheet of
@@ -69,9 +69,11 @@ class AuditReport:
 
     @property
     def ok(self) -> bool:
+        """True when no leak was found."""
         return not self.leaks
 
     def summary(self) -> str:
+        """One sentence: no leak found, or how many of each kind, with what was checked."""
         what = ", ".join(f"{v} {k}" for k, v in self.checked.items())
         if self.ok:
             return (f"No leak found in {self.path} (min_cell = {self.min_cell}; checked {what}): nothing published "
@@ -81,6 +83,7 @@ class AuditReport:
                 + ", ".join(f"{n} {k}" for k, n in kinds.items()) + ".")
 
     def to_frame(self) -> pd.DataFrame:
+        """The leaks, one row each: ``kind, where, what, low, high`` (the range a reader can compute)."""
         return pd.DataFrame([{"kind": lk.kind, "where": lk.where, "what": lk.what, "low": lk.low, "high": lk.high}
                              for lk in self.leaks], columns=["kind", "where", "what", "low", "high"])
 
@@ -408,7 +411,7 @@ def _label_codes() -> dict[str, str]:
         try:
             for code in vocab.codes(voc):
                 out[vocab.label(voc, code)] = str(code)
-        except Exception:  # noqa: BLE001, S112 - a vocabulary this version does not have
+        except Exception:  # noqa: BLE001 - a vocabulary this version does not have
             continue
     return out
 

@@ -54,8 +54,7 @@ def detect_layout(table: pd.DataFrame) -> str | None:
 
 def grouping_columns(table: pd.DataFrame) -> list[str]:
     """The grouping columns of a tip_eval result (``["country", "sector"]`` of gains by both); [] for another table."""
-    from tip_eval.disclosure.facts import LAYOUT_MAP, detect
-    from tip_eval.disclosure.facts import grouping_columns as leading
+    from tip_eval.disclosure.facts import LAYOUT_MAP, detect, grouping_columns as leading
 
     name = detect(table)
     if name is None:

@@ -40,6 +40,7 @@ class Cell:
     group: tuple[tuple[str, str], ...] = ()
 
     def describe(self) -> str:
+        """The cell in words: its measure and its group (``knowledge.matched (country=KHM)``)."""
         where = ", ".join(f"{d}={v}" for d, v in self.group) or "everyone"
         return f"{self.measure} ({where})"
 

@@ -44,9 +44,11 @@ class Expression:
 
     @classmethod
     def of(cls, cell: Cell) -> Expression:
+        """The expression of one cell."""
         return cls(((cell, 1.0),))
 
     def describe(self) -> str:
+        """The expression in words (a cell, or the measures added and taken away, and the group)."""
         if len(self.terms) == 1:
             return self.terms[0][0].describe()
         big = [c for c, a in self.terms if a > 0]

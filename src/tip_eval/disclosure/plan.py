@@ -189,6 +189,7 @@ class Plan:
         return len(known)
 
     def atoms(self) -> pd.DataFrame | None:
+        """The combinations of the grouping values the plan's cells use, as text (None without ``atoms=``)."""
         if self._atoms is None:
             return None
         dims = sorted({d for c in self.values for d, _ in c.group} & set(self._atoms.columns))
@@ -285,8 +286,10 @@ class Plan:
         return lost
 
     def _cost(self, cell: Cell) -> tuple[float, Cell]:
-        """What hiding ``cell`` costs a reader: its count times the published numbers that go with it (a group
-        size takes every statistic of its rows), four times over for an overall count."""
+        """What hiding ``cell`` costs a reader: its count times the published numbers that go with it.
+
+        A group size takes every statistic of its rows; an overall count costs four times over.
+        """
         v = self._cvalues[cell]
         weight = 1.0 + self._lost_counts.get(cell, self._measure_lost.get(cell.measure, 0))
         if not cell.group:
@@ -414,6 +417,7 @@ class Plan:
 
     # -- results -----------------------------------------------------------------------------------
     def is_hidden(self, cell: Cell) -> bool:
+        """True when ``cell`` is hidden (by the rule, or to protect another)."""
         return cell in self.hidden
 
     def table(self, key: str) -> pd.DataFrame:
@@ -552,8 +556,10 @@ _STEPS = tuple(m * 10.0 ** k for k in range(-4, 4) for m in (1, 2, 5))
 
 
 def _step(finest: float, scale: float) -> float | None:
-    """The smallest step of :data:`_STEPS` at least ``finest``; None when it would exceed 5% of ``scale``
-    (a percentage to the nearest 5 points still informs; coarser, the value is left out)."""
+    """The smallest step of :data:`_STEPS` at least ``finest``; None when it would exceed 5% of ``scale``.
+
+    A percentage to the nearest 5 points still informs; coarser, the value is left out.
+    """
     for step in _STEPS:
         if step >= finest - 1e-12:
             return step if step <= 0.05 * scale + 1e-12 else None

@@ -199,8 +199,11 @@ class Programme:
         return float(values.min()), float(values.max())
 
     def minimise(self, idx: np.ndarray, coef: np.ndarray) -> tuple[str, float, set[Any]]:
-        """Smallest value of ``coef . x[idx]``: ``("optimal", value, binding cells)``,
-        ``("unbounded", -inf, set())`` or ``("infeasible", nan, set())``."""
+        """Smallest value of ``coef . x[idx]``.
+
+        ``("optimal", value, binding cells)``, ``("unbounded", -inf, set())`` or
+        ``("infeasible", nan, set())``.
+        """
         st = self.structure()
         if st["contradiction"]:
             return "infeasible", np.nan, set()  # published numbers that contradict each other

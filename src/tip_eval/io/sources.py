@@ -30,6 +30,7 @@ class SourceConfig:
     options: dict[str, Any] = field(default_factory=dict)
 
     def get(self, key: str, default: Any = None) -> Any:
+        """The source's option ``key`` (from its ``[[sources]]`` table), or ``default``."""
         return self.options.get(key, default)
 
 

@@ -407,8 +407,10 @@ layout = "followup"
 
 def write_study_folder(study: "Study", folder: str | Path, truth: "Truth | None" = None,
                        layouts: Mapping[str, str] | None = None) -> list[Path]:
-    """Write a study as the files partners send: one workbook per training, the item bank,
-    the follow-up coding workbook and ``study.toml`` (and a README when ``truth`` is given).
+    """Write a study as the files partners send.
+
+    One workbook per training, the item bank, the follow-up coding workbook and ``study.toml`` (and
+    a README when ``truth`` is given).
 
     ``layouts`` maps a training ID to the layout its workbook is written in: ``"wide_id"`` (an
     Indonesian wide workbook, :func:`write_wide_workbook_id`) or ``"kobo_th"`` (a Thai KoboToolbox
@@ -515,9 +517,11 @@ def sample_readme(study: "Study", truth: "Truth", layouts: Mapping[str, str] | N
 
 
 def write_sample_data(folder: str | Path = "sample_data", seed: int = 0) -> list[Path]:
-    """Regenerate the bundled sample study into ``folder`` (byte-for-byte stable), and in
-    ``folder/programme`` a later round of the programme (:func:`tip_eval.datasets.make_round`),
-    so that the two can be loaded together with :func:`tip_eval.load_studies`."""
+    """Regenerate the bundled sample study into ``folder`` (byte-for-byte stable).
+
+    And in ``folder/programme`` a later round of the programme (:func:`tip_eval.datasets.make_round`),
+    so that the two can be loaded together with :func:`tip_eval.load_studies`.
+    """
     from tip_eval.datasets import make_round, make_study
 
     study, truth = make_study(seed=seed)

@@ -1,5 +1,7 @@
-"""The impact brief: one self-contained HTML file (plotly.js inlined once, no external links), the
-tables workbook beside it, and the problem report when the data had problems.
+"""The impact brief: one self-contained HTML file, with the tables workbook beside it.
+
+The brief inlines plotly.js once and has no external links; the problem report is written beside
+it when the data had problems.
 
 Every number is computed from the study here; nothing is typed in. Every table, figure and sentence
 is drawn from the publication's disclosure plan (:mod:`tip_eval.report.publication`), shared with

@@ -33,6 +33,7 @@ class Results:
         return sharing(self.study, self._memo)
 
     def __call__(self, name: str, **kwargs: Any) -> Any:
+        """The analysis ``name`` of the study with ``kwargs``, computed once and remembered."""
         with self.active():
             return _analysis(name)(self.study, **kwargs)
 

@@ -260,9 +260,11 @@ def _stack(publication, keys: list[tuple[str, str]]) -> pd.DataFrame | str:
 
 
 def _concat(publication, keys: list[str], labels: list[dict] | None = None):
-    """The publication's tables ``keys`` under each other, with the cells each hid or rounded placed where its
-    rows land; ``labels[i]`` gives columns put first in table ``i`` when it does not have them (a
-    ``training_id`` of "All trainings" for an overall row, the ``measure``)."""
+    """The publication's tables ``keys`` under each other, with the cells each hid or rounded placed where its rows land.
+
+    ``labels[i]`` gives columns put first in table ``i`` when it does not have them (a
+    ``training_id`` of "All trainings" for an overall row, the ``measure``).
+    """
     pieces = []
     marks: dict[str, dict] = {"suppressed_cells": {}, "rounded_cells": {}}
     offset = 0

@@ -1,5 +1,8 @@
-"""Statistics for ordinal ratings and proportions: rank-biserial r, the proportional-odds model of
-ratings on phase (cluster-robust by person) and the Wilson interval."""
+"""Statistics for ordinal ratings and proportions.
+
+Rank-biserial r, the proportional-odds model of ratings on phase (cluster-robust by person) and the
+Wilson interval.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""What the follow-up analyses share: the tables they need, the codings of each interview and the
-consensus rule, per person (see :mod:`tip_eval.analysis.followup` for the conventions)."""
+"""What the follow-up analyses share.
+
+The tables they need, the codings of each interview and the consensus rule, per person (see
+:mod:`tip_eval.analysis.followup` for the conventions).
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Whether two coders apply the codebook the same way: :func:`coder_agreement` (percent agreement,
-Cohen's kappa, Krippendorff's alpha)."""
+"""Whether two coders apply the codebook the same way.
+
+:func:`coder_agreement`: percent agreement, Cohen's kappa, Krippendorff's alpha.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""The link to learning gains: :func:`followup_vs_gains` (do the people who report applying the
-training learn more on the knowledge test, and are interviewees like the people not interviewed?)."""
+"""The link to learning gains: :func:`followup_vs_gains`.
+
+Do the people who report applying the training learn more on the knowledge test, and are
+interviewees like the people not interviewed?
+"""
 
 from __future__ import annotations
 
@@ -89,7 +92,7 @@ def followup_vs_gains(
     rule: str = "primary",
     reliability: float | None = None,
 ) -> FollowupGains:
-    """Do the people who report applying the training have larger knowledge gains?
+    """Whether the people who report applying the training have larger knowledge gains.
 
     For each code, interviewed people with the code are compared with interviewed people without
     it on their knowledge gain (post-test minus pre-test, percentage points); each code is modelled

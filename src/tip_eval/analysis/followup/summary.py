@@ -1,5 +1,8 @@
-"""How many interviewed people report each code, theme and the level-3 indicator
-(:func:`followup_summary`), and which codes go together in the same interview (:func:`code_cooccurrence`)."""
+"""What the interviews report, and which codes go together.
+
+How many interviewed people report each code, theme and the level-3 indicator
+(:func:`followup_summary`), and which codes go together in the same interview (:func:`code_cooccurrence`).
+"""
 
 from __future__ import annotations
 
