@@ -19,8 +19,6 @@ GROUP_LABELS = {"country": "country", "province": "province", "sector": "sector"
 
 @dataclass
 class Block:
-    """One piece of a section of the brief, by ``kind``: text, note, heading, table, figure, box..."""
-
     kind: str
     text: str = ""
     html: str = ""
@@ -29,14 +27,11 @@ class Block:
 
 @dataclass
 class Section:
-    """One section of the brief: its anchor, title and blocks, in order."""
-
     id: str
     title: str
     blocks: list[Block] = field(default_factory=list)
 
     def add(self, kind: str, text: str = "", html: str = "", items: list | None = None) -> None:
-        """Append a block."""
         if kind == "table" and not html:
             return  # a table with nothing to show is left out (its caller says why)
         self.blocks.append(Block(kind, text=text, html=html, items=list(items or [])))
