@@ -13,8 +13,11 @@ Reading an answer (:func:`read_answer`)
     is unambiguously one option in another form - lower case (``a``), with a full stop or a bracket
     (``D.``, ``A)``, ``(B)``), with spaces around it - is read as that option, with a note. Anything
     else (``E`` on a 4-option item, ``3`` on a lettered item, ``AB``) is a located problem: it is
-    set aside, never scored 0. A blank answer is a skipped question and scores 0. Items keyed with
-    words (True/False) compare the answer to the key ignoring case.
+    set aside, never scored 0. A blank answer is a skipped question and scores 0. An item keyed
+    true or false (``True``, ``Benar``, ``ถูก``, ``ត្រូវ`` ...) takes true/false answers in English,
+    Indonesian, Thai or Khmer and judges them by their meaning; any other answer to it (``maybe``,
+    ``C``) is a located problem, set aside. Other items keyed with words compare the answer to the key
+    ignoring case.
 
 A score exists only when the whole test was read (:func:`complete_scores`)
     A participant's total in a phase is computed only when every item of the item bank has a
@@ -34,12 +37,39 @@ import numpy as np
 import pandas as pd
 
 from tip_eval import schemas
+from tip_eval.vocab import label_key
 
-__all__ = ["complete_scores", "read_answer", "scores_from_responses"]
+__all__ = ["complete_scores", "is_correct", "read_answer", "scores_from_responses", "truth_value"]
 
 _LETTER = re.compile(r"^[(\[]?\s*([A-Za-z])\s*[.)\]:]?$")
 _NUMBER = re.compile(r"^[(\[]?\s*(\d{1,2})\s*[.)\]:]?$")
 _DEFAULT_OPTIONS = 5  # when the item bank does not give n_options (the bank has option_a..option_e)
+_TRUE_WORDS = frozenset(label_key(w) for w in ("true", "t", "yes", "y", "benar", "betul", "ya", "ใช่", "ถูก", "จริง",
+                                                "ត្រូវ", "ពិត", "បាទ", "ចាស"))
+_FALSE_WORDS = frozenset(label_key(w) for w in ("false", "f", "no", "n", "salah", "tidak", "keliru", "ไม่ใช่", "ผิด",
+                                                 "ไม่จริง", "មិនត្រូវ", "ខុស", "មិនពិត", "ទេ"))
+
+
+def truth_value(text: Any) -> bool | None:
+    """True or False for a true/false word in English, Indonesian, Thai or Khmer; None for anything else.
+
+    >>> truth_value("Benar"), truth_value(" no "), truth_value("maybe")
+    (True, False, None)
+    """
+    if not isinstance(text, str):
+        return None
+    k = label_key(text)
+    return True if k in _TRUE_WORDS else False if k in _FALSE_WORDS else None
+
+
+def is_correct(option: Any, key: Any) -> bool:
+    """Whether an answer read by :func:`read_answer` is the item's key (true/false keys by meaning)."""
+    if option is None or key is None or (isinstance(key, float) and np.isnan(key)):
+        return False
+    truth = truth_value(str(key))
+    if truth is not None:
+        return truth_value(str(option)) is truth
+    return str(option).casefold() == str(key).strip().casefold()
 
 
 def read_answer(answer: Any, key: Any, n_options: Any = None) -> tuple[str | None, str | None]:
@@ -95,6 +125,8 @@ def read_answer(answer: Any, key: Any, n_options: Any = None) -> tuple[str | Non
         if m is None or not 1 <= int(m.group(1)) <= count:
             return None, f"'{text}' is not one of this question's options (1-{count})"
         return str(int(m.group(1))), None
+    if truth_value(k) is not None and truth_value(text) is None:
+        return None, f"'{text}' is not one of this question's options (true or false)"
     return text, None
 
 

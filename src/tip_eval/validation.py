@@ -576,8 +576,8 @@ def check_tables(
             if value in raw_keys[parent]:
                 words = f"{column} '{value}' has a problem in {where}"
                 key = (f, sh, str(value), words)
-                first_row, count = cascaded.get(key, (r, 0))
-                cascaded[key] = (first_row, count + 1)
+                first_row, count, first_idx = cascaded.get(key, (r, 0, idx))
+                cascaded[key] = (first_row, count + 1, first_idx)
                 line_of[idx] = ("cascaded", key)
             else:
                 words = f"{column} '{value}' is not in {where}"
@@ -601,10 +601,10 @@ def check_tables(
                 f"{column} '{value}' is not in {where} ({count} row(s) from row {first_row} set aside)",
                 f"Rename the column to a {column} of {where}, or add it there.", "error", rows=count)
             problems.append(problem)
-        for (f, sh, value, words), (first_row, count) in cascaded.items():
+        for (f, sh, value, words), (first_row, count, first_idx) in cascaded.items():
             cause = set_aside_by.get(parent, {}).get(value)
             lines[("cascaded", (f, sh, value, words))] = problem = Problem(
-                f, sh, first_row, _header(headers, f, sh, column), value,
+                f, sh, first_row, _header(headers, f, sh, column, prov, first_idx), value,
                 f"{count} {table} row(s) set aside because {words}",
                 f"Fix the {column} row in {where}; these rows then load too.", "error", cause=cause, rows=count)
             problems.append(problem)

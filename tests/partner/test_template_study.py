@@ -48,9 +48,18 @@ def test_conflicting_answer_key_is_one_located_problem(tmp_path, blank_template)
                          '[[sources]]\nfile = "KHM.xlsx"\nlayout = "template"\n')
     p = te.validate(tmp_path).problems
     errors = p[p["severity"] == "error"]
-    assert len(errors) == 1, errors.to_string()
-    assert tuple(errors.iloc[0][["file", "sheet", "row"]]) == ("KHM.xlsx", "Items", 3)
-    assert "item_id is repeated" in errors.iloc[0]["problem"]
+    # one line for the declaration that disagrees; the question's answers are set aside, one line per sheet
+    declared = errors[errors["sheet"] == "Items"]
+    assert len(declared) == 1, errors.to_string()
+    assert tuple(declared.iloc[0][["file", "sheet", "row", "column"]]) == ("KHM.xlsx", "Items", 3, "Correct answer")
+    assert "left out of every score" in declared.iloc[0]["problem"] and "bank.xlsx row 3" in declared.iloc[0]["problem"]
+    rest = errors[errors["sheet"] != "Items"]
+    assert sorted(rest["sheet"]) == ["Post-test", "Pre-test"] and set(rest["column"]) == {"Q02"}
+    # which key is right is not known: the question is in no score, and the others are scored
+    study = te.load_study(tmp_path, on_error="quarantine")
+    assert "Q02" not in set(study.items["item_id"]) and "Q02" not in set(study.responses["item_id"])
+    n_items = len(study.items)
+    assert len(study.scores) and (study.scores["max_score"] == n_items).all()
 
 
 def test_missing_item_bank_is_one_problem_line(tmp_path, blank_template):

@@ -50,7 +50,7 @@ from tip_eval.vocab import label_key
 
 __all__ = [
     "BANK_COLUMNS", "COLUMN_WORDS", "COMPETENCY_COLUMNS", "EXTRA_COLUMNS", "ITEM_COLUMNS", "LANGUAGES", "LANGUAGE_NAMES",
-    "answer_index", "cell_text", "check_item_bank", "form_name", "header_names", "infer_n_options", "label_column",
+    "answer_index", "cell_text", "check_item_bank", "key_problem", "form_name", "header_names", "infer_n_options", "label_column",
     "language_gaps", "option_column", "option_texts", "randomized", "text_column", "words_to_letters",
 ]
 
@@ -190,7 +190,38 @@ def _where(row: Mapping[str, Any]) -> tuple[Any, Any, Any]:
             None if r is None or pd.isna(r) else int(r))
 
 
-def check_item_bank(frame: pd.DataFrame, headers: Mapping[str, str] | None = None) -> list[Problem]:
+def key_problem(row: Mapping[str, Any]) -> tuple[str, str] | None:
+    """Why the answer key of one bank row cannot be used to judge answers, or None when it can.
+
+    Returns ``(problem, fix)`` in plain words when the key is not one of the question's options
+    (``E`` on a four-option question, ``7`` on a five-option question keyed with numbers) or is
+    written as an option's words where the options are lettered. Such a question cannot be scored:
+    every answer would be judged wrong.
+    """
+    n_texts = _last_option(row)
+    n = n_texts or _whole(row.get("n_options"))
+    key = cell_text(row.get("correct_answer"))
+    if key is None:
+        return None  # a missing key is the schema's problem (correct_answer is required)
+    m = _LETTER_KEY.match(key)
+    if m:
+        letter = m.group(1).upper()
+        if n and letter not in OPTION_LETTERS[:n]:
+            return (f"the correct answer '{key}' is not one of the question's options (A-{OPTION_LETTERS[n - 1]})",
+                    "Write the letter of the correct option.")
+    elif n_texts:
+        matches = [x for lang in LANGUAGES for x, t in option_texts(row, lang).items() if _key(t) == _key(key)]
+        hint = f"write {matches[0]}" if matches else "write the letter of the correct option"
+        return (f"the correct answer '{key}' is not an option letter (A-{OPTION_LETTERS[n_texts - 1]})",
+                f"The correct answer is the option's letter: {hint}.")
+    elif key.isdigit() and n and not 1 <= int(key) <= n:
+        return (f"the correct answer '{key}' is not one of the question's options (1-{n})",
+                "Write the number of the correct option.")
+    return None
+
+
+def check_item_bank(frame: pd.DataFrame, headers: Mapping[str, str] | None = None, *,
+                    key_consequence: str = "") -> list[Problem]:
     """The item bank's rules (see the module docstring), as located problems.
 
     Parameters
@@ -200,6 +231,9 @@ def check_item_bank(frame: pd.DataFrame, headers: Mapping[str, str] | None = Non
         columns ``_file, _sheet, _row``.
     headers : mapping, optional
         Canonical column -> header as written, to name the column in each problem.
+    key_consequence : str, optional
+        Added to the problem of a key that cannot judge answers (:func:`key_problem`): what the
+        caller does with the question (a study sets it aside and scores the others).
 
     Returns
     -------
@@ -241,26 +275,9 @@ def check_item_bank(frame: pd.DataFrame, headers: Mapping[str, str] | None = Non
                 f"the number of options is {declared} but option texts are given for {n_texts} "
                 f"({OPTION_LETTERS[0]}-{OPTION_LETTERS[n_texts - 1]})",
                 f"Write {n_texts} as the number of options, or correct the option texts.")
-        n = n_texts or declared
-        key = cell_text(row.get("correct_answer"))
-        if key is None:
-            continue  # a missing key is the schema's problem (correct_answer is required)
-        m = _LETTER_KEY.match(key)
-        if m:
-            letter = m.group(1).upper()
-            if n and letter not in OPTION_LETTERS[:n]:
-                add("correct_answer", key,
-                    f"the correct answer '{key}' is not one of the question's options (A-{OPTION_LETTERS[n - 1]})",
-                    "Write the letter of the correct option.")
-        elif n_texts:
-            matches = [x for lang in LANGUAGES for x, t in option_texts(row, lang).items() if _key(t) == _key(key)]
-            hint = f"write {matches[0]}" if matches else "write the letter of the correct option"
-            add("correct_answer", key,
-                f"the correct answer '{key}' is not an option letter (A-{OPTION_LETTERS[n_texts - 1]})",
-                f"The correct answer is the option's letter: {hint}.")
-        elif key.isdigit() and n and not 1 <= int(key) <= n:
-            add("correct_answer", key, f"the correct answer '{key}' is not one of the question's options (1-{n})",
-                "Write the number of the correct option.")
+        bad_key = key_problem(row)
+        if bad_key is not None:
+            add("correct_answer", cell_text(row.get("correct_answer")), bad_key[0] + key_consequence, bad_key[1])
         if cell_text(row.get("randomize")) is not None and randomized(row.get("randomize")) is None:
             add("randomize", row.get("randomize"), f"randomize '{row.get('randomize')}' is not yes or no",
                 "Write yes (show the options in random order) or no.", "warning")

@@ -336,7 +336,11 @@ def bank_sheets(source: SourceConfig, ctx: LayoutContext, items_required: bool) 
             if c not in items.frame:
                 items.frame[c] = None
         # the item bank's own rules (the key is an option, option texts agree with n_options, ...)
-        ctx.problems.extend(item_bank.check_item_bank(items.frame, items.headers))
+        ctx.problems.extend(item_bank.check_item_bank(items.frame, items.headers, key_consequence=UNSCORABLE_WORDS))
+        # a question whose key is not one of its options cannot be judged: it is set aside by the
+        # loader (tip_eval.io.load), and with it every answer to it, rather than scored 0 for all
+        items.frame["_unscorable"] = [None if (k := item_bank.key_problem(r)) is None else k[0]
+                                      for _, r in items.frame.iterrows()]
         items.frame["n_options"] = item_bank.infer_n_options(items.frame)
         items.frame["_dedupe"] = True
         out.append(items)
@@ -351,6 +355,11 @@ def bank_sheets(source: SourceConfig, ctx: LayoutContext, items_required: bool) 
     ctx.bank.update(item_bank.header_names(items.frame if items is not None else None,
                                            comps.frame if comps is not None else None))
     return out
+
+
+#: said of a question whose answer key cannot judge answers (see :func:`tip_eval.io.load.set_aside_unscorable`)
+UNSCORABLE_WORDS = ("; the question is left out of every score (its answers are set aside, and the tests are scored "
+                    "out of the other questions) until the key is corrected")
 
 
 CODEBOOK_COLUMNS = ["code_id", "label", "theme", "level", "applied_practice", "definition"]

@@ -500,7 +500,7 @@ def person_sheet(raw, source: SourceConfig, ctx: LayoutContext, *, training_id: 
             ctx.problem("study.toml", None, None, "phase", str(source.get("phase")), _FIXED_PHASE_WORDS.format(source.name),
                         _FIXED_PHASE_FIX)
             return []
-    roles = classify([str(c) for c in raw.frame.columns], source, PERSON_ATTRS, kobo, ctx.bank if kobo else None, own)
+    roles = classify([str(c) for c in raw.frame.columns], source, PERSON_ATTRS, kobo, ctx.bank, own)  # the bank's IDs in any layout
     rows = _row_values(raw, roles, source, ctx, training_id, fixed)
     if rows is None:
         return []
@@ -752,7 +752,7 @@ def long_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
         ctx.problem("study.toml", None, None, "phase", str(source.get("phase")), _FIXED_PHASE_WORDS.format(source.name),
                     _FIXED_PHASE_FIX)
         return out
-    roles = classify([str(c) for c in raw.frame.columns], source, LONG_ATTRS, own=own)
+    roles = classify([str(c) for c in raw.frame.columns], source, LONG_ATTRS, bank=ctx.bank, own=own)
     for r in roles:  # in a long sheet every column is one attribute; nothing is melted
         if r.kind in ("item", "competency") or (r.kind == "total" and r.phase is not None):
             r.kind = "ignore"

@@ -105,8 +105,10 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
             q["_reason"] = "a value could not be read (see the problem list)"
             quarantined[table] = q
         tables[table] = typed.loc[~bad].reset_index(drop=True)
+    bank = tables.get("items")  # totals given in the files are out of the whole bank, whatever our keys
+    set_aside_unscorable(tables, problems, quarantined, headers)
     _score_responses(tables, problems, quarantined)
-    _scores(tables, problems)
+    _scores(tables, problems, bank)
     _delayed_test_months(tables, cfg.settings, problems)
     for t, frame in tables.items():
         cols = list(schemas.schema(t).columns)
@@ -197,7 +199,67 @@ def _delayed_test_months(tables: dict[str, pd.DataFrame], settings: Mapping[str,
     trainings["delayed_test_months"] = own.where(own.notna(), pd.to_numeric(value, errors="coerce")).astype(float)
 
 
-def _scores(tables: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
+def set_aside_unscorable(tables: dict[str, pd.DataFrame], problems: list[Problem],
+                         quarantined: dict[str, pd.DataFrame],
+                         headers: Mapping[tuple, Mapping[str, str]] | None = None) -> None:
+    """Set aside, in place, the questions whose answers cannot be judged, so that no one scores 0 on them.
+
+    A question cannot be judged when its answer key is not one of its options (``E`` on a
+    four-option question; marked ``_unscorable`` by the item bank's reader, which reported it), or
+    when two sources declare it with different keys or numbers of options (which one is right is
+    not known). Every declaration of such a question is set aside, with a located problem for the
+    declarations that disagree; validation then sets aside every answer to it (one line per sheet),
+    and the tests are scored out of the other questions of the bank (:func:`attach_scores`): the
+    same questions for every person and phase, so pre- and post-test scores and the trainings stay
+    comparable. (One person's unreadable answer is different: that person's test is not scored.)
+    """
+    items = tables.get("items")
+    if items is None or items.empty:
+        return
+    reason = pd.Series(None, index=items.index, dtype=object)
+    if "_unscorable" in items.columns:
+        flagged = items["_unscorable"].notna()
+        reason[flagged] = "its answer key cannot be used: " + items.loc[flagged, "_unscorable"].astype(str)
+    key = items["correct_answer"].map(lambda v: v.strip().upper() if isinstance(v, str) else v)
+    n_opt = pd.to_numeric(items["n_options"], errors="coerce")
+    for item_id, g in items.groupby("item_id", sort=False, dropna=True):
+        if len(g) < 2:
+            continue
+        decl = list(zip(key[g.index], n_opt[g.index].fillna(-1)))
+        if len(set(decl)) < 2:
+            continue
+        first = g.index[0]
+        f0, r0 = items.at[first, "_file"], items.at[first, "_row"]
+        where0 = f"{f0}" + ("" if pd.isna(r0) else f" row {int(r0)}")
+        for idx in g.index[1:]:
+            if decl[list(g.index).index(idx)] == decl[0]:
+                continue
+            f, sh, r = items.at[idx, "_file"], items.at[idx, "_sheet"], items.at[idx, "_row"]
+            sh = sh if isinstance(sh, str) else None
+            column = (headers or {}).get((f, sh), {}).get("correct_answer", "correct_answer")
+            problems.append(Problem(
+                f, sh, None if pd.isna(r) else int(r), column, None if pd.isna(key[idx]) else str(key[idx]),
+                f"item {item_id} is declared here with the answer key {key[idx]} ({_n_words(n_opt[idx])}) and in "
+                f"{where0} with {key[first]} ({_n_words(n_opt[first])}): which is right is not known, so the question "
+                "is left out of every score (its answers are set aside, and the tests are scored out of the other "
+                "questions)",
+                "Make the declarations agree (the same key and number of options in every item bank and Items "
+                "sheet), or give different questions different Item IDs.", "error"))
+        reason[g.index] = reason[g.index].fillna(f"item {item_id} is declared with different answer keys")
+    out = reason.notna().to_numpy()
+    if not out.any():
+        return
+    q = items.loc[out].drop(columns=["_unscorable"], errors="ignore").copy()
+    q["_reason"] = reason[out].to_numpy()
+    quarantined["items"] = pd.concat([quarantined["items"], q], ignore_index=True) if "items" in quarantined else q
+    tables["items"] = items.loc[~out].reset_index(drop=True)
+
+
+def _n_words(n: Any) -> str:
+    return "number of options not given" if pd.isna(n) else f"{int(n)} options"
+
+
+def _scores(tables: dict[str, pd.DataFrame], problems: list[Problem], bank: pd.DataFrame | None = None) -> None:
     """Supplied totals: max_score from the item bank when not given, pct computed.
 
     Totals derived from item answers are computed after validation (:func:`attach_scores`), from
@@ -208,8 +270,8 @@ def _scores(tables: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     s = tables["scores"].copy()
     score = pd.to_numeric(s["score"], errors="coerce").astype(float)
     mx = pd.to_numeric(s["max_score"], errors="coerce").astype(float) if "max_score" in s else pd.Series(np.nan, index=s.index)
-    if mx.isna().any() and "items" in tables and len(tables["items"]):
-        mx = mx.fillna(float(pd.to_numeric(tables["items"].drop_duplicates("item_id")["points"], errors="coerce").sum()))
+    if mx.isna().any() and bank is not None and len(bank):
+        mx = mx.fillna(float(pd.to_numeric(bank.drop_duplicates("item_id")["points"], errors="coerce").sum()))
     pct = pd.to_numeric(s["pct"], errors="coerce").astype(float) if "pct" in s else pd.Series(np.nan, index=s.index)
     s["score"], s["max_score"] = score, mx
     # a score above the maximum is reported once, as such; its percentage is capped so as not to say it twice
@@ -229,7 +291,7 @@ def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem],
     that test: those rows are dropped with a warning. Responses that already carry a ``score``
     (``answers = "scores"``) keep it.
     """
-    from tip_eval.scoring import read_answer
+    from tip_eval.scoring import is_correct, read_answer
 
     resp = tables.get("responses")
     if resp is None or resp.empty:
@@ -257,8 +319,7 @@ def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem],
     reason_u = np.array([r[1] for r in read] + [None], dtype=object)
     changed_u = np.array([r[0] is not None and a is not None and r[0] != a for r, (a, _) in zip(read, pairs)] + [False],
                          dtype=bool)
-    correct_u = np.array([r[0] is not None and i in key and str(r[0]).casefold() == str(key[i]).strip().casefold()
-                          for r, (_, i) in zip(read, pairs)] + [False], dtype=bool)
+    correct_u = np.array([i in key and is_correct(r[0], key[i]) for r, (_, i) in zip(read, pairs)] + [False], dtype=bool)
     option = option_u[pair_codes]
     bad_reason = reason_u[pair_codes]
     correct = correct_u[pair_codes]
@@ -427,4 +488,4 @@ def _row_ranges(rows: list[int]) -> str:
     return ", ".join(text[:8]) + (" ..." if len(text) > 8 else "")
 
 
-__all__ = ["Loaded", "attach_scores", "load_sources", "file_sha256", "normalize_id"]
+__all__ = ["Loaded", "attach_scores", "file_sha256", "load_sources", "normalize_id", "set_aside_unscorable"]
