@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval import schemas
-from tip_eval.io.coerce import SOFT_COLUMNS, SOFT_WORDS
+from tip_eval.io.coerce import SOFT_COLUMNS, soft_words
 from tip_eval.problems import (LINK_COLUMNS, PROBLEM_COLUMNS, Problem, link_causes, problems_html, problems_text,
                                root_causes)
 
@@ -478,9 +478,9 @@ def check_tables(
             first = not soft and idx not in row_problem
             problem = Problem(f, sh, r, _header(headers, f, sh, column, prov, idx),
                               None if pd.isna(value) else str(value),
-                              f"{column} {words}" + (SOFT_WORDS if soft else ""), fix, "error", rows=1 if first else None)
+                              f"{column} {words}" + (soft_words(table, column) if soft else ""), fix, "error", rows=1 if first else None)
             problems.append(problem)
-            if soft:  # a training's attribute: the cell is left out, the training and its people kept
+            if soft:  # a training's or person's attribute: the cell is left out, the row and what depends on it kept
                 soft_cells.append((idx, column))
                 continue
             bad[idx] = True

@@ -39,12 +39,24 @@ SOFT_WORDS = "; the training and its people are kept, without this value"
 SOFT_COLUMNS: dict[str, frozenset[str]] = {
     "trainings": frozenset({"country", "province", "venue", "organiser", "start_date", "end_date", "language",
                             "curriculum_version", "delayed_test_months", "study"}),
+    # a person's attribute: the person, their answers and ratings are kept; grouped by it, they are
+    # counted as "(missing)" and in every other grouping and the overall results as usual
+    "participants": frozenset({"sector", "gender", "organisation", "role", "years_experience"}),
     # the date of a test is optional: a date that cannot be read leaves the test without it
     "responses": frozenset({"test_date"}),
     "scores": frozenset({"test_date"}),
 }
 #: what is said of a soft cell of these columns instead of SOFT_WORDS
 SOFT_COLUMN_WORDS: dict[str, str] = {"test_date": "; the test is kept, without its date"}
+#: what is said of a soft cell of these tables instead of SOFT_WORDS
+SOFT_TABLE_WORDS: dict[str, str] = {
+    "participants": "; the person and their answers are kept, with this value missing (shown as '(missing)' "
+                    "when results are grouped by it)"}
+
+
+def soft_words(table: str | None, column: str) -> str:
+    """What is said when a cell of ``table.column`` cannot be used but its row is kept."""
+    return SOFT_COLUMN_WORDS.get(column) or SOFT_TABLE_WORDS.get(table or "", SOFT_WORDS)
 
 
 class CellProblem(ValueError):
@@ -86,13 +98,29 @@ def normalize_id(value: Any, upper: bool = False) -> str | None:
     return text.upper() if upper else text
 
 
-def _parse_vocab(kind: str, column: str) -> Callable[[Any], Any]:
+#: study.toml ``[study]`` keys holding a study's own labels of a vocabulary (see io.config)
+OWN_LABELS: dict[str, str] = {"sector": "sectors", "gender": "genders"}
+
+
+def _parse_vocab(kind: str, column: str, settings: Mapping[str, Any] | None = None) -> Callable[[Any], Any]:
+    setting = OWN_LABELS.get(kind)
+    own = {vocab.label_key(k): vocab.lookup(kind, v) for k, v in dict((settings or {}).get(setting) or {}).items()} \
+        if setting else {}
+
     def parse(v: Any) -> Any:
-        code = vocab.lookup(kind, clean.normalize_text(str(v)) if isinstance(v, str) else v)
+        text = clean.normalize_text(str(v)) if isinstance(v, str) else v
+        code = own.get(vocab.label_key(text)) if own and text is not None else None
+        if code is None:
+            code = vocab.lookup(kind, text)
         if code is None:
             hints = vocab.closest(kind, str(v))
-            raise CellProblem(f"{column} '{_to_text(v)}' is not a known {kind} label",
-                              f"Use a listed value; closest known: {'; '.join(hints)}.")
+            shown = _to_text(v)
+            fix = f"Use a listed value; closest known: {'; '.join(hints)}."
+            if setting:
+                fix = (f"Correct the cell to a listed value (closest known: {'; '.join(hints)}), or, if '{shown}' is "
+                       f"your own name for one of them, say which in study.toml under [study], e.g. "
+                       f'{setting} = {{ "{shown}" = "other" }}.')
+            raise CellProblem(f"{column} '{shown}' is not a known {kind} label", fix)
         return code
     return parse
 
@@ -219,7 +247,7 @@ def parser_for(column: str, settings: Mapping[str, Any]) -> Callable[[Any], Any]
     if column == "phase":
         return _parse_phase(settings)
     if column in VOCAB_COLUMNS:
-        return _parse_vocab(VOCAB_COLUMNS[column], column)
+        return _parse_vocab(VOCAB_COLUMNS[column], column, settings)
     if column == "province":
         return lambda v: vocab.lookup("province", v) or clean.normalize_text(str(v))
     if column == "rating":
@@ -244,6 +272,7 @@ def coerce_frame(
     headers: Mapping[tuple, Mapping[str, str]],
     settings: Mapping[str, Any] | None = None,
     soft: frozenset[str] | set[str] = frozenset(),
+    table: str | None = None,
 ) -> tuple[pd.DataFrame, list[Problem], np.ndarray]:
     """Parse every canonical column of ``frame``; return (parsed frame, problems, rows with an error).
 
@@ -251,7 +280,7 @@ def coerce_frame(
     optionally ``_col``, the header of a melted wide column). Blank cells become missing values (the
     schema then decides whether a value was required). A value of a column in ``soft`` that cannot
     be read is a located problem too, but only that cell becomes missing: the row is kept (a
-    training's wrong date must not set aside its people).
+    training's wrong date must not set aside its people; ``table`` names the table for the words).
     """
     settings = dict(settings or {})
     out = frame.copy()
@@ -303,7 +332,7 @@ def coerce_frame(
             problems.append(Problem(f, sh if isinstance(sh, str) else None,
                                     None if r is None or pd.isna(r) else int(r), header,
                                     _to_text(values.iloc[i]),
-                                    err.problem + (SOFT_COLUMN_WORDS.get(column, SOFT_WORDS) if column in soft else ""),
+                                    err.problem + (soft_words(table, column) if column in soft else ""),
                                     err.fix, "error"))
             if column in soft:
                 out.iat[i, out.columns.get_loc(column)] = None

@@ -10,6 +10,7 @@ Example::
     currency = "USD"             # reporting currency of costs (optional)
     rates = { KHR = 0.000245, THB = 0.028 }   # USD for one unit of each; given, never looked up
     phases = { "Retention (3 months)" = "delayed" }   # a partner's own name of a test phase
+    sectors = { "Fire brigade" = "other" }            # a partner's own sector (or gender: genders) label
     delayed_test_months = 3      # months from training to the delayed post-test, when no test dates
 
     [limits]                     # optional: raise a reading limit for large files (see ReadLimits)
@@ -240,11 +241,28 @@ def _phase_code(value: Any) -> None:
                            f"weeks or months after the training); got {_shown(value)}")
 
 
+def _vocab_code(kind: str) -> Check:
+    """A code (or label) of a roster vocabulary, for a study's own labels (``sectors``, ``genders``)."""
+    def check(value: Any) -> None:
+        from tip_eval import vocab
+
+        if not isinstance(value, str) or vocab.lookup(kind, value) is None:
+            raise SettingError(f"must be a {kind} of the list ({', '.join(map(str, vocab.codes(kind)))}); "
+                               f"got {_shown(value)}")
+    return check
+
+
+#: study.toml keys of a study's own labels of the roster's vocabularies -> the vocabulary
+OWN_LABEL_SETTINGS: dict[str, str] = {"sectors": "sector", "genders": "gender"}
+
 _MONTHS = number(0, 120)
 # a partner's own label of a test phase, and the months from a training to its delayed post-test when
 # the files do not record the dates of the tests (one number, or one per training)
 STUDY_SETTINGS.update({
     "phases": table(text(200), _phase_code, words="a table of your label = phase (pre, post or delayed)"),
+    # a partner's own labels on the roster: sectors = { "Fire brigade" = "other" }, genders = { ... }
+    **{key: table(text(200), _vocab_code(kind), words=f"a table of your label = {kind}")
+       for key, kind in OWN_LABEL_SETTINGS.items()},
     "delayed_test_months": either(_MONTHS, table(text(100), _MONTHS, words="a table of training ID = months"),
                                   words="a number of months from 0 to 120, or a table of training ID = months "
                                         "such as { \"KHM-PNH-2023\" = 3 }"),

@@ -98,7 +98,8 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
     for table, frames in by_table.items():
         raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
         settings = dict(cfg.settings)
-        typed, probs, bad = coerce_frame(raw, headers, settings, soft=SOFT_COLUMNS.get(table, frozenset()))
+        typed, probs, bad = coerce_frame(raw, headers, settings, soft=SOFT_COLUMNS.get(table, frozenset()),
+                                           table=table)
         problems.extend(probs)
         if bad.any():
             q = raw.loc[bad].copy()
