@@ -13,7 +13,10 @@ Rules when two studies hold the same identifier:
 - declared **differently**, it is a located problem (the later study's file, sheet and row; the
   fix: give the trainings different IDs, or make the declarations agree), and the later study's
   copy is set aside with everything that depends on it (a training's people, their tests and
-  interviews; an item's answers; ...). ``on_error="raise"`` then refuses the programme.
+  interviews; an item's answers; ...). Every row set aside is in ``quarantine`` at its file, sheet
+  and row (``Study.row_sources``), and named in a problem line per file, sheet and cause (its row
+  numbers); a total derived from answers is located at its person's answers. ``on_error="raise"``
+  then refuses the programme.
 
 Pseudonyms made from names (:mod:`tip_eval.io.linking`) depend on the key, the training and the
 name only, so studies that share a key give a person the same pseudonym alone or in a programme.
@@ -26,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from tip_eval import schemas
@@ -46,6 +50,8 @@ _OWNED: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
     "codebook": ("code_id", (("followup_codes", "code_id"),)),
     "interviews": ("interview_id", (("followup_codes", "interview_id"),)),
 }
+_COLUMN_WORDS = {"training_id": "Training ID", "participant_id": "Participant ID", "item_id": "Item ID",
+                 "competency_id": "Competency ID", "code_id": "Code ID", "interview_id": "Interview ID"}
 _WORDS = {"trainings": "training", "participants": "participant", "items": "item", "competencies": "competency",
           "codebook": "code", "interviews": "interview"}
 
@@ -159,28 +165,40 @@ def _combine(studies: list[tuple[str, str, Study]]) -> Study:
         mine["trainings"]["study"] = name
         again_keys: dict[str, set] = {t: set() for t in _OWNED}  # declared by an earlier study: counted there
         set_aside: dict[str, set] = {t: set() for t in _OWNED}   # declared differently: set aside, with its rows
+        cause: dict[str, dict] = {t: {} for t in _OWNED}         # key set aside -> why, in words
+        removed: list[tuple[str, pd.DataFrame, list[str], str]] = []  # (table, rows set aside, why for each, by)
         for table, (key, children) in _OWNED.items():  # parents before children
             frame = mine[table]
             held = owner.get(table)
             again = frame[key].isin(held[key]) if held is not None else pd.Series(False, index=frame.index)
             if again.any():
                 earlier = held.set_index(key)
-                for _, row in frame[again].iterrows():
+                for idx, row in frame[again].iterrows():
                     k = row[key]
                     first = earlier.loc[k]
                     same = _same(row, first, table)
                     again_keys[table].add(k)
                     if table == "trainings" or not same:  # a shared item bank or codebook is the normal case
-                        problems.append(_clash(table, k, name, prefix, study, first, row, same))
+                        problems.append(_clash(table, k, name, prefix, _locate(study, table, frame.loc[[idx]])[0],
+                                               first, row, same))
                     if not same:
                         set_aside[table].add(k)
-                        quarantine.append(_set_aside(table, frame[frame[key] == k], name, prefix, study,
-                                                     first["_study"], k))
+                        cause[table][k] = f"{_WORDS[table]} {k} is declared differently in study {first['_study']}"
+                        rows = frame[frame[key] == k]
+                        removed.append((table, rows, [cause[table][k]] * len(rows), key))
             owner[table] = pd.concat([held, frame[~again].assign(_study=name)], ignore_index=True) \
                 if held is not None else frame[~again].assign(_study=name)
             mine[table] = frame[~frame[key].isin(again_keys[table] | set_aside[table])]
             for child, col in children:  # a training's people, a person's tests and interviews, an item's answers
                 gone = mine[child][col].isin(set_aside[table])
+                if gone.any():  # every row set aside is named, with the row it depended on
+                    lost = mine[child][gone]
+                    why = [f"it belongs to {_WORDS[table]} {v}, set aside because {cause[table][v]}"
+                           if not cause[table][v].startswith("it belongs") else cause[table][v] for v in lost[col]]
+                    removed.append((child, lost, why, col))
+                    if child in _OWNED:
+                        for v, w in zip(lost[_OWNED[child][0]], why):
+                            cause[child].setdefault(v, w)
                 if table == "trainings" and child == "costs":  # an earlier study holds the training and its costs
                     gone |= mine[child][col].isin(again_keys[table])
                 if child in _OWNED:
@@ -191,6 +209,10 @@ def _combine(studies: list[tuple[str, str, Study]]) -> Study:
         problems.extend(_own_problems(prefix, study))
         if len(study.quarantine):
             quarantine.append(study.quarantine.assign(file=[_named(prefix, f) for f in study.quarantine["file"]]))
+        for table, rows, why, by in removed:
+            q = _set_aside(table, rows, why, name, prefix, study)
+            quarantine.append(q)
+            problems.extend(_removed_problems(table, q, why, by))
     merged = {t: _concat(t, frames) for t, frames in tables.items()}
     rates = _rates(studies, problems)
     report = ValidationReport(problems=problems_frame(problems)[list(PROBLEM_COLUMNS)],
@@ -234,13 +256,12 @@ def _where(study: Study, table: str, key: Any) -> tuple[str | None, str | None, 
     return r["file"], r["sheet"] if isinstance(r["sheet"], str) else None, None if pd.isna(r["row"]) else int(r["row"])
 
 
-def _clash(table: str, key: Any, name: str, prefix: str, study: Study, first: pd.Series, row: pd.Series,
-           same: bool) -> Problem:
+def _clash(table: str, key: Any, name: str, prefix: str, place: tuple[Any, Any, Any], first: pd.Series,
+           row: pd.Series, same: bool) -> Problem:
     word = _WORDS[table]
-    file, sheet, line = _where(study, table, key)
+    file, sheet, line = place
     first_name, first_row = first["_study"], first
-    column = {"trainings": "Training ID", "participants": "Participant ID", "items": "Item ID",
-              "competencies": "Competency ID", "codebook": "Code ID", "interviews": "Interview ID"}[table]
+    column = _COLUMN_WORDS[_OWNED[table][0]]
     if same:
         return Problem(_named(prefix, file) if file else f"{name} (study)", sheet, line, column, str(key),
                        f"{word} {key} is also in study {first_name}, identically: it counts once, in {first_name}",
@@ -253,13 +274,69 @@ def _clash(table: str, key: Any, name: str, prefix: str, study: Study, first: pd
                    f"the {differ} so that the two agree.", "error")
 
 
-def _set_aside(table: str, rows: pd.DataFrame, name: str, prefix: str, study: Study, first: str, key: Any) -> pd.DataFrame:
-    file, sheet, line = _where(study, table, key)
+def _locate(study: Study, table: str, rows: pd.DataFrame) -> list[tuple[Any, Any, Any]]:
+    """(file, sheet, row) of each of ``rows`` (rows of ``getattr(study, table)``, by their index), from
+    ``study.row_sources``; a training's declaration from ``study.training_rows``; else unknown."""
+    where = study.row_sources.get(table)
+    answers = None  # a total derived from answers: where the person's answers of that test begin
+    if table == "scores" and "responses" in study.row_sources:
+        answers = study.row_sources["responses"].drop_duplicates(["participant_id", "phase"]) \
+            .set_index(["participant_id", "phase"])
+    out = []
+    for idx, r in rows.iterrows():
+        if where is not None and isinstance(idx, (int, np.integer)) and 0 <= idx < len(where):
+            w = where.iloc[idx]
+            out.append((w["file"], w["sheet"] if isinstance(w["sheet"], str) else None,
+                        None if pd.isna(w["row"]) else int(w["row"])))
+        elif answers is not None and (r["participant_id"], r["phase"]) in answers.index:
+            w = answers.loc[(r["participant_id"], r["phase"])]
+            out.append((w["file"], w["sheet"] if isinstance(w["sheet"], str) else None,
+                        None if pd.isna(w["row"]) else int(w["row"])))
+        elif table == "trainings":
+            out.append(_where(study, table, r["training_id"]))
+        else:
+            out.append((None, None, None))
+    return out
+
+
+def _set_aside(table: str, rows: pd.DataFrame, why: list[str], name: str, prefix: str, study: Study) -> pd.DataFrame:
+    """Quarantine rows, one per row set aside, each located at its study's file, sheet and row."""
+    places = _locate(study, table, rows)
     return pd.DataFrame([{
-        "table": table, "file": _named(prefix, file) if file else f"{name} (study)", "sheet": sheet, "row": line,
-        "problem": f"{_WORDS[table]} {key} is declared differently in study {first}",
-        "record": json.dumps({k: (None if pd.isna(v) else str(v)) for k, v in r.items()}, ensure_ascii=False),
-    } for _, r in rows.iterrows()], columns=list(QUARANTINE_COLUMNS))
+        "table": table, "file": _named(prefix, f) if f else f"{name} (study)", "sheet": sh, "row": line,
+        "problem": w,
+        "record": json.dumps({k: (None if pd.isna(v) else str(v)) for k, v in r.items() if not str(k).startswith("_")},
+                             ensure_ascii=False),
+    } for (_, r), (f, sh, line), w in zip(rows.iterrows(), places, why)], columns=list(QUARANTINE_COLUMNS))
+
+
+def _removed_problems(table: str, q: pd.DataFrame, why: list[str], by: str) -> list[Problem]:
+    """One problem line per file, sheet and reason naming the rows set aside (their row numbers), so
+    that no row leaves the programme unnamed. A training's own row is named by :func:`_clash`."""
+    if table == "trainings" or q.empty:
+        return []
+    out = []
+    frame = q.assign(_why=why)
+    for (f, sh, w), g in frame.groupby(["file", "sheet", "_why"], sort=False, dropna=False):
+        lines = sorted({int(x) for x in g["row"].dropna()})
+        where = f" (row{'s' if len(lines) > 1 else ''} {_ranges(lines)})" if lines else ""
+        what = "test total(s) derived from the answers" if table == "scores" else f"{table} row(s)"
+        out.append(Problem(f, None if pd.isna(sh) else sh, lines[0] if lines else None, _COLUMN_WORDS.get(by, by), None,
+                           f"{len(g)} {what}{where} set aside: {w}",
+                           "Give the studies' identifiers a prefix per study (they then stay apart), or make the "
+                           "two declarations agree (then they count once).", "error"))
+    return out
+
+
+def _ranges(rows: list[int]) -> str:
+    """[5, 6, 7, 9] -> '5-7, 9' (every row, so that each one is named)."""
+    pieces: list[list[int]] = []
+    for r in rows:
+        if pieces and pieces[-1][1] + 1 >= r:
+            pieces[-1][1] = r
+        else:
+            pieces.append([r, r])
+    return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in pieces)
 
 
 def _named(prefix: str, file: Any) -> Any:

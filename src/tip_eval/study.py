@@ -104,6 +104,9 @@ class Study:
         self.exchange_rates = exchange_rates
         #: where each training was declared (``training_id, file, sheet, row``), when loaded from files
         self.training_rows = pd.DataFrame(columns=["training_id", "file", "sheet", "row"])
+        #: where each row of a table came from, when loaded from files: table -> its identifying columns
+        #: (see :data:`ROW_KEYS`) and ``file, sheet, row`` (totals derived from answers have none)
+        self.row_sources: dict[str, pd.DataFrame] = {}
 
     # --- conveniences used by the analysis layer -------------------------------------------------
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -216,6 +219,7 @@ def load_study(
     loaded = load_sources(path, config=config)
     checked = check_tables(loaded.tables, headers=loaded.headers, extra_problems=loaded.problems,
                            pre_quarantined=loaded.quarantined)
+    row_sources = _row_sources(checked.kept, checked.provenance)  # before the derived totals are added
     # totals from item answers, from the answers kept only (never from answers set aside)
     attach_scores(checked.kept, loaded.tables.get("responses"), checked.problems, loaded.headers)
     # every row of every sheet is used, or named in a problem line
@@ -232,11 +236,28 @@ def load_study(
                   report=report, excerpts=loaded.excerpts, exchange_rates=exchange_rate_table(loaded.settings),
                   check=False, **checked.kept)
     study.training_rows = _training_rows(loaded.tables.get("trainings"))
+    study.row_sources = row_sources
     if store is not None:
         store.save(study)
         if not report.ok and on_error == "raise":
             raise ValidationError(report)
     return study
+
+
+#: the columns that identify a row, or link it to the row it depends on (a training, a person, an item ...)
+ROW_KEYS = ("training_id", "participant_id", "phase", "item_id", "competency_id", "interview_id", "coder", "code_id")
+
+
+def _row_sources(kept: Mapping[str, pd.DataFrame], provenance: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """``table -> identifying columns + file, sheet, row`` of the validated rows (see ``Study.row_sources``)."""
+    out = {}
+    for t, frame in kept.items():
+        where = provenance.get(t)
+        if where is None or frame.empty or len(where) != len(frame):
+            continue
+        keys = [c for c in ROW_KEYS if c in frame.columns]
+        out[t] = pd.concat([frame[keys].reset_index(drop=True), where.reset_index(drop=True)], axis=1)
+    return out
 
 
 def _training_rows(trainings: pd.DataFrame | None) -> pd.DataFrame:

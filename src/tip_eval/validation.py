@@ -370,6 +370,8 @@ class _Checked:
     quarantine: pd.DataFrame
     problems: list[Problem]
     reconciliation: pd.DataFrame
+    #: where each kept row came from: table -> ``file, sheet, row``, row for row with ``kept[table]``
+    provenance: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def check_tables(
@@ -659,7 +661,11 @@ def check_tables(
 
     problems = list(dict.fromkeys(problems))  # a melted wide row repeats its row's problem: once is enough
     clean = {t: schemas.schema(t).coerce_dtype(f.reset_index(drop=True)) for t, f in kept.items()}
-    return _Checked(kept=clean, quarantine=q, problems=problems, reconciliation=recon)
+    where = {t: pd.DataFrame({"file": p["_file"].to_numpy(dtype=object),
+                              "sheet": [x if isinstance(x, str) else None for x in p["_sheet"]],
+                              "row": pd.array(pd.to_numeric(p["_row"], errors="coerce"), dtype="Int64")})
+             for t, p in prov_all.items()}
+    return _Checked(kept=clean, quarantine=q, problems=problems, reconciliation=recon, provenance=where)
 
 
 _PARENT_FIX = {
