@@ -38,7 +38,11 @@ def test_labels_in_four_languages(label):
     ("Tes retensi / Q01", "item", "Q01", "delayed"),
     ("តេស្តតាមដាន / Q01", "item", "Q01", "delayed"),
     ("retentiontest/q01", "item", "q01", "delayed"),           # a Kobo group
-    ("คะแนนติดตามผล", "total", "score", "delayed"),              # Thai, no spaces: score, follow-up
+    ("คะแนนแบบทดสอบติดตามผล", "total", "score", "delayed"),      # Thai, no spaces: score, follow-up test
+    ("Follow-up test score", "total", "score", "delayed"),
+    # "follow-up" alone may be the interviews: not read unless study.toml says it is a test (below)
+    ("Follow-up score", "ignore", None, None), ("คะแนนติดตามผล", "ignore", None, None),
+    ("Q01_followup", "ignore", None, None), ("Skor tindak lanjut", "ignore", None, None),
     ("คะแนนหลังการอบรม", "total", "score", "post"),              # and the post-test is still the post-test
     ("Delayed test score", "total", "score", "delayed"),
     ("Kepercayaan diri (tes retensi) / Membangun kepercayaan dengan korban", "competency",
@@ -50,6 +54,28 @@ def test_labels_in_four_languages(label):
 def test_delayed_headers(header, kind, target, phase):
     role = classify([header], SRC, kobo=True)[0]
     assert (role.kind, role.target, role.phase) == (kind, target, phase)
+
+
+def test_follow_up_alone_is_a_located_problem_until_the_study_says_it_is_a_test(tmp_path):
+    """A partner's "Follow-up score" (the follow-up interviews? a retention test?) is not read as the delayed
+    test: a located problem asks; ``phases = { "Follow-up" = "delayed" }`` confirms it."""
+    rows = [["Participant ID", "Sector", "Pre-test score", "Post-test score", "Follow-up score"]]
+    rows += [[f"P{i}", "NGO", 10 + i, 18 + i, 15 + i] for i in range(1, 7)]
+    pd.DataFrame(rows[1:], columns=rows[0]).to_csv(tmp_path / "totals.csv", index=False)
+    source = ('[[sources]]\nfile = "totals.csv"\nlayout = "totals"\n' + TRAINING.replace("[sources.training]", "max_score = 28\n[sources.training]"))
+    (tmp_path / "study.toml").write_text('[study]\nname = "S"\n\n' + source, encoding="utf-8")
+    study = te.load_study(tmp_path, on_error="quarantine")
+    assert set(study.scores["phase"]) == {"pre", "post"}
+    p = study.report.problems
+    line = p[p["column"] == "Follow-up score"]
+    assert len(line) == 1 and (line.iloc[0]["file"], line.iloc[0]["row"]) == ("totals.csv", 1)
+    assert "may be the follow-up interviews" in line.iloc[0]["problem"]
+    assert 'phases = { "Follow-up" = "delayed" }' in line.iloc[0]["fix"]
+    (tmp_path / "study.toml").write_text('[study]\nname = "S"\nphases = { "Follow-up" = "delayed" }\n\n' + source,
+                                         encoding="utf-8")
+    study = te.load_study(tmp_path)
+    delayed = study.scores[study.scores["phase"] == "delayed"].set_index("participant_id")["score"]
+    assert delayed.to_dict() == {f"P{i}": 15.0 + i for i in range(1, 7)}
 
 
 def test_own_labels_from_study_toml():

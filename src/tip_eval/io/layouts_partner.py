@@ -27,8 +27,9 @@ mapped with ``columns = {"Their header" = "canonical_column"}``. Options common 
                          how the phase is written in a header (``"pre_"``, ``"_post"``, ``"_3m"``);
                          else words such as Pre, Post, Sebelum, หลัง, មុន, and for a delayed post-test
                          (a retention test months later) Retention, 3-month test, Tes retensi,
-                         ติดตามผล, តេស្តតាមដាន, anywhere in the header (``Q01_post``, ``Pre-test /
-                         Q01``, ``Skor (sesudah)``), or study.toml ``phases = { "Mine" = "delayed" }``
+                         แบบทดสอบติดตามผล, តេស្តតាមដាន, anywhere in the header (``Q01_post``, ``Pre-test
+                         / Q01``, ``Skor (sesudah)``), or study.toml ``phases = { "Mine" = "delayed" }``;
+                         "Follow-up" alone (the interviews?) only with ``phases = { "Follow-up" = "delayed" }``
 ``phase``                ``"pre"``, ``"post"`` or ``"delayed"``: the phase of every column without one
 ``answers``              ``"letters"`` (default: item cells hold the answer, scored against the
                          answer key) or ``"scores"`` (item cells hold the points scored)
@@ -73,7 +74,7 @@ from tip_eval.io.columns import TEMPLATE_HEADER, header_index
 from tip_eval.io.sources import SourceConfig
 from tip_eval.io.layouts import SHEET_NAMES, LayoutContext, Mapped, _extra_columns, _table_sheet, read_sheet, register
 from tip_eval.io.phases import SEPARATORS as _SEP
-from tip_eval.io.phases import _DATE_WORDS, _FIXED_PHASE_FIX, _FIXED_PHASE_WORDS, attach_dates, own_phases, phase_of, split_phase
+from tip_eval.io.phases import _DATE_WORDS, _FIXED_PHASE_FIX, _FIXED_PHASE_WORDS, attach_dates, followup_word, ignored_column, own_phases, phase_of, split_phase
 from tip_eval.vocab import label_key
 
 TRAINING_COLUMNS = ["training_id", "country", "province", "venue", "organiser", "start_date", "end_date",
@@ -175,8 +176,8 @@ class _Classifier:
         for kind, regex in (("item", self.item_re), ("competency", self.comp_re)):
             if hint != ("competency" if kind == "item" else "item"):
                 m = regex.match(var)
-                if m:
-                    return kind, m.group(1), self.trailing_phase(var[m.end():])
+                if m and not (followup_word(var[m.end():]) and self.trailing_phase(var[m.end():]) is None):
+                    return kind, m.group(1), self.trailing_phase(var[m.end():])  # (Q01_followup: not read)
         if hint == "item":
             m = _ANY_ID.match(var)
             return ("item", m.group(1), self.trailing_phase(var[m.end():])) if m else ("item", var.strip(), None)
@@ -524,10 +525,9 @@ def person_sheet(raw, source: SourceConfig, ctx: LayoutContext, *, training_id: 
                         "names are personal data: this column was dropped and is in no output",
                         "Nothing to do; to link tests by name instead of ID, set name_column in study.toml.", "warning")
         elif r.kind == "ignore" and not (kobo and _blank_mask(raw.frame[r.header].to_numpy(dtype=object)).all()):
-            ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None,  # (a form's note: always empty)
-                        f"column '{r.header}' was not recognised and was ignored",
-                        "Map it in study.toml under columns (or check its phase and item or competency ID), "
-                        "or remove it if it is not needed.", "warning")
+            ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None, *ignored_column(  # (a note: empty)
+                r.header, "Map it in study.toml under columns (or check its phase and item or competency ID), "
+                          "or remove it if it is not needed."), "warning")
         elif r.kind == "duplicate":
             ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None,
                         f"column '{r.header}' holds the same thing as an earlier column and was ignored",
@@ -768,9 +768,8 @@ def long_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
                         "names are personal data: this column was dropped and is in no output",
                         "Nothing to do; to link tests by name instead of ID, set name_column in study.toml.", "warning")
         elif r.kind in ("ignore", "duplicate"):
-            ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None,
-                        f"column '{r.header}' was not recognised and was ignored",
-                        "Map it in study.toml under columns, or remove it if it is not needed.", "warning")
+            ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None, *ignored_column(
+                r.header, "Map it in study.toml under columns, or remove it if it is not needed."), "warning")
     if rows.phase is None and any(c in attr for c in ("item_id", "competency_id", "score")):
         ctx.problem(source.name, raw.sheet, raw.header_row, TEMPLATE_HEADER["phase"], None,
                     "the sheet has no column for phase",

@@ -25,7 +25,8 @@ from tip_eval import vocab
 from tip_eval.io import clean
 from tip_eval.vocab import label_key
 
-__all__ = ["PHASE_SHEET_NAMES", "SEPARATORS", "attach_dates", "lookup_phase", "own_phases", "phase_of", "split_phase"]
+__all__ = ["FOLLOWUP_WORDS", "PHASE_SHEET_NAMES", "SEPARATORS", "attach_dates", "followup_word", "ignored_column",
+           "lookup_phase", "own_phases", "phase_of", "split_phase"]
 
 #: names of the template's sheet of each phase, in the four languages
 PHASE_SHEET_NAMES: dict[str, tuple[str, ...]] = {
@@ -47,7 +48,7 @@ _UNSPACED_PHASES: tuple[tuple[str, str], ...] = tuple(sorted(
                              "ក្រោយវគ្គ", "ក្រោយ")]
     # a delayed post-test: follow-up (ติดตามผล, តាមដាន), retest (ทดสอบซ้ำ), retention (ความคงทน); longer
     # than the post-test words they may contain, so found first
-    + [(w, "delayed") for w in ("แบบทดสอบติดตามผล", "ติดตามผล", "ทดสอบซ้ำ", "ความคงทน", "តេស្តតាមដាន", "តាមដាន",
+    + [(w, "delayed") for w in ("แบบทดสอบติดตามผล", "ทดสอบติดตามผล", "ทดสอบซ้ำ", "ความคงทน", "តេស្តតាមដាន",
                                 "តេស្តម្តងទៀត")],
     key=lambda x: -len(x[0])))
 
@@ -99,6 +100,35 @@ def phase_of(text: str, own: Mapping[str, str] | None = None) -> str | None:
     return str(found) if found is not None else _PHASE_SHEETS.get(key)
 
 
+#: "follow-up" alone, in the four languages: the follow-up interviews as often as a test taken months
+#: later, so never read as the delayed post-test unless the study says so (study.toml ``phases``)
+FOLLOWUP_WORDS: tuple[str, ...] = ("Follow-up", "Followup", "Tindak lanjut", "ติดตามผล", "តាមដាន")
+
+
+def followup_word(text: str) -> str | None:
+    """The word for "follow-up" in a header (``"Follow-up score"``, ``"คะแนนติดตามผล"``), or None."""
+    key = f" {label_key(text)} "
+    for word in FOLLOWUP_WORDS:
+        k = label_key(word)
+        if f" {k} " in key or (not k.isascii() and k in key):
+            return word
+    return None
+
+
+def ignored_column(header: str, fix: str) -> tuple[str, str]:
+    """What to say of a column that was not read: ``(problem, fix)``. A header that names the follow-up
+    gets its own words: it may hold the follow-up interviews or a delayed post-test, and only the study
+    can say which (``phases = { "Follow-up" = "delayed" }``)."""
+    word = followup_word(header)
+    if word is None:
+        return f"column '{header}' was not recognised and was ignored", fix
+    return (f"column '{header}' names the follow-up ('{word}'), which may be the follow-up interviews or a test "
+            "taken months after the training: it was not read",
+            f'If it is a delayed post-test (a retention test), say so in study.toml under [study]: phases = '
+            f'{{ "{word}" = "delayed" }}. Interview codes are read with a follow-up layout; otherwise remove the '
+            "column or map it under columns.")
+
+
 def split_phase(text: str, own: Mapping[str, str] | None = None) -> tuple[str | None, str]:
     """Find a phase word anywhere in a header: ``"Q01_post"`` -> ("post", "Q01"); in Thai and Khmer,
     written without spaces, also inside a word: ``"คะแนนก่อนอบรม"`` -> ("pre", "คะแนน"). ``own``: the
@@ -109,7 +139,8 @@ def split_phase(text: str, own: Mapping[str, str] | None = None) -> tuple[str | 
             p = phase_of(" ".join(tokens[s:s + n]), own)
             if p:
                 return p, " ".join(tokens[:s] + tokens[s + n:])
-    for word, p in _UNSPACED_PHASES:
+    own_unspaced = [(w, p) for w, p in (own or {}).items() if w and not w.isascii() and " " not in w]
+    for word, p in sorted(own_unspaced, key=lambda x: -len(x[0])) + list(_UNSPACED_PHASES):
         at = text.find(word)
         if at >= 0:
             rest = (text[:at] + " " + text[at + len(word):]).strip(" _-./()[]:,;")
