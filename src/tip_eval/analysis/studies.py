@@ -89,23 +89,124 @@ def compare_studies(
     Everything :func:`~tip_eval.compare_trainings` says of its estimates holds with "study" for
     "training": raw gains, the ANCOVA difference from the typical study (the median of the
     others) with a familywise interval that the ``verdict`` is read from, and shrunken gains
-    (mixed model, FAB intervals). One more caveat: the people of one training are more alike than
-    people of different trainings, and these models treat the people of a study as independent.
-    When the trainings of a study differ (``training_icc`` clearly above 0), the intervals are too
-    narrow and the verdicts too bold; the summary says so.
+    (FAB intervals). One difference: the people of one training are more alike than people of
+    different trainings, so every interval here treats the trainings of a study as clusters
+    (cluster-robust standard errors; see :func:`_clustered` for each column). A study with a single
+    training has no interval and no verdict. In a seeded simulation of programmes whose trainings
+    differ, the 95% intervals of the difference from the typical study covered the truth in the
+    share reported in ``benchmarks/STUDIES.md`` (``python benchmarks/studies_coverage.py``).
     """
     measure = check_measure(measure)
     if not is_study(data):
         raise TypeError(f"data must be a tip_eval Study (a programme of load_studies); got {type(data).__name__}")
     covariates = [c for c in ([adjust_for] if isinstance(adjust_for, str) else list(adjust_for)) if c != "pre"]
-    frame = person_scores(data, by=["study", *covariates], measure=measure, with_reliability=False).frame
-    plain = frame.rename(columns={"study": "training_id"})
+    frame = person_scores(data, by=["study", "training_id", *covariates], measure=measure, with_reliability=False).frame
+    plain = frame.rename(columns={"training_id": _TRAINING, "study": "training_id"})
     res = compare_trainings(plain, measure=measure, adjust_for=adjust_for, confidence=confidence, min_n=min_n)
+    res.table = _clustered(res.table, plain, ["pre", *covariates] if "pre" in _as_list(adjust_for) else covariates,
+                           res.confidence)
     table = res.table.rename(columns={"training_id": "study"})
     with_pairs = person_scores(data, by=["training_id"], measure=measure, with_reliability=False).frame
     matched = with_pairs.dropna(subset=["pre", "post"])["training_id"].nunique()
     training_icc = compare_trainings(data, measure=measure, confidence=confidence).icc if matched >= 2 else None
     return StudyComparison(table=table, comparison=res, training_icc=training_icc, measure=measure)
+
+
+_TRAINING = "_training"
+
+
+def _as_list(value: Sequence[str] | str) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _clustered(table: pd.DataFrame, people: pd.DataFrame, covariates: list[str], confidence: float) -> pd.DataFrame:
+    """The intervals of the studies' comparison with the people of one training as a cluster.
+
+    People trained together are more alike than people of different trainings, so each study's
+    estimates get cluster-robust (CR1) standard errors with trainings as clusters
+    (:mod:`tip_eval.stats.cluster`), and t quantiles on clusters - 1 degrees of freedom:
+
+    - raw gain: the study's mean gain, CR1 standard error over its trainings, t on
+      (its trainings - 1) df;
+    - difference from the typical study: the same ANCOVA as :func:`~tip_eval.compare_trainings`
+      (``post ~ pre + C(study, Sum)``), with the CR1 covariance of the adjusted means, then the
+      median contrasts and familywise verdict of :func:`tip_eval.stats.verdict.median_contrasts`
+      on (all trainings - 1) df;
+    - shrunken gain: the FAB interval (:func:`tip_eval.stats.fab.fab_intervals`) of the study's
+      mean gain with its CR1 standard error, on (its trainings - 1) df; ``shrunken_gain`` is its
+      posterior mean, ``shrinkage`` its weight on the study's own mean and ``shrunken_effect`` the
+      shrunken gain minus the prior mean from the other studies (0 without a prior).
+
+    A study with a single training gives no information on how much its trainings vary: its
+    intervals are NaN and it gets no verdict (its note says so).
+    """
+    from scipy import stats
+
+    from tip_eval.stats.cluster import cluster_mean_se, cluster_robust_cov
+    from tip_eval.stats.fab import fab_intervals
+    from tip_eval.stats.models import ancova_effects
+    from tip_eval.stats.verdict import median_contrasts
+
+    out = table.copy()
+    both = people.dropna(subset=["pre", "post", *covariates]).copy()
+    both["gain"] = both["post"] - both["pre"]
+    if both["training_id"].nunique() < 2:
+        return out
+    ids = out["training_id"].to_numpy(dtype=object)
+    # raw gains
+    raw = {sid: cluster_mean_se(g["gain"], g[_TRAINING]) for sid, g in both.groupby("training_id", sort=False)}
+    a = 0.5 + confidence / 2.0
+    for i, sid in enumerate(ids):
+        mean, se, g = raw.get(sid, (np.nan, np.nan, 0))
+        half = stats.t.ppf(a, g - 1) * se if g >= 2 else np.nan
+        out.loc[out.index[i], ["raw_ci_low", "raw_ci_high"]] = [mean - half, mean + half]
+    # ANCOVA: adjusted means with the cluster-robust covariance, median contrasts, verdicts
+    single = np.array([raw.get(sid, (0, 0, 0))[2] < 2 for sid in ids])
+    covs = [c for c in covariates if c in both.columns]
+    anc = ancova_effects(both, outcome="post", covariates=covs, group="training_id", confidence=confidence)
+    if anc.contrast is not None:
+        fit = anc.result
+        rows = both.loc[fit.model.data.row_labels] if hasattr(fit.model.data, "row_labels") else both
+        v, g_all = cluster_robust_cov(fit.model.exog, fit.resid, rows[_TRAINING])
+        cov = anc.contrast @ v @ anc.contrast.T
+        verdict = median_contrasts(anc.adjusted, cov, g_all - 1.0, confidence=confidence)
+        verdict.index = anc.effects.index
+        verdict = verdict.reindex(pd.Index(ids))
+        cols = {"adjusted_diff": "estimate", "adjusted_ci_low": "ci_low", "adjusted_ci_high": "ci_high",
+                "familywise_ci_low": "familywise_ci_low", "familywise_ci_high": "familywise_ci_high",
+                "p_value": "p_value", "p_adjusted": "p_adjusted"}
+        for mine, theirs in cols.items():
+            out[mine] = verdict[theirs].to_numpy(dtype=np.float64)
+        out["verdict"] = verdict["verdict"].fillna("").astype(str).to_numpy(dtype=object)
+    # shrunken gains: FAB with the cluster-robust standard errors
+    direct = np.array([raw.get(sid, (np.nan, np.nan, 0))[0] for sid in ids])
+    se = np.array([raw.get(sid, (np.nan, np.nan, 0))[1] for sid in ids])
+    ok = np.isfinite(direct) & np.isfinite(se) & (se > 0)
+    n_clusters = int(both[_TRAINING].nunique())
+    if ok.sum() >= 2 and n_clusters - ok.sum() > 0:
+        dfs = np.array([raw[sid][2] - 1.0 for sid in ids[ok]])
+        # each study's interval on its own df (its trainings - 1); the priors are the same in every call
+        fab = pd.concat([fab_intervals(direct[ok], se[ok], None, confidence, float(d)).iloc[[j]]
+                         for j, d in enumerate(dfs)])
+        prior = fab["prior_mean"].to_numpy(dtype=np.float64)
+        for col, vals in (("shrunken_gain", fab["shrunken"]), ("shrunken_ci_low", fab["ci_low"]),
+                          ("shrunken_ci_high", fab["ci_high"]), ("shrinkage", fab["weight"]),
+                          ("shrunken_effect", np.where(np.isfinite(prior), fab["shrunken"] - prior, 0.0))):
+            full = np.full(len(ids), np.nan)
+            full[ok] = np.asarray(vals, dtype=np.float64)
+            out[col] = full
+    else:
+        out[["shrunken_gain", "shrunken_ci_low", "shrunken_ci_high", "shrinkage", "shrunken_effect"]] = np.nan
+    if single.any():  # one training: how much trainings vary is unknown, so no interval and no verdict
+        blank = ["raw_ci_low", "raw_ci_high", "adjusted_ci_low", "adjusted_ci_high", "familywise_ci_low",
+                 "familywise_ci_high", "p_value", "p_adjusted"]
+        out.loc[single, blank] = np.nan
+        out.loc[single, "verdict"] = ""
+        words = ("a single training: how much its trainings vary cannot be estimated, so it has no interval and "
+                 "no verdict")
+        out.loc[single, "note"] = [f"{n}; {words}" if n else words for n in out.loc[single, "note"]]
+    out["distinguishable"] = out["verdict"].isin(["above", "below"]).to_numpy(dtype=bool)
+    return out
 
 
 def _summary(res: StudyComparison) -> str:
@@ -135,13 +236,14 @@ def _summary(res: StudyComparison) -> str:
     g = with_data["raw_gain"]
     out.append(f"Their raw mean gains range from {g.min():.{digits}f} to {g.max():.{digits}f} {units}.")
     icc = res.training_icc
-    if icc is not None and np.isfinite(icc["icc"]) and icc["icc"] >= 0.05:
-        out.append(f"Trainings differ within the programme (ICC between trainings {icc['icc']:.2f}): the people of a "
-                   "study are not independent, so these intervals are too narrow and a verdict should be read with "
-                   "caution.")
-    elif icc is not None and np.isfinite(icc["icc"]):
-        out.append(f"Trainings differ little within the programme (ICC between trainings {icc['icc']:.2f}), so "
-                   "treating the people of a study as independent changes these intervals little.")
+    shown = f" (ICC between trainings {icc['icc']:.2f})" if icc is not None and np.isfinite(icc["icc"]) else ""
+    out.append(f"People trained together are more alike than people of different trainings{shown}: every interval "
+               "allows for it (the trainings of a study count as clusters), so it is wider than one that treats "
+               "each person as independent.")
+    single = t[(t["n"] > 0) & t["note"].str.contains("a single training", regex=False)]
+    if len(single):
+        out.append(f"{', '.join(single['study'].astype(str))} had a single training: how much its trainings vary "
+                   "cannot be estimated, so it has no interval and no verdict.")
     small = t[(t["n"] > 0) & t["small"]]
     if len(small):
         out.append(f"{', '.join(small['study'].astype(str))} had fewer than {res.comparison.min_n} people with both "

@@ -11,6 +11,7 @@ functions that need it.
 from __future__ import annotations
 
 from .agreement import agreement_label, cohen_kappa, krippendorff_alpha, percent_agreement
+from .cluster import cluster_mean_se, cluster_robust_cov
 from .items import DISAGGREGATION_COLUMNS, alpha_if_item_deleted, item_difficulty, item_rest_correlation, learning_disaggregation
 from .models import (
     AncovaFit,
@@ -64,6 +65,8 @@ __all__ = [
     "random_intercept_effects",
     "sum_coding",
     "agreement_label",
+    "cluster_mean_se",
+    "cluster_robust_cov",
     "cluster_mdes",
     "cluster_power",
     "cluster_sample_size",
