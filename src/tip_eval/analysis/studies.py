@@ -131,7 +131,7 @@ def _clustered(table: pd.DataFrame, people: pd.DataFrame, covariates: list[str],
     - difference from the typical study: the same ANCOVA as :func:`~tip_eval.compare_trainings`
       (``post ~ pre + C(study, Sum)``), with the CR1 covariance of the adjusted means, then the
       median contrasts and familywise verdict of :func:`tip_eval.stats.verdict.median_contrasts`
-      on (all trainings - 1) df;
+      on (all trainings - studies) df;
     - shrunken gain: the FAB interval (:func:`tip_eval.stats.fab.fab_intervals`) of the study's
       mean gain with its CR1 standard error, on (its trainings - 1) df; ``shrunken_gain`` is its
       posterior mean, ``shrinkage`` its weight on the study's own mean and ``shrunken_effect`` the
@@ -169,7 +169,8 @@ def _clustered(table: pd.DataFrame, people: pd.DataFrame, covariates: list[str],
         rows = both.loc[fit.model.data.row_labels] if hasattr(fit.model.data, "row_labels") else both
         v, g_all = cluster_robust_cov(fit.model.exog, fit.resid, rows[_TRAINING])
         cov = anc.contrast @ v @ anc.contrast.T
-        verdict = median_contrasts(anc.adjusted, cov, g_all - 1.0, confidence=confidence)
+        # df: clusters minus the study means estimated (the residual df of the trainings' level)
+        verdict = median_contrasts(anc.adjusted, cov, g_all - float(len(anc.effects)), confidence=confidence)
         verdict.index = anc.effects.index
         verdict = verdict.reindex(pd.Index(ids))
         cols = {"adjusted_diff": "estimate", "adjusted_ci_low": "ci_low", "adjusted_ci_high": "ci_high",

@@ -133,6 +133,8 @@ def _label(column: str, value: Any) -> str:
 
     if column in ("country", "sector", "gender") and isinstance(value, str):
         return vocab.label(column, value)
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "(missing)"  # a value that could not be read (see the problem list), as in the tables
     return str(value)
 
 

@@ -84,8 +84,10 @@ METHODS = [
                       "the paired t interval; share retained = retained gain / gain at the end, with a delta-method "
                       "interval; the gain at the end of those re-tested against those not re-tested (Welch)."),
     ("Comparing studies", "In a programme of several studies, each study is compared with the typical study as trainings "
-                          "are with the typical training (above); the people of a study are treated as independent, so "
-                          "the intervals are too narrow when its trainings differ (the ICC between trainings is given)."),
+                          "are with the typical training (above), with the trainings of each study as clusters "
+                          "(cluster-robust standard errors; t on the study's trainings - 1 degrees of freedom for its "
+                          "gain, on trainings - studies for the differences): people trained "
+                          "together are not independent. A study with a single training has no interval."),
     ("Small groups", "No count, share or statistic describes fewer than the minimum number of people, directly or as "
                      "the rest of a group: one disclosure plan covers this brief and its workbook, and checks by linear "
                      "programming that no hidden count can be narrowed to fewer than that many values from everything "
