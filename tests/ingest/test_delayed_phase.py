@@ -126,14 +126,26 @@ def test_long_file_with_a_partners_retention_label_loads(tmp_path):
     assert te.gains(study).iloc[0]["n"] == 6  # the pre/post gain is unchanged by the delayed test
 
 
-def test_unknown_phase_label_does_not_invite_relabelling_as_post_test(tmp_path):
+def test_a_retention_label_with_its_time_span_loads_without_a_setting(tmp_path):
     _long_csv(tmp_path / "long.csv")
+    study = te.load_study(_study(tmp_path, None))
+    assert study.report.problems.empty, study.report.problems.to_string()
+    assert study.scores["phase"].value_counts()["delayed"] == 5
+
+
+def test_unknown_phase_label_does_not_invite_relabelling_as_post_test(tmp_path):
+    label = "Retention check (3 months)"
+    _long_csv(tmp_path / "long.csv", label)
     problems = te.validate(_study(tmp_path, None)).problems
-    bad = problems[problems["value"] == "Retention (3 months)"]
+    bad = problems[problems["value"] == label]
     assert len(bad) == 5 * 28 and set(bad["column"]) == {"Phase"} and bad["fix"].nunique() == 1
     fix = bad.iloc[0]["fix"]
     assert "(= delayed)" in fix and "(= post)" not in fix
-    assert 'phases = { "Retention (3 months)" = "delayed" }' in fix
+    assert f'phases = {{ "{label}" = "delayed" }}' in fix
+    # a post-test label with a time span may be a retention test: it is asked, never read as the post-test
+    from tip_eval.io.phases import lookup_phase
+
+    assert lookup_phase("Post-test 3 months later") is None and lookup_phase("Retest after 6 weeks") == "delayed"
 
 
 def test_phases_setting_is_checked(tmp_path):

@@ -85,7 +85,33 @@ def lookup_phase(value: Any, settings: Mapping[str, Any] | None = None) -> str |
         if hit is not None:
             return hit
     found = vocab.lookup("phase", text)
+    if found is None and isinstance(text, str):
+        return _phase_with_time(text)
     return None if found is None else str(found)
+
+
+#: words of a time span written beside a phase: "Retention (3 months)", "Tes retensi 6 bulan"
+_TIME_WORDS = frozenset(label_key(w) for w in (
+    "day", "days", "week", "weeks", "month", "months", "year", "years", "m", "mo", "later", "after",
+    "hari", "minggu", "bulan", "tahun", "kemudian", "วัน", "สัปดาห์", "เดือน", "ปี", "ថ្ងៃ", "សប្តាហ៍", "ខែ", "ឆ្នាំ"))
+
+
+def _phase_with_time(text: str) -> str | None:
+    """The phase of a cell that is a delayed-test label plus a time span ("Retention (3 months)", "Retest
+    after 6 weeks"): every other word must be a number or a time word. A pre- or post-test label with a
+    time span ("Post-test 3 months later") is left unknown: it may be a retention test."""
+    tokens = [t for t in SEPARATORS.split(text) if t]
+    for n in range(len(tokens), 0, -1):
+        for s in range(len(tokens) - n + 1):
+            found = vocab.lookup("phase", " ".join(tokens[s:s + n]))
+            if found is None:
+                continue
+            rest = tokens[:s] + tokens[s + n:]
+            # only the delayed test: "Post-test 3 months later" may well be a retention test, so it is asked
+            if found == "delayed" and rest and all(t.isdigit() or label_key(t) in _TIME_WORDS for t in rest):
+                return str(found)
+            return None
+    return None
 
 
 def phase_of(text: str, own: Mapping[str, str] | None = None) -> str | None:
