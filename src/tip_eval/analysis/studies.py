@@ -164,7 +164,7 @@ def _clustered(table: pd.DataFrame, people: pd.DataFrame, covariates: list[str],
     single = np.array([raw.get(sid, (0, 0, 0))[2] < 2 for sid in ids])
     covs = [c for c in covariates if c in both.columns]
     anc = ancova_effects(both, outcome="post", covariates=covs, group="training_id", confidence=confidence)
-    if anc.contrast is not None:
+    if anc.contrast is not None and both[_TRAINING].nunique() - len(anc.effects) >= 1:
         fit = anc.result
         rows = both.loc[fit.model.data.row_labels] if hasattr(fit.model.data, "row_labels") else both
         v, g_all = cluster_robust_cov(fit.model.exog, fit.resid, rows[_TRAINING])
@@ -198,6 +198,8 @@ def _clustered(table: pd.DataFrame, people: pd.DataFrame, covariates: list[str],
             out[col] = full
     else:
         out[["shrunken_gain", "shrunken_ci_low", "shrunken_ci_high", "shrinkage", "shrunken_effect"]] = np.nan
+    if anc.contrast is None or both[_TRAINING].nunique() - len(anc.effects) < 1:
+        single[:] = True  # no study has two trainings: no interval allows for them
     if single.any():  # one training: how much trainings vary is unknown, so no interval and no verdict
         blank = ["raw_ci_low", "raw_ci_high", "adjusted_ci_low", "adjusted_ci_high", "familywise_ci_low",
                  "familywise_ci_high", "p_value", "p_adjusted"]
