@@ -193,8 +193,11 @@ def test_corrupted_cache_is_silently_rebuilt(folder, reads, store):
 
 def test_problems_and_quarantine_round_trip(folder, reads):
     book = _training_book(folder)
-    _set_cell(book, "Participants", "B3", "astronaut")  # not a sector
-    _set_cell(book, "Pre-test", "B2", 7)  # a number among letters
+    _set_cell(book, "Participants", "B3", "astronaut")  # not a sector: kept, with the sector missing
+    import openpyxl
+
+    last = openpyxl.load_workbook(book)["Pre-test"].max_column
+    _set_cell(book, "Pre-test", f"{openpyxl.utils.get_column_letter(last)}2", 7)  # a number among letters: set aside
     with pytest.raises(ValidationError):
         load_study(folder, cache=True)
     with pytest.raises(ValidationError) as err:

@@ -70,10 +70,17 @@ def test_invalid_participants_give_the_exact_failure(override, column, value, wo
     p = out.problems[-1]
     assert (p.file, p.sheet, p.row, p.column, p.value) == ("roster.xlsx", "Participants", 3, column, value)
     assert p.problem.startswith(words)
+    rec = out.reconciliation.set_index("table").loc["participants"]
+    if column != "participant_id":
+        # a person's attribute: that cell is left empty, the person kept (and counted as kept)
+        assert "the person and their answers are kept" in p.problem
+        assert list(out.kept["participants"]["participant_id"]) == ["P1", "P2"] and out.quarantine.empty
+        assert pd.isna(out.kept["participants"].loc[1, column])
+        assert (rec["rows_read"], rec["rows_kept"], rec["rows_quarantined"]) == (2, 2, 0)
+        return
     # the bad row is set aside, the good one kept, and rows reconcile
     assert list(out.kept["participants"]["participant_id"]) == ["P1"]
     assert len(out.quarantine) == 1 and out.quarantine.loc[0, "row"] == 3
-    rec = out.reconciliation.set_index("table").loc["participants"]
     assert (rec["rows_read"], rec["rows_kept"], rec["rows_quarantined"]) == (2, 1, 1)
 
 

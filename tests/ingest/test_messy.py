@@ -42,7 +42,9 @@ def _one(problems, *where, startswith: str, severity: str = "error") -> pd.Serie
 def test_unknown_label_lists_the_closest_known_labels(corpus):
     p = corpus("wide").report.problems
     row = _one(p, "tests.csv", None, 3, "Sektor", "Polise", startswith="sector 'Polise' is not a known sector label")
-    assert row["fix"].startswith("Use a listed value; closest known: police (= law_enforcement)")
+    assert row["fix"].startswith("Correct the cell to a listed value (closest known: police (= law_enforcement)")
+    assert 'sectors = { "Polise" = "other" }' in row["fix"]  # or say what it means, once, in study.toml
+    assert "the person and their answers are kept" in row["problem"]
 
 
 def test_ambiguous_decimal_comma_is_refused_not_guessed(corpus):
@@ -60,7 +62,10 @@ def test_duplicate_participant_points_at_the_first(corpus):
 def test_wide_sheet_reads_phases_ids_and_thai_digits(corpus):
     s = corpus("wide")
     part = s.participants.set_index("participant_id")
-    assert list(part.index) == ["P01", "P05"]  # P02 and P03 set aside, the second P01 too
+    # P02 (sector "Polise") and P03 (years "1,5") are kept without that value; the second P01 is set aside
+    assert list(part.index) == ["P01", "P02", "P03", "P05"]
+    assert pd.isna(part.loc["P02", "sector"]) and part.loc["P02", "gender"] == "man"
+    assert pd.isna(part.loc["P03", "years_experience"]) and part.loc["P03", "sector"] == "ngo"
     assert part.loc["P05", "years_experience"] == 5.0  # "๕", and "p 05" is P05
     assert part.loc["P05", "gender"] == "non_binary"
     assert part.loc["P01", "sector"] == "law_enforcement"  # "Penegak hukum", the first P01 row
