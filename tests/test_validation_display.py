@@ -6,6 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from html import escape
+
 import pandas as pd
 import pytest
 
@@ -24,16 +26,25 @@ def alone():
 
 @pytest.fixture(scope="module")
 def typo(tmp_path_factory):
-    """The sample study with a sector nobody knows in one roster row."""
+    """The sample study whose item bank keys Q05 with a letter that is not one of its four options.
+
+    (An unknown sector, the former typo here, no longer sets anything aside: it is a problem on that
+    cell only.) Every answer to Q05 is set aside: one line per sheet, each pointing to the key's row.
+    """
     from openpyxl import load_workbook
 
     study = tmp_path_factory.mktemp("typo") / "study"
     shutil.copytree(SAMPLE, study, ignore=shutil.ignore_patterns(".tip_eval_cache"))
-    path = study / "trainings" / "KHM-SRP-2023.xlsx"
+    path = study / "item_bank.xlsx"
     wb = load_workbook(path)
-    wb["Participants"]["B5"] = "Pirates"
+    assert wb["Items"]["A6"].value == "Q05" and wb["Items"]["F6"].value == 4
+    wb["Items"]["D6"] = TYPO
     wb.save(path)
-    return study, te.validate(study)
+    answers = int((te.load_study(SAMPLE).responses["item_id"] == "Q05").sum())
+    return study, te.validate(study), answers
+
+
+TYPO = "F"
 
 
 def _cells(sheets: list[str], per_row: int) -> int:
@@ -63,16 +74,17 @@ def test_a_missing_item_bank_is_one_root_cause(alone):
 
 
 def test_a_typo_comes_first_with_what_it_set_aside(typo):
-    _, report = typo
+    _, report, answers = typo
     p = report.problems
-    assert p.iloc[0]["value"] == "Pirates" and pd.isna(p.iloc[0]["caused_by"])
-    later = p[p["value"] == "KHM-SRP-2023-P004"]
-    assert len(later) == 3 and (later["caused_by"] == 0).all()
-    assert later["rows_set_aside"].sum() == 28 + 28 + 14
+    root = p.iloc[0]
+    assert (root["file"], root["row"], root["value"]) == ("item_bank.xlsx", 6, TYPO) and pd.isna(root["caused_by"])
+    later = p[p["caused_by"] == 0]
+    assert len(later) >= 2 and later["problem"].str.contains("item_id 'Q05' has a problem in the item bank").all()
+    assert later["rows_set_aside"].sum() == answers
     html = report._repr_html_()
-    assert html.index("Pirates") < html.index("and 3 more problems (70 rows set aside)")
-    assert "KHM-SRP-2023-P004" not in html
-    assert "Use a listed value; closest known" in html  # the fix in full, never cut off
+    assert html.index("item Q05: the correct answer") < html.index(
+        f"and {len(later)} more problems ({answers:,} rows set aside)")
+    assert escape(root["fix"]) in html  # the fix in full, never cut off
 
 
 def test_text_wraps_between_words_at_any_width(alone):
@@ -89,9 +101,9 @@ def test_the_command_prints_root_causes_without_cutting_words(typo, capsys, monk
     out = capsys.readouterr().out
     assert all(len(line) <= 48 for line in out.splitlines() if " " in line.strip())
     words = out.split()
-    for word in ("Participants,", "Pirates)", "law_enforcement);", "(70"):
+    for word in ("item_bank.xlsx,", f"({typo[2]:,}"):
         assert word in words
-    assert out.index("Pirates") < out.index("3 more problems")
+    assert out.index("Q05") < out.index("more problems")
 
 
 def test_a_report_without_links_shows_every_line_as_a_root():
