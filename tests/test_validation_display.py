@@ -4,9 +4,8 @@ the fix in full, and text that wraps between words whatever the width."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
-
 from html import escape
+from pathlib import Path
 
 import pandas as pd
 import pytest

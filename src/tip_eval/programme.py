@@ -275,8 +275,11 @@ def _clash(table: str, key: Any, name: str, prefix: str, place: tuple[Any, Any, 
 
 
 def _locate(study: Study, table: str, rows: pd.DataFrame) -> list[tuple[Any, Any, Any]]:
-    """(file, sheet, row) of each of ``rows`` (rows of ``getattr(study, table)``, by their index), from
-    ``study.row_sources``; a training's declaration from ``study.training_rows``; else unknown."""
+    """Where each of ``rows`` came from: ``(file, sheet, row)``.
+
+    ``rows`` are rows of ``getattr(study, table)`` (by their index), located from
+    ``study.row_sources``; a training's declaration from ``study.training_rows``; else unknown.
+    """
     where = study.row_sources.get(table)
     answers = None  # a total derived from answers: where the person's answers of that test begin
     if table == "scores" and "responses" in study.row_sources:
@@ -311,8 +314,10 @@ def _set_aside(table: str, rows: pd.DataFrame, why: list[str], name: str, prefix
 
 
 def _removed_problems(table: str, q: pd.DataFrame, why: list[str], by: str) -> list[Problem]:
-    """One problem line per file, sheet and reason naming the rows set aside (their row numbers), so
-    that no row leaves the programme unnamed. A training's own row is named by :func:`_clash`."""
+    """One problem line per file, sheet and reason naming the rows set aside (their row numbers).
+
+    So no row leaves the programme unnamed. A training's own row is named by :func:`_clash`.
+    """
     if table == "trainings" or q.empty:
         return []
     out = []

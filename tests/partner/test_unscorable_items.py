@@ -102,7 +102,7 @@ def test_an_items_sheet_keyed_with_words_leaves_the_question_out(tmp_path):
             ws.append([pid, *answers[k]])
     ws = wb.create_sheet("Items")
     ws.append(["Item ID", "Module", "Correct answer", "Option A", "Option B", "Option C", "Option D"])
-    for i, (item, letter) in enumerate(KEYS.items()):
+    for item, letter in KEYS.items():
         options = [f"{item} option {x}" for x in "ABCD"]
         ws.append([item, "identification", f"{item} option B" if item == "K2" else letter, *options])
     wb.save(tmp_path / "kampot.xlsx")

@@ -97,9 +97,12 @@ _TIME_WORDS = frozenset(label_key(w) for w in (
 
 
 def _phase_with_time(text: str) -> str | None:
-    """The phase of a cell that is a delayed-test label plus a time span ("Retention (3 months)", "Retest
-    after 6 weeks"): every other word must be a number or a time word. A pre- or post-test label with a
-    time span ("Post-test 3 months later") is left unknown: it may be a retention test."""
+    """The phase of a cell that is a delayed-test label plus a time span, or None.
+
+    "Retention (3 months)", "Retest after 6 weeks": every other word must be a number or a time word.
+    A pre- or post-test label with a time span ("Post-test 3 months later") is left unknown: it may
+    be a retention test.
+    """
     tokens = [t for t in SEPARATORS.split(text) if t]
     for n in range(len(tokens), 0, -1):
         for s in range(len(tokens) - n + 1):
@@ -142,9 +145,11 @@ def followup_word(text: str) -> str | None:
 
 
 def ignored_column(header: str, fix: str) -> tuple[str, str]:
-    """What to say of a column that was not read: ``(problem, fix)``. A header that names the follow-up
-    gets its own words: it may hold the follow-up interviews or a delayed post-test, and only the study
-    can say which (``phases = { "Follow-up" = "delayed" }``)."""
+    """What to say of a column that was not read: ``(problem, fix)``.
+
+    A header that names the follow-up gets its own words: it may hold the follow-up interviews or a
+    delayed post-test, and only the study can say which (``phases = { "Follow-up" = "delayed" }``).
+    """
     word = followup_word(header)
     if word is None:
         return f"column '{header}' was not recognised and was ignored", fix
