@@ -13,9 +13,9 @@ an en dash.
 >>> import tip_eval as te
 >>> from tip_eval import tables
 >>> study, _ = te.datasets.make_study()
->>> t = tables.gains_table(te.analysis.gains.gains(study, by="country"), min_cell=5)
+>>> t = tables.gains_table(te.gains(study, by="country"), min_cell=5)
 >>> list(t.frame.columns)[:3]
-['Country', 'n (pairs)', 'Before, mean']
+['Country', 'People tested before and after', 'Before']
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+
+from tip_eval import column_titles as _column_titles
 
 __all__ = [
     "FormattedTable", "format_table", "gains_table", "confidence_table", "compare_table", "items_table",
@@ -41,44 +43,9 @@ MISSING = "\u2013"
 #: tip_eval.disclosure.MARK)
 NOT_AVAILABLE = "n/a"
 
-#: readable column headers
-COLUMN_TITLES: dict[str, str] = {
-    "country": "Country", "province": "Province", "sector": "Sector", "training_id": "Training",
-    "gender": "Gender", "organisation": "Organisation", "role": "Role", "language": "Language",
-    "n": "n (pairs)", "n_pre": "n before", "n_post": "n after", "pre_mean": "Before, mean",
-    "post_mean": "After, mean", "pre_sd": "Before, SD", "post_sd": "After, SD", "mean_gain": "Mean gain",
-    "sd_gain": "SD of gain", "p_value": "p", "p_adjusted": "p (adjusted)", "p_wilcoxon": "p (Wilcoxon)",
-    "cohens_dz": "Cohen's dz", "hedges_gz": "Hedges' gz", "d_av": "d_av", "normalized_gain": "Normalised gain",
-    "mean_normalized_change": "Mean normalised change", "pct_improved": "% improved",
-    "pct_reliable_improved": "% reliably improved", "pct_reliable_declined": "% reliably declined",
-    "competency": "Competency", "median_pre": "Median before", "median_post": "Median after",
-    "pct_agree_pre": "% agreeing before", "pct_agree_post": "% agreeing after", "rank_biserial": "Rank-biserial r",
-    "raw_gain": "Raw gain", "adjusted_diff": "Adjusted difference", "shrunken_effect": "Shrunken effect",
-    "shrunken_gain": "Shrunken gain", "shrinkage": "Shrinkage", "distinguishable": "Differs beyond chance", "verdict": "Verdict",
-    "item_id": "Item", "module": "Module", "difficulty_pre": "% correct before", "difficulty_post": "% correct after",
-    "discrimination_pre": "Discrimination before", "discrimination_post": "Discrimination after",
-    "flags": "Flags", "label": "Code", "n_interviewed": "Interviewed", "n_with_code": "With code",
-    "pct_with_code": "% with code", "registered": "Registered", "took_pre": "Took pre-test",
-    "took_post": "Took post-test", "matched": "Took both", "matched_pct": "% took both", "n_dropouts": "Dropped out",
-    "smd": "SMD of pre-test", "bias_flag": "Drop-out differs", "note": "Note",
-    "pre_mean_matched": "Before", "post_mean_matched": "After", "n_matched": "n (both tests)",
-    "alpha_if_deleted": "Alpha if deleted", "item_gain": "Gain (points)", "n_items": "Items",
-    "odds_ratio": "Odds ratio", "p_ordinal": "p (ordinal)", "theme": "Theme", "level": "Level",
-    "applied_practice": "Applied practice", "n_codes": "Codes", "kind": "Kind", "code_id": "Code ID",
-    "n_double_coded": "Double-coded interviews", "n_coders": "Coders", "n_either": "Decisions",
-    "pct_agreement": "% agreement", "cohen_kappa": "Cohen's kappa", "krippendorff_alpha": "Krippendorff's alpha",
-    "rating": "Rating", "label_a": "Code", "label_b": "Other code", "n_interviews": "Interviews",
-    "n_a": "Interviews with the code", "n_b": "With the other", "n_both": "With both", "c_coefficient": "c",
-    "phase": "Test", "method": "Method", "k": "Items", "estimate": "Estimate", "sem": "SEM",
-    "sem_pct": "SEM (% points)", "mean_knowledge_change": "Knowledge change", "mean_confidence_change": "Confidence change",
-    "r_spearman": "Spearman r", "n_overconfident": "More confident, no knowledge gain",
-    "pct_overconfident": "% more confident, no knowledge gain", "n_with": "With the code", "n_without": "Without",
-    "gain_with": "Gain with the code", "gain_without": "Gain without", "diff": "Difference",
-    "odds_ratio_per_10": "Odds ratio per 10 points", "months_since_training": "Months since training",
-    "matched_pct": "% took both", "pre_mean_completers": "Pre-test, completers",
-    "pre_mean_dropouts": "Pre-test, drop-outs", "cc_mean_gain": "Gain, complete cases",
-    "mi_mean_gain": "Gain, imputed", "conclusion_changes": "Conclusion changes",
-}
+#: readable column headers: :data:`tip_eval.column_titles.COLUMN_TITLES` (one mapping for these tables and
+#: ``tables.xlsx``)
+COLUMN_TITLES: dict[str, str] = _column_titles.COLUMN_TITLES
 
 #: readable titles of the groupings a table or figure is split by (``"by country"``)
 GROUPING_WORDS: dict[str, str] = {
@@ -129,7 +96,8 @@ def display_value(column: str, value) -> str:
 
 
 def column_title(column: str) -> str:
-    return COLUMN_TITLES.get(column, str(column).replace("_", " ").capitalize())
+    """The header a reader sees for result column ``column`` (:func:`tip_eval.column_titles.title`)."""
+    return _column_titles.title(column)
 
 
 def _is_missing(value) -> bool:
@@ -645,7 +613,7 @@ def show(result, *, detail: bool = False, measure: str | None = None, title: str
     >>> study, _ = te.datasets.make_study()
     >>> table = te.show(te.gains(study, by="country"))
     >>> list(table.frame.columns[:4])
-    ['Country', 'n (pairs)', 'Before', 'After']
+    ['Country', 'People tested before and after', 'Before', 'After']
     """
     if hasattr(result, "table") and hasattr(result, "icc"):
         return compare_table(result, min_cell=min_cell, title=title)

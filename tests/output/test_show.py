@@ -16,7 +16,8 @@ def test_gains_show_labels_rounding_intervals_and_matched_means(sample_study):
     t = te.show(g)
     pd.testing.assert_frame_equal(g, before)  # the result keeps its columns and full precision
     assert t.title == "Knowledge before and after training, by sector"
-    assert list(t.frame.columns[:5]) == ["Sector", "n (pairs)", "Before", "After", "Mean gain (95% CI)"]
+    assert list(t.frame.columns[:5]) == ["Sector", "People tested before and after", "Before", "After",
+                                          "Mean gain (95% CI)"]
     assert t.frame["Sector"].tolist() == ["Government social services", "Law enforcement", "NGO", "Other"]
     row = g.iloc[0]
     assert t.frame.loc[0, "Mean gain (95% CI)"] == (f"{row['mean_gain']:.1f} ({row['ci_low']:.1f} to "
@@ -28,7 +29,8 @@ def test_gains_show_labels_rounding_intervals_and_matched_means(sample_study):
     assert any("took both tests" in n for n in t.notes)
     assert "Before, everyone tested" not in t.frame.columns
     detail = te.show(g, detail=True)
-    assert {"Before, mean", "After, mean"} <= set(detail.frame.columns) and any("Everyone tested" in n for n in detail.notes)
+    assert {"Before, mean of everyone tested", "After, mean of everyone tested"} <= set(detail.frame.columns) \
+        and any("Everyone tested" in n for n in detail.notes)
 
 
 def test_confidence_keeps_two_decimals(sample_study):

@@ -25,11 +25,11 @@ def test_gains_table_marks_suppressed_cells_and_explains_them(sample_study):
 
     g = gains(sample_study, by=["country", "sector"])
     t = tables.gains_table(g, min_cell=5)
-    assert list(t.frame.columns[:3]) == ["Country", "Sector", "n (pairs)"]
+    assert list(t.frame.columns[:3]) == ["Country", "Sector", "People tested before and after"]
     assert "Mean gain (95% CI)" in t.frame.columns
-    assert (t.frame["n (pairs)"] == MARK).sum() >= int(g["n"].between(1, 4).sum())
+    assert (t.frame["People tested before and after"] == MARK).sum() >= int(g["n"].between(1, 4).sum())
     assert footnote(5) in t.notes
-    shown = t.frame.loc[t.frame["n (pairs)"] != MARK, "n (pairs)"].astype(int)
+    shown = t.frame.loc[t.frame["People tested before and after"] != MARK, "People tested before and after"].astype(int)
     assert (shown >= 5).all()
     assert "Cambodia" in t.frame["Country"].tolist()
     text = str(t)
