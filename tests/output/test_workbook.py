@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from tip_eval.column_titles import COLUMN_TITLES, SHEET_TITLES, code, title
 from tip_eval.disclosure import MARK, footnote
 from tip_eval.report.workbook import write_workbook
 
@@ -29,8 +31,49 @@ def _cells(wb):
 
 
 def _frame(ws) -> pd.DataFrame:
+    """A sheet's table with its columns named by the result columns its headers stand for."""
     rows = list(ws.values)
-    return pd.DataFrame(rows[1:], columns=rows[0])
+    return pd.DataFrame(rows[1:], columns=[code(h, ws.title) if h is not None else h for h in rows[0]])
+
+
+def _header(ws) -> dict[str, int]:
+    """Result column -> column number, read from the header of words."""
+    return {code(c.value, ws.title): c.column for c in ws[1] if c.value is not None}
+
+
+#: what a header may not look like: a code such as mean_gain or pct_reliable_improved
+SNAKE = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
+
+
+def test_every_header_a_reader_sees_is_words(sample_book):
+    _, wb = sample_book
+    tables = 0
+    for ws in wb.worksheets[1:]:
+        if ws.max_column < 2:  # a sheet of one sentence: "no follow-up interviews in this study"
+            continue
+        tables += 1
+        heads = [c.value for c in ws[1]]
+        assert all(isinstance(h, str) and h for h in heads), (ws.title, heads)
+        assert not [h for h in heads if SNAKE.match(h) or "_" in h], ws.title
+        # every header is a title of the mapping, none the code with its underscores replaced
+        assert [h for h in heads if code(h, ws.title) == h] == [], ws.title
+        assert len(set(heads)) == len(heads), ws.title
+    assert tables >= 20
+    readme = [c.value for c in wb["README"]["A"] if isinstance(c.value, str)]
+    assert not [h for h in readme if re.search(r"\b[a-z0-9]+(_[a-z0-9]+)+\b", h)]
+    assert {"Mean gain (points)", "People tested before and after"} <= {c.value for c in wb["Gains by country"][1]}
+
+
+def test_every_title_reads_back_to_its_column():
+    for sheet in [None, *SHEET_TITLES]:
+        columns = set(COLUMN_TITLES) | set(SHEET_TITLES.get(sheet, {}))
+        for column in columns:
+            assert code(title(column, sheet), sheet) == column, (sheet, column)
+        assert len({title(c, sheet) for c in columns}) == len(columns), sheet
+    # the sheets' names the workbook cuts to 31 characters keep their titles
+    assert title("n", "Knowledge vs confidence by sect") == SHEET_TITLES["Knowledge vs confidence"]["n"]
+    # headers written before they were words read back unchanged
+    assert code("mean_gain") == "mean_gain" and code("n_pre", "Items") == "n_pre"
 
 
 def test_sheets_readme_first_and_frozen_headers(sample_book):
@@ -52,8 +95,7 @@ def test_no_formulas_and_number_formats(sample_book):
     _, wb = sample_book
     assert not [c.coordinate for _, c in _cells(wb) if c.data_type == "f"]
     ws = wb["Gains by country"]
-    header = [c.value for c in ws[1]]
-    col = {h: i + 1 for i, h in enumerate(header)}
+    col = _header(ws)
     assert ws.cell(2, col["mean_gain"]).number_format == "0.0"
     assert "0.000" in ws.cell(2, col["p_value"]).number_format
     assert ws.cell(2, col["n"]).number_format == "0"

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 import tip_eval as te
+from tip_eval.column_titles import code
 from tip_eval.io.cost_settings import exchange_rate_table
 from tip_eval.report.brief import build_brief, render_brief
 from tip_eval.report.results import Results
@@ -91,10 +92,15 @@ def test_workbook_has_the_planning_and_cost_sheets(published):
         assert name in wb.sheetnames
     cost = wb["Cost"]
     header = [c.value for c in cost[1]]
-    col = header.index("n_reliably_improved") + 1
+    col = header.index("People who reliably improved") + 1
     values = [cost.cell(row=r, column=col).value for r in range(2, 10)]
     assert "\u2013" in values and 25 in values  # the mark of a hidden value, and the overall count
     plan = wb["Planning"]
-    assert [c.value for c in plan[1]][:4] == ["plan", "question", "target", "value"]
+    assert [c.value for c in plan[1]][:4] == ["Plan", "Question", "Target", "Value"]
+    # headers in words, as every sheet of the workbook (none a code such as cost_per_trained)
+    for name in ("Planning", "Planning inputs", "Planning options", "Cost"):
+        heads = [c.value for c in wb[name][1]]
+        assert all(isinstance(h, str) and "_" not in h for h in heads), (name, heads)
+        assert [h for h in heads if code(h, name) == h] == [], name
     notes = [plan.cell(row=r, column=1).value for r in range(1, plan.max_row + 1)]
     assert any(str(n).startswith("Assumptions:") for n in notes)

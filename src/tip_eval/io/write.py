@@ -132,7 +132,7 @@ def number_format(column: str) -> str:
 
 def write_sheet(ws, frame: pd.DataFrame, *, number_formats: Mapping[str, str] | None = None, freeze: bool = True,
                 marks: Mapping[str, object] | None = None, mark_text: str | None = None, auto_formats: bool = False,
-                wrap: Mapping[str, int] | None = None) -> None:
+                wrap: Mapping[str, int] | None = None, headers: Mapping[str, str] | None = None) -> None:
     """Write ``frame`` (header + rows) into worksheet ``ws`` with inert strings and tidy layout.
 
     Parameters
@@ -148,6 +148,9 @@ def write_sheet(ws, frame: pd.DataFrame, *, number_formats: Mapping[str, str] | 
         Give every numeric column without an explicit format the format of :func:`number_format`.
     wrap : mapping, optional
         Column -> width in characters beyond which its text wraps.
+    headers : mapping, optional
+        Column -> the header written for it (the words a reader sees); default the column name.
+        Formats, marks and ``wrap`` still go by the column names.
     """
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -162,8 +165,9 @@ def write_sheet(ws, frame: pd.DataFrame, *, number_formats: Mapping[str, str] | 
             if str(name) not in formats and pd.api.types.is_numeric_dtype(dtype) \
                     and not pd.api.types.is_bool_dtype(dtype):
                 formats[str(name)] = number_format(str(name))
-    for j, name in enumerate(frame.columns, start=1):
-        c = write_cell(ws, 1, j, str(name))
+    shown = [str((headers or {}).get(str(name), name)) for name in frame.columns]
+    for j, head in enumerate(shown, start=1):
+        c = write_cell(ws, 1, j, head)
         c.font = bold
         c.fill = fill
         c.alignment = Alignment(wrap_text=True, vertical="top")
@@ -195,8 +199,10 @@ def write_sheet(ws, frame: pd.DataFrame, *, number_formats: Mapping[str, str] | 
                 cell.alignment = wrapped
     for j, name in enumerate(frame.columns, start=1):
         fmt, limit = fmts[j - 1], limits[j - 1]
-        sample = [str(name)] + [_shown(v, fmt) for v in values[:200, j - 1] if v is not None]
-        width = min(max(len(s) for s in sample) + 2, 60) if sample else 10
+        # a header of words (``headers``) wraps in its cell: it widens its column up to 24 characters
+        head = len(shown[j - 1]) if headers is None else min(len(shown[j - 1]), 24)
+        sample = [_shown(v, fmt) for v in values[:200, j - 1] if v is not None]
+        width = min(max([len(s) for s in sample] + [head]) + 2, 60)
         if limit:
             width = min(width, limit)
         ws.column_dimensions[get_column_letter(j)].width = max(width, 8)

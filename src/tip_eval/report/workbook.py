@@ -65,16 +65,19 @@ SHEETS: dict[str, str] = {
 _DEFINITIONS: tuple[tuple[str, str], ...] = (
     ("Scores", "Knowledge scores are percent of the maximum score (0-100), so tests of different lengths compare. "
                "Confidence is a self-rating from 1 (strongly disagree) to 5 (strongly agree)."),
-    ("n, n_pre, n_post", "n = people with both tests (matched by participant ID, never by row order); n_pre / "
-                         "n_post = people with that test."),
-    ("mean_gain, ci_low, ci_high", "Mean of (post - pre) over the matched people, with its t interval at the level "
-                                   "in column 'confidence'."),
-    ("p_value, p_adjusted", "Two-sided paired t-test; p_adjusted = Holm-adjusted across the rows of the same table."),
-    ("cohens_dz, hedges_gz", "Mean gain / SD of the gains, and its small-sample correction."),
-    ("normalized_gain", "Hake's (post mean - pre mean) / (maximum - pre mean)."),
-    ("pct_reliable_improved", "Percent whose change exceeds measurement error (Jacobson & Truax reliable change "
-                              "index > 1.96, using the test's own reliability)."),
-    ("Intervals", "95% unless the 'confidence' column says otherwise."),
+    ("People tested before and after", "People with both tests, matched by participant ID (never by row order); "
+                                       "'People tested before' / 'after' = people with that test."),
+    ("Before, After", "Means of the people tested before and after, so that After - Before = Mean gain; the means "
+                      "of everyone tested in each phase are the columns 'mean of everyone tested'."),
+    ("Mean gain (points)", "Mean of (after - before) over the matched people, in percentage points (rating points "
+                           "for confidence), with its t interval ('95% interval, low' to 'high') at the level in "
+                           "column 'Interval level'."),
+    ("p, p (adjusted)", "Two-sided paired t-test; p (adjusted) = Holm-adjusted across the rows of the same table."),
+    ("Cohen's dz, Hedges' gz", "Mean gain / SD of the gains, and its small-sample correction."),
+    ("Normalised gain", "Hake's (after mean - before mean) / (maximum - before mean)."),
+    ("% reliably improved", "Percent whose change exceeds measurement error (Jacobson & Truax reliable change "
+                            "index > 1.96, using the test's own reliability)."),
+    ("Intervals", "95% unless the 'Interval level' column says otherwise."),
     ("Number formats", "Cells hold numbers at full precision; the number of decimals shown is display formatting "
                        "only (0.0 for scores and percentages, 0.000 for p-values)."),
 )
@@ -122,7 +125,7 @@ def write_workbook(study, path: str | Path, min_cell: int | None = None,
     sources and the date), then the results listed in :data:`SHEETS`. Every result comes from one
     disclosure plan (:class:`tip_eval.disclosure.Plan`) solved across all sheets and the brief;
     hidden cells show the mark ``–`` (:data:`tip_eval.disclosure.MARK`, the brief's too), its
-    legend is under every sheet that uses it, and their row has ``suppressed = TRUE``; an empty
+    legend is under every sheet that uses it, and their row shows yes under "Has hidden cells"; an empty
     cell is a value that cannot be computed. The workbook holds no row-level data: the data
     problems and the rows set aside go to the internal ``problems.xlsx``. Every string is inert
     text: the workbook holds no formulas at all.
@@ -157,6 +160,7 @@ def _extra(by) -> list:
 def _build_workbook(study, parts: list, publication):
     from openpyxl import Workbook
 
+    from tip_eval.column_titles import title
     from tip_eval.disclosure import MARK, check_no_identifiers, footnote
     from tip_eval.io.write import write_cell, write_sheet, write_text_sheet
 
@@ -177,7 +181,8 @@ def _build_workbook(study, parts: list, publication):
             continue
         check_no_identifiers(result, what=f"sheet {ws.title!r}")
         marks = result.attrs.get("suppressed_cells") or {}
-        write_sheet(ws, result, auto_formats=True, marks=marks, mark_text=MARK, wrap=_WRAP)
+        headers = {str(c): title(str(c), sheet=part.sheet) for c in result.columns}
+        write_sheet(ws, result, auto_formats=True, marks=marks, mark_text=MARK, wrap=_WRAP, headers=headers)
         _rating_precision(ws, result)
         notes = list(part.notes)
         if any(marks.values()):
@@ -360,10 +365,11 @@ def _later_parts(pub) -> list[_Part]:
         return _concat(pub, keys, labels)
 
     parts = [_Part("Does it last", lasting, notes=[
-        "retained_gain = mean of (delayed - pre), decay = mean of (delayed - post), paired t intervals; retention_ratio "
-        "= retained_gain / immediate_gain with a delta-method interval; months_since_training from the test dates, "
-        "else study.toml delayed_test_months; gain_not_retested and retested_gain_diff compare the gain at the end of "
-        "the people not re-tested (Welch interval)."])]
+        "Gain at the delayed test = mean of (delayed - before), change since the end = mean of (delayed - after), "
+        "paired t intervals; share of the gain retained = gain at the delayed test / gain at the end, with a "
+        "delta-method interval; months since training from the test dates, else study.toml delayed_test_months; "
+        "'Gain at the end, not re-tested' and 're-tested minus not' compare the gain at the end of the people not "
+        "re-tested (Welch interval)."])]
     if pub.programme:
         comp = pub.raw.get("study_comparison")
         notes = [p for p in (comp.summary().split("\n") if comp is not None else []) if p.strip()
@@ -442,10 +448,10 @@ def _comparison_sheet_notes(pub) -> list[str]:
                      f"(95% interval {float(icc['ci_low']):.3f} to {float(icc['ci_high']):.3f}).")
     except Exception:  # the ICC is a courtesy  # noqa: BLE001
         pass
-    notes.append("verdict: 'above' / 'below' the typical training when the familywise interval "
-                 "(familywise_ci_low to familywise_ci_high) excludes 0, else 'not distinguishable'; "
-                 "the same verdict as the brief's table, figure and text. adjusted_ci_low/high: the "
-                 "interval of the training on its own. shrunken_ci_low/high: FAB interval of the "
+    notes.append("Verdict: 'above' / 'below' the typical training when the familywise interval of the adjusted "
+                 "difference (familywise interval low to high) excludes 0, else 'not distinguishable'; the same "
+                 "verdict as the brief's table, figure and text. Adjusted difference, interval low / high: the "
+                 "interval of the training on its own. Shrunken gain, interval low / high: FAB interval of the "
                  "shrunken gain (covers each training's true gain 95% of the time).")
     return notes
 
@@ -466,7 +472,7 @@ def _write_readme(ws, study, written, min_cell: int, rule: str, groupings) -> No
                    ("Study", str(study.name)),
                    ("People", f"{len(study.participants)} participants in {len(study.trainings)} trainings"),
                    ("Small cells", f"No count, percentage or statistic describes fewer than {min_cell} people. "
-                                   f"Hidden cells show {MARK} and their row has suppressed = TRUE ({rule}). "
+                                   f"Hidden cells show {MARK} and their row shows yes under 'Has hidden cells' ({rule}). "
                                    "One disclosure plan covers this workbook and the brief together: a hidden "
                                    f"count cannot be narrowed to a range of fewer than {min_cell} values from "
                                    "anything published (checked by linear programming; run 'tip-eval audit' on "
