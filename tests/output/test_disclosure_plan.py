@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -172,9 +173,29 @@ def test_audit_finds_the_leaks_of_outputs_made_before_the_plan(before_report):
     assert "Data problems" in text and "Quarantine" in text         # row-level sheets in tables.xlsx
 
 
-def test_cli_audit_exit_codes(tmp_path, capsys):
-    import shutil
+def test_audit_reads_headers_of_words_as_it_reads_codes(tmp_path):
+    """tables.xlsx names its columns in words; the audit maps them back: the leaks of the old workbook's
+    tables are found the same with its headers rewritten in words (the audit of the workbook alone)."""
+    from tip_eval.column_titles import title
 
+    shutil.copy(BEFORE / "tables.xlsx", tmp_path / "codes.xlsx")
+    book = load_workbook(BEFORE / "tables.xlsx")
+    renamed = 0
+    for ws in book.worksheets[1:]:
+        for cell in ws[1]:
+            if isinstance(cell.value, str) and title(cell.value, ws.title) != cell.value:
+                cell.value = title(cell.value, ws.title)
+                renamed += 1
+    book.save(tmp_path / "words.xlsx")
+    codes, words = te.disclosure.audit(tmp_path / "codes.xlsx"), te.disclosure.audit(tmp_path / "words.xlsx")
+    assert renamed > 300 and not codes.ok
+    assert words.checked == codes.checked and len(words.leaks) == len(codes.leaks)
+    assert [(k.kind, k.low, k.high) for k in words.leaks] == [(k.kind, k.low, k.high) for k in codes.leaks]
+    # a leak is located by the header the reader sees
+    assert "column People tested before and after:" in str(words) and "column n:" in str(codes)
+
+
+def test_cli_audit_exit_codes(tmp_path, capsys):
     from tip_eval.cli import main
 
     shutil.copy(BEFORE / "brief.html", tmp_path / "brief.html")  # the brief alone: quick to read

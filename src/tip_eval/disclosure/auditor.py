@@ -266,11 +266,19 @@ def _marks(min_cell: int) -> frozenset[str]:
     return frozenset({MARK, f"<{min_cell}"})
 
 
-def _sheet_table(raw: pd.DataFrame, mark: frozenset[str]) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """The table at the top of a result sheet (header row, rows up to the first empty one), its blank marks, notes."""
+def _sheet_table(raw: pd.DataFrame, mark: frozenset[str],
+                 sheet: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """The table at the top of a result sheet (header row, rows up to the first empty one), its blank marks, notes.
+
+    The columns are the result columns the headers name (:func:`tip_eval.column_titles.code`, in the
+    sheet ``sheet``): "Mean gain (points)" is ``mean_gain``; a header that is a code (outputs written
+    before the headers were words) stays as it is.
+    """
+    from tip_eval.column_titles import code
+
     if raw.empty:
         return pd.DataFrame(), pd.DataFrame(), []
-    header = [str(h) if h is not None else "" for h in raw.iloc[0].tolist()]
+    header = [code(str(h), sheet) if h is not None else "" for h in raw.iloc[0].tolist()]
     body = []
     i = 1
     while i < len(raw) and any(v is not None and v != "" for v in raw.iloc[i].tolist()):
@@ -289,6 +297,7 @@ def _sheet_table(raw: pd.DataFrame, mark: frozenset[str]) -> tuple[pd.DataFrame,
 
 
 def _workbook_facts(sheets: dict[str, pd.DataFrame], facts: _Facts, report: AuditReport, name: str) -> None:
+    from tip_eval.column_titles import code
     from tip_eval.disclosure.facts import detect, entry_value, map_table
 
     mark = _marks(facts.min_cell)
@@ -298,7 +307,8 @@ def _workbook_facts(sheets: dict[str, pd.DataFrame], facts: _Facts, report: Audi
             report.leaks.append(Leak("rows", f"{name}, sheet {title!r}", "lists individual rows of the data (row-level "
                                      "problems or rows set aside belong in the internal problems.xlsx only)"))
             continue
-        frame, marks, _ = _sheet_table(raw, mark)
+        frame, marks, _ = _sheet_table(raw, mark, title)
+        shown = {code(str(h), title): str(h) for h in (raw.iloc[0].tolist() if not raw.empty else []) if h is not None}
         if title == "Trainings" and "training_id" in frame.columns:
             cols = [c for c in ("training_id", "country", "province") if c in frame.columns]
             facts.atoms = frame[cols].astype(str).drop_duplicates()
@@ -314,7 +324,7 @@ def _workbook_facts(sheets: dict[str, pd.DataFrame], facts: _Facts, report: Audi
         facts.relations |= mapped.relations
         records = frame.to_dict("records")
         for e in mapped.entries:
-            where = f"{name}, sheet {title!r}, row {e.row + 2}, column {e.column}"
+            where = f"{name}, sheet {title!r}, row {e.row + 2}, column {shown.get(e.column, e.column)}"
             blank = bool(marks.iloc[e.row][e.column]) or (e.size is not None and bool(marks.iloc[e.row][e.size]))
             v = entry_value(records[e.row], e)
             if blank or np.isnan(v):
