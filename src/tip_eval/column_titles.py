@@ -10,8 +10,8 @@ Formatted tables (:mod:`tip_eval.tables`) and ``tables.xlsx`` (:mod:`tip_eval.re
 both take their headers from here.
 
 >>> from tip_eval import column_titles
->>> column_titles.title("mean_gain"), column_titles.code("Mean gain (points)")
-('Mean gain (points)', 'mean_gain')
+>>> column_titles.title("mean_gain"), column_titles.code("Mean gain, points")
+('Mean gain, points', 'mean_gain')
 >>> column_titles.title("n", sheet="Reliability")
 'People who took the test'
 """
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from functools import cache
 
-__all__ = ["COLUMN_TITLES", "SHEET_TITLES", "code", "title"]
+__all__ = ["COLUMN_TITLES", "SHEET_TITLES", "TABLE_TITLES", "code", "title"]
 
 #: result column code -> English title (each title names one column)
 COLUMN_TITLES: dict[str, str] = {
@@ -41,7 +41,7 @@ COLUMN_TITLES: dict[str, str] = {
     # means and gains
     "pre_mean": "Before, mean of everyone tested", "post_mean": "After, mean of everyone tested",
     "pre_sd": "Before, SD of everyone tested", "post_sd": "After, SD of everyone tested",
-    "pre_mean_matched": "Before", "post_mean_matched": "After", "mean_gain": "Mean gain (points)",
+    "pre_mean_matched": "Before", "post_mean_matched": "After", "mean_gain": "Mean gain, points",
     "sd_gain": "SD of gain", "ci_low": "95% interval, low", "ci_high": "95% interval, high",
     "confidence": "Interval level", "t": "t statistic", "df": "Degrees of freedom",
     "p_value": "p", "p_adjusted": "p (adjusted)", "p_wilcoxon": "p (Wilcoxon)",
@@ -143,6 +143,13 @@ SHEET_TITLES: dict[str, dict[str, str]] = {
     "Reliability": {"n": "People who took the test"},
     "Does it last": {"n": "People with all three tests", "pre_mean": "Before, mean of the three-test group",
                      "post_mean": "After, mean of the three-test group"},
+}
+
+#: the study's tables as the workbook's README names them among its data sources
+TABLE_TITLES: dict[str, str] = {
+    "trainings": "Trainings", "participants": "Participants", "items": "Test items", "responses": "Test answers",
+    "scores": "Test scores", "competencies": "Competencies", "confidence": "Confidence ratings",
+    "interviews": "Interviews", "codebook": "Codebook", "followup_codes": "Follow-up codes", "costs": "Costs",
 }
 
 

@@ -17,14 +17,14 @@ def test_gains_show_labels_rounding_intervals_and_matched_means(sample_study):
     pd.testing.assert_frame_equal(g, before)  # the result keeps its columns and full precision
     assert t.title == "Knowledge before and after training, by sector"
     assert list(t.frame.columns[:5]) == ["Sector", "People tested before and after", "Before", "After",
-                                          "Mean gain (95% CI)"]
+                                          "Mean gain, points (95% CI)"]
     assert t.frame["Sector"].tolist() == ["Government social services", "Law enforcement", "NGO", "Other"]
     row = g.iloc[0]
-    assert t.frame.loc[0, "Mean gain (95% CI)"] == (f"{row['mean_gain']:.1f} ({row['ci_low']:.1f} to "
+    assert t.frame.loc[0, "Mean gain, points (95% CI)"] == (f"{row['mean_gain']:.1f} ({row['ci_low']:.1f} to "
                                                     f"{row['ci_high']:.1f})")
     # the means shown are the matched pairs' own: after minus before is the gain, within rounding
     shown = t.frame[["Before", "After"]].astype(float)
-    gain = t.frame["Mean gain (95% CI)"].str.split(" ").str[0].astype(float)
+    gain = t.frame["Mean gain, points (95% CI)"].str.split(" ").str[0].astype(float)
     assert np.all(np.abs(shown["After"] - shown["Before"] - gain) <= 0.1 + 1e-9)
     assert any("took both tests" in n for n in t.notes)
     assert "Before, everyone tested" not in t.frame.columns

@@ -26,16 +26,16 @@ def test_gains_table_marks_suppressed_cells_and_explains_them(sample_study):
     g = gains(sample_study, by=["country", "sector"])
     t = tables.gains_table(g, min_cell=5)
     assert list(t.frame.columns[:3]) == ["Country", "Sector", "People tested before and after"]
-    assert "Mean gain (95% CI)" in t.frame.columns
+    assert "Mean gain, points (95% CI)" in t.frame.columns
     assert (t.frame["People tested before and after"] == MARK).sum() >= int(g["n"].between(1, 4).sum())
     assert footnote(5) in t.notes
     shown = t.frame.loc[t.frame["People tested before and after"] != MARK, "People tested before and after"].astype(int)
     assert (shown >= 5).all()
     assert "Cambodia" in t.frame["Country"].tolist()
     text = str(t)
-    assert "Mean gain (95% CI)" in text and f"{MARK} hidden: fewer than 5 people" in text
+    assert "Mean gain, points (95% CI)" in text and f"{MARK} hidden: fewer than 5 people" in text
     full = g.iloc[[5]]
-    assert t.frame["Mean gain (95% CI)"].iloc[5] == tables.format_ci(full["mean_gain"].item(), full["ci_low"].item(),
+    assert t.frame["Mean gain, points (95% CI)"].iloc[5] == tables.format_ci(full["mean_gain"].item(), full["ci_low"].item(),
                                                                       full["ci_high"].item())
 
 

@@ -197,6 +197,23 @@ def test_cli_brief_writes_brief_tables_and_problems(tmp_path):
     out = tmp_path / "out"
     assert main(["brief", str(study), "--out", str(out)]) == 0
     assert (out / "brief.html").exists() and (out / "problems.xlsx").exists()
+    # what a reader of tables.xlsx sees is words: every sheet's headers, the README's headings (the data
+    # sources' tables among them), never a code such as mean_gain or followup_codes
+    from tip_eval.column_titles import code
+
+    book = load_workbook(out / "tables.xlsx", read_only=True)
+    code_like = re.compile(r"\b[a-z0-9]+(_[a-z0-9]+)+\b")
+    for ws in book.worksheets:
+        rows = list(ws.iter_rows(values_only=True))
+        if ws.title == "README":
+            heads = [r[0] for r in rows if r and isinstance(r[0], str)]
+            assert "Follow-up codes" in heads and "Test answers" in heads
+        elif len(rows[0]) > 1:
+            heads = list(rows[0])
+            assert [h for h in heads if not isinstance(h, str) or code(h, ws.title) == h] == [], ws.title
+        else:
+            continue
+        assert [h for h in heads if code_like.search(h)] == [], ws.title
 
 
 def _without_ids(html: str) -> str:

@@ -271,7 +271,7 @@ def _sheet_table(raw: pd.DataFrame, mark: frozenset[str],
     """The table at the top of a result sheet (header row, rows up to the first empty one), its blank marks, notes.
 
     The columns are the result columns the headers name (:func:`tip_eval.column_titles.code`, in the
-    sheet ``sheet``): "Mean gain (points)" is ``mean_gain``; a header that is a code (outputs written
+    sheet ``sheet``): "Mean gain, points" is ``mean_gain``; a header that is a code (outputs written
     before the headers were words) stays as it is.
     """
     from tip_eval.column_titles import code

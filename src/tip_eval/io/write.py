@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
+import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -197,15 +198,21 @@ def write_sheet(ws, frame: pd.DataFrame, *, number_formats: Mapping[str, str] | 
                 cell.number_format = fmts[j - 1]
             if limits[j - 1]:
                 cell.alignment = wrapped
+    header_lines = 1
     for j, name in enumerate(frame.columns, start=1):
         fmt, limit = fmts[j - 1], limits[j - 1]
-        # a header of words (``headers``) wraps in its cell: it widens its column up to 24 characters
-        head = len(shown[j - 1]) if headers is None else min(len(shown[j - 1]), 24)
+        # a header of words (``headers``) widens its column up to 14 characters and wraps beyond
+        head = len(shown[j - 1]) if headers is None else min(len(shown[j - 1]), 14)
         sample = [_shown(v, fmt) for v in values[:200, j - 1] if v is not None]
         width = min(max([len(s) for s in sample] + [head]) + 2, 60)
         if limit:
             width = min(width, limit)
-        ws.column_dimensions[get_column_letter(j)].width = max(width, 8)
+        width = max(width, 8)
+        ws.column_dimensions[get_column_letter(j)].width = width
+        if headers is not None:  # bold text: about one character less per line than the width
+            header_lines = max(header_lines, len(textwrap.wrap(shown[j - 1], max(int(width) - 3, 4))))
+    if header_lines > 1:  # an explicit height: not every spreadsheet program grows a row for wrapped text
+        ws.row_dimensions[1].height = 15 * header_lines + 2
     if freeze:
         ws.freeze_panes = "A2"
     total = sum(ws.column_dimensions[get_column_letter(j)].width or 8 for j in range(1, len(frame.columns) + 1))

@@ -69,7 +69,7 @@ _DEFINITIONS: tuple[tuple[str, str], ...] = (
                                        "'People tested before' / 'after' = people with that test."),
     ("Before, After", "Means of the people tested before and after, so that After - Before = Mean gain; the means "
                       "of everyone tested in each phase are the columns 'mean of everyone tested'."),
-    ("Mean gain (points)", "Mean of (after - before) over the matched people, in percentage points (rating points "
+    ("Mean gain, points", "Mean of (after - before) over the matched people, in percentage points (rating points "
                            "for confidence), with its t interval ('95% interval, low' to 'high') at the level in "
                            "column 'Interval level'."),
     ("p, p (adjusted)", "Two-sided paired t-test; p (adjusted) = Holm-adjusted across the rows of the same table."),
@@ -463,6 +463,7 @@ def _trainings(study) -> pd.DataFrame:
 
 
 def _write_readme(ws, study, written, min_cell: int, rule: str, groupings) -> None:
+    from tip_eval.column_titles import TABLE_TITLES
     from tip_eval.disclosure import MARK
     from tip_eval.io.write import write_text_sheet
 
@@ -501,5 +502,7 @@ def _write_readme(ws, study, written, min_cell: int, rule: str, groupings) -> No
             counts = ", ".join(f"{k.replace('_', ' ')} {int(s[k])}" for k in ("rows_read", "rows_kept",
                                                                                "rows_quarantined")
                                if k in s and pd.notna(s[k]))
-            lines.append((str(s.get("table", "")), f"{where} ({s.get('layout', '')} layout){'; ' + counts if counts else ''}"))
+            table = str(s.get("table", ""))
+            lines.append((TABLE_TITLES.get(table, table),
+                          f"{where} ({s.get('layout', '')} layout){'; ' + counts if counts else ''}"))
     write_text_sheet(ws, lines)
