@@ -199,7 +199,7 @@ def write_sheet(ws, frame: pd.DataFrame, *, number_formats: Mapping[str, str] | 
             if limits[j - 1]:
                 cell.alignment = wrapped
     header_lines = 1
-    for j, name in enumerate(frame.columns, start=1):
+    for j in range(1, len(frame.columns) + 1):
         fmt, limit = fmts[j - 1], limits[j - 1]
         # a header of words (``headers``) widens its column up to 14 characters and wraps beyond
         head = len(shown[j - 1]) if headers is None else min(len(shown[j - 1]), 14)
