@@ -518,7 +518,8 @@ class Plan:
                 if step is None or v is None or pd.isna(v):
                     blank[col][r] = True
                     continue
-                values[r] = round(float(v) / step) * step
+                # a whole number of steps, without the binary noise of the product (62.65, not 62.650000000000006)
+                values[r] = round(round(float(v) / step) * step, 10)
                 rounded.setdefault(str(col), {})[out.index[r]] = step
                 changed = True
             if changed:
