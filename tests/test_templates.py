@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 import tip_eval as te
 from tip_eval.cli import main
+from tip_eval.io.columns import template_header, template_sheet
 from tip_eval.io.template import training_frames
 
 SHEETS = {"training": "Training", "participants": "Participants", "pre": "Pre-test", "post": "Post-test",
@@ -24,11 +25,14 @@ def test_blank_template_filled_in_loads_cleanly(tmp_path, sample_study, lang):
     assert main(["template", "--items", str(bank), "--out", str(path), "--lang", lang]) == 0
     wb = load_workbook(path)
     assert wb["Lists"].sheet_state == "hidden"
-    assert wb["Participants"].data_validations.dataValidation, "sector and gender need dropdowns"
+    # sheet names and headers in the language asked for, read back in any language
+    assert wb[template_sheet("participants", lang)].data_validations.dataValidation, "sector and gender need dropdowns"
+    assert [c.value for c in wb[template_sheet("participants", lang)][1]][:2] == [
+        template_header("participant_id", lang), template_header("sector", lang)]
     frames = training_frames(sample_study, "IDN-DPS-2023")
-    for key, sheet in SHEETS.items():
+    for key in SHEETS:
         frames[key] = frames[key].drop(columns=["Test date"], errors="ignore")  # the blank's test sheets have none
-        ws = wb[sheet]
+        ws = wb[template_sheet(key, lang)]
         for i, row in enumerate(frames[key].itertuples(index=False), start=2):
             for j, v in enumerate(row, start=1):
                 v = v.to_pydatetime() if hasattr(v, "to_pydatetime") else v

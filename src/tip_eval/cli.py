@@ -27,6 +27,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from tip_eval.i18n import LANGUAGES, _, ngettext, using
 from tip_eval.safe_text import terminal_text
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED, EXIT_INTERNAL = 0, 1, 2, 3
@@ -60,12 +61,14 @@ def _print_problems(report, limit: int = 40) -> None:
 
     from rich.text import Text
 
+    from tip_eval.i18n import translator
     from tip_eval.problems import problem_blocks
 
     console = _console()
     problems = report.problems
+    t = translator()
     if problems.empty:
-        console.print(Text(f"OK: {report.summary()}", style="green"))
+        console.print(Text(_("OK: {summary}").format(summary=report.summary(t.lang)), style="green"))
         return
     width = max(console.width, 40)
     out = Text()  # printed at once (one output in a notebook, not one per line)
@@ -75,20 +78,23 @@ def _print_problems(report, limit: int = 40) -> None:
                                   break_long_words=False, break_on_hyphens=False):
             out.append(line + "\n", style=style)
 
+    severity = {"error": t.pgettext("severity", "error"), "warning": t.pgettext("severity", "warning")}
     blocks, more = problem_blocks(problems, limit)
-    say(f"Problems found: {report.summary()}", style="bold")
+    say(_("Problems found: {summary}").format(summary=report.summary(t.lang)), style="bold")
     for b in blocks:
         out.append("\n")
         colour = "bold red" if b["severity"] == "error" else "bold yellow"
-        say(f"{b['severity'].upper()}: {b['where']}" + (f" (value: {b['value']})" if b["value"] else ""), style=colour)
+        say(f"{severity.get(b['severity'], b['severity']).upper()}: {b['where']}"
+            + (" " + _("(value: {value})").format(value=b["value"]) if b["value"] else ""), style=colour)
         say(b["problem"], "    ")
         if b["fix"]:
-            say(f"Fix: {b['fix']}", "    ")
+            say(_("Fix: {fix}").format(fix=b["fix"]), "    ")
         if b["depending"]:
             say(f"... {b['depending']}.", "    ", "italic")
     if more:
         out.append("\n")
-        say(f"... and {more} more root causes: write every line with --report problems.xlsx")
+        say(ngettext("... and {n} more root cause: write every line with --report problems.xlsx",
+                     "... and {n} more root causes: write every line with --report problems.xlsx", more).format(n=more))
     out.rstrip()
     console.print(out, soft_wrap=True)
 
@@ -119,16 +125,17 @@ def _writable_folder(folder: str, option: str = "--out") -> Path:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as err:
-        raise UsageError(f"Cannot write to {option} {folder} ({err.strerror or err}). "
-                         f"Choose a folder you can write to with {option}.") from None
+        raise UsageError(_("Cannot write to {option} {folder} ({reason}). Choose a folder you can write to with "
+                           "{option}.").format(option=option, folder=folder, reason=err.strerror or err)) from None
     return out
 
 
 def _writable_file(file: str, option: str) -> Path:
     path = Path(file)
     if path.is_dir():
-        raise UsageError(f"{option} {file} is a folder. Give the name of a file to write, such as problems.xlsx.")
-    _writable_folder(str(path.parent) if str(path.parent) else ".", f"the folder of {option}")
+        raise UsageError(_("{option} {file} is a folder. Give the name of a file to write, such as problems.xlsx.").format(
+            option=option, file=file))
+    _writable_folder(str(path.parent) if str(path.parent) else ".", _("the folder of {option}").format(option=option))
     return path
 
 
@@ -142,8 +149,9 @@ def _check_by(by: Sequence[str] | None) -> None:
     allowed = [c for t in ("participants", "trainings") for c in schemas.schema(t).columns]
     unknown = [c for b in by for c in b.split("+") if c not in allowed]
     if unknown:
-        raise UsageError(f"--by {' '.join(unknown)}: no such column. Group by columns of the participants or "
-                         f"trainings: {', '.join(dict.fromkeys(allowed))}; cross two with '+', e.g. --by country+sector.")
+        raise UsageError(_("--by {columns}: no such column. Group by columns of the participants or trainings: "
+                           "{allowed}; cross two with '+', e.g. --by country+sector.").format(
+            columns=" ".join(unknown), allowed=", ".join(dict.fromkeys(allowed))))
 
 
 # ---------------------------------------------------------------------------------- commands
@@ -153,15 +161,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from tip_eval.study import load_study
 
     report_path = _writable_file(args.report, "--report") if args.report else None
-    report = load_study(args.path, on_error="quarantine").report  # refusals raise: exit 2
+    report = load_study(args.path, on_error="quarantine", lang=args.lang).report  # refusals raise: exit 2
     _print_problems(report)
     if report_path is not None:
         try:
             report.to_excel(str(report_path))
         except OSError as err:
-            raise UsageError(f"Cannot write the report {args.report} ({err.strerror or err}). "
-                             "Choose a file you can write with --report.") from None
-        print(f"Problem report written to {terminal_text(args.report)}")
+            raise UsageError(_("Cannot write the report {file} ({reason}). Choose a file you can write with "
+                               "--report.").format(file=args.report, reason=err.strerror or err)) from None
+        print(_("Problem report written to {file}").format(file=terminal_text(args.report)))
     return EXIT_OK if report.problems.empty else EXIT_PROBLEMS
 
 
@@ -199,7 +207,8 @@ def cmd_sample_data(args: argparse.Namespace) -> int:
 
     _writable_folder(args.out)
     paths = write_sample_data(args.out, seed=args.seed)
-    print(f"Wrote {len(paths)} files to {terminal_text(args.out)}")
+    print(ngettext("Wrote {n} file to {folder}", "Wrote {n} files to {folder}", len(paths)).format(
+        n=len(paths), folder=terminal_text(args.out)))
     return EXIT_OK
 
 
@@ -210,7 +219,8 @@ def _bank(args: argparse.Namespace):
     bank = read_item_bank(args.items, args.competencies)
     for p in bank.problems:
         if p.severity == "warning":
-            print(terminal_text(f"Note: {p.file}, sheet {p.sheet}, row {p.row}, {p.column}: {p.problem}. {p.fix}"))
+            print(terminal_text(_("Note: {file}, sheet {sheet}, row {row}, {column}: {problem}. {fix}").format(
+                file=p.file, sheet=p.sheet, row=p.row, column=p.column, problem=p.problem, fix=p.fix)))
     return bank
 
 
@@ -222,9 +232,15 @@ def cmd_template(args: argparse.Namespace) -> int:
     write_blank_template(args.out, lang=args.lang, items=bank)  # a bank with errors: they are listed, exit 1
     note = dropdown_language(bank, args.lang)[1] if bank is not None else None
     if note:
-        print(f"Note: {note}.")
-    print(f"Training workbook written to {terminal_text(args.out)}" + ("" if bank is not None else
-          " (its Items sheet is empty: fill it in with your test's questions and answer key, or use --items)"))
+        print(_("Note: {note}.").format(note=note))
+    if bank is not None:
+        print(_("Training workbook written to {file}").format(file=terminal_text(args.out)))
+    else:
+        from tip_eval.io.columns import template_sheet
+
+        print(_("Training workbook written to {file} (its {items} sheet is empty: fill it in with your test's "
+                "questions and answer key, or use --items)").format(file=terminal_text(args.out),
+                                                                    items=template_sheet("items", args.lang)))
     return EXIT_OK
 
 
@@ -236,9 +252,10 @@ def cmd_xlsform(args: argparse.Namespace) -> int:
     write_xlsform(args.out, bank, languages=args.languages, randomize=args.randomize, link_by_name=args.link_by_name,
                   min_cell=args.min_cell, title=args.title)  # a bank with errors: they are listed, exit 1
     if bank.competencies.empty:
-        print("Note: no competencies were given (a Competencies sheet in the bank, or --competencies FILE): "
-              "the form has no confidence rating.")
-    print(f"XLSForm written to {terminal_text(args.out)}: upload it to KoboToolbox, or convert it with xls2xform for ODK.")
+        print(_("Note: no competencies were given (a Competencies sheet in the bank, or --competencies FILE): "
+                "the form has no confidence rating."))
+    print(_("XLSForm written to {file}: upload it to KoboToolbox, or convert it with xls2xform for ODK.").format(
+        file=terminal_text(args.out)))
     return EXIT_OK
 
 
@@ -271,6 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "2 refused or invalid settings, 3 internal error.")
     p.add_argument("path", help="study folder (with study.toml), a study.toml, or one training workbook")
     p.add_argument("--report", metavar="FILE.xlsx", help="also write the problems to an Excel file")
+    p.add_argument("--lang", default=None, choices=LANGUAGES,
+                   help="language of the problems, fixes and messages (default: language in study.toml, else en)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("brief", parents=[common], help="write the impact brief (brief.html) and tables (tables.xlsx)",
@@ -304,7 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "Confidence sheets with dropdowns, instructions, and your item bank (--items). "
                                    "Without --items the Items sheet is empty, for you to fill in.")
     p.add_argument("--out", required=True, metavar="FILE.xlsx")
-    p.add_argument("--lang", default="en", choices=["en", "km", "th", "id"], help="language of the instructions and dropdowns")
+    p.add_argument("--lang", default="en", choices=LANGUAGES,
+                   help="language of the sheet names, headers, instructions, dropdowns and messages")
     p.add_argument("--items", metavar="BANK", help="your item bank (.xlsx or .csv): questions, options, answer key")
     p.add_argument("--competencies", metavar="FILE", help="the competency list, if not a Competencies sheet of the bank")
     p.set_defaults(func=cmd_template)
@@ -323,6 +343,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-cell", type=_min_cell, default=5, metavar="N",
                    help="smallest group results are shown for, as the form's first note says")
     p.add_argument("--title", default=None, help="the form's title in KoboToolbox")
+    p.add_argument("--lang", default="en", choices=LANGUAGES,
+                   help="language of the messages (the form's own languages: --languages)")
     p.add_argument("--out", required=True, metavar="FORM.xlsx")
     p.set_defaults(func=cmd_xlsform)
 
@@ -376,12 +398,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_REFUSED
     debug = bool(getattr(args, "debug", False))
+    with using(_command_language(args)):
+        return _run(args, argv, debug)
+
+
+def _command_language(args: argparse.Namespace) -> str:
+    """``--lang``; for ``validate`` without it, the study's ``language`` setting; else English."""
+    lang = getattr(args, "lang", None)
+    if lang is None and getattr(args, "command", None) == "validate":
+        from tip_eval.io.config import study_language
+
+        return study_language(args.path)
+    return lang if lang in LANGUAGES else "en"
+
+
+def _run(args: argparse.Namespace, argv: Sequence[str] | None, debug: bool) -> int:
+    """Run the command; every refusal, data problem and error becomes a message and an exit code."""
     from tip_eval.errors import InputRefused, ValidationError
 
     try:
         return int(args.func(args))
     except InputRefused as err:
-        _say(f"Refused: {err.file}: {err.reason}" + (f" What to do: {err.fix}" if err.fix else ""))
+        _say(_("Refused: {file}: {reason}").format(file=err.file, reason=err.reason)
+             + (" " + _("What to do: {fix}").format(fix=err.fix) if err.fix else ""))
         return EXIT_REFUSED
     except UsageError as err:
         _say(str(err))
@@ -390,7 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print_problems(err.report)
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
-        _say("Stopped.")
+        _say(_("Stopped."))
         return 130
     except BaseException as err:  # noqa: BLE001 - every other error: a short message and a log
         if isinstance(err, SystemExit):
@@ -402,9 +441,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         what = type(err).__name__ if isinstance(err, (MemoryError, RecursionError)) or not str(err) \
             else f"{type(err).__name__}: {str(err)[:200]}"
-        where = f" The details are in {log}." if log else ""
-        _say(f"tip-eval stopped on an internal error ({what}).{where} Please report it with that file "
-             "(see SECURITY.md for problems that look like a security issue); run again with --debug to see the details.")
+        text = _("tip-eval stopped on an internal error ({error}).").format(error=what)
+        if log:
+            text += " " + _("The details are in {log}.").format(log=log)
+        _say(text + " " + _("Please report it with that file (see SECURITY.md for problems that look like a security "
+                            "issue); run again with --debug to see the details."))
         return EXIT_INTERNAL
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tip_eval.i18n import _, ngettext
+
 
 class TipEvalError(Exception):
     """Base class of every tip_eval error."""
@@ -33,7 +35,7 @@ class InputRefused(TipEvalError):
         self.fix = fix
         message = f"{self.file}: {reason}"
         if fix:
-            message += f" How to fix: {fix}"
+            message += " " + _("How to fix: {fix}").format(fix=fix)
         super().__init__(message)
 
 
@@ -50,8 +52,9 @@ class ValidationError(TipEvalError):
         self.report = report
         n = int((report.problems["severity"] == "error").sum()) if len(report.problems) else 0
         text = message or (
-            f"{n} data problem(s) must be fixed before the study can be loaded. "
-            "See .report.problems (or report.to_excel('problems.xlsx')); "
-            "or load with on_error='quarantine' to set the bad rows aside."
+            ngettext("{n} data problem must be fixed before the study can be loaded.",
+                     "{n} data problems must be fixed before the study can be loaded.", n).format(n=n)
+            + " " + _("See .report.problems (or report.to_excel('problems.xlsx')); "
+                      "or load with on_error='quarantine' to set the bad rows aside.")
         )
         super().__init__(text)

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval import schemas
+from tip_eval.i18n import _
 from tip_eval.vocab import label_key
 
 __all__ = ["complete_scores", "is_correct", "read_answer", "scores_from_responses", "truth_value"]
@@ -114,16 +115,17 @@ def read_answer(answer: Any, key: Any, n_options: Any = None) -> tuple[str | Non
         m = _LETTER.match(text)
         shown = f"{options[0]}-{options[-1]}"
         if m is None:
-            return None, f"'{text}' is not one of this question's options ({shown})"
+            return None, _("'{value}' is not one of this question's options ({options})").format(value=text, options=shown)
         letter = m.group(1).upper()
         if letter not in options:
-            return None, f"'{text}' is not one of this question's options ({shown})"
+            return None, _("'{value}' is not one of this question's options ({options})").format(value=text, options=shown)
         return letter, None
     if k.isdigit():
         count = n if n else max(_DEFAULT_OPTIONS, int(k))
         m = _NUMBER.match(text)
         if m is None or not 1 <= int(m.group(1)) <= count:
-            return None, f"'{text}' is not one of this question's options (1-{count})"
+            return None, _("'{value}' is not one of this question's options ({options})").format(value=text,
+                                                                                                 options=f"1-{count}")
         return str(int(m.group(1))), None
     if truth_value(k) is not None and truth_value(text) is None:
         return None, f"'{text}' is not one of this question's options (true or false)"

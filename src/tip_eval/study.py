@@ -10,6 +10,7 @@ import pandas as pd
 from tip_eval import schemas
 from tip_eval._memo import memoised
 from tip_eval.errors import ValidationError
+from tip_eval.i18n import check_language, using
 from tip_eval.validation import QUARANTINE_COLUMNS, ValidationReport, check_tables, report_from, row_account
 
 _SOURCE_COLUMNS = ("file", "sheet", "table", "layout", "sha256", "rows_read", "rows_kept", "rows_quarantined")
@@ -167,6 +168,7 @@ def load_study(
     on_error: str = "raise",
     config: Mapping[str, Any] | None = None,
     cache: bool | str | Path = False,
+    lang: str | None = None,
 ) -> Study:
     """Load a study: read every source, map it to canonical tables, validate, and return a :class:`Study`.
 
@@ -189,6 +191,10 @@ def load_study(
         source file and of ``study.toml``, the effective settings and the tip_eval version, and
         authenticated with a secret of the user's, so it never returns stale or forged data; a
         damaged cache is ignored and rebuilt. See :mod:`tip_eval.io.cache`.
+    lang : {"en", "km", "th", "id"}, optional
+        The language of the problems, fixes and reasons of ``study.report`` and
+        ``study.quarantine``. Default: the study's ``language`` setting in ``study.toml``, else
+        English.
 
     Returns
     -------
@@ -203,6 +209,15 @@ def load_study(
     """
     if on_error not in ("raise", "quarantine"):
         raise ValueError(f"on_error must be 'raise' or 'quarantine'; got {on_error!r}")
+    from tip_eval.io.config import study_language
+
+    with using(study_language(path, config) if lang is None else check_language(lang)):
+        return _load_study(path, on_error=on_error, config=config, cache=cache)
+
+
+def _load_study(path: str | Path, *, on_error: str, config: Mapping[str, Any] | None,
+                cache: bool | str | Path) -> Study:
+    """:func:`load_study` in the current language."""
     from tip_eval.io.cost_settings import exchange_rate_table
     from tip_eval.io.load import attach_scores, load_sources
 
@@ -275,13 +290,19 @@ def _training_rows(trainings: pd.DataFrame | None) -> pd.DataFrame:
     return out.dropna(subset=["training_id"]).drop_duplicates("training_id").reset_index(drop=True)[columns]
 
 
-def validate(path: str | Path, *, config: Mapping[str, Any] | None = None) -> ValidationReport:
+def validate(path: str | Path, *, config: Mapping[str, Any] | None = None, lang: str | None = None) -> ValidationReport:
     """Check a study's files and return every problem found; never raises on data problems.
 
     Parameters
     ----------
     path : str or Path
         As for :func:`load_study`.
+    config : mapping, optional
+        Settings that override those in ``study.toml``.
+    lang : {"en", "km", "th", "id"}, optional
+        The language of the problems' ``problem`` and ``fix`` columns (and of ``report.summary()``
+        and ``report.to_excel()``). Default: the study's ``language`` setting in ``study.toml``,
+        else English.
 
     Returns
     -------
@@ -293,8 +314,11 @@ def validate(path: str | Path, *, config: Mapping[str, Any] | None = None) -> Va
     from tip_eval.errors import InputRefused
     from tip_eval.problems import Problem
 
-    try:
-        study = load_study(path, on_error="quarantine", config=config)
-    except InputRefused as err:
-        return report_from([Problem(err.file, None, None, None, None, err.reason, err.fix, "error")])
-    return study.report
+    from tip_eval.io.config import study_language
+
+    with using(study_language(path, config) if lang is None else check_language(lang)):
+        try:
+            study = _load_study(path, on_error="quarantine", config=config, cache=False)
+        except InputRefused as err:
+            return report_from([Problem(err.file, None, None, None, None, err.reason, err.fix, "error")])
+        return study.report

@@ -19,9 +19,12 @@ import numpy as np
 import pandas as pd
 
 from tip_eval import schemas
+from tip_eval.i18n import N_, _, current_language, ngettext, translator
 from tip_eval.io.coerce import SOFT_COLUMNS, soft_words
+from tip_eval.io.columns import template_sheet
 from tip_eval.problems import (LINK_COLUMNS, PROBLEM_COLUMNS, Problem, link_causes, problems_html, problems_text,
                                root_causes)
+from tip_eval.problems_file import report_headers
 
 PROVENANCE = ("_file", "_sheet", "_row")
 QUARANTINE_COLUMNS = ("table", "file", "sheet", "row", "problem", "record")
@@ -41,8 +44,13 @@ REFERENCES: tuple[tuple[str, str, str, str], ...] = (
     ("costs", "training_id", "trainings", "training_id"),
 )
 _PARENT_WORDS = {
-    "trainings": "the trainings", "participants": "the roster", "items": "the item bank",
-    "competencies": "the competency list", "interviews": "the interview list", "codebook": "the codebook",
+    "trainings": N_("the trainings"), "participants": N_("the roster"), "items": N_("the item bank"),
+    "competencies": N_("the competency list"), "interviews": N_("the interview list"), "codebook": N_("the codebook"),
+}
+#: the same lists, as what a study may lack ("the study has no item bank")
+_PARENT_NAMES = {
+    "trainings": N_("trainings"), "participants": N_("roster"), "items": N_("item bank"),
+    "competencies": N_("competency list"), "interviews": N_("interview list"), "codebook": N_("codebook"),
 }
 
 
@@ -69,6 +77,8 @@ class ValidationReport:
 
     problems: pd.DataFrame = field(default_factory=lambda: link_causes([]))
     reconciliation: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(RECONCILIATION_COLUMNS)))
+    #: the language the problems and fixes are written in (``en``, ``km``, ``th``, ``id``)
+    language: str = "en"
 
     @property
     def ok(self) -> bool:
@@ -83,21 +93,28 @@ class ValidationReport:
     def n_warnings(self) -> int:
         return int((self.problems["severity"] == "warning").sum())
 
-    def summary(self) -> str:
-        """One paragraph in plain words."""
+    def summary(self, lang: str | None = None) -> str:
+        """One paragraph in plain words, in ``lang`` (default: the report's :attr:`language`)."""
+        t = translator(lang or self.language)
         if self.problems.empty:
-            text = "No problems found."
+            text = t.gettext("No problems found.")
         else:
-            text = f"{self.n_errors} error(s) and {self.n_warnings} warning(s) found."
+            text = t.gettext("{errors} and {warnings} found.").format(
+                errors=t.ngettext("{n} error", "{n} errors", self.n_errors).format(n=self.n_errors),
+                warnings=t.ngettext("{n} warning", "{n} warnings", self.n_warnings).format(n=self.n_warnings))
         if len(self.reconciliation):
             r = self.reconciliation
             sheets = r[r["table"] == SOURCE_ROWS]
             if len(sheets):  # the sheets' own rows (lines of a CSV file), counted before parsing
-                text += (f" {int(sheets['rows_read'].sum())} rows read, {int(sheets['rows_kept'].sum())} used, "
-                         f"{int(sheets['rows_quarantined'].sum())} left out or set aside.")
+                n = int(sheets["rows_read"].sum())
+                text += " " + t.ngettext("{n} row read, {used} used, {out} left out or set aside.",
+                                         "{n} rows read, {used} used, {out} left out or set aside.", n).format(
+                    n=n, used=int(sheets["rows_kept"].sum()), out=int(sheets["rows_quarantined"].sum()))
             else:
-                text += (f" {int(r['rows_read'].sum())} rows read, {int(r['rows_kept'].sum())} kept, "
-                         f"{int(r['rows_quarantined'].sum())} set aside.")
+                n = int(r["rows_read"].sum())
+                text += " " + t.ngettext("{n} row read, {kept} kept, {out} set aside.",
+                                         "{n} rows read, {kept} kept, {out} set aside.", n).format(
+                    n=n, kept=int(r["rows_kept"].sum()), out=int(r["rows_quarantined"].sum()))
         return text
 
     def root_causes(self) -> pd.DataFrame:
@@ -105,7 +122,7 @@ class ValidationReport:
         follow from it) and ``rows_depending`` (the records those lines set aside)."""
         return root_causes(self.problems)
 
-    def to_excel(self, path: str) -> str:
+    def to_excel(self, path: str, lang: str | None = None) -> str:
         """Write the internal problems file an officer can open (the file ``tip-eval brief`` writes too).
 
         Its first sheet says it is internal and not for publication (it lists rows of the files);
@@ -114,10 +131,19 @@ class ValidationReport:
         the Problems sheet) of the root cause a line follows from. Every text cell is written as inert
         text (a value that starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return is never a
         formula).
+
+        Parameters
+        ----------
+        path : str
+            The ``.xlsx`` file to write.
+        lang : {"en", "km", "th", "id"}, optional
+            The language of the sheet names, headers, severities and the About sheet (default: the
+            report's :attr:`language`). The problems and fixes themselves are in the language the
+            report was made in: ``te.validate(path, lang="th")`` makes them in Thai.
         """
         from tip_eval.problems_file import write_problems_file
 
-        return str(write_problems_file(self, None, path))
+        return str(write_problems_file(self, None, path, lang=lang or self.language))
 
     def to_text(self, limit: int | None = 20, width: int | None = None) -> str:
         """The summary and the root causes as plain text, each with its fix and what follows from it.
@@ -142,27 +168,33 @@ class ValidationReport:
     def _repr_html_(self) -> str:
         import html
 
-        head = f"<p><b>{'OK' if self.ok else 'Problems found'}</b>: {html.escape(self.summary())}</p>"
+        t = translator(self.language)
+        head = f"<p><b>{t.gettext('OK') if self.ok else t.gettext('Problems found')}</b>: {html.escape(self.summary())}</p>"
         return head + problems_html(self.problems)
 
 
 # --- translating pandera failures into plain words ---------------------------------------------------
 
 def _words_for_check(check: str, column: str, value: object, table: str) -> tuple[str, str]:
+    """What a failed pandera check means for ``column``, and how to fix it, in the current language."""
     s = schemas.schema(table)
     col = s.columns.get(column)
     if check == "not_nullable":
-        return "is empty, but a value is required", f"Fill in {column}."
+        return (_("{column} is empty, but a value is required").format(column=column),
+                _("Fill in {column}.").format(column=column))
     if check in ("field_uniqueness", "multiple_fields_uniqueness") or check.startswith("unique"):
-        return "is repeated: each value may appear only once", "Remove the duplicate row or correct the identifier."
+        return (_("{column} is repeated: each value may appear only once").format(column=column),
+                _("Remove the duplicate row or correct the identifier."))
     if check.startswith("str_matches") and column == "currency":
-        return ("is not a currency code (three capital letters, ISO 4217)",
-                "Write the code, not a symbol: USD, KHR, THB, IDR, ...")
+        return (_("{column} is not a currency code (three capital letters, ISO 4217)").format(column=column),
+                _("Write the code, not a symbol: USD, KHR, THB, IDR, ..."))
     if check.startswith("str_matches"):
-        return ("is not a valid identifier (use letters, digits, '-', '_' or '.', starting with a letter or digit)",
-                "Remove spaces and other characters from the identifier.")
+        return (_("{column} is not a valid identifier (use letters, digits, '-', '_' or '.', starting with a letter "
+                  "or digit)").format(column=column),
+                _("Remove spaces and other characters from the identifier."))
     if check.startswith("str_length"):
-        return "is too long for an identifier (at most 64 characters)", "Use a shorter identifier."
+        return (_("{column} is too long for an identifier (at most 64 characters)").format(column=column),
+                _("Use a shorter identifier."))
     if check.startswith("isin"):
         allowed = []
         if col is not None:
@@ -170,21 +202,31 @@ def _words_for_check(check: str, column: str, value: object, table: str) -> tupl
                 if c.name == "isin":
                     allowed = list(c.statistics.get("allowed_values", []))
         shown = ", ".join(map(str, allowed[:12])) + (" ..." if len(allowed) > 12 else "")
-        return f"is not an allowed value (allowed: {shown})", "Use one of the allowed values (see data_schemas/README.md)."
+        return (_("{column} is not an allowed value (allowed: {allowed})").format(column=column, allowed=shown),
+                _("Use one of the allowed values (see data_schemas/README.md)."))
     m = re.match(r"(greater_than_or_equal_to|greater_than|less_than_or_equal_to|less_than|in_range)\((.*)\)", check)
     if m:
-        words = {"greater_than_or_equal_to": "at least", "greater_than": "more than",
-                 "less_than_or_equal_to": "at most", "less_than": "less than", "in_range": "within"}[m.group(1)]
-        return f"is out of range: it must be {words} {m.group(2)}", "Correct the value."
+        bound = m.group(2)
+        words = {
+            "greater_than_or_equal_to": _("{column} is out of range: it must be at least {bound}"),
+            "greater_than": _("{column} is out of range: it must be more than {bound}"),
+            "less_than_or_equal_to": _("{column} is out of range: it must be at most {bound}"),
+            "less_than": _("{column} is out of range: it must be less than {bound}"),
+            "in_range": _("{column} is out of range: it must be within {bound}"),
+        }[m.group(1)]
+        return words.format(column=column, bound=bound), _("Correct the value.")
     if check == "score_within_max":
-        return "is more than the maximum score", "Check the score and max_score."
+        return (_("{column} is more than the maximum score").format(column=column),
+                _("Check the score and max_score."))
     if check == "dates_in_order":
-        return "is before the start date", "Check start_date and end_date."
+        return (_("{column} is before the start date").format(column=column), _("Check start_date and end_date."))
     if check.startswith("coerce_dtype") or check.startswith("dtype"):
-        return f"has the wrong type (expected {check[check.find('(') + 1:-1]})", "Correct the value."
+        return (_("{column} has the wrong type (expected {type})").format(column=column,
+                                                                          type=check[check.find("(") + 1:-1]),
+                _("Correct the value."))
     if check == "column_in_dataframe":
-        return "is missing", f"Add a column {column}."
-    return f"failed the check {check}", "Correct the value."
+        return _("{column} is missing").format(column=column), _("Add a column {column}.").format(column=column)
+    return _("{column} failed the check {check}").format(column=column, check=check), _("Correct the value.")
 
 
 _DF_CHECK_COLUMN = {"score_within_max": "score", "dates_in_order": "end_date"}
@@ -277,7 +319,7 @@ def _schema_failures(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     codes: dict[str, np.ndarray] = {}
     firsts: dict[str, np.ndarray] = {}
     for c in frame.columns:
-        k, _ = pd.factorize(frame[c], use_na_sentinel=False)
+        k = pd.factorize(frame[c], use_na_sentinel=False)[0]
         codes[c] = k
         firsts[c] = pd.Series(k).drop_duplicates(keep="first").index.to_numpy()
     m = max(len(f) for f in firsts.values())
@@ -411,7 +453,8 @@ def check_tables(
             f, sh, r = _loc(prov, idx)
             rec = {k: (None if pd.isna(v) else str(v)) for k, v in frame.loc[idx].items()} if True else {}
             quarantine_rows.append({"table": table, "file": f, "sheet": sh, "row": r,
-                                    "problem": reasons.get(idx, "set aside"), "record": json.dumps(rec, ensure_ascii=False)})
+                                    "problem": reasons.get(idx, _("set aside")),
+                                    "record": json.dumps(rec, ensure_ascii=False)})
 
     raw_keys: dict[str, set] = {}
     # the problem that set aside each identifier of a table (table -> value -> problem), so that the
@@ -441,7 +484,7 @@ def check_tables(
             raw_keys[table] |= {normalize_id(v, upper=upper) for v in pq_rows[keys[0]].dropna()}
         pq = (pre_quarantined or {}).get(table)
         if pq is not None and len(pq):
-            for _, r in pq.iterrows():
+            for _i, r in pq.iterrows():
                 rec = {k: (None if pd.isna(v) else str(v)) for k, v in r.items() if not str(k).startswith("_")}
                 quarantine_rows.append({"table": table, "file": r.get("_file"), "sheet": r.get("_sheet"),
                                         "row": r.get("_row"), "problem": r.get("_reason"), "record": json.dumps(rec, ensure_ascii=False)})
@@ -456,7 +499,7 @@ def check_tables(
         row_problem: dict[int, Problem] = {}  # row -> the problem that set it aside
         soft_cells: list[tuple[int, str]] = []
         fc = _schema_failures(table, frame)
-        for _, case in fc.iterrows():
+        for _i, case in fc.iterrows():
             check = str(case["check"])
             idx = case["index"]
             if idx is None or (isinstance(idx, float) and np.isnan(idx)):
@@ -480,14 +523,14 @@ def check_tables(
             first = not soft and idx not in row_problem
             problem = Problem(f, sh, r, _header(headers, f, sh, column, prov, idx),
                               None if pd.isna(value) else str(value),
-                              f"{column} {words}" + (soft_words(table, column) if soft else ""), fix, "error", rows=1 if first else None)
+                              words + (soft_words(table, column) if soft else ""), fix, "error", rows=1 if first else None)
             problems.append(problem)
             if soft:  # a training's or person's attribute: the cell is left out, the row and what depends on it kept
                 soft_cells.append((idx, column))
                 continue
             bad[idx] = True
             row_problem.setdefault(idx, problem)
-            reasons.setdefault(idx, f"{column} {words}")
+            reasons.setdefault(idx, words)
         if soft_cells:
             frame = frame.copy()
             for idx, column in soft_cells:
@@ -504,12 +547,14 @@ def check_tables(
                 f, sh, r = _loc(prov, idx)
                 kv = tuple(frame.loc[idx, key])
                 first = first_idx.loc[kv if len(key) > 1 else kv[0]]
-                _, _, r0 = _loc(prov, int(first))
-                where = f" (first in row {r0})" if r0 is not None else ""
+                r0 = _loc(prov, int(first))[2]
                 if len(key) == 1:
-                    words = f"{key[0]} is repeated: each value may appear only once{where}"
+                    words = _("{column} is repeated: each value may appear only once").format(column=key[0])
                 else:
-                    words = f"{key[0]} repeats the key ({', '.join(key)}): each combination may appear only once{where}"
+                    words = _("{column} repeats the key ({key}): each combination may appear only once").format(
+                        column=key[0], key=", ".join(key))
+                if r0 is not None:
+                    words += " " + _("(first in row {row})").format(row=r0)
                 bad[idx] = True
                 reasons.setdefault(idx, words)
                 if len(key) > 1 and isinstance(prov.at[idx, "_col"], str):
@@ -518,19 +563,23 @@ def check_tables(
                     entry[0] += 1
                     continue
                 problem = Problem(f, sh, r, _header(headers, f, sh, key[0]), ", ".join(map(str, kv)), words,
-                                  "Remove the duplicate row or correct the identifier; the first row was kept.", "error",
-                                  rows=1)
+                                  _("Remove the duplicate row or correct the identifier; the first row was kept."),
+                                  "error", rows=1)
                 problems.append(problem)
                 row_problem.setdefault(idx, problem)
             for (f, sh, r, r0, ident), (count,) in repeated_rows.items():
-                where = f"row {r0}" if r0 is not None else "an earlier row"
+                where = _("row {row}").format(row=r0) if r0 is not None else _("an earlier row")
                 # the row repeated as a whole: its roster entry, said first, is the cause
                 cause = next((p for p in problems if p.severity == "error" and (p.file, p.sheet, p.row) == (f, sh, r)
                               and p.value == ident), None)
                 problems.append(Problem(f, sh, r, _header(headers, f, sh, key[0]), ident,
-                                        f"{key[0]} '{ident}' repeats {where} for the same phase: {count} {table} row(s) set aside",
-                                        "Remove the duplicate row or correct the identifier; the first row was kept.", "error",
-                                        cause=cause, rows=count))
+                                        ngettext("{column} '{value}' repeats {where} for the same phase: {n} {table} row "
+                                                 "set aside",
+                                                 "{column} '{value}' repeats {where} for the same phase: {n} {table} rows "
+                                                 "set aside", count).format(column=key[0], value=ident, where=where,
+                                                                            n=count, table=table),
+                                        _("Remove the duplicate row or correct the identifier; the first row was kept."),
+                                        "error", cause=cause, rows=count))
         quarantine(table, frame, prov, bad, pd.Series(reasons, dtype=object))
         if keys and keys[0] in frame:  # what set each identifier aside, for the rows that refer to it
             by_key = set_aside_by.setdefault(table, {})
@@ -558,7 +607,7 @@ def check_tables(
             continue
         prov = prov_all[table]
         reasons = {}
-        where = _PARENT_WORDS.get(parent, parent)
+        where = _(_PARENT_WORDS[parent]) if parent in _PARENT_WORDS else parent
         if kept[parent].empty and not raw_keys[parent]:
             # nothing at all in the parent table (no item bank loaded): one line per sheet, not one per value
             _no_parent(problems, reasons, child, prov, headers, table, column, parent, where,
@@ -576,13 +625,13 @@ def check_tables(
             f, sh, r = _loc(prov, idx)
             value = child.at[idx, column]
             if value in raw_keys[parent]:
-                words = f"{column} '{value}' has a problem in {where}"
+                words = _("{column} '{value}' has a problem in {where}").format(column=column, value=value, where=where)
                 key = (f, sh, str(value), words)
                 first_row, count, first_idx = cascaded.get(key, (r, 0, idx))
                 cascaded[key] = (first_row, count + 1, first_idx)
                 line_of[idx] = ("cascaded", key)
             else:
-                words = f"{column} '{value}' is not in {where}"
+                words = _("{column} '{value}' is not in {where}").format(column=column, value=value, where=where)
                 header = _header(headers, f, sh, column, prov, idx)
                 if column in _MELTED and header != column:
                     # a whole column of a wide sheet (an unknown question): one line, not one per row
@@ -592,7 +641,8 @@ def check_tables(
                     line_of[idx] = ("melted", key)
                 else:
                     problem = Problem(f, sh, r, header, str(value), words,
-                                      f"Correct the {column}, or add it to {where}.", "error", rows=1)
+                                      _("Correct the {column}, or add it to {where}.").format(column=column, where=where),
+                                      "error", rows=1)
                     problems.append(problem)
                     line_of[idx] = ("row", problem)
             reasons[idx] = words
@@ -600,15 +650,20 @@ def check_tables(
         for (f, sh, header, value), (first_row, count) in melted.items():
             lines[("melted", (f, sh, header, value))] = problem = Problem(
                 f, sh, first_row, header, value,
-                f"{column} '{value}' is not in {where} ({count} row(s) from row {first_row} set aside)",
-                f"Rename the column to a {column} of {where}, or add it there.", "error", rows=count)
+                ngettext("{column} '{value}' is not in {where} ({n} row from row {row} set aside)",
+                         "{column} '{value}' is not in {where} ({n} rows from row {row} set aside)",
+                         count).format(column=column, value=value, where=where, n=count, row=first_row),
+                _("Rename the column to a {column} of {where}, or add it there.").format(column=column, where=where),
+                "error", rows=count)
             problems.append(problem)
         for (f, sh, value, words), (first_row, count, first_idx) in cascaded.items():
             cause = set_aside_by.get(parent, {}).get(value)
             lines[("cascaded", (f, sh, value, words))] = problem = Problem(
                 f, sh, first_row, _header(headers, f, sh, column, prov, first_idx), value,
-                f"{count} {table} row(s) set aside because {words}",
-                f"Fix the {column} row in {where}; these rows then load too.", "error", cause=cause, rows=count)
+                ngettext("{n} {table} row set aside because {reason}",
+                         "{n} {table} rows set aside because {reason}", count).format(n=count, table=table, reason=words),
+                _("Fix the {column} row in {where}; these rows then load too.").format(column=column, where=where),
+                "error", cause=cause, rows=count)
             problems.append(problem)
         if own_key is not None:  # the rows set aside here may be referred to in turn (a training's people)
             by_key = set_aside_by.setdefault(table, {})
@@ -635,12 +690,12 @@ def check_tables(
         expected = child.loc[~ok, "participant_id"].map(part_training)
         for idx in child.index[~ok]:
             f, sh, r = _loc(prov, idx)
-            words = (f"participant {child.at[idx, 'participant_id']} is registered for training "
-                     f"{expected.at[idx]}, not {child.at[idx, 'training_id']}")
+            words = _("participant {participant} is registered for training {training}, not {other}").format(
+                participant=child.at[idx, "participant_id"], training=expected.at[idx], other=child.at[idx, "training_id"])
             problems.append(Problem(f, sh, r, _header(headers, f, sh, "participant_id"),
                                     str(child.at[idx, "participant_id"]), words,
-                                    "Put the participant's test in their own training's workbook, or correct the ID.", "error",
-                                    rows=1))
+                                    _("Put the participant's test in their own training's workbook, or correct the ID."),
+                                    "error", rows=1))
             reasons[idx] = words
         quarantine(table, child, prov, ~ok, pd.Series(reasons, dtype=object))
         kept[table] = child.loc[ok]
@@ -668,15 +723,17 @@ def check_tables(
     return _Checked(kept=clean, quarantine=q, problems=problems, reconciliation=recon, provenance=where)
 
 
-_PARENT_FIX = {
-    "items": "Add the item bank: an Items sheet in this workbook (as `tip-eval template` writes it), or a source with "
-             "layout = \"item_bank\" in study.toml.",
-    "competencies": "Add the competency list: a Competencies sheet in this workbook, or in the item bank source.",
-    "codebook": "Add the codebook: a Codebook sheet, or a source with layout = \"codebook\" in study.toml.",
-    "interviews": "Add the interview list: an Interviews sheet, or a documents table with interview IDs.",
-    "participants": "Add the roster: a Participants sheet, or a source with a Sector column.",
-    "trainings": "Describe the training: a Training sheet, or a sources.training table in study.toml.",
+_PARENT_FIX = {  # {sheet}: the name of the sheet the project's template gives that list, in the current language
+    "items": N_("Add the item bank: a sheet named {sheet} in this workbook (as `tip-eval template` writes it), or a "
+                "source with layout = \"item_bank\" in study.toml."),
+    "competencies": N_("Add the competency list: a sheet named {sheet} in this workbook, or in the item bank source."),
+    "codebook": N_("Add the codebook: a sheet named {sheet}, or a source with layout = \"codebook\" in study.toml."),
+    "interviews": N_("Add the interview list: a sheet named {sheet}, or a documents table with interview IDs."),
+    "participants": N_("Add the roster: a sheet named {sheet}, or a source with a Sector column."),
+    "trainings": N_("Describe the training: a sheet named {sheet}, or a sources.training table in study.toml."),
 }
+_PARENT_SHEET = {"items": "items", "competencies": "competencies", "codebook": "codebook", "interviews": "interviews",
+                 "participants": "participants", "trainings": "training"}
 
 
 #: the missing sheets (``Problem.key``) that leave a parent table empty: its rows' problems follow from them
@@ -695,7 +752,8 @@ def _no_parent(problems: list[Problem], reasons: dict, child: pd.DataFrame, prov
     When the same file lacks the sheet that holds the parent table (a training workbook checked on
     its own, without the item bank), that missing sheet is the line's cause.
     """
-    words = f"{column} cannot be checked: the study has no {where.removeprefix('the ')}"
+    words = _("{column} cannot be checked: the study has no {what}").format(
+        column=column, what=_(_PARENT_NAMES[parent]) if parent in _PARENT_NAMES else where.removeprefix("the "))
     groups: dict[str | None, dict] = {}
     for idx in child.index:
         f, sh, r = _loc(prov, idx)
@@ -711,12 +769,19 @@ def _no_parent(problems: list[Problem], reasons: dict, child: pd.DataFrame, prov
         sheets = list(g["sheets"])
         sh = sheets[0] if len(sheets) == 1 else None
         first_row = min(g["sheets"][sh], default=None) if sh is not None else None
-        on = f" (sheets {', '.join(str(x) for x in sheets)})" if len(sheets) > 1 else ""
+        n = g["count"]
+        if len(sheets) > 1:
+            text = ngettext("{reason}: {n} {table} row (sheets {sheets}) set aside",
+                            "{reason}: {n} {table} rows (sheets {sheets}) set aside", n)
+        else:
+            text = ngettext("{reason}: {n} {table} row set aside", "{reason}: {n} {table} rows set aside", n)
         keys = _MISSING_SHEETS.get(parent, ())
         cause = next((p for k in keys for p in problems if p.key == k and p.file == f), None)
         problem = Problem(f, sh, first_row, _header(headers, f, sh, column) if sh is not None else column, None,
-                          f"{words}: {g['count']} {table} row(s){on} set aside",
-                          _PARENT_FIX.get(parent, f"Add {where}."), "error", cause=cause, rows=g["count"])
+                          text.format(reason=words, n=n, table=table, sheets=", ".join(str(x) for x in sheets)),
+                          _(_PARENT_FIX[parent]).format(sheet=template_sheet(_PARENT_SHEET[parent]))
+                          if parent in _PARENT_FIX else _("Add {what}.").format(what=where),
+                          "error", cause=cause, rows=n)
         problems.append(problem)
         if own_key is not None and set_aside is not None:
             for idx in g["rows"]:
@@ -799,9 +864,12 @@ def row_account(lines: Mapping[tuple, Mapping], records: list[pd.DataFrame], qua
                 silent.append(r)
         if silent:
             extra.append(Problem(f, sh, silent[0], None, None,
-                                 f"nothing in row{'s' if len(silent) > 1 else ''} {_row_ranges(silent)} was read: "
-                                 "no cell of it is in a column tip_eval reads, or its values were all empty",
-                                 "Check these rows; if a column should be read, map it in study.toml under columns.",
+                                 ngettext("nothing in row {rows} was read: no cell of it is in a column tip_eval reads, "
+                                          "or its values were all empty",
+                                          "nothing in rows {rows} was read: no cell of them is in a column tip_eval "
+                                          "reads, or their values were all empty", len(silent)).format(
+                                     rows=_row_ranges(silent)),
+                                 _("Check these rows; if a column should be read, map it in study.toml under columns."),
                                  "warning"))
         read = int(info["read"])
         rows_out.append({"file": f, "sheet": sh if sh is not None else "", "table": SOURCE_ROWS, "rows_read": read,
@@ -825,4 +893,5 @@ def report_from(problems: list[Problem], reconciliation: pd.DataFrame | None = N
     each part sorted by file, sheet and row (see :func:`tip_eval.problems.link_causes`)."""
     frame = link_causes(problems)
     rec = reconciliation if reconciliation is not None else pd.DataFrame(columns=list(RECONCILIATION_COLUMNS))
-    return ValidationReport(problems=frame[[*PROBLEM_COLUMNS, *LINK_COLUMNS]], reconciliation=rec)
+    return ValidationReport(problems=frame[[*PROBLEM_COLUMNS, *LINK_COLUMNS]], reconciliation=rec,
+                            language=current_language())

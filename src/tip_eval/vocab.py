@@ -1,9 +1,13 @@
-"""Controlled vocabularies of tip_eval and their labels in English, Khmer, Thai and Indonesian.
+"""Controlled vocabularies of tip_eval and their labels in English, Khmer, Thai, Indonesian, Burmese and Lao.
 
 Each vocabulary maps a canonical code (what the canonical tables hold) to labels in ``en``, ``km``,
-``th`` and ``id``. :func:`lookup` turns any known label (in any of the four languages, in any case, with
-known spelling variants) into its code; :func:`closest` lists the nearest known labels for a problem
-message. The label index is built once, on first use.
+``th`` and ``id`` (the languages tip_eval writes in) and, for countries, sectors, genders, phases and
+agreement levels, in ``my`` (Burmese) and ``lo`` (Lao), which partners' files may use.
+:func:`lookup` turns any known label (in any of these languages, in any case, with known spelling
+variants) into its code; :func:`closest` lists the nearest known labels for a problem message. The
+label index is built once, on first use. Burmese labels are Unicode Burmese: text typed with a
+Zawgyi font (a legacy encoding still common in Myanmar) does not match them and is reported as an
+unknown label.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from functools import lru_cache
 from typing import Mapping
 
 LANGUAGES: tuple[str, ...] = ("en", "km", "th", "id")
+#: The languages whose labels are read in data: those tip_eval writes, and Burmese and Lao.
+INGESTION_LANGUAGES: tuple[str, ...] = (*LANGUAGES, "my", "lo")
 
 #: ISO 3166-1 alpha-3 codes of the ASEAN member states and Timor-Leste.
 COUNTRIES: dict[str, dict[str, str]] = {
@@ -143,6 +149,64 @@ CONFIDENCE_SCALE: dict[int, dict[str, str]] = {
     5: {"en": "Completely confident", "km": "មានទំនុកចិត្តពេញលេញ", "th": "มั่นใจอย่างยิ่ง", "id": "Sepenuhnya yakin"},
 }
 
+# Burmese (my) and Lao (lo) labels, read in partners' files (tip_eval does not write in these languages).
+# Drafts for review by Burmese and Lao speakers, like the Khmer, Thai and Indonesian labels.
+_INGESTION_LABELS: dict[str, dict[object, dict[str, str]]] = {
+    "country": {
+        "KHM": {"my": "ကမ္ဘောဒီးယား", "lo": "ກຳປູເຈຍ"},
+        "IDN": {"my": "အင်ဒိုနီးရှား", "lo": "ອິນໂດເນເຊຍ"},
+        "THA": {"my": "ထိုင်း", "lo": "ໄທ"},
+        "LAO": {"my": "လာအို", "lo": "ລາວ"},
+        "MMR": {"my": "မြန်မာ", "lo": "ມຽນມາ"},
+        "VNM": {"my": "ဗီယက်နမ်", "lo": "ຫວຽດນາມ"},
+        "MYS": {"my": "မလေးရှား", "lo": "ມາເລເຊຍ"},
+        "PHL": {"my": "ဖိလစ်ပိုင်", "lo": "ຟີລິບປິນ"},
+        "SGP": {"my": "စင်္ကာပူ", "lo": "ສິງກະໂປ"},
+        "BRN": {"my": "ဘရူနိုင်း", "lo": "ບຣູໄນ"},
+        "TLS": {"my": "အရှေ့တီမော", "lo": "ຕີມໍ-ເລສເຕ"},
+    },
+    "sector": {
+        "government_social_services": {"my": "အစိုးရ လူမှုဝန်ထမ်း", "lo": "ບໍລິການສັງຄົມຂອງລັດ"},
+        "law_enforcement": {"my": "ဥပဒေစိုးမိုးရေး", "lo": "ການບັງຄັບໃຊ້ກົດໝາຍ"},
+        "ngo": {"my": "အစိုးရမဟုတ်သော အဖွဲ့အစည်း", "lo": "ອົງການຈັດຕັ້ງທີ່ບໍ່ແມ່ນລັດ"},
+        "health": {"my": "ကျန်းမာရေး ဝန်ဆောင်မှု", "lo": "ບໍລິການສາທາລະນະສຸກ"},
+        "labour": {"my": "အလုပ်သမား စစ်ဆေးရေး", "lo": "ການກວດກາແຮງງານ"},
+        "immigration": {"my": "လူဝင်မှုကြီးကြပ်ရေး", "lo": "ກວດຄົນເຂົ້າເມືອງ"},
+        "justice": {"my": "တရားစွဲဆိုရေးနှင့် တရားရုံး", "lo": "ໄອຍະການ ແລະ ສານ"},
+        "other": {"my": "အခြား", "lo": "ອື່ນໆ"},
+    },
+    "gender": {
+        "woman": {"my": "အမျိုးသမီး", "lo": "ຍິງ"},
+        "man": {"my": "အမျိုးသား", "lo": "ຊາຍ"},
+        "transgender_woman": {"my": "အမျိုးသမီး ဆိုင်ရာ ကူးပြောင်းသူ", "lo": "ແມ່ຍິງຂ້າມເພດ"},
+        "transgender_man": {"my": "အမျိုးသား ဆိုင်ရာ ကူးပြောင်းသူ", "lo": "ຜູ້ຊາຍຂ້າມເພດ"},
+        "non_binary": {"my": "နန်ဘိုင်နရီ", "lo": "ນອນໄບນາຣີ"},
+        "other": {"my": "အခြား ဝိသေသ", "lo": "ອັດຕະລັກອື່ນ"},
+        "prefer_not_to_say": {"my": "မဖော်ပြလိုပါ", "lo": "ບໍ່ປະສົງລະບຸ"},
+    },
+    "phase": {
+        "pre": {"my": "သင်တန်းမတိုင်မီ စစ်ဆေးမှု", "lo": "ກ່ອນການຝຶກອົບຮົມ"},
+        "post": {"my": "သင်တန်းပြီးနောက် စစ်ဆေးမှု", "lo": "ຫຼັງການຝຶກອົບຮົມ"},
+        "delayed": {"my": "နောက်ဆက်တွဲ စစ်ဆေးမှု", "lo": "ການທົດສອບຕິດຕາມຜົນ"},
+    },
+    "likert": {
+        1: {"my": "လုံးဝ သဘောမတူ", "lo": "ບໍ່ເຫັນດີຢ່າງຍິ່ງ"},
+        2: {"my": "သဘောမတူ", "lo": "ບໍ່ເຫັນດີ"},
+        3: {"my": "ကြားနေ", "lo": "ເປັນກາງ"},
+        4: {"my": "သဘောတူ", "lo": "ເຫັນດີ"},
+        5: {"my": "လုံးဝ သဘောတူ", "lo": "ເຫັນດີຢ່າງຍິ່ງ"},
+    },
+}
+# spelling variants in Burmese and Lao (short forms on paper forms, polite endings)
+_INGESTION_VARIANTS: dict[str, dict[object, tuple[str, ...]]] = {
+    "country": {"MMR": ("မြန်မာနိုင်ငံ",), "LAO": ("ສປປ ລາວ", "ປະເທດລາວ"), "THA": ("ထိုင်းနိုင်ငံ", "ປະເທດໄທ")},
+    "sector": {"law_enforcement": ("ရဲ", "ຕຳຫຼວດ"), "ngo": ("အန်ဂျီအို",)},
+    "gender": {"woman": ("မ", "ເພດຍິງ", "ແມ່ຍິງ"), "man": ("ကျား", "ເພດຊາຍ", "ຜູ້ຊາຍ")},
+    "phase": {"pre": ("မတိုင်မီ", "ກ່ອນ"), "post": ("ပြီးနောက်", "ຫຼັງ"), "delayed": ("ထပ်မံစစ်ဆေးမှု", "ທົດສອບຄືນ")},
+    "likert": {1: ("လုံးဝ သဘောမတူပါ",), 2: ("သဘောမတူပါ",), 3: ("ບໍ່ແນ່ໃຈ",), 4: ("သဘောတူပါသည်", "သဘောတူပါတယ်"),
+               5: ("လုံးဝ သဘောတူပါသည်", "လုံးဝ သဘောတူပါတယ်")},
+}
+
 #: Languages a training may be delivered in (BCP 47 primary tags).
 TRAINING_LANGUAGES: dict[str, str] = {
     "km": "Khmer", "th": "Thai", "id": "Indonesian", "en": "English", "lo": "Lao",
@@ -229,20 +293,30 @@ def _index(
     return out
 
 
+def _with_ingestion(vocabulary: str, labels: Mapping[object, Mapping[str, str]],
+                    variants: Mapping[object, tuple[str, ...]] | None):
+    """A vocabulary's labels and variants with its Burmese and Lao labels and variants added."""
+    extra = _INGESTION_LABELS.get(vocabulary, {})
+    labels = {code: {**by_lang, **extra.get(code, {})} for code, by_lang in labels.items()}
+    more = _INGESTION_VARIANTS.get(vocabulary, {})
+    variants = {code: (*(variants or {}).get(code, ()), *more.get(code, ())) for code in labels}
+    return labels, variants
+
+
 @lru_cache(maxsize=None)
 def _indexes() -> dict[str, dict[str, object]]:
     provinces = {
         name: {"en": name, **{f"v{i}": v for i, v in enumerate(info["labels"])}}  # type: ignore[arg-type]
         for name, info in PROVINCES.items()
     }
-    likert = _index(LIKERT, LIKERT_VARIANTS)
+    likert = _index(*_with_ingestion("likert", LIKERT, LIKERT_VARIANTS))
     for value in LIKERT:
         likert[str(value)] = value
     return {
-        "country": _index(COUNTRIES, COUNTRY_VARIANTS),
-        "sector": _index(SECTORS, SECTOR_VARIANTS),
-        "gender": _index(GENDERS, GENDER_VARIANTS),
-        "phase": _index(PHASES, PHASE_VARIANTS),
+        "country": _index(*_with_ingestion("country", COUNTRIES, COUNTRY_VARIANTS)),
+        "sector": _index(*_with_ingestion("sector", SECTORS, SECTOR_VARIANTS)),
+        "gender": _index(*_with_ingestion("gender", GENDERS, GENDER_VARIANTS)),
+        "phase": _index(*_with_ingestion("phase", PHASES, PHASE_VARIANTS)),
         "likert": likert,
         "province": _index(provinces, None),
         "language": {**{label_key(k): k for k in TRAINING_LANGUAGES},
@@ -279,15 +353,24 @@ def lookup(vocabulary: str, label: object) -> object | None:
     return _indexes()[vocabulary].get(label_key(label))
 
 
-def closest(vocabulary: str, label: object, n: int = 3) -> list[str]:
-    """Return up to ``n`` known labels closest to ``label``, each with its code (for "did you mean")."""
+def closest(vocabulary: str, label: object, n: int = 3, lang: str | None = None) -> list[str]:
+    """Return up to ``n`` known labels closest to ``label``, each with its code (for "did you mean").
+
+    The labels offered are the codes, the English labels, those in ``lang`` (default: the language
+    tip_eval writes in now, :func:`tip_eval.i18n.current_language`) and those in the script ``label``
+    is written in, so that a Thai reader is not offered Burmese words.
+    """
     from rapidfuzz import fuzz, process  # only needed when a label is unknown
 
+    from tip_eval.i18n import current_language
+
     index = _indexes()[vocabulary]
-    matches = process.extract(label_key(label), list(index), scorer=fuzz.ratio, limit=max(n * 4, 8))
+    shown = _shown_keys(vocabulary, lang or current_language(), _script(label_key(label)))
+    keys = [k for k in index if shown is None or k in shown]
+    matches = process.extract(label_key(label), keys, scorer=fuzz.ratio, limit=max(n * 4, 8))
     out: list[str] = []
     seen: set[object] = set()
-    for key, _score, _ in matches:
+    for key, _score, _pos in matches:
         code = index[key]
         if code in seen:
             continue
@@ -296,6 +379,33 @@ def closest(vocabulary: str, label: object, n: int = 3) -> list[str]:
         if len(out) == n:
             break
     return out
+
+
+def _script(text: str) -> str | None:
+    """The Unicode script of the first letter of ``text`` that is not Latin ("THAI", "KHMER", ...), or None."""
+    for ch in text:
+        if ch.isalpha() and ord(ch) > 0x24F:
+            return unicodedata.name(ch, "?").split()[0]
+    return None
+
+
+def _shown_keys(vocabulary: str, lang: str, script: str | None) -> set[str] | None:
+    """The label keys :func:`closest` may offer (None: all of them, for provinces and languages)."""
+    table = {"country": COUNTRIES, "sector": SECTORS, "gender": GENDERS, "phase": PHASES, "likert": LIKERT}.get(vocabulary)
+    if table is None:
+        return None
+    own = {"country": COUNTRY_VARIANTS, "sector": SECTOR_VARIANTS, "gender": GENDER_VARIANTS, "phase": PHASE_VARIANTS,
+           "likert": LIKERT_VARIANTS}[vocabulary]
+    labels, variants = _with_ingestion(vocabulary, table, own)
+    keys = {label_key(code) for code in labels}
+    for by_lang in labels.values():
+        for code_lang, text in by_lang.items():
+            key = label_key(text)
+            if code_lang in ("en", lang) or (script is not None and _script(key) == script):
+                keys.add(key)
+    for names in variants.values():  # spelling variants written in the same script as the label
+        keys.update(key for key in map(label_key, names) if _script(key) == script)
+    return keys
 
 
 def codes(vocabulary: str) -> list:
@@ -312,9 +422,11 @@ def codes(vocabulary: str) -> list:
 
 
 def label(vocabulary: str, code: object, lang: str = "en") -> str:
-    """Return the label of ``code`` in language ``lang`` (falls back to English, then the code)."""
+    """Return the label of ``code`` in language ``lang`` (any of :data:`INGESTION_LANGUAGES`; falls
+    back to English, then the code)."""
     table = {"country": COUNTRIES, "sector": SECTORS, "gender": GENDERS, "phase": PHASES, "likert": LIKERT}.get(vocabulary)
     if table is None or code not in table:
         return str(code)
     entry = table[code]  # type: ignore[index]
-    return entry.get(lang) or entry.get("en") or str(code)
+    extra = _INGESTION_LABELS.get(vocabulary, {}).get(code, {})
+    return entry.get(lang) or extra.get(lang) or entry.get("en") or str(code)

@@ -12,6 +12,7 @@ import pytest
 
 import tip_eval as te
 from tip_eval.cli import main
+from tip_eval.io.columns import template_header, template_sheet
 
 from .conftest import COMPETENCIES, QUESTIONS
 
@@ -34,10 +35,10 @@ def test_without_items_the_answer_key_is_empty_and_explained(tmp_path, lang):
     path = tmp_path / "blank.xlsx"
     assert main(["template", "--out", str(path), "--lang", lang]) == 0
     wb = openpyxl.load_workbook(path)
-    for sheet in ("Items", "Competencies"):
+    for sheet in (template_sheet("items", lang), template_sheet("competencies", lang)):
         assert wb[sheet].max_row == 1, f"{sheet} has rows nobody gave"
         assert wb[sheet]["A1"].comment is not None
-    assert [c.value for c in wb["Pre-test"][1]] == ["Participant ID"]
+    assert [c.value for c in wb[template_sheet("pre", lang)][1]] == [template_header("participant_id", lang)]
     instructions = " ".join(c.value for (c,) in wb.worksheets[0].iter_rows(max_col=1) if c.value)
     assert "tip-eval template --items" in instructions
     assert ("EMPTY" if lang == "en" else "ទទេ") in instructions
@@ -50,20 +51,22 @@ def test_from_the_bank_with_khmer_options_as_dropdowns(tmp_path, own_bank):
     path = tmp_path / "KHM-KPT-2024.xlsx"
     assert main(["template", "--items", str(own_bank), "--lang", "km", "--out", str(path)]) == 0
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames[0] == "ការណែនាំ"
-    items = [r for r in wb["Items"].iter_rows(min_row=2, values_only=True)]
-    header = [c.value for c in wb["Items"][1]]
+    # every sheet name and header in Khmer
+    assert wb.sheetnames == ["ការណែនាំ", "វគ្គបណ្តុះបណ្តាល", "អ្នកចូលរួម", "តេស្តមុន", "តេស្តក្រោយ", "ទំនុកចិត្ត", "សំណួរ",
+                             "សមត្ថភាព", "Lists"]
+    items = [r for r in wb["សំណួរ"].iter_rows(min_row=2, values_only=True)]
+    header = [c.value for c in wb["សំណួរ"][1]]
     assert [r[0] for r in items] == [q[0] for q in QUESTIONS]
-    assert [r[header.index("Correct answer")] for r in items] == [q[2] for q in QUESTIONS]
-    assert "Option A (Khmer)" in header and "Text (Khmer)" in header
-    assert [c.value for c in wb["Pre-test"][1]] == ["Participant ID"] + [q[0] for q in QUESTIONS]
-    assert [c.value for c in wb["Confidence"][1]] == ["Participant ID", "Phase"] + [c[0] for c in COMPETENCIES]
-    for sheet in ("Pre-test", "Post-test"):
+    assert [r[header.index("ចម្លើយត្រឹមត្រូវ")] for r in items] == [q[2] for q in QUESTIONS]
+    assert "ជម្រើស A (ខ្មែរ)" in header and "អត្ថបទសំណួរ (ខ្មែរ)" in header
+    assert [c.value for c in wb["តេស្តមុន"][1]] == ["លេខកូដអ្នកចូលរួម"] + [q[0] for q in QUESTIONS]
+    assert [c.value for c in wb["ទំនុកចិត្ត"][1]] == ["លេខកូដអ្នកចូលរួម", "ដំណាក់កាល"] + [c[0] for c in COMPETENCIES]
+    for sheet in ("តេស្តមុន", "តេស្តក្រោយ"):
         lists = _dropdowns(wb, sheet)
         for j, q in enumerate(QUESTIONS):
             letter = openpyxl.utils.get_column_letter(2 + j)
             assert lists[letter] == [f"{x}. {t}" for x, t in zip("ABCDE", q[7])], (sheet, q[0])
-    assert _dropdowns(wb, "Participants")["B"][0] == te.vocab.label("sector", "government_social_services", "km")
+    assert _dropdowns(wb, "អ្នកចូលរួម")["B"][0] == te.vocab.label("sector", "government_social_services", "km")
 
 
 def test_filled_in_from_its_dropdowns_it_validates_and_scores_the_answers(tmp_path, own_bank):
@@ -71,26 +74,27 @@ def test_filled_in_from_its_dropdowns_it_validates_and_scores_the_answers(tmp_pa
     assert main(["template", "--items", str(own_bank), "--lang", "km", "--out", str(path)]) == 0
     wb = openpyxl.load_workbook(path)
     rng = random.Random(5)
-    lists = {sheet: _dropdowns(wb, sheet) for sheet in ("Training", "Participants", "Pre-test", "Post-test", "Confidence")}
-    for j, v in enumerate(["KHM-KPT-2024", lists["Training"]["B"][0], "Kampong Thom", "Provincial hall", "NGO network",
+    sheets = {key: template_sheet(key, "km") for key in ("training", "participants", "pre", "post", "confidence")}
+    lists = {key: _dropdowns(wb, sheet) for key, sheet in sheets.items()}
+    for j, v in enumerate(["KHM-KPT-2024", lists["training"]["B"][0], "Kampong Thom", "Provincial hall", "NGO network",
                            dt.datetime(2024, 3, 4), dt.datetime(2024, 3, 6), "km", "2020"], start=1):
-        wb["Training"].cell(2, j, v)
+        wb[sheets["training"]].cell(2, j, v)
     expected = {}
     for i in range(10):
         pid = f"KPT-{i + 1:02d}"
-        for j, v in enumerate([pid, lists["Participants"]["B"][i % 3], "Org", "Officer", lists["Participants"]["E"][i % 2],
+        for j, v in enumerate([pid, lists["participants"]["B"][i % 3], "Org", "Officer", lists["participants"]["E"][i % 2],
                                2 + i], start=1):
-            wb["Participants"].cell(2 + i, j, v)
-        for sheet, phase in (("Pre-test", "pre"), ("Post-test", "post")):
-            wb[sheet].cell(2 + i, 1, pid)
+            wb[sheets["participants"]].cell(2 + i, j, v)
+        for phase in ("pre", "post"):
+            wb[sheets[phase]].cell(2 + i, 1, pid)
             score = 0
             for k, q in enumerate(QUESTIONS):
-                choice = rng.choice(lists[sheet][openpyxl.utils.get_column_letter(2 + k)])  # "B. <Khmer words>"
-                wb[sheet].cell(2 + i, 2 + k, choice if k else choice[0])  # the first question typed as its letter
+                choice = rng.choice(lists[phase][openpyxl.utils.get_column_letter(2 + k)])  # "B. <Khmer words>"
+                wb[sheets[phase]].cell(2 + i, 2 + k, choice if k else choice[0])  # the first question typed as its letter
                 score += choice[0] == q[2]
             expected[(pid, phase)] = score
-        for p, phase in enumerate(lists["Confidence"]["B"][:2]):
-            wb["Confidence"].append([pid, phase] + [rng.randint(1, 5) for _ in COMPETENCIES])
+        for p, phase in enumerate(lists["confidence"]["B"][:2]):
+            wb[sheets["confidence"]].append([pid, phase] + [rng.randint(1, 5) for _ in COMPETENCIES])
     wb.save(path)
     report = te.validate(path)
     assert report.problems.empty, report.problems.to_string()

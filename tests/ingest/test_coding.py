@@ -45,7 +45,7 @@ def test_coding_problems_are_located(corpus):
     one("highlights.csv", None, 5, "tag", "Barriers", startswith="code_id 'Barriers' is not in the codebook")
     one("documents.csv", None, 4, "Participant ID", "R09", startswith="participant_id 'R09' is not in the roster")
     one("highlights.csv", None, 6, "document", "INT-3",
-        startswith="1 followup_codes row(s) set aside because interview_id 'INT-3' has a problem in the interview list")
+        startswith="1 followup_codes row set aside because interview_id 'INT-3' has a problem in the interview list")
     # a document the documents table does not map gets a neutral ID: its name (often the name of the
     # person interviewed) is repeated in no problem and becomes no ID
     # (the corpus has a pseudonym key: the ID is keyed, so a guessed name cannot be checked against it)
@@ -56,7 +56,7 @@ def test_coding_problems_are_located(corpus):
         startswith=f"the document in this cell is not in the documents list: the neutral ID {neutral} stands for it")
     one("highlights.csv", None, 7, "document", neutral, startswith=f"interview_id '{neutral}' is not in the interview list")
     assert not p["problem"].str.contains("interview_Z").any() and not p["value"].fillna("").str.contains("interview_Z").any()
-    one("highlights.csv", None, 8, "tag", None, severity="warning", startswith="1 highlight(s) have no tag and were ignored")
+    one("highlights.csv", None, 8, "tag", None, severity="warning", startswith="1 highlight has no tag and was ignored")
     one("matrix.xlsx", "Codes", 3, "BAR_RESOURCES", "maybe", startswith="present 'maybe' is not yes/no")
     assert (p["severity"] == "error").sum() == 5, p.to_string()
     # QualCoder's repeated Category columns and its memo are not problems

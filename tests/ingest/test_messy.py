@@ -117,7 +117,7 @@ def test_long_sheet_problems_are_located(corpus):
          startswith="participant_id 'L09' is not in the roster")
     # the post-test answer set aside in row 6 leaves L01's post-test incomplete: no score, said once
     _one(p, "answers.xlsx", "คำตอบ", 5, "รหัสผู้เข้าอบรม", "L01",
-         startswith="the post-test score of L01 is not computed: 1 of its 3 answers were not read or were set aside (Q02)")
+         startswith="the post-test score of L01 is not computed: 1 of its 3 answers was not read or was set aside (Q02)")
     assert (p["severity"] == "error").sum() == 4, p.to_string()
 
 

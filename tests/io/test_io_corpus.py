@@ -172,7 +172,7 @@ def test_hidden_sheets_are_skipped_unless_named():
     assert hidden.notes == ["Sheet 'Lists' is hidden in Excel; it was read because it was asked for."]
     very = read_table(path, 2)
     assert very.sheet == "Secret"
-    assert very.notes == ["Sheet 'Secret' is veryHidden in Excel; it was read because it was asked for."]
+    assert very.notes == ["Sheet 'Secret' is very hidden in Excel; it was read because it was asked for."]
     assert read_table(path, include_hidden=True).sheet == "Lists"
 
 

@@ -236,7 +236,7 @@ def test_workbooks_are_refused_when_defusedxml_is_switched_off(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "REFUSED" in out.stdout
-    assert "protection against malicious XML (defusedxml) is switched off" in out.stdout
+    assert "safeguard against malicious XML (defusedxml) is switched off" in out.stdout
     assert "Remove OPENPYXL_DEFUSEDXML from the environment" in out.stdout
     assert "CSV (1, 2)" in out.stdout
 

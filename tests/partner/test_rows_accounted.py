@@ -62,7 +62,7 @@ def test_totals_rows_with_a_blank_score_are_named(tmp_path):
     text = "Participant ID,Sector,Phase,Score\nP1,NGO,pre,10\nP1,NGO,post,14\nP2,NGO,pre,\nP2,NGO,post,12\n"
     study = _study(tmp_path, "totals.csv", text, "totals", 'max_score = 20\n')
     p = study.report.problems
-    hit = p[p["problem"].str.startswith("no score in 1 row(s) (4)")]
+    hit = p[p["problem"].str.startswith("no score in 1 row (4)")]
     assert len(hit) == 1 and hit.iloc[0]["row"] == 4 and hit.iloc[0]["severity"] == "warning"
     assert len(study.scores) == 3
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from tip_eval.i18n import _
+from tip_eval.io.columns import template_header, template_sheet
 from tip_eval.io.item_bank import BANK_COLUMNS, COMPETENCY_COLUMNS
 from tip_eval.problems import Problem, problems_frame
 
@@ -60,8 +62,8 @@ def _exists(path: str | Path) -> Path:
 
     p = Path(path)
     if not p.is_file():
-        raise InputRefused(str(path), "does not exist or is not a file.",
-                           "Give the path of your item bank workbook (.xlsx) or CSV file.")
+        raise InputRefused(str(path), _("does not exist or is not a file."),
+                           _("Give the path of your item bank workbook (.xlsx) or CSV file."))
     return p
 
 
@@ -80,8 +82,11 @@ def _competencies(path: Path, ctx):
     if path.suffix.lower() not in (".csv", ".txt", ".tsv"):
         found = [m for m in bank_sheets(src, ctx, items_required=False) if m.table == "competencies"]
         if not found:
-            ctx.problem(path.name, None, None, None, None, "no visible sheet named 'Competencies'",
-                        "Add a sheet named Competencies (Competency ID, Label, Label (Khmer), ...), or give a CSV file.")
+            ctx.problem(path.name, None, None, None, None,
+                        _("no visible sheet named '{name}'").format(name=template_sheet("competencies")),
+                        _("Add a sheet named {sheet} ({columns}, ...), or give a CSV file.").format(
+                            sheet=template_sheet("competencies"),
+                            columns=", ".join(template_header(c) for c in ("competency_id", "label", "label_km"))))
         return found[0] if found else None
     raw = read_sheet(src, None, ctx)
     mapping = map_headers(list(raw.frame.columns), COMPETENCY_COLUMNS)

@@ -28,6 +28,8 @@ The key is a SHA-256 over:
 - the version of tip_eval and a fingerprint of its source code (so a new release, or an edited
   installation, never reuses results made by other code), and the versions of pandas, pandera
   and pyarrow;
+- the language of the load (problems and reasons are written in it) and a digest of its compiled
+  message catalog (a corrected catalog misses);
 - for studies that link participants by name, or read coded documents (whose neutral interview IDs
   are keyed when a key is configured), a keyed digest of the pseudonym key (the key itself is never
   written anywhere): another key gives other pseudonyms, so it must miss.
@@ -76,6 +78,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from tip_eval.i18n import _, catalog_fingerprint, current_language
 
 __all__ = ["CACHE_ENV", "MAX_ENTRIES", "StudyCache", "cache_key", "cache_root", "default_cache_dir", "user_secret"]
 
@@ -272,6 +276,9 @@ def cache_key(path: str | Path, config: Mapping[str, Any] | None = None) -> str 
         "limits": _plain(vars(cfg.limits)) if cfg.limits is not None else None,
         "study_toml": _sha256_file(toml) if toml is not None and toml.is_file() else None,
         "sources": [],
+        # problems and reasons are written in the language of the load, with its catalog
+        "language": current_language(),
+        "catalog": catalog_fingerprint(current_language()),
     }
     try:
         for src in cfg.sources:
@@ -416,7 +423,8 @@ class StudyCache:
 
         frames = {str(name): _read_frame(self.entry, meta, secret) for name, meta in manifest["frames"].items()}
         tables = {t: frames[f"table.{t}"] for t in schemas.TABLES if f"table.{t}" in frames}
-        report = ValidationReport(problems=frames["report.problems"], reconciliation=frames["report.reconciliation"])
+        report = ValidationReport(problems=frames["report.problems"], reconciliation=frames["report.reconciliation"],
+                                  language=current_language())
         min_cell = manifest["min_cell"]
         if isinstance(min_cell, bool) or not isinstance(min_cell, int):
             raise TypeError("min_cell is not a whole number")
@@ -433,7 +441,8 @@ class StudyCache:
             self._save(study)
             return True
         except Exception as err:  # noqa: BLE001 - the cache must never break a load
-            warnings.warn(f"tip_eval could not write its cache in {self.folder} ({err}); the study loaded normally.",
+            warnings.warn(_("tip_eval could not write its cache in {folder} ({reason}); the study loaded normally.").format(
+                folder=self.folder, reason=err),
                           RuntimeWarning, stacklevel=3)
             return False
 

@@ -34,6 +34,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from tip_eval.i18n import _, format_month
 from tip_eval.io.text import INVISIBLE, _is_missing, _normalize_str, _to_text, normalize_header, normalize_text
 from tip_eval.problems import Problem
 
@@ -154,19 +155,20 @@ def parse_number(
     if _is_missing(value):
         return None
     if isinstance(value, (bool, np.bool_)):
-        raise CellError(value, f"{_to_text(value)} is a yes/no value, not a number.", "Type the number.")
+        raise CellError(value, _("{value} is a yes/no value, not a number.").format(value=_to_text(value)),
+                        _("Type the number."))
     if isinstance(value, numbers.Real):
         x = float(value)
         if math.isnan(x):
             return None
         if math.isinf(x):
-            raise CellError(value, "the number is infinite.", "Type a finite number.")
+            raise CellError(value, _("the number is infinite."), _("Type a finite number."))
         return x
     if isinstance(value, (_dt.date, _dt.time, _dt.timedelta, np.datetime64, pd.Timestamp)):
         raise CellError(
             value,
-            "a date or time is not a number.",
-            "Type the number; if Excel shows a date, format the cell as Number (Home > Number).",
+            _("a date or time is not a number."),
+            _("Type the number; if Excel shows a date, format the cell as Number (Home > Number)."),
         )
     text = normalize_text(value)
     if text is None:
@@ -191,19 +193,22 @@ def _number_error(value: Any, text: str, thousands: str | None, decimal: str) ->
     if re.fullmatch(rf"[+-]?\d+{re.escape(other)}\d+%?", text):
         raise CellError(
             value,
-            f"'{text}' is ambiguous: the '{other}' could be a decimal point or a thousands separator.",
-            f"Type the number without thousands separators and with '{decimal}' as the decimal point "
-            f"(e.g. 3{decimal}5 or 1234), or read the file with decimal='{other}' if the whole file "
-            f"uses '{other}' as the decimal point.",
+            _("'{text}' is ambiguous: the '{other}' could be a decimal point or a thousands separator.").format(
+                text=text, other=other),
+            _("Type the number without thousands separators and with '{decimal}' as the decimal point "
+              "(e.g. 3{decimal}5 or 1234), or read the file with decimal='{other}' if the whole file "
+              "uses '{other}' as the decimal point.").format(decimal=decimal, other=other),
         )
     if any(ch in text for ch in ",. "):
         raise CellError(
             value,
-            f"'{text}' is not a number in the expected form (decimal point '{decimal}', "
-            f"thousands separator {thousands!r} in groups of three digits).",
-            f"Type the number with digits and at most one decimal point, e.g. 1234{decimal}5.",
+            _("'{text}' is not a number in the expected form (decimal point '{decimal}', "
+              "thousands separator {thousands} in groups of three digits).").format(
+                text=text, decimal=decimal, thousands=repr(thousands)),
+            _("Type the number with digits and at most one decimal point, e.g. 1234{decimal}5.").format(decimal=decimal),
         )
-    raise CellError(value, f"'{text}' is not a number.", "Type a number (digits only), or leave the cell empty.")
+    raise CellError(value, _("'{text}' is not a number.").format(text=text),
+                    _("Type a number (digits only), or leave the cell empty."))
 
 
 # --------------------------------------------------------------------------------------- dates
@@ -212,81 +217,142 @@ _EPOCH_1900 = _dt.date(1899, 12, 30)  # serial 61 -> 1900-03-01 after the 1900-0
 _EPOCH_1904 = _dt.date(1904, 1, 1)
 _MAX_SERIAL = 2958465  # 9999-12-31
 
-# month names: English, Indonesian, Thai (full and abbreviated), Khmer
+# month names: English, Indonesian, Thai (full and abbreviated), Khmer, Lao (full and abbreviated) and
+# Burmese (the Gregorian months, as CLDR writes them; August also with သြ for ဩ)
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
     [
-        ("january", "jan", "januari", "มกราคม", "ม.ค.", "มค", "មករា"),
-        ("february", "feb", "februari", "กุมภาพันธ์", "ก.พ.", "กพ", "កុម្ភៈ", "កុម្ភះ"),
-        ("march", "mar", "maret", "มีนาคม", "มี.ค.", "มีค", "មីនា"),
-        ("april", "apr", "เมษายน", "เม.ย.", "เมย", "មេសា"),
-        ("may", "mei", "พฤษภาคม", "พ.ค.", "พค", "ឧសភា"),
-        ("june", "jun", "juni", "มิถุนายน", "มิ.ย.", "มิย", "មិថុនា"),
-        ("july", "jul", "juli", "กรกฎาคม", "ก.ค.", "กค", "កក្កដា"),
-        ("august", "aug", "agustus", "agu", "agt", "สิงหาคม", "ส.ค.", "สค", "សីហា"),
-        ("september", "sep", "sept", "กันยายน", "ก.ย.", "กย", "កញ្ញា"),
-        ("october", "oct", "oktober", "okt", "ตุลาคม", "ต.ค.", "ตค", "តុលា"),
-        ("november", "nov", "พฤศจิกายน", "พ.ย.", "พย", "វិច្ឆិកា"),
-        ("december", "dec", "desember", "des", "ธันวาคม", "ธ.ค.", "ธค", "ធ្នូ"),
+        ("january", "jan", "januari", "มกราคม", "ม.ค.", "มค", "មករា", "ມັງກອນ", "ມ.ກ.", "ဇန်နဝါရီ"),
+        ("february", "feb", "februari", "กุมภาพันธ์", "ก.พ.", "กพ", "កុម្ភៈ", "កុម្ភះ", "ກຸມພາ", "ກ.ພ.", "ဖေဖော်ဝါရီ"),
+        ("march", "mar", "maret", "มีนาคม", "มี.ค.", "มีค", "មីនា", "ມີນາ", "ມ.ນ.", "မတ်"),
+        ("april", "apr", "เมษายน", "เม.ย.", "เมย", "មេសា", "ເມສາ", "ມ.ສ.", "ဧပြီ"),
+        ("may", "mei", "พฤษภาคม", "พ.ค.", "พค", "ឧសភា", "ພຶດສະພາ", "ພ.ພ.", "မေ"),
+        ("june", "jun", "juni", "มิถุนายน", "มิ.ย.", "มิย", "មិថុនា", "ມິຖຸນາ", "ມິ.ຖ.", "ဇွန်"),
+        ("july", "jul", "juli", "กรกฎาคม", "ก.ค.", "กค", "កក្កដា", "ກໍລະກົດ", "ກ.ລ.", "ဇူလိုင်"),
+        ("august", "aug", "agustus", "agu", "agt", "สิงหาคม", "ส.ค.", "สค", "សីហា", "ສິງຫາ", "ສ.ຫ.", "ဩဂုတ်",
+         "သြဂုတ်"),
+        ("september", "sep", "sept", "กันยายน", "ก.ย.", "กย", "កញ្ញា", "ກັນຍາ", "ກ.ຍ.", "စက်တင်ဘာ"),
+        ("october", "oct", "oktober", "okt", "ตุลาคม", "ต.ค.", "ตค", "តុលា", "ຕຸລາ", "ຕ.ລ.", "အောက်တိုဘာ"),
+        ("november", "nov", "พฤศจิกายน", "พ.ย.", "พย", "វិច្ឆិកា", "ພະຈິກ", "ພ.ຈ.", "နိုဝင်ဘာ"),
+        ("december", "dec", "desember", "des", "ธันวาคม", "ธ.ค.", "ธค", "ធ្នូ", "ທັນວາ", "ທ.ວ.", "ဒီဇင်ဘာ"),
     ],
     start=1,
 ):
     for _name in _names:
         _MONTHS[_name.replace(".", "")] = _number
 
-_BE_MARKERS = re.compile(r"(?:พ\.?\s?ศ\.?|b\.?\s?e\.?)\s*(?=\d{4})", re.IGNORECASE)
-_CE_MARKERS = re.compile(r"(?:ค\.?\s?ศ\.?|c\.?\s?e\.?|a\.?\s?d\.?)\s*(?=\d{4})", re.IGNORECASE)
+# Eras written before a year. Thailand and Laos count the Buddhist era from 543 BCE (B.E. 2566 =
+# C.E. 2023, the year starting on 1 January); Cambodia and Myanmar count it one year further (544)
+# and start its year at the full moon of Visakha (April to June); the Myanmar era (ME, Kawzar
+# thekkayit) is C.E. - 638, its year starting at Thingyan (mid-April).
+_LATIN = r"(?<![A-Za-z])"
+_ERAS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?:พ\.?\s?ศ\.?|ພ\.?\s?ສ\.?|" + _LATIN + r"b\.?\s?e\.?)\s*(?=\d{4})", re.IGNORECASE), "be543"),
+    (re.compile(r"(?:ពុទ្ធសករាជ|ព\.?\s?ស\.?|သာသနာ(?:သက္ကရာဇ်|နှစ်)?)\s*(?=\d{4})"), "be544"),
+    (re.compile(r"(?:မြန်မာ(?:သက္ကရာဇ်|နှစ်)|ကောဇာ(?:သက္ကရာဇ်)?|" + _LATIN + r"m\.?\s?e\.?)\s*(?=\d{4})", re.IGNORECASE), "me"),
+    (re.compile(r"(?:ค\.?\s?ศ\.?|ຄ\.?\s?ສ\.?|គ\.?\s?ស\.?|ខ្រិស្តសករាជ|ခရစ်(?:သက္ကရာဇ်|နှစ်)?|"
+                + _LATIN + r"(?:c\.?\s?e\.?|a\.?\s?d\.?))\s*(?=\d{4})", re.IGNORECASE), "ce"),
+)
+#: words around the parts of a date that carry no value: "day", "month", "year" in Khmer, Thai, Lao,
+#: Burmese and Indonesian (ថ្ងៃទី ១៨ ខែ មេសា ឆ្នាំ ២០២៣; ၂၀၂၃ ခုနှစ်၊ ဧပြီလ ၁၈ ရက်)
+_DATE_WORDS = re.compile(r"ថ្ងៃទី|ខែ|ឆ្នាំ|วันที่|เดือน|ปี|ວັນທີ|ເດືອນ|ປີ|ခုနှစ်|ရက်နေ့|ရက်|နေ့|[၊။]|"
+                         r"(?<![A-Za-z])(?:tanggal|tgl|bulan|tahun)(?![A-Za-z])", re.IGNORECASE)
 _ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 _NUMERIC = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?")
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _WORDS_DMY = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?[\s\-/.,]*([^\d\s\-/,]+?)\.?[\s\-/.,]+(\d{4}|\d{2})")
 _WORDS_MDY = re.compile(r"([^\d\s\-/,]+?)\.?[\s\-/.,]+(\d{1,2})(?:st|nd|rd|th)?,?[\s\-/.,]+(\d{4}|\d{2})")
+_WORDS_YMD = re.compile(r"(\d{4})[\s\-/.,]+([^\d\s\-/,]+?)\.?[\s\-/.,]+(\d{1,2})")
 
 
 def _serial_to_date(serial: float, date1904: bool, value: Any) -> _dt.date:
     if not math.isfinite(serial):
-        raise CellError(value, "the date is not a finite number.", "Type the date as a date, e.g. 2023-04-05.")
+        raise CellError(value, _("the date is not a finite number."), _("Type the date as a date, e.g. 2023-04-05."))
     whole = math.floor(serial)
     if date1904:
         if whole < 0 or whole > _MAX_SERIAL - 1462:
-            raise CellError(value, f"{_to_text(value)} is outside the range of Excel dates.", "Type the date as a date, e.g. 2023-04-05.")
+            raise CellError(value, _("{value} is outside the range of Excel dates.").format(value=_to_text(value)),
+                            _("Type the date as a date, e.g. 2023-04-05."))
         return _EPOCH_1904 + _dt.timedelta(days=whole)
     if whole < 1 or whole > _MAX_SERIAL:
-        raise CellError(value, f"{_to_text(value)} is not a valid Excel date number.", "Type the date as a date, e.g. 2023-04-05.")
+        raise CellError(value, _("{value} is not a valid Excel date number.").format(value=_to_text(value)),
+                        _("Type the date as a date, e.g. 2023-04-05."))
     if whole == 60:
         raise CellError(
             value,
-            "Excel date number 60 is 29 February 1900, a day that does not exist (an old Excel quirk).",
-            "Type the correct date.",
+            _("Excel date number 60 is 29 February 1900, a day that does not exist (an old Excel quirk)."),
+            _("Type the correct date."),
         )
     if whole < 60:
         return _dt.date(1899, 12, 31) + _dt.timedelta(days=whole)
     return _EPOCH_1900 + _dt.timedelta(days=whole)
 
 
-def _make_date(year: int, month: int, day: int, value: Any, text: str, dayfirst: bool | None) -> _dt.date:
-    if year >= 2400:  # Thai Buddhist era (B.E. = C.E. + 543); B.E. 2400 is C.E. 1857
-        year -= 543
+def _make_date(year: int, month: int, day: int, value: Any, text: str, dayfirst: bool | None,
+               era: str | None = None) -> _dt.date:
+    if 1 <= month <= 12:
+        year = _common_era(year, month, day, value, text, era)
     if not 1 <= month <= 12:
-        order = "day first (dd/mm/yyyy)" if dayfirst else "month first (mm/dd/yyyy)"
-        hint = f" Dates are read {order}." if dayfirst is not None else ""
-        raise CellError(value, f"'{text}' has month {month}, which does not exist.{hint}", "Type the date as yyyy-mm-dd, e.g. 2023-04-05.")
+        hint = "" if dayfirst is None else " " + (_("Dates are read day first (dd/mm/yyyy).") if dayfirst
+                                                  else _("Dates are read month first (mm/dd/yyyy)."))
+        raise CellError(value, _("'{text}' has month {month}, which does not exist.").format(text=text, month=month) + hint,
+                        _("Type the date as yyyy-mm-dd, e.g. 2023-04-05."))
     try:
         return _dt.date(year, month, day)
     except ValueError:
         raise CellError(
             value,
-            f"'{text}' is not a real date (day {day} does not exist in {_dt.date(2000, month, 1):%B} {year}).",
-            "Correct the day, or type the date as yyyy-mm-dd.",
+            _("'{text}' is not a real date (day {day} does not exist in {month}).").format(
+                text=text, day=day, month=format_month(year, month)),
+            _("Correct the day, or type the date as yyyy-mm-dd."),
         ) from None
+
+
+def _common_era(year: int, month: int, day: int, value: Any, text: str, era: str | None) -> int:
+    """The Common Era year of a day whose year is written in ``era`` (None: no era marker)."""
+    if era == "be543" or (era is None and year >= 2400):  # B.E. 2400 is C.E. 1857
+        return year - 543
+    if era == "be544":
+        if month <= 3:
+            return year - 543
+        if month >= 7:
+            return year - 544
+        raise CellError(
+            value,
+            _("'{text}' has a year of the Buddhist era as Cambodia and Myanmar count it, whose year begins at the full "
+              "moon of Visakha (April to June): for a day in April, May or June the Common Era year cannot be told "
+              "without the lunar date.").format(text=text),
+            _("Type the date with its Common Era year, e.g. 2023-05-18."),
+        )
+    if era == "me":
+        if (month, day) <= (4, 9):
+            return year + 639
+        if (month, day) >= (4, 21):
+            return year + 638
+        raise CellError(
+            value,
+            _("'{text}' has a year of the Myanmar era, whose year begins at Thingyan (the water festival in mid-April): "
+              "for a day from 10 to 20 April the Common Era year cannot be told.").format(text=text),
+            _("Type the date with its Common Era year, e.g. 2023-04-18."),
+        )
+    if era is None and 1300 <= year < 1500:
+        raise CellError(
+            value,
+            _("'{text}' has the year {year}, which cannot be right for a training (is it a year of the Myanmar era?)."
+              ).format(text=text, year=year),
+            _("Type the Common Era year (e.g. 2023); for a Myanmar-era year write ME before it (ME {year}).").format(
+                year=year),
+        )
+    return year
 
 
 def _full_year(y: str, value: Any, text: str) -> int:
     if len(y) == 2:
         raise CellError(
             value,
-            f"'{text}' has a two-digit year, which is ambiguous (20{y}? 19{y}? a Buddhist-era year?).",
-            "Type the full year, e.g. 2023 or 2566.",
+            _("'{text}' has a two-digit year, which is ambiguous (20{y}? 19{y}? a Buddhist-era year?).").format(
+                text=text, y=y),
+            _("Type the full year, e.g. 2023 or 2566."),
         )
     return int(y)
 
@@ -298,9 +364,16 @@ def _date_cell(d: _dt.date, value: Any) -> _dt.date:
         try:
             d = d.replace(year=d.year - 543)
         except ValueError:  # 29 February of a year that is not a leap year once converted
-            raise CellError(value, f"{_to_text(value)} is not a real date once its Buddhist-era year is converted "
-                                   f"({d.year} B.E. = {d.year - 543}).", "Correct the day.") from None
+            raise CellError(value, _("{value} is not a real date once its Buddhist-era year is converted "
+                                     "({year} B.E. = {ce}).").format(value=_to_text(value), year=d.year, ce=d.year - 543),
+                            _("Correct the day.")) from None
     return d
+
+
+def _month(name: str) -> int | None:
+    """The month a name means (any language of :data:`_MONTHS`; Burmese also with its ``လ``, "month")."""
+    key = name.casefold().replace(".", "")
+    return _MONTHS.get(key) or (_MONTHS.get(key[:-1]) if key.endswith("လ") else None)
 
 
 def parse_date(value: Any, *, date1904: bool = False, dayfirst: bool = True) -> _dt.date | None:
@@ -318,10 +391,22 @@ def parse_date(value: Any, *, date1904: bool = False, dayfirst: bool = True) -> 
     * numeric text read day first by default: ``5/4/2023``, ``05.04.2023``, ``5-4-2023`` are
       5 April 2023 (``dayfirst=False`` reads month first). Impossible combinations are refused,
       never swapped: with day first, ``4/25/2023`` is refused (there is no month 25);
-    * month names in English, Indonesian, Thai and Khmer, full or abbreviated: ``5 April 2023``,
-      ``April 5, 2023``, ``05-Apr-2023``, ``5 เม.ย. 2566``, ``5 Mei 2023``;
-    * Thai Buddhist-era years: a year of 2400 or more is B.E. and has 543 subtracted
-      (``2566`` -> 2023); a ``พ.ศ.``/``B.E.`` marker before the year is accepted.
+    * month names in English, Indonesian, Thai, Khmer, Lao and Burmese, full or abbreviated, day
+      first, month first or year first (as Burmese writes it): ``5 April 2023``, ``April 5, 2023``,
+      ``05-Apr-2023``, ``5 เม.ย. 2566``, ``5 Mei 2023``, ``18 ເມສາ 2023``, ``2023 ဧပြီ 18``; the words
+      for day, month and year around them are ignored (``ថ្ងៃទី១៨ ខែមេសា ឆ្នាំ២០២៣``, ``tanggal 18 April
+      2023``, ``၂၀၂၃ ခုနှစ်၊ ဧပြီလ ၁၈ ရက်``);
+    * Buddhist-era years as Thailand and Laos count them: a year of 2400 or more is B.E. and has 543
+      subtracted (``2566`` -> 2023); a ``พ.ศ.``, ``ພ.ສ.`` or ``B.E.`` marker before the year is
+      accepted, and a Common Era marker (``ค.ศ.``, ``ຄ.ສ.``, ``គ.ស.``, ``ခရစ်နှစ်``, ``C.E.``, ``A.D.``)
+      keeps the year as written;
+    * the Buddhist era as Cambodia and Myanmar count it, marked ``ព.ស.``/``ពុទ្ធសករាជ`` or
+      ``သာသနာနှစ်``: 544 years ahead, its year starting at the full moon of Visakha, so a day in
+      January to March has 543 subtracted, a day in July to December 544, and a day in April to June
+      (when the lunar date decides) is refused;
+    * the Myanmar era, marked ``ME``, ``မြန်မာသက္ကရာဇ်`` or ``ကောဇာ``: 638 added from Thingyan (21 April
+      on) and 639 up to 9 April; a day from 10 to 20 April is refused. An unmarked year from 1300 to
+      1499 is refused with a hint to mark it.
 
     Two-digit years are refused as ambiguous. Thai, Khmer and other digits are accepted.
     Text in :data:`DEFAULT_MISSING` is an empty cell.
@@ -334,7 +419,8 @@ def parse_date(value: Any, *, date1904: bool = False, dayfirst: bool = True) -> 
     if _is_missing(value):
         return None
     if isinstance(value, (bool, np.bool_)):
-        raise CellError(value, f"{_to_text(value)} is a yes/no value, not a date.", "Type the date, e.g. 2023-04-05.")
+        raise CellError(value, _("{value} is a yes/no value, not a date.").format(value=_to_text(value)),
+                        _("Type the date, e.g. 2023-04-05."))
     if isinstance(value, pd.Timestamp):
         return _date_cell(value.date(), value)
     if isinstance(value, np.datetime64):
@@ -344,7 +430,7 @@ def parse_date(value: Any, *, date1904: bool = False, dayfirst: bool = True) -> 
     if isinstance(value, _dt.date):
         return _date_cell(value, value)
     if isinstance(value, (_dt.time, _dt.timedelta)):
-        raise CellError(value, "a time of day is not a date.", "Type the date, e.g. 2023-04-05.")
+        raise CellError(value, _("a time of day is not a date."), _("Type the date, e.g. 2023-04-05."))
     if isinstance(value, numbers.Real):
         return _serial_to_date(float(value), date1904, value)
     text = normalize_text(value)
@@ -352,34 +438,41 @@ def parse_date(value: Any, *, date1904: bool = False, dayfirst: bool = True) -> 
         return None
     if normalize_header(text) in _missing_keys(DEFAULT_MISSING):
         return None
-    s = _BE_MARKERS.sub("", text)
-    s = _CE_MARKERS.sub("", s).strip()
+    era = None
+    s = text
+    for marker, name in _ERAS:
+        s, found = marker.subn("", s)
+        if found:
+            era = name
+    s = " ".join(_DATE_WORDS.sub(" ", s).split())
     m = _ISO.fullmatch(s)
     if m:
-        return _make_date(int(m[1]), int(m[2]), int(m[3]), value, text, None)
+        return _make_date(int(m[1]), int(m[2]), int(m[3]), value, text, None, era)
     m = _COMPACT.fullmatch(s)
     if m:
-        return _make_date(int(m[1]), int(m[2]), int(m[3]), value, text, None)
+        return _make_date(int(m[1]), int(m[2]), int(m[3]), value, text, None, era)
     m = _NUMERIC.fullmatch(s)
     if m:
         a, b, y = int(m[1]), int(m[2]), _full_year(m[3], value, text)
         day, month = (a, b) if dayfirst else (b, a)
-        return _make_date(y, month, day, value, text, dayfirst)
-    for pattern, order in ((_WORDS_DMY, "dmy"), (_WORDS_MDY, "mdy")):
+        return _make_date(y, month, day, value, text, dayfirst, era)
+    for pattern, order in ((_WORDS_DMY, "dmy"), (_WORDS_MDY, "mdy"), (_WORDS_YMD, "ymd")):
         m = pattern.fullmatch(s)
         if m:
             if order == "dmy":
                 day_s, name, year_s = m[1], m[2], m[3]
-            else:
+            elif order == "mdy":
                 name, day_s, year_s = m[1], m[2], m[3]
-            month = _MONTHS.get(name.casefold().replace(".", ""))
+            else:
+                year_s, name, day_s = m[1], m[2], m[3]
+            month = _month(name)
             if month is None:
-                break
-            return _make_date(_full_year(year_s, value, text), month, int(day_s), value, text, None)
+                continue
+            return _make_date(_full_year(year_s, value, text), month, int(day_s), value, text, None, era)
     raise CellError(
         value,
-        f"'{text}' is not a date tip_eval can read.",
-        "Type the date as yyyy-mm-dd (e.g. 2023-04-05) or dd/mm/yyyy, or format the cell as a date in Excel.",
+        _("'{text}' is not a date tip_eval can read.").format(text=text),
+        _("Type the date as yyyy-mm-dd (e.g. 2023-04-05) or dd/mm/yyyy, or format the cell as a date in Excel."),
     )
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval import vocab
+from tip_eval.i18n import N_, _
 from tip_eval.io import clean
 from tip_eval.io.phases import lookup_phase
 from tip_eval.io.text import _to_text
@@ -34,7 +35,7 @@ _FALSE = {"0", "false", "no", "n", "tidak", "ไม่ใช่", "ไม่", "
 
 
 #: said of a training's attribute that cannot be used: the cell is left out, not the training
-SOFT_WORDS = "; the training and its people are kept, without this value"
+SOFT_WORDS = N_("; the training and its people are kept, without this value")
 #: the columns of each table whose bad value is a problem on that cell only (see coerce_frame)
 SOFT_COLUMNS: dict[str, frozenset[str]] = {
     "trainings": frozenset({"country", "province", "venue", "organiser", "start_date", "end_date", "language",
@@ -47,16 +48,21 @@ SOFT_COLUMNS: dict[str, frozenset[str]] = {
     "scores": frozenset({"test_date"}),
 }
 #: what is said of a soft cell of these columns instead of SOFT_WORDS
-SOFT_COLUMN_WORDS: dict[str, str] = {"test_date": "; the test is kept, without its date"}
+SOFT_COLUMN_WORDS: dict[str, str] = {"test_date": N_("; the test is kept, without its date")}
 #: what is said of a soft cell of these tables instead of SOFT_WORDS
 SOFT_TABLE_WORDS: dict[str, str] = {
-    "participants": "; the person and their answers are kept, with this value missing (shown as '(missing)' "
-                    "when results are grouped by it)"}
+    "participants": N_("; the person and their answers are kept, with this value missing (shown as '(missing)' "
+                       "when results are grouped by it)")}
 
 
 def soft_words(table: str | None, column: str) -> str:
-    """What is said when a cell of ``table.column`` cannot be used but its row is kept."""
-    return SOFT_COLUMN_WORDS.get(column) or SOFT_TABLE_WORDS.get(table or "", SOFT_WORDS)
+    """What is said when a cell of ``table.column`` cannot be used but its row is kept (in the current language)."""
+    return _(SOFT_COLUMN_WORDS.get(column) or SOFT_TABLE_WORDS.get(table or "", SOFT_WORDS))
+
+
+#: the vocabularies as a problem names them ("is not a known sector label")
+_KIND_WORDS = {"country": N_("country"), "sector": N_("sector"), "gender": N_("gender"), "phase": N_("phase"),
+               "language": N_("language"), "likert": N_("agreement")}
 
 
 class CellProblem(ValueError):
@@ -115,12 +121,13 @@ def _parse_vocab(kind: str, column: str, settings: Mapping[str, Any] | None = No
         if code is None:
             hints = vocab.closest(kind, str(v))
             shown = _to_text(v)
-            fix = f"Use a listed value; closest known: {'; '.join(hints)}."
+            fix = _("Use a listed value; closest known: {hints}.").format(hints="; ".join(hints))
             if setting:
-                fix = (f"Correct the cell to a listed value (closest known: {'; '.join(hints)}), or, if '{shown}' is "
-                       f"your own name for one of them, say which in study.toml under [study], e.g. "
-                       f'{setting} = {{ "{shown}" = "other" }}.')
-            raise CellProblem(f"{column} '{shown}' is not a known {kind} label", fix)
+                fix = _("Correct the cell to a listed value (closest known: {hints}), or, if '{value}' is your own "
+                        "name for one of them, say which in study.toml under [study], e.g. {example}.").format(
+                    hints="; ".join(hints), value=shown, example=f'{setting} = {{ "{shown}" = "other" }}')
+            raise CellProblem(_("{column} '{value}' is not a known {kind} label").format(
+                column=column, value=shown, kind=_(_KIND_WORDS.get(kind, kind))), fix)
         return code
     return parse
 
@@ -134,10 +141,11 @@ def _parse_phase(settings: Mapping[str, Any]) -> Callable[[Any], Any]:
             near = next((h.rsplit("(= ", 1)[1].rstrip(")") for h in hints if "(= " in h), "delayed")
             text = _to_text(v)
             raise CellProblem(
-                f"phase '{text}' is not a known phase label (phases: pre-test, post-test, and delayed post-test: a "
-                "retention test taken weeks or months after the training)",
-                f"Use a phase label; closest known: {'; '.join(hints)}. If '{text}' is your own name for one of the "
-                f'tests, say which in study.toml under [study], e.g. phases = {{ "{text}" = "{near}" }}.')
+                _("phase '{value}' is not a known phase label (phases: pre-test, post-test, and delayed post-test: a "
+                  "retention test taken weeks or months after the training)").format(value=text),
+                _("Use a phase label; closest known: {hints}. If '{value}' is your own name for one of the tests, say "
+                  "which in study.toml under [study], e.g. {example}.").format(
+                    hints="; ".join(hints), value=text, example=f'phases = {{ "{text}" = "{near}" }}'))
         return code
     return parse
 
@@ -150,7 +158,8 @@ def _parse_float(column: str, settings: Mapping[str, Any]) -> Callable[[Any], An
         try:
             return clean.parse_number(v, thousands=thousands, decimal=decimal)
         except (ValueError, TypeError) as err:
-            raise CellProblem(f"{column} '{v}' is not a number ({_reason(err)})", "Type a plain number, such as 12 or 12.5.") from None
+            raise CellProblem(_("{column} '{value}' is not a number ({reason})").format(
+                column=column, value=v, reason=_reason(err)), _("Type a plain number, such as 12 or 12.5.")) from None
     return parse
 
 
@@ -166,7 +175,8 @@ def _parse_int(column: str, settings: Mapping[str, Any]) -> Callable[[Any], Any]
         if x is None:
             return None
         if not float(x).is_integer():
-            raise CellProblem(f"{column} '{_to_text(v)}' is not a whole number", "Type a whole number.")
+            raise CellProblem(_("{column} '{value}' is not a whole number").format(column=column, value=_to_text(v)),
+                              _("Type a whole number."))
         return int(x)
     return parse
 
@@ -186,11 +196,12 @@ def _parse_rating(v: Any) -> Any:
             if said is None or said == int(m.group(1)):
                 code = int(m.group(1))
             else:
-                raise CellProblem(f"rating '{v}' says both {m.group(1)} and '{m.group(2)}' (= {said})",
-                                  "Use one rating from 1 to 5.")
+                raise CellProblem(_("rating '{value}' says both {number} and '{label}' (= {said})").format(
+                    value=v, number=m.group(1), label=m.group(2), said=said), _("Use one rating from 1 to 5."))
     if code is None:
-        raise CellProblem(f"rating '{_to_text(v)}' is not a 1-5 rating or a known agreement label",
-                          f"Use 1 to 5 or a label such as 'Agree'; closest known: {'; '.join(vocab.closest('likert', str(v)))}.")
+        raise CellProblem(_("rating '{value}' is not a 1-5 rating or a known agreement label").format(value=_to_text(v)),
+                          _("Use 1 to 5 or a label such as 'Agree'; closest known: {hints}.").format(
+                              hints="; ".join(vocab.closest("likert", str(v)))))
     return code
 
 
@@ -199,12 +210,14 @@ def _parse_date(column: str, settings: Mapping[str, Any]) -> Callable[[Any], Any
         try:
             d = clean.parse_date(v, date1904=bool(settings.get("_date1904", False)), dayfirst=bool(settings.get("dayfirst", True)))
         except (ValueError, TypeError, OverflowError) as err:
-            raise CellProblem(f"{column} '{v}' is not a date ({_reason(err)})", "Type the date as 2023-04-18 or 18/04/2023.") from None
+            raise CellProblem(_("{column} '{value}' is not a date ({reason})").format(
+                column=column, value=v, reason=_reason(err)), _("Type the date as 2023-04-18 or 18/04/2023.")) from None
         if d is None:
             return None
         if not 1900 <= d.year <= 2200:  # outside what a date column holds (and pandas can represent)
-            raise CellProblem(f"{column} '{v}' has the year {d.year}, which cannot be right",
-                              "Correct the year (Buddhist-era years such as 2566 are read as 2023).")
+            raise CellProblem(_("{column} '{value}' has the year {year}, which cannot be right").format(
+                column=column, value=v, year=d.year),
+                              _("Correct the year (Buddhist-era years such as 2566 are read as 2023)."))
         return pd.Timestamp(d)
     return parse
 
@@ -220,7 +233,7 @@ def _parse_bool(column: str) -> Callable[[Any], Any]:
             return True
         if key in _FALSE:
             return False
-        raise CellProblem(f"{column} '{v}' is not yes/no", "Use 1 or 0 (or yes/no).")
+        raise CellProblem(_("{column} '{value}' is not yes/no").format(column=column, value=v), _("Use 1 or 0 (or yes/no)."))
     return parse
 
 
@@ -229,8 +242,8 @@ def _parse_module(v: Any) -> Any:
     for code, words in vocab.MODULES.items():
         if key in (vocab.label_key(code), vocab.label_key(words)):
             return code
-    raise CellProblem(f"module '{v}' is not a curriculum module",
-                      f"Use one of: {', '.join(vocab.MODULES)}.")
+    raise CellProblem(_("module '{value}' is not a curriculum module").format(value=v),
+                      _("Use one of: {values}.").format(values=", ".join(vocab.MODULES)))
 
 
 def _parse_text(v: Any) -> Any:

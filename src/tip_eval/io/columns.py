@@ -6,8 +6,10 @@ and hyphens ignored). A study.toml ``columns`` table can add a partner's own nam
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Mapping
 
+from tip_eval.i18n import LANGUAGES, Translator, check_language, language_name, translator
 from tip_eval.vocab import label_key
 
 #: canonical column -> headers as partners write them (the canonical name itself always matches)
@@ -80,6 +82,115 @@ for _code, _language in BANK_LANGUAGES.items():
 #: The English header the project's template writes for each canonical column.
 TEMPLATE_HEADER: dict[str, str] = {col: names[0] for col, names in HEADERS.items()}
 
+#: The sheets of the project's workbooks (template, item bank, follow-up coding) in English.
+TEMPLATE_SHEETS: dict[str, str] = {
+    "training": "Training", "participants": "Participants", "pre": "Pre-test", "post": "Post-test",
+    "delayed": "Delayed post-test", "confidence": "Confidence", "items": "Items", "competencies": "Competencies", "codebook": "Codebook",
+    "interviews": "Interviews", "codes": "Codes", "instructions": "Instructions",
+}
+
+
+def _sheet_words(t: Translator) -> dict[str, str]:
+    # one literal call per name, so that pybabel finds each one (context "sheet")
+    return {
+        "training": t.pgettext("sheet", "Training"), "participants": t.pgettext("sheet", "Participants"),
+        "pre": t.pgettext("sheet", "Pre-test"), "post": t.pgettext("sheet", "Post-test"),
+        "delayed": t.pgettext("sheet", "Delayed post-test"),
+        "confidence": t.pgettext("sheet", "Confidence"), "items": t.pgettext("sheet", "Items"),
+        "competencies": t.pgettext("sheet", "Competencies"), "codebook": t.pgettext("sheet", "Codebook"),
+        "interviews": t.pgettext("sheet", "Interviews"), "codes": t.pgettext("sheet", "Codes"),
+        "instructions": t.pgettext("sheet", "Instructions"),
+    }
+
+
+def _header_words(t: Translator) -> dict[str, str]:
+    # one literal call per header the project's workbooks and forms write (context "template header")
+    h = {
+        "training_id": t.pgettext("template header", "Training ID"), "country": t.pgettext("template header", "Country"),
+        "province": t.pgettext("template header", "Province"), "venue": t.pgettext("template header", "Venue"),
+        "organiser": t.pgettext("template header", "Organiser"),
+        "start_date": t.pgettext("template header", "Start date"),
+        "end_date": t.pgettext("template header", "End date"), "language": t.pgettext("template header", "Language"),
+        "curriculum_version": t.pgettext("template header", "Curriculum version"),
+        "participant_id": t.pgettext("template header", "Participant ID"),
+        "sector": t.pgettext("template header", "Sector"), "organisation": t.pgettext("template header", "Organisation"),
+        "role": t.pgettext("template header", "Role"), "gender": t.pgettext("template header", "Gender"),
+        "years_experience": t.pgettext("template header", "Years of experience"),
+        "item_id": t.pgettext("template header", "Item ID"), "module": t.pgettext("template header", "Module"),
+        "text": t.pgettext("template header", "Text"),
+        "correct_answer": t.pgettext("template header", "Correct answer"),
+        "points": t.pgettext("template header", "Points"),
+        "n_options": t.pgettext("template header", "Number of options"),
+        "phase": t.pgettext("template header", "Phase"), "answer": t.pgettext("template header", "Answer"),
+        "test_date": t.pgettext("template header", "Test date"),
+        "delayed_test_months": t.pgettext("template header", "Delayed test after (months)"),
+        "score": t.pgettext("template header", "Score"), "max_score": t.pgettext("template header", "Max score"),
+        "competency_id": t.pgettext("template header", "Competency ID"),
+        "label": t.pgettext("template header", "Label"), "rating": t.pgettext("template header", "Rating"),
+        "interview_id": t.pgettext("template header", "Interview ID"),
+        "interview_date": t.pgettext("template header", "Interview date"),
+        "coders": t.pgettext("template header", "Coders"), "coder": t.pgettext("template header", "Coder"),
+        "code_id": t.pgettext("template header", "Code ID"), "theme": t.pgettext("template header", "Theme"),
+        "level": t.pgettext("template header", "Level"),
+        "applied_practice": t.pgettext("template header", "Applied practice"),
+        "definition": t.pgettext("template header", "Definition"), "present": t.pgettext("template header", "Present"),
+        "name": t.pgettext("template header", "Name"), "randomize": t.pgettext("template header", "Randomize"),
+    }
+    option = t.pgettext("template header", "Option {letter}")
+    text_in = t.pgettext("template header", "Text ({language})")
+    option_in = t.pgettext("template header", "Option {letter} ({language})")
+    label_in = t.pgettext("template header", "Label ({language})")
+    for letter in OPTION_LETTERS:
+        h[f"option_{letter.lower()}"] = option.format(letter=letter)
+    for code in BANK_LANGUAGES:
+        name = language_name(code, t.lang)
+        h[f"text_{code}"] = text_in.format(language=name)
+        h[f"label_{code}"] = label_in.format(language=name)
+        for letter in OPTION_LETTERS:
+            h[f"option_{letter.lower()}_{code}"] = option_in.format(letter=letter, language=name)
+    return h
+
+
+def _form_words(t: Translator) -> dict[str, str]:
+    # the XLSForm's labels of the roster questions that are not template headers (context "form")
+    return {"name": t.pgettext("form", "Full name"), "phase": t.pgettext("form", "Which test is this?")}
+
+
+def form_header(column: str, lang: str | None = None) -> str:
+    """The label the project's XLSForm gives the question of ``column`` (``name``, ``phase``) in ``lang``;
+    an export with labels as headers is read back by it."""
+    return _template_words(check_language(lang))[2][column]
+
+
+def template_header(column: str, lang: str | None = None) -> str:
+    """The header the project's template writes for ``column`` in ``lang`` (None: the current
+    language); :func:`map_headers` reads it back in any language."""
+    return _template_words(check_language(lang))[1].get(column, TEMPLATE_HEADER.get(column, column))
+
+
+def template_sheet(kind: str, lang: str | None = None) -> str:
+    """The name the project's workbooks give the sheet of ``kind`` (``"training"``, ``"pre"``, ...) in
+    ``lang`` (None: the current language); the readers find it by that name in any language."""
+    return _template_words(check_language(lang))[0].get(kind, TEMPLATE_SHEETS.get(kind, kind))
+
+
+@lru_cache(maxsize=None)
+def _template_words(lang: str) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    t = translator(lang)
+    return _sheet_words(t), _header_words(t), _form_words(t)
+
+
+def template_sheet_names(kind: str) -> tuple[str, ...]:
+    """The names of the sheet of ``kind`` in every language tip_eval writes (English first)."""
+    return tuple(dict.fromkeys(template_sheet(kind, lang) for lang in LANGUAGES))
+
+
+@lru_cache(maxsize=None)
+def _translated_headers() -> tuple[tuple[str, str], ...]:
+    """(header, canonical column) for the template's headers in the languages other than English."""
+    return tuple((name, col) for lang in LANGUAGES if lang != "en"
+                 for words in _template_words(lang)[1:] for col, name in words.items())
+
 
 def header_index(extra: Mapping[str, str] | None = None) -> dict[str, list[str]]:
     """Return ``{matching key of a header: [canonical columns it may mean]}``.
@@ -96,6 +207,11 @@ def header_index(extra: Mapping[str, str] | None = None) -> dict[str, list[str]]
             cands = index.setdefault(label_key(name), [])
             if col not in cands:
                 cands.append(col)
+    # the template's headers as the message catalogs write them in Khmer, Thai and Indonesian
+    for name, col in _translated_headers():
+        cands = index.setdefault(label_key(name), [])
+        if col not in cands:
+            cands.append(col)
     return index
 
 

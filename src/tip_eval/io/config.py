@@ -59,6 +59,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from tip_eval.errors import InputRefused
+from tip_eval.i18n import LANGUAGES, N_, _, format_integer, format_number, ngettext
 from tip_eval.io.cost_settings import COST_SETTING_KEYS, check_cost_settings
 from tip_eval.io.limits import CEILINGS, ReadLimits
 from tip_eval.io.sources import SourceConfig, StudyConfig, min_cell_problem  # defined below the layouts
@@ -75,12 +76,13 @@ __all__ = [
     "StudyConfig",
     "contained_path",
     "read_config",
+    "study_language",
 ]
 
 #: Largest study.toml read (a settings file is a few kilobytes).
 MAX_TOML_BYTES = 1024 * 1024
 
-_EXAMPLE = "compare with sample_data/study.toml"
+_EXAMPLE = N_("compare with sample_data/study.toml")
 
 
 class SettingError(ValueError):
@@ -99,14 +101,19 @@ def _shown(value: Any) -> str:
 
 
 def text(max_len: int = 500, pattern: str | None = None, what: str = "") -> Check:
-    """A non-empty string of at most ``max_len`` characters (matching ``pattern``)."""
+    """A non-empty string of at most ``max_len`` characters (matching ``pattern``); ``what`` (marked
+    with ``N_``) says what it is."""
     def check(value: Any) -> None:
         if not isinstance(value, str) or not value.strip():
-            raise SettingError(f"must be a text in quotes{what}; got {_shown(value)}")
+            if what:
+                raise SettingError(_("must be {what}, in quotes; got {value}").format(what=_(what), value=_shown(value)))
+            raise SettingError(_("must be a text in quotes; got {value}").format(value=_shown(value)))
         if len(value) > max_len:
-            raise SettingError(f"must be at most {max_len} characters long; got {len(value):,}")
+            raise SettingError(_("must be at most {n} characters long; got {length}").format(
+                n=format_integer(max_len), length=format_integer(len(value))))
         if pattern is not None and not re.fullmatch(pattern, value):
-            raise SettingError(f"must be{what or ' a valid name'}; got {_shown(value)}")
+            raise SettingError(_("must be {what}; got {value}").format(what=_(what or N_("a valid name")),
+                                                                      value=_shown(value)))
     return check
 
 
@@ -114,26 +121,31 @@ def integer(low: int, high: int) -> Check:
     """A whole number from ``low`` to ``high``."""
     def check(value: Any) -> None:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise SettingError(f"must be a whole number from {low:,} to {high:,} (without quotes); got {_shown(value)}")
+            raise SettingError(_("must be a whole number from {low} to {high} (without quotes); got {value}").format(
+                low=format_integer(low), high=format_integer(high), value=_shown(value)))
         if not low <= value <= high:
-            raise SettingError(f"must be a whole number from {low:,} to {high:,}; got {value:,}")
+            raise SettingError(_("must be a whole number from {low} to {high}; got {value}").format(
+                low=format_integer(low), high=format_integer(high), value=format_integer(value)))
     return check
 
 
 def number(low: float, high: float, *, above: bool = False) -> Check:
     """A number from ``low`` (or above it) to ``high``."""
     def check(value: Any) -> None:
-        words = f"greater than {low:g} and at most {high:g}" if above else f"from {low:g} to {high:g}"
+        words = (_("greater than {low} and at most {high}") if above else _("from {low} to {high}")).format(
+            low=format_number(low), high=format_number(high))
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise SettingError(f"must be a number {words} (without quotes); got {_shown(value)}")
+            raise SettingError(_("must be a number {range} (without quotes); got {value}").format(
+                range=words, value=_shown(value)))
         if value < low or value > high or (above and value == low):
-            raise SettingError(f"must be a number {words}; got {value:g}")
+            raise SettingError(_("must be a number {range}; got {value}").format(range=words,
+                                                                                 value=format_number(value)))
     return check
 
 
 def boolean(value: Any) -> None:
     if not isinstance(value, bool):
-        raise SettingError(f"must be true or false (without quotes); got {_shown(value)}")
+        raise SettingError(_("must be true or false (without quotes); got {value}").format(value=_shown(value)))
 
 
 def choice(*allowed: str, case: bool = True) -> Check:
@@ -141,12 +153,13 @@ def choice(*allowed: str, case: bool = True) -> Check:
     def check(value: Any) -> None:
         ok = isinstance(value, str) and (value in allowed if case else value.casefold() in {a.casefold() for a in allowed})
         if not ok:
-            raise SettingError(f"must be one of {', '.join(repr(a) for a in allowed)}; got {_shown(value)}")
+            raise SettingError(_("must be one of {allowed}; got {value}").format(
+                allowed=", ".join(repr(a) for a in allowed), value=_shown(value)))
     return check
 
 
 def either(*checks: Check, words: str) -> Check:
-    """Any one of ``checks``; ``words`` says what is allowed."""
+    """Any one of ``checks``; ``words`` (marked with ``N_``) says what is allowed."""
     def check(value: Any) -> None:
         for c in checks:
             try:
@@ -154,17 +167,20 @@ def either(*checks: Check, words: str) -> Check:
                 return
             except SettingError:
                 continue
-        raise SettingError(f"must be {words}; got {_shown(value)}")
+        raise SettingError(_("must be {what}; got {value}").format(what=_(words), value=_shown(value)))
     return check
 
 
-def table(keys: Check | None = None, values: Check | None = None, *, words: str = "a table") -> Check:
-    """A TOML table (``{ "a" = "b" }``) whose keys and values pass ``keys`` and ``values``."""
+def table(keys: Check | None = None, values: Check | None = None, *, words: str = N_("a table")) -> Check:
+    """A TOML table (``{ "a" = "b" }``) whose keys and values pass ``keys`` and ``values``; ``words``
+    (marked with ``N_``) says what it holds."""
     def check(value: Any) -> None:
         if not isinstance(value, dict):
-            raise SettingError(f"must be {words} such as {{ \"key\" = \"value\" }}; got {_shown(value)}")
+            raise SettingError(_("must be {what} such as {example}; got {value}").format(
+                what=_(words), example='{ "key" = "value" }', value=_shown(value)))
         if len(value) > 10_000:
-            raise SettingError(f"must be {words} of at most 10,000 entries; got {len(value):,}")
+            raise SettingError(_("must be {what} of at most {n} entries; got {length}").format(
+                what=_(words), n=format_integer(10_000), length=format_integer(len(value))))
         for k, v in value.items():
             try:
                 if keys is not None:
@@ -172,26 +188,28 @@ def table(keys: Check | None = None, values: Check | None = None, *, words: str 
                 if values is not None:
                     values(v)
             except SettingError as err:
-                raise SettingError(f"has the entry {_shown(k)} = {_shown(v)}, which {err}") from None
+                raise SettingError(_("has the entry {key} = {value}, which {reason}").format(
+                    key=_shown(k), value=_shown(v), reason=err)) from None
     return check
 
 
 def list_of(item: Check, low: int = 1, high: int = 20, *, words: str) -> Check:
-    """A list of ``low`` to ``high`` items, each passing ``item``."""
+    """A list of ``low`` to ``high`` items, each passing ``item``; ``words`` (marked with ``N_``) says
+    what it holds."""
     def check(value: Any) -> None:
         if not isinstance(value, list) or not low <= len(value) <= high:
-            raise SettingError(f"must be {words}; got {_shown(value)}")
+            raise SettingError(_("must be {what}; got {value}").format(what=_(words), value=_shown(value)))
         for v in value:
             try:
                 item(v)
             except SettingError:
-                raise SettingError(f"must be {words}; got {_shown(value)}") from None
+                raise SettingError(_("must be {what}; got {value}").format(what=_(words), value=_shown(value))) from None
     return check
 
 
 def _scalar(value: Any) -> None:
     if isinstance(value, (dict, list)) or (isinstance(value, float) and not math.isfinite(value)):
-        raise SettingError(f"must be a text, a number or a date; got {_shown(value)}")
+        raise SettingError(_("must be a text, a number or a date; got {value}").format(value=_shown(value)))
 
 
 def _layout(value: Any) -> None:
@@ -215,7 +233,7 @@ def _min_cell(value: Any) -> None:
 
 _NAME = text(300)
 _WORDS = text(200)
-_ID = either(text(100), integer(0, 10**15), words="a text or a whole number")
+_ID = either(text(100), integer(0, 10**15), words=N_("a text or a whole number"))
 
 #: ``[study]``: key -> check.
 STUDY_SETTINGS: dict[str, Check] = {
@@ -226,10 +244,12 @@ STUDY_SETTINGS: dict[str, Check] = {
     "dayfirst": boolean,
     "id_case": choice("upper", "as_written"),
     # a study may only choose among tip_eval's own variables, never read another secret of the officer's
-    "hash_key_env": text(100, r"TIP_EVAL_[A-Z0-9_]+", " the name of an environment variable starting with TIP_EVAL_"),
+    "hash_key_env": text(100, r"TIP_EVAL_[A-Z0-9_]+", N_("the name of an environment variable starting with TIP_EVAL_")),
     "hash_key_file": text(1000),
     "name_match": number(50, 100),
     "name_review": number(0, 100),
+    # the language tip_eval writes the study's problems, fixes, templates and brief in
+    "language": choice(*LANGUAGES),
 }
 
 
@@ -279,22 +299,22 @@ STUDY_SETTINGS.update({key: _checked_together for key in sorted(COST_SETTING_KEY
 SOURCE_SETTINGS: dict[str, Check] = {
     "file": text(1000),
     "layout": _layout,
-    "sheet": either(text(100), integer(0, 10_000), words="a sheet name in quotes, or a sheet number from 0"),
-    "sheets": table(_sheet_kinds, text(100), words="a table of sheet kind = sheet name"),
-    "columns": table(text(500), text(100), words="a table of \"their header\" = \"canonical column\""),
+    "sheet": either(text(100), integer(0, 10_000), words=N_("a sheet name in quotes, or a sheet number from 0")),
+    "sheets": table(_sheet_kinds, text(100), words=N_("a table of sheet kind = sheet name")),
+    "columns": table(text(500), text(100), words=N_("a table of \"their header\" = \"canonical column\"")),
     "training_id": _ID,
-    "training": table(text(100), _scalar, words="a table of the training's details"),
+    "training": table(text(100), _scalar, words=N_("a table of the training's details")),
     "phase": text(50),
     "header_rows": integer(1, 2),
     "answers": choice("letters", "scores", case=False),
     "score_column": text(500),
     "max_score": number(0, 1e9, above=True),
-    "name_column": either(text(500), list_of(text(500), 1, 5, words="a list of headers"),
-                          words="a header in quotes, or a list of headers such as [\"First name\", \"Family name\"]"),
-    "documents": either(text(1000), table(text(1000), _ID, words="a table of document = interview ID"),
-                        words="a file or sheet name in quotes, or a table of document = interview ID"),
+    "name_column": either(text(500), list_of(text(500), 1, 5, words=N_("a list of headers")),
+                          words=N_("a header in quotes, or a list of headers such as [\"First name\", \"Family name\"]")),
+    "documents": either(text(1000), table(text(1000), _ID, words=N_("a table of document = interview ID")),
+                        words=N_("a file or sheet name in quotes, or a table of document = interview ID")),
     "coder": _ID,
-    "form_language": text(35, r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*", " a language code such as \"km\" or \"th\""),
+    "form_language": text(35, r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*", N_("a language code such as \"km\" or \"th\"")),
     "item_prefix": _WORDS,
     "confidence_prefix": _WORDS,
     "pre_prefix": _WORDS,
@@ -306,7 +326,7 @@ SOURCE_SETTINGS: dict[str, Check] = {
     "present": boolean,
     "cleared_for_publication": boolean,
     "roster": boolean,
-    "codes": table(text(500), _ID, words="a table of tag = code ID"),
+    "codes": table(text(500), _ID, words=N_("a table of tag = code ID")),
     "document_column": text(500),
 }
 
@@ -349,29 +369,32 @@ def contained_path(root: Path, value: str, key: str, file: str = "study.toml") -
     (Path, str)
         ``root`` joined with the normal form, and the normal form (``a/b.xlsx``).
     """
-    fix = ("Give the path of a file inside the study folder, relative to study.toml "
-           "(for example \"trainings/KHM-PNH-2023.xlsx\"), and copy the file into the folder if it is not there.")
+    fix = _("Give the path of a file inside the study folder, relative to study.toml "
+            "(for example \"trainings/KHM-PNH-2023.xlsx\"), and copy the file into the folder if it is not there.")
     raw = str(value)
     if "\x00" in raw or not raw.strip():
-        _refuse(file, f"{key} is empty or not a usable path.", fix)
+        _refuse(file, _("{key} is empty or not a usable path.").format(key=key), fix)
     slashed = raw.strip().replace("\\", "/")
     win = PureWindowsPath(raw.strip())
     if slashed.startswith(("/", "~")) or win.drive or win.root or re.match(r"^[A-Za-z]:", slashed):
-        _refuse(file, f"{key} = {raw!r} is an absolute path; a study may only name files inside its own folder.", fix)
+        _refuse(file, _("{key} = {value} is an absolute path; a study may only name files inside its own "
+                        "folder.").format(key=key, value=repr(raw)), fix)
     normal = posixpath.normpath(slashed)
     if normal == ".." or normal.startswith("../") or normal == ".":
-        _refuse(file, f"{key} = {raw!r} leads out of the study folder ('..'); a study may only name files inside "
-                "its own folder.", fix)
+        _refuse(file, _("{key} = {value} leads out of the study folder ('..'); a study may only name files inside "
+                        "its own folder.").format(key=key, value=repr(raw)), fix)
     path = root / PurePosixPath(normal)
     try:
         real, real_root = path.resolve(), root.resolve()
     except (OSError, RuntimeError):  # a loop of links
-        _refuse(file, f"{key} = {raw!r} is a link that cannot be followed (a loop of links).", fix)
+        _refuse(file, _("{key} = {value} is a link that cannot be followed (a loop of links).").format(
+            key=key, value=repr(raw)), fix)
     if not real.is_relative_to(real_root):
-        _refuse(file, f"{key} = {raw!r} is a link (shortcut) to a place outside the study folder; a study may only "
-                "name files inside its own folder.", fix)
+        _refuse(file, _("{key} = {value} is a link (shortcut) to a place outside the study folder; a study may only "
+                        "name files inside its own folder.").format(key=key, value=repr(raw)), fix)
     if real.exists() and not real.is_file():
-        _refuse(file, f"{key} = {raw!r} is not a file (it is a folder or a special file).", fix)
+        _refuse(file, _("{key} = {value} is not a file (it is a folder or a special file).").format(
+            key=key, value=repr(raw)), fix)
     return path, normal
 
 
@@ -388,37 +411,44 @@ def _inside(path: Path, folder: Path) -> bool:
 def _check(section: dict, schema: Mapping[str, Check], where: str, file: str) -> None:
     unknown = sorted(str(k) for k in set(section) - set(schema))
     if unknown:
-        _refuse(file, f"has unknown key(s) in {where}: {', '.join(unknown)}.", f"Allowed keys: {', '.join(sorted(schema))}.")
+        _refuse(file, ngettext("has an unknown key in {where}: {keys}.", "has unknown keys in {where}: {keys}.",
+                               len(unknown)).format(where=where, keys=", ".join(unknown)),
+                _("Allowed keys: {keys}.").format(keys=", ".join(sorted(schema))))
     for key, check in schema.items():
         if key in section:
             try:
                 check(section[key])
             except SettingError as err:
-                _refuse(file, f"{where} {key} {err}.", f"Correct {key} in study.toml ({_EXAMPLE}).")
+                _refuse(file, f"{where} {key} {err}.",
+                        _("Correct {key} in study.toml ({example}).").format(key=key, example=_(_EXAMPLE)))
 
 
 def _read_toml(p: Path, file: str) -> dict:
     if not _inside(p, p.parent):
-        _refuse(file, "is a link (shortcut) to a file outside the study folder.",
-                "Use a study.toml that is a real file inside the study folder.")
+        _refuse(file, _("is a link (shortcut) to a file outside the study folder."),
+                _("Use a study.toml that is a real file inside the study folder."))
     if not p.is_file():
-        _refuse(file, "is not a file.", "Give a study folder with a study.toml, a study.toml, or one workbook.")
+        _refuse(file, _("is not a file."), _("Give a study folder with a study.toml, a study.toml, or one workbook."))
     size = p.stat().st_size
     if size > MAX_TOML_BYTES:
-        _refuse(file, f"is {size:,} bytes, far larger than a settings file.", "Check that this is the right study.toml.")
+        _refuse(file, _("is {n} bytes, far larger than a settings file.").format(n=format_integer(size)),
+                _("Check that this is the right study.toml."))
     try:
         text_ = p.read_bytes().decode("utf-8")
     except UnicodeDecodeError as err:
-        _refuse(file, f"is not saved as UTF-8 text (byte {err.start + 1:,} cannot be read).",
-                "Open it in a text editor and save it with the encoding UTF-8.")
+        _refuse(file, _("is not saved as UTF-8 text (byte {n} cannot be read).").format(n=format_integer(err.start + 1)),
+                _("Open it in a text editor and save it with the encoding UTF-8."))
     except OSError as err:
-        _refuse(file, f"cannot be read ({err.strerror or err}).", "Check that the file can be opened.")
+        _refuse(file, _("cannot be read ({reason}).").format(reason=err.strerror or err),
+                _("Check that the file can be opened."))
     try:
         return tomllib.loads(text_.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as err:
-        _refuse(file, f"is not valid TOML ({err}).", f"Fix the line it names; {_EXAMPLE}.")
+        _refuse(file, _("is not valid TOML ({reason}).").format(reason=err),
+                _("Fix the line it names; {example}.").format(example=_(_EXAMPLE)))
     except RecursionError:
-        _refuse(file, "is not valid TOML (nested too deeply).", f"{_EXAMPLE[0].upper()}{_EXAMPLE[1:]}.")
+        _refuse(file, _("is not valid TOML (nested too deeply)."),
+                _("Fix the file; {example}.").format(example=_(_EXAMPLE)))
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -426,25 +456,27 @@ def _limits(section: Any, file: str) -> ReadLimits | None:
     if section is None:
         return None
     if not isinstance(section, dict):
-        _refuse(file, f"[limits] must be a section of limits; got {_shown(section)}.", "Write [limits] on its own line, "
-                "then one limit per line such as max_rows = 500000.")
+        _refuse(file, _("[limits] must be a section of limits; got {value}.").format(value=_shown(section)),
+                _("Write [limits] on its own line, then one limit per line such as max_rows = 500000."))
     _check(section, LIMIT_SETTINGS, "[limits]", file)
     return ReadLimits(**section) if section else None
 
 
 def _source(p: Path, i: int, src: Any, file: str) -> SourceConfig:
     if not isinstance(src, dict):
-        _refuse(file, f"source number {i} must be a [[sources]] block with file and layout; got {_shown(src)}.",
-                "Write each source as a [[sources]] block with file = \"...\" and layout = \"...\".")
+        _refuse(file, _("source number {i} must be a [[sources]] block with file and layout; got {value}.").format(
+            i=i, value=_shown(src)),
+                _("Write each source as a [[sources]] block with file = \"...\" and layout = \"...\"."))
     if "file" not in src or "layout" not in src:
-        _refuse(file, f"source number {i} needs both 'file' and 'layout'.", "Add the missing key.")
-    _check(src, SOURCE_SETTINGS, f"source number {i}:", file)
-    path, name = contained_path(p.parent, src["file"], f"source number {i}: file", file)
+        _refuse(file, _("source number {i} needs both 'file' and 'layout'.").format(i=i), _("Add the missing key."))
+    where = _("source number {i}:").format(i=i)
+    _check(src, SOURCE_SETTINGS, where, file)
+    path, name = contained_path(p.parent, src["file"], f"{where} file", file)
     opts = {k: v for k, v in src.items() if k not in ("file", "layout")}
     docs = opts.get("documents")
     if isinstance(docs, str) and (docs.replace("\\", "/") != PurePosixPath(docs.replace("\\", "/")).name
                                   or docs.strip().lower().endswith(_FILE_SUFFIXES) or ":" in docs):
-        _, opts["documents"] = contained_path(p.parent, docs, f"source number {i}: documents", file)
+        opts["documents"] = contained_path(p.parent, docs, f"{where} documents", file)[1]
     return SourceConfig(file=path, layout=src["layout"], name=name, options=opts)
 
 
@@ -469,20 +501,22 @@ def read_config(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
     """
     p = Path(path)
     if not p.exists():
-        raise InputRefused(str(path), "does not exist.", "Check the path: give a study folder with a study.toml, a study.toml, or one workbook.")
+        raise InputRefused(str(path), _("does not exist."),
+                           _("Check the path: give a study folder with a study.toml, a study.toml, or one workbook."))
     if p.is_dir():
         toml = p / "study.toml"
         if not toml.exists() and not toml.is_symlink():
-            raise InputRefused(str(path), "is a folder without a study.toml.",
-                               "Add a study.toml listing the files (see sample_data/study.toml), or give one workbook.")
+            raise InputRefused(str(path), _("is a folder without a study.toml."),
+                               _("Add a study.toml listing the files (see sample_data/study.toml), or give one workbook."))
         p = toml
     overrides = dict(overrides or {})
     if p.suffix.lower() != ".toml":
         # one workbook in the template layout; its Items (and Competencies) sheets are the item bank
-        _check(overrides, STUDY_SETTINGS, "the settings", str(p))
+        _check(overrides, STUDY_SETTINGS, _("the settings"), str(p))
         check_cost_settings(overrides, str(p))
         if not _inside(p, p.parent):
-            _refuse(str(p), "is a link (shortcut) to a file outside its folder.", "Give the workbook itself, not a link to it.")
+            _refuse(str(p), _("is a link (shortcut) to a file outside its folder."),
+                    _("Give the workbook itself, not a link to it."))
         return StudyConfig(root=p.parent, name=p.stem, min_cell=int(overrides.get("min_cell", 5)),
                            sources=[SourceConfig(file=p, layout="item_bank", name=p.name),
                                     SourceConfig(file=p, layout="template", name=p.name)],
@@ -491,25 +525,46 @@ def read_config(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
     data = _read_toml(p, file)
     extra_top = sorted(set(data) - set(_SECTIONS))
     if extra_top:
-        _refuse(file, f"has unknown section(s): {', '.join(extra_top)}.", "Use [study], [limits] and [[sources]].")
+        _refuse(file, ngettext("has an unknown section: {sections}.", "has unknown sections: {sections}.",
+                               len(extra_top)).format(sections=", ".join(extra_top)),
+                _("Use [study], [limits] and [[sources]]."))
     study = data.get("study", {})
     if not isinstance(study, dict):
-        _refuse(file, f"[study] must be a section of settings; got study = {_shown(study)}.",
-                f"Write [study] on its own line, then one setting per line such as name = \"...\" ({_EXAMPLE}).")
+        _refuse(file, _("[study] must be a section of settings; got study = {value}.").format(value=_shown(study)),
+                _("Write [study] on its own line, then one setting per line such as name = \"...\" ({example}).").format(
+                    example=_(_EXAMPLE)))
     study = {**study, **overrides}
     _check(study, STUDY_SETTINGS, "[study]", file)
     check_cost_settings(study, file)
     if "name_review" in study and study["name_review"] > study.get("name_match", 90.0):
-        _refuse(file, f"[study] name_review ({study['name_review']:g}) must not be above name_match "
-                f"({study.get('name_match', 90.0):g}).", "Set name_review below name_match (defaults 75 and 90).")
+        _refuse(file, _("[study] name_review ({review}) must not be above name_match ({match}).").format(
+            review=format_number(study["name_review"]), match=format_number(study.get("name_match", 90.0))),
+                _("Set name_review below name_match (defaults 75 and 90)."))
     limits = _limits(data.get("limits"), file)
     sources_in = data.get("sources", [])
     if not isinstance(sources_in, list):
-        _refuse(file, f"sources must be [[sources]] blocks; got sources = {_shown(sources_in)}.",
-                f"Write one [[sources]] block per file ({_EXAMPLE}).")
+        _refuse(file, _("sources must be [[sources]] blocks; got sources = {value}.").format(value=_shown(sources_in)),
+                _("Write one [[sources]] block per file ({example}).").format(example=_(_EXAMPLE)))
     sources = [_source(p, i, src, file) for i, src in enumerate(sources_in, start=1)]
     if not sources:
-        raise InputRefused(file, "lists no [[sources]].", "Add one [[sources]] block per file.")
+        raise InputRefused(file, _("lists no [[sources]]."), _("Add one [[sources]] block per file."))
     return StudyConfig(root=p.parent, name=str(study.get("name", p.parent.name)), min_cell=int(study.get("min_cell", 5)),
                        sources=sources, settings=study, limits=limits)
 
+
+
+def study_language(path: str | Path, overrides: Mapping[str, Any] | None = None) -> str:
+    """The language a study asks tip_eval to write in: ``[study] language`` (or ``overrides``), else ``"en"``.
+
+    Never raises: a study whose settings cannot be read is in English until they can (the load then
+    refuses it, saying why).
+    """
+    given = (overrides or {}).get("language")
+    if given in LANGUAGES:
+        return str(given)
+    try:
+        cfg = read_config(path, overrides)
+    except Exception:  # noqa: BLE001 - the load itself reports what is wrong, in English
+        return "en"
+    lang = cfg.settings.get("language", "en")
+    return lang if lang in LANGUAGES else "en"

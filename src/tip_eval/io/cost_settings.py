@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from tip_eval.errors import InputRefused
+from tip_eval.i18n import _
 
 __all__ = ["COST_SETTING_KEYS", "CURRENCY_PATTERN", "RATE_COLUMNS", "check_cost_settings", "exchange_rate_table"]
 
@@ -54,25 +55,27 @@ def check_cost_settings(settings: Mapping[str, Any], file: str) -> None:
         ``currency`` is not a three-letter code, or ``rates`` is not a table of three-letter codes
         and positive numbers.
     """
+    example = _("Write for example {example}.").format(example=_EXAMPLE)
     if "currency" in settings and _code(settings["currency"]) is None:
-        raise InputRefused(file, f"currency must be a three-letter currency code (ISO 4217); got {settings['currency']!r}.",
-                           f"Write for example {_EXAMPLE}.")
+        raise InputRefused(file, _("currency must be a three-letter currency code (ISO 4217); got {value}.").format(
+            value=repr(settings["currency"])), example)
     rates = settings.get("rates")
     if rates is None:
         return
     if not isinstance(rates, Mapping):
-        raise InputRefused(file, f"rates must be a table of currency = rate; got {rates!r}.", f"Write for example {_EXAMPLE}.")
+        raise InputRefused(file, _("rates must be a table of currency = rate; got {value}.").format(value=repr(rates)),
+                           example)
     for code, rate in rates.items():
         if _code(code) is None:
-            raise InputRefused(file, f"rates has {code!r}, which is not a three-letter currency code (ISO 4217).",
-                               f"Write for example {_EXAMPLE}.")
+            raise InputRefused(file, _("rates has {code}, which is not a three-letter currency code (ISO 4217).").format(
+                code=repr(code)), example)
         ok = isinstance(rate, (int, float)) and not isinstance(rate, bool) and math.isfinite(rate) and rate > 0
         if not ok:
-            raise InputRefused(file, f"the rate of {code} must be a positive number (units of the reporting currency "
-                               f"for one {code}); got {rate!r}.", f"Write for example {_EXAMPLE}.")
+            raise InputRefused(file, _("the rate of {code} must be a positive number (units of the reporting currency "
+                                       "for one {code}); got {value}.").format(code=code, value=repr(rate)), example)
     if "currency" not in settings:
-        raise InputRefused(file, "rates are given but not the currency they convert to.",
-                           'Add currency = "USD" (or the currency of the rates) under [study].')
+        raise InputRefused(file, _("rates are given but not the currency they convert to."),
+                           _('Add currency = "USD" (or the currency of the rates) under [study].'))
 
 
 def exchange_rate_table(settings: Mapping[str, Any]) -> pd.DataFrame:

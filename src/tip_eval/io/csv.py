@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tip_eval.i18n import _, format_integer
 from tip_eval.io.limits import _OLE2, _ZIP, ReadLimits, _check_area, _check_file, _refuse
 from tip_eval.io.rawtable import RawTable, _build_table
 from tip_eval.problems import Problem
@@ -31,7 +32,8 @@ def _decode_csv(data: bytes, file: str, encoding: str | None) -> tuple[str, str,
         try:
             return data.decode(encoding), encoding, notes
         except (UnicodeDecodeError, LookupError) as err:
-            _refuse(file, f"cannot be decoded as {encoding} ({err}).", "Give the right encoding, or save the file as 'CSV UTF-8' in Excel.")
+            _refuse(file, _("cannot be decoded as {encoding} ({reason}).").format(encoding=encoding, reason=err),
+                    _("Give the right encoding, or save the file as 'CSV UTF-8' in Excel."))
     candidates: list[str]
     if data.startswith(codecs.BOM_UTF8):
         candidates = ["utf-8-sig"]
@@ -52,15 +54,15 @@ def _decode_csv(data: bytes, file: str, encoding: str | None) -> tuple[str, str,
             continue
         if enc == "cp874":
             notes.append(
-                "The file is not UTF-8; it was read as Thai Windows text (cp874). If letters look "
-                "wrong, save the file in Excel as 'CSV UTF-8 (Comma delimited)' and read it again, "
-                "or give encoding='...'."
+                _("The file is not UTF-8; it was read as Thai Windows text (cp874). If letters look "
+                  "wrong, save the file in Excel as 'CSV UTF-8 (Comma delimited)' and read it again, "
+                  "or give encoding='...'.")
             )
         return text, {"utf-8-sig": "utf-8-sig", "utf-16": "utf-16"}.get(enc, enc), notes
     _refuse(
         file,
-        "is a text file in an encoding tip_eval cannot recognise (it is not UTF-8, UTF-16 or Thai Windows cp874).",
-        "Open it in Excel and use File > Save As > 'CSV UTF-8 (Comma delimited)', or give encoding='...'.",
+        _("is a text file in an encoding tip_eval cannot recognise (it is not UTF-8, UTF-16 or Thai Windows cp874)."),
+        _("Open it in Excel and use File > Save As > 'CSV UTF-8 (Comma delimited)', or give encoding='...'."),
     )
 
 
@@ -117,9 +119,11 @@ def _read_csv(p: Path, file: str, header_rows: int, limits: ReadLimits, encoding
     _check_file(p, file, limits)
     data = p.read_bytes()
     if data.startswith(_ZIP):
-        _refuse(file, "is an Excel workbook (or another zip file), although its name ends in " + p.suffix + ".", "Rename it to .xlsx and read it again.")
+        _refuse(file, _("is an Excel workbook (or another zip file), although its name ends in {suffix}.").format(
+            suffix=p.suffix), _("Rename it to .xlsx and read it again."))
     if data.startswith(_OLE2):
-        _refuse(file, "is an Excel 97-2003 (.xls) or other Office file, not a text file.", "Open it in Excel and save it as .xlsx or as 'CSV UTF-8'.")
+        _refuse(file, _("is an Excel 97-2003 (.xls) or other Office file, not a text file."),
+                _("Open it in Excel and save it as .xlsx or as 'CSV UTF-8'."))
     text, used, notes = _decode_csv(data, file, encoding)
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -146,19 +150,21 @@ def _read_csv(p: Path, file: str, header_rows: int, limits: ReadLimits, encoding
             if len(rows) > limits.max_rows:
                 _refuse(
                     file,
-                    f"has more than {limits.max_rows:,} rows, the limit.",
-                    "If the table really is that large, read it with limits=ReadLimits(max_rows=...).",
+                    _("has more than {n} rows, the limit.").format(n=format_integer(limits.max_rows)),
+                    _("If the table really is that large, read it with limits=ReadLimits(max_rows=...)."),
                 )
     except csv.Error as err:
-        _refuse(file, f"is not a well-formed CSV file ({err}, near row {len(rows) + 1}).", "Open it in Excel and save it again as 'CSV UTF-8'.")
+        _refuse(file, _("is not a well-formed CSV file ({reason}, near row {row}).").format(reason=err, row=len(rows) + 1),
+                _("Open it in Excel and save it again as 'CSV UTF-8'."))
     width = max((len(r) for r in rows), default=0)
     if width > limits.max_cols:
         _refuse(
             file,
-            f"has {width:,} columns, more than the limit of {limits.max_cols:,}.",
-            "Check the file; if it really has that many columns, read it with limits=ReadLimits(max_cols=...).",
+            _("has {n} columns, more than the limit of {limit}.").format(n=format_integer(width),
+                                                                         limit=format_integer(limits.max_cols)),
+            _("Check the file; if it really has that many columns, read it with limits=ReadLimits(max_cols=...)."),
         )
-    _check_area(file, "the file", len(rows), width, limits)
+    _check_area(file, _("the file"), len(rows), width, limits)
     broken = _broken_records(rows, starts, ends, delimiter)
     # rows are numbered as Excel shows them (one per record); lines are the file's own lines
     spans = {1 + rows_offset + i: ends[i] - starts[i] + 1 for i in range(len(rows)) if ends[i] > starts[i]}
@@ -187,12 +193,14 @@ def _read_csv(p: Path, file: str, header_rows: int, limits: ReadLimits, encoding
         table.ignored_rows[1 + rows_offset + i] = "a quote is not closed"
         table.problems.append(Problem(
             file, None, 1 + rows_offset + i, column, None,
-            f"a quote (\") in line {first} of the file is not closed until line {last}, so lines {first}-{last} were read "
-            f"as one row and their {last - first + 1} lines are not read",
-            f"Remove the stray quote in line {first} (or close it) and read the file again.", "error"))
+            _("a quote (\") in line {first} of the file is not closed until line {last}, so lines {first}-{last} were "
+              "read as one row and their {n} lines are not read").format(first=first, last=last, n=last - first + 1),
+            _("Remove the stray quote in line {line} (or close it) and read the file again.").format(line=first),
+            "error"))
     table.ignored_rows = dict(sorted(table.ignored_rows.items()))
     table.encoding = used
     table.delimiter = delimiter
     if delimiter not in names:
-        table.notes.append(f"Columns are separated by {delimiter!r} (from the file's 'sep=' line).")
+        table.notes.append(_("Columns are separated by {delimiter} (from the file's 'sep=' line).").format(
+            delimiter=repr(delimiter)))
     return table

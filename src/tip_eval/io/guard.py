@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 
+from tip_eval.i18n import _, format_integer
 from tip_eval.io.limits import (
     _FRESH_COPY,
     _MB,
@@ -138,62 +139,63 @@ def _guess_delimiter_name(text: str) -> str:
     lines = [line for line in text.splitlines()[:20] if line.strip()]
     counts = {d: sum(line.count(d) for line in lines) for d in (",", ";", "\t")}
     best = max(counts, key=counts.__getitem__)
-    names = {",": "commas", ";": "semicolons", "\t": "tabs"}
     if counts[best] == 0:
-        return "plain text"
-    return f"CSV: values separated by {names[best]}"
+        return _("plain text")
+    names = {",": _("CSV: values separated by commas"), ";": _("CSV: values separated by semicolons"),
+             "\t": _("CSV: values separated by tabs")}
+    return names[best]
 
 
 def _describe_non_workbook(path: Path, head: bytes) -> tuple[str, str]:
     """(reason, fix) for a file named like a workbook whose bytes are not a zip."""
     if not head:
         return (
-            "is empty (0 bytes), so it is not an Excel workbook.",
-            "Copy or download the file again; it may not have been saved completely.",
+            _("is empty (0 bytes), so it is not an Excel workbook."),
+            _("Copy or download the file again; it may not have been saved completely."),
         )
     if head.startswith(_OLE2):
         with open(path, "rb") as fh:
             content = fh.read(8 * _MB)
         if "EncryptedPackage".encode("utf-16-le") in content or "EncryptionInfo".encode("utf-16-le") in content:
             return (
-                "is a password-protected (encrypted) workbook, which cannot be read without the password.",
-                "Open it in Excel with the password, then File > Info > Protect Workbook > Encrypt with "
-                "Password, delete the password, click OK and save. Then read the saved copy.",
+                _("is a password-protected (encrypted) workbook, which cannot be read without the password."),
+                _("Open it in Excel with the password, then File > Info > Protect Workbook > Encrypt with "
+                  "Password, delete the password, click OK and save. Then read the saved copy."),
             )
         return (
-            "is an old Excel 97-2003 workbook (.xls) or another Office file, not an Excel Workbook (.xlsx).",
-            "Open it in Excel and use File > Save As > Excel Workbook (.xlsx) (without a password).",
+            _("is an old Excel 97-2003 workbook (.xls) or another Office file, not an Excel Workbook (.xlsx)."),
+            _("Open it in Excel and use File > Save As > Excel Workbook (.xlsx) (without a password)."),
         )
     if head.startswith(b"%PDF"):
-        return ("is a PDF document, not an Excel workbook.", "Ask for the data as an Excel workbook (.xlsx).")
+        return (_("is a PDF document, not an Excel workbook."), _("Ask for the data as an Excel workbook (.xlsx)."))
     with open(path, "rb") as fh:
         head = fh.read(4096)
     text = _decode_head(head)
     low = text.lstrip().lower()
     if low.startswith("<!doctype html") or "<html" in low[:2000] or "<table" in low[:2000]:
         return (
-            "is not an Excel workbook: it is a web page (HTML), as some systems produce when they "
-            "'export to Excel'.",
-            "Open it in Excel and use File > Save As > Excel Workbook (.xlsx), then read the saved copy.",
+            _("is not an Excel workbook: it is a web page (HTML), as some systems produce when they "
+              "'export to Excel'."),
+            _("Open it in Excel and use File > Save As > Excel Workbook (.xlsx), then read the saved copy."),
         )
     if low.startswith("<?xml") and "urn:schemas-microsoft-com:office:spreadsheet" in low:
         return (
-            "is not an Excel workbook: it is an 'XML Spreadsheet 2003' file.",
-            "Open it in Excel and use File > Save As > Excel Workbook (.xlsx), then read the saved copy.",
+            _("is not an Excel workbook: it is an 'XML Spreadsheet 2003' file."),
+            _("Open it in Excel and use File > Save As > Excel Workbook (.xlsx), then read the saved copy."),
         )
     if low.startswith("<"):
-        return ("is not an Excel workbook: it is an XML or web file.", _RESAVE)
+        return (_("is not an Excel workbook: it is an XML or web file."), _(_RESAVE))
     if _looks_like_text(text):
         kind = _guess_delimiter_name(text)
         return (
-            f"is not an Excel workbook: it is a text file (it looks like {kind}), although its name "
-            f"ends in {path.suffix}.",
-            "Rename it to .csv (tip_eval reads CSV files), or open it in Excel and use File > Save As > "
-            "Excel Workbook (.xlsx).",
+            _("is not an Excel workbook: it is a text file (it looks like {kind}), although its name "
+              "ends in {suffix}.").format(kind=kind, suffix=path.suffix),
+            _("Rename it to .csv (tip_eval reads CSV files), or open it in Excel and use File > Save As > "
+              "Excel Workbook (.xlsx)."),
         )
     return (
-        "is not an Excel workbook: its content is not in any spreadsheet format tip_eval knows.",
-        "Check that this is the right file; " + _RESAVE,
+        _("is not an Excel workbook: its content is not in any spreadsheet format tip_eval knows."),
+        _("Check that this is the right file; {fix}").format(fix=_(_RESAVE)),
     )
 
 
@@ -210,11 +212,11 @@ def _require_defusedxml(file: str) -> None:
     if not DEFUSEDXML_ACTIVE:
         _refuse(
             file,
-            "was not opened: openpyxl's protection against malicious XML (defusedxml) is switched "
-            "off in this Python session (the environment variable OPENPYXL_DEFUSEDXML is set to "
-            "False, or defusedxml is not installed).",
-            "Remove OPENPYXL_DEFUSEDXML from the environment (or run: pip install defusedxml), "
-            "then restart the kernel or Python.",
+            _("was not opened: openpyxl's safeguard against malicious XML (defusedxml) is switched "
+              "off in this Python session (the environment variable OPENPYXL_DEFUSEDXML is set to "
+              "False, or defusedxml is not installed)."),
+            _("Remove OPENPYXL_DEFUSEDXML from the environment (or run: pip install defusedxml), "
+              "then restart the kernel or Python."),
         )
 
 
@@ -222,7 +224,7 @@ def _parse_small_xml(data: bytes, file: str, member: str) -> Any:
     try:
         return _safe_et.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except _safe_et.ParseError:
-        _refuse(file, f"is damaged: its part '{member}' is not valid XML.", _RESAVE)
+        _refuse(file, _("is damaged: its part '{part}' is not valid XML.").format(part=member), _(_RESAVE))
     except Exception:  # defusedxml's DTDForbidden and friends
         _refuse_doctype(file, member)
 
@@ -288,8 +290,8 @@ def _check_office_document(file: str, rels_xml: bytes | None) -> None:
         if _local(rel.tag) == "Relationship" and rel.get("Type", "").endswith("/officeDocument"):
             target = rel.get("Target", "").replace("\\", "/").lstrip("/").lower()
             if target not in ("xl/workbook.xml", "./xl/workbook.xml"):
-                _refuse(file, "is not in the form Excel writes: its workbook part is not xl/workbook.xml "
-                        f"('{rel.get('Target', '')}').", _RESAVE)
+                _refuse(file, _("is not in the form Excel writes: its workbook part is not xl/workbook.xml "
+                                "('{target}').").format(target=rel.get("Target", "")), _(_RESAVE))
 
 
 def guard_workbook(path: str | os.PathLike[str], limits: ReadLimits | None = None) -> WorkbookCheck:
@@ -349,9 +351,10 @@ def guard_workbook(path: str | os.PathLike[str], limits: ReadLimits | None = Non
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error, NotImplementedError):
         _refuse(
             file,
-            "is damaged or incomplete (it may have been cut short while being copied, downloaded "
-            "or sent by email), so it cannot be opened as a workbook.",
-            "Copy or download the file again; if it still fails, ask the sender to save it again in Excel and resend it.",
+            _("is damaged or incomplete (it may have been cut short while being copied, downloaded "
+              "or sent by email), so it cannot be opened as a workbook."),
+            _("Copy or download the file again; if it still fails, ask the sender to save it again in Excel and "
+              "resend it."),
         )
     check = _guard_zip(p, file, infos, size, limits)
     if len(_GUARD_CACHE) > 32:
@@ -362,7 +365,8 @@ def guard_workbook(path: str | os.PathLike[str], limits: ReadLimits | None = Non
 
 def _guard_zip(p: Path, file: str, infos: list[zipfile.ZipInfo], size: int, limits: ReadLimits) -> WorkbookCheck:
     if len(infos) > limits.max_members:
-        _refuse(file, f"has {len(infos):,} parts inside, more than a workbook plausibly has.", _FRESH_COPY)
+        _refuse(file, _("has {n} parts inside, more than a workbook plausibly has.").format(n=format_integer(len(infos))),
+                _(_FRESH_COPY))
     names: dict[str, str] = {}
     total = 0
     for info in infos:
@@ -370,51 +374,58 @@ def _guard_zip(p: Path, file: str, infos: list[zipfile.ZipInfo], size: int, limi
         if low in names:
             _refuse(
                 file,
-                f"is not safe to open: it contains two parts named '{info.filename}' (a sign of a crafted file).",
-                _FRESH_COPY,
+                _("is not safe to open: it contains two parts named '{part}' (a sign of a crafted file).").format(
+                    part=info.filename),
+                _(_FRESH_COPY),
             )
         names[low] = info.filename
         if info.flag_bits & 0x1:
             _refuse(
                 file,
-                "is a password-protected (encrypted) zip file, not a workbook that can be read.",
-                "Open it in Excel with the password and save a copy without one.",
+                _("is a password-protected (encrypted) zip file, not a workbook that can be read."),
+                _("Open it in Excel with the password and save a copy without one."),
             )
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            _refuse(file, f"uses a compression method Excel does not use (part '{info.filename}').", _RESAVE)
+            _refuse(file, _("uses a compression method Excel does not use (part '{part}').").format(part=info.filename),
+                    _(_RESAVE))
         if info.header_offset < 0 or info.compress_size < 0 or info.header_offset + info.compress_size > size:
             _refuse(
                 file,
-                "is damaged or incomplete (it may have been cut short while being copied or downloaded).",
-                "Copy or download the file again.",
+                _("is damaged or incomplete (it may have been cut short while being copied or downloaded)."),
+                _("Copy or download the file again."),
             )
         if info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_zip_ratio * max(info.compress_size, 1):
             ratio = info.file_size / max(info.compress_size, 1)
             _refuse(
                 file,
-                f"is not safe to open: its part '{info.filename}' unpacks from {info.compress_size:,} to "
-                f"{info.file_size:,} bytes ({ratio:,.0f} to 1; the limit is {limits.max_zip_ratio:,.0f} to 1). "
-                "Such 'zip bombs' can fill the computer's memory.",
-                "Do not open this file. " + _FRESH_COPY,
+                _("is not safe to open: its part '{part}' unpacks from {packed} to {unpacked} bytes ({ratio} to 1; "
+                  "the limit is {limit} to 1). Such 'zip bombs' can fill the computer's memory.").format(
+                    part=info.filename, packed=format_integer(info.compress_size),
+                    unpacked=format_integer(info.file_size), ratio=format_integer(ratio),
+                    limit=format_integer(limits.max_zip_ratio)),
+                _("Do not open this file.") + " " + _(_FRESH_COPY),
             )
         total += info.file_size
         if total > limits.max_uncompressed_bytes:
             _refuse(
                 file,
-                f"unpacks to more than {limits.max_uncompressed_bytes / _MB:,.0f} MB, the limit for one workbook.",
-                "If the workbook really is that large, read it with limits=ReadLimits(max_uncompressed_bytes=...); "
-                "otherwise delete unneeded sheets, save, and try again.",
+                _("unpacks to more than {n} MB, the limit for one workbook.").format(
+                    n=format_integer(limits.max_uncompressed_bytes / _MB)),
+                _("If the workbook really is that large, read it with limits=ReadLimits(max_uncompressed_bytes=...); "
+                  "otherwise delete unneeded sheets, save, and try again."),
             )
 
     if "xl/workbook.bin" in names:
-        _refuse(file, "is a binary Excel workbook (.xlsb), which tip_eval does not read.", "Open it in Excel and use File > Save As > Excel Workbook (.xlsx).")
+        _refuse(file, _("is a binary Excel workbook (.xlsb), which tip_eval does not read."),
+                _("Open it in Excel and use File > Save As > Excel Workbook (.xlsx)."))
     is_xlsx = "xl/workbook.xml" in names
     is_ods = "content.xml" in names and "mimetype" in names
     if not is_xlsx and not is_ods:
         _refuse(
             file,
-            "is a zip file but not an Excel or OpenDocument workbook (it may be a Word document, or a zipped folder).",
-            "Check that this is the right file; a workbook must be saved as .xlsx (or .ods).",
+            _("is a zip file but not an Excel or OpenDocument workbook (it may be a Word document, or a zipped "
+              "folder)."),
+            _("Check that this is the right file; a workbook must be saved as .xlsx (or .ods)."),
         )
 
     by_name = {info.filename: info for info in infos}
@@ -428,7 +439,8 @@ def _guard_zip(p: Path, file: str, infos: list[zipfile.ZipInfo], size: int, limi
             if low in names:
                 info = by_name[names[low]]
                 if info.file_size > 10 * _MB:
-                    _refuse(file, f"has an implausibly large part '{info.filename}'.", _FRESH_COPY)
+                    _refuse(file, _("has an implausibly large part '{part}'.").format(part=info.filename),
+                            _(_FRESH_COPY))
                 scan = _DoctypeScan(file, info.filename)
                 parts = []
                 for chunk in _member_chunks(fh, info, file):
@@ -437,7 +449,7 @@ def _guard_zip(p: Path, file: str, infos: list[zipfile.ZipInfo], size: int, limi
                 scan.close()
                 small[low] = b"".join(parts)
         if is_ods and not small.get("mimetype", b"").strip().startswith(_ODS_MIMETYPE):
-            _refuse(file, "is a zip file but not an OpenDocument spreadsheet.", "Check that this is the right file.")
+            _refuse(file, _("is a zip file but not an OpenDocument spreadsheet."), _("Check that this is the right file."))
         sheet_member_to_name: dict[str, str] = {}
         budget = TextBudget(file, limits)
         if is_xlsx:
@@ -463,7 +475,8 @@ def _guard_zip(p: Path, file: str, infos: list[zipfile.ZipInfo], size: int, limi
             doctype = _DoctypeScan(file, info.filename)
             if is_xlsx and (low in sheet_member_to_name or low.startswith(_SHEET_DIRS)):
                 name = sheet_member_to_name.get(low)
-                where = f"sheet '{name}'" if name else f"the workbook part '{info.filename}'"
+                where = (_("sheet '{name}'").format(name=name) if name
+                         else _("the workbook part '{part}'").format(part=info.filename))
                 result = _scan_sheet(fh, info, file, where, limits, _XlsxText(budget, shared, info.file_size))
                 if name is not None:
                     check.extents[name] = (result.max_row, result.max_col)
@@ -510,8 +523,8 @@ def _scan_sheet(fh: Any, info: zipfile.ZipInfo, file: str, where: str, limits: R
 def _calamine_refusal(file: str, err: BaseException) -> NoReturn:
     detail = str(err).strip() or type(err).__name__
     if "password" in detail.lower():
-        _refuse(file, "is password-protected.", "Open it in Excel with the password and save a copy without one.")
-    _refuse(file, f"could not be read as a workbook ({detail}).", _RESAVE)
+        _refuse(file, _("is password-protected."), _("Open it in Excel with the password and save a copy without one."))
+    _refuse(file, _("could not be read as a workbook ({detail}).").format(detail=detail), _(_RESAVE))
 
 
 def _open_calamine(p: Path, file: str, fmt: str) -> Any:

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tip_eval.i18n import _, language_name
 from tip_eval.io.columns import BANK_LANGUAGES, OPTION_LETTERS, TEMPLATE_HEADER
 from tip_eval.io.text import normalize_text
 from tip_eval.problems import Problem
@@ -163,7 +164,7 @@ def infer_n_options(frame: pd.DataFrame) -> pd.Series:
     """``n_options`` with the empty ones filled by the number of option texts given (when any)."""
     given = frame["n_options"] if "n_options" in frame else pd.Series(None, index=frame.index, dtype=object)
     out = given.astype(object).copy()
-    for i, (_, row) in enumerate(frame.iterrows()):
+    for i, (_i, row) in enumerate(frame.iterrows()):
         if cell_text(given.iloc[i]) is None:
             n = _last_option(row)
             if n:
@@ -207,16 +208,17 @@ def key_problem(row: Mapping[str, Any]) -> tuple[str, str] | None:
     if m:
         letter = m.group(1).upper()
         if n and letter not in OPTION_LETTERS[:n]:
-            return (f"the correct answer '{key}' is not one of the question's options (A-{OPTION_LETTERS[n - 1]})",
-                    "Write the letter of the correct option.")
+            return (_("the correct answer '{key}' is not one of the question's options ({options})").format(
+                key=key, options=f"A-{OPTION_LETTERS[n - 1]}"), _("Write the letter of the correct option."))
     elif n_texts:
         matches = [x for lang in LANGUAGES for x, t in option_texts(row, lang).items() if _key(t) == _key(key)]
-        hint = f"write {matches[0]}" if matches else "write the letter of the correct option"
-        return (f"the correct answer '{key}' is not an option letter (A-{OPTION_LETTERS[n_texts - 1]})",
-                f"The correct answer is the option's letter: {hint}.")
+        fix = (_("The correct answer is the option's letter: write {letter}.").format(letter=matches[0]) if matches
+               else _("The correct answer is the option's letter: write the letter of the correct option."))
+        return (_("the correct answer '{key}' is not an option letter ({options})").format(
+            key=key, options=f"A-{OPTION_LETTERS[n_texts - 1]}"), fix)
     elif key.isdigit() and n and not 1 <= int(key) <= n:
-        return (f"the correct answer '{key}' is not one of the question's options (1-{n})",
-                "Write the number of the correct option.")
+        return (_("the correct answer '{key}' is not one of the question's options ({options})").format(
+            key=key, options=f"1-{n}"), _("Write the number of the correct option."))
     return None
 
 
@@ -240,14 +242,14 @@ def check_item_bank(frame: pd.DataFrame, headers: Mapping[str, str] | None = Non
     list of Problem
     """
     problems: list[Problem] = []
-    for _, row in frame.iterrows():
+    for _i, row in frame.iterrows():
         f, sh, r = _where(row)
         item = cell_text(row.get("item_id")) or "?"
 
         def add(column: str, value: Any, text: str, fix: str, severity: str = "error",
                 where: tuple = (f, sh, r, item)) -> None:
             problems.append(Problem(*where[:3], _header(headers, column), None if value is None else str(value),
-                                    f"item {where[3]}: {text}", fix, severity))
+                                    _("item {item}: {problem}").format(item=where[3], problem=text), fix, severity))
 
         n_texts = _last_option(row)
         for lang in LANGUAGES:
@@ -258,29 +260,32 @@ def check_item_bank(frame: pd.DataFrame, headers: Mapping[str, str] | None = Non
                 if letter not in texts:
                     later = [x for x in OPTION_LETTERS[:n_texts] if x > letter]
                     add(option_column(letter, lang), None,
-                        f"option {letter} has no text in {LANGUAGE_NAMES[lang]} although option {later[-1]} has one",
-                        f"Write option {letter}'s text in {LANGUAGE_NAMES[lang]}, or move the options up so that none is skipped.")
+                        _("option {letter} has no text in {language} although option {later} has one").format(
+                            letter=letter, language=language_name(lang), later=later[-1]),
+                        _("Write option {letter}'s text in {language}, or move the options up so that none is "
+                          "skipped.").format(letter=letter, language=language_name(lang)))
             seen: dict[str, str] = {}
             for letter, t in texts.items():
                 k = _key(t)
                 if k in seen:
                     add(option_column(letter, lang), t,
-                        f"options {seen[k]} and {letter} have the same text in {LANGUAGE_NAMES[lang]}",
-                        "Give each option its own words: the form would show two identical choices.")
+                        _("options {first} and {second} have the same text in {language}").format(
+                            first=seen[k], second=letter, language=language_name(lang)),
+                        _("Give each option its own words: the form would show two identical choices."))
                 else:
                     seen[k] = letter
         declared = _whole(row.get("n_options"))
         if n_texts and declared is not None and declared != n_texts:
             add("n_options", row.get("n_options"),
-                f"the number of options is {declared} but option texts are given for {n_texts} "
-                f"({OPTION_LETTERS[0]}-{OPTION_LETTERS[n_texts - 1]})",
-                f"Write {n_texts} as the number of options, or correct the option texts.")
+                _("the number of options is {declared} but option texts are given for {n} ({letters})").format(
+                    declared=declared, n=n_texts, letters=f"{OPTION_LETTERS[0]}-{OPTION_LETTERS[n_texts - 1]}"),
+                _("Write {n} as the number of options, or correct the option texts.").format(n=n_texts))
         bad_key = key_problem(row)
         if bad_key is not None:
             add("correct_answer", cell_text(row.get("correct_answer")), bad_key[0] + key_consequence, bad_key[1])
         if cell_text(row.get("randomize")) is not None and randomized(row.get("randomize")) is None:
-            add("randomize", row.get("randomize"), f"randomize '{row.get('randomize')}' is not yes or no",
-                "Write yes (show the options in random order) or no.", "warning")
+            add("randomize", row.get("randomize"), _("randomize '{value}' is not yes or no").format(
+                value=row.get("randomize")), _("Write yes (show the options in random order) or no."), "warning")
     return problems
 
 
@@ -299,38 +304,43 @@ def language_gaps(items: pd.DataFrame, competencies: pd.DataFrame | None, langua
         f, sh, r = _where(row)
         hdr = _header((headers or {}).get((f, sh)), column)
         problems.append(Problem(f, sh, r, hdr, None,
-                                f"{kind} {ident} has no {what} in {LANGUAGE_NAMES[lang]} ({hdr}), and the form is asked in "
-                                f"{LANGUAGE_NAMES[lang]}",
-                                f"Write the {LANGUAGE_NAMES[lang]} text in {hdr}, or leave {lang} out of the languages.",
+                                _("{what} has no {text} in {language} ({column}), and the form is asked in "
+                                  "{language}").format(what=kind.format(ident=ident), text=what,
+                                                       language=language_name(lang), column=hdr),
+                                _("Write the {language} text in {column}, or leave {code} out of the languages.").format(
+                                    language=language_name(lang), column=hdr, code=lang),
                                 "error"))
 
     absent = [lang for lang in langs if _absent(items, competencies, lang)]
     for lang in absent:  # a language the bank does not have at all: one line, not one per cell
-        f, sh, _ = _where(items.iloc[0]) if len(items) else (None, None, None)
+        f, sh = _where(items.iloc[0])[:2] if len(items) else (None, None)
         problems.append(Problem(f, sh, None, _header((headers or {}).get((f, sh)), text_column(lang)), None,
-                                f"the item bank has no {LANGUAGE_NAMES[lang]} texts ({TEMPLATE_HEADER.get(text_column(lang), lang)}, "
-                                f"{TEMPLATE_HEADER.get(option_column('A', lang), lang)}, ...), and the form is asked in "
-                                f"{LANGUAGE_NAMES[lang]}",
-                                f"Add the {LANGUAGE_NAMES[lang]} columns to the bank, or leave {lang} out of the languages.",
+                                _("the item bank has no {language} texts ({columns}, ...), and the form is asked in "
+                                  "{language}").format(language=language_name(lang), columns=", ".join(
+                                      [TEMPLATE_HEADER.get(text_column(lang), lang),
+                                       TEMPLATE_HEADER.get(option_column("A", lang), lang)])),
+                                _("Add the {language} columns to the bank, or leave {code} out of the languages.").format(
+                                    language=language_name(lang), code=lang),
                                 "error"))
     langs = [lang for lang in langs if lang not in absent]
-    for _, row in items.iterrows():
+    for _i, row in items.iterrows():
         ident = cell_text(row.get("item_id")) or "?"
         n = _whole(row.get("n_options")) or _last_option(row)
         for lang in langs:
             if cell_text(row.get(text_column(lang))) is None:
-                add(row, "item", ident, text_column(lang), "question text", lang)
+                add(row, _("item {ident}"), ident, text_column(lang), _("question text"), lang)
             if options:
                 have = option_texts(row, lang)
                 for letter in OPTION_LETTERS[:n]:
                     if letter not in have:
-                        add(row, "item", ident, option_column(letter, lang), f"text for option {letter}", lang)
+                        add(row, _("item {ident}"), ident, option_column(letter, lang),
+                            _("text for option {letter}").format(letter=letter), lang)
     if competencies is not None:
-        for _, row in competencies.iterrows():
+        for _i, row in competencies.iterrows():
             ident = cell_text(row.get("competency_id")) or "?"
             for lang in langs:
                 if cell_text(row.get(label_column(lang))) is None:
-                    add(row, "competency", ident, label_column(lang), "label", lang)
+                    add(row, _("competency {ident}"), ident, label_column(lang), _("label"), lang)
     return problems
 
 
@@ -368,7 +378,7 @@ def header_names(items: pd.DataFrame | None, competencies: pd.DataFrame | None) 
     for frame, kind, id_col, prefix in ((items, "item", "item_id", "Q"), (competencies, "competency", "competency_id", "C")):
         if frame is None or id_col not in frame:
             continue
-        for _, row in frame.iterrows():
+        for _i, row in frame.iterrows():
             ident = normalize_id(row.get(id_col))
             if not ident:
                 continue
@@ -396,7 +406,7 @@ def answer_index(items: pd.DataFrame | Iterable[pd.DataFrame] | None) -> dict[st
     frames = [items] if isinstance(items, pd.DataFrame) else [f for f in (items or []) if "item_id" in f]
     if not frames:
         return out
-    for _, row in pd.concat(frames, ignore_index=True).iterrows():
+    for _i, row in pd.concat(frames, ignore_index=True).iterrows():
         ident = normalize_id(row.get("item_id"))
         if not ident:
             continue

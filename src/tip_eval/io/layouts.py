@@ -20,7 +20,8 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from tip_eval.io.columns import map_headers
+from tip_eval.i18n import N_, _
+from tip_eval.io.columns import map_headers, template_header, template_sheet, template_sheet_names
 from tip_eval.io.phases import PHASE_SHEET_NAMES, own_phases
 from tip_eval.io.sources import SourceConfig
 from tip_eval.problems import Problem
@@ -123,7 +124,8 @@ def find_sheet(source: SourceConfig, kind: str, own: Mapping[str, str] | None = 
     """
     from tip_eval.io.read import list_sheets
 
-    wanted = {label_key(n) for n in SHEET_NAMES[kind]} | {k for k, v in (own or {}).items() if v == kind}
+    wanted = ({label_key(n) for n in (*SHEET_NAMES[kind], *template_sheet_names(kind))}
+              | {k for k, v in (own or {}).items() if v == kind})
     explicit = (source.get("sheets") or {}).get(kind) if isinstance(source.get("sheets"), dict) else None
     for info in list_sheets(source.file):
         name = info[0] if isinstance(info, tuple) else getattr(info, "name", info)
@@ -155,25 +157,24 @@ def _unmapped_warning(ctx: LayoutContext, source: SourceConfig, raw, used: set[s
     for h in raw.frame.columns:
         if h not in used:
             ctx.problem(source.name, raw.sheet, raw.header_row, str(h), None,
-                        f"column '{h}' is not part of the {what} and was ignored",
-                        "Remove or rename it if it should be read (see data_schemas/README.md).", "warning")
+                        _("column '{header}' is not part of the {table} and was ignored").format(header=h, table=what),
+                        _("Remove or rename it if it should be read (see data_schemas/README.md)."), "warning")
 
 
 def _drop_names(ctx: LayoutContext, source: SourceConfig, raw, mapping: dict[str, str]) -> None:
     if "name" in mapping:
         ctx.problem(source.name, raw.sheet, raw.header_row, mapping["name"], None,
-                    "names are personal data: this column was dropped and is in no output",
-                    "Nothing to do; to link tests by name instead of ID, use a layout with name_column.", "warning")
+                    _("names are personal data: this column was dropped and is in no output"),
+                    _("Nothing to do; to link tests by name instead of ID, use a layout with name_column."), "warning")
 
 
 def _require(ctx: LayoutContext, source: SourceConfig, raw, mapping: dict[str, str], needed: list[str]) -> bool:
-    from tip_eval.io.columns import TEMPLATE_HEADER
-
     missing = [c for c in needed if c not in mapping]
     for c in missing:
-        ctx.problem(source.name, raw.sheet, raw.header_row, TEMPLATE_HEADER.get(c, c), None,
-                    f"the sheet has no column for {c}",
-                    f"Add a column headed '{TEMPLATE_HEADER.get(c, c)}' (or map yours in study.toml under columns).")
+        ctx.problem(source.name, raw.sheet, raw.header_row, template_header(c), None,
+                    _("the sheet has no column for {column}").format(column=c),
+                    _("Add a column headed '{header}' (or map yours in study.toml under columns).").format(
+                        header=template_header(c)))
     return not missing
 
 
@@ -184,10 +185,12 @@ def _table_sheet(source: SourceConfig, ctx: LayoutContext, kind: str, table: str
         name = ""  # an answer key kept as a CSV file: the file is the Items table
     if name is None:
         if required:
-            elsewhere = (" or, when the study keeps it in another file (an item bank), check the whole study folder, "
-                         "whose study.toml names that file") if kind in ("items", "competencies", "codebook") else ""
-            ctx.problem(source.name, None, None, None, None, f"no visible sheet named '{SHEET_NAMES[kind][0]}'",
-                        f"Add the sheet '{SHEET_NAMES[kind][0]}' (see `tip-eval template`){elsewhere}.",
+            elsewhere = (_(" or, when the study keeps it in another file (an item bank), check the whole study folder, "
+                           "whose study.toml names that file") if kind in ("items", "competencies", "codebook") else "")
+            ctx.problem(source.name, None, None, None, None,
+                        _("no visible sheet named '{name}'").format(name=template_sheet(kind)),
+                        _("Add the sheet '{name}' (see `tip-eval template`){elsewhere}.").format(
+                            name=template_sheet(kind), elsewhere=elsewhere),
                         key=f"no-sheet:{kind}")
         return None, None
     raw = read_sheet(source, name or None, ctx)
@@ -249,8 +252,9 @@ def template_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
         frame = training.frame
         if len(frame) != 1:
             ctx.problem(source.name, traw.sheet, None, None, None,
-                        f"the Training sheet should have exactly one row under the header; it has {len(frame)}",
-                        "Keep one row describing this training.")
+                        _("the {sheet} sheet should have exactly one row under the header; it has {n}").format(
+                            sheet=traw.sheet, n=len(frame)),
+                        _("Keep one row describing this training."))
         if len(frame):
             from tip_eval.io.coerce import normalize_id
 
@@ -273,9 +277,10 @@ def template_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
         name = find_sheet(source, phase, own_phases(ctx.settings))
         if name is None:
             if phase != "delayed":  # a delayed post-test is optional
-                ctx.problem(source.name, None, None, None, None, f"no visible sheet named '{SHEET_NAMES[phase][0]}'",
-                            f"Add the sheet '{SHEET_NAMES[phase][0]}' with one row per participant who took the test.",
-                            "warning")
+                ctx.problem(source.name, None, None, None, None,
+                            _("no visible sheet named '{name}'").format(name=template_sheet(phase)),
+                            _("Add the sheet '{name}' with one row per participant who took the test.").format(
+                                name=template_sheet(phase)), "warning")
             continue
         raw = read_sheet(source, name, ctx)
         mapping = map_headers(list(raw.frame.columns), ["participant_id", "name", "test_date"], _extra_columns(source))
@@ -321,13 +326,13 @@ def bank_sheets(source: SourceConfig, ctx: LayoutContext, items_required: bool) 
     Read by the ``item_bank`` layout and, when the workbook has them, by ``template``: a filled-in
     template carries its own item bank. The same item or competency declared identically by
     several sources (the item bank and every training workbook) counts once; one declared
-    differently is a located problem (see :func:`tip_eval.io.layouts_partner.finish_sources`).
+    differently is a located problem (see :func:`tip_eval.io.layouts_finish.finish_sources`).
     """
     from tip_eval.io import item_bank
 
     out = []
     icols = ["item_id", "module", "text", "correct_answer", "points", "n_options"]
-    items, _ = _table_sheet(source, ctx, "items", "items", icols + item_bank.EXTRA_COLUMNS,
+    items, _sheet = _table_sheet(source, ctx, "items", "items", icols + item_bank.EXTRA_COLUMNS,
                             ["item_id", "module", "correct_answer"], required=items_required)
     if items is not None:
         if "points" not in items.frame:
@@ -336,7 +341,7 @@ def bank_sheets(source: SourceConfig, ctx: LayoutContext, items_required: bool) 
             if c not in items.frame:
                 items.frame[c] = None
         # the item bank's own rules (the key is an option, option texts agree with n_options, ...)
-        ctx.problems.extend(item_bank.check_item_bank(items.frame, items.headers, key_consequence=UNSCORABLE_WORDS))
+        ctx.problems.extend(item_bank.check_item_bank(items.frame, items.headers, key_consequence=_(UNSCORABLE_WORDS)))
         # a question whose key is not one of its options cannot be judged: it is set aside by the
         # loader (tip_eval.io.load), and with it every answer to it, rather than scored 0 for all
         items.frame["_unscorable"] = [None if (k := item_bank.key_problem(r)) is None else k[0]
@@ -345,7 +350,7 @@ def bank_sheets(source: SourceConfig, ctx: LayoutContext, items_required: bool) 
         items.frame["_dedupe"] = True
         out.append(items)
     ccols = ["competency_id", "label", "label_km", "label_th", "label_id"]
-    comps, _ = _table_sheet(source, ctx, "competencies", "competencies", ccols, ["competency_id", "label"], required=False)
+    comps, _sheet = _table_sheet(source, ctx, "competencies", "competencies", ccols, ["competency_id", "label"], required=False)
     if comps is not None:
         for c in ccols:
             if c not in comps.frame:
@@ -358,8 +363,8 @@ def bank_sheets(source: SourceConfig, ctx: LayoutContext, items_required: bool) 
 
 
 #: said of a question whose answer key cannot judge answers (see :func:`tip_eval.io.load.set_aside_unscorable`)
-UNSCORABLE_WORDS = ("; the question is left out of every score (its answers are set aside, and the tests are scored "
-                    "out of the other questions) until the key is corrected")
+UNSCORABLE_WORDS = N_("; the question is left out of every score (its answers are set aside, and the tests are scored "
+                    "out of the other questions) until the key is corrected")  # translated where said
 
 
 CODEBOOK_COLUMNS = ["code_id", "label", "theme", "level", "applied_practice", "definition"]
@@ -369,14 +374,14 @@ INTERVIEW_COLUMNS = ["interview_id", "participant_id", "interview_date", "coders
 def codebook_and_interviews(source: SourceConfig, ctx: LayoutContext, interviews_required: bool) -> list[Mapped]:
     """The Codebook sheet (applied_practice defaults to no) and the Interviews sheet of a coding workbook."""
     out = []
-    cb, _ = _table_sheet(source, ctx, "codebook", "codebook", CODEBOOK_COLUMNS, ["code_id", "label", "theme", "level"])
+    cb, _sheet = _table_sheet(source, ctx, "codebook", "codebook", CODEBOOK_COLUMNS, ["code_id", "label", "theme", "level"])
     if cb is not None:
         if "applied_practice" not in cb.frame:
             cb.frame["applied_practice"] = False
         if "definition" not in cb.frame:
             cb.frame["definition"] = None
         out.append(cb)
-    iv, _ = _table_sheet(source, ctx, "interviews", "interviews", INTERVIEW_COLUMNS, INTERVIEW_COLUMNS,
+    iv, _sheet = _table_sheet(source, ctx, "interviews", "interviews", INTERVIEW_COLUMNS, INTERVIEW_COLUMNS,
                          required=interviews_required)
     if iv is not None:
         out.append(iv)
@@ -389,7 +394,8 @@ def followup_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     out = codebook_and_interviews(source, ctx, interviews_required=True)
     name = find_sheet(source, "codes")
     if name is None:
-        ctx.problem(source.name, None, None, None, None, "no visible sheet named 'Codes'", "Add the Codes sheet.",
+        ctx.problem(source.name, None, None, None, None, _("no visible sheet named '{name}'").format(
+            name=template_sheet("codes")), _("Add the {name} sheet.").format(name=template_sheet("codes")),
                     key="no-sheet:codes")
         return out
     raw = read_sheet(source, name, ctx)

@@ -69,7 +69,8 @@ import numpy as np
 import pandas as pd
 
 from tip_eval.io.coerce import _is_blank
-from tip_eval.io.columns import TEMPLATE_HEADER, map_headers
+from tip_eval.i18n import _, ngettext
+from tip_eval.io.columns import TEMPLATE_HEADER, map_headers, template_header
 from tip_eval.io.sources import SourceConfig
 from tip_eval.io.layouts import (
     INTERVIEW_COLUMNS,
@@ -208,8 +209,8 @@ class _Documents:
         if doc_h is None or "interview_id" not in mapping:
             missing = "Document" if doc_h is None else TEMPLATE_HEADER["interview_id"]
             ctx.problem(src.name, raw.sheet, raw.header_row, missing, None,
-                        f"the documents table has no column '{missing}'",
-                        "The documents table needs the columns Document and Interview ID.")
+                        _("the documents table has no column '{header}'").format(header=missing),
+                        _("The documents table needs the columns Document and Interview ID."))
             self.map = {}
             return
         self.header = doc_h
@@ -241,9 +242,9 @@ class _Documents:
             if spec in names:
                 return read_sheet(source, spec, ctx), source
         ctx.problem("study.toml", None, None, "documents", spec,
-                    f"documents of source {source.name} names '{spec}', which is neither a file next to study.toml "
-                    "nor a sheet of the workbook",
-                    "Give the file name (relative to study.toml) or the sheet name of the documents table.")
+                    _("documents of source {source} names '{name}', which is neither a file next to study.toml "
+                      "nor a sheet of the workbook").format(source=source.name, name=spec),
+                    _("Give the file name (relative to study.toml) or the sheet name of the documents table."))
         return None, None
 
     def interview(self, doc: Any) -> tuple[Any, bool]:
@@ -280,8 +281,8 @@ def _codings(source: SourceConfig, ctx: LayoutContext, raw, *, doc_h: str, tag_h
     default_coder = source.get("coder", "taguette" if what == "Taguette" else None)
     coder = raw.frame[coder_h].to_numpy(dtype=object) if coder_h else np.full(n, default_coder, dtype=object)
     if coder_h is None and default_coder is None:
-        ctx.problem(source.name, raw.sheet, raw.header_row, "Coder", None, "the export has no Coder column",
-                    "Add coder = \"...\" to this source in study.toml.")
+        ctx.problem(source.name, raw.sheet, raw.header_row, "Coder", None, _("the export has no Coder column"),
+                    _("Add coder = \"...\" to this source in study.toml."))
         return out
     if coder_h is not None and source.get("coder") is not None:
         blank = np.array([not (isinstance(c, str) and c.strip()) for c in coder])
@@ -296,8 +297,9 @@ def _codings(source: SourceConfig, ctx: LayoutContext, raw, *, doc_h: str, tag_h
         if not found:
             # the document's name is not repeated: it may be the name of the person interviewed
             ctx.problem(source.name, raw.sheet, int(rows[i]), doc_h, None,
-                        f"the document in this cell is not in the documents list: the neutral ID {iv} stands for it",
-                        "Add the document and its interview ID to the documents table (documents in study.toml).",
+                        _("the document in this cell is not in the documents list: the neutral ID {id} stands for "
+                          "it").format(id=iv),
+                        _("Add the document and its interview ID to the documents table (documents in study.toml)."),
                         "warning")
         if _is_blank(tag[i]):
             untagged.append(i)
@@ -306,7 +308,10 @@ def _codings(source: SourceConfig, ctx: LayoutContext, raw, *, doc_h: str, tag_h
     ok[untagged] = False
     if untagged:
         ctx.problem(source.name, raw.sheet, int(rows[untagged[0]]), tag_h, None,
-                    f"{len(untagged)} highlight(s) have no {tag_h} and were ignored", "Tag them in the tool and export again.",
+                    ngettext("{n} highlight has no {column} and was ignored",
+                             "{n} highlights have no {column} and were ignored", len(untagged)).format(
+                        n=len(untagged), column=tag_h),
+                    _("Tag them in the tool and export again."),
                     "warning")
     no_doc = np.array([interview[i] is None for i in range(n)])
     ok &= ~no_doc  # a highlight without a document: reported by the schema as a missing interview_id below
@@ -322,7 +327,7 @@ def _codings(source: SourceConfig, ctx: LayoutContext, raw, *, doc_h: str, tag_h
     out.append(Mapped("followup_codes", frame, source.name, raw.sheet,
                       {"interview_id": doc_h, "code_id": tag_h, **({"coder": coder_h} if coder_h else {})}))
     # interviews listed in the documents table without coders: the coders found in every source's
-    # codings fill them in once all sources are read (tip_eval.io.layouts_partner.finish_sources)
+    # codings fill them in once all sources are read (tip_eval.io.layouts_finish.finish_sources)
     if docs.interviews is not None and docs.interviews.frame["coders"].isna().all():
         docs.interviews.frame["_fill_coders"] = True
     # excerpts: kept apart, and only when cleared for publication
@@ -340,7 +345,8 @@ def _codings(source: SourceConfig, ctx: LayoutContext, raw, *, doc_h: str, tag_h
                     cleared[i] = bool(parse(v))
                 except CellProblem:
                     ctx.problem(source.name, raw.sheet, int(rows[i]), cleared_h, str(v),
-                                f"'{v}' is not yes/no: the excerpt is treated as not cleared", "Use yes or no (1 or 0).",
+                                _("'{value}' is not yes/no: the excerpt is treated as not cleared").format(value=v),
+                                _("Use yes or no (1 or 0)."),
                                 "warning")
         else:
             cleared = np.full(n, bool(source.get("cleared_for_publication", False)))
@@ -365,8 +371,9 @@ def taguette_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     if doc_h is None or tag_h is None:
         missing = "document" if doc_h is None else "tag"
         ctx.problem(source.name, raw.sheet, raw.header_row, missing, None,
-                    f"this is not a Taguette highlights export: it has no '{missing}' column",
-                    "Export the highlights from Taguette (Export > Highlights, CSV or Excel) without changing the columns.")
+                    _("this is not a Taguette highlights export: it has no '{header}' column").format(header=missing),
+                    _("Export the highlights from Taguette (Export > Highlights, CSV or Excel) without changing the "
+                      "columns."))
         return []
     excerpt_h = _find(headers, _EXCERPT, extra, "excerpt")
     coder_h = _find(headers, _CODER, extra, "coder")
@@ -387,8 +394,8 @@ def qualcoder_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     if doc_h is None or doc_h not in headers or tag_h is None:
         missing = "File" if doc_h is None or doc_h not in headers else "Codename"
         ctx.problem(source.name, raw.sheet, raw.header_row, missing, None,
-                    f"this is not a QualCoder coding report: it has no '{missing}' column",
-                    "In QualCoder, run Reports > Coding reports and export the results as CSV or Excel.")
+                    _("this is not a QualCoder coding report: it has no '{header}' column").format(header=missing),
+                    _("In QualCoder, run Reports > Coding reports and export the results as CSV or Excel."))
         return []
     excerpt_h = _find(headers, _EXCERPT, extra, "excerpt")
     used = {doc_h, tag_h, coder_h, excerpt_h, _find(headers, _CLEARED, extra, "cleared_for_publication"),
@@ -403,8 +410,8 @@ def _ignore_rest(ctx: LayoutContext, source: SourceConfig, raw, used: set) -> No
     for h in raw.frame.columns:
         if h not in used:
             ctx.problem(source.name, raw.sheet, raw.header_row, str(h), None,
-                        f"column '{h}' is not part of the codings and was ignored",
-                        "Nothing to do, unless it should be read (see the layouts in the README).", "warning")
+                        _("column '{header}' is not part of the codings and was ignored").format(header=h),
+                        _("Nothing to do, unless it should be read (see the layouts in the README)."), "warning")
 
 
 @register("code_matrix")
@@ -418,19 +425,23 @@ def code_matrix_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]
     if "interview_id" not in mapping:
         doc_h = _find(headers, _DOCUMENT + _CASE, extra, "document")
         if doc_h is None:
-            ctx.problem(source.name, raw.sheet, raw.header_row, TEMPLATE_HEADER["interview_id"], None,
-                        "the sheet has no column for interview_id",
-                        "Add a column headed 'Interview ID' (or a Document column with documents in study.toml).")
+            ctx.problem(source.name, raw.sheet, raw.header_row, template_header("interview_id"), None,
+                        _("the sheet has no column for {column}").format(column="interview_id"),
+                        _("Add a column headed '{header}' (or a Document column with documents in study.toml).").format(
+                            header=template_header("interview_id")))
             return []
     id_h = mapping.get("interview_id", doc_h)
     coder_h = mapping.get("coder")
     if coder_h is None and source.get("coder") is None:
-        ctx.problem(source.name, raw.sheet, raw.header_row, TEMPLATE_HEADER["coder"], None,
-                    "the sheet has no column for coder", "Add a 'Coder' column, or coder = \"...\" for this source in study.toml.")
+        ctx.problem(source.name, raw.sheet, raw.header_row, template_header("coder"), None,
+                    _("the sheet has no column for {column}").format(column="coder"),
+                    _("Add a '{header}' column, or coder = \"...\" for this source in study.toml.").format(
+                        header=template_header("coder")))
         return []
     if "name" in mapping:
         ctx.problem(source.name, raw.sheet, raw.header_row, mapping["name"], None,
-                    "names are personal data: this column was dropped and is in no output", "Nothing to do.", "warning")
+                    _("names are personal data: this column was dropped and is in no output"), _("Nothing to do."),
+                    "warning")
     skip = set(mapping.values()) | ({doc_h} if doc_h else set())
     codes = [h for h in headers if h not in skip]
     n, k = len(raw.frame), len(codes)

@@ -26,6 +26,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from tip_eval.i18n import _
 from tip_eval.io.columns import map_headers
 from tip_eval.io.cost_settings import CURRENCY_PATTERN
 from tip_eval.io.layouts import (
@@ -70,9 +71,10 @@ def _sheet(source: SourceConfig, ctx: LayoutContext) -> tuple[bool, str | None]:
         if (explicit is not None and name == explicit) or (
                 explicit is None and label_key(name) in wanted and visible in (True, "visible")):
             return True, name
-    what = f"a sheet named '{explicit}'" if explicit is not None else "a visible sheet named 'Costs'"
-    ctx.problem(source.name, None, None, None, None, f"the costs workbook has no {what}",
-                "Name the sheet Costs, or give its name in study.toml (sheet = \"...\").")
+    what = (_("the costs workbook has no sheet named '{name}'").format(name=explicit) if explicit is not None
+            else _("the costs workbook has no visible sheet named '{name}'").format(name="Costs"))
+    ctx.problem(source.name, None, None, None, None, what,
+                _("Name the sheet Costs, or give its name in study.toml (sheet = \"...\")."))
     return False, None
 
 
@@ -87,15 +89,16 @@ def costs_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     mapping = map_headers(list(raw.frame.columns), _COLUMNS, extra)
     missing = [c for c in ("training_id", "cost") if c not in mapping]
     for c in missing:
-        ctx.problem(source.name, raw.sheet, raw.header_row, c, None, f"the costs table has no column for {c}",
-                    f"Add a column headed '{c}' (or map yours in study.toml under columns).")
+        ctx.problem(source.name, raw.sheet, raw.header_row, c, None,
+                    _("the costs table has no column for {column}").format(column=c),
+                    _("Add a column headed '{header}' (or map yours in study.toml under columns).").format(header=c))
     if missing:
         return []
     for h in raw.frame.columns:
         if h not in mapping.values():
             ctx.problem(source.name, raw.sheet, raw.header_row, str(h), None,
-                        f"column '{h}' is not part of the costs table and was ignored",
-                        "Remove or rename it if it should be read (training_id, cost, currency, year, category).",
+                        _("column '{header}' is not part of the costs table and was ignored").format(header=h),
+                        _("Remove or rename it if it should be read (training_id, cost, currency, year, category)."),
                         "warning")
     frame = frame_with_provenance(raw, mapping, source)
     for c in ("year", "category"):
@@ -105,8 +108,8 @@ def costs_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     if "currency" not in frame:
         if reporting is None:
             ctx.problem(source.name, raw.sheet, raw.header_row, None, None,
-                        "the costs table has no currency column and study.toml gives no reporting currency",
-                        'Add a column headed \'currency\' (e.g. USD, KHR, THB), or currency = "USD" under [study].')
+                        _("the costs table has no currency column and study.toml gives no reporting currency"),
+                        _('Add a column headed \'currency\' (e.g. USD, KHR, THB), or currency = "USD" under [study].'))
         frame["currency"] = reporting
     else:
         frame["currency"] = [v.strip().upper() if isinstance(v, str) else v for v in frame["currency"]]
@@ -125,12 +128,14 @@ def _check_rates(frame: pd.DataFrame, header: str, reporting: str | None, source
     if reporting is None:
         if len(distinct) > 1:
             ctx.problem(source.name, frame["_sheet"].iloc[0], None, header, ", ".join(distinct),
-                        f"the costs are in {len(distinct)} currencies and study.toml gives no reporting currency",
-                        'Add currency = "USD" (the currency to report in) and rates = { ... } under [study].')
+                        _("the costs are in {n} currencies and study.toml gives no reporting currency").format(
+                            n=len(distinct)),
+                        _('Add currency = "USD" (the currency to report in) and rates = {{ ... }} under [study].').format())
         return
     for code, row in zip(codes[valid], frame["_row"].to_numpy(dtype=object)[valid]):
         if code != reporting and code not in rates:
             ctx.problem(source.name, frame["_sheet"].iloc[0], None if pd.isna(row) else int(row), header, code,
-                        f"no exchange rate for {code}: costs are reported in {reporting}",
-                        f"Add the rate under [study] in study.toml: rates = {{ {code} = ... }} ({reporting} for one "
-                        f"{code}).")
+                        _("no exchange rate for {code}: costs are reported in {reporting}").format(
+                            code=code, reporting=reporting),
+                        _("Add the rate under [study] in study.toml: rates = {{ {code} = ... }} ({reporting} for one "
+                          "{code}).").format(code=code, reporting=reporting))

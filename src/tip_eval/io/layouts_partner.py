@@ -70,7 +70,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from tip_eval.io.columns import TEMPLATE_HEADER, header_index
+from tip_eval.i18n import _, ngettext
+from tip_eval.io.columns import header_index, template_header, template_sheet
 from tip_eval.io.sources import SourceConfig
 from tip_eval.io.layouts import SHEET_NAMES, LayoutContext, Mapped, _extra_columns, _table_sheet, read_sheet, register
 from tip_eval.io.phases import SEPARATORS as _SEP
@@ -296,8 +297,8 @@ def data_sheet(source: SourceConfig, ctx: LayoutContext, infos: list) -> tuple[b
     for s in infos:  # a workbook whose only sheets have known names: the first that is not the training
         if s.visible and _kind_of_sheet(s.name) != "training":
             return True, s.name
-    ctx.problem(source.name, None, None, None, None, "no visible sheet with the data was found",
-                "Name the sheet in study.toml with sheet = \"...\".")
+    ctx.problem(source.name, None, None, None, None, _("no visible sheet with the data was found"),
+                _("Name the sheet in study.toml with sheet = \"...\"."))
     return False, None
 
 
@@ -320,8 +321,9 @@ def training_from_source(source: SourceConfig, ctx: LayoutContext, infos: list) 
         if m is not None:
             if len(m.frame) != 1:
                 ctx.problem(source.name, raw.sheet, None, None, None,
-                            f"the Training sheet should have exactly one row under the header; it has {len(m.frame)}",
-                            "Keep one row describing this training.")
+                            _("the {sheet} sheet should have exactly one row under the header; it has {n}").format(
+                                sheet=raw.sheet, n=len(m.frame)),
+                            _("Keep one row describing this training."))
             for c in TRAINING_COLUMNS:
                 if c not in m.frame:
                     m.frame[c] = None
@@ -332,14 +334,17 @@ def training_from_source(source: SourceConfig, ctx: LayoutContext, infos: list) 
     if declared is not None and not out:
         if not isinstance(declared, dict):
             ctx.problem("study.toml", None, None, "training", None,
-                        f"sources.training of {source.name} should be a table of the training's details",
-                        "Write it as a sources.training table with training_id, country, province, start_date, end_date, language.")
+                        _("sources.training of {source} should be a table of the training's details").format(
+                            source=source.name),
+                        _("Write it as a sources.training table with training_id, country, province, start_date, "
+                          "end_date, language."))
         else:
             unknown = sorted(set(declared) - set(TRAINING_COLUMNS))
             for k in unknown:
                 ctx.problem("study.toml", None, None, f"sources.training {k}", str(declared[k]),
-                            f"'{k}' is not a detail of a training (source {source.name}); it was ignored",
-                            f"Use only: {', '.join(TRAINING_COLUMNS)}.", "warning")
+                            _("'{key}' is not a detail of a training (source {source}); it was ignored").format(
+                                key=k, source=source.name),
+                            _("Use only: {keys}.").format(keys=", ".join(TRAINING_COLUMNS)), "warning")
             if set(declared) - {"training_id"}:
                 row = {c: declared.get(c) for c in TRAINING_COLUMNS}
                 frame = pd.DataFrame({c: pd.Series([row[c]], dtype=object) for c in TRAINING_COLUMNS})
@@ -375,8 +380,8 @@ def _melt(raw, roles: list[Role], row_phase: np.ndarray | None, value: str, var:
     else:
         phase = np.where(has_col_phase[c_idx], col_phase[c_idx], row_phase[r_idx])
     blank = _blank_mask(flat)
-    pcodes, _ = pd.factorize(pd.Series(phase, dtype=object).map(lambda p: label_key(p) if isinstance(p, str) else p),
-                             use_na_sentinel=False)
+    pcodes = pd.factorize(pd.Series(phase, dtype=object).map(lambda p: label_key(p) if isinstance(p, str) else p),
+                             use_na_sentinel=False)[0]
     block = r_idx * (int(pcodes.max()) + 1 if len(pcodes) else 1) + pcodes
     filled = np.bincount(block, weights=(~blank).astype(float))
     keep = filled[block] > 0
@@ -430,14 +435,14 @@ def _row_values(raw, roles: list[Role], source: SourceConfig, ctx: LayoutContext
         for h in wanted_names:
             if label_key(h) not in found:
                 ctx.problem(source.name, raw.sheet, raw.header_row, h, None,
-                            f"the sheet has no column '{h}' (name_column in study.toml)",
-                            "Correct name_column in study.toml to the header of the names column.")
+                            _("the sheet has no column '{header}' (name_column in study.toml)").format(header=h),
+                            _("Correct name_column in study.toml to the header of the names column."))
         return None
     if "participant_id" not in attr and not names:
-        ctx.problem(source.name, raw.sheet, raw.header_row, TEMPLATE_HEADER["participant_id"], None,
-                    "the sheet has no column for participant_id",
-                    "Add a column headed 'Participant ID' (or map yours in study.toml under columns); if the "
-                    "partner has only names, set name_column in study.toml.")
+        ctx.problem(source.name, raw.sheet, raw.header_row, template_header("participant_id"), None,
+                    _("the sheet has no column for {column}").format(column="participant_id"),
+                    _("Add a column headed '{header}' (or map yours in study.toml under columns); if the partner has "
+                      "only names, set name_column in study.toml.").format(header=template_header("participant_id")))
         return None
     pid = raw.frame[attr["participant_id"]].to_numpy(dtype=object) if "participant_id" in attr else None
     name_values = None
@@ -451,8 +456,9 @@ def _row_values(raw, roles: list[Role], source: SourceConfig, ctx: LayoutContext
     else:
         if training_id is None:
             ctx.problem(source.name, raw.sheet, raw.header_row, None, None,
-                        "these rows do not say which training they belong to",
-                        "Add a 'Training ID' column, a Training sheet, or a sources.training table in study.toml.")
+                        _("these rows do not say which training they belong to"),
+                        _("Add a '{header}' column, a {sheet} sheet, or a sources.training table in study.toml.").format(
+                            header=template_header("training_id"), sheet=template_sheet("training")))
             return None
         training = np.full(n, training_id, dtype=object)
     phase = None
@@ -498,8 +504,8 @@ def person_sheet(raw, source: SourceConfig, ctx: LayoutContext, *, training_id: 
     if fixed is not None:
         fixed = phase_of(str(fixed), own)
         if fixed is None:
-            ctx.problem("study.toml", None, None, "phase", str(source.get("phase")), _FIXED_PHASE_WORDS.format(source.name),
-                        _FIXED_PHASE_FIX)
+            ctx.problem("study.toml", None, None, "phase", str(source.get("phase")),
+                        _(_FIXED_PHASE_WORDS).format(source=source.name), _(_FIXED_PHASE_FIX))
             return []
     roles = classify([str(c) for c in raw.frame.columns], source, PERSON_ATTRS, kobo, ctx.bank, own)  # the bank's IDs in any layout
     rows = _row_values(raw, roles, source, ctx, training_id, fixed)
@@ -522,24 +528,27 @@ def person_sheet(raw, source: SourceConfig, ctx: LayoutContext, *, training_id: 
     for r in roles:
         if r.kind == "name_auto":
             ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None,
-                        "names are personal data: this column was dropped and is in no output",
-                        "Nothing to do; to link tests by name instead of ID, set name_column in study.toml.", "warning")
+                        _("names are personal data: this column was dropped and is in no output"),
+                        _("Nothing to do; to link tests by name instead of ID, set name_column in study.toml."), "warning")
         elif r.kind == "ignore" and not (kobo and _blank_mask(raw.frame[r.header].to_numpy(dtype=object)).all()):
             ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None, *ignored_column(  # (a note: empty)
-                r.header, "Map it in study.toml under columns (or check its phase and item or competency ID), "
-                          "or remove it if it is not needed."), "warning")
+                r.header, _("Map it in study.toml under columns (or check its phase and item or competency ID), "
+                            "or remove it if it is not needed.")), "warning")
         elif r.kind == "duplicate":
             ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None,
-                        f"column '{r.header}' holds the same thing as an earlier column and was ignored",
-                        "Remove one of the two columns.", "warning")
+                        _("column '{header}' holds the same thing as an earlier column and was ignored").format(
+                            header=r.header),
+                        _("Remove one of the two columns."), "warning")
     # columns without a phase need the row's phase
     if rows.phase is None:
         for r in items + comps + [t for t in totals if t.target == "score"]:
             if r.phase is None:
                 ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None,
-                            f"column '{r.header}' is not marked pre, post or delayed, and the sheet has no phase column",
-                            "Head it like pre_Q01, 'Post-test / Q01' or Q01_delayed, add a Phase column, or set "
-                            "phase = \"pre\" (or \"post\", \"delayed\") for this source in study.toml.")
+                            _("column '{header}' is not marked pre, post or delayed, and the sheet has no phase "
+                              "column").format(header=r.header),
+                            _("Head it like pre_Q01, 'Post-test / Q01' or Q01_delayed, add a {phase} column, or set "
+                              "phase = \"pre\" (or \"post\", \"delayed\") for this source in study.toml.").format(
+                                phase=template_header("phase")))
                 r.kind = "ignore"
         items = [r for r in items if r.kind == "item"]
         comps = [r for r in comps if r.kind == "competency"]
@@ -549,9 +558,9 @@ def person_sheet(raw, source: SourceConfig, ctx: LayoutContext, *, training_id: 
     want_roster = bool(roster_opt) if roster_opt is not None else ("sector" in attr and fixed not in ("post", "delayed"))
     if want_roster:
         if "sector" not in attr:
-            ctx.problem(source.name, raw.sheet, raw.header_row, TEMPLATE_HEADER["sector"], None,
-                        "the sheet has no column for sector (roster = true in study.toml)",
-                        "Add a 'Sector' column, or set roster = false.")
+            ctx.problem(source.name, raw.sheet, raw.header_row, template_header("sector"), None,
+                        _("the sheet has no column for sector (roster = true in study.toml)"),
+                        _("Add a '{header}' column, or set roster = false.").format(header=template_header("sector")))
         else:
             idx = np.arange(len(raw.frame))
             f = rows.frame(idx)
@@ -580,8 +589,10 @@ def person_sheet(raw, source: SourceConfig, ctx: LayoutContext, *, training_id: 
         if totals and not totals_only:
             for t in totals:
                 ctx.problem(source.name, raw.sheet, raw.header_row, t.header, None,
-                            f"column '{t.header}' (a total) was ignored: totals are computed from the item answers",
-                            "Nothing to do; remove the column, or load it with layout = \"totals\" instead.", "warning")
+                            _("column '{header}' (a total) was ignored: totals are computed from the item answers").format(
+                                header=t.header),
+                            _("Nothing to do; remove the column, or load it with layout = \"totals\" instead."),
+                            "warning")
             totals = []
     if comps:
         long = _melt(raw, comps, rows.phase, "rating", "competency_id")
@@ -595,9 +606,10 @@ def person_sheet(raw, source: SourceConfig, ctx: LayoutContext, *, training_id: 
     if totals:
         out.extend(_totals(raw, totals, rows, source, ctx, attr, dates))
     elif totals_only:
-        ctx.problem(source.name, raw.sheet, raw.header_row, TEMPLATE_HEADER["score"], None,
-                    "the sheet has no column for the total score",
-                    "Add a 'Score' column (or 'Pre-test score' and 'Post-test score'), or name it in study.toml with score_column.")
+        ctx.problem(source.name, raw.sheet, raw.header_row, template_header("score"), None,
+                    _("the sheet has no column for the total score"),
+                    _("Add a '{header}' column (or 'Pre-test score' and 'Post-test score'), or name it in study.toml "
+                      "with score_column.").format(header=template_header("score")))
     return out
 
 
@@ -620,10 +632,15 @@ def _totals(raw, totals: list[Role], rows: _Rows, source: SourceConfig, ctx: Lay
         idx = np.flatnonzero(keep)
         empty = raw.excel_rows.to_numpy()[~keep]
         if len(empty):
-            what = f"{s.phase}-test score" if s.phase else "score"
+            text = {"pre": ngettext("no pre-test score in {n} row ({rows}): treated as not tested",
+                                    "no pre-test score in {n} rows ({rows}): treated as not tested", len(empty)),
+                    "post": ngettext("no post-test score in {n} row ({rows}): treated as not tested",
+                                     "no post-test score in {n} rows ({rows}): treated as not tested", len(empty))}.get(
+                s.phase) or ngettext("no score in {n} row ({rows}): treated as not tested",
+                                     "no score in {n} rows ({rows}): treated as not tested", len(empty))
             ctx.problem(source.name, raw.sheet, int(empty[0]), s.header, None,
-                        f"no {what} in {len(empty)} row(s) ({_ranges(empty)}): treated as not tested",
-                        "Fill in the score, or leave it empty if the person did not take the test.", "warning")
+                        text.format(n=len(empty), rows=_ranges(empty)),
+                        _("Fill in the score, or leave it empty if the person did not take the test."), "warning")
         f = rows.frame(idx)
         f["phase"] = s.phase if s.phase is not None else rows.phase[idx]
         score = sv[idx].copy()
@@ -666,8 +683,9 @@ def _read_data(source: SourceConfig, ctx: LayoutContext, infos: list):
         return None
     header_rows = int(source.get("header_rows", 1) or 1)
     if isinstance(sheet, str) and infos and sheet not in {s.name for s in infos}:
-        ctx.problem(source.name, None, None, None, sheet, f"there is no sheet named '{sheet}'",
-                    f"Use one of: {', '.join(s.name for s in infos if s.visible)} (sheet in study.toml).")
+        ctx.problem(source.name, None, None, None, sheet, _("there is no sheet named '{name}'").format(name=sheet),
+                    _("Use one of: {sheets} (sheet in study.toml).").format(
+                        sheets=", ".join(s.name for s in infos if s.visible)))
         return None
     return read_sheet(source, sheet, ctx, header_rows=header_rows)
 
@@ -721,9 +739,9 @@ def prepost_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     """A separate pre-test, post-test or delayed post-test file or sheet (``phase`` is required)."""
     if source.get("phase") is None:
         ctx.problem("study.toml", None, None, "phase", None,
-                    f"source {source.name} (layout prepost) does not say whether it is the pre-test, the post-test or "
-                    "a delayed post-test",
-                    "Add phase = \"pre\", phase = \"post\" or phase = \"delayed\" to this source.")
+                    _("source {source} (layout prepost) does not say whether it is the pre-test, the post-test or "
+                      "a delayed post-test").format(source=source.name),
+                    _("Add phase = \"pre\", phase = \"post\" or phase = \"delayed\" to this source."))
         return []
     return _person_layout(source, ctx)
 
@@ -749,8 +767,8 @@ def long_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     own = own_phases(ctx.settings)
     fixed = phase_of(str(source.get("phase")), own) if source.get("phase") is not None else None
     if source.get("phase") is not None and fixed is None:
-        ctx.problem("study.toml", None, None, "phase", str(source.get("phase")), _FIXED_PHASE_WORDS.format(source.name),
-                    _FIXED_PHASE_FIX)
+        ctx.problem("study.toml", None, None, "phase", str(source.get("phase")),
+                    _(_FIXED_PHASE_WORDS).format(source=source.name), _(_FIXED_PHASE_FIX))
         return out
     roles = classify([str(c) for c in raw.frame.columns], source, LONG_ATTRS, bank=ctx.bank, own=own)
     for r in roles:  # in a long sheet every column is one attribute; nothing is melted
@@ -765,15 +783,16 @@ def long_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
             r.kind = "ignore"
         if r.kind == "name_auto":
             ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None,
-                        "names are personal data: this column was dropped and is in no output",
-                        "Nothing to do; to link tests by name instead of ID, set name_column in study.toml.", "warning")
+                        _("names are personal data: this column was dropped and is in no output"),
+                        _("Nothing to do; to link tests by name instead of ID, set name_column in study.toml."), "warning")
         elif r.kind in ("ignore", "duplicate"):
             ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None, *ignored_column(
-                r.header, "Map it in study.toml under columns, or remove it if it is not needed."), "warning")
+                r.header, _("Map it in study.toml under columns, or remove it if it is not needed.")), "warning")
     if rows.phase is None and any(c in attr for c in ("item_id", "competency_id", "score")):
-        ctx.problem(source.name, raw.sheet, raw.header_row, TEMPLATE_HEADER["phase"], None,
-                    "the sheet has no column for phase",
-                    "Add a 'Phase' column (pre, post or delayed), or set phase in study.toml.")
+        ctx.problem(source.name, raw.sheet, raw.header_row, template_header("phase"), None,
+                    _("the sheet has no column for {column}").format(column="phase"),
+                    _("Add a '{header}' column (pre, post or delayed), or set phase in study.toml.").format(
+                        header=template_header("phase")))
         return out
     n = len(raw.frame)
     col = {c: raw.frame[h].to_numpy(dtype=object) for c, h in attr.items()}
@@ -815,144 +834,11 @@ def long_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
             dated = [Role(attr["test_date"], "date", "test_date")] if "test_date" in attr else []
             out.extend(_totals(raw, totals, rows, source, ctx, attr, dated))
         else:
-            ctx.problem(source.name, raw.sheet, raw.header_row, TEMPLATE_HEADER["item_id"], None,
-                        "the sheet has no column for item_id, competency_id or score",
-                        "Add an 'Item' column with 'Answer' (or 'Score'), a 'Competency' column with 'Rating', or a 'Score' column.")
+            ctx.problem(source.name, raw.sheet, raw.header_row, template_header("item_id"), None,
+                        _("the sheet has no column for item_id, competency_id or score"),
+                        _("Add an 'Item' column with 'Answer' (or 'Score'), a 'Competency' column with 'Rating', or a "
+                          "'Score' column."))
     return out
-
-
-# ------------------------------------------------------------------------------------ after all sources
-
-def _id_key(value: Any) -> str:
-    """Matching key of an item or competency ID: case, separators and leading zeros ignored (Q1 = q01)."""
-    return re.sub(r"(?<!\d)0+(?=\d)", "", label_key(value).replace(" ", ""))
-
-
-def finish_sources(mapped: list[Mapped], ctx: LayoutContext, settings: dict, root) -> list[Mapped]:
-    """Work that needs every source at once, before types are parsed.
-
-    1. Participants known by name only get their ID (:func:`tip_eval.io.linking.link_names`).
-    2. Item and competency IDs written by partners are matched to the item bank and the competency
-       list (``q1`` -> ``Q01``; a competency by its label in any language); follow-up codes to the
-       codebook (by ID or label).
-    3. Roster rows repeated on every row of a sheet (Kobo, long) and trainings declared by several
-       sources count once; a repeated person whose details differ is a warning.
-    """
-    from tip_eval.io.coerce import normalize_id
-    from tip_eval.io.item_bank import answer_index, words_to_letters
-    from tip_eval.io.linking import link_names
-
-    upper = settings.get("id_case", "upper") == "upper"
-    link_names(mapped, ctx, settings, root, upper=upper)
-    # 2. IDs of items, competencies and codes
-    items: dict[str, str] = {}
-    comps: dict[str, str] = {}
-    codes: dict[str, str] = {}
-    for m in mapped:
-        f = m.frame
-        if m.table == "items" and "item_id" in f:
-            for v in f["item_id"]:
-                if normalize_id(v):
-                    items.setdefault(_id_key(v), normalize_id(v))
-        elif m.table == "competencies" and "competency_id" in f:
-            for _, r in f.iterrows():
-                cid = normalize_id(r.get("competency_id"))
-                if not cid:
-                    continue
-                comps.setdefault(_id_key(cid), cid)
-                for c in ("label", "label_km", "label_th", "label_id"):
-                    if isinstance(r.get(c), str):
-                        comps.setdefault(label_key(r.get(c)), cid)
-        elif m.table == "codebook" and "code_id" in f:
-            for _, r in f.iterrows():
-                cid = normalize_id(r.get("code_id"))
-                if cid:
-                    codes.setdefault(_id_key(cid), cid)
-                    if isinstance(r.get("label"), str):
-                        codes.setdefault(label_key(r.get("label")), cid)
-    words = answer_index([m.frame for m in mapped if m.table == "items"])
-    targets = {"responses": ("item_id", items), "confidence": ("competency_id", comps),
-               "followup_codes": ("code_id", codes), "excerpts": ("code_id", codes)}
-    for m in mapped:
-        f = m.frame
-        if "_resolve" not in f.columns and m.table != "responses":  # (every test sheet: answers as words)
-            continue
-        col, index = targets.get(m.table, (None, None))
-        if col and index and col in f and "_resolve" in f:
-            codes, uniques = pd.factorize(f[col].astype(object), use_na_sentinel=True)
-            resolved = np.array([_resolve(u, index) for u in uniques] + [None], dtype=object)
-            f[col] = resolved[codes]
-        if m.table == "responses" and "answer" in f and words:  # an option's words (Kobo labels): its letter
-            f["answer"] = words_to_letters(f["item_id"], f["answer"], words)
-        m.frame = f.drop(columns=["_resolve"], errors="ignore")
-    # interview lists without coders (a documents table): the coders found in the codings, in order
-    fill = [m for m in mapped if m.table == "interviews" and "_fill_coders" in m.frame.columns]
-    if fill:
-        order: dict[str, list[str]] = {}
-        for m in mapped:
-            if m.table == "followup_codes":
-                for iv, c in zip(m.frame["interview_id"], m.frame["coder"]):
-                    iv, c = normalize_id(iv), normalize_id(c)
-                    if iv and c and c not in order.setdefault(iv, []):
-                        order[iv].append(c)
-        for m in fill:
-            m.frame["coders"] = [";".join(order.get(normalize_id(v) or "", [])) or None for v in m.frame["interview_id"]]
-            m.frame = m.frame.drop(columns=["_fill_coders"])
-    # 3. rows that repeat
-    seen: dict[tuple[str, str], tuple] = {}
-    for m in mapped:
-        f = m.frame
-        if "_dedupe" not in f.columns:
-            continue
-        key_col = _DEDUPE_KEYS.get(m.table)
-        drop = np.zeros(len(f), dtype=bool)
-        if key_col:
-            compare = _DEDUPE_COMPARE[m.table]
-            norm_cache: dict = {}
-            values = [[norm_cache.setdefault((type(x).__name__, x) if _hashable(x) else repr(x), _norm_value(x))
-                       for x in (f[c].to_numpy(dtype=object) if c in f else [None] * len(f))] for c in compare]
-            recs = list(zip(*values)) if values else [()] * len(f)
-            files, sheets, rows_ = f["_file"].to_numpy(dtype=object), f["_sheet"].to_numpy(dtype=object), f["_row"].to_numpy(dtype=object)
-            id_cache: dict = {}
-            for i, v in enumerate(f[key_col].to_numpy(dtype=object)):
-                k = id_cache.get(v) if _hashable(v) and v in id_cache else None
-                if k is None:
-                    k = normalize_id(v, upper=(key_col == "participant_id" and upper))
-                    if _hashable(v):
-                        id_cache[v] = k
-                if k is None:
-                    continue
-                rec = recs[i]
-                loc = (files[i], sheets[i], rows_[i])
-                if (m.table, k) not in seen:
-                    seen[(m.table, k)] = (rec, loc)
-                    continue
-                first, floc = seen[(m.table, k)]
-                if first == rec:
-                    drop[i] = True
-                    if not pd.isna(loc[2]):
-                        ctx.repeats.add((loc[0], loc[1] if isinstance(loc[1], str) else None, int(loc[2])))
-                elif m.table == "participants":
-                    diff = [c for c, a, b in zip(compare, first, rec) if a != b]
-                    drop[i] = True
-                    r0 = None if floc[2] is None or pd.isna(floc[2]) else int(floc[2])
-                    where = f"row {r0}" + (f" of {floc[0]}" if floc[0] != loc[0] else "")
-                    ctx.problem(loc[0], loc[1] if isinstance(loc[1], str) else None,
-                                None if pd.isna(loc[2]) else int(loc[2]),
-                                m.headers.get(diff[0], diff[0]), None if pd.isna(f.iloc[i][diff[0]]) else str(f.iloc[i][diff[0]]),
-                                f"participant {k} is on the roster again with a different {', '.join(diff)} than in {where}; "
-                                "the first was kept",
-                                "Correct the details so that they agree.", "warning")
-        m.frame = f.loc[~drop].drop(columns=["_dedupe"]).reset_index(drop=True)
-    return mapped
-
-
-#: tables whose rows may be declared by several sources, their key, and what must agree for two
-#: declarations to count once (otherwise both are kept and validation reports the repeated key)
-_DEDUPE_KEYS = {"participants": "participant_id", "trainings": "training_id", "items": "item_id",
-                "competencies": "competency_id"}
-_DEDUPE_COMPARE = {"participants": ROSTER, "trainings": TRAINING_COLUMNS[1:],
-                   "items": ["module", "correct_answer", "points", "n_options"], "competencies": ["label"]}
 
 
 def _ranges(rows) -> str:
@@ -967,31 +853,4 @@ def _ranges(rows) -> str:
     return ", ".join(text[:8]) + (" ..." if len(text) > 8 else "")
 
 
-def _hashable(v: Any) -> bool:
-    try:
-        hash(v)
-    except TypeError:
-        return False
-    return True
-
-
-def _norm_value(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return None
-    if isinstance(v, str):
-        k = label_key(v)
-        return k or None
-    if isinstance(v, (bool, np.bool_)):
-        return v
-    if isinstance(v, (int, float, np.integer, np.floating)) and float(v).is_integer():
-        return str(int(v))  # 1, 1.0 and "1" (a CSV cell) are the same declaration
-    return v
-
-
-def _resolve(value: Any, index: dict[str, str]) -> Any:
-    if not isinstance(value, str) or not value.strip():
-        return value
-    return index.get(_id_key(value)) or index.get(label_key(value)) or value
-
-
-__all__ = ["Role", "classify", "finish_sources", "person_sheet", "phase_of", "split_phase", "training_from_source"]
+__all__ = ["Role", "classify", "person_sheet", "phase_of", "split_phase", "training_from_source"]

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from tip_eval.errors import InputRefused
+from tip_eval.i18n import N_, _, format_integer, format_number
 
 __all__ = ["CEILINGS", "TEXT_SUFFIXES", "WORKBOOK_SUFFIXES", "ReadLimits", "active_limits", "using_limits"]
 
@@ -144,8 +145,8 @@ def _refuse(file: str, reason: str, fix: str) -> NoReturn:
     raise InputRefused(file, reason, fix)
 
 
-_FRESH_COPY = "Ask the sender for a fresh copy saved from Excel (File > Save As > Excel Workbook)."
-_RESAVE = "Open the file in Excel (or LibreOffice) and save it again as an Excel Workbook (.xlsx)."
+_FRESH_COPY = N_("Ask the sender for a fresh copy saved from Excel (File > Save As > Excel Workbook).")
+_RESAVE = N_("Open the file in Excel (or LibreOffice) and save it again as an Excel Workbook (.xlsx).")
 
 
 def _col_letters(n: int) -> str:
@@ -159,23 +160,24 @@ def _col_letters(n: int) -> str:
 
 def _ref(row: int, col: int) -> str:
     """'XFD1048576 (row 1,048,576, column 16,384)'; without letters past Excel's last column."""
+    place = _("row {row}, column {column}").format(row=format_integer(row), column=format_integer(col))
     if col <= 16384 and row <= 1_048_576:
-        return f"{_col_letters(col)}{row} (row {row:,}, column {col:,})"
-    return f"row {row:,}, column {col:,}"
+        return f"{_col_letters(col)}{row} ({place})"
+    return place
 
 
 def _check_extent(file: str, where: str, row: int, col: int, limits: ReadLimits, declared: bool = False) -> None:
     if row > limits.max_rows or col > limits.max_cols:
-        what = f"says it spans up to cell {_ref(row, col)}" if declared else f"has a cell at {_ref(row, col)}"
+        what = (_("{where} says it spans up to cell {cell}") if declared else _("{where} has a cell at {cell}")).format(
+            where=where, cell=_ref(row, col))
         _refuse(
             file,
-            f"{where} {what}, beyond the limit of "
-            f"{limits.max_rows:,} rows and {limits.max_cols:,} columns. Opening it could use up "
-            "the computer's memory and stop Python, so it was not opened.",
-            "If the table really is that large, read it with "
-            "limits=ReadLimits(max_rows=..., max_cols=...). Otherwise open it in Excel, delete the "
-            "empty rows and columns after the end of the table (select them, right-click > Delete), "
-            "save, and try again.",
+            _("{what}, beyond the limit of {rows} rows and {columns} columns. Opening it could use up the computer's "
+              "memory and stop Python, so it was not opened.").format(
+                what=what, rows=format_integer(limits.max_rows), columns=format_integer(limits.max_cols)),
+            _("If the table really is that large, read it with limits=ReadLimits(max_rows=..., max_cols=...). "
+              "Otherwise open it in Excel, delete the empty rows and columns after the end of the table (select "
+              "them, right-click > Delete), save, and try again."),
         )
 
 
@@ -183,10 +185,12 @@ def _check_area(file: str, where: str, rows: int, cols: int, limits: ReadLimits)
     if rows * cols > limits.max_cells:
         _refuse(
             file,
-            f"{where} spans {rows:,} rows x {cols:,} columns = {rows * cols:,} cells, more than the "
-            f"limit of {limits.max_cells:,} cells that can safely be loaded into memory.",
-            "If the table really is that large, read it with limits=ReadLimits(max_cells=...). "
-            "Otherwise delete the empty rows and columns after the end of the table, save, and try again.",
+            _("{where} spans {rows} rows x {columns} columns = {cells} cells, more than the limit of {limit} cells "
+              "that can safely be loaded into memory.").format(
+                where=where, rows=format_integer(rows), columns=format_integer(cols), cells=format_integer(rows * cols),
+                limit=format_integer(limits.max_cells)),
+            _("If the table really is that large, read it with limits=ReadLimits(max_cells=...). "
+              "Otherwise delete the empty rows and columns after the end of the table, save, and try again."),
         )
 
 
@@ -199,24 +203,25 @@ _ZIP_EMPTY = b"PK\x05\x06"
 
 def _check_file(path: Path, file: str, limits: ReadLimits) -> int:
     if not path.exists():
-        _refuse(file, "does not exist.", "Check the file name and the folder (and that the file has been copied there).")
+        _refuse(file, _("does not exist."),
+                _("Check the file name and the folder (and that the file has been copied there)."))
     if not path.is_file():
-        _refuse(file, "is a folder, not a file.", "Give the path of one workbook or CSV file inside it.")
+        _refuse(file, _("is a folder, not a file."), _("Give the path of one workbook or CSV file inside it."))
     size = path.stat().st_size
     if size > limits.max_file_bytes:
         _refuse(
             file,
-            f"is {size / _MB:,.1f} MB, larger than the limit of {limits.max_file_bytes / _MB:,.1f} MB.",
-            "Check that this is the right file. If it is, read it with "
-            "limits=ReadLimits(max_file_bytes=...).",
+            _("is {size} MB, larger than the limit of {limit} MB.").format(
+                size=format_number(size / _MB, digits=1), limit=format_number(limits.max_file_bytes / _MB, digits=1)),
+            _("Check that this is the right file. If it is, read it with limits=ReadLimits(max_file_bytes=...)."),
         )
     return size
 
 
 # ----------------------------------------------------------------------------- expanded text
 
-_RAISE = ("If the file is genuine and really holds that much text, raise {key} under [limits] in study.toml "
-          "(or ReadLimits({key}=...)); otherwise do not open it and ask the sender for a copy saved from Excel.")
+_RAISE = N_("If the file is genuine and really holds that much text, raise {key} under [limits] in study.toml "
+            "(or ReadLimits({key}=...)); otherwise do not open it and ask the sender for a copy saved from Excel.")
 
 
 class TextBudget:
@@ -245,15 +250,18 @@ class TextBudget:
         self.total -= self.sheet_total
         self.sheet_total = 0
 
-    def cell(self, chars: int, what: str = "a cell") -> None:
-        """Refuse a single cell that expands to more than ``max_cell_chars``."""
+    def cell(self, chars: int, what: str = N_("a cell")) -> None:
+        """Refuse a single cell that expands to more than ``max_cell_chars``; ``what`` (marked with
+        ``N_``) names it."""
         if chars > self.limits.max_cell_chars:
             _refuse(
                 self.file,
-                f"{self.where} has {what} that expands to {chars:,} characters, more than the limit of "
-                f"{self.limits.max_cell_chars:,} for one cell (Excel itself holds at most 32,767). Such "
-                "files are made to fill the computer's memory, so it was not opened.",
-                _RAISE.format(key="max_cell_chars"),
+                _("{where} has {what} that expands to {n} characters, more than the limit of {limit} for one cell "
+                  "(Excel itself holds at most {excel}). Such files are made to fill the computer's memory, so it "
+                  "was not opened.").format(where=self.where, what=_(what), n=format_integer(chars),
+                                            limit=format_integer(self.limits.max_cell_chars),
+                                            excel=format_integer(32767)),
+                _(_RAISE).format(key="max_cell_chars"),
             )
 
     def fits(self, chars: int) -> bool:
@@ -271,18 +279,18 @@ class TextBudget:
         if self.sheet_total > lim.max_sheet_chars:
             _refuse(
                 self.file,
-                f"{self.where} expands to more than {lim.max_sheet_chars:,} characters of text (cells that "
-                "repeat long text), more than the limit for one sheet. Opening it could use up the "
-                "computer's memory and stop Python, so it was not opened.",
-                _RAISE.format(key="max_sheet_chars"),
+                _("{where} expands to more than {limit} characters of text (cells that repeat long text), more than "
+                  "the limit for one sheet. Opening it could use up the computer's memory and stop Python, so it was "
+                  "not opened.").format(where=self.where, limit=format_integer(lim.max_sheet_chars)),
+                _(_RAISE).format(key="max_sheet_chars"),
             )
         if self.total > lim.max_workbook_chars:
             _refuse(
                 self.file,
-                f"expands to more than {lim.max_workbook_chars:,} characters of text in all its sheets, more "
-                "than the limit for one workbook. Opening it could use up the computer's memory and stop "
-                "Python, so it was not opened.",
-                _RAISE.format(key="max_workbook_chars"),
+                _("expands to more than {limit} characters of text in all its sheets, more than the limit for one "
+                  "workbook. Opening it could use up the computer's memory and stop Python, so it was not "
+                  "opened.").format(limit=format_integer(lim.max_workbook_chars)),
+                _(_RAISE).format(key="max_workbook_chars"),
             )
 
 
@@ -290,6 +298,7 @@ def _check_merges(file: str, where: str, count: int, limits: ReadLimits) -> None
     if count > limits.max_merged_ranges:
         _refuse(
             file,
-            f"{where} has more than {limits.max_merged_ranges:,} merged ranges, far more than a table has.",
-            _RAISE.format(key="max_merged_ranges"),
+            _("{where} has more than {limit} merged ranges, far more than a table has.").format(
+                where=where, limit=format_integer(limits.max_merged_ranges)),
+            _(_RAISE).format(key="max_merged_ranges"),
         )

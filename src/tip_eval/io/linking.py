@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval.errors import InputRefused
+from tip_eval.i18n import _, format_integer, format_percent
 from tip_eval.io import clean
 
 DEFAULT_KEY_ENV = "TIP_EVAL_HASH_KEY"
@@ -120,30 +121,32 @@ def hash_key(settings: Mapping[str, Any], root: Path, file: str = "study.toml") 
     """
     env = str(settings.get("hash_key_env") or DEFAULT_KEY_ENV)
     key_file = settings.get("hash_key_file")
-    keep = ("Keep the key in a file outside every study folder (for example in your home folder, readable only by "
-            "you), and name that file as hash_key_file in the study section of study.toml, or set the environment "
-            f"variable {env}.")
+    keep = _("Keep the key in a file outside every study folder (for example in your home folder, readable only by "
+             "you), and name that file as hash_key_file in the study section of study.toml, or set the environment "
+             "variable {env}.").format(env=env)
     if key_file:
         key = _read_key_file(str(key_file), root, file, keep)
-        source = f"the key file '{key_file}'"
+        source = _("the key file '{file}'").format(file=key_file)
     else:
         value = os.environ.get(env)
         if not value:
             raise InputRefused(
                 file,
-                "links participants by name (name_column), and names must be replaced by a keyed pseudonym, "
-                f"but no secret key was found (environment variable {env}, or hash_key_file in the study section of study.toml).",
-                f"Set the environment variable {env} to a long random secret (at least {MIN_KEY_BYTES} characters; "
-                f"for example the output of: {_MAKE_KEY}), or write it "
-                "to a file outside the study folder and name that file as hash_key_file in the study section of study.toml. Keep the key: "
-                "the same key gives the same pseudonyms next time. Never put it in the study folder or share it "
-                "with the data.")
+                _("links participants by name (name_column), and names must be replaced by a keyed pseudonym, "
+                  "but no secret key was found (environment variable {env}, or hash_key_file in the study section "
+                  "of study.toml).").format(env=env),
+                _("Set the environment variable {env} to a long random secret (at least {n} characters; "
+                  "for example the output of: {command}), or write it to a file outside the study folder and name "
+                  "that file as hash_key_file in the study section of study.toml. Keep the key: the same key gives "
+                  "the same pseudonyms next time. Never put it in the study folder or share it with the data.").format(
+                    env=env, n=MIN_KEY_BYTES, command=_MAKE_KEY))
         key = value.strip().encode("utf-8")
-        source = f"the environment variable {env}"
+        source = _("the environment variable {env}").format(env=env)
     if len(key) < MIN_KEY_BYTES:
-        raise InputRefused(file, f"the secret key in {source} is too short ({len(key)} bytes; at least {MIN_KEY_BYTES} are needed).",
-                           f"Use a random secret of at least {MIN_KEY_BYTES} characters, for example the output of: {_MAKE_KEY}. "
-                           "A new key gives new pseudonyms.")
+        raise InputRefused(file, _("the secret key in {source} is too short ({length} bytes; at least {n} are "
+                                   "needed).").format(source=source, length=len(key), n=MIN_KEY_BYTES),
+                           _("Use a random secret of at least {n} characters, for example the output of: {command}. "
+                             "A new key gives new pseudonyms.").format(n=MIN_KEY_BYTES, command=_MAKE_KEY))
     return key, []
 
 
@@ -171,28 +174,32 @@ def _read_key_file(key_file: str, root: Path, file: str, keep: str) -> bytes:
     except (OSError, RuntimeError):
         inside = False
     if inside:
-        raise InputRefused(file, f"names the key file '{key_file}' (hash_key_file), which is inside the study folder: "
-                           "anyone who has the folder could undo the pseudonyms, so it is not used.", keep)
+        raise InputRefused(file, _("names the key file '{file}' (hash_key_file), which is inside the study folder: "
+                                   "anyone who has the folder could undo the pseudonyms, so it is not used.").format(
+            file=key_file), keep)
     try:
         info = path.stat()
     except OSError:
-        raise InputRefused(file, f"names the key file '{key_file}' (hash_key_file), which cannot be read.",
-                           "Check hash_key_file in the study section of study.toml; a relative path is relative to study.toml.") from None
+        raise InputRefused(file, _("names the key file '{file}' (hash_key_file), which cannot be read.").format(file=key_file),
+                           _("Check hash_key_file in the study section of study.toml; a relative path is relative to "
+                             "study.toml.")) from None
     if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_KEY_FILE_BYTES:
-        raise InputRefused(file, f"names the key file '{key_file}' (hash_key_file), which is not a plain file of at most "
-                           f"{MAX_KEY_FILE_BYTES:,} bytes, so it cannot be a key.", keep)
+        raise InputRefused(file, _("names the key file '{file}' (hash_key_file), which is not a plain file of at most "
+                                   "{n} bytes, so it cannot be a key.").format(file=key_file,
+                                                                               n=format_integer(MAX_KEY_FILE_BYTES)), keep)
     try:
         with open(path, "rb") as fh:
             key = fh.read(MAX_KEY_FILE_BYTES + 1).strip()
     except OSError:
-        raise InputRefused(file, f"names the key file '{key_file}' (hash_key_file), which cannot be read.",
-                           "Check that the file exists and that you may read it.") from None
+        raise InputRefused(file, _("names the key file '{file}' (hash_key_file), which cannot be read.").format(file=key_file),
+                           _("Check that the file exists and that you may read it.")) from None
     # a key file holds one line, the key: any other file (a private key, a settings file) is not read
     # as one, so that a study cannot make tip_eval use an unrelated file of the officer's as its key
     if b"\n" in key or b"\r" in key or (len(key) >= MIN_KEY_BYTES and len(set(key)) < 10):
-        raise InputRefused(file, f"names the key file '{key_file}' (hash_key_file), which does not hold a key "
-                           f"(one line of at least {MIN_KEY_BYTES} random characters).",
-                           f"Write a key made with {_MAKE_KEY} into a file of its own. " + keep)
+        raise InputRefused(file, _("names the key file '{file}' (hash_key_file), which does not hold a key "
+                                   "(one line of at least {n} random characters).").format(file=key_file, n=MIN_KEY_BYTES),
+                           _("Write a key made with {command} into a file of its own.").format(command=_MAKE_KEY)
+                           + " " + keep)
     return key
 
 
@@ -237,8 +244,9 @@ def link_records(records: pd.DataFrame, key: bytes, match: float = NAME_MATCH, r
     errors: list = []
 
     def where(loc: tuple) -> str:
-        f, sh, r, _ = loc
-        parts = [str(f)] + ([f"sheet '{sh}'"] if sh else []) + ([f"row {r}"] if r is not None else [])
+        f, sh, r = loc[:3]
+        parts = ([str(f)] + ([_("sheet '{name}'").format(name=sh)] if sh else [])
+                 + ([_("row {row}").format(row=r)] if r is not None else []))
         return ", ".join(parts)
 
     for tid, group in records.groupby("tid", sort=False):
@@ -247,7 +255,7 @@ def link_records(records: pd.DataFrame, key: bytes, match: float = NAME_MATCH, r
         locs: dict[tuple[str, str], tuple] = {}
         for lst, names in group.groupby("list", sort=False):
             units = names.drop_duplicates("norm")
-            for _, u in units.iterrows():
+            for _i, u in units.iterrows():
                 locs[(lst, u["norm"])] = u["loc"]
             pending: list[str] = []
             # the same name as a person already known (not yet in this list)
@@ -268,14 +276,17 @@ def link_records(records: pd.DataFrame, key: bytes, match: float = NAME_MATCH, r
                     for b in range(a + 1, len(ulist)):
                         if _spaceless(ulist[a]) == _spaceless(ulist[b]):
                             notes.append((locs[(lst, ulist[b])],
-                                          (f"this name differs only in spacing from the name in {where(locs[(lst, ulist[a])])} "
-                                           "of the same list: kept as two different people"),
-                                          "If it is the same person entered twice, remove one row; if not, nothing to do."))
+                                          _("this name differs only in spacing from the name in {where} of the same "
+                                            "list: kept as two different people").format(where=where(locs[(lst, ulist[a])])),
+                                          _("If it is the same person entered twice, remove one row; if not, nothing "
+                                            "to do.")))
                         elif sim[a, b] >= match:
                             notes.append((locs[(lst, ulist[b])],
-                                          f"this name is {sim[a, b]:.0f}% similar to the name in {where(locs[(lst, ulist[a])])} "
-                                          "of the same list: kept as two different people",
-                                          "If it is the same person entered twice, remove one row; if not, nothing to do."))
+                                          _("this name is {similarity} similar to the name in {where} of the same list: "
+                                            "kept as two different people").format(
+                                              similarity=format_percent(sim[a, b] / 100), where=where(locs[(lst, ulist[a])])),
+                                          _("If it is the same person entered twice, remove one row; if not, nothing "
+                                            "to do.")))
             # close names of people not yet in this list
             free = [i for i, p in enumerate(people) if lst not in p.lists]
             assigned: dict[str, int] = {}
@@ -306,9 +317,11 @@ def link_records(records: pd.DataFrame, key: bytes, match: float = NAME_MATCH, r
                         used_a.add(a)
                         used_b.add(b)
                         notes.append((locs[(lst, pending[a])],
-                                      f"linked by a close name match ({score:.0f}% similar) to the person in "
-                                      f"{where(_first_loc(people[free[b]], locs))}",
-                                      "Check that this is the same person; if not, write the names differently or add participant IDs."))
+                                      _("linked by a close name match ({similarity} similar) to the person in {where}").format(
+                                          similarity=format_percent(score / 100),
+                                          where=where(_first_loc(people[free[b]], locs))),
+                                      _("Check that this is the same person; if not, write the names differently or add "
+                                        "participant IDs.")))
                     elif pending[a] not in uncertain:
                         uncertain[pending[a]] = (score, free[b])
             for norm in pending:
@@ -318,19 +331,22 @@ def link_records(records: pd.DataFrame, key: bytes, match: float = NAME_MATCH, r
                 else:
                     if norm in uncertain:
                         score, i = uncertain[norm]
-                        why = "another name is as close" if score >= match else f"below the {match:.0f}% needed to link them"
+                        why = (_("another name is as close") if score >= match else
+                               _("below the {needed} needed to link them").format(needed=format_percent(match / 100)))
                         notes.append((locs[(lst, norm)],
-                                      f"this name is {score:.0f}% similar to the person in {where(_first_loc(people[i], locs))} "
-                                      f"({why}): kept as two different people, not merged",
-                                      "If they are the same person, write the name the same way in both places (or add "
-                                      "participant IDs) and load again; if not, nothing to do."))
+                                      _("this name is {similarity} similar to the person in {where} ({why}): kept as two "
+                                        "different people, not merged").format(
+                                          similarity=format_percent(score / 100),
+                                          where=where(_first_loc(people[i], locs)), why=why),
+                                      _("If they are the same person, write the name the same way in both places (or "
+                                        "add participant IDs) and load again; if not, nothing to do.")))
                     people.append(_Person(names=[norm]))
                     i = len(people) - 1
                 people[i].lists.add(lst)
                 member[(lst, norm)] = i
         # explicit IDs
         explicit: dict[tuple[str, str], str] = {}
-        for _, r in group.iterrows():
+        for _i, r in group.iterrows():
             if r["pid"] is not None and (r["list"], r["norm"]) not in explicit:
                 explicit[(r["list"], r["norm"])] = r["pid"]
         for (lst, norm), i in member.items():
@@ -345,8 +361,9 @@ def link_records(records: pd.DataFrame, key: bytes, match: float = NAME_MATCH, r
             else:
                 if len(p.ids) > 1:
                     errors.append((locs[(lst, norm)],
-                                   f"the same person has different participant IDs in other lists ({', '.join(p.ids)})",
-                                   "Give the person one participant ID everywhere."))
+                                   _("the same person has different participant IDs in other lists ({ids})").format(
+                                       ids=", ".join(p.ids)),
+                                   _("Give the person one participant ID everywhere.")))
                 pid = pseudonym(key, str(tid), p.names[0])
             ids[(str(tid), lst, norm)] = pid
     return LinkResult(ids=ids, notes=notes, errors=errors)
@@ -378,7 +395,7 @@ def link_names(mapped: list, ctx, settings: Mapping[str, Any], root: Path, upper
         return
     key, warns = hash_key(settings, root)
     for w in warns:
-        ctx.problem("study.toml", None, None, "hash_key_file", None, w, "Keep the key outside the data.", "warning")
+        ctx.problem("study.toml", None, None, "hash_key_file", None, w, _("Keep the key outside the data."), "warning")
     parts = []
     for k, m in enumerate(frames):
         f = m.frame

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval import schemas
+from tip_eval.i18n import _, format_number, ngettext
 from tip_eval.io.coerce import SOFT_COLUMNS, coerce_frame, normalize_id
 from tip_eval.io.config import read_config
 from tip_eval.io.layouts import LayoutContext, Mapped
@@ -69,8 +70,8 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
             if not src.file.exists():
                 from tip_eval.errors import InputRefused
 
-                raise InputRefused(src.name, "is listed in study.toml but does not exist.",
-                                   "Check the file name in study.toml, or add the file to the study folder.")
+                raise InputRefused(src.name, _("is listed in study.toml but does not exist."),
+                                   _("Check the file name in study.toml, or add the file to the study folder."))
             digest = file_sha256(src.file)
             got = LAYOUTS[src.layout](src, ctx)
             mapped.extend(got)
@@ -79,7 +80,7 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
                     source_rows.append({"file": m.file, "sheet": m.sheet if m.sheet is not None else "", "table": m.table,
                                         "layout": src.layout, "sha256": digest})
         from tip_eval.io.layouts_coding import finish_documents
-        from tip_eval.io.layouts_partner import finish_sources
+        from tip_eval.io.layouts_finish import finish_sources
 
         mapped = finish_sources(finish_documents(_read_once(mapped), ctx, cfg.root), ctx, ctx.settings, cfg.root)
     excerpts = _excerpts([m for m in mapped if m.table == "excerpts"])
@@ -318,9 +319,10 @@ def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem],
     option_u = np.array([r[0] for r in read] + [None], dtype=object)
     bad_u = np.array([r[1] is not None for r in read] + [False], dtype=bool)
     reason_u = np.array([r[1] for r in read] + [None], dtype=object)
-    changed_u = np.array([r[0] is not None and a is not None and r[0] != a for r, (a, _) in zip(read, pairs)] + [False],
+    changed_u = np.array([r[0] is not None and a is not None and r[0] != a for r, (a, _i) in zip(read, pairs)] + [False],
                          dtype=bool)
-    correct_u = np.array([i in key and is_correct(r[0], key[i]) for r, (_, i) in zip(read, pairs)] + [False], dtype=bool)
+    correct_u = np.array([i in key and is_correct(r[0], key[i]) for r, (_a, i) in zip(read, pairs)] + [False],
+                         dtype=bool)
     option = option_u[pair_codes]
     bad_reason = reason_u[pair_codes]
     correct = correct_u[pair_codes]
@@ -335,20 +337,26 @@ def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem],
             r0 = g["r"].iloc[0]
             problems.append(Problem(f, sh if isinstance(sh, str) else None, None if pd.isna(r0) else int(r0),
                                     g["c"].iloc[0] if isinstance(g["c"].iloc[0], str) else "answer", str(a),
-                                    f"answer '{a}' was read as '{o}' ({len(g)} cell(s) from row {'?' if pd.isna(r0) else int(r0)})",
-                                    f"Nothing to do; type answers as the option letter ({o}) to avoid this note.", "warning"))
+                                    ngettext("answer '{value}' was read as '{option}' ({n} cell from row {row})",
+                                             "answer '{value}' was read as '{option}' ({n} cells from row {row})",
+                                             len(g)).format(value=a, option=o, n=len(g),
+                                                            row="?" if pd.isna(r0) else int(r0)),
+                                    _("Nothing to do; type answers as the option letter ({option}) to avoid this "
+                                      "note.").format(option=o), "warning"))
     if bad.any():
         for i in np.flatnonzero(bad):
             r = resp.iloc[i]
             col = r["_col"] if "_col" in resp.columns and isinstance(r["_col"], str) else "answer"
             problems.append(Problem(r["_file"], r["_sheet"] if isinstance(r["_sheet"], str) else None,
                                     None if pd.isna(r["_row"]) else int(r["_row"]), col, str(ans.iloc[i]),
-                                    f"{bad_reason[i]} (participant {r['participant_id']}, item {r['item_id']}); "
-                                    "the answer was set aside and this test has no score",
-                                    "Correct the answer to one of the options, or leave the cell empty if the question was skipped.",
+                                    _("{reason} (participant {participant}, item {item}); the answer was set aside and "
+                                      "this test has no score").format(reason=bad_reason[i], participant=r["participant_id"],
+                                                                       item=r["item_id"]),
+                                    _("Correct the answer to one of the options, or leave the cell empty if the question "
+                                      "was skipped."),
                                     "error"))
         q = resp.loc[bad].copy()
-        q["_reason"] = [f"answer {bad_reason[i]}" for i in np.flatnonzero(bad)]
+        q["_reason"] = [_("answer {reason}").format(reason=bad_reason[i]) for i in np.flatnonzero(bad)]
         quarantined["responses"] = pd.concat([quarantined["responses"], q], ignore_index=True) \
             if "responses" in quarantined else q
     if changed.any():
@@ -363,11 +371,13 @@ def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem],
     resp = resp.loc[~bad]
     if all_blank.any():
         first = resp.loc[all_blank].drop_duplicates(["participant_id", "phase"])
-        for _, r in first.iterrows():
+        for _i, r in first.iterrows():
             problems.append(Problem(r["_file"], r["_sheet"], None if pd.isna(r["_row"]) else int(r["_row"]), None,
                                     str(r["participant_id"]),
-                                    f"participant {r['participant_id']} has no answers in the {r['phase']}-test: treated as not tested",
-                                    "Fill in the answers, or remove the row if the person did not take the test.", "warning"))
+                                    _("participant {participant} has no answers in the {test}: treated as not tested").format(
+                                        participant=r["participant_id"], test=_test_name(r["phase"])),
+                                    _("Fill in the answers, or remove the row if the person did not take the test."),
+                                    "warning"))
         resp = resp.loc[~all_blank]
     tables["responses"] = resp.reset_index(drop=True)
 
@@ -419,7 +429,7 @@ def attach_scores(kept: dict[str, pd.DataFrame], responses_read: pd.DataFrame | 
     both = [(p, ph) in gkey for p, ph in zip(derived["participant_id"], derived["phase"])]
     if any(both):
         g = given.drop_duplicates(["participant_id", "phase"]).set_index(["participant_id", "phase"])["score"]
-        for _, r in derived.loc[both].iterrows():
+        for _i, r in derived.loc[both].iterrows():
             total = g.get((r["participant_id"], r["phase"]))
             if total is not None and not pd.isna(total) and abs(float(total) - float(r["score"])) > 1e-9:
                 loc = where.loc[(r["participant_id"], r["phase"])] if (r["participant_id"], r["phase"]) in where.index else None
@@ -427,9 +437,11 @@ def attach_scores(kept: dict[str, pd.DataFrame], responses_read: pd.DataFrame | 
                                         None if loc is None or not isinstance(loc["_sheet"], str) else loc["_sheet"],
                                         None if loc is None or pd.isna(loc["_row"]) else int(loc["_row"]), None,
                                         str(r["participant_id"]),
-                                        f"the {r['phase']}-test total given ({float(total):g}) differs from the total of the "
-                                        f"item answers ({r['score']:g}); the total given is used",
-                                        "Check the answers or the total.", "warning"))
+                                        _("the {test} total given ({given}) differs from the total of the item answers "
+                                          "({computed}); the total given is used").format(
+                                            test=_test_name(r["phase"]), given=format_number(float(total)),
+                                            computed=format_number(r["score"])),
+                                        _("Check the answers or the total."), "warning"))
     new = derived.loc[[not b for b in both]]
     if len(new):
         merged = pd.concat([given, new], ignore_index=True) if len(given) else new
@@ -442,7 +454,7 @@ def _incomplete_problems(incomplete: pd.DataFrame, where: pd.DataFrame, problems
     if incomplete.empty:
         return
     rows = []
-    for _, r in incomplete.iterrows():
+    for _i, r in incomplete.iterrows():
         k = (r["participant_id"], r["phase"])
         loc = where.loc[k] if k in where.index else None
         rows.append({"f": None if loc is None else loc["_file"],
@@ -460,22 +472,33 @@ def _incomplete_problems(incomplete: pd.DataFrame, where: pd.DataFrame, problems
         f = None if pd.isna(f) else f
         sh = None if pd.isna(sh) else sh
         missing = list(dict.fromkeys(i for m in g["missing"] for i in m))
-        shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
+        shown = ", ".join(missing[:6]) + (" " + _("and {n} more").format(n=len(missing) - 6) if len(missing) > 6 else "")
         rws = sorted(int(x) for x in g["r"].dropna())
         if len(g) == 1:
             r = g.iloc[0]
-            text = (f"the {phase}-test score of {r['pid']} is not computed: {r['n_items'] - r['n_read']} of its "
-                    f"{r['n_items']} answers were not read or were set aside ({shown})")
+            text = ngettext("the {test} score of {participant} is not computed: {n} of its {total} answers was not "
+                            "read or was set aside ({items})",
+                            "the {test} score of {participant} is not computed: {n} of its {total} answers were not "
+                            "read or were set aside ({items})", r["n_items"] - r["n_read"]).format(
+                test=_test_name(phase), participant=r["pid"], n=r["n_items"] - r["n_read"], total=r["n_items"],
+                items=shown)
             value = str(r["pid"])
         else:
-            text = (f"the {phase}-test scores of {len(g)} people (rows {_row_ranges(rws)}) are not computed: answers "
-                    f"to {shown} were not read or were set aside")
+            text = _("the {test} scores of {n} people (rows {rows}) are not computed: answers to {items} were not read "
+                     "or were set aside").format(test=_test_name(phase), n=len(g), rows=_row_ranges(rws), items=shown)
             value = None
         column = (headers.get((f, sh)) or {}).get("participant_id", "participant_id")
         cause = at_place.get((f, sh, rws[0])) if len(g) == 1 and rws else None
         problems.append(Problem(f, sh, rws[0] if rws else None, column, value, text,
-                                "A score is computed only from a complete test: fix the answers named in the other "
-                                "problems of these rows, or add the questions that are missing.", "error", cause=cause))
+                                _("A score is computed only from a complete test: fix the answers named in the other "
+                                  "problems of these rows, or add the questions that are missing."), "error",
+                                cause=cause))
+
+
+def _test_name(phase: object) -> str:
+    """The test of a phase, as a sentence names it ("the pre-test")."""
+    return {"pre": _("pre-test"), "post": _("post-test"), "delayed": _("delayed post-test")}.get(
+        str(phase), _("{phase}-test").format(phase=phase))
 
 
 def _row_ranges(rows: list[int]) -> str:

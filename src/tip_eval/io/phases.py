@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tip_eval.i18n import N_
 from tip_eval import vocab
 from tip_eval.io import clean
 from tip_eval.vocab import label_key
@@ -56,9 +57,10 @@ _UNSPACED_PHASES: tuple[tuple[str, str], ...] = tuple(sorted(
 _DATE_WORDS = frozenset(label_key(w) for w in ("date", "test date", "tanggal", "tanggal tes", "วันที่", "วันที่ทดสอบ",
                                                   "កាលបរិច្ឆេទ", "កាលបរិច្ឆេទតេស្ត"))
 
-_FIXED_PHASE_WORDS = 'phase of source {} must be "pre", "post" or "delayed" (or a label of study.toml phases)'
-_FIXED_PHASE_FIX = ('Write phase = "pre", phase = "post" or phase = "delayed" (a delayed post-test or retention test '
-                    "taken weeks or months after the training).")
+#: a source's fixed phase that is not one ({source}: its name); translated where it is said (tip_eval.i18n)
+_FIXED_PHASE_WORDS = N_('phase of source {source} must be "pre", "post" or "delayed" (or a label of study.toml phases)')
+_FIXED_PHASE_FIX = N_('Write phase = "pre", phase = "post" or phase = "delayed" (a delayed post-test or retention test '
+                      "taken weeks or months after the training).")
 
 
 def own_phases(settings: Mapping[str, Any] | None) -> dict[str, str]:
@@ -150,14 +152,16 @@ def ignored_column(header: str, fix: str) -> tuple[str, str]:
     A header that names the follow-up gets its own words: it may hold the follow-up interviews or a
     delayed post-test, and only the study can say which (``phases = { "Follow-up" = "delayed" }``).
     """
+    from tip_eval.i18n import gettext
+
     word = followup_word(header)
     if word is None:
-        return f"column '{header}' was not recognised and was ignored", fix
-    return (f"column '{header}' names the follow-up ('{word}'), which may be the follow-up interviews or a test "
-            "taken months after the training: it was not read",
-            f'If it is a delayed post-test (a retention test), say so in study.toml under [study]: phases = '
-            f'{{ "{word}" = "delayed" }}. Interview codes are read with a follow-up layout; otherwise remove the '
-            "column or map it under columns.")
+        return gettext("column '{header}' was not recognised and was ignored").format(header=header), fix
+    return (gettext("column '{header}' names the follow-up ('{word}'), which may be the follow-up interviews or a "
+                    "test taken months after the training: it was not read").format(header=header, word=word),
+            gettext("If it is a delayed post-test (a retention test), say so in study.toml under [study]: "
+                    "{example}. Interview codes are read with a follow-up layout; otherwise remove the column or "
+                    "map it under columns.").format(example=f'phases = {{ "{word}" = "delayed" }}'))
 
 
 def split_phase(text: str, own: Mapping[str, str] | None = None) -> tuple[str | None, str]:

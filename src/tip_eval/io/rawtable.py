@@ -15,6 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from tip_eval.i18n import _, ngettext
 from tip_eval.io.text import INVISIBLE, _normalize_str, normalize_header, normalize_text
 from tip_eval.io.limits import _col_letters
 from tip_eval.problems import Problem
@@ -271,7 +272,7 @@ def _build_table(
     nums = (np.asarray(row_numbers, dtype=np.int64) if row_numbers is not None
             else first_row + np.arange(len(rows), dtype=np.int64))
     formula_set = {(r, c) for r, c in formulas}
-    formula_rows = {r for r, _ in formulas}
+    formula_rows = {f[0] for f in formulas}
     width = max((len(r) for r in rows), default=0)
 
     # the header starts at the first row with anything in it ...
@@ -289,15 +290,16 @@ def _build_table(
             later = [i for i in range(h + 1, min(len(rows), h + 20)) if filled_cells(i) > 0]
             if not later or filled_cells(later[0]) < 2:
                 break
-            notes.append(f"Title above the table ignored (column {_col_letters(first_col + _first_filled_at(rows[h]))}, "
-                         f"row {int(nums[h])}; its text is not repeated here, as it may name a person).")
+            notes.append(_("Title above the table ignored (column {column}, row {row}; its text is not repeated here, "
+                           "as it may name a person).").format(column=_col_letters(first_col + _first_filled_at(rows[h])),
+                                                                row=int(nums[h])))
             h = later[0]
     if h >= len(rows):
         empty = pd.DataFrame()
-        notes.append("The sheet is empty." if sheet is not None else "The file is empty.")
+        notes.append(_("The sheet is empty.") if sheet is not None else _("The file is empty."))
         problems.append(
-            Problem(file, sheet, None, None, None, "There is no table here: the sheet or file is empty.",
-                    "Check that this is the right file and sheet.", "error")
+            Problem(file, sheet, None, None, None, _("There is no table here: the sheet or file is empty."),
+                    _("Check that this is the right file and sheet."), "error")
         )
         return RawTable(empty, file, sheet, first_row, pd.Series([], dtype="int64", name="excel_row"), {}, problems, notes,
                         {}, {}, date1904)
@@ -358,17 +360,16 @@ def _build_table(
     for k in note_rows:
         ignored[int(body_nums[k])] = "notes under the table"
     if blank_rows:
-        notes.append(
-            f"{len(blank_rows)} blank row{'s' if len(blank_rows) != 1 else ''} ignored (row{'s' if len(blank_rows) != 1 else ''} {_ranges(blank_rows)})."
-        )
+        notes.append(ngettext("{n} blank row ignored (row {rows}).", "{n} blank rows ignored (rows {rows}).",
+                              len(blank_rows)).format(n=len(blank_rows), rows=_ranges(blank_rows)))
     if note_rows:
         first_note = next(j for j in range(width) if not _blank_value(columns_data[j][note_rows[0]]))
         excel_note_rows = [int(body_nums[k]) for k in note_rows]
-        notes.append(
-            f"Notes under the table ignored (column {_col_letters(first_col + first_note)}, "
-            f"row{'s' if len(note_rows) != 1 else ''} {_ranges(excel_note_rows)}; their text is not repeated here, "
-            "as it may name a person)."
-        )
+        notes.append(ngettext("Notes under the table ignored (column {column}, row {rows}; their text is not repeated "
+                              "here, as it may name a person).",
+                              "Notes under the table ignored (column {column}, rows {rows}; their text is not repeated "
+                              "here, as it may name a person).", len(note_rows)).format(
+            column=_col_letters(first_col + first_note), rows=_ranges(excel_note_rows)))
 
     # columns: names, unnamed columns, duplicates
     final_names: list[str] = []
@@ -384,11 +385,13 @@ def _build_table(
         if name is None:
             if not col_has_data:
                 continue
-            name = f"column {letter}"
+            name = _("column {letter}").format(letter=letter)
             problems.append(
                 Problem(file, sheet, header_row, name, None,
-                        f"Column {letter} has values but no header, so tip_eval cannot tell what they are.",
-                        f"Type a header in cell {letter}{header_row}, or delete the column if it is not needed.",
+                        _("Column {letter} has values but no header, so tip_eval cannot tell what they are.").format(
+                            letter=letter),
+                        _("Type a header in cell {cell}, or delete the column if it is not needed.").format(
+                            cell=f"{letter}{header_row}"),
                         "warning")
             )
         key = normalize_header(name)
@@ -396,12 +399,13 @@ def _build_table(
             other_name, other_letter = seen[key]
             problems.append(
                 Problem(file, sheet, header_row, name, written[j] or name,
-                        f"Columns {other_letter} ('{other_name}') and {letter} ('{written[j] or name}') have the "
-                        "same header once case and spaces are ignored, so tip_eval cannot tell which one to use.",
-                        "Rename one of the two columns, or delete the one that is not needed.",
+                        _("Columns {first} ('{first_name}') and {second} ('{second_name}') have the same header once "
+                          "case and spaces are ignored, so tip_eval cannot tell which one to use.").format(
+                            first=other_letter, first_name=other_name, second=letter, second_name=written[j] or name),
+                        _("Rename one of the two columns, or delete the one that is not needed."),
                         "error")
             )
-            name = f"{name} (column {letter})"
+            name = "{name} ({column})".format(name=name, column=_("column {letter}").format(letter=letter))
             while normalize_header(name) in seen:
                 name += "'"
         else:
@@ -417,15 +421,15 @@ def _build_table(
     kept_rows = {int(body_nums[k]) for k in keep_idx}
     for r, c in sorted(formula_set):
         if r in header_excel_rows:
-            col_of.setdefault(c, f"column {_col_letters(c)}")
+            col_of.setdefault(c, _("column {letter}").format(letter=_col_letters(c)))
         elif c not in col_of:
             continue
         if r in kept_rows or r in header_excel_rows:
             problems.append(
                 Problem(file, sheet, r, col_of[c], None,
-                        f"Cell {_col_letters(c)}{r} has a formula but no saved result (the file was written "
-                        "by a program that does not calculate formulas), so its value is unknown.",
-                        "Open the file in Excel, let it calculate, save it, and read it again.",
+                        _("Cell {cell} has a formula but no saved result (the file was written by a program that does "
+                          "not calculate formulas), so its value is unknown.").format(cell=f"{_col_letters(c)}{r}"),
+                        _("Open the file in Excel, let it calculate, save it, and read it again."),
                         "error")
             )
 

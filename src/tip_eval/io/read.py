@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tip_eval.i18n import _, ngettext
 from tip_eval.io.text import normalize_header
 from tip_eval.io.csv import _read_csv
 from tip_eval.io.guard import (  # DEFUSEDXML_ACTIVE and _GUARD_CACHE: re-exported, tests and benchmarks use them
@@ -159,21 +160,23 @@ def read_table(
         _check_file(p, file, limits)
         _refuse(
             file,
-            f"is in the old or binary Excel format ({suffix}), which tip_eval does not read.",
-            "Open it in Excel and use File > Save As > Excel Workbook (.xlsx).",
+            _("is in the old or binary Excel format ({suffix}), which tip_eval does not read.").format(suffix=suffix),
+            _("Open it in Excel and use File > Save As > Excel Workbook (.xlsx)."),
         )
     if suffix not in WORKBOOK_SUFFIXES:
         _check_file(p, file, limits)
         _refuse(
             file,
-            f"has a file type tip_eval does not read ('{suffix or 'no extension'}').",
-            "Save the data as an Excel workbook (.xlsx) or a CSV file (.csv).",
+            _("has a file type tip_eval does not read ('{suffix}').").format(suffix=suffix or _("no extension")),
+            _("Save the data as an Excel workbook (.xlsx) or a CSV file (.csv)."),
         )
     check = guard_workbook(path, limits)
     info = _choose_sheet(check, sheet, include_hidden)
     notes: list[str] = []
     if not info.visible:
-        notes.append(f"Sheet '{info.name}' is {info.state} in Excel; it was read because it was asked for.")
+        notes.append((_("Sheet '{name}' is very hidden in Excel; it was read because it was asked for.")
+                      if info.state == "veryHidden" else
+                      _("Sheet '{name}' is hidden in Excel; it was read because it was asked for.")).format(name=info.name))
     wb = _open_calamine(p, file, check.format)
     try:
         try:
@@ -204,19 +207,22 @@ def read_table(
 def _choose_sheet(check: WorkbookCheck, sheet: str | int | None, include_hidden: bool) -> SheetInfo:
     sheets = check.sheets
     visible = [s.name for s in sheets if s.visible]
-    listing = ", ".join(f"'{n}'" for n in visible) or "(none)"
+    listing = ", ".join(f"'{n}'" for n in visible) or _("(none)")
     if sheet is None:
         candidates = [s for s in sheets if s.kind == "worksheet" and (s.visible or include_hidden)]
         if not candidates:
             _refuse(
                 check.file,
-                "has no visible worksheet to read.",
-                "Name the sheet to read: read_table(path, sheet='...'); list_sheets(path) shows them all.",
+                _("has no visible worksheet to read."),
+                _("Name the sheet to read: read_table(path, sheet='...'); list_sheets(path) shows them all."),
             )
         chosen = candidates[0]
     elif isinstance(sheet, (int, np.integer)) and not isinstance(sheet, bool):
         if not 0 <= sheet < len(sheets):
-            _refuse(check.file, f"has no sheet number {sheet} (it has {len(sheets)} sheets, numbered from 0).", f"Visible sheets: {listing}.")
+            _refuse(check.file, ngettext("has no sheet number {number} (it has {n} sheet, numbered from 0).",
+                                         "has no sheet number {number} (it has {n} sheets, numbered from 0).",
+                                         len(sheets)).format(number=sheet, n=len(sheets)),
+                    _("Visible sheets: {sheets}.").format(sheets=listing))
         chosen = sheets[int(sheet)]
     else:
         exact = [s for s in sheets if s.name == sheet]
@@ -224,8 +230,10 @@ def _choose_sheet(check: WorkbookCheck, sheet: str | int | None, include_hidden:
             key = normalize_header(sheet)
             exact = [s for s in sheets if normalize_header(s.name) == key]
         if len(exact) != 1:
-            _refuse(check.file, f"has no sheet named '{sheet}'.", f"Use one of the sheets: {listing}.")
+            _refuse(check.file, _("has no sheet named '{name}'.").format(name=sheet),
+                    _("Use one of the sheets: {sheets}.").format(sheets=listing))
         chosen = exact[0]
     if chosen.kind != "worksheet":
-        _refuse(check.file, f"sheet '{chosen.name}' is a {chosen.kind}, not a table of cells.", f"Use one of the sheets: {listing}.")
+        _refuse(check.file, _("sheet '{name}' is a {kind}, not a table of cells.").format(name=chosen.name, kind=chosen.kind),
+                _("Use one of the sheets: {sheets}.").format(sheets=listing))
     return chosen

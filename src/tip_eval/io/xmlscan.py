@@ -28,6 +28,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from tip_eval.i18n import N_, _, format_integer
 from tip_eval.io.limits import (
     _FRESH_COPY,
     _MB,
@@ -55,8 +56,8 @@ def _member_chunks(fh: Any, info: zipfile.ZipInfo, file: str) -> Iterator[bytes]
     than its declared size, or whose data is cut short, is refused rather than trusted.
     """
     damaged = (
-        f"is damaged: the part '{info.filename}' inside the workbook is incomplete or inconsistent.",
-        "Copy or download the file again; if it still fails, open it in Excel and save it again.",
+        _("is damaged: the part '{part}' inside the workbook is incomplete or inconsistent.").format(part=info.filename),
+        _("Copy or download the file again; if it still fails, open it in Excel and save it again."),
     )
     try:
         fh.seek(info.header_offset)
@@ -101,9 +102,9 @@ def _member_chunks(fh: Any, info: zipfile.ZipInfo, file: str) -> Iterator[bytes]
             if total > info.file_size:
                 _refuse(
                     file,
-                    f"is not safe to open: the part '{info.filename}' unpacks to more than the "
-                    f"{info.file_size:,} bytes the file declares for it (a sign of a crafted file).",
-                    _FRESH_COPY,
+                    _("is not safe to open: the part '{part}' unpacks to more than the {n} bytes the file declares "
+                      "for it (a sign of a crafted file).").format(part=info.filename, n=format_integer(info.file_size)),
+                    _(_FRESH_COPY),
                 )
             if out:
                 crc = zlib.crc32(out, crc)
@@ -117,10 +118,10 @@ def _member_chunks(fh: Any, info: zipfile.ZipInfo, file: str) -> Iterator[bytes]
 def _refuse_doctype(file: str, member: str) -> NoReturn:
     _refuse(
         file,
-        f"is not safe to open: its part '{member}' contains an XML DOCTYPE or ENTITY declaration. "
-        "Excel never writes these; they are used to attack the computer that opens the file "
-        "(entity expansion or reading local files).",
-        "Do not open this file. " + _FRESH_COPY,
+        _("is not safe to open: its part '{part}' contains an XML DOCTYPE or ENTITY declaration. "
+          "Excel never writes these; they are used to attack the computer that opens the file "
+          "(entity expansion or reading local files).").format(part=member),
+        _("Do not open this file.") + " " + _(_FRESH_COPY),
     )
 
 
@@ -138,8 +139,9 @@ def _refuse_hidden_markup(file: str, where: str, part: bytes, first: bool) -> No
         body = part.removeprefix(codecs.BOM_UTF8)
         part = body[_PROLOG.match(body).end():]
     if b"<!" in part or b"<?" in part:
-        _refuse(file, f"is not in the form spreadsheet programs write: {where} holds XML comments, CDATA sections "
-                "or processing instructions, which could hide what the file really holds.", _RESAVE)
+        _refuse(file, _("is not in the form spreadsheet programs write: {where} holds XML comments, CDATA sections "
+                        "or processing instructions, which could hide what the file really holds.").format(where=where),
+                _(_RESAVE))
 
 
 class _DoctypeScan:
@@ -192,9 +194,9 @@ class _DoctypeScan:
         if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:2] in (b"<\x00", b"\x00<") or head == b"\x00\x00\x00<":
             _refuse(
                 self.file,
-                f"is not in the form Excel writes: its part '{self.member}' is UTF-16/UTF-32 "
-                "encoded XML, which tip_eval does not accept (it cannot check such parts safely).",
-                _RESAVE,
+                _("is not in the form Excel writes: its part '{part}' is UTF-16/UTF-32 encoded XML, which tip_eval "
+                  "does not accept (it cannot check such parts safely).").format(part=self.member),
+                _(_RESAVE),
             )
 
 
@@ -295,8 +297,9 @@ class _SharedStrings:
             self._end()
         found = len(self.lengths)
         if self.declared > max(2 * found, found + 100_000):
-            _refuse(self.file, f"is not safe to open: its shared strings declare {self.declared:,} strings but hold "
-                    f"{found:,} (a sign of a crafted file).", _FRESH_COPY)
+            _refuse(self.file, _("is not safe to open: its shared strings declare {declared} strings but hold {found} "
+                                 "(a sign of a crafted file).").format(declared=format_integer(self.declared),
+                                                                       found=format_integer(found)), _(_FRESH_COPY))
 
     def _end(self) -> None:
         self.lengths.append(self.current)
@@ -305,13 +308,14 @@ class _SharedStrings:
         self.inside = None
 
     def _odd(self) -> NoReturn:
-        _refuse(self.file, "is not in the form Excel writes: its shared strings are nested or badly closed.", _RESAVE)
+        _refuse(self.file, _("is not in the form Excel writes: its shared strings are nested or badly closed."),
+                _(_RESAVE))
 
     def _text(self, xml: bytes) -> int:
         return len(xml) - 3 * xml.count(b"<") - xml.count(b"</") if len(xml) <= _SHORT_STRING else _text_chars(xml)
 
     def _part(self, part: bytes) -> None:
-        _refuse_hidden_markup(self.file, f"its shared strings ('{self.member}')", part, self.first)
+        _refuse_hidden_markup(self.file, _("its shared strings ('{part}')").format(part=self.member), part, self.first)
         self.first = False
         pos = 0
         if not self.started:
@@ -418,7 +422,7 @@ class _XlsxText:
         if odd > 0:
             total += odd * self.longest
             most = max(most, self.longest)
-        budget.cell(most, "a cell naming a shared string")
+        budget.cell(most, N_("a cell naming a shared string"))
         budget.add(total)
 
 
@@ -604,7 +608,7 @@ class _SheetScan:
                 if pos:
                     self._seen(*pos)
         start = 0
-        for _ in range(64):
+        for _attempt in range(64):
             m = _beyond(self.max_row, self.max_col).search(part, start)
             if m is None:
                 break
@@ -665,7 +669,8 @@ class _ExactSheetScan(_SheetScan):
         cut = buf.rfind(b"<")
         if cut <= 0:
             if len(buf) > _MAX_TAG:
-                _refuse(self.file, f"{self.where} is not in the form Excel writes (a single XML tag longer than 4 MB).", _RESAVE)
+                _refuse(self.file, _("{where} is not in the form Excel writes (a single XML tag longer than 4 MB).").format(
+                    where=self.where), _(_RESAVE))
             self.carry = buf
             return
         self.carry = buf[cut:]
@@ -798,7 +803,8 @@ class _OdsScan:
         cut = buf.rfind(b"<")
         if cut <= 0:
             if len(buf) > _MAX_TAG:
-                _refuse(self.file, "is not in the form spreadsheet programs write (a single XML tag longer than 4 MB).", _RESAVE)
+                _refuse(self.file, _("is not in the form spreadsheet programs write (a single XML tag longer than 4 MB)."),
+                        _(_RESAVE))
             self.carry = buf
             return
         self.carry = buf[cut:]
@@ -810,7 +816,7 @@ class _OdsScan:
             self._part(part)
 
     def _where(self) -> str:
-        return f"sheet '{self.table}'"
+        return _("sheet '{name}'").format(name=self.table)
 
     def _cell_done(self, chars: int) -> None:
         """A cell with a value ends: ``chars`` of text, copied for each of its column repeats."""
@@ -821,7 +827,7 @@ class _OdsScan:
         self.cell_open = False
 
     def _part(self, part: bytes) -> None:
-        _refuse_hidden_markup(self.file, "its content ('content.xml')", part, self.first)
+        _refuse_hidden_markup(self.file, _("its content ('{part}')").format(part="content.xml"), part, self.first)
         self.first = False
         lim = self.limits
         for m in _ODS_TAG.finditer(part):
@@ -835,7 +841,7 @@ class _OdsScan:
                     self.table = None
                     continue
                 n = _ODS_NAME.search(attrs)
-                self.table = n.group(2).decode("utf-8", "replace") if n else f"table {len(self.extents) + 1}"
+                self.table = n.group(2).decode("utf-8", "replace") if n else _("table {n}").format(n=len(self.extents) + 1)
                 self._reset_table()
             elif name == b"table:table-row":
                 if closing or self_closing:
@@ -849,7 +855,8 @@ class _OdsScan:
                     if self.rows_done > 10 * lim.max_rows + 2_000_000:
                         # trailing empty rows are normal (LibreOffice writes a million); this many
                         # row elements is not
-                        _refuse(self.file, f"{self._where()} has an implausible number of rows.", _RESAVE)
+                        _refuse(self.file, _("{where} has an implausible number of rows.").format(where=self._where()),
+                                _(_RESAVE))
                     self.row_repeats, self.col_pos, self.row_extent, self.row_chars = 1, 0, 0, 0
                     continue
                 r = _ODS_ROWS_REPEATED.search(attrs)
