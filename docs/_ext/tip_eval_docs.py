@@ -47,7 +47,7 @@ PLOTLY_MIME = "application/vnd.plotly.v1+json"
 #: the notebook that is the quick start page (docs/quickstart.ipynb); the others go to examples/
 QUICKSTART = "01_quickstart"
 #: order of the submodule pages of the API reference (others follow, alphabetically)
-SUBMODULE_ORDER = ["stats", "plots", "tables", "disclosure", "datasets", "io", "schemas", "vocab"]
+SUBMODULE_ORDER = ["stats", "plots", "tables", "disclosure", "datasets", "io", "schemas", "vocab", "i18n"]
 #: sections of the page of top-level names: (title, module prefixes)
 EXPORT_GROUPS = [
     ("Loading and checking a study", ("tip_eval.study", "tip_eval.errors", "tip_eval.validation", "tip_eval.io")),

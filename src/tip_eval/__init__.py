@@ -61,6 +61,7 @@ _SUBMODULES = {
     "datasets",
     "stats",
     "io",
+    "i18n",
 }
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
