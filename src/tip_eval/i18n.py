@@ -208,7 +208,6 @@ class Translator:
                            native_digits=self.native_digits)
 
 
-@lru_cache(maxsize=None)
 def translator(lang: str | None = None, native_digits: bool = False) -> Translator:
     """The :class:`Translator` of ``lang`` (None: the current language; see :func:`using`).
 
@@ -218,7 +217,12 @@ def translator(lang: str | None = None, native_digits: bool = False) -> Translat
     >>> t.gettext("Type a whole number.")
     'Ketik bilangan bulat.'
     """
-    return Translator(check_language(lang), native_digits)
+    return _translator(check_language(lang), bool(native_digits))  # None is resolved before the cache
+
+
+@lru_cache(maxsize=None)
+def _translator(lang: str, native_digits: bool) -> Translator:
+    return Translator(lang, native_digits)
 
 
 @contextmanager

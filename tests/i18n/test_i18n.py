@@ -51,6 +51,15 @@ def test_a_block_binds_the_language_of_code_deep_in_the_stack_and_restores_it():
     assert current_language() == "en"
 
 
+def test_the_translator_of_the_current_language_follows_the_block():
+    # translator() without a language is the current one each time, not the first one asked for
+    with using("th"):
+        assert translator().lang == "th"
+    with using("km"):
+        assert translator().lang == "km"
+    assert translator().lang == "en" and translator().gettext(WHOLE) == WHOLE
+
+
 def test_the_language_does_not_leak_between_threads():
     seen = {}
 
