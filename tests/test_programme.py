@@ -105,6 +105,10 @@ def test_the_same_training_twice_counts_once(sample_study):
     for table in ("trainings", "participants", "responses", "scores", "confidence", "interviews", "followup_codes"):
         assert len(getattr(programme, table)) == len(getattr(tak, table)), table
     assert set(programme.trainings["study"]) == {"A"}
+    thai = te.load_studies({"A": tak, "B": tak}, lang="th").report  # the programme's own problems in Thai
+    assert thai.language == "th"
+    assert thai.problems.iloc[0]["problem"] == ("การอบรม THA-TAK-2022 มีอยู่ในการศึกษา A ด้วยและเหมือนกันทุกประการ "
+                                                 "จึงนับเพียงครั้งเดียวใน A")
 
 
 def test_a_training_two_studies_describe_differently(tmp_path, split, sample_study):

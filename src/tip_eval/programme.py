@@ -34,6 +34,7 @@ import pandas as pd
 
 from tip_eval import schemas
 from tip_eval.errors import ValidationError
+from tip_eval.i18n import N_, _, check_language, current_language, using
 from tip_eval.problems import PROBLEM_COLUMNS, Problem, problems_frame
 from tip_eval.study import Study, load_study
 from tip_eval.validation import QUARANTINE_COLUMNS, ValidationReport
@@ -54,6 +55,9 @@ _COLUMN_WORDS = {"training_id": "Training ID", "participant_id": "Participant ID
                  "competency_id": "Competency ID", "code_id": "Code ID", "interview_id": "Interview ID"}
 _WORDS = {"trainings": "training", "participants": "participant", "items": "item", "competencies": "competency",
           "codebook": "code", "interviews": "interview"}
+#: what a declaration of each table is, as a problem names it ({key}: its ID)
+_KEYED = {"trainings": N_("training {key}"), "participants": N_("participant {key}"), "items": N_("item {key}"),
+          "competencies": N_("competency {key}"), "codebook": N_("code {key}"), "interviews": N_("interview {key}")}
 
 
 def load_studies(
@@ -63,6 +67,7 @@ def load_studies(
     config: Mapping[str, Any] | None = None,
     cache: bool | str | Path = False,
     name: str | None = None,
+    lang: str | None = None,
 ) -> Study:
     """Load several studies as one programme: one :class:`~tip_eval.Study` whose trainings carry a
     ``study`` column.
@@ -85,6 +90,9 @@ def load_studies(
         As for :func:`~tip_eval.load_study`, per study.
     name : str, optional
         Name of the programme (default: the studies' names joined).
+    lang : {"en", "km", "th", "id"}, optional
+        The language of every problem, fix and reason of the programme. Default: each study in its
+        own ``language`` setting (else English), the problems between studies in English.
 
     Returns
     -------
@@ -109,17 +117,24 @@ def load_studies(
     """
     if on_error not in ("raise", "quarantine"):
         raise ValueError(f"on_error must be 'raise' or 'quarantine'; got {on_error!r}")
+    with using(check_language(lang) if lang is not None else current_language()):
+        return _load_studies(paths_or_mapping, on_error=on_error, config=config, cache=cache, name=name, lang=lang)
+
+
+def _load_studies(paths_or_mapping: Any, *, on_error: str, config: Mapping[str, Any] | None,
+                  cache: bool | str | Path, name: str | None, lang: str | None) -> Study:
+    """:func:`load_studies` in the current language."""
     entries = _entries(paths_or_mapping)
     studies: list[tuple[str, str, Study]] = []  # (name, prefix of its files, study)
     for key, value in entries:
         if isinstance(value, Study):
             studies.append((key or value.name, key or value.name, value))
             continue
-        study = load_study(value, on_error="quarantine", config=config, cache=cache)
+        study = load_study(value, on_error="quarantine", config=config, cache=cache, lang=lang)
         folder = Path(value) if Path(value).is_dir() else Path(value).parent
         studies.append((key or study.name, str(folder), study))
-    names = _unique_names([(n, prefix) for n, prefix, _ in studies], named=isinstance(paths_or_mapping, Mapping))
-    combined = _combine([(n, prefix, s) for n, (_, prefix, s) in zip(names, studies)])
+    names = _unique_names([(n, prefix) for n, prefix, _s in studies], named=isinstance(paths_or_mapping, Mapping))
+    combined = _combine([(n, prefix, s) for n, (_n, prefix, s) in zip(names, studies)])
     combined.name = name or "; ".join(names)
     if not combined.report.ok and on_error == "raise":
         raise ValidationError(combined.report)
@@ -136,7 +151,7 @@ def _entries(value: Any) -> list[tuple[str | None, Any]]:
         out = [(None, v) for v in value]
     if len(out) < 1:
         raise ValueError("paths_or_mapping names no study")
-    for _, v in out:
+    for _k, v in out:
         if not isinstance(v, (str, Path, Study)):
             raise TypeError(f"each study must be a path or a Study; got {type(v).__name__}")
     return out
@@ -144,10 +159,10 @@ def _entries(value: Any) -> list[tuple[str | None, Any]]:
 
 def _unique_names(names: list[tuple[str, str]], named: bool) -> list[str]:
     if named:
-        return [n for n, _ in names]
+        return [n for n, _p in names]
     out: list[str] = []
     for n, prefix in names:
-        clash = sum(1 for m, _ in names if m == n) > 1
+        clash = sum(1 for m, _p in names if m == n) > 1
         candidate = f"{n} ({Path(prefix).name})" if clash else n
         while candidate in out:
             candidate += " (again)"
@@ -216,13 +231,13 @@ def _combine(studies: list[tuple[str, str, Study]]) -> Study:
     merged = {t: _concat(t, frames) for t, frames in tables.items()}
     rates = _rates(studies, problems)
     report = ValidationReport(problems=problems_frame(problems)[list(PROBLEM_COLUMNS)],
-                              reconciliation=_reconciliation(studies))
-    programme = Study(name="Programme", min_cell=max(s.min_cell for _, _, s in studies), report=report,
+                              reconciliation=_reconciliation(studies), language=current_language())
+    programme = Study(name="Programme", min_cell=max(s.min_cell for _n, _p, s in studies), report=report,
                       quarantine=pd.concat(quarantine, ignore_index=True)[list(QUARANTINE_COLUMNS)]
                       if quarantine else None,
                       sources=_sources(studies), excerpts=_excerpts(studies),
                       exchange_rates=rates, check=False, **merged)
-    rows = [s.training_rows.assign(file=[_named(p, f) for f in s.training_rows["file"]]) for _, p, s in studies
+    rows = [s.training_rows.assign(file=[_named(p, f) for f in s.training_rows["file"]]) for _n, p, s in studies
             if len(s.training_rows)]
     if rows:
         programme.training_rows = pd.concat(rows, ignore_index=True)
@@ -258,20 +273,21 @@ def _where(study: Study, table: str, key: Any) -> tuple[str | None, str | None, 
 
 def _clash(table: str, key: Any, name: str, prefix: str, place: tuple[Any, Any, Any], first: pd.Series,
            row: pd.Series, same: bool) -> Problem:
-    word = _WORDS[table]
+    what = _(_KEYED[table]).format(key=key)
     file, sheet, line = place
     first_name, first_row = first["_study"], first
     column = _COLUMN_WORDS[_OWNED[table][0]]
     if same:
-        return Problem(_named(prefix, file) if file else f"{name} (study)", sheet, line, column, str(key),
-                       f"{word} {key} is also in study {first_name}, identically: it counts once, in {first_name}",
-                       "Nothing to do if it is the same one; otherwise give the two different IDs.", "warning")
+        return Problem(_named(prefix, file) if file else _study_place(name), sheet, line, column, str(key),
+                       _("{what} is also in study {first}, identically: it counts once, in {first}").format(
+                           what=what, first=first_name),
+                       _("Nothing to do if it is the same one; otherwise give the two different IDs."), "warning")
     differ = ", ".join(_differing(row, first_row, table))
-    return Problem(_named(prefix, file) if file else f"{name} (study)", sheet, line, column, str(key),
-                   f"{word} {key} is also in study {first_name} but with a different {differ}: this study's {word} "
-                   "and everything recorded under it are set aside",
-                   f"Give the two {_WORDS[table]}s different IDs (for example with a prefix per study), or correct "
-                   f"the {differ} so that the two agree.", "error")
+    return Problem(_named(prefix, file) if file else _study_place(name), sheet, line, column, str(key),
+                   _("{what} is also in study {first} but with a different {columns}: this study's declaration and "
+                     "everything recorded under it are set aside").format(what=what, first=first_name, columns=differ),
+                   _("Give the two different IDs (for example with a prefix per study), or correct the {columns} so "
+                     "that the two agree.").format(columns=differ), "error")
 
 
 def _locate(study: Study, table: str, rows: pd.DataFrame) -> list[tuple[Any, Any, Any]]:
@@ -310,7 +326,7 @@ def _set_aside(table: str, rows: pd.DataFrame, why: list[str], name: str, prefix
         "problem": w,
         "record": json.dumps({k: (None if pd.isna(v) else str(v)) for k, v in r.items() if not str(k).startswith("_")},
                              ensure_ascii=False),
-    } for (_, r), (f, sh, line), w in zip(rows.iterrows(), places, why)], columns=list(QUARANTINE_COLUMNS))
+    } for (_i, r), (f, sh, line), w in zip(rows.iterrows(), places, why)], columns=list(QUARANTINE_COLUMNS))
 
 
 def _removed_problems(table: str, q: pd.DataFrame, why: list[str], by: str) -> list[Problem]:
@@ -344,6 +360,11 @@ def _ranges(rows: list[int]) -> str:
     return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in pieces)
 
 
+def _study_place(name: str) -> str:
+    """Where a problem of a whole study is: the study, by name."""
+    return _("{name} (study)").format(name=name)
+
+
 def _named(prefix: str, file: Any) -> Any:
     if file is None or (isinstance(file, float) and pd.isna(file)) or file == "":
         return file
@@ -357,28 +378,28 @@ def _own_problems(prefix: str, study: Study) -> list[Problem]:
                     None if pd.isna(r["row"]) else int(r["row"]),
                     r["column"] if isinstance(r["column"], str) else None,
                     r["value"] if isinstance(r["value"], str) else None, r["problem"], r["fix"], r["severity"])
-            for _, r in p.iterrows()]
+            for _i, r in p.iterrows()]
 
 
 def _reconciliation(studies: list[tuple[str, str, Study]]) -> pd.DataFrame:
     parts = [s.report.reconciliation.assign(file=[_named(p, f) for f in s.report.reconciliation["file"]])
-             for _, p, s in studies if len(s.report.reconciliation)]
+             for _n, p, s in studies if len(s.report.reconciliation)]
     return pd.concat(parts, ignore_index=True) if parts else ValidationReport().reconciliation
 
 
 def _sources(studies: list[tuple[str, str, Study]]) -> pd.DataFrame:
-    parts = [s.sources.assign(file=[_named(p, f) for f in s.sources["file"]]) for _, p, s in studies if len(s.sources)]
+    parts = [s.sources.assign(file=[_named(p, f) for f in s.sources["file"]]) for _n, p, s in studies if len(s.sources)]
     return pd.concat(parts, ignore_index=True) if parts else None
 
 
 def _excerpts(studies: list[tuple[str, str, Study]]) -> pd.DataFrame:
-    parts = [s.excerpts.assign(file=[_named(p, f) for f in s.excerpts["file"]]) for _, p, s in studies if len(s.excerpts)]
+    parts = [s.excerpts.assign(file=[_named(p, f) for f in s.excerpts["file"]]) for _n, p, s in studies if len(s.excerpts)]
     return pd.concat(parts, ignore_index=True) if parts else None
 
 
 def _rates(studies: list[tuple[str, str, Study]], problems: list[Problem]) -> pd.DataFrame | None:
     """The exchange rates of the studies; a currency two studies convert differently keeps the first."""
-    parts = [(n, s.exchange_rates) for n, _, s in studies if len(s.exchange_rates)]
+    parts = [(n, s.exchange_rates) for n, _p, s in studies if len(s.exchange_rates)]
     if not parts:
         return None
     out = parts[0][1]
@@ -386,11 +407,11 @@ def _rates(studies: list[tuple[str, str, Study]], problems: list[Problem]) -> pd
         merged = out.merge(rates, on="currency", how="outer", suffixes=("", "_other"), indicator=True)
         clash = merged[(merged["_merge"] == "both") & ((merged["rate"] != merged["rate_other"])
                        | (merged["reporting_currency"] != merged["reporting_currency_other"]))]
-        for _, r in clash.iterrows():
-            problems.append(Problem(f"{n} (study)", None, None, "rates", str(r["currency"]),
-                                    f"study {n} converts {r['currency']} otherwise than an earlier study of the "
-                                    "programme; the earlier rate is used",
-                                    "Give the studies the same reporting currency and rates in their study.toml.",
+        for _i, r in clash.iterrows():
+            problems.append(Problem(_study_place(n), None, None, "rates", str(r["currency"]),
+                                    _("study {study} converts {currency} otherwise than an earlier study of the "
+                                      "programme; the earlier rate is used").format(study=n, currency=r["currency"]),
+                                    _("Give the studies the same reporting currency and rates in their study.toml."),
                                     "warning"))
         extra = rates[~rates["currency"].isin(out["currency"])]
         out = pd.concat([out, extra], ignore_index=True)

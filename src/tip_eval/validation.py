@@ -586,7 +586,7 @@ def check_tables(
             if pq is not None and len(pq) and keys[0] in pq:
                 from tip_eval.io.coerce import normalize_id
 
-                for _, rq in pq.iterrows():
+                for _i, rq in pq.iterrows():
                     cause = at_place.get((rq.get("_file"), _sheet_of(rq.get("_sheet")), _row_of(rq.get("_row"))))
                     if cause is not None and not pd.isna(rq[keys[0]]):
                         by_key.setdefault(normalize_id(rq[keys[0]], upper=keys[0] == "participant_id"), cause)

@@ -89,6 +89,14 @@ def placeholders(text: str) -> set[str]:
     return set(_BRACE.findall(text)) | set(_PERCENT.findall(text))
 
 
+def _formats(text: str, names: set[str]) -> bool:
+    try:
+        text.format(**{name: "x" for name in names})
+    except (ValueError, KeyError, IndexError):
+        return False
+    return True
+
+
 def placeholder_mismatches(catalog: Catalog) -> list[str]:
     """Messages whose translation names other placeholders than the English, or that str.format cannot fill."""
     bad = []
@@ -101,7 +109,7 @@ def placeholder_mismatches(catalog: Catalog) -> list[str]:
         for s in strings:
             if s and placeholders(s) != want:
                 bad.append(f"{m.id!r}: {sorted(placeholders(s))} != {sorted(want)}")
-            elif s and "python-brace-format" in m.flags:
+            elif s and _formats(ids[0], want):  # the English is filled with str.format: so must the translation be
                 try:
                     s.format(**{name: "x" for name in want})
                 except (ValueError, KeyError, IndexError) as err:
@@ -216,8 +224,7 @@ def test_no_function_hides_the_translation_function():
         for fn in ast.walk(tree):
             if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
-            own = [n for n in ast.walk(fn) if not isinstance(n, (ast.ListComp, ast.SetComp, ast.DictComp,
-                                                                 ast.GeneratorExp))]
+            own = list(ast.walk(fn))  # comprehensions too: a loop variable "_" hides the function inside them
             stores = [n.lineno for n in own if isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store)]
             calls = [n for n in own if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_"]
             if stores and calls:

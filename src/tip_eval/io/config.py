@@ -257,8 +257,8 @@ def _phase_code(value: Any) -> None:
     from tip_eval import vocab
 
     if not isinstance(value, str) or vocab.lookup("phase", value) is None:
-        raise SettingError(f"must be \"pre\", \"post\" or \"delayed\" (a delayed post-test or retention test taken "
-                           f"weeks or months after the training); got {_shown(value)}")
+        raise SettingError(_("must be \"pre\", \"post\" or \"delayed\" (a delayed post-test or retention test taken "
+                             "weeks or months after the training); got {value}").format(value=_shown(value)))
 
 
 def _vocab_code(kind: str) -> Check:
@@ -279,13 +279,13 @@ _MONTHS = number(0, 120)
 # a partner's own label of a test phase, and the months from a training to its delayed post-test when
 # the files do not record the dates of the tests (one number, or one per training)
 STUDY_SETTINGS.update({
-    "phases": table(text(200), _phase_code, words="a table of your label = phase (pre, post or delayed)"),
+    "phases": table(text(200), _phase_code, words=N_("a table of your label = phase (pre, post or delayed)")),
     # a partner's own labels on the roster: sectors = { "Fire brigade" = "other" }, genders = { ... }
     **{key: table(text(200), _vocab_code(kind), words=f"a table of your label = {kind}")
        for key, kind in OWN_LABEL_SETTINGS.items()},
-    "delayed_test_months": either(_MONTHS, table(text(100), _MONTHS, words="a table of training ID = months"),
-                                  words="a number of months from 0 to 120, or a table of training ID = months "
-                                        "such as { \"KHM-PNH-2023\" = 3 }"),
+    "delayed_test_months": either(_MONTHS, table(text(100), _MONTHS, words=N_("a table of training ID = months")),
+                                  words=N_("a number of months from 0 to 120, or a table of training ID = months "
+                                           "such as { \"KHM-PNH-2023\" = 3 }")),
 })
 
 

@@ -190,8 +190,9 @@ def _delayed_test_months(tables: dict[str, pd.DataFrame], settings: Mapping[str,
         known = set(trainings["training_id"].dropna())
         for tid in sorted(k for k in given if k not in known):
             problems.append(Problem("study.toml", None, None, "delayed_test_months", tid,
-                                    f"delayed_test_months names training {tid}, which is not in the study; it was ignored",
-                                    "Correct the training ID, or remove it.", "warning"))
+                                    _("delayed_test_months names training {training}, which is not in the study; it "
+                                      "was ignored").format(training=tid),
+                                    _("Correct the training ID, or remove it."), "warning"))
         value = trainings["training_id"].map(given)
     else:
         value = pd.Series(float(months), index=trainings.index)
