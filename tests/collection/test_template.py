@@ -52,7 +52,7 @@ def test_from_the_bank_with_khmer_options_as_dropdowns(tmp_path, own_bank):
     assert main(["template", "--items", str(own_bank), "--lang", "km", "--out", str(path)]) == 0
     wb = openpyxl.load_workbook(path)
     # every sheet name and header in Khmer
-    assert wb.sheetnames == ["ការណែនាំ", "វគ្គបណ្តុះបណ្តាល", "អ្នកចូលរួម", "តេស្តមុន", "តេស្តក្រោយ", "ទំនុកចិត្ត", "សំណួរ",
+    assert wb.sheetnames == ["ការណែនាំ", "វគ្គបណ្តុះបណ្តាល", "អ្នកចូលរួម", "តេស្តមុន", "តេស្តក្រោយ", "តេស្តតាមដាន", "ទំនុកចិត្ត", "សំណួរ",
                              "សមត្ថភាព", "Lists"]
     items = [r for r in wb["សំណួរ"].iter_rows(min_row=2, values_only=True)]
     header = [c.value for c in wb["សំណួរ"][1]]

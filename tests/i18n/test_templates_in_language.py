@@ -27,13 +27,14 @@ def test_every_word_of_the_blank_workbook_is_in_the_language(tmp_path, lang, cap
     assert main(["template", "--out", str(path), "--lang", lang]) == 0
     assert _in_language(capsys.readouterr().out, lang, "")
     wb = openpyxl.load_workbook(path)
-    keys = ["instructions", "training", "participants", "pre", "post", "confidence", "items", "competencies"]
+    keys = ["instructions", "training", "participants", "pre", "post", "delayed", "confidence", "items",
+            "competencies"]
     assert wb.sheetnames == [template_sheet(k, lang) for k in keys] + ["Lists"]
     assert all(_in_language(template_sheet(k, lang), lang, TEMPLATE_SHEETS[k]) for k in keys)
     # every instruction line, the one about IDs typed as text included
     lines = [c.value for (c,) in wb.worksheets[0].iter_rows(max_col=1)]
     english_lines = instructions("en", None)
-    assert len(lines) == len(english_lines) == 8
+    assert len(lines) == len(english_lines) == 9
     for line, en in zip(lines, english_lines):
         assert _in_language(line, lang, en), line
     assert any("007" in line for line in lines)

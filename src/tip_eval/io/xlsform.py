@@ -96,7 +96,6 @@ def _texts(lang: str) -> dict[str, str]:
         TEST_GROUP: t.gettext("Knowledge test"),
         CONFIDENCE_GROUP: t.gettext("How confident are you that you can..."),
         "required": t.gettext("Please answer this question."),
-        "delayed": t.gettext("Retention test (months later)"),
     }
 
 
@@ -105,10 +104,7 @@ _FIXED_NAMES = ("start", "end", "intro", "training_id", "participant_id", "name"
 
 
 def _phase_label(phase: str, lang: str) -> str:
-    labels = vocab.PHASES.get(phase)
-    if labels is None and phase == "delayed":  # until the phase vocabulary has the retention test
-        return _texts(lang)["delayed"]
-    return (labels or {}).get(lang) or (labels or {}).get("en") or phase
+    return vocab.label("phase", phase, lang)
 
 
 def _cols(prefix: str, langs: Sequence[str], texts: dict[str, str] | None) -> dict[str, str]:
