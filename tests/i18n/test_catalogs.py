@@ -185,6 +185,14 @@ def test_glossary_terms_are_translated_as_the_glossary_says(catalogs, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_sheet_names_fit_excel(catalogs, lang):
+    # Excel refuses a sheet name over 31 characters or with any of : \ / ? * [ ]
+    bad = [(m.id, m.string) for m in catalogs[lang] if m.context == "sheet" and m.string
+           and (len(m.string) > 31 or any(c in m.string for c in ':\\/?*[]'))]
+    assert not bad, bad
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_the_compiled_catalog_is_the_po_file(catalogs, lang):
     with open(LOCALE / lang / "LC_MESSAGES" / "tip_eval.mo", "rb") as fh:
         mo = read_mo(fh)

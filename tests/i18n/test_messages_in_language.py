@@ -88,7 +88,10 @@ def test_the_command_reports_problems_and_fixes_in_thai(broken_study, tmp_path, 
     out = capsys.readouterr().out
     assert "ปัญหา (" in out and "พบข้อผิดพลาด" in out and "เขียนรายงานปัญหาลงใน" in out
     wb = load_workbook(out_file)
-    assert wb.sheetnames == ["ปัญหา", "แถวต่อไฟล์", "เกี่ยวกับไฟล์นี้"]
+    assert wb.sheetnames == ["ภายใน - ห้ามเผยแพร่", "ปัญหา", "แถวที่กันไว้", "แถวต่อไฟล์"]
+    about = [c.value for (c,) in wb.worksheets[0].iter_rows(max_col=1)]
+    assert about[1].startswith("ภายในเท่านั้น - ห้ามเผยแพร่") and all(SCRIPTS["th"].search(v) for v in about)
+    assert [c.value for c in wb["แถวที่กันไว้"][1]][0] == "ตาราง"
     rows = list(wb["ปัญหา"].iter_rows(values_only=True))
     assert rows[0] == ("ไฟล์", "ชีต", "แถว", "คอลัมน์", "ค่า", "ปัญหา", "วิธีแก้ไข", "ระดับ")
     assert {r[7] for r in rows[1:]} <= {"ข้อผิดพลาด", "คำเตือน"}
