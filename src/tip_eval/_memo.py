@@ -23,6 +23,8 @@ from typing import Any, Callable, Iterator, TypeVar
 import numpy as np
 import pandas as pd
 
+from tip_eval.i18n import current_language
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 _ATTR = "_shared_results"
@@ -84,7 +86,7 @@ def _copy(value: Any) -> Any:
     return value
 
 
-def memoised(study_of: Callable[[Any], Any] | None = None) -> Callable[[F], F]:
+def memoised(study_of: Callable[[Any], Any] | None = None, words: bool = False) -> Callable[[F], F]:
     """Decorate an analysis whose first argument is (or leads to) a study: see the module docstring.
 
     Parameters
@@ -92,6 +94,9 @@ def memoised(study_of: Callable[[Any], Any] | None = None) -> Callable[[F], F]:
     study_of : callable, optional
         Maps the first argument to the study whose block is consulted (default: the argument
         itself). Calls whose arguments cannot be hashed are computed without the memo.
+    words : bool, default False
+        The result holds sentences in the language of the call (:func:`tip_eval.i18n.using`):
+        it is kept per language.
     """
     def decorate(fn: F) -> F:
         signature = inspect.signature(fn)
@@ -105,7 +110,8 @@ def memoised(study_of: Callable[[Any], Any] | None = None) -> Callable[[F], F]:
             try:
                 bound = signature.bind(data, *args, **kwargs)
                 bound.apply_defaults()  # gains(by="x") and gains(by="x", measure="knowledge") are one result
-                key = (fn.__module__, fn.__qualname__, _freeze(list(bound.arguments.items())[1:]))
+                key = (fn.__module__, fn.__qualname__, current_language() if words else None,
+                       _freeze(list(bound.arguments.items())[1:]))
                 hash(key)
             except TypeError:  # an argument that cannot be a key (a frame, a list of frames): compute it
                 return fn(data, *args, **kwargs)

@@ -178,7 +178,8 @@ def cmd_brief(args: argparse.Namespace) -> int:
     out = _writable_folder(args.out)
     from tip_eval.report.brief import run_brief
 
-    return run_brief(args.path, out, min_cell=args.min_cell, title=args.title, by=args.by, cache=not args.no_cache)
+    return run_brief(args.path, out, min_cell=args.min_cell, title=args.title, by=args.by, cache=not args.no_cache,
+                     lang=args.lang)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -302,6 +303,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"smallest group shown, at least {MIN_CELL_FLOOR} (default: study.toml, else 5)")
     p.add_argument("--title", default=None, help="title of the brief")
     p.add_argument("--by", nargs="+", default=None, metavar="COLUMN", help="groupings for the results tables (default: country sector)")
+    p.add_argument("--lang", default=None, choices=LANGUAGES,
+                   help="language of the brief, its figures and workbook, and of the messages (default: language in "
+                        "study.toml, else en)")
     p.add_argument("--no-cache", action="store_true",
                    help="read and check every file again, without using or writing the cache of validated studies "
                         "(kept in tip_eval's cache directory, never in the study folder, and reused only while no "
@@ -405,10 +409,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _command_language(args: argparse.Namespace) -> str:
     """``--lang``; for ``validate`` without it, the study's ``language`` setting; else English."""
     lang = getattr(args, "lang", None)
-    if lang is None and getattr(args, "command", None) == "validate":
+    if lang is None and getattr(args, "command", None) in ("validate", "brief"):
         from tip_eval.io.config import study_language
 
-        return study_language(args.path)
+        path = args.path[0] if isinstance(args.path, list) else args.path
+        return study_language(path)
     return lang if lang in LANGUAGES else "en"
 
 

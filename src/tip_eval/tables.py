@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval import column_titles as _column_titles
+from tip_eval.i18n import N_
 
 __all__ = [
     "FormattedTable", "format_table", "gains_table", "confidence_table", "compare_table", "items_table",
@@ -48,9 +49,10 @@ NOT_AVAILABLE = "n/a"
 COLUMN_TITLES: dict[str, str] = _column_titles.COLUMN_TITLES
 
 #: readable titles of the groupings a table or figure is split by (``"by country"``)
-GROUPING_WORDS: dict[str, str] = {
-    "country": "country", "province": "province", "sector": "sector", "training_id": "training", "gender": "gender",
-    "organisation": "organisation", "role": "role", "language": "language", "study": "study", "year": "year",
+GROUPING_WORDS: dict[str, str] = {  # translated where they are used
+    "country": N_("country"), "province": N_("province"), "sector": N_("sector"), "training_id": N_("training"),
+    "gender": N_("gender"), "organisation": N_("organisation"), "role": N_("role"), "language": N_("language"),
+    "study": N_("study"), "year": N_("year"),
 }
 
 _ESTIMATE_CI: dict[str, tuple[str, str]] = {
@@ -67,31 +69,40 @@ _ESTIMATE_CI: dict[str, tuple[str, str]] = {
 
 def grouping_title(by) -> str:
     """Words naming a grouping: ``"by country"``, ``"by country and sector"``; empty for none."""
+    from tip_eval.i18n import gettext
+
     cols = [by] if isinstance(by, str) else [str(c) for c in (by or [])]
     if not cols:
         return ""
-    words = [GROUPING_WORDS.get(c, c.replace("_", " ")) for c in cols]
-    return "by " + (words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1])
+    words = [gettext(GROUPING_WORDS[c]) if c in GROUPING_WORDS else c.replace("_", " ") for c in cols]
+    names = words[0] if len(words) == 1 else gettext("{first} and {second}").format(first=", ".join(words[:-1]),
+                                                                                   second=words[-1])
+    return gettext("by {groups}").format(groups=names)
 
 
 def _titled(title: str, by) -> str:
     """``title`` naming its grouping: "Knowledge gain, by country"; "Did it grow, by sector?"."""
+    from tip_eval.i18n import gettext
+
     words = grouping_title(by)
     if not words:
         return title
-    return f"{title[:-1]}, {words}?" if title.endswith("?") else f"{title}, {words}"
+    if title.endswith("?"):
+        return gettext("{title}, {by}?").format(title=title[:-1], by=words)
+    return gettext("{title}, {by}").format(title=title, by=words)
 
 
 def display_value(column: str, value) -> str:
     """Readable label of a code in a grouping column (``KHM`` -> ``Cambodia``, ``ngo`` -> ``NGO``)."""
     from tip_eval import vocab
+    from tip_eval.i18n import current_language, gettext
 
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "(missing)"
-    if column in ("country", "sector", "gender", "phase"):
-        return vocab.label(column, value)
+        return gettext("(missing)")
+    if column in ("country", "sector", "gender", "phase", "province"):
+        return vocab.label(column, value, current_language())
     if column == "module":
-        return vocab.MODULES.get(str(value), str(value))
+        return gettext(vocab.MODULES[str(value)]) if str(value) in vocab.MODULES else str(value)
     return str(value)
 
 
@@ -110,17 +121,27 @@ def _is_missing(value) -> bool:
 
 
 def format_number(value, digits: int = 1) -> str:
-    """Round for display: ``digits`` decimals, a minus sign for negatives, an en dash when missing."""
+    """Round for display: ``digits`` decimals, a minus sign for negatives, an en dash when missing.
+
+    In a block of another language than English (:func:`tip_eval.i18n.using`), the decimal and
+    grouping symbols are that language's (CLDR, through Babel): ``12,5`` in Indonesian.
+    """
+    from tip_eval.i18n import current_language, gettext
+    from tip_eval.i18n import format_number as cldr_number
+
     if _is_missing(value):
         return MISSING
     if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     v = float(value)
     if not math.isfinite(v):
         return MISSING
     text = f"{v:.{digits}f}"
     if float(text) == 0:
         text = text.lstrip("-")
+    lang = current_language()
+    if lang != "en":
+        text = cldr_number(float(text), lang, digits=digits)
     return text.replace("-", "\u2212")
 
 
@@ -130,18 +151,21 @@ def format_p(value) -> str:
         return MISSING
     v = float(value)
     if v < 0.001:
-        return "< 0.001"
-    return f"{v:.3f}"
+        return "< " + format_number(0.001, 3)
+    return format_number(v, 3)
 
 
 def format_ci(estimate, low, high, digits: int = 1) -> str:
-    """``12.3 (8.1 to 16.5)``; the estimate alone when the interval is missing."""
+    """``12.3 (8.1 to 16.5)``; the estimate alone when the interval is missing (words in the current language)."""
+    from tip_eval.i18n import gettext
+
     est = format_number(estimate, digits)
     if est == MISSING:
         return MISSING
     if _is_missing(low) or _is_missing(high):
         return est
-    return f"{est} ({format_number(low, digits)} to {format_number(high, digits)})"
+    return gettext("{estimate} ({low} to {high})").format(estimate=est, low=format_number(low, digits),
+                                                          high=format_number(high, digits))
 
 
 def _format_count(value) -> str:

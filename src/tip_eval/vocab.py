@@ -16,6 +16,8 @@ import unicodedata
 from functools import lru_cache
 from typing import Mapping
 
+from tip_eval.i18n import N_
+
 LANGUAGES: tuple[str, ...] = ("en", "km", "th", "id")
 #: The languages whose labels are read in data: those tip_eval writes, and Burmese and Lao.
 INGESTION_LANGUAGES: tuple[str, ...] = (*LANGUAGES, "my", "lo")
@@ -252,14 +254,40 @@ PROVINCES: dict[str, dict[str, object]] = {
     "Riau Islands": {"country": "IDN", "labels": ("Kepulauan Riau", "Kepri")},
 }
 
+#: Province names as a reader of each output language writes them: in the province's own script for
+#: its country's language, transliterated for the others (a province missing here keeps its English name).
+PROVINCE_LABELS: dict[str, dict[str, str]] = {
+    "Phnom Penh": {"km": "ភ្នំពេញ", "th": "พนมเปญ"},
+    "Siem Reap": {"km": "សៀមរាប", "th": "เสียมราฐ"},
+    "Battambang": {"km": "បាត់ដំបង", "th": "พระตะบอง"},
+    "Banteay Meanchey": {"km": "បន្ទាយមានជ័យ", "th": "บันเตียเมียนเจย"},
+    "Kampong Cham": {"km": "កំពង់ចាម", "th": "กำปงจาม"},
+    "Preah Sihanouk": {"km": "ព្រះសីហនុ", "th": "พระสีหนุ"},
+    "Svay Rieng": {"km": "ស្វាយរៀង", "th": "สวายเรียง"},
+    "Bangkok": {"th": "กรุงเทพมหานคร", "km": "បាងកក"},
+    "Chiang Mai": {"th": "เชียงใหม่", "km": "ឈៀងម៉ៃ"},
+    "Chiang Rai": {"th": "เชียงราย", "km": "ឈៀងរ៉ាយ"},
+    "Songkhla": {"th": "สงขลา", "km": "សុងខ្លា"},
+    "Tak": {"th": "ตาก", "km": "តាក់"},
+    "Sa Kaeo": {"th": "สระแก้ว", "km": "ស្រះកែវ"},
+    "Ranong": {"th": "ระนอง", "km": "រ៉ាណុង"},
+    "Bali": {"id": "Bali", "th": "บาหลี", "km": "បាលី"},
+    "Jakarta": {"id": "DKI Jakarta", "th": "จาการ์ตา", "km": "ហ្សាការតា"},
+    "West Java": {"id": "Jawa Barat", "th": "ชวาตะวันตก", "km": "ជ្វាខាងលិច"},
+    "East Java": {"id": "Jawa Timur", "th": "ชวาตะวันออก", "km": "ជ្វាខាងកើត"},
+    "West Nusa Tenggara": {"id": "Nusa Tenggara Barat", "th": "นูซาเติงการาตะวันตก", "km": "នូសាតេងហ្គារាខាងលិច"},
+    "East Nusa Tenggara": {"id": "Nusa Tenggara Timur", "th": "นูซาเติงการาตะวันออก", "km": "នូសាតេងហ្គារាខាងកើត"},
+    "Riau Islands": {"id": "Kepulauan Riau", "th": "หมู่เกาะรีเยา", "km": "កោះរីយ៉ូ"},
+}
+
 #: Knowledge-test modules of the regional curriculum.
 MODULES: dict[str, str] = {
-    "definitions_law": "Trafficking definitions and law",
-    "identification": "Victim identification",
-    "protection_support": "Protection and support",
-    "recovery_reintegration": "Recovery and reintegration",
-    "special_groups": "Special groups (children, transgender and other groups)",
-    "victim_centred": "Victim-centred and trauma-informed practice",
+    "definitions_law": N_("Trafficking definitions and law"),
+    "identification": N_("Victim identification"),
+    "protection_support": N_("Protection and support"),
+    "recovery_reintegration": N_("Recovery and reintegration"),
+    "special_groups": N_("Special groups (children, transgender and other groups)"),
+    "victim_centred": N_("Victim-centred and trauma-informed practice"),
 }
 
 #: Kirkpatrick levels used in the codebook.
@@ -423,7 +451,9 @@ def codes(vocabulary: str) -> list:
 
 def label(vocabulary: str, code: object, lang: str = "en") -> str:
     """Return the label of ``code`` in language ``lang`` (any of :data:`INGESTION_LANGUAGES`; falls
-    back to English, then the code)."""
+    back to English, then the code; provinces: :data:`PROVINCE_LABELS`, else the name as written)."""
+    if vocabulary == "province":
+        return PROVINCE_LABELS.get(str(code), {}).get(lang) or str(code)
     table = {"country": COUNTRIES, "sector": SECTORS, "gender": GENDERS, "phase": PHASES, "likert": LIKERT}.get(vocabulary)
     if table is None or code not in table:
         return str(code)

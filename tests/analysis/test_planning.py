@@ -136,7 +136,7 @@ def test_given_targets_are_used(sample_study):
 
 def test_summary_states_the_assumptions(plan):
     text = plan.summary()
-    assert "Assumptions" in text and "ICC" in text and "not themselves confidence intervals" in text
+    assert "Assumptions" in text and "ICC" in text and "not confidence intervals themselves" in text
     assert "enrol about" in text and "trainings" in text
 
 

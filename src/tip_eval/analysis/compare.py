@@ -27,6 +27,7 @@ import pandas as pd
 
 from tip_eval.analysis._common import is_study
 from tip_eval._memo import memoised
+from tip_eval.i18n import N_, _, ngettext
 
 __all__ = ["compare_trainings", "TrainingComparison", "COMPARISON_COLUMNS", "VERDICTS", "reference_text"]
 
@@ -43,13 +44,13 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
 
 #: the values of the ``verdict`` column, in plain words
 VERDICTS: dict[str, str] = {
-    "above": "above the typical training",
-    "below": "below the typical training",
-    "not distinguishable": "not distinguishable from the typical training",
-    "": "no comparison",
+    "above": N_("above the typical training"),
+    "below": N_("below the typical training"),
+    "not distinguishable": N_("not distinguishable from the typical training"),
+    "": N_("no comparison"),
 }
 
-_UNITS = {"knowledge": "percentage points", "confidence": "rating points (1-5 scale)"}
+_UNITS = {"knowledge": N_("percentage points"), "confidence": N_("rating points (1-5 scale)")}
 
 
 @dataclass
@@ -439,77 +440,95 @@ def _names(ids: list[str], limit: int = 8) -> str:
     if len(ids) <= 1:
         return "".join(ids)
     if len(ids) > limit:
-        return ", ".join(ids[:limit]) + f" and {len(ids) - limit} more"
-    return ", ".join(ids[:-1]) + " and " + ids[-1]
+        return _("{names} and {n} more").format(names=", ".join(ids[:limit]), n=len(ids) - limit)
+    return _("{first} and {second}").format(first=", ".join(ids[:-1]), second=ids[-1])
 
 
 def reference_text(res: TrainingComparison) -> str:
     """What the zero of ``adjusted_diff`` is, in plain words (used by the summary, figure and brief)."""
-    adjusted = [("the pre-test" if c == "pre" else c) for c in res.adjust_for]
-    scores = "post-test scores adjusted for " + _names(adjusted) if adjusted else "post-test scores"
-    others = "the other trainings" + (f" of the same {res.within}" if res.within else "")
-    return f"the typical training: the median of {others}, comparing {scores}"
+    adjusted = [(_("the pre-test") if c == "pre" else c) for c in res.adjust_for]
+    scores = _("post-test scores adjusted for {names}").format(names=_names(adjusted)) if adjusted \
+        else _("post-test scores")
+    others = _("the other trainings of the same {group}").format(group=res.within) if res.within \
+        else _("the other trainings")
+    return _("the typical training: the median of {others}, comparing {scores}").format(others=others, scores=scores)
 
 
 def _summary(res: TrainingComparison) -> str:
     t = res.table
     conf = f"{res.confidence:.0%}"
-    units = _UNITS[res.measure]
+    units = _(_UNITS[res.measure])
     with_data = t[t["n"] > 0]
     k, n_people = len(with_data), int(with_data["n"].sum())
-    what = "Knowledge-test gains" if res.measure == "knowledge" else "Confidence gains (mean self-rating)"
-    out = [f"{what} were compared across {k} trainings with {n_people} people who took both tests"
-           + (f" ({len(t) - k} more had nobody with both tests)." if len(t) > k else ".")]
+    what = _("Knowledge-test gains") if res.measure == "knowledge" else _("Confidence gains (mean self-rating)")
+    first = _("{what} were compared across {k} trainings with {n} people who took both tests").format(
+        what=what, k=k, n=n_people)
+    out = [first + (" " + _("({n} more had nobody with both tests).").format(n=len(t) - k) if len(t) > k else ".")]
 
     comparable = with_data[with_data["verdict"] != ""]
     m = len(comparable)
-    out.append(f"Each training is compared with {reference_text(res)}.")
-    how = f"{conf} familywise level, allowing for comparing {m} trainings at once"
+    out.append(_("Each training is compared with {reference}.").format(reference=reference_text(res)))
+    how = _("{level} familywise level, allowing for comparing {m} trainings at once").format(level=conf, m=m)
     dist = comparable[comparable["verdict"].isin(["above", "below"])]
     if m == 0:
-        out.append("No training could be compared with others of its kind.")
+        out.append(_("No training could be compared with others of its kind."))
     elif dist.empty:
-        out.append(f"None of the {m} trainings differs from the typical training beyond chance ({how}).")
+        out.append(_("None of the {m} trainings differs from the typical training beyond chance ({how}).").format(
+            m=m, how=how))
     else:
         above = dist.loc[dist["verdict"] == "above", "training_id"].tolist()
         below = dist.loc[dist["verdict"] == "below", "training_id"].tolist()
-        which = "; ".join(x for x in (f"above: {_names(above)}" if above else "",
-                                     f"below: {_names(below)}" if below else "") if x)
-        verb = "differs" if len(dist) == 1 else "differ"
+        which = "; ".join(x for x in (_("above: {names}").format(names=_names(above)) if above else "",
+                                     _("below: {names}").format(names=_names(below)) if below else "") if x)
         rest = m - len(dist)
-        tail = (f" The other {rest} {'is' if rest == 1 else 'are'} not distinguishable from the typical training."
+        tail = (" " + ngettext("The other {n} is not distinguishable from the typical training.",
+                               "The other {n} are not distinguishable from the typical training.", rest).format(n=rest)
                 if rest else "")
-        out.append(f"{len(dist)} of {m} trainings {verb} from the typical training beyond chance ({how}; {which}).{tail}")
+        out.append(ngettext("{k} of {m} trainings differs from the typical training beyond chance ({how}; {which}).",
+                            "{k} of {m} trainings differ from the typical training beyond chance ({how}; {which}).",
+                            len(dist)).format(k=len(dist), m=m, how=how, which=which) + tail)
 
     icc = res.icc
     digits = 1 if res.measure == "knowledge" else 2
     if res.boundary:
         mean_gain = float(with_data["shrunken_gain"].mean()) if k else float("nan")
-        out.append("The mixed model estimates the variance between trainings as zero, so it cannot rank the trainings: "
-                   f"every shrunken gain equals the overall mean gain ({mean_gain:.{digits}f} {units}). That is not "
-                   "proof that the trainings are equal; with groups of this size, moderate differences can go "
-                   "undetected.")
+        out.append(_("The mixed model estimates the variance between trainings as zero, so it cannot rank the "
+                     "trainings: every shrunken gain equals the overall mean gain ({gain} {units}). That is not proof "
+                     "that the trainings are equal; with groups of this size, moderate differences can go "
+                     "undetected.").format(gain=f"{mean_gain:.{digits}f}", units=units))
     else:
         lo, hi = icc["ci_low"], icc["ci_high"]
-        interval = f", {conf} interval {lo:.2f} to {hi:.2f}" if np.isfinite(lo) and np.isfinite(hi) else ""
-        share = "an estimated share of under 1%" if icc["icc"] < 0.01 else f"an estimated {icc['icc']:.0%}"
+        interval = (_(", {level} interval {low} to {high}").format(level=conf, low=f"{lo:.2f}", high=f"{hi:.2f}")
+                    if np.isfinite(lo) and np.isfinite(hi) else "")
+        share = _("an estimated share of under 1%") if icc["icc"] < 0.01 else \
+            _("an estimated {share}").format(share=f"{icc['icc']:.0%}")
         value = f"{icc['icc']:.3f}" if icc["icc"] < 0.01 else f"{icc['icc']:.2f}"
-        beyond = f" (beyond what {_names(res.fixed)} explain{'s' if len(res.fixed) == 1 else ''})" if res.fixed else ""
-        out.append(f"Differences between trainings{beyond} account for {share} of the variation in "
-                   f"individual gains (ICC {value}{interval}).")
+        if res.fixed:
+            out.append(_("Differences between trainings (beyond what {names} explain) account for {share} of the "
+                         "variation in individual gains (ICC {value}{interval}).").format(
+                names=_names(res.fixed), share=share, value=value, interval=interval))
+        else:
+            out.append(_("Differences between trainings account for {share} of the variation in individual gains "
+                         "(ICC {value}{interval}).").format(share=share, value=value, interval=interval))
         g = with_data["shrunken_gain"]
-        out.append(f"Allowing for their sizes (shrinkage), the mixed model estimates the trainings' mean gains at "
-                   f"{g.min():.{digits}f} to {g.max():.{digits}f} {units}; each training's {conf} interval in the "
-                   "table holds for that training whatever its true gain.")
+        out.append(_("Allowing for their sizes (shrinkage), the mixed model estimates the trainings' mean gains at "
+                     "{low} to {high} {units}; each training's {level} interval in the table holds for that training "
+                     "whatever its true gain.").format(low=f"{g.min():.{digits}f}", high=f"{g.max():.{digits}f}",
+                                                        units=units, level=conf))
 
     small = t[(t["n"] > 0) & t["small"]]
     if len(small):
-        out.append(f"{len(small)} training{'s' if len(small) > 1 else ''} ({_names(small['training_id'].tolist())}) "
-                   f"had fewer than {res.min_n} people with both tests; {'their' if len(small) > 1 else 'its'} "
-                   "estimates are pulled strongly toward the average and should not be ranked.")
+        out.append(ngettext("{n} training ({names}) had fewer than {min_n} people with both tests; its estimates are "
+                            "pulled strongly toward the average and should not be ranked.",
+                            "{n} trainings ({names}) had fewer than {min_n} people with both tests; their estimates "
+                            "are pulled strongly toward the average and should not be ranked.", len(small)).format(
+            n=len(small), names=_names(small['training_id'].tolist()), min_n=res.min_n))
     if res.fixed:
-        extra = f"; trainings are compared with the others of the same {res.within}" if res.within else ""
-        out.append(f"Both models include {_names(res.fixed)} as fixed effects{extra}.")
-    out.append("\"Not distinguishable\" means these data cannot tell the training apart from the typical training, "
-               "not that they are equal.")
+        if res.within:
+            out.append(_("Both models include {names} as fixed effects; trainings are compared with the others of the "
+                         "same {group}.").format(names=_names(res.fixed), group=res.within))
+        else:
+            out.append(_("Both models include {names} as fixed effects.").format(names=_names(res.fixed)))
+    out.append(_("\"Not distinguishable\" means these data cannot tell the training apart from the typical training, "
+                 "not that they are equal."))
     return "\n".join(out)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from tip_eval.analysis._common import By, as_by, check_by, is_study
 from tip_eval._memo import memoised
+from tip_eval.i18n import N_
 
 __all__ = ["item_analysis", "module_summary", "ITEM_COLUMNS", "MODULE_COLUMNS", "FLAG_WORDS", "MIN_PEOPLE_FOR_FLAGS"]
 
@@ -32,12 +33,12 @@ ITEM_COLUMNS: tuple[str, ...] = (
 MIN_PEOPLE_FOR_FLAGS = 30
 
 #: the words each flag adds to the ``flags`` column, in this order
-FLAG_WORDS: dict[str, str] = {
-    "flag_negative_discrimination": "negative discrimination: check the answer key and wording",
-    "flag_low_discrimination": "low discrimination",
-    "flag_too_easy": "too easy before training",
-    "flag_too_hard": "too hard after training",
-    "flag_negative_gain": "fewer right after training than before",
+FLAG_WORDS: dict[str, str] = {  # in English in the results; a brief translates them (N_: in the catalogs)
+    "flag_negative_discrimination": N_("negative discrimination: check the answer key and wording"),
+    "flag_low_discrimination": N_("low discrimination"),
+    "flag_too_easy": N_("too easy before training"),
+    "flag_too_hard": N_("too hard after training"),
+    "flag_negative_gain": N_("fewer right after training than before"),
 }
 
 #: result columns of :func:`module_summary`, after the ``by`` columns

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval._memo import memoised
+from tip_eval.i18n import N_, _
 from tip_eval.analysis._common import is_study
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,7 +39,7 @@ OPTION_COLUMNS: tuple[str, ...] = (
 #: people enrolled per training offered in :attr:`TrainingPlan.options` (besides the study's own)
 OPTION_SIZES = (15, 20, 25, 30, 40)
 
-_UNITS = {"knowledge": "percentage points", "confidence": "rating points"}
+_UNITS = {"knowledge": N_("percentage points"), "confidence": N_("rating points")}
 _DIGITS = {"knowledge": 1, "confidence": 2}
 
 
@@ -124,7 +125,7 @@ def _check_points(value: Any, name: str) -> float | None:
     return x
 
 
-@memoised()
+@memoised(words=True)
 def plan_next(
     study: Study,
     gain: float | None = None,
@@ -267,8 +268,8 @@ def plan_next(
 
     default = abs(float(g["mean_gain"])) / 2.0 if g["mean_gain"] > 0 else float("nan")
     if gain is None and not np.isfinite(default):
-        notes.append("This study showed no mean gain, so there is no default gain to plan for: give gain= and "
-                     "difference= in points.")
+        notes.append(_("This study showed no mean gain, so there is no default gain to plan for: give gain= and "
+                       "difference= in points."))
     gain = default if gain is None else gain
     difference = default if difference is None else difference
     m_enrol = int(people_per_training) if people_per_training is not None else round(est["people_per_training"])
@@ -292,14 +293,14 @@ def plan_next(
 
 def _icc(study: Any, measure: str, confidence: float, notes: list[str], compare_trainings: Any) -> pd.Series | None:
     if study.trainings["training_id"].nunique() < 2:
-        notes.append("With one training there is no estimate of how much trainings differ (ICC): the comparison "
-                     "of curricula is not planned, and the detectable gain assumes people are independent.")
+        notes.append(_("With one training there is no estimate of how much trainings differ (ICC): the comparison "
+                       "of curricula is not planned, and the detectable gain assumes people are independent."))
         return None
     try:
         return compare_trainings(study, measure=measure, confidence=confidence).icc
     except ValueError as err:
-        notes.append(f"How much trainings differ (ICC) could not be estimated ({err}): the comparison of curricula "
-                     "is not planned, and the detectable gain assumes people are independent.")
+        notes.append(_("How much trainings differ (ICC) could not be estimated ({reason}): the comparison of curricula "
+                       "is not planned, and the detectable gain assumes people are independent.").format(reason=err))
         return None
 
 
@@ -364,15 +365,16 @@ def _gain_row(gain: float, est: dict[str, float], power: float, alpha: float, un
     share = est["share_retested"]
     if not (np.isfinite(gain) and np.isfinite(share) and share > 0):
         return ["gain", question, gain, np.nan, np.nan, np.nan, "people to enrol", np.nan, np.nan, 1.0, ""]
-    out = {k: _people_for_gain(gain, s, power, alpha, share) for k, (s, _) in _corners(est).items()
+    out = {k: _people_for_gain(gain, s, power, alpha, share) for k, (s, _rho) in _corners(est).items()
            if np.isfinite(s)}
     tested, enrol = out["value"]
     low = out.get("low", (np.nan, np.nan))[1]
     high = out.get("high", (np.nan, np.nan))[1]
-    words = (f"To show a gain of {_fmt(gain, digits)} {unit} in one training ({power:.0%} power, two-sided "
-             f"{alpha:.0%} test), about {tested} people need to take both tests; since {share:.0%} of the people "
-             f"enrolled in this study took both, enrol about {enrol} (between {low} and {high}, given the "
-             "uncertainty about how much individual gains vary).")
+    words = _("To show a gain of {gain} {unit} in one training ({power} power, two-sided {alpha} test), about "
+              "{tested} people need to take both tests; since {share} of the people enrolled in this study took "
+              "both, enrol about {enrol} (between {low} and {high}, given the uncertainty about how much individual "
+              "gains vary).").format(gain=_fmt(gain, digits), unit=_(unit), power=f"{power:.0%}", alpha=f"{alpha:.0%}",
+                                     tested=tested, share=f"{share:.0%}", enrol=enrol, low=low, high=high)
     return ["gain", question, gain, float(enrol), float(low), float(high), "people to enrol", float(tested),
             float(enrol), 1.0, words]
 
@@ -394,11 +396,13 @@ def _difference_row(difference: float, est: dict[str, float], m_enrol: int, powe
         return ["difference", question, difference, np.nan, np.nan, np.nan, "trainings (both curricula)", np.nan,
                 float(m_enrol), np.nan, ""]
     j = {k: _trainings_for_difference(difference, s, r, m_tested, power, alpha) for k, (s, r) in _corners(est).items()}
-    words = (f"To show a difference of {_fmt(difference, digits)} {unit} in mean gain between two curricula "
-             f"({power:.0%} power, two-sided {alpha:.0%} test), with {m_enrol} people enrolled in each training and "
-             f"trainings allocated at random to the curricula, run about {j['value']} trainings, {j['value'] // 2} with each curriculum "
-             f"(between {j['low']} and {j['high']}, given the uncertainty about how much trainings differ). "
-             "More trainings help more than more people per training.")
+    words = _("To show a difference of {difference} {unit} in mean gain between two curricula ({power} power, "
+              "two-sided {alpha} test), with {people} people enrolled in each training and trainings allocated at "
+              "random to the curricula, run about {trainings} trainings, {half} with each curriculum (between {low} "
+              "and {high}, given the uncertainty about how much trainings differ). More trainings help more than "
+              "more people per training.").format(
+        difference=_fmt(difference, digits), unit=_(unit), power=f"{power:.0%}", alpha=f"{alpha:.0%}", people=m_enrol,
+        trainings=j['value'], half=j['value'] // 2, low=j['low'], high=j['high'])
     return ["difference", question, difference, float(j["value"]), float(j["low"]), float(j["high"]),
             "trainings (both curricula)", float(m_tested), float(m_enrol), float(j["value"]), words]
 
@@ -419,11 +423,14 @@ def _detectable(est: dict[str, float], sigma: float, rho: float, power: float, a
 def _detectable_row(est: dict[str, float], power: float, alpha: float, unit: str, digits: int, g: pd.Series,
                     confidence: float) -> list[Any]:
     mde = {k: _detectable(est, s, r, power, alpha) for k, (s, r) in _corners(est).items()}
-    clustered = "allowing for the differences between trainings, " if np.isfinite(est["icc"]) else ""
-    words = (f"This study ({int(est['matched'])} people with both tests) could show a mean gain of "
-             f"{_fmt(mde['value'], digits)} {unit} or more with {power:.0%} power ({clustered}between "
-             f"{_fmt(mde['low'], digits)} and {_fmt(mde['high'], digits)}); it found "
-             f"{_fmt(float(g['mean_gain']), digits)}.")
+    template = (_("This study ({n} people with both tests) could show a mean gain of {gain} {unit} or more with "
+                  "{power} power (allowing for the differences between trainings, between {low} and {high}); it "
+                  "found {found}.") if np.isfinite(est["icc"]) else
+                _("This study ({n} people with both tests) could show a mean gain of {gain} {unit} or more with "
+                  "{power} power (between {low} and {high}); it found {found}."))
+    words = template.format(n=int(est['matched']), gain=_fmt(mde['value'], digits), unit=_(unit),
+                            power=f"{power:.0%}", low=_fmt(mde['low'], digits), high=_fmt(mde['high'], digits),
+                            found=_fmt(float(g['mean_gain']), digits))
     return ["detectable_gain", "Smallest mean gain this study could show", np.nan, mde["value"], mde["low"],
             mde["high"], unit, est["matched"], est["registered"], est["trainings"], words]
 
@@ -470,19 +477,20 @@ def _assumptions(plan: TrainingPlan) -> list[str]:
     unit = _UNITS[plan.measure]
     level = f"{plan.confidence:.0%}"
     out = [
-        ("Assumptions: the next trainings resemble this study's: the same test, the same spread of individual gains "
-        f"(sd {_fmt(inp['sd_within'], digits)} {unit} within a training), the same share of enrolled "
-        f"people taking both tests ({inp['share_retested']:.0%}; here "
-        f"{inp['attrition_rate']:.0%} of those who took the pre-test missed the post-test); gains are "
-        "roughly normal; the tests are two-sided."),
+        _("Assumptions: the next trainings resemble this study's: the same test, the same spread of individual gains "
+          "(sd {sd} {unit} within a training), the same share of enrolled people taking both tests ({share}; here "
+          "{attrition} of those who took the pre-test missed the post-test); gains are roughly normal; the tests are "
+          "two-sided.").format(sd=_fmt(inp['sd_within'], digits), unit=_(unit), share=f"{inp['share_retested']:.0%}",
+                               attrition=f"{inp['attrition_rate']:.0%}"),
     ]
     icc = inp["icc"]
     if np.isfinite(icc):
-        share = "under 1%" if icc < 0.01 else f"{icc:.0%}"
-        out.append(f"How much trainings differ: an estimated {share} of the variation in gains lay between trainings "
-                   f"(ICC {icc:.3f}, {level} interval {icc_low:.2f} to {icc_high:.2f}). "
-                   "Curricula are compared with whole trainings allocated at random to each.")
-    out.append(f"The ranges recompute each plan at the ends of the {level} intervals of the within-training sd "
-               "and of the ICC; they show how much the plans depend on these estimates, they are not themselves "
-               "confidence intervals.")
+        share = _("under 1%") if icc < 0.01 else f"{icc:.0%}"
+        out.append(_("How much trainings differ: an estimated {share} of the variation in gains lay between trainings "
+                     "(ICC {icc}, {level} interval {low} to {high}). Curricula are compared with whole trainings "
+                     "allocated at random to each.").format(share=share, icc=f"{icc:.3f}", level=level,
+                                                            low=f"{icc_low:.2f}", high=f"{icc_high:.2f}"))
+    out.append(_("The ranges recompute each plan at the ends of the {level} intervals of the within-training sd and "
+                 "of the ICC; they show how much the plans depend on these estimates; they are not confidence intervals "
+                 "themselves.").format(level=level))
     return out

@@ -42,7 +42,10 @@ _KEY = "table"
 
 def footnote(min_cell: int = 5) -> str:
     """The legend of :data:`MARK`, for tables, sheets and briefs."""
-    return f"{MARK} hidden: fewer than {min_cell} people, or could reveal such a group."
+    from tip_eval.i18n import gettext
+
+    return gettext("{mark} hidden: fewer than {min_cell} people, or could reveal such a group.").format(
+        mark=MARK, min_cell=min_cell)
 
 
 def detect_layout(table: pd.DataFrame) -> str | None:

@@ -7,16 +7,18 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
+from tip_eval.i18n import N_, _
 from tip_eval.plots._layout import arrange
 from tip_eval.plots._spec import FigureSpec
 from tip_eval.safe_text import plain_text
 from tip_eval.plots._theme import TEMPLATE_NAME
 
 #: axis titles with units, per measure
-SCORE_TITLE = {"knowledge": "Knowledge score (% of maximum)", "confidence": "Mean confidence rating (1-5)"}
-GAIN_TITLE = {"knowledge": "Knowledge gain (percentage points)",
-              "confidence": "Confidence change (rating points, 1-5 scale)"}
-UNIT = {"knowledge": "points", "confidence": "rating points"}
+#: (translated where they are used: ``_(SCORE_TITLE[measure])``)
+SCORE_TITLE = {"knowledge": N_("Knowledge score (% of maximum)"), "confidence": N_("Mean confidence rating (1-5)")}
+GAIN_TITLE = {"knowledge": N_("Knowledge gain (percentage points)"),
+              "confidence": N_("Confidence change (rating points, 1-5 scale)")}
+UNIT = {"knowledge": N_("points"), "confidence": N_("rating points")}
 MEASURES = ("knowledge", "confidence")
 
 
@@ -54,10 +56,11 @@ def group_columns(frame: pd.DataFrame, by) -> list[str]:
     return grouping_columns(frame)
 
 
-def group_labels(frame: pd.DataFrame, by: list[str], overall: str = "All participants") -> pd.Series:
-    """One readable label per row: vocabulary labels (Cambodia, NGO) joined with ' / '."""
+def group_labels(frame: pd.DataFrame, by: list[str], overall: str | None = None) -> pd.Series:
+    """One readable label per row: vocabulary labels (Cambodia, NGO) joined with ' / ', in the current language."""
     from tip_eval.tables import display_value
 
+    overall = _("All participants") if overall is None else overall
     if not by:
         return pd.Series([overall] * len(frame), index=frame.index, dtype=object)
     parts = [frame[c].map(lambda v, c=c: display_value(c, v)) for c in by]
@@ -82,7 +85,7 @@ def apply_min_cell(frame: pd.DataFrame, min_cell: int | None, required: Sequence
 
 
 def finish(fig: FigureSpec, title: str | None, x_title: str | None, y_title: str | None,
-           left_out: int = 0, min_cell: int | None = None, what: str = "groups", note: str | None = None) -> FigureSpec:
+           left_out: int = 0, min_cell: int | None = None, what: str = N_("groups"), note: str | None = None) -> FigureSpec:
     """Apply the template, titles, and the note on groups left out for small numbers; lay out for print.
 
     The title, the legend and the notes are stacked where nothing covers them at the width of an A4
@@ -92,12 +95,13 @@ def finish(fig: FigureSpec, title: str | None, x_title: str | None, y_title: str
     if title:
         layout["title"] = dict(text=html.escape(title))
     if x_title is not None:
-        layout["xaxis"] = dict(title=dict(text=x_title))
+        layout["xaxis"] = dict(title=dict(text=_(x_title) if x_title else x_title))
     if y_title is not None:
-        layout["yaxis"] = dict(title=dict(text=y_title))
+        layout["yaxis"] = dict(title=dict(text=_(y_title) if y_title else y_title))
     notes = []
     if left_out and min_cell is not None:
-        notes.append(f"{left_out} {what} not shown: fewer than {min_cell} people (or needed to protect such a group).")
+        notes.append(_("{n} {what} not shown: fewer than {min_cell} people (or needed to protect such a "
+                       "group).").format(n=left_out, what=_(what), min_cell=min_cell))
     if note:
         notes.append(note)
     fig.update_layout(layout)
@@ -112,14 +116,18 @@ def titled(title: str, groups) -> str:
 
 
 def fmt(value, digits: int = 1) -> str:
-    """A number for hover text (``-`` when missing)."""
+    """A number for hover text (``-`` when missing), with the current language's decimal sign."""
+    from tip_eval.i18n import current_language, format_number
+
     try:
         v = float(value)
     except (TypeError, ValueError):
         return "-"
     if not np.isfinite(v):
         return "-"
-    return f"{v:.{digits}f}"
+    text = f"{v:.{digits}f}"
+    lang = current_language()
+    return text if lang == "en" else format_number(float(text), lang, digits=digits)
 
 
 def fmt_n(value) -> str:

@@ -38,7 +38,7 @@ def sequential_scale() -> list[list]:
     """The heatmap colour scale as plotly JSON (``[[0.0, colour], ..., [1.0, colour]]``)."""
     return [[i / (len(CIVIDIS) - 1), c] for i, c in enumerate(CIVIDIS)]
 
-FONT_FAMILY = '"Noto Sans", "Noto Sans Khmer", "Noto Sans Thai", "Khmer OS", "Leelawadee UI", sans-serif'
+FONT_FAMILY = '"Noto Sans", "Noto Sans Khmer", "Noto Sans Thai", "Noto Sans Lao", "Khmer OS", "Leelawadee UI", sans-serif'
 
 
 def template_spec() -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from tip_eval.i18n import _
 from tip_eval.plots._common import (apply_min_cell, as_frame, check_columns, esc, finish, fmt, group_columns,
                                     group_labels, titled)
 from tip_eval.plots._spec import FigureSpec, builds_figure, trace
@@ -55,7 +56,7 @@ def attrition(
     parts = [("Took both tests", both, POST_COLOUR), ("Pre-test only (dropped out)", pre - both, PRE_COLOUR),
              ("Post-test only", post - both, "#56B4E9"), ("No test", reg - pre - post + both, NEUTRAL_COLOUR)]
     extra = []
-    for _, row in frame.iterrows():
+    for _i, row in frame.iterrows():
         bits = [f"pre-test mean: completers {fmt(row.get('pre_mean_completers'))}, drop-outs "
                 f"{fmt(row.get('pre_mean_dropouts'))}"]
         if "bias_flag" in row and row["bias_flag"] is True:
@@ -70,4 +71,5 @@ def attrition(
     fig.update_layout(barmode="stack", height=max(300, 120 + 36 * len(labels)),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     fig.update_yaxes(autorange="reversed", type="category")
-    return finish(fig, title or titled("Who took which test", groups), "People registered", "", left_out, min_cell)
+    return finish(fig, title or titled(_("Who took which test"), groups), _("People registered"), "", left_out,
+                  min_cell)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from tip_eval.i18n import N_, _
 from tip_eval.plots._common import (apply_min_cell, as_frame, check_columns, esc, finish, fmt, fmt_n, group_columns,
                                     group_labels, titled)
 from tip_eval.plots._spec import FigureSpec, builds_figure, trace
@@ -68,8 +69,9 @@ def codes(
         ns = part[n].to_numpy(dtype=float, na_value=np.nan) if n in part else np.full(len(part), np.nan)
         ks = part["n_with_code"].to_numpy(dtype=float, na_value=np.nan) if "n_with_code" in part else ns * np.nan
         nint = int(np.nanmax(ns)) if np.isfinite(ns).any() else None
-        hover = [f"<b>{esc(lab)}</b><br>{esc(g)}: {fmt(e, 0)}% ({fmt_n(k)} of {fmt_n(m)} interviewed)<br>"
-                 f"95% CI {fmt(a, 0)} to {fmt(b, 0)}%" for lab, e, a, b, k, m in
+        hover = [f"<b>{esc(lab)}</b><br>{esc(g)}: " + _("{pct}% ({k} of {n} interviewed)").format(
+                     pct=fmt(e, 0), k=fmt_n(k), n=fmt_n(m)) + "<br>"
+                 + _("95% CI {low} to {high}%").format(low=fmt(a, 0), high=fmt(b, 0)) for lab, e, a, b, k, m in
                  zip(part["label"].astype(str), est, lo, hi, ks, ns)]
         fig.add_trace(trace(
             "bar", x=est, y=[esc(v) for v in part["label"].astype(str)], orientation="h",
@@ -82,8 +84,8 @@ def codes(
     fig.update_xaxes(range=[0, 100])
     fig.update_layout(barmode="group", height=max(350, 120 + (12 + 10 * max(1, len(fig.data))) * len(order)),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
-    return finish(fig, title or titled("What interviewed participants reported", groups), "Interviewed people with the code (%)", "",
-                  left_out, min_cell, what="groups or codes")
+    return finish(fig, title or titled(_("What interviewed participants reported"), groups),
+                  _("Interviewed people with the code (%)"), "", left_out, min_cell, what=N_("groups or codes"))
 
 
 @builds_figure
@@ -186,15 +188,16 @@ def kirkpatrick(
         raise TypeError(f"study must be a tip_eval Study; got {type(study).__name__}")
     if counts is not None:
         return _chain_figure(list(counts.items()), title, min_cell, None if any(
-            "nterview" in k for k in counts) else "No follow-up interviews in this study: the behaviour steps are not shown.")
+            "nterview" in k for k in counts) else _("No follow-up interviews in this study: the behaviour steps are not "
+                                                   "shown."))
     from tip_eval.analysis.gains import gains
 
     trained = len(study.participants)
     g = gains(study).iloc[0]
     n = float(g["n"])
-    steps = [("Trained", trained), ("Tested before and after", n),
-             ("Improved their score", round(g["pct_improved"] * n / 100) if np.isfinite(g["pct_improved"]) else np.nan),
-             ("Improved beyond measurement error", round(g["pct_reliable_improved"] * n / 100)
+    steps = [(_("Trained"), trained), (_("Tested before and after"), n),
+             (_("Improved their score"), round(g["pct_improved"] * n / 100) if np.isfinite(g["pct_improved"]) else np.nan),
+             (_("Improved beyond measurement error"), round(g["pct_reliable_improved"] * n / 100)
               if np.isfinite(g["pct_reliable_improved"]) else np.nan)]
     note = None
     if len(study.interviews) and len(study.followup_codes):
@@ -202,23 +205,23 @@ def kirkpatrick(
 
         fs = followup_summary(study)
         ind = fs[fs["kind"] == "indicator"].iloc[0]
-        steps += [("Interviewed at follow-up", float(ind["n_interviewed"])),
-                  ("Reported applying the training", float(ind["n_with_code"]))]
+        steps += [(_("Interviewed at follow-up"), float(ind["n_interviewed"])),
+                  (_("Reported applying the training"), float(ind["n_with_code"]))]
     else:
-        note = "No follow-up interviews in this study: the behaviour steps are not shown."
+        note = _("No follow-up interviews in this study: the behaviour steps are not shown.")
     return _chain_figure(steps, title, min_cell, note)
 
 
 def _chain_figure(steps: list, title, min_cell, note) -> FigureSpec:
-    names = [s for s, _ in steps]
-    values = np.array([v for _, v in steps], dtype=float)
+    names = [s for s, _v in steps]
+    values = np.array([v for _s, v in steps], dtype=float)
     trained = values[0] if len(values) and np.isfinite(values[0]) else np.nan
     shown = values.copy()
     text = []
     for i, v in enumerate(values):
         if not np.isfinite(v) or (min_cell is not None and 0 < v < min_cell):
             shown[i] = np.nan
-            text.append("not shown")
+            text.append(_("not shown"))
         else:
             text.append(f"{int(v)} ({100 * v / trained:.0f}%)" if np.isfinite(trained) and trained else f"{int(v)}")
     colours = [PALETTE[0]] * 4 + [PALETTE[2]] * (len(steps) - 4)
@@ -230,9 +233,9 @@ def _chain_figure(steps: list, title, min_cell, note) -> FigureSpec:
     fig.update_xaxes(range=[0, max(top, 1) * 1.2])
     fig.update_layout(height=120 + 50 * len(steps), showlegend=False)
     if len(names) > 1:
-        fig.add_annotation(text="Learning (level 2)", x=1, xref="paper", y=names[1], yref="y", showarrow=False,
+        fig.add_annotation(text=_("Learning (level 2)"), x=1, xref="paper", y=names[1], yref="y", showarrow=False,
                            xanchor="right", font=dict(color=PALETTE[0], size=12))
     if len(steps) > 4:
-        fig.add_annotation(text="Behaviour (level 3)", x=1, xref="paper", y=names[4], yref="y", showarrow=False,
+        fig.add_annotation(text=_("Behaviour (level 3)"), x=1, xref="paper", y=names[4], yref="y", showarrow=False,
                            xanchor="right", font=dict(color=PALETTE[2], size=12))
-    return finish(fig, title or "From training to practice", "People", "", 0, min_cell, note=note)
+    return finish(fig, title or _("From training to practice"), _("People"), "", 0, min_cell, note=note)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from tip_eval.i18n import N_, _
 from tip_eval.plots._common import (GAIN_TITLE, SCORE_TITLE, apply_min_cell, as_frame, check_columns, check_measure,
                                     esc, finish, fmt, fmt_n, group_columns, group_labels, t_interval, titled)
 from tip_eval.plots._spec import FigureSpec, builds_figure, trace
@@ -79,10 +80,10 @@ def pre_post(
     line_x = [v for a, b in zip(pre_v, post_v) for v in (a, b, None)]
     line_y = [v for lab in labels for v in (lab, lab, None)]
     traces = [trace("scatter", x=line_x, y=line_y, mode="lines", line=dict(color=NEUTRAL_COLOUR, width=2),
-                         showlegend=False, hoverinfo="skip", name="Change")]
+                         showlegend=False, hoverinfo="skip", name=_("Change"))]
     gain_ci = (frame["ci_low"].to_numpy(dtype=float, na_value=np.nan) if "ci_low" in frame else None,
                frame["ci_high"].to_numpy(dtype=float, na_value=np.nan) if "ci_high" in frame else None)
-    for phase, mean, colour, name in (("pre", pre_v, PRE_COLOUR, "Before"), ("post", post_v, POST_COLOUR, "After")):
+    for phase, mean, colour, name in (("pre", pre_v, PRE_COLOUR, _("Before")), ("post", post_v, POST_COLOUR, _("After"))):
         sd_col, n_col = f"{phase}_sd", f"n_{phase}"
         if of_pairs:
             n_phase = frame[n].to_numpy(dtype=float, na_value=np.nan)
@@ -98,12 +99,14 @@ def pre_post(
             lo = hi = np.full(len(frame), np.nan)
             n_phase = frame[n].to_numpy(dtype=float, na_value=np.nan)
         if of_pairs:
-            hover = [f"<b>{esc(lab)}</b><br>{name}: {fmt(m)}<br>n = {fmt_n(k)} people with both tests"
-                     + (f"<br>gain {fmt(m - b0)} (95% CI {fmt(a - b0)} to {fmt(b - b0)})" if phase == "post" else "")
+            hover = [f"<b>{esc(lab)}</b><br>{name}: {fmt(m)}<br>" + _("n = {n} people with both tests").format(n=fmt_n(k))
+                     + ("<br>" + _("gain {gain} (95% CI {low} to {high})").format(gain=fmt(m - b0), low=fmt(a - b0),
+                                                                                high=fmt(b - b0))
+                        if phase == "post" else "")
                      for lab, m, a, b, k, b0 in zip(labels, mean, lo, hi, n_phase, pre_v)]
         else:
-            hover = [f"<b>{esc(lab)}</b><br>{name}: {fmt(m)} (95% CI {fmt(a)} to {fmt(b)})<br>n = {fmt_n(k)}"
-                     for lab, m, a, b, k in zip(labels, mean, lo, hi, n_phase)]
+            hover = [f"<b>{esc(lab)}</b><br>{name}: {fmt(m)} (" + _("95% CI {low} to {high}").format(low=fmt(a), high=fmt(b))
+                     + f")<br>n = {fmt_n(k)}" for lab, m, a, b, k in zip(labels, mean, lo, hi, n_phase)]
         traces.append(trace("scatter", 
             x=mean, y=labels, mode="markers", name=name, marker=dict(color=colour, size=11),
             error_x=dict(type="data", symmetric=False, array=hi - mean, arrayminus=mean - lo, color=colour,
@@ -114,11 +117,11 @@ def pre_post(
         xaxis=dict(range=[0, 100] if measure == "knowledge" else [1, 5]),
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
         height=max(300, 90 + 40 * len(labels))))
-    word = "Confidence" if measure == "confidence" else "Knowledge"
-    note = ("Means of the people who took both tests; the bar on After is the 95% interval of the gain." if of_pairs
-            else "Means of everyone tested in each phase, with their 95% intervals.")
-    return finish(fig, title or titled(f"{word} before and after training", groups), SCORE_TITLE[measure], "",
-                  left_out, min_cell, note=note)
+    default = _("Confidence before and after training") if measure == "confidence" else \
+        _("Knowledge before and after training")
+    note = (_("Means of the people who took both tests; the bar on After is the 95% interval of the gain.") if of_pairs
+            else _("Means of everyone tested in each phase, with their 95% intervals."))
+    return finish(fig, title or titled(default, groups), _(SCORE_TITLE[measure]), "", left_out, min_cell, note=note)
 
 
 @builds_figure
@@ -213,7 +216,8 @@ def forest(
     if verdicts:
         traces = _verdict_traces(frame, ticks, labels, est, lo, hi, ns)
     else:
-        hover = [f"<b>{esc(lab)}</b><br>{esc(estimate)}: {fmt(e)}<br>95% CI {fmt(a)} to {fmt(b)}<br>n = {fmt_n(k)}"
+        hover = [f"<b>{esc(lab)}</b><br>{esc(estimate)}: {fmt(e)}<br>"
+                 + _("95% CI {low} to {high}").format(low=fmt(a), high=fmt(b)) + f"<br>n = {fmt_n(k)}"
                  for lab, e, a, b, k in zip(labels, est, lo, hi, ns)]
         traces = [trace(
             "scatter", x=est, y=ticks, mode="markers", name=estimate,
@@ -223,25 +227,26 @@ def forest(
             hovertext=hover, hoverinfo="text", showlegend=False)]
     fig = FigureSpec(traces)
     if overall is not None and np.isfinite(overall):
-        label = ("0 = the typical training (median of the others)" if estimate == "adjusted_diff" else
-                 "average training" if comparison or estimate == "shrunken_effect" else
-                 f"all participants: {fmt(overall)}")
+        label = (_("0 = the typical training (median of the others)") if estimate == "adjusted_diff" else
+                 _("average training") if comparison or estimate == "shrunken_effect" else
+                 _("all participants: {value}").format(value=fmt(overall)))
         fig.add_vline(x=float(overall), line=dict(color=NEUTRAL_COLOUR, dash="dash", width=1.5),
                       annotation_text=esc(label))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_layout(height=max(300, 100 + 36 * len(labels)))
-    unit = "percentage points" if measure == "knowledge" else "rating points"
+    unit = _("percentage points") if measure == "knowledge" else _("rating points")
     if x_title is None:
         if estimate == "adjusted_diff":
-            x_title = f"Difference from the median of the other trainings, post-test adjusted for the pre-test ({unit})"
+            x_title = _("Difference from the median of the other trainings, post-test adjusted for the pre-test "
+                        "({unit})").format(unit=unit)
         elif estimate == "shrunken_effect":
-            x_title = f"Difference from the average training ({unit})"
+            x_title = _("Difference from the average training ({unit})").format(unit=unit)
         else:
-            x_title = GAIN_TITLE[measure]
+            x_title = _(GAIN_TITLE[measure])
     if title is None:
-        word = "Knowledge" if measure == "knowledge" else "Confidence"
-        title = ("Each training against the typical training (the verdicts of the table)" if verdicts else
-                 "Trainings compared" if comparison else titled(f"{word} gain", groups))
+        default = _("Knowledge gain") if measure == "knowledge" else _("Confidence gain")
+        title = (_("Each training against the typical training (the verdicts of the table)") if verdicts else
+                 _("Trainings compared") if comparison else titled(default, groups))
     if verdicts:
         fig.update_layout(height=max(300, 150 + 36 * len(labels)))
     return finish(fig, title, x_title, "", left_out, min_cell)
@@ -265,22 +270,26 @@ def _verdict_traces(frame, ticks, labels, est, lo, hi, ns) -> list:
                     marker=dict(symbol="line-ew", size=18, color=NEUTRAL_COLOUR, line=dict(color=NEUTRAL_COLOUR, width=1.2)),
                     error_x=dict(type="data", symmetric=False, array=fhi - est, arrayminus=est - flo,
                                  color=NEUTRAL_COLOUR, thickness=1.2, width=7),
-                    name=f"{level:.0%} familywise interval (all trainings at once: the verdict)", hoverinfo="skip"),
+                    name=_("{level} familywise interval (all trainings at once: the verdict)").format(level=f"{level:.0%}"),
+                    hoverinfo="skip"),
               trace("scatter", x=est, y=ticks, mode="markers",
                     marker=dict(symbol="line-ew", size=18, color=PALETTE[0], line=dict(color=PALETTE[0], width=5)),
                     error_x=dict(type="data", symmetric=False, array=hi - est, arrayminus=est - lo,
                                  color=PALETTE[0], thickness=5, width=0),
-                    name=f"{level:.0%} interval of the training on its own", hoverinfo="skip")]
+                    name=_("{level} interval of the training on its own").format(level=f"{level:.0%}"), hoverinfo="skip")]
     for key in ("above", "below", "not distinguishable", ""):
         rows = np.flatnonzero(verdict == key)
         if not rows.size:
             continue
         colour, symbol = _VERDICT_STYLE[key]
-        hover = [f"<b>{esc(labels[i])}</b><br>difference from the typical training: {fmt(est[i])}<br>"
-                 f"{level:.0%} interval {fmt(lo[i])} to {fmt(hi[i])}<br>familywise {fmt(flo[i])} to {fmt(fhi[i])}<br>"
-                 f"verdict: {esc(VERDICTS[key])}<br>n = {fmt_n(ns[i])}" for i in rows]
+        hover = [f"<b>{esc(labels[i])}</b><br>" + _("difference from the typical training: {value}").format(
+                     value=fmt(est[i])) + "<br>" + _("{level} interval {low} to {high}").format(
+                     level=f"{level:.0%}", low=fmt(lo[i]), high=fmt(hi[i])) + "<br>"
+                 + _("familywise {low} to {high}").format(low=fmt(flo[i]), high=fmt(fhi[i])) + "<br>"
+                 + _("verdict: {verdict}").format(verdict=esc(_(VERDICTS[key]))) + f"<br>n = {fmt_n(ns[i])}" for i in rows]
+        name = _(VERDICTS[key])
         traces.append(trace("scatter", x=est[rows], y=[ticks[i] for i in rows], mode="markers",
-                            name=VERDICTS[key].capitalize(), marker=dict(color=colour, size=12, symbol=symbol,
+                            name=name[:1].upper() + name[1:], marker=dict(color=colour, size=12, symbol=symbol,
                                                                          line=dict(color="white", width=1)),
                             hovertext=hover, hoverinfo="text"))
     return traces
@@ -441,7 +450,7 @@ def calibration(
     fig = FigureSpec()
     fig.add_shape(type="rect", xref="x", yref="y", x0=-100, x1=0, y0=0, y1=4, fillcolor="#F0E442", opacity=0.15,
                   line=dict(width=0), layer="below")
-    fig.add_annotation(x=0, y=1, xref="x", yref="y domain", text="more confident, no knowledge gain", showarrow=False,
+    fig.add_annotation(x=0, y=1, xref="x", yref="y domain", text=_("more confident, no knowledge gain"), showarrow=False,
                        xanchor="right", yanchor="top", font=dict(size=11, color="#555555"))
     for i, (lab, part) in enumerate(frame.groupby(labels, sort=True)):
         fig.add_trace(trace(
@@ -457,8 +466,8 @@ def calibration(
         pad = 5
         fig.update_xaxes(range=[min(x.min(), 0) - pad, max(x.max(), 0) + pad])
         fig.update_yaxes(range=[min(y.min(), 0) - 0.3, max(y.max(), 0) + 0.3])
-    return finish(fig, title or titled("Did confidence grow with knowledge?", groups), GAIN_TITLE["knowledge"],
-                  GAIN_TITLE["confidence"], left_out, min_cell)
+    return finish(fig, title or titled(_("Did confidence grow with knowledge?"), groups), _(GAIN_TITLE["knowledge"]),
+                  _(GAIN_TITLE["confidence"]), left_out, min_cell)
 
 
 def _calibration_groups(frame: pd.DataFrame, groups: list[str], title, min_cell) -> FigureSpec:
@@ -469,13 +478,14 @@ def _calibration_groups(frame: pd.DataFrame, groups: list[str], title, min_cell)
     labels = group_labels(frame, groups).tolist()
     pct = frame["pct_overconfident"].to_numpy(dtype=float)
     n = frame["n"].to_numpy(dtype=float, na_value=np.nan)
-    hover = [f"<b>{esc(lab)}</b><br>more confident, no knowledge gain: {p:.0f}% of {fmt(m, 0)} people"
-             for lab, p, m in zip(labels, pct, n)]
+    hover = [f"<b>{esc(lab)}</b><br>" + _("more confident, no knowledge gain: {pct}% of {n} people").format(
+        pct=f"{p:.0f}", n=fmt(m, 0)) for lab, p, m in zip(labels, pct, n)]
     fig = FigureSpec([trace("bar", x=pct, y=labels, orientation="h", marker=dict(color=PALETTE[5 % len(PALETTE)]),
-                            text=[f"{p:.0f}% of {fmt(m, 0)}" for p, m in zip(pct, n)], textposition="outside",
+                            text=[_("{pct}% of {n}").format(pct=f"{p:.0f}", n=fmt(m, 0)) for p, m in zip(pct, n)],
+                            textposition="outside",
                             hovertext=hover, hoverinfo="text", cliponaxis=False)])
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(range=[0, 100])
     fig.update_layout(showlegend=False, height=max(260, 120 + 40 * len(labels)))
-    return finish(fig, title or "Did confidence run ahead of knowledge?",
-                  "People more confident without a knowledge gain (%)", "", left_out, min_cell)
+    return finish(fig, title or _("Did confidence run ahead of knowledge?"),
+                  _("People more confident without a knowledge gain (%)"), "", left_out, min_cell)

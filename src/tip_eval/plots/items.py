@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from tip_eval.i18n import N_, _, current_language
 from tip_eval.plots._common import (apply_min_cell, as_frame, check_columns, esc, finish, fmt_n, group_columns,
                                     group_labels, titled)
 from tip_eval.plots._spec import FigureSpec, builds_figure, trace
@@ -71,26 +72,32 @@ def item_heatmap(
     columns, z, text, hover = [], [], [], []
     for g in dict.fromkeys(glabels):
         part = frame[glabels == g].set_index(frame.loc[glabels == g, "item_id"].astype(str))
-        for col, word in ((pre, "Before"), (post, "After")):
+        for col, word in ((pre, _("Before")), (post, _("After"))):
             columns.append(f"{g}<br>{word}" if g else word)
             vals = part[col].reindex(items).to_numpy(dtype=float, na_value=np.nan) * 100
             ns = part[n].reindex(items).to_numpy(dtype=float, na_value=np.nan) if n in part else np.full(len(items), np.nan)
             z.append(vals)
             text.append([f"{v:.0f}" if np.isfinite(v) else "" for v in vals])
             hover.append([f"<b>{esc(it)}</b> ({esc(display_value('module', module_of.get(it, '')))})<br>{word}: "
-                          f"{v:.0f}% correct<br>n = {fmt_n(k)}" + (f"<br>flag: {esc(flag_of[it])}" if it in flag_of else "")
+                          + _("{pct}% correct").format(pct=f"{v:.0f}") + f"<br>n = {fmt_n(k)}"
+                          + (f"<br>{_('flag')}: {esc(_flag_words(flag_of[it]))}" if it in flag_of else "")
                           if np.isfinite(v) else "" for it, v, k in zip(items, vals, ns)])
     zt = np.array(z).T if z else np.zeros((0, 0))
     fig = FigureSpec([trace(
         "heatmap", z=zt, x=columns, y=ylab, text=np.array(text, dtype=object).T.tolist() if text else None,
         texttemplate="%{text}", hovertext=np.array(hover, dtype=object).T.tolist() if hover else None,
-        hoverinfo="text", colorscale=sequential_scale(), zmin=0, zmax=100, colorbar=dict(title=dict(text="% correct")))])
+        hoverinfo="text", colorscale=sequential_scale(), zmin=0, zmax=100, colorbar=dict(title=dict(text=_("% correct"))))])
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(side="top", type="category")
     fig.update_layout(height=max(350, 120 + 22 * len(items)))
-    note = "! = flagged item (hover for the reason)." if flag_of else None
-    return finish(fig, title or titled("Share answering each item correctly (% of people)", groups), "", "Item", left_out, min_cell,
-                  note=note)
+    note = _("! = flagged item (hover for the reason).") if flag_of else None
+    return finish(fig, title or titled(_("Share answering each item correctly (% of people)"), groups), "", _("Item"),
+                  left_out, min_cell, note=note)
+
+
+def _flag_words(flags: str) -> str:
+    """The flags of an item in the current language (the analysis writes them in English)."""
+    return "; ".join(_(f) for f in str(flags).split("; ") if f)
 
 
 def _ratings(data) -> tuple[pd.DataFrame, dict]:
@@ -176,7 +183,7 @@ def likert(
             name = labels.get(comp, comp)
             if by:
                 name = f"{name} ({display_value(by, g)})"
-            for phase, word in (("pre", "before"), ("post", "after")):
+            for phase, word in (("pre", _("before")), ("post", _("after"))):
                 r = gpart[phase].round().astype(int)
                 shares = [100 * float((r == k).mean()) for k in range(1, 6)]
                 rows.append((f"{name}<br><i>{word}</i>", shares, len(gpart)))
@@ -185,10 +192,10 @@ def likert(
     ns = [r[2] for r in rows]
     # relative bars stack outward from 0 in trace order: neutral halves first, then (dis)agree
     for level, sign, legend in ((3, -1, False), (2, -1, True), (1, -1, True), (3, 1, True), (4, 1, True), (5, 1, True)):
-        name = vocab.label("likert", level)
+        name = vocab.label("likert", level, current_language())
         vals = np.array([r[1][level - 1] for r in rows], dtype=float)
         x = sign * (vals / 2 if level == 3 else vals)
-        hover = [f"{esc(name)}: {v:.0f}%<br>n = {m} people" for v, m in zip(vals, ns)]
+        hover = [f"{esc(name)}: {v:.0f}%<br>" + _("n = {n} people").format(n=m) for v, m in zip(vals, ns)]
         fig.add_trace(trace("bar", x=x, y=ylab, orientation="h", name=name, marker=dict(color=LIKERT_COLOURS[level - 1]),
                             hovertext=hover, hoverinfo="text", showlegend=legend, legendrank=level,
                             legendgroup=f"rating{level}"))
@@ -198,9 +205,8 @@ def likert(
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(range=[-100, 100], tickvals=[-100, -50, 0, 50, 100], ticktext=["100", "50", "0", "50", "100"])
     fig.add_vline(x=0, line=dict(color="#444444", width=1))
-    return finish(fig, title or titled("Confidence before and after training", [by] if by else []),
-                  "Percent of people (disagree | agree)", "",
-                  left_out, min_cell, what="competency bars")
+    return finish(fig, title or titled(_("Confidence before and after training"), [by] if by else []),
+                  _("Percent of people (disagree | agree)"), "", left_out, min_cell, what=N_("competency bars"))
 
 
 def _agree_bars(frame: pd.DataFrame, by, title, min_cell) -> FigureSpec:
@@ -212,26 +218,27 @@ def _agree_bars(frame: pd.DataFrame, by, title, min_cell) -> FigureSpec:
     glabels = group_labels(frame, groups, overall="")
     names = frame["competency"].astype(str) if "competency" in frame else frame["competency_id"].astype(str)
     rows = []
-    for (_, r), name, g in zip(frame.iterrows(), names, glabels):
+    for (_i, r), name, g in zip(frame.iterrows(), names, glabels):
         label = f"{esc(name)} ({esc(g)})" if g else esc(name)
-        for phase, word in (("pre", "before"), ("post", "after")):
+        for phase, word in (("pre", _("before")), ("post", _("after"))):
             rows.append((f"{label}<br><i>{word}</i>", float(r[f"pct_agree_{phase}"]),
                          r.get(f"pct_agree_{phase}_ci_low"), r.get(f"pct_agree_{phase}_ci_high"), r.get("n")))
     y = [r[0] for r in rows]
     agree = np.array([r[1] for r in rows])
     fig = FigureSpec()
-    fig.add_trace(trace("bar", x=-(100 - agree), y=y, orientation="h", name="Neutral or disagree (1-3)",
+    fig.add_trace(trace("bar", x=-(100 - agree), y=y, orientation="h", name=_("Neutral or disagree (1-3)"),
                         marker=dict(color=LIKERT_COLOURS[1]),
-                        hovertext=[f"neutral or disagree: {100 - a:.0f}%<br>n = {fmt_n(r[4])}" for a, r in zip(agree, rows)],
+                        hovertext=[_("neutral or disagree: {pct}%").format(pct=f"{100 - a:.0f}") + f"<br>n = {fmt_n(r[4])}"
+                                   for a, r in zip(agree, rows)],
                         hoverinfo="text"))
-    fig.add_trace(trace("bar", x=agree, y=y, orientation="h", name="Agree (4-5)", marker=dict(color=LIKERT_COLOURS[4]),
-                        hovertext=[f"agree: {a:.0f}% (95% CI {fmt_n(r[2])} to {fmt_n(r[3])}%)<br>n = {fmt_n(r[4])}"
+    fig.add_trace(trace("bar", x=agree, y=y, orientation="h", name=_("Agree (4-5)"), marker=dict(color=LIKERT_COLOURS[4]),
+                        hovertext=[_("agree: {pct}% (95% CI {low} to {high}%)").format(
+                            pct=f"{a:.0f}", low=fmt_n(r[2]), high=fmt_n(r[3])) + f"<br>n = {fmt_n(r[4])}"
                                    for a, r in zip(agree, rows)], hoverinfo="text"))
     fig.update_layout(barmode="relative", bargap=0.25, height=max(350, 120 + 34 * len(rows)),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(range=[-100, 100], tickvals=[-100, -50, 0, 50, 100], ticktext=["100", "50", "0", "50", "100"])
     fig.add_vline(x=0, line=dict(color="#444444", width=1))
-    return finish(fig, title or titled("Confidence before and after training", groups),
-                  "Percent of people (not agreeing | agreeing)",
-                  "", left_out, min_cell, what="competency bars")
+    return finish(fig, title or titled(_("Confidence before and after training"), groups),
+                  _("Percent of people (not agreeing | agreeing)"), "", left_out, min_cell, what=N_("competency bars"))

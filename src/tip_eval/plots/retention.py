@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from tip_eval.i18n import N_, _
 from tip_eval.plots._common import (
     GAIN_TITLE,
     apply_min_cell,
@@ -24,7 +25,7 @@ from tip_eval.plots._theme import NEUTRAL_COLOUR, PALETTE
 
 __all__ = ["retention"]
 
-_STAGES = ("Before the training", "End of the training", "Delayed post-test")
+_STAGES = (N_("Before the training"), N_("End of the training"), N_("Delayed post-test"))
 
 
 @builds_figure
@@ -78,25 +79,29 @@ def retention(
         if "months_since_training" in frame else np.full(len(frame), np.nan)
     known = months[~np.isnan(months)]
     # on two lines: one line, centred on the last tick, runs past the plot's right edge and plotly drops it
-    later = _STAGES[2] + (f"<br>(about {known.mean():.0f} months)" if known.size else "")
-    stages = [_STAGES[0], _STAGES[1], later]
+    later = _(_STAGES[2]) + ("<br>" + _("(about {months} months)").format(months=f"{known.mean():.0f}")
+                             if known.size else "")
+    stages = [_(_STAGES[0]), _(_STAGES[1]), later]
     traces = [trace("scatter", x=[-0.1, 2.1], y=[0, 0], mode="lines", showlegend=False, hoverinfo="skip",
-                    line=dict(color=NEUTRAL_COLOUR, width=1, dash="dot"), name="No change")]
+                    line=dict(color=NEUTRAL_COLOUR, width=1, dash="dot"), name=_("No change"))]
     k = len(labels)
-    for i, (label, (_, row)) in enumerate(zip(labels, frame.iterrows())):
+    for i, (label, (_i, row)) in enumerate(zip(labels, frame.iterrows())):
         colour = PALETTE[i % len(PALETTE)]
         shift = (i - (k - 1) / 2) * min(0.06, 0.3 / max(k, 1))  # side by side, so that bars do not hide each other
         y = [0.0, float(row["immediate_gain"]), float(row["retained_gain"])]
         lo = [0.0, float(row["immediate_gain_ci_low"]), float(row["retained_gain_ci_low"])]
         hi = [0.0, float(row["immediate_gain_ci_high"]), float(row["retained_gain_ci_high"])]
         ratio = row.get("retention_ratio")
-        kept = f"<br>Share of the gain retained: {fmt(100 * ratio, 0)}%" if ratio is not None and np.isfinite(ratio) else ""
-        when = f" ({fmt(row['months_since_training'])} months)" if np.isfinite(months[i]) else ""
-        hover = [(f"<b>{esc(label)}</b><br>Before the training: the reference (0)<br>n = {fmt_n(row[n])}"),
-                 (f"<b>{esc(label)}</b><br>Gain at the end: {fmt(y[1])} (95% CI {fmt(lo[1])} to {fmt(hi[1])})"
-                  f"<br>n = {fmt_n(row[n])}"),
-                 (f"<b>{esc(label)}</b><br>Gain at the delayed test{when}: {fmt(y[2])} (95% CI {fmt(lo[2])} to "
-                  f"{fmt(hi[2])}){kept}<br>n = {fmt_n(row[n])}")]
+        kept = ("<br>" + _("Share of the gain retained: {pct}%").format(pct=fmt(100 * ratio, 0))
+                if ratio is not None and np.isfinite(ratio) else "")
+        when = (" " + _("({months} months)").format(months=fmt(row['months_since_training'])) if np.isfinite(months[i])
+                else "")
+        ci = _("95% CI {low} to {high}")
+        hover = [(f"<b>{esc(label)}</b><br>" + _("Before the training: the reference (0)") + f"<br>n = {fmt_n(row[n])}"),
+                 (f"<b>{esc(label)}</b><br>" + _("Gain at the end") + f": {fmt(y[1])} ("
+                  + ci.format(low=fmt(lo[1]), high=fmt(hi[1])) + f")<br>n = {fmt_n(row[n])}"),
+                 (f"<b>{esc(label)}</b><br>" + _("Gain at the delayed test") + f"{when}: {fmt(y[2])} ("
+                  + ci.format(low=fmt(lo[2]), high=fmt(hi[2])) + f"){kept}<br>n = {fmt_n(row[n])}")]
         traces.append(trace("scatter", x=[j + shift for j in range(3)], y=y, mode="lines+markers", name=f"{label} (n = {fmt_n(row[n])})",
                             line=dict(color=colour, width=2), marker=dict(color=colour, size=9),
                             error_y=dict(type="data", symmetric=False, array=[h - v for h, v in zip(hi, y)],
@@ -107,8 +112,8 @@ def retention(
         xaxis=dict(tickmode="array", tickvals=[0, 1, 2], ticktext=stages, range=[-0.25, 2.25], zeroline=False),
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
         height=460))
-    word = "Confidence" if measure == "confidence" else "Knowledge"
-    return finish(fig, title or titled(f"{word} gained by the end of the training, and still there at the delayed test",
-                                       groups), "",
-                  GAIN_TITLE[measure], left_out, min_cell,
-                  note="Gains of the same people, who took all three tests; bars: 95% intervals.")
+    default = (_("Confidence gained by the end of the training, and still there at the delayed test")
+               if measure == "confidence" else
+               _("Knowledge gained by the end of the training, and still there at the delayed test"))
+    return finish(fig, title or titled(default, groups), "", _(GAIN_TITLE[measure]), left_out, min_cell,
+                  note=_("Gains of the same people, who took all three tests; bars: 95% intervals."))

@@ -13,8 +13,25 @@ from typing import Any
 
 import pandas as pd
 
-GROUP_LABELS = {"country": "country", "province": "province", "sector": "sector", "training_id": "training",
-                "gender": "gender", "organisation": "organisation", "study": "study", "year": "year"}
+from tip_eval.i18n import N_, _, ngettext
+
+#: the name of each grouping as a brief writes it (translated where it is shown: :func:`group_label`)
+GROUP_LABELS = {"country": N_("country"), "province": N_("province"), "sector": N_("sector"),
+                "training_id": N_("training"), "gender": N_("gender"), "organisation": N_("organisation"),
+                "study": N_("study"), "year": N_("year")}
+
+
+def group_label(column: str, capital: bool = False) -> str:
+    """The name of a grouping column in the current language (``Country`` with ``capital``)."""
+    text = _(GROUP_LABELS[column]) if column in GROUP_LABELS else column
+    return text[:1].upper() + text[1:] if capital else text
+
+
+def group_names(columns: Any) -> str:
+    """The names of a crossing of groupings: "country and sector" in the current language."""
+    names = [group_label(c) for c in columns]
+    return names[0] if len(names) == 1 else _("{first} and {second}").format(first=", ".join(names[:-1]),
+                                                                             second=names[-1])
 
 
 @dataclass
@@ -101,11 +118,11 @@ def html_table(frame: pd.DataFrame, columns: dict[str, tuple[str, Callable[[pd.S
             hidden.setdefault(label, set()).add(col)
     cells: dict[str, list[str]] = {h: [] for h in columns}
     for label, row in zip(frame.index, frame.to_dict("records")):  # plain dicts: no per-row copy of attrs
-        for h, (_, fmt) in columns.items():
+        for h, (_css, fmt) in columns.items():
             seen = _Read(row)
             text = fmt(seen)
             if min_cell is not None and text == MISSING:
-                text = MARK if seen.read & hidden.get(label, set()) else NOT_AVAILABLE
+                text = MARK if seen.read & hidden.get(label, set()) else _(NOT_AVAILABLE)
             cells[h].append(text)
     gone = [h for i, (h, v) in enumerate(cells.items()) if i and min_cell is not None and v and all(t == MARK for t in v)]
     shown = [h for h in columns if h not in gone]
@@ -117,47 +134,78 @@ def html_table(frame: pd.DataFrame, columns: dict[str, tuple[str, Callable[[pd.S
     cap = f"<caption class='note'>{escape(caption)}</caption>" if caption else ""
     notes = []
     if gone:
-        notes.append(f"Not shown for any row: {', '.join(gone)} (fewer than {min_cell} people, or could reveal such "
-                     "a group).")
+        notes.append(_("Not shown for any row: {columns} (fewer than {min_cell} people, or could reveal such a "
+                       "group).").format(columns=", ".join(gone), min_cell=min_cell))
     if min_cell is not None and any(t == MARK for h in shown for t in cells[h]):
         notes.append(footnote(min_cell))
-    if min_cell is not None and any(t == NOT_AVAILABLE for h in shown for t in cells[h]):
-        notes.append(f"{NOT_AVAILABLE}: cannot be computed (too few answers or no variation).")
+    if min_cell is not None and any(t == _(NOT_AVAILABLE) for h in shown for t in cells[h]):
+        notes.append(_("{mark}: cannot be computed (too few answers or no variation).").format(mark=_(NOT_AVAILABLE)))
     foot = "".join(f"<p class='note'>{escape(n)}</p>" for n in notes)
     return f"<table class='result'>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{foot}"
 
 
 def _label(column: str, value: Any) -> str:
-    """Display label of a group value: country and sector names instead of codes."""
+    """Display label of a group value: country, sector and gender names instead of codes, and
+    provinces in the script of the current language, where the vocabulary has them."""
     from tip_eval import vocab
+    from tip_eval.i18n import current_language
 
-    if column in ("country", "sector", "gender") and isinstance(value, str):
-        return vocab.label(column, value)
+    if value == "All":  # the overall row of a table by group
+        return _("All")
+    if column in ("country", "sector", "gender", "province") and isinstance(value, str):
+        return vocab.label(column, value, current_language())
     if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return "(missing)"  # a value that could not be read (see the problem list), as in the tables
+        return _("(missing)")  # a value that could not be read (see the problem list), as in the tables
     return str(value)
 
 
 def _gains_columns(group: str | None, digits: int = 1) -> dict:
     cols: dict = {}
     if group:
-        cols[GROUP_LABELS.get(group, group).capitalize()] = ("text", lambda r, g=group: _label(g, r[g]))
+        cols[group_label(group, capital=True)] = ("text", lambda r, g=group: _label(g, r[g]))
     cols.update({
         "n": ("", lambda r: _num(r["n"], 0)),
         # the matched pairs' means: after - before is the gain a reader sees beside them
-        "Before (%)": ("", lambda r: _num(r["pre_mean_matched"], digits)),
-        "After (%)": ("", lambda r: _num(r["post_mean_matched"], digits)),
-        "Mean gain, points (95% CI)": ("", lambda r: _ci(r["mean_gain"], r["ci_low"], r["ci_high"], digits)),
+        _("Before (%)"): ("", lambda r: _num(r["pre_mean_matched"], digits)),
+        _("After (%)"): ("", lambda r: _num(r["post_mean_matched"], digits)),
+        _("Mean gain, points (95% CI)"): ("", lambda r: _ci(r["mean_gain"], r["ci_low"], r["ci_high"], digits)),
         "dz": ("", lambda r: _num(r["cohens_dz"], 2)),
-        "Improved": ("", lambda r: _pct(r['pct_improved'])),
-        "p (Holm)": ("", lambda r: _p(r["p_adjusted"])),
+        _("Improved"): ("", lambda r: _pct(r['pct_improved'])),
+        _("p (Holm)"): ("", lambda r: _p(r["p_adjusted"])),
     })
     return cols
 
 
 def _hidden_note(hidden: int, what: str, min_cell: int) -> str:
-    return (f"{hidden} {what} with fewer than {min_cell} people, or hidden so that such a group cannot be worked "
-            "out from the other tables, are not shown.")
+    """The note under a table whose ``hidden`` rows are left out; ``what``: groups, trainings, ratings,
+    sectors or studies."""
+    n = int(hidden)
+    if what == "trainings":
+        text = ngettext("{n} training with fewer than {min_cell} people, or hidden so that such a group cannot be "
+                        "worked out from the other tables, is not shown.",
+                        "{n} trainings with fewer than {min_cell} people, or hidden so that such a group cannot be "
+                        "worked out from the other tables, are not shown.", n)
+    elif what == "ratings":
+        text = ngettext("{n} competency rating with fewer than {min_cell} people, or hidden so that such a group "
+                        "cannot be worked out from the other tables, is not shown.",
+                        "{n} competency ratings with fewer than {min_cell} people, or hidden so that such a group "
+                        "cannot be worked out from the other tables, are not shown.", n)
+    elif what == "sectors":
+        text = ngettext("{n} sector with fewer than {min_cell} people, or hidden so that such a group cannot be "
+                        "worked out from the other tables, is not shown.",
+                        "{n} sectors with fewer than {min_cell} people, or hidden so that such a group cannot be "
+                        "worked out from the other tables, are not shown.", n)
+    elif what == "studies":
+        text = ngettext("{n} study with fewer than {min_cell} people, or hidden so that such a group cannot be "
+                        "worked out from the other tables, is not shown.",
+                        "{n} studies with fewer than {min_cell} people, or hidden so that such a group cannot be "
+                        "worked out from the other tables, are not shown.", n)
+    else:
+        text = ngettext("{n} group with fewer than {min_cell} people, or hidden so that such a group cannot be "
+                        "worked out from the other tables, is not shown.",
+                        "{n} groups with fewer than {min_cell} people, or hidden so that such a group cannot be "
+                        "worked out from the other tables, are not shown.", n)
+    return text.format(n=n, min_cell=min_cell)
 
 
 def _figure(name: str, data: Any, **kwargs: Any) -> str | None:
@@ -198,5 +246,5 @@ def _add_figure(sec: Section, fig: str | None, what: str) -> None:
     if fig:
         sec.add("figure", html=fig)
     else:
-        sec.add("note", f"The figure of {what} is left out: every value it would show describes, or would let a "
-                        "reader work out, fewer than the minimum number of people.")
+        sec.add("note", _("The figure of {what} is left out: every value it would show describes, or would let a "
+                          "reader work out, fewer than the minimum number of people.").format(what=what))

@@ -19,9 +19,9 @@ from typing import Any, Callable, Sequence
 
 import pandas as pd
 
+from tip_eval.i18n import N_, _, check_language, current_language, ngettext, using
 from tip_eval.report import headline as hl
 from tip_eval.report.blocks import (
-    GROUP_LABELS,
     Block,
     Section,
     _add_figure,
@@ -29,6 +29,7 @@ from tip_eval.report.blocks import (
     _figure,
     _gains_columns,
     _hidden_note,
+    group_names,
     _label,
     _num,
     _p,
@@ -46,24 +47,24 @@ from tip_eval.report.sections import (
 EXIT_OK = 0
 
 METHODS = [
-    ("Matched pairs", "Gains use people who took both the pre- and post-test, matched by participant ID (never by row order). "
+    (N_("Matched pairs"), N_("Gains use people who took both the pre- and post-test, matched by participant ID (never by row order). "
                       "Before and after means are those of the same matched people, so that after minus before is the gain "
                       "shown beside them; the means of everyone tested in each phase are in the workbook, labelled "
-                      "as such."),
-    ("Knowledge score", "Percent of the maximum score (0-100), so tests of different lengths compare."),
-    ("Mean gain and its interval", "Mean of post minus pre; interval mean ± t(0.975, n-1)·sd/√n (paired t-test, two-sided)."),
-    ("Effect size", "Cohen's dz = mean gain / sd of gains; Hedges' gz = J·dz with Hedges' exact J = Γ(m/2)/(√(m/2)·Γ((m-1)/2)), m = n - 1; "
-                    "dz's interval from the noncentral t distribution (Lakens 2013)."),
-    ("Normalised gain", "Hake (1998): (post mean - pre mean)/(100 - pre mean), the share of the possible gain achieved."),
-    ("Reliable change", "Jacobson & Truax (1991): a change larger than 1.96 × √2 × SEM, SEM = sd(pre)·√(1 - reliability), "
-                        "with the test's own pre-test KR-20 as reliability."),
-    ("Multiple comparisons", "p-values in a table are adjusted across its rows with Holm's method."),
-    ("Confidence ratings", "Ordinal 1-5 ratings: medians, share agreeing (4-5), Wilcoxon signed-rank test (zeros dropped, "
+                      "as such.")),
+    (N_("Knowledge score"), N_("Percent of the maximum score (0-100), so tests of different lengths compare.")),
+    (N_("Mean gain and its interval"), N_("Mean of post minus pre; interval mean ± t(0.975, n-1)·sd/√n (paired t-test, two-sided).")),
+    (N_("Effect size"), N_("Cohen's dz = mean gain / sd of gains; Hedges' gz = J·dz with Hedges' exact J = Γ(m/2)/(√(m/2)·Γ((m-1)/2)), m = n - 1; "
+                    "dz's interval from the noncentral t distribution (Lakens 2013).")),
+    (N_("Normalised gain"), N_("Hake (1998): (post mean - pre mean)/(100 - pre mean), the share of the possible gain achieved.")),
+    (N_("Reliable change"), N_("Jacobson & Truax (1991): a change larger than 1.96 × √2 × SEM, SEM = sd(pre)·√(1 - reliability), "
+                        "with the test's own pre-test KR-20 as reliability.")),
+    (N_("Multiple comparisons"), N_("p-values in a table are adjusted across its rows with Holm's method.")),
+    (N_("Confidence ratings"), N_("Ordinal 1-5 ratings: medians, share agreeing (4-5), Wilcoxon signed-rank test (zeros dropped, "
                            "normal approximation with tie and continuity correction when needed, as R's wilcox.test) "
                            "and the matched-pairs rank-biserial correlation (Kerby 2014); a proportional-odds "
                            "(cumulative logit) model of rating on phase gives the odds ratio of rating higher after "
-                           "training, with standard errors robust to each person rating twice."),
-    ("Comparing trainings", "Each training is compared with the typical training: its post-test mean adjusted for the "
+                           "training, with standard errors robust to each person rating twice.")),
+    (N_("Comparing trainings"), N_("Each training is compared with the typical training: its post-test mean adjusted for the "
                             "pre-test (ANCOVA) minus the median of the other trainings' adjusted means, so one very good "
                             "or very poor training cannot make ordinary ones look different. Intervals and the verdict come "
                             "from a parametric bootstrap of the adjusted means; a training is above or below the typical "
@@ -72,35 +73,35 @@ METHODS = [
                             "shrunken gains (Raudenbush & Bryk 2002), with FAB intervals (Yu & Hoff 2018) that cover "
                             "each training's true gain about 95% of the time. Calibrated by simulation: false verdicts "
                             "in at most 4% of simulated studies, each training's intervals covering 92-97% "
-                            "(benchmarks/CALIBRATION.md)."),
-    ("Item analysis", "Difficulty = share correct; discrimination = corrected item-total point-biserial correlation; "
-                      "learning disaggregation per item (wrong→right, right→wrong, right→right, wrong→wrong)."),
-    ("Follow-up interviews", "Prevalence per person (not per mention) with Wilson intervals; coder agreement by Cohen's kappa "
-                             "(Landis & Koch 1977 wording) and Krippendorff's alpha (2011); co-occurrence c = n12/(n1 + n2 - n12)."),
-    ("Drop-out", "Pre-test of completers vs drop-outs as a standardised mean difference; missing post-tests multiply imputed "
-                 "from the pre-test and group (Rubin's rules) as a sensitivity analysis beside the complete-case gain."),
-    ("Does it last?", "People who took the pre-test, the post-test and a delayed post-test (a retention test months "
+                            "(benchmarks/CALIBRATION.md).")),
+    (N_("Item analysis"), N_("Difficulty = share correct; discrimination = corrected item-total point-biserial correlation; "
+                      "learning disaggregation per item (wrong→right, right→wrong, right→right, wrong→wrong).")),
+    (N_("Follow-up interviews"), N_("Prevalence per person (not per mention) with Wilson intervals; coder agreement by Cohen's kappa "
+                             "(Landis & Koch 1977 wording) and Krippendorff's alpha (2011); co-occurrence c = n12/(n1 + n2 - n12).")),
+    (N_("Drop-out"), N_("Pre-test of completers vs drop-outs as a standardised mean difference; missing post-tests multiply imputed "
+                 "from the pre-test and group (Rubin's rules) as a sensitivity analysis beside the complete-case gain.")),
+    (N_("Does it last?"), N_("People who took the pre-test, the post-test and a delayed post-test (a retention test months "
                       "later): retained gain = mean of delayed minus pre, decay = mean of delayed minus post, each with "
                       "the paired t interval; share retained = retained gain / gain at the end, with a delta-method "
-                      "interval; the gain at the end of those re-tested against those not re-tested (Welch)."),
-    ("Comparing studies", "In a programme of several studies, each study is compared with the typical study as trainings "
+                      "interval; the gain at the end of those re-tested against those not re-tested (Welch).")),
+    (N_("Comparing studies"), N_("In a programme of several studies, each study is compared with the typical study as trainings "
                           "are with the typical training (above), with the trainings of each study as clusters "
                           "(cluster-robust standard errors; t on the study's trainings - 1 degrees of freedom for its "
                           "gain, on trainings - studies for the differences): people trained "
-                          "together are not independent. A study with a single training has no interval."),
-    ("Small groups", "No count, share or statistic describes fewer than the minimum number of people, directly or as "
+                          "together are not independent. A study with a single training has no interval.")),
+    (N_("Small groups"), N_("No count, share or statistic describes fewer than the minimum number of people, directly or as "
                      "the rest of a group: one disclosure plan covers this brief and its workbook, and checks by linear "
                      "programming that no hidden count can be narrowed to fewer than that many values from everything "
                      "published (tip-eval audit checks it again). A mean or share over people whose number is hidden is "
-                     "rounded so that it cannot give the number back."),
-    ("Planning the next training", "Paired t-test power from the exact noncentral t (as G*Power, matched pairs), with "
+                     "rounded so that it cannot give the number back.")),
+    (N_("Planning the next training"), N_("Paired t-test power from the exact noncentral t (as G*Power, matched pairs), with "
                                    "the sd of gains within trainings; comparisons of curricula as a two-level design "
                                    "with trainings as the unit (PowerUp!, Dong & Maynard 2013), using the ICC of the "
-                                   "mixed model; ranges at the ends of the 95% intervals of that sd and the ICC."),
-    ("Cost", "Each training's cost converted at the exchange rates of study.toml and shared equally among the people it "
+                                   "mixed model; ranges at the ends of the 95% intervals of that sd and the ICC.")),
+    (N_("Cost"), N_("Each training's cost converted at the exchange rates of study.toml and shared equally among the people it "
              "registered; cost per person registered, per person with both tests and per person who reliably improved "
              "(bootstrap interval over people within trainings); mean gain in sds of the pre-test per 100 spent per "
-             "participant (J-PAL's cost-effectiveness ratio)."),
+             "participant (J-PAL's cost-effectiveness ratio).")),
 ]
 
 
@@ -156,31 +157,29 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
     R["knowledge"] = pub.table("gains/knowledge")
     R["confidence"] = pub.table("gains/confidence")
     k = R["knowledge"].iloc[0]
-    ctx.headline.append(hl.gain_finding(k, "knowledge", "%", " percentage points", scale=" of the maximum score",
-                                        min_cell=min_cell))
+    ctx.headline.append(hl.gain_finding(k, "knowledge", min_cell=min_cell))
     rel = hl.reliable_finding(k, min_cell=min_cell)
     if rel:
         ctx.headline.append(rel)
     if R["confidence"] is not None:
-        ctx.headline.append(hl.gain_finding(R["confidence"].iloc[0], "confidence (mean self-rating, 1-5)", "",
-                                            " points", digits=2, min_cell=min_cell))
+        ctx.headline.append(hl.gain_finding(R["confidence"].iloc[0], "confidence", digits=2, min_cell=min_cell))
 
     # --- results by group
-    sec = Section("groups", "Results by group")
+    sec = Section("groups", _("Results by group"))
     names, alone = [], []
     for g in pub.groupings:
-        name = " and ".join(GROUP_LABELS.get(x, x) for x in g)
+        name = group_names(g)
         shown, hidden = pub.shown(f"gains/knowledge/{key_of(g)}")
         if shown is None:
             continue
         one = _one_group(study, g)
         if one is not None:  # everyone in one country (province, training): the headline's own results
-            alone.append(f"one {name} ({one})")
+            alone.append(_("one {group} ({name})").format(group=name, name=one))
             continue
         names.append(name)
         R[f"gains_by_{'_'.join(g)}"] = shown
         ctx.hidden_groups[name] = hidden
-        sec.add("heading", f"Knowledge gain by {name}")
+        sec.add("heading", _("Knowledge gain by {group}").format(group=name))
         if len(g) == 1:
             finding = hl.groups_finding(shown, g[0], name)
             if finding:
@@ -188,19 +187,19 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
         disp = shown.copy()
         if len(g) > 1:
             disp["_group"] = [" / ".join(_label(c, v) for c, v in zip(g, vals)) for vals in disp[g].itertuples(index=False)]
-            cols = {name.capitalize(): ("text", lambda r: r["_group"]), **_gains_columns(None)}
+            cols = {name[:1].upper() + name[1:]: ("text", lambda r: r["_group"]), **_gains_columns(None)}
         else:
             cols = _gains_columns(g[0])
         sec.add("table", html=html_table(disp, cols))
         if hidden:
-            sec.add("note", _hidden_note(hidden, "group(s)", min_cell))
+            sec.add("note", _hidden_note(hidden, "groups", min_cell))
         fig = _figure("pre_post", shown, by=g) if len(g) == 1 and g[0] != "training_id" else None
         if fig:
             sec.add("figure", html=fig)
     if alone:
-        sec.blocks.insert(0, Block("text", text="Everyone in this study is in " + _and(alone)
-                                   + ": the results for it are the headline's, above."))
-    sec.title = f"Results by {_and(names)}" if names else "Results by group"
+        sec.blocks.insert(0, Block("text", text=_("Everyone in this study is in {groups}: the results for it are the "
+                                                  "headline's, above.").format(groups=_and(alone))))
+    sec.title = _("Results by {groups}").format(groups=_and(names)) if names else _("Results by group")
     if sec.blocks:
         ctx.sections.append(sec)
 
@@ -213,7 +212,7 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
 
     # --- fair comparison of trainings
     step("Comparing trainings")
-    sec = Section("trainings", "A fair comparison of trainings")
+    sec = Section("trainings", _("A fair comparison of trainings"))
     if "compare" in pub:
         comp = pub.raw["comparison"]
         R["comparison"] = comp
@@ -225,124 +224,130 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
         from tip_eval.analysis.compare import VERDICTS, reference_text
 
         sec.add("table", html=html_table(table, {
-            "Training": ("text", lambda r: str(r["training_id"])),
+            _("Training"): ("text", lambda r: str(r["training_id"])),
             "n": ("", lambda r: _num(r["n"], 0)),
-            "Raw mean gain (95% CI)": ("", lambda r: _ci(r["raw_gain"], r["raw_ci_low"], r["raw_ci_high"])),
-            "Difference from the typical training (95% CI)": ("", lambda r: _ci(r["adjusted_diff"], r["adjusted_ci_low"],
-                                                                                 r["adjusted_ci_high"])),
-            "Familywise interval (all trainings)": ("", lambda r: f"{_num(r['familywise_ci_low'])} to "
-                                                                 f"{_num(r['familywise_ci_high'])}"),
-            "Verdict": ("text", lambda r: VERDICTS.get(str(r["verdict"]), str(r["verdict"]))),
-            "Shrunken gain (95% interval)": ("", lambda r: _ci(r["shrunken_gain"], r["shrunken_ci_low"],
-                                                               r["shrunken_ci_high"])),
+            _("Raw mean gain (95% CI)"): ("", lambda r: _ci(r["raw_gain"], r["raw_ci_low"], r["raw_ci_high"])),
+            _("Difference from the typical training (95% CI)"): ("", lambda r: _ci(r["adjusted_diff"], r["adjusted_ci_low"],
+                                                                                    r["adjusted_ci_high"])),
+            _("Familywise interval (all trainings)"): ("", lambda r: _("{low} to {high}").format(
+                low=_num(r['familywise_ci_low']), high=_num(r['familywise_ci_high']))),
+            _("Verdict"): ("text", lambda r: _(VERDICTS.get(str(r["verdict"]), str(r["verdict"])))),
+            _("Shrunken gain (95% interval)"): ("", lambda r: _ci(r["shrunken_gain"], r["shrunken_ci_low"],
+                                                                  r["shrunken_ci_high"])),
         }))
         if hidden:
-            sec.add("note", _hidden_note(hidden, "training(s)", min_cell))
+            sec.add("note", _hidden_note(hidden, "trainings", min_cell))
         fig = _figure("forest", table)
         if fig:
             sec.add("figure", html=fig)
-        sec.add("note", f"The zero of the differences and of the figure is {reference_text(comp)}. A training is "
-                        "above or below it only when its familywise interval, which allows for comparing all "
-                        "trainings at once, lies wholly on one side of 0; the thick bars are each training's own "
-                        "interval. Raw means of small groups mostly rank noise; the shrunken gains allow for group "
-                        "size, and their intervals hold for each training whatever its true gain.")
+        sec.add("note", _("The zero of the differences and of the figure is {reference}. A training is above or below "
+                          "it only when its familywise interval, which allows for comparing all trainings at once, lies "
+                          "wholly on one side of 0; the thick bars are each training's own interval. Raw means of small "
+                          "groups mostly rank noise; the shrunken gains allow for group size, and their intervals hold "
+                          "for each training whatever its true gain.").format(reference=reference_text(comp)))
         ctx.sections.append(sec)
     elif len(study.trainings) > 1:
-        sec.add("text", "Fewer than two trainings have people who took both tests: there is nothing to compare yet.")
+        sec.add("text", _("Fewer than two trainings have people who took both tests: there is nothing to compare yet."))
         ctx.sections.append(sec)
     # a study of one training has no comparison of trainings to show: no section
 
     # --- items and modules
     step("Items and modules")
     from tip_eval.analysis.items import MIN_PEOPLE_FOR_FLAGS
-    from tip_eval.tables import display_value
 
-    sec = Section("items", "Modules and questions that need work")
+    sec = Section("items", _("Modules and questions that need work"))
     if "items" in pub:
-        modules, _ = pub.shown("modules")
+        modules, _hidden = pub.shown("modules")
         items = pub.table("items")
         R["modules"], R["items"] = modules, items
         sec.add("table", html=html_table(modules, _module_columns(modules)))
         flagged = items[items["flags"].fillna("").astype(str) != ""]
         too_few = int(items["too_few_people"].fillna(False).astype(bool).sum()) if "too_few_people" in items else 0
         if len(flagged):
-            sec.add("heading", "Questions flagged for review")
+            sec.add("heading", _("Questions flagged for review"))
             sec.add("table", html=html_table(flagged, {
-                "Item": ("text", lambda r: str(r["item_id"])),
-                "Module": ("text", lambda r: display_value("module", r["module"])),
-                "Correct before": ("", lambda r: _pct(100 * r['difficulty_pre'])),
-                "Correct after": ("", lambda r: _pct(100 * r['difficulty_post'])),
-                "Discrimination (pre)": ("", lambda r: _num(r["discrimination_pre"], 2)),
-                "Why flagged": ("text", lambda r: str(r["flags"])),
+                _("Item"): ("text", lambda r: str(r["item_id"])),
+                _("Module"): ("text", lambda r: _module_name(r["module"])),
+                _("Correct before"): ("", lambda r: _pct(100 * r['difficulty_pre'])),
+                _("Correct after"): ("", lambda r: _pct(100 * r['difficulty_post'])),
+                _("Discrimination (pre)"): ("", lambda r: _num(r["discrimination_pre"], 2)),
+                _("Why flagged"): ("text", lambda r: _flags(r["flags"])),
             }))
             neg = flagged[flagged.get("flag_negative_discrimination", pd.Series(False, index=flagged.index)).fillna(False).astype(bool)]
             if len(neg):
-                sec.add("caution", f"{', '.join(neg['item_id'])}: people who knew more overall got this question wrong more often "
-                                   "(negative discrimination). Check its answer key and wording before using its results.")
+                sec.add("caution", _("{items}: people who knew more overall got this question wrong more often "
+                                     "(negative discrimination). Check its answer key and wording before using its "
+                                     "results.").format(items=", ".join(neg["item_id"])))
         elif not too_few:
-            sec.add("text", "No question was flagged.")
+            sec.add("text", _("No question was flagged."))
         if too_few:
-            sec.add("note", f"{too_few} of {len(items)} questions were answered by fewer than {MIN_PEOPLE_FOR_FLAGS} "
-                            "people before and after: too few to judge a question, so they are not flagged (their "
-                            "shares correct are still shown).")
-        _add_figure(sec, _figure("item_heatmap", items), "the share answering each item correctly")
+            sec.add("note", ngettext("{k} of {n} question was answered by fewer than {min} people before and after: too "
+                                     "few to judge a question, so they are not flagged (their shares correct are still "
+                                     "shown).",
+                                     "{k} of {n} questions were answered by fewer than {min} people before and after: too "
+                                     "few to judge a question, so they are not flagged (their shares correct are still "
+                                     "shown).", len(items)).format(k=too_few, n=len(items), min=MIN_PEOPLE_FOR_FLAGS))
+        _add_figure(sec, _figure("item_heatmap", items), _("the share answering each item correctly"))
     else:
-        sec.add("text", "The study has total scores only (no item-level answers).")
+        sec.add("text", _("The study has total scores only (no item-level answers)."))
     ctx.sections.append(sec)
 
     # --- confidence vs knowledge
     step("Confidence")
-    sec = Section("confidence", "Confidence against knowledge")
+    sec = Section("confidence", _("Confidence against knowledge"))
     if "confidence_gains" in pub:
         conf, hidden = pub.shown("confidence_gains")
         R["confidence_by_competency"] = conf
         sec.add("table", html=html_table(conf, {
-            "Competency": ("text", lambda r: str(r["competency"])),
+            _("Competency"): ("text", lambda r: _competency(study, r["competency"])),
             "n": ("", lambda r: _num(r["n"], 0)),
-            "Median before": ("", lambda r: _num(r["median_pre"], 1)),
-            "Median after": ("", lambda r: _num(r["median_post"], 1)),
-            "Agree (4-5) before": ("", lambda r: _pct(r['pct_agree_pre'])),
-            "Agree (4-5) after": ("", lambda r: _pct(r['pct_agree_post'])),
-            "Rank-biserial r": ("", lambda r: _num(r["rank_biserial"], 2)),
-            "Odds ratio, after vs before (95% CI)": ("", lambda r: _ci(r["odds_ratio"], r["or_ci_low"], r["or_ci_high"], 2)),
-            "p (Holm)": ("", lambda r: _p(r["p_adjusted"])),
+            _("Median before"): ("", lambda r: _num(r["median_pre"], 1)),
+            _("Median after"): ("", lambda r: _num(r["median_post"], 1)),
+            _("Agree (4-5) before"): ("", lambda r: _pct(r['pct_agree_pre'])),
+            _("Agree (4-5) after"): ("", lambda r: _pct(r['pct_agree_post'])),
+            _("Rank-biserial r"): ("", lambda r: _num(r["rank_biserial"], 2)),
+            _("Odds ratio, after vs before (95% CI)"): ("", lambda r: _ci(r["odds_ratio"], r["or_ci_low"], r["or_ci_high"], 2)),
+            _("p (Holm)"): ("", lambda r: _p(r["p_adjusted"])),
         }))
         if hidden:
-            sec.add("note", _hidden_note(hidden, "competency rating(s)", min_cell))
-        fig = _figure("likert", conf.dropna(subset=["pct_agree_pre", "pct_agree_post"]))
+            sec.add("note", _hidden_note(hidden, "ratings", min_cell))
+        shown_conf = conf.dropna(subset=["pct_agree_pre", "pct_agree_post"])
+        if "competency" in shown_conf:  # the figure names each competency as the table does
+            shown_conf = shown_conf.assign(competency=[_competency(study, c) for c in shown_conf["competency"]])
+        fig = _figure("likert", shown_conf)
         if fig:
             sec.add("figure", html=fig)
         kvc_shown, hidden = pub.shown("knowledge_vs_confidence/sector")
         if kvc_shown is not None:
             R["knowledge_vs_confidence"] = kvc_shown
-            sec.add("heading", "Did confidence run ahead of knowledge?")
+            sec.add("heading", _("Did confidence run ahead of knowledge?"))
             sec.add("table", html=html_table(kvc_shown, {
-                "Sector": ("text", lambda r: _label("sector", r["sector"])),
+                _("Sector"): ("text", lambda r: _label("sector", r["sector"])),
                 "n": ("", lambda r: _num(r["n"], 0)),
-                "Mean knowledge change": ("", lambda r: _num(r["mean_knowledge_change"], 1)),
-                "Mean confidence change": ("", lambda r: _num(r["mean_confidence_change"], 2)),
-                "Spearman r (95% CI)": ("", lambda r: _ci(r["r_spearman"], r["spearman_ci_low"], r["spearman_ci_high"], 2)),
-                "More confident, no knowledge gain": ("", lambda r: _pct(r['pct_overconfident'])),
+                _("Mean knowledge change"): ("", lambda r: _num(r["mean_knowledge_change"], 1)),
+                _("Mean confidence change"): ("", lambda r: _num(r["mean_confidence_change"], 2)),
+                _("Spearman r (95% CI)"): ("", lambda r: _ci(r["r_spearman"], r["spearman_ci_low"], r["spearman_ci_high"], 2)),
+                _("More confident, no knowledge gain"): ("", lambda r: _pct(r['pct_overconfident'])),
             }))
             known = kvc_shown.dropna(subset=["pct_overconfident"])
             if len(known):
                 top = known.sort_values("pct_overconfident", ascending=False).iloc[0]
-                sec.add("text", f"Among the sectors shown, the share who became more confident without gaining knowledge was "
-                                f"highest in {_label('sector', top['sector'])} ({_num(top['pct_overconfident'], 0)}% of "
-                                f"{_num(top['n'], 0)}).")
+                sec.add("text", _("Among the sectors shown, the share who became more confident without gaining "
+                                  "knowledge was highest in {sector} ({pct}% of {n}).").format(
+                    sector=_label('sector', top['sector']), pct=_num(top['pct_overconfident'], 0), n=_num(top['n'], 0)))
             if hidden:
-                sec.add("note", _hidden_note(hidden, "sector(s)", min_cell))
+                sec.add("note", _hidden_note(hidden, "sectors", min_cell))
             _add_figure(sec, _figure("calibration", kvc_shown.dropna(subset=["mean_knowledge_change"]), by="sector"),
-                        "people more confident without a knowledge gain")
+                        _("people more confident without a knowledge gain"))
     else:
-        sec.add("text", "No confidence ratings were collected.")
+        sec.add("text", _("No confidence ratings were collected."))
     ctx.sections.append(sec)
 
     # --- follow-up
     step("Follow-up interviews")
-    sec = Section("followup", "Follow-up interviews: applying the training (Kirkpatrick level 3)")
+    sec = Section("followup", _("Follow-up interviews: applying the training (Kirkpatrick level 3)"))
     if "followup" in pub:
-        fs_shown, _ = pub.shown("followup")
+        fs_shown, _hidden = pub.shown("followup")
         R["followup_summary"] = fs_shown
         ind = fs_shown[fs_shown["kind"] == "indicator"]
         finding = hl.followup_finding(ind.iloc[0] if len(ind) else None, min_cell=min_cell)
@@ -354,54 +359,54 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
             sec.add("figure", html=fig)
         codes = fs_shown[fs_shown["kind"] == "code"]
         sec.add("table", html=html_table(codes, {
-            "Code": ("text", lambda r: str(r["label"])),
-            "Theme": ("text", lambda r: str(r["theme"])),
-            "People with the code": ("", lambda r: _num(r["n_with_code"], 0)),
-            "Share of interviewees, % (95% CI)": ("", lambda r: _ci(r["pct_with_code"], r["ci_low"], r["ci_high"], 0)),
+            _("Code"): ("text", lambda r: _code_label(r["label"])),
+            _("Theme"): ("text", lambda r: str(r["theme"])),
+            _("People with the code"): ("", lambda r: _num(r["n_with_code"], 0)),
+            _("Share of interviewees, % (95% CI)"): ("", lambda r: _ci(r["pct_with_code"], r["ci_low"], r["ci_high"], 0)),
         }))
         fig = _figure("codes", codes.dropna(subset=["pct_with_code"]))
         if fig:
             sec.add("figure", html=fig)
         agree, hidden = pub.shown("agreement")
-        sec.add("heading", "Do the coders agree?")
+        sec.add("heading", _("Do the coders agree?"))
         if agree is not None and len(agree):
             R["coder_agreement"] = agree
             sec.add("table", html=html_table(agree, {
-                "Code": ("text", lambda r: "All codes" if r["kind"] == "overall" else str(r["label"])),
-                "Double-coded interviews": ("", lambda r: _num(r["n_double_coded"], 0)),
-                "Agreement": ("", lambda r: _pct(r['pct_agreement'])),
-                "Cohen's kappa": ("", lambda r: _num(r["cohen_kappa"], 2)),
-                "Krippendorff's alpha": ("", lambda r: _num(r["krippendorff_alpha"], 2)),
-                "Rating": ("text", lambda r: str(r["rating"])),
+                _("Code"): ("text", lambda r: _("All codes") if r["kind"] == "overall" else str(r["label"])),
+                _("Double-coded interviews"): ("", lambda r: _num(r["n_double_coded"], 0)),
+                _("Agreement"): ("", lambda r: _pct(r['pct_agreement'])),
+                _("Cohen's kappa"): ("", lambda r: _num(r["cohen_kappa"], 2)),
+                _("Krippendorff's alpha"): ("", lambda r: _num(r["krippendorff_alpha"], 2)),
+                _("Rating"): ("text", lambda r: _(str(r["rating"])) if isinstance(r["rating"], str) else _num(r["rating"])),
             }))
             weak = agree[(agree["kind"] == "code") & (agree["cohen_kappa"] < 0.41)]
             if len(weak):
-                sec.add("caution", "Coders agree poorly on " + ", ".join(weak["label"].astype(str))
-                        + ": refine these codes' definitions before relying on their prevalence.")
+                sec.add("caution", _("Coders agree poorly on {codes}: refine these codes' definitions before relying on "
+                                     "their prevalence.").format(codes=", ".join(weak["label"].astype(str))))
         else:
-            sec.add("text", f"Too few interviews were coded by two coders (fewer than {min_cell}, or none) to show "
-                            "agreement between coders.")
-        tab, _ = pub.shown("followup_vs_gains")
+            sec.add("text", _("Too few interviews were coded by two coders (fewer than {min_cell}, or none) to show "
+                              "agreement between coders.").format(min_cell=min_cell))
+        tab, _hidden = pub.shown("followup_vs_gains")
         if tab is not None:
-            sec.add("heading", "Do reported changes go with learning gains?")
+            sec.add("heading", _("Do reported changes go with learning gains?"))
             sec.add("table", html=html_table(tab[tab["applied_practice"].fillna(False).astype(bool)], {
-                "Code": ("text", lambda r: str(r["label"])),
-                "Gain with the code": ("", lambda r: _num(r["gain_with"], 1)),
-                "Gain without": ("", lambda r: _num(r["gain_without"], 1)),
-                "Difference (95% CI)": ("", lambda r: _ci(r["diff"], r["ci_low"], r["ci_high"])),
-                "Odds ratio per 10 points (95% CI)": ("", lambda r: _ci(r["odds_ratio_per_10"], r["or_ci_low"], r["or_ci_high"], 2)),
-                "p (Holm)": ("", lambda r: _p(r["p_adjusted"])),
+                _("Code"): ("text", lambda r: _code_label(r["label"])),
+                _("Gain with the code"): ("", lambda r: _num(r["gain_with"], 1)),
+                _("Gain without"): ("", lambda r: _num(r["gain_without"], 1)),
+                _("Difference (95% CI)"): ("", lambda r: _ci(r["diff"], r["ci_low"], r["ci_high"])),
+                _("Odds ratio per 10 points (95% CI)"): ("", lambda r: _ci(r["odds_ratio_per_10"], r["or_ci_low"], r["or_ci_high"], 2)),
+                _("p (Holm)"): ("", lambda r: _p(r["p_adjusted"])),
             }))
             note = pub.notes.get("followup_vs_gains", "")
             if note and not pub.names_hidden(note):
                 sec.add("note", note)
     else:
-        sec.add("text", "No follow-up interviews are in this study.")
+        sec.add("text", _("No follow-up interviews are in this study."))
     ctx.sections.append(sec)
 
     # --- drop-out and data quality
     step("Drop-out and data quality")
-    sec = Section("dropout", "Drop-out and data quality")
+    sec = Section("dropout", _("Drop-out and data quality"))
     att = pub.table("attrition")
     if att is not None:
         R["attrition"] = att
@@ -411,25 +416,25 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
             sec.add("text", finding.text)
         att_t, hidden = pub.shown("attrition/training_id")
         R["attrition_by_training"] = att_t
-        sec.add("text", "Per training, the table gives the people with both tests; how many registered, took one test "
-                        "or dropped out is given for the whole study only (per training these are mostly groups of a "
-                        "few people).")
+        sec.add("text", _("Per training, the table gives the people with both tests; how many registered, took one "
+                          "test or dropped out is given for the whole study only (per training these are mostly groups "
+                          "of a few people)."))
         sec.add("table", html=html_table(att_t, {
-            "Training": ("text", lambda r: str(r["training_id"])),
-            "Took both tests": ("", lambda r: _num(r["matched"], 0)),
-            "Pre-test gap (SMD)": ("", lambda r: _num(r["smd"], 2)),
-            "Complete-case gain": ("", lambda r: _ci(r["cc_mean_gain"], r["cc_ci_low"], r["cc_ci_high"])),
-            "With imputation": ("", lambda r: _ci(r["mi_mean_gain"], r["mi_ci_low"], r["mi_ci_high"])),
+            _("Training"): ("text", lambda r: str(r["training_id"])),
+            _("Took both tests"): ("", lambda r: _num(r["matched"], 0)),
+            _("Pre-test gap (SMD)"): ("", lambda r: _num(r["smd"], 2)),
+            _("Complete-case gain"): ("", lambda r: _ci(r["cc_mean_gain"], r["cc_ci_low"], r["cc_ci_high"])),
+            _("With imputation"): ("", lambda r: _ci(r["mi_mean_gain"], r["mi_ci_low"], r["mi_ci_high"])),
         }))
         if hidden:
-            sec.add("note", _hidden_note(hidden, "training(s)", min_cell))
+            sec.add("note", _hidden_note(hidden, "trainings", min_cell))
     q = study.quarantine
     if len(q):
-        sec.add("caution", "Some rows were set aside because of data problems; they are not in any result above. The "
-                           "internal problems file (problems.xlsx, not for publication) lists each one with its file, "
-                           "sheet, row and column.")
+        sec.add("caution", _("Some rows were set aside because of data problems; they are not in any result above. "
+                             "The internal problems file (problems.xlsx, not for publication) lists each one with its "
+                             "file, sheet, row and column."))
     else:
-        sec.add("text", "No rows were set aside: every row read was used.")
+        sec.add("text", _("No rows were set aside: every row read was used."))
     ctx.sections.append(sec)
 
     step("Planning the next training")
@@ -439,19 +444,22 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
         ctx.sections.append(_cost_section(pub, res, min_cell, R))
 
     # --- methods
-    sec = Section("methods", "Methods and definitions")
-    reliab, _ = pub.shown("reliability")
+    sec = Section("methods", _("Methods and definitions"))
+    reliab, _hidden = pub.shown("reliability")
     if reliab is not None:
         R["reliability"] = reliab
-        for _, r in reliab.iterrows():
-            what = f"Test reliability ({r['phase']}-test, {'KR-20' if r['method'] == 'kr20' else 'Cronbach alpha'})"
+        for _i, r in reliab.iterrows():
+            what = _("Test reliability ({phase}, {method})").format(
+                phase=_phase_name(r["phase"]), method="KR-20" if r["method"] == "kr20" else _("Cronbach alpha"))
             if pd.isna(r["n"]):  # the number tested is hidden, and its interval with it
-                sec.add("text", f"{what}: {_num(r['estimate'], 2)}, {_num(r['k'], 0)} items (the number of people it "
-                                "rests on, and so its interval, is not shown: it could reveal a small group).")
+                sec.add("text", _("{what}: {estimate}, {k} items (the number of people it rests on, and so its "
+                                  "interval, is not shown: it could reveal a small group).").format(
+                    what=what, estimate=_num(r['estimate'], 2), k=_num(r['k'], 0)))
             else:
-                sec.add("text", f"{what}: {_ci(r['estimate'], r['ci_low'], r['ci_high'], 2)}, n = {_num(r['n'], 0)} "
-                                f"people, {_num(r['k'], 0)} items.")
-    sec.add("defs", items=METHODS)
+                sec.add("text", _("{what}: {estimate}, n = {n} people, {k} items.").format(
+                    what=what, estimate=_ci(r['estimate'], r['ci_low'], r['ci_high'], 2), n=_num(r['n'], 0),
+                    k=_num(r['k'], 0)))
+    sec.add("defs", items=[(_(term), _(text)) for term, text in METHODS])
     sec.add("note", footnote(min_cell))
     ctx.sections.append(sec)
     return ctx
@@ -469,25 +477,28 @@ def _chain(pub: Any) -> dict[str, float]:
     k = pub.table("gains/knowledge")
     fs = pub.table("followup")
     if att is not None:
-        out["Trained"] = number(att["registered"].iloc[0])
+        out[_("Trained")] = number(att["registered"].iloc[0])
     if k is not None:
         n = number(k["n"].iloc[0])
-        out["Tested before and after"] = n
-        for name, col in (("Improved their score", "pct_improved"),
-                          ("Improved beyond measurement error", "pct_reliable_improved")):
+        out[_("Tested before and after")] = n
+        for name, col in ((_("Improved their score"), "pct_improved"),
+                          (_("Improved beyond measurement error"), "pct_reliable_improved")):
             p = number(k[col].iloc[0])
             out[name] = float(round(p * n / 100)) if math.isfinite(p) and math.isfinite(n) else float("nan")
     if fs is not None:
         ind = fs[fs["kind"] == "indicator"]
         if len(ind):
-            out["Interviewed at follow-up"] = number(ind["n_interviewed"].iloc[0])
-            out["Reported applying the training"] = number(ind["n_with_code"].iloc[0])
+            out[_("Interviewed at follow-up")] = number(ind["n_interviewed"].iloc[0])
+            out[_("Reported applying the training")] = number(ind["n_with_code"].iloc[0])
     return out
 
 
 def _and(words: list[str]) -> str:
     """"a", "a and b", "a, b and c"."""
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1] if words else ""
+    if not words:
+        return ""
+    return words[0] if len(words) == 1 else _("{first} and {second}").format(first=", ".join(words[:-1]),
+                                                                             second=words[-1])
 
 
 def _one_group(study: Any, grouping: Sequence[str]) -> str | None:
@@ -503,66 +514,134 @@ def _one_group(study: Any, grouping: Sequence[str]) -> str | None:
 
 
 def _module_columns(frame: pd.DataFrame) -> dict:
-    from tip_eval.tables import display_value
-
-    cols: dict = {"Module": ("text", lambda r: display_value("module", r["module"]))}
+    cols: dict = {_("Module"): ("text", lambda r: _module_name(r["module"]))}
     if "n_items" in frame:
-        cols["Items"] = ("", lambda r: _num(r["n_items"], 0))
+        cols[_("Items")] = ("", lambda r: _num(r["n_items"], 0))
     if "n" in frame:
         cols["n"] = ("", lambda r: _num(r["n"], 0))
     if "pre_mean_matched" in frame:  # the matched pairs' means: after - before is the gain beside them
-        cols["Before (%)"] = ("", lambda r: _num(r["pre_mean_matched"], 1))
-        cols["After (%)"] = ("", lambda r: _num(r["post_mean_matched"], 1))
+        cols[_("Before (%)")] = ("", lambda r: _num(r["pre_mean_matched"], 1))
+        cols[_("After (%)")] = ("", lambda r: _num(r["post_mean_matched"], 1))
     if "mean_gain" in frame:
-        cols["Mean gain (95% CI)"] = ("", lambda r: _ci(r["mean_gain"], r["ci_low"], r["ci_high"]))
+        cols[_("Mean gain (95% CI)")] = ("", lambda r: _ci(r["mean_gain"], r["ci_low"], r["ci_high"]))
     return cols
 
 
-def render_brief(ctx: BriefContext, title: str | None = None) -> str:
-    """Render the assembled brief as one self-contained HTML page."""
+def _code_label(label: Any) -> str:
+    """A code's label as the codebook writes it; tip_eval's own rows (the indicator) in the current language."""
+    from tip_eval.analysis.followup._codings import INDICATOR_LABEL
+
+    return _(INDICATOR_LABEL) if str(label) == INDICATOR_LABEL else str(label)
+
+
+def _module_name(module: Any) -> str:
+    """A module of the curriculum in the current language (a partner's own module name as written)."""
+    from tip_eval.vocab import MODULES
+
+    text = str(module)
+    if text in MODULES:
+        return _(MODULES[text])
+    return _(text) if text in MODULES.values() else text
+
+
+def _flags(flags: Any) -> str:
+    """The flags of a question ("; "-separated words of :data:`tip_eval.analysis.items.FLAG_WORDS`) translated."""
+    return "; ".join(_(f) for f in str(flags).split("; ") if f)
+
+
+def _phase_name(phase: Any) -> str:
+    """"pre" -> "Pre-test" in the current language."""
+    from tip_eval import vocab
+    from tip_eval.i18n import current_language
+
+    return vocab.label("phase", str(phase), current_language())
+
+
+def _competency(study: Any, value: Any) -> str:
+    """A competency's label in the current language when the study gives one (``label_km`` ...), else as written."""
+    from tip_eval.i18n import current_language
+
+    lang = current_language()
+    comp = getattr(study, "competencies", None)
+    column = f"label_{lang}"
+    if lang == "en" or comp is None or column not in comp.columns or not len(comp):
+        return str(value)
+    for key in ("competency_id", "label"):
+        if key in comp.columns:
+            hit = comp[comp[key].astype(str) == str(value)]
+            if len(hit) and isinstance(hit[column].iloc[0], str) and hit[column].iloc[0].strip():
+                return hit[column].iloc[0]
+    return str(value)
+
+
+def render_brief(ctx: BriefContext, title: str | None = None, lang: str | None = None) -> str:
+    """Render the assembled brief as one self-contained HTML page, in ``lang`` (None: the current language).
+
+    The Khmer, Thai and Lao fonts are embedded, subset to the characters the page uses
+    (:func:`tip_eval.report.fonts.font_faces`), so that it renders and prints without installed fonts.
+    """
+    with using(lang):
+        return _render_brief(ctx, title)
+
+
+def _render_brief(ctx: BriefContext, title: str | None) -> str:
     from importlib.resources import files
 
     from jinja2 import Environment, select_autoescape
+    from markupsafe import Markup
     from plotly.offline import get_plotlyjs
 
     import tip_eval
+    from tip_eval.i18n import current_language, format_date, install_jinja2
+    from tip_eval.report.fonts import font_faces
     from tip_eval.safe_text import xml_chars
 
+    lang = current_language()
     tpl_dir = files("tip_eval.report") / "templates"
     plotlyjs = _script_safe(get_plotlyjs())
     # every text written into the page loses the characters XML forbids (not plotly.js: its code holds some)
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True),
                       finalize=lambda v: xml_chars(v) if isinstance(v, str) and v is not plotlyjs else v)
+    install_jinja2(env, lang)
     template = env.from_string((tpl_dir / "brief.html.j2").read_text(encoding="utf-8"))
     study = ctx.study
     n_countries = int(study.trainings["country"].nunique())
+    n_trainings = len(study.trainings)
     k = ctx.results["knowledge"].iloc[0]
     att = ctx.results.get("attrition")
     registered = att["registered"].iloc[0] if att is not None and len(att) else None
     registered = float("nan") if registered is None or pd.isna(registered) else float(registered)
     people = _num(registered, 0)
+    gain = _num(k["mean_gain"], 1)
     kpis = [
-        {"value": _num(len(study.trainings), 0), "label": "training" if len(study.trainings) == 1 else "trainings"},
-        {"value": people, "label": "participants registered"},
-        {"value": f"+{_num(k['mean_gain'], 1)}" if not pd.isna(k["mean_gain"]) and k["mean_gain"] >= 0 else _num(k["mean_gain"], 1),
-         "label": f"mean knowledge gain (percentage points) of the {_num(k['n'], 0)} with both tests"
-                  if not pd.isna(k["n"]) else "mean knowledge gain (percentage points)"},
-        {"value": _pct(k["pct_improved"]), "label": "scored higher after training"},
+        {"value": _num(n_trainings, 0), "label": ngettext("training", "trainings", n_trainings)},
+        {"value": people, "label": _("participants registered")},
+        {"value": f"+{gain}" if not pd.isna(k["mean_gain"]) and k["mean_gain"] >= 0 else gain,
+         "label": _("mean knowledge gain (percentage points) of the {n} with both tests").format(n=_num(k["n"], 0))
+                  if not pd.isna(k["n"]) else _("mean knowledge gain (percentage points)")},
+        {"value": _pct(k["pct_improved"]), "label": _("scored higher after training")},
     ]
-    sections = [{"id": "headline", "title": "Headline findings"}] + [
+    sections = [{"id": "headline", "title": _("Headline findings")}] + [
         {"id": s.id, "title": s.title, "blocks": s.blocks} for s in ctx.sections]
-    return template.render(
-        title=title or f"Impact brief: {study.name}",
-        subtitle=f"{len(study.trainings)} training{'' if len(study.trainings) == 1 else 's'} in {n_countries} "
-                 f"countr{'y' if n_countries == 1 else 'ies'}"
-                 + (f"; {people} participants." if not pd.isna(registered) else "."),
-        generated=_dt.date.today().isoformat(), version=tip_eval.__version__, min_cell=ctx.min_cell,
+    subtitle = ngettext("{n} training in {countries}", "{n} trainings in {countries}", n_trainings).format(
+        n=n_trainings, countries=ngettext("{n} country", "{n} countries", n_countries).format(n=n_countries))
+    subtitle += (_("; {people} participants.").format(people=people) if not pd.isna(registered) else ".")
+    values = dict(
+        lang=lang,
+        title=title or _("Impact brief: {study}").format(study=study.name),
+        subtitle=subtitle,
+        generated=format_date(_dt.date.today(), lang), version=tip_eval.__version__, min_cell=ctx.min_cell,
         sections=sections, headline=ctx.headline, kpis=kpis,
-        css=(tpl_dir / "brief.css").read_text(encoding="utf-8"), plotlyjs=plotlyjs,
-        footer="Produced with tip_eval. Numbers are computed from the validated study data; groups smaller than the "
-               "minimum cell size are suppressed everywhere, with one disclosure plan for this brief and its workbook "
-               "(check it with tip-eval audit). No names or participant IDs appear in this brief.",
+        css=(tpl_dir / "brief.css").read_text(encoding="utf-8"), plotlyjs=plotlyjs, fonts=Markup(""),
+        footer=_("Produced with tip_eval. Numbers are computed from the validated study data; groups smaller than "
+                 "the minimum cell size are suppressed everywhere, with one disclosure plan for this brief and its "
+                 "workbook (check it with tip-eval audit). No names or participant IDs appear in this brief."),
     )
+    page = template.render(**values)
+    faces = font_faces(page.replace(str(plotlyjs), ""))
+    if not faces:
+        return page
+    return template.render(**{**values, "fonts": Markup(faces)})
 
 
 def _script_safe(js: str) -> "Any":
@@ -573,7 +652,7 @@ def _script_safe(js: str) -> "Any":
 
 def write_brief(study, path: str | Path, by: Sequence[str] = ("country", "sector"), min_cell: int | None = None,
                 title: str | None = None, progress: Callable[[str], None] | None = None,
-                results: Results | None = None, publication: Any = None) -> Path:
+                results: Results | None = None, publication: Any = None, lang: str | None = None) -> Path:
     """Write the impact brief of ``study`` to ``path`` (one self-contained HTML file).
 
     Parameters
@@ -596,22 +675,39 @@ def write_brief(study, path: str | Path, by: Sequence[str] = ("country", "sector
         Analyses already computed for this study (shared with :func:`~tip_eval.write_workbook`).
     publication : Publication, optional
         The disclosure plan shared with the workbook (see :mod:`tip_eval.report.publication`).
+    lang : {"en", "km", "th", "id"}, optional
+        The language of every word of the brief, its numbers and dates (CLDR) and its figures.
+        Default: the language the study was loaded in (its ``language`` setting in ``study.toml``,
+        unless :func:`~tip_eval.load_study` was given ``lang=``), else English. The Khmer, Thai and
+        Lao fonts are embedded, subset to the characters used.
 
     Returns
     -------
     Path
         The file written.
     """
-    ctx = build_brief(study, by=by, min_cell=min_cell, progress=progress, results=results, publication=publication)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_brief(ctx, title=title), encoding="utf-8")
+    with using(brief_language(study, lang)):
+        ctx = build_brief(study, by=by, min_cell=min_cell, progress=progress, results=results, publication=publication)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_brief(ctx, title=title), encoding="utf-8")
     return path
 
 
+def brief_language(study: Any, lang: str | None = None) -> str:
+    """``lang`` if given (checked), else the language ``study`` was loaded in, else English."""
+    if lang is not None:
+        return check_language(lang)
+    report = getattr(study, "report", None)
+    return check_language(getattr(report, "language", None) or "en")
+
+
 def run_brief(path: str | Path | Sequence[str | Path], out: str | Path, *, min_cell: int | None = None,
-              title: str | None = None, by: Sequence[str] | None = None, cache: bool = True) -> int:
+              title: str | None = None, by: Sequence[str] | None = None, cache: bool = True,
+              lang: str | None = None) -> int:
     """``tip-eval brief``: load (bad rows quarantined), write brief.html, tables.xlsx and problems.xlsx.
+
+    Everything is written in ``lang`` (default: the study's ``language`` setting, else English).
 
     Several study folders make one programme brief (:func:`tip_eval.load_studies`): its tables are
     by study as well, and it compares the studies.
@@ -637,36 +733,46 @@ def run_brief(path: str | Path | Sequence[str | Path], out: str | Path, *, min_c
         if len(paths) > 1:
             from tip_eval.programme import load_studies
 
-            study = load_studies(paths, on_error="quarantine", cache=cache)
+            study = load_studies(paths, on_error="quarantine", cache=cache, lang=lang)
             by = by or ("study", "country", "sector")
         else:
-            study = load_study(paths[0], on_error="quarantine", cache=cache)
-
-        if min_cell is not None:
-            study.min_cell = check_min_cell(min_cell, source="--min-cell")
-        internal = write_problems(study, out / "problems.xlsx")
-
-        def step(msg: str) -> None:
-            bar.update(task, description=msg)
-
-        from tip_eval.report.publication import Publication
-
-        shared = Results(study)
-        by = _by_option(study, by)
-        step("Disclosure plan")
-        pub = Publication(study, by=[b for b in by if b not in ("country", "sector")], min_cell=study.min_cell,
-                          results=shared)
-        brief = write_brief(study, out / "brief.html", by=by, title=title, progress=step, results=shared,
-                            publication=pub)
-        step("Workbook")
-        tables = _write_workbook(study, out / "tables.xlsx", by=by, results=shared, publication=pub)
-    print(f"Brief written to {brief}")
-    if tables:
-        print(f"Tables written to {tables}")
-    if internal:
-        print(f"Data problems and rows set aside ({study.report.summary()}) written to {internal} "
-              "(internal: not for publication)")
+            study = load_study(paths[0], on_error="quarantine", cache=cache, lang=lang)
+        with using(brief_language(study, lang)):
+            brief, tables, internal = _write_all(study, out, bar, task, min_cell=min_cell, title=title, by=by)
+    with using(brief_language(study, lang)):
+        print(_("Brief written to {file}").format(file=brief))
+        if tables:
+            print(_("Tables written to {file}").format(file=tables))
+        if internal:
+            print(_("Data problems and rows set aside ({summary}) written to {file} (internal: not for "
+                    "publication)").format(summary=study.report.summary(), file=internal))
     return EXIT_OK
+
+
+def _write_all(study: Any, out: Path, bar: Any, task: Any, *, min_cell: int | None, title: str | None,
+               by: Sequence[str] | None) -> tuple[Path, Path | None, Path | None]:
+    """The brief, the workbook and the internal problems file of a loaded study, in the current language."""
+    from tip_eval.disclosure import check_min_cell
+
+    if min_cell is not None:
+        study.min_cell = check_min_cell(min_cell, source="--min-cell")
+    internal = write_problems(study, out / "problems.xlsx")
+
+    def step(msg: str) -> None:
+        bar.update(task, description=msg)
+
+    from tip_eval.report.publication import Publication
+
+    shared = Results(study)
+    by = _by_option(study, by)
+    step("Disclosure plan")
+    pub = Publication(study, by=[b for b in by if b not in ("country", "sector")], min_cell=study.min_cell,
+                      results=shared)
+    brief = write_brief(study, out / "brief.html", by=by, title=title, progress=step, results=shared,
+                        publication=pub, lang=current_language())
+    step("Workbook")
+    tables = _write_workbook(study, out / "tables.xlsx", by=by, results=shared, publication=pub)
+    return brief, tables, internal
 
 
 def _by_option(study, by: Sequence[str] | None) -> tuple:

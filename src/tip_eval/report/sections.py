@@ -10,9 +10,9 @@ from typing import Any
 
 import pandas as pd
 
+from tip_eval.i18n import N_, _
 from tip_eval.report import headline as hl
 from tip_eval.report.blocks import (
-    GROUP_LABELS,
     Section,
     _ci,
     _figure,
@@ -20,14 +20,19 @@ from tip_eval.report.blocks import (
     _hidden_note,
     _label,
     _num,
+    group_label,
     html_table,
 )
 from tip_eval.report.results import Results
 
+#: the verdict of a study against the typical study, in words (as the comparison of trainings')
+STUDY_VERDICTS = {"above": N_("above the typical study"), "below": N_("below the typical study"),
+                  "not distinguishable": N_("not distinguishable from the typical study")}
+
 
 def _retention_section(pub: Any, R: dict, headline: list) -> Section:
     """"Does it last?": the delayed post-test against the pre- and post-test of the same people (from the plan)."""
-    sec = Section("retention", "Does it last?")
+    sec = Section("retention", _("Does it last?"))
     min_cell = pub.min_cell
     group = pub.retention_group
     overall = pub.table("retention/knowledge").drop(columns="suppressed")
@@ -41,10 +46,13 @@ def _retention_section(pub: Any, R: dict, headline: list) -> Section:
         sec.add("text", finding.text)
     if row is not None and not pd.isna(row["n"]) and not pd.isna(row["gain_not_retested"]) \
             and not pd.isna(row["retested_gain_diff_ci_low"]):
-        of = f" of the {_num(row['n_pre_post'], 0)}" if not pd.isna(row["n_pre_post"]) else ""
-        sec.add("text", f"Who was re-tested: {_num(row['n'], 0)}{of} people with both earlier tests. At the end of the "
-                        f"training they had gained {_num(row['immediate_gain'])} points, those not re-tested "
-                        f"{_num(row['gain_not_retested'])} (difference {_ci(row['retested_gain_diff'], row['retested_gain_diff_ci_low'], row['retested_gain_diff_ci_high'])}).")
+        who = (_("Who was re-tested: {n} of the {pairs} people with both earlier tests.").format(
+            n=_num(row['n'], 0), pairs=_num(row['n_pre_post'], 0)) if not pd.isna(row["n_pre_post"]) else
+            _("Who was re-tested: {n} people with both earlier tests.").format(n=_num(row['n'], 0)))
+        sec.add("text", who + " " + _("At the end of the training they had gained {gain} points, those not re-tested "
+                                      "{other} (difference {diff}).").format(
+            gain=_num(row['immediate_gain']), other=_num(row['gain_not_retested']),
+            diff=_ci(row['retested_gain_diff'], row['retested_gain_diff_ci_low'], row['retested_gain_diff_ci_high'])))
     rows = pd.concat([overall.assign(**{group: "All"}), shown], ignore_index=True) if len(overall) else shown
     cells: dict[str, list] = {}  # what each part hid, where its rows land (the overall row first)
     for part, offset in ((overall, 0), (shown, len(overall))):
@@ -52,40 +60,40 @@ def _retention_section(pub: Any, R: dict, headline: list) -> Section:
         for col, labels in (part.attrs.get("suppressed_cells") or {}).items():
             cells.setdefault(col, []).extend(where[x] for x in labels if x in where)
     rows.attrs = {"suppressed_cells": cells, "min_cell": min_cell}
-    label = GROUP_LABELS.get(group, group).capitalize()
+    label = group_label(group, capital=True)
     table = html_table(rows, {
         label: ("text", lambda r: _label(group, r[group])),
-        "Re-tested": ("", lambda r: _num(r["n"], 0) + (f" of {_num(r['n_pre_post'], 0)}"
-                                                         if not pd.isna(r["n_pre_post"]) else "")),
-        "Gain at the end (95% CI)": ("", lambda r: _ci(r["immediate_gain"], r["immediate_gain_ci_low"],
-                                                         r["immediate_gain_ci_high"])),
-        "Gain at the delayed test (95% CI)": ("", lambda r: _ci(r["retained_gain"], r["retained_gain_ci_low"],
-                                                                  r["retained_gain_ci_high"])),
-        "Change since the end (95% CI)": ("", lambda r: _ci(r["decay"], r["decay_ci_low"], r["decay_ci_high"])),
-        "Share of the gain retained (95% CI)": ("", lambda r: _ci(100 * r["retention_ratio"],
-                                                                    100 * r["retention_ratio_ci_low"],
-                                                                    100 * r["retention_ratio_ci_high"], 0)),
-        "Months later": ("", lambda r: _num(r["months_since_training"], 1)),
+        _("Re-tested"): ("", lambda r: _("{n} of {pairs}").format(n=_num(r["n"], 0), pairs=_num(r['n_pre_post'], 0))
+                         if not pd.isna(r["n_pre_post"]) else _num(r["n"], 0)),
+        _("Gain at the end (95% CI)"): ("", lambda r: _ci(r["immediate_gain"], r["immediate_gain_ci_low"],
+                                                            r["immediate_gain_ci_high"])),
+        _("Gain at the delayed test (95% CI)"): ("", lambda r: _ci(r["retained_gain"], r["retained_gain_ci_low"],
+                                                                     r["retained_gain_ci_high"])),
+        _("Change since the end (95% CI)"): ("", lambda r: _ci(r["decay"], r["decay_ci_low"], r["decay_ci_high"])),
+        _("Share of the gain retained (95% CI)"): ("", lambda r: _ci(100 * r["retention_ratio"],
+                                                                       100 * r["retention_ratio_ci_low"],
+                                                                       100 * r["retention_ratio_ci_high"], 0)),
+        _("Months later"): ("", lambda r: _num(r["months_since_training"], 1)),
     })
     if not table and finding is None:
-        sec.add("text", f"Too few people took the delayed test (fewer than {min_cell}, or hidden to protect such a "
-                        "group) to say whether the gain lasted.")
+        sec.add("text", _("Too few people took the delayed test (fewer than {min_cell}, or hidden to protect such a "
+                          "group) to say whether the gain lasted.").format(min_cell=min_cell))
         return sec
     sec.add("table", html=table)
     if hidden:
-        sec.add("note", _hidden_note(hidden, "group(s)", min_cell))
+        sec.add("note", _hidden_note(hidden, "groups", min_cell))
     fig = _figure("retention", shown, by=group)
     if fig:
         sec.add("figure", html=fig)
     conf = pub.table("retention/confidence")
     if conf is not None and len(conf):
-        said = hl.retention_finding(conf.iloc[0], "confidence (mean self-rating, 1-5)", " rating points", 2)
+        said = hl.retention_finding(conf.iloc[0], "confidence", 2)
         if said:
             R["retention_confidence"] = conf
             sec.add("text", said.text)
-    sec.add("note", "Gains are those of the people who took all three tests, from the same people's pre-test; "
-                    "share retained = gain at the delayed test / gain at the end of the training (not given when the "
-                    "gain at the end is itself unclear). See Methods.")
+    sec.add("note", _("Gains are those of the people who took all three tests, from the same people's pre-test; "
+                      "share retained = gain at the delayed test / gain at the end of the training (not given when the "
+                      "gain at the end is itself unclear). See Methods."))
     return sec
 
 
@@ -97,47 +105,46 @@ def _summary(pub: Any, comp: Any) -> list[str]:
         return []
     kept = [p for p in paras if not pub.names_hidden(p)]
     if len(kept) < len(paras):
-        kept.append(f"Groups with fewer than {pub.min_cell} people (or hidden to protect them) are not named.")
+        kept.append(_("Groups with fewer than {min_cell} people (or hidden to protect them) are not named.").format(
+            min_cell=pub.min_cell))
     return kept
 
 
 def _studies_section(pub: Any, R: dict) -> Section:
     """A comparison of the studies of a programme: gains by study and year, and the fair comparison (from the plan)."""
-    sec = Section("studies", "Comparing the studies")
+    sec = Section("studies", _("Comparing the studies"))
     min_cell = pub.min_cell
     table, hidden = pub.shown("gains/knowledge/study and year")
     if table is not None:
         R["gains_by_study_year"] = table
-        sec.add("heading", "Knowledge gain by study and year")
+        sec.add("heading", _("Knowledge gain by study and year"))
         disp = table.assign(_group=[f"{a} / {b}" for a, b in zip(table["study"], table["year"])])
-        sec.add("table", html=html_table(disp, {"Study / year": ("text", lambda r: r["_group"]),
+        sec.add("table", html=html_table(disp, {_("Study / year"): ("text", lambda r: r["_group"]),
                                                 **_gains_columns(None)}))
         if hidden:
-            sec.add("note", _hidden_note(hidden, "group(s)", min_cell))
+            sec.add("note", _hidden_note(hidden, "groups", min_cell))
     comp = pub.raw.get("study_comparison")
     if comp is None:
         return sec
     R["study_comparison"] = comp
     for para in _summary(pub, comp):
         sec.add("text", para)
-    from tip_eval.analysis.compare import VERDICTS
-
     shown, hidden = pub.shown("compare_studies")
     sec.add("table", html=html_table(shown, {
-        "Study": ("text", lambda r: str(r["study"])),
+        _("Study"): ("text", lambda r: str(r["study"])),
         "n": ("", lambda r: _num(r["n"], 0)),
-        "Raw mean gain (95% CI)": ("", lambda r: _ci(r["raw_gain"], r["raw_ci_low"], r["raw_ci_high"])),
-        "Difference from the typical study (95% CI)": ("", lambda r: _ci(r["adjusted_diff"], r["adjusted_ci_low"],
-                                                                          r["adjusted_ci_high"])),
-        "Familywise interval (all studies)": ("", lambda r: f"{_num(r['familywise_ci_low'])} to "
-                                                           f"{_num(r['familywise_ci_high'])}"),
-        "Verdict": ("text", lambda r: VERDICTS.get(str(r["verdict"]), str(r["verdict"])).replace("training", "study")),
-        "Shrunken gain (95% interval)": ("", lambda r: _ci(r["shrunken_gain"], r["shrunken_ci_low"], r["shrunken_ci_high"])),
+        _("Raw mean gain (95% CI)"): ("", lambda r: _ci(r["raw_gain"], r["raw_ci_low"], r["raw_ci_high"])),
+        _("Difference from the typical study (95% CI)"): ("", lambda r: _ci(r["adjusted_diff"], r["adjusted_ci_low"],
+                                                                             r["adjusted_ci_high"])),
+        _("Familywise interval (all studies)"): ("", lambda r: _("{low} to {high}").format(
+            low=_num(r['familywise_ci_low']), high=_num(r['familywise_ci_high']))),
+        _("Verdict"): ("text", lambda r: _(STUDY_VERDICTS.get(str(r["verdict"]), str(r["verdict"])))),
+        _("Shrunken gain (95% interval)"): ("", lambda r: _ci(r["shrunken_gain"], r["shrunken_ci_low"], r["shrunken_ci_high"])),
     }))
     if hidden:
-        sec.add("note", _hidden_note(hidden, "study(ies)", min_cell))
-    fig = _figure("forest", shown.rename(columns={"study": "training_id"}), title="Each study against the typical study",
-                  x_title="Difference from the median of the other studies, post-test adjusted for the pre-test")
+        sec.add("note", _hidden_note(hidden, "studies", min_cell))
+    fig = _figure("forest", shown.rename(columns={"study": "training_id"}), title=_("Each study against the typical study"),
+                  x_title=_("Difference from the median of the other studies, post-test adjusted for the pre-test"))
     if fig:
         sec.add("figure", html=fig)
     return sec
@@ -145,31 +152,33 @@ def _studies_section(pub: Any, R: dict) -> Section:
 
 def _planning_section(study, res: Results, min_cell: int, R: dict) -> Section:
     """The "Planning the next training" box: the plans, the options for comparing curricula, the assumptions."""
-    sec = Section("planning", "Planning the next training")
+    sec = Section("planning", _("Planning the next training"))
     n = R["knowledge"].iloc[0]["n"]
     if pd.isna(n) or not n >= max(min_cell, 2):
-        sec.add("text", f"Fewer than {max(min_cell, 2)} people took both tests: too few to plan from.")
+        sec.add("text", _("Fewer than {n} people took both tests: too few to plan from.").format(n=max(min_cell, 2)))
         return sec
     try:
         plan = res("plan_next")
     except ValueError as err:
-        sec.add("text", f"The next training could not be planned from these data: {err}.")
+        sec.add("text", _("The next training could not be planned from these data: {reason}.").format(reason=err))
         return sec
     R["plan"] = plan
-    sec.add("box", text="How many people and trainings the next round needs",
+    sec.add("box", text=_("How many people and trainings the next round needs"),
             items=[s for s in plan.table["in_words"] if s])
     opts = plan.options[plan.options["trainings"].notna()]
     own = round(float(plan.inputs.set_index("quantity").at["people_per_training", "value"]))
     if len(opts):
         target = plan.table.set_index("plan").at["difference", "target"]
-        sec.add("heading", f"Trainings needed to show a difference of {_num(target, 1)} points between two curricula")
+        sec.add("heading", _("Trainings needed to show a difference of {points} points between two curricula").format(
+            points=_num(target, 1)))
         sec.add("table", html=html_table(opts, {
-            "People enrolled per training": ("", lambda r: _num(r["people_to_enrol"], 0) + (
-                " (as in this study)" if r["people_to_enrol"] == own else "")),
-            "Expected with both tests": ("", lambda r: _num(r["people_tested"], 0)),
-            "Trainings in all": ("", lambda r: _num(r["trainings"], 0)),
-            "Range": ("", lambda r: f"{_num(r['trainings_low'], 0)} to {_num(r['trainings_high'], 0)}"),
-            "Trainings per curriculum": ("", lambda r: _num(r["per_curriculum"], 0)),
+            _("People enrolled per training"): ("", lambda r: _num(r["people_to_enrol"], 0) + (
+                " " + _("(as in this study)") if r["people_to_enrol"] == own else "")),
+            _("Expected with both tests"): ("", lambda r: _num(r["people_tested"], 0)),
+            _("Trainings in all"): ("", lambda r: _num(r["trainings"], 0)),
+            _("Range"): ("", lambda r: _("{low} to {high}").format(low=_num(r['trainings_low'], 0),
+                                                                 high=_num(r['trainings_high'], 0))),
+            _("Trainings per curriculum"): ("", lambda r: _num(r["per_curriculum"], 0)),
         }))
     for line in [*plan.assumptions(), *plan.notes]:
         sec.add("note", line)

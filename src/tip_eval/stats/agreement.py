@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tip_eval.i18n import N_
+
 from ._checks import check_choice, check_same_length
 
 KRIPPENDORFF_LEVELS: tuple[str, ...] = ("nominal", "ordinal", "interval", "ratio")
@@ -212,11 +214,11 @@ def percent_agreement(data: Any) -> float:
 
 
 _LANDIS_KOCH = (
-    (0.20, "slight"),
-    (0.40, "fair"),
-    (0.60, "moderate"),
-    (0.80, "substantial"),
-    (np.inf, "almost perfect"),
+    (0.20, N_("slight")),
+    (0.40, N_("fair")),
+    (0.60, N_("moderate")),
+    (0.80, N_("substantial")),
+    (np.inf, N_("almost perfect")),
 )
 
 
@@ -225,12 +227,12 @@ def _label_one(value: float, scale: str) -> str | None:
         return None
     if scale == "krippendorff":
         if value >= 0.800:
-            return "reliable"
+            return N_("reliable")
         if value >= 0.667:
-            return "tentative conclusions only"
-        return "unreliable"
+            return N_("tentative conclusions only")
+        return N_("unreliable")
     if value < 0:
-        return "poor"
+        return N_("poor")
     for upper, label in _LANDIS_KOCH:
         if value <= upper:
             return label

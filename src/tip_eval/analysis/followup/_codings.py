@@ -13,6 +13,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from tip_eval.i18n import N_
 from tip_eval._memo import memoised
 from tip_eval.analysis._common import is_study
 
@@ -25,7 +26,7 @@ RULES: tuple[str, ...] = ("primary", "any", "all")
 DAYS_PER_MONTH = 365.25 / 12.0
 
 #: label of the level-3 indicator row
-INDICATOR_LABEL = "At least one applied-practice code"
+INDICATOR_LABEL = N_("At least one applied-practice code")  # English in results; translated where shown
 
 _TABLES = ("trainings", "participants", "scores", "responses", "items", "interviews", "codebook", "followup_codes")
 _CODE_META = ("code_id", "label", "theme", "level", "applied_practice")

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval._memo import memoised
+from tip_eval.i18n import _
 from tip_eval.analysis.followup._codings import (
     INDICATOR_LABEL,
     _Tables,
@@ -84,7 +85,7 @@ class FollowupGains:
                 f"interviewed people with a knowledge gain; rule={self.rule!r})\n{self.note}")
 
 
-@memoised()
+@memoised(words=True)
 def followup_vs_gains(
     data: Any,
     confidence: float = 0.95,
@@ -453,26 +454,32 @@ def _selection(a: np.ndarray, b: np.ndarray, confidence: float) -> tuple[pd.Data
            "p_mannwhitney": _mannwhitney(a, b)}
     frame = pd.DataFrame([row], columns=list(SELECTION_COLUMNS))
     pct = f"{100 * confidence:g}%"
-    head = ("Interviewees may not be a random sample of the people trained: those who agree to a follow-up "
-            "interview are often the more engaged or the easier to reach.")
+    head = _("Interviewees may not be a random sample of the people trained: those who agree to a follow-up "
+             "interview are often the more engaged or the easier to reach.")
     if a.size == 0:
-        return frame, head + " Nobody with both knowledge tests was interviewed, so this cannot be checked."
+        return frame, head + " " + _("Nobody with both knowledge tests was interviewed, so this cannot be checked.")
     if b.size == 0:
-        return frame, head + (" Everyone with both knowledge tests was interviewed, so there is nobody to "
-                              "compare them with.")
+        return frame, head + " " + _("Everyone with both knowledge tests was interviewed, so there is nobody to "
+                                     "compare them with.")
     if not np.isfinite(p):
-        return frame, head + (f" Interviewed people gained {row['gain_interviewed']:.1f} points on the knowledge "
-                              f"test and the others {row['gain_not_interviewed']:.1f}; too few people to test the "
-                              "difference.")
-    detail = (f"interviewed people gained {row['gain_interviewed']:.1f} points on the knowledge test on average, "
-              f"those not interviewed {row['gain_not_interviewed']:.1f} (difference {diff:+.1f} points, {pct} CI "
-              f"{lo:.1f} to {hi:.1f}; Welch p = {p:.3g})")
+        return frame, head + " " + _("Interviewed people gained {gain} points on the knowledge test and the others "
+                                     "{other}; too few people to test the difference.").format(
+            gain=f"{row['gain_interviewed']:.1f}", other=f"{row['gain_not_interviewed']:.1f}")
+    detail = _("interviewed people gained {gain} points on the knowledge test on average, those not interviewed "
+               "{other} (difference {diff} points, {level} CI {low} to {high}; Welch p = {p})").format(
+        gain=f"{row['gain_interviewed']:.1f}", other=f"{row['gain_not_interviewed']:.1f}", diff=f"{diff:+.1f}",
+        level=pct, low=f"{lo:.1f}", high=f"{hi:.1f}", p=f"{p:.3g}")
     if p < 1.0 - confidence:
-        more = "more" if diff > 0 else "less"
-        verdict = (f" Their gains differ: {detail}. Interviewees learned {more} than the rest, so shares of "
-                   f"behaviour change among them probably {'overstate' if diff > 0 else 'understate'} those "
-                   "of all participants.")
+        if diff > 0:
+            verdict = _("Their gains differ: {detail}. Interviewees learned more than the rest, so shares of "
+                        "behaviour change among them probably overstate those of all participants.").format(detail=detail)
+        else:
+            verdict = _("Their gains differ: {detail}. Interviewees learned less than the rest, so shares of "
+                        "behaviour change among them probably understate those of all participants.").format(
+                detail=detail)
     else:
-        verdict = (f" Their gains do not differ clearly: {detail}. This is reassuring but does not prove the "
-                   "interviewees are representative; they may differ in ways the test does not measure.")
+        verdict = _("Their gains do not differ clearly: {detail}. This is reassuring but does not prove the "
+                    "interviewees are representative; they may differ in ways the test does not measure.").format(
+            detail=detail)
+    verdict = " " + verdict
     return frame, head + verdict

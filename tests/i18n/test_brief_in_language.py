@@ -1,0 +1,141 @@
+"""The brief in Khmer and Thai: the words a reader sees (text and figures) are in the language, the
+Khmer and Thai fonts are embedded as subsets, numbers follow the language."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import re
+
+import pytest
+
+from tip_eval.datasets import make_study
+from tip_eval.i18n import using
+from tip_eval.report.brief import write_brief
+
+SCRIPTS = {"km": re.compile("[\u1780-\u17ff]"), "th": re.compile("[\u0e00-\u0e7f]")}
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*[A-Za-z]")
+#: names of people, methods, software and abbreviations a translated brief keeps as they are written
+KEPT = {
+    "CI", "ICC", "SMD", "SEM", "KR", "sd", "dz", "gz", "kappa", "alpha", "Cohen's", "Hedges", "Krippendorff's",
+    "Cronbach", "Holm", "Spearman", "Rank-biserial", "rank-biserial", "Wilcoxon", "signed-rank", "wilcox",
+    "Welch", "Wilson", "Landis", "Koch", "Lakens", "Hake", "Jacobson", "Truax", "Kerby", "Raudenbush", "Bryk",
+    "Yu", "Hoff", "Rubin", "Dong", "Maynard", "Power", "PowerUp", "J-PAL", "ANCOVA", "FAB", "multcomp",
+    "single-step", "max-t", "parametric", "bootstrap", "proportional-odds", "cumulative", "logit",
+    "point-biserial", "t-test", "delta", "method", "gain", "training", "shrinkage", "familywise", "Kirkpatrick",
+    "tip", "eval", "tip-eval", "audit", "toml", "md", "benchmarks", "CALIBRATION", "problems", "xlsx", "study",
+}
+
+
+def _figure_texts(page: str) -> list[str]:
+    """Every text of the page's figures a reader sees: titles, axes, ticks, legends, notes, bar labels, hovers."""
+    out: list[str] = []
+
+    def walk(o, key=None):
+        if isinstance(o, dict):
+            for k, v in o.items():
+                walk(v, k)
+        elif isinstance(o, list):
+            for v in o:
+                walk(v, key)
+        elif isinstance(o, str) and key in ("text", "name", "title", "ticktext", "hovertext", "hovertemplate"):
+            out.append(re.sub(r"%\{[^}]*\}|<[^>]+>", " ", html.unescape(o)))
+
+    decoder = json.JSONDecoder()
+    for m in re.finditer(r'Plotly\.newPlot\(\s*"[^"]+",\s*', page):
+        data, end = decoder.raw_decode(page, m.end())
+        layout, _end = decoder.raw_decode(page, page.index("{", end))
+        walk(data)
+        walk(layout)
+    return out
+
+
+def _seen(page: str) -> str:
+    """The page's text and its figures' texts, as a reader sees them."""
+    body = re.sub(r"<script\b.*?</script>|<style\b.*?</style>", " ", page, flags=re.DOTALL)
+    return html.unescape(re.sub(r"<[^>]+>", " ", body)) + "\n" + "\n".join(_figure_texts(page))
+
+
+def _own_words(study) -> set[str]:
+    """Words of the study's own texts (its name, codebook, IDs): the partner's words, not tip_eval's."""
+    texts = [study.name, *study.trainings["training_id"].astype(str)]
+    for col in ("label", "theme", "definition"):
+        if col in study.codebook:
+            texts += study.codebook[col].dropna().astype(str).tolist()
+    return {w for t in texts for w in _WORD.findall(t)}
+
+
+def _english_words(text: str, own: set[str]) -> list[str]:
+    return [w for w in _WORD.findall(text) if w not in KEPT and w not in own and not re.search(r"\d", w)]
+
+
+@pytest.fixture(scope="module")
+def briefs(tmp_path_factory):
+    """A small study's brief in English, Khmer and Thai (the study's data are the same in each)."""
+    study, _truth = make_study(seed=1, n_trainings=4, participants_per_training=20, n_items=12)
+    out = tmp_path_factory.mktemp("briefs")
+    pages = {}
+    for lang in ("en", "km", "th"):
+        path = write_brief(study, out / f"brief_{lang}.html", lang=lang)
+        pages[lang] = path.read_text(encoding="utf-8")
+    return study, pages, {lang: path for lang, path in zip(pages, sorted(out.iterdir()))}
+
+
+@pytest.mark.parametrize("lang", ["km", "th"])
+def test_at_least_95_percent_of_the_words_a_reader_sees_are_in_the_language(briefs, lang):
+    study, pages, _paths = briefs
+    own = _own_words(study)
+    english = _english_words(_seen(pages["en"]), own)
+    left = _english_words(_seen(pages[lang]), own)
+    assert len(english) > 1500  # the English brief says a lot: the measure is not of an empty page
+    share = 1 - len(left) / len(english)
+    assert share >= 0.95, (share, sorted(set(left))[:60])
+    assert SCRIPTS[lang].search(pages[lang])
+    assert f'<html lang="{lang}">' in pages[lang]
+
+
+@pytest.mark.parametrize("lang", ["km", "th"])
+def test_no_english_sentence_is_left(briefs, lang):
+    study, pages, _paths = briefs
+    own = _own_words(study)
+    seen = _seen(pages[lang])
+    for text in [study.name, *study.codebook.get("label", []), *study.codebook.get("theme", [])]:
+        seen = seen.replace(str(text), " ")  # the partner's own words (codebook, study name)
+    # four English words in a row (names of methods and people aside) would be an untranslated phrase
+    runs = re.findall(r"(?:\b[A-Za-z][A-Za-z'\u2019-]+\b[ ,;:]+){3}\b[A-Za-z][A-Za-z'\u2019-]+\b", seen)
+    runs = [r for r in runs if len(_english_words(r, own)) >= 3]
+    assert not runs, runs[:10]
+
+
+@pytest.mark.parametrize("lang, family, block", [("km", "Noto Sans Khmer", (0x1780, 0x17FF)),
+                                                  ("th", "Noto Sans Thai", (0x0E00, 0x0E7F))])
+def test_the_script_font_is_embedded_as_a_subset_covering_every_character(briefs, lang, family, block):
+    from fontTools.ttLib import TTFont
+
+    _study, pages, _paths = briefs
+    page = pages[lang]
+    faces = re.findall(r'@font-face \{ font-family: "([^"]+)"; font-weight: (\d+);[^}]*base64,([A-Za-z0-9+/=]+)', page)
+    ours = [(w, data) for fam, w, data in faces if fam == family]
+    assert {w for w, _d in ours} == {"400", "700"}
+    used = {ord(c) for c in page if block[0] <= ord(c) <= block[1]}
+    for _weight, data in ours:
+        font = TTFont(io.BytesIO(base64.b64decode(data)))
+        cmap = font.getBestCmap()
+        assert used <= set(cmap), sorted(hex(c) for c in used - set(cmap))
+        assert len(cmap) < 200  # a subset, not the whole font
+    assert len(page.encode("utf-8")) < 8 * 1024 * 1024
+    assert "@font-face" not in pages["en"]  # an English brief needs none
+
+
+def test_numbers_follow_the_language():
+    from tip_eval.tables import format_ci, format_number, format_p
+
+    assert format_number(12.345, 1) == "12.3" and format_ci(12.3, 8.14, 16.5) == "12.3 (8.1 to 16.5)"
+    with using("id"):
+        assert format_number(-1234.56, 1) == "\u22121.234,6"
+        assert format_ci(12.3, 8.14, 16.5) == "12,3 (8,1 sampai 16,5)"
+        assert format_p(0.0004) == "< 0,001"
+    with using("th"):
+        assert format_ci(12.3, 8.14, 16.5) == "12.3 (8.1 ถึง 16.5)"
