@@ -632,7 +632,8 @@ def _render_brief(ctx: BriefContext, title: str | None) -> str:
         subtitle=subtitle,
         generated=format_date(_dt.date.today(), lang), version=tip_eval.__version__, min_cell=ctx.min_cell,
         sections=sections, headline=ctx.headline, kpis=kpis,
-        css=(tpl_dir / "brief.css").read_text(encoding="utf-8"), plotlyjs=plotlyjs, fonts=Markup(""),
+        # the style sheet is the package's own: not escaped (an escaped quote would break its font names)
+        css=Markup((tpl_dir / "brief.css").read_text(encoding="utf-8")), plotlyjs=plotlyjs, fonts=Markup(""),
         footer=_("Produced with tip_eval. Numbers are computed from the validated study data; groups smaller than "
                  "the minimum cell size are suppressed everywhere, with one disclosure plan for this brief and its "
                  "workbook (check it with tip-eval audit). No names or participant IDs appear in this brief."),
