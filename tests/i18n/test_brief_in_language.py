@@ -76,11 +76,8 @@ def briefs(tmp_path_factory):
     """A small study's brief in English, Khmer and Thai (the study's data are the same in each)."""
     study, _truth = make_study(seed=1, n_trainings=4, participants_per_training=20, n_items=12)
     out = tmp_path_factory.mktemp("briefs")
-    pages = {}
-    for lang in ("en", "km", "th"):
-        path = write_brief(study, out / f"brief_{lang}.html", lang=lang)
-        pages[lang] = path.read_text(encoding="utf-8")
-    return study, pages, {lang: path for lang, path in zip(pages, sorted(out.iterdir()))}
+    paths = {lang: write_brief(study, out / f"brief_{lang}.html", lang=lang) for lang in ("en", "km", "th")}
+    return study, {lang: path.read_text(encoding="utf-8") for lang, path in paths.items()}, paths
 
 
 @pytest.mark.parametrize("lang", ["km", "th"])
@@ -139,3 +136,16 @@ def test_numbers_follow_the_language():
         assert format_p(0.0004) == "< 0,001"
     with using("th"):
         assert format_ci(12.3, 8.14, 16.5) == "12.3 (8.1 ถึง 16.5)"
+
+
+@pytest.mark.parametrize("lang", ["km", "th"])
+def test_the_audit_reads_a_translated_brief_as_the_english_one(briefs, lang):
+    # the auditor reads the brief's tables, shares in sentences and hidden names in the brief's own language
+    import tip_eval as te
+
+    _study, _pages, paths = briefs
+    english, translated = te.disclosure.audit(paths["en"]), te.disclosure.audit(paths[lang])
+    assert english.checked["brief tables"] >= 8 and english.checked["shares in sentences"] >= 3
+    assert translated.checked == english.checked
+    assert [(x.kind, repr(x.low), repr(x.high)) for x in translated.leaks] == \
+        [(x.kind, repr(x.low), repr(x.high)) for x in english.leaks]

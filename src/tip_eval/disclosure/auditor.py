@@ -360,6 +360,93 @@ _GROUP_HEADERS = {"Country": "country", "Province": "province", "Sector": "secto
                   "Module": "module", "Code": "label"}
 
 
+class _Words:
+    """What the brief says in its language (``<html lang>``), to read its tables and sentences back.
+
+    Headers, group names, "N of M" cells, vocabulary labels, numbers and the sentences that quote
+    shares are taken from the message catalogs, so that a brief in Khmer, Thai or Indonesian is
+    audited as the English one is.
+    """
+
+    def __init__(self, html: str) -> None:
+        from tip_eval import vocab
+        from tip_eval.i18n import LANGUAGES, translator
+
+        m = re.search(r'<html lang="([a-z]{2})"', html[:2000])
+        self.lang = m.group(1) if m and m.group(1) in LANGUAGES else "en"
+        t = translator(self.lang)
+        self.t = t
+        self.headers = {**_HEADERS, **{t.gettext(k): v for k, v in _HEADERS.items() if k != "n"}}
+        groups = {"country": "country", "province": "province", "sector": "sector", "training": "training_id",
+                  "study": "study", "gender": "gender", "organisation": "organisation"}
+        own = {}
+        for word, col in groups.items():
+            text = t.gettext(word)
+            own[text[:1].upper() + text[1:]] = col
+        own.update({t.gettext(w): c for w, c in (("Training", "training_id"), ("Study", "study"),
+                                                 ("Competency", "competency_id"), ("Module", "module"),
+                                                 ("Code", "label"), ("Sector", "sector"))})
+        self.group_headers = {**_GROUP_HEADERS, **own}
+        self.group_words = {k.casefold(): v for k, v in own.items()}
+        self.labels = _label_codes()
+        for voc in ("country", "sector", "gender"):
+            for code in vocab.codes(voc):
+                self.labels.setdefault(vocab.label(voc, code, self.lang), str(code))
+        for name, by_lang in vocab.PROVINCE_LABELS.items():
+            if self.lang in by_lang:
+                self.labels.setdefault(by_lang[self.lang], name)
+        for code, english in vocab.MODULES.items():  # a module by its name, in English and in the language
+            self.labels.setdefault(english, code)
+            self.labels.setdefault(t.gettext(english), code)
+        self.labels[t.gettext("All")] = "All"  # the overall row of a table by group
+        self.all_codes = {"All codes", t.gettext("All codes")}
+        self.and_ = _template(t.gettext("{first} and {second}"), first=r"(.+)", second=r"(.+)")
+        self.of = _template(t.gettext("{n} of {pairs}"), n=r"(\S+)", pairs=r"(\S+)")
+        num = r"(\d+(?:[.,]\d+)?)"
+        one = lambda single, plural: t.ngettext(single, plural, 2)  # noqa: E731 - the plural a brief's numbers take
+        self.shares = [r"(\d+(?:\.\d+)?)% of (?:the |them |all )?(\d+)"] if self.lang == "en" else [
+            _template(one("Months later, {pct}% of the {n} person interviewed described applying the training in "
+                          "their work ({ci}). Interviewees may not represent everyone trained.",
+                          "Months later, {pct}% of the {n} people interviewed described applying the training in "
+                          "their work ({ci}). Interviewees may not represent everyone trained."), pct=num, n=r"(\d+)"),
+            _template(t.gettext("Among the sectors shown, the share who became more confident without gaining "
+                                "knowledge was highest in {sector} ({pct}% of {n})."), pct=num, n=r"(\d+)")]
+        # the headline's first sentence states how many took both tests (rose, or fell)
+        firsts = ("Among the {n} people tested before and after, {what} rose from {pre} to {post} of the maximum "
+                  "score on average, a gain of {gain} ({ci}; standardised effect Cohen's dz = {dz}).",
+                  "Among the {n} people tested before and after, {what} fell from {pre} to {post} of the maximum "
+                  "score on average ({ci}).")
+        self.n_all = "|".join("(?:" + _template(t.gettext(m), n=r"(\d+)") + ")" for m in firsts)
+        self.reliable = [_template(t.gettext(m), up=num, down=num) for m in (
+            "{up}% improved by more than the test's measurement error (reliable change), and {down}% declined by "
+            "more than it.", "{up}% improved by more than the test's measurement error (reliable change).",
+            "{down}% declined by more than the test's measurement error (reliable change).")]
+        self.higher = (r"(\d+)% of them scored higher" if self.lang == "en"
+                       else _template(t.gettext("{pct}% of them scored higher after the training."), pct=num))
+        self.too_few = _template(one("{n} training ({names}) had fewer than {min_n} people with both tests; its "
+                                     "estimates are pulled strongly toward the average and should not be ranked.",
+                                     "{n} trainings ({names}) had fewer than {min_n} people with both tests; their "
+                                     "estimates are pulled strongly toward the average and should not be ranked."),
+                                 names=r"([^()]*)")
+
+    def number(self, text: str) -> float:
+        """A number as the brief writes it (``12,5`` in Indonesian)."""
+        if self.lang == "id":
+            text = text.replace(".", "").replace(",", ".")
+        return _number(text)
+
+
+def _template(text: str, **groups: str) -> str:
+    """A regular expression of a catalog sentence: the named placeholders as ``groups`` give, the others anything."""
+    out, pos = [], 0
+    for m in re.finditer(r"\{(\w+)\}", text):
+        out.append(re.escape(text[pos:m.start()]))
+        out.append(groups.get(m.group(1), ".*?"))
+        pos = m.end()
+    out.append(re.escape(text[pos:]))
+    return "".join(out)
+
+
 class _Page:
     def __init__(self, html: str) -> None:
         from html.parser import HTMLParser
@@ -436,23 +523,26 @@ def _brief_facts(html: str, facts: _Facts, report: AuditReport, name: str) -> No
     from tip_eval.disclosure.facts import LAYOUT_MAP, map_table
 
     page = _Page(html)
-    labels = _label_codes()
+    words = _Words(html)
+    labels = words.labels
     mark = _marks(facts.min_cell)
     n_tables = 0
     for t in page.tables:
         if len(t) < 2 or not t[0]:
             continue
         head = t[0]
-        group_col = _GROUP_HEADERS.get(head[0])
+        group_col = words.group_headers.get(head[0])
         crossing = None
-        if group_col is None and " and " in head[0].lower():
-            crossing = [{"training": "training_id"}.get(w, w) for w in head[0].lower().split(" and ")]
+        both = re.fullmatch(words.and_, head[0])
+        if group_col is None and both:
+            crossing = [words.group_words.get(w.strip().casefold(), w.strip().casefold())
+                        for w in [*both.group(1).split(","), both.group(2)]]
         cols = {}
         for j, h in enumerate(head):
-            if j == 0 and (group_col or crossing):
+            if j == 0:  # the first column names the rows (a group, an item, a code), never a count
                 continue
-            if h in _HEADERS:
-                cols[j] = _HEADERS[h]
+            if h in words.headers:
+                cols[j] = words.headers[h]
         if "rows" in cols.values() and head[0] == "Table":
             report.leaks.append(Leak("rows", f"{name}, table of rows set aside", "lists data problems row by row "
                                      "(belongs in the internal problems.xlsx)"))
@@ -474,18 +564,18 @@ def _brief_facts(html: str, facts: _Facts, report: AuditReport, name: str) -> No
                     continue
                 cell = row[j]
                 if c == "retested":  # "N of M": re-tested of those with both earlier tests
-                    m = re.match(r"^\s*(\S+)(?:\s+of\s+(\S+))?\s*$", cell)
-                    for col, text in zip(("n", "n_pre_post"), m.groups() if m else (cell, None)):
+                    m = re.fullmatch(r"\s*" + words.of + r"\s*", cell)
+                    for col, text in zip(("n", "n_pre_post"), m.groups() if m else (cell.strip(), None)):
                         if text is not None:
-                            rec[col] = "MARK" if text in mark else _number(text)
+                            rec[col] = "MARK" if text in mark else words.number(text)
                     continue
                 if cell.strip() in mark:
                     rec[c] = "MARK"
                 elif c.startswith("pct_"):
-                    rec[c] = _number(cell)
+                    rec[c] = words.number(cell)
                     shares.append(c)
                 else:
-                    rec[c] = _number(cell)
+                    rec[c] = words.number(cell)
             records.append(rec)
         frame = pd.DataFrame(records)
         layout = _brief_layout(set(frame.columns))
@@ -498,7 +588,7 @@ def _brief_facts(html: str, facts: _Facts, report: AuditReport, name: str) -> No
         not_by = set(LAYOUT_MAP[layout][3]) | {"label"}
         by = [group_col] if group_col else list(crossing or [])
         if layout == "coder_agreement" and group_col == "label":
-            mapped_frame["kind"] = np.where(mapped_frame["label"] == "All codes", "overall", "code")
+            mapped_frame["kind"] = np.where(mapped_frame["label"].isin(words.all_codes), "overall", "code")
         mapped = map_table(mapped_frame, layout=layout, measure="knowledge", by=[c for c in by if c not in not_by])
         if mapped is None:
             continue
@@ -530,8 +620,8 @@ def _brief_facts(html: str, facts: _Facts, report: AuditReport, name: str) -> No
     # shares in sentences: "N% of (the) M"
     n_shares = 0
     for para in page.paragraphs:
-        for m in re.finditer(r"(\d+(?:\.\d+)?)% of (?:the |them |all )?(\d+)", para):
-            p, n = float(m.group(1)), float(m.group(2))
+        for m in (m for pattern in words.shares for m in re.finditer(pattern, para)):
+            p, n = words.number(m.group(1)), float(m.group(2))
             lo, hi = max(0.0, np.ceil(n * (p - 0.5) / 100 - 1e-9)), min(n, np.floor(n * (p + 0.5) / 100 + 1e-9))
             n_shares += 1
             for a, b, word in ((lo, hi, "are"), (n - hi, n - lo, "are not")):
@@ -541,20 +631,21 @@ def _brief_facts(html: str, facts: _Facts, report: AuditReport, name: str) -> No
     # headline: shares of the overall n stated in its first sentence
     n_all = None
     for para in page.paragraphs:
-        m = re.search(r"n = (\d+) people tested before and after", para)
+        m = re.search(words.n_all, para)
         if m and n_all is None:
-            n_all = float(m.group(1))
-        if n_all and re.search(r"% (?:improved|declined) by more than", para):
-            for pm in re.finditer(r"(\d+(?:\.\d+)?)% (improved|declined)", para):
-                p = float(pm.group(1))
+            n_all = float(next(v for v in m.groups() if v is not None))
+        stated = next((rm for pattern in words.reliable for rm in [re.search(pattern, para)] if rm), None)
+        if n_all and stated:
+            for pm in (g for g in stated.groups() if g is not None):
+                p = words.number(pm)
                 lo, hi = max(0.0, np.ceil(n_all * (p - 0.5) / 100)), min(n_all, np.floor(n_all * (p + 0.5) / 100))
                 n_shares += 1
                 if hi >= 1 and lo <= facts.min_cell - 1 and hi - lo < facts.min_cell:
-                    report.leaks.append(Leak("share", f"{name}, headline", f"'{pm.group(0)}' of {n_all:.0f} people "
+                    report.leaks.append(Leak("share", f"{name}, headline", f"'{pm}%' of {n_all:.0f} people "
                                              f"is a handful of people: {_quote(para)}", lo, hi))
-        higher = re.search(r"(\d+)% of them scored higher", para)
+        higher = re.search(words.higher, para)
         if n_all and higher:
-            p = float(higher.group(1))
+            p = words.number(higher.group(1))
             lo, hi = n_all - min(n_all, np.floor(n_all * (p + 0.5) / 100)), n_all - max(0.0, np.ceil(n_all * (p - 0.5) / 100))
             n_shares += 1
             if hi >= 1 and lo <= facts.min_cell - 1 and hi - lo < facts.min_cell:
@@ -564,9 +655,13 @@ def _brief_facts(html: str, facts: _Facts, report: AuditReport, name: str) -> No
     _figure_facts(html, facts, report, name)
     # group names whose rows the brief leaves out
     for para in page.paragraphs:
-        m = re.search(r"\d+ trainings? \(([^)]*)\) had fewer than", para)
+        m = re.search(r"\d+ trainings? \(([^)]*)\) had fewer than", para) if words.lang == "en" \
+            else re.search(words.too_few, para)
         if m:
-            facts.hidden_groups.update(x.strip() for x in re.split(r",| and ", m.group(1)) if x.strip())
+            names = m.group(1)
+            both = re.fullmatch(words.and_, names)
+            parts = [*both.group(1).split(","), both.group(2)] if both else names.split(",")
+            facts.hidden_groups.update(x.strip() for x in parts if x.strip())
 
 
 def _brief_layout(cols: set[str]) -> str | None:
