@@ -149,3 +149,20 @@ def test_the_audit_reads_a_translated_brief_as_the_english_one(briefs, lang):
     assert translated.checked == english.checked
     assert [(x.kind, repr(x.low), repr(x.high)) for x in translated.leaks] == \
         [(x.kind, repr(x.low), repr(x.high)) for x in english.leaks]
+
+
+def test_the_workbook_in_thai_has_thai_sheet_names_readme_and_notes(briefs, tmp_path):
+    import openpyxl
+
+    from tip_eval.report.workbook import write_workbook
+
+    study, _pages, _paths = briefs
+    path = write_workbook(study, tmp_path / "tables.xlsx", lang="th")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[:3] == ["อ่านก่อน", "คะแนนเพิ่มโดยรวม", "คะแนนเพิ่มตามประเทศ"]
+    assert all(SCRIPTS["th"].search(name) and len(name) <= 31 for name in wb.sheetnames)
+    readme = [str(v) for row in wb.worksheets[0].iter_rows(values_only=True) for v in row if v]
+    words = [v for v in readme if not re.search(r"te\.\w|study\.toml|_", v)]  # code names are kept as written
+    assert all(SCRIPTS["th"].search(v) for v in words[1:] if _WORD.search(v) and v != study.name), words
+    # the result columns keep their names: scripts and tip-eval audit read every language's workbook alike
+    assert [c.value for c in wb["คะแนนเพิ่มโดยรวม"][1]][:3] == ["measure", "n_pre", "n_post"]

@@ -222,7 +222,7 @@ class _Facts:
 
 def _stated_min_cell(html: str, sheets: dict[str, pd.DataFrame]) -> int:
     for pattern in (r"fewer than (\d+) people are not shown", r"fewer than (\d+) people"):
-        readme = sheets.get("README")
+        readme = next((sheets[t] for t in sheets if t in _sheet_names("README")), None)
         if readme is not None:
             text = " ".join(str(v) for v in readme.to_numpy().ravel() if isinstance(v, str))
             m = re.search(pattern, text)
@@ -309,7 +309,7 @@ def _workbook_facts(sheets: dict[str, pd.DataFrame], facts: _Facts, report: Audi
             continue
         frame, marks, _ = _sheet_table(raw, mark, title)
         shown = {code(str(h), title): str(h) for h in (raw.iloc[0].tolist() if not raw.empty else []) if h is not None}
-        if title == "Trainings" and "training_id" in frame.columns:
+        if title in _sheet_names("Trainings") and "training_id" in frame.columns:
             cols = [c for c in ("training_id", "country", "province") if c in frame.columns]
             facts.atoms = frame[cols].astype(str).drop_duplicates()
             continue
@@ -358,6 +358,13 @@ _GROUP_HEADERS = {"Country": "country", "Province": "province", "Sector": "secto
                   "Study": "study",
                   "Gender": "gender", "Organisation": "organisation", "Competency": "competency_id",
                   "Module": "module", "Code": "label"}
+
+
+def _sheet_names(sheet: str) -> set[str]:
+    """The names a workbook sheet has in every language tip_eval writes (``README`` -> ``README``, ...)."""
+    from tip_eval.i18n import LANGUAGES, translator
+
+    return {sheet, *(translator(lang).pgettext("sheet", sheet) for lang in LANGUAGES)}
 
 
 class _Words:
@@ -742,7 +749,7 @@ def _check_names(html: str, sheets: dict[str, pd.DataFrame], facts: _Facts, repo
     mark = _marks(facts.min_cell)
     for title, raw in sheets.items():
         _, _, notes = _sheet_table(raw, mark)
-        texts += [(f"{book_name}, sheet {title!r}, note", n) for n in notes if title != "README"]
+        texts += [(f"{book_name}, sheet {title!r}, note", n) for n in notes if title not in _sheet_names("README")]
     for where, text in texts:
         for h in sorted(hidden):
             # a vocabulary code ("other", "ngo") is named in text by its label ("Other", "NGO"), and

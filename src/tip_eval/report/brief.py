@@ -793,7 +793,7 @@ def _by_option(study, by: Sequence[str] | None) -> tuple:
 def _write_workbook(study, path: Path, by: Sequence[str], results: Results, publication: Any = None) -> Path:
     from tip_eval.report.workbook import write_workbook
 
-    return Path(write_workbook(study, path, by=by, results=results, publication=publication))
+    return Path(write_workbook(study, path, by=by, results=results, publication=publication, lang=current_language()))
 
 
 def write_problems(study, path: Path) -> Path | None:

@@ -15,72 +15,103 @@ from typing import Callable, Sequence
 
 import pandas as pd
 
+from tip_eval.i18n import N_, _, check_language, pgettext, using
+
 __all__ = ["write_workbook", "SHEETS"]
 
 #: sheet name -> what it holds (the README lists these)
 SHEETS: dict[str, str] = {
-    "Gains overall": "Knowledge and confidence before and after training, all participants (te.gains, by=None).",
-    "Gains by {by}": "The same per {by} (te.gains(study, by='{by}')), knowledge and confidence.",
-    "Gains by training": "The same per training.",
-    "Confidence by competency": "Each confidence self-rating (1-5) treated as ordinal: medians, share agreeing (4-5), "
-                                "Wilcoxon signed-rank test (te.confidence_gains).",
-    "Knowledge vs confidence": "Does confidence grow with knowledge? Correlation of the two changes and the people "
-                               "who became more confident without a knowledge gain (te.knowledge_vs_confidence).",
-    "Items": "Each test item: share correct before/after, discrimination, alpha if deleted, flags (te.item_analysis).",
-    "Modules": "Knowledge gain per curriculum module (te.module_summary).",
-    "Reliability": "KR-20 / Cronbach's alpha of the test before and after, with interval and SEM (te.reliability).",
-    "Trainings compared": "Each training against the typical training (the median of the other trainings, "
+    "Gains overall": N_("Knowledge and confidence before and after training, all participants (te.gains, by=None)."),
+    "Gains by {by}": N_("The same per {by} (te.gains(study, by='{by}')), knowledge and confidence."),
+    "Gains by training": N_("The same per training."),
+    "Confidence by competency": N_("Each confidence self-rating (1-5) treated as ordinal: medians, share agreeing (4-5), "
+                                "Wilcoxon signed-rank test (te.confidence_gains)."),
+    "Knowledge vs confidence": N_("Does confidence grow with knowledge? Correlation of the two changes and the people "
+                               "who became more confident without a knowledge gain (te.knowledge_vs_confidence)."),
+    "Items": N_("Each test item: share correct before/after, discrimination, alpha if deleted, flags (te.item_analysis)."),
+    "Modules": N_("Knowledge gain per curriculum module (te.module_summary)."),
+    "Reliability": N_("KR-20 / Cronbach's alpha of the test before and after, with interval and SEM (te.reliability)."),
+    "Trainings compared": N_("Each training against the typical training (the median of the other trainings, "
                           "post-test adjusted for the pre-test), with its verdict, and its shrunken gain from a "
-                          "mixed model (te.compare_trainings); the plain-words summary and the ICC are under the table.",
-    "Follow-up codes": "Share of interviewed people reporting each code, theme, and the level-3 indicator "
-                       "(te.followup_summary).",
-    "Follow-up by {by}": "The same per {by}.",
-    "Code co-occurrence": "How often two codes are applied to the same interview (te.code_cooccurrence).",
-    "Coder agreement": "Agreement of coders on double-coded interviews: percent, Cohen's kappa, Krippendorff's alpha "
-                       "(te.coder_agreement).",
-    "Follow-up and gains": "Knowledge gain of interviewed people with and without each code (te.followup_vs_gains).",
-    "Does it last": "The delayed post-test (a retention test months after the training): the gain at the end, the "
+                          "mixed model (te.compare_trainings); the plain-words summary and the ICC are under the table."),
+    "Follow-up codes": N_("Share of interviewed people reporting each code, theme, and the level-3 indicator "
+                       "(te.followup_summary)."),
+    "Follow-up by {by}": N_("The same per {by}."),
+    "Code co-occurrence": N_("How often two codes are applied to the same interview (te.code_cooccurrence)."),
+    "Coder agreement": N_("Agreement of coders on double-coded interviews: percent, Cohen's kappa, Krippendorff's alpha "
+                       "(te.coder_agreement)."),
+    "Follow-up and gains": N_("Knowledge gain of interviewed people with and without each code (te.followup_vs_gains)."),
+    "Does it last": N_("The delayed post-test (a retention test months after the training): the gain at the end, the "
                     "gain still there at the delayed test, the change since the end and the share retained, for the "
                     "people who took all three tests, overall and per training; and who was re-tested "
-                    "(te.retention); knowledge and, when rated again, confidence.",
-    "Studies compared": "In a programme of several studies: each study against the typical study (the median of the "
+                    "(te.retention); knowledge and, when rated again, confidence."),
+    "Studies compared": N_("In a programme of several studies: each study against the typical study (the median of the "
                         "others, post-test adjusted for the pre-test), its verdict and shrunken gain "
-                        "(te.compare_studies); the plain-words summary is under the table.",
-    "Attrition": "Who took which test, whether drop-outs differed, and whether drop-out changes the conclusion "
-                 "(te.attrition), overall and per training.",
-    "Planning": "People and trainings the next round needs, from this study's own spread of gains, ICC and "
-                "share re-tested, with ranges (te.plan_next); the assumptions are under the table.",
-    "Planning inputs": "The study's estimates the plans use, with their intervals and sources (te.plan_next(...).inputs).",
-    "Planning options": "Trainings needed to compare two curricula for several numbers of people per training "
-                        "(te.plan_next(...).options).",
-    "Cost": "Cost per person registered, per person with both tests and per person who reliably improved, and sds "
+                        "(te.compare_studies); the plain-words summary is under the table."),
+    "Attrition": N_("Who took which test, whether drop-outs differed, and whether drop-out changes the conclusion "
+                 "(te.attrition), overall and per training."),
+    "Planning": N_("People and trainings the next round needs, from this study's own spread of gains, ICC and "
+                "share re-tested, with ranges (te.plan_next); the assumptions are under the table."),
+    "Planning inputs": N_("The study's estimates the plans use, with their intervals and sources (te.plan_next(...).inputs)."),
+    "Planning options": N_("Trainings needed to compare two curricula for several numbers of people per training "
+                        "(te.plan_next(...).options)."),
+    "Cost": N_("Cost per person registered, per person with both tests and per person who reliably improved, and sds "
             "gained per 100 spent per participant, overall and per training (te.cost_effectiveness); only when the "
-            "study has costs.",
-    "Knowledge vs confidence by sector": "The same per sector.",
-    "Trainings": "Each training: country, province, dates and language (no counts of people). A reader knows which "
+            "study has costs."),
+    "Knowledge vs confidence by sector": N_("The same per sector."),
+    "Trainings": N_("Each training: country, province, dates and language (no counts of people). A reader knows which "
                  "trainings make up each country; tip-eval audit uses this sheet to check the tables as such a "
-                 "reader would.",
+                 "reader would."),
 }
 
 _DEFINITIONS: tuple[tuple[str, str], ...] = (
-    ("Scores", "Knowledge scores are percent of the maximum score (0-100), so tests of different lengths compare. "
-               "Confidence is a self-rating from 1 (strongly disagree) to 5 (strongly agree)."),
-    ("People tested before and after", "People with both tests, matched by participant ID (never by row order); "
-                                       "'People tested before' / 'after' = people with that test."),
-    ("Before, After", "Means of the people tested before and after, so that After - Before = Mean gain; the means "
-                      "of everyone tested in each phase are the columns 'mean of everyone tested'."),
-    ("Mean gain, points", "Mean of (after - before) over the matched people, in percentage points (rating points "
+    (N_("Scores"), N_("Knowledge scores are percent of the maximum score (0-100), so tests of different lengths compare. "
+               "Confidence is a self-rating from 1 (strongly disagree) to 5 (strongly agree).")),
+    (N_("People tested before and after"), N_("People with both tests, matched by participant ID (never by row order); "
+                                       "'People tested before' / 'after' = people with that test.")),
+    (N_("Before, After"), N_("Means of the people tested before and after, so that After - Before = Mean gain; the means "
+                      "of everyone tested in each phase are the columns 'mean of everyone tested'.")),
+    (N_("Mean gain, points"), N_("Mean of (after - before) over the matched people, in percentage points (rating points "
                            "for confidence), with its t interval ('95% interval, low' to 'high') at the level in "
-                           "column 'Interval level'."),
-    ("p, p (adjusted)", "Two-sided paired t-test; p (adjusted) = Holm-adjusted across the rows of the same table."),
-    ("Cohen's dz, Hedges' gz", "Mean gain / SD of the gains, and its small-sample correction."),
-    ("Normalised gain", "Hake's (after mean - before mean) / (maximum - before mean)."),
-    ("% reliably improved", "Percent whose change exceeds measurement error (Jacobson & Truax reliable change "
-                            "index > 1.96, using the test's own reliability)."),
-    ("Intervals", "95% unless the 'Interval level' column says otherwise."),
-    ("Number formats", "Cells hold numbers at full precision; the number of decimals shown is display formatting "
-                       "only (0.0 for scores and percentages, 0.000 for p-values)."),
+                           "column 'Interval level'.")),
+    (N_("p, p (adjusted)"), N_("Two-sided paired t-test; p (adjusted) = Holm-adjusted across the rows of the same table.")),
+    (N_("Cohen's dz, Hedges' gz"), N_("Mean gain / SD of the gains, and its small-sample correction.")),
+    (N_("Normalised gain"), N_("Hake's (after mean - before mean) / (maximum - before mean).")),
+    (N_("% reliably improved"), N_("Percent whose change exceeds measurement error (Jacobson & Truax reliable change "
+                            "index > 1.96, using the test's own reliability).")),
+    (N_("Intervals"), N_("95% unless the 'Interval level' column says otherwise.")),
+    (N_("Number formats"), N_("Cells hold numbers at full precision; the number of decimals shown is display formatting "
+                       "only (0.0 for scores and percentages, 0.000 for p-values).")),
 )
+
+
+def _titles() -> dict[str, str]:
+    """The sheet names of :data:`SHEETS` in the current language (at most 31 characters each)."""
+    return {
+        "Gains overall": pgettext("sheet", "Gains overall"),
+        "Gains by {by}": pgettext("sheet", "Gains by {by}"),
+        "Gains by training": pgettext("sheet", "Gains by training"),
+        "Confidence by competency": pgettext("sheet", "Confidence by competency"),
+        "Knowledge vs confidence": pgettext("sheet", "Knowledge vs confidence"),
+        "Items": pgettext("sheet", "Items"),
+        "Modules": pgettext("sheet", "Modules"),
+        "Reliability": pgettext("sheet", "Reliability"),
+        "Trainings compared": pgettext("sheet", "Trainings compared"),
+        "Follow-up codes": pgettext("sheet", "Follow-up codes"),
+        "Follow-up by {by}": pgettext("sheet", "Follow-up by {by}"),
+        "Code co-occurrence": pgettext("sheet", "Code co-occurrence"),
+        "Coder agreement": pgettext("sheet", "Coder agreement"),
+        "Follow-up and gains": pgettext("sheet", "Follow-up and gains"),
+        "Does it last": pgettext("sheet", "Does it last"),
+        "Studies compared": pgettext("sheet", "Studies compared"),
+        "Attrition": pgettext("sheet", "Attrition"),
+        "Planning": pgettext("sheet", "Planning"),
+        "Planning inputs": pgettext("sheet", "Planning inputs"),
+        "Planning options": pgettext("sheet", "Planning options"),
+        "Cost": pgettext("sheet", "Cost"),
+        "Knowledge vs confidence by sector": pgettext("sheet", "Knowledge vs confidence by sector"),
+        "Trainings": pgettext("sheet", "Trainings"),
+    }
 
 
 @dataclass
@@ -92,7 +123,8 @@ class _Part:
 
 
 def write_workbook(study, path: str | Path, min_cell: int | None = None,
-                   by: Sequence[str] | str = ("country", "sector"), *, results=None, publication=None) -> Path:
+                   by: Sequence[str] | str = ("country", "sector"), *, results=None, publication=None,
+                   lang: str | None = None) -> Path:
     """Write every result of ``study`` to one xlsx workbook, with small cells suppressed.
 
     Parameters
@@ -113,6 +145,12 @@ def write_workbook(study, path: str | Path, min_cell: int | None = None,
     publication : tip_eval.report.publication.Publication, optional
         The brief's publication: its disclosure plan then covers the brief and this workbook
         together (``tip-eval brief`` passes it).
+    lang : {"en", "km", "th", "id"}, optional
+        The language of the sheet names, the README sheet, the notes and the texts in cells.
+        Default: the language the study was loaded in (its ``language`` setting in
+        ``study.toml``), else English. Column headers stay the result columns' names (``mean_gain``,
+        ``ci_low``, ...), which the README's definitions explain, so that scripts and
+        ``tip-eval audit`` read every language's workbook alike.
 
     Returns
     -------
@@ -142,7 +180,10 @@ def write_workbook(study, path: str | Path, min_cell: int | None = None,
                             source="min_cell" if min_cell is not None else "study.min_cell")
         results = results if results is not None else Results(study)
         publication = Publication(study, by=_extra(by), min_cell=mc, results=results)
-    wb = _build_workbook(study, _parts(study, publication), publication)
+    language = check_language(lang) if lang is not None else \
+        check_language(getattr(getattr(study, "report", None), "language", None) or "en")
+    with using(language):
+        wb = _build_workbook(study, _parts(study, publication), publication)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
@@ -167,16 +208,16 @@ def _build_workbook(study, parts: list, publication):
     min_cell = publication.min_cell
     wb = Workbook()
     readme = wb.active
-    readme.title = "README"
+    readme.title = pgettext("sheet", "README")
     written: list[tuple[str, str]] = []
     for part in parts:
-        ws = wb.create_sheet(title=_sheet_title(part.sheet, wb.sheetnames))
+        ws = wb.create_sheet(title=_sheet_title(sheet_name(part.sheet), wb.sheetnames))
         try:
             result = part.build()
         except Exception as err:  # noqa: BLE001 - a part that cannot be computed must not stop the workbook
-            result = f"This part could not be computed from the data ({type(err).__name__})."
+            result = _("This part could not be computed from the data ({error}).").format(error=type(err).__name__)
         if isinstance(result, str):
-            write_text_sheet(ws, [part.sheet, "", result])
+            write_text_sheet(ws, [sheet_name(part.sheet), "", result])
             written.append((ws.title, result))
             continue
         check_no_identifiers(result, what=f"sheet {ws.title!r}")
@@ -184,11 +225,11 @@ def _build_workbook(study, parts: list, publication):
         headers = {str(c): title(str(c), sheet=part.sheet) for c in result.columns}
         write_sheet(ws, result, auto_formats=True, marks=marks, mark_text=MARK, wrap=_WRAP, headers=headers)
         _rating_precision(ws, result)
-        notes = list(part.notes)
+        notes = [_(n) for n in part.notes]
         if any(marks.values()):
             notes.append(footnote(min_cell))
         if any((result.attrs.get("rounded_cells") or {}).values()):
-            notes.append(ROUNDED_NOTE)
+            notes.append(_(ROUNDED_NOTE))
         row = len(result) + 3
         for note in notes:
             write_cell(ws, row, 1, note)
@@ -216,7 +257,7 @@ def _rating_precision(ws, result: pd.DataFrame) -> None:
 
 
 #: under a sheet with rounded values
-ROUNDED_NOTE = ("Some means and shares are stored rounded (to 0.2 or 0.5 points, whole percent, ...): they describe "
+ROUNDED_NOTE = N_("Some means and shares are stored rounded (to 0.2 or 0.5 points, whole percent, ...): they describe "
                 "people whose number is hidden, and given in full they would let that number be worked out.")
 
 _WRAP = {"label": 50, "label_a": 40, "label_b": 40, "theme": 40, "flags": 50, "note": 60, "problem": 60,
@@ -246,22 +287,40 @@ def _sheet_title(name: str, existing: list[str]) -> str:
     return title
 
 
+def sheet_name(sheet: str) -> str:
+    """A sheet's name in the current language ("Gains by country" -> "ความรู้..."; English as it is)."""
+    titles = _titles()
+    if sheet in titles:
+        return titles[sheet]
+    for key in SHEETS:
+        prefix = key.split("{by}")[0]
+        if "{by}" in key and sheet.startswith(prefix):
+            return titles[key].replace("{by}", _by_words(sheet[len(prefix):]))
+    return sheet
+
+
+def _by_words(by: str) -> str:
+    """"country_sector" (a key of the plan) as the words of the current language: "country and sector"."""
+    from tip_eval.report.blocks import group_names
+
+    columns = [{"training": "training_id"}.get(w, w) for w in by.split(" and ")]
+    return group_names(columns)
+
+
 def _describe(sheet: str) -> str:
+    if sheet in SHEETS:
+        return _(SHEETS[sheet])
     for key, text in SHEETS.items():
-        if "{by}" in key:
-            prefix = key.split("{by}")[0]
-            if sheet.startswith(prefix):
-                by = sheet[len(prefix):]
-                return text.replace("{by}", by)
-        elif key == sheet:
-            return text
+        prefix = key.split("{by}")[0]
+        if "{by}" in key and sheet.startswith(prefix):
+            return _(text).replace("{by}", _by_words(sheet[len(prefix):]))
     return ""
 
 
 def _stack(publication, keys: list[tuple[str, str]]) -> pd.DataFrame | str:
     """Suppressed tables of several measures under each other, with a ``measure`` column first."""
-    out = _concat(publication, [key for _, key in keys], [{"measure": measure} for measure, _ in keys])
-    return out if out is not None else "The study has no test scores or confidence ratings."
+    out = _concat(publication, [key for _m, key in keys], [{"measure": measure} for measure, _k in keys])
+    return out if out is not None else _("The study has no test scores or confidence ratings.")
 
 
 def _concat(publication, keys: list[str], labels: list[dict] | None = None):
@@ -303,9 +362,9 @@ def _parts(study, publication) -> list[_Part]:
     from tip_eval.report.publication import key_of
 
     pub = publication
-    no_interviews = "There are no follow-up interviews in this study, so there is nothing to show here."
-    no_items = "The study has total scores only (no item-level answers), so item statistics cannot be computed."
-    no_conf = "The study has no confidence self-ratings."
+    no_interviews = _("There are no follow-up interviews in this study, so there is nothing to show here.")
+    no_items = _("The study has total scores only (no item-level answers), so item statistics cannot be computed.")
+    no_conf = _("The study has no confidence self-ratings.")
     measures = [m for m in ("knowledge", "confidence") if f"gains/{m}" in pub]
 
     def or_text(key, text):
@@ -321,21 +380,21 @@ def _parts(study, publication) -> list[_Part]:
     parts.append(_Part("Knowledge vs confidence by sector", or_text("knowledge_vs_confidence/sector", no_conf)))
     parts += [_Part("Items", or_text("items", no_items)), _Part("Modules", or_text("modules", no_items)),
               _Part("Reliability", or_text("reliability", no_items))]
-    parts.append(_Part("Trainings compared", or_text("compare", "The study has one training: there is nothing to "
-                                                                "compare."), notes=_comparison_sheet_notes(pub)))
+    parts.append(_Part("Trainings compared", or_text("compare", _("The study has one training: there is nothing to "
+                                                                  "compare.")), notes=_comparison_sheet_notes(pub)))
     parts.append(_Part("Follow-up codes", or_text("followup", no_interviews)))
     for cols in pub.groupings:
         key = f"followup/{key_of(cols)}"
         if key in pub:
             parts.append(_Part(f"Follow-up by {key_of(cols)}", or_text(key, no_interviews)))
     parts += [_Part("Code co-occurrence", or_text("cooccurrence", no_interviews)),
-              _Part("Coder agreement", or_text("agreement", "No interview was coded by two coders, so agreement "
-                                                            "between coders cannot be measured.")),
+              _Part("Coder agreement", or_text("agreement", _("No interview was coded by two coders, so agreement "
+                                                              "between coders cannot be measured."))),
               _Part("Follow-up and gains", or_text("followup_vs_gains", no_interviews))]
 
     def attr():
         out = _concat(pub, ["attrition", "attrition/training_id"], [{"training_id": "All trainings"}, {}])
-        return out if out is not None else "The study has no test scores."
+        return out if out is not None else _("The study has no test scores.")
 
     parts.append(_Part("Attrition", attr))
     parts += _later_parts(pub)
@@ -345,9 +404,9 @@ def _parts(study, publication) -> list[_Part]:
             return _concat(pub, ["cost", "cost/training_id"], [{"training_id": "All trainings"}, {}])
 
         parts.append(_Part("Cost", cost, notes=[
-            "Costs as recorded, in the years spent, not adjusted for inflation, converted at the rates of study.toml; "
+            N_("Costs as recorded, in the years spent, not adjusted for inflation, converted at the rates of study.toml; "
             "a training's cost is shared equally among the people it registered; people without both tests count "
-            "as not improved; the interval resamples people within each training (2,000 times, seeded)."]))
+            "as not improved; the interval resamples people within each training (2,000 times, seeded).")]))
     parts.append(_Part("Trainings", lambda: _trainings(study)))
     return parts
 
@@ -358,24 +417,24 @@ def _later_parts(pub) -> list[_Part]:
     def lasting():
         measures = [m for m in ("knowledge", "confidence") if f"retention/{m}" in pub]
         if not measures:
-            return "No delayed post-test (a retention test months after the training) is in this study."
+            return _("No delayed post-test (a retention test months after the training) is in this study.")
         keys = [k for m in measures for k in (f"retention/{m}", f"retention/{m}/training_id")]
         labels = [{"measure": m, "training_id": "All trainings"} if k == f"retention/{m}" else {"measure": m}
                   for m in measures for k in (f"retention/{m}", f"retention/{m}/training_id")]
         return _concat(pub, keys, labels)
 
     parts = [_Part("Does it last", lasting, notes=[
-        "Gain at the delayed test = mean of (delayed - before), change since the end = mean of (delayed - after), "
-        "paired t intervals; share of the gain retained = gain at the delayed test / gain at the end, with a "
-        "delta-method interval; months since training from the test dates, else study.toml delayed_test_months; "
-        "'Gain at the end, not re-tested' and 're-tested minus not' compare the gain at the end of the people not "
-        "re-tested (Welch interval)."])]
+        N_("Gain at the delayed test = mean of (delayed - before), change since the end = mean of (delayed - after), "
+           "paired t intervals; share of the gain retained = gain at the delayed test / gain at the end, with a "
+           "delta-method interval; months since training from the test dates, else study.toml delayed_test_months; "
+           "'Gain at the end, not re-tested' and 're-tested minus not' compare the gain at the end of the people not "
+           "re-tested (Welch interval).")])]
     if pub.programme:
         comp = pub.raw.get("study_comparison")
         notes = [p for p in (comp.summary().split("\n") if comp is not None else []) if p.strip()
                  and not pub.names_hidden(p)]
         parts.append(_Part("Studies compared", lambda: pub.table("compare_studies") if "compare_studies" in pub
-                           else "The studies could not be compared.", notes=notes))
+                           else _("The studies could not be compared."), notes=notes))
     return parts
 
 
@@ -389,7 +448,7 @@ def _planning_parts(study, results) -> list[_Part]:
     def plan():
         n = gains(study).iloc[0]["n"] if len(study.scores) else 0
         if not n >= max(min_cell, 2):
-            return f"Fewer than {max(min_cell, 2)} people took both tests: too few to plan from."
+            return _("Fewer than {n} people took both tests: too few to plan from.").format(n=max(min_cell, 2))
         return plan_next(study)
 
     def table():
@@ -431,8 +490,8 @@ def _comparison_notes(pub) -> list[str]:
             continue
         notes.append(para)
     if left_out:
-        notes.append(f"Trainings with fewer than {pub.min_cell} people with both tests (or hidden to protect them) "
-                     "are not named.")
+        notes.append(_("Trainings with fewer than {min_cell} people with both tests (or hidden to protect them) are "
+                       "not named.").format(min_cell=pub.min_cell))
     return notes
 
 
@@ -444,15 +503,16 @@ def _comparison_sheet_notes(pub) -> list[str]:
         return notes
     try:
         icc = comp.icc
-        notes.append(f"ICC (share of the variation in gains between trainings): {float(icc['icc']):.3f} "
-                     f"(95% interval {float(icc['ci_low']):.3f} to {float(icc['ci_high']):.3f}).")
+        notes.append(_("ICC (share of the variation in gains between trainings): {icc} (95% interval {low} to "
+                       "{high}).").format(icc=f"{float(icc['icc']):.3f}", low=f"{float(icc['ci_low']):.3f}",
+                                          high=f"{float(icc['ci_high']):.3f}"))
     except Exception:  # the ICC is a courtesy  # noqa: BLE001
         pass
-    notes.append("Verdict: 'above' / 'below' the typical training when the familywise interval of the adjusted "
-                 "difference (familywise interval low to high) excludes 0, else 'not distinguishable'; the same "
-                 "verdict as the brief's table, figure and text. Adjusted difference, interval low / high: the "
-                 "interval of the training on its own. Shrunken gain, interval low / high: FAB interval of the "
-                 "shrunken gain (covers each training's true gain 95% of the time).")
+    notes.append(_("Verdict: 'above' / 'below' the typical training when the familywise interval of the adjusted "
+                   "difference (familywise interval low to high) excludes 0, else 'not distinguishable'; the same "
+                   "verdict as the brief's table, figure and text. Adjusted difference, interval low / high: the "
+                   "interval of the training on its own. Shrunken gain, interval low / high: FAB interval of the "
+                   "shrunken gain (covers each training's true gain 95% of the time)."))
     return notes
 
 
@@ -467,42 +527,46 @@ def _write_readme(ws, study, written, min_cell: int, rule: str, groupings) -> No
     from tip_eval.disclosure import MARK
     from tip_eval.io.write import write_text_sheet
 
-    today = _dt.date.today().isoformat()
-    lines: list = [f"{study.name}: results tables", "",
-                   ("Written", f"{today}, by tip_eval"),
-                   ("Study", str(study.name)),
-                   ("People", f"{len(study.participants)} participants in {len(study.trainings)} trainings"),
-                   ("Small cells", f"No count, percentage or statistic describes fewer than {min_cell} people. "
-                                   f"Hidden cells show {MARK} and their row shows yes under 'Has hidden cells' ({rule}). "
-                                   "One disclosure plan covers this workbook and the brief together: a hidden "
-                                   f"count cannot be narrowed to a range of fewer than {min_cell} values from "
-                                   "anything published (checked by linear programming; run 'tip-eval audit' on "
-                                   "the folder to check it yourself). Counts of registered, tested and "
-                                   "dropped-out people are given for the whole study only. Means and shares of "
-                                   "people whose number is hidden are rounded so that they cannot give the number "
-                                   "back; an empty cell is a value that cannot be computed."),
-                   ("Privacy", "No names, contact details or participant IDs, and no sheet lists individuals: the "
-                               "data problems and the rows set aside are in problems.xlsx, which is internal and "
-                               "not for publication."),
-                   ("Text", "Every text cell is plain text: nothing in this workbook is a formula."), "",
-                   "Sheets", ""]
+    from tip_eval.i18n import current_language, format_date
+
+    today = format_date(_dt.date.today(), current_language())
+    lines: list = [_("{study}: results tables").format(study=study.name), "",
+                   (_("Written"), _("{date}, by tip_eval").format(date=today)),
+                   (_("Study"), str(study.name)),
+                   (_("People"), _("{people} participants in {trainings} trainings").format(
+                       people=len(study.participants), trainings=len(study.trainings))),
+                   (_("Small cells"), _("No count, percentage or statistic describes fewer than {min_cell} people. "
+                                        "Hidden cells show {mark} and their row shows yes under 'Has hidden cells' "
+                                        "({rule}). One disclosure plan covers this workbook and the brief together: a "
+                                        "hidden count cannot be narrowed to a range of fewer than {min_cell} values "
+                                        "from anything published (checked by linear programming; run 'tip-eval "
+                                        "audit' on the folder to check it yourself). Counts of registered, tested and "
+                                        "dropped-out people are given for the whole study only. Means and shares of "
+                                        "people whose number is hidden are rounded so that they cannot give the "
+                                        "number back; an empty cell is a value that cannot be computed.").format(
+                       min_cell=min_cell, mark=MARK, rule=rule)),
+                   (_("Privacy"), _("No names, contact details or participant IDs, and no sheet lists individuals: "
+                                    "the data problems and the rows set aside are in problems.xlsx, which is internal "
+                                    "and not for publication.")),
+                   (_("Text"), _("Every text cell is plain text: nothing in this workbook is a formula.")), "",
+                   _("Sheets"), ""]
     for title, text in written:
         lines.append((title, text))
-    lines += ["", "Definitions", ""]
-    lines += list(_DEFINITIONS)
-    lines += ["", "Data sources", ""]
+    lines += ["", _("Definitions"), ""]
+    lines += [(_(term), _(text)) for term, text in _DEFINITIONS]
+    lines += ["", _("Data sources"), ""]
     sources = getattr(study, "sources", None)
     if sources is None or not len(sources):
-        lines.append(("Sources", "No files recorded (the study was built in memory, e.g. the synthetic sample "
-                                 "of tip_eval.datasets)."))
+        lines.append((_("Sources"), _("No files recorded (the study was built in memory, e.g. the synthetic sample "
+                                      "of tip_eval.datasets).")))
     else:
-        for _, s in sources.iterrows():
-            where = f"{s.get('file', '')}" + (f", sheet {s.get('sheet')}" if pd.notna(s.get("sheet")) and
-                                             s.get("sheet") not in ("", None) else "")
+        for _i, s in sources.iterrows():
+            where = f"{s.get('file', '')}" + (", " + _("sheet {sheet}").format(sheet=s.get('sheet'))
+                                             if pd.notna(s.get("sheet")) and s.get("sheet") not in ("", None) else "")
             counts = ", ".join(f"{k.replace('_', ' ')} {int(s[k])}" for k in ("rows_read", "rows_kept",
                                                                                "rows_quarantined")
                                if k in s and pd.notna(s[k]))
             table = str(s.get("table", ""))
-            lines.append((TABLE_TITLES.get(table, table),
-                          f"{where} ({s.get('layout', '')} layout){'; ' + counts if counts else ''}"))
+            lines.append((TABLE_TITLES.get(table, table), _("{where} ({layout} layout)").format(
+                where=where, layout=s.get('layout', '')) + ("; " + counts if counts else "")))
     write_text_sheet(ws, lines)
