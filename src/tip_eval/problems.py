@@ -143,15 +143,17 @@ def _text(value) -> str:
 
 def located(row) -> str:
     """Where a problem is, in words: ``file, sheet Participants, row 5, column Sector``."""
-    parts = [_text(row.get("file")) or "(the study)"]
+    from tip_eval.i18n import gettext
+
+    parts = [_text(row.get("file")) or gettext("(the study)")]
     if _text(row.get("sheet")):
-        parts.append(f"sheet {_text(row.get('sheet'))}")
+        parts.append(gettext("sheet {sheet}").format(sheet=_text(row.get("sheet"))))
     if _text(row.get("row")):
-        parts.append(f"row {_text(row.get('row'))}")
+        parts.append(gettext("row {row}").format(row=_text(row.get("row"))))
     if _text(row.get("column")):
-        parts.append(f"column {_text(row.get('column'))}")
+        parts.append(gettext("column {column}").format(column=_text(row.get("column"))))
     if len(parts) == 1 and _text(row.get("file")):
-        parts.append("the whole file")
+        parts.append(gettext("the whole file"))
     return ", ".join(parts)
 
 
@@ -161,11 +163,16 @@ def _plural(n: int, word: str) -> str:
 
 def depending(consequences: int, rows: int) -> str:
     """``and 2 more problems (1,680 rows set aside) that follow from it``; empty when none."""
+    from tip_eval.i18n import ngettext
+
     if not consequences:
         return ""
-    rows_words = f" ({_plural(rows, 'row')} set aside)" if rows else ""
-    more = "1 more problem" if consequences == 1 else f"{consequences:,} more problems"
-    return f"and {more}{rows_words} that follow{'s' if consequences == 1 else ''} from it: fix this first"
+    if rows:
+        return ngettext("and {n} more problem ({rows}) that follows from it: fix this first",
+                        "and {n} more problems ({rows}) that follow from it: fix this first", consequences).format(
+            n=f"{consequences:,}", rows=ngettext("{n} row set aside", "{n} rows set aside", rows).format(n=f"{rows:,}"))
+    return ngettext("and {n} more problem that follows from it: fix this first",
+                    "and {n} more problems that follow from it: fix this first", consequences).format(n=f"{consequences:,}")
 
 
 def problem_blocks(frame: pd.DataFrame, limit: int | None = None) -> tuple[list[dict], int]:
