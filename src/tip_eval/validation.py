@@ -24,7 +24,6 @@ from tip_eval.io.coerce import SOFT_COLUMNS, soft_words
 from tip_eval.io.columns import template_sheet
 from tip_eval.problems import (LINK_COLUMNS, PROBLEM_COLUMNS, Problem, link_causes, problems_html, problems_text,
                                root_causes)
-from tip_eval.problems_file import report_headers
 
 PROVENANCE = ("_file", "_sheet", "_row")
 QUARANTINE_COLUMNS = ("table", "file", "sheet", "row", "problem", "record")

@@ -222,7 +222,7 @@ def write_blank_template(path: str | Path, lang: str = "en", items: ItemBank | s
     conf = sheet("confidence", ["participant_id", "phase"] + comps)
     _validation(conf, [vocab.label("phase", p, lang) for p in vocab.PHASES], "B")
     scale = "; ".join(f"{v} = {labels[lang]}" for v, labels in vocab.CONFIDENCE_SCALE.items())
-    for j, (_, c) in enumerate(bank_comps.iterrows(), start=3):
+    for j, (_r, c) in enumerate(bank_comps.iterrows(), start=3):
         dv = DataValidation(type="whole", operator="between", formula1="1", formula2="5", allow_blank=True,
                             showErrorMessage=True, error=scale[:250], showInputMessage=True,
                             promptTitle=str(c["competency_id"])[:32],

@@ -508,5 +508,5 @@ class StudyCache:
                 entries.append((os.stat(d / _MANIFEST, follow_symlinks=False).st_mtime, d))
             except OSError:
                 continue
-        for _, d in sorted(entries, reverse=True)[MAX_ENTRIES:]:
+        for _t, d in sorted(entries, reverse=True)[MAX_ENTRIES:]:
             shutil.rmtree(d, ignore_errors=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tip_eval.i18n import N_, _
+from tip_eval.i18n import _
 from tip_eval.plots._common import (GAIN_TITLE, SCORE_TITLE, apply_min_cell, as_frame, check_columns, check_measure,
                                     esc, finish, fmt, fmt_n, group_columns, group_labels, t_interval, titled)
 from tip_eval.plots._spec import FigureSpec, builds_figure, trace
