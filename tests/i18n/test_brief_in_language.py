@@ -166,3 +166,15 @@ def test_the_workbook_in_thai_has_thai_sheet_names_readme_and_notes(briefs, tmp_
     assert all(SCRIPTS["th"].search(v) for v in words[1:] if _WORD.search(v) and v != study.name), words
     # the result columns keep their names: scripts and tip-eval audit read every language's workbook alike
     assert [c.value for c in wb["คะแนนเพิ่มโดยรวม"][1]][:3] == ["measure", "n_pre", "n_post"]
+
+
+def test_a_figure_builder_speaks_the_language_it_is_given(briefs):
+    import tip_eval as te
+
+    study, _pages, _paths = briefs
+    thai = te.plots.pre_post(te.gains(study, by="country"), lang="th")
+    english = te.plots.pre_post(te.gains(study, by="country"))
+    assert thai.layout.title.text.startswith("ความรู้ก่อนและหลังการอบรม")
+    assert {t.name for t in thai.data if t.name} >= {"ก่อน", "หลัง"}
+    assert english.layout.title.text.startswith("Knowledge before and after training")
+    assert SCRIPTS["th"].search(" ".join(map(str, thai.data[1].y)))  # the countries in Thai

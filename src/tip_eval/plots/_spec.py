@@ -130,13 +130,19 @@ def _plain(value: Any) -> Any:
 def builds_figure(build: Callable[..., FigureSpec]) -> Callable[..., Any]:
     """Make the public builder: same call and docstring, returns a validated ``go.Figure``.
 
-    The spec builder stays reachable as ``public.spec`` (what the brief uses).
+    The public builder also takes ``lang`` (``"en"``, ``"km"``, ``"th"``, ``"id"``; default: the
+    current language, see :func:`tip_eval.i18n.using`): the figure's titles, axes, legends, notes,
+    hovers, group labels and numbers are then in that language. The spec builder stays reachable as
+    ``public.spec`` (what the brief uses, inside the brief's language).
     """
 
     @functools.wraps(build)
-    def public(*args: Any, **kwargs: Any):
-        return build(*args, **kwargs).figure()
+    def public(*args: Any, lang: str | None = None, **kwargs: Any):
+        from tip_eval.i18n import using
 
-    public.__annotations__ = {**build.__annotations__, "return": "plotly.graph_objects.Figure"}
+        with using(lang):
+            return build(*args, **kwargs).figure()
+
+    public.__annotations__ = {**build.__annotations__, "lang": "str | None", "return": "plotly.graph_objects.Figure"}
     public.spec = build  # type: ignore[attr-defined]
     return public
