@@ -345,7 +345,7 @@ def bank_sheets(source: SourceConfig, ctx: LayoutContext, items_required: bool) 
         # a question whose key is not one of its options cannot be judged: it is set aside by the
         # loader (tip_eval.io.load), and with it every answer to it, rather than scored 0 for all
         items.frame["_unscorable"] = [None if (k := item_bank.key_problem(r)) is None else k[0]
-                                      for _, r in items.frame.iterrows()]
+                                      for _i, r in items.frame.iterrows()]
         items.frame["n_options"] = item_bank.infer_n_options(items.frame)
         items.frame["_dedupe"] = True
         out.append(items)
