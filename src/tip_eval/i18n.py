@@ -417,8 +417,8 @@ def format_date(value: Any, lang: str | None = None, *, format: str = "medium", 
     else:
         if loc not in ("th", "lo"):
             raise ValueError(f"calendar='buddhist' is for Thai and Lao dates (the era of C.E. + 543); got lang {loc!r}")
-        tokens = []
-        for kind, token in tokenize_pattern(get_date_format(format, locale=loc).pattern):
+        tokens: list[tuple[str, Any]] = []
+        for kind, token in tokenize_pattern(get_date_format(format, locale=loc).pattern):  # type: ignore[arg-type]
             if kind == "field" and token[0] == "y":
                 tokens.append(("chars", str(value.year + BUDDHIST_ERA_OFFSET)))
             elif kind == "field" and token[0] == "G":

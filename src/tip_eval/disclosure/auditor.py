@@ -410,7 +410,9 @@ class _Words:
         self.and_ = _template(t.gettext("{first} and {second}"), first=r"(.+)", second=r"(.+)")
         self.of = _template(t.gettext("{n} of {pairs}"), n=r"(\S+)", pairs=r"(\S+)")
         num = r"(\d+(?:[.,]\d+)?)"
-        one = lambda single, plural: t.ngettext(single, plural, 2)  # noqa: E731 - the plural a brief's numbers take
+        def one(single: str, plural: str) -> str:  # the plural form a brief's numbers take
+            return t.ngettext(single, plural, 2)
+
         self.shares = [r"(\d+(?:\.\d+)?)% of (?:the |them |all )?(\d+)"] if self.lang == "en" else [
             _template(one("Months later, {pct}% of the {n} person interviewed described applying the training in "
                           "their work ({ci}). Interviewees may not represent everyone trained.",

@@ -50,8 +50,9 @@ def finish_sources(mapped: list[Mapped], ctx: LayoutContext, settings: dict, roo
         f = m.frame
         if m.table == "items" and "item_id" in f:
             for v in f["item_id"]:
-                if normalize_id(v):
-                    items.setdefault(_id_key(v), normalize_id(v))
+                ident = normalize_id(v)
+                if ident:
+                    items.setdefault(_id_key(v), ident)
         elif m.table == "competencies" and "competency_id" in f:
             for _i, r in f.iterrows():
                 cid = normalize_id(r.get("competency_id"))
@@ -77,9 +78,9 @@ def finish_sources(mapped: list[Mapped], ctx: LayoutContext, settings: dict, roo
             continue
         col, index = targets.get(m.table, (None, None))
         if col and index and col in f and "_resolve" in f:
-            codes, uniques = pd.factorize(f[col].astype(object), use_na_sentinel=True)
+            positions, uniques = pd.factorize(f[col].astype(object), use_na_sentinel=True)
             resolved = np.array([_resolve(u, index) for u in uniques] + [None], dtype=object)
-            f[col] = resolved[codes]
+            f[col] = resolved[positions]
         if m.table == "responses" and "answer" in f and words:  # an option's words (Kobo labels): its letter
             f["answer"] = words_to_letters(f["item_id"], f["answer"], words)
         m.frame = f.drop(columns=["_resolve"], errors="ignore")
@@ -90,9 +91,9 @@ def finish_sources(mapped: list[Mapped], ctx: LayoutContext, settings: dict, roo
         for m in mapped:
             if m.table == "followup_codes":
                 for iv, c in zip(m.frame["interview_id"], m.frame["coder"]):
-                    iv, c = normalize_id(iv), normalize_id(c)
-                    if iv and c and c not in order.setdefault(iv, []):
-                        order[iv].append(c)
+                    iv_id, c_id = normalize_id(iv), normalize_id(c)
+                    if iv_id and c_id and c_id not in order.setdefault(iv_id, []):
+                        order[iv_id].append(c_id)
         for m in fill:
             m.frame["coders"] = [";".join(order.get(normalize_id(v) or "", [])) or None for v in m.frame["interview_id"]]
             m.frame = m.frame.drop(columns=["_fill_coders"])

@@ -33,7 +33,7 @@ def _in_script(ch: str, script: str) -> bool:
 
 @lru_cache(maxsize=32)
 def _subset(stem: str, weight: str, chars: str) -> bytes:
-    from fontTools import subset
+    from fontTools import subset  # type: ignore[import-untyped]
 
     font_file = files("tip_eval.report") / "fonts" / f"{stem}-{weight}.ttf"
     options = subset.Options()
