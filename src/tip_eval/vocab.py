@@ -394,11 +394,14 @@ def closest(vocabulary: str, label: object, n: int = 3, lang: str | None = None)
 
     index = _indexes()[vocabulary]
     shown = _shown_keys(vocabulary, lang or current_language(), _script(label_key(label)))
-    keys = [k for k in index if shown is None or k in shown]
-    matches = process.extract(label_key(label), keys, scorer=fuzz.ratio, limit=max(n * 4, 8))
+    # the nearest labels of all, then those the reader is shown (so that a label in another script
+    # never brings a worse match of the reader's own into the list)
+    matches = process.extract(label_key(label), list(index), scorer=fuzz.ratio, limit=max(n * 4, 8))
     out: list[str] = []
     seen: set[object] = set()
     for key, _score, _pos in matches:
+        if shown is not None and key not in shown:
+            continue
         code = index[key]
         if code in seen:
             continue

@@ -68,7 +68,7 @@ def test_a_key_that_is_not_an_option_leaves_the_question_out(tmp_path):
     # its answers are set aside: one line per sheet (each row is named in the quarantine), not one per cell
     answers = p[p["problem"].str.contains("item_id 'K3' has a problem in the item bank")]
     assert list(zip(answers["file"], answers["column"], answers["row"])) == [("tests.csv", "pre_K3", 2)]
-    assert answers.iloc[0]["problem"].startswith(f"{2 * len(ANSWERS)} responses row(s) set aside")
+    assert answers.iloc[0]["problem"].startswith(f"{2 * len(ANSWERS)} responses rows set aside")
     assert not report.ok
 
     study = te.load_study(tmp_path, on_error="quarantine")
