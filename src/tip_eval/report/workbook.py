@@ -148,9 +148,8 @@ def write_workbook(study, path: str | Path, min_cell: int | None = None,
     lang : {"en", "km", "th", "id"}, optional
         The language of the sheet names, the README sheet, the notes and the texts in cells.
         Default: the language the study was loaded in (its ``language`` setting in
-        ``study.toml``), else English. Column headers stay the result columns' names (``mean_gain``,
-        ``ci_low``, ...), which the README's definitions explain, so that scripts and
-        ``tip-eval audit`` read every language's workbook alike.
+        ``study.toml``), else English. The column headers are for now the English column titles
+        (:mod:`tip_eval.column_titles`), which ``tip-eval audit`` and scripts read back.
 
     Returns
     -------
