@@ -52,16 +52,22 @@ MODULE_COLUMNS: tuple[str, ...] = (
 # --- inputs ----------------------------------------------------------------------------------------
 
 
-def _item_inputs(data: object, by: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Responses (participant_id, phase, item_id, score), the item bank, and people with their keys."""
+def _item_sources(data: object, by: list[str]) -> tuple[pd.DataFrame, np.ndarray | None, pd.DataFrame, pd.DataFrame]:
+    """Responses, the rows of them item analysis uses (None: all), the item bank, people with their keys.
+
+    A Study's responses are returned whole with a mask of the pre- and post-test rows (filtering
+    millions of Arrow-backed text rows costs more than the analysis); a plain frame is checked,
+    copied and filtered here.
+    """
     if is_study(data):
         attrs = data.attributes()
         check_by(by, [c for c in attrs.columns if c != SUBJECT])
         resp = data.responses[[SUBJECT, "phase", "item_id", "score"]]
-        resp = resp[(resp["phase"] != "delayed").to_numpy(dtype=bool, na_value=True)]
+        keep = (resp["phase"] != "delayed").to_numpy(dtype=bool, na_value=True)
         bank = data.items[["item_id", "module", "points"]]
         people = attrs[[SUBJECT, *by]]
-    elif isinstance(data, pd.DataFrame):
+        return resp, (None if keep.all() else keep), bank.reset_index(drop=True), people.reset_index(drop=True)
+    if isinstance(data, pd.DataFrame):
         need = [SUBJECT, "phase", "item_id", "score"]
         missing = [c for c in need if c not in data.columns]
         if missing:
@@ -92,13 +98,109 @@ def _item_inputs(data: object, by: list[str]) -> tuple[pd.DataFrame, pd.DataFram
         people = data[[SUBJECT, *by]].drop_duplicates(SUBJECT)
         if by and (data.groupby(SUBJECT)[by].nunique(dropna=False) > 1).to_numpy().any():
             raise ValueError("by columns must be the same in every row of a participant")
-    else:
-        raise TypeError(f"data must be a tip_eval Study or a pandas DataFrame; got {type(data).__name__}")
+        return resp, None, bank.reset_index(drop=True), people.reset_index(drop=True)
+    raise TypeError(f"data must be a tip_eval Study or a pandas DataFrame; got {type(data).__name__}")
+
+
+def _duplicate_error(participant: object, item: object) -> ValueError:
+    return ValueError(f"participant {participant!r} has more than one response to item {item!r} in one phase")
+
+
+def _item_inputs(data: object, by: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Responses (participant_id, phase, item_id, score), the item bank, and people with their keys."""
+    resp, keep, bank, people = _item_sources(data, by)
+    if keep is not None:
+        resp = resp[keep]
     dup = resp.duplicated([SUBJECT, "phase", "item_id"])
     if dup.any():
-        raise ValueError(f"participant {resp.loc[dup, SUBJECT].iloc[0]!r} has more than one response to item "
-                         f"{resp.loc[dup, 'item_id'].iloc[0]!r} in one phase")
-    return resp, bank.reset_index(drop=True), people.reset_index(drop=True)
+        raise _duplicate_error(resp.loc[dup, SUBJECT].iloc[0], resp.loc[dup, "item_id"].iloc[0])
+    return resp, bank, people
+
+
+def _encode(values: pd.Series, sort: bool = False) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes and uniques of a column, missing values coded too (as ``pandas.factorize``
+    with ``use_na_sentinel=False``; sorted uniques, missing last, with ``sort``).
+
+    Arrow-backed text is dictionary-encoded by Arrow, a few times faster than ``pandas.factorize``.
+    """
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        encoded = pc.dictionary_encode(pa.array(values.array), null_encoding="encode")
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
+        dictionary = encoded.dictionary
+        if sort and len(dictionary):
+            order = pc.array_sort_indices(dictionary, null_placement="at_end").to_numpy()
+            rank = np.empty_like(order)
+            rank[order] = np.arange(len(order), dtype=order.dtype)
+            codes = rank[codes].astype(np.intp, copy=False)
+            dictionary = dictionary.take(pa.array(order))
+        uniques = pd.Index(dictionary.to_pylist(), dtype=object)
+        return codes, uniques
+    codes, uniques = pd.factorize(values, sort=sort, use_na_sentinel=False)
+    return np.asarray(codes, dtype=np.intp), pd.Index(uniques)
+
+
+class _Coded:
+    """Responses as integer codes: person (into the sorted ``people``), phase, item; the scores."""
+
+    def __init__(self, resp: pd.DataFrame, keep: np.ndarray | None) -> None:
+        person, self.people = _encode(resp[SUBJECT], sort=True)
+        phase, phases = _encode(resp["phase"])
+        item, self.item_values = _encode(resp["item_id"])
+        score = resp["score"].to_numpy(dtype=np.float64, na_value=np.nan)
+        if keep is not None:
+            person, phase, item, score = person[keep], phase[keep], item[keep], score[keep]
+        self.person, self.item, self.score = person, item, score
+        labels = list(phases)
+        self.phase_code = {p: labels.index(p) for p in ("pre", "post") if p in labels}
+        self.phase = phase
+        self._n_phases = max(len(phases), 1)
+
+    def check_duplicates(self, items: pd.Index) -> None:
+        """One response per person, phase and item: the same rule, and message, as on frames.
+
+        Counted in the people x items grid of each test (no hashing of millions of keys); the rows
+        outside that grid (another phase, an item not in the bank) are checked by key.
+        """
+        cols = np.append(items.get_indexer(self.item_values), -1)[self.item]
+        in_grid = cols >= 0
+        found = False
+        for code in self.phase_code.values():
+            sel = (self.phase == code) & in_grid
+            cell = self.person[sel].astype(np.int64) * len(items) + cols[sel]
+            if len(cell) and np.bincount(cell).max() > 1:
+                found = True
+        rest = ~in_grid | ~np.isin(self.phase, list(self.phase_code.values()))
+        if rest.any() and self._keys(rest).duplicated().any():
+            found = True
+        if found:
+            dup = self._keys(np.ones(len(self.person), dtype=bool)).duplicated().to_numpy()
+            first = int(np.argmax(dup))
+            raise _duplicate_error(self.people[self.person[first]], self.item_values[self.item[first]])
+
+    def _keys(self, rows: np.ndarray) -> pd.Series:
+        n_items = max(len(self.item_values), 1)
+        key = (self.person[rows].astype(np.int64) * self._n_phases + self.phase[rows]) * n_items + self.item[rows]
+        return pd.Series(key, copy=False)
+
+    def matrix(self, phase: str, items: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+        """People x items score matrix of one phase (NaN where a person has no row for an item), and
+        the code of each matrix row's person (sorted, as ``pivot(index=participant_id, columns=item_id)``)."""
+        code = self.phase_code.get(phase)
+        sel = self.phase == code if code is not None else np.zeros(len(self.phase), dtype=bool)
+        person = self.person[sel]
+        seen = np.bincount(person, minlength=len(self.people)) > 0
+        present = np.flatnonzero(seen)
+        rows = (np.cumsum(seen) - 1)[person]
+        cols = np.append(items.get_indexer(self.item_values), -1)[self.item[sel]]
+        mat = np.full((len(present), len(items)), np.nan)
+        ok = cols >= 0
+        mat[rows[ok], cols[ok]] = self.score[sel][ok]
+        return mat, present
 
 
 def _group_index(people: pd.DataFrame, by: list[str]) -> tuple[pd.Series, pd.DataFrame]:
@@ -109,22 +211,6 @@ def _group_index(people: pd.DataFrame, by: list[str]) -> tuple[pd.Series, pd.Dat
     codes = pd.Series(grouped.ngroup().to_numpy(dtype=np.int64), index=pd.Index(people[SUBJECT], name=SUBJECT))
     keys = grouped.size().index.to_frame(index=False)[by]
     return codes, keys
-
-
-def _phase_matrix(resp: pd.DataFrame, phase: str, items: pd.Index) -> pd.DataFrame:
-    """People (sorted) x items score matrix of one phase; NaN where a person has no row for an item.
-
-    The same frame as ``pivot(index=participant_id, columns=item_id).reindex(columns=items)``,
-    filled by integer codes (a pivot of millions of responses spends most of its time sorting).
-    """
-    sub = resp[(resp["phase"] == phase).to_numpy(dtype=bool, na_value=False)]
-    rows, people = pd.factorize(sub[SUBJECT], sort=True, use_na_sentinel=False)
-    icodes, item_values = pd.factorize(sub["item_id"])
-    cols = np.append(items.get_indexer(item_values), -1)[icodes]  # a missing item_id (code -1) maps to -1
-    mat = np.full((len(people), len(items)), np.nan)
-    ok = cols >= 0
-    mat[rows[ok], cols[ok]] = sub["score"].to_numpy(dtype=np.float64, na_value=np.nan)[ok]
-    return pd.DataFrame(mat, index=pd.Index(people, name=SUBJECT), columns=items)
 
 
 def _flag_text(flags: pd.DataFrame) -> pd.Series:
@@ -255,31 +341,33 @@ def item_analysis(
     )
 
     by_list = as_by(by)
-    resp, bank, people = _item_inputs(data, by_list)
+    resp, keep, bank, people = _item_sources(data, by_list)
+    coded = _Coded(resp, keep)
     items = pd.Index(bank["item_id"], name="item_id")
+    coded.check_duplicates(items)
     pts = bank["points"].to_numpy(dtype=np.float64)
     codes_all, keys = _group_index(people, by_list)
     n_groups, k = len(keys), len(items)
 
-    pre = _phase_matrix(resp, "pre", items)
-    post = _phase_matrix(resp, "post", items)
+    pre_m, pre_people = coded.matrix("pre", items)
+    post_m, post_people = coded.matrix("post", items)
+    group_of = codes_all.reindex(coded.people).to_numpy(dtype=np.float64, na_value=np.nan)
 
-    def codes_of(mat: pd.DataFrame) -> np.ndarray:
-        c = codes_all.reindex(mat.index)
-        if c.isna().any():
-            raise ValueError(f"participant {c.index[c.isna()][0]!r} has responses but is not a registered participant")
-        return c.to_numpy(dtype=np.int64)
+    def codes_of(present: np.ndarray) -> np.ndarray:
+        c = group_of[present]
+        if np.isnan(c).any():
+            raise ValueError(f"participant {coded.people[present[np.isnan(c)][0]]!r} has responses but is not a "
+                             "registered participant")
+        return c.astype(np.int64)
 
-    cpre, cpost = codes_of(pre), codes_of(post)
-    pre_m, post_m = pre.to_numpy(), post.to_numpy()
+    cpre, cpost = codes_of(pre_people), codes_of(post_people)
     n_pre, diff_pre = _difficulty_core(pre_m, pts, cpre, n_groups)
     n_post, diff_post = _difficulty_core(post_m, pts, cpost, n_groups)
     disc_pre = _rest_correlation_core(pre_m, cpre, n_groups)
     disc_post = _rest_correlation_core(post_m, cpost, n_groups)
     alpha_del = _alpha_if_deleted_core(pre_m, cpre, n_groups)
-    matched = pre.index.intersection(post.index)
-    dis = _disaggregation_core(pre.loc[matched].to_numpy(), post.loc[matched].to_numpy(), pts,
-                               codes_all.reindex(matched).to_numpy(dtype=np.int64), n_groups)
+    matched, in_pre, in_post = np.intersect1d(pre_people, post_people, assume_unique=True, return_indices=True)
+    dis = _disaggregation_core(pre_m[in_pre], post_m[in_post], pts, group_of[matched].astype(np.int64), n_groups)
 
     flat = lambda a: np.asarray(a, dtype=np.float64).ravel()  # noqa: E731  (groups x items -> rows)
     out = pd.DataFrame({
