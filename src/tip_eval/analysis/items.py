@@ -52,21 +52,20 @@ MODULE_COLUMNS: tuple[str, ...] = (
 # --- inputs ----------------------------------------------------------------------------------------
 
 
-def _item_sources(data: object, by: list[str]) -> tuple[pd.DataFrame, np.ndarray | None, pd.DataFrame, pd.DataFrame]:
-    """Responses, the rows of them item analysis uses (None: all), the item bank, people with their keys.
+def _item_sources(data: object, by: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Responses, the item bank, people with their keys.
 
-    A Study's responses are returned whole with a mask of the pre- and post-test rows (filtering
-    millions of Arrow-backed text rows costs more than the analysis); a plain frame is checked,
-    copied and filtered here.
+    A Study's responses are returned whole, delayed post-test included (filtering millions of
+    Arrow-backed text rows costs more than the analysis); a plain frame is checked, copied and
+    filtered here.
     """
     if is_study(data):
         attrs = data.attributes()
         check_by(by, [c for c in attrs.columns if c != SUBJECT])
         resp = data.responses[[SUBJECT, "phase", "item_id", "score"]]
-        keep = (resp["phase"] != "delayed").to_numpy(dtype=bool, na_value=True)
         bank = data.items[["item_id", "module", "points"]]
         people = attrs[[SUBJECT, *by]]
-        return resp, (None if keep.all() else keep), bank.reset_index(drop=True), people.reset_index(drop=True)
+        return resp, bank.reset_index(drop=True), people.reset_index(drop=True)
     if isinstance(data, pd.DataFrame):
         need = [SUBJECT, "phase", "item_id", "score"]
         missing = [c for c in need if c not in data.columns]
@@ -98,7 +97,7 @@ def _item_sources(data: object, by: list[str]) -> tuple[pd.DataFrame, np.ndarray
         people = data[[SUBJECT, *by]].drop_duplicates(SUBJECT)
         if by and (data.groupby(SUBJECT)[by].nunique(dropna=False) > 1).to_numpy().any():
             raise ValueError("by columns must be the same in every row of a participant")
-        return resp, None, bank.reset_index(drop=True), people.reset_index(drop=True)
+        return resp, bank.reset_index(drop=True), people.reset_index(drop=True)
     raise TypeError(f"data must be a tip_eval Study or a pandas DataFrame; got {type(data).__name__}")
 
 
@@ -108,8 +107,9 @@ def _duplicate_error(participant: object, item: object) -> ValueError:
 
 def _item_inputs(data: object, by: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Responses (participant_id, phase, item_id, score), the item bank, and people with their keys."""
-    resp, keep, bank, people = _item_sources(data, by)
-    if keep is not None:
+    resp, bank, people = _item_sources(data, by)
+    keep = (resp["phase"] != "delayed").to_numpy(dtype=bool, na_value=True)
+    if not keep.all():  # item analysis compares the pre- and the post-test
         resp = resp[keep]
     dup = resp.duplicated([SUBJECT, "phase", "item_id"])
     if dup.any():
@@ -127,11 +127,15 @@ def _encode(values: pd.Series, sort: bool = False) -> tuple[np.ndarray, pd.Index
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        encoded = pc.dictionary_encode(pa.array(values.array), null_encoding="encode")
+        encoded = pc.dictionary_encode(pa.array(values.array))  # missing values stay null (faster than encoding them)
         if isinstance(encoded, pa.ChunkedArray):
             encoded = encoded.combine_chunks()
-        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
         dictionary = encoded.dictionary
+        indices = encoded.indices
+        if indices.null_count:  # missing values take the last code
+            indices = pc.fill_null(indices, len(dictionary))
+            dictionary = pa.concat_arrays([dictionary, pa.nulls(1, dictionary.type)])
+        codes = indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
         if sort and len(dictionary):
             order = pc.array_sort_indices(dictionary, null_placement="at_end").to_numpy()
             rank = np.empty_like(order)
@@ -145,20 +149,23 @@ def _encode(values: pd.Series, sort: bool = False) -> tuple[np.ndarray, pd.Index
 
 
 class _Coded:
-    """Responses as integer codes: person (into the sorted ``people``), phase, item; the scores."""
+    """Responses as integer codes: person (into the sorted ``people``), phase, item; the scores.
 
-    def __init__(self, resp: pd.DataFrame, keep: np.ndarray | None) -> None:
-        person, self.people = _encode(resp[SUBJECT], sort=True)
-        phase, phases = _encode(resp["phase"])
-        item, self.item_values = _encode(resp["item_id"])
-        score = resp["score"].to_numpy(dtype=np.float64, na_value=np.nan)
-        if keep is not None:
-            person, phase, item, score = person[keep], phase[keep], item[keep], score[keep]
-        self.person, self.item, self.score = person, item, score
-        labels = list(phases)
-        self.phase_code = {p: labels.index(p) for p in ("pre", "post") if p in labels}
-        self.phase = phase
-        self._n_phases = max(len(phases), 1)
+    Rows of the delayed post-test stay in the arrays but take no part: item analysis compares the
+    pre- and the post-test.
+    """
+
+    def __init__(self, resp: pd.DataFrame) -> None:
+        self.person, self.people = _encode(resp[SUBJECT], sort=True)
+        self.item, self.item_values = _encode(resp["item_id"])
+        self.score = resp["score"].to_numpy(dtype=np.float64, na_value=np.nan)
+        # phase codes: 0 pre, 1 post, 2 delayed, 3 anything else (missing included)
+        self.phase = np.full(len(resp), 3, dtype=np.int8)
+        for code, label in enumerate(("pre", "post", "delayed")):
+            self.phase[(resp["phase"] == label).to_numpy(dtype=bool, na_value=False)] = code
+        self.phase_code = {"pre": 0, "post": 1}
+        self._delayed = 2
+        self._n_phases = 4
 
     def check_duplicates(self, items: pd.Index) -> None:
         """One response per person, phase and item: the same rule, and message, as on frames.
@@ -174,12 +181,13 @@ class _Coded:
             cell = self.person[sel].astype(np.int64) * len(items) + cols[sel]
             if len(cell) and np.bincount(cell).max() > 1:
                 found = True
-        rest = ~in_grid | ~np.isin(self.phase, list(self.phase_code.values()))
+        in_tests = self.phase != self._delayed
+        rest = in_tests & (~in_grid | ~np.isin(self.phase, list(self.phase_code.values())))
         if rest.any() and self._keys(rest).duplicated().any():
             found = True
         if found:
-            dup = self._keys(np.ones(len(self.person), dtype=bool)).duplicated().to_numpy()
-            first = int(np.argmax(dup))
+            rows = np.flatnonzero(in_tests)
+            first = int(rows[np.argmax(self._keys(in_tests).duplicated().to_numpy())])
             raise _duplicate_error(self.people[self.person[first]], self.item_values[self.item[first]])
 
     def _keys(self, rows: np.ndarray) -> pd.Series:
@@ -341,8 +349,8 @@ def item_analysis(
     )
 
     by_list = as_by(by)
-    resp, keep, bank, people = _item_sources(data, by_list)
-    coded = _Coded(resp, keep)
+    resp, bank, people = _item_sources(data, by_list)
+    coded = _Coded(resp)
     items = pd.Index(bank["item_id"], name="item_id")
     coded.check_duplicates(items)
     pts = bank["points"].to_numpy(dtype=np.float64)
