@@ -17,7 +17,7 @@ import numpy as np
 
 from tip_eval.i18n import _, format_integer
 from tip_eval.io.limits import _OLE2, _ZIP, ReadLimits, _check_area, _check_file, _refuse
-from tip_eval.io.rawtable import RawTable, _build_table
+from tip_eval.io.rawtable import ArrowColumns, RawTable, _build_table
 from tip_eval.problems import Problem
 
 
@@ -115,6 +115,40 @@ def _broken_records(rows: list[list[str]], starts: list[int], ends: list[int], d
     return out
 
 
+def _arrow_columns(text: str, delimiter: str, limits: ReadLimits) -> ArrowColumns | None:
+    """The cells of a plain CSV text as Arrow text columns, or None when the text needs the careful reader.
+
+    Arrow's CSV reader is used only where it must give exactly the records of :mod:`csv`: no
+    quote character anywhere (so no record spans lines and none is broken by a stray quote),
+    and every line with the first line's number of cells (a blank line, a short or a long row
+    falls back to the careful reader, which pads them and names them). Every cell stays text:
+    empty cells are empty strings, nothing is parsed or inferred.
+    """
+    if '"' in text or len(delimiter) != 1 or delimiter in "\r\n" or not text:
+        return None
+    first = re.match(r"[^\r\n]*", text)
+    width = (first.group(0).count(delimiter) + 1) if first else 1
+    if width > limits.max_cols or width < 2:
+        return None
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = [f"c{j}" for j in range(width)]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False, escape_char=False,
+                                             double_quote=False, newlines_in_values=False, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()),
+                                                 null_values=[], strings_can_be_null=False,
+                                                 quoted_strings_can_be_null=False, check_utf8=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    return ArrowColumns([col.combine_chunks() for col in table.columns])
+
+
 def _read_csv(p: Path, file: str, header_rows: int, limits: ReadLimits, encoding: str | None) -> RawTable:
     _check_file(p, file, limits)
     data = p.read_bytes()
@@ -138,6 +172,23 @@ def _read_csv(p: Path, file: str, header_rows: int, limits: ReadLimits, encoding
         delimiter = _choose_delimiter(text)
     if "\x00" in text:
         text = text.replace("\x00", "")
+    fast = _arrow_columns(text, delimiter, limits)
+    if fast is not None:
+        if len(fast) > limits.max_rows:
+            _refuse(
+                file,
+                f"has more than {limits.max_rows:,} rows, the limit.",
+                "If the table really is that large, read it with limits=ReadLimits(max_rows=...).",
+            )
+        _check_area(file, "the file", len(fast), len(fast.columns), limits)
+        del text
+        table = _build_table(fast, first_row=1 + rows_offset, first_col=1, header_rows=header_rows, merges=[],
+                             formulas=[], file=file, sheet=None, notes=notes, date1904=False)
+        table.encoding = used
+        table.delimiter = delimiter
+        if delimiter not in (",", ";", "\t"):
+            table.notes.append(f"Columns are separated by {delimiter!r} (from the file's 'sep=' line).")
+        return table
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[str]] = []
     starts: list[int] = []  # the line each record starts on (1 = the first line after a 'sep=' line)

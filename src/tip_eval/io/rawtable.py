@@ -106,6 +106,55 @@ class RawTable:
 # --------------------------------------------------------------------------- table from rows
 
 
+class ArrowColumns:
+    """The rows of a text table held as Arrow text columns (a CSV file read by Arrow's reader).
+
+    :func:`_build_table` reads the header rows one by one (``rows[i]``, ``rows[a:b]``) and takes
+    the body column by column, without turning millions of cells into Python objects.
+    """
+
+    def __init__(self, columns: list[Any]) -> None:
+        self.columns = columns
+        self.n = len(columns[0]) if columns else 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(self.n))]
+        return [c[i].as_py() for c in self.columns]
+
+
+def _cell(column: Any, i: int) -> Any:
+    """One value of a column of cells: a numpy array, or an Arrow array (its Python value)."""
+    v = column[i]
+    return v.as_py() if hasattr(v, "as_py") else v
+
+
+def _arrow_text_column(column: Any) -> tuple[Any, np.ndarray]:
+    """(values with blanks as null, blank mask) of an Arrow text column without nulls.
+
+    The same blanks as :func:`_blank_strings`: a cell holding any ASCII letter or digit is not
+    blank (found by Arrow in one pass), and the few distinct others are matched in Python.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(column)
+    maybe = pc.invert(pc.match_substring_regex(column, "[0-9A-Za-z]"))
+    if not pc.any(maybe).as_py():
+        return column, np.zeros(n, dtype=bool)
+    candidates = pc.unique(pc.filter(column, maybe)).to_pylist()
+    fullmatch = _BLANK_TEXT.fullmatch
+    blank_values = [u for u in candidates if fullmatch(u) is not None]
+    if not blank_values:
+        return column, np.zeros(n, dtype=bool)
+    mask = pc.is_in(column, value_set=pa.array(blank_values, type=column.type))
+    blank = mask.to_numpy(zero_copy_only=False)
+    return pc.if_else(mask, pa.scalar(None, column.type), column), blank
+
+
 def _blank_value(v: Any) -> bool:
     if v is None or v == "":
         return True
@@ -272,8 +321,9 @@ def _build_table(
     nums = (np.asarray(row_numbers, dtype=np.int64) if row_numbers is not None
             else first_row + np.arange(len(rows), dtype=np.int64))
     formula_set = {(r, c) for r, c in formulas}
-    formula_rows = {f[0] for f in formulas}
-    width = max((len(r) for r in rows), default=0)
+    formula_rows = {r for r, _ in formulas}
+    columnar = isinstance(rows, ArrowColumns)
+    width = len(rows.columns) if columnar else max((len(r) for r in rows), default=0)
 
     # the header starts at the first row with anything in it ...
     def filled_cells(i: int) -> int:
@@ -310,25 +360,32 @@ def _build_table(
     header_row = header_excel_rows[-1]
     names, written = _header_names(header, header_excel_rows, first_col, merges)
 
-    body = rows[h + header_rows :]
+    body = range(len(rows) - h - header_rows) if columnar else rows[h + header_rows :]
     body_nums = nums[h + header_rows:]
     body_first_row = int(body_nums[0]) if len(body_nums) else header_excel_rows[-1] + 1
     n = len(body)
-    grid = np.empty((n, width), dtype=object)
-    if n and width:
-        try:
-            grid[:, :] = body
-        except ValueError:  # ragged rows
-            for i, r in enumerate(body):
-                grid[i, : len(r)] = r
-    columns_data: list[np.ndarray] = []
+    columns_data: list[Any] = []
     blanks = np.zeros((n, width), dtype=bool)
     kinds: list[str] = []
-    for j in range(width):
-        values, blank, kind = _column_values(np.ascontiguousarray(grid[:, j]))
-        columns_data.append(values)
-        blanks[:, j] = blank
-        kinds.append(kind)
+    if columnar:  # text columns (a CSV file): blanks found by Arrow, cells never become Python objects
+        for j, column in enumerate(rows.columns):
+            values, blank = _arrow_text_column(column[h + header_rows :])
+            columns_data.append(values)
+            blanks[:, j] = blank
+            kinds.append("text")
+    else:
+        grid = np.empty((n, width), dtype=object)
+        if n and width:
+            try:
+                grid[:, :] = body
+            except ValueError:  # ragged rows
+                for i, r in enumerate(body):
+                    grid[i, : len(r)] = r
+        for j in range(width):
+            values, blank, kind = _column_values(np.ascontiguousarray(grid[:, j]))
+            columns_data.append(values)
+            blanks[:, j] = blank
+            kinds.append(kind)
     # a formula cell without a saved result reads as empty, but its row is not blank
     for r, c in formula_set:
         i, j = r - body_first_row, c - first_col
@@ -363,7 +420,7 @@ def _build_table(
         notes.append(ngettext("{n} blank row ignored (row {rows}).", "{n} blank rows ignored (rows {rows}).",
                               len(blank_rows)).format(n=len(blank_rows), rows=_ranges(blank_rows)))
     if note_rows:
-        first_note = next(j for j in range(width) if not _blank_value(columns_data[j][note_rows[0]]))
+        first_note = next(j for j in range(width) if not _blank_value(_cell(columns_data[j], note_rows[0])))
         excel_note_rows = [int(body_nums[k]) for k in note_rows]
         notes.append(ngettext("Notes under the table ignored (column {column}, row {rows}; their text is not repeated "
                               "here, as it may name a person).",
@@ -436,7 +493,10 @@ def _build_table(
     data: dict[str, Any] = {}
     all_kept = bool(keep.all())
     for k, j in enumerate(keep_cols):
-        values = columns_data[j] if all_kept else columns_data[j][keep_idx]
+        if all_kept:
+            values = columns_data[j]
+        else:
+            values = columns_data[j].take(keep_idx) if columnar else columns_data[j][keep_idx]
         if kinds[j] == "float":
             data[final_names[k]] = pd.Series(values, dtype="float64", copy=False)
         elif kinds[j] == "text":
@@ -476,7 +536,7 @@ def _note_like(filled: int, blank_row: np.ndarray, columns: list[np.ndarray], i:
     if filled != 1:
         return False
     j = int(np.flatnonzero(~blank_row)[0])
-    value = columns[j][i]
+    value = _cell(columns[j], i)
     if not isinstance(value, str):
         return False
     text = normalize_text(value)
