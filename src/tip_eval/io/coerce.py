@@ -296,7 +296,7 @@ def coerce_frame(
     training's wrong date must not set aside its people; ``table`` names the table for the words).
     """
     settings = dict(settings or {})
-    out = frame.copy()
+    out = frame.copy(deep=False)  # columns are replaced whole (copy-on-write keeps ``frame`` as it was)
     bad = np.zeros(len(frame), dtype=bool)
     problems: list[Problem] = []
     for column in [c for c in frame.columns if not c.startswith("_")]:

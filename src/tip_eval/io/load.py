@@ -73,9 +73,8 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
                 raise InputRefused(src.name, _("is listed in study.toml but does not exist."),
                                    _("Check the file name in study.toml, or add the file to the study folder."))
             digest = file_sha256(src.file)
-            got = LAYOUTS[src.layout](src, ctx)
-            mapped.extend(got)
-            for m in got:
+            for m in LAYOUTS[src.layout](src, ctx):
+                mapped.append(m)
                 if m.table in schemas.TABLES:
                     source_rows.append({"file": m.file, "sheet": m.sheet if m.sheet is not None else "", "table": m.table,
                                         "layout": src.layout, "sha256": digest})
@@ -93,11 +92,14 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
     for m in mapped:
         headers.setdefault((m.file, m.sheet), {}).update(m.headers)
         by_table.setdefault(m.table, []).append(m.frame)
+    mapped.clear()  # each source's frame lives on only in by_table, and is released once its table is built
     problems = list(ctx.problems)
     tables: dict[str, pd.DataFrame] = {}
     quarantined: dict[str, pd.DataFrame] = {}
-    for table, frames in by_table.items():
+    for table in list(by_table):
+        frames = by_table.pop(table)
         raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+        del frames
         settings = dict(cfg.settings)
         typed, probs, bad = coerce_frame(raw, headers, settings, soft=SOFT_COLUMNS.get(table, frozenset()),
                                            table=table)
@@ -106,7 +108,9 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
             q = raw.loc[bad].copy()
             q["_reason"] = "a value could not be read (see the problem list)"
             quarantined[table] = q
-        tables[table] = typed.loc[~bad].reset_index(drop=True)
+            typed = typed.loc[~bad].reset_index(drop=True)
+        del raw
+        tables[table] = typed
     bank = tables.get("items")  # totals given in the files are out of the whole bank, whatever our keys
     set_aside_unscorable(tables, problems, quarantined, headers)
     _score_responses(tables, problems, quarantined)
@@ -328,7 +332,7 @@ def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem],
     bad_reason = reason_u[pair_codes]
     correct = correct_u[pair_codes]
     pts = item.map(points).astype(float).fillna(0.0).to_numpy()
-    resp = resp.copy()
+    resp = resp.copy(deep=False)  # columns are replaced whole (copy-on-write keeps the table as it was)
     bad = bad_u[pair_codes] & given.isna().to_numpy()
     changed = ~bad & changed_u[pair_codes]
     if changed.any():
@@ -369,7 +373,8 @@ def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem],
     blank = (resp["answer"].isna() & given.isna()).to_numpy() & ~bad
     all_blank = pd.Series(blank).groupby([resp["participant_id"].to_numpy(), resp["phase"].to_numpy()],
                                          dropna=False).transform("all").to_numpy(dtype=bool)[~bad]
-    resp = resp.loc[~bad]
+    if bad.any():
+        resp = resp.loc[~bad]
     if all_blank.any():
         first = resp.loc[all_blank].drop_duplicates(["participant_id", "phase"])
         for _i, r in first.iterrows():
