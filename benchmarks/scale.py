@@ -95,6 +95,7 @@ def build_folder(t: int, p: int, k: int) -> Path:
     write_followup_wide(study, tmp / "followup.xlsx")
     parts = study.participants.groupby("training_id", sort=False)
     resp = dict(tuple(study.responses.groupby("training_id", sort=False)))
+    scores = dict(tuple(study.scores.groupby("training_id", sort=False)))  # the test dates come from the scores
     conf_tid = study.confidence["participant_id"].map(study.participants.set_index("participant_id")["training_id"])
     conf = dict(tuple(study.confidence.groupby(conf_tid.to_numpy(), sort=False)))
     blocks = []
@@ -104,6 +105,7 @@ def build_folder(t: int, p: int, k: int) -> Path:
             trainings=study.trainings[study.trainings["training_id"] == tid], participants=part,
             items=study.items, competencies=study.competencies,
             responses=resp.get(tid, study.responses.iloc[:0]), confidence=conf.get(tid, study.confidence.iloc[:0]),
+            scores=scores.get(tid, study.scores.iloc[:0]),
         )
         target = tmp / rel
         if not target.exists():
