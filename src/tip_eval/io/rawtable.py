@@ -321,7 +321,7 @@ def _build_table(
     nums = (np.asarray(row_numbers, dtype=np.int64) if row_numbers is not None
             else first_row + np.arange(len(rows), dtype=np.int64))
     formula_set = {(r, c) for r, c in formulas}
-    formula_rows = {r for r, _ in formulas}
+    formula_rows = {f[0] for f in formulas}
     columnar = isinstance(rows, ArrowColumns)
     width = len(rows.columns) if columnar else max((len(r) for r in rows), default=0)
 
