@@ -64,6 +64,28 @@ def test_every_header_a_reader_sees_is_words(sample_book):
     assert {"Mean gain, points", "People tested before and after"} <= {c.value for c in wb["Gains by country"][1]}
 
 
+def test_group_values_a_reader_sees_are_words(sample_book):
+    """Countries, sectors, modules and measures are written by name, not as codes (KHM, ngo, definitions_law)."""
+    from tip_eval import vocab
+
+    _, wb = sample_book
+    codes = {*vocab.codes("country"), *vocab.codes("sector"), *vocab.MODULES, "knowledge", "confidence"}
+    seen = 0
+    for ws in wb.worksheets[1:]:
+        if ws.max_column < 2:
+            continue
+        frame = _frame(ws)
+        for column in ("country", "sector", "module", "measure"):
+            if column in frame.columns:
+                values = {v for v in frame[column] if isinstance(v, str)}
+                seen += len(values)
+                assert not values & codes, (ws.title, column, values & codes)
+    assert seen >= 10
+    assert {"Cambodia", "NGO"} <= {v for v in _frame(wb["Gains by country"])["country"]} | {
+        v for v in _frame(wb["Gains by sector"])["sector"]}
+    assert "Trafficking definitions and law" in set(_frame(wb["Modules"])["module"])
+
+
 def test_every_title_reads_back_to_its_column():
     for sheet in [None, *SHEET_TITLES]:
         columns = set(COLUMN_TITLES) | set(SHEET_TITLES.get(sheet, {}))
@@ -103,7 +125,7 @@ def test_no_formulas_and_number_formats(sample_book):
     assert isinstance(value, float) and len(repr(value)) > 6  # full precision in the cell
     assert 8 <= ws.column_dimensions["A"].width <= 60
     # a 1-5 rating's means and gain in two decimals, as the brief gives them; percentages in one
-    rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, col["measure"]).value == "confidence"]
+    rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, col["measure"]).value == "Confidence"]  # the measure by its name
     assert rows
     for r in rows:
         for name in ("pre_mean_matched", "post_mean_matched", "mean_gain", "ci_low"):

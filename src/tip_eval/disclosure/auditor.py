@@ -290,10 +290,40 @@ def _sheet_table(raw: pd.DataFrame, mark: frozenset[str],
     marks = frame.map(lambda v: isinstance(v, str) and v.strip() in mark)
     frame = frame.mask(marks)
     for c in frame.columns:
+        words = _group_codes().get(str(c))
+        if words:  # group values written as words (Cambodia, NGO, Knowledge) read back as their codes
+            frame[c] = frame[c].map(lambda v, w=words: w.get(v, v) if isinstance(v, str) else v)
         converted = pd.to_numeric(frame[c], errors="coerce")
         if converted.notna().sum() == frame[c].notna().sum() and frame[c].notna().any():
             frame[c] = converted
     return frame, marks, notes
+
+
+_GROUP_CODES: dict[str, dict[str, str]] = {}
+
+
+def _group_codes() -> dict[str, dict[str, str]]:
+    """``{column: {word: code}}``: the words a workbook writes for the codes of its group columns, in every language.
+
+    The inverse of ``report.workbook._labelled`` (countries, sectors, genders, phases and provinces by their
+    vocabulary labels, modules by their names, measures by their names), so that facts are keyed by codes
+    whatever the language of the workbook; a value that is already a code is left as it is.
+    """
+    if _GROUP_CODES:
+        return _GROUP_CODES
+    from tip_eval import vocab
+    from tip_eval.i18n import LANGUAGES, translator
+
+    for lang in LANGUAGES:
+        t = translator(lang)
+        for column in ("country", "sector", "gender", "phase", "province"):
+            for c in vocab.codes(column):
+                _GROUP_CODES.setdefault(column, {}).setdefault(vocab.label(column, c, lang), c)
+        for c, name in vocab.MODULES.items():
+            _GROUP_CODES.setdefault("module", {}).setdefault(t.gettext(name), c)
+        _GROUP_CODES.setdefault("measure", {}).setdefault(t.gettext("Knowledge"), "knowledge")
+        _GROUP_CODES["measure"].setdefault(t.pgettext("sheet", "Confidence"), "confidence")
+    return _GROUP_CODES
 
 
 def _workbook_facts(sheets: dict[str, pd.DataFrame], facts: _Facts, report: AuditReport, name: str) -> None:

@@ -189,6 +189,41 @@ def write_workbook(study, path: str | Path, min_cell: int | None = None,
     return path
 
 
+#: group columns whose codes a reader sees as words (the vocabularies' labels in the workbook's language)
+_VOCABULARY_COLUMNS = ("country", "sector", "gender", "phase", "province")
+
+
+def _labelled(result: pd.DataFrame) -> pd.DataFrame:
+    """``result`` with the codes of its group columns written as words (``KHM`` -> Cambodia, ``ngo`` -> NGO,
+    ``definitions_law`` -> the module's name, ``knowledge`` -> Knowledge), for the reader of the sheet.
+
+    Identifiers (training, item and competency IDs) stay as they are: they are names, not codes. Suppression marks
+    and formats go by row and column, so they are unchanged; a copy is made only when a column changes.
+    """
+    from tip_eval import vocab
+    from tip_eval.i18n import current_language
+
+    lang = current_language()
+    measures = {"knowledge": _("Knowledge"), "confidence": pgettext("sheet", "Confidence")}
+    out = result
+    for column in result.columns:
+        name = str(column)
+        if name in _VOCABULARY_COLUMNS:
+            convert = (lambda v, c=name: vocab.label(c, v, lang) if isinstance(v, str) and v != "All" else v)
+        elif name == "module":
+            # a module of the curriculum by its name (a partner's own module name as written)
+            convert = (lambda v: _(vocab.MODULES[v]) if isinstance(v, str) and v in vocab.MODULES else v)
+        elif name == "measure":
+            convert = (lambda v: measures.get(v, v) if isinstance(v, str) else v)
+        else:
+            continue
+        if out is result:
+            out = result.copy()
+            out.attrs = result.attrs
+        out[column] = result[column].map(convert).astype(object)
+    return out
+
+
 def _extra(by) -> list:
     if by is None:
         return []
@@ -222,7 +257,7 @@ def _build_workbook(study, parts: list, publication):
         check_no_identifiers(result, what=f"sheet {ws.title!r}")
         marks = result.attrs.get("suppressed_cells") or {}
         headers = {str(c): title(str(c), sheet=part.sheet) for c in result.columns}
-        write_sheet(ws, result, auto_formats=True, marks=marks, mark_text=MARK, wrap=_WRAP, headers=headers)
+        write_sheet(ws, _labelled(result), auto_formats=True, marks=marks, mark_text=MARK, wrap=_WRAP, headers=headers)
         _rating_precision(ws, result)
         notes = [_(n) for n in part.notes]
         if any(marks.values()):
