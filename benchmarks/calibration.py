@@ -64,8 +64,9 @@ def simulate(design: dict, rng: np.random.Generator) -> tuple[pd.DataFrame, np.n
     pre = rng.normal(60.0, 12.0, size=k * n)
     post = pre + MEAN_GAIN + u[codes] + rng.normal(0.0, SIGMA, size=k * n)
     ids = np.array([f"T{j:02d}" for j in range(k)])
-    frame = pd.DataFrame({"participant_id": [f"P{i:05d}" for i in range(k * n)], "training_id": ids[codes],
-                          "pre": pre, "post": post})
+    frame = pd.DataFrame(
+        {"participant_id": [f"P{i:05d}" for i in range(k * n)], "training_id": ids[codes], "pre": pre, "post": post}
+    )
     return frame, MEAN_GAIN + u
 
 
@@ -90,13 +91,17 @@ def replicate(args: tuple[str, int]) -> dict:
     sign = np.where(verdict == "above", 1.0, np.where(verdict == "below", -1.0, 0.0))
     false = (sign != 0) & ((theta == 0) | (np.sign(theta) != sign))
     return {
-        "mu": mu, "theta": theta, "sign": sign, "false": false,
+        "mu": mu,
+        "theta": theta,
+        "sign": sign,
+        "false": false,
         "cover_diff": (t["adjusted_ci_low"].to_numpy() <= theta) & (theta <= t["adjusted_ci_high"].to_numpy()),
         "cover_gain": (t["shrunken_ci_low"].to_numpy() <= mu) & (mu <= t["shrunken_ci_high"].to_numpy()),
-        "cover_familywise": bool(np.all((t["familywise_ci_low"].to_numpy() <= theta)
-                                        & (theta <= t["familywise_ci_high"].to_numpy()))),
+        "cover_familywise": bool(
+            np.all((t["familywise_ci_low"].to_numpy() <= theta) & (theta <= t["familywise_ci_high"].to_numpy()))
+        ),
         "inside": (t["shrunken_ci_low"].to_numpy() <= t["shrunken_gain"].to_numpy())
-                  & (t["shrunken_gain"].to_numpy() <= t["shrunken_ci_high"].to_numpy()),
+        & (t["shrunken_gain"].to_numpy() <= t["shrunken_ci_high"].to_numpy()),
         "width_diff": (t["adjusted_ci_high"] - t["adjusted_ci_low"]).to_numpy(),
         "width_gain": (t["shrunken_ci_high"] - t["shrunken_ci_low"]).to_numpy(),
         "raw_width": (t["raw_ci_high"] - t["raw_ci_low"]).to_numpy(),
@@ -125,13 +130,20 @@ def summarise(name: str, res: list[dict]) -> dict:
     sign = stack["sign"]
     if "u" in design:
         u = np.asarray(design["u"], dtype=float)
-        out["power"] = [(f"training {j + 1} ({u[j]:+g})", _rate(sign[:, j] == np.sign(u[j])))
-                        for j in range(u.size) if u[j] != 0]
+        out["power"] = [
+            (f"training {j + 1} ({u[j]:+g})", _rate(sign[:, j] == np.sign(u[j]))) for j in range(u.size) if u[j] != 0
+        ]
         out["per_training"] = [
-            (f"{j + 1} ({u[j]:+g})", _rate(stack["cover_diff"][:, j]), _rate(stack["cover_gain"][:, j]),
-             float(stack["width_diff"][:, j].mean()), float(stack["width_gain"][:, j].mean()),
-             float(stack["raw_width"][:, j].mean()))
-            for j in range(u.size)]
+            (
+                f"{j + 1} ({u[j]:+g})",
+                _rate(stack["cover_diff"][:, j]),
+                _rate(stack["cover_gain"][:, j]),
+                float(stack["width_diff"][:, j].mean()),
+                float(stack["width_gain"][:, j].mean()),
+                float(stack["raw_width"][:, j].mean()),
+            )
+            for j in range(u.size)
+        ]
     else:
         theta = stack["theta"]
         right = (sign != 0) & (np.sign(theta) == sign)
@@ -142,16 +154,32 @@ def summarise(name: str, res: list[dict]) -> dict:
         k = theta.shape[1]
         rank = np.argsort(np.argsort(stack["mu"], axis=1, kind="stable"), axis=1)
         rows = []
-        for label, mask in (("lowest true gain", rank == 0), ("bottom quarter", rank < k // 4),
-                            ("middle half", (rank >= k // 4) & (rank < k - k // 4)),
-                            ("top quarter", rank >= k - k // 4), ("highest true gain", rank == k - 1)):
-            rows.append((label, _rate(stack["cover_diff"][mask]), _rate(stack["cover_gain"][mask]),
-                         float(stack["width_diff"][mask].mean()), float(stack["width_gain"][mask].mean()),
-                         float(stack["raw_width"][mask].mean())))
+        for label, mask in (
+            ("lowest true gain", rank == 0),
+            ("bottom quarter", rank < k // 4),
+            ("middle half", (rank >= k // 4) & (rank < k - k // 4)),
+            ("top quarter", rank >= k - k // 4),
+            ("highest true gain", rank == k - 1),
+        ):
+            rows.append(
+                (
+                    label,
+                    _rate(stack["cover_diff"][mask]),
+                    _rate(stack["cover_gain"][mask]),
+                    float(stack["width_diff"][mask].mean()),
+                    float(stack["width_gain"][mask].mean()),
+                    float(stack["raw_width"][mask].mean()),
+                )
+            )
         per_d = stack["cover_diff"].mean(axis=0)
         per_g = stack["cover_gain"].mean(axis=0)
-        out["per_index"] = (float(per_d.min()), float(per_d.max()), float(per_g.min()), float(per_g.max()),
-                            float(np.sqrt(0.95 * 0.05 / R)))
+        out["per_index"] = (
+            float(per_d.min()),
+            float(per_d.max()),
+            float(per_g.min()),
+            float(per_g.max()),
+            float(np.sqrt(0.95 * 0.05 / R)),
+        )
         out["per_training"] = rows
     return out
 
@@ -192,18 +220,28 @@ def write_markdown(summaries: list[dict], args: argparse.Namespace, seconds: flo
         lines += [f"### {s['design']}", ""]
         if "per_index" in s:
             dmin, dmax, gmin, gmax, se = s["per_index"]
-            lines += [f"Per training (30 trainings, each with new random effects every replicate): difference from "
-                      f"the typical training {dmin:.3f} to {dmax:.3f}, shrunken gain {gmin:.3f} to {gmax:.3f} (Monte-Carlo "
-                      f"SE of one training's rate about {se:.3f}). By the rank of the training's true gain in its study:", ""]
+            lines += [
+                f"Per training (30 trainings, each with new random effects every replicate): difference from "
+                f"the typical training {dmin:.3f} to {dmax:.3f}, shrunken gain {gmin:.3f} to {gmax:.3f} (Monte-Carlo "
+                f"SE of one training's rate about {se:.3f}). By the rank of the training's true gain in its study:",
+                "",
+            ]
             head = "trainings"
         else:
             head = "training (planted difference)"
-        lines += [f"| {head} | difference from the typical training | shrunken gain | mean width: difference | "
-                  "mean width: shrunken gain | mean width: raw gain (t) |", "|---|---|---|---|---|---|"]
+        lines += [
+            f"| {head} | difference from the typical training | shrunken gain | mean width: difference | "
+            "mean width: shrunken gain | mean width: raw gain (t) |",
+            "|---|---|---|---|---|---|",
+        ]
         for label, cd, cg, wd, wg, wr in s["per_training"]:
             lines.append(f"| {label} | {_fmt(*cd)} | {_fmt(*cg)} | {wd:.1f} | {wg:.1f} | {wr:.1f} |")
-        lines += ["", f"The mixed model estimated the between-training variance as 0 in {s['boundary']:.0%} of the "
-                      f"studies; the shrunken gain lay inside its interval for {s['inside']:.1%} of the trainings.", ""]
+        lines += [
+            "",
+            f"The mixed model estimated the between-training variance as 0 in {s['boundary']:.0%} of the "
+            f"studies; the shrunken gain lay inside its interval for {s['inside']:.1%} of the trainings.",
+            "",
+        ]
     lines += [
         "## What the old rule did",
         "",
@@ -211,7 +249,7 @@ def write_markdown(summaries: list[dict], args: argparse.Namespace, seconds: flo
         "trainings, Holm-adjusted, and the shrunken effects had empirical Bayes intervals "
         "(BLUP ± 1.96·√MSE, Prasad-Rao). In a prototype of the same designs (800 replicates of the 7 x 25 "
         "designs, 400 of the 30 x 12 ones, same data model) that rule gave false verdicts in 36% of the "
-        "studies with one training +15 (an identical training called \"below average\"), and the empirical "
+        'studies with one training +15 (an identical training called "below average"), and the empirical '
         "Bayes intervals covered the +15 training 84% of the time and identical trainings 98-100% (the top "
         "three of 30 trainings with tau = 3: 77%; tau = 0: 100%).",
         "",

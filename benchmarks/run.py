@@ -33,8 +33,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -44,17 +45,36 @@ sys.path.insert(0, str(HERE))
 # sizes: (trainings, participants per training, items)
 SIZES = {
     "quick": {
-        "wide_rows": 10_000, "analysis": (1000, 30, 30), "compare": (100, 30, 30), "validate": (1000, 30, 30),
-        "cache": (20, 30, 30), "make": (1000, 30, 30), "memory": (200, 50, 30), "growth": [],
-        "loop_groups": 1000, "repeats": 2, "brief_repeats": 2, "brief_warm_all": False,
-        "firstload": [((40, 50, 30), None)], "firstload_repeats": 1,
+        "wide_rows": 10_000,
+        "analysis": (1000, 30, 30),
+        "compare": (100, 30, 30),
+        "validate": (1000, 30, 30),
+        "cache": (20, 30, 30),
+        "make": (1000, 30, 30),
+        "memory": (200, 50, 30),
+        "growth": [],
+        "loop_groups": 1000,
+        "repeats": 2,
+        "brief_repeats": 2,
+        "brief_warm_all": False,
+        "firstload": [((40, 50, 30), None)],
+        "firstload_repeats": 1,
     },
     "full": {
-        "wide_rows": 100_000, "analysis": (1000, 30, 30), "compare": (1000, 30, 30), "validate": (2000, 50, 30),
-        "cache": (2000, 50, 30), "make": (2000, 50, 30), "memory": (2000, 50, 30),
+        "wide_rows": 100_000,
+        "analysis": (1000, 30, 30),
+        "compare": (1000, 30, 30),
+        "validate": (2000, 50, 30),
+        "cache": (2000, 50, 30),
+        "make": (2000, 50, 30),
+        "memory": (2000, 50, 30),
         "growth": [(500, 50, 30), (1000, 50, 30), (2000, 50, 30)],
-        "loop_groups": 1000, "repeats": 5, "brief_repeats": 5, "brief_warm_all": True,
-        "firstload": [((200, 50, 30), None), ((2000, 50, 30), 1536)], "firstload_repeats": 2,
+        "loop_groups": 1000,
+        "repeats": 5,
+        "brief_repeats": 5,
+        "brief_warm_all": True,
+        "firstload": [((200, 50, 30), None), ((2000, 50, 30), 1536)],
+        "firstload_repeats": 2,
     },
 }
 
@@ -97,8 +117,9 @@ def _peak_of(fn: Callable[[], Any]) -> tuple[float, float, float, float]:
     return peak, before, wall, cpu
 
 
-def measure(funcs: dict[str, Callable[[], Any]], repeats: int, warmup: bool = True,
-            once: set[str] | frozenset = frozenset()) -> dict[str, dict[str, Any]]:
+def measure(
+    funcs: dict[str, Callable[[], Any]], repeats: int, warmup: bool = True, once: set[str] | frozenset = frozenset()
+) -> dict[str, dict[str, Any]]:
     """Time each function: a warm-up run, a timed run for peak memory, then ``repeats`` alternating rounds.
 
     Functions named in ``once`` are slow baselines: no warm-up and no further rounds (that single run
@@ -126,18 +147,39 @@ def measure(funcs: dict[str, Callable[[], Any]], repeats: int, warmup: bool = Tr
     return out
 
 
-def row(what: str, cand: str, base: str, m: dict[str, dict[str, Any]], target: str = "", ok: bool | None = None,
-        scale_base: float = 1.0, note: str = "", invert: bool = False) -> dict[str, Any]:
+def row(
+    what: str,
+    cand: str,
+    base: str,
+    m: dict[str, dict[str, Any]],
+    target: str = "",
+    ok: bool | None = None,
+    scale_base: float = 1.0,
+    note: str = "",
+    invert: bool = False,
+) -> dict[str, Any]:
     """One line of the table: candidate time / baseline time (or baseline / candidate with ``invert``)."""
     c, b = m[cand], m[base]
     tc, tb = c["wall_median"], b["wall_median"] * scale_base
     cc, cb = c["cpu_median"], b["cpu_median"] * scale_base
     ratio = tb / tc if invert else tc / tb
     cpu_ratio = (cb / cc if invert else cc / cb) if cc > 0 and cb > 0 else float("nan")
-    return {"what": what, "candidate": cand, "baseline": base, "t_candidate": tc, "t_baseline": tb,
-            "ratio": ratio, "cpu_ratio": cpu_ratio, "invert": invert, "target": target, "ok": ok,
-            "peak_candidate_mb": c.get("peak_mb"), "inc_candidate_mb": c.get("peak_mb", 0) - c.get("rss_before_mb", 0),
-            "peak_baseline_mb": b.get("peak_mb"), "note": note}
+    return {
+        "what": what,
+        "candidate": cand,
+        "baseline": base,
+        "t_candidate": tc,
+        "t_baseline": tb,
+        "ratio": ratio,
+        "cpu_ratio": cpu_ratio,
+        "invert": invert,
+        "target": target,
+        "ok": ok,
+        "peak_candidate_mb": c.get("peak_mb"),
+        "inc_candidate_mb": c.get("peak_mb", 0) - c.get("rss_before_mb", 0),
+        "peak_baseline_mb": b.get("peak_mb"),
+        "note": note,
+    }
 
 
 def _child(cmd: list[str], env: dict | None = None) -> tuple[float, float, float, int]:
@@ -156,8 +198,8 @@ def _child(cmd: list[str], env: dict | None = None) -> tuple[float, float, float
 
 def step_read(cfg: dict) -> list[dict]:
     import pandas as pd
-
     import scale
+
     from tip_eval.io import read as R
 
     xlsx, csv = scale.build_wide(cfg["wide_rows"])
@@ -170,30 +212,54 @@ def step_read(cfg: dict) -> list[dict]:
     def tip_csv():
         return R.read_table(csv)
 
-    m = measure({
-        "read_table(xlsx)": tip_xlsx,
-        "pandas.read_excel(calamine)": lambda: pd.read_excel(xlsx, engine="calamine"),
-        "pandas.read_excel(openpyxl)": lambda: pd.read_excel(xlsx, engine="openpyxl"),
-        "read_table(csv)": tip_csv,
-        "pandas.read_csv(dtype=str)": lambda: pd.read_csv(csv, dtype=str, keep_default_na=False),
-    }, cfg["repeats"], once={"pandas.read_excel(openpyxl)"})
+    m = measure(
+        {
+            "read_table(xlsx)": tip_xlsx,
+            "pandas.read_excel(calamine)": lambda: pd.read_excel(xlsx, engine="calamine"),
+            "pandas.read_excel(openpyxl)": lambda: pd.read_excel(xlsx, engine="openpyxl"),
+            "read_table(csv)": tip_csv,
+            "pandas.read_csv(dtype=str)": lambda: pd.read_csv(csv, dtype=str, keep_default_na=False),
+        },
+        cfg["repeats"],
+        once={"pandas.read_excel(openpyxl)"},
+    )
     size = f"{rows_n:,} rows x 40 columns"
     ok = m["read_table(xlsx)"]["wall_median"] / m["pandas.read_excel(calamine)"]["wall_median"] <= 1.3
     ok_csv = m["read_table(csv)"]["wall_median"] / m["pandas.read_csv(dtype=str)"]["wall_median"] <= 1.5
     return [
-        row(f"read xlsx, {size}", "read_table(xlsx)", "pandas.read_excel(calamine)", m, "<= 1.3", ok,
-            note="guard + normaliser + locations included; guard cache cleared each time"),
-        row(f"read xlsx, {size}: openpyxl is N x slower", "read_table(xlsx)", "pandas.read_excel(openpyxl)", m,
-            invert=True, note="openpyxl timed once"),
-        row(f"read csv, {size}", "read_table(csv)", "pandas.read_csv(dtype=str)", m, "<= 1.5", ok_csv,
-            note="encoding and delimiter detection, blanks, locations"),
+        row(
+            f"read xlsx, {size}",
+            "read_table(xlsx)",
+            "pandas.read_excel(calamine)",
+            m,
+            "<= 1.3",
+            ok,
+            note="guard + normaliser + locations included; guard cache cleared each time",
+        ),
+        row(
+            f"read xlsx, {size}: openpyxl is N x slower",
+            "read_table(xlsx)",
+            "pandas.read_excel(openpyxl)",
+            m,
+            invert=True,
+            note="openpyxl timed once",
+        ),
+        row(
+            f"read csv, {size}",
+            "read_table(csv)",
+            "pandas.read_csv(dtype=str)",
+            m,
+            "<= 1.5",
+            ok_csv,
+            note="encoding and delimiter detection, blanks, locations",
+        ),
     ]
 
 
 def step_farcell(cfg: dict) -> list[dict]:
     import pandas as pd
-
     import scale
+
     from tip_eval.errors import InputRefused
     from tip_eval.io import read as R
 
@@ -208,20 +274,35 @@ def step_farcell(cfg: dict) -> list[dict]:
             except InputRefused:
                 return True
             raise AssertionError(f"{path} was not refused")
+
         return go
 
-    m = measure({
-        "refuse far cell (declared)": refuse(declared),
-        "refuse far cell (dimension lies, 20,000 rows first)": refuse(lying),
-        "pandas.read_excel(calamine), 10-row sheet": lambda: pd.read_excel(small, engine="calamine"),
-    }, max(cfg["repeats"], 5))
+    m = measure(
+        {
+            "refuse far cell (declared)": refuse(declared),
+            "refuse far cell (dimension lies, 20,000 rows first)": refuse(lying),
+            "pandas.read_excel(calamine), 10-row sheet": lambda: pd.read_excel(small, engine="calamine"),
+        },
+        max(cfg["repeats"], 5),
+    )
     t = m["refuse far cell (declared)"]["wall_median"]
     return [
-        row("far-away cell XFD1048576 refused", "refuse far cell (declared)", "pandas.read_excel(calamine), 10-row sheet", m,
-            "< 0.1 s", t < 0.1, note=f"{t * 1000:.1f} ms"),
-        row("far-away cell behind a lying dimension", "refuse far cell (dimension lies, 20,000 rows first)",
-            "pandas.read_excel(calamine), 10-row sheet", m,
-            note=f"{m['refuse far cell (dimension lies, 20,000 rows first)']['wall_median'] * 1000:.0f} ms: the whole sheet is scanned"),
+        row(
+            "far-away cell XFD1048576 refused",
+            "refuse far cell (declared)",
+            "pandas.read_excel(calamine), 10-row sheet",
+            m,
+            "< 0.1 s",
+            t < 0.1,
+            note=f"{t * 1000:.1f} ms",
+        ),
+        row(
+            "far-away cell behind a lying dimension",
+            "refuse far cell (dimension lies, 20,000 rows first)",
+            "pandas.read_excel(calamine), 10-row sheet",
+            m,
+            note=f"{m['refuse far cell (dimension lies, 20,000 rows first)']['wall_median'] * 1000:.0f} ms: the whole sheet is scanned",
+        ),
     ]
 
 
@@ -239,23 +320,51 @@ def handwritten_checks(tables: dict) -> dict:
     from tip_eval.validation import REFERENCES
 
     pat = schemas.ID_PATTERN
-    ids = {"trainings": ["training_id"], "participants": ["participant_id", "training_id"], "items": ["item_id"],
-           "responses": ["participant_id", "item_id", "training_id"], "scores": ["participant_id", "training_id"],
-           "competencies": ["competency_id"], "confidence": ["participant_id", "competency_id"],
-           "interviews": ["interview_id", "participant_id"], "codebook": ["code_id"],
-           "followup_codes": ["interview_id", "coder", "code_id"]}
-    vocabs = {("trainings", "country"): list(vocab.COUNTRIES), ("trainings", "language"): list(vocab.TRAINING_LANGUAGES),
-              ("participants", "sector"): list(vocab.SECTORS), ("participants", "gender"): list(vocab.GENDERS),
-              ("items", "module"): list(vocab.MODULES), ("responses", "phase"): list(vocab.PHASES),
-              ("scores", "phase"): list(vocab.PHASES), ("confidence", "phase"): list(vocab.PHASES),
-              ("confidence", "rating"): [1, 2, 3, 4, 5], ("codebook", "level"): [1, 2, 3, 4]}
-    ranges = {("participants", "years_experience"): (0, 60), ("items", "points"): (1e-300, np.inf),
-              ("items", "n_options"): (2, np.inf), ("responses", "score"): (0, np.inf), ("scores", "score"): (0, np.inf),
-              ("scores", "max_score"): (1e-300, np.inf), ("scores", "pct"): (0, 100)}
-    keys = {"trainings": ["training_id"], "participants": ["participant_id"], "items": ["item_id"],
-            "responses": ["participant_id", "phase", "item_id"], "scores": ["participant_id", "phase"],
-            "competencies": ["competency_id"], "confidence": ["participant_id", "phase", "competency_id"],
-            "interviews": ["interview_id"], "codebook": ["code_id"], "followup_codes": ["interview_id", "coder", "code_id"]}
+    ids = {
+        "trainings": ["training_id"],
+        "participants": ["participant_id", "training_id"],
+        "items": ["item_id"],
+        "responses": ["participant_id", "item_id", "training_id"],
+        "scores": ["participant_id", "training_id"],
+        "competencies": ["competency_id"],
+        "confidence": ["participant_id", "competency_id"],
+        "interviews": ["interview_id", "participant_id"],
+        "codebook": ["code_id"],
+        "followup_codes": ["interview_id", "coder", "code_id"],
+    }
+    vocabs = {
+        ("trainings", "country"): list(vocab.COUNTRIES),
+        ("trainings", "language"): list(vocab.TRAINING_LANGUAGES),
+        ("participants", "sector"): list(vocab.SECTORS),
+        ("participants", "gender"): list(vocab.GENDERS),
+        ("items", "module"): list(vocab.MODULES),
+        ("responses", "phase"): list(vocab.PHASES),
+        ("scores", "phase"): list(vocab.PHASES),
+        ("confidence", "phase"): list(vocab.PHASES),
+        ("confidence", "rating"): [1, 2, 3, 4, 5],
+        ("codebook", "level"): [1, 2, 3, 4],
+    }
+    ranges = {
+        ("participants", "years_experience"): (0, 60),
+        ("items", "points"): (1e-300, np.inf),
+        ("items", "n_options"): (2, np.inf),
+        ("responses", "score"): (0, np.inf),
+        ("scores", "score"): (0, np.inf),
+        ("scores", "max_score"): (1e-300, np.inf),
+        ("scores", "pct"): (0, 100),
+    }
+    keys = {
+        "trainings": ["training_id"],
+        "participants": ["participant_id"],
+        "items": ["item_id"],
+        "responses": ["participant_id", "phase", "item_id"],
+        "scores": ["participant_id", "phase"],
+        "competencies": ["competency_id"],
+        "confidence": ["participant_id", "phase", "competency_id"],
+        "interviews": ["interview_id"],
+        "codebook": ["code_id"],
+        "followup_codes": ["interview_id", "coder", "code_id"],
+    }
     bad = {}
     for t, df in tables.items():
         schema = schemas.schema(t)
@@ -293,17 +402,32 @@ def handwritten_checks(tables: dict) -> dict:
 
 def step_validate(cfg: dict) -> list[dict]:
     import scale
+
     from tip_eval.validation import check_tables
 
     t, p, k = cfg["validate"]
     study = scale.load_pickled(t, p, k)["study"]
     tables = study.tables()
     n_rows = sum(len(v) for v in tables.values())
-    m = measure({"check_tables": lambda: check_tables(tables), "hand-written pandas checks": lambda: handwritten_checks(tables)},
-                cfg["repeats"])
+    m = measure(
+        {
+            "check_tables": lambda: check_tables(tables),
+            "hand-written pandas checks": lambda: handwritten_checks(tables),
+        },
+        cfg["repeats"],
+    )
     ratio = m["check_tables"]["wall_median"] / m["hand-written pandas checks"]["wall_median"]
-    return [row(f"validate {t:,} x {p} x {k} ({n_rows / 1e6:.1f} M rows)", "check_tables", "hand-written pandas checks", m,
-                "<= 2", ratio <= 2, note="pandera lazy + cross-table rules + quarantine bookkeeping")]
+    return [
+        row(
+            f"validate {t:,} x {p} x {k} ({n_rows / 1e6:.1f} M rows)",
+            "check_tables",
+            "hand-written pandas checks",
+            m,
+            "<= 2",
+            ratio <= 2,
+            note="pandera lazy + cross-table rules + quarantine bookkeeping",
+        )
+    ]
 
 
 def _peer_loop(study, groups: int | None):
@@ -319,8 +443,14 @@ def _peer_loop(study, groups: int | None):
             break
         tt = pg.ttest(g["post"], g["pre"], paired=True)
         w = stats.wilcoxon(g["post"], g["pre"])
-        out.append((tid, float(tt["T"].iloc[0]), float(tt["p_val"].iloc[0] if "p_val" in tt else tt["p-val"].iloc[0]),
-                    float(w.pvalue)))
+        out.append(
+            (
+                tid,
+                float(tt["T"].iloc[0]),
+                float(tt["p_val"].iloc[0] if "p_val" in tt else tt["p-val"].iloc[0]),
+                float(w.pvalue),
+            )
+        )
     return out
 
 
@@ -328,13 +458,19 @@ def _groupby_floor(study):
     """The floor: the same differences, per training, with a bare pandas groupby mean."""
     wide = study.scores.pivot(index="participant_id", columns="phase", values="pct").dropna()
     d = (wide["post"] - wide["pre"]).rename("d")
-    return d.to_frame().join(study.participants.set_index("participant_id")["training_id"]).groupby("training_id")["d"].mean()
+    return (
+        d.to_frame()
+        .join(study.participants.set_index("participant_id")["training_id"])
+        .groupby("training_id")["d"]
+        .mean()
+    )
 
 
 def step_gains(cfg: dict) -> list[dict]:
     import warnings
 
     import scale
+
     import tip_eval as te
 
     warnings.filterwarnings("ignore")
@@ -345,23 +481,54 @@ def step_gains(cfg: dict) -> list[dict]:
     study = scale.load_pickled(t, p, k)["study"]
     n_groups = study.trainings.shape[0]
     sub = min(cfg["loop_groups"], n_groups)
-    m = measure({
-        "gains(by='training_id')": lambda: te.gains(study, by="training_id"),
-        "pingouin.ttest + wilcoxon loop": lambda: _peer_loop(study, sub),
-        "pandas groupby mean": lambda: _groupby_floor(study),
-        "gains(by='country')": lambda: te.gains(study, by="country"),
-    }, cfg["repeats"], once={"pingouin.ttest + wilcoxon loop"})
+    m = measure(
+        {
+            "gains(by='training_id')": lambda: te.gains(study, by="training_id"),
+            "pingouin.ttest + wilcoxon loop": lambda: _peer_loop(study, sub),
+            "pandas groupby mean": lambda: _groupby_floor(study),
+            "gains(by='country')": lambda: te.gains(study, by="country"),
+        },
+        cfg["repeats"],
+        once={"pingouin.ttest + wilcoxon loop"},
+    )
     scale_loop = n_groups / sub
-    speedup = m["pingouin.ttest + wilcoxon loop"]["wall_median"] * scale_loop / m["gains(by='training_id')"]["wall_median"]
+    speedup = (
+        m["pingouin.ttest + wilcoxon loop"]["wall_median"] * scale_loop / m["gains(by='training_id')"]["wall_median"]
+    )
     floor = m["gains(by='training_id')"]["wall_median"] / m["pandas groupby mean"]["wall_median"]
-    note = f"loop timed on {sub} of {n_groups} trainings, scaled x{scale_loop:g}" if sub < n_groups else "loop over every training"
+    note = (
+        f"loop timed on {sub} of {n_groups} trainings, scaled x{scale_loop:g}"
+        if sub < n_groups
+        else "loop over every training"
+    )
     return [
-        row(f"gains by training, {t:,} x {p}: peer loop is N x slower", "gains(by='training_id')",
-            "pingouin.ttest + wilcoxon loop", m, ">= 50", speedup >= 50, scale_base=scale_loop, invert=True, note=note),
-        row(f"gains by training, {t:,} x {p}, vs floor", "gains(by='training_id')", "pandas groupby mean", m,
-            "<= 20", floor <= 20, note="floor: pivot scores to pre/post, difference, groupby mean"),
-        row(f"gains by country, {t:,} x {p}, vs floor", "gains(by='country')", "pandas groupby mean", m,
-            note="floor is by training (same work)"),
+        row(
+            f"gains by training, {t:,} x {p}: peer loop is N x slower",
+            "gains(by='training_id')",
+            "pingouin.ttest + wilcoxon loop",
+            m,
+            ">= 50",
+            speedup >= 50,
+            scale_base=scale_loop,
+            invert=True,
+            note=note,
+        ),
+        row(
+            f"gains by training, {t:,} x {p}, vs floor",
+            "gains(by='training_id')",
+            "pandas groupby mean",
+            m,
+            "<= 20",
+            floor <= 20,
+            note="floor: pivot scores to pre/post, difference, groupby mean",
+        ),
+        row(
+            f"gains by country, {t:,} x {p}, vs floor",
+            "gains(by='country')",
+            "pandas groupby mean",
+            m,
+            note="floor is by training (same work)",
+        ),
     ]
 
 
@@ -374,17 +541,31 @@ def step_items(cfg: dict) -> list[dict]:
     import warnings
 
     import scale
+
     import tip_eval as te
 
     warnings.filterwarnings("ignore")
     t, p, k = cfg["analysis"]
     study = scale.load_pickled(t, p, k)["study"]
-    m = measure({"item_analysis": lambda: te.item_analysis(study), "pandas groupby mean (difficulty only)": lambda: _item_floor(study)},
-                cfg["repeats"])
+    m = measure(
+        {
+            "item_analysis": lambda: te.item_analysis(study),
+            "pandas groupby mean (difficulty only)": lambda: _item_floor(study),
+        },
+        cfg["repeats"],
+    )
     ratio = m["item_analysis"]["wall_median"] / m["pandas groupby mean (difficulty only)"]["wall_median"]
-    return [row(f"item_analysis, {t:,} x {p} x {k} ({len(study.responses) / 1e6:.1f} M responses)", "item_analysis",
-                "pandas groupby mean (difficulty only)", m, "<= 2.5", ratio <= 2.5,
-                note="floor computes only the share correct per item and phase")]
+    return [
+        row(
+            f"item_analysis, {t:,} x {p} x {k} ({len(study.responses) / 1e6:.1f} M responses)",
+            "item_analysis",
+            "pandas groupby mean (difficulty only)",
+            m,
+            "<= 2.5",
+            ratio <= 2.5,
+            note="floor computes only the share correct per item and phase",
+        )
+    ]
 
 
 def _compare_peer(study):
@@ -403,6 +584,7 @@ def step_compare(cfg: dict) -> list[dict]:
     import warnings
 
     import scale
+
     import tip_eval as te
 
     warnings.filterwarnings("ignore")
@@ -410,13 +592,23 @@ def step_compare(cfg: dict) -> list[dict]:
 
     t, p, k = cfg["compare"]
     study = scale.load_pickled(t, p, k)["study"]
-    m = measure({"compare_trainings": lambda: te.compare_trainings(study),
-                 "statsmodels formula OLS + MixedLM": lambda: _compare_peer(study),
-                 "pandas groupby mean": lambda: _groupby_floor(study)},
-                max(1, cfg["repeats"] - 2), once={"statsmodels formula OLS + MixedLM"})
+    m = measure(
+        {
+            "compare_trainings": lambda: te.compare_trainings(study),
+            "statsmodels formula OLS + MixedLM": lambda: _compare_peer(study),
+            "pandas groupby mean": lambda: _groupby_floor(study),
+        },
+        max(1, cfg["repeats"] - 2),
+        once={"statsmodels formula OLS + MixedLM"},
+    )
     return [
-        row(f"compare_trainings, {t:,} x {p}", "compare_trainings", "statsmodels formula OLS + MixedLM", m,
-            note="peer: smf.ols('post ~ pre + C(training_id, Sum)') + smf.mixedlm"),
+        row(
+            f"compare_trainings, {t:,} x {p}",
+            "compare_trainings",
+            "statsmodels formula OLS + MixedLM",
+            m,
+            note="peer: smf.ols('post ~ pre + C(training_id, Sum)') + smf.mixedlm",
+        ),
         row(f"compare_trainings, {t:,} x {p}, vs floor", "compare_trainings", "pandas groupby mean", m),
     ]
 
@@ -439,16 +631,25 @@ def step_load(cfg: dict) -> list[dict]:
 
     m = measure({"load_study(sample_data)": first, "pandas.read_excel(calamine) of every sheet": bare}, cfg["repeats"])
     ratio = m["load_study(sample_data)"]["wall_median"] / m["pandas.read_excel(calamine) of every sheet"]["wall_median"]
-    return [row("load_study(sample_data), no cache", "load_study(sample_data)", "pandas.read_excel(calamine) of every sheet", m,
-                "<= 3", ratio <= 3,
-                note=f"{m['load_study(sample_data)']['wall_median']:.2f} s; read + map + coerce + validate; the baseline "
-                     f"reads all {len(books)} workbooks under sample_data/ (programme/ included)")]
+    return [
+        row(
+            "load_study(sample_data), no cache",
+            "load_study(sample_data)",
+            "pandas.read_excel(calamine) of every sheet",
+            m,
+            "<= 3",
+            ratio <= 3,
+            note=f"{m['load_study(sample_data)']['wall_median']:.2f} s; read + map + coerce + validate; the baseline "
+            f"reads all {len(books)} workbooks under sample_data/ (programme/ included)",
+        )
+    ]
 
 
 def step_cache(cfg: dict) -> list[dict]:
     import shutil
 
     import scale
+
     import tip_eval as te
     from tip_eval.io import read as R
 
@@ -465,14 +666,24 @@ def step_cache(cfg: dict) -> list[dict]:
         return te.load_study(folder, cache=cache_dir)
 
     try:
-        m = measure({"first load_study (writes the cache)": first, "cached reload": cached},
-                    1 if t * p >= 50_000 else cfg["repeats"], warmup=t * p < 50_000)
+        m = measure(
+            {"first load_study (writes the cache)": first, "cached reload": cached},
+            1 if t * p >= 50_000 else cfg["repeats"],
+            warmup=t * p < 50_000,
+        )
     finally:
         shutil.rmtree(cache_dir, ignore_errors=True)
     speedup = m["first load_study (writes the cache)"]["wall_median"] / m["cached reload"]["wall_median"]
-    out = row(f"cached reload, {t * p:,} participants ({t:,} workbooks): first load is N x slower",
-              "cached reload", "first load_study (writes the cache)", m, ">= 20", speedup >= 20, invert=True,
-              note=f"first load {m['first load_study (writes the cache)']['wall_median']:.1f} s")
+    out = row(
+        f"cached reload, {t * p:,} participants ({t:,} workbooks): first load is N x slower",
+        "cached reload",
+        "first load_study (writes the cache)",
+        m,
+        ">= 20",
+        speedup >= 20,
+        invert=True,
+        note=f"first load {m['first load_study (writes the cache)']['wall_median']:.1f} s",
+    )
     out["participants"] = t * p
     return [out]
 
@@ -489,16 +700,33 @@ def step_make(cfg: dict) -> list[dict]:
         n = t * p
         return rng.random((2 * n, k)), rng.integers(1, 4, size=(2 * n, k)), rng.logistic(size=(2 * n, 7))
 
-    m = measure({"make_study": lambda: make_study(seed=0, n_trainings=t, participants_per_training=p, n_items=k),
-                 "numpy random draws": draws}, max(1, cfg["repeats"] - 2), warmup=False)
+    m = measure(
+        {
+            "make_study": lambda: make_study(seed=0, n_trainings=t, participants_per_training=p, n_items=k),
+            "numpy random draws": draws,
+        },
+        max(1, cfg["repeats"] - 2),
+        warmup=False,
+    )
     sec = m["make_study"]["wall_median"]
-    return [row(f"make_study {t:,} x {p} x {k}", "make_study", "numpy random draws", m, "seconds", sec < 10,
-                note=f"{sec:.1f} s, validation included")]
+    return [
+        row(
+            f"make_study {t:,} x {p} x {k}",
+            "make_study",
+            "numpy random draws",
+            m,
+            "seconds",
+            sec < 10,
+            note=f"{sec:.1f} s, validation included",
+        )
+    ]
 
 
 #: every runtime dependency of the brief (pyproject.toml), imported as the brief uses it
-BRIEF_DEPENDENCIES = ("numpy, pandas, scipy.stats, statsmodels.api, plotly.graph_objects, pandera, yaml, openpyxl, "
-                      "python_calamine, defusedxml, jinja2, rich.progress, rapidfuzz, pyarrow, highspy")
+BRIEF_DEPENDENCIES = (
+    "numpy, pandas, scipy.stats, statsmodels.api, plotly.graph_objects, pandera, yaml, openpyxl, "
+    "python_calamine, defusedxml, jinja2, rich.progress, rapidfuzz, pyarrow, highspy"
+)
 
 
 def step_brief(cfg: dict) -> list[dict]:
@@ -538,12 +766,23 @@ def step_brief(cfg: dict) -> list[dict]:
         v["wall_median"] = statistics.median(v["wall"])
         v["cpu_median"] = statistics.median(v["cpu"])
     rows = []
-    for name, what, target in ((brief_name, "the command as shipped: the validated study comes from its cache", 2.0),
-                               (cold_name, "every file read and validated again", 1.5)):
+    for name, what, target in (
+        (brief_name, "the command as shipped: the validated study comes from its cache", 2.0),
+        (cold_name, "every file read and validated again", 1.5),
+    ):
         ratio = res[name]["wall_median"] / res[import_name]["wall_median"]
-        rows.append(row(name, name, import_name, res, f"<= {target:g}", ratio <= target,
-                        note=f"{what}; separate processes; cache in a temporary TIP_EVAL_CACHE_DIR; peak = whole process; "
-                             f"dependencies: {BRIEF_DEPENDENCIES}"))
+        rows.append(
+            row(
+                name,
+                name,
+                import_name,
+                res,
+                f"<= {target:g}",
+                ratio <= target,
+                note=f"{what}; separate processes; cache in a temporary TIP_EVAL_CACHE_DIR; peak = whole process; "
+                f"dependencies: {BRIEF_DEPENDENCIES}",
+            )
+        )
     return rows
 
 
@@ -568,8 +807,11 @@ def _plain_linprog():
             return "unbounded", -np.inf, set()
         eq = self.active & (self.lower == self.upper)
         marg = res.eqlin.marginals if res.eqlin is not None else []
-        cells = {self.row_cells[i] for i, mu in zip(np.flatnonzero(eq), marg)
-                 if abs(mu) > 1e-6 and self.row_cells[i] is not None}
+        cells = {
+            self.row_cells[i]
+            for i, mu in zip(np.flatnonzero(eq), marg)
+            if abs(mu) > 1e-6 and self.row_cells[i] is not None
+        }
         return "optimal", float(res.fun), cells
 
     @contextlib.contextmanager
@@ -598,7 +840,10 @@ def step_disclosure(cfg: dict) -> list[dict]:
 
     plain = _plain_linprog()
     rows = []
-    for name, study in (("sample brief", te.load_study(ROOT / "sample_data")), ("adversarial study", adversarial_study())):
+    for name, study in (
+        ("sample brief", te.load_study(ROOT / "sample_data")),
+        ("adversarial study", adversarial_study()),
+    ):
         res = Results(study)
         with res.active():
             pub = Publication(study, min_cell=5, results=res)  # the analyses, computed once, outside the timing
@@ -623,13 +868,27 @@ def step_disclosure(cfg: dict) -> list[dict]:
             with plain():
                 return te.disclosure.audit(out)
 
-        m = measure({"plan": plan, "plan, plain linprog": plan_plain, "audit": audit,
-                     "audit, plain linprog": audit_plain}, cfg["repeats"],
-                    once={"plan, plain linprog", "audit, plain linprog"})
-        rows += [row(f"disclosure plan, {name}", "plan", "plan, plain linprog", m,
-                     note=f"{m['plan']['wall_median']:.2f} s; Publication (analyses memoised) with its Plan solved"),
-                 row(f"tip-eval audit, {name}", "audit", "audit, plain linprog", m,
-                     note=f"{m['audit']['wall_median']:.2f} s; brief.html and tables.xlsx read back and checked")]
+        m = measure(
+            {"plan": plan, "plan, plain linprog": plan_plain, "audit": audit, "audit, plain linprog": audit_plain},
+            cfg["repeats"],
+            once={"plan, plain linprog", "audit, plain linprog"},
+        )
+        rows += [
+            row(
+                f"disclosure plan, {name}",
+                "plan",
+                "plan, plain linprog",
+                m,
+                note=f"{m['plan']['wall_median']:.2f} s; Publication (analyses memoised) with its Plan solved",
+            ),
+            row(
+                f"tip-eval audit, {name}",
+                "audit",
+                "audit, plain linprog",
+                m,
+                note=f"{m['audit']['wall_median']:.2f} s; brief.html and tables.xlsx read back and checked",
+            ),
+        ]
     return rows
 
 
@@ -687,15 +946,29 @@ def step_firstload(cfg: dict) -> list[dict]:
         cand = res[load]
         what = f"first load of {t * p:,} participants ({t:,} workbooks)"
         if target_mb:
-            r = row(f"{what}: peak memory", load, load, res, f"peak < {target_mb:,} MB", cand["peak_mb"] < target_mb,
-                    note=f"peak {cand['peak_mb']:,.0f} MB in {cand['wall_median']:.0f} s; one run in a process of its own "
-                         "(VmHWM); the ratio column compares the load with itself")
+            r = row(
+                f"{what}: peak memory",
+                load,
+                load,
+                res,
+                f"peak < {target_mb:,} MB",
+                cand["peak_mb"] < target_mb,
+                note=f"peak {cand['peak_mb']:,.0f} MB in {cand['wall_median']:.0f} s; one run in a process of its own "
+                "(VmHWM); the ratio column compares the load with itself",
+            )
         else:
             mem_ratio = cand["peak_mb"] / res[bare]["peak_mb"]
-            r = row(f"{what}: peak memory vs a bare read", load, bare, res, "peak <= 1.5x", mem_ratio <= 1.5,
-                    note=f"peak memory {cand['peak_mb']:,.0f} / {res[bare]['peak_mb']:,.0f} MB = **{mem_ratio:.2f}x** (the "
-                         "ratio columns are time); each run in a process of its own (VmHWM, imports included); median "
-                         f"of {len(cand['wall'])} interleaved runs")
+            r = row(
+                f"{what}: peak memory vs a bare read",
+                load,
+                bare,
+                res,
+                "peak <= 1.5x",
+                mem_ratio <= 1.5,
+                note=f"peak memory {cand['peak_mb']:,.0f} / {res[bare]['peak_mb']:,.0f} MB = **{mem_ratio:.2f}x** (the "
+                "ratio columns are time); each run in a process of its own (VmHWM, imports included); median "
+                f"of {len(cand['wall'])} interleaved runs",
+            )
             r["memory_ratio"] = mem_ratio
         r["participants"] = t * p
         out.append(r)
@@ -707,6 +980,7 @@ def step_memory(cfg: dict) -> list[dict]:
     import warnings
 
     import scale
+
     import tip_eval as te
 
     warnings.filterwarnings("ignore")
@@ -719,12 +993,26 @@ def step_memory(cfg: dict) -> list[dict]:
         te.item_analysis(study)
         te.compare_trainings(study)
 
-    m = measure({"analysis (gains x2, item_analysis, compare_trainings)": analyse,
-                 "pandas groupby mean": lambda: _groupby_floor(study)}, 0, warmup=False)
+    m = measure(
+        {
+            "analysis (gains x2, item_analysis, compare_trainings)": analyse,
+            "pandas groupby mean": lambda: _groupby_floor(study),
+        },
+        0,
+        warmup=False,
+    )
     peak = m["analysis (gains x2, item_analysis, compare_trainings)"]["peak_mb"]
-    return [row(f"analysis of {t * p:,} participants ({len(study.responses) / 1e6:.1f} M responses)",
-                "analysis (gains x2, item_analysis, compare_trainings)", "pandas groupby mean", m,
-                "peak < 2 GB", peak < 2048, note=f"peak RSS {peak:,.0f} MB (study in memory included)")]
+    return [
+        row(
+            f"analysis of {t * p:,} participants ({len(study.responses) / 1e6:.1f} M responses)",
+            "analysis (gains x2, item_analysis, compare_trainings)",
+            "pandas groupby mean",
+            m,
+            "peak < 2 GB",
+            peak < 2048,
+            note=f"peak RSS {peak:,.0f} MB (study in memory included)",
+        )
+    ]
 
 
 def step_growth(cfg: dict) -> list[dict]:
@@ -732,6 +1020,7 @@ def step_growth(cfg: dict) -> list[dict]:
     import warnings
 
     import scale
+
     import tip_eval as te
     from tip_eval.validation import check_tables
 
@@ -740,24 +1029,47 @@ def step_growth(cfg: dict) -> list[dict]:
     for t, p, k in cfg["growth"]:
         study = scale.load_pickled(t, p, k)["study"]
         tables = study.tables()
-        m = measure({
-            "check_tables": lambda tables=tables: check_tables(tables),
-            "gains(by='training_id')": lambda study=study: te.gains(study, by="training_id"),
-            "item_analysis": lambda study=study: te.item_analysis(study),
-            "compare_trainings": lambda study=study: te.compare_trainings(study),
-        }, 0, warmup=True)
+        m = measure(
+            {
+                "check_tables": lambda tables=tables: check_tables(tables),
+                "gains(by='training_id')": lambda study=study: te.gains(study, by="training_id"),
+                "item_analysis": lambda study=study: te.item_analysis(study),
+                "compare_trainings": lambda study=study: te.compare_trainings(study),
+            },
+            0,
+            warmup=True,
+        )
         for name, v in m.items():
-            out.append({"growth": True, "size": [t, p, k], "participants": t * p, "responses": len(study.responses),
-                        "fn": name, "seconds": v["wall_median"], "cpu": v["cpu_median"], "peak_mb": v["peak_mb"],
-                        "inc_mb": v["peak_mb"] - v["rss_before_mb"]})
+            out.append(
+                {
+                    "growth": True,
+                    "size": [t, p, k],
+                    "participants": t * p,
+                    "responses": len(study.responses),
+                    "fn": name,
+                    "seconds": v["wall_median"],
+                    "cpu": v["cpu_median"],
+                    "peak_mb": v["peak_mb"],
+                    "inc_mb": v["peak_mb"] - v["rss_before_mb"],
+                }
+            )
         del study, tables
     return out
 
 
 STEPS: dict[str, Callable[[dict], list[dict]]] = {
-    "read": step_read, "farcell": step_farcell, "validate": step_validate, "gains": step_gains,
-    "items": step_items, "compare": step_compare, "load": step_load, "cache": step_cache,
-    "make": step_make, "brief": step_brief, "disclosure": step_disclosure, "firstload": step_firstload,
+    "read": step_read,
+    "farcell": step_farcell,
+    "validate": step_validate,
+    "gains": step_gains,
+    "items": step_items,
+    "compare": step_compare,
+    "load": step_load,
+    "cache": step_cache,
+    "make": step_make,
+    "brief": step_brief,
+    "disclosure": step_disclosure,
+    "firstload": step_firstload,
     "memory": step_memory,
     "growth": step_growth,
 }
@@ -771,16 +1083,20 @@ def _fmt_ratio(r: dict) -> str:
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| what | tip_eval | baseline | tip_eval s | baseline s | ratio (wall) | ratio (CPU) | target | met | peak MB (tip_eval / baseline) | note |",
-             "|---|---|---|---:|---:|---:|---:|---|---|---|---|"]
+    lines = [
+        "| what | tip_eval | baseline | tip_eval s | baseline s | ratio (wall) | ratio (CPU) | target | met | peak MB (tip_eval / baseline) | note |",
+        "|---|---|---|---:|---:|---:|---:|---|---|---|---|",
+    ]
     for r in rows:
         if r.get("growth"):
             continue
         met = "" if r["ok"] is None else ("yes" if r["ok"] else "**no**")
         peak = f"{r['peak_candidate_mb']:,.0f} (+{r['inc_candidate_mb']:,.0f}) / {r['peak_baseline_mb']:,.0f}"
         kind = "baseline / tip_eval" if r["invert"] else "tip_eval / baseline"
-        lines.append(f"| {r['what']} | {r['candidate']} | {r['baseline']} | {r['t_candidate']:.3f} | {r['t_baseline']:.3f} | "
-                     f"{_fmt_ratio(r)} ({kind}) | {r['cpu_ratio']:.2f}x | {r['target']} | {met} | {peak} | {r['note']} |")
+        lines.append(
+            f"| {r['what']} | {r['candidate']} | {r['baseline']} | {r['t_candidate']:.3f} | {r['t_baseline']:.3f} | "
+            f"{_fmt_ratio(r)} ({kind}) | {r['cpu_ratio']:.2f}x | {r['target']} | {met} | {peak} | {r['note']} |"
+        )
     return "\n".join(lines)
 
 
@@ -790,7 +1106,9 @@ def growth_table(rows: list[dict]) -> str:
         return ""
     lines = ["| participants | responses | step | seconds | peak MB | increment MB |", "|---:|---:|---|---:|---:|---:|"]
     for r in g:
-        lines.append(f"| {r['participants']:,} | {r['responses']:,} | {r['fn']} | {r['seconds']:.2f} | {r['peak_mb']:,.0f} | {r['inc_mb']:,.0f} |")
+        lines.append(
+            f"| {r['participants']:,} | {r['responses']:,} | {r['fn']} | {r['seconds']:.2f} | {r['peak_mb']:,.0f} | {r['inc_mb']:,.0f} |"
+        )
     return "\n".join(lines)
 
 
@@ -814,7 +1132,7 @@ def _round2(n: float) -> int:
     if n <= 0:
         return 0
     digits = int(math.floor(math.log10(n))) - 1
-    return int(round(n / 10 ** digits) * 10 ** digits)
+    return int(round(n / 10**digits) * 10**digits)
 
 
 def paper(res: dict | None) -> str:
@@ -823,8 +1141,14 @@ def paper(res: dict | None) -> str:
     rows = (res or {}).get("rows", [])
     growth = [r for r in rows if r.get("growth")]
     if not growth:
-        return "\n".join(head + ["Run the full benchmark (`python benchmarks/run.py`) to measure how each step grows; "
-                                  "the estimate is computed from those measurements.", ""])
+        return "\n".join(
+            head
+            + [
+                "Run the full benchmark (`python benchmarks/run.py`) to measure how each step grows; "
+                "the estimate is computed from those measurements.",
+                "",
+            ]
+        )
     steps: dict[str, list[dict]] = {}
     for r in growth:
         steps.setdefault(r["fn"], []).append(r)
@@ -833,10 +1157,12 @@ def paper(res: dict | None) -> str:
         f"Measured on this machine at {', '.join(f'{n:,}' for n in sorted({r['participants'] for r in growth}))} "
         "participants (50 per training, 30 items, pre and post; about 56 item answers per participant). "
         "Each step's time and memory increment were fitted as a power of the number of participants "
-        "(exponent 1 = linear).", "",
-        "| step | seconds at {0:,} | time exponent | memory increment MB at {0:,} | memory exponent | "
-        "seconds at 1,000,000 (extrapolated) | MB at 1,000,000 (extrapolated) |".format(n_max_measured),
-        "|---|---:|---:|---:|---:|---:|---:|"]
+        "(exponent 1 = linear).",
+        "",
+        f"| step | seconds at {n_max_measured:,} | time exponent | memory increment MB at {n_max_measured:,} | memory exponent | "
+        "seconds at 1,000,000 (extrapolated) | MB at 1,000,000 (extrapolated) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     est: dict[str, tuple[float, float, float, float]] = {}
     for name, rs in steps.items():
         rs = sorted(rs, key=lambda r: r["participants"])
@@ -846,8 +1172,10 @@ def paper(res: dict | None) -> str:
         t, mb = rs[-1]["seconds"], rs[-1]["inc_mb"]
         f = 1_000_000 / xs[-1]
         est[name] = (t, bt, mb, bm)
-        lines.append(f"| {name} | {t:.1f} | {bt:.2f} | {mb:,.0f} | {bm:.2f} | {t * f ** max(bt, 1.0):,.0f} | "
-                     f"{mb * f ** max(bm, 1.0):,.0f} |")
+        lines.append(
+            f"| {name} | {t:.1f} | {bt:.2f} | {mb:,.0f} | {bm:.2f} | {t * f ** max(bt, 1.0):,.0f} | "
+            f"{mb * f ** max(bm, 1.0):,.0f} |"
+        )
     mem_row = next((r for r in rows if r.get("step") == "memory"), None)
     cache_row = next((r for r in rows if r.get("step") == "cache"), None)
     ram_gb = float(str(res["machine"].get("memory", "0 GB")).split()[0] or 0)
@@ -865,38 +1193,48 @@ def paper(res: dict | None) -> str:
                 break
             n = int(n * 1.05)
         walls["memory of the analysis"] = n
-        lines.append(f"- **Memory of the analysis.** A {n_max_measured:,}-participant study takes about "
-                     f"{per * n_max_measured:,.0f} MB in memory (canonical tables, Arrow-backed text), and the whole "
-                     f"analysis peaked at {mem_row['peak_candidate_mb']:,.0f} MB. Growing linearly, the process would "
-                     f"reach 60% of this machine's {ram_gb:.0f} GB at about **{_round2(n):,} participants**.")
+        lines.append(
+            f"- **Memory of the analysis.** A {n_max_measured:,}-participant study takes about "
+            f"{per * n_max_measured:,.0f} MB in memory (canonical tables, Arrow-backed text), and the whole "
+            f"analysis peaked at {mem_row['peak_candidate_mb']:,.0f} MB. Growing linearly, the process would "
+            f"reach 60% of this machine's {ram_gb:.0f} GB at about **{_round2(n):,} participants**."
+        )
     t_an = sum(e[0] for e in est.values())
     b_an = max(e[1] for e in est.values())
     if t_an > 0:
         n_time = int(n_max_measured * (60.0 / t_an) ** (1 / max(b_an, 1.0)))
         walls["time of the analysis"] = n_time
-        lines.append(f"- **Time of the analysis.** Validation and the three analyses together took {t_an:.0f} s at "
-                     f"{n_max_measured:,} participants (largest fitted exponent {b_an:.2f}); extrapolating with an "
-                     f"exponent of at least 1, together they stay under a minute up to about "
-                     f"**{_round2(n_time):,} participants**.")
+        lines.append(
+            f"- **Time of the analysis.** Validation and the three analyses together took {t_an:.0f} s at "
+            f"{n_max_measured:,} participants (largest fitted exponent {b_an:.2f}); extrapolating with an "
+            f"exponent of at least 1, together they stay under a minute up to about "
+            f"**{_round2(n_time):,} participants**."
+        )
     if cache_row:
         first, peak = cache_row["t_baseline"], cache_row["peak_baseline_mb"]
         n_load = int(cache_row.get("participants", n_max_measured) * budget / peak)
         walls["memory of the first load"] = n_load
-        lines.append(f"- **The first load.** Reading {cache_row.get('participants', n_max_measured):,} participants from "
-                     f"their workbooks took {first:.0f} s (reading, mapping, parsing and validation, about linear in the "
-                     f"number of cells) and peaked at {peak:,.0f} MB, much more than the analysis: the raw cells, the "
-                     f"melted long rows and the parsed tables coexist. Growing linearly it reaches 60% of the memory "
-                     f"at about **{_round2(n_load):,} participants** (taking about "
-                     f"{first * n_load / cache_row.get('participants', n_max_measured) / 60:.0f} minutes, once); loading "
-                     f"the workbooks in batches (by country or year) would lower that peak. A cached reload took "
-                     f"{cache_row['t_candidate']:.1f} s.")
+        lines.append(
+            f"- **The first load.** Reading {cache_row.get('participants', n_max_measured):,} participants from "
+            f"their workbooks took {first:.0f} s (reading, mapping, parsing and validation, about linear in the "
+            f"number of cells) and peaked at {peak:,.0f} MB, much more than the analysis: the raw cells, the "
+            f"melted long rows and the parsed tables coexist. Growing linearly it reaches 60% of the memory "
+            f"at about **{_round2(n_load):,} participants** (taking about "
+            f"{first * n_load / cache_row.get('participants', n_max_measured) / 60:.0f} minutes, once); loading "
+            f"the workbooks in batches (by country or year) would lower that peak. A cached reload took "
+            f"{cache_row['t_candidate']:.1f} s."
+        )
     if walls:
         first_wall = min(walls, key=walls.get)
-        lines.append(f"- **So:** one machine like this one handles studies up to roughly **{_round2(walls[first_wall]):,} "
-                     f"participants** (about {_round2(walls[first_wall]) * 56 / 1e6:,.0f} million item answers); the "
-                     f"first wall is the {first_wall}, measured as above (a minute for all of validation and the "
-                     "three analyses; 60% of the memory).")
-    lines += ["", """Past that point (or for a data warehouse of many programmes), the work splits naturally, because
+        lines.append(
+            f"- **So:** one machine like this one handles studies up to roughly **{_round2(walls[first_wall]):,} "
+            f"participants** (about {_round2(walls[first_wall]) * 56 / 1e6:,.0f} million item answers); the "
+            f"first wall is the {first_wall}, measured as above (a minute for all of validation and the "
+            "three analyses; 60% of the memory)."
+        )
+    lines += [
+        "",
+        """Past that point (or for a data warehouse of many programmes), the work splits naturally, because
 every statistic tip_eval reports is computed from small per-person or per-group summaries:
 
 1. **Keep the validated tables in Parquet** (what `load_study(cache=True)` already writes), partitioned by
@@ -918,7 +1256,9 @@ every statistic tip_eval reports is computed from small per-person or per-group 
 What it would take: Polars/PySpark versions of the schemas (a test that they agree with the pandas
 ones on the sample study), a `load_study(..., backend="polars")` that stops after validation and
 writes partitioned Parquet, and an aggregation step that produces the per-person frame the analyses
-already accept.""", ""]
+already accept.""",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -934,7 +1274,18 @@ def machine() -> dict[str, str]:
         info["load average at start"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     except OSError:
         pass
-    for pkg in ("tip_eval", "pandas", "numpy", "pyarrow", "pandera", "scipy", "statsmodels", "python-calamine", "openpyxl", "pingouin"):
+    for pkg in (
+        "tip_eval",
+        "pandas",
+        "numpy",
+        "pyarrow",
+        "pandera",
+        "scipy",
+        "statsmodels",
+        "python-calamine",
+        "openpyxl",
+        "pingouin",
+    ):
         try:
             info[pkg] = md.version(pkg)
         except md.PackageNotFoundError:
@@ -943,10 +1294,14 @@ def machine() -> dict[str, str]:
 
 
 def write_results() -> Path:
-    parts = ["# Benchmark results", "",
-             "Written by `python benchmarks/run.py [--quick]`; every ratio is against a baseline measured in the same run "
-             "(median of the repeats; see benchmarks/README.md for what each line measures). Timings on a shared machine are "
-             "noisy: compare the ratios, and the CPU-time ratios beside them, rather than the seconds.", ""]
+    parts = [
+        "# Benchmark results",
+        "",
+        "Written by `python benchmarks/run.py [--quick]`; every ratio is against a baseline measured in the same run "
+        "(median of the repeats; see benchmarks/README.md for what each line measures). Timings on a shared machine are "
+        "noisy: compare the ratios, and the CPU-time ratios beside them, rather than the seconds.",
+        "",
+    ]
     for mode in ("full", "quick"):
         path = DATA / f"results_{mode}.json"
         if not path.exists():
@@ -956,9 +1311,14 @@ def write_results() -> Path:
             path = old
         res = json.loads(path.read_text())
         took = sum({r["step"]: r.get("step_seconds", 0.0) for r in res["rows"] if r.get("step")}.values())
-        parts += [f"## {mode.capitalize()} run ({res['date']}; the steps took {took or res['seconds']:.0f} s)", "",
-                  "Machine and versions: " + "; ".join(f"{k} {v}" for k, v in res["machine"].items()), "",
-                  table(res["rows"]), ""]
+        parts += [
+            f"## {mode.capitalize()} run ({res['date']}; the steps took {took or res['seconds']:.0f} s)",
+            "",
+            "Machine and versions: " + "; ".join(f"{k} {v}" for k, v in res["machine"].items()),
+            "",
+            table(res["rows"]),
+            "",
+        ]
         g = growth_table(res["rows"])
         if g:
             parts += ["### Growth with the number of participants", "", g, ""]
@@ -1015,8 +1375,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=None, help="timed rounds per step (median reported)")
     ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--probe", nargs=2, default=None, help=argparse.SUPPRESS)
-    ap.add_argument("--max-workbooks", type=int, default=None,
-                    help="skip the first-load measurements of folders with more workbooks (writing them takes long)")
+    ap.add_argument(
+        "--max-workbooks",
+        type=int,
+        default=None,
+        help="skip the first-load measurements of folders with more workbooks (writing them takes long)",
+    )
     args = ap.parse_args(argv)
     if args.probe:
         print("PROBE " + json.dumps(_probe(*args.probe)))

@@ -102,9 +102,12 @@ def build_folder(t: int, p: int, k: int) -> Path:
     for tid, part in parts:
         rel = f"trainings/{tid}.xlsx"
         sub = SimpleNamespace(
-            trainings=study.trainings[study.trainings["training_id"] == tid], participants=part,
-            items=study.items, competencies=study.competencies,
-            responses=resp.get(tid, study.responses.iloc[:0]), confidence=conf.get(tid, study.confidence.iloc[:0]),
+            trainings=study.trainings[study.trainings["training_id"] == tid],
+            participants=part,
+            items=study.items,
+            competencies=study.competencies,
+            responses=resp.get(tid, study.responses.iloc[:0]),
+            confidence=conf.get(tid, study.confidence.iloc[:0]),
             scores=scores.get(tid, study.scores.iloc[:0]),
         )
         target = tmp / rel
@@ -131,9 +134,12 @@ def write_followup_wide(study, path: Path) -> Path:
     cb = study.codebook[template.CODEBOOK_COLUMNS].copy()
     cb["applied_practice"] = cb["applied_practice"].map({True: "yes", False: "no"})
     template._add(wb, template.SHEETS["codebook"], template._plain(template._rename(cb)))
-    template._add(wb, template.SHEETS["interviews"],
-                  template._plain(template._rename(study.interviews[template.INTERVIEW_COLUMNS])),
-                  {TEMPLATE_HEADER["interview_date"]: "yyyy-mm-dd"})
+    template._add(
+        wb,
+        template.SHEETS["interviews"],
+        template._plain(template._rename(study.interviews[template.INTERVIEW_COLUMNS])),
+        {TEMPLATE_HEADER["interview_date"]: "yyyy-mm-dd"},
+    )
     codes = study.followup_codes.assign(present=study.followup_codes["present"].astype(int))
     wide = codes.pivot(index=["interview_id", "coder"], columns="code_id", values="present")
     wide = wide.reindex(columns=list(study.codebook["code_id"])).reset_index()
@@ -191,14 +197,17 @@ _WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"""
 _STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>"""
-_SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-               '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-               '<dimension ref="{dim}"/><sheetData>')
+_SHEET_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<dimension ref="{dim}"/><sheetData>'
+)
 _SHEET_TAIL = "</sheetData></worksheet>"
 
 
-def write_xlsx(frame: pd.DataFrame, path: Path, sheet: str = "Participants", extra_cells: str = "",
-               dimension: str | None = None) -> Path:
+def write_xlsx(
+    frame: pd.DataFrame, path: Path, sheet: str = "Participants", extra_cells: str = "", dimension: str | None = None
+) -> Path:
     """Write ``frame`` as a one-sheet workbook the way Excel does (shared strings, cell references).
 
     Much faster than openpyxl for millions of cells; ``extra_cells`` is raw XML appended after the
@@ -224,17 +233,26 @@ def write_xlsx(frame: pd.DataFrame, path: Path, sheet: str = "Participants", ext
             else:
                 x = float(u)
                 pieces.append(("", str(int(x)) if x.is_integer() else repr(x)))
-        col_parts.append(np.array([f'{letters[j]}{{r}}"{(" " + a) if a else ""}><v>{v}</v></c>' for a, v in pieces],
-                                  dtype=object)[codes])
+        col_parts.append(
+            np.array([f'{letters[j]}{{r}}"{(" " + a) if a else ""}><v>{v}</v></c>' for a, v in pieces], dtype=object)[
+                codes
+            ]
+        )
     n = len(frame)
     out = [_SHEET_HEAD.format(dim=dimension or f"A1:{letters[-1]}{n + 1}"), '<row r="1">', *header_cells, "</row>"]
     for i in range(n):
         r = str(i + 2)
-        out.append(f'<row r="{r}">' + "".join('<c r="' + part.replace("{r}", r) for part in (cp[i] for cp in col_parts)) + "</row>")
+        out.append(
+            f'<row r="{r}">'
+            + "".join('<c r="' + part.replace("{r}", r) for part in (cp[i] for cp in col_parts))
+            + "</row>"
+        )
     out.append(extra_cells)
     out.append(_SHEET_TAIL)
-    ss = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-          f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{len(strings)}" uniqueCount="{len(strings)}">']
+    ss = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{len(strings)}" uniqueCount="{len(strings)}">'
+    ]
     ss.extend(f"<si><t>{escape(s)}</t></si>" for s in strings)
     ss.append("</sst>")
     path.parent.mkdir(parents=True, exist_ok=True)

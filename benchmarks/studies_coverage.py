@@ -35,8 +35,17 @@ def programme(rng: np.random.Generator, tau: float) -> pd.DataFrame:
             u = rng.normal(0.0, tau)
             pre = rng.normal(60.0, 12.0, PEOPLE)
             post = pre + 12.0 + DELTA[s] + u + rng.normal(0.0, 11.0, PEOPLE)
-            rows.append(pd.DataFrame({"participant_id": [f"S{s}T{t}P{i}" for i in range(PEOPLE)],
-                                      "training_id": f"S{s}", _TRAINING: f"S{s}T{t}", "pre": pre, "post": post}))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "participant_id": [f"S{s}T{t}P{i}" for i in range(PEOPLE)],
+                        "training_id": f"S{s}",
+                        _TRAINING: f"S{s}T{t}",
+                        "pre": pre,
+                        "post": post,
+                    }
+                )
+            )
     return pd.concat(rows, ignore_index=True)
 
 
@@ -76,24 +85,38 @@ def main() -> None:
     results = {tau: run(replicates, tau, seed) for tau in (5.0, 0.0)}
     minutes = (time.perf_counter() - start) / 60
     mc = np.sqrt(0.95 * 0.05 / replicates)
-    lines = ["# Coverage of the studies comparison (te.compare_studies)", "",
-             f"Written by `python benchmarks/studies_coverage.py {replicates}` (seed {seed}, {minutes:.1f} min) on "
-             f"{datetime.date.today()}, tip_eval {te.__version__}.", "",
-             __doc__.split("\n\n")[1].replace("\n", " "), "",
-             f"Share of replicates in which each study's 95% interval holds its truth (Monte-Carlo standard error "
-             f"about {mc:.3f} at 0.95). Old: people of a study independent; new: trainings as clusters (CR1; t on a "
-             "study's trainings - 1 df for its raw gain, on all trainings - studies df for the differences).", ""]
+    lines = [
+        "# Coverage of the studies comparison (te.compare_studies)",
+        "",
+        f"Written by `python benchmarks/studies_coverage.py {replicates}` (seed {seed}, {minutes:.1f} min) on "
+        f"{datetime.date.today()}, tip_eval {te.__version__}.",
+        "",
+        __doc__.split("\n\n")[1].replace("\n", " "),
+        "",
+        f"Share of replicates in which each study's 95% interval holds its truth (Monte-Carlo standard error "
+        f"about {mc:.3f} at 0.95). Old: people of a study independent; new: trainings as clusters (CR1; t on a "
+        "study's trainings - 1 df for its raw gain, on all trainings - studies df for the differences).",
+        "",
+    ]
     for tau, r in results.items():
-        lines += [f"## Trainings differ: tau = {tau:g} points", "",
-                  "| study (delta) | raw gain, old | raw gain, new | difference, old | difference, new | "
-                  "familywise, old | familywise, new | mean width of the difference, old / new |",
-                  "|---|---|---|---|---|---|---|---|"]
+        lines += [
+            f"## Trainings differ: tau = {tau:g} points",
+            "",
+            "| study (delta) | raw gain, old | raw gain, new | difference, old | difference, new | "
+            "familywise, old | familywise, new | mean width of the difference, old / new |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for s in range(STUDIES):
-            lines.append(f"| {s + 1} ({DELTA[s]:+g}) | {r['raw_old'][s]:.3f} | {r['raw_new'][s]:.3f} | "
-                         f"{r['diff_old'][s]:.3f} | {r['diff_new'][s]:.3f} | {r['fw_old'][s]:.3f} | "
-                         f"{r['fw_new'][s]:.3f} | {r['width_diff_old'][s]:.1f} / {r['width_diff_new'][s]:.1f} |")
-        lines += ["", f"Share of programmes with a wrong verdict: old {r['false_old'][0]:.3f}, "
-                  f"new {r['false_new'][0]:.3f}.", ""]
+            lines.append(
+                f"| {s + 1} ({DELTA[s]:+g}) | {r['raw_old'][s]:.3f} | {r['raw_new'][s]:.3f} | "
+                f"{r['diff_old'][s]:.3f} | {r['diff_new'][s]:.3f} | {r['fw_old'][s]:.3f} | "
+                f"{r['fw_new'][s]:.3f} | {r['width_diff_old'][s]:.1f} / {r['width_diff_new'][s]:.1f} |"
+            )
+        lines += [
+            "",
+            f"Share of programmes with a wrong verdict: old {r['false_old'][0]:.3f}, new {r['false_new'][0]:.3f}.",
+            "",
+        ]
     Path(__file__).with_name("STUDIES.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 

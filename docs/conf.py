@@ -27,7 +27,7 @@ import tip_eval  # noqa: E402
 
 project = "tip_eval"
 author = "tip_eval developers"
-copyright = "tip_eval developers"  # noqa: A001 - Sphinx's name
+copyright = "tip_eval developers"
 release = tip_eval.__version__
 version = release
 
@@ -41,8 +41,14 @@ extensions = [
 
 root_doc = "index"
 # jupyter_execute/ is where myst-nb copies notebooks, next to the output folder (here docs/_build)
-exclude_patterns = ["_build", "_generated/*.md", "_generated/*.rst", "**.ipynb_checkpoints", "jupyter_execute",
-                    ".jupyter_cache"]
+exclude_patterns = [
+    "_build",
+    "_generated/*.md",
+    "_generated/*.rst",
+    "**.ipynb_checkpoints",
+    "jupyter_execute",
+    ".jupyter_cache",
+]
 suppress_warnings = [
     # included Markdown written for GitHub may skip a heading level
     "myst.header",

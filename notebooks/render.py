@@ -81,8 +81,13 @@ def execute(path: Path) -> Any:
     saved = os.environ.get("PLOTLY_RENDERER")
     os.environ["PLOTLY_RENDERER"] = "plotly_mimetype"
     try:
-        client = NotebookClient(nb, timeout=TIMEOUT, kernel_name="python3", record_timing=False,
-                                resources={"metadata": {"path": str(path.parent)}})
+        client = NotebookClient(
+            nb,
+            timeout=TIMEOUT,
+            kernel_name="python3",
+            record_timing=False,
+            resources={"metadata": {"path": str(path.parent)}},
+        )
         client.execute()  # raises CellExecutionError, with the cell and traceback, on any error
     finally:
         if saved is None:
@@ -94,8 +99,13 @@ def execute(path: Path) -> Any:
 
 def _figure_outputs(nb: Any) -> list[dict]:
     """The outputs of every plotly figure of a notebook, in order."""
-    return [out for cell in nb.cells if cell.cell_type == "code"
-            for out in cell.get("outputs", []) if PLOTLY_MIME in out.get("data", {})]
+    return [
+        out
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if PLOTLY_MIME in out.get("data", {})
+    ]
 
 
 def _figures(nb: Any) -> list[dict]:
@@ -115,8 +125,11 @@ def add_pngs(nb: Any, stored: Any | None = None) -> tuple[int, int]:
     A figure whose JSON equals the one at the same place in ``stored`` (the notebook as it was on
     disk) keeps its stored PNG; the others are drawn with kaleido.
     """
-    old = {json.dumps(b[PLOTLY_MIME], sort_keys=True): b[PNG_MIME]
-           for b in (_figures(stored) if stored is not None else []) if PNG_MIME in b}
+    old = {
+        json.dumps(b[PLOTLY_MIME], sort_keys=True): b[PNG_MIME]
+        for b in (_figures(stored) if stored is not None else [])
+        if PNG_MIME in b
+    }
     todo = []
     kept = 0
     for out in _figure_outputs(nb):
@@ -139,15 +152,22 @@ def add_pngs(nb: Any, stored: Any | None = None) -> tuple[int, int]:
         try:
             kaleido.start_sync_server(silence_warnings=True)
         except Exception as err:  # noqa: BLE001 - no Chrome or Chromium on this machine (kaleido's errors vary)
-            sys.exit(f"kaleido could not start a browser ({err}). Install Chrome or Chromium, or run "
-                     "`plotly_get_chrome` (comes with plotly) to download one.")
+            sys.exit(
+                f"kaleido could not start a browser ({err}). Install Chrome or Chromium, or run "
+                "`plotly_get_chrome` (comes with plotly) to download one."
+            )
         try:
             warnings.filterwarnings("ignore", message="The kopts argument is ignored")
             for bundle in todo:
                 fig = {k: v for k, v in bundle[PLOTLY_MIME].items() if k in ("data", "layout")}
                 layout = fig.get("layout", {})
-                png = pio.to_image(fig, format="png", width=layout.get("width") or PNG_WIDTH,
-                                   height=layout.get("height") or PNG_HEIGHT, validate=False)
+                png = pio.to_image(
+                    fig,
+                    format="png",
+                    width=layout.get("width") or PNG_WIDTH,
+                    height=layout.get("height") or PNG_HEIGHT,
+                    validate=False,
+                )
                 bundle[PNG_MIME] = base64.b64encode(png).decode("ascii")
         finally:
             kaleido.stop_sync_server(silence_warnings=True)
@@ -155,6 +175,7 @@ def add_pngs(nb: Any, stored: Any | None = None) -> tuple[int, int]:
 
 
 # --- stale outputs ----------------------------------------------------------------------------------
+
 
 def _normalise_text(text: str) -> str:
     """Text of an output without what changes from run to run: temporary folders, memory addresses."""
@@ -191,7 +212,7 @@ def _text_difference(stored: str, fresh: str) -> str | None:
     if _NUMBER.sub("#", stored) != _NUMBER.sub("#", fresh):
         for i, (x, y) in enumerate(zip(stored, fresh, strict=False)):
             if x != y:
-                return f"stored {stored[max(0, i - 40):i + 40]!r}, now {fresh[max(0, i - 40):i + 40]!r}"
+                return f"stored {stored[max(0, i - 40) : i + 40]!r}, now {fresh[max(0, i - 40) : i + 40]!r}"
         return f"stored text has {len(stored)} characters, now {len(fresh)}"
     for x, y in zip(_NUMBER.findall(stored), _NUMBER.findall(fresh), strict=True):
         if not _same_number_text(x, y):
@@ -236,8 +257,12 @@ def _value_difference(stored: Any, fresh: Any, where: str = "") -> str | None:
                 return diff
         return None
     numbers = (int, float)
-    if isinstance(stored, numbers) and isinstance(fresh, numbers) and not isinstance(stored, bool) \
-            and not isinstance(fresh, bool):
+    if (
+        isinstance(stored, numbers)
+        and isinstance(fresh, numbers)
+        and not isinstance(stored, bool)
+        and not isinstance(fresh, bool)
+    ):
         if math.isclose(stored, fresh, rel_tol=1e-6, abs_tol=1e-9) or (math.isnan(stored) and math.isnan(fresh)):
             return None
         return f"{where}: stored {stored!r}, now {fresh!r}"
@@ -292,8 +317,10 @@ def stale_outputs(stored: Any, fresh: Any) -> list[str]:
     for number, (s, f) in enumerate(zip(scode, fcode, strict=True), start=1):
         where = f"code cell {number} ({s.source.splitlines()[0][:60] if s.source else 'empty'!r})"
         if s.get("execution_count") != f.get("execution_count"):
-            problems.append(f"{where}: execution count {s.get('execution_count')} stored, "
-                            f"{f.get('execution_count')} now (run every cell, in order)")
+            problems.append(
+                f"{where}: execution count {s.get('execution_count')} stored, "
+                f"{f.get('execution_count')} now (run every cell, in order)"
+            )
             continue
         souts, fouts = s.get("outputs", []), f.get("outputs", [])
         if len(souts) != len(fouts):

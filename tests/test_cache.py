@@ -59,8 +59,12 @@ def reads(monkeypatch):
 
 def _frames(study):
     out = dict(study.tables())
-    out.update(quarantine=study.quarantine, sources=study.sources, problems=study.report.problems,
-               reconciliation=study.report.reconciliation)
+    out.update(
+        quarantine=study.quarantine,
+        sources=study.sources,
+        problems=study.report.problems,
+        reconciliation=study.report.reconciliation,
+    )
     return out
 
 

@@ -40,8 +40,18 @@ def test_validate_problems_exit_1_and_report(tmp_path, capsys, monkeypatch):
     book = load_workbook(report)
     assert book.sheetnames[0] == "INTERNAL - not for publication"  # the same internal file as tip-eval brief's
     rows = list(book["Problems"].iter_rows(values_only=True))
-    assert rows[0] == ("file", "sheet", "row", "column", "value", "problem", "fix", "severity", "caused_by",
-                       "rows_set_aside")
+    assert rows[0] == (
+        "file",
+        "sheet",
+        "row",
+        "column",
+        "value",
+        "problem",
+        "fix",
+        "severity",
+        "caused_by",
+        "rows_set_aside",
+    )
     pirate = [r for r in rows if r[4] == "Pirates"]
     assert len(pirate) == 1
     assert pirate[0][:5] == ("trainings/KHM-SRP-2023.xlsx", "Participants", 5, "Sector", "Pirates")
@@ -58,18 +68,22 @@ def test_bad_usage_exits_2():
 
 
 def test_help_is_fast_and_light():
-    code = ("import sys, time; t=time.perf_counter(); from tip_eval.cli import main; "
-            "import contextlib, io\n"
-            "with contextlib.redirect_stdout(io.StringIO()): main(['--help'])\n"
-            "print(','.join(m for m in sys.modules if m.startswith(('pandas','statsmodels','plotly','scipy'))))")
+    code = (
+        "import sys, time; t=time.perf_counter(); from tip_eval.cli import main; "
+        "import contextlib, io\n"
+        "with contextlib.redirect_stdout(io.StringIO()): main(['--help'])\n"
+        "print(','.join(m for m in sys.modules if m.startswith(('pandas','statsmodels','plotly','scipy'))))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
 
 
 def test_validate_imports_neither_statsmodels_nor_plotly():
-    code = ("import sys, contextlib, io\nfrom tip_eval.cli import main\n"
-            f"with contextlib.redirect_stdout(io.StringIO()): rc = main(['validate', {str(SAMPLE)!r}])\n"
-            "print(rc, ','.join(sorted({m.split('.')[0] for m in sys.modules if m.startswith(('statsmodels', 'plotly'))})))")
+    code = (
+        "import sys, contextlib, io\nfrom tip_eval.cli import main\n"
+        f"with contextlib.redirect_stdout(io.StringIO()): rc = main(['validate', {str(SAMPLE)!r}])\n"
+        "print(rc, ','.join(sorted({m.split('.')[0] for m in sys.modules if m.startswith(('statsmodels', 'plotly'))})))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "0"
 

@@ -58,10 +58,13 @@ def test_included_markdown_shifts_headings_outside_code_and_unlinks_repository_f
 
 
 def test_a_markdown_section_runs_to_the_next_heading_of_its_level():
-    readme = ("# tip_eval\n\n## What the brief contains\n\nBrief.\n\n### Small groups: one disclosure plan\n\n"
-              "Rule.\n\n#### Why 5\n\nReason.\n\n```\n# code\n```\n\n### Cache\n\nCache.\n\n## Your own data\n")
+    readme = (
+        "# tip_eval\n\n## What the brief contains\n\nBrief.\n\n### Small groups: one disclosure plan\n\n"
+        "Rule.\n\n#### Why 5\n\nReason.\n\n```\n# code\n```\n\n### Cache\n\nCache.\n\n## Your own data\n"
+    )
     assert docs.markdown_sections(readme, r"disclos") == [
-        "### Small groups: one disclosure plan\n\nRule.\n\n#### Why 5\n\nReason.\n\n```\n# code\n```\n"]
+        "### Small groups: one disclosure plan\n\nRule.\n\n#### Why 5\n\nReason.\n\n```\n# code\n```\n"
+    ]
     assert docs.markdown_sections(readme, r"nothing like this") == []
 
 

@@ -48,7 +48,8 @@ def test_notebook_runs_and_its_stored_outputs_are_current(path):
     problems = render.stale_outputs(stored, fresh)
     assert not problems, (
         f"{path.name}: the stored outputs are not what the notebook produces now. Run "
-        f"`python notebooks/render.py notebooks/{path.name}` and commit the notebook.\n" + "\n".join(problems))
+        f"`python notebooks/render.py notebooks/{path.name}` and commit the notebook.\n" + "\n".join(problems)
+    )
 
 
 @pytest.mark.parametrize("name", WORKED_EXAMPLES)
@@ -68,6 +69,7 @@ def test_every_stored_figure_has_a_png_copy():
 
 
 # --- the staleness check itself, on a stored notebook (no kernel) ---------------------------------
+
 
 def _outputs(nb):
     return [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs]
@@ -89,20 +91,25 @@ def test_a_changed_number_is_stale_but_rounding_in_the_last_digit_is_not():
     text = "".join(out["data"]["text/plain"])
 
     noisy = copy.deepcopy(stored)
-    next(o for o in _outputs(noisy) if "11.611818" in "".join(o.get("data", {}).get("text/plain", "")))[
-        "data"]["text/plain"] = text.replace("11.611818", "11.611819")
+    next(o for o in _outputs(noisy) if "11.611818" in "".join(o.get("data", {}).get("text/plain", "")))["data"][
+        "text/plain"
+    ] = text.replace("11.611818", "11.611819")
     changed = copy.deepcopy(stored)
-    next(o for o in _outputs(changed) if "11.611818" in "".join(o.get("data", {}).get("text/plain", "")))[
-        "data"]["text/plain"] = text.replace("11.611818", "11.611821")
+    next(o for o in _outputs(changed) if "11.611818" in "".join(o.get("data", {}).get("text/plain", "")))["data"][
+        "text/plain"
+    ] = text.replace("11.611818", "11.611821")
     count = copy.deepcopy(stored)
-    next(o for o in _outputs(count) if "11.611818" in "".join(o.get("data", {}).get("text/plain", "")))[
-        "data"]["text/plain"] = text.replace("191", "192")
+    next(o for o in _outputs(count) if "11.611818" in "".join(o.get("data", {}).get("text/plain", "")))["data"][
+        "text/plain"
+    ] = text.replace("191", "192")
 
     assert render.stale_outputs(noisy, stored) == []
     assert render.stale_outputs(changed, stored) == [
-        "code cell 5 ('overall = te.gains(study)'): text/plain: stored number 11.611821, now 11.611818"]
+        "code cell 5 ('overall = te.gains(study)'): text/plain: stored number 11.611821, now 11.611818"
+    ]
     assert render.stale_outputs(count, stored) == [
-        "code cell 5 ('overall = te.gains(study)'): text/plain: stored number 192, now 191"]
+        "code cell 5 ('overall = te.gains(study)'): text/plain: stored number 192, now 191"
+    ]
 
 
 def test_a_changed_figure_or_a_missing_png_is_stale():
@@ -116,9 +123,11 @@ def test_a_changed_figure_or_a_missing_png_is_stale():
 
     assert render.stale_outputs(moved, stored) == [
         "code cell 14 ('te.plots.kirkpatrick(study, min_cell=study.min_cell)'): "
-        f"application/vnd.plotly.v1+json: data[0].x[0]: stored {people[0] + 1!r}, now {people[0]!r}"]
+        f"application/vnd.plotly.v1+json: data[0].x[0]: stored {people[0] + 1!r}, now {people[0]!r}"
+    ]
     assert render.stale_outputs(without_png, stored) == [
-        "code cell 14 ('te.plots.kirkpatrick(study, min_cell=study.min_cell)'): a figure without its PNG copy"]
+        "code cell 14 ('te.plots.kirkpatrick(study, min_cell=study.min_cell)'): a figure without its PNG copy"
+    ]
 
 
 def test_temporary_folders_and_memory_addresses_are_not_differences():

@@ -18,7 +18,9 @@ def test_import_is_light():
 
 
 def test_importtime_lists_no_heavy_module():
-    err = subprocess.run([sys.executable, "-X", "importtime", "-c", "import tip_eval"], capture_output=True, text=True, check=True).stderr
+    err = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import tip_eval"], capture_output=True, text=True, check=True
+    ).stderr
     names = [line.rsplit("|", 1)[-1].strip() for line in err.splitlines() if "|" in line]
     assert not [n for n in names if n.startswith(HEAVY)]
 

@@ -22,13 +22,15 @@ def subset(study: te.Study, trainings: list[str], name: str) -> te.Study:
     t = study.tables()
     people = t["participants"].loc[t["participants"]["training_id"].isin(trainings), "participant_id"]
     interviews = t["interviews"].loc[t["interviews"]["participant_id"].isin(people), "interview_id"]
-    keep = {"trainings": t["trainings"]["training_id"].isin(trainings),
-            "participants": t["participants"]["participant_id"].isin(people),
-            "responses": t["responses"]["participant_id"].isin(people),
-            "scores": t["scores"]["participant_id"].isin(people),
-            "confidence": t["confidence"]["participant_id"].isin(people),
-            "interviews": t["interviews"]["interview_id"].isin(interviews),
-            "followup_codes": t["followup_codes"]["interview_id"].isin(interviews)}
+    keep = {
+        "trainings": t["trainings"]["training_id"].isin(trainings),
+        "participants": t["participants"]["participant_id"].isin(people),
+        "responses": t["responses"]["participant_id"].isin(people),
+        "scores": t["scores"]["participant_id"].isin(people),
+        "confidence": t["confidence"]["participant_id"].isin(people),
+        "interviews": t["interviews"]["interview_id"].isin(interviews),
+        "followup_codes": t["followup_codes"]["interview_id"].isin(interviews),
+    }
     tables = {k: (v[keep[k]] if k in keep else v) for k, v in t.items()}
     return te.Study(name=name, check=False, **tables)
 
@@ -56,17 +58,29 @@ def test_two_folders_that_split_the_sample_give_the_single_study_gains(programme
     assert programme.report.ok and programme.report.problems.empty
     assert programme.trainings.set_index("training_id")["study"].to_dict() == {
         t: ("Thailand pilots 2022" if t in THAILAND else "Cambodia and Indonesia 2023")
-        for t in sample_study.trainings["training_id"]}
+        for t in sample_study.trainings["training_id"]
+    }
     for fn in (te.gains, te.retention):
-        pd.testing.assert_frame_equal(fn(programme, by="training_id"), fn(sample_study, by="training_id"),
-                                      obj=fn.__name__)
+        pd.testing.assert_frame_equal(
+            fn(programme, by="training_id"), fn(sample_study, by="training_id"), obj=fn.__name__
+        )
     by_study = te.gains(programme, by="study").set_index("study")
     thai = sample_study.participants["training_id"].isin(THAILAND)
-    alone = te.gains(sample_study.participants.assign(study=thai.map({True: "T", False: "C"}))
-                     .merge(sample_study.scores.pivot(index="participant_id", columns="phase", values="pct")[["pre", "post"]]
-                            .reset_index(), on="participant_id", how="left"),
-                     by="study", pre="pre", post="post")
-    assert by_study.loc["Thailand pilots 2022", "mean_gain"] == pytest.approx(alone.set_index("study").loc["T", "mean_gain"])
+    alone = te.gains(
+        sample_study.participants.assign(study=thai.map({True: "T", False: "C"})).merge(
+            sample_study.scores.pivot(index="participant_id", columns="phase", values="pct")[
+                ["pre", "post"]
+            ].reset_index(),
+            on="participant_id",
+            how="left",
+        ),
+        by="study",
+        pre="pre",
+        post="post",
+    )
+    assert by_study.loc["Thailand pilots 2022", "mean_gain"] == pytest.approx(
+        alone.set_index("study").loc["T", "mean_gain"]
+    )
     assert set(te.gains(programme, by=["study", "year"])["year"]) == {2022, 2023}
     assert programme.min_cell == 5
 
@@ -76,8 +90,11 @@ def test_by_study_works_in_analyses_plots_and_tables(programme, sample_study):
     assert programme.name == "Thailand pilots 2022; Cambodia and Indonesia 2023"
     table = te.retention(programme, by="study")
     assert table["study"].tolist() == names and (table["n"] > 20).all()
-    for frame in (te.attrition(programme, by="study"), te.confidence_gains(programme, by="study"),
-                  te.followup_summary(programme, by="study")):
+    for frame in (
+        te.attrition(programme, by="study"),
+        te.confidence_gains(programme, by="study"),
+        te.followup_summary(programme, by="study"),
+    ):
         assert set(frame["study"]) == set(names)
     gains = te.gains(programme, by="study")
     fig = te.plots.forest(gains, by="study")
@@ -107,8 +124,9 @@ def test_the_same_training_twice_counts_once(sample_study):
     assert set(programme.trainings["study"]) == {"A"}
     thai = te.load_studies({"A": tak, "B": tak}, lang="th").report  # the programme's own problems in Thai
     assert thai.language == "th"
-    assert thai.problems.iloc[0]["problem"] == ("การอบรม THA-TAK-2022 มีอยู่ในการศึกษา A ด้วยและเหมือนกันทุกประการ "
-                                                 "จึงนับเพียงครั้งเดียวใน A")
+    assert thai.problems.iloc[0]["problem"] == (
+        "การอบรม THA-TAK-2022 มีอยู่ในการศึกษา A ด้วยและเหมือนกันทุกประการ จึงนับเพียงครั้งเดียวใน A"
+    )
 
 
 def test_a_training_two_studies_describe_differently(tmp_path, split, sample_study):
@@ -120,11 +138,18 @@ def test_a_training_two_studies_describe_differently(tmp_path, split, sample_stu
     errors = programme.report.problems[programme.report.problems["severity"] == "error"]
     # one line for the training; every row that hung on it is named too (its file, sheet and rows)
     assert errors["problem"].str.contains("is also in study A").sum() == 1
-    assert errors.iloc[1:]["problem"].str.contains("set aside because training THA-TAK-2022 is declared differently").all()
+    assert (
+        errors.iloc[1:]["problem"].str.contains("set aside because training THA-TAK-2022 is declared differently").all()
+    )
     assert programme.quarantine["row"].notna().all() and programme.quarantine["sheet"].notna().all()
     e = errors.iloc[0]
     assert (e["file"], e["sheet"], e["row"], e["column"], e["value"]) == (
-        f"{b}: trainings/THA-TAK-2022.xlsx", "Training", 2, "Training ID", "THA-TAK-2022")
+        f"{b}: trainings/THA-TAK-2022.xlsx",
+        "Training",
+        2,
+        "Training ID",
+        "THA-TAK-2022",
+    )
     assert "different province" in e["problem"] and "different IDs" in e["fix"]
     assert programme.trainings.set_index("training_id").loc["THA-TAK-2022", "province"] == "Tak"
     assert (programme.quarantine["problem"] == "training THA-TAK-2022 is declared differently in study A").sum() == 1
@@ -143,8 +168,9 @@ def test_each_study_keeps_its_settings_and_the_largest_min_cell(tmp_path, split)
     shutil.copytree(split / "tak", a)
     shutil.copytree(split / "siem_reap", b)
     toml = (b / "study.toml").read_text(encoding="utf-8")
-    (b / "study.toml").write_text(toml.replace("min_cell = 5", 'min_cell = 8\nphases = { "Retention (3 months)" = '
-                                                               '"delayed" }'), encoding="utf-8")
+    (b / "study.toml").write_text(
+        toml.replace("min_cell = 5", 'min_cell = 8\nphases = { "Retention (3 months)" = "delayed" }'), encoding="utf-8"
+    )
     for path in (b / "trainings").glob("*.xlsx"):  # study b calls its delayed test by its own name
         wb = openpyxl.load_workbook(path)
         wb["Delayed post-test"].title = "Retention (3 months)"
@@ -153,8 +179,10 @@ def test_each_study_keeps_its_settings_and_the_largest_min_cell(tmp_path, split)
     programme = te.load_studies([a, b])
     assert (alone.scores["phase"] == "delayed").sum() > 0 and programme.min_cell == 8
     both = te.retention(programme, by="training_id", p_adjust="none")
-    pd.testing.assert_frame_equal(both[both["training_id"] == "KHM-SRP-2023"].reset_index(drop=True),
-                                  te.retention(alone, by="training_id", p_adjust="none"))
+    pd.testing.assert_frame_equal(
+        both[both["training_id"] == "KHM-SRP-2023"].reset_index(drop=True),
+        te.retention(alone, by="training_id", p_adjust="none"),
+    )
 
 
 def test_pseudonyms_are_the_same_alone_and_in_a_programme(tmp_path, monkeypatch):

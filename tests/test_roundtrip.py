@@ -25,15 +25,20 @@ def test_rows_reconcile_per_file(sample_study):
     assert report.ok and report.problems.empty
     rec = report.reconciliation
     assert (rec["rows_read"] == rec["rows_kept"] + rec["rows_quarantined"]).all()
-    assert set(rec["file"]) == {"item_bank.xlsx", "followup.xlsx"} | {f"trainings/{t}.xlsx" for t in sample_study.trainings["training_id"]}
+    assert set(rec["file"]) == {"item_bank.xlsx", "followup.xlsx"} | {
+        f"trainings/{t}.xlsx" for t in sample_study.trainings["training_id"]
+    }
 
 
 def test_sample_data_regenerates_byte_for_byte(tmp_path):
     write_sample_data(tmp_path / "again")
     # a brief written from the sample keeps its cache in sample_data/.tip_eval_cache: not sample data
     cmp = filecmp.dircmp(SAMPLE, tmp_path / "again", ignore=[*filecmp.DEFAULT_IGNORES, ".tip_eval_cache"])
-    files = [p.relative_to(SAMPLE) for p in SAMPLE.rglob("*")
-             if p.is_file() and ".tip_eval_cache" not in p.relative_to(SAMPLE).parts]
+    files = [
+        p.relative_to(SAMPLE)
+        for p in SAMPLE.rglob("*")
+        if p.is_file() and ".tip_eval_cache" not in p.relative_to(SAMPLE).parts
+    ]
     for rel in files:
         assert (tmp_path / "again" / rel).read_bytes() == (SAMPLE / rel).read_bytes(), f"{rel} is not reproducible"
     assert not cmp.left_only and not cmp.right_only

@@ -123,8 +123,12 @@ def import_graph() -> dict[str, dict[str, int]]:
                         edges.setdefault(name, node.lineno)
         aliases = _package_aliases(tree)
         for node in ast.walk(tree):  # tip_eval.gains after `import tip_eval`: the module defining gains
-            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                    and node.value.id in aliases and node.attr in LAZY):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in aliases
+                and node.attr in LAZY
+            ):
                 edges.setdefault(LAZY[node.attr], node.lineno)
         edges.pop(module, None)
     return graph
@@ -212,9 +216,14 @@ def test_internal_modules_import_from_the_defining_module():
                 for alias in node.names:
                     if alias.name in LAZY and f"{PACKAGE}.{alias.name}" not in MODULES:
                         offenders.append(f"{module} line {node.lineno}: from tip_eval import {alias.name}")
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr"
-                    and node.args and isinstance(node.args[0], ast.Name)
-                    and node.args[0].id in _package_aliases(tree)):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "getattr"
+                and node.args
+                and isinstance(node.args[0], ast.Name)
+                and node.args[0].id in _package_aliases(tree)
+            ):
                 offenders.append(f"{module} line {node.lineno}: getattr on the package")
     assert not offenders, "import these from the module that defines them:\n" + "\n".join(offenders)
 
@@ -236,6 +245,9 @@ def test_every_module_has_a_layer():
     config = tomllib.loads((SRC.parent / "pyproject.toml").read_text(encoding="utf-8"))
     contract = next(c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers")
     layers = [name.strip() for layer in contract["layers"] for name in re.split(r"[|:]", layer)]
-    unplaced = [m for m in MODULES if m not in (PACKAGE, f"{PACKAGE}.io")
-                and not any(m == layer or m.startswith(layer + ".") for layer in layers)]
+    unplaced = [
+        m
+        for m in MODULES
+        if m not in (PACKAGE, f"{PACKAGE}.io") and not any(m == layer or m.startswith(layer + ".") for layer in layers)
+    ]
     assert not unplaced, f"add these modules to the layers contract in pyproject.toml: {unplaced}"

@@ -13,8 +13,13 @@ from tip_eval.cli import main
 from tip_eval.io.columns import template_header, template_sheet
 from tip_eval.io.template import training_frames
 
-SHEETS = {"training": "Training", "participants": "Participants", "pre": "Pre-test", "post": "Post-test",
-          "confidence": "Confidence"}
+SHEETS = {
+    "training": "Training",
+    "participants": "Participants",
+    "pre": "Pre-test",
+    "post": "Post-test",
+    "confidence": "Confidence",
+}
 
 
 @pytest.mark.parametrize("lang", ["en", "km", "th", "id"])
@@ -28,7 +33,9 @@ def test_blank_template_filled_in_loads_cleanly(tmp_path, sample_study, lang):
     # sheet names and headers in the language asked for, read back in any language
     assert wb[template_sheet("participants", lang)].data_validations.dataValidation, "sector and gender need dropdowns"
     assert [c.value for c in wb[template_sheet("participants", lang)][1]][:2] == [
-        template_header("participant_id", lang), template_header("sector", lang)]
+        template_header("participant_id", lang),
+        template_header("sector", lang),
+    ]
     frames = training_frames(sample_study, "IDN-DPS-2023")
     for key in SHEETS:
         frames[key] = frames[key].drop(columns=["Test date"], errors="ignore")  # the blank's test sheets have none
@@ -69,8 +76,14 @@ def test_kobo_export_of_the_xlsform_loads_with_the_kobo_layout(tmp_path, sample_
     conf = s.confidence[s.confidence["participant_id"].isin(resp["participant_id"])]
     ratings = conf.pivot(index=["participant_id", "phase"], columns="competency_id", values="rating")
     sub = answers.join(ratings, how="outer").reset_index()
-    export = pd.DataFrame({"start": "2023-04-18T08:00:00", "participant_id": sub["participant_id"].str.lower(),
-                           "training_id": tid, "phase": sub["phase"]})
+    export = pd.DataFrame(
+        {
+            "start": "2023-04-18T08:00:00",
+            "participant_id": sub["participant_id"].str.lower(),
+            "training_id": tid,
+            "phase": sub["phase"],
+        }
+    )
     for item in s.items["item_id"]:
         export[f"{TEST_GROUP}/{item}"] = sub[item]
     for comp in s.competencies["competency_id"]:
@@ -85,7 +98,8 @@ def test_kobo_export_of_the_xlsform_loads_with_the_kobo_layout(tmp_path, sample_
         '[[sources]]\nfile = "item_bank.xlsx"\nlayout = "item_bank"\n\n'
         '[[sources]]\nfile = "roster.xlsx"\nlayout = "template"\n\n'
         '[[sources]]\nfile = "kobo_export.csv"\nlayout = "kobo"\nroster = false\ntraining_id = "KHM-PNH-2023"\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     report = te.validate(tmp_path)
     assert report.problems[report.problems["severity"] == "error"].empty, report.problems
     loaded = te.load_study(tmp_path)
@@ -94,5 +108,6 @@ def test_kobo_export_of_the_xlsform_loads_with_the_kobo_layout(tmp_path, sample_
     want = resp.sort_values(key).reset_index(drop=True)
     pd.testing.assert_frame_equal(got.drop(columns="test_date"), want[got.columns].drop(columns="test_date"))
     ckey = ["participant_id", "phase", "competency_id"]
-    pd.testing.assert_frame_equal(loaded.confidence.sort_values(ckey).reset_index(drop=True),
-                                  conf.sort_values(ckey).reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        loaded.confidence.sort_values(ckey).reset_index(drop=True), conf.sort_values(ckey).reset_index(drop=True)
+    )

@@ -82,7 +82,8 @@ def test_a_typo_comes_first_with_what_it_set_aside(typo):
     assert later["rows_set_aside"].sum() == answers
     html = report._repr_html_()
     assert html.index("item Q05: the correct answer") < html.index(
-        f"and {len(later)} more problems ({answers:,} rows set aside)")
+        f"and {len(later)} more problems ({answers:,} rows set aside)"
+    )
     assert escape(root["fix"]) in html  # the fix in full, never cut off
 
 
@@ -109,7 +110,8 @@ def test_a_report_without_links_shows_every_line_as_a_root():
     from tip_eval.problems import PROBLEM_COLUMNS
     from tip_eval.validation import ValidationReport
 
-    frame = pd.DataFrame([["a.xlsx", "S", 2, "C", "x", "what is wrong", "how to fix it", "error"]],
-                         columns=list(PROBLEM_COLUMNS))
+    frame = pd.DataFrame(
+        [["a.xlsx", "S", 2, "C", "x", "what is wrong", "how to fix it", "error"]], columns=list(PROBLEM_COLUMNS)
+    )
     report = ValidationReport(problems=frame)
     assert len(report.root_causes()) == 1 and "how to fix it" in report.to_text()

@@ -58,6 +58,7 @@ EXPORT_GROUPS = [
 
 # --- writing generated files ------------------------------------------------------------------------
 
+
 def _write(path: Path, content: str | bytes) -> None:
     """Write ``path`` only when its content changes (so that Sphinx re-reads only what changed)."""
     data = content.encode("utf-8") if isinstance(content, str) else content
@@ -167,31 +168,53 @@ def _include(name: str, source: Path, missing: str, shift: int = 0, keep_title: 
 
 def _generate_includes() -> set[Path]:
     written = {
-        _include("data_dictionary.md", ROOT / "data_schemas" / "README.md",
-                 "The data dictionary (`data_schemas/README.md`) is not in this checkout."),
-        _include("security.md", ROOT / "SECURITY.md",
-                 "This checkout has no `SECURITY.md` yet. How tip_eval reads files from other people "
-                 "(limits on size and compression, hidden sheets, formulas without values) is described in "
-                 "the docstrings of {mod}`tip_eval.io`.",
-                 shift=1, keep_title=False),
-        _include("benchmarks_results.md", ROOT / "benchmarks" / "RESULTS.md",
-                 "No benchmark results yet: run `python benchmarks/run.py --quick`.", shift=1, keep_title=False),
-        _include("benchmarks_readme.md", ROOT / "benchmarks" / "README.md",
-                 "", shift=1, keep_title=False),
-        _include("calibration.md", ROOT / "benchmarks" / "CALIBRATION.md",
-                 "No calibration results in this checkout yet.", shift=1, keep_title=False),
+        _include(
+            "data_dictionary.md",
+            ROOT / "data_schemas" / "README.md",
+            "The data dictionary (`data_schemas/README.md`) is not in this checkout.",
+        ),
+        _include(
+            "security.md",
+            ROOT / "SECURITY.md",
+            "This checkout has no `SECURITY.md` yet. How tip_eval reads files from other people "
+            "(limits on size and compression, hidden sheets, formulas without values) is described in "
+            "the docstrings of {mod}`tip_eval.io`.",
+            shift=1,
+            keep_title=False,
+        ),
+        _include(
+            "benchmarks_results.md",
+            ROOT / "benchmarks" / "RESULTS.md",
+            "No benchmark results yet: run `python benchmarks/run.py --quick`.",
+            shift=1,
+            keep_title=False,
+        ),
+        _include("benchmarks_readme.md", ROOT / "benchmarks" / "README.md", "", shift=1, keep_title=False),
+        _include(
+            "calibration.md",
+            ROOT / "benchmarks" / "CALIBRATION.md",
+            "No calibration results in this checkout yet.",
+            shift=1,
+            keep_title=False,
+        ),
     }
     readme = ROOT / "README.md"
-    sections = markdown_sections(readme.read_text(encoding="utf-8"), r"disclos|small (group|cell)|privacy") \
-        if readme.exists() else []
+    sections = (
+        markdown_sections(readme.read_text(encoding="utf-8"), r"disclos|small (group|cell)|privacy")
+        if readme.exists()
+        else []
+    )
     target = GENERATED / "readme_disclosure.md"
     if sections:
         # each section becomes a level-3 section, inside the page's "Disclosure control" section
-        body = "\n".join(adapt_markdown(s, readme, shift=3 - len(_HEADING.match(s.splitlines()[0]).group(1)))
-                         for s in sections)
+        body = "\n".join(
+            adapt_markdown(s, readme, shift=3 - len(_HEADING.match(s.splitlines()[0]).group(1))) for s in sections
+        )
     else:
-        body = ("The README of this checkout has no section on disclosure control; the rule is "
-                "stated in full below, from {mod}`tip_eval.disclosure`.\n")
+        body = (
+            "The README of this checkout has no section on disclosure control; the rule is "
+            "stated in full below, from {mod}`tip_eval.disclosure`.\n"
+        )
     _write(target, body)
     written.add(target)
     return written
@@ -199,15 +222,18 @@ def _generate_includes() -> set[Path]:
 
 # --- notebooks --------------------------------------------------------------------------------------
 
+
 def figure_html(figure: dict, div_id: str) -> str:
     """HTML of one interactive figure: an empty div and the figure's JSON, drawn by tip_eval_figures.js."""
     layout = figure.get("layout", {})
     height = int(layout.get("height") or 450)
     payload = json.dumps({"data": figure.get("data", []), "layout": layout}, separators=(",", ":"))
     payload = payload.replace("</", "<\\/")  # the JSON cannot end its script element
-    return (f'<div class="tip-eval-figure"><div id="{div_id}" class="tip-eval-plotly" '
-            f'style="height:{height}px;width:100%"></div>'
-            f'<script type="application/json" id="{div_id}-json">{payload}</script></div>')
+    return (
+        f'<div class="tip-eval-figure"><div id="{div_id}" class="tip-eval-plotly" '
+        f'style="height:{height}px;width:100%"></div>'
+        f'<script type="application/json" id="{div_id}-json">{payload}</script></div>'
+    )
 
 
 def _generate_notebooks() -> set[Path]:
@@ -232,12 +258,17 @@ def _generate_notebooks() -> set[Path]:
 
 # --- API reference ----------------------------------------------------------------------------------
 
+
 def _public_names(module: Any) -> list[str]:
     names = getattr(module, "__all__", None)
     if names is None:
-        names = [name for name, obj in vars(module).items()
-                 if not name.startswith("_") and (inspect.isfunction(obj) or inspect.isclass(obj))
-                 and getattr(obj, "__module__", None) == module.__name__]
+        names = [
+            name
+            for name, obj in vars(module).items()
+            if not name.startswith("_")
+            and (inspect.isfunction(obj) or inspect.isclass(obj))
+            and getattr(obj, "__module__", None) == module.__name__
+        ]
     return list(names)
 
 
@@ -325,8 +356,10 @@ def _generate_api() -> set[Path]:
     written.add(DOCS / "api" / "tip_eval.rst")
     pages.append("tip_eval")
 
-    subs = sorted(tip_eval._SUBMODULES, key=lambda s: (SUBMODULE_ORDER.index(s) if s in SUBMODULE_ORDER
-                                                        else len(SUBMODULE_ORDER), s))
+    subs = sorted(
+        tip_eval._SUBMODULES,
+        key=lambda s: (SUBMODULE_ORDER.index(s) if s in SUBMODULE_ORDER else len(SUBMODULE_ORDER), s),
+    )
     for sub in subs:
         name = f"tip_eval.{sub}"
         names = _public_names(importlib.import_module(name))
@@ -338,11 +371,14 @@ def _generate_api() -> set[Path]:
         written.add(target)
         pages.append(name)
 
-    index = (_title("API reference")
-             + "Every public name of the package, with its docstring: what it computes, every output\n"
-               "column, the missing-data policy and the references. ``import tip_eval as te`` gives\n"
-               "the names of the first page; the others are submodules (``te.stats``, ``te.plots``, ...).\n\n"
-             + ".. toctree::\n   :maxdepth: 1\n\n" + "".join(f"   {page}\n" for page in pages))
+    index = (
+        _title("API reference")
+        + "Every public name of the package, with its docstring: what it computes, every output\n"
+        "column, the missing-data policy and the references. ``import tip_eval as te`` gives\n"
+        "the names of the first page; the others are submodules (``te.stats``, ``te.plots``, ...).\n\n"
+        + ".. toctree::\n   :maxdepth: 1\n\n"
+        + "".join(f"   {page}\n" for page in pages)
+    )
     _write(DOCS / "api" / "index.rst", index)
     written.add(DOCS / "api" / "index.rst")
     return written
@@ -405,8 +441,9 @@ def figure_builders() -> list[str]:
     """The figure builders of :mod:`tip_eval.plots` (its public functions that make a figure)."""
     import tip_eval.plots as plots
 
-    return sorted(name for name in plots.__all__
-                  if callable(getattr(plots, name)) and hasattr(getattr(plots, name), "spec"))
+    return sorted(
+        name for name in plots.__all__ if callable(getattr(plots, name)) and hasattr(getattr(plots, name), "spec")
+    )
 
 
 class FigureDirective(SphinxDirective):
@@ -422,7 +459,7 @@ class FigureDirective(SphinxDirective):
             raise self.error("tip-eval-figure: the last line must be an expression that gives the figure")
         namespace = _namespace()
         body = ast.Module(body=tree.body[:-1], type_ignores=[])
-        exec(compile(body, f"<{self.env.docname}>", "exec"), namespace)  # noqa: S102 - the docs' own code
+        exec(compile(body, f"<{self.env.docname}>", "exec"), namespace)
         figure = eval(compile(ast.Expression(tree.body[-1].value), f"<{self.env.docname}>", "eval"), namespace)
         if not hasattr(figure, "to_plotly_json"):
             raise self.error(f"tip-eval-figure: the code gives a {type(figure).__name__}, not a plotly figure")
@@ -434,8 +471,7 @@ class FigureDirective(SphinxDirective):
         serial = self.env.new_serialno("tip-eval-figure")
         div_id = f"{self.env.docname.replace('/', '-')}-figure-{serial + 1}"
         source = nodes.literal_block(code, code, language="python")
-        figure_node = nodes.raw("", figure_html(json.loads(pio.to_json(figure, validate=False)), div_id),
-                                format="html")
+        figure_node = nodes.raw("", figure_html(json.loads(pio.to_json(figure, validate=False)), div_id), format="html")
         container = nodes.container(classes=["tip-eval-gallery-item"])
         container += [source, figure_node]
         return [container]
@@ -455,11 +491,14 @@ def _check_gallery(app: Sphinx, env: Any) -> None:
     shown = set().union(*getattr(env, "tip_eval_figures", {}).values())
     missing = [name for name in figure_builders() if name not in shown]
     if missing:
-        logger.warning("the gallery shows no figure of %s: add a tip-eval-figure to docs/gallery.md",
-                       ", ".join(f"te.plots.{name}" for name in missing))
+        logger.warning(
+            "the gallery shows no figure of %s: add a tip-eval-figure to docs/gallery.md",
+            ", ".join(f"te.plots.{name}" for name in missing),
+        )
 
 
 # --- pages with figures: plotly.js and the drawing script --------------------------------------------
+
 
 def _add_figure_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     if "tip-eval-plotly" in context.get("body", ""):
@@ -504,8 +543,9 @@ def _visit_displaymath(self: Any, node: nodes.Element) -> None:
 
 def _report_math(app: Sphinx, exception: Exception | None) -> None:
     if UNCONVERTED:
-        logger.info("math shown as LaTeX (not readable by docutils' MathML converter): %s",
-                    "; ".join(sorted(set(UNCONVERTED))))
+        logger.info(
+            "math shown as LaTeX (not readable by docutils' MathML converter): %s", "; ".join(sorted(set(UNCONVERTED)))
+        )
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -64,7 +64,7 @@ _SUBMODULES = {
     "i18n",
 }
 
-__all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
+__all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])  # noqa: PLE0605 - built from the explicit lists above
 
 
 def __getattr__(name: str) -> Any:

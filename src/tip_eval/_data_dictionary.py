@@ -14,8 +14,13 @@ from pathlib import Path
 from tip_eval import schemas, vocab
 
 _TYPE_WORDS = {
-    "str": "text", "string[pyarrow]": "text", "string": "text", "float64": "number", "Int64": "whole number",
-    "bool": "yes/no", "datetime64[ns]": "date",
+    "str": "text",
+    "string[pyarrow]": "text",
+    "string": "text",
+    "float64": "number",
+    "Int64": "whole number",
+    "bool": "yes/no",
+    "datetime64[ns]": "date",
 }
 
 _TABLE_WORDS = {
@@ -29,9 +34,11 @@ _TABLE_WORDS = {
     "interviews": "One row per follow-up interview.",
     "codebook": "One row per code used to code follow-up interviews.",
     "followup_codes": "One row per interview, coder and code: whether the coder applied the code.",
-    "costs": ("Optional. One row per training (or per training and cost category): what it cost, in the currency "
-              "paid. The currency reported in and the exchange rates are set in study.toml (`currency = \"USD\"`, "
-              "`rates = { KHR = 0.000245, THB = 0.028 }`); nothing is looked up online."),
+    "costs": (
+        "Optional. One row per training (or per training and cost category): what it cost, in the currency "
+        'paid. The currency reported in and the exchange rates are set in study.toml (`currency = "USD"`, '
+        "`rates = { KHR = 0.000245, THB = 0.028 }`); nothing is looked up online."
+    ),
 }
 
 
@@ -99,8 +106,16 @@ def readme_text() -> str:
     for table, model in schemas.TABLES.items():
         s = schemas.schema(table)
         key = getattr(model.Config, "unique", None) or [c for c, col in s.columns.items() if col.unique]
-        lines += [f"## {table}", "", _TABLE_WORDS[table], "", f"Key: {', '.join(f'`{k}`' for k in key)}." if key else "Key: none (a training may have several rows).", "",
-                  "| column | meaning | type | required | allowed values | example |", "|---|---|---|---|---|---|"]
+        lines += [
+            f"## {table}",
+            "",
+            _TABLE_WORDS[table],
+            "",
+            f"Key: {', '.join(f'`{k}`' for k in key)}." if key else "Key: none (a training may have several rows).",
+            "",
+            "| column | meaning | type | required | allowed values | example |",
+            "|---|---|---|---|---|---|",
+        ]
         for name, col in s.columns.items():
             dtype = _TYPE_WORDS.get(str(col.dtype), str(col.dtype))
             required = "no" if col.nullable else "yes"
@@ -146,7 +161,7 @@ def readme_text() -> str:
         "- Likewise a person's attribute (an unknown sector or gender label, years of experience as words): the",
         "  cell is left empty, the person and their answers are kept and counted in the overall results and every",
         "  other grouping; grouped by that attribute they are shown as `(missing)`. A partner's own label is",
-        "  mapped once in study.toml: `sectors = { \"Fire brigade\" = \"other\" }`, `genders = { ... }`.",
+        '  mapped once in study.toml: `sectors = { "Fire brigade" = "other" }`, `genders = { ... }`.',
         "",
     ]
     lines += ["## Vocabularies", ""]
@@ -158,10 +173,16 @@ def readme_text() -> str:
     lines += ["### rating (confidence)", "", "| code | English | Khmer | Thai | Indonesian |", "|---|---|---|---|---|"]
     for code, labels in vocab.LIKERT.items():
         lines.append(f"| `{code}` | {labels['en']} | {labels['km']} | {labels['th']} | {labels['id']} |")
-    lines += ["", "### confidence scale (the collection tools' labels)", "",
-              "The XLSForm and the template ask the confidence rating on this scale, each label after its number",
-              "(`4 - Very confident`); such a label is read as its rating.", "",
-              "| code | English | Khmer | Thai | Indonesian |", "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "### confidence scale (the collection tools' labels)",
+        "",
+        "The XLSForm and the template ask the confidence rating on this scale, each label after its number",
+        "(`4 - Very confident`); such a label is read as its rating.",
+        "",
+        "| code | English | Khmer | Thai | Indonesian |",
+        "|---|---|---|---|---|",
+    ]
     for code, labels in vocab.CONFIDENCE_SCALE.items():
         lines.append(f"| `{code}` | {labels['en']} | {labels['km']} | {labels['th']} | {labels['id']} |")
     lines += ["", "### module", "", "| code | meaning |", "|---|---|"]
@@ -177,13 +198,13 @@ def _item_bank_lines() -> list[str]:
     from tip_eval.io.item_bank import COLUMN_WORDS, ITEM_COLUMNS
 
     lines = [
-        "## The item bank (`layout = \"item_bank\"`)",
+        '## The item bank (`layout = "item_bank"`)',
         "",
         "Your own test, in your own words: one row per question on a sheet named `Items` (or a CSV file), and",
         "optionally the confidence competencies on a sheet named `Competencies` (`competency_id, label, label_km,",
         "label_th, label_id`). The collection tools are built from it: `tip-eval xlsform --items BANK` (a",
         "KoboToolbox/ODK form) and `tip-eval template --items BANK --lang km` (the training workbook, each",
-        "question's options in a dropdown). A study reads it with `layout = \"item_bank\"` into the `items` and",
+        'question\'s options in a dropdown). A study reads it with `layout = "item_bank"` into the `items` and',
         "`competencies` tables above; the option texts and translations are not part of the `items` table, they",
         "build the tools and let tip_eval read an export that writes a question's or an option's words.",
         "",
@@ -215,7 +236,7 @@ def _item_bank_lines() -> list[str]:
         "Answers are read back as the option's letter when they are written as its words: a KoboToolbox export",
         "with labels as values (`Labels` in the export settings, in any of the form's languages), or the",
         "template's dropdowns (`B. <the option's words>`). A KoboToolbox export of the form loads with",
-        "`layout = \"kobo\"` whatever its settings: XML names or labels as headers, with or without the",
+        '`layout = "kobo"` whatever its settings: XML names or labels as headers, with or without the',
         "group names (`test/VI-1`, `Knowledge test/VI-1. A worker's...`), CSV (`;` or `,`) or xlsx.",
         "",
     ]

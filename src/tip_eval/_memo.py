@@ -17,8 +17,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -80,8 +81,11 @@ def _copy(value: Any) -> Any:
     if isinstance(value, tuple):
         return tuple(_copy(v) for v in value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: getattr(value, f.name).copy() for f in dataclasses.fields(value)
-                   if f.init and isinstance(getattr(value, f.name), (pd.DataFrame, np.ndarray))}
+        changes = {
+            f.name: getattr(value, f.name).copy()
+            for f in dataclasses.fields(value)
+            if f.init and isinstance(getattr(value, f.name), (pd.DataFrame, np.ndarray))
+        }
         return dataclasses.replace(value, **changes) if changes else value
     return value
 
@@ -98,6 +102,7 @@ def memoised(study_of: Callable[[Any], Any] | None = None, words: bool = False) 
         The result holds sentences in the language of the call (:func:`tip_eval.i18n.using`):
         it is kept per language.
     """
+
     def decorate(fn: F) -> F:
         signature = inspect.signature(fn)
 
@@ -110,8 +115,12 @@ def memoised(study_of: Callable[[Any], Any] | None = None, words: bool = False) 
             try:
                 bound = signature.bind(data, *args, **kwargs)
                 bound.apply_defaults()  # gains(by="x") and gains(by="x", measure="knowledge") are one result
-                key = (fn.__module__, fn.__qualname__, current_language() if words else None,
-                       _freeze(list(bound.arguments.items())[1:]))
+                key = (
+                    fn.__module__,
+                    fn.__qualname__,
+                    current_language() if words else None,
+                    _freeze(list(bound.arguments.items())[1:]),
+                )
                 hash(key)
             except TypeError:  # an argument that cannot be a key (a frame, a list of frames): compute it
                 return fn(data, *args, **kwargs)

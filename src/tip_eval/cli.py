@@ -56,7 +56,8 @@ def _say(text: str) -> None:
 
 def _print_problems(report, limit: int = 40) -> None:
     """Root causes first, each with where it is, the value, what is wrong, the fix and what follows
-    from it; lines wrap between words at the console's width (never inside a word when piped)."""
+    from it; lines wrap between words at the console's width (never inside a word when piped).
+    """
     import textwrap
 
     from rich.text import Text
@@ -74,8 +75,14 @@ def _print_problems(report, limit: int = 40) -> None:
     out = Text()  # printed at once (one output in a notebook, not one per line)
 
     def say(text: str, indent: str = "", style: str = "") -> None:
-        for line in textwrap.wrap(terminal_text(text), width=width, initial_indent=indent, subsequent_indent=indent,
-                                  break_long_words=False, break_on_hyphens=False):
+        for line in textwrap.wrap(
+            terminal_text(text),
+            width=width,
+            initial_indent=indent,
+            subsequent_indent=indent,
+            break_long_words=False,
+            break_on_hyphens=False,
+        ):
             out.append(line + "\n", style=style)
 
     severity = {"error": t.pgettext("severity", "error"), "warning": t.pgettext("severity", "warning")}
@@ -84,8 +91,11 @@ def _print_problems(report, limit: int = 40) -> None:
     for b in blocks:
         out.append("\n")
         colour = "bold red" if b["severity"] == "error" else "bold yellow"
-        say(f"{severity.get(b['severity'], b['severity']).upper()}: {b['where']}"
-            + (" " + _("(value: {value})").format(value=b["value"]) if b["value"] else ""), style=colour)
+        say(
+            f"{severity.get(b['severity'], b['severity']).upper()}: {b['where']}"
+            + (" " + _("(value: {value})").format(value=b["value"]) if b["value"] else ""),
+            style=colour,
+        )
         say(b["problem"], "    ")
         if b["fix"]:
             say(_("Fix: {fix}").format(fix=b["fix"]), "    ")
@@ -93,8 +103,13 @@ def _print_problems(report, limit: int = 40) -> None:
             say(f"... {b['depending']}.", "    ", "italic")
     if more:
         out.append("\n")
-        say(ngettext("... and {n} more root cause: write every line with --report problems.xlsx",
-                     "... and {n} more root causes: write every line with --report problems.xlsx", more).format(n=more))
+        say(
+            ngettext(
+                "... and {n} more root cause: write every line with --report problems.xlsx",
+                "... and {n} more root causes: write every line with --report problems.xlsx",
+                more,
+            ).format(n=more)
+        )
     out.rstrip()
     console.print(out, soft_wrap=True)
 
@@ -125,23 +140,30 @@ def _writable_folder(folder: str, option: str = "--out") -> Path:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as err:
-        raise UsageError(_("Cannot write to {option} {folder} ({reason}). Choose a folder you can write to with "
-                           "{option}.").format(option=option, folder=folder, reason=err.strerror or err)) from None
+        raise UsageError(
+            _("Cannot write to {option} {folder} ({reason}). Choose a folder you can write to with {option}.").format(
+                option=option, folder=folder, reason=err.strerror or err
+            )
+        ) from None
     return out
 
 
 def _writable_file(file: str, option: str) -> Path:
     path = Path(file)
     if path.is_dir():
-        raise UsageError(_("{option} {file} is a folder. Give the name of a file to write, such as problems.xlsx.").format(
-            option=option, file=file))
+        raise UsageError(
+            _("{option} {file} is a folder. Give the name of a file to write, such as problems.xlsx.").format(
+                option=option, file=file
+            )
+        )
     _writable_folder(str(path.parent) if str(path.parent) else ".", _("the folder of {option}").format(option=option))
     return path
 
 
 def _check_by(by: Sequence[str] | None) -> None:
     """``--by``: columns of the participants or the trainings (``country+sector`` crosses two), checked
-    before anything is read."""
+    before anything is read.
+    """
     if not by:
         return
     from tip_eval import schemas
@@ -149,15 +171,19 @@ def _check_by(by: Sequence[str] | None) -> None:
     allowed = [c for t in ("participants", "trainings") for c in schemas.schema(t).columns]
     unknown = [c for b in by for c in b.split("+") if c not in allowed]
     if unknown:
-        raise UsageError(_("--by {columns}: no such column. Group by columns of the participants or trainings: "
-                           "{allowed}; cross two with '+', e.g. --by country+sector.").format(
-            columns=" ".join(unknown), allowed=", ".join(dict.fromkeys(allowed))))
+        raise UsageError(
+            _(
+                "--by {columns}: no such column. Group by columns of the participants or trainings: "
+                "{allowed}; cross two with '+', e.g. --by country+sector."
+            ).format(columns=" ".join(unknown), allowed=", ".join(dict.fromkeys(allowed)))
+        )
 
 
 # ---------------------------------------------------------------------------------- commands
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Run ``tip-eval validate``: check a study or workbook and list its problems; exit 1 when errors remain."""
     from tip_eval.study import load_study
 
     report_path = _writable_file(args.report, "--report") if args.report else None
@@ -167,19 +193,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
         try:
             report.to_excel(str(report_path))
         except OSError as err:
-            raise UsageError(_("Cannot write the report {file} ({reason}). Choose a file you can write with "
-                               "--report.").format(file=args.report, reason=err.strerror or err)) from None
+            raise UsageError(
+                _("Cannot write the report {file} ({reason}). Choose a file you can write with --report.").format(
+                    file=args.report, reason=err.strerror or err
+                )
+            ) from None
         print(_("Problem report written to {file}").format(file=terminal_text(args.report)))
     return EXIT_OK if report.problems.empty else EXIT_PROBLEMS
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
+    """Run ``tip-eval brief``: write the impact brief and its tables workbook for a study."""
     _check_by(args.by)
     out = _writable_folder(args.out)
     from tip_eval.report.brief import run_brief
 
-    return run_brief(args.path, out, min_cell=args.min_cell, title=args.title, by=args.by, cache=not args.no_cache,
-                     lang=args.lang)
+    return run_brief(
+        args.path, out, min_cell=args.min_cell, title=args.title, by=args.by, cache=not args.no_cache, lang=args.lang
+    )
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -204,12 +235,16 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_sample_data(args: argparse.Namespace) -> int:
+    """Run ``tip-eval sample-data``: write the synthetic sample study to a folder."""
     from tip_eval.io.template import write_sample_data
 
     _writable_folder(args.out)
     paths = write_sample_data(args.out, seed=args.seed)
-    print(ngettext("Wrote {n} file to {folder}", "Wrote {n} files to {folder}", len(paths)).format(
-        n=len(paths), folder=terminal_text(args.out)))
+    print(
+        ngettext("Wrote {n} file to {folder}", "Wrote {n} files to {folder}", len(paths)).format(
+            n=len(paths), folder=terminal_text(args.out)
+        )
+    )
     return EXIT_OK
 
 
@@ -220,12 +255,18 @@ def _bank(args: argparse.Namespace):
     bank = read_item_bank(args.items, args.competencies)
     for p in bank.problems:
         if p.severity == "warning":
-            print(terminal_text(_("Note: {file}, sheet {sheet}, row {row}, {column}: {problem}. {fix}").format(
-                file=p.file, sheet=p.sheet, row=p.row, column=p.column, problem=p.problem, fix=p.fix)))
+            print(
+                terminal_text(
+                    _("Note: {file}, sheet {sheet}, row {row}, {column}: {problem}. {fix}").format(
+                        file=p.file, sheet=p.sheet, row=p.row, column=p.column, problem=p.problem, fix=p.fix
+                    )
+                )
+            )
     return bank
 
 
 def cmd_template(args: argparse.Namespace) -> int:
+    """Run ``tip-eval template``: write a blank data-entry workbook, in the language asked."""
     from tip_eval.io.blank import dropdown_language, write_blank_template
 
     _writable_file(args.out, "--out")
@@ -239,24 +280,42 @@ def cmd_template(args: argparse.Namespace) -> int:
     else:
         from tip_eval.io.columns import template_sheet
 
-        print(_("Training workbook written to {file} (its {items} sheet is empty: fill it in with your test's "
-                "questions and answer key, or use --items)").format(file=terminal_text(args.out),
-                                                                    items=template_sheet("items", args.lang)))
+        print(
+            _(
+                "Training workbook written to {file} (its {items} sheet is empty: fill it in with your test's "
+                "questions and answer key, or use --items)"
+            ).format(file=terminal_text(args.out), items=template_sheet("items", args.lang))
+        )
     return EXIT_OK
 
 
 def cmd_xlsform(args: argparse.Namespace) -> int:
+    """Run ``tip-eval xlsform``: write a KoboToolbox/ODK form built from the item bank."""
     from tip_eval.io.xlsform import write_xlsform
 
     _writable_file(args.out, "--out")
     bank = _bank(args)
-    write_xlsform(args.out, bank, languages=args.languages, randomize=args.randomize, link_by_name=args.link_by_name,
-                  min_cell=args.min_cell, title=args.title)  # a bank with errors: they are listed, exit 1
+    write_xlsform(
+        args.out,
+        bank,
+        languages=args.languages,
+        randomize=args.randomize,
+        link_by_name=args.link_by_name,
+        min_cell=args.min_cell,
+        title=args.title,
+    )  # a bank with errors: they are listed, exit 1
     if bank.competencies.empty:
-        print(_("Note: no competencies were given (a Competencies sheet in the bank, or --competencies FILE): "
-                "the form has no confidence rating."))
-    print(_("XLSForm written to {file}: upload it to KoboToolbox, or convert it with xls2xform for ODK.").format(
-        file=terminal_text(args.out)))
+        print(
+            _(
+                "Note: no competencies were given (a Competencies sheet in the bank, or --competencies FILE): "
+                "the form has no confidence rating."
+            )
+        )
+    print(
+        _("XLSForm written to {file}: upload it to KoboToolbox, or convert it with xls2xform for ODK.").format(
+            file=terminal_text(args.out)
+        )
+    )
     return EXIT_OK
 
 
@@ -269,90 +328,173 @@ def _languages(text: str) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Return the command-line parser of ``tip-eval`` with its subcommands."""
     parser = argparse.ArgumentParser(
         prog="tip-eval",
         description="Evaluate counter-trafficking practitioner trainings: check the data, write the impact brief.",
         epilog="Exit codes: 0 done, 1 data problems found (validate) or leaks found (audit), 2 input refused, "
-               "invalid settings or wrong usage, 3 internal error (a log file has the details).",
+        "invalid settings or wrong usage, 3 internal error (a log file has the details).",
     )
     from tip_eval import __version__
 
     parser.add_argument("--version", action="version", version=f"tip-eval {__version__}")
     parser.add_argument("--debug", action="store_true", help="on an internal error, also print the details (traceback)")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help="on an internal error, also print the details (traceback)")
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="on an internal error, also print the details (traceback)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("validate", parents=[common], help="check a study's files and list every problem",
-                       description="Check a study folder, a study.toml or one workbook. Exit 0 clean, 1 problems found, "
-                                   "2 refused or invalid settings, 3 internal error.")
+    p = sub.add_parser(
+        "validate",
+        parents=[common],
+        help="check a study's files and list every problem",
+        description="Check a study folder, a study.toml or one workbook. Exit 0 clean, 1 problems found, "
+        "2 refused or invalid settings, 3 internal error.",
+    )
     p.add_argument("path", help="study folder (with study.toml), a study.toml, or one training workbook")
     p.add_argument("--report", metavar="FILE.xlsx", help="also write the problems to an Excel file")
-    p.add_argument("--lang", default=None, choices=LANGUAGES,
-                   help="language of the problems, fixes and messages (default: language in study.toml, else en)")
+    p.add_argument(
+        "--lang",
+        default=None,
+        choices=LANGUAGES,
+        help="language of the problems, fixes and messages (default: language in study.toml, else en)",
+    )
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("brief", parents=[common], help="write the impact brief (brief.html) and tables (tables.xlsx)",
-                       description="Load and validate a study, then write DIR/brief.html, DIR/tables.xlsx and, when the data had problems, DIR/problems.xlsx. "
-                                   "Several study folders make one programme brief that compares the studies.")
-    p.add_argument("path", nargs="+", help="study folder (with study.toml), a study.toml, or one training workbook; "
-                                           "several for a programme of studies")
+    p = sub.add_parser(
+        "brief",
+        parents=[common],
+        help="write the impact brief (brief.html) and tables (tables.xlsx)",
+        description="Load and validate a study, then write DIR/brief.html, DIR/tables.xlsx and, when the data had problems, DIR/problems.xlsx. "
+        "Several study folders make one programme brief that compares the studies.",
+    )
+    p.add_argument(
+        "path",
+        nargs="+",
+        help="study folder (with study.toml), a study.toml, or one training workbook; "
+        "several for a programme of studies",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write into (created if needed)")
-    p.add_argument("--min-cell", type=_min_cell, default=None, metavar="N",
-                   help=f"smallest group shown, at least {MIN_CELL_FLOOR} (default: study.toml, else 5)")
+    p.add_argument(
+        "--min-cell",
+        type=_min_cell,
+        default=None,
+        metavar="N",
+        help=f"smallest group shown, at least {MIN_CELL_FLOOR} (default: study.toml, else 5)",
+    )
     p.add_argument("--title", default=None, help="title of the brief")
-    p.add_argument("--by", nargs="+", default=None, metavar="COLUMN", help="groupings for the results tables (default: country sector)")
-    p.add_argument("--lang", default=None, choices=LANGUAGES,
-                   help="language of the brief, its figures and workbook, and of the messages (default: language in "
-                        "study.toml, else en)")
-    p.add_argument("--no-cache", action="store_true",
-                   help="read and check every file again, without using or writing the cache of validated studies "
-                        "(kept in tip_eval's cache directory, never in the study folder, and reused only while no "
-                        "file or setting changes)")
+    p.add_argument(
+        "--by",
+        nargs="+",
+        default=None,
+        metavar="COLUMN",
+        help="groupings for the results tables (default: country sector)",
+    )
+    p.add_argument(
+        "--lang",
+        default=None,
+        choices=LANGUAGES,
+        help="language of the brief, its figures and workbook, and of the messages (default: language in "
+        "study.toml, else en)",
+    )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="read and check every file again, without using or writing the cache of validated studies "
+        "(kept in tip_eval's cache directory, never in the study folder, and reused only while no "
+        "file or setting changes)",
+    )
     p.set_defaults(func=cmd_brief)
 
-    p = sub.add_parser("audit", parents=[common], help="check a written brief and workbook for anything that counts fewer than min_cell people",
-                       description="Read DIR/brief.html (text, tables, every figure's data) and DIR/tables.xlsx (every sheet) "
-                                   "as a reader would, bound every blank count by linear programming, and list every count, "
-                                   "share, figure mark or sentence that lets a reader count fewer than min_cell people. "
-                                   "Exit 0 when none, 1 when some, 2 when DIR cannot be read.")
+    p = sub.add_parser(
+        "audit",
+        parents=[common],
+        help="check a written brief and workbook for anything that counts fewer than min_cell people",
+        description="Read DIR/brief.html (text, tables, every figure's data) and DIR/tables.xlsx (every sheet) "
+        "as a reader would, bound every blank count by linear programming, and list every count, "
+        "share, figure mark or sentence that lets a reader count fewer than min_cell people. "
+        "Exit 0 when none, 1 when some, 2 when DIR cannot be read.",
+    )
     p.add_argument("path", metavar="DIR", help="folder written by 'tip-eval brief' (or its brief.html or tables.xlsx)")
-    p.add_argument("--min-cell", type=_min_cell, default=None, metavar="N", help="threshold (default: the one the outputs state)")
+    p.add_argument(
+        "--min-cell", type=_min_cell, default=None, metavar="N", help="threshold (default: the one the outputs state)"
+    )
     p.add_argument("--limit", type=int, default=50, metavar="N", help="list at most N leaks (default 50)")
     p.set_defaults(func=cmd_audit)
 
-    p = sub.add_parser("template", parents=[common], help="write the training workbook (template) for your test",
-                       description="A training workbook to fill in: Training, Participants, Pre-test, Post-test and "
-                                   "Confidence sheets with dropdowns, instructions, and your item bank (--items). "
-                                   "Without --items the Items sheet is empty, for you to fill in.")
+    p = sub.add_parser(
+        "template",
+        parents=[common],
+        help="write the training workbook (template) for your test",
+        description="A training workbook to fill in: Training, Participants, Pre-test, Post-test and "
+        "Confidence sheets with dropdowns, instructions, and your item bank (--items). "
+        "Without --items the Items sheet is empty, for you to fill in.",
+    )
     p.add_argument("--out", required=True, metavar="FILE.xlsx")
-    p.add_argument("--lang", default="en", choices=LANGUAGES,
-                   help="language of the sheet names, headers, instructions, dropdowns and messages")
+    p.add_argument(
+        "--lang",
+        default="en",
+        choices=LANGUAGES,
+        help="language of the sheet names, headers, instructions, dropdowns and messages",
+    )
     p.add_argument("--items", metavar="BANK", help="your item bank (.xlsx or .csv): questions, options, answer key")
-    p.add_argument("--competencies", metavar="FILE", help="the competency list, if not a Competencies sheet of the bank")
+    p.add_argument(
+        "--competencies", metavar="FILE", help="the competency list, if not a Competencies sheet of the bank"
+    )
     p.set_defaults(func=cmd_template)
 
-    p = sub.add_parser("xlsform", parents=[common], help="write a KoboToolbox/ODK form (XLSForm) from your item bank",
-                       description="One form for the study: roster questions, the test (pre, post or delayed), every "
-                                   "question of the bank with its options in each language, and the confidence rating.")
+    p = sub.add_parser(
+        "xlsform",
+        parents=[common],
+        help="write a KoboToolbox/ODK form (XLSForm) from your item bank",
+        description="One form for the study: roster questions, the test (pre, post or delayed), every "
+        "question of the bank with its options in each language, and the confidence rating.",
+    )
     p.add_argument("--items", required=True, metavar="BANK", help="your item bank (.xlsx or .csv)")
-    p.add_argument("--competencies", metavar="FILE", help="the competency list, if not a Competencies sheet of the bank")
-    p.add_argument("--languages", type=_languages, default=None, metavar="en,km,th,id",
-                   help="the form's languages, the first the default (default: every language the bank is complete in)")
-    p.add_argument("--randomize", action="store_true", help="show every question's options in random order "
-                                                            "(a Randomize column in the bank decides per question)")
-    p.add_argument("--link-by-name", action="store_true",
-                   help="ask the full name instead of the participant ID (a study that links pre and post by name)")
-    p.add_argument("--min-cell", type=_min_cell, default=5, metavar="N",
-                   help="smallest group results are shown for, as the form's first note says")
+    p.add_argument(
+        "--competencies", metavar="FILE", help="the competency list, if not a Competencies sheet of the bank"
+    )
+    p.add_argument(
+        "--languages",
+        type=_languages,
+        default=None,
+        metavar="en,km,th,id",
+        help="the form's languages, the first the default (default: every language the bank is complete in)",
+    )
+    p.add_argument(
+        "--randomize",
+        action="store_true",
+        help="show every question's options in random order (a Randomize column in the bank decides per question)",
+    )
+    p.add_argument(
+        "--link-by-name",
+        action="store_true",
+        help="ask the full name instead of the participant ID (a study that links pre and post by name)",
+    )
+    p.add_argument(
+        "--min-cell",
+        type=_min_cell,
+        default=5,
+        metavar="N",
+        help="smallest group results are shown for, as the form's first note says",
+    )
     p.add_argument("--title", default=None, help="the form's title in KoboToolbox")
-    p.add_argument("--lang", default="en", choices=LANGUAGES,
-                   help="language of the messages (the form's own languages: --languages)")
+    p.add_argument(
+        "--lang",
+        default="en",
+        choices=LANGUAGES,
+        help="language of the messages (the form's own languages: --languages)",
+    )
     p.add_argument("--out", required=True, metavar="FORM.xlsx")
     p.set_defaults(func=cmd_xlsform)
 
-    p = sub.add_parser("sample-data", parents=[common], help="regenerate the synthetic sample study (byte-for-byte stable)")
+    p = sub.add_parser(
+        "sample-data", parents=[common], help="regenerate the synthetic sample study (byte-for-byte stable)"
+    )
     p.add_argument("--out", default="sample_data", metavar="DIR")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_sample_data)
@@ -424,8 +566,10 @@ def _run(args: argparse.Namespace, argv: Sequence[str] | None, debug: bool) -> i
     try:
         return int(args.func(args))
     except InputRefused as err:
-        _say(_("Refused: {file}: {reason}").format(file=err.file, reason=err.reason)
-             + (" " + _("What to do: {fix}").format(fix=err.fix) if err.fix else ""))
+        _say(
+            _("Refused: {file}: {reason}").format(file=err.file, reason=err.reason)
+            + (" " + _("What to do: {fix}").format(fix=err.fix) if err.fix else "")
+        )
         return EXIT_REFUSED
     except UsageError as err:
         _say(str(err))
@@ -444,13 +588,22 @@ def _run(args: argparse.Namespace, argv: Sequence[str] | None, debug: bool) -> i
             import traceback
 
             traceback.print_exc()
-        what = type(err).__name__ if isinstance(err, (MemoryError, RecursionError)) or not str(err) \
+        what = (
+            type(err).__name__
+            if isinstance(err, (MemoryError, RecursionError)) or not str(err)
             else f"{type(err).__name__}: {str(err)[:200]}"
+        )
         text = _("tip-eval stopped on an internal error ({error}).").format(error=what)
         if log:
             text += " " + _("The details are in {log}.").format(log=log)
-        _say(text + " " + _("Please report it with that file (see SECURITY.md for problems that look like a security "
-                            "issue); run again with --debug to see the details."))
+        _say(
+            text
+            + " "
+            + _(
+                "Please report it with that file (see SECURITY.md for problems that look like a security "
+                "issue); run again with --debug to see the details."
+            )
+        )
         return EXIT_INTERNAL
 
 

@@ -48,12 +48,84 @@ _DELAY_NOISE = 0.2
 
 _DEFAULT_TRAININGS = [
     # training_id, country, province, venue, organiser, start, days, language, n, mu (pre), gamma (gain)
-    ("THA-CMI-2022", "THA", "Chiang Mai", "Chiang Mai", "Provincial Social Development Office, Chiang Mai", "2022-08-23", 3, "th", 44, 0.10, 1.00),
-    ("THA-SKA-2022", "THA", "Songkhla", "Hat Yai", "Provincial Social Development Office, Songkhla", "2022-09-13", 3, "th", 40, 0.00, 0.95),
-    ("THA-TAK-2022", "THA", "Tak", "Mae Sot", "Provincial Social Development Office, Tak", "2022-10-04", 3, "th", 42, -0.15, 0.45),
-    ("KHM-PNH-2023", "KHM", "Phnom Penh", "Phnom Penh", "Mekong Partners Coalition", "2023-04-18", 3, "km", 26, 0.20, 1.05),
-    ("KHM-SRP-2023", "KHM", "Siem Reap", "Siem Reap", "Mekong Partners Coalition", "2023-05-16", 3, "km", 22, -0.25, 1.55),
-    ("KHM-BTB-2023", "KHM", "Battambang", "Battambang", "Mekong Partners Coalition", "2023-06-13", 3, "km", 24, -0.20, 1.00),
+    (
+        "THA-CMI-2022",
+        "THA",
+        "Chiang Mai",
+        "Chiang Mai",
+        "Provincial Social Development Office, Chiang Mai",
+        "2022-08-23",
+        3,
+        "th",
+        44,
+        0.10,
+        1.00,
+    ),
+    (
+        "THA-SKA-2022",
+        "THA",
+        "Songkhla",
+        "Hat Yai",
+        "Provincial Social Development Office, Songkhla",
+        "2022-09-13",
+        3,
+        "th",
+        40,
+        0.00,
+        0.95,
+    ),
+    (
+        "THA-TAK-2022",
+        "THA",
+        "Tak",
+        "Mae Sot",
+        "Provincial Social Development Office, Tak",
+        "2022-10-04",
+        3,
+        "th",
+        42,
+        -0.15,
+        0.45,
+    ),
+    (
+        "KHM-PNH-2023",
+        "KHM",
+        "Phnom Penh",
+        "Phnom Penh",
+        "Mekong Partners Coalition",
+        "2023-04-18",
+        3,
+        "km",
+        26,
+        0.20,
+        1.05,
+    ),
+    (
+        "KHM-SRP-2023",
+        "KHM",
+        "Siem Reap",
+        "Siem Reap",
+        "Mekong Partners Coalition",
+        "2023-05-16",
+        3,
+        "km",
+        22,
+        -0.25,
+        1.55,
+    ),
+    (
+        "KHM-BTB-2023",
+        "KHM",
+        "Battambang",
+        "Battambang",
+        "Mekong Partners Coalition",
+        "2023-06-13",
+        3,
+        "km",
+        24,
+        -0.20,
+        1.00,
+    ),
     ("IDN-DPS-2023", "IDN", "Bali", "Denpasar", "Yayasan Pelindung Nusantara", "2023-05-23", 3, "id", 24, 0.05, 0.90),
 ]
 
@@ -69,13 +141,30 @@ _SECTOR_CONF_BOOST = {"government_social_services": 0.0, "law_enforcement": 1.2,
 OVERCONFIDENT_SECTOR = "law_enforcement"
 
 _ORGS = {
-    ("THA", "government_social_services"): ["Provincial Social Development Office", "Shelter for Children and Families", "Protection and Occupational Development Centre"],
+    ("THA", "government_social_services"): [
+        "Provincial Social Development Office",
+        "Shelter for Children and Families",
+        "Protection and Occupational Development Centre",
+    ],
     ("THA", "law_enforcement"): ["Provincial Police", "Anti-Trafficking in Persons Division", "Immigration Police"],
     ("THA", "ngo"): ["Foundation for Migrant Rights", "Northern Women's Network", "Child Safe Foundation"],
     ("THA", "other"): ["Provincial Labour Office", "Provincial Hospital"],
-    ("KHM", "government_social_services"): ["Provincial Department of Social Affairs", "Ministry of Social Affairs", "Commune Committee for Women and Children"],
-    ("KHM", "law_enforcement"): ["Anti-Human Trafficking and Juvenile Protection Police", "Provincial Police Commissariat", "Municipal Court Prosecution"],
-    ("KHM", "ngo"): ["Safe Haven Cambodia", "Community Legal Aid", "Children's Shelter Network", "Survivor Support Centre"],
+    ("KHM", "government_social_services"): [
+        "Provincial Department of Social Affairs",
+        "Ministry of Social Affairs",
+        "Commune Committee for Women and Children",
+    ],
+    ("KHM", "law_enforcement"): [
+        "Anti-Human Trafficking and Juvenile Protection Police",
+        "Provincial Police Commissariat",
+        "Municipal Court Prosecution",
+    ],
+    ("KHM", "ngo"): [
+        "Safe Haven Cambodia",
+        "Community Legal Aid",
+        "Children's Shelter Network",
+        "Survivor Support Centre",
+    ],
     ("IDN", "government_social_services"): ["Dinas Sosial Provinsi Bali", "UPTD PPA Denpasar"],
     ("IDN", "law_enforcement"): ["Polda Bali", "Imigrasi Ngurah Rai"],
     ("IDN", "ngo"): ["Yayasan Pelindung Nusantara", "Lembaga Bantuan Hukum Bali", "Rumah Aman Perempuan"],
@@ -88,47 +177,179 @@ _ROLES = {
 }
 _GENDERS = (["woman", "man", "transgender_woman", "non_binary", "prefer_not_to_say"], [0.55, 0.40, 0.015, 0.01, 0.025])
 
-_MODULE_ORDER = ["definitions_law", "identification", "protection_support", "recovery_reintegration",
-                 "special_groups", "victim_centred"]
+_MODULE_ORDER = [
+    "definitions_law",
+    "identification",
+    "protection_support",
+    "recovery_reintegration",
+    "special_groups",
+    "victim_centred",
+]
 _ITEMS_PER_MODULE = [5, 5, 5, 4, 5, 4]  # 28 items
 _FLAWED_ITEM = "Q12"  # a protection_support item whose key is wrong
 
 _COMPETENCIES = [
-    ("C01", "Identify a victim of trafficking", "កំណត់អត្តសញ្ញាណជនរងគ្រោះពីការជួញដូរ", "ระบุตัวผู้เสียหายจากการค้ามนุษย์", "Mengidentifikasi korban perdagangan orang"),
-    ("C02", "Refer a victim to the right services", "បញ្ជូនជនរងគ្រោះទៅសេវាត្រឹមត្រូវ", "ส่งต่อผู้เสียหายไปยังบริการที่เหมาะสม", "Merujuk korban ke layanan yang tepat"),
-    ("C03", "Build trust with a victim", "កសាងទំនុកចិត្តជាមួយជនរងគ្រោះ", "สร้างความไว้วางใจกับผู้เสียหาย", "Membangun kepercayaan dengan korban"),
-    ("C04", "Work with child victims", "ធ្វើការជាមួយជនរងគ្រោះជាកុមារ", "ทำงานกับผู้เสียหายที่เป็นเด็ก", "Bekerja dengan korban anak"),
-    ("C05", "Support transgender victims", "គាំទ្រជនរងគ្រោះប្តូរភេទ", "สนับสนุนผู้เสียหายที่เป็นคนข้ามเพศ", "Mendukung korban transgender"),
-    ("C06", "Plan safe recovery and reintegration", "រៀបចំផែនការស្តារ និងធ្វើសមាហរណកម្មប្រកបដោយសុវត្ថិភាព", "วางแผนการฟื้นฟูและคืนสู่สังคมอย่างปลอดภัย", "Merencanakan pemulihan dan reintegrasi yang aman"),
-    ("C07", "Apply a trauma-informed approach", "អនុវត្តវិធីសាស្រ្តដែលយល់ដឹងពីរបួសផ្លូវចិត្ត", "ใช้แนวทางที่คำนึงถึงบาดแผลทางใจ", "Menerapkan pendekatan berbasis trauma"),
+    (
+        "C01",
+        "Identify a victim of trafficking",
+        "កំណត់អត្តសញ្ញាណជនរងគ្រោះពីការជួញដូរ",
+        "ระบุตัวผู้เสียหายจากการค้ามนุษย์",
+        "Mengidentifikasi korban perdagangan orang",
+    ),
+    (
+        "C02",
+        "Refer a victim to the right services",
+        "បញ្ជូនជនរងគ្រោះទៅសេវាត្រឹមត្រូវ",
+        "ส่งต่อผู้เสียหายไปยังบริการที่เหมาะสม",
+        "Merujuk korban ke layanan yang tepat",
+    ),
+    (
+        "C03",
+        "Build trust with a victim",
+        "កសាងទំនុកចិត្តជាមួយជនរងគ្រោះ",
+        "สร้างความไว้วางใจกับผู้เสียหาย",
+        "Membangun kepercayaan dengan korban",
+    ),
+    (
+        "C04",
+        "Work with child victims",
+        "ធ្វើការជាមួយជនរងគ្រោះជាកុមារ",
+        "ทำงานกับผู้เสียหายที่เป็นเด็ก",
+        "Bekerja dengan korban anak",
+    ),
+    (
+        "C05",
+        "Support transgender victims",
+        "គាំទ្រជនរងគ្រោះប្តូរភេទ",
+        "สนับสนุนผู้เสียหายที่เป็นคนข้ามเพศ",
+        "Mendukung korban transgender",
+    ),
+    (
+        "C06",
+        "Plan safe recovery and reintegration",
+        "រៀបចំផែនការស្តារ និងធ្វើសមាហរណកម្មប្រកបដោយសុវត្ថិភាព",
+        "วางแผนการฟื้นฟูและคืนสู่สังคมอย่างปลอดภัย",
+        "Merencanakan pemulihan dan reintegrasi yang aman",
+    ),
+    (
+        "C07",
+        "Apply a trauma-informed approach",
+        "អនុវត្តវិធីសាស្រ្តដែលយល់ដឹងពីរបួសផ្លូវចិត្ត",
+        "ใช้แนวทางที่คำนึงถึงบาดแผลทางใจ",
+        "Menerapkan pendekatan berbasis trauma",
+    ),
 ]
 
 _CODEBOOK = [
     # code_id, label, theme, level, applied, definition, base logit
-    ("ID_DEFINITIONS", "Clearer grasp of trafficking definitions and types", "Applying identification", 3, True,
-     "Describes using the legal definition or the types of trafficking to decide whether a case is trafficking.", -0.4),
-    ("ID_SCREENING", "Uses screening indicators to identify victims", "Applying identification", 3, True,
-     "Describes using indicators or a screening form from the training with a real case.", -0.8),
-    ("ENG_SERVICES_SAFETY", "Explains services and safety before reintegration", "Changed engagement with victims", 3, True,
-     "Describes explaining available services and safety planning to a victim before return or reintegration.", -0.9),
-    ("ENG_VICTIM_CENTRED", "Victim-centred interviewing", "Changed engagement with victims", 3, True,
-     "Describes changing how they interview victims: consent, pace, privacy, no blame.", -0.7),
-    ("SG_CHILDREN", "Adapted practice for child victims", "Special groups > Children", 3, True,
-     "Describes applying child-specific procedures or needs learned in the training.", -1.3),
-    ("SG_TRANSGENDER", "Recognised needs of transgender victims", "Special groups > Transgender and other groups", 3, True,
-     "Describes recognising or meeting specific needs of transgender victims.", -1.9),
-    ("TRUST_BUILDING", "Builds trust before asking for disclosure", "Building trust", 3, True,
-     "Describes taking time to build trust before expecting a victim to disclose.", -0.6),
-    ("SHARE_COLLEAGUES", "Shared learning with colleagues", "Sharing with colleagues", 3, False,
-     "Describes passing on training content to colleagues, formally or informally.", -0.2),
-    ("SHARE_SOP", "Changed team procedures", "Sharing with colleagues", 4, False,
-     "Describes a change to a team's or agency's procedure or form following the training.", -1.8),
-    ("RES_REFERRAL", "Faster or better referrals", "Results for victims", 4, False,
-     "Describes a referral that went faster or better because of contacts or knowledge from the training.", -1.4),
-    ("BAR_RESOURCES", "Lack of resources or time", "Barriers met", 3, False,
-     "Describes not applying the training because of missing staff, money, time or services.", -0.5),
-    ("BAR_AUTHORITY", "Rules or superiors prevent change", "Barriers met", 3, False,
-     "Describes a superior, rule or procedure that stops them applying what they learned.", -1.2),
+    (
+        "ID_DEFINITIONS",
+        "Clearer grasp of trafficking definitions and types",
+        "Applying identification",
+        3,
+        True,
+        "Describes using the legal definition or the types of trafficking to decide whether a case is trafficking.",
+        -0.4,
+    ),
+    (
+        "ID_SCREENING",
+        "Uses screening indicators to identify victims",
+        "Applying identification",
+        3,
+        True,
+        "Describes using indicators or a screening form from the training with a real case.",
+        -0.8,
+    ),
+    (
+        "ENG_SERVICES_SAFETY",
+        "Explains services and safety before reintegration",
+        "Changed engagement with victims",
+        3,
+        True,
+        "Describes explaining available services and safety planning to a victim before return or reintegration.",
+        -0.9,
+    ),
+    (
+        "ENG_VICTIM_CENTRED",
+        "Victim-centred interviewing",
+        "Changed engagement with victims",
+        3,
+        True,
+        "Describes changing how they interview victims: consent, pace, privacy, no blame.",
+        -0.7,
+    ),
+    (
+        "SG_CHILDREN",
+        "Adapted practice for child victims",
+        "Special groups > Children",
+        3,
+        True,
+        "Describes applying child-specific procedures or needs learned in the training.",
+        -1.3,
+    ),
+    (
+        "SG_TRANSGENDER",
+        "Recognised needs of transgender victims",
+        "Special groups > Transgender and other groups",
+        3,
+        True,
+        "Describes recognising or meeting specific needs of transgender victims.",
+        -1.9,
+    ),
+    (
+        "TRUST_BUILDING",
+        "Builds trust before asking for disclosure",
+        "Building trust",
+        3,
+        True,
+        "Describes taking time to build trust before expecting a victim to disclose.",
+        -0.6,
+    ),
+    (
+        "SHARE_COLLEAGUES",
+        "Shared learning with colleagues",
+        "Sharing with colleagues",
+        3,
+        False,
+        "Describes passing on training content to colleagues, formally or informally.",
+        -0.2,
+    ),
+    (
+        "SHARE_SOP",
+        "Changed team procedures",
+        "Sharing with colleagues",
+        4,
+        False,
+        "Describes a change to a team's or agency's procedure or form following the training.",
+        -1.8,
+    ),
+    (
+        "RES_REFERRAL",
+        "Faster or better referrals",
+        "Results for victims",
+        4,
+        False,
+        "Describes a referral that went faster or better because of contacts or knowledge from the training.",
+        -1.4,
+    ),
+    (
+        "BAR_RESOURCES",
+        "Lack of resources or time",
+        "Barriers met",
+        3,
+        False,
+        "Describes not applying the training because of missing staff, money, time or services.",
+        -0.5,
+    ),
+    (
+        "BAR_AUTHORITY",
+        "Rules or superiors prevent change",
+        "Barriers met",
+        3,
+        False,
+        "Describes a superior, rule or procedure that stops them applying what they learned.",
+        -1.2,
+    ),
 ]
 _LOW_AGREEMENT_CODES = ("TRUST_BUILDING", "SG_TRANSGENDER")
 _FOLLOWUP_SLOPE = 0.8  # log-odds per SD of individual knowledge gain, for applied-practice codes
@@ -198,10 +419,16 @@ def _item_table(n_items: int | None, rng: np.random.Generator) -> tuple[pd.DataF
     b[ids.index(flawed)] = 0.0
     keys = np.array(list("ABCD"))[rng.integers(0, 4, size=k)]
     texts = [f"{_module_question(m)} (item {i})" for i, m in zip(ids, modules)]
-    items = pd.DataFrame({
-        "item_id": ids, "module": modules, "text": texts, "correct_answer": keys,
-        "points": 1.0, "n_options": 4,
-    })
+    items = pd.DataFrame(
+        {
+            "item_id": ids,
+            "module": modules,
+            "text": texts,
+            "correct_answer": keys,
+            "points": 1.0,
+            "n_options": 4,
+        }
+    )
     return items, a, b
 
 
@@ -227,7 +454,9 @@ def _training_table(n_trainings: int | None, rng: np.random.Generator) -> pd.Dat
     out = base.iloc[idx].reset_index(drop=True)
     year = 2020 + (np.arange(n_trainings) // len(base)) % 6
     serial = np.arange(n_trainings)
-    out["training_id"] = [f"{c}-{t.split('-')[1]}-{y}-{s:05d}" for c, t, y, s in zip(out["country"], out["training_id"], year, serial)]
+    out["training_id"] = [
+        f"{c}-{t.split('-')[1]}-{y}-{s:05d}" for c, t, y, s in zip(out["country"], out["training_id"], year, serial)
+    ]
     start = pd.to_datetime(out["start"]) + pd.to_timedelta(rng.integers(-40, 40, size=n_trainings), unit="D")
     out["start"] = [d.replace(year=int(y)).strftime("%Y-%m-%d") for d, y in zip(start, year)]
     out["mu"] = rng.normal(0.0, 0.25, size=n_trainings)
@@ -265,7 +494,7 @@ def make_study(
     n_trainings: int | None = None,
     participants_per_training: int | None = None,
     n_items: int | None = None,
-) -> tuple["Study", Truth]:
+) -> tuple[Study, Truth]:
     """Build a synthetic study and return it with the effects it planted.
 
     Parameters
@@ -308,14 +537,50 @@ def make_study(
 
 #: a later round of the programme: trainings for multi-disciplinary teams in three more Thai provinces
 _ROUND_2024 = [
-    ("THA-CRI-2024", "THA", "Chiang Rai", "Chiang Rai", "Provincial Social Development Office, Chiang Rai", "2024-02-20", 3, "th", 26, 0.15, 1.10),
-    ("THA-SKW-2024", "THA", "Sa Kaeo", "Aranyaprathet", "Provincial Social Development Office, Sa Kaeo", "2024-03-12", 3, "th", 22, -0.10, 0.85),
-    ("THA-RNG-2024", "THA", "Ranong", "Ranong", "Provincial Social Development Office, Ranong", "2024-04-23", 3, "th", 24, 0.00, 1.25),
+    (
+        "THA-CRI-2024",
+        "THA",
+        "Chiang Rai",
+        "Chiang Rai",
+        "Provincial Social Development Office, Chiang Rai",
+        "2024-02-20",
+        3,
+        "th",
+        26,
+        0.15,
+        1.10,
+    ),
+    (
+        "THA-SKW-2024",
+        "THA",
+        "Sa Kaeo",
+        "Aranyaprathet",
+        "Provincial Social Development Office, Sa Kaeo",
+        "2024-03-12",
+        3,
+        "th",
+        22,
+        -0.10,
+        0.85,
+    ),
+    (
+        "THA-RNG-2024",
+        "THA",
+        "Ranong",
+        "Ranong",
+        "Provincial Social Development Office, Ranong",
+        "2024-04-23",
+        3,
+        "th",
+        24,
+        0.00,
+        1.25,
+    ),
 ]
 _ROUND_2024_DECAY = [0.30, 0.45, 0.25]
 
 
-def make_round(seed: int = 1) -> tuple["Study", Truth]:
+def make_round(seed: int = 1) -> tuple[Study, Truth]:
     """A later round of the sample programme: a second, small synthetic study.
 
     Three trainings for multi-disciplinary teams in Thailand in 2024 (Chiang Rai, Sa Kaeo, Ranong;
@@ -341,9 +606,16 @@ def make_round(seed: int = 1) -> tuple["Study", Truth]:
     return _simulate(seed, rng, tr, None, None, "Synthetic second round 2024 (invented data)", "INT-2024", item_seed=0)
 
 
-def _simulate(seed: int, rng: np.random.Generator, tr: pd.DataFrame, participants_per_training: int | None,
-              n_items: int | None, name: str, interview_prefix: str,
-              item_seed: int | None = None) -> tuple["Study", Truth]:
+def _simulate(
+    seed: int,
+    rng: np.random.Generator,
+    tr: pd.DataFrame,
+    participants_per_training: int | None,
+    n_items: int | None,
+    name: str,
+    interview_prefix: str,
+    item_seed: int | None = None,
+) -> tuple[Study, Truth]:
     """The model of :func:`make_study` for the trainings ``tr`` (see the module docstring)."""
     from tip_eval.study import Study
 
@@ -357,12 +629,19 @@ def _simulate(seed: int, rng: np.random.Generator, tr: pd.DataFrame, participant
     points = items["points"].to_numpy(dtype=float)
 
     start = pd.to_datetime(tr["start"])
-    trainings = pd.DataFrame({
-        "training_id": tr["training_id"], "country": tr["country"], "province": tr["province"],
-        "venue": tr["venue"], "organiser": tr["organiser"], "start_date": start,
-        "end_date": start + pd.to_timedelta(tr["days"] - 1, unit="D"), "language": tr["language"],
-        "curriculum_version": "RTC-2020",
-    })
+    trainings = pd.DataFrame(
+        {
+            "training_id": tr["training_id"],
+            "country": tr["country"],
+            "province": tr["province"],
+            "venue": tr["venue"],
+            "organiser": tr["organiser"],
+            "start_date": start,
+            "end_date": start + pd.to_timedelta(tr["days"] - 1, unit="D"),
+            "language": tr["language"],
+            "curriculum_version": "RTC-2020",
+        }
+    )
 
     # --- participants
     n_per = tr["n"].to_numpy(dtype=int)
@@ -388,10 +667,17 @@ def _simulate(seed: int, rng: np.random.Generator, tr: pd.DataFrame, participant
     gender = np.array(_GENDERS[0])[rng.choice(len(_GENDERS[0]), size=n, p=_GENDERS[1])]
     years = np.round(rng.gamma(2.0, 3.5, size=n), 0)
     years = np.minimum(years, 40.0)
-    participants = pd.DataFrame({
-        "participant_id": pid, "training_id": tr["training_id"].to_numpy()[t_idx], "sector": sector,
-        "organisation": org, "role": role, "gender": gender, "years_experience": years,
-    })
+    participants = pd.DataFrame(
+        {
+            "participant_id": pid,
+            "training_id": tr["training_id"].to_numpy()[t_idx],
+            "sector": sector,
+            "organisation": org,
+            "role": role,
+            "gender": gender,
+            "years_experience": years,
+        }
+    )
 
     # --- latent ability and gain
     sec_pre = np.array([_SECTOR_PRE[s] for s in sector])
@@ -415,7 +701,9 @@ def _simulate(seed: int, rng: np.random.Generator, tr: pd.DataFrame, participant
     options = np.array(list("ABCD"))
     key_idx = pd.Series(items["correct_answer"]).map({o: i for i, o in enumerate(options)}).to_numpy()
 
-    def answers(theta: np.ndarray, take: np.ndarray, gen: np.random.Generator = rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def answers(
+        theta: np.ndarray, take: np.ndarray, gen: np.random.Generator = rng
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         who = np.flatnonzero(take)
         p = c[None, :] + (1 - c[None, :]) * _sigmoid(a[None, :] * (theta[who, None] - b[None, :]))
         correct = gen.random((len(who), k)) < p
@@ -428,15 +716,19 @@ def _simulate(seed: int, rng: np.random.Generator, tr: pd.DataFrame, participant
     days = {"pre": trainings["start_date"].to_numpy()[t_idx], "post": trainings["end_date"].to_numpy()[t_idx]}
     for phase, theta, take in (("pre", theta_pre, has_pre), ("post", theta_post, has_post)):
         who, chosen, correct = answers(theta, take)
-        resp_frames.append(pd.DataFrame({
-            "participant_id": _text(pid, np.repeat(who, k)),
-            "phase": _text([phase], np.zeros(len(who) * k, dtype=np.int64)),
-            "item_id": _text(items["item_id"], np.tile(np.arange(k), len(who))),
-            "training_id": _text(participants["training_id"], np.repeat(who, k)),
-            "answer": _text(options, chosen.ravel()),
-            "score": (correct * points[None, :]).ravel(),
-            "test_date": np.repeat(days[phase][who], k),
-        }))
+        resp_frames.append(
+            pd.DataFrame(
+                {
+                    "participant_id": _text(pid, np.repeat(who, k)),
+                    "phase": _text([phase], np.zeros(len(who) * k, dtype=np.int64)),
+                    "item_id": _text(items["item_id"], np.tile(np.arange(k), len(who))),
+                    "training_id": _text(participants["training_id"], np.repeat(who, k)),
+                    "answer": _text(options, chosen.ravel()),
+                    "score": (correct * points[None, :]).ravel(),
+                    "test_date": np.repeat(days[phase][who], k),
+                }
+            )
+        )
     responses = pd.concat(resp_frames, ignore_index=True)
     scores = scores_from_responses(responses, items)
 
@@ -454,20 +746,30 @@ def _simulate(seed: int, rng: np.random.Generator, tr: pd.DataFrame, participant
     conf_frames = []
     for phase, theta, take, shift in (("pre", theta_pre, has_pre, 0.0), ("post", theta_post, has_post, 1.0)):
         who = np.flatnonzero(take)
-        latent = (0.35 * theta[who, None] + person_conf[who, None] + comp_offset[None, :]
-                  + shift * (0.4 + conf_boost[who, None]) + rng.logistic(0, 0.6, size=(len(who), m)))
+        latent = (
+            0.35 * theta[who, None]
+            + person_conf[who, None]
+            + comp_offset[None, :]
+            + shift * (0.4 + conf_boost[who, None])
+            + rng.logistic(0, 0.6, size=(len(who), m))
+        )
         rating = 1 + (latent[:, :, None] > cuts[None, None, :]).sum(axis=2)
-        conf_frames.append(pd.DataFrame({
-            "participant_id": _text(pid, np.repeat(who, m)),
-            "phase": _text([phase], np.zeros(len(who) * m, dtype=np.int64)),
-            "competency_id": _text(comps["competency_id"], np.tile(np.arange(m), len(who))),
-            "rating": rating.ravel(),
-        }))
+        conf_frames.append(
+            pd.DataFrame(
+                {
+                    "participant_id": _text(pid, np.repeat(who, m)),
+                    "phase": _text([phase], np.zeros(len(who) * m, dtype=np.int64)),
+                    "competency_id": _text(comps["competency_id"], np.tile(np.arange(m), len(who))),
+                    "rating": rating.ravel(),
+                }
+            )
+        )
     confidence = pd.concat(conf_frames, ignore_index=True)
 
     # --- follow-up interviews
-    codebook = pd.DataFrame([row[:6] for row in _CODEBOOK],
-                            columns=["code_id", "label", "theme", "level", "applied_practice", "definition"])
+    codebook = pd.DataFrame(
+        [row[:6] for row in _CODEBOOK], columns=["code_id", "label", "theme", "level", "applied_practice", "definition"]
+    )
     base_logit = np.array([row[6] for row in _CODEBOOK])
     applied = codebook["applied_practice"].to_numpy()
     observed_gain = _observed_gain(scores)
@@ -496,23 +798,28 @@ def _simulate(seed: int, rng: np.random.Generator, tr: pd.DataFrame, participant
             flips = rng.random(len(codebook)) < flip_p
             code_rows.append((interview_ids[i], names[1], truth_codes[i] ^ flips))
     ncode = len(codebook)
-    followup_codes = pd.DataFrame({
-        "interview_id": _text([r[0] for r in code_rows], np.repeat(np.arange(len(code_rows)), ncode)),
-        "coder": _text([r[1] for r in code_rows], np.repeat(np.arange(len(code_rows)), ncode)),
-        "code_id": _text(codebook["code_id"], np.tile(np.arange(ncode), len(code_rows))),
-        "present": np.concatenate([r[2] for r in code_rows]) if code_rows else np.array([], dtype=bool),
-    })
-    interviews = pd.DataFrame({
-        "interview_id": interview_ids,
-        "participant_id": np.asarray(pid, dtype=object)[interviewed],
-        "interview_date": int_dates.normalize(),
-        "coders": coder_text,
-    })
+    followup_codes = pd.DataFrame(
+        {
+            "interview_id": _text([r[0] for r in code_rows], np.repeat(np.arange(len(code_rows)), ncode)),
+            "coder": _text([r[1] for r in code_rows], np.repeat(np.arange(len(code_rows)), ncode)),
+            "code_id": _text(codebook["code_id"], np.tile(np.arange(ncode), len(code_rows))),
+            "present": np.concatenate([r[2] for r in code_rows]) if code_rows else np.array([], dtype=bool),
+        }
+    )
+    interviews = pd.DataFrame(
+        {
+            "interview_id": interview_ids,
+            "participant_id": np.asarray(pid, dtype=object)[interviewed],
+            "interview_date": int_dates.normalize(),
+            "coders": coder_text,
+        }
+    )
 
     # --- delayed post-test at the interview, from a random stream of its own
     later = np.random.default_rng([seed, 18])
-    decay_share = (tr["decay"].to_numpy(dtype=float) if "decay" in tr.columns
-                   else later.uniform(0.25, 0.45, size=len(tr)))
+    decay_share = (
+        tr["decay"].to_numpy(dtype=float) if "decay" in tr.columns else later.uniform(0.25, 0.45, size=len(tr))
+    )
     lam = decay_share[t_idx]
     theta_delayed = theta_pre + (1.0 - lam) * gain + later.normal(0.0, _DELAY_NOISE, size=n)
     retested = np.zeros(n, dtype=bool)
@@ -520,32 +827,55 @@ def _simulate(seed: int, rng: np.random.Generator, tr: pd.DataFrame, participant
     test_day = pd.Series(pd.NaT, index=np.arange(n), dtype="datetime64[ns]")
     test_day.iloc[interviewed] = int_dates.normalize()
     who, chosen, correct = answers(theta_delayed, retested, later)
-    delayed_responses = pd.DataFrame({
-        "participant_id": _text(pid, np.repeat(who, k)),
-        "phase": _text(["delayed"], np.zeros(len(who) * k, dtype=np.int64)),
-        "item_id": _text(items["item_id"], np.tile(np.arange(k), len(who))),
-        "training_id": _text(participants["training_id"], np.repeat(who, k)),
-        "answer": _text(options, chosen.ravel()),
-        "score": (correct * points[None, :]).ravel(),
-        "test_date": np.repeat(test_day.to_numpy()[who], k),
-    })
+    delayed_responses = pd.DataFrame(
+        {
+            "participant_id": _text(pid, np.repeat(who, k)),
+            "phase": _text(["delayed"], np.zeros(len(who) * k, dtype=np.int64)),
+            "item_id": _text(items["item_id"], np.tile(np.arange(k), len(who))),
+            "training_id": _text(participants["training_id"], np.repeat(who, k)),
+            "answer": _text(options, chosen.ravel()),
+            "score": (correct * points[None, :]).ravel(),
+            "test_date": np.repeat(test_day.to_numpy()[who], k),
+        }
+    )
     responses = pd.concat([responses, delayed_responses], ignore_index=True)
     scores = pd.concat([scores, scores_from_responses(delayed_responses, items)], ignore_index=True)
     # confidence rated again at the delayed test: most of the rise stays
-    latent = (0.35 * theta_delayed[who, None] + person_conf[who, None] + comp_offset[None, :]
-              + 0.8 * (0.4 + conf_boost[who, None]) + later.logistic(0, 0.6, size=(len(who), m)))
+    latent = (
+        0.35 * theta_delayed[who, None]
+        + person_conf[who, None]
+        + comp_offset[None, :]
+        + 0.8 * (0.4 + conf_boost[who, None])
+        + later.logistic(0, 0.6, size=(len(who), m))
+    )
     rating = 1 + (latent[:, :, None] > cuts[None, None, :]).sum(axis=2)
-    confidence = pd.concat([confidence, pd.DataFrame({
-        "participant_id": _text(pid, np.repeat(who, m)),
-        "phase": _text(["delayed"], np.zeros(len(who) * m, dtype=np.int64)),
-        "competency_id": _text(comps["competency_id"], np.tile(np.arange(m), len(who))),
-        "rating": rating.ravel(),
-    })], ignore_index=True)
+    confidence = pd.concat(
+        [
+            confidence,
+            pd.DataFrame(
+                {
+                    "participant_id": _text(pid, np.repeat(who, m)),
+                    "phase": _text(["delayed"], np.zeros(len(who) * m, dtype=np.int64)),
+                    "competency_id": _text(comps["competency_id"], np.tile(np.arange(m), len(who))),
+                    "rating": rating.ravel(),
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
 
     study = Study(
-        trainings=trainings, participants=participants, items=items, responses=responses, scores=scores,
-        competencies=comps, confidence=confidence, interviews=interviews, codebook=codebook,
-        followup_codes=followup_codes, name=name,
+        trainings=trainings,
+        participants=participants,
+        items=items,
+        responses=responses,
+        scores=scores,
+        competencies=comps,
+        confidence=confidence,
+        interviews=interviews,
+        codebook=codebook,
+        followup_codes=followup_codes,
+        name=name,
     )
 
     # --- the truth
@@ -554,31 +884,54 @@ def _simulate(seed: int, rng: np.random.Generator, tr: pd.DataFrame, participant
     exp_post = _expected_pct(cells[:, 0] + cells[:, 1], float(np.hypot(sd_pre, sd_gain)), a, b, c)[inverse.ravel()]
     per_person = pd.DataFrame({"training_id": participants["training_id"], "pre": exp_pre, "post": exp_post})
     agg = per_person.groupby("training_id", sort=False).agg(
-        expected_pre_pct=("pre", "mean"), expected_post_pct=("post", "mean"), n_participants=("pre", "size"))
+        expected_pre_pct=("pre", "mean"), expected_post_pct=("post", "mean"), n_participants=("pre", "size")
+    )
     agg["expected_gain_pct"] = agg["expected_post_pct"] - agg["expected_pre_pct"]
     truth_tr = pd.DataFrame({"training_id": tr["training_id"], "mu_pre": tr["mu"], "gamma": tr["gamma"]})
     truth_tr = truth_tr.merge(agg.reset_index(), on="training_id")
     truth_tr["decay_share"] = decay_share
-    retest = _retested_truth(tr, decay_share, sd_pre, sd_gain, (float(theta_pre.mean()), float(theta_pre.std())), a, b, c)
+    retest = _retested_truth(
+        tr, decay_share, sd_pre, sd_gain, (float(theta_pre.mean()), float(theta_pre.std())), a, b, c
+    )
     truth_tr = truth_tr.merge(retest, on="training_id")
-    sectors = pd.DataFrame({
-        "sector": list(_SECTOR_PRE), "mu_pre": list(_SECTOR_PRE.values()),
-        "delta_gain": [_SECTOR_GAIN[s] for s in _SECTOR_PRE], "confidence_boost": [_SECTOR_CONF_BOOST[s] for s in _SECTOR_PRE],
-    })
+    sectors = pd.DataFrame(
+        {
+            "sector": list(_SECTOR_PRE),
+            "mu_pre": list(_SECTOR_PRE.values()),
+            "delta_gain": [_SECTOR_GAIN[s] for s in _SECTOR_PRE],
+            "confidence_boost": [_SECTOR_CONF_BOOST[s] for s in _SECTOR_PRE],
+        }
+    )
     truth = Truth(
-        trainings=truth_tr, sectors=sectors,
+        trainings=truth_tr,
+        sectors=sectors,
         flawed_item=str(items["item_id"].iloc[int(np.argmin(a))]),
-        overconfident_sector=OVERCONFIDENT_SECTOR, followup_slope=_FOLLOWUP_SLOPE,
+        overconfident_sector=OVERCONFIDENT_SECTOR,
+        followup_slope=_FOLLOWUP_SLOPE,
         low_agreement_codes=_LOW_AGREEMENT_CODES,
         participants=pd.DataFrame({"participant_id": pid, "theta_pre": theta_pre, "gain": gain}),
-        params={"seed": seed, "sd_pre": sd_pre, "sd_gain": sd_gain, "item_a": a, "item_b": b,
-                "delay_noise": _DELAY_NOISE},
+        params={
+            "seed": seed,
+            "sd_pre": sd_pre,
+            "sd_gain": sd_gain,
+            "item_a": a,
+            "item_b": b,
+            "delay_noise": _DELAY_NOISE,
+        },
     )
     return study, truth
 
 
-def _retested_truth(tr: pd.DataFrame, decay_share: np.ndarray, sd_pre: float, sd_gain: float,
-                    pre_center: tuple[float, float], a: np.ndarray, b: np.ndarray, c: np.ndarray) -> pd.DataFrame:
+def _retested_truth(
+    tr: pd.DataFrame,
+    decay_share: np.ndarray,
+    sd_pre: float,
+    sd_gain: float,
+    pre_center: tuple[float, float],
+    a: np.ndarray,
+    b: np.ndarray,
+    c: np.ndarray,
+) -> pd.DataFrame:
     """Expected test percentages of the people of each training who take all three tests.
 
     Those people took the post-test (less likely for a low pre-test ability: weight
@@ -610,14 +963,26 @@ def _retested_truth(tr: pd.DataFrame, decay_share: np.ndarray, sd_pre: float, sd
         g_mu = (tr["gamma"].to_numpy(dtype=float) + _SECTOR_GAIN[sector])[:, None, None]
         post = theta[:, :, None] + g_mu + sd_gain * y[None, None, :]  # T x 24 x 12
         later = theta[:, :, None] + (1 - lam)[:, None, None] * g_mu + kept_sd[:, None, None] * y[None, None, :]
-        means = np.column_stack([(w * pct(theta)).sum(axis=1), (w * (pct(post) @ wy)).sum(axis=1),
-                                 (w * (pct(later) @ wy)).sum(axis=1)]) / mass[:, None]
+        means = (
+            np.column_stack(
+                [(w * pct(theta)).sum(axis=1), (w * (pct(post) @ wy)).sum(axis=1), (w * (pct(later) @ wy)).sum(axis=1)]
+            )
+            / mass[:, None]
+        )
         acc += (share * mass)[:, None] * np.column_stack([means, np.ones(len(tr))])
     pre, post, later = (acc[:, j] / acc[:, 3] for j in range(3))
-    return pd.DataFrame({"training_id": tr["training_id"].to_numpy(), "expected_retested_pre_pct": pre,
-                         "expected_retested_post_pct": post, "expected_retested_delayed_pct": later,
-                         "expected_retested_gain_pct": post - pre, "expected_retained_gain_pct": later - pre,
-                         "expected_decay_pct": later - post, "expected_retention_ratio": (later - pre) / (post - pre)})
+    return pd.DataFrame(
+        {
+            "training_id": tr["training_id"].to_numpy(),
+            "expected_retested_pre_pct": pre,
+            "expected_retested_post_pct": post,
+            "expected_retested_delayed_pct": later,
+            "expected_retested_gain_pct": post - pre,
+            "expected_retained_gain_pct": later - pre,
+            "expected_decay_pct": later - post,
+            "expected_retention_ratio": (later - pre) / (post - pre),
+        }
+    )
 
 
 def _observed_gain(scores: pd.DataFrame) -> pd.Series:

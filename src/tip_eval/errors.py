@@ -52,9 +52,15 @@ class ValidationError(TipEvalError):
         self.report = report
         n = int((report.problems["severity"] == "error").sum()) if len(report.problems) else 0
         text = message or (
-            ngettext("{n} data problem must be fixed before the study can be loaded.",
-                     "{n} data problems must be fixed before the study can be loaded.", n).format(n=n)
-            + " " + _("See .report.problems (or report.to_excel('problems.xlsx')); "
-                      "or load with on_error='quarantine' to set the bad rows aside.")
+            ngettext(
+                "{n} data problem must be fixed before the study can be loaded.",
+                "{n} data problems must be fixed before the study can be loaded.",
+                n,
+            ).format(n=n)
+            + " "
+            + _(
+                "See .report.problems (or report.to_excel('problems.xlsx')); "
+                "or load with on_error='quarantine' to set the bad rows aside."
+            )
         )
         super().__init__(text)

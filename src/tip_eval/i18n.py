@@ -51,7 +51,7 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -131,7 +131,7 @@ def _catalog_file(lang: str):
     return resources.files("tip_eval").joinpath("locale", lang, "LC_MESSAGES", f"{DOMAIN}.mo")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _catalog(lang: str) -> _gettext.NullTranslations:
     if lang == "en":  # the messages are written in English: no catalog
         return _gettext.NullTranslations()
@@ -141,7 +141,8 @@ def _catalog(lang: str) -> _gettext.NullTranslations:
 
 def catalog_fingerprint(lang: str) -> str:
     """A digest of the compiled catalog of ``lang`` ("" for English), e.g. for cache keys: a corrected
-    and recompiled catalog gives another digest."""
+    and recompiled catalog gives another digest.
+    """
     lang = check_language(lang)
     if lang == "en":
         return ""
@@ -204,8 +205,9 @@ class Translator:
 
     def date(self, value: Any, format: str = "medium", calendar: str = "gregorian", missing: str = "\u2013") -> str:
         """See :func:`format_date`."""
-        return format_date(value, self.lang, format=format, calendar=calendar, missing=missing,
-                           native_digits=self.native_digits)
+        return format_date(
+            value, self.lang, format=format, calendar=calendar, missing=missing, native_digits=self.native_digits
+        )
 
 
 def translator(lang: str | None = None, native_digits: bool = False) -> Translator:
@@ -220,7 +222,7 @@ def translator(lang: str | None = None, native_digits: bool = False) -> Translat
     return _translator(check_language(lang), bool(native_digits))  # None is resolved before the cache
 
 
-@lru_cache(maxsize=None)
+@cache
 def _translator(lang: str, native_digits: bool) -> Translator:
     return Translator(lang, native_digits)
 
@@ -265,7 +267,7 @@ def npgettext(context: str, singular: str, plural: str, n: int) -> str:
     return translator(_LANGUAGE.get()).npgettext(context, singular, plural, n)
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional gettext name
+def N_(message: str) -> str:
     """Mark ``message`` for the catalog without translating it (translate it later with ``_``)."""
     return message
 
@@ -308,8 +310,14 @@ def _locale(lang: str | None) -> str:
     return lang
 
 
-def format_number(value: Any, lang: str | None = None, *, digits: int | None = None, missing: str = "\u2013",
-                  native_digits: bool = False) -> str:
+def format_number(
+    value: Any,
+    lang: str | None = None,
+    *,
+    digits: int | None = None,
+    missing: str = "\u2013",
+    native_digits: bool = False,
+) -> str:
     """A number as written in ``lang`` (CLDR decimal and grouping symbols).
 
     Parameters
@@ -343,8 +351,9 @@ def format_integer(value: Any, lang: str | None = None, *, missing: str = "\u201
     return format_number(value, lang, digits=0, missing=missing, native_digits=native_digits)
 
 
-def format_percent(value: Any, lang: str | None = None, *, digits: int = 0, missing: str = "\u2013",
-                   native_digits: bool = False) -> str:
+def format_percent(
+    value: Any, lang: str | None = None, *, digits: int = 0, missing: str = "\u2013", native_digits: bool = False
+) -> str:
     """A share (0-1) as a percentage written in ``lang`` (CLDR percent pattern).
 
     Examples
@@ -366,8 +375,15 @@ def _digits(text: str, lang: str) -> str:
     return native_digits(text, lang)
 
 
-def format_date(value: Any, lang: str | None = None, *, format: str = "medium", calendar: str = "gregorian",
-                missing: str = "\u2013", native_digits: bool = False) -> str:
+def format_date(
+    value: Any,
+    lang: str | None = None,
+    *,
+    format: str = "medium",
+    calendar: str = "gregorian",
+    missing: str = "\u2013",
+    native_digits: bool = False,
+) -> str:
     """A date as written in ``lang`` (CLDR month names and patterns).
 
     Parameters
@@ -394,8 +410,7 @@ def format_date(value: Any, lang: str | None = None, *, format: str = "medium", 
     >>> format_date(datetime.date(2023, 4, 18), "th", format="long", calendar="buddhist")
     '18 เมษายน พ.ศ. 2566'
     """
-    from babel.dates import format_date as _format_date
-    from babel.dates import get_date_format, tokenize_pattern, untokenize_pattern
+    from babel.dates import format_date as _format_date, get_date_format, tokenize_pattern, untokenize_pattern
 
     loc = _locale(lang)
     if calendar not in ("gregorian", "buddhist"):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 import pandas as pd
 
@@ -52,10 +52,10 @@ class Problem:
     fix: str = ""
     severity: str = "error"
     key: str | None = field(default=None, compare=False)
-    cause: "Problem | None" = field(default=None, compare=False, repr=False)
+    cause: Problem | None = field(default=None, compare=False, repr=False)
     rows: int | None = field(default=None, compare=False)
 
-    def root(self) -> "Problem":
+    def root(self) -> Problem:
         """The problem at the start of the chain of causes (this one when it has no cause)."""
         p, seen = self, set()
         while p.cause is not None and id(p) not in seen:
@@ -106,11 +106,16 @@ def link_causes(problems: Iterable[Problem]) -> pd.DataFrame:
     frame["rows_set_aside"] = pd.array([p.rows for p in unique], dtype="Int64")
     if not len(frame):
         return frame
-    order = (frame.assign(_follows=frame["caused_by"].notna())
-             .sort_values(["_follows", "file", "sheet", "row"], na_position="first", kind="stable").index)
+    order = (
+        frame.assign(_follows=frame["caused_by"].notna())
+        .sort_values(["_follows", "file", "sheet", "row"], na_position="first", kind="stable")
+        .index
+    )
     new_label = {old: new for new, old in enumerate(order)}
     frame = frame.loc[order].reset_index(drop=True)
-    frame["caused_by"] = pd.array([None if pd.isna(c) else new_label[int(c)] for c in frame["caused_by"]], dtype="Int64")
+    frame["caused_by"] = pd.array(
+        [None if pd.isna(c) else new_label[int(c)] for c in frame["caused_by"]], dtype="Int64"
+    )
     return frame
 
 
@@ -168,11 +173,18 @@ def depending(consequences: int, rows: int) -> str:
     if not consequences:
         return ""
     if rows:
-        return ngettext("and {n} more problem ({rows}) that follows from it: fix this first",
-                        "and {n} more problems ({rows}) that follow from it: fix this first", consequences).format(
-            n=f"{consequences:,}", rows=ngettext("{n} row set aside", "{n} rows set aside", rows).format(n=f"{rows:,}"))
-    return ngettext("and {n} more problem that follows from it: fix this first",
-                    "and {n} more problems that follow from it: fix this first", consequences).format(n=f"{consequences:,}")
+        return ngettext(
+            "and {n} more problem ({rows}) that follows from it: fix this first",
+            "and {n} more problems ({rows}) that follow from it: fix this first",
+            consequences,
+        ).format(
+            n=f"{consequences:,}", rows=ngettext("{n} row set aside", "{n} rows set aside", rows).format(n=f"{rows:,}")
+        )
+    return ngettext(
+        "and {n} more problem that follows from it: fix this first",
+        "and {n} more problems that follow from it: fix this first",
+        consequences,
+    ).format(n=f"{consequences:,}")
 
 
 def problem_blocks(frame: pd.DataFrame, limit: int | None = None) -> tuple[list[dict], int]:
@@ -181,10 +193,17 @@ def problem_blocks(frame: pd.DataFrame, limit: int | None = None) -> tuple[list[
     if len(roots):
         roots = roots.assign(_warn=roots["severity"] != "error").sort_values("_warn", kind="stable")
     shown = roots if limit is None else roots.head(limit)
-    blocks = [{"severity": _text(r["severity"]), "where": located(r), "value": _text(r.get("value")),
-               "problem": _text(r["problem"]), "fix": _text(r.get("fix")),
-               "depending": depending(int(r["consequences"]), int(r["rows_depending"]))}
-              for _, r in shown.iterrows()]
+    blocks = [
+        {
+            "severity": _text(r["severity"]),
+            "where": located(r),
+            "value": _text(r.get("value")),
+            "problem": _text(r["problem"]),
+            "fix": _text(r.get("fix")),
+            "depending": depending(int(r["consequences"]), int(r["rows_depending"])),
+        }
+        for _, r in shown.iterrows()
+    ]
     return blocks, len(roots) - len(shown)
 
 
@@ -198,8 +217,14 @@ def problems_text(frame: pd.DataFrame, *, title: str = "", limit: int | None = 2
     def wrap(text: str, indent: str) -> list[str]:
         if width is None:
             return [indent + text]
-        return textwrap.wrap(text, width=max(width, 40), initial_indent=indent, subsequent_indent=indent,
-                             break_long_words=False, break_on_hyphens=False) or [indent]
+        return textwrap.wrap(
+            text,
+            width=max(width, 40),
+            initial_indent=indent,
+            subsequent_indent=indent,
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [indent]
 
     blocks, more = problem_blocks(frame, limit)
     out = [*(wrap(title, "") if title else [])]
@@ -212,8 +237,14 @@ def problems_text(frame: pd.DataFrame, *, title: str = "", limit: int | None = 2
         if b["depending"]:
             out += wrap(f"... {b['depending']}.", "    ")
     if more:
-        out += ["", *wrap(f"... and {more:,} more root causes: every line is in report.problems, "
-                          "or write them all to Excel with report.to_excel('problems.xlsx').", "")]
+        out += [
+            "",
+            *wrap(
+                f"... and {more:,} more root causes: every line is in report.problems, "
+                "or write them all to Excel with report.to_excel('problems.xlsx').",
+                "",
+            ),
+        ]
     return "\n".join(out)
 
 
@@ -227,13 +258,23 @@ def problems_html(frame: pd.DataFrame, *, title: str = "", limit: int | None = 5
     rows = []
     for b in blocks:
         colour = "#b00020" if b["severity"] == "error" else "#8a5a00"
-        rows.append(f"<tr><td {cell}><b style='color:{colour}'>{esc(b['severity'])}</b></td><td {cell}>{esc(b['where'])}</td>"
-                    f"<td {cell}>{esc(b['value'])}</td><td {cell}>{esc(b['problem'])}</td><td {cell}>{esc(b['fix'])}</td></tr>")
+        rows.append(
+            f"<tr><td {cell}><b style='color:{colour}'>{esc(b['severity'])}</b></td><td {cell}>{esc(b['where'])}</td>"
+            f"<td {cell}>{esc(b['value'])}</td><td {cell}>{esc(b['problem'])}</td><td {cell}>{esc(b['fix'])}</td></tr>"
+        )
         if b["depending"]:
-            rows.append(f"<tr><td></td><td colspan='4' {cell}><i style='color:#555'>{esc(b['depending'])}.</i></td></tr>")
+            rows.append(
+                f"<tr><td></td><td colspan='4' {cell}><i style='color:#555'>{esc(b['depending'])}.</i></td></tr>"
+            )
     head = "".join(f"<th {cell}>{h}</th>" for h in ("Severity", "Where", "Value", "Problem", "How to fix it"))
-    note = (f"<p><i>... and {more:,} more root causes: every line is in <code>report.problems</code>; "
-            "<code>report.to_excel('problems.xlsx')</code> writes them all.</i></p>") if more else ""
+    note = (
+        (
+            f"<p><i>... and {more:,} more root causes: every line is in <code>report.problems</code>; "
+            "<code>report.to_excel('problems.xlsx')</code> writes them all.</i></p>"
+        )
+        if more
+        else ""
+    )
     caption = f"<p>{esc(title)}</p>" if title else ""
     table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>" if rows else ""
     return f"<div class='tip-eval-problems'>{caption}{table}{note}</div>"

@@ -24,24 +24,47 @@ from tip_eval.i18n import N_, translator
 
 __all__ = ["FREE_TEXT_COLUMNS", "INTERNAL", "quoted_safely", "report_headers", "write_problems_file"]
 
-INTERNAL = N_("INTERNAL - NOT FOR PUBLICATION. This file lists individual rows of the study's files (where each "
-              "problem is, and which rows were set aside). Share it only with the people who fix the data; never "
-              "publish it or send it with the brief.")
+INTERNAL = N_(
+    "INTERNAL - NOT FOR PUBLICATION. This file lists individual rows of the study's files (where each "
+    "problem is, and which rows were set aside). Share it only with the people who fix the data; never "
+    "publish it or send it with the brief."
+)
 
 #: canonical columns that hold free text (names, labels, descriptions): their values are never quoted
-FREE_TEXT_COLUMNS = frozenset({"name", "label", "label_km", "label_th", "label_id", "text", "definition",
-                               "organisation", "role", "venue", "organiser", "coder", "coders", "theme"})
+FREE_TEXT_COLUMNS = frozenset(
+    {
+        "name",
+        "label",
+        "label_km",
+        "label_th",
+        "label_id",
+        "text",
+        "definition",
+        "organisation",
+        "role",
+        "venue",
+        "organiser",
+        "coder",
+        "coders",
+        "theme",
+    }
+)
 
 
 def report_headers(lang: str | None = None) -> dict[str, str]:
     """The headers of the problems, rows set aside and reconciliation tables in ``lang`` (None: the current language)."""
     t = translator(lang)
     return {
-        "file": t.pgettext("column header", "file"), "sheet": t.pgettext("column header", "sheet"),
-        "row": t.pgettext("column header", "row"), "column": t.pgettext("column header", "column"),
-        "value": t.pgettext("column header", "value"), "problem": t.pgettext("column header", "problem"),
-        "fix": t.pgettext("column header", "fix"), "severity": t.pgettext("column header", "severity"),
-        "table": t.pgettext("column header", "table"), "rows_read": t.pgettext("column header", "rows_read"),
+        "file": t.pgettext("column header", "file"),
+        "sheet": t.pgettext("column header", "sheet"),
+        "row": t.pgettext("column header", "row"),
+        "column": t.pgettext("column header", "column"),
+        "value": t.pgettext("column header", "value"),
+        "problem": t.pgettext("column header", "problem"),
+        "fix": t.pgettext("column header", "fix"),
+        "severity": t.pgettext("column header", "severity"),
+        "table": t.pgettext("column header", "table"),
+        "rows_read": t.pgettext("column header", "rows_read"),
         "rows_kept": t.pgettext("column header", "rows_kept"),
         "rows_quarantined": t.pgettext("column header", "rows_quarantined"),
     }
@@ -83,7 +106,8 @@ def quoted_safely(problems: pd.DataFrame, lang: str | None = None) -> tuple[pd.D
         row = r.get("row")
         place = t.gettext("(text in column {column}, row {row}; not copied)").format(
             column=column if isinstance(column, str) and column else "?",
-            row=row if row is not None and not pd.isna(row) else "?")
+            row=row if row is not None and not pd.isna(row) else "?",
+        )
         out.at[i, "value"] = place
         for c in ("problem", "fix"):
             if c in out.columns:
@@ -94,6 +118,7 @@ def quoted_safely(problems: pd.DataFrame, lang: str | None = None) -> tuple[pd.D
 
 def _where(r: Any) -> tuple:
     """(file, sheet, row) of a problem or a row set aside, with missing values as None."""
+
     def plain(v: Any) -> Any:
         return None if v is None or (not isinstance(v, str) and pd.isna(v)) or v == "" else v
 
@@ -119,8 +144,9 @@ def _excel_rows(problems: pd.DataFrame) -> pd.DataFrame:
     return problems.assign(caused_by=pd.array(rows, dtype="Int64"))
 
 
-def write_problems_file(report: Any, quarantine: pd.DataFrame | None, path: str | Path,
-                        lang: str | None = None) -> Path:
+def write_problems_file(
+    report: Any, quarantine: pd.DataFrame | None, path: str | Path, lang: str | None = None
+) -> Path:
     """Write the internal problems file: an "INTERNAL" first sheet, the problems, the rows set aside, rows per file.
 
     Parameters
@@ -138,18 +164,30 @@ def write_problems_file(report: Any, quarantine: pd.DataFrame | None, path: str 
     from tip_eval.io.write import write_frames
 
     t = translator(lang or getattr(report, "language", None))
-    about = pd.DataFrame({t.gettext("About this file"): [
-        t.gettext(INTERNAL),
-        t.gettext("Problems found in the study's files. Fix each row in the file, sheet, row and column it names, "
-                  "then run the check again."),
-        t.gettext("severity 'error': the row cannot be used until fixed (it was set aside). 'warning': worth "
-                  "checking, the row was used."),
-        t.gettext("Values are quoted only from the columns tip_eval checks (IDs, codes, numbers, dates, answers); "
-                  "any other text is shown by its place (column and row), never copied, since it may be a name."),
-        t.gettext("Root causes come first. caused_by: the row of this sheet holding the problem a line follows from "
-                  "(fix that one first); rows_set_aside: the records the line sets aside."),
-        report.summary(t.lang),
-    ]})
+    about = pd.DataFrame(
+        {
+            t.gettext("About this file"): [
+                t.gettext(INTERNAL),
+                t.gettext(
+                    "Problems found in the study's files. Fix each row in the file, sheet, row and column it names, "
+                    "then run the check again."
+                ),
+                t.gettext(
+                    "severity 'error': the row cannot be used until fixed (it was set aside). 'warning': worth "
+                    "checking, the row was used."
+                ),
+                t.gettext(
+                    "Values are quoted only from the columns tip_eval checks (IDs, codes, numbers, dates, answers); "
+                    "any other text is shown by its place (column and row), never copied, since it may be a name."
+                ),
+                t.gettext(
+                    "Root causes come first. caused_by: the row of this sheet holding the problem a line follows from "
+                    "(fix that one first); rows_set_aside: the records the line sets aside."
+                ),
+                report.summary(t.lang),
+            ]
+        }
+    )
     problems, replaced = quoted_safely(_excel_rows(report.problems), t.lang)
     q = quarantine if quarantine is not None else pd.DataFrame()
     q_cols = [c for c in ("table", "file", "sheet", "row", "problem") if c in q.columns]
@@ -163,8 +201,12 @@ def write_problems_file(report: Any, quarantine: pd.DataFrame | None, path: str 
             problems = problems.assign(severity=problems["severity"].map(lambda v: severity.get(v, v)))
         headers = report_headers(t.lang)
         problems, aside, reconciliation = (f.rename(columns=headers) for f in (problems, aside, reconciliation))
-    frames = {t.pgettext("sheet", "INTERNAL - not for publication"): about, t.pgettext("sheet", "Problems"): problems,
-              t.pgettext("sheet", "Rows set aside"): aside, t.pgettext("sheet", "Rows per file"): reconciliation}
+    frames = {
+        t.pgettext("sheet", "INTERNAL - not for publication"): about,
+        t.pgettext("sheet", "Problems"): problems,
+        t.pgettext("sheet", "Rows set aside"): aside,
+        t.pgettext("sheet", "Rows per file"): reconciliation,
+    }
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_frames(path, frames)

@@ -44,20 +44,45 @@ __all__ = ["load_studies"]
 # table -> (key column, the tables whose rows hang on it, by which column)
 _OWNED: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
     "trainings": ("training_id", (("participants", "training_id"), ("costs", "training_id"))),
-    "participants": ("participant_id", (("responses", "participant_id"), ("scores", "participant_id"),
-                                        ("confidence", "participant_id"), ("interviews", "participant_id"))),
+    "participants": (
+        "participant_id",
+        (
+            ("responses", "participant_id"),
+            ("scores", "participant_id"),
+            ("confidence", "participant_id"),
+            ("interviews", "participant_id"),
+        ),
+    ),
     "items": ("item_id", (("responses", "item_id"),)),
     "competencies": ("competency_id", (("confidence", "competency_id"),)),
     "codebook": ("code_id", (("followup_codes", "code_id"),)),
     "interviews": ("interview_id", (("followup_codes", "interview_id"),)),
 }
-_COLUMN_WORDS = {"training_id": "Training ID", "participant_id": "Participant ID", "item_id": "Item ID",
-                 "competency_id": "Competency ID", "code_id": "Code ID", "interview_id": "Interview ID"}
-_WORDS = {"trainings": "training", "participants": "participant", "items": "item", "competencies": "competency",
-          "codebook": "code", "interviews": "interview"}
+_COLUMN_WORDS = {
+    "training_id": "Training ID",
+    "participant_id": "Participant ID",
+    "item_id": "Item ID",
+    "competency_id": "Competency ID",
+    "code_id": "Code ID",
+    "interview_id": "Interview ID",
+}
+_WORDS = {
+    "trainings": "training",
+    "participants": "participant",
+    "items": "item",
+    "competencies": "competency",
+    "codebook": "code",
+    "interviews": "interview",
+}
 #: what a declaration of each table is, as a problem names it ({key}: its ID)
-_KEYED = {"trainings": N_("training {key}"), "participants": N_("participant {key}"), "items": N_("item {key}"),
-          "competencies": N_("competency {key}"), "codebook": N_("code {key}"), "interviews": N_("interview {key}")}
+_KEYED = {
+    "trainings": N_("training {key}"),
+    "participants": N_("participant {key}"),
+    "items": N_("item {key}"),
+    "competencies": N_("competency {key}"),
+    "codebook": N_("code {key}"),
+    "interviews": N_("interview {key}"),
+}
 
 
 def load_studies(
@@ -121,8 +146,15 @@ def load_studies(
         return _load_studies(paths_or_mapping, on_error=on_error, config=config, cache=cache, name=name, lang=lang)
 
 
-def _load_studies(paths_or_mapping: Any, *, on_error: str, config: Mapping[str, Any] | None,
-                  cache: bool | str | Path, name: str | None, lang: str | None) -> Study:
+def _load_studies(
+    paths_or_mapping: Any,
+    *,
+    on_error: str,
+    config: Mapping[str, Any] | None,
+    cache: bool | str | Path,
+    name: str | None,
+    lang: str | None,
+) -> Study:
     """:func:`load_studies` in the current language."""
     entries = _entries(paths_or_mapping)
     studies: list[tuple[str, str, Study]] = []  # (name, prefix of its files, study)
@@ -145,8 +177,10 @@ def _entries(value: Any) -> list[tuple[str | None, Any]]:
     if isinstance(value, Mapping):
         out = [(str(k), v) for k, v in value.items()]
     elif isinstance(value, (str, Path, Study)):
-        raise TypeError("paths_or_mapping must be a list of study folders or a mapping of name -> folder; for one "
-                        "study use load_study")
+        raise TypeError(
+            "paths_or_mapping must be a list of study folders or a mapping of name -> folder; for one "
+            "study use load_study"
+        )
     else:
         out = [(None, v) for v in value]
     if len(out) < 1:
@@ -179,8 +213,8 @@ def _combine(studies: list[tuple[str, str, Study]]) -> Study:
         mine = {t: getattr(study, t).copy() for t in schemas.TABLES}
         mine["trainings"]["study"] = name
         again_keys: dict[str, set] = {t: set() for t in _OWNED}  # declared by an earlier study: counted there
-        set_aside: dict[str, set] = {t: set() for t in _OWNED}   # declared differently: set aside, with its rows
-        cause: dict[str, dict] = {t: {} for t in _OWNED}         # key set aside -> why, in words
+        set_aside: dict[str, set] = {t: set() for t in _OWNED}  # declared differently: set aside, with its rows
+        cause: dict[str, dict] = {t: {} for t in _OWNED}  # key set aside -> why, in words
         removed: list[tuple[str, pd.DataFrame, list[str], str]] = []  # (table, rows set aside, why for each, by)
         for table, (key, children) in _OWNED.items():  # parents before children
             frame = mine[table]
@@ -194,22 +228,30 @@ def _combine(studies: list[tuple[str, str, Study]]) -> Study:
                     same = _same(row, first, table)
                     again_keys[table].add(k)
                     if table == "trainings" or not same:  # a shared item bank or codebook is the normal case
-                        problems.append(_clash(table, k, name, prefix, _locate(study, table, frame.loc[[idx]])[0],
-                                               first, row, same))
+                        problems.append(
+                            _clash(table, k, name, prefix, _locate(study, table, frame.loc[[idx]])[0], first, row, same)
+                        )
                     if not same:
                         set_aside[table].add(k)
                         cause[table][k] = f"{_WORDS[table]} {k} is declared differently in study {first['_study']}"
                         rows = frame[frame[key] == k]
                         removed.append((table, rows, [cause[table][k]] * len(rows), key))
-            owner[table] = pd.concat([held, frame[~again].assign(_study=name)], ignore_index=True) \
-                if held is not None else frame[~again].assign(_study=name)
+            owner[table] = (
+                pd.concat([held, frame[~again].assign(_study=name)], ignore_index=True)
+                if held is not None
+                else frame[~again].assign(_study=name)
+            )
             mine[table] = frame[~frame[key].isin(again_keys[table] | set_aside[table])]
             for child, col in children:  # a training's people, a person's tests and interviews, an item's answers
                 gone = mine[child][col].isin(set_aside[table])
                 if gone.any():  # every row set aside is named, with the row it depended on
                     lost = mine[child][gone]
-                    why = [f"it belongs to {_WORDS[table]} {v}, set aside because {cause[table][v]}"
-                           if not cause[table][v].startswith("it belongs") else cause[table][v] for v in lost[col]]
+                    why = [
+                        f"it belongs to {_WORDS[table]} {v}, set aside because {cause[table][v]}"
+                        if not cause[table][v].startswith("it belongs")
+                        else cause[table][v]
+                        for v in lost[col]
+                    ]
                     removed.append((child, lost, why, col))
                     if child in _OWNED:
                         for v, w in zip(lost[_OWNED[child][0]], why):
@@ -230,15 +272,27 @@ def _combine(studies: list[tuple[str, str, Study]]) -> Study:
             problems.extend(_removed_problems(table, q, why, by))
     merged = {t: _concat(t, frames) for t, frames in tables.items()}
     rates = _rates(studies, problems)
-    report = ValidationReport(problems=problems_frame(problems)[list(PROBLEM_COLUMNS)],
-                              reconciliation=_reconciliation(studies), language=current_language())
-    programme = Study(name="Programme", min_cell=max(s.min_cell for _n, _p, s in studies), report=report,
-                      quarantine=pd.concat(quarantine, ignore_index=True)[list(QUARANTINE_COLUMNS)]
-                      if quarantine else None,
-                      sources=_sources(studies), excerpts=_excerpts(studies),
-                      exchange_rates=rates, check=False, **merged)
-    rows = [s.training_rows.assign(file=[_named(p, f) for f in s.training_rows["file"]]) for _n, p, s in studies
-            if len(s.training_rows)]
+    report = ValidationReport(
+        problems=problems_frame(problems)[list(PROBLEM_COLUMNS)],
+        reconciliation=_reconciliation(studies),
+        language=current_language(),
+    )
+    programme = Study(
+        name="Programme",
+        min_cell=max(s.min_cell for _n, _p, s in studies),
+        report=report,
+        quarantine=pd.concat(quarantine, ignore_index=True)[list(QUARANTINE_COLUMNS)] if quarantine else None,
+        sources=_sources(studies),
+        excerpts=_excerpts(studies),
+        exchange_rates=rates,
+        check=False,
+        **merged,
+    )
+    rows = [
+        s.training_rows.assign(file=[_named(p, f) for f in s.training_rows["file"]])
+        for _n, p, s in studies
+        if len(s.training_rows)
+    ]
     if rows:
         programme.training_rows = pd.concat(rows, ignore_index=True)
     return programme
@@ -256,9 +310,13 @@ def _same(a: pd.Series, b: pd.Series, table: str) -> bool:
 
 
 def _differing(a: pd.Series, b: pd.Series, table: str) -> list[str]:
-    return [c for c in schemas.schema(table).columns if c not in ("study", _OWNED[table][0])
-            and not (pd.isna(a.get(c)) and pd.isna(b.get(c)))
-            and (pd.isna(a.get(c)) or pd.isna(b.get(c)) or a.get(c) != b.get(c))]
+    return [
+        c
+        for c in schemas.schema(table).columns
+        if c not in ("study", _OWNED[table][0])
+        and not (pd.isna(a.get(c)) and pd.isna(b.get(c)))
+        and (pd.isna(a.get(c)) or pd.isna(b.get(c)) or a.get(c) != b.get(c))
+    ]
 
 
 def _where(study: Study, table: str, key: Any) -> tuple[str | None, str | None, int | None]:
@@ -271,23 +329,50 @@ def _where(study: Study, table: str, key: Any) -> tuple[str | None, str | None, 
     return r["file"], r["sheet"] if isinstance(r["sheet"], str) else None, None if pd.isna(r["row"]) else int(r["row"])
 
 
-def _clash(table: str, key: Any, name: str, prefix: str, place: tuple[Any, Any, Any], first: pd.Series,
-           row: pd.Series, same: bool) -> Problem:
+def _clash(
+    table: str,
+    key: Any,
+    name: str,
+    prefix: str,
+    place: tuple[Any, Any, Any],
+    first: pd.Series,
+    row: pd.Series,
+    same: bool,
+) -> Problem:
     what = _(_KEYED[table]).format(key=key)
     file, sheet, line = place
     first_name, first_row = first["_study"], first
     column = _COLUMN_WORDS[_OWNED[table][0]]
     if same:
-        return Problem(_named(prefix, file) if file else _study_place(name), sheet, line, column, str(key),
-                       _("{what} is also in study {first}, identically: it counts once, in {first}").format(
-                           what=what, first=first_name),
-                       _("Nothing to do if it is the same one; otherwise give the two different IDs."), "warning")
+        return Problem(
+            _named(prefix, file) if file else _study_place(name),
+            sheet,
+            line,
+            column,
+            str(key),
+            _("{what} is also in study {first}, identically: it counts once, in {first}").format(
+                what=what, first=first_name
+            ),
+            _("Nothing to do if it is the same one; otherwise give the two different IDs."),
+            "warning",
+        )
     differ = ", ".join(_differing(row, first_row, table))
-    return Problem(_named(prefix, file) if file else _study_place(name), sheet, line, column, str(key),
-                   _("{what} is also in study {first} but with a different {columns}: this study's declaration and "
-                     "everything recorded under it are set aside").format(what=what, first=first_name, columns=differ),
-                   _("Give the two different IDs (for example with a prefix per study), or correct the {columns} so "
-                     "that the two agree.").format(columns=differ), "error")
+    return Problem(
+        _named(prefix, file) if file else _study_place(name),
+        sheet,
+        line,
+        column,
+        str(key),
+        _(
+            "{what} is also in study {first} but with a different {columns}: this study's declaration and "
+            "everything recorded under it are set aside"
+        ).format(what=what, first=first_name, columns=differ),
+        _(
+            "Give the two different IDs (for example with a prefix per study), or correct the {columns} so "
+            "that the two agree."
+        ).format(columns=differ),
+        "error",
+    )
 
 
 def _locate(study: Study, table: str, rows: pd.DataFrame) -> list[tuple[Any, Any, Any]]:
@@ -299,18 +384,31 @@ def _locate(study: Study, table: str, rows: pd.DataFrame) -> list[tuple[Any, Any
     where = study.row_sources.get(table)
     answers = None  # a total derived from answers: where the person's answers of that test begin
     if table == "scores" and "responses" in study.row_sources:
-        answers = study.row_sources["responses"].drop_duplicates(["participant_id", "phase"]) \
+        answers = (
+            study.row_sources["responses"]
+            .drop_duplicates(["participant_id", "phase"])
             .set_index(["participant_id", "phase"])
+        )
     out = []
     for idx, r in rows.iterrows():
         if where is not None and isinstance(idx, (int, np.integer)) and 0 <= idx < len(where):
             w = where.iloc[idx]
-            out.append((w["file"], w["sheet"] if isinstance(w["sheet"], str) else None,
-                        None if pd.isna(w["row"]) else int(w["row"])))
+            out.append(
+                (
+                    w["file"],
+                    w["sheet"] if isinstance(w["sheet"], str) else None,
+                    None if pd.isna(w["row"]) else int(w["row"]),
+                )
+            )
         elif answers is not None and (r["participant_id"], r["phase"]) in answers.index:
             w = answers.loc[(r["participant_id"], r["phase"])]
-            out.append((w["file"], w["sheet"] if isinstance(w["sheet"], str) else None,
-                        None if pd.isna(w["row"]) else int(w["row"])))
+            out.append(
+                (
+                    w["file"],
+                    w["sheet"] if isinstance(w["sheet"], str) else None,
+                    None if pd.isna(w["row"]) else int(w["row"]),
+                )
+            )
         elif table == "trainings":
             out.append(_where(study, table, r["training_id"]))
         else:
@@ -321,12 +419,23 @@ def _locate(study: Study, table: str, rows: pd.DataFrame) -> list[tuple[Any, Any
 def _set_aside(table: str, rows: pd.DataFrame, why: list[str], name: str, prefix: str, study: Study) -> pd.DataFrame:
     """Quarantine rows, one per row set aside, each located at its study's file, sheet and row."""
     places = _locate(study, table, rows)
-    return pd.DataFrame([{
-        "table": table, "file": _named(prefix, f) if f else f"{name} (study)", "sheet": sh, "row": line,
-        "problem": w,
-        "record": json.dumps({k: (None if pd.isna(v) else str(v)) for k, v in r.items() if not str(k).startswith("_")},
-                             ensure_ascii=False),
-    } for (_i, r), (f, sh, line), w in zip(rows.iterrows(), places, why)], columns=list(QUARANTINE_COLUMNS))
+    return pd.DataFrame(
+        [
+            {
+                "table": table,
+                "file": _named(prefix, f) if f else f"{name} (study)",
+                "sheet": sh,
+                "row": line,
+                "problem": w,
+                "record": json.dumps(
+                    {k: (None if pd.isna(v) else str(v)) for k, v in r.items() if not str(k).startswith("_")},
+                    ensure_ascii=False,
+                ),
+            }
+            for (_i, r), (f, sh, line), w in zip(rows.iterrows(), places, why)
+        ],
+        columns=list(QUARANTINE_COLUMNS),
+    )
 
 
 def _removed_problems(table: str, q: pd.DataFrame, why: list[str], by: str) -> list[Problem]:
@@ -342,10 +451,19 @@ def _removed_problems(table: str, q: pd.DataFrame, why: list[str], by: str) -> l
         lines = sorted({int(x) for x in g["row"].dropna()})
         where = f" (row{'s' if len(lines) > 1 else ''} {_ranges(lines)})" if lines else ""
         what = "test total(s) derived from the answers" if table == "scores" else f"{table} row(s)"
-        out.append(Problem(f, None if pd.isna(sh) else sh, lines[0] if lines else None, _COLUMN_WORDS.get(by, by), None,
-                           f"{len(g)} {what}{where} set aside: {w}",
-                           "Give the studies' identifiers a prefix per study (they then stay apart), or make the "
-                           "two declarations agree (then they count once).", "error"))
+        out.append(
+            Problem(
+                f,
+                None if pd.isna(sh) else sh,
+                lines[0] if lines else None,
+                _COLUMN_WORDS.get(by, by),
+                None,
+                f"{len(g)} {what}{where} set aside: {w}",
+                "Give the studies' identifiers a prefix per study (they then stay apart), or make the "
+                "two declarations agree (then they count once).",
+                "error",
+            )
+        )
     return out
 
 
@@ -373,17 +491,27 @@ def _named(prefix: str, file: Any) -> Any:
 
 def _own_problems(prefix: str, study: Study) -> list[Problem]:
     p = study.report.problems
-    return [Problem(_named(prefix, r["file"]) if isinstance(r["file"], str) else r["file"],
-                    r["sheet"] if isinstance(r["sheet"], str) else None,
-                    None if pd.isna(r["row"]) else int(r["row"]),
-                    r["column"] if isinstance(r["column"], str) else None,
-                    r["value"] if isinstance(r["value"], str) else None, r["problem"], r["fix"], r["severity"])
-            for _i, r in p.iterrows()]
+    return [
+        Problem(
+            _named(prefix, r["file"]) if isinstance(r["file"], str) else r["file"],
+            r["sheet"] if isinstance(r["sheet"], str) else None,
+            None if pd.isna(r["row"]) else int(r["row"]),
+            r["column"] if isinstance(r["column"], str) else None,
+            r["value"] if isinstance(r["value"], str) else None,
+            r["problem"],
+            r["fix"],
+            r["severity"],
+        )
+        for _i, r in p.iterrows()
+    ]
 
 
 def _reconciliation(studies: list[tuple[str, str, Study]]) -> pd.DataFrame:
-    parts = [s.report.reconciliation.assign(file=[_named(p, f) for f in s.report.reconciliation["file"]])
-             for _n, p, s in studies if len(s.report.reconciliation)]
+    parts = [
+        s.report.reconciliation.assign(file=[_named(p, f) for f in s.report.reconciliation["file"]])
+        for _n, p, s in studies
+        if len(s.report.reconciliation)
+    ]
     return pd.concat(parts, ignore_index=True) if parts else ValidationReport().reconciliation
 
 
@@ -393,7 +521,9 @@ def _sources(studies: list[tuple[str, str, Study]]) -> pd.DataFrame:
 
 
 def _excerpts(studies: list[tuple[str, str, Study]]) -> pd.DataFrame:
-    parts = [s.excerpts.assign(file=[_named(p, f) for f in s.excerpts["file"]]) for _n, p, s in studies if len(s.excerpts)]
+    parts = [
+        s.excerpts.assign(file=[_named(p, f) for f in s.excerpts["file"]]) for _n, p, s in studies if len(s.excerpts)
+    ]
     return pd.concat(parts, ignore_index=True) if parts else None
 
 
@@ -405,14 +535,29 @@ def _rates(studies: list[tuple[str, str, Study]], problems: list[Problem]) -> pd
     out = parts[0][1]
     for n, rates in parts[1:]:
         merged = out.merge(rates, on="currency", how="outer", suffixes=("", "_other"), indicator=True)
-        clash = merged[(merged["_merge"] == "both") & ((merged["rate"] != merged["rate_other"])
-                       | (merged["reporting_currency"] != merged["reporting_currency_other"]))]
+        clash = merged[
+            (merged["_merge"] == "both")
+            & (
+                (merged["rate"] != merged["rate_other"])
+                | (merged["reporting_currency"] != merged["reporting_currency_other"])
+            )
+        ]
         for _i, r in clash.iterrows():
-            problems.append(Problem(_study_place(n), None, None, "rates", str(r["currency"]),
-                                    _("study {study} converts {currency} otherwise than an earlier study of the "
-                                      "programme; the earlier rate is used").format(study=n, currency=r["currency"]),
-                                    _("Give the studies the same reporting currency and rates in their study.toml."),
-                                    "warning"))
+            problems.append(
+                Problem(
+                    _study_place(n),
+                    None,
+                    None,
+                    "rates",
+                    str(r["currency"]),
+                    _(
+                        "study {study} converts {currency} otherwise than an earlier study of the "
+                        "programme; the earlier rate is used"
+                    ).format(study=n, currency=r["currency"]),
+                    _("Give the studies the same reporting currency and rates in their study.toml."),
+                    "warning",
+                )
+            )
         extra = rates[~rates["currency"].isin(out["currency"])]
         out = pd.concat([out, extra], ignore_index=True)
     return out

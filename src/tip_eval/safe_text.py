@@ -65,7 +65,7 @@ def _escape_outside_tags(text: str, keep_markup: bool) -> str:
     out = []
     pos = 0
     for m in _MARKUP_OR_AMP.finditer(text):
-        out.append(text[pos:m.start()])
+        out.append(text[pos : m.start()])
         token = m.group()
         if token == "&":
             out.append("&" if _ENTITY.match(text, m.start()) else "&amp;")

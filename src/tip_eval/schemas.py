@@ -14,8 +14,6 @@ they drift apart (regenerate with ``python -m tip_eval._data_dictionary data_sch
 
 from __future__ import annotations
 
-from typing import Optional
-
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -26,8 +24,10 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 _ID = {"str_matches": ID_PATTERN, "str_length": {"min_value": 1, "max_value": 64}}
 
 
-_PHASE_WORDS = ("pre (before the training), post (at its end) or delayed (a delayed post-test or retention test, "
-                "weeks or months later).")
+_PHASE_WORDS = (
+    "pre (before the training), post (at its end) or delayed (a delayed post-test or retention test, "
+    "weeks or months later)."
+)
 
 
 def _id_field(description: str, *, unique: bool = False, title: str | None = None) -> object:
@@ -51,15 +51,22 @@ class Trainings(_Base):
     organiser: Series[str] = pa.Field(nullable=True, description="Organisation that ran the training.")
     start_date: Series[pd.Timestamp] = pa.Field(description="First day of the training.")
     end_date: Series[pd.Timestamp] = pa.Field(description="Last day of the training (on or after start_date).")
-    language: Series[str] = pa.Field(isin=list(vocab.TRAINING_LANGUAGES), description="Language of delivery, BCP 47 tag.")
+    language: Series[str] = pa.Field(
+        isin=list(vocab.TRAINING_LANGUAGES), description="Language of delivery, BCP 47 tag."
+    )
     curriculum_version: Series[str] = pa.Field(nullable=True, description="Version of the curriculum delivered.")
-    delayed_test_months: Optional[Series[float]] = pa.Field(
-        ge=0, le=120, nullable=True,
+    delayed_test_months: Series[float] | None = pa.Field(
+        ge=0,
+        le=120,
+        nullable=True,
         description="Months from the end of the training to the delayed post-test, when the test dates are not recorded "
-                    "(study.toml delayed_test_months); optional.")
-    study: Optional[Series[str]] = pa.Field(
-        nullable=True, description="The study the training belongs to, in a programme of several studies "
-                                   "(set by load_studies); optional.")
+        "(study.toml delayed_test_months); optional.",
+    )
+    study: Series[str] | None = pa.Field(
+        nullable=True,
+        description="The study the training belongs to, in a programme of several studies "
+        "(set by load_studies); optional.",
+    )
 
     @pa.dataframe_check(description="end_date is on or after start_date")
     @classmethod
@@ -76,8 +83,14 @@ class Participants(_Base):
     sector: Series[str] = pa.Field(isin=list(vocab.SECTORS), description="Sector the participant works in.")
     organisation: Series[str] = pa.Field(nullable=True, description="Employing organisation.")
     role: Series[str] = pa.Field(nullable=True, description="Job role or title.")
-    gender: Series[str] = pa.Field(isin=list(vocab.GENDERS), nullable=True, description="Gender, self-described; inclusive options and prefer_not_to_say.")
-    years_experience: Series[float] = pa.Field(ge=0, le=60, nullable=True, description="Years of experience in counter-trafficking or related work.")
+    gender: Series[str] = pa.Field(
+        isin=list(vocab.GENDERS),
+        nullable=True,
+        description="Gender, self-described; inclusive options and prefer_not_to_say.",
+    )
+    years_experience: Series[float] = pa.Field(
+        ge=0, le=60, nullable=True, description="Years of experience in counter-trafficking or related work."
+    )
 
 
 class Items(_Base):
@@ -88,7 +101,9 @@ class Items(_Base):
     text: Series[str] = pa.Field(nullable=True, description="The question as asked (English).")
     correct_answer: Series[str] = pa.Field(description="The keyed answer (for example A, B, C, D, or True/False).")
     points: Series[float] = pa.Field(gt=0, description="Points for a correct answer.")
-    n_options: Series[pd.Int64Dtype] = pa.Field(ge=2, nullable=True, description="Number of answer options (for guessing corrections).")
+    n_options: Series[pd.Int64Dtype] = pa.Field(
+        ge=2, nullable=True, description="Number of answer options (for guessing corrections)."
+    )
 
 
 class Responses(_Base):
@@ -100,7 +115,7 @@ class Responses(_Base):
     training_id: Series[str] = _id_field("Training of the participant.")
     answer: Series[str] = pa.Field(nullable=True, description="Answer as given; empty when the item was skipped.")
     score: Series[float] = pa.Field(ge=0, description="Points scored (0 for a wrong or skipped answer).")
-    test_date: Optional[Series[pd.Timestamp]] = pa.Field(nullable=True, description="Date the test was taken; optional.")
+    test_date: Series[pd.Timestamp] | None = pa.Field(nullable=True, description="Date the test was taken; optional.")
 
     class Config:
         unique = ["participant_id", "phase", "item_id"]
@@ -114,8 +129,10 @@ class Scores(_Base):
     training_id: Series[str] = _id_field("Training of the participant.")
     score: Series[float] = pa.Field(ge=0, description="Total points scored.")
     max_score: Series[float] = pa.Field(gt=0, description="Maximum possible points of the test taken.")
-    pct: Series[float] = pa.Field(ge=0, le=100, description="score as percent of max_score (0-100); what analyses compare.")
-    test_date: Optional[Series[pd.Timestamp]] = pa.Field(nullable=True, description="Date the test was taken; optional.")
+    pct: Series[float] = pa.Field(
+        ge=0, le=100, description="score as percent of max_score (0-100); what analyses compare."
+    )
+    test_date: Series[pd.Timestamp] | None = pa.Field(nullable=True, description="Date the test was taken; optional.")
 
     class Config:
         unique = ["participant_id", "phase"]
@@ -143,7 +160,9 @@ class Confidence(_Base):
     participant_id: Series[str] = _id_field("Participant rating.")
     phase: Series[str] = pa.Field(isin=list(vocab.PHASES), description=_PHASE_WORDS)
     competency_id: Series[str] = _id_field("Competency rated.")
-    rating: Series[pd.Int64Dtype] = pa.Field(isin=[1, 2, 3, 4, 5], description="1 = strongly disagree ... 5 = strongly agree that I can do this.")
+    rating: Series[pd.Int64Dtype] = pa.Field(
+        isin=[1, 2, 3, 4, 5], description="1 = strongly disagree ... 5 = strongly agree that I can do this."
+    )
 
     class Config:
         unique = ["participant_id", "phase", "competency_id"]
@@ -164,8 +183,12 @@ class Codebook(_Base):
     code_id: Series[str] = _id_field("Identifier of the code.", unique=True)
     label: Series[str] = pa.Field(description="Short name of the code.")
     theme: Series[str] = pa.Field(description="Theme; nested themes are written 'Theme > Subtheme'.")
-    level: Series[pd.Int64Dtype] = pa.Field(isin=[1, 2, 3, 4], description="Kirkpatrick level: 3 = behaviour, 4 = results.")
-    applied_practice: Series[bool] = pa.Field(description="True when the code is evidence of applying the training in practice.")
+    level: Series[pd.Int64Dtype] = pa.Field(
+        isin=[1, 2, 3, 4], description="Kirkpatrick level: 3 = behaviour, 4 = results."
+    )
+    applied_practice: Series[bool] = pa.Field(
+        description="True when the code is evidence of applying the training in practice."
+    )
     definition: Series[str] = pa.Field(nullable=True, description="When to apply the code.")
 
 
@@ -185,10 +208,22 @@ class Costs(_Base):
     """One row per training and cost item: what a training cost, in the currency it was paid in."""
 
     training_id: Series[str] = _id_field("Training the cost belongs to.")
-    cost: Series[float] = pa.Field(ge=0, description="Amount spent, in currency (several rows of one training are added up).")
-    currency: Series[str] = pa.Field(str_matches=r"^[A-Z]{3}$", description="ISO 4217 code of the currency paid in (USD, KHR, THB, IDR, ...); converted with the rates of study.toml.")
-    year: Series[pd.Int64Dtype] = pa.Field(ge=1990, le=2100, nullable=True, description="Year the money was spent (costs are reported as given, not adjusted for inflation).")
-    category: Series[str] = pa.Field(nullable=True, description="Cost category, optional (venue, trainers, travel, materials, ...).")
+    cost: Series[float] = pa.Field(
+        ge=0, description="Amount spent, in currency (several rows of one training are added up)."
+    )
+    currency: Series[str] = pa.Field(
+        str_matches=r"^[A-Z]{3}$",
+        description="ISO 4217 code of the currency paid in (USD, KHR, THB, IDR, ...); converted with the rates of study.toml.",
+    )
+    year: Series[pd.Int64Dtype] = pa.Field(
+        ge=1990,
+        le=2100,
+        nullable=True,
+        description="Year the money was spent (costs are reported as given, not adjusted for inflation).",
+    )
+    category: Series[str] = pa.Field(
+        nullable=True, description="Cost category, optional (venue, trainers, travel, materials, ...)."
+    )
 
 
 #: Canonical table name -> model, in dependency order.
@@ -208,25 +243,84 @@ TABLES: dict[str, type[_Base]] = {
 
 #: Example values for the data dictionary.
 EXAMPLES: dict[str, dict[str, str]] = {
-    "trainings": {"training_id": "KHM-PNH-2023", "country": "KHM", "province": "Phnom Penh", "venue": "Phnom Penh",
-                   "organiser": "Mekong Partners Coalition", "start_date": "2023-04-18", "end_date": "2023-04-20",
-                   "language": "km", "curriculum_version": "RTC-2020", "delayed_test_months": "3",
-                   "study": "Cambodia and Indonesia 2023"},
-    "participants": {"participant_id": "KHM-PNH-2023-P007", "training_id": "KHM-PNH-2023", "sector": "law_enforcement",
-                      "organisation": "Provincial police", "role": "Investigator", "gender": "woman", "years_experience": "6"},
-    "items": {"item_id": "Q07", "module": "identification", "text": "Which is an indicator of forced labour?",
-               "correct_answer": "B", "points": "1", "n_options": "4"},
-    "responses": {"participant_id": "KHM-PNH-2023-P007", "phase": "pre", "item_id": "Q07", "training_id": "KHM-PNH-2023",
-                   "answer": "C", "score": "0", "test_date": "2023-04-18"},
-    "scores": {"participant_id": "KHM-PNH-2023-P007", "phase": "post", "training_id": "KHM-PNH-2023", "score": "21",
-                "max_score": "28", "pct": "75.0", "test_date": "2023-04-20"},
-    "competencies": {"competency_id": "C01", "label": "Identify a victim of trafficking", "label_km": "…", "label_th": "…", "label_id": "…"},
+    "trainings": {
+        "training_id": "KHM-PNH-2023",
+        "country": "KHM",
+        "province": "Phnom Penh",
+        "venue": "Phnom Penh",
+        "organiser": "Mekong Partners Coalition",
+        "start_date": "2023-04-18",
+        "end_date": "2023-04-20",
+        "language": "km",
+        "curriculum_version": "RTC-2020",
+        "delayed_test_months": "3",
+        "study": "Cambodia and Indonesia 2023",
+    },
+    "participants": {
+        "participant_id": "KHM-PNH-2023-P007",
+        "training_id": "KHM-PNH-2023",
+        "sector": "law_enforcement",
+        "organisation": "Provincial police",
+        "role": "Investigator",
+        "gender": "woman",
+        "years_experience": "6",
+    },
+    "items": {
+        "item_id": "Q07",
+        "module": "identification",
+        "text": "Which is an indicator of forced labour?",
+        "correct_answer": "B",
+        "points": "1",
+        "n_options": "4",
+    },
+    "responses": {
+        "participant_id": "KHM-PNH-2023-P007",
+        "phase": "pre",
+        "item_id": "Q07",
+        "training_id": "KHM-PNH-2023",
+        "answer": "C",
+        "score": "0",
+        "test_date": "2023-04-18",
+    },
+    "scores": {
+        "participant_id": "KHM-PNH-2023-P007",
+        "phase": "post",
+        "training_id": "KHM-PNH-2023",
+        "score": "21",
+        "max_score": "28",
+        "pct": "75.0",
+        "test_date": "2023-04-20",
+    },
+    "competencies": {
+        "competency_id": "C01",
+        "label": "Identify a victim of trafficking",
+        "label_km": "…",
+        "label_th": "…",
+        "label_id": "…",
+    },
     "confidence": {"participant_id": "KHM-PNH-2023-P007", "phase": "pre", "competency_id": "C01", "rating": "3"},
-    "interviews": {"interview_id": "INT-0012", "participant_id": "KHM-PNH-2023-P007", "interview_date": "2023-09-14", "coders": "coder_a;coder_b"},
-    "codebook": {"code_id": "ID_APPLY", "label": "Applied identification skills", "theme": "Applying identification",
-                  "level": "3", "applied_practice": "true", "definition": "Describes identifying a victim using the training's indicators."},
+    "interviews": {
+        "interview_id": "INT-0012",
+        "participant_id": "KHM-PNH-2023-P007",
+        "interview_date": "2023-09-14",
+        "coders": "coder_a;coder_b",
+    },
+    "codebook": {
+        "code_id": "ID_APPLY",
+        "label": "Applied identification skills",
+        "theme": "Applying identification",
+        "level": "3",
+        "applied_practice": "true",
+        "definition": "Describes identifying a victim using the training's indicators.",
+    },
     "followup_codes": {"interview_id": "INT-0012", "coder": "coder_a", "code_id": "ID_APPLY", "present": "true"},
-    "costs": {"training_id": "KHM-PNH-2023", "cost": "4100000", "currency": "KHR", "year": "2023", "category": "venue and meals"},
+    "costs": {
+        "training_id": "KHM-PNH-2023",
+        "cost": "4100000",
+        "currency": "KHR",
+        "year": "2023",
+        "category": "venue and meals",
+    },
 }
 
 
@@ -274,4 +368,3 @@ def conform(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     s = schema(table)
     cols = list(s.columns)
     return s.validate(frame[cols].reset_index(drop=True), lazy=True)
-

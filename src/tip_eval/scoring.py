@@ -45,10 +45,14 @@ __all__ = ["complete_scores", "is_correct", "read_answer", "scores_from_response
 _LETTER = re.compile(r"^[(\[]?\s*([A-Za-z])\s*[.)\]:]?$")
 _NUMBER = re.compile(r"^[(\[]?\s*(\d{1,2})\s*[.)\]:]?$")
 _DEFAULT_OPTIONS = 5  # when the item bank does not give n_options (the bank has option_a..option_e)
-_TRUE_WORDS = frozenset(label_key(w) for w in ("true", "t", "yes", "y", "benar", "betul", "ya", "ใช่", "ถูก", "จริง",
-                                                "ត្រូវ", "ពិត", "បាទ", "ចាស"))
-_FALSE_WORDS = frozenset(label_key(w) for w in ("false", "f", "no", "n", "salah", "tidak", "keliru", "ไม่ใช่", "ผิด",
-                                                 "ไม่จริง", "មិនត្រូវ", "ខុស", "មិនពិត", "ទេ"))
+_TRUE_WORDS = frozenset(
+    label_key(w)
+    for w in ("true", "t", "yes", "y", "benar", "betul", "ya", "ใช่", "ถูก", "จริง", "ត្រូវ", "ពិត", "បាទ", "ចាស")
+)
+_FALSE_WORDS = frozenset(
+    label_key(w)
+    for w in ("false", "f", "no", "n", "salah", "tidak", "keliru", "ไม่ใช่", "ผิด", "ไม่จริง", "មិនត្រូវ", "ខុស", "មិនពិត", "ទេ")
+)
 
 
 def truth_value(text: Any) -> bool | None:
@@ -115,17 +119,22 @@ def read_answer(answer: Any, key: Any, n_options: Any = None) -> tuple[str | Non
         m = _LETTER.match(text)
         shown = f"{options[0]}-{options[-1]}"
         if m is None:
-            return None, _("'{value}' is not one of this question's options ({options})").format(value=text, options=shown)
+            return None, _("'{value}' is not one of this question's options ({options})").format(
+                value=text, options=shown
+            )
         letter = m.group(1).upper()
         if letter not in options:
-            return None, _("'{value}' is not one of this question's options ({options})").format(value=text, options=shown)
+            return None, _("'{value}' is not one of this question's options ({options})").format(
+                value=text, options=shown
+            )
         return letter, None
     if k.isdigit():
         count = n if n else max(_DEFAULT_OPTIONS, int(k))
         m = _NUMBER.match(text)
         if m is None or not 1 <= int(m.group(1)) <= count:
-            return None, _("'{value}' is not one of this question's options ({options})").format(value=text,
-                                                                                                 options=f"1-{count}")
+            return None, _("'{value}' is not one of this question's options ({options})").format(
+                value=text, options=f"1-{count}"
+            )
         return str(int(m.group(1))), None
     if truth_value(k) is not None and truth_value(text) is None:
         return None, f"'{text}' is not one of this question's options (true or false)"
@@ -185,9 +194,14 @@ def complete_scores(responses: pd.DataFrame, items: pd.DataFrame) -> tuple[pd.Da
     training = r["training_id"].iloc[np.maximum(t_pos, 0)].reset_index(drop=True)
     if (t_pos < 0).any():
         training = training.where(pd.Series(t_pos >= 0))
-    s = pd.DataFrame({"participant_id": r["participant_id"].iloc[first].reset_index(drop=True),
-                      "phase": r["phase"].iloc[first].reset_index(drop=True),
-                      "training_id": training, "score": total})
+    s = pd.DataFrame(
+        {
+            "participant_id": r["participant_id"].iloc[first].reset_index(drop=True),
+            "phase": r["phase"].iloc[first].reset_index(drop=True),
+            "training_id": training,
+            "score": total,
+        }
+    )
     s["max_score"] = max_score
     s["pct"] = 100.0 * s["score"] / max_score if max_score > 0 else np.nan
     # the date the test was taken: the first date written on any of its answers (optional column)
@@ -197,17 +211,20 @@ def complete_scores(responses: pd.DataFrame, items: pd.DataFrame) -> tuple[pd.Da
         if dated.any():
             d_first = pd.Series(np.flatnonzero(dated), index=group[dated]).groupby(level=0, sort=False).first()
             s.loc[d_first.index.to_numpy(), "test_date"] = pd.to_datetime(
-                r["test_date"].iloc[d_first.to_numpy()].to_numpy())
+                r["test_date"].iloc[d_first.to_numpy()].to_numpy()
+            )
     done = (n_read == len(bank)) & (len(bank) > 0)
     incomplete = s.loc[~done, ["participant_id", "phase", "training_id"]].copy()
     incomplete["n_read"] = n_read[~done]
     incomplete["n_items"] = len(bank)
     if len(incomplete):
-        read_items = (pd.DataFrame({"g": group[in_bank], "item": r["item_id"].astype(object).to_numpy()[in_bank]})
-                      .groupby("g")["item"].agg(set))
+        read_items = (
+            pd.DataFrame({"g": group[in_bank], "item": r["item_id"].astype(object).to_numpy()[in_bank]})
+            .groupby("g")["item"]
+            .agg(set)
+        )
         order = list(bank)
-        incomplete["missing"] = [[i for i in order if i not in read_items.get(g, set())]
-                                 for g in np.flatnonzero(~done)]
+        incomplete["missing"] = [[i for i in order if i not in read_items.get(g, set())] for g in np.flatnonzero(~done)]
     else:
         incomplete["missing"] = pd.Series([], dtype=object)
     return s.loc[done, columns].reset_index(drop=True), incomplete.reset_index(drop=True)[inc_cols]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -88,15 +89,20 @@ class Study:
             tables = checked.kept
         for t in schemas.TABLES:
             frame = tables.get(t)
-            setattr(self, t, schemas.complete(t, frame.reset_index(drop=True)) if frame is not None else schemas.empty(t))
+            setattr(
+                self, t, schemas.complete(t, frame.reset_index(drop=True)) if frame is not None else schemas.empty(t)
+            )
         self.name = name or "Study"
         self.min_cell = int(min_cell)
         self.quarantine = quarantine if quarantine is not None else pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
         self.sources = sources if sources is not None else pd.DataFrame(columns=list(_SOURCE_COLUMNS))
         self.report = report if report is not None else ValidationReport()
         #: quoted interview text cleared for publication (never part of the canonical tables)
-        self.excerpts = excerpts if excerpts is not None else pd.DataFrame(
-            columns=["interview_id", "coder", "code_id", "excerpt", "file", "sheet", "row"])
+        self.excerpts = (
+            excerpts
+            if excerpts is not None
+            else pd.DataFrame(columns=["interview_id", "coder", "code_id", "excerpt", "file", "sheet", "row"])
+        )
         #: reporting currency and exchange rates for costing (empty when study.toml sets none)
         if exchange_rates is None:
             from tip_eval.io.cost_settings import exchange_rate_table
@@ -135,7 +141,7 @@ class Study:
         q = f", quarantined={len(self.quarantine)}" if len(self.quarantine) else ""
         return f"Study({self.name!r}: {counts}{q})"
 
-    def equals(self, other: "Study") -> bool:
+    def equals(self, other: Study) -> bool:
         """True when every canonical table equals the other study's (same rows in any order)."""
         return all(_same_rows(getattr(self, t), getattr(other, t)) for t in schemas.TABLES)
 
@@ -145,7 +151,9 @@ def _key(table: str) -> list[str]:
     unique = getattr(model.Config, "unique", None)
     if unique:
         return list(unique)
-    return [c for c, col in schemas.schema(table).columns.items() if col.unique][:1] or list(schemas.schema(table).columns)
+    return [c for c, col in schemas.schema(table).columns.items() if col.unique][:1] or list(
+        schemas.schema(table).columns
+    )
 
 
 def canonical_order(table: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -215,8 +223,9 @@ def load_study(
         return _load_study(path, on_error=on_error, config=config, cache=cache)
 
 
-def _load_study(path: str | Path, *, on_error: str, config: Mapping[str, Any] | None,
-                cache: bool | str | Path) -> Study:
+def _load_study(
+    path: str | Path, *, on_error: str, config: Mapping[str, Any] | None, cache: bool | str | Path
+) -> Study:
     """:func:`load_study` in the current language."""
     from tip_eval.io.cost_settings import exchange_rate_table
     from tip_eval.io.load import attach_scores, load_sources
@@ -232,24 +241,45 @@ def _load_study(path: str | Path, *, on_error: str, config: Mapping[str, Any] | 
                 raise ValidationError(hit.report)
             return hit
     loaded = load_sources(path, config=config)
-    checked = check_tables(loaded.tables, headers=loaded.headers, extra_problems=loaded.problems,
-                           pre_quarantined=loaded.quarantined)
+    checked = check_tables(
+        loaded.tables, headers=loaded.headers, extra_problems=loaded.problems, pre_quarantined=loaded.quarantined
+    )
     row_sources = _row_sources(checked.kept, checked.provenance)  # before the derived totals are added
     # totals from item answers, from the answers kept only (never from answers set aside)
     attach_scores(checked.kept, loaded.tables.get("responses"), checked.problems, loaded.headers)
     # every row of every sheet is used, or named in a problem line
-    sheet_rows, silent = row_account(loaded.lines, [*loaded.tables.values(), *loaded.quarantined.values()],
-                                     checked.quarantine, checked.problems, loaded.repeats)
+    sheet_rows, silent = row_account(
+        loaded.lines,
+        [*loaded.tables.values(), *loaded.quarantined.values()],
+        checked.quarantine,
+        checked.problems,
+        loaded.repeats,
+    )
     checked.problems.extend(silent)
-    report = report_from(checked.problems, pd.concat([checked.reconciliation, sheet_rows], ignore_index=True)
-                         if len(sheet_rows) else checked.reconciliation)
+    report = report_from(
+        checked.problems,
+        pd.concat([checked.reconciliation, sheet_rows], ignore_index=True)
+        if len(sheet_rows)
+        else checked.reconciliation,
+    )
     if not report.ok and on_error == "raise" and store is None:
         raise ValidationError(report)
-    sources = loaded.sources.merge(checked.reconciliation, on=["file", "sheet", "table"], how="left") \
-        if len(loaded.sources) else loaded.sources
-    study = Study(name=loaded.name, min_cell=loaded.min_cell, quarantine=checked.quarantine, sources=sources,
-                  report=report, excerpts=loaded.excerpts, exchange_rates=exchange_rate_table(loaded.settings),
-                  check=False, **checked.kept)
+    sources = (
+        loaded.sources.merge(checked.reconciliation, on=["file", "sheet", "table"], how="left")
+        if len(loaded.sources)
+        else loaded.sources
+    )
+    study = Study(
+        name=loaded.name,
+        min_cell=loaded.min_cell,
+        quarantine=checked.quarantine,
+        sources=sources,
+        report=report,
+        excerpts=loaded.excerpts,
+        exchange_rates=exchange_rate_table(loaded.settings),
+        check=False,
+        **checked.kept,
+    )
     study.training_rows = _training_rows(loaded.tables.get("trainings"))
     study.row_sources = row_sources
     if store is not None:
@@ -277,16 +307,21 @@ def _row_sources(kept: Mapping[str, pd.DataFrame], provenance: Mapping[str, pd.D
 
 def _training_rows(trainings: pd.DataFrame | None) -> pd.DataFrame:
     """Where each training was declared (``training_id, file, sheet, row``; the first declaration),
-    so that a programme of studies can locate a training two studies declare differently."""
+    so that a programme of studies can locate a training two studies declare differently.
+    """
     columns = ["training_id", "file", "sheet", "row"]
     if trainings is None or trainings.empty or "_file" not in trainings.columns:
         return pd.DataFrame(columns=columns)
     from tip_eval.io.coerce import normalize_id
 
-    out = pd.DataFrame({"training_id": [normalize_id(v) for v in trainings["training_id"]],
-                        "file": trainings["_file"].astype(object).to_numpy(),
-                        "sheet": [s if isinstance(s, str) else None for s in trainings["_sheet"]],
-                        "row": pd.array(trainings["_row"], dtype="Int64")})
+    out = pd.DataFrame(
+        {
+            "training_id": [normalize_id(v) for v in trainings["training_id"]],
+            "file": trainings["_file"].astype(object).to_numpy(),
+            "sheet": [s if isinstance(s, str) else None for s in trainings["_sheet"]],
+            "row": pd.array(trainings["_row"], dtype="Int64"),
+        }
+    )
     return out.dropna(subset=["training_id"]).drop_duplicates("training_id").reset_index(drop=True)[columns]
 
 
@@ -312,9 +347,8 @@ def validate(path: str | Path, *, config: Mapping[str, Any] | None = None, lang:
         read at all is reported as a problem row too.
     """
     from tip_eval.errors import InputRefused
-    from tip_eval.problems import Problem
-
     from tip_eval.io.config import study_language
+    from tip_eval.problems import Problem
 
     with using(study_language(path, config) if lang is None else check_language(lang)):
         try:

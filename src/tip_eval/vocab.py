@@ -13,8 +13,8 @@ unknown label.
 from __future__ import annotations
 
 import unicodedata
-from functools import lru_cache
-from typing import Mapping
+from collections.abc import Mapping
+from functools import cache, lru_cache
 
 from tip_eval.i18n import N_
 
@@ -73,13 +73,33 @@ SECTORS: dict[str, dict[str, str]] = {
     "health": {"en": "Health services", "km": "សេវាសុខាភិបាល", "th": "บริการสุขภาพ", "id": "Layanan kesehatan"},
     "labour": {"en": "Labour inspection", "km": "អធិការកិច្ចការងារ", "th": "ตรวจแรงงาน", "id": "Pengawas ketenagakerjaan"},
     "immigration": {"en": "Immigration", "km": "អន្តោប្រវេសន៍", "th": "ตรวจคนเข้าเมือง", "id": "Imigrasi"},
-    "justice": {"en": "Prosecution and courts", "km": "អយ្យការ និងតុលាការ", "th": "อัยการและศาล", "id": "Kejaksaan dan pengadilan"},
+    "justice": {
+        "en": "Prosecution and courts",
+        "km": "អយ្យការ និងតុលាការ",
+        "th": "อัยการและศาล",
+        "id": "Kejaksaan dan pengadilan",
+    },
     "other": {"en": "Other", "km": "ផ្សេងៗ", "th": "อื่น ๆ", "id": "Lainnya"},
 }
 SECTOR_VARIANTS: dict[str, tuple[str, ...]] = {
-    "government_social_services": ("social services", "social welfare", "government", "MoSVY", "Dinas Sosial", "DSDW", "พมจ"),
+    "government_social_services": (
+        "social services",
+        "social welfare",
+        "government",
+        "MoSVY",
+        "Dinas Sosial",
+        "DSDW",
+        "พมจ",
+    ),
     "law_enforcement": ("police", "polisi", "ตำรวจ", "នគរបាល", "law enforcement officer"),
-    "ngo": ("non-governmental organisation", "non-governmental organization", "civil society", "Organisasi non-pemerintah", "เอ็นจีโอ", "អង្គការ"),
+    "ngo": (
+        "non-governmental organisation",
+        "non-governmental organization",
+        "civil society",
+        "Organisasi non-pemerintah",
+        "เอ็นจีโอ",
+        "អង្គការ",
+    ),
     "other": ("others",),
 }
 
@@ -87,11 +107,21 @@ SECTOR_VARIANTS: dict[str, tuple[str, ...]] = {
 GENDERS: dict[str, dict[str, str]] = {
     "woman": {"en": "Woman", "km": "ស្ត្រី", "th": "หญิง", "id": "Perempuan"},
     "man": {"en": "Man", "km": "បុរស", "th": "ชาย", "id": "Laki-laki"},
-    "transgender_woman": {"en": "Transgender woman", "km": "ស្ត្រីប្តូរភេទ", "th": "หญิงข้ามเพศ", "id": "Perempuan transgender"},
+    "transgender_woman": {
+        "en": "Transgender woman",
+        "km": "ស្ត្រីប្តូរភេទ",
+        "th": "หญิงข้ามเพศ",
+        "id": "Perempuan transgender",
+    },
     "transgender_man": {"en": "Transgender man", "km": "បុរសប្តូរភេទ", "th": "ชายข้ามเพศ", "id": "Laki-laki transgender"},
     "non_binary": {"en": "Non-binary", "km": "មិនកំណត់ភេទ", "th": "นอนไบนารี", "id": "Non-biner"},
     "other": {"en": "Another identity", "km": "អត្តសញ្ញាណផ្សេង", "th": "อัตลักษณ์อื่น", "id": "Identitas lain"},
-    "prefer_not_to_say": {"en": "Prefer not to say", "km": "មិនចង់ប្រាប់", "th": "ไม่ประสงค์จะระบุ", "id": "Memilih tidak menjawab"},
+    "prefer_not_to_say": {
+        "en": "Prefer not to say",
+        "km": "មិនចង់ប្រាប់",
+        "th": "ไม่ประสงค์จะระบุ",
+        "id": "Memilih tidak menjawab",
+    },
 }
 GENDER_VARIANTS: dict[str, tuple[str, ...]] = {
     "woman": ("female", "f", "w", "wanita", "ស្រី", "เพศหญิง"),
@@ -113,18 +143,45 @@ PHASE_VARIANTS: dict[str, tuple[str, ...]] = {
     "pre": ("pre", "before", "baseline", "pretest", "sebelum", "pre test", "ก่อน", "មុន"),
     "post": ("post", "after", "endline", "posttest", "sesudah", "setelah", "post test", "หลัง", "ក្រោយ"),
     "delayed": (
-        "delayed", "delayed test", "delayed posttest", "delayed post test", "retention", "retention test",
-        "retest", "re-test", "follow-up test", "followup test", "follow up test", "3-month test", "three-month test",
-        "6-month test", "six-month test",
-        "delayedtest", "delayedposttest", "retentiontest", "followuptest",
+        "delayed",
+        "delayed test",
+        "delayed posttest",
+        "delayed post test",
+        "retention",
+        "retention test",
+        "retest",
+        "re-test",
+        "follow-up test",
+        "followup test",
+        "follow up test",
+        "3-month test",
+        "three-month test",
+        "6-month test",
+        "six-month test",
+        "delayedtest",
+        "delayedposttest",
+        "retentiontest",
+        "followuptest",
         # "follow-up" alone is not here: it names the follow-up interviews as often as a test (see
         # tip_eval.io.phases.followup_word); a study that means the test says so in study.toml phases
         # Khmer: follow-up test, test again
-        "តេស្តម្តងទៀត", "តេស្តតាមដានលទ្ធផល",
+        "តេស្តម្តងទៀត",
+        "តេស្តតាមដានលទ្ធផល",
         # Thai: follow-up test, retest, retention test, test after 3 months
-        "แบบทดสอบติดตามผล", "ทดสอบติดตามผล", "ทดสอบซ้ำ", "แบบทดสอบซ้ำ", "ทดสอบความคงทน", "แบบทดสอบวัดความคงทน", "ทดสอบหลังการอบรม 3 เดือน",
+        "แบบทดสอบติดตามผล",
+        "ทดสอบติดตามผล",
+        "ทดสอบซ้ำ",
+        "แบบทดสอบซ้ำ",
+        "ทดสอบความคงทน",
+        "แบบทดสอบวัดความคงทน",
+        "ทดสอบหลังการอบรม 3 เดือน",
         # Indonesian: delayed test, delayed post-test, follow-up test, retention
-        "tes tunda", "tes tertunda", "pasca-tes tertunda", "tes lanjutan", "tes tindak lanjut", "retensi",
+        "tes tunda",
+        "tes tertunda",
+        "pasca-tes tertunda",
+        "tes lanjutan",
+        "tes tindak lanjut",
+        "retensi",
     ),
 }
 
@@ -205,14 +262,26 @@ _INGESTION_VARIANTS: dict[str, dict[object, tuple[str, ...]]] = {
     "sector": {"law_enforcement": ("ရဲ", "ຕຳຫຼວດ"), "ngo": ("အန်ဂျီအို",)},
     "gender": {"woman": ("မ", "ເພດຍິງ", "ແມ່ຍິງ"), "man": ("ကျား", "ເພດຊາຍ", "ຜູ້ຊາຍ")},
     "phase": {"pre": ("မတိုင်မီ", "ກ່ອນ"), "post": ("ပြီးနောက်", "ຫຼັງ"), "delayed": ("ထပ်မံစစ်ဆေးမှု", "ທົດສອບຄືນ")},
-    "likert": {1: ("လုံးဝ သဘောမတူပါ",), 2: ("သဘောမတူပါ",), 3: ("ບໍ່ແນ່ໃຈ",), 4: ("သဘောတူပါသည်", "သဘောတူပါတယ်"),
-               5: ("လုံးဝ သဘောတူပါသည်", "လုံးဝ သဘောတူပါတယ်")},
+    "likert": {
+        1: ("လုံးဝ သဘောမတူပါ",),
+        2: ("သဘောမတူပါ",),
+        3: ("ບໍ່ແນ່ໃຈ",),
+        4: ("သဘောတူပါသည်", "သဘောတူပါတယ်"),
+        5: ("လုံးဝ သဘောတူပါသည်", "လုံးဝ သဘောတူပါတယ်"),
+    },
 }
 
 #: Languages a training may be delivered in (BCP 47 primary tags).
 TRAINING_LANGUAGES: dict[str, str] = {
-    "km": "Khmer", "th": "Thai", "id": "Indonesian", "en": "English", "lo": "Lao",
-    "my": "Burmese", "vi": "Vietnamese", "ms": "Malay", "fil": "Filipino",
+    "km": "Khmer",
+    "th": "Thai",
+    "id": "Indonesian",
+    "en": "English",
+    "lo": "Lao",
+    "my": "Burmese",
+    "vi": "Vietnamese",
+    "ms": "Malay",
+    "fil": "Filipino",
 }
 
 #: Names of training languages as partners write them, in their own and the other languages.
@@ -321,8 +390,9 @@ def _index(
     return out
 
 
-def _with_ingestion(vocabulary: str, labels: Mapping[object, Mapping[str, str]],
-                    variants: Mapping[object, tuple[str, ...]] | None):
+def _with_ingestion(
+    vocabulary: str, labels: Mapping[object, Mapping[str, str]], variants: Mapping[object, tuple[str, ...]] | None
+):
     """A vocabulary's labels and variants with its Burmese and Lao labels and variants added."""
     extra = _INGESTION_LABELS.get(vocabulary, {})
     labels = {code: {**by_lang, **extra.get(code, {})} for code, by_lang in labels.items()}
@@ -331,7 +401,7 @@ def _with_ingestion(vocabulary: str, labels: Mapping[object, Mapping[str, str]],
     return labels, variants
 
 
-@lru_cache(maxsize=None)
+@cache
 def _indexes() -> dict[str, dict[str, object]]:
     provinces = {
         name: {"en": name, **{f"v{i}": v for i, v in enumerate(info["labels"])}}  # type: ignore[arg-type]
@@ -347,9 +417,11 @@ def _indexes() -> dict[str, dict[str, object]]:
         "phase": _index(*_with_ingestion("phase", PHASES, PHASE_VARIANTS)),
         "likert": likert,
         "province": _index(provinces, None),
-        "language": {**{label_key(k): k for k in TRAINING_LANGUAGES},
-                     **{label_key(v): k for k, v in TRAINING_LANGUAGES.items()},
-                     **{label_key(v): k for k, names in LANGUAGE_VARIANTS.items() for v in names}},
+        "language": {
+            **{label_key(k): k for k in TRAINING_LANGUAGES},
+            **{label_key(v): k for k, v in TRAINING_LANGUAGES.items()},
+            **{label_key(v): k for k, names in LANGUAGE_VARIANTS.items() for v in names},
+        },
     }
 
 
@@ -422,11 +494,18 @@ def _script(text: str) -> str | None:
 
 def _shown_keys(vocabulary: str, lang: str, script: str | None) -> set[str] | None:
     """The label keys :func:`closest` may offer (None: all of them, for provinces and languages)."""
-    table = {"country": COUNTRIES, "sector": SECTORS, "gender": GENDERS, "phase": PHASES, "likert": LIKERT}.get(vocabulary)
+    table = {"country": COUNTRIES, "sector": SECTORS, "gender": GENDERS, "phase": PHASES, "likert": LIKERT}.get(
+        vocabulary
+    )
     if table is None:
         return None
-    own = {"country": COUNTRY_VARIANTS, "sector": SECTOR_VARIANTS, "gender": GENDER_VARIANTS, "phase": PHASE_VARIANTS,
-           "likert": LIKERT_VARIANTS}[vocabulary]
+    own = {
+        "country": COUNTRY_VARIANTS,
+        "sector": SECTOR_VARIANTS,
+        "gender": GENDER_VARIANTS,
+        "phase": PHASE_VARIANTS,
+        "likert": LIKERT_VARIANTS,
+    }[vocabulary]
     labels, variants = _with_ingestion(vocabulary, table, own)
     keys = {label_key(code) for code in labels}
     for by_lang in labels.values():
@@ -454,10 +533,13 @@ def codes(vocabulary: str) -> list:
 
 def label(vocabulary: str, code: object, lang: str = "en") -> str:
     """Return the label of ``code`` in language ``lang`` (any of :data:`INGESTION_LANGUAGES`; falls
-    back to English, then the code; provinces: :data:`PROVINCE_LABELS`, else the name as written)."""
+    back to English, then the code; provinces: :data:`PROVINCE_LABELS`, else the name as written).
+    """
     if vocabulary == "province":
         return PROVINCE_LABELS.get(str(code), {}).get(lang) or str(code)
-    table = {"country": COUNTRIES, "sector": SECTORS, "gender": GENDERS, "phase": PHASES, "likert": LIKERT}.get(vocabulary)
+    table = {"country": COUNTRIES, "sector": SECTORS, "gender": GENDERS, "phase": PHASES, "likert": LIKERT}.get(
+        vocabulary
+    )
     if table is None or code not in table:
         return str(code)
     entry = table[code]  # type: ignore[index]

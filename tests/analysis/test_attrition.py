@@ -13,11 +13,13 @@ from tip_eval.analysis.gains import gains
 
 def test_counts_and_smd_by_hand():
     # a: both tests, b: both, c: both, d: pre only, e: pre only, f: post only, g: registered, no test
-    frame = pd.DataFrame({
-        "participant_id": list("abcdefg"),
-        "pre": [60, 70, 80, 40, 50, np.nan, np.nan],
-        "post": [70, 75, 95, np.nan, np.nan, 80, np.nan],
-    })
+    frame = pd.DataFrame(
+        {
+            "participant_id": list("abcdefg"),
+            "pre": [60, 70, 80, 40, 50, np.nan, np.nan],
+            "post": [70, 75, 95, np.nan, np.nan, 80, np.nan],
+        }
+    )
     res = attrition(frame, pre="pre", post="post")
     assert res.columns.tolist() == list(ATTRITION_COLUMNS)
     row = res.iloc[0]
@@ -29,16 +31,20 @@ def test_counts_and_smd_by_hand():
     assert_allclose(row["smd"], 25 / np.sqrt(250 / 3), rtol=1e-12)
     assert not row["bias_flag"]  # a big difference, but only 2 drop-outs
     # complete case: D = 10, 5, 15: mean 10, sd 5, t(2) 97.5% = 4.302653 (R: qt(0.975, 2))
-    assert_allclose([row["cc_ci_low"], row["cc_ci_high"]], 10 + np.array([-1, 1]) * 4.302653 * 5 / np.sqrt(3),
-                    atol=5e-6)
+    assert_allclose(
+        [row["cc_ci_low"], row["cc_ci_high"]], 10 + np.array([-1, 1]) * 4.302653 * 5 / np.sqrt(3), atol=5e-6
+    )
 
 
 def test_complete_case_equals_gains(sample_study):
     res = attrition(sample_study, by="training_id")
     g = gains(sample_study, by="training_id")
     assert (res["training_id"] == g["training_id"]).all()
-    assert_allclose(res[["cc_mean_gain", "cc_ci_low", "cc_ci_high"]].to_numpy(),
-                    g[["mean_gain", "ci_low", "ci_high"]].to_numpy(), rtol=1e-12)
+    assert_allclose(
+        res[["cc_mean_gain", "cc_ci_low", "cc_ci_high"]].to_numpy(),
+        g[["mean_gain", "ci_low", "ci_high"]].to_numpy(),
+        rtol=1e-12,
+    )
     assert (res["matched"] == g["n"]).all() and (res["took_pre"] == g["n_pre"]).all()
     assert res["registered"].sum() == len(sample_study.participants)
 
@@ -46,14 +52,18 @@ def test_complete_case_equals_gains(sample_study):
 def test_no_dropouts_gives_the_complete_case_interval():
     rng = np.random.default_rng(5)
     pre = rng.normal(50, 10, 30)
-    frame = pd.DataFrame({"participant_id": range(30), "g": ["a", "b"] * 15, "pre": pre,
-                          "post": pre + rng.normal(5, 5, 30)})
+    frame = pd.DataFrame(
+        {"participant_id": range(30), "g": ["a", "b"] * 15, "pre": pre, "post": pre + rng.normal(5, 5, 30)}
+    )
     frame.loc[0, "post"] = np.nan  # one drop-out in group a only
     res = attrition(frame, by="g", pre="pre", post="post").set_index("g")
     b = res.loc["b"]
     assert b["n_dropouts"] == 0 and np.isnan(b["smd"]) and not b["bias_flag"]
-    assert_allclose(b[["mi_mean_gain", "mi_ci_low", "mi_ci_high"]].astype(float),
-                    b[["cc_mean_gain", "cc_ci_low", "cc_ci_high"]].astype(float), rtol=1e-12)
+    assert_allclose(
+        b[["mi_mean_gain", "mi_ci_low", "mi_ci_high"]].astype(float),
+        b[["cc_mean_gain", "cc_ci_low", "cc_ci_high"]].astype(float),
+        rtol=1e-12,
+    )
     assert b["mi_df"] == 14 and b["conclusion_changes"] == False  # noqa: E712 (a pandas boolean)
     assert res.loc["a", "mi_df"] < 14
 
@@ -74,7 +84,9 @@ def test_conclusion_changes_when_dropouts_would_have_lost():
     pre_c = rng.uniform(10, 50, 40)
     post_c = 20 + 0.5 * pre_c + rng.normal(0, 2, 40)
     pre_d = rng.uniform(85, 95, 30)
-    frame = pd.DataFrame({"participant_id": range(70), "pre": np.r_[pre_c, pre_d], "post": np.r_[post_c, [np.nan] * 30]})
+    frame = pd.DataFrame(
+        {"participant_id": range(70), "pre": np.r_[pre_c, pre_d], "post": np.r_[post_c, [np.nan] * 30]}
+    )
     row = attrition(frame, pre="pre", post="post").iloc[0]
     assert row["cc_ci_low"] > 0
     assert row["mi_mean_gain"] < 0 and row["conclusion_changes"] == True  # noqa: E712
@@ -90,8 +102,14 @@ def test_multiple_imputation_covers_the_truth_under_mar():
     pre = rng.normal(50, 10, (sims, n))
     post = pre + 15 - 0.3 * (pre - 50) + rng.normal(0, 6, (sims, n))
     post[rng.random((sims, n)) < np.where(pre < 45, 0.6, 0.1)] = np.nan
-    frame = pd.DataFrame({"participant_id": np.arange(sims * n), "sim": np.repeat(np.arange(sims), n),
-                          "pre": pre.ravel(), "post": post.ravel()})
+    frame = pd.DataFrame(
+        {
+            "participant_id": np.arange(sims * n),
+            "sim": np.repeat(np.arange(sims), n),
+            "pre": pre.ravel(),
+            "post": post.ravel(),
+        }
+    )
     cover = cc_bias = mi_bias = 0.0
     for _, one in frame.groupby("sim"):
         r = attrition(one, pre="pre", post="post", seed=1).iloc[0]
@@ -106,10 +124,14 @@ def test_multiple_imputation_covers_the_truth_under_mar():
 
 
 def test_edge_groups_do_not_crash():
-    frame = pd.DataFrame({
-        "participant_id": range(9), "g": ["all_gone"] * 3 + ["single"] + ["ok"] * 5,
-        "pre": [40, 50, 60, 50, 40, 50, 60, 70, 80], "post": [np.nan] * 3 + [60, 45, 60, 62, 80, np.nan],
-    })
+    frame = pd.DataFrame(
+        {
+            "participant_id": range(9),
+            "g": ["all_gone"] * 3 + ["single"] + ["ok"] * 5,
+            "pre": [40, 50, 60, 50, 40, 50, 60, 70, 80],
+            "post": [np.nan] * 3 + [60, 45, 60, 62, 80, np.nan],
+        }
+    )
     res = attrition(frame, by="g", pre="pre", post="post").set_index("g")
     gone = res.loc["all_gone"]
     assert gone["matched"] == 0 and gone["n_dropouts"] == 3 and np.isnan(gone["mi_mean_gain"])
@@ -129,8 +151,9 @@ def test_plain_frame_equals_study_route(sample_study):
     got = attrition(long, by="sector", phase="phase", score="pct")
     # the roster has people with no score at all; a long frame of scores cannot know them
     no_score = set(attrs["participant_id"]) - set(long["participant_id"])
-    expected_registered = expected["registered"] - attrs[attrs["participant_id"].isin(no_score)].groupby("sector").size() \
-        .reindex(expected["sector"]).fillna(0).to_numpy().astype(int)
+    expected_registered = expected["registered"] - attrs[attrs["participant_id"].isin(no_score)].groupby(
+        "sector"
+    ).size().reindex(expected["sector"]).fillna(0).to_numpy().astype(int)
     assert (got["registered"].to_numpy() == expected_registered).all()
     cols = [c for c in ATTRITION_COLUMNS if c not in ("registered", "matched_pct")]
     pd.testing.assert_frame_equal(got[cols], expected[cols])

@@ -62,8 +62,13 @@ def test_adjusted_differences_are_against_the_median_of_the_other_trainings(resu
     expected = pd.Series({j: coefs[j] - np.median(coefs.drop(j)) for j in levels})
     t = result.table.set_index("training_id")
     assert_allclose(t["adjusted_diff"], expected.reindex(t.index), rtol=1e-9)
-    assert_allclose(result.model["ancova"]["estimate"].to_numpy(), direct.params.reindex(
-        ["Intercept", "pre", *[f"C(training_id, Sum)[S.{lev}]" for lev in levels[:-1]]]).to_numpy(), rtol=1e-9)
+    assert_allclose(
+        result.model["ancova"]["estimate"].to_numpy(),
+        direct.params.reindex(
+            ["Intercept", "pre", *[f"C(training_id, Sum)[S.{lev}]" for lev in levels[:-1]]]
+        ).to_numpy(),
+        rtol=1e-9,
+    )
     # one verdict: the familywise interval, the adjusted p-value and the flag agree
     excl = (t["familywise_ci_low"] > 0) | (t["familywise_ci_high"] < 0)
     assert (excl == (t["p_adjusted"] < 0.05)).all() and (excl == t["distinguishable"]).all()
@@ -111,10 +116,14 @@ def test_planted_training_differences_come_out(sample, result):
 
 def test_summary_words(result):
     text = result.summary()
-    assert ("Each training is compared with the typical training: the median of the other trainings, comparing "
-            "post-test scores adjusted for the pre-test.") in text
-    assert ("1 of 7 trainings differs from the typical training beyond chance (95% familywise level, allowing for "
-            "comparing 7 trainings at once; below: THA-TAK-2022). The other 6 are not distinguishable") in text
+    assert (
+        "Each training is compared with the typical training: the median of the other trainings, comparing "
+        "post-test scores adjusted for the pre-test."
+    ) in text
+    assert (
+        "1 of 7 trainings differs from the typical training beyond chance (95% familywise level, allowing for "
+        "comparing 7 trainings at once; below: THA-TAK-2022). The other 6 are not distinguishable"
+    ) in text
     assert "ICC 0.03" in text and "not that they are equal" in text
     assert "best" not in text and "worst" not in text and "average training" not in text
     assert text in repr(result)
@@ -150,8 +159,9 @@ def test_small_and_empty_trainings_are_kept_with_a_note(matched):
     frame = matched[["participant_id", "training_id", "pre", "post"]]
     keep = frame[frame["training_id"] != "KHM-BTB-2023"]
     few = frame[frame["training_id"] == "KHM-BTB-2023"].head(3)
-    empty = pd.DataFrame({"participant_id": ["X1", "X2"], "training_id": "IDN-NEW-2024", "pre": [50.0, np.nan],
-                          "post": [np.nan, 70.0]})
+    empty = pd.DataFrame(
+        {"participant_id": ["X1", "X2"], "training_id": "IDN-NEW-2024", "pre": [50.0, np.nan], "post": [np.nan, 70.0]}
+    )
     res = compare_trainings(pd.concat([keep, few, empty], ignore_index=True))
     t = res.table.set_index("training_id")
     assert t.loc["KHM-BTB-2023", "n"] == 3 and t.loc["KHM-BTB-2023", "small"]
@@ -203,8 +213,11 @@ def test_confidence_measure_and_plain_frames(sample, matched):
     study_res = compare_trainings(sample[0]).table
     assert plain["training_id"].tolist() == sorted(study_res["training_id"])  # a plain frame: sorted ids
     cols = ["n", "raw_gain", "adjusted_diff", "shrunken_effect", "shrunken_ci_high", "p_value", "p_adjusted"]
-    assert_allclose(plain.set_index("training_id")[cols].to_numpy(dtype=float),
-                    study_res.set_index("training_id").loc[plain["training_id"], cols].to_numpy(dtype=float), rtol=1e-9)
+    assert_allclose(
+        plain.set_index("training_id")[cols].to_numpy(dtype=float),
+        study_res.set_index("training_id").loc[plain["training_id"], cols].to_numpy(dtype=float),
+        rtol=1e-9,
+    )
 
 
 def test_bad_arguments(sample):
@@ -222,8 +235,11 @@ def test_bad_arguments(sample):
     with pytest.raises(ValueError, match="min_n"):
         compare_trainings(study, min_n=0)
     with pytest.raises(ValueError, match="at least 2 trainings"):
-        compare_trainings(pd.DataFrame({"participant_id": ["a", "b"], "training_id": ["T", "T"],
-                                        "pre": [1.0, 2.0], "post": [2.0, 3.0]}))
+        compare_trainings(
+            pd.DataFrame(
+                {"participant_id": ["a", "b"], "training_id": ["T", "T"], "pre": [1.0, 2.0], "post": [2.0, 3.0]}
+            )
+        )
 
 
 # --- calibration (small and seeded; the full run is benchmarks/calibration.py) -------------------
@@ -234,8 +250,13 @@ def _design(rng: np.random.Generator, u: np.ndarray, n: int) -> pd.DataFrame:
     k = u.size
     codes = np.repeat(np.arange(k), n)
     pre = rng.normal(60.0, 12.0, size=k * n)
-    return pd.DataFrame({"training_id": np.array([f"T{j}" for j in range(k)])[codes], "pre": pre,
-                         "post": pre + 12.0 + u[codes] + rng.normal(0.0, 11.0, size=k * n)})
+    return pd.DataFrame(
+        {
+            "training_id": np.array([f"T{j}" for j in range(k)])[codes],
+            "pre": pre,
+            "post": pre + 12.0 + u[codes] + rng.normal(0.0, 11.0, size=k * n),
+        }
+    )
 
 
 def test_small_calibration_one_outlier_and_identical_trainings():
@@ -273,8 +294,8 @@ def test_small_calibration_one_outlier_and_identical_trainings():
         tau2 = reml_between_variance(means, np.full(7, s2 / 25))[0]  # as the mixed model's REML tau2
         fab = fab_intervals(means, np.sqrt(s2 / 25), confidence=0.95, df=len(frame) - 7, tau2=tau2)
         cover_g += (fab["ci_low"].to_numpy() <= mu) & (mu <= fab["ci_high"].to_numpy())
-    assert false <= 8            # 5% nominal: 8 of 100 is 1.4 Monte-Carlo SE above; the old rule ~36
+    assert false <= 8  # 5% nominal: 8 of 100 is 1.4 Monte-Carlo SE above; the old rule ~36
     assert found >= 95
-    assert cover_d[0] >= 89 and cover_g[0] >= 89   # the outlier itself (old EB interval: ~84)
+    assert cover_d[0] >= 89 and cover_g[0] >= 89  # the outlier itself (old EB interval: ~84)
     assert 0.92 <= cover_d.sum() / (7 * reps) <= 0.98 and 0.92 <= cover_g.sum() / (7 * reps) <= 0.98
     assert stats.binomtest(int(cover_g[1:].sum()), 6 * reps, 0.95).pvalue > 0.001  # identical ones: not 100%

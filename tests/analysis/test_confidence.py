@@ -16,11 +16,14 @@ from tip_eval.analysis.confidence import (
 
 
 def ratings_frame(pre, post, competency="C1", prefix="p"):
-    return pd.DataFrame({
-        "participant_id": [f"{prefix}{i}" for i in range(len(pre))] + [f"{prefix}{i}" for i in range(len(post))],
-        "phase": ["pre"] * len(pre) + ["post"] * len(post), "competency_id": competency,
-        "rating": list(pre) + list(post),
-    })
+    return pd.DataFrame(
+        {
+            "participant_id": [f"{prefix}{i}" for i in range(len(pre))] + [f"{prefix}{i}" for i in range(len(post))],
+            "phase": ["pre"] * len(pre) + ["post"] * len(post),
+            "competency_id": competency,
+            "rating": list(pre) + list(post),
+        }
+    )
 
 
 # --- confidence_gains -----------------------------------------------------------------------------
@@ -66,8 +69,9 @@ def test_grouped_equals_scipy_per_group_and_holm_over_all_rows(sample_study):
     assert res.columns.tolist() == ["country", *CONFIDENCE_GAIN_COLUMNS]
     assert len(res) == 3 * 7
     conf = sample_study.confidence.merge(sample_study.attributes()[["participant_id", "country"]])
-    wide = conf.pivot_table(index=["country", "competency_id", "participant_id"], columns="phase",
-                            values="rating", aggfunc="first")[["pre", "post"]].dropna()
+    wide = conf.pivot_table(
+        index=["country", "competency_id", "participant_id"], columns="phase", values="rating", aggfunc="first"
+    )[["pre", "post"]].dropna()
     for (country, comp), grp in wide.groupby(level=[0, 1]):  # the per-group loop an analyst would write
         row = res[(res["country"] == country) & (res["competency_id"] == comp)].iloc[0]
         d = (grp["post"] - grp["pre"]).astype(float)
@@ -90,11 +94,13 @@ def test_plain_frame_equals_study_route(sample_study):
 
 
 def test_edge_cases_give_nan_not_errors():
-    frame = pd.concat([
-        ratings_frame([3], [4], "C1", "a"),  # one pair
-        ratings_frame([3, 3], [3, 3], "C2", "b"),  # no change at all
-        ratings_frame([2, 4], [], "C3", "c"),  # nobody rated after
-    ])
+    frame = pd.concat(
+        [
+            ratings_frame([3], [4], "C1", "a"),  # one pair
+            ratings_frame([3, 3], [3, 3], "C2", "b"),  # no change at all
+            ratings_frame([2, 4], [], "C3", "c"),  # nobody rated after
+        ]
+    )
     res = confidence_gains(frame).set_index("competency_id")
     assert res.loc["C1", "n"] == 1 and res.loc["C1", "rank_biserial"] == 1.0
     assert np.isnan(res.loc["C2", "p_wilcoxon"]) and np.isnan(res.loc["C2", "rank_biserial"])
@@ -119,12 +125,18 @@ def test_confidence_gains_errors(sample_study):
 def test_overconfidence_counts_by_hand():
     # knowledge change  +10, 0, -5, +20, 0;  confidence change +1, +0.5, +1, 0, -0.5
     # more confident: people 1, 2, 3; over-confident (more confident, knowledge change <= 0): people 2 and 3
-    frame = pd.DataFrame({
-        "participant_id": list("abcde"), "k0": [50, 60, 70, 40, 80], "k1": [60, 60, 65, 60, 80],
-        "c0": [3, 3, 2, 4, 4.5], "c1": [4, 3.5, 3, 4, 4],
-    })
-    res = knowledge_vs_confidence(frame, knowledge_pre="k0", knowledge_post="k1", confidence_pre="c0",
-                                  confidence_post="c1")
+    frame = pd.DataFrame(
+        {
+            "participant_id": list("abcde"),
+            "k0": [50, 60, 70, 40, 80],
+            "k1": [60, 60, 65, 60, 80],
+            "c0": [3, 3, 2, 4, 4.5],
+            "c1": [4, 3.5, 3, 4, 4],
+        }
+    )
+    res = knowledge_vs_confidence(
+        frame, knowledge_pre="k0", knowledge_post="k1", confidence_pre="c0", confidence_post="c1"
+    )
     assert res.columns.tolist() == list(KNOWLEDGE_CONFIDENCE_COLUMNS)
     row = res.iloc[0]
     assert (row["n"], row["n_knowledge_improved"], row["n_more_confident"], row["n_overconfident"]) == (5, 2, 3, 2)
@@ -138,8 +150,12 @@ def test_correlations_equal_scipy_per_group(sample_study):
 
     res = knowledge_vs_confidence(sample_study, by="training_id")
     scores = sample_study.scores.pivot(index="participant_id", columns="phase", values="pct")
-    conf = sample_study.confidence.assign(r=lambda f: f["rating"].astype(float)) \
-        .groupby(["participant_id", "phase"])["r"].mean().unstack()
+    conf = (
+        sample_study.confidence.assign(r=lambda f: f["rating"].astype(float))
+        .groupby(["participant_id", "phase"])["r"]
+        .mean()
+        .unstack()
+    )
     people = sample_study.attributes().set_index("participant_id")[["training_id"]]
     people["dk"] = scores["post"] - scores["pre"]
     people["dc"] = conf["post"] - conf["pre"]
@@ -151,12 +167,18 @@ def test_correlations_equal_scipy_per_group(sample_study):
         pr = stats.pearsonr(grp["dk"], grp["dc"])
         ci = pr.confidence_interval(0.95)  # Fisher z, 1/sqrt(n - 3)
         assert_allclose([row["r_spearman"], row["p_spearman"]], [sp.statistic, sp.pvalue], rtol=1e-10)
-        assert_allclose([row["r_pearson"], row["p_pearson"], row["pearson_ci_low"], row["pearson_ci_high"]],
-                        [pr.statistic, pr.pvalue, ci.low, ci.high], rtol=1e-10)
+        assert_allclose(
+            [row["r_pearson"], row["p_pearson"], row["pearson_ci_low"], row["pearson_ci_high"]],
+            [pr.statistic, pr.pvalue, ci.low, ci.high],
+            rtol=1e-10,
+        )
         # Spearman interval: Fisher z with the Fieller-Hartley-Pearson (1957) standard error sqrt(1.06/(n-3))
         half = 1.959963984540054 * np.sqrt(1.06 / (len(grp) - 3))
-        assert_allclose([row["spearman_ci_low"], row["spearman_ci_high"]],
-                        np.tanh(np.arctanh(sp.statistic) + np.array([-half, half])), rtol=1e-12)
+        assert_allclose(
+            [row["spearman_ci_low"], row["spearman_ci_high"]],
+            np.tanh(np.arctanh(sp.statistic) + np.array([-half, half])),
+            rtol=1e-12,
+        )
 
 
 def test_overconfident_sector_is_recovered(sample):
@@ -166,20 +188,43 @@ def test_overconfident_sector_is_recovered(sample):
         res = knowledge_vs_confidence(study, by="sector").set_index("sector")
         main = res.loc[["government_social_services", "law_enforcement", "ngo"]]
         assert main["pct_overconfident"].idxmax() == truth.overconfident_sector
-        assert (main["mean_confidence_change"] - main["mean_knowledge_change"] / 25).idxmax() == truth.overconfident_sector
+        assert (
+            main["mean_confidence_change"] - main["mean_knowledge_change"] / 25
+        ).idxmax() == truth.overconfident_sector
 
 
 def test_plain_frame_equals_study_route_and_small_groups(sample_study):
     scores = sample_study.scores.pivot(index="participant_id", columns="phase", values="pct")
-    conf = sample_study.confidence.assign(r=lambda f: f["rating"].astype(float)) \
-        .groupby(["participant_id", "phase"])["r"].mean().unstack()
+    conf = (
+        sample_study.confidence.assign(r=lambda f: f["rating"].astype(float))
+        .groupby(["participant_id", "phase"])["r"]
+        .mean()
+        .unstack()
+    )
     frame = sample_study.attributes()[["participant_id", "country"]].set_index("participant_id")
     frame = frame.join(scores.add_prefix("k_")).join(conf.add_prefix("c_")).reset_index()
-    got = knowledge_vs_confidence(frame, by="country", knowledge_pre="k_pre", knowledge_post="k_post",
-                                  confidence_pre="c_pre", confidence_post="c_post")
+    got = knowledge_vs_confidence(
+        frame,
+        by="country",
+        knowledge_pre="k_pre",
+        knowledge_post="k_post",
+        confidence_pre="c_pre",
+        confidence_post="c_post",
+    )
     pd.testing.assert_frame_equal(got, knowledge_vs_confidence(sample_study, by="country"))
     tiny = frame.iloc[:3].assign(country=["A", "B", "B"], k_post=[np.nan, 80, 80])
-    res = knowledge_vs_confidence(tiny, by="country", knowledge_pre="k_pre", knowledge_post="k_post",
-                                  confidence_pre="c_pre", confidence_post="c_post").set_index("country")
-    assert res.loc["A", "n"] == 0 and np.isnan(res.loc["A", "r_pearson"]) and np.isnan(res.loc["A", "pct_overconfident"])
-    assert res.loc["B", "n"] == 2 and np.isnan(res.loc["B", ["r_spearman", "p_pearson", "pearson_ci_low"]].astype(float)).all()
+    res = knowledge_vs_confidence(
+        tiny,
+        by="country",
+        knowledge_pre="k_pre",
+        knowledge_post="k_post",
+        confidence_pre="c_pre",
+        confidence_post="c_post",
+    ).set_index("country")
+    assert (
+        res.loc["A", "n"] == 0 and np.isnan(res.loc["A", "r_pearson"]) and np.isnan(res.loc["A", "pct_overconfident"])
+    )
+    assert (
+        res.loc["B", "n"] == 2
+        and np.isnan(res.loc["B", ["r_spearman", "p_pearson", "pearson_ci_low"]].astype(float)).all()
+    )

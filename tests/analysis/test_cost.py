@@ -16,8 +16,14 @@ from tip_eval.analysis.cost import COST_COLUMNS
 @pytest.fixture(scope="module")
 def costs(sample_study):
     ids = sample_study.trainings["training_id"].astype(str)
-    return pd.DataFrame({"training_id": ids, "cost": 1000.0, "currency": "USD",
-                         "year": [2022 if t.startswith("THA") else 2023 for t in ids]})
+    return pd.DataFrame(
+        {
+            "training_id": ids,
+            "cost": 1000.0,
+            "currency": "USD",
+            "year": [2022 if t.startswith("THA") else 2023 for t in ids],
+        }
+    )
 
 
 def _reliably_improved(gains_row) -> int:
@@ -60,10 +66,15 @@ def test_groups_add_up_and_match_gains(sample_study, costs, by):
     assert table["n_reliably_improved"].tolist() == [_reliably_improved(r) for _, r in g.iterrows()]
     assert table["n_reliably_improved"].sum() == 25
     with np.errstate(divide="ignore"):
-        expected = np.where(table["n_reliably_improved"] > 0, table["cost_total"] / table["n_reliably_improved"], np.nan)
+        expected = np.where(
+            table["n_reliably_improved"] > 0, table["cost_total"] / table["n_reliably_improved"], np.nan
+        )
     assert_allclose(table["cost_per_reliably_improved"], expected, rtol=1e-12)
-    assert np.isfinite(table.select_dtypes("number").to_numpy(dtype=float)[~np.isnan(
-        table.select_dtypes("number").to_numpy(dtype=float))]).all()  # NaN at most, never infinite
+    assert np.isfinite(
+        table.select_dtypes("number").to_numpy(dtype=float)[
+            ~np.isnan(table.select_dtypes("number").to_numpy(dtype=float))
+        ]
+    ).all()  # NaN at most, never infinite
 
 
 def test_a_training_cost_is_shared_among_its_people(sample_study, costs):
@@ -127,7 +138,11 @@ def test_nobody_reliably_improved_gives_nan_with_a_note(sample_study):
     table = te.cost_effectiveness(study, 1000, by="training_id").set_index("training_id")
     row = table.loc["IDN-DPS-2023"]
     assert row["n_reliably_improved"] == 0
-    for col in ("cost_per_reliably_improved", "cost_per_reliably_improved_ci_low", "cost_per_reliably_improved_ci_high"):
+    for col in (
+        "cost_per_reliably_improved",
+        "cost_per_reliably_improved_ci_low",
+        "cost_per_reliably_improved_ci_high",
+    ):
         assert math.isnan(row[col])
     assert "nobody in this group reliably improved" in row["note"]
     assert row["cost_per_trained"] == 1000 / row["n_registered"]
@@ -179,8 +194,12 @@ def test_disclosure_recognises_the_cost_table(sample_study, costs):
     assert shown.attrs["suppression_layout"] == "cost_effectiveness"
     small = (table["n_reliably_improved"] > 0) & (table["n_reliably_improved"] < 5)
     assert small.any()
-    for col in ("n_reliably_improved", "cost_per_reliably_improved", "cost_per_reliably_improved_ci_low",
-                "cost_per_reliably_improved_ci_high"):
+    for col in (
+        "n_reliably_improved",
+        "cost_per_reliably_improved",
+        "cost_per_reliably_improved_ci_low",
+        "cost_per_reliably_improved_ci_high",
+    ):
         assert shown.loc[small, col].isna().all()
     # every training has at least 5 people, but registered minus tested (2 to 5 per training) is a count of
     # people too: where it is 1 to 4, the two are never both shown

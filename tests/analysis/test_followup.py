@@ -35,18 +35,21 @@ def _codebook(codes, applied=None, themes=None, levels=None):
     applied = applied or {}
     themes = themes or {}
     levels = levels or {}
-    return pd.DataFrame({
-        "code_id": list(codes),
-        "label": [f"label {c}" for c in codes],
-        "theme": [themes.get(c, f"Theme {c}") for c in codes],
-        "level": pd.array([levels.get(c, 3) for c in codes], dtype="Int64"),
-        "applied_practice": [bool(applied.get(c, True)) for c in codes],
-        "definition": "",
-    })
+    return pd.DataFrame(
+        {
+            "code_id": list(codes),
+            "label": [f"label {c}" for c in codes],
+            "theme": [themes.get(c, f"Theme {c}") for c in codes],
+            "level": pd.array([levels.get(c, 3) for c in codes], dtype="Int64"),
+            "applied_practice": [bool(applied.get(c, True)) for c in codes],
+            "definition": "",
+        }
+    )
 
 
-def _tables(codings, codes, coders=None, applied=None, themes=None, participants=None, dates=None,
-            scores=None, trainings=None):
+def _tables(
+    codings, codes, coders=None, applied=None, themes=None, participants=None, dates=None, scores=None, trainings=None
+):
     """A mapping of canonical tables.
 
     codings: {interview_id: {coder: set of codes applied}} (dict order = row order of the codings);
@@ -61,21 +64,23 @@ def _tables(codings, codes, coders=None, applied=None, themes=None, participants
             for c in codes:
                 rows.append((i, coder, c, c in applied_codes))
     fc = pd.DataFrame(rows, columns=["interview_id", "coder", "code_id", "present"])
-    interviews = pd.DataFrame({
-        "interview_id": iv_ids,
-        "participant_id": [participants_of[i] for i in iv_ids],
-        "interview_date": pd.to_datetime([(dates or {}).get(i, "2023-06-01") for i in iv_ids]),
-        "coders": [coders[i] for i in iv_ids],
-    })
+    interviews = pd.DataFrame(
+        {
+            "interview_id": iv_ids,
+            "participant_id": [participants_of[i] for i in iv_ids],
+            "interview_date": pd.to_datetime([(dates or {}).get(i, "2023-06-01") for i in iv_ids]),
+            "coders": [coders[i] for i in iv_ids],
+        }
+    )
     people = sorted(set(interviews["participant_id"]) | set(scores["participant_id"] if scores is not None else []))
     out = {
         "interviews": interviews,
         "codebook": _codebook(codes, applied, themes),
         "followup_codes": fc,
-        "participants": pd.DataFrame({"participant_id": people, "training_id": "T1",
-                                      "sector": "ngo"}),
-        "trainings": trainings if trainings is not None else pd.DataFrame({
-            "training_id": ["T1"], "country": ["KHM"], "end_date": pd.to_datetime(["2023-01-01"])}),
+        "participants": pd.DataFrame({"participant_id": people, "training_id": "T1", "sector": "ngo"}),
+        "trainings": trainings
+        if trainings is not None
+        else pd.DataFrame({"training_id": ["T1"], "country": ["KHM"], "end_date": pd.to_datetime(["2023-01-01"])}),
     }
     if scores is not None:
         out["scores"] = scores
@@ -161,8 +166,12 @@ def test_theme_rollup_nested():
     t = _tables(codings, codes, applied={"R": False}, themes=themes)
     s = followup_summary(t)
     themes_rows = s[s["kind"] == "theme"].set_index("theme")
-    assert themes_rows.index.tolist() == ["Special groups", "Special groups > Children",
-                                          "Special groups > Transgender", "Results"]
+    assert themes_rows.index.tolist() == [
+        "Special groups",
+        "Special groups > Children",
+        "Special groups > Transgender",
+        "Results",
+    ]
     assert themes_rows.loc["Special groups", "n_with_code"] == 3  # I1, I2, I3 (people, not mentions: 4)
     assert themes_rows.loc["Special groups", "n_codes"] == 2
     assert themes_rows.loc["Special groups > Children", "n_with_code"] == 2
@@ -182,8 +191,10 @@ def test_rules_primary_any_all():
 
 
 def test_rule_order_on_sample(sample_study):
-    p = {r: followup_summary(sample_study, rule=r).query("kind == 'code'")["n_with_code"].to_numpy()
-         for r in ("primary", "any", "all")}
+    p = {
+        r: followup_summary(sample_study, rule=r).query("kind == 'code'")["n_with_code"].to_numpy()
+        for r in ("primary", "any", "all")
+    }
     assert (p["any"] >= p["primary"]).all() and (p["primary"] >= p["all"]).all()
     assert (p["any"] > p["all"]).any()
 
@@ -206,8 +217,9 @@ def test_by_groups_include_groups_without_interviews(sample_study):
     # a group on the roster with nobody interviewed: n 0, shares NaN
     codings = {"I1": {"a": {"X"}}}
     t = _tables(codings, ["X"])
-    t["participants"] = pd.DataFrame({"participant_id": ["P000", "P999"], "training_id": "T1",
-                                      "sector": ["ngo", "law_enforcement"]})
+    t["participants"] = pd.DataFrame(
+        {"participant_id": ["P000", "P999"], "training_id": "T1", "sector": ["ngo", "law_enforcement"]}
+    )
     g = followup_summary(t, by="sector").query("kind == 'code'").set_index("sector")
     assert g.loc["law_enforcement", "n_interviewed"] == 0
     assert np.isnan(g.loc["law_enforcement", ["pct_with_code", "ci_low", "ci_high"]].astype(float)).all()
@@ -218,8 +230,9 @@ def test_by_groups_include_groups_without_interviews(sample_study):
 def test_interviewee_off_the_roster_forms_a_missing_group_last():
     codings = {"I1": {"a": {"X"}}, "I2": {"a": set()}, "I3": {"a": {"X"}}}
     t = _tables(codings, ["X"], participants={"I1": "P1", "I2": "P2", "I3": "GHOST"})
-    t["participants"] = pd.DataFrame({"participant_id": ["P1", "P2"], "training_id": "T1",
-                                      "sector": ["ngo", "law_enforcement"]})
+    t["participants"] = pd.DataFrame(
+        {"participant_id": ["P1", "P2"], "training_id": "T1", "sector": ["ngo", "law_enforcement"]}
+    )
     g = followup_summary(t, by="sector").query("kind == 'code'")
     assert g["sector"].iloc[:2].tolist() == ["law_enforcement", "ngo"] and pd.isna(g["sector"].iloc[2])
     assert g["n_interviewed"].tolist() == [1, 1, 1] and g["n_with_code"].tolist() == [0, 1, 1]
@@ -230,8 +243,13 @@ def test_interviewee_off_the_roster_forms_a_missing_group_last():
 # --------------------------------------------------------------------------------------------------
 def test_cooccurrence_by_hand():
     # A in I1-I3, B in I2-I4, C in I5 only, D never
-    codings = {"I1": {"a": {"A"}}, "I2": {"a": {"A", "B"}}, "I3": {"a": {"A", "B"}}, "I4": {"a": {"B"}},
-               "I5": {"a": {"C"}}}
+    codings = {
+        "I1": {"a": {"A"}},
+        "I2": {"a": {"A", "B"}},
+        "I3": {"a": {"A", "B"}},
+        "I4": {"a": {"B"}},
+        "I5": {"a": {"C"}},
+    }
     co = code_cooccurrence(_tables(codings, ["A", "B", "C", "D"]))
     assert list(co.columns) == list(COOCCURRENCE_COLUMNS)
     assert len(co) == 6  # 4 choose 2
@@ -332,8 +350,12 @@ def test_planted_disagreement_shows(sample_study, sample_truth):
 def test_agreement_pooled_overall_equals_stacked_decisions():
     from tip_eval import stats
 
-    codings = {"I1": {"a": {"X"}, "b": {"X", "Y"}}, "I2": {"a": {"Y"}, "b": {"Y"}}, "I3": {"a": set(), "b": {"X"}},
-               "I4": {"a": {"X"}}}
+    codings = {
+        "I1": {"a": {"X"}, "b": {"X", "Y"}},
+        "I2": {"a": {"Y"}, "b": {"Y"}},
+        "I3": {"a": set(), "b": {"X"}},
+        "I4": {"a": {"X"}},
+    }
     ag = coder_agreement(_tables(codings, ["X", "Y"]))
     overall = ag[ag["kind"] == "overall"].iloc[0]
     # units = (I1,X) (I1,Y) (I2,X) (I2,Y) (I3,X) (I3,Y); I4 is single-coded
@@ -461,8 +483,7 @@ def test_selection_note_says_when_gains_differ():
     pre = {f"P{k:03d}": 50.0 + k % 4 for k in range(20)}  # pre-test sd > 0, needed for the RCI
     post = {p: v + (20 + k if k < 10 else k - 10) for k, (p, v) in enumerate(pre.items())}
     codings = {f"I{k}": {"a": {"X"} if k % 2 else set()} for k in range(10)}
-    t = _tables(codings, ["X"], participants={f"I{k}": f"P{k:03d}" for k in range(10)},
-                scores=_scores(pre, post))
+    t = _tables(codings, ["X"], participants={f"I{k}": f"P{k:03d}" for k in range(10)}, scores=_scores(pre, post))
     r = followup_vs_gains(t)
     assert r.selection.iloc[0]["diff"] == pytest.approx(20.0)
     assert "differ" in r.note and "overstate" in r.note
@@ -477,8 +498,12 @@ def test_separation_and_tiny_counts_give_nan_and_note():
     post = {f"P{k:03d}": 40.0 + 2 * k for k in range(12)}
     # SEP: exactly the 4 largest gains (perfect separation); ONE: one person; NONE: nobody
     codings = {f"I{k}": {"a": ({"SEP"} if k >= 8 else set()) | ({"ONE"} if k == 3 else set())} for k in range(12)}
-    t = _tables(codings, ["SEP", "ONE", "NONE", "MIX"], participants={f"I{k}": f"P{k:03d}" for k in range(12)},
-                scores=_scores(pre, post))
+    t = _tables(
+        codings,
+        ["SEP", "ONE", "NONE", "MIX"],
+        participants={f"I{k}": f"P{k:03d}" for k in range(12)},
+        scores=_scores(pre, post),
+    )
     with np.errstate(all="raise"):
         r = followup_vs_gains(t)
     rows = r.table.set_index("code_id")

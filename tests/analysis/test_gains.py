@@ -33,41 +33,81 @@ def tiny() -> Study:
         p5: 0 0 0 0         0 (0%)
     Q1, Q2 are "identification", Q3, Q4 "definitions_law".
     """
-    trainings = pd.DataFrame({
-        "training_id": ["T1", "T2"], "country": ["KHM", "THA"], "province": ["Siem Reap", "Tak"],
-        "venue": ["Siem Reap", "Mae Sot"], "organiser": ["Org", "Org"],
-        "start_date": pd.to_datetime(["2023-05-01", "2023-06-01"]), "end_date": pd.to_datetime(["2023-05-03", "2023-06-03"]),
-        "language": ["km", "th"], "curriculum_version": ["RTC-2020", "RTC-2020"],
-    })
-    participants = pd.DataFrame({
-        "participant_id": [f"p{i}" for i in range(1, 7)],
-        "training_id": ["T1", "T1", "T1", "T2", "T2", "T2"],
-        "sector": ["ngo", "ngo", "law_enforcement", "law_enforcement", "ngo", "ngo"],
-        "organisation": "Org", "role": "Case worker", "gender": "woman", "years_experience": 3.0,
-    })
-    items = pd.DataFrame({
-        "item_id": ["Q1", "Q2", "Q3", "Q4"], "module": ["identification"] * 2 + ["definitions_law"] * 2,
-        "text": "?", "correct_answer": "A", "points": 1.0, "n_options": 4,
-    })
+    trainings = pd.DataFrame(
+        {
+            "training_id": ["T1", "T2"],
+            "country": ["KHM", "THA"],
+            "province": ["Siem Reap", "Tak"],
+            "venue": ["Siem Reap", "Mae Sot"],
+            "organiser": ["Org", "Org"],
+            "start_date": pd.to_datetime(["2023-05-01", "2023-06-01"]),
+            "end_date": pd.to_datetime(["2023-05-03", "2023-06-03"]),
+            "language": ["km", "th"],
+            "curriculum_version": ["RTC-2020", "RTC-2020"],
+        }
+    )
+    participants = pd.DataFrame(
+        {
+            "participant_id": [f"p{i}" for i in range(1, 7)],
+            "training_id": ["T1", "T1", "T1", "T2", "T2", "T2"],
+            "sector": ["ngo", "ngo", "law_enforcement", "law_enforcement", "ngo", "ngo"],
+            "organisation": "Org",
+            "role": "Case worker",
+            "gender": "woman",
+            "years_experience": 3.0,
+        }
+    )
+    items = pd.DataFrame(
+        {
+            "item_id": ["Q1", "Q2", "Q3", "Q4"],
+            "module": ["identification"] * 2 + ["definitions_law"] * 2,
+            "text": "?",
+            "correct_answer": "A",
+            "points": 1.0,
+            "n_options": 4,
+        }
+    )
     pre = {"p1": [1, 1, 1, 1], "p2": [1, 1, 1, 0], "p3": [1, 1, 0, 0], "p4": [1, 0, 0, 0], "p5": [0, 0, 0, 0]}
     post = {"p1": [1, 1, 1, 1], "p2": [1, 1, 1, 1], "p3": [1, 1, 1, 0], "p4": [0, 1, 0, 0]}
     tr = dict(zip(participants["participant_id"], participants["training_id"]))
     rows = [
-        {"participant_id": p, "phase": ph, "item_id": f"Q{j + 1}", "training_id": tr[p],
-         "answer": "A" if v else "B", "score": float(v)}
-        for ph, table in (("pre", pre), ("post", post)) for p, vals in table.items() for j, v in enumerate(vals)
+        {
+            "participant_id": p,
+            "phase": ph,
+            "item_id": f"Q{j + 1}",
+            "training_id": tr[p],
+            "answer": "A" if v else "B",
+            "score": float(v),
+        }
+        for ph, table in (("pre", pre), ("post", post))
+        for p, vals in table.items()
+        for j, v in enumerate(vals)
     ]
     conf_pre = {"p1": [3, 4], "p2": [2, 2], "p3": [3, 3], "p4": [1, 2], "p5": [4, 4]}
     conf_post = {"p1": [4, 5], "p2": [3, 4], "p3": [3, 3], "p4": [2, 2]}
     conf = [
         {"participant_id": p, "phase": ph, "competency_id": c, "rating": r}
-        for ph, table in (("pre", conf_pre), ("post", conf_post)) for p, vals in table.items()
+        for ph, table in (("pre", conf_pre), ("post", conf_post))
+        for p, vals in table.items()
         for c, r in zip(["C1", "C2"], vals)
     ]
-    competencies = pd.DataFrame({"competency_id": ["C1", "C2"], "label": ["Identify a victim", "Refer a victim"],
-                                 "label_km": None, "label_th": None, "label_id": None})
-    return Study(trainings=trainings, participants=participants, items=items, responses=pd.DataFrame(rows),
-                 competencies=competencies, confidence=pd.DataFrame(conf))
+    competencies = pd.DataFrame(
+        {
+            "competency_id": ["C1", "C2"],
+            "label": ["Identify a victim", "Refer a victim"],
+            "label_km": None,
+            "label_th": None,
+            "label_id": None,
+        }
+    )
+    return Study(
+        trainings=trainings,
+        participants=participants,
+        items=items,
+        responses=pd.DataFrame(rows),
+        competencies=competencies,
+        confidence=pd.DataFrame(conf),
+    )
 
 
 # --- references -----------------------------------------------------------------------------------
@@ -91,9 +131,13 @@ def test_sleep_data_matches_r_t_test_and_wilcox_test():
 
 def test_pairs_are_matched_by_subject_not_row_order():
     rng = np.random.default_rng(1)
-    long = pd.DataFrame({
-        "who": [f"s{i}" for i in range(10)] * 2, "when": ["pre"] * 10 + ["POST "] * 10, "x": SLEEP_1 + SLEEP_2,
-    }).iloc[rng.permutation(20)]
+    long = pd.DataFrame(
+        {
+            "who": [f"s{i}" for i in range(10)] * 2,
+            "when": ["pre"] * 10 + ["POST "] * 10,
+            "x": SLEEP_1 + SLEEP_2,
+        }
+    ).iloc[rng.permutation(20)]
     res = gains(long, subject="who", phase="when", score="x").iloc[0]
     wide = gains(pd.DataFrame({"who": range(10), "a": SLEEP_1, "b": SLEEP_2}), subject="who", pre="a", post="b")
     pd.testing.assert_series_equal(res, wide.iloc[0])
@@ -167,8 +211,18 @@ def test_module_restricts_to_the_modules_items(tiny):
 def test_reliability_kr20_by_hand(tiny):
     study = tiny
     rel = reliability(study)
-    assert rel.columns.tolist() == ["phase", "method", "n", "k", "estimate", "ci_low", "ci_high", "confidence",
-                                    "sem", "sem_pct"]
+    assert rel.columns.tolist() == [
+        "phase",
+        "method",
+        "n",
+        "k",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "confidence",
+        "sem",
+        "sem_pct",
+    ]
     pre = rel.iloc[0]
     # Hand computation, Kuder & Richardson (1937): p = .8, .6, .4, .2, sum pq = .8; totals 4, 3, 2, 1, 0 with
     # variance (N denominator) 2; KR-20 = 4/3 * (1 - .8/2) = 0.8.
@@ -246,7 +300,9 @@ def test_recovers_planted_gains_and_the_overconfident_sector(sample):
     covered = total = 0
     for study, truth in [sample, make_study(seed=1), make_study(seed=2)]:
         table = gains(study, by="training_id").merge(truth.trainings, on="training_id")
-        covered += ((table["ci_low"] <= table["expected_gain_pct"]) & (table["expected_gain_pct"] <= table["ci_high"])).sum()
+        covered += (
+            (table["ci_low"] <= table["expected_gain_pct"]) & (table["expected_gain_pct"] <= table["ci_high"])
+        ).sum()
         total += len(table)
         assert_allclose(table["mean_gain"], table["expected_gain_pct"], atol=7.0)
         main = ["government_social_services", "law_enforcement", "ngo"]  # "other" has a handful of people
@@ -268,8 +324,9 @@ def test_plain_frames_give_the_study_result(sample_study):
     r = pre_test_reliability(sample_study)
     attrs = sample_study.attributes()[["participant_id", "sector", "country"]]
     long = sample_study.scores[["participant_id", "phase", "pct"]].merge(attrs, on="participant_id")
-    wide = attrs.merge(long.pivot(index="participant_id", columns="phase", values="pct").reset_index(),
-                       on="participant_id", how="left")
+    wide = attrs.merge(
+        long.pivot(index="participant_id", columns="phase", values="pct").reset_index(), on="participant_id", how="left"
+    )
     expected = gains(sample_study, by=["country", "sector"])
     from_long = gains(long, by=["country", "sector"], phase="phase", score="pct", max_score=100, reliability=r)
     from_wide = gains(wide, by=["country", "sector"], pre="pre", post="post", max_score=100, reliability=r)
@@ -288,8 +345,13 @@ def test_confidence_measure_is_the_mean_rating(sample_study):
     conf = sample_study.confidence
     mean = conf.assign(r=conf["rating"].astype(float)).groupby(["participant_id", "phase"])["r"].mean().reset_index()
     res = gains(sample_study, measure="confidence").iloc[0]
-    from_frame = gains(mean, measure="confidence", phase="phase", score="r",
-                       reliability=reliability(sample_study, measure="confidence")["estimate"].iloc[0]).iloc[0]
+    from_frame = gains(
+        mean,
+        measure="confidence",
+        phase="phase",
+        score="r",
+        reliability=reliability(sample_study, measure="confidence")["estimate"].iloc[0],
+    ).iloc[0]
     pd.testing.assert_series_equal(res, from_frame)
     assert_allclose(res["pre_mean"], mean.loc[mean["phase"] == "pre", "r"].mean(), rtol=1e-12)
 
@@ -298,12 +360,14 @@ def test_confidence_measure_is_the_mean_rating(sample_study):
 
 
 def test_edge_groups_give_nan_rows():
-    frame = pd.DataFrame({
-        "participant_id": [f"p{i}" for i in range(12)],
-        "g": ["one", "two", "two", "flat", "flat", "flat", "max", "max", "max", "nopost", "nopost", "nopost"],
-        "pre": [50, 40, 60, 30, 40, 50, 100, 100, 100, 20, 30, 40],
-        "post": [70, 60, 65, 40, 50, 60, 100, 100, 100, np.nan, np.nan, np.nan],
-    })
+    frame = pd.DataFrame(
+        {
+            "participant_id": [f"p{i}" for i in range(12)],
+            "g": ["one", "two", "two", "flat", "flat", "flat", "max", "max", "max", "nopost", "nopost", "nopost"],
+            "pre": [50, 40, 60, 30, 40, 50, 100, 100, 100, 20, 30, 40],
+            "post": [70, 60, 65, 40, 50, 60, 100, 100, 100, np.nan, np.nan, np.nan],
+        }
+    )
     res = gains(frame, by="g", pre="pre", post="post", max_score=100, reliability=0.8).set_index("g")
     assert res.columns.tolist() == list(GAIN_COLUMNS)
     one, two, flat, top, nopost = (res.loc[k] for k in ["one", "two", "flat", "max", "nopost"])
@@ -324,8 +388,9 @@ def test_missing_phase_everywhere_and_empty_groups():
 
 
 def test_missing_group_key_is_its_own_group():
-    frame = pd.DataFrame({"participant_id": list("abcd"), "g": ["x", "x", None, None],
-                          "pre": [1.0, 2, 3, 4], "post": [2.0, 4, 3, 6]})
+    frame = pd.DataFrame(
+        {"participant_id": list("abcd"), "g": ["x", "x", None, None], "pre": [1.0, 2, 3, 4], "post": [2.0, 4, 3, 6]}
+    )
     res = gains(frame, by="g", pre="pre", post="post")
     assert res["n"].tolist() == [2, 2] and res["g"].iloc[0] == "x" and pd.isna(res["g"].iloc[1])
 
@@ -360,7 +425,9 @@ def test_bad_inputs_are_refused_with_plain_messages(sample_study):
 
 
 def test_importing_the_analysis_modules_stays_light():
-    code = ("import sys, tip_eval.analysis.gains, tip_eval.analysis.confidence, tip_eval.analysis.attrition; "
-            "heavy = [m for m in ('scipy.stats', 'statsmodels', 'plotly') if m in sys.modules]; print(heavy)")
+    code = (
+        "import sys, tip_eval.analysis.gains, tip_eval.analysis.confidence, tip_eval.analysis.attrition; "
+        "heavy = [m for m in ('scipy.stats', 'statsmodels', 'plotly') if m in sys.modules]; print(heavy)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -109,8 +109,15 @@ def test_flags_need_enough_people_and_say_when_too_few(sample):
     study, truth = sample
     by = item_analysis(study, by="training_id")
     small = by[by["n_matched"] < 30]
-    assert len(small) and not small[["flag_too_easy", "flag_too_hard", "flag_low_discrimination",
-                                     "flag_negative_discrimination", "flag_negative_gain"]].any(axis=None)
+    assert len(small) and not small[
+        [
+            "flag_too_easy",
+            "flag_too_hard",
+            "flag_low_discrimination",
+            "flag_negative_discrimination",
+            "flag_negative_gain",
+        ]
+    ].any(axis=None)
     assert (small["flags"] == "").all()
     # a training of 16-24 people: too few before, after and both times, said so
     tiny = by[(by["n_pre"] < 30) & (by["n_post"] < 30)]
@@ -129,8 +136,7 @@ def test_flags_need_enough_people_and_say_when_too_few(sample):
 def test_items_not_asked_are_missing_not_wrong():
     # two people, three items each phase; p2 was not asked item c after training
     rows = []
-    for pid, pre, post in (("p1", [1, 0, 1], [1, 1, 1]), ("p2", [0, 0, 1], [1, 0, None]),
-                           ("p3", [1, 1, 0], [1, 1, 1])):
+    for pid, pre, post in (("p1", [1, 0, 1], [1, 1, 1]), ("p2", [0, 0, 1], [1, 0, None]), ("p3", [1, 1, 0], [1, 1, 1])):
         for item, a, b in zip("abc", pre, post):
             rows.append((pid, "pre", item, a))
             if b is not None:
@@ -144,8 +150,9 @@ def test_items_not_asked_are_missing_not_wrong():
 
 
 def test_scores_above_one_need_points():
-    frame = pd.DataFrame({"participant_id": ["p1", "p1"], "phase": ["pre", "post"], "item_id": ["a", "a"],
-                          "score": [2.0, 1.0]})
+    frame = pd.DataFrame(
+        {"participant_id": ["p1", "p1"], "phase": ["pre", "post"], "item_id": ["a", "a"], "score": [2.0, 1.0]}
+    )
     with pytest.raises(ValueError, match="points"):
         item_analysis(frame)
     out = item_analysis(frame.assign(points=2.0))
@@ -193,7 +200,8 @@ def test_module_summary_of_a_plain_frame_equals_the_study(sample):
     study, _ = sample
     attrs = study.attributes()[["participant_id", "country"]]
     frame = study.responses.merge(study.items[["item_id", "module", "points"]], on="item_id").merge(
-        attrs, on="participant_id")
+        attrs, on="participant_id"
+    )
     from_study = module_summary(study, by="country")
     # a plain frame only knows people with responses; the sample study has no one without any
     from_frame = module_summary(frame, by="country")
@@ -201,7 +209,8 @@ def test_module_summary_of_a_plain_frame_equals_the_study(sample):
 
 
 def test_module_summary_needs_modules():
-    frame = pd.DataFrame({"participant_id": ["p1", "p1"], "phase": ["pre", "post"], "item_id": ["a", "a"],
-                          "score": [0.0, 1.0]})
+    frame = pd.DataFrame(
+        {"participant_id": ["p1", "p1"], "phase": ["pre", "post"], "item_id": ["a", "a"], "score": [0.0, 1.0]}
+    )
     with pytest.raises(ValueError, match="module"):
         module_summary(frame)

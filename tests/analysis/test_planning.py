@@ -39,8 +39,12 @@ def components(sample_study):
     frame = person_scores(sample_study, by=["training_id"], with_reliability=False).frame.dropna(subset=["pre", "post"])
     frame = frame.assign(gain=frame["post"] - frame["pre"], training=frame["training_id"].astype(str))
     fit = smf.mixedlm("gain ~ 1", frame, groups="training").fit(reml=True)
-    return {"sigma2": float(fit.scale), "tau2": float(fit.cov_re.iloc[0, 0]), "n": len(frame),
-            "trainings": frame["training"].nunique()}
+    return {
+        "sigma2": float(fit.scale),
+        "tau2": float(fit.cov_re.iloc[0, 0]),
+        "n": len(frame),
+        "trainings": frame["training"].nunique(),
+    }
 
 
 def _row(plan, name):

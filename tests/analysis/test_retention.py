@@ -46,22 +46,30 @@ WELCH = (15.7, 9.33333333333333, -12.9135108105257, 25.6468441438591)
 
 
 def _wide() -> pd.DataFrame:
-    return pd.DataFrame({"participant_id": [f"P{i:02d}" for i in range(10)], "pre": PRE, "post": POST,
-                         "delayed": DELAYED})
+    return pd.DataFrame(
+        {"participant_id": [f"P{i:02d}" for i in range(10)], "pre": PRE, "post": POST, "delayed": DELAYED}
+    )
 
 
 def test_retained_gain_decay_and_ratio_equal_r():
     row = te.retention(_wide(), pre="pre", post="post", delayed="delayed").iloc[0]
     assert list(row.index) == list(RETENTION_COLUMNS)
     assert (row["n_pre_post"], row["n_delayed"], row["n"], row["pct_retested"]) == (10, 10, 10, 100.0)
-    assert_allclose([row["retained_gain"], row["retained_gain_ci_low"], row["retained_gain_ci_high"],
-                     row["retained_p_value"]], RETAINED, rtol=1e-12)
+    assert_allclose(
+        [row["retained_gain"], row["retained_gain_ci_low"], row["retained_gain_ci_high"], row["retained_p_value"]],
+        RETAINED,
+        rtol=1e-12,
+    )
     assert_allclose([row["decay"], row["decay_ci_low"], row["decay_ci_high"], row["decay_p_value"]], DECAY, rtol=1e-12)
     assert_allclose([row["immediate_gain_ci_low"], row["immediate_gain_ci_high"]], IMMEDIATE_CI, rtol=1e-12)
-    assert_allclose([row["retention_ratio"], row["retention_ratio_ci_low"], row["retention_ratio_ci_high"]], RATIO,
-                    rtol=1e-12)
-    assert_allclose([row["pre_mean"], row["post_mean"], row["delayed_mean"], row["immediate_gain"]],
-                    [np.mean(PRE), np.mean(POST), np.mean(DELAYED), np.mean(POST) - np.mean(PRE)], rtol=1e-12)
+    assert_allclose(
+        [row["retention_ratio"], row["retention_ratio_ci_low"], row["retention_ratio_ci_high"]], RATIO, rtol=1e-12
+    )
+    assert_allclose(
+        [row["pre_mean"], row["post_mean"], row["delayed_mean"], row["immediate_gain"]],
+        [np.mean(PRE), np.mean(POST), np.mean(DELAYED), np.mean(POST) - np.mean(PRE)],
+        rtol=1e-12,
+    )
     assert row["note"] == "" and np.isnan(row["months_since_training"])
 
 
@@ -74,13 +82,32 @@ def test_holm_across_groups_as_r():
 
 
 def test_who_was_retested_is_reported_beside_it():
-    frame = pd.concat([_wide(), pd.DataFrame({"participant_id": ["Q1", "Q2", "Q3", "Q4"], "pre": [60, 52, 47, np.nan],
-                                              "post": [66, 71, 50, 70], "delayed": [np.nan, np.nan, np.nan, 65]})])
+    frame = pd.concat(
+        [
+            _wide(),
+            pd.DataFrame(
+                {
+                    "participant_id": ["Q1", "Q2", "Q3", "Q4"],
+                    "pre": [60, 52, 47, np.nan],
+                    "post": [66, 71, 50, 70],
+                    "delayed": [np.nan, np.nan, np.nan, 65],
+                }
+            ),
+        ]
+    )
     row = te.retention(frame, pre="pre", post="post", delayed="delayed", months=None).iloc[0]
     assert (row["n_pre_post"], row["n_delayed"], row["n"]) == (13, 11, 10)
     assert_allclose(row["pct_retested"], 100 * 10 / 13)
-    assert_allclose([row["immediate_gain"], row["gain_not_retested"], row["retested_gain_diff_ci_low"],
-                     row["retested_gain_diff_ci_high"]], WELCH, rtol=1e-10)
+    assert_allclose(
+        [
+            row["immediate_gain"],
+            row["gain_not_retested"],
+            row["retested_gain_diff_ci_low"],
+            row["retested_gain_diff_ci_high"],
+        ],
+        WELCH,
+        rtol=1e-10,
+    )
     assert_allclose(row["retested_gain_diff"], WELCH[0] - WELCH[1])
     # the three tests of the person without a pre-test do not count: everything is of the ten
     assert_allclose(row["retained_gain"], RETAINED[0])
@@ -148,21 +175,34 @@ def test_delayed_test_does_not_leak_into_pre_post_analyses(study_and_truth):
         tables[t] = tables[t][tables[t]["phase"] != "delayed"]
     without = te.Study(**tables, check=False)
     assert (study.scores["phase"] == "delayed").sum() > 50
-    for fn, kwargs in [(te.gains, {"by": "training_id"}), (te.gains, {"measure": "confidence"}),
-                       (te.attrition, {"by": "country"}), (te.item_analysis, {}), (te.reliability, {}),
-                       (te.confidence_gains, {"by": "country"}), (te.module_summary, {})]:
+    for fn, kwargs in [
+        (te.gains, {"by": "training_id"}),
+        (te.gains, {"measure": "confidence"}),
+        (te.attrition, {"by": "country"}),
+        (te.item_analysis, {}),
+        (te.reliability, {}),
+        (te.confidence_gains, {"by": "country"}),
+        (te.module_summary, {}),
+    ]:
         pd.testing.assert_frame_equal(fn(study, **kwargs), fn(without, **kwargs), obj=fn.__name__)
     # a plain long frame with delayed rows gives the gains of its pre- and post-test rows
     long = study.scores[["participant_id", "phase", "pct"]]
-    pd.testing.assert_frame_equal(te.gains(long, phase="phase", score="pct"),
-                                  te.gains(long[long["phase"] != "delayed"], phase="phase", score="pct"))
+    pd.testing.assert_frame_equal(
+        te.gains(long, phase="phase", score="pct"),
+        te.gains(long[long["phase"] != "delayed"], phase="phase", score="pct"),
+    )
 
 
 def test_confidence_at_the_delayed_test(study_and_truth):
     study, _ = study_and_truth
     row = te.retention(study, measure="confidence").iloc[0]
-    means = study.confidence.assign(rating=study.confidence["rating"].astype(float)).groupby(
-        ["participant_id", "phase"])["rating"].mean().unstack().dropna()
+    means = (
+        study.confidence.assign(rating=study.confidence["rating"].astype(float))
+        .groupby(["participant_id", "phase"])["rating"]
+        .mean()
+        .unstack()
+        .dropna()
+    )
     assert row["n"] == len(means)
     assert_allclose(row["retained_gain"], (means["delayed"] - means["pre"]).mean(), rtol=1e-12)
     assert_allclose(row["delayed_mean"], means["delayed"].mean(), rtol=1e-12)
@@ -187,9 +227,12 @@ def test_intervals_cover_the_planted_truth():
     0.9525, 0.9425, 0.9525 and 0.952 (724 ratios).
     """
     hits: dict[str, list[bool]] = {"immediate": [], "retained": [], "decay": [], "ratio": []}
-    pairs = {"immediate": ("immediate_gain", "expected_retested_gain_pct"),
-             "retained": ("retained_gain", "expected_retained_gain_pct"),
-             "decay": ("decay", "expected_decay_pct"), "ratio": ("retention_ratio", "expected_retention_ratio")}
+    pairs = {
+        "immediate": ("immediate_gain", "expected_retested_gain_pct"),
+        "retained": ("retained_gain", "expected_retained_gain_pct"),
+        "decay": ("decay", "expected_decay_pct"),
+        "ratio": ("retention_ratio", "expected_retention_ratio"),
+    }
     for seed in range(18000, 18004):
         study, truth = te.datasets.make_study(seed=seed, n_trainings=200, participants_per_training=40)
         table = te.retention(study, by="training_id").merge(truth.trainings, on="training_id")

@@ -66,8 +66,9 @@ def test_nothing_is_kept_outside_the_block(small, counted):
 def test_a_table_changed_after_the_block_is_seen(small):
     with sharing(small):
         old = te.gains(small)
-    small.scores = small.scores.assign(pct=small.scores["pct"].where(small.scores["phase"] == "pre",
-                                                                     small.scores["pct"] * 0 + 100.0))
+    small.scores = small.scores.assign(
+        pct=small.scores["pct"].where(small.scores["phase"] == "pre", small.scores["pct"] * 0 + 100.0)
+    )
     new = te.gains(small)
     assert new["post_mean"].iloc[0] == pytest.approx(100.0)
     assert old["post_mean"].iloc[0] != pytest.approx(100.0)
@@ -101,8 +102,9 @@ def test_arguments_that_cannot_be_keys_are_computed_without_the_memo(small):
         analysis(small, weights=(1, 2))
         analysis(small, weights=(1, 2))
     assert len(calls) == 3
-    frame = pd.DataFrame({"participant_id": ["a", "a", "b", "b"], "phase": ["pre", "post"] * 2,
-                          "score": [1.0, 2.0, 1.0, 3.0]})
+    frame = pd.DataFrame(
+        {"participant_id": ["a", "a", "b", "b"], "phase": ["pre", "post"] * 2, "score": [1.0, 2.0, 1.0, 3.0]}
+    )
     with sharing(frame):  # a plain frame is analysed as usual
         out = te.gains(frame, phase="phase", score="score")
     assert out["mean_gain"].iloc[0] == pytest.approx(1.5)

@@ -13,10 +13,18 @@ from tip_eval.io.item_bank import BANK_COLUMNS
 
 from .conftest import ITEM_HEADERS, QUESTIONS, bank_rows, write_bank
 
-CANONICAL = (["item_id", "module", "text", "correct_answer", "points", "n_options"] + [f"option_{x}" for x in "abcde"]
-             + ["randomize", "text_km"] + [f"option_{x}_km" for x in "abcde"])
-OTHERS = (["Item", "module", "Question text", "Key", "Marks", "Options"] + [f"Choice {x}" for x in "ABCDE"]
-          + ["Randomise", "Text (km)"] + [f"Option {x} (km)" for x in "ABCDE"])
+CANONICAL = (
+    ["item_id", "module", "text", "correct_answer", "points", "n_options"]
+    + [f"option_{x}" for x in "abcde"]
+    + ["randomize", "text_km"]
+    + [f"option_{x}_km" for x in "abcde"]
+)
+OTHERS = (
+    ["Item", "module", "Question text", "Key", "Marks", "Options"]
+    + [f"Choice {x}" for x in "ABCDE"]
+    + ["Randomise", "Text (km)"]
+    + [f"Option {x} (km)" for x in "ABCDE"]
+)
 
 
 def test_headers_in_any_spelling_read_the_same_bank(tmp_path):
@@ -41,12 +49,12 @@ def test_headers_in_any_spelling_read_the_same_bank(tmp_path):
 def _broken_bank(path):
     rows = bank_rows()
     col = {h: i for i, h in enumerate(ITEM_HEADERS)}
-    rows[0][col["Correct answer"]] = "E"                            # DEF-1 has four options
-    rows[1][col["Option B"]] = None                                 # DEF-2: A and C without B
-    rows[2][col["Number of options"]] = 5                           # VI-1 has four option texts
-    rows[3][col["Correct answer"]] = QUESTIONS[3][5][2]             # VI-2: the key written as the option's words
-    rows[4][col["Option C (Khmer)"]] = None                         # PS-1: Khmer A, B, D without C
-    rows[5][col["Option D"]] = rows[5][col["Option A"]]             # RR-1: two options with the same words
+    rows[0][col["Correct answer"]] = "E"  # DEF-1 has four options
+    rows[1][col["Option B"]] = None  # DEF-2: A and C without B
+    rows[2][col["Number of options"]] = 5  # VI-1 has four option texts
+    rows[3][col["Correct answer"]] = QUESTIONS[3][5][2]  # VI-2: the key written as the option's words
+    rows[4][col["Option C (Khmer)"]] = None  # PS-1: Khmer A, B, D without C
+    rows[5][col["Option D"]] = rows[5][col["Option A"]]  # RR-1: two options with the same words
     return write_bank(path, rows)
 
 
@@ -73,16 +81,19 @@ def test_bank_rules_are_located_problems_for_the_collection_tools(tmp_path):
         assert words in got[where]
     assert "write C" in bank.problem_table().set_index("row").loc[5, "fix"]
     # nothing is written from a bank with errors
-    for args in (["xlsform", "--items", str(tmp_path / "bank.xlsx"), "--out", str(tmp_path / "form.xlsx")],
-                 ["template", "--items", str(tmp_path / "bank.xlsx"), "--out", str(tmp_path / "t.xlsx")]):
+    for args in (
+        ["xlsform", "--items", str(tmp_path / "bank.xlsx"), "--out", str(tmp_path / "form.xlsx")],
+        ["template", "--items", str(tmp_path / "bank.xlsx"), "--out", str(tmp_path / "t.xlsx")],
+    ):
         assert main(args) == 1
     assert not (tmp_path / "form.xlsx").exists() and not (tmp_path / "t.xlsx").exists()
 
 
 def test_bank_rules_are_located_problems_in_a_study(tmp_path):
     _broken_bank(tmp_path / "bank.xlsx")
-    (tmp_path / "study.toml").write_text('[study]\nname = "Bank only"\n\n[[sources]]\nfile = "bank.xlsx"\n'
-                                         'layout = "item_bank"\n', encoding="utf-8")
+    (tmp_path / "study.toml").write_text(
+        '[study]\nname = "Bank only"\n\n[[sources]]\nfile = "bank.xlsx"\nlayout = "item_bank"\n', encoding="utf-8"
+    )
     problems = te.validate(tmp_path).problems
     got = _located(problems)
     assert set(got) == set(EXPECTED), got

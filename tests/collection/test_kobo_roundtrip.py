@@ -25,10 +25,32 @@ from tip_eval.io.xlsform import CONFIDENCE_GROUP, TEST_GROUP
 
 from .conftest import QUESTIONS, write_bank
 
-NAMES = ["Sok Dara", "Chan Sreymom", "Keo Vuthy", "Lim Sophea", "Heng Bopha", "Phan Rithy", "Meas Channary",
-         "Ouk Sovann", "Noun Kanha", "Ros Piseth", "Touch Sokha", "Yim Chenda"]
-KOBO_META = ["_id", "_uuid", "_submission_time", "_validation_status", "_notes", "_status", "_submitted_by",
-             "__version__", "_tags", "_index"]
+NAMES = [
+    "Sok Dara",
+    "Chan Sreymom",
+    "Keo Vuthy",
+    "Lim Sophea",
+    "Heng Bopha",
+    "Phan Rithy",
+    "Meas Channary",
+    "Ouk Sovann",
+    "Noun Kanha",
+    "Ros Piseth",
+    "Touch Sokha",
+    "Yim Chenda",
+]
+KOBO_META = [
+    "_id",
+    "_uuid",
+    "_submission_time",
+    "_validation_status",
+    "_notes",
+    "_status",
+    "_submitted_by",
+    "__version__",
+    "_tags",
+    "_index",
+]
 
 
 def read_form(path: Path) -> tuple[list[dict], dict[str, list[dict]], list[str]]:
@@ -67,8 +89,14 @@ def simulate(survey, choices, n: int = 12, seed: int = 3, phases=("pre", "post")
     subs = []
     qs = questions(survey)
     for i in range(n):
-        person = {"training_id": "KHM-KPT-2024", "participant_id": f"KPT-{i + 1:03d}", "name": NAMES[i % len(NAMES)],
-                  "organisation": f"Org {i % 3}", "role": "Officer", "years_experience": str(1 + i % 9)}
+        person = {
+            "training_id": "KHM-KPT-2024",
+            "participant_id": f"KPT-{i + 1:03d}",
+            "name": NAMES[i % len(NAMES)],
+            "organisation": f"Org {i % 3}",
+            "role": "Officer",
+            "years_experience": str(1 + i % 9),
+        }
         for q in qs:
             if q["name"] in ("sector", "gender"):
                 person[q["name"]] = rng.choice([c["name"] for c in choices[q["type"].split()[1]]])
@@ -82,8 +110,9 @@ def simulate(survey, choices, n: int = 12, seed: int = 3, phases=("pre", "post")
     return subs
 
 
-def export(form: Path, subs: list[dict], out: Path, header: str = "xml", groups: bool = True, fmt: str = "xlsx",
-           sep: str = "/") -> Path:
+def export(
+    form: Path, subs: list[dict], out: Path, header: str = "xml", groups: bool = True, fmt: str = "xlsx", sep: str = "/"
+) -> Path:
     """The submissions as KoboToolbox exports them: ``header`` "xml" (XML values and headers) or a form
     language such as "Khmer (km)" (labels), group names in the headers or not, CSV (``;`` or ``,``) or xlsx."""
     survey, choices, _ = read_form(form)
@@ -99,14 +128,27 @@ def export(form: Path, subs: list[dict], out: Path, header: str = "xml", groups:
         for q in qs:
             t = q["type"].split()
             if t[0] in ("start", "end"):
-                row.append(f"2024-0{3 + 4 * (sub['phase'] == 'delayed')}-0{1 + (sub['phase'] == 'post')}T09:{k % 60:02d}:00.000+07:00")
+                row.append(
+                    f"2024-0{3 + 4 * (sub['phase'] == 'delayed')}-0{1 + (sub['phase'] == 'post')}T09:{k % 60:02d}:00.000+07:00"
+                )
             elif t[0] == "note":
                 row.append("")  # KoboToolbox exports a note as an empty column
             elif t[0] == "select_one" and header != "xml":
                 row.append(next(c[f"label::{header}"] for c in choices[t[1]] if c["name"] == sub[q["name"]]))
             else:
                 row.append(sub[q["name"]])
-        row += [1000 + k, f"uuid-{k}", f"2024-03-01T10:{k % 60:02d}:00", "", "", "submitted_via_web", "", "vAbc", "", k + 1]
+        row += [
+            1000 + k,
+            f"uuid-{k}",
+            f"2024-03-01T10:{k % 60:02d}:00",
+            "",
+            "",
+            "submitted_via_web",
+            "",
+            "vAbc",
+            "",
+            k + 1,
+        ]
         rows.append(row)
     if fmt == "xlsx":
         wb = openpyxl.Workbook()
@@ -132,7 +174,9 @@ def study_folder(tmp_path: Path, bank: Path, export_file: Path, options: str = "
         '[sources.training]\ntraining_id = "KHM-KPT-2024"\ncountry = "Cambodia"\nprovince = "Phnom Penh"\n'
         'start_date = 2024-03-01\nend_date = 2024-03-02\nlanguage = "km"\n\n'
         # listed after the export on purpose: the item bank is read first all the same
-        '[[sources]]\nfile = "item_bank.xlsx"\nlayout = "item_bank"\n', encoding="utf-8")
+        '[[sources]]\nfile = "item_bank.xlsx"\nlayout = "item_bank"\n',
+        encoding="utf-8",
+    )
     return tmp_path
 
 
@@ -155,7 +199,9 @@ VARIANTS = [  # (headers, group names in headers, file format)
 ]
 
 
-@pytest.mark.parametrize("header,groups,fmt", VARIANTS, ids=[f"{h.split()[0]}-{'groups' if g else 'flat'}-{f}" for h, g, f in VARIANTS])
+@pytest.mark.parametrize(
+    "header,groups,fmt", VARIANTS, ids=[f"{h.split()[0]}-{'groups' if g else 'flat'}-{f}" for h, g, f in VARIANTS]
+)
 def test_kobo_export_of_the_form_loads_and_scores_the_answers(tmp_path, form, header, groups, fmt):
     own_bank, form = form
     survey, choices, _ = read_form(form)
@@ -219,8 +265,10 @@ def test_a_form_that_asks_names_links_pre_and_post_by_name(tmp_path, monkeypatch
     assert len(study.participants) == 8 and not set(study.participants["participant_id"]) & set(NAMES)
     key = {f"{qid}. {text}": k for qid, _m, k, _r, text, *_ in QUESTIONS}
     items = {q["name"]: key[q["label::English (en)"]] for q in questions(survey) if q["label::English (en)"] in key}
-    want = sorted(tuple(sum(s[n] == k for n, k in items.items()) for s in subs if s["name"] == person)
-                  for person in {s["name"] for s in subs})
+    want = sorted(
+        tuple(sum(s[n] == k for n, k in items.items()) for s in subs if s["name"] == person)
+        for person in {s["name"] for s in subs}
+    )
     wide = study.scores.pivot(index="participant_id", columns="phase", values="score")
     assert sorted(zip(wide["pre"], wide["post"])) == want
 

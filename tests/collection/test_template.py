@@ -52,8 +52,18 @@ def test_from_the_bank_with_khmer_options_as_dropdowns(tmp_path, own_bank):
     assert main(["template", "--items", str(own_bank), "--lang", "km", "--out", str(path)]) == 0
     wb = openpyxl.load_workbook(path)
     # every sheet name and header in Khmer
-    assert wb.sheetnames == ["ការណែនាំ", "វគ្គបណ្តុះបណ្តាល", "អ្នកចូលរួម", "តេស្តមុន", "តេស្តក្រោយ", "តេស្តតាមដាន", "ទំនុកចិត្ត", "សំណួរ",
-                             "សមត្ថភាព", "Lists"]
+    assert wb.sheetnames == [
+        "ការណែនាំ",
+        "វគ្គបណ្តុះបណ្តាល",
+        "អ្នកចូលរួម",
+        "តេស្តមុន",
+        "តេស្តក្រោយ",
+        "តេស្តតាមដាន",
+        "ទំនុកចិត្ត",
+        "សំណួរ",
+        "សមត្ថភាព",
+        "Lists",
+    ]
     items = [r for r in wb["សំណួរ"].iter_rows(min_row=2, values_only=True)]
     header = [c.value for c in wb["សំណួរ"][1]]
     assert [r[0] for r in items] == [q[0] for q in QUESTIONS]
@@ -76,24 +86,40 @@ def test_filled_in_from_its_dropdowns_it_validates_and_scores_the_answers(tmp_pa
     rng = random.Random(5)
     sheets = {key: template_sheet(key, "km") for key in ("training", "participants", "pre", "post", "confidence")}
     lists = {key: _dropdowns(wb, sheet) for key, sheet in sheets.items()}
-    for j, v in enumerate(["KHM-KPT-2024", lists["training"]["B"][0], "Kampong Thom", "Provincial hall", "NGO network",
-                           dt.datetime(2024, 3, 4), dt.datetime(2024, 3, 6), "km", "2020"], start=1):
+    for j, v in enumerate(
+        [
+            "KHM-KPT-2024",
+            lists["training"]["B"][0],
+            "Kampong Thom",
+            "Provincial hall",
+            "NGO network",
+            dt.datetime(2024, 3, 4),
+            dt.datetime(2024, 3, 6),
+            "km",
+            "2020",
+        ],
+        start=1,
+    ):
         wb[sheets["training"]].cell(2, j, v)
     expected = {}
     for i in range(10):
         pid = f"KPT-{i + 1:02d}"
-        for j, v in enumerate([pid, lists["participants"]["B"][i % 3], "Org", "Officer", lists["participants"]["E"][i % 2],
-                               2 + i], start=1):
+        for j, v in enumerate(
+            [pid, lists["participants"]["B"][i % 3], "Org", "Officer", lists["participants"]["E"][i % 2], 2 + i],
+            start=1,
+        ):
             wb[sheets["participants"]].cell(2 + i, j, v)
         for phase in ("pre", "post"):
             wb[sheets[phase]].cell(2 + i, 1, pid)
             score = 0
             for k, q in enumerate(QUESTIONS):
                 choice = rng.choice(lists[phase][openpyxl.utils.get_column_letter(2 + k)])  # "B. <Khmer words>"
-                wb[sheets[phase]].cell(2 + i, 2 + k, choice if k else choice[0])  # the first question typed as its letter
+                wb[sheets[phase]].cell(
+                    2 + i, 2 + k, choice if k else choice[0]
+                )  # the first question typed as its letter
                 score += choice[0] == q[2]
             expected[(pid, phase)] = score
-        for p, phase in enumerate(lists["confidence"]["B"][:2]):
+        for phase in lists["confidence"]["B"][:2]:
             wb[sheets["confidence"]].append([pid, phase] + [rng.randint(1, 5) for _ in COMPETENCIES])
     wb.save(path)
     report = te.validate(path)

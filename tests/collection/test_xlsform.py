@@ -45,10 +45,22 @@ def test_languages_are_the_complete_ones_in_kobotoolbox_columns(built):
 
 def test_roster_and_phase_questions(built):
     qs = {q["name"]: q for q in questions(read_form(built["form"])[0])}
-    for name in ("training_id", "participant_id", "phase", "sector", "gender", "organisation", "role", "years_experience"):
+    for name in (
+        "training_id",
+        "participant_id",
+        "phase",
+        "sector",
+        "gender",
+        "organisation",
+        "role",
+        "years_experience",
+    ):
         assert name in qs, name
     assert "name" not in qs  # names only when the study links by name
-    assert qs["participant_id"]["constraint"].startswith("regex(") and qs["participant_id"]["constraint_message::Khmer (km)"]
+    assert (
+        qs["participant_id"]["constraint"].startswith("regex(")
+        and qs["participant_id"]["constraint_message::Khmer (km)"]
+    )
     assert qs["years_experience"]["type"] == "integer"
     _, choices, _ = read_form(built["form"])
     assert [c["name"] for c in choices["phase"]] == ["pre", "post", "delayed"]
@@ -93,8 +105,10 @@ def test_confidence_on_a_labelled_confidence_scale(built):
     english = [c["label::English (en)"] for c in scale]
     assert english[0] == "1 - Not at all confident" and english[-1] == "5 - Completely confident"
     assert not any("agree" in x.casefold() for x in english)
-    assert all(c["label::Khmer (km)"].startswith(c["name"] + " - ") and c["label::Khmer (km)"] != c["label::English (en)"]
-               for c in scale)
+    assert all(
+        c["label::Khmer (km)"].startswith(c["name"] + " - ") and c["label::Khmer (km)"] != c["label::English (en)"]
+        for c in scale
+    )
 
 
 def test_randomized_options_per_question_or_for_all(built):

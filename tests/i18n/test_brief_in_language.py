@@ -19,13 +19,76 @@ SCRIPTS = {"km": re.compile("[\u1780-\u17ff]"), "th": re.compile("[\u0e00-\u0e7f
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*[A-Za-z]")
 #: names of people, methods, software and abbreviations a translated brief keeps as they are written
 KEPT = {
-    "CI", "ICC", "SMD", "SEM", "KR", "sd", "dz", "gz", "kappa", "alpha", "Cohen's", "Hedges", "Krippendorff's",
-    "Cronbach", "Holm", "Spearman", "Rank-biserial", "rank-biserial", "Wilcoxon", "signed-rank", "wilcox",
-    "Welch", "Wilson", "Landis", "Koch", "Lakens", "Hake", "Jacobson", "Truax", "Kerby", "Raudenbush", "Bryk",
-    "Yu", "Hoff", "Rubin", "Dong", "Maynard", "Power", "PowerUp", "J-PAL", "ANCOVA", "FAB", "multcomp",
-    "single-step", "max-t", "parametric", "bootstrap", "proportional-odds", "cumulative", "logit",
-    "point-biserial", "t-test", "delta", "method", "gain", "training", "shrinkage", "familywise", "Kirkpatrick",
-    "tip", "eval", "tip-eval", "audit", "toml", "md", "benchmarks", "CALIBRATION", "problems", "xlsx", "study",
+    "CI",
+    "ICC",
+    "SMD",
+    "SEM",
+    "KR",
+    "sd",
+    "dz",
+    "gz",
+    "kappa",
+    "alpha",
+    "Cohen's",
+    "Hedges",
+    "Krippendorff's",
+    "Cronbach",
+    "Holm",
+    "Spearman",
+    "Rank-biserial",
+    "rank-biserial",
+    "Wilcoxon",
+    "signed-rank",
+    "wilcox",
+    "Welch",
+    "Wilson",
+    "Landis",
+    "Koch",
+    "Lakens",
+    "Hake",
+    "Jacobson",
+    "Truax",
+    "Kerby",
+    "Raudenbush",
+    "Bryk",
+    "Yu",
+    "Hoff",
+    "Rubin",
+    "Dong",
+    "Maynard",
+    "Power",
+    "PowerUp",
+    "J-PAL",
+    "ANCOVA",
+    "FAB",
+    "multcomp",
+    "single-step",
+    "max-t",
+    "parametric",
+    "bootstrap",
+    "proportional-odds",
+    "cumulative",
+    "logit",
+    "point-biserial",
+    "t-test",
+    "delta",
+    "method",
+    "gain",
+    "training",
+    "shrinkage",
+    "familywise",
+    "Kirkpatrick",
+    "tip",
+    "eval",
+    "tip-eval",
+    "audit",
+    "toml",
+    "md",
+    "benchmarks",
+    "CALIBRATION",
+    "problems",
+    "xlsx",
+    "study",
 }
 
 
@@ -106,8 +169,9 @@ def test_no_english_sentence_is_left(briefs, lang):
     assert not runs, runs[:10]
 
 
-@pytest.mark.parametrize("lang, family, block", [("km", "Noto Sans Khmer", (0x1780, 0x17FF)),
-                                                  ("th", "Noto Sans Thai", (0x0E00, 0x0E7F))])
+@pytest.mark.parametrize(
+    "lang, family, block", [("km", "Noto Sans Khmer", (0x1780, 0x17FF)), ("th", "Noto Sans Thai", (0x0E00, 0x0E7F))]
+)
 def test_the_script_font_is_embedded_as_a_subset_covering_every_character(briefs, lang, family, block):
     from fontTools.ttLib import TTFont
 
@@ -147,8 +211,9 @@ def test_the_audit_reads_a_translated_brief_as_the_english_one(briefs, lang):
     english, translated = te.disclosure.audit(paths["en"]), te.disclosure.audit(paths[lang])
     assert english.checked["brief tables"] >= 8 and english.checked["shares in sentences"] >= 3
     assert translated.checked == english.checked
-    assert [(x.kind, repr(x.low), repr(x.high)) for x in translated.leaks] == \
-        [(x.kind, repr(x.low), repr(x.high)) for x in english.leaks]
+    assert [(x.kind, repr(x.low), repr(x.high)) for x in translated.leaks] == [
+        (x.kind, repr(x.low), repr(x.high)) for x in english.leaks
+    ]
 
 
 def test_the_workbook_in_thai_has_thai_sheet_names_readme_and_notes(briefs, tmp_path):
@@ -163,8 +228,12 @@ def test_the_workbook_in_thai_has_thai_sheet_names_readme_and_notes(briefs, tmp_
     assert all(SCRIPTS["th"].search(name) and len(name) <= 31 for name in wb.sheetnames)
     readme = [str(v) for row in wb.worksheets[0].iter_rows(values_only=True) for v in row if v]
     # code names, and the English column titles quoted, are kept as written
-    words = [v for v in readme if not re.search(r"te\.\w|study\.toml|_|'[A-Z][a-z]", v) and v not in
-             ("Cohen's dz, Hedges' gz", "p, p (adjusted)")]
+    words = [
+        v
+        for v in readme
+        if not re.search(r"te\.\w|study\.toml|_|'[A-Z][a-z]", v)
+        and v not in ("Cohen's dz, Hedges' gz", "p, p (adjusted)")
+    ]
     assert all(SCRIPTS["th"].search(v) for v in words[1:] if _WORD.search(v) and v != study.name), words
     # the headers are the workbook's English column titles in every language, which scripts and
     # tip-eval audit read back (translating them is left to later work)

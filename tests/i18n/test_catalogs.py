@@ -133,8 +133,16 @@ def glossary_mismatches(catalog: Catalog, lang: str, glossary: list[dict[str, st
     ``training_id``) are not terms.
     """
     terms = sorted(glossary, key=lambda g: -len(g["term"]))
-    patterns = [(re.compile(r"(?<![\w.])" + r"[\s-]+".join(map(re.escape, g["term"].split()))
-                            + r"(?:s|es)?(?![\w.]|\s*=)", re.IGNORECASE), g) for g in terms]
+    patterns = [
+        (
+            re.compile(
+                r"(?<![\w.])" + r"[\s-]+".join(map(re.escape, g["term"].split())) + r"(?:s|es)?(?![\w.]|\s*=)",
+                re.IGNORECASE,
+            ),
+            g,
+        )
+        for g in terms
+    ]
     bad = []
     for m in catalog:
         if not m.id or not m.string:
@@ -164,14 +172,17 @@ def test_the_template_has_every_message_of_the_code(code_messages):
     assert set(code_messages) == in_pot, (
         "src/tip_eval/locale/tip_eval.pot is out of date; run the pybabel extract command of the README "
         f"(section Languages). Only in the code: {sorted(set(code_messages) - in_pot)[:5]}; "
-        f"only in the template: {sorted(in_pot - set(code_messages))[:5]}")
+        f"only in the template: {sorted(in_pot - set(code_messages))[:5]}"
+    )
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_message_has_a_translation(code_messages, catalogs, lang):
     missing = untranslated(catalogs[lang], code_messages)
-    assert not missing, (f"{len(missing)} message(s) have no {lang} translation (pybabel update, then translate "
-                         f"them in src/tip_eval/locale/{lang}/LC_MESSAGES/tip_eval.po): {missing[:5]}")
+    assert not missing, (
+        f"{len(missing)} message(s) have no {lang} translation (pybabel update, then translate "
+        f"them in src/tip_eval/locale/{lang}/LC_MESSAGES/tip_eval.po): {missing[:5]}"
+    )
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -187,8 +198,11 @@ def test_glossary_terms_are_translated_as_the_glossary_says(catalogs, lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_sheet_names_fit_excel(catalogs, lang):
     # Excel refuses a sheet name over 31 characters or with any of : \ / ? * [ ]
-    bad = [(m.id, m.string) for m in catalogs[lang] if m.context == "sheet" and m.string
-           and (len(m.string) > 31 or any(c in m.string for c in ':\\/?*[]'))]
+    bad = [
+        (m.id, m.string)
+        for m in catalogs[lang]
+        if m.context == "sheet" and m.string and (len(m.string) > 31 or any(c in m.string for c in ":\\/?*[]"))
+    ]
     assert not bad, bad
 
 
@@ -196,13 +210,16 @@ def test_sheet_names_fit_excel(catalogs, lang):
 def test_the_compiled_catalog_is_the_po_file(catalogs, lang):
     with open(LOCALE / lang / "LC_MESSAGES" / "tip_eval.mo", "rb") as fh:
         mo = read_mo(fh)
+
     def strings(m):
         return m.string if isinstance(m.string, str) else tuple(m.string)
 
     as_po = {_key(m.id, m.context): strings(m) for m in catalogs[lang] if m.id and m.string and not m.fuzzy}
     as_mo = {_key(m.id, m.context): strings(m) for m in mo if m.id}
-    assert as_mo == as_po, (f"tip_eval.mo of {lang} is out of date: run pybabel compile -d src/tip_eval/locale "
-                            "-D tip_eval (README, section Languages)")
+    assert as_mo == as_po, (
+        f"tip_eval.mo of {lang} is out of date: run pybabel compile -d src/tip_eval/locale "
+        "-D tip_eval (README, section Languages)"
+    )
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -218,9 +235,22 @@ def test_the_glossary_has_every_language_and_the_key_terms():
     assert set(rows[0]) == {"term", "definition", "km", "th", "id"}
     assert all(r[c].strip() for r in rows for c in ("term", "definition", "km", "th", "id"))
     terms = {r["term"] for r in rows}
-    assert {"trafficking in persons", "victim identification", "protection", "reintegration", "practitioner",
-            "pre-test", "post-test", "retention test", "knowledge gain", "confidence", "reliable change",
-            "confidence interval", "effect size", "suppressed"} <= terms
+    assert {
+        "trafficking in persons",
+        "victim identification",
+        "protection",
+        "reintegration",
+        "practitioner",
+        "pre-test",
+        "post-test",
+        "retention test",
+        "knowledge gain",
+        "confidence",
+        "reliable change",
+        "confidence interval",
+        "effect size",
+        "suppressed",
+    } <= terms
 
 
 def test_no_function_hides_the_translation_function():
@@ -265,8 +295,12 @@ def test_the_placeholder_check_finds_a_lost_placeholder_and_a_stray_brace():
 
 
 def test_the_glossary_check_finds_a_term_translated_otherwise():
-    glossary = [{"term": "pre-test", "th": "แบบทดสอบก่อน"}, {"term": "training", "th": "การอบรม"},
-                {"term": "confidence", "th": "ความมั่นใจ"}, {"term": "confidence interval", "th": "ช่วงความเชื่อมั่น"}]
+    glossary = [
+        {"term": "pre-test", "th": "แบบทดสอบก่อน"},
+        {"term": "training", "th": "การอบรม"},
+        {"term": "confidence", "th": "ความมั่นใจ"},
+        {"term": "confidence interval", "th": "ช่วงความเชื่อมั่น"},
+    ]
     bad = glossary_mismatches(_made_up(), "th", glossary)
     assert len(bad) == 2 and any("'pre-test'" in b for b in bad) and any("'training'" in b for b in bad), bad
     cat = Catalog(locale="th")

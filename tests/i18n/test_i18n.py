@@ -46,7 +46,7 @@ def test_a_block_binds_the_language_of_code_deep_in_the_stack_and_restores_it():
             assert _(WHOLE) == "Ketik bilangan bulat." and pgettext("sheet", "Items") == "Soal"
         assert current_language() == "th"
         with pytest.raises(ZeroDivisionError), using("km"):
-            1 / 0
+            raise ZeroDivisionError("an error inside the block")
         assert current_language() == "th"  # restored after the error
     assert current_language() == "en"
 
@@ -146,9 +146,13 @@ def test_jinja2_templates_translate_with_the_installed_language():
     env = jinja2.Environment(autoescape=True)
     t = install_jinja2(env, "th")
     assert t.lang == "th"
-    page = env.from_string("{{ _('Type a whole number.') }}|{{ ngettext('%(num)d error', '%(num)d errors', 3) }}|"
-                           "{{ pgettext('sheet', 'Items') }}|{{ x | number(1) }}|{{ s | percent }}|{{ d | date }}")
-    assert page.render(x=1234.5, s=0.4, d=dt.date(2023, 4, 18)) == "พิมพ์จำนวนเต็ม|3 errors|ข้อสอบ|1,234.5|40%|18 เม.ย. 2023"
+    page = env.from_string(
+        "{{ _('Type a whole number.') }}|{{ ngettext('%(num)d error', '%(num)d errors', 3) }}|"
+        "{{ pgettext('sheet', 'Items') }}|{{ x | number(1) }}|{{ s | percent }}|{{ d | date }}"
+    )
+    assert (
+        page.render(x=1234.5, s=0.4, d=dt.date(2023, 4, 18)) == "พิมพ์จำนวนเต็ม|3 errors|ข้อสอบ|1,234.5|40%|18 เม.ย. 2023"
+    )
     env_id = jinja2.Environment(autoescape=True)
     install_jinja2(env_id, "id")
     assert env_id.from_string("{{ x | number(1) }}").render(x=1234.5) == "1.234,5"

@@ -18,30 +18,51 @@ from openpyxl import load_workbook
 
 import tip_eval as te
 from tip_eval import vocab
-from tip_eval.io.clean import CellError, normalize_text, parse_date, parse_number
 from tip_eval.i18n import using
+from tip_eval.io.clean import CellError, normalize_text, parse_date, parse_number
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 
 
-@pytest.mark.parametrize("vocabulary, label, code", [
-    ("country", "ကမ္ဘောဒီးယား", "KHM"), ("country", "မြန်မာနိုင်ငံ", "MMR"), ("country", "ລາວ", "LAO"),
-    ("country", "ສປປ ລາວ", "LAO"), ("country", "ອິນໂດເນເຊຍ", "IDN"),
-    ("sector", "ဥပဒေစိုးမိုးရေး", "law_enforcement"), ("sector", "ရဲ", "law_enforcement"),
-    ("sector", "ບໍລິການສັງຄົມຂອງລັດ", "government_social_services"), ("sector", "ຕຳຫຼວດ", "law_enforcement"),
-    ("gender", "အမျိုးသမီး", "woman"), ("gender", "ကျား", "man"), ("gender", "ແມ່ຍິງຂ້າມເພດ", "transgender_woman"),
-    ("gender", "မဖော်ပြလိုပါ", "prefer_not_to_say"), ("gender", "ບໍ່ປະສົງລະບຸ", "prefer_not_to_say"),
-    ("phase", "သင်တန်းမတိုင်မီ စစ်ဆေးမှု", "pre"), ("phase", "ຫຼັງການຝຶກອົບຮົມ", "post"), ("phase", "ກ່ອນ", "pre"),
-    ("likert", "လုံးဝ သဘောတူ", 5), ("likert", "သဘောမတူပါ", 2), ("likert", "ເຫັນດີຢ່າງຍິ່ງ", 5),
-    ("likert", "ບໍ່ເຫັນດີ", 2), ("likert", "ເປັນກາງ", 3),
-])
+@pytest.mark.parametrize(
+    "vocabulary, label, code",
+    [
+        ("country", "ကမ္ဘောဒီးယား", "KHM"),
+        ("country", "မြန်မာနိုင်ငံ", "MMR"),
+        ("country", "ລາວ", "LAO"),
+        ("country", "ສປປ ລາວ", "LAO"),
+        ("country", "ອິນໂດເນເຊຍ", "IDN"),
+        ("sector", "ဥပဒေစိုးမိုးရေး", "law_enforcement"),
+        ("sector", "ရဲ", "law_enforcement"),
+        ("sector", "ບໍລິການສັງຄົມຂອງລັດ", "government_social_services"),
+        ("sector", "ຕຳຫຼວດ", "law_enforcement"),
+        ("gender", "အမျိုးသမီး", "woman"),
+        ("gender", "ကျား", "man"),
+        ("gender", "ແມ່ຍິງຂ້າມເພດ", "transgender_woman"),
+        ("gender", "မဖော်ပြလိုပါ", "prefer_not_to_say"),
+        ("gender", "ບໍ່ປະສົງລະບຸ", "prefer_not_to_say"),
+        ("phase", "သင်တန်းမတိုင်မီ စစ်ဆေးမှု", "pre"),
+        ("phase", "ຫຼັງການຝຶກອົບຮົມ", "post"),
+        ("phase", "ກ່ອນ", "pre"),
+        ("likert", "လုံးဝ သဘောတူ", 5),
+        ("likert", "သဘောမတူပါ", 2),
+        ("likert", "ເຫັນດີຢ່າງຍິ່ງ", 5),
+        ("likert", "ບໍ່ເຫັນດີ", 2),
+        ("likert", "ເປັນກາງ", 3),
+    ],
+)
 def test_burmese_and_lao_labels_are_read(vocabulary, label, code):
     assert vocab.lookup(vocabulary, label) == code
 
 
 def test_every_label_of_the_four_vocabularies_exists_in_burmese_and_lao_and_reads_back():
-    for name, table in (("country", vocab.COUNTRIES), ("sector", vocab.SECTORS), ("gender", vocab.GENDERS),
-                        ("phase", vocab.PHASES), ("likert", vocab.LIKERT)):
+    for name, table in (
+        ("country", vocab.COUNTRIES),
+        ("sector", vocab.SECTORS),
+        ("gender", vocab.GENDERS),
+        ("phase", vocab.PHASES),
+        ("likert", vocab.LIKERT),
+    ):
         for code in table:
             for lang in ("my", "lo"):
                 text = vocab.label(name, code, lang)
@@ -64,13 +85,24 @@ def test_burmese_and_lao_digits_are_read():
     assert parse_date("໑໘/໐໔/໒໕໖໖") == dt.date(2023, 4, 18)
 
 
-@pytest.mark.parametrize("text", [
-    "18 ເມສາ 2023", "18 ມ.ສ. 2566", "ວັນທີ 18 ເດືອນ ເມສາ ປີ 2566", "ພ.ສ. 2566-04-18",  # Lao: CLDR months, B.E. like Thai
-    "2023 ဧပြီ 18", "၂၀၂၃ ခုနှစ်၊ ဧပြီလ ၁၈ ရက်", "18 ဧပြီ 2023",  # Burmese: year first, with "year", "month", "day"
-    "ថ្ងៃទី១៨ ខែមេសា ឆ្នាំ២០២៣",  # Khmer: "day 18, month April, year 2023"
-    "ค.ศ. 2023-04-18", "ຄ.ສ. 2023-04-18", "គ.ស. 2023-04-18", "ခရစ်နှစ် 2023-04-18",  # Common Era markers
-    "tanggal 18 April 2023",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "18 ເມສາ 2023",
+        "18 ມ.ສ. 2566",
+        "ວັນທີ 18 ເດືອນ ເມສາ ປີ 2566",
+        "ພ.ສ. 2566-04-18",  # Lao: CLDR months, B.E. like Thai
+        "2023 ဧပြီ 18",
+        "၂၀၂၃ ခုနှစ်၊ ဧပြီလ ၁၈ ရက်",
+        "18 ဧပြီ 2023",  # Burmese: year first, with "year", "month", "day"
+        "ថ្ងៃទី១៨ ខែមេសា ឆ្នាំ២០២៣",  # Khmer: "day 18, month April, year 2023"
+        "ค.ศ. 2023-04-18",
+        "ຄ.ສ. 2023-04-18",
+        "គ.ស. 2023-04-18",
+        "ခရစ်နှစ် 2023-04-18",  # Common Era markers
+        "tanggal 18 April 2023",
+    ],
+)
 def test_dates_written_the_lao_burmese_and_khmer_ways(text):
     assert parse_date(text) == dt.date(2023, 4, 18)
 

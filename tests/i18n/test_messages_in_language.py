@@ -19,8 +19,10 @@ SCRIPTS = {"th": re.compile("[\u0e00-\u0e7f]"), "km": re.compile("[\u1780-\u17ff
 ENGLISH_RUN = re.compile(r"\b[A-Za-z]{2,}(?:[ ,]+[A-Za-z]{2,}){2,}\b")
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 # words a Thai or Khmer message keeps as they are: the names of files, settings, columns and tables
-CODE = re.compile(r"\b(?:[\w-]+\.(?:xlsx|toml|csv|md)|[a-z]+_[a-z_]+|study\.toml|responses|participants|"
-                  r"trainings|confidence|scores)\b")
+CODE = re.compile(
+    r"\b(?:[\w-]+\.(?:xlsx|toml|csv|md)|[a-z]+_[a-z_]+|study\.toml|responses|participants|"
+    r"trainings|confidence|scores)\b"
+)
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +108,9 @@ def test_the_study_language_setting_is_the_default_and_lang_overrides_it(broken_
     study = tmp_path / "study"
     shutil.copytree(broken_study, study)
     toml = study / "study.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").replace('min_cell = 5', 'min_cell = 5\nlanguage = "km"'),
-                    encoding="utf-8")
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace("min_cell = 5", 'min_cell = 5\nlanguage = "km"'), encoding="utf-8"
+    )
     assert te.validate(study).language == "km"
     assert SCRIPTS["km"].search(te.validate(study).problems["problem"].iloc[0])
     assert te.validate(study, lang="en").language == "en"

@@ -27,8 +27,7 @@ def test_every_word_of_the_blank_workbook_is_in_the_language(tmp_path, lang, cap
     assert main(["template", "--out", str(path), "--lang", lang]) == 0
     assert _in_language(capsys.readouterr().out, lang, "")
     wb = openpyxl.load_workbook(path)
-    keys = ["instructions", "training", "participants", "pre", "post", "delayed", "confidence", "items",
-            "competencies"]
+    keys = ["instructions", "training", "participants", "pre", "post", "delayed", "confidence", "items", "competencies"]
     assert wb.sheetnames == [template_sheet(k, lang) for k in keys] + ["Lists"]
     assert all(_in_language(template_sheet(k, lang), lang, TEMPLATE_SHEETS[k]) for k in keys)
     # every instruction line, the one about IDs typed as text included
@@ -41,8 +40,11 @@ def test_every_word_of_the_blank_workbook_is_in_the_language(tmp_path, lang, cap
     # headers of the data sheets
     from tip_eval.io.template import PARTICIPANT_COLUMNS, TRAINING_COLUMNS
 
-    for key, columns in (("training", TRAINING_COLUMNS), ("participants", PARTICIPANT_COLUMNS),
-                         ("confidence", ["participant_id", "phase"])):
+    for key, columns in (
+        ("training", TRAINING_COLUMNS),
+        ("participants", PARTICIPANT_COLUMNS),
+        ("confidence", ["participant_id", "phase"]),
+    ):
         written = [c.value for c in wb[template_sheet(key, lang)][1]]
         assert written == [template_header(c, lang) for c in columns]
         assert all(_in_language(w, lang, template_header(c, "en")) for w, c in zip(written, columns)), written
@@ -63,8 +65,11 @@ def test_the_form_s_fixed_texts_come_from_the_catalogs(tmp_path, capsys):
     from tip_eval.io.xlsform import xlsform_frames
 
     bank = tmp_path / "bank.csv"
-    bank.write_text("Item ID,Module,Text,Correct answer,Option A,Option B,Text (Thai),Option A (Thai),Option B (Thai)\n"
-                    "Q1,identification,Who?,A,Yes,No,ใคร,ใช่,ไม่ใช่\n", encoding="utf-8")
+    bank.write_text(
+        "Item ID,Module,Text,Correct answer,Option A,Option B,Text (Thai),Option A (Thai),Option B (Thai)\n"
+        "Q1,identification,Who?,A,Yes,No,ใคร,ใช่,ไม่ใช่\n",
+        encoding="utf-8",
+    )
     frames = xlsform_frames(as_item_bank(bank), ["en", "th"])
     survey = frames["survey"].set_index("name")
     assert survey.at["participant_id", "label::Thai (th)"] == template_header("participant_id", "th") == "รหัสผู้เข้าอบรม"

@@ -26,31 +26,54 @@ language = "km"
 """
 
 
-@pytest.mark.parametrize("label", ["Delayed post-test", "Retention test", "3-month test", "Follow-up test", "retest",
-                                   "តេស្តតាមដាន", "แบบทดสอบติดตามผล", "ทดสอบซ้ำ", "Tes retensi", "tes tunda", "delayed"])
+@pytest.mark.parametrize(
+    "label",
+    [
+        "Delayed post-test",
+        "Retention test",
+        "3-month test",
+        "Follow-up test",
+        "retest",
+        "តេស្តតាមដាន",
+        "แบบทดสอบติดตามผล",
+        "ทดสอบซ้ำ",
+        "Tes retensi",
+        "tes tunda",
+        "delayed",
+    ],
+)
 def test_labels_in_four_languages(label):
     assert te.vocab.lookup("phase", label) == "delayed"
 
 
-@pytest.mark.parametrize("header, kind, target, phase", [
-    ("Q01_delayed", "item", "Q01", "delayed"),
-    ("Retention test / Q01", "item", "Q01", "delayed"),       # two header rows
-    ("Tes retensi / Q01", "item", "Q01", "delayed"),
-    ("តេស្តតាមដាន / Q01", "item", "Q01", "delayed"),
-    ("retentiontest/q01", "item", "q01", "delayed"),           # a Kobo group
-    ("คะแนนแบบทดสอบติดตามผล", "total", "score", "delayed"),      # Thai, no spaces: score, follow-up test
-    ("Follow-up test score", "total", "score", "delayed"),
-    # "follow-up" alone may be the interviews: not read unless study.toml says it is a test (below)
-    ("Follow-up score", "ignore", None, None), ("คะแนนติดตามผล", "ignore", None, None),
-    ("Q01_followup", "ignore", None, None), ("Skor tindak lanjut", "ignore", None, None),
-    ("คะแนนหลังการอบรม", "total", "score", "post"),              # and the post-test is still the post-test
-    ("Delayed test score", "total", "score", "delayed"),
-    ("Kepercayaan diri (tes retensi) / Membangun kepercayaan dengan korban", "competency",
-     "Membangun kepercayaan dengan korban", "delayed"),
-    ("Delayed post-test date", "date", "test_date", "delayed"),
-    ("Tes retensi / Tanggal", "date", "test_date", "delayed"),
-    ("Test date", "date", "test_date", None),
-])
+@pytest.mark.parametrize(
+    "header, kind, target, phase",
+    [
+        ("Q01_delayed", "item", "Q01", "delayed"),
+        ("Retention test / Q01", "item", "Q01", "delayed"),  # two header rows
+        ("Tes retensi / Q01", "item", "Q01", "delayed"),
+        ("តេស្តតាមដាន / Q01", "item", "Q01", "delayed"),
+        ("retentiontest/q01", "item", "q01", "delayed"),  # a Kobo group
+        ("คะแนนแบบทดสอบติดตามผล", "total", "score", "delayed"),  # Thai, no spaces: score, follow-up test
+        ("Follow-up test score", "total", "score", "delayed"),
+        # "follow-up" alone may be the interviews: not read unless study.toml says it is a test (below)
+        ("Follow-up score", "ignore", None, None),
+        ("คะแนนติดตามผล", "ignore", None, None),
+        ("Q01_followup", "ignore", None, None),
+        ("Skor tindak lanjut", "ignore", None, None),
+        ("คะแนนหลังการอบรม", "total", "score", "post"),  # and the post-test is still the post-test
+        ("Delayed test score", "total", "score", "delayed"),
+        (
+            "Kepercayaan diri (tes retensi) / Membangun kepercayaan dengan korban",
+            "competency",
+            "Membangun kepercayaan dengan korban",
+            "delayed",
+        ),
+        ("Delayed post-test date", "date", "test_date", "delayed"),
+        ("Tes retensi / Tanggal", "date", "test_date", "delayed"),
+        ("Test date", "date", "test_date", None),
+    ],
+)
 def test_delayed_headers(header, kind, target, phase):
     role = classify([header], SRC, kobo=True)[0]
     assert (role.kind, role.target, role.phase) == (kind, target, phase)
@@ -62,7 +85,9 @@ def test_follow_up_alone_is_a_located_problem_until_the_study_says_it_is_a_test(
     rows = [["Participant ID", "Sector", "Pre-test score", "Post-test score", "Follow-up score"]]
     rows += [[f"P{i}", "NGO", 10 + i, 18 + i, 15 + i] for i in range(1, 7)]
     pd.DataFrame(rows[1:], columns=rows[0]).to_csv(tmp_path / "totals.csv", index=False)
-    source = ('[[sources]]\nfile = "totals.csv"\nlayout = "totals"\n' + TRAINING.replace("[sources.training]", "max_score = 28\n[sources.training]"))
+    source = '[[sources]]\nfile = "totals.csv"\nlayout = "totals"\n' + TRAINING.replace(
+        "[sources.training]", "max_score = 28\n[sources.training]"
+    )
     (tmp_path / "study.toml").write_text('[study]\nname = "S"\n\n' + source, encoding="utf-8")
     study = te.load_study(tmp_path, on_error="quarantine")
     assert set(study.scores["phase"]) == {"pre", "post"}
@@ -71,8 +96,9 @@ def test_follow_up_alone_is_a_located_problem_until_the_study_says_it_is_a_test(
     assert len(line) == 1 and (line.iloc[0]["file"], line.iloc[0]["row"]) == ("totals.csv", 1)
     assert "may be the follow-up interviews" in line.iloc[0]["problem"]
     assert 'phases = { "Follow-up" = "delayed" }' in line.iloc[0]["fix"]
-    (tmp_path / "study.toml").write_text('[study]\nname = "S"\nphases = { "Follow-up" = "delayed" }\n\n' + source,
-                                         encoding="utf-8")
+    (tmp_path / "study.toml").write_text(
+        '[study]\nname = "S"\nphases = { "Follow-up" = "delayed" }\n\n' + source, encoding="utf-8"
+    )
     study = te.load_study(tmp_path)
     delayed = study.scores[study.scores["phase"] == "delayed"].set_index("participant_id")["score"]
     assert delayed.to_dict() == {f"P{i}": 15.0 + i for i in range(1, 7)}
@@ -87,13 +113,24 @@ def test_own_labels_from_study_toml():
 def _long_csv(path: Path, label: str = "Retention (3 months)") -> None:
     rows = []
     for p in range(1, 7):
-        for phase, right, date in (("Pre-test", 10, "2023-04-18"), ("Post-test", 20, "2023-04-20"),
-                                   (label, 16 + p % 3, "2023-07-25")):
+        for phase, right, date in (
+            ("Pre-test", 10, "2023-04-18"),
+            ("Post-test", 20, "2023-04-20"),
+            (label, 16 + p % 3, "2023-07-25"),
+        ):
             if phase == label and p == 6:
                 continue  # not re-tested
             for j, q in enumerate(ITEMS):
-                rows.append({"Participant ID": f"P{p:03d}", "Sector": "NGO", "Phase": phase, "Item": q,
-                             "Answer": "A" if j < right else "B", "Test date": date})
+                rows.append(
+                    {
+                        "Participant ID": f"P{p:03d}",
+                        "Sector": "NGO",
+                        "Phase": phase,
+                        "Item": q,
+                        "Answer": "A" if j < right else "B",
+                        "Test date": date,
+                    }
+                )
     pd.DataFrame(rows).to_csv(path, index=False)
 
 
@@ -106,8 +143,11 @@ def _bank(folder: Path) -> None:
 def _study(folder: Path, phases: str | None, source: str = 'file = "long.csv"\nlayout = "long"') -> Path:
     _bank(folder)
     extra = f"phases = {phases}\n" if phases else ""
-    (folder / "study.toml").write_text(f'[study]\nname = "Retention"\n{extra}\n[[sources]]\nfile = "item_bank.xlsx"\n'
-                                       f'layout = "item_bank"\n\n[[sources]]\n{source}\n{TRAINING}', encoding="utf-8")
+    (folder / "study.toml").write_text(
+        f'[study]\nname = "Retention"\n{extra}\n[[sources]]\nfile = "item_bank.xlsx"\n'
+        f'layout = "item_bank"\n\n[[sources]]\n{source}\n{TRAINING}',
+        encoding="utf-8",
+    )
     return folder
 
 
@@ -120,7 +160,9 @@ def test_long_file_with_a_partners_retention_label_loads(tmp_path):
     row = te.retention(study).iloc[0]
     pct = 100 / 28
     # hand computation: 10 right before, 20 after, 16 + p % 3 later (p = 1..5)
-    assert row["n"] == 5 and row["retained_gain"] == pytest.approx(pct * (sum(16 + p % 3 for p in range(1, 6)) / 5 - 10))
+    assert row["n"] == 5 and row["retained_gain"] == pytest.approx(
+        pct * (sum(16 + p % 3 for p in range(1, 6)) / 5 - 10)
+    )
     assert row["decay"] == pytest.approx(pct * (sum(16 + p % 3 for p in range(1, 6)) / 5 - 20))
     assert row["months_since_training"] == pytest.approx(96 / (365.25 / 12))  # 2023-04-20 to 2023-07-25
     assert te.gains(study).iloc[0]["n"] == 6  # the pre/post gain is unchanged by the delayed test
@@ -160,13 +202,16 @@ def test_prepost_source_of_the_delayed_test_and_months_setting(tmp_path):
     pre.drop(columns="Sector").to_csv(tmp_path / "post.csv", index=False)
     pd.DataFrame({"Participant ID": ["A1"], **{q: "B" for q in ITEMS}}).to_csv(tmp_path / "later.csv", index=False)
     _bank(tmp_path)
-    sources = "\n".join(f'[[sources]]\nfile = "{f}.csv"\nlayout = "prepost"\nphase = "{p}"\ntraining_id = "KHM-PNH-2023"\n'
-                        for f, p in (("post", "post"), ("later", "Retention (3 months)")))
+    sources = "\n".join(
+        f'[[sources]]\nfile = "{f}.csv"\nlayout = "prepost"\nphase = "{p}"\ntraining_id = "KHM-PNH-2023"\n'
+        for f, p in (("post", "post"), ("later", "Retention (3 months)"))
+    )
     (tmp_path / "study.toml").write_text(
         '[study]\nphases = { "Retention (3 months)" = "delayed" }\ndelayed_test_months = 4\n\n'
         '[[sources]]\nfile = "item_bank.xlsx"\nlayout = "item_bank"\n\n'
         '[[sources]]\nfile = "pre.csv"\nlayout = "prepost"\nphase = "pre"\n' + TRAINING + "\n" + sources,
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     study = te.load_study(tmp_path)
     assert sorted(study.scores["phase"]) == ["delayed", "post", "post", "pre", "pre"]
     assert study.trainings["delayed_test_months"].tolist() == [4.0]
@@ -180,8 +225,10 @@ def test_template_with_a_delayed_sheet_and_test_dates(tmp_path):
     study, _ = te.datasets.make_study(seed=0)
     path = write_training_workbook(study, "KHM-PNH-2023", tmp_path / "KHM-PNH-2023.xlsx")
     write_item_bank(study, tmp_path / "item_bank.xlsx")
-    (tmp_path / "study.toml").write_text('[[sources]]\nfile = "item_bank.xlsx"\nlayout = "item_bank"\n\n'
-                                         '[[sources]]\nfile = "KHM-PNH-2023.xlsx"\nlayout = "template"\n')
+    (tmp_path / "study.toml").write_text(
+        '[[sources]]\nfile = "item_bank.xlsx"\nlayout = "item_bank"\n\n'
+        '[[sources]]\nfile = "KHM-PNH-2023.xlsx"\nlayout = "template"\n'
+    )
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["Training", "Participants", "Pre-test", "Post-test", "Delayed post-test", "Confidence"]
     assert [c.value for c in wb["Delayed post-test"][1][:3]] == ["Participant ID", "Test date", "Q01"]

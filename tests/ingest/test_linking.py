@@ -12,8 +12,16 @@ from tip_eval.io.linking import normalize_name, pseudonym
 
 from .conftest import CORPUS, located
 
-NAMES = ["Siti Rahmah", "SITI  RAHMAH", "Made Wirawan", "I Made Wirawan", "Dewi Lestari", "Dewi Lestiani",
-         "Budi Santoso", "Agus Salim"]
+NAMES = [
+    "Siti Rahmah",
+    "SITI  RAHMAH",
+    "Made Wirawan",
+    "I Made Wirawan",
+    "Dewi Lestari",
+    "Dewi Lestiani",
+    "Budi Santoso",
+    "Agus Salim",
+]
 TID = "IDN-SUB-2023"
 
 
@@ -26,10 +34,10 @@ def test_names_link_exactly_and_closely_and_become_pseudonyms(corpus, hash_key):
     ids = {n: _pid(hash_key, n) for n in ("Siti Rahmah", "Made Wirawan", "Dewi Lestari", "Budi Santoso")}
     assert sorted(s.participants["participant_id"]) == sorted(ids.values())
     phases = s.scores.groupby("participant_id")["phase"].apply(set).to_dict()
-    assert phases[ids["Siti Rahmah"]] == {"pre", "post"}     # "SITI  RAHMAH": the same after normalising
-    assert phases[ids["Made Wirawan"]] == {"pre", "post"}    # "I Made Wirawan": 92% similar, linked
+    assert phases[ids["Siti Rahmah"]] == {"pre", "post"}  # "SITI  RAHMAH": the same after normalising
+    assert phases[ids["Made Wirawan"]] == {"pre", "post"}  # "I Made Wirawan": 92% similar, linked
     assert phases[ids["Budi Santoso"]] == {"pre", "post"}
-    assert phases[ids["Dewi Lestari"]] == {"pre"}            # "Dewi Lestiani": 88%, not merged
+    assert phases[ids["Dewi Lestari"]] == {"pre"}  # "Dewi Lestiani": 88%, not merged
 
 
 def test_close_and_uncertain_matches_are_listed_for_review(corpus):
@@ -39,18 +47,25 @@ def test_close_and_uncertain_matches_are_listed_for_review(corpus):
     assert list(linked["severity"]) == ["warning"]
     uncertain = located(p, "post.csv", None, 4, "Nama")
     review = uncertain[uncertain["severity"] == "warning"]
-    assert list(review["problem"]) == ["this name is 88% similar to the person in pre.csv, row 4 (below the 90% "
-                                       "needed to link them): kept as two different people, not merged"]
+    assert list(review["problem"]) == [
+        "this name is 88% similar to the person in pre.csv, row 4 (below the 90% "
+        "needed to link them): kept as two different people, not merged"
+    ]
     # kept apart, the post-test of 'Dewi Lestiani' (and of 'Agus Salim') has nobody on the roster
     errors = p[p["severity"] == "error"]
-    assert [(r.file, r.row, r.column) for r in errors.itertuples()] == [("post.csv", 4, "Nama"), ("post.csv", 6, "Nama")]
+    assert [(r.file, r.row, r.column) for r in errors.itertuples()] == [
+        ("post.csv", 4, "Nama"),
+        ("post.csv", 6, "Nama"),
+    ]
     assert all(v.startswith(f"{TID}-N") for v in errors["value"])
 
 
 def test_names_are_in_no_table_problem_or_quarantine(corpus):
     s = corpus("prepost_names")
     text = json.dumps([t.astype(str).to_dict("records") for t in s.tables().values()], ensure_ascii=False)
-    text += s.report.problems.astype(str).to_json(force_ascii=False) + s.quarantine.astype(str).to_json(force_ascii=False)
+    text += s.report.problems.astype(str).to_json(force_ascii=False) + s.quarantine.astype(str).to_json(
+        force_ascii=False
+    )
     text += s.sources.astype(str).to_json(force_ascii=False)
     for name in NAMES:
         for part in name.split():
@@ -80,7 +95,8 @@ def test_key_file_gives_the_same_pseudonyms(tmp_path, monkeypatch, hash_key, cor
     s = te.load_study(CORPUS / "prepost_names", on_error="quarantine", config={"hash_key_file": str(key_file)})
     assert sorted(s.participants["participant_id"]) == sorted(corpus("prepost_names").participants["participant_id"])
     assert hash_key not in s.report.problems.to_string() and "hash_key" not in json.dumps(
-        {k: str(v) for k, v in s.sources.items()})
+        {k: str(v) for k, v in s.sources.items()}
+    )
 
 
 def test_normalize_name():

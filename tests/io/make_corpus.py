@@ -215,15 +215,15 @@ def duplicate_member() -> bytes:
 
 
 def csv_named_xlsx() -> bytes:
-    return "Participant ID,Score\r\nP001,12\r\nP002,15\r\n".encode("utf-8")
+    return b"Participant ID,Score\r\nP001,12\r\nP002,15\r\n"
 
 
 def html_named_xlsx() -> bytes:
     return (
-        "<html><head><meta charset='utf-8'></head><body><table>"
-        "<tr><td>Participant ID</td><td>Score</td></tr><tr><td>P001</td><td>12</td></tr>"
-        "</table></body></html>"
-    ).encode()
+        b"<html><head><meta charset='utf-8'></head><body><table>"
+        b"<tr><td>Participant ID</td><td>Score</td></tr><tr><td>P001</td><td>12</td></tr>"
+        b"</table></body></html>"
+    )
 
 
 def truncated() -> bytes:
@@ -440,7 +440,12 @@ def ods_simple() -> bytes:
         '<style:style style:name="ta1" style:family="table"><style:table-properties table:display="true"/></style:style>'
         '<style:style style:name="ta2" style:family="table"><style:table-properties table:display="false"/></style:style>'
     )
-    hidden = '<table:table table:name="Lists" table:style-name="ta2">' + _ods_row("Sector") + _ods_row("ngo") + "</table:table>"
+    hidden = (
+        '<table:table table:name="Lists" table:style-name="ta2">'
+        + _ods_row("Sector")
+        + _ods_row("ngo")
+        + "</table:table>"
+    )
     scores = (
         '<table:table table:name="Scores" table:style-name="ta1">'
         + _ods_row("Participant ID", "Score")
@@ -459,8 +464,7 @@ def ods_repeat_bomb() -> bytes:
         '<table:table table:name="Scores">'
         + _ods_row("Participant ID", "Score")
         + '<table:table-row><table:table-cell office:value-type="float" office:value="1" '
-        'table:number-columns-repeated="1000000000"/></table:table-row>'
-        + "</table:table>"
+        'table:number-columns-repeated="1000000000"/></table:table-row>' + "</table:table>"
     )
     return _ods(body)
 

@@ -37,8 +37,9 @@ layout = "costs"
 RATES = 'currency = "USD"\nrates = { KHR = 0.000245, THB = 0.028 }'
 
 
-def _folder(tmp: Path, costs_csv: str | None = None, settings: str = RATES, costs: str = "costs.csv",
-            extra: str = "") -> Path:
+def _folder(
+    tmp: Path, costs_csv: str | None = None, settings: str = RATES, costs: str = "costs.csv", extra: str = ""
+) -> Path:
     tmp.mkdir(parents=True, exist_ok=True)
     shutil.copy(SAMPLE / "item_bank.xlsx", tmp)
     for t in ("THA-CMI-2022", "KHM-PNH-2023"):
@@ -77,13 +78,15 @@ def test_costs_are_read_and_converted(good):
 
 
 def test_problems_are_located_and_bad_rows_set_aside(tmp_path):
-    bad = ("training_id,cost,currency,year,notes\n"
-           "THA-CMI-2022,98000,THB,2022,x\n"
-           "THA-CMI-2022,lots,THB,2022,\n"
-           "THA-CMI-2022,-5,THB,2022,\n"
-           "KHM-PNH-2023,4100000,IDR,2023,\n"
-           "KHM-XXX-2023,100,USD,2023,\n"
-           "KHM-PNH-2023,3900,US$,20233,\n")
+    bad = (
+        "training_id,cost,currency,year,notes\n"
+        "THA-CMI-2022,98000,THB,2022,x\n"
+        "THA-CMI-2022,lots,THB,2022,\n"
+        "THA-CMI-2022,-5,THB,2022,\n"
+        "KHM-PNH-2023,4100000,IDR,2023,\n"
+        "KHM-XXX-2023,100,USD,2023,\n"
+        "KHM-PNH-2023,3900,US$,20233,\n"
+    )
     report = te.validate(_folder(tmp_path / "s", bad))
     p = report.problems[report.problems["file"] == "costs.csv"]
     located = {(int(r.row), r.column, r.severity) for r in p.itertuples()}
@@ -105,8 +108,14 @@ def test_problems_are_located_and_bad_rows_set_aside(tmp_path):
 
 
 def test_a_costs_sheet_in_a_workbook(tmp_path):
-    frame = pd.DataFrame({"Training ID": ["THA-CMI-2022", "KHM-PNH-2023"], "Amount": [143000, 6600000],
-                          "Currency": ["thb", "KHR"], "Year": [2022, 2023]})
+    frame = pd.DataFrame(
+        {
+            "Training ID": ["THA-CMI-2022", "KHM-PNH-2023"],
+            "Amount": [143000, 6600000],
+            "Currency": ["thb", "KHR"],
+            "Year": [2022, 2023],
+        }
+    )
     folder = _folder(tmp_path / "s", None, costs="budget.xlsx")
     with pd.ExcelWriter(folder / "budget.xlsx") as xl:
         pd.DataFrame({"note": ["totals from the finance office"]}).to_excel(xl, sheet_name="Read me", index=False)

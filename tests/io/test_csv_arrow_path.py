@@ -41,8 +41,20 @@ CASES = {
 def _read(path, header_rows, careful):
     def run():
         t = read_table(path, header_rows=header_rows)
-        return (t.frame, t.excel_rows, t.columns_as_written, t.column_letters, t.problems, t.notes,
-                t.ignored_rows, t.encoding, t.delimiter, t.row_lines, t.header_row, t.lines_read)
+        return (
+            t.frame,
+            t.excel_rows,
+            t.columns_as_written,
+            t.column_letters,
+            t.problems,
+            t.notes,
+            t.ignored_rows,
+            t.encoding,
+            t.delimiter,
+            t.row_lines,
+            t.header_row,
+            t.lines_read,
+        )
 
     if not careful:
         return run()

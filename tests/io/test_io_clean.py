@@ -8,8 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from tip_eval.io.clean import (
     CellError,
@@ -144,10 +143,19 @@ def test_parse_number(value, expected):
         ("3,5", "'3,5' is ambiguous: the ',' could be a decimal point or a thousands separator."),
         ("12,34", "'12,34' is ambiguous: the ',' could be a decimal point or a thousands separator."),
         ("1234,567", "'1234,567' is ambiguous: the ',' could be a decimal point or a thousands separator."),
-        ("1 234", "'1 234' is not a number in the expected form (decimal point '.', thousands separator ',' in groups of three digits)."),
-        ("1,23,456", "'1,23,456' is not a number in the expected form (decimal point '.', thousands separator ',' in groups of three digits)."),
+        (
+            "1 234",
+            "'1 234' is not a number in the expected form (decimal point '.', thousands separator ',' in groups of three digits).",
+        ),
+        (
+            "1,23,456",
+            "'1,23,456' is not a number in the expected form (decimal point '.', thousands separator ',' in groups of three digits).",
+        ),
         ("abc", "'abc' is not a number."),
-        ("12 points", "'12 points' is not a number in the expected form (decimal point '.', thousands separator ',' in groups of three digits)."),
+        (
+            "12 points",
+            "'12 points' is not a number in the expected form (decimal point '.', thousands separator ',' in groups of three digits).",
+        ),
         (True, "TRUE is a yes/no value, not a number."),
         (dt.date(2023, 4, 5), "a date or time is not a number."),
         (float("inf"), "the number is infinite."),

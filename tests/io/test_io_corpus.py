@@ -46,7 +46,9 @@ def test_corpus_is_up_to_date_and_byte_stable(tmp_path):
 # ---------------------------------------------------------------------------- refusals
 
 FAR = "beyond the limit of 200,000 rows and 500 columns. Opening it could use up the computer's memory and stop Python, so it was not opened."
-NOT_SAFE_FIX = "Do not open this file. Ask the sender for a fresh copy saved from Excel (File > Save As > Excel Workbook)."
+NOT_SAFE_FIX = (
+    "Do not open this file. Ask the sender for a fresh copy saved from Excel (File > Save As > Excel Workbook)."
+)
 
 REFUSALS = {
     "entity_bomb.xlsx": (
@@ -181,12 +183,26 @@ def test_formula_without_saved_result_is_a_located_problem():
     table = read_table(CORPUS / name)
     fix = "Open the file in Excel, let it calculate, save it, and read it again."
     assert table.problems == [
-        _problem(name, "Scores", 2, "Gain", None,
-                 "Cell D2 has a formula but no saved result (the file was written by a program that does not "
-                 "calculate formulas), so its value is unknown.", fix),
-        _problem(name, "Scores", 3, "Gain", None,
-                 "Cell D3 has a formula but no saved result (the file was written by a program that does not "
-                 "calculate formulas), so its value is unknown.", fix),
+        _problem(
+            name,
+            "Scores",
+            2,
+            "Gain",
+            None,
+            "Cell D2 has a formula but no saved result (the file was written by a program that does not "
+            "calculate formulas), so its value is unknown.",
+            fix,
+        ),
+        _problem(
+            name,
+            "Scores",
+            3,
+            "Gain",
+            None,
+            "Cell D3 has a formula but no saved result (the file was written by a program that does not "
+            "calculate formulas), so its value is unknown.",
+            fix,
+        ),
     ]
     # the cells themselves are missing, never a made-up value; the saved value of D4 is kept
     assert table.frame["Gain"].isna().tolist() == [True, True, False]
@@ -198,8 +214,12 @@ def test_merged_two_row_header_is_flattened():
     table = read_table(CORPUS / "merged_two_row_header.xlsx", header_rows=2)
     assert list(table.frame.columns) == [
         "Participant ID",
-        "Pre-test / Q1", "Pre-test / Q2", "Pre-test / Q3",
-        "Post-test / Q1", "Post-test / Q2", "Post-test / Q3",
+        "Pre-test / Q1",
+        "Pre-test / Q2",
+        "Pre-test / Q3",
+        "Post-test / Q1",
+        "Post-test / Q2",
+        "Post-test / Q3",
     ]
     assert table.header_row == 2
     assert table.excel_rows.tolist() == [3, 4]
@@ -212,7 +232,9 @@ def test_merged_two_row_header_is_flattened():
 def test_merged_header_read_as_one_row_reports_the_repeated_headers():
     name = "merged_two_row_header.xlsx"
     table = read_table(CORPUS / name)
-    assert [(p.row, p.column, p.severity) for p in table.problems] == [(1, "Pre-test", "error")] * 2 + [(1, "Post-test", "error")] * 2
+    assert [(p.row, p.column, p.severity) for p in table.problems] == [(1, "Pre-test", "error")] * 2 + [
+        (1, "Post-test", "error")
+    ] * 2
     assert table.problems[0].problem == (
         "Columns B ('Pre-test') and C ('Pre-test') have the same header once case and spaces are ignored, "
         "so tip_eval cannot tell which one to use."
@@ -223,14 +245,24 @@ def test_duplicate_headers_after_normalisation_are_an_error_naming_both():
     name = "duplicate_headers.xlsx"
     table = read_table(CORPUS / name)
     assert table.problems == [
-        _problem(name, "Scores", 1, "score", "score ",
-                 "Columns B ('Score') and C ('score ') have the same header once case and spaces are ignored, "
-                 "so tip_eval cannot tell which one to use.",
-                 "Rename one of the two columns, or delete the one that is not needed."),
+        _problem(
+            name,
+            "Scores",
+            1,
+            "score",
+            "score ",
+            "Columns B ('Score') and C ('score ') have the same header once case and spaces are ignored, "
+            "so tip_eval cannot tell which one to use.",
+            "Rename one of the two columns, or delete the one that is not needed.",
+        ),
     ]
     assert list(table.frame.columns) == ["Participant ID", "Score", "score (column C)"]
     assert not any(c.endswith(".1") for c in table.frame.columns)
-    assert table.columns_as_written == {"Participant ID": "Participant ID", "Score": "Score", "score (column C)": "score "}
+    assert table.columns_as_written == {
+        "Participant ID": "Participant ID",
+        "Score": "Score",
+        "score (column C)": "score ",
+    }
 
 
 def test_blank_rows_and_notes_under_the_table_are_ignored_with_notes():
@@ -246,7 +278,13 @@ def test_blank_rows_and_notes_under_the_table_are_ignored_with_notes():
         # where the notes are, never their text: a row holding only a name looks like a note too
         "Notes under the table ignored (column A, rows 8-9; their text is not repeated here, as it may name a person).",
     ]
-    assert table.ignored_rows == {3: "blank", 6: "blank", 7: "blank", 8: "notes under the table", 9: "notes under the table"}
+    assert table.ignored_rows == {
+        3: "blank",
+        6: "blank",
+        7: "blank",
+        8: "notes under the table",
+        9: "notes under the table",
+    }
     assert table.problems == []
     # rows read below the header = rows kept + rows ignored
     assert len(table.frame) + len(table.ignored_rows) == 9 - table.header_row
@@ -326,10 +364,15 @@ def test_ods_with_hidden_sheet_and_trailing_empty_rows():
     [
         ("utf8_bom.csv", "utf-8-sig", ",", []),
         ("utf16_tab.txt", "utf-16", "\t", []),
-        ("cp874_semicolon.csv", "cp874", ";", [
-            "The file is not UTF-8; it was read as Thai Windows text (cp874). If letters look wrong, save the "
-            "file in Excel as 'CSV UTF-8 (Comma delimited)' and read it again, or give encoding='...'."
-        ]),
+        (
+            "cp874_semicolon.csv",
+            "cp874",
+            ";",
+            [
+                "The file is not UTF-8; it was read as Thai Windows text (cp874). If letters look wrong, save the "
+                "file in Excel as 'CSV UTF-8 (Comma delimited)' and read it again, or give encoding='...'."
+            ],
+        ),
         ("utf8_semicolon_decimal_comma.csv", "utf-8", ";", []),
     ],
 )

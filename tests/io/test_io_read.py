@@ -75,7 +75,10 @@ def test_file_size_limit(tmp_path):
 
 
 def test_zip_that_is_not_a_workbook(tmp_path):
-    path = write(tmp_path / "letter.xlsx", mc.pack([("word/document.xml", b"<w:document/>"), ("[Content_Types].xml", b"<Types/>")]))
+    path = write(
+        tmp_path / "letter.xlsx",
+        mc.pack([("word/document.xml", b"<w:document/>"), ("[Content_Types].xml", b"<Types/>")]),
+    )
     err = refusal(read_table, path)
     assert err.reason.startswith("is a zip file but not an Excel or OpenDocument workbook")
 
@@ -137,13 +140,15 @@ def test_read_limits_are_checked():
 def test_row_and_column_limits_apply_to_ordinary_files(tmp_path):
     path = write(tmp_path / "scores.xlsx", mc.save_workbook(mc.simple_workbook()))
     err = refusal(read_table, path, limits=ReadLimits(max_rows=2))
-    assert err.reason.startswith("sheet 'Scores' says it spans up to cell B3 (row 3, column 2), beyond the limit of 2 rows")
+    assert err.reason.startswith(
+        "sheet 'Scores' says it spans up to cell B3 (row 3, column 2), beyond the limit of 2 rows"
+    )
     assert read_table(path, limits=ReadLimits(max_rows=3, max_cols=2)).excel_rows.tolist() == [2, 3]
 
 
 def test_sheet_area_limit(tmp_path):
     far = f"{_col_letters(400)}190000"
-    cells = '<row r="1"><c r="A1"><v>1</v></c></row>' f'<row r="190000"><c r="{far}"><v>1</v></c></row>'
+    cells = f'<row r="1"><c r="A1"><v>1</v></c></row><row r="190000"><c r="{far}"><v>1</v></c></row>'
     path = workbook_with_sheet(tmp_path, "area.xlsx", mc.sheet_xml(cells))
     err = refusal(guard_workbook, path)
     assert err.reason.startswith(
@@ -160,7 +165,14 @@ def test_cells_out_of_order_are_all_checked(tmp_path):
     path = workbook_with_sheet(tmp_path, "order.xlsx", mc.sheet_xml(cells))
     assert refusal(guard_workbook, path).reason.startswith("sheet 'Scores' has a cell at SG5 (row 5, column 501)")
     rows.pop(70)
-    ok = workbook_with_sheet(tmp_path, "order_ok.xlsx", mc.sheet_xml('<row r="1"><c r="A1" t="inlineStr"><is><t>ID</t></is></c><c r="B1" t="inlineStr"><is><t>N</t></is></c></row>' + "".join(rows)))
+    ok = workbook_with_sheet(
+        tmp_path,
+        "order_ok.xlsx",
+        mc.sheet_xml(
+            '<row r="1"><c r="A1" t="inlineStr"><is><t>ID</t></is></c><c r="B1" t="inlineStr"><is><t>N</t></is></c></row>'
+            + "".join(rows)
+        ),
+    )
     assert guard_workbook(ok).extents == {"Scores": (150, 2)}
     assert read_table(ok).frame["N"].tolist()[:3] == [2.0, 3.0, 4.0]  # in Excel's row order
 
@@ -186,17 +198,25 @@ def test_unusual_but_valid_sheet_xml_is_scanned_exactly_and_read(tmp_path):
 
 
 def test_utf16_xml_part_is_refused(tmp_path):
-    sheet = mc.sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>').decode().replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    sheet = (
+        mc.sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>')
+        .decode()
+        .replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    )
     path = workbook_with_sheet(tmp_path, "utf16.xlsx", codecs.BOM_UTF16_LE + sheet.encode("utf-16-le"))
     err = refusal(guard_workbook, path)
-    assert err.reason.startswith("is not in the form Excel writes: its part 'xl/worksheets/sheet1.xml' is UTF-16/UTF-32 encoded XML")
+    assert err.reason.startswith(
+        "is not in the form Excel writes: its part 'xl/worksheets/sheet1.xml' is UTF-16/UTF-32 encoded XML"
+    )
 
 
 def test_doctype_in_any_part_is_refused(tmp_path):
     members = mc.workbook_members(mc.simple_workbook())
     styles = dict(members)["xl/styles.xml"].replace(b"<styleSheet", b'<!DOCTYPE s [<!ENTITY e "x">]><styleSheet', 1)
     path = write(tmp_path / "styles.xlsx", mc.pack(mc.replace_member(members, "xl/styles.xml", styles)))
-    assert "its part 'xl/styles.xml' contains an XML DOCTYPE or ENTITY declaration" in refusal(guard_workbook, path).reason
+    assert (
+        "its part 'xl/styles.xml' contains an XML DOCTYPE or ENTITY declaration" in refusal(guard_workbook, path).reason
+    )
     # a comment is not a declaration
     styles = dict(members)["xl/styles.xml"].replace(b"<styleSheet", b"<!-- made by hand --><styleSheet", 1)
     ok = write(tmp_path / "comment.xlsx", mc.pack(mc.replace_member(members, "xl/styles.xml", styles)))
@@ -205,11 +225,13 @@ def test_doctype_in_any_part_is_refused(tmp_path):
 
 def test_beyond_pattern_matches_only_larger_references():
     pattern = _beyond(850, 40)  # row 850, column AN
+
     def hit(ref: str) -> bool:
         return pattern.search(f'<c r="{ref}">'.encode()) is not None
+
     assert not any(hit(r) for r in ["A1", "AN850", "an850", "B0850", "AM849", "Z9"])
     assert all(hit(r) for r in ["AO1", "ao1", "BA5", "AAA1", "A851", "A1000", "A0000851", "AN9999999"])
-    assert pattern.search(b"<c t=\"s\">") is not None  # a cell without a reference: scanned exactly
+    assert pattern.search(b'<c t="s">') is not None  # a cell without a reference: scanned exactly
     assert _parse_ref(b"XFD1048576") == (1048576, 16384) and _parse_ref(b"a01") == (1, 1) and _parse_ref(b"1A") is None
 
 
@@ -257,7 +279,9 @@ def test_empty_sheet_is_a_problem(tmp_path):
     path = write(tmp_path / "empty_sheet.xlsx", mc.save_workbook(wb))
     table = read_table(path)
     assert table.frame.empty
-    assert [(p.problem, p.severity) for p in table.problems] == [("There is no table here: the sheet or file is empty.", "error")]
+    assert [(p.problem, p.severity) for p in table.problems] == [
+        ("There is no table here: the sheet or file is empty.", "error")
+    ]
 
 
 def test_values_without_a_header_are_a_warning(tmp_path):
@@ -303,7 +327,11 @@ def test_column_types(tmp_path):
     assert list(frame.columns) == ["text", "number", "mixed", "flag", "blank"]
     assert frame["number"].dtype == "float64" and pd.isna(frame["number"].iloc[2])
     assert pd.api.types.is_string_dtype(frame["text"].dtype)
-    assert frame["text"].iloc[0] == "a" and frame["text"].isna().tolist() == [False, True, False]  # spaces only: missing
+    assert frame["text"].iloc[0] == "a" and frame["text"].isna().tolist() == [
+        False,
+        True,
+        False,
+    ]  # spaces only: missing
     assert frame["mixed"].dtype == object and frame["mixed"].tolist() == ["x", 3.0, None]
     assert frame["flag"].tolist() == [True, False, None]
     assert frame["blank"].isna().all()
@@ -315,7 +343,10 @@ def test_column_types(tmp_path):
 def test_csv_encoding_that_cannot_be_recognised(tmp_path):
     path = write(tmp_path / "odd.csv", b"ID,Name\r\nP001,\xdb\xdc\xdd\r\n")
     err = refusal(read_table, path)
-    assert err.reason == "is a text file in an encoding tip_eval cannot recognise (it is not UTF-8, UTF-16 or Thai Windows cp874)."
+    assert (
+        err.reason
+        == "is a text file in an encoding tip_eval cannot recognise (it is not UTF-8, UTF-16 or Thai Windows cp874)."
+    )
     table = read_table(path, encoding="cp1252")
     assert table.encoding == "cp1252" and table.frame["Name"].tolist() == ["ÛÜÝ"]
 
@@ -347,7 +378,7 @@ def test_csv_ragged_rows_and_row_limit(tmp_path):
 
 
 def test_csv_two_row_header_without_merges_fills_the_top_label(tmp_path):
-    path = write(tmp_path / "two.csv", "ID,Pre-test,,Post-test,\r\n,Q1,Q2,Q1,Q2\r\nP001,1,0,1,1\r\n".encode())
+    path = write(tmp_path / "two.csv", b"ID,Pre-test,,Post-test,\r\n,Q1,Q2,Q1,Q2\r\nP001,1,0,1,1\r\n")
     table = read_table(path, header_rows=2)
     assert list(table.frame.columns) == ["ID", "Pre-test / Q1", "Pre-test / Q2", "Post-test / Q1", "Post-test / Q2"]
     assert table.header_row == 2 and table.excel_rows.tolist() == [3]
@@ -369,14 +400,15 @@ def test_a_title_above_the_table_is_skipped(tmp_path):
     assert table.header_row == 3 and table.excel_rows.tolist() == [4]
     assert list(table.frame.columns) == ["Participant ID", "Pre", "Post"]
     # where the title is, never its text ("Pre-test, trainer <name>" is a title too)
-    assert table.notes == ["Title above the table ignored (column A, row 1; its text is not repeated here, as it may "
-                           "name a person)."]
+    assert table.notes == [
+        "Title above the table ignored (column A, row 1; its text is not repeated here, as it may name a person)."
+    ]
     # a one-column table keeps its header
     one = write(tmp_path / "one.csv", b"Participant ID\r\nP001\r\n")
     assert list(read_table(one).frame.columns) == ["Participant ID"]
 
 
-FUZZ = r'''
+FUZZ = r"""
 import random, sys, zipfile
 from pathlib import Path
 sys.path.insert(0, {here!r})
@@ -414,7 +446,7 @@ for i in range(80):
     except InputRefused:
         pass
 print("survived")
-'''
+"""
 
 
 def test_damaged_and_crafted_variants_are_read_or_refused(tmp_path):

@@ -18,12 +18,12 @@ NAMES = ("Sok Dara", "Chan Sok Sophea")
 def test_a_title_row_and_a_name_under_the_table_are_located_not_quoted(tmp_path):
     wb = Workbook()
     ws = wb.active
-    ws["A1"] = f"Pre-test, trainer {NAMES[0]}"          # a one-cell title row
+    ws["A1"] = f"Pre-test, trainer {NAMES[0]}"  # a one-cell title row
     ws.append(["Participant ID", "Score"])
     ws.append(["P001", 12])
     ws.append(["P002", 15])
     ws.append([])
-    ws.append([NAMES[1]])                                # a row holding only a name, after a blank line
+    ws.append([NAMES[1]])  # a row holding only a name, after a blank line
     wb.save(tmp_path / "pre.xlsx")
     table = read_table(tmp_path / "pre.xlsx")
     assert table.frame["Participant ID"].tolist() == ["P001", "P002"]
@@ -37,16 +37,51 @@ def test_problems_file_quotes_checked_values_and_locates_free_text(tmp_path):
     from tip_eval.problems_file import INTERNAL, write_problems_file
     from tip_eval.validation import ValidationReport
 
-    problems = pd.DataFrame([
-        {"file": "a.xlsx", "sheet": "Pre", "row": 40, "column": "Name", "value": NAMES[0],
-         "problem": f"'{NAMES[0]}' appears twice", "fix": "Remove one.", "severity": "warning"},
-        {"file": "a.xlsx", "sheet": "Pre", "row": 7, "column": "Sector", "value": "Pirates",
-         "problem": "sector 'Pirates' is not a known sector label", "fix": "Use a sector.", "severity": "error"},
-        {"file": "h.csv", "sheet": None, "row": 3, "column": "document", "value": f"{NAMES[1]}.docx",
-         "problem": f"document '{NAMES[1]}.docx' is odd", "fix": "", "severity": "warning"},
-    ])
-    quarantine = pd.DataFrame([{"table": "followup_codes", "file": "h.csv", "sheet": None, "row": 3,
-                                "problem": f"set aside: document '{NAMES[1]}.docx' is odd"}])
+    problems = pd.DataFrame(
+        [
+            {
+                "file": "a.xlsx",
+                "sheet": "Pre",
+                "row": 40,
+                "column": "Name",
+                "value": NAMES[0],
+                "problem": f"'{NAMES[0]}' appears twice",
+                "fix": "Remove one.",
+                "severity": "warning",
+            },
+            {
+                "file": "a.xlsx",
+                "sheet": "Pre",
+                "row": 7,
+                "column": "Sector",
+                "value": "Pirates",
+                "problem": "sector 'Pirates' is not a known sector label",
+                "fix": "Use a sector.",
+                "severity": "error",
+            },
+            {
+                "file": "h.csv",
+                "sheet": None,
+                "row": 3,
+                "column": "document",
+                "value": f"{NAMES[1]}.docx",
+                "problem": f"document '{NAMES[1]}.docx' is odd",
+                "fix": "",
+                "severity": "warning",
+            },
+        ]
+    )
+    quarantine = pd.DataFrame(
+        [
+            {
+                "table": "followup_codes",
+                "file": "h.csv",
+                "sheet": None,
+                "row": 3,
+                "problem": f"set aside: document '{NAMES[1]}.docx' is odd",
+            }
+        ]
+    )
     report = ValidationReport(problems=problems)
     path = write_problems_file(report, quarantine, tmp_path / "problems.xlsx")
     book = load_workbook(path, read_only=True)
@@ -54,7 +89,7 @@ def test_problems_file_quotes_checked_values_and_locates_free_text(tmp_path):
     assert INTERNAL in [c for row in book.worksheets[0].iter_rows(values_only=True) for c in row if c]
     cells = [c for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert not any(name in c for c in cells for name in NAMES)
-    assert "Pirates" in cells                             # a checked column's value is what the officer must fix
+    assert "Pirates" in cells  # a checked column's value is what the officer must fix
     assert "(text in column Name, row 40; not copied)" in cells
     assert "(text in column document, row 3; not copied)" in cells
     # ValidationReport.to_excel (tip-eval validate --report) writes the same internal file

@@ -27,9 +27,20 @@ def adversarial_study(seed: int = 0):
     from tip_eval.study import Study
 
     study, _ = make_study(seed=seed)
-    t = {name: getattr(study, name).copy() for name in (
-        "trainings", "participants", "items", "responses", "competencies", "confidence", "interviews", "codebook",
-        "followup_codes")}
+    t = {
+        name: getattr(study, name).copy()
+        for name in (
+            "trainings",
+            "participants",
+            "items",
+            "responses",
+            "competencies",
+            "confidence",
+            "interviews",
+            "codebook",
+            "followup_codes",
+        )
+    }
     t["trainings"] = t["trainings"][t["trainings"]["training_id"].isin(KEEP)]
     p = t["participants"]
     p = p[p["training_id"].isin(KEEP)]
@@ -63,8 +74,9 @@ def adversarial_study(seed: int = 0):
     drop = set(double[3:])
     second = fc.groupby("interview_id")["coder"].transform(lambda s: s != s.iloc[0])
     fc = fc[~(fc["interview_id"].isin(drop) & second)]
-    iv.loc[iv["interview_id"].isin(drop), "coders"] = iv.loc[iv["interview_id"].isin(drop), "coders"].str.split(
-        r"[;,]\s*", regex=True).str[0]
+    iv.loc[iv["interview_id"].isin(drop), "coders"] = (
+        iv.loc[iv["interview_id"].isin(drop), "coders"].str.split(r"[;,]\s*", regex=True).str[0]
+    )
     t["interviews"] = iv
     t["followup_codes"] = fc
     return Study(name="Adversarial study (invented data)", min_cell=5, **t)

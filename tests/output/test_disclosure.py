@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from scipy.optimize import linprog
 
 from tip_eval.disclosure import (
@@ -55,10 +54,22 @@ def test_gains_group_is_blanked_whole(sample_study):
 
 def test_one_small_competency_does_not_blank_another():
     """Each competency's count is its own cell: 3 people rating one do not hide the 53 rating another."""
-    t = pd.DataFrame({"competency_id": ["C01", "C02"], "competency": ["Identify", "Refer"], "n_pre": [53, 3],
-                      "n_post": [53, 3], "n": [53, 3], "median_pre": [3.0, 4.0], "median_post": [4.0, 4.0],
-                      "pct_agree_pre": [40.0, 100 / 3], "pct_agree_post": [70.0, 200 / 3],
-                      "rank_biserial": [0.5, 0.2], "p_value": [0.01, 0.5], "p_adjusted": [0.02, 0.5]})
+    t = pd.DataFrame(
+        {
+            "competency_id": ["C01", "C02"],
+            "competency": ["Identify", "Refer"],
+            "n_pre": [53, 3],
+            "n_post": [53, 3],
+            "n": [53, 3],
+            "median_pre": [3.0, 4.0],
+            "median_post": [4.0, 4.0],
+            "pct_agree_pre": [40.0, 100 / 3],
+            "pct_agree_post": [70.0, 200 / 3],
+            "rank_biserial": [0.5, 0.2],
+            "p_value": [0.01, 0.5],
+            "p_adjusted": [0.02, 0.5],
+        }
+    )
     s = suppress(t, 5)
     assert s.loc[1, ["n", "median_pre", "pct_agree_pre", "rank_biserial"]].isna().all()
     assert s.loc[0, ["n", "median_pre", "pct_agree_pre", "pct_agree_post", "rank_biserial"]].notna().all()
@@ -139,8 +150,20 @@ def test_footnote_is_the_legend_of_the_one_mark():
 
 
 def test_identifier_columns_and_pseudonyms():
-    frame = pd.DataFrame(columns=["participant_id", "Full Name", "email", "organisation", "label", "ชื่อ", "nama",
-                                  "role", "phone_number", "online"])
+    frame = pd.DataFrame(
+        columns=[
+            "participant_id",
+            "Full Name",
+            "email",
+            "organisation",
+            "label",
+            "ชื่อ",
+            "nama",
+            "role",
+            "phone_number",
+            "online",
+        ]
+    )
     assert identifier_columns(frame) == ["Full Name", "email", "ชื่อ", "nama", "phone_number"]
     with pytest.raises(ValueError, match="Full Name"):
         check_no_identifiers(frame)
@@ -157,8 +180,13 @@ def test_identifier_columns_and_pseudonyms():
 # --- properties ------------------------------------------------------------------------------------
 
 
-def _unprotected(values: np.ndarray, blanked: np.ndarray, facts: list[tuple[np.ndarray, float]],
-                 min_cell: int, within: list[tuple[int, int]] = ()) -> list[int]:
+def _unprotected(
+    values: np.ndarray,
+    blanked: np.ndarray,
+    facts: list[tuple[np.ndarray, float]],
+    min_cell: int,
+    within: list[tuple[int, int]] = (),
+) -> list[int]:
     """Independent audit (plain linprog): blanked counts a reader can narrow to fewer than min_cell values
     while they could be 1 to min_cell - 1 (the plan's rule). ``within``: (count, size) pairs, count <= size."""
     idx = np.flatnonzero(blanked)
@@ -190,9 +218,14 @@ def _unprotected(values: np.ndarray, blanked: np.ndarray, facts: list[tuple[np.n
             A_ub.append(row)
             b_ub.append(rhs)
     out = []
-    kw = {"A_eq": np.array(A) if A else None, "b_eq": np.array(b) if b else None,
-          "A_ub": np.array(A_ub) if A_ub else None, "b_ub": np.array(b_ub) if b_ub else None, "bounds": (0, None),
-          "method": "highs"}
+    kw = {
+        "A_eq": np.array(A) if A else None,
+        "b_eq": np.array(b) if b else None,
+        "A_ub": np.array(A_ub) if A_ub else None,
+        "b_ub": np.array(b_ub) if b_ub else None,
+        "bounds": (0, None),
+        "method": "highs",
+    }
     for c in idx:
         obj = np.zeros(len(idx))
         obj[pos[c]] = 1
@@ -210,8 +243,7 @@ counts = st.integers(min_value=0, max_value=30)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sizes=st.lists(counts, min_size=1, max_size=8), min_cell=st.integers(3, 6))
 def test_one_way_table_never_shows_or_reveals_a_small_group(sizes, min_cell):
-    t = pd.DataFrame({"group": [f"g{i}" for i in range(len(sizes))], "n": sizes,
-                      "mean": np.linspace(1, 2, len(sizes))})
+    t = pd.DataFrame({"group": [f"g{i}" for i in range(len(sizes))], "n": sizes, "mean": np.linspace(1, 2, len(sizes))})
     s = suppress(t, min_cell)
     shown = s["n"].dropna().astype(int)
     assert not shown.between(1, min_cell - 1).any()
@@ -227,8 +259,13 @@ def test_one_way_table_never_shows_or_reveals_a_small_group(sizes, min_cell):
 @given(data=st.data(), rows=st.integers(2, 3), cols=st.integers(2, 3), min_cell=st.integers(3, 5))
 def test_two_way_table_with_published_margins_reveals_no_small_group(data, rows, cols, min_cell):
     sizes = data.draw(st.lists(st.integers(0, 25), min_size=rows * cols, max_size=rows * cols))
-    t = pd.DataFrame({"a": np.repeat([f"a{i}" for i in range(rows)], cols),
-                      "b": np.tile([f"b{j}" for j in range(cols)], rows), "n": sizes})
+    t = pd.DataFrame(
+        {
+            "a": np.repeat([f"a{i}" for i in range(rows)], cols),
+            "b": np.tile([f"b{j}" for j in range(cols)], rows),
+            "n": sizes,
+        }
+    )
     s = suppress(t, min_cell)
     assert not s["n"].dropna().between(1, min_cell - 1).any()
     values = t["n"].to_numpy(dtype=float)
@@ -252,8 +289,19 @@ def test_counts_and_percentages_of_people_with_a_code(data, groups, min_cell):
     n = data.draw(st.lists(st.integers(0, 20), min_size=groups, max_size=groups))
     k = [data.draw(st.integers(0, m)) for m in n]
     pct = [100 * a / b if b else np.nan for a, b in zip(k, n)]
-    t = pd.DataFrame({"country": [f"c{i}" for i in range(groups)], "kind": "code", "code_id": "X", "label": "X",
-                      "n_interviewed": n, "n_with_code": k, "pct_with_code": pct, "ci_low": pct, "ci_high": pct})
+    t = pd.DataFrame(
+        {
+            "country": [f"c{i}" for i in range(groups)],
+            "kind": "code",
+            "code_id": "X",
+            "label": "X",
+            "n_interviewed": n,
+            "n_with_code": k,
+            "pct_with_code": pct,
+            "ci_low": pct,
+            "ci_high": pct,
+        }
+    )
     s = suppress(t, min_cell)
     # nothing shown describes 1 to min_cell - 1 people: groups, counts, their complements, or counts implied by a percentage
     assert not s["n_interviewed"].dropna().between(1, min_cell - 1).any()

@@ -31,6 +31,7 @@ BEFORE = HERE / "fixtures" / "before_14"
 
 # --- min_cell ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("bad", [True, False, 0, 1, 2, "5", 4.5, None])
 def test_min_cell_must_be_a_whole_number_of_at_least_3(bad):
     with pytest.raises(ValueError, match="at least 3"):
@@ -43,6 +44,7 @@ def test_min_cell_accepts_3_and_more():
 
 # --- the linear programme -----------------------------------------------------------------------------
 
+
 def _gains(groups: dict[str, int], by: str) -> pd.DataFrame:
     return pd.DataFrame({by: list(groups), "n": list(groups.values()), "pre_mean": 50.0, "mean_gain": 10.0})
 
@@ -52,8 +54,10 @@ def test_differencing_a_country_pins_a_small_training_and_the_plan_prevents_it()
     atoms = pd.DataFrame({"training_id": ["T1", "T2", "T3"], "country": ["KHM", "KHM", "IDN"]})
     by_training = _gains({"T1": 40, "T2": 3, "T3": 30}, "training_id")
     by_country = _gains({"KHM": 43, "IDN": 30}, "country")
-    known = {Cell("knowledge.matched", (("training_id", "T1"),)): (40, 40),
-             Cell("knowledge.matched", (("country", "KHM"),)): (43, 43)}
+    known = {
+        Cell("knowledge.matched", (("training_id", "T1"),)): (40, 40),
+        Cell("knowledge.matched", (("country", "KHM"),)): (43, 43),
+    }
     system = System(known, list(known) + [Cell("knowledge.matched", (("training_id", "T2"),))], [], atoms)
     lo, hi, _ = system.range(Expression.of(Cell("knowledge.matched", (("training_id", "T2"),))))
     assert (lo, hi) == (3, 3) and not protected(lo, hi, 5)
@@ -75,8 +79,15 @@ def test_differencing_a_country_pins_a_small_training_and_the_plan_prevents_it()
 
 
 def test_a_share_with_a_one_person_complement_is_hidden():
-    table = pd.DataFrame({"country": ["KHM", "IDN"], "n": [7, 40], "pre_mean": 50.0, "mean_gain": 5.0,
-                          "pct_improved": [100 * 6 / 7, 50.0]})
+    table = pd.DataFrame(
+        {
+            "country": ["KHM", "IDN"],
+            "n": [7, 40],
+            "pre_mean": 50.0,
+            "mean_gain": 5.0,
+            "pct_improved": [100 * 6 / 7, 50.0],
+        }
+    )
     plan = Plan(5)
     plan.add("g", table)
     out = plan.solve().table("g")
@@ -84,6 +95,7 @@ def test_a_share_with_a_one_person_complement_is_hidden():
 
 
 # --- publications of the adversarial study -----------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def adversarial_out(tmp_path_factory):
@@ -122,7 +134,7 @@ def test_what_the_plan_assumes_holds_on_the_true_counts(adversarial_out):
 def test_one_small_competency_does_not_blank_the_others(adversarial_out):
     _, pub, _ = adversarial_out
     conf = pub.table("confidence_gains").set_index("competency_id")
-    assert pd.isna(conf.loc["C05", "n"])          # rated by 3 people
+    assert pd.isna(conf.loc["C05", "n"])  # rated by 3 people
     assert conf.drop(index="C05")["n"].notna().all() and (conf.drop(index="C05")["n"] > 50).all()
 
 
@@ -146,8 +158,9 @@ def test_no_row_level_data_and_no_hidden_group_named(adversarial_out):
     from tip_eval.tables import display_value
 
     for code in pub.hidden_names():
-        name = next((display_value(d, code) for d in ("country", "sector", "gender")
-                     if display_value(d, code) != code), code)
+        name = next(
+            (display_value(d, code) for d in ("country", "sector", "gender") if display_value(d, code) != code), code
+        )
         pattern = rf"(?<![\w-]){re.escape(name)}(?![\w-])"
         assert not any(re.search(pattern, p) for p in paragraphs), name
     # the calibration figure shows groups, not people
@@ -155,6 +168,7 @@ def test_no_row_level_data_and_no_hidden_group_named(adversarial_out):
 
 
 # --- outputs made before the plan: the audit finds the leaks of issue 14 ------------------------------
+
 
 @pytest.fixture(scope="module")
 def before_report():
@@ -166,11 +180,11 @@ def test_audit_finds_the_leaks_of_outputs_made_before_the_plan(before_report):
     kinds = set(r.to_frame()["kind"])
     assert {"count", "share", "mark", "name", "rows"} <= kinds
     text = str(r)
-    assert "Support transgender victims.matched" in text           # a competency rated by 3 people
-    assert "double_coded" in text                                   # coder agreement on 3 interviews
-    assert "one per person" in text                                 # the per-person scatter
-    assert "IDN-DPS-2023" in text and "names" in text               # a suppressed training named in a sentence
-    assert "Data problems" in text and "Quarantine" in text         # row-level sheets in tables.xlsx
+    assert "Support transgender victims.matched" in text  # a competency rated by 3 people
+    assert "double_coded" in text  # coder agreement on 3 interviews
+    assert "one per person" in text  # the per-person scatter
+    assert "IDN-DPS-2023" in text and "names" in text  # a suppressed training named in a sentence
+    assert "Data problems" in text and "Quarantine" in text  # row-level sheets in tables.xlsx
 
 
 def test_audit_reads_headers_of_words_as_it_reads_codes(tmp_path):
@@ -205,8 +219,11 @@ def test_cli_audit_exit_codes(tmp_path, capsys):
     # its list (150 kB, more than a pipe holds) piped into `head`, which stops reading: still the audit's exit code
     import subprocess
 
-    proc = subprocess.Popen([sys.executable, "-m", "tip_eval.cli", "audit", str(BEFORE), "--limit", "100000"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tip_eval.cli", "audit", str(BEFORE), "--limit", "100000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert proc.stdout.readline()
     proc.stdout.close()
     assert proc.wait(timeout=120) == 1 and b"internal error" not in proc.stderr.read()
@@ -214,16 +231,35 @@ def test_cli_audit_exit_codes(tmp_path, capsys):
 
 # --- the internal problems file ------------------------------------------------------------------------
 
+
 def test_problems_file_is_internal_and_quotes_no_free_text(tmp_path):
     from tip_eval.problems_file import INTERNAL, write_problems_file
     from tip_eval.validation import ValidationReport
 
-    problems = pd.DataFrame([
-        {"severity": "warning", "file": "a.xlsx", "sheet": "Pre", "row": 40, "column": "",
-         "value": "Sok Dara", "problem": "a note under the table ('Sok Dara') was ignored", "fix": "Remove it."},
-        {"severity": "error", "file": "a.xlsx", "sheet": "Pre", "row": 7, "column": "participant_id",
-         "value": "P 01", "problem": "is not a valid identifier", "fix": "Remove spaces."},
-    ])
+    problems = pd.DataFrame(
+        [
+            {
+                "severity": "warning",
+                "file": "a.xlsx",
+                "sheet": "Pre",
+                "row": 40,
+                "column": "",
+                "value": "Sok Dara",
+                "problem": "a note under the table ('Sok Dara') was ignored",
+                "fix": "Remove it.",
+            },
+            {
+                "severity": "error",
+                "file": "a.xlsx",
+                "sheet": "Pre",
+                "row": 7,
+                "column": "participant_id",
+                "value": "P 01",
+                "problem": "is not a valid identifier",
+                "fix": "Remove spaces.",
+            },
+        ]
+    )
     report = ValidationReport(problems=problems)
     path = write_problems_file(report, None, tmp_path / "problems.xlsx")
     book = load_workbook(path, read_only=True)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from scipy.optimize import linprog
 
 from tip_eval.disclosure.solver import Programme
@@ -45,8 +44,7 @@ def programmes(draw):
             lo, hi = max(0.0, value - slack), value + draw(st.integers(0, 3))
             cell = None
         else:  # a shown count (or a total of several blocks), weights 1 or 2
-            a = np.array(draw(st.lists(st.sampled_from([1.0, 1.0, 2.0]), min_size=len(members),
-                                       max_size=len(members))))
+            a = np.array(draw(st.lists(st.sampled_from([1.0, 1.0, 2.0]), min_size=len(members), max_size=len(members))))
             value = float(a @ truth[members])
             lo = hi = value
             cell = f"cell{k}"
@@ -92,8 +90,14 @@ def test_fast_bounds_equal_plain_linear_programming(case, data):
 
 def test_a_pinned_count_names_the_cells_that_pin_it():
     # x0 + x1 + x2 = 10 (a total), x1 = 4 and x2 = 5 shown: x0 = 1 exactly, bound by all three
-    prog = Programme(3, [np.array([0, 1, 2]), np.array([1]), np.array([2])], [np.ones(3), np.ones(1), np.ones(1)],
-                     np.array([10.0, 4.0, 5.0]), np.array([10.0, 4.0, 5.0]), ["total", "b", "c"])
+    prog = Programme(
+        3,
+        [np.array([0, 1, 2]), np.array([1]), np.array([2])],
+        [np.ones(3), np.ones(1), np.ones(1)],
+        np.array([10.0, 4.0, 5.0]),
+        np.array([10.0, 4.0, 5.0]),
+        ["total", "b", "c"],
+    )
     status, value, cells = prog.minimise(np.array([0]), np.array([1.0]))
     assert (status, value, cells) == ("optimal", 1.0, {"total", "b", "c"})
     prog.free("b")  # hidden: x0 ranges over 0 to 5 now
@@ -102,6 +106,12 @@ def test_a_pinned_count_names_the_cells_that_pin_it():
 
 
 def test_contradicting_facts_are_reported_not_bounded():
-    prog = Programme(2, [np.array([0, 1]), np.array([0]), np.array([1])], [np.ones(2), np.ones(1), np.ones(1)],
-                     np.array([3.0, 2.0, -np.inf]), np.array([3.0, 2.0, 0.5]), ["total", "a", None])
+    prog = Programme(
+        2,
+        [np.array([0, 1]), np.array([0]), np.array([1])],
+        [np.ones(2), np.ones(1), np.ones(1)],
+        np.array([3.0, 2.0, -np.inf]),
+        np.array([3.0, 2.0, 0.5]),
+        ["total", "a", None],
+    )
     assert prog.minimise(np.array([1]), np.array([1.0]))[0] == "infeasible"

@@ -36,8 +36,9 @@ def figures(sample_study):
         "dumbbell by country": plots.pre_post.spec(gains(s, by="country"), min_cell=5),
         "dumbbell by sector": plots.pre_post.spec(gains(s, by="sector"), min_cell=5),
         "dumbbell by country and sector": plots.pre_post.spec(gains(s, by=["country", "sector"]), min_cell=5),
-        "dumbbell of confidence": plots.pre_post.spec(gains(s, by="sector", measure="confidence"),
-                                                      measure="confidence", min_cell=5),
+        "dumbbell of confidence": plots.pre_post.spec(
+            gains(s, by="sector", measure="confidence"), measure="confidence", min_cell=5
+        ),
         "verdicts": plots.forest.spec(compare_trainings(s)),
         "forest of gains": plots.forest.spec(gains(s, by="training_id"), min_cell=5),
         "gain distribution": plots.gain_distribution.spec(s, by="country", min_cell=5),
@@ -64,18 +65,38 @@ def test_the_layout_of_before_is_caught():
     """The figures the issue showed: a two-row legend just above the plot, the title in the middle of
     the top margin (plotly's defaults), and a note placed under the plot on slanted labels."""
     names = ["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree", "Neutral or disagree (1-3)"]
-    fig = FigureSpec([trace("bar", x=[1, 2], y=["a", "b"], orientation="h", name=n) for n in names],
-                     {"title": {"text": "Confidence before and after training", "x": 0, "xanchor": "left",
-                                "xref": "paper"},
-                      "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-                      "margin": {"t": 70, "b": 60, "l": 10, "r": 30}, "height": 400})
+    fig = FigureSpec(
+        [trace("bar", x=[1, 2], y=["a", "b"], orientation="h", name=n) for n in names],
+        {
+            "title": {"text": "Confidence before and after training", "x": 0, "xanchor": "left", "xref": "paper"},
+            "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+            "margin": {"t": 70, "b": 60, "l": 10, "r": 30},
+            "height": 400,
+        },
+    )
     assert any("legend overlaps title" in p or "title overlaps legend" in p for p in _problems(fig))
     labels = [f"A long name of a code number {i}" for i in range(6)]
-    heat = FigureSpec([trace("heatmap", z=[[1] * 6] * 6, x=labels, y=labels)],
-                      {"xaxis": {"tickangle": -45}, "height": 450, "annotations": [
-                          {"text": "c = interviews with both codes / interviews with either", "xref": "paper",
-                           "yref": "paper", "x": 0, "y": -0.02, "yanchor": "top", "xanchor": "left", "yshift": -40,
-                           "showarrow": False, "font": {"size": 11}}]})
+    heat = FigureSpec(
+        [trace("heatmap", z=[[1] * 6] * 6, x=labels, y=labels)],
+        {
+            "xaxis": {"tickangle": -45},
+            "height": 450,
+            "annotations": [
+                {
+                    "text": "c = interviews with both codes / interviews with either",
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0,
+                    "y": -0.02,
+                    "yanchor": "top",
+                    "xanchor": "left",
+                    "yshift": -40,
+                    "showarrow": False,
+                    "font": {"size": 11},
+                }
+            ],
+        },
+    )
     assert any("x tick labels" in p and "annotation" in p for p in _problems(heat))
 
 
@@ -87,8 +108,14 @@ def test_long_titles_wrap_and_long_legends_take_rows(sample_study):
     fig = plots.pre_post.spec(g, title=title)
     assert "<br>" in fig.layout["title"]["text"] and _problems(fig) == []
     assert max(text_width(line, 18) for line in fig.layout["title"]["text"].split("<br>")) <= PRINT_WIDTH - 20
-    frame = pd.DataFrame({"participant_id": [f"P{i}" for i in range(40)], "pre": range(40), "post": range(1, 41),
-                          "sector": [f"ក្រុមការងារ {i % 8} សេវាសង្គមរដ្ឋាភិបាលខេត្ត" for i in range(40)]})
+    frame = pd.DataFrame(
+        {
+            "participant_id": [f"P{i}" for i in range(40)],
+            "pre": range(40),
+            "post": range(1, 41),
+            "sector": [f"ក្រុមការងារ {i % 8} សេវាសង្គមរដ្ឋាភិបាលខេត្ត" for i in range(40)],
+        }
+    )
     slopes = plots.gain_distribution.spec(frame, by="sector", kind="slopes")  # 8 entries in Khmer
     assert slopes.layout["legend"]["orientation"] == "h" and _problems(slopes) == []
 
@@ -96,7 +123,10 @@ def test_long_titles_wrap_and_long_legends_take_rows(sample_study):
 def test_wrap_breaks_between_words_only():
     text = wrap("Difference from the median of the other trainings, adjusted for the pre-test", 14, 200)
     lines = text.split("<br>")
-    assert len(lines) > 1 and " ".join(lines) == "Difference from the median of the other trainings, adjusted for the pre-test"
+    assert (
+        len(lines) > 1
+        and " ".join(lines) == "Difference from the median of the other trainings, adjusted for the pre-test"
+    )
     assert all(text_width(line, 14) <= 200 for line in lines if " " in line)
 
 
@@ -104,8 +134,13 @@ def test_titles_name_their_grouping(sample_study):
     from tip_eval.analysis.attrition import attrition
     from tip_eval.analysis.gains import gains
 
-    for by, words in (("country", "by country"), ("sector", "by sector"), ("province", "by province"),
-                      ("training_id", "by training"), (["country", "sector"], "by country and sector")):
+    for by, words in (
+        ("country", "by country"),
+        ("sector", "by sector"),
+        ("province", "by province"),
+        ("training_id", "by training"),
+        (["country", "sector"], "by country and sector"),
+    ):
         g = gains(sample_study, by=by)
         assert plots.pre_post.spec(g).layout["title"]["text"].replace("<br>", " ").endswith(words)
         assert words in plots.forest.spec(g).layout["title"]["text"].replace("<br>", " ")

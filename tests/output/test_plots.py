@@ -23,9 +23,13 @@ def results(sample_study):
 
     s = sample_study
     return {
-        "country": gains(s, by="country"), "cross": gains(s, by=["country", "sector"]),
-        "training": gains(s, by="training_id"), "compare": compare_trainings(s), "items": item_analysis(s),
-        "codes": followup_summary(s, by="country"), "cooc": code_cooccurrence(s),
+        "country": gains(s, by="country"),
+        "cross": gains(s, by=["country", "sector"]),
+        "training": gains(s, by="training_id"),
+        "compare": compare_trainings(s),
+        "items": item_analysis(s),
+        "codes": followup_summary(s, by="country"),
+        "cooc": code_cooccurrence(s),
         "attrition": attrition(s, by="training_id"),
     }
 
@@ -68,8 +72,9 @@ def test_pre_post_dumbbell(results):
     # the matched pairs' means: after - before is the gain, and After's bar is the gain's interval
     g = results["country"]
     assert np.allclose(np.asarray(markers[1].x) - np.asarray(markers[0].x), g["mean_gain"])
-    assert np.allclose(np.asarray(markers[1].x) + np.asarray(markers[1].error_x.array),
-                       g["pre_mean_matched"] + g["ci_high"])
+    assert np.allclose(
+        np.asarray(markers[1].x) + np.asarray(markers[1].error_x.array), g["pre_mean_matched"] + g["ci_high"]
+    )
     everyone = plots.pre_post(g, pre="pre_mean", post="post_mean")
     before = [t for t in everyone.data if t.mode == "markers"][0]
     assert np.allclose(before.x, g["pre_mean"]) and before.error_x.array is not None
@@ -154,8 +159,13 @@ def test_likert_diverging_bars(sample_study):
     fig = plots.likert(sample_study, min_cell=5)
     assert len(fig.data) == 6 and fig.layout.barmode == "relative"
     legend = [t.name for t in fig.data if t.showlegend is not False]
-    assert sorted(legend, key=["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree"].index) == \
-        ["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree"]
+    assert sorted(legend, key=["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree"].index) == [
+        "Strongly disagree",
+        "Disagree",
+        "Neutral",
+        "Agree",
+        "Strongly agree",
+    ]
     disagree = next(t for t in fig.data if t.name == "Disagree")
     assert (np.asarray(disagree.x) <= 0).all()
     assert len(disagree.y) == 14  # 7 competencies, before and after

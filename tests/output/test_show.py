@@ -16,12 +16,18 @@ def test_gains_show_labels_rounding_intervals_and_matched_means(sample_study):
     t = te.show(g)
     pd.testing.assert_frame_equal(g, before)  # the result keeps its columns and full precision
     assert t.title == "Knowledge before and after training, by sector"
-    assert list(t.frame.columns[:5]) == ["Sector", "People tested before and after", "Before", "After",
-                                          "Mean gain, points (95% CI)"]
+    assert list(t.frame.columns[:5]) == [
+        "Sector",
+        "People tested before and after",
+        "Before",
+        "After",
+        "Mean gain, points (95% CI)",
+    ]
     assert t.frame["Sector"].tolist() == ["Government social services", "Law enforcement", "NGO", "Other"]
     row = g.iloc[0]
-    assert t.frame.loc[0, "Mean gain, points (95% CI)"] == (f"{row['mean_gain']:.1f} ({row['ci_low']:.1f} to "
-                                                    f"{row['ci_high']:.1f})")
+    assert t.frame.loc[0, "Mean gain, points (95% CI)"] == (
+        f"{row['mean_gain']:.1f} ({row['ci_low']:.1f} to {row['ci_high']:.1f})"
+    )
     # the means shown are the matched pairs' own: after minus before is the gain, within rounding
     shown = t.frame[["Before", "After"]].astype(float)
     gain = t.frame["Mean gain, points (95% CI)"].str.split(" ").str[0].astype(float)
@@ -29,8 +35,9 @@ def test_gains_show_labels_rounding_intervals_and_matched_means(sample_study):
     assert any("took both tests" in n for n in t.notes)
     assert "Before, everyone tested" not in t.frame.columns
     detail = te.show(g, detail=True)
-    assert {"Before, mean of everyone tested", "After, mean of everyone tested"} <= set(detail.frame.columns) \
-        and any("Everyone tested" in n for n in detail.notes)
+    assert {"Before, mean of everyone tested", "After, mean of everyone tested"} <= set(detail.frame.columns) and any(
+        "Everyone tested" in n for n in detail.notes
+    )
 
 
 def test_confidence_keeps_two_decimals(sample_study):
@@ -39,9 +46,23 @@ def test_confidence_keeps_two_decimals(sample_study):
     assert t.title.startswith("Confidence") and t.frame["Before"].str.match(r"^\d\.\d\d$").all()
 
 
-@pytest.mark.parametrize("name", ["confidence_gains", "item_analysis", "module_summary", "reliability", "attrition",
-                                  "compare_trainings", "followup_summary", "coder_agreement", "code_cooccurrence",
-                                  "knowledge_vs_confidence", "followup_vs_gains", "retention"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "confidence_gains",
+        "item_analysis",
+        "module_summary",
+        "reliability",
+        "attrition",
+        "compare_trainings",
+        "followup_summary",
+        "coder_agreement",
+        "code_cooccurrence",
+        "knowledge_vs_confidence",
+        "followup_vs_gains",
+        "retention",
+    ],
+)
 def test_every_result_shows_with_readable_headers(sample_study, name):
     result = getattr(te, name)(sample_study)
     t = te.show(result)

@@ -35,13 +35,21 @@ def test_gains_table_marks_suppressed_cells_and_explains_them(sample_study):
     text = str(t)
     assert "Mean gain, points (95% CI)" in text and f"{MARK} hidden: fewer than 5 people" in text
     full = g.iloc[[5]]
-    assert t.frame["Mean gain, points (95% CI)"].iloc[5] == tables.format_ci(full["mean_gain"].item(), full["ci_low"].item(),
-                                                                      full["ci_high"].item())
+    assert t.frame["Mean gain, points (95% CI)"].iloc[5] == tables.format_ci(
+        full["mean_gain"].item(), full["ci_low"].item(), full["ci_high"].item()
+    )
 
 
 def test_html_is_escaped():
-    frame = pd.DataFrame({"organisation": ["<script>alert(1)</script>", "A & B"], "n": [10, 12],
-                          "mean_gain": [1.0, 2.0], "ci_low": [0.0, 1.0], "ci_high": [2.0, 3.0]})
+    frame = pd.DataFrame(
+        {
+            "organisation": ["<script>alert(1)</script>", "A & B"],
+            "n": [10, 12],
+            "mean_gain": [1.0, 2.0],
+            "ci_low": [0.0, 1.0],
+            "ci_high": [2.0, 3.0],
+        }
+    )
     t = tables.format_table(frame, title="<b>x</b>")
     html = t._repr_html_()
     assert "<script>" not in html and "&lt;script&gt;" in html and "A &amp; B" in html

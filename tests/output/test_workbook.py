@@ -82,7 +82,8 @@ def test_group_values_a_reader_sees_are_words(sample_book):
                 assert not values & codes, (ws.title, column, values & codes)
     assert seen >= 10
     assert {"Cambodia", "NGO"} <= {v for v in _frame(wb["Gains by country"])["country"]} | {
-        v for v in _frame(wb["Gains by sector"])["sector"]}
+        v for v in _frame(wb["Gains by sector"])["sector"]
+    }
     assert "Trafficking definitions and law" in set(_frame(wb["Modules"])["module"])
 
 
@@ -102,9 +103,19 @@ def test_sheets_readme_first_and_frozen_headers(sample_book):
     _, wb = sample_book
     names = wb.sheetnames
     assert names[0] == "README"
-    for sheet in ("Gains overall", "Gains by country", "Gains by sector", "Gains by training",
-                  "Confidence by competency", "Items", "Trainings compared", "Follow-up codes", "Coder agreement",
-                  "Attrition", "Trainings"):
+    for sheet in (
+        "Gains overall",
+        "Gains by country",
+        "Gains by sector",
+        "Gains by training",
+        "Confidence by competency",
+        "Items",
+        "Trainings compared",
+        "Follow-up codes",
+        "Coder agreement",
+        "Attrition",
+        "Trainings",
+    ):
         assert sheet in names
     for name in ("Gains by country", "Items", "Attrition"):
         assert wb[name].freeze_panes == "A2"
@@ -125,7 +136,9 @@ def test_no_formulas_and_number_formats(sample_book):
     assert isinstance(value, float) and len(repr(value)) > 6  # full precision in the cell
     assert 8 <= ws.column_dimensions["A"].width <= 60
     # a 1-5 rating's means and gain in two decimals, as the brief gives them; percentages in one
-    rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, col["measure"]).value == "Confidence"]  # the measure by its name
+    rows = [
+        r for r in range(2, ws.max_row + 1) if ws.cell(r, col["measure"]).value == "Confidence"
+    ]  # the measure by its name
     assert rows
     for r in rows:
         for name in ("pre_mean_matched", "post_mean_matched", "mean_gain", "ci_low"):
@@ -174,7 +187,9 @@ def _hostile_study():
 
 def test_formula_payloads_stay_plain_text(tmp_path):
     study = _hostile_study()
-    path = write_workbook(study, tmp_path / "hostile.xlsx", by=("organisation", "role"), min_cell=3)  # labels stay: suppression blanks numbers, never row labels
+    path = write_workbook(
+        study, tmp_path / "hostile.xlsx", by=("organisation", "role"), min_cell=3
+    )  # labels stay: suppression blanks numbers, never row labels
     wb = load_workbook(path)
     assert not [(ws.title, c.coordinate) for ws, c in _cells(wb) if c.data_type == "f"]
     texts = {c.value for _, c in _cells(wb) if isinstance(c.value, str)}
@@ -216,7 +231,20 @@ def test_opens_in_libreoffice(sample_book, tmp_path):
     if soffice is None:
         pytest.skip("LibreOffice (soffice) is not installed")
     path, _ = sample_book
-    out = subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
-                          "--outdir", str(tmp_path), str(path)], capture_output=True, text=True, timeout=180)
+    out = subprocess.run(
+        [
+            soffice,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     pdf = tmp_path / "tables.pdf"
     assert out.returncode == 0 and pdf.exists() and pdf.stat().st_size > 10_000, out.stderr

@@ -18,8 +18,15 @@ def hash_key(monkeypatch):
     return KEY
 
 
-def fill_template(blank: Path, out: Path, n: int = 12, training_id: str = "KHM-PNH-2023", seed: int = 1,
-                  start=dt.datetime(2023, 4, 18), end=dt.datetime(2023, 4, 20)) -> Path:
+def fill_template(
+    blank: Path,
+    out: Path,
+    n: int = 12,
+    training_id: str = "KHM-PNH-2023",
+    seed: int = 1,
+    start=dt.datetime(2023, 4, 18),
+    end=dt.datetime(2023, 4, 20),
+) -> Path:
     """Fill a blank ``tip-eval template`` workbook with ``n`` people, every value from its dropdowns."""
     rng = random.Random(seed)
     wb = openpyxl.load_workbook(blank)
@@ -29,14 +36,17 @@ def fill_template(blank: Path, out: Path, n: int = 12, training_id: str = "KHM-P
         return [v for (v,) in lists.iter_rows(min_col=c, max_col=c, min_row=2, values_only=True) if v]
 
     countries, langs, sectors, genders, phases = col(1), col(2), col(3), col(4), col(5)
-    for j, v in enumerate([training_id, countries[0], "Phnom Penh", "Hotel", "NGO coalition", start, end,
-                           langs[0], "2020"], start=1):
+    for j, v in enumerate(
+        [training_id, countries[0], "Phnom Penh", "Hotel", "NGO coalition", start, end, langs[0], "2020"], start=1
+    ):
         wb["Training"].cell(2, j, v)
     items = [r[0] for r in wb["Items"].iter_rows(min_row=2, values_only=True) if r[0]]
     comps = [r[0] for r in wb["Competencies"].iter_rows(min_row=2, values_only=True) if r[0]]
     for i in range(n):
         pid = f"P{i + 1:03d}"
-        for j, v in enumerate([pid, sectors[i % len(sectors)], "Org", "Officer", genders[i % len(genders)], 3 + i], start=1):
+        for j, v in enumerate(
+            [pid, sectors[i % len(sectors)], "Org", "Officer", genders[i % len(genders)], 3 + i], start=1
+        ):
             wb["Participants"].cell(2 + i, j, v)
         for sheet in ("Pre-test", "Post-test"):
             ws = wb[sheet]
@@ -56,9 +66,8 @@ def fill_template(blank: Path, out: Path, n: int = 12, training_id: str = "KHM-P
 
 @pytest.fixture(scope="session")
 def blank_template(tmp_path_factory) -> Path:
-    from tip_eval.io.blank import write_blank_template
-
     from tip_eval.datasets import make_study
+    from tip_eval.io.blank import write_blank_template
 
     study, _ = make_study(seed=0)
     path = tmp_path_factory.mktemp("blank") / "template.xlsx"

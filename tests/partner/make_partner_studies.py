@@ -34,25 +34,64 @@ from pathlib import Path
 import openpyxl
 
 ITEMS = [f"Q{i:02d}" for i in range(1, 13)]
-MODULES = ["definitions_law", "identification", "protection_support", "recovery_reintegration", "special_groups",
-           "victim_centred"]
+MODULES = [
+    "definitions_law",
+    "identification",
+    "protection_support",
+    "recovery_reintegration",
+    "special_groups",
+    "victim_centred",
+]
 KEYS = "ABCDBCDACADB"
-FLAWED = "Q07"          # the bank's key says A; the right option, the one people who know pick, is C
+FLAWED = "Q07"  # the bank's key says A; the right option, the one people who know pick, is C
 TRUE_KEY = {i: k for i, k in zip(ITEMS, KEYS)} | {FLAWED: "C"}
 BANK_KEY = {i: k for i, k in zip(ITEMS, KEYS)} | {FLAWED: "A"}
 COMPETENCIES = ["C01", "C02", "C03"]
 SECTORS = ["government_social_services", "law_enforcement", "ngo"]
 SECTOR_LABELS = {
-    "km": {"government_social_services": "សេវាសង្គមរដ្ឋាភិបាល", "law_enforcement": "អនុវត្តច្បាប់", "ngo": "អង្គការមិនមែនរដ្ឋាភិបាល"},
+    "km": {
+        "government_social_services": "សេវាសង្គមរដ្ឋាភិបាល",
+        "law_enforcement": "អនុវត្តច្បាប់",
+        "ngo": "អង្គការមិនមែនរដ្ឋាភិបាល",
+    },
     "th": {"government_social_services": "หน่วยงานสวัสดิการสังคมภาครัฐ", "law_enforcement": "ตำรวจ", "ngo": "เอ็นจีโอ"},
     "id": {"government_social_services": "Dinas Sosial", "law_enforcement": "Polisi", "ngo": "LSM"},
-    "en": {"government_social_services": "Government social services", "law_enforcement": "Law enforcement", "ngo": "NGO"},
+    "en": {
+        "government_social_services": "Government social services",
+        "law_enforcement": "Law enforcement",
+        "ngo": "NGO",
+    },
 }
 KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
-THAI_GIVEN = ["สมชาย", "สุดา", "ประเสริฐ", "มาลี", "วิชัย", "นภา", "อำนาจ", "จันทร์เพ็ญ", "สมศักดิ์", "รัตนา", "บุญมี",
-              "ปราณี", "ชัยวัฒน์", "สุนีย์", "ธนา", "พรทิพย์", "เกียรติ", "วันดี", "สุริยา", "อรุณี", "ไพโรจน์", "ศิริพร",
-              "กิตติ", "ละเอียด", "มงคล", "ผ่องศรี"]
+THAI_GIVEN = [
+    "สมชาย",
+    "สุดา",
+    "ประเสริฐ",
+    "มาลี",
+    "วิชัย",
+    "นภา",
+    "อำนาจ",
+    "จันทร์เพ็ญ",
+    "สมศักดิ์",
+    "รัตนา",
+    "บุญมี",
+    "ปราณี",
+    "ชัยวัฒน์",
+    "สุนีย์",
+    "ธนา",
+    "พรทิพย์",
+    "เกียรติ",
+    "วันดี",
+    "สุริยา",
+    "อรุณี",
+    "ไพโรจน์",
+    "ศิริพร",
+    "กิตติ",
+    "ละเอียด",
+    "มงคล",
+    "ผ่องศรี",
+]
 THAI_FAMILY = ["ใจดี", "ศรีสุข", "มั่นคง", "แก้วมณี", "ทองดี", "บุญมา", "สายทอง", "พรหมมา", "จันทร์ดี", "รักษา"]
 
 
@@ -63,11 +102,11 @@ class Person:
     sector: str
     gender: str
     ability: float
-    answers: dict[str, dict[str, str]] = field(default_factory=dict)   # phase -> item -> answer
-    ratings: dict[str, dict[str, int]] = field(default_factory=dict)   # phase -> competency -> 1-5
+    answers: dict[str, dict[str, str]] = field(default_factory=dict)  # phase -> item -> answer
+    ratings: dict[str, dict[str, int]] = field(default_factory=dict)  # phase -> competency -> 1-5
     name: str | None = None
-    dropped: set[str] = field(default_factory=set)   # phases whose score tip_eval must not compute
-    removed: bool = False                            # set aside entirely (not in any table)
+    dropped: set[str] = field(default_factory=set)  # phases whose score tip_eval must not compute
+    removed: bool = False  # set aside entirely (not in any table)
 
 
 @dataclass
@@ -93,12 +132,15 @@ def _answer(rng: random.Random, ability: float, item: int, gain: float) -> str:
 
 def _people(rng: random.Random, t: Training, n: int, prefix: str, post_missing: int) -> None:
     for k in range(n):
-        p = Person(f"{prefix}{k + 1:02d}", t.tid, SECTORS[rng.randrange(3)], rng.choice(["woman", "man"]),
-                   rng.gauss(0, 1))
+        p = Person(
+            f"{prefix}{k + 1:02d}", t.tid, SECTORS[rng.randrange(3)], rng.choice(["woman", "man"]), rng.gauss(0, 1)
+        )
         for phase, gain in (("pre", 0.0), ("post", 1.1)):
             p.answers[phase] = {i: _answer(rng, p.ability, j, gain) for j, i in enumerate(ITEMS)}
-            p.ratings[phase] = {c: min(5, max(1, round(2.6 + 0.6 * p.ability + (1.2 if phase == "post" else 0)
-                                                      + rng.gauss(0, 0.7)))) for c in COMPETENCIES}
+            p.ratings[phase] = {
+                c: min(5, max(1, round(2.6 + 0.6 * p.ability + (1.2 if phase == "post" else 0) + rng.gauss(0, 0.7))))
+                for c in COMPETENCIES
+            }
         if k >= n - post_missing:  # the last ones missed the post-test
             del p.answers["post"]
             del p.ratings["post"]
@@ -110,6 +152,7 @@ def _score(p: Person, phase: str) -> float:
 
 
 # --------------------------------------------------------------------------------------- writing
+
 
 def _csv(path: Path, rows: list[list]) -> None:
     with open(path, "w", newline="", encoding="utf-8") as fh:
@@ -135,8 +178,27 @@ def _template(folder: Path, t: Training, rng: random.Random, problems: list) -> 
     ws.title = "Training"
     ws.append(["Training ID", "Country", "Province", "Venue", "Organiser", "Start date", "End date", "Language"])
     # planted: the end date is before the start date (a problem on that cell; the people are kept)
-    ws.append([t.tid, "Cambodia", t.province, "Hotel", "NGO coalition", dt.datetime(2023, 4, 18), dt.datetime(2023, 4, 8), "km"])
-    problems.append({"file": file, "sheet": "Training", "row": 2, "column": "End date", "words": "end_date is before the start date"})
+    ws.append(
+        [
+            t.tid,
+            "Cambodia",
+            t.province,
+            "Hotel",
+            "NGO coalition",
+            dt.datetime(2023, 4, 18),
+            dt.datetime(2023, 4, 8),
+            "km",
+        ]
+    )
+    problems.append(
+        {
+            "file": file,
+            "sheet": "Training",
+            "row": 2,
+            "column": "End date",
+            "words": "end_date is before the start date",
+        }
+    )
     roster = wb.create_sheet("Participants")
     roster.append(["Participant ID", "Sector", "Gender"])
     pre, post = wb.create_sheet("Pre-test"), wb.create_sheet("Post-test")
@@ -151,12 +213,16 @@ def _template(folder: Path, t: Training, rng: random.Random, problems: list) -> 
                 ws.append([p.pid, *[p.answers[phase][i] for i in ITEMS]])
         for phase in ("pre", "post"):
             if phase in p.ratings:
-                conf.append([p.pid, "Pre-test" if phase == "pre" else "Post-test", *[p.ratings[phase][c] for c in COMPETENCIES]])
+                conf.append(
+                    [p.pid, "Pre-test" if phase == "pre" else "Post-test", *[p.ratings[phase][c] for c in COMPETENCIES]]
+                )
     # planted: 'E' on a 4-option item (a located problem; that person's pre-test has no score)
     bad = t.people[1]
     pre.cell(3, 1 + ITEMS.index("Q03") + 1, "E")
     bad.dropped.add("pre")
-    problems.append({"file": file, "sheet": "Pre-test", "row": 3, "column": "Q03", "words": "is not one of this question's options"})
+    problems.append(
+        {"file": file, "sheet": "Pre-test", "row": 3, "column": "Q03", "words": "is not one of this question's options"}
+    )
     # an unambiguous lower-case answer is read as its option (a note, scored as written)
     lower = t.people[2]
     pre.cell(4, 2, lower.answers["pre"]["Q01"].lower())
@@ -180,8 +246,12 @@ def _wide_khmer(folder: Path, t: Training, rng: random.Random, problems: list) -
     header = ["លេខកូដអ្នកចូលរួម", "វិស័យ", "ភេទ", "បទពិសោធន៍ (ឆ្នាំ)"] + [f"{i} មុន" for i in ITEMS] + [f"{i} ក្រោយ" for i in ITEMS]
     lines = [",".join(header)]
     for p in t.people:
-        cells = [p.pid, SECTOR_LABELS["km"][p.sector], {"woman": "ស្ត្រី", "man": "បុរស"}[p.gender],
-                 str(rng.randint(1, 15)).translate(KHMER_DIGITS)]
+        cells = [
+            p.pid,
+            SECTOR_LABELS["km"][p.sector],
+            {"woman": "ស្ត្រី", "man": "បុរស"}[p.gender],
+            str(rng.randint(1, 15)).translate(KHMER_DIGITS),
+        ]
         cells += [p.answers["pre"][i] for i in ITEMS]
         cells += [p.answers["post"][i] if "post" in p.answers else "" for i in ITEMS]
         lines.append(",".join(cells))
@@ -193,13 +263,15 @@ def _wide_khmer(folder: Path, t: Training, rng: random.Random, problems: list) -
     cells = lines[k + 2].split(",")
     cells[1] = cells[1] + '"'
     lines[k + 2] = ",".join(cells)
-    for p in t.people[k - 1:k + 2]:
+    for p in t.people[k - 1 : k + 2]:
         p.removed = True
     problems.append({"file": file, "sheet": None, "row": k + 1, "column": "វិស័យ", "words": "is not closed"})
     (folder / file).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return (f'[[sources]]\nfile = "{file}"\nlayout = "wide"\n\n[sources.training]\ntraining_id = "{t.tid}"\n'
-            f'country = "KHM"\nprovince = "{t.province}"\nstart_date = {t.start.isoformat()}\nend_date = {t.end.isoformat()}\n'
-            'language = "km"\n')
+    return (
+        f'[[sources]]\nfile = "{file}"\nlayout = "wide"\n\n[sources.training]\ntraining_id = "{t.tid}"\n'
+        f'country = "KHM"\nprovince = "{t.province}"\nstart_date = {t.start.isoformat()}\nend_date = {t.end.isoformat()}\n'
+        'language = "km"\n'
+    )
 
 
 def _thai_names(rng: random.Random, n: int) -> list[str]:
@@ -217,8 +289,16 @@ def _prepost_thai(folder: Path, t: Training, rng: random.Random, problems: list)
     ws = wb.active
     ws.title = "การอบรม"
     ws.append(["รหัสการอบรม", "ประเทศ", "จังหวัด", "วันที่เริ่ม", "วันที่สิ้นสุด", "ภาษา"])
-    ws.append([t.tid, "ไทย", t.province, dt.datetime(t.start.year + 543, t.start.month, t.start.day),
-               dt.datetime(t.end.year + 543, t.end.month, t.end.day), "th"])
+    ws.append(
+        [
+            t.tid,
+            "ไทย",
+            t.province,
+            dt.datetime(t.start.year + 543, t.start.month, t.start.day),
+            dt.datetime(t.end.year + 543, t.end.month, t.end.day),
+            "th",
+        ]
+    )
     roster = wb.create_sheet("ผู้เข้าอบรม")
     roster.append(["ชื่อ-สกุล", "ภาคส่วน", "เพศ"])
     pre, post = wb.create_sheet("แบบทดสอบก่อน"), wb.create_sheet("แบบทดสอบหลัง")
@@ -232,8 +312,10 @@ def _prepost_thai(folder: Path, t: Training, rng: random.Random, problems: list)
             written = name.replace(" ", "") if rng.random() < 0.4 else name  # spacing differs: the same person
             post.append([written, *[p.answers["post"][i] for i in ITEMS]])
     wb.save(folder / file)
-    return (f'[[sources]]\nfile = "{file}"\nlayout = "prepost"\nsheet = "แบบทดสอบก่อน"\nphase = "pre"\nname_column = "ชื่อ-สกุล"\n\n'
-            f'[[sources]]\nfile = "{file}"\nlayout = "prepost"\nsheet = "แบบทดสอบหลัง"\nphase = "post"\nname_column = "ชื่อ-สกุล"\n')
+    return (
+        f'[[sources]]\nfile = "{file}"\nlayout = "prepost"\nsheet = "แบบทดสอบก่อน"\nphase = "pre"\nname_column = "ชื่อ-สกุล"\n\n'
+        f'[[sources]]\nfile = "{file}"\nlayout = "prepost"\nsheet = "แบบทดสอบหลัง"\nphase = "post"\nname_column = "ชื่อ-สกุล"\n'
+    )
 
 
 def _long_indonesian(folder: Path, t: Training, rng: random.Random, problems: list) -> str:
@@ -244,8 +326,16 @@ def _long_indonesian(folder: Path, t: Training, rng: random.Random, problems: li
         for phase, word in (("pre", "Sebelum"), ("post", "Sesudah")):
             if phase in p.answers:
                 for i in ITEMS:
-                    rows.append([p.pid, SECTOR_LABELS["id"][p.sector], {"woman": "Perempuan", "man": "Laki-laki"}[p.gender],
-                                 word, "Q" + str(int(i[1:])), p.answers[phase][i]])
+                    rows.append(
+                        [
+                            p.pid,
+                            SECTOR_LABELS["id"][p.sector],
+                            {"woman": "Perempuan", "man": "Laki-laki"}[p.gender],
+                            word,
+                            "Q" + str(int(i[1:])),
+                            p.answers[phase][i],
+                        ]
+                    )
     # planted: the item of one answer is blank (a located problem; that person's post-test has no score)
     victim = next(p for p in t.people[2:] if "post" in p.answers)
     at = next(r for r in range(1, len(rows)) if rows[r][0] == victim.pid and rows[r][3] == "Sesudah")
@@ -253,9 +343,11 @@ def _long_indonesian(folder: Path, t: Training, rng: random.Random, problems: li
     victim.dropped.add("post")
     problems.append({"file": file, "sheet": None, "row": at + 1, "column": "Soal", "words": "item_id is empty"})
     _csv(folder / file, rows)
-    return (f'[[sources]]\nfile = "{file}"\nlayout = "long"\n\n[sources.training]\ntraining_id = "{t.tid}"\n'
-            f'country = "IDN"\nprovince = "{t.province}"\nstart_date = {t.start.isoformat()}\nend_date = {t.end.isoformat()}\n'
-            'language = "id"\n')
+    return (
+        f'[[sources]]\nfile = "{file}"\nlayout = "long"\n\n[sources.training]\ntraining_id = "{t.tid}"\n'
+        f'country = "IDN"\nprovince = "{t.province}"\nstart_date = {t.start.isoformat()}\nend_date = {t.end.isoformat()}\n'
+        'language = "id"\n'
+    )
 
 
 def _totals_thai(folder: Path, t: Training, rng: random.Random, problems: list) -> str:
@@ -266,10 +358,12 @@ def _totals_thai(folder: Path, t: Training, rng: random.Random, problems: list) 
         pre = str(round(_score(p, "pre") * len(ITEMS) / 100)).translate(THAI_DIGITS)
         post = str(round(_score(p, "post") * len(ITEMS) / 100)).translate(THAI_DIGITS) if "post" in p.answers else ""
         rows.append([p.pid, SECTOR_LABELS["th"][p.sector], pre, post])
-    return_toml = (f'[[sources]]\nfile = "{file}"\nlayout = "totals"\nmax_score = {len(ITEMS)}\n\n[sources.training]\n'
-                   f'training_id = "{t.tid}"\ncountry = "THA"\nprovince = "{t.province}"\n'
-                   f'start_date = "{t.start.year + 543}-{t.start.month:02d}-{t.start.day:02d}"\n'
-                   f'end_date = "{t.end.year + 543}-{t.end.month:02d}-{t.end.day:02d}"\nlanguage = "th"\n')
+    return_toml = (
+        f'[[sources]]\nfile = "{file}"\nlayout = "totals"\nmax_score = {len(ITEMS)}\n\n[sources.training]\n'
+        f'training_id = "{t.tid}"\ncountry = "THA"\nprovince = "{t.province}"\n'
+        f'start_date = "{t.start.year + 543}-{t.start.month:02d}-{t.start.day:02d}"\n'
+        f'end_date = "{t.end.year + 543}-{t.end.month:02d}-{t.end.day:02d}"\nlanguage = "th"\n'
+    )
     _csv(folder / file, rows)
     return return_toml
 
@@ -301,10 +395,14 @@ def _followup(folder: Path, people: list[Person], rng: random.Random) -> tuple[s
         for c in applied:
             codes.append([iid, "coder_a", c, 1])
     wb.save(folder / "followup.xlsx")
-    return '[[sources]]\nfile = "followup.xlsx"\nlayout = "followup"\n', {"n_interviewed": len(chosen), "n_with_code": with_code}
+    return '[[sources]]\nfile = "followup.xlsx"\nlayout = "followup"\n', {
+        "n_interviewed": len(chosen),
+        "n_with_code": with_code,
+    }
 
 
 # ----------------------------------------------------------------------------------------- truth
+
 
 def _gain_rows(people: list[Person], key) -> dict:
     groups: dict = {}
@@ -314,11 +412,17 @@ def _gain_rows(people: list[Person], key) -> dict:
     for g, ps in groups.items():
         pre = [_score(p, "pre") for p in ps if "pre" in p.answers and "pre" not in p.dropped]
         post = [_score(p, "post") for p in ps if "post" in p.answers and "post" not in p.dropped]
-        pairs = [_score(p, "post") - _score(p, "pre") for p in ps
-                 if {"pre", "post"} <= set(p.answers) and not p.dropped]
-        out[g] = {"n_pre": len(pre), "n_post": len(post), "n": len(pairs),
-                  "pre_mean": sum(pre) / len(pre) if pre else None, "post_mean": sum(post) / len(post) if post else None,
-                  "mean_gain": sum(pairs) / len(pairs) if pairs else None}
+        pairs = [
+            _score(p, "post") - _score(p, "pre") for p in ps if {"pre", "post"} <= set(p.answers) and not p.dropped
+        ]
+        out[g] = {
+            "n_pre": len(pre),
+            "n_post": len(post),
+            "n": len(pairs),
+            "pre_mean": sum(pre) / len(pre) if pre else None,
+            "post_mean": sum(post) / len(post) if post else None,
+            "mean_gain": sum(pairs) / len(pairs) if pairs else None,
+        }
     return out
 
 
@@ -365,9 +469,13 @@ def make_partner_study(folder: str | Path, seed: int = 0) -> dict:
         both = [p for p in t1 if c in p.ratings.get("pre", {}) and c in p.ratings.get("post", {})]
         pre = [p.ratings["pre"][c] for p in both]
         post = [p.ratings["post"][c] for p in both]
-        confidence[c] = {"n": len(both), "median_pre": _median(pre), "median_post": _median(post),
-                         "pct_agree_pre": 100.0 * sum(r >= 4 for r in pre) / len(pre),
-                         "pct_agree_post": 100.0 * sum(r >= 4 for r in post) / len(post)}
+        confidence[c] = {
+            "n": len(both),
+            "median_pre": _median(pre),
+            "median_post": _median(post),
+            "pct_agree_pre": 100.0 * sum(r >= 4 for r in pre) / len(pre),
+            "pct_agree_post": 100.0 * sum(r >= 4 for r in post) / len(post),
+        }
     truth = {
         "seed": seed,
         "gains": {
@@ -387,5 +495,8 @@ def make_partner_study(folder: str | Path, seed: int = 0) -> dict:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    print(json.dumps(make_partner_study(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 0),
-                     ensure_ascii=False, indent=1)[:2000])
+    print(
+        json.dumps(
+            make_partner_study(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 0), ensure_ascii=False, indent=1
+        )[:2000]
+    )

@@ -20,8 +20,10 @@ def _two_trainings(tmp_path, blank):
                 ws.cell(r, 1).value = "S" + ws.cell(r, 1).value
     wb["Post-test"].delete_rows(2, 50)  # the post-test has not happened yet
     wb.save(tmp_path / "SRP.xlsx")
-    return study_toml(tmp_path, '[[sources]]\nfile = "PNH.xlsx"\nlayout = "template"\n\n'
-                                '[[sources]]\nfile = "SRP.xlsx"\nlayout = "template"\n')
+    return study_toml(
+        tmp_path,
+        '[[sources]]\nfile = "PNH.xlsx"\nlayout = "template"\n\n[[sources]]\nfile = "SRP.xlsx"\nlayout = "template"\n',
+    )
 
 
 def test_brief_with_one_training_of_matched_people(tmp_path, blank_template, capsys):

@@ -63,7 +63,9 @@ def test_colliding_participant_ids_name_every_row_set_aside(tmp_path):
     where = f"{b}: kep.xlsx"
     clash = errors[errors["problem"].str.contains("is also in study Kampot")]
     assert set(zip(clash["file"], clash["sheet"], clash["row"], clash["value"])) == {
-        (where, "Participants", 3, "P02"), (where, "Participants", 5, "P05")}
+        (where, "Participants", 3, "P02"),
+        (where, "Participants", 5, "P05"),
+    }
     # every dependent row: each pre/post answer row, each confidence row, each derived total, by sheet and rows
     q = programme.quarantine
     assert set(q["file"]) == {where} and q["row"].notna().all()
@@ -77,13 +79,17 @@ def test_colliding_participant_ids_name_every_row_set_aside(tmp_path):
     lines = errors[errors["problem"].str.contains("set aside: it belongs to participant")]
     # one line per sheet and person, naming the rows
     assert {(sh, r, t.split(" set aside")[0]) for sh, r, t in zip(lines["sheet"], lines["row"], lines["problem"])} == {
-        ("Pre-test", 3, "4 responses row(s) (row 3)"), ("Post-test", 3, "4 responses row(s) (row 3)"),
-        ("Pre-test", 5, "4 responses row(s) (row 5)"), ("Post-test", 5, "4 responses row(s) (row 5)"),
+        ("Pre-test", 3, "4 responses row(s) (row 3)"),
+        ("Post-test", 3, "4 responses row(s) (row 3)"),
+        ("Pre-test", 5, "4 responses row(s) (row 5)"),
+        ("Post-test", 5, "4 responses row(s) (row 5)"),
         ("Pre-test", 3, "1 test total(s) derived from the answers (row 3)"),
         ("Post-test", 3, "1 test total(s) derived from the answers (row 3)"),
         ("Pre-test", 5, "1 test total(s) derived from the answers (row 5)"),
         ("Post-test", 5, "1 test total(s) derived from the answers (row 5)"),
-        ("Confidence", 4, "2 confidence row(s) (rows 4-5)"), ("Confidence", 8, "2 confidence row(s) (rows 8-9)")}
+        ("Confidence", 4, "2 confidence row(s) (rows 4-5)"),
+        ("Confidence", 8, "2 confidence row(s) (rows 8-9)"),
+    }
     # the programme keeps the first study's people and the second study's others
     kept = programme.participants.set_index("participant_id")["training_id"]
     assert kept["P02"] == "KHM-KPT-2024" and kept["Q03"] == "KHM-KEP-2024" and len(kept) == 9

@@ -26,29 +26,54 @@ start_date = 2024-05-06
 end_date = 2024-05-08
 language = "id"
 """
-BANK = [["ID Soal", "Modul", "Kunci jawaban"], ["S1", "definitions_law", "A"], ["S2", "identification", "B"],
-        ["S3", "protection_support", "C"]]
+BANK = [
+    ["ID Soal", "Modul", "Kunci jawaban"],
+    ["S1", "definitions_law", "A"],
+    ["S2", "identification", "B"],
+    ["S3", "protection_support", "C"],
+]
 #: (ID, sector as written, gender as written, years as written, pre answers, post answers)
-ROSTER = [("A01", "Polisi", "Perempuan", "4", "ABD", "ABC"), ("A02", "Pemadam kebakaran", "Laki-laki", "7", "AAD", "ABC"),
-          ("A03", "LSM", "Perempuan", "sepuluh", "CBC", "ABC"), ("A04", "Dinas Sosial", "Waria", "2", "DDD", "ABD"),
-          ("A05", "Pemadam kebakaran", "Perempuan", "3", "ABC", "ABC"), ("A06", "LSM", "Laki-laki", "12", "BBB", "ABB")]
+ROSTER = [
+    ("A01", "Polisi", "Perempuan", "4", "ABD", "ABC"),
+    ("A02", "Pemadam kebakaran", "Laki-laki", "7", "AAD", "ABC"),
+    ("A03", "LSM", "Perempuan", "sepuluh", "CBC", "ABC"),
+    ("A04", "Dinas Sosial", "Waria", "2", "DDD", "ABD"),
+    ("A05", "Pemadam kebakaran", "Perempuan", "3", "ABC", "ABC"),
+    ("A06", "LSM", "Laki-laki", "12", "BBB", "ABB"),
+]
 KEY = "ABC"
 
 
 def _write(folder, extra_settings: str = ""):
     with open(folder / "bank.csv", "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(BANK)
-    rows = [["ID Peserta", "Sektor", "Jenis kelamin", "Pengalaman (tahun)", "Pra-tes / S1", "Pra-tes / S2", "Pra-tes / S3",
-             "Pasca-tes / S1", "Pasca-tes / S2", "Pasca-tes / S3"]]
+    rows = [
+        [
+            "ID Peserta",
+            "Sektor",
+            "Jenis kelamin",
+            "Pengalaman (tahun)",
+            "Pra-tes / S1",
+            "Pra-tes / S2",
+            "Pra-tes / S3",
+            "Pasca-tes / S1",
+            "Pasca-tes / S2",
+            "Pasca-tes / S3",
+        ]
+    ]
     rows += [[pid, sec, gen, yrs, *pre, *post] for pid, sec, gen, yrs, pre, post in ROSTER]
     with open(folder / "peserta.csv", "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(rows)
-    text = ('[[sources]]\nfile = "bank.csv"\nlayout = "item_bank"\n\n'
-            '[[sources]]\nfile = "peserta.csv"\nlayout = "wide"\n' + TRAINING)
+    text = (
+        '[[sources]]\nfile = "bank.csv"\nlayout = "item_bank"\n\n'
+        '[[sources]]\nfile = "peserta.csv"\nlayout = "wide"\n' + TRAINING
+    )
     study_toml(folder, text)
     if extra_settings:
         toml = (folder / "study.toml").read_text(encoding="utf-8")
-        (folder / "study.toml").write_text(toml.replace("[study]\n", f"[study]\n{extra_settings}\n", 1), encoding="utf-8")
+        (folder / "study.toml").write_text(
+            toml.replace("[study]\n", f"[study]\n{extra_settings}\n", 1), encoding="utf-8"
+        )
 
 
 def _gain(pid):
@@ -63,8 +88,11 @@ def test_an_unknown_roster_label_keeps_the_person(tmp_path):
     errors = p[p["severity"] == "error"]
     # one line per cell, located, with both fixes: correct the cell or map the label in study.toml
     assert set(zip(errors["row"], errors["column"], errors["value"])) == {
-        (3, "Sektor", "Pemadam kebakaran"), (6, "Sektor", "Pemadam kebakaran"), (5, "Jenis kelamin", "Waria"),
-        (4, "Pengalaman (tahun)", "sepuluh")}
+        (3, "Sektor", "Pemadam kebakaran"),
+        (6, "Sektor", "Pemadam kebakaran"),
+        (5, "Jenis kelamin", "Waria"),
+        (4, "Pengalaman (tahun)", "sepuluh"),
+    }
     assert set(errors["file"]) == {"peserta.csv"}
     sector = errors[errors["column"] == "Sektor"].iloc[0]
     assert "the person and their answers are kept" in sector["problem"]

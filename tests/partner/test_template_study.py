@@ -29,8 +29,11 @@ def test_template_and_item_bank_declare_the_items_once(tmp_path, blank_template)
         if name not in ("Items", "Competencies"):
             del wb[name]
     wb.save(tmp_path / "bank.xlsx")
-    study_toml(tmp_path, '[[sources]]\nfile = "bank.xlsx"\nlayout = "item_bank"\n\n'
-                         '[[sources]]\nfile = "KHM.xlsx"\nlayout = "template"\n')
+    study_toml(
+        tmp_path,
+        '[[sources]]\nfile = "bank.xlsx"\nlayout = "item_bank"\n\n'
+        '[[sources]]\nfile = "KHM.xlsx"\nlayout = "template"\n',
+    )
     report = te.validate(tmp_path)
     assert report.problems.empty, report.problems.to_string()
 
@@ -44,8 +47,11 @@ def test_conflicting_answer_key_is_one_located_problem(tmp_path, blank_template)
     ws = wb["Items"]
     ws["D3"] = "B" if ws["D3"].value != "B" else "C"  # Q02's key differs from the template's
     wb.save(tmp_path / "bank.xlsx")
-    study_toml(tmp_path, '[[sources]]\nfile = "bank.xlsx"\nlayout = "item_bank"\n\n'
-                         '[[sources]]\nfile = "KHM.xlsx"\nlayout = "template"\n')
+    study_toml(
+        tmp_path,
+        '[[sources]]\nfile = "bank.xlsx"\nlayout = "item_bank"\n\n'
+        '[[sources]]\nfile = "KHM.xlsx"\nlayout = "template"\n',
+    )
     p = te.validate(tmp_path).problems
     errors = p[p["severity"] == "error"]
     # one line for the declaration that disagrees; the question's answers are set aside, one line per sheet

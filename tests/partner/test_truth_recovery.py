@@ -67,8 +67,10 @@ def test_published_confidence_equals_the_truth(partner):
 def test_published_followup_indicator_equals_the_truth(partner):
     _, truth, _, results = partner
     ind = results("followup_summary").query("kind == 'indicator'").iloc[0]
-    assert (int(ind["n_interviewed"]), int(ind["n_with_code"])) == (truth["followup"]["n_interviewed"],
-                                                                    truth["followup"]["n_with_code"])
+    assert (int(ind["n_interviewed"]), int(ind["n_with_code"])) == (
+        truth["followup"]["n_interviewed"],
+        truth["followup"]["n_with_code"],
+    )
 
 
 def test_the_flawed_item_is_flagged(partner):
@@ -83,8 +85,14 @@ def test_every_planted_error_is_a_problem_at_its_location(partner):
     p = study.report.problems
     for want in truth["problems"]:
         sheet = p["sheet"].isna() if want["sheet"] is None else p["sheet"] == want["sheet"]
-        hit = p[(p["file"] == want["file"]) & sheet & (p["row"] == want["row"]) & (p["column"] == want["column"])
-                & p["problem"].str.contains(want["words"], regex=False) & (p["severity"] == "error")]
+        hit = p[
+            (p["file"] == want["file"])
+            & sheet
+            & (p["row"] == want["row"])
+            & (p["column"] == want["column"])
+            & p["problem"].str.contains(want["words"], regex=False)
+            & (p["severity"] == "error")
+        ]
         assert len(hit) == 1, (want, p.to_string())
     # and nothing else is an error except what those errors leave behind (a test with no score)
     errors = p[p["severity"] == "error"]

@@ -30,8 +30,12 @@ language = "km"
 KEYS = {"K1": "A", "K2": "B", "K3": "C", "K4": "D"}
 #: each person's answers (pre, post) to K1..K4; scores are counted by hand below
 ANSWERS = {
-    "P01": ("ABCA", "ABCD"), "P02": ("BBCD", "ABCD"), "P03": ("CCCC", "ABCC"),
-    "P04": ("AAAA", "ABAD"), "P05": ("DCBA", "ABCD"), "P06": ("ABDD", "BBCD"),
+    "P01": ("ABCA", "ABCD"),
+    "P02": ("BBCD", "ABCD"),
+    "P03": ("CCCC", "ABCC"),
+    "P04": ("AAAA", "ABAD"),
+    "P05": ("DCBA", "ABCD"),
+    "P06": ("ABDD", "BBCD"),
 }
 
 
@@ -52,12 +56,22 @@ def _wide(path):
 
 def test_a_key_that_is_not_an_option_leaves_the_question_out(tmp_path):
     """Bank CSV: K3 keyed E on a 4-option question. Quarantine mode scores the other three, out of 3."""
-    _csv(tmp_path / "bank.csv", [["Item ID", "Module", "Correct answer", "Points", "Number of options"],
-                                 ["K1", "definitions_law", "A", 1, 4], ["K2", "identification", "B", 1, 4],
-                                 ["K3", "protection_support", "E", 1, 4], ["K4", "recovery_reintegration", "D", 1, 4]])
+    _csv(
+        tmp_path / "bank.csv",
+        [
+            ["Item ID", "Module", "Correct answer", "Points", "Number of options"],
+            ["K1", "definitions_law", "A", 1, 4],
+            ["K2", "identification", "B", 1, 4],
+            ["K3", "protection_support", "E", 1, 4],
+            ["K4", "recovery_reintegration", "D", 1, 4],
+        ],
+    )
     _wide(tmp_path / "tests.csv")
-    study_toml(tmp_path, '[[sources]]\nfile = "bank.csv"\nlayout = "item_bank"\n\n'
-                         '[[sources]]\nfile = "tests.csv"\nlayout = "wide"\n' + TRAINING.format(tid="KHM-KPT-2024"))
+    study_toml(
+        tmp_path,
+        '[[sources]]\nfile = "bank.csv"\nlayout = "item_bank"\n\n'
+        '[[sources]]\nfile = "tests.csv"\nlayout = "wide"\n' + TRAINING.format(tid="KHM-KPT-2024"),
+    )
     report = te.validate(tmp_path)
     p = report.problems
     key = p[p["column"] == "Correct answer"]
@@ -114,22 +128,38 @@ def test_an_items_sheet_keyed_with_words_leaves_the_question_out(tmp_path):
     study = te.load_study(tmp_path, on_error="quarantine")
     s = study.scores.set_index(["participant_id", "phase"])["score"]
     assert (study.scores["max_score"] == 3).all()
-    assert [s[(pid, "post")] for pid in ANSWERS] == [_hand_score(post, ["K1", "K3", "K4"]) for _, post in ANSWERS.values()]
+    assert [s[(pid, "post")] for pid in ANSWERS] == [
+        _hand_score(post, ["K1", "K3", "K4"]) for _, post in ANSWERS.values()
+    ]
 
 
 def test_true_false_answers_are_judged_by_meaning_and_others_set_aside(tmp_path):
     """A Kobo-style export (group/question headers) of a true/false question keyed "Benar"."""
-    _csv(tmp_path / "bank.csv", [["Item ID", "Module", "Correct answer", "Points"],
-                                 ["K1", "definitions_law", "A", 1], ["TF1", "identification", "Benar", 1]])
+    _csv(
+        tmp_path / "bank.csv",
+        [
+            ["Item ID", "Module", "Correct answer", "Points"],
+            ["K1", "definitions_law", "A", 1],
+            ["TF1", "identification", "Benar", 1],
+        ],
+    )
     rows = [["start", "Participant ID", "Phase", "participant/sector", "test/K1", "test/TF1"]]
-    tf = {"P01": ("Benar", "true"), "P02": ("Salah", "Ya"), "P03": ("maybe", "Benar"), "P04": ("C", "Salah"),
-          "P05": ("False", "BENAR")}
+    tf = {
+        "P01": ("Benar", "true"),
+        "P02": ("Salah", "Ya"),
+        "P03": ("maybe", "Benar"),
+        "P04": ("C", "Salah"),
+        "P05": ("False", "BENAR"),
+    }
     for pid, (pre, post) in tf.items():
         rows.append(["2024-03-04", pid, "pre", "NGO", "B", pre])
         rows.append(["2024-03-06", pid, "post", "NGO", "A", post])
     _csv(tmp_path / "export.csv", rows)
-    study_toml(tmp_path, '[[sources]]\nfile = "bank.csv"\nlayout = "item_bank"\n\n'
-                         '[[sources]]\nfile = "export.csv"\nlayout = "kobo"\n' + TRAINING.format(tid="IDN-DPS-2024"))
+    study_toml(
+        tmp_path,
+        '[[sources]]\nfile = "bank.csv"\nlayout = "item_bank"\n\n'
+        '[[sources]]\nfile = "export.csv"\nlayout = "kobo"\n' + TRAINING.format(tid="IDN-DPS-2024"),
+    )
     study = te.load_study(tmp_path, on_error="quarantine")
     p = study.report.problems
     bad = p[p["problem"].str.contains("is not one of this question's options")]
@@ -137,7 +167,15 @@ def test_true_false_answers_are_judged_by_meaning_and_others_set_aside(tmp_path)
     assert all("true or false" in x for x in bad["problem"])
     s = study.scores.set_index(["participant_id", "phase"])["score"]
     # K1 keyed A: B before (0), A after (1); TF1 by meaning
-    expected = {("P01", "pre"): 1, ("P01", "post"): 2, ("P02", "pre"): 0, ("P02", "post"): 2,
-                ("P03", "post"): 2, ("P04", "post"): 1, ("P05", "pre"): 0, ("P05", "post"): 2}
+    expected = {
+        ("P01", "pre"): 1,
+        ("P01", "post"): 2,
+        ("P02", "pre"): 0,
+        ("P02", "post"): 2,
+        ("P03", "post"): 2,
+        ("P04", "post"): 1,
+        ("P05", "pre"): 0,
+        ("P05", "post"): 2,
+    }
     assert s.to_dict() == expected  # P03 and P04 have no pre-test score: never a 0
     assert pd.isna(s.get(("P03", "pre"))) and pd.isna(s.get(("P04", "pre")))

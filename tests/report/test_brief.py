@@ -74,7 +74,9 @@ def test_headline_numbers_match_the_tables(sample_brief, sample_study):
     k = te.gains(sample_study).iloc[0]
     first = ctx.headline[0]
     np.testing.assert_allclose(first.numbers["mean_gain"], k["mean_gain"], rtol=1e-12)
-    np.testing.assert_allclose([first.numbers["ci_low"], first.numbers["ci_high"]], [k["ci_low"], k["ci_high"]], rtol=1e-12)
+    np.testing.assert_allclose(
+        [first.numbers["ci_low"], first.numbers["ci_high"]], [k["ci_low"], k["ci_high"]], rtol=1e-12
+    )
     assert f"{k['mean_gain']:.1f} percentage points" in first.text
     assert f"95% CI {k['ci_low']:.1f} to {k['ci_high']:.1f}" in first.text
     text = " ".join(_parse(html).text)
@@ -95,8 +97,10 @@ def _tables(html: str) -> list[tuple[list[str], list[list[str]]]]:
     out = []
     for table in re.findall(r"<table class='result'>(.*?)</table>", html, flags=re.S):
         heads = re.findall(r"<th(?:\s[^>]*)?>(.*?)</th>", table, flags=re.S)
-        rows = [re.findall(r"<td[^>]*>(.*?)</td>", r, flags=re.S)
-                for r in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>", 1)[1], flags=re.S)]
+        rows = [
+            re.findall(r"<td[^>]*>(.*?)</td>", r, flags=re.S)
+            for r in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>", 1)[1], flags=re.S)
+        ]
         out.append((heads, rows))
     return out
 
@@ -128,9 +132,17 @@ def test_a_reader_can_subtract_before_from_after(sample_brief, sample_study):
 
 def test_sections_are_all_there(sample_brief):
     _, html = sample_brief
-    for title in ("Headline findings", "Results by country, province, sector and training", "A fair comparison of trainings",
-                  "Modules and questions that need work", "Confidence against knowledge", "Follow-up interviews",
-                  "Drop-out and data quality", "Planning the next training", "Methods and definitions"):
+    for title in (
+        "Headline findings",
+        "Results by country, province, sector and training",
+        "A fair comparison of trainings",
+        "Modules and questions that need work",
+        "Confidence against knowledge",
+        "Follow-up interviews",
+        "Drop-out and data quality",
+        "Planning the next training",
+        "Methods and definitions",
+    ):
         assert title in html
     assert '<section id="cost">' not in html  # the sample study has no costs
     assert "@media print" in html
@@ -180,6 +192,7 @@ def test_no_suppressed_group_appears(messy_brief):
     assert small, "the fixture should have a small sector"
     first_cells = _first_column_cells(html, "Sector")
     from tip_eval import vocab
+
     small = [vocab.label("sector", s) if isinstance(s, str) else "(missing)" for s in small]
     assert first_cells, "the brief shows tables by sector"
     assert not set(small) & set(first_cells), (small, first_cells)
@@ -238,10 +251,14 @@ def test_cli_brief_reuses_the_validated_study_and_writes_the_same_brief(tmp_path
     assert (tmp_path / "cache" / "studies").is_dir() and not (study / ".tip_eval_cache").exists()
     assert main(["brief", str(study), "--out", str(tmp_path / "again")]) == 0
     assert len(reads) == 2  # the third brief read no file
-    pages = [_without_ids((tmp_path / d / "brief.html").read_text(encoding="utf-8")) for d in ("plain", "first", "again")]
+    pages = [
+        _without_ids((tmp_path / d / "brief.html").read_text(encoding="utf-8")) for d in ("plain", "first", "again")
+    ]
     assert pages[0] == pages[1] == pages[2]
-    books = [[[row for row in ws.iter_rows(values_only=True)] for ws in load_workbook(tmp_path / d / "tables.xlsx")]
-             for d in ("plain", "again")]
+    books = [
+        [[row for row in ws.iter_rows(values_only=True)] for ws in load_workbook(tmp_path / d / "tables.xlsx")]
+        for d in ("plain", "again")
+    ]
     assert books[0] == books[1]
 
 
@@ -270,8 +287,12 @@ def test_a_study_of_one_training_reads_right():
     html = render_brief(ctx)
     text = " ".join(_parse(html).text)
     assert "1 trainings" not in text and "1 training in 1 country" in text
-    for heading in ("Knowledge gain by country", "Knowledge gain by province", "Knowledge gain by training",
-                    "A fair comparison of trainings"):
+    for heading in (
+        "Knowledge gain by country",
+        "Knowledge gain by province",
+        "Knowledge gain by training",
+        "A fair comparison of trainings",
+    ):
         assert heading not in text
     assert "Everyone in this study is in one country (Thailand), one province (Chiang Mai) and one training" in text
     # every table shown has rows with something besides their labels

@@ -23,10 +23,21 @@ def costed(sample_study):
     ids = sample_study.trainings["training_id"].astype(str)
     currency = ["KHR" if t.startswith("KHM") else "THB" if t.startswith("THA") else "USD" for t in ids]
     rate = {"KHR": 0.000245, "THB": 0.028, "USD": 1.0}
-    tables["costs"] = pd.DataFrame({"training_id": ids, "cost": [1000.0 / rate[c] for c in currency],
-                                    "currency": currency, "year": 2023, "category": None})
-    return te.Study(name=sample_study.name, min_cell=5, **tables,
-                    exchange_rates=exchange_rate_table({"currency": "USD", "rates": {"KHR": 0.000245, "THB": 0.028}}))
+    tables["costs"] = pd.DataFrame(
+        {
+            "training_id": ids,
+            "cost": [1000.0 / rate[c] for c in currency],
+            "currency": currency,
+            "year": 2023,
+            "category": None,
+        }
+    )
+    return te.Study(
+        name=sample_study.name,
+        min_cell=5,
+        **tables,
+        exchange_rates=exchange_rate_table({"currency": "USD", "rates": {"KHR": 0.000245, "THB": 0.028}}),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -39,13 +50,13 @@ def published(costed, tmp_path_factory):
 
 def _section(html: str, section: str) -> str:
     start = html.index(f'<section id="{section}">')
-    return html[start:html.index("</section>", start)]
+    return html[start : html.index("</section>", start)]
 
 
 def test_planning_box_states_the_plans_and_assumptions(published, costed):
     _, html, _ = published
     part = htmllib.unescape(_section(html, "planning"))
-    assert "<h2>Planning the next training</h2>" in part and "class=\"box\"" in part
+    assert "<h2>Planning the next training</h2>" in part and 'class="box"' in part
     plan = te.plan_next(costed)
     for sentence in plan.table["in_words"]:
         assert sentence in part

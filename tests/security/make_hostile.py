@@ -63,8 +63,11 @@ def outside(root: Path) -> Path:
     (out / "hr.csv").write_text(HR_ROWS, encoding="utf-8")
     (out / "secret.txt").write_text(SECRET, encoding="utf-8")
     (out / "sentinel" / "keep.txt").write_text("must stay\n", encoding="utf-8")
-    (out / "id_ed25519").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAE\n"
-                                    "-----END OPENSSH PRIVATE KEY-----\n", encoding="utf-8")
+    (out / "id_ed25519").write_text(
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAE\n"
+        "-----END OPENSSH PRIVATE KEY-----\n",
+        encoding="utf-8",
+    )
     return out
 
 
@@ -88,6 +91,7 @@ ROSTER_CSV = "Participant ID,Sector,pre_Score,post_Score\nP1,ngo,10,12\nP2,ngo,1
 
 # --------------------------------------------------------------------------- containment
 
+
 def containment(root: Path) -> list[Case]:
     """Paths that lead out of the study folder: absolute, '..', Windows-style, links, the key file."""
     out = outside(root)
@@ -105,12 +109,22 @@ def containment(root: Path) -> list[Case]:
     add("windows_drive_relative", '"C:hr.csv"', "a Windows drive-relative path", "absolute")
     add("windows_unc", r'"\\\\fileserver\\hr\\hr.csv"', "a Windows network path", "absolute")
     add("home", '"~/hr.csv"', "a path in the officer's home folder", "absolute")
-    add("documents_outside", '"codes.csv"', "documents naming a file outside the folder", "'..'",
+    add(
+        "documents_outside",
+        '"codes.csv"',
+        "documents naming a file outside the folder",
+        "'..'",
         files={"codes.csv": "id,document,tag,content\n1,a.docx,X,y\n"},
-        extra='documents = "../outside/hr.csv"\n')
-    add("documents_absolute", '"codes.csv"', "documents naming an absolute file", "absolute",
+        extra='documents = "../outside/hr.csv"\n',
+    )
+    add(
+        "documents_absolute",
+        '"codes.csv"',
+        "documents naming an absolute file",
+        "absolute",
         files={"codes.csv": "id,document,tag,content\n1,a.docx,X,y\n"},
-        extra=f'documents = "{(out / "hr.csv").as_posix()}"\n')
+        extra=f'documents = "{(out / "hr.csv").as_posix()}"\n',
+    )
     if hasattr(os, "symlink"):
         add("symlink_file", '"roster.csv"', "a file that is a link to the officer's HR export", "link")
         os.symlink(out / "hr.csv", root / "symlink_file" / "roster.csv")
@@ -120,8 +134,14 @@ def containment(root: Path) -> list[Case]:
         os.symlink("../outside/hr.csv", root / "symlink_relative" / "roster.csv")
         add("symlink_loop", '"loop.csv"', "a loop of links", "link")
         os.symlink("loop.csv", root / "symlink_loop" / "loop.csv")
-        add("documents_symlink", '"codes.csv"', "documents naming a link out of the folder", "link",
-            files={"codes.csv": "id,document,tag,content\n1,a.docx,X,y\n"}, extra='documents = "docs.csv"\n')
+        add(
+            "documents_symlink",
+            '"codes.csv"',
+            "documents naming a link out of the folder",
+            "link",
+            files={"codes.csv": "id,document,tag,content\n1,a.docx,X,y\n"},
+            extra='documents = "docs.csv"\n',
+        )
         os.symlink(out / "hr.csv", root / "documents_symlink" / "docs.csv")
         folder = root / "symlink_toml"
         folder.mkdir()
@@ -133,14 +153,19 @@ def containment(root: Path) -> list[Case]:
         os.mkfifo(root / "fifo" / "pipe.csv")
     # the pseudonym key must be a secret kept outside the folder
     names = "Name,Sector,pre_Score,post_Score\nSomchai Jaidee,ngo,10,12\n"
-    for name, key, says in (("key_is_study_toml", '"study.toml"', "inside the study folder"),
-                            ("key_inside", '"key.txt"', "inside the study folder"),
-                            ("key_device", '"/dev/zero"', "plain file"),
-                            ("key_short", '"../outside/short.key"', "too short"),
-                            ("key_other_file", '"../outside/id_ed25519"', "does not hold a key")):
-        _study(root / name, f'[study]\nname = "x"\nhash_key_file = {key}\n\n'
-               + _source('"names.csv"', extra='name_column = "Name"\n' + TRAINING),
-               {"names.csv": names, "key.txt": "k" * 64})
+    for name, key, says in (
+        ("key_is_study_toml", '"study.toml"', "inside the study folder"),
+        ("key_inside", '"key.txt"', "inside the study folder"),
+        ("key_device", '"/dev/zero"', "plain file"),
+        ("key_short", '"../outside/short.key"', "too short"),
+        ("key_other_file", '"../outside/id_ed25519"', "does not hold a key"),
+    ):
+        _study(
+            root / name,
+            f'[study]\nname = "x"\nhash_key_file = {key}\n\n'
+            + _source('"names.csv"', extra='name_column = "Name"\n' + TRAINING),
+            {"names.csv": names, "key.txt": "k" * 64},
+        )
         cases.append(Case(name, 2, says, f"hash_key_file = {key}"))
     (out / "short.key").write_text("too-short-key\n", encoding="utf-8")
     return cases
@@ -176,14 +201,23 @@ BAD_SETTINGS: dict[str, tuple[bytes | str, str]] = {
     "sheet_list": ('[[sources]]\nfile = "a.csv"\nlayout = "wide"\nsheet = ["a"]\n', "sheet"),
     "max_score_negative": ('[[sources]]\nfile = "a.csv"\nlayout = "wide"\nmax_score = -1\n', "max_score"),
     "roster_text": ('[[sources]]\nfile = "a.csv"\nlayout = "wide"\nroster = "yes"\n', "roster"),
-    "hash_key_env_odd": ('[study]\nhash_key_env = "A B;rm"\n\n[[sources]]\nfile = "a.csv"\nlayout = "wide"\n',
-                         "hash_key_env"),
-    "hash_key_env_other_secret": (('[study]\nhash_key_env = "AWS_SECRET_ACCESS_KEY"\n\n[[sources]]\nfile = "a.csv"\n'
-                                   'layout = "wide"\n'), "TIP_EVAL_"),
-    "limits_above_ceiling": ('[limits]\nmax_cells = 100000000000\n\n[[sources]]\nfile = "a.csv"\nlayout = "wide"\n',
-                             "max_cells"),
+    "hash_key_env_odd": (
+        '[study]\nhash_key_env = "A B;rm"\n\n[[sources]]\nfile = "a.csv"\nlayout = "wide"\n',
+        "hash_key_env",
+    ),
+    "hash_key_env_other_secret": (
+        ('[study]\nhash_key_env = "AWS_SECRET_ACCESS_KEY"\n\n[[sources]]\nfile = "a.csv"\nlayout = "wide"\n'),
+        "TIP_EVAL_",
+    ),
+    "limits_above_ceiling": (
+        '[limits]\nmax_cells = 100000000000\n\n[[sources]]\nfile = "a.csv"\nlayout = "wide"\n',
+        "max_cells",
+    ),
     "limits_text": ('[limits]\nmax_rows = "many"\n\n[[sources]]\nfile = "a.csv"\nlayout = "wide"\n', "max_rows"),
-    "limits_unknown": ('[limits]\nmax_everything = 1\n\n[[sources]]\nfile = "a.csv"\nlayout = "wide"\n', "max_everything"),
+    "limits_unknown": (
+        '[limits]\nmax_everything = 1\n\n[[sources]]\nfile = "a.csv"\nlayout = "wide"\n',
+        "max_everything",
+    ),
     "limits_not_table": ('limits = 5\n\n[[sources]]\nfile = "a.csv"\nlayout = "wide"\n', "limits"),
     "toml_deep": ("a = " + "[" * 50_000 + "]" * 50_000 + "\n", "TOML"),
     "toml_huge": ("# " + "x" * (2 * 1024 * 1024) + "\n", "bytes"),
@@ -201,13 +235,17 @@ def settings(root: Path) -> list[Case]:
 
 # ---------------------------------------------------------------------------------- bombs
 
+
 def sst_bomb(cells: int = 12_000, length: int = 400_000) -> bytes:
     """An .xlsx of a few dozen KB whose cells all name one long shared string (gigabytes once read)."""
     members = mc.workbook_members(mc.simple_workbook())
-    sst = (f'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="{mc.MAIN_NS}" count="{cells}" uniqueCount="2">'
-           f'<si><t>Participant ID</t></si><si><t>{"A" * length}</t></si></sst>').encode()
+    sst = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="{mc.MAIN_NS}" count="{cells}" uniqueCount="2">'
+        f"<si><t>Participant ID</t></si><si><t>{'A' * length}</t></si></sst>"
+    ).encode()
     rows = '<row r="1"><c r="A1" t="s"><v>0</v></c></row>' + "".join(
-        f'<row r="{r}"><c r="A{r}" t="s"><v>1</v></c></row>' for r in range(2, cells + 2))
+        f'<row r="{r}"><c r="A{r}" t="s"><v>1</v></c></row>' for r in range(2, cells + 2)
+    )
     members = mc.replace_member(members, "xl/worksheets/sheet1.xml", mc.sheet_xml(rows))
     return mc.pack(members + [("xl/sharedStrings.xml", sst)])
 
@@ -216,10 +254,13 @@ def sst_rich_bomb() -> bytes:
     """The same with a string under the one-cell limit (30,000 characters in rich-text runs) named by 40,000 cells."""
     members = mc.workbook_members(mc.simple_workbook())
     runs = "".join(f"<r><t>{'B' * 3000}</t></r>" for _ in range(10))
-    sst = (f'<?xml version="1.0" encoding="UTF-8"?>\n<x:sst xmlns:x="{mc.MAIN_NS}" uniqueCount="2">'
-           f"<x:si><x:t>Participant ID</x:t></x:si><x:si>{runs.replace('<r>', '<x:r>').replace('</r>', '</x:r>').replace('<t>', '<x:t>').replace('</t>', '</x:t>')}</x:si></x:sst>").encode()
+    sst = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<x:sst xmlns:x="{mc.MAIN_NS}" uniqueCount="2">'
+        f"<x:si><x:t>Participant ID</x:t></x:si><x:si>{runs.replace('<r>', '<x:r>').replace('</r>', '</x:r>').replace('<t>', '<x:t>').replace('</t>', '</x:t>')}</x:si></x:sst>"
+    ).encode()
     rows = '<row r="1"><c r="A1" t="s"><v>0</v></c></row>' + "".join(
-        f"<row r=\"{r}\"><c r=\"A{r}\" t='s'><v>1</v></c></row>" for r in range(2, 40_002))
+        f'<row r="{r}"><c r="A{r}" t=\'s\'><v>1</v></c></row>' for r in range(2, 40_002)
+    )
     members = mc.replace_member(members, "xl/worksheets/sheet1.xml", mc.sheet_xml(rows))
     return mc.pack(members + [("xl/sharedStrings.xml", sst)])
 
@@ -227,29 +268,40 @@ def sst_rich_bomb() -> bytes:
 def sst_count_bomb() -> bytes:
     """A shared-string table that declares a trillion strings (the reader reserves memory for them)."""
     members = mc.workbook_members(mc.simple_workbook())
-    sst = (f'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="{mc.MAIN_NS}" count="1000000000000" '
-           'uniqueCount="1000000000000"><si><t>Participant ID</t></si></sst>').encode()
+    sst = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="{mc.MAIN_NS}" count="1000000000000" '
+        'uniqueCount="1000000000000"><si><t>Participant ID</t></si></sst>'
+    ).encode()
     return mc.pack(members + [("xl/sharedStrings.xml", sst)])
 
 
 def _ods_table(rows: str) -> bytes:
-    return mc._ods('<table:table table:name="Scores">' + mc._ods_row("Participant ID", "Score") + rows + "</table:table>")
+    return mc._ods(
+        '<table:table table:name="Scores">' + mc._ods_row("Participant ID", "Score") + rows + "</table:table>"
+    )
 
 
 def ods_space_bomb(runs: int = 2000, count: int = 99_999) -> bytes:
     """An OpenDocument file of about a kilobyte whose one cell holds runs of 99,999 spaces."""
-    cell = ('<table:table-cell office:value-type="string"><text:p>' + f'<text:s text:c="{count}"/>' * runs
-            + "</text:p></table:table-cell>")
+    cell = (
+        '<table:table-cell office:value-type="string"><text:p>'
+        + f'<text:s text:c="{count}"/>' * runs
+        + "</text:p></table:table-cell>"
+    )
     return _ods_table(f"<table:table-row>{cell}</table:table-row>")
 
 
 # The OpenDocument bombs stay within the limits of rows, columns and cells (400 columns, 20,000 rows):
 # only the text they expand to gives them away.
 
+
 def ods_repeat_text_bomb() -> bytes:
     """Cells just under the one-cell limit (30,000 spaces), repeated over 400 columns and 20,000 rows."""
-    cell = ('<table:table-cell office:value-type="string" table:number-columns-repeated="400"><text:p>'
-            + '<text:s text:c="10000"/>' * 3 + "</text:p></table:table-cell>")
+    cell = (
+        '<table:table-cell office:value-type="string" table:number-columns-repeated="400"><text:p>'
+        + '<text:s text:c="10000"/>' * 3
+        + "</text:p></table:table-cell>"
+    )
     return _ods_table(f'<table:table-row table:number-rows-repeated="20000">{cell}</table:table-row>')
 
 
@@ -261,15 +313,20 @@ def ods_rows_bomb() -> bytes:
 
 def ods_paragraph_bomb() -> bytes:
     """Empty paragraphs (each becomes a line break) in cells repeated over 400 columns and 20,000 rows."""
-    cell = ('<table:table-cell office:value-type="string" table:number-columns-repeated="400">'
-            + "<text:p/>" * 30_000 + "</table:table-cell>")
+    cell = (
+        '<table:table-cell office:value-type="string" table:number-columns-repeated="400">'
+        + "<text:p/>" * 30_000
+        + "</table:table-cell>"
+    )
     return _ods_table(f'<table:table-row table:number-rows-repeated="20000">{cell}</table:table-row>')
 
 
 def ods_attribute_bomb() -> bytes:
     """A long string value in an attribute (the reader copies it for every repeat)."""
-    cell = (f'<table:table-cell office:value-type="string" office:string-value="{"y" * 30_000}" '
-            'table:number-columns-repeated="400"/>')
+    cell = (
+        f'<table:table-cell office:value-type="string" office:string-value="{"y" * 30_000}" '
+        'table:number-columns-repeated="400"/>'
+    )
     return _ods_table(f'<table:table-row table:number-rows-repeated="20000">{cell}</table:table-row>')
 
 
@@ -277,10 +334,13 @@ def sst_comment_bomb() -> bytes:
     """A string in an XML comment, which the reader skips: a scan that counted it would number the
     strings one off, and take the long string the cells name for a short one."""
     members = mc.workbook_members(mc.simple_workbook())
-    sst = (f'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="{mc.MAIN_NS}" uniqueCount="3">'
-           f'<!--<si><t>x</t></si>--><si><t>Participant ID</t></si><si><t>{"D" * 30_000}</t></si></sst>').encode()
+    sst = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="{mc.MAIN_NS}" uniqueCount="3">'
+        f"<!--<si><t>x</t></si>--><si><t>Participant ID</t></si><si><t>{'D' * 30_000}</t></si></sst>"
+    ).encode()
     rows = '<row r="1"><c r="A1" t="s"><v>0</v></c></row>' + "".join(
-        f'<row r="{r}"><c r="A{r}" t="s"><v>1</v></c></row>' for r in range(2, 40_002))
+        f'<row r="{r}"><c r="A{r}" t="s"><v>1</v></c></row>' for r in range(2, 40_002)
+    )
     members = mc.replace_member(members, "xl/worksheets/sheet1.xml", mc.sheet_xml(rows))
     return mc.pack(members + [("xl/sharedStrings.xml", sst)])
 
@@ -289,15 +349,19 @@ def ods_comment_bomb() -> bytes:
     """A row end inside an XML comment, which the reader skips: a scan that read it would not
     multiply the long cell after it by the row's 100,000 repeats."""
     cell = '<table:table-cell office:value-type="string"><text:p>' + "x" * 20_000 + "</text:p></table:table-cell>"
-    return _ods_table('<table:table-row table:number-rows-repeated="100000">'
-                      f"<!-- </table:table-row><table:table-row> -->{cell}</table:table-row>")
+    return _ods_table(
+        '<table:table-row table:number-rows-repeated="100000">'
+        f"<!-- </table:table-row><table:table-row> -->{cell}</table:table-row>"
+    )
 
 
 def inline_long_cell() -> bytes:
     """One cell holding more text than Excel can (100,000 characters, written in the cell itself)."""
     members = mc.workbook_members(mc.simple_workbook())
-    rows = ('<row r="1"><c r="A1" t="inlineStr"><is><t>Participant ID</t></is></c></row>'
-            f'<row r="2"><c r="A2" t="inlineStr"><is><t>{"C" * 100_000}</t></is></c></row>')
+    rows = (
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>Participant ID</t></is></c></row>'
+        f'<row r="2"><c r="A2" t="inlineStr"><is><t>{"C" * 100_000}</t></is></c></row>'
+    )
     return mc.pack(mc.replace_member(members, "xl/worksheets/sheet1.xml", mc.sheet_xml(rows)))
 
 
@@ -371,8 +435,12 @@ def content(root: Path, base: Path) -> Path:
     ws["D2"] = "ROLE_PLACEHOLDER"
     ws["B3"] = "SECTOR_PLACEHOLDER"
     wb.save(book)
-    for placeholder, value in (("PROVINCE_PLACEHOLDER", PROVINCE), ("ORGANISATION_PLACEHOLDER", ORGANISATION),
-                               ("ROLE_PLACEHOLDER", ROLE), ("SECTOR_PLACEHOLDER", SECTOR)):
+    for placeholder, value in (
+        ("PROVINCE_PLACEHOLDER", PROVINCE),
+        ("ORGANISATION_PLACEHOLDER", ORGANISATION),
+        ("ROLE_PLACEHOLDER", ROLE),
+        ("SECTOR_PLACEHOLDER", SECTOR),
+    ):
         _replace_text(book, placeholder, value)
     sentinel = outside(root) / "sentinel"
     if hasattr(os, "symlink"):

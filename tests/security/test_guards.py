@@ -31,9 +31,14 @@ mc = mh.mc
 def _shared_book(path: Path, strings: list[str], refs: list[int], quote: str = '"') -> Path:
     """A workbook whose one sheet has a cell per entry of ``refs``, naming that shared string."""
     members = mc.workbook_members(mc.simple_workbook())
-    sst = (f'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="{mc.MAIN_NS}" uniqueCount="{len(strings)}">'
-           + "".join(f"<si><t>{s}</t></si>" for s in strings) + "</sst>").encode()
-    rows = "".join(f'<row r="{r}"><c r="A{r}" t={quote}s{quote}><v>{i}</v></c></row>' for r, i in enumerate(refs, start=1))
+    sst = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="{mc.MAIN_NS}" uniqueCount="{len(strings)}">'
+        + "".join(f"<si><t>{s}</t></si>" for s in strings)
+        + "</sst>"
+    ).encode()
+    rows = "".join(
+        f'<row r="{r}"><c r="A{r}" t={quote}s{quote}><v>{i}</v></c></row>' for r, i in enumerate(refs, start=1)
+    )
     members = mc.replace_member(members, "xl/worksheets/sheet1.xml", mc.sheet_xml(rows))
     path.write_bytes(mc.pack(members + [("xl/sharedStrings.xml", sst)]))
     return path
@@ -87,8 +92,10 @@ def test_study_limits_reach_every_reader_and_stop_there(tmp_path):
     folder = tmp_path / "study"
     folder.mkdir()
     (folder / "a.csv").write_text(mh.ROSTER_CSV, encoding="utf-8")
-    (folder / "study.toml").write_text('[limits]\nmax_file_bytes = 10\n\n[[sources]]\nfile = "a.csv"\nlayout = "wide"\n'
-                                       + mh.TRAINING, encoding="utf-8")
+    (folder / "study.toml").write_text(
+        '[limits]\nmax_file_bytes = 10\n\n[[sources]]\nfile = "a.csv"\nlayout = "wide"\n' + mh.TRAINING,
+        encoding="utf-8",
+    )
     with pytest.raises(InputRefused, match="larger than the limit"):
         te.load_study(folder)
     assert active_limits() == ReadLimits()  # the study's limits end with its load
@@ -97,10 +104,19 @@ def test_study_limits_reach_every_reader_and_stop_there(tmp_path):
     assert active_limits().max_rows == ReadLimits().max_rows
 
 
-@pytest.mark.parametrize("value, says", [
-    ("/etc/passwd", "absolute"), (r"C:\x.csv", "absolute"), ("C:x.csv", "absolute"), (r"\\srv\s\x.csv", "absolute"),
-    ("~/x.csv", "absolute"), ("../x.csv", "'..'"), (r"a\..\..\x.csv", "'..'"), ("", "empty"),
-])
+@pytest.mark.parametrize(
+    "value, says",
+    [
+        ("/etc/passwd", "absolute"),
+        (r"C:\x.csv", "absolute"),
+        ("C:x.csv", "absolute"),
+        (r"\\srv\s\x.csv", "absolute"),
+        ("~/x.csv", "absolute"),
+        ("../x.csv", "'..'"),
+        (r"a\..\..\x.csv", "'..'"),
+        ("", "empty"),
+    ],
+)
 def test_paths_outside_are_refused(tmp_path, value, says):
     from tip_eval.io.config import contained_path
 
@@ -111,8 +127,10 @@ def test_paths_outside_are_refused(tmp_path, value, says):
 def test_paths_inside_are_normalised(tmp_path):
     from tip_eval.io.config import contained_path
 
-    assert contained_path(tmp_path, r"trainings\KHM.xlsx", "file") == (tmp_path / "trainings" / "KHM.xlsx",
-                                                                      "trainings/KHM.xlsx")
+    assert contained_path(tmp_path, r"trainings\KHM.xlsx", "file") == (
+        tmp_path / "trainings" / "KHM.xlsx",
+        "trainings/KHM.xlsx",
+    )
     assert contained_path(tmp_path, "a/../b.csv", "file")[1] == "b.csv"
 
 
@@ -122,7 +140,7 @@ def test_plain_text_and_sheet_titles():
 
     hostile = '<a href="http://x">A &amp; B</a>\ufffe\x07'
     once = plain_text(hostile)
-    assert once == "&lt;a href=\"http://x\"&gt;A &amp; B&lt;/a&gt;" and plain_text(once) == once
+    assert once == '&lt;a href="http://x"&gt;A &amp; B&lt;/a&gt;' and plain_text(once) == once
     assert plain_text("<b>n</b><br>x<span style='c'>", keep_markup=True) == "<b>n</b><br>x&lt;span style='c'&gt;"
     assert xml_chars("a\ud800b\uffffc") == "abc" and inert_text("=1\x00") == "=1"
     assert sheet_title("By: [x]*?\ufffe" + "y" * 40, ["By_ _x___" + "y" * 22]).endswith(" 2")

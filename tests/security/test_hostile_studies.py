@@ -120,8 +120,9 @@ def test_bombs_are_refused_fast_under_a_memory_limit(corpus, tmp_path):
                               "said": out.getvalue() + err.getvalue()}), flush=True)
     """)
     env = {**os.environ, "TIP_EVAL_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT / "src")}
-    proc = subprocess.run([sys.executable, "-c", child, *bombs], capture_output=True, text=True, env=env,
-                          timeout=300, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", child, *bombs], capture_output=True, text=True, env=env, timeout=300, check=False
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]  # a bomb that got through would abort the child
     results = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [r["case"] for r in results] == bombs
@@ -134,6 +135,7 @@ def test_bombs_are_refused_fast_under_a_memory_limit(corpus, tmp_path):
 
 
 # ----------------------------------------------------------------------------- usage
+
 
 def test_bad_usage_is_exit_2_with_one_sentence(corpus, tmp_path, cache_dir):
     root, _ = corpus
@@ -182,6 +184,7 @@ def test_validate_api_never_raises_on_refused_input(corpus):
 
 # ------------------------------------------------------------------- hostile content
 
+
 @pytest.fixture(scope="module")
 def content(corpus, tmp_path_factory):
     """A valid study whose text is hostile, and its brief written once (the cache in use)."""
@@ -199,13 +202,22 @@ def content(corpus, tmp_path_factory):
     old = os.environ.get("TIP_EVAL_CACHE_DIR")
     os.environ["TIP_EVAL_CACHE_DIR"] = str(cache)
     try:
-        code, said_out, said_err = _run("brief", str(folder), "--out", str(out), "--by", "province", "organisation", "role")
+        code, said_out, said_err = _run(
+            "brief", str(folder), "--out", str(out), "--by", "province", "organisation", "role"
+        )
     finally:
         os.environ["TIP_EVAL_CACHE_DIR"] = old or ""
         if old is None:
             del os.environ["TIP_EVAL_CACHE_DIR"]
-    return {"root": root, "folder": folder, "out": out, "cache": cache, "code": code, "said": said_out + said_err,
-            "before": before}
+    return {
+        "root": root,
+        "folder": folder,
+        "out": out,
+        "cache": cache,
+        "code": code,
+        "said": said_out + said_err,
+        "before": before,
+    }
 
 
 def test_hostile_text_gives_a_clean_brief(content):
@@ -222,7 +234,9 @@ def test_nothing_is_written_outside_out_and_the_cache(content):
 
 
 def _figure_strings(html: str) -> list[str]:
-    calls = re.findall(r'Plotly\.newPlot\(\s*"[^"]+",\s*(\[.*?\]),\s*(\{.*?\}),\s*\{"displaylogo', html, flags=re.DOTALL)
+    calls = re.findall(
+        r'Plotly\.newPlot\(\s*"[^"]+",\s*(\[.*?\]),\s*(\{.*?\}),\s*\{"displaylogo', html, flags=re.DOTALL
+    )
     # two trainings of 12: the disclosure plan leaves out the figures whose every value it hides (here the
     # calibration figure); the others carry the hostile labels
     assert len(calls) >= 7

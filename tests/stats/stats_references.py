@@ -90,9 +90,7 @@ KRIPP_2011_C_INTERVAL = 0.849
 KRIPP_2011_C_RATIO = 0.797
 
 # Krippendorff (2011), section A: binary data, two observers, no missing data (10 units).
-KRIPP_2011_A = np.array(
-    [[0, 1], [1, 1], [0, 1], [0, 0], [0, 0], [0, 1], [0, 0], [0, 0], [1, 0], [0, 0]], dtype=float
-)
+KRIPP_2011_A = np.array([[0, 1], [1, 1], [0, 1], [0, 0], [0, 0], [0, 1], [0, 0], [0, 0], [1, 0], [0, 0]], dtype=float)
 # Krippendorff (2011), section A: alpha = 0.095
 KRIPP_2011_A_NOMINAL = 0.095
 

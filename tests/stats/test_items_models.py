@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from tip_eval.stats import items as si
-from tip_eval.stats import models as sm_
+from tip_eval.stats import items as si, models as sm_
 
 # --- a tiny test, worked by hand -------------------------------------------------------------------
 # 5 people x 3 items, 0/1:            totals
@@ -200,10 +199,14 @@ def test_mixed_model_equals_direct_mixedlm_fit(people):
     assert_allclose(fit.effects["effect"].to_numpy(), blup, rtol=1e-3, atol=1e-4)
     # exactly statsmodels' own BLUPs and conditional variances of the returned fit
     own = fit.result
-    assert_allclose(fit.effects["effect"].to_numpy(),
-                    [float(own.random_effects[g].iloc[0]) for g in fit.effects.index], rtol=1e-12)
-    assert_allclose(fit.effects["conditional_var"].to_numpy(),
-                    [float(own.random_effects_cov[g].iloc[0, 0]) for g in fit.effects.index], rtol=1e-8)
+    assert_allclose(
+        fit.effects["effect"].to_numpy(), [float(own.random_effects[g].iloc[0]) for g in fit.effects.index], rtol=1e-12
+    )
+    assert_allclose(
+        fit.effects["conditional_var"].to_numpy(),
+        [float(own.random_effects_cov[g].iloc[0, 0]) for g in fit.effects.index],
+        rtol=1e-8,
+    )
 
 
 def test_prediction_variance_equals_inverse_of_mixed_model_equations(people):
@@ -215,14 +218,14 @@ def test_prediction_variance_equals_inverse_of_mixed_model_equations(people):
     z = (people["training_id"].to_numpy()[:, None] == np.array(levels)[None, :]).astype(float)
     x = fit.result.model.exog
     c = np.block([[x.T @ x / s2, x.T @ z / s2], [z.T @ x / s2, z.T @ z / s2 + np.eye(len(levels)) / tau2]])
-    pev = np.diag(np.linalg.inv(c))[x.shape[1]:]
+    pev = np.diag(np.linalg.inv(c))[x.shape[1] :]
     assert_allclose(fit.effects["prediction_var"].to_numpy(), pev, rtol=1e-8)
     # and the shrinkage weight is tau2 / (tau2 + s2 / n_j) (Raudenbush & Bryk 2002, eq. 3.57)
     n = fit.effects["n"].to_numpy()
     assert_allclose(fit.effects["shrinkage"].to_numpy(), tau2 / (tau2 + s2 / n), rtol=1e-12)
     # Prasad & Rao (1990): mse = g1 + g2 + 2 g3, g3 = D^2/(tau2 + D)^3 * 2/sum((tau2 + D)^-2), D = s2/n
     d = s2 / n
-    g3 = d ** 2 / (tau2 + d) ** 3 * 2.0 / np.sum((tau2 + d) ** -2.0)
+    g3 = d**2 / (tau2 + d) ** 3 * 2.0 / np.sum((tau2 + d) ** -2.0)
     assert_allclose(fit.effects["mse"].to_numpy(), pev + 2.0 * g3, rtol=1e-10)
 
 
@@ -249,7 +252,7 @@ def test_group_intervals_are_fab_intervals_of_the_direct_means(people):
     means = people.groupby("training_id")["gain"].mean().reindex(e.index).to_numpy()
     assert_allclose(e["direct_mean"], means, rtol=1e-12)
     within = people["gain"] - people.groupby("training_id")["gain"].transform("mean")
-    s2 = float((within ** 2).sum()) / (len(people) - len(e))
+    s2 = float((within**2).sum()) / (len(people) - len(e))
     assert_allclose(e["direct_se"], np.sqrt(s2 / n), rtol=1e-10)
     fab = fab_intervals(means, np.sqrt(s2 / n), confidence=0.95, df=len(people) - len(e), tau2=fit.between_var)
     # the prior: the model's tau2, centred on the GLS mean of the other trainings
@@ -288,8 +291,10 @@ def test_boundary_when_groups_do_not_differ():
 # > psych::ICC(cbind(c(103,82,116,102,99,98,104,62,97,107), c(119,65,106,102,105,100,107,85,101,110)))
 #                          type   est F-val df1 df2   p-val lwr.ci upr.ci
 # Single_raters_absolute   ICC1 0.722  6.18   9  10 0.00437  0.241  0.922
-MW_DATA = np.array([[103, 119], [82, 65], [116, 106], [102, 102], [99, 105], [98, 100], [104, 107],
-                    [62, 85], [97, 101], [107, 110]], dtype=float)
+MW_DATA = np.array(
+    [[103, 119], [82, 65], [116, 106], [102, 102], [99, 105], [98, 100], [104, 107], [62, 85], [97, 101], [107, 110]],
+    dtype=float,
+)
 # psych::ICC(sf) (Shrout & Fleiss 1979, Table 2: 6 targets x 4 judges; psych's `sf` data):
 #                          type  ICC    F df1 df2    p lower bound upper bound
 # Single_raters_absolute   ICC1 0.17 1.79   5  18 0.16       -0.13        0.72
@@ -297,10 +302,13 @@ MW_DATA = np.array([[103, 119], [82, 65], [116, 106], [102, 102], [99, 105], [98
 SF_DATA = np.array([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]], dtype=float)
 
 
-@pytest.mark.parametrize("data, icc, f, ci, digits", [
-    (MW_DATA, 0.722, 6.18, (0.241, 0.922), 3),
-    (SF_DATA, 0.166, 1.79, (-0.13, 0.72), 2),
-])
+@pytest.mark.parametrize(
+    "data, icc, f, ci, digits",
+    [
+        (MW_DATA, 0.722, 6.18, (0.241, 0.922), 3),
+        (SF_DATA, 0.166, 1.79, (-0.13, 0.72), 2),
+    ],
+)
 def test_icc_and_interval_match_psych_icc1(data, icc, f, ci, digits):
     k, m = data.shape
     frame = pd.DataFrame({"g": np.repeat(np.arange(k), m), "y": data.ravel()})
@@ -332,8 +340,11 @@ def test_group_f_test_equals_nested_ols_anova(people):
     table_c = sm.stats.anova_lm(reduced_c, full_c)
     assert_allclose(ft_c["f"], table_c["F"].iloc[1], rtol=1e-9)
     n = people.groupby("training_id").size()
-    assert_allclose(sm_.group_f_test(people, "gain", "training_id")["n0"],
-                    (n.sum() - (n ** 2).sum() / n.sum()) / (len(n) - 1), rtol=1e-12)
+    assert_allclose(
+        sm_.group_f_test(people, "gain", "training_id")["n0"],
+        (n.sum() - (n**2).sum() / n.sum()) / (len(n) - 1),
+        rtol=1e-12,
+    )
 
 
 def test_arguments_are_checked(people):

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
-
 from stats_references import (
     KRIPP_2011_A,
     KRIPP_2011_A_NOMINAL,
@@ -19,6 +18,7 @@ from stats_references import (
     KRIPP_WIKI_INTERVAL,
     KRIPP_WIKI_NOMINAL,
 )
+
 from tip_eval.stats import agreement_label, cohen_kappa, krippendorff_alpha, percent_agreement
 
 pytestmark = pytest.mark.filterwarnings("error")

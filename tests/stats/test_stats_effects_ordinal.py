@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 from scipy import stats
-
 from stats_references import (
     MOTE_D,
     MOTE_DHIGH,
@@ -20,6 +19,7 @@ from stats_references import (
     SLEEP_WILCOX_P,
     SLEEP_WILCOX_V,
 )
+
 from tip_eval.stats import (
     dz_confidence_interval,
     hedges_correction,
@@ -74,8 +74,14 @@ def test_hedges_correction_is_the_exact_gamma_form_of_r_effectsize():
     # R 4.x, effectsize 0.8.3 (the J inside effectsize:::.effect_size_difference):
     #   J <- function(df) exp(lgamma(df/2) - log(sqrt(df/2)) - lgamma((df - 1)/2))
     #   print(J(c(2, 3, 6, 10, 30, 100)), digits = 15)
-    expected = [0.564189583547756, 0.723601254558268, 0.868626687827413, 0.922745608053087,
-                0.974754378214399, 0.992478054981413]
+    expected = [
+        0.564189583547756,
+        0.723601254558268,
+        0.868626687827413,
+        0.922745608053087,
+        0.974754378214399,
+        0.992478054981413,
+    ]
     assert_allclose(hedges_correction([2, 3, 6, 10, 30, 100]), expected, rtol=1e-13)
     # df = 2: Gamma(1) / (1 * Gamma(1/2)) = 1/sqrt(pi), by hand
     assert_allclose(hedges_correction(2), 1 / np.sqrt(np.pi), rtol=1e-14)
@@ -239,15 +245,22 @@ def test_phase_odds_ratio_equals_r_clm_with_a_person_sandwich(c01_pairs):
     assert_allclose(res["se"], 0.179465858860617, rtol=1e-7)
     assert_allclose(res["odds_ratio"], np.exp(1.323118443204463), rtol=1e-9)
     z = 1.959963984540054
-    assert_allclose([res["or_ci_low"], res["or_ci_high"]],
-                    np.exp(1.323118443204463 + np.array([-z, z]) * 0.179465858860617), rtol=1e-7)
+    assert_allclose(
+        [res["or_ci_low"], res["or_ci_high"]],
+        np.exp(1.323118443204463 + np.array([-z, z]) * 0.179465858860617),
+        rtol=1e-7,
+    )
     levels = np.unique(np.concatenate([pre, post]))
     n = pre.size
-    beta, _, bread = cumulative_logit(np.searchsorted(levels, np.concatenate([pre, post])),
-                                      np.r_[np.zeros(n), np.ones(n)], levels.size)
+    beta, _, bread = cumulative_logit(
+        np.searchsorted(levels, np.concatenate([pre, post])), np.r_[np.zeros(n), np.ones(n)], levels.size
+    )
     # clm's model-based standard errors: thresholds 1|2 .. 4|5, then post
-    assert_allclose(np.sqrt(np.diag(bread)), [0.279715029906727, 0.171822367739567, 0.138533497129082,
-                                              0.164545696985526, 0.196260848425914], rtol=1e-7)
+    assert_allclose(
+        np.sqrt(np.diag(bread)),
+        [0.279715029906727, 0.171822367739567, 0.138533497129082, 0.164545696985526, 0.196260848425914],
+        rtol=1e-7,
+    )
 
 
 def test_cumulative_logit_equals_statsmodels_ordered_model(c01_pairs):
@@ -259,10 +272,17 @@ def test_cumulative_logit_equals_statsmodels_ordered_model(c01_pairs):
     pre, post = c01_pairs
     n = pre.size
     ratings = np.concatenate([pre, post])
-    model = OrderedModel(pd.Series(pd.Categorical(ratings, categories=np.unique(ratings), ordered=True)),
-                         pd.DataFrame({"post": np.r_[np.zeros(n), np.ones(n)]}), distr="logit")
-    fit = model.fit(method="newton", disp=False, cov_type="cluster",
-                    cov_kwds={"groups": np.r_[np.arange(n), np.arange(n)], "use_correction": False})
+    model = OrderedModel(
+        pd.Series(pd.Categorical(ratings, categories=np.unique(ratings), ordered=True)),
+        pd.DataFrame({"post": np.r_[np.zeros(n), np.ones(n)]}),
+        distr="logit",
+    )
+    fit = model.fit(
+        method="newton",
+        disp=False,
+        cov_type="cluster",
+        cov_kwds={"groups": np.r_[np.arange(n), np.arange(n)], "use_correction": False},
+    )
     res = phase_odds_ratio(pre, post)
     assert_allclose(res["log_odds_ratio"], fit.params.iloc[0], rtol=1e-7)
     assert_allclose(res["se"] ** 2 * (n - 1) / n, fit.cov_params().iloc[0, 0], rtol=1e-5)  # numerical derivatives

@@ -58,8 +58,13 @@ def test_series_in_series_out():
 
 @pytest.mark.parametrize(
     ("ours", "statsmodels_name"),
-    [("holm", "holm"), ("bonferroni", "bonferroni"), ("hochberg", "simes-hochberg"),
-     ("BH", "fdr_bh"), ("BY", "fdr_by")],  # fmt: skip
+    [
+        ("holm", "holm"),
+        ("bonferroni", "bonferroni"),
+        ("hochberg", "simes-hochberg"),
+        ("BH", "fdr_bh"),
+        ("BY", "fdr_by"),
+    ],  # fmt: skip
 )
 def test_equals_statsmodels(ours, statsmodels_name):
     multitest = pytest.importorskip("statsmodels.stats.multitest")

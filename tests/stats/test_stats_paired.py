@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from numpy.testing import assert_allclose, assert_array_equal
+from numpy.testing import assert_allclose
 from scipy import stats
-
 from stats_references import (
     SLEEP_CI,
     SLEEP_DF,
@@ -18,6 +17,7 @@ from stats_references import (
     SLEEP_T,
     SLEEP_WILCOX_P,
 )
+
 from tip_eval.stats import GAIN_COLUMNS, paired_gain, paired_gain_grouped
 
 pytestmark = pytest.mark.filterwarnings("error")

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 from scipy import stats
-
 from stats_references import MTCARS_ALPHA, MTCARS_CARB, MTCARS_CYL, MTCARS_GEAR, MTCARS_HP
+
 from tip_eval.stats import (
     alpha_if_deleted,
     cronbach_alpha,

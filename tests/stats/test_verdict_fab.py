@@ -96,11 +96,13 @@ def test_fab_interval_equals_hoff_fabci():
     #   fabzCI(0, 2, 10, 1)       -> -1.71637799047959  1.96361541622401
     #   fabzCI(3.2, 1, 2.5, 0.8)  ->  1.32942825877491  4.67128585467271
     #   fabzCI(-1.5, 0.4, 0.3, 1.7, alpha = 0.1) -> -3.170938809697916  0.442022252554766
-    cases = [((0, 1, 0, 10, 0.95), (-1.81061708196959, 1.81061708196959)),
-             ((0, 1, 0, 0.1, 0.95), (-1.64485362695157, 1.64485362695157)),
-             ((0, 1, 2, 10, 0.95), (-1.71637799047959, 1.96361541622401)),
-             ((3.2, np.sqrt(0.8), 1, 2.5, 0.95), (1.32942825877491, 4.67128585467271)),
-             ((-1.5, np.sqrt(1.7), 0.4, 0.3, 0.90), (-3.170938809697916, 0.442022252554766))]
+    cases = [
+        ((0, 1, 0, 10, 0.95), (-1.81061708196959, 1.81061708196959)),
+        ((0, 1, 0, 0.1, 0.95), (-1.64485362695157, 1.64485362695157)),
+        ((0, 1, 2, 10, 0.95), (-1.71637799047959, 1.96361541622401)),
+        ((3.2, np.sqrt(0.8), 1, 2.5, 0.95), (1.32942825877491, 4.67128585467271)),
+        ((-1.5, np.sqrt(1.7), 0.4, 0.3, 0.90), (-3.170938809697916, 0.442022252554766)),
+    ]
     for (y, se, mu, t2, conf), expected in cases:
         assert_allclose(fab_interval(y, se, mu, t2, conf), expected, rtol=1e-9, atol=1e-10)
 
@@ -133,8 +135,9 @@ def test_reml_between_variance_equals_metafor():
     #   r <- rma(yi, vi, method = "REML", control = list(tol = 1e-12, threshold = 1e-12)); c(r$tau2, r$beta, r$se)
     #   -> 4.03702812730268 11.75825378418085 1.14431408358025
     #   rma(c(1, 1.2, 0.9, 1.1), c(1, 1, 1, 1), method = "REML")$tau2 -> 0
-    t2, beta, cov = reml_between_variance([10.5, 11.8, 9.97, 18.1, 12.3, 13.4, 7.89],
-                                          [6.31, 8.28, 5.52, 7.80, 3.31, 3.79, 3.49])
+    t2, beta, cov = reml_between_variance(
+        [10.5, 11.8, 9.97, 18.1, 12.3, 13.4, 7.89], [6.31, 8.28, 5.52, 7.80, 3.31, 3.79, 3.49]
+    )
     assert_allclose(t2, 4.03702812730268, rtol=1e-6)
     assert_allclose(beta[0], 11.75825378418085, rtol=1e-8)
     assert_allclose(np.sqrt(cov[0, 0]), 1.14431408358025, rtol=1e-7)
@@ -154,5 +157,6 @@ def test_loo_prior_leaves_the_group_out():
     mean, tau2 = loo_prior(y, v, strata=list("aaabbbc"))
     assert np.isnan(mean[6]) and np.isinf(tau2[6])
     out = fab_intervals(y, np.sqrt(v), strata=list("aaabbbc"))
-    assert_allclose(out.loc[6, ["ci_low", "ci_high"]].to_numpy(float), 7.89 + np.array([-1, 1]) * 1.959963984540054
-                    * np.sqrt(3.49))
+    assert_allclose(
+        out.loc[6, ["ci_low", "ci_high"]].to_numpy(float), 7.89 + np.array([-1, 1]) * 1.959963984540054 * np.sqrt(3.49)
+    )

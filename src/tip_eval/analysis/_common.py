@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -29,7 +30,7 @@ def is_study(data: object) -> bool:
     return hasattr(data, "participants") and hasattr(data, "trainings") and hasattr(data, "scores")
 
 
-def person_attributes(study: "Study") -> pd.DataFrame:
+def person_attributes(study: Study) -> pd.DataFrame:
     """One row per participant with participant and training attributes (what ``by`` groups on)."""
     return study.attributes()
 

@@ -10,18 +10,33 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tip_eval.analysis._common import By
 from tip_eval._memo import memoised
+from tip_eval.analysis._common import By
 from tip_eval.analysis.inputs import person_scores
 
 __all__ = ["attrition", "ATTRITION_COLUMNS"]
 
 #: result columns of :func:`attrition` after the ``by`` columns
 ATTRITION_COLUMNS: tuple[str, ...] = (
-    "registered", "took_pre", "took_post", "matched", "matched_pct", "n_dropouts",
-    "pre_mean_completers", "pre_mean_dropouts", "smd", "bias_flag",
-    "cc_mean_gain", "cc_ci_low", "cc_ci_high",
-    "mi_mean_gain", "mi_ci_low", "mi_ci_high", "mi_df", "n_imputations", "confidence",
+    "registered",
+    "took_pre",
+    "took_post",
+    "matched",
+    "matched_pct",
+    "n_dropouts",
+    "pre_mean_completers",
+    "pre_mean_dropouts",
+    "smd",
+    "bias_flag",
+    "cc_mean_gain",
+    "cc_ci_low",
+    "cc_ci_high",
+    "mi_mean_gain",
+    "mi_ci_low",
+    "mi_ci_high",
+    "mi_df",
+    "n_imputations",
+    "confidence",
     "conclusion_changes",
 )
 
@@ -159,8 +174,9 @@ def attrition(
 
     level = _check_level(confidence)
     m_imp = _check_imputations(n_imputations)
-    ps = person_scores(data, by, measure, module, subject=subject, pre=pre, post=post, phase=phase, score=score,
-                       with_reliability=False)
+    ps = person_scores(
+        data, by, measure, module, subject=subject, pre=pre, post=post, phase=phase, score=score, with_reliability=False
+    )
     frame, keys = ps.frame, ps.by
     if keys:
         grouped = frame.groupby(keys, sort=True, dropna=False, observed=True)
@@ -200,24 +216,40 @@ def attrition(
         cc_high = np.where(ok_cc, cc_mean + t_cc * cc_se, np.nan)
 
     # multiple imputation of the drop-outs' post-tests
-    mi_mean, mi_low, mi_high, mi_df = _multiple_imputation(codes, x, y, has_pre, both, drop, G, n_c, n_d,
-                                                           m_imp, level, seed)
+    mi_mean, mi_low, mi_high, mi_df = _multiple_imputation(
+        codes, x, y, has_pre, both, drop, G, n_c, n_d, m_imp, level, seed
+    )
 
     concl_cc = _reading(cc_low, cc_high)
     concl_mi = _reading(mi_low, mi_high)
     changes = pd.array(np.where(np.isnan(concl_cc) | np.isnan(concl_mi), False, concl_cc != concl_mi), dtype="boolean")
     changes[np.isnan(concl_cc) | np.isnan(concl_mi)] = pd.NA
 
-    out = pd.DataFrame({
-        "registered": registered.astype(np.int64), "took_pre": n_pre.astype(np.int64),
-        "took_post": n_post.astype(np.int64), "matched": n_c.astype(np.int64), "matched_pct": matched_pct,
-        "n_dropouts": n_d.astype(np.int64),
-        "pre_mean_completers": np.where(n_c > 0, mean_c, np.nan),
-        "pre_mean_dropouts": np.where(n_d > 0, mean_d, np.nan), "smd": smd, "bias_flag": bias_flag,
-        "cc_mean_gain": np.where(n_c > 0, cc_mean, np.nan), "cc_ci_low": cc_low, "cc_ci_high": cc_high,
-        "mi_mean_gain": mi_mean, "mi_ci_low": mi_low, "mi_ci_high": mi_high, "mi_df": mi_df,
-        "n_imputations": np.int64(m_imp), "confidence": level, "conclusion_changes": changes,
-    }, index=index)
+    out = pd.DataFrame(
+        {
+            "registered": registered.astype(np.int64),
+            "took_pre": n_pre.astype(np.int64),
+            "took_post": n_post.astype(np.int64),
+            "matched": n_c.astype(np.int64),
+            "matched_pct": matched_pct,
+            "n_dropouts": n_d.astype(np.int64),
+            "pre_mean_completers": np.where(n_c > 0, mean_c, np.nan),
+            "pre_mean_dropouts": np.where(n_d > 0, mean_d, np.nan),
+            "smd": smd,
+            "bias_flag": bias_flag,
+            "cc_mean_gain": np.where(n_c > 0, cc_mean, np.nan),
+            "cc_ci_low": cc_low,
+            "cc_ci_high": cc_high,
+            "mi_mean_gain": mi_mean,
+            "mi_ci_low": mi_low,
+            "mi_ci_high": mi_high,
+            "mi_df": mi_df,
+            "n_imputations": np.int64(m_imp),
+            "confidence": level,
+            "conclusion_changes": changes,
+        },
+        index=index,
+    )
     out = out.reset_index(drop=not keys)
     return out[[*keys, *ATTRITION_COLUMNS]]
 
@@ -254,8 +286,18 @@ def _reading(low: np.ndarray, high: np.ndarray) -> np.ndarray:
 
 
 def _multiple_imputation(
-    codes: np.ndarray, x: np.ndarray, y: np.ndarray, has_pre: np.ndarray, both: np.ndarray, drop: np.ndarray,
-    G: int, n_c: np.ndarray, n_d: np.ndarray, M: int, level: float, seed: int | None,
+    codes: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    has_pre: np.ndarray,
+    both: np.ndarray,
+    drop: np.ndarray,
+    G: int,
+    n_c: np.ndarray,
+    n_d: np.ndarray,
+    M: int,
+    level: float,
+    seed: int | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Proper MI (Bayesian normal regression with group intercepts) and Rubin's rules, all groups at once."""
     from scipy import special
@@ -279,8 +321,11 @@ def _multiple_imputation(
     sigma2 = rss / rng.chisquare(nu, size=M)  # M draws
     b_star = b_hat + rng.standard_normal(M) * np.sqrt(sigma2 / sxx)
     with np.errstate(divide="ignore", invalid="ignore"):
-        a_star = (y_bar[None, :] - b_star[:, None] * x_bar[None, :]
-                  + rng.standard_normal((M, G)) * np.sqrt(sigma2[:, None] / n_c[None, :]))
+        a_star = (
+            y_bar[None, :]
+            - b_star[:, None] * x_bar[None, :]
+            + rng.standard_normal((M, G)) * np.sqrt(sigma2[:, None] / n_c[None, :])
+        )
     cd, xd = codes[drop], x[drop]
     y_imp = a_star[:, cd] + b_star[:, None] * xd[None, :] + rng.standard_normal((M, cd.size)) * np.sqrt(sigma2)[:, None]
 
@@ -294,8 +339,9 @@ def _multiple_imputation(
     with np.errstate(divide="ignore", invalid="ignore"):
         q = (sum_obs[None, :] + sum_imp) / n_all[None, :]  # M x G
         dev_obs = d_obs[None, :] - q[:, cb]
-        ss_obs = np.bincount((cb[None, :] + G * np.arange(M)[:, None]).ravel(), weights=(dev_obs**2).ravel(),
-                             minlength=M * G).reshape(M, G)
+        ss_obs = np.bincount(
+            (cb[None, :] + G * np.arange(M)[:, None]).ravel(), weights=(dev_obs**2).ravel(), minlength=M * G
+        ).reshape(M, G)
         dev_imp = d_imp - q[:, cd]
         ss_imp = np.bincount(flat, weights=(dev_imp**2).ravel(), minlength=M * G).reshape(M, G)
         u = (ss_obs + ss_imp) / (n_all - 1.0)[None, :] / n_all[None, :]

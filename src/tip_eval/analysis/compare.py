@@ -19,14 +19,15 @@ The calibration of the verdicts and intervals by simulation is in ``benchmarks/C
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from tip_eval.analysis._common import is_study
 from tip_eval._memo import memoised
+from tip_eval.analysis._common import is_study
 from tip_eval.i18n import N_, _, ngettext
 
 __all__ = ["compare_trainings", "TrainingComparison", "COMPARISON_COLUMNS", "VERDICTS", "reference_text"]
@@ -36,10 +37,28 @@ SUBJECT = "participant_id"
 
 #: columns of :attr:`TrainingComparison.table`
 COMPARISON_COLUMNS: tuple[str, ...] = (
-    "training_id", "n", "raw_gain", "raw_ci_low", "raw_ci_high", "adjusted_diff", "adjusted_ci_low",
-    "adjusted_ci_high", "familywise_ci_low", "familywise_ci_high", "p_value", "p_adjusted", "verdict",
-    "distinguishable", "shrunken_gain", "shrunken_ci_low", "shrunken_ci_high", "shrunken_effect", "shrinkage",
-    "small", "confidence", "note",
+    "training_id",
+    "n",
+    "raw_gain",
+    "raw_ci_low",
+    "raw_ci_high",
+    "adjusted_diff",
+    "adjusted_ci_low",
+    "adjusted_ci_high",
+    "familywise_ci_low",
+    "familywise_ci_high",
+    "p_value",
+    "p_adjusted",
+    "verdict",
+    "distinguishable",
+    "shrunken_gain",
+    "shrunken_ci_low",
+    "shrunken_ci_high",
+    "shrunken_effect",
+    "shrinkage",
+    "small",
+    "confidence",
+    "note",
 )
 
 #: the values of the ``verdict`` column, in plain words
@@ -139,9 +158,11 @@ def _person_frame(data: object, measure: str, columns: list[str]) -> tuple[pd.Da
         elif {"phase", "score"} <= set(data.columns):
             ps = person_scores(data, by=by, measure=measure, phase="phase", score="score", with_reliability=False)
         else:
-            raise ValueError("a plain DataFrame for compare_trainings needs either pre and post columns (one row per "
-                             "person) or phase and score columns (one row per person and phase), with "
-                             f"{SUBJECT!r} and {TRAINING!r}")
+            raise ValueError(
+                "a plain DataFrame for compare_trainings needs either pre and post columns (one row per "
+                "person) or phase and score columns (one row per person and phase), with "
+                f"{SUBJECT!r} and {TRAINING!r}"
+            )
         trainings = sorted(pd.unique(data[TRAINING].dropna()).tolist(), key=str)
     else:
         raise TypeError(f"data must be a tip_eval Study or a pandas DataFrame; got {type(data).__name__}")
@@ -319,8 +340,9 @@ def compare_trainings(
     people["gain"] = people["post"] - people["pre"]
     ids_with_data = set(people[TRAINING])
     if len(ids_with_data) < 2:
-        raise ValueError("compare_trainings needs at least 2 trainings with people who took both tests; "
-                         f"found {len(ids_with_data)}")
+        raise ValueError(
+            f"compare_trainings needs at least 2 trainings with people who took both tests; found {len(ids_with_data)}"
+        )
 
     # training-level columns (constant within every training) are absorbed by the training effects
     def per_training(col: str) -> bool:
@@ -328,9 +350,11 @@ def compare_trainings(
 
     absorbed = [c for c in attr_covs if per_training(c)]
     if absorbed:
-        raise ValueError(f"adjust_for: {absorbed} describe the training, not the person, so the training effects "
-                         f"already absorb them; use fixed={absorbed[0]!r} to compare trainings within each "
-                         f"{absorbed[0]}")
+        raise ValueError(
+            f"adjust_for: {absorbed} describe the training, not the person, so the training effects "
+            f"already absorb them; use fixed={absorbed[0]!r} to compare trainings within each "
+            f"{absorbed[0]}"
+        )
     training_level = [c for c in fix if per_training(c)]
     person_level = [c for c in fix if c not in training_level]
     within = None
@@ -344,18 +368,19 @@ def compare_trainings(
     raw = _raw_gains(people, confidence)
 
     # ANCOVA adjusted means -> difference from the median of the other trainings, familywise verdict
-    anc = ancova_effects(people, outcome="post", covariates=covs, group=TRAINING, fixed=person_level,
-                         confidence=confidence)
+    anc = ancova_effects(
+        people, outcome="post", covariates=covs, group=TRAINING, fixed=person_level, confidence=confidence
+    )
     strata = None
     if within is not None:
         strata = people.groupby(TRAINING, sort=True)[within].first().reindex(anc.effects.index).to_numpy(dtype=object)
-    verdict = median_contrasts(anc.adjusted, (anc.adjusted_diag, anc.adjusted_factor), anc.df, strata=strata,
-                               confidence=confidence)
+    verdict = median_contrasts(
+        anc.adjusted, (anc.adjusted_diag, anc.adjusted_factor), anc.df, strata=strata, confidence=confidence
+    )
     verdict.index = anc.effects.index
     # mixed model, ICC
     mixed = random_intercept_effects(people, outcome="gain", group=TRAINING, fixed=fix, confidence=confidence)
-    icc = intraclass_correlation(people, "gain", TRAINING, fixed=fix, within=within, confidence=confidence,
-                                 mixed=mixed)
+    icc = intraclass_correlation(people, "gain", TRAINING, fixed=fix, within=within, confidence=confidence, mixed=mixed)
 
     idx = pd.Index(trainings, name=TRAINING)
     v = verdict.reindex(idx)
@@ -366,16 +391,28 @@ def compare_trainings(
     def col(frame: pd.DataFrame, name: str) -> np.ndarray:
         return frame[name].to_numpy(dtype=np.float64)
 
-    table = pd.DataFrame({
-        TRAINING: trainings, "n": n,
-        "raw_gain": col(r, "mean_gain"), "raw_ci_low": col(r, "ci_low"), "raw_ci_high": col(r, "ci_high"),
-        "adjusted_diff": col(v, "estimate"), "adjusted_ci_low": col(v, "ci_low"),
-        "adjusted_ci_high": col(v, "ci_high"), "familywise_ci_low": col(v, "familywise_ci_low"),
-        "familywise_ci_high": col(v, "familywise_ci_high"), "p_value": col(v, "p_value"),
-        "p_adjusted": col(v, "p_adjusted"), "verdict": v["verdict"].fillna("").astype(str).to_numpy(dtype=object),
-        "shrunken_gain": col(m, "fitted_mean"), "shrunken_ci_low": col(m, "ci_low"),
-        "shrunken_ci_high": col(m, "ci_high"), "shrunken_effect": col(m, "effect"), "shrinkage": col(m, "shrinkage"),
-    })
+    table = pd.DataFrame(
+        {
+            TRAINING: trainings,
+            "n": n,
+            "raw_gain": col(r, "mean_gain"),
+            "raw_ci_low": col(r, "ci_low"),
+            "raw_ci_high": col(r, "ci_high"),
+            "adjusted_diff": col(v, "estimate"),
+            "adjusted_ci_low": col(v, "ci_low"),
+            "adjusted_ci_high": col(v, "ci_high"),
+            "familywise_ci_low": col(v, "familywise_ci_low"),
+            "familywise_ci_high": col(v, "familywise_ci_high"),
+            "p_value": col(v, "p_value"),
+            "p_adjusted": col(v, "p_adjusted"),
+            "verdict": v["verdict"].fillna("").astype(str).to_numpy(dtype=object),
+            "shrunken_gain": col(m, "fitted_mean"),
+            "shrunken_ci_low": col(m, "ci_low"),
+            "shrunken_ci_high": col(m, "ci_high"),
+            "shrunken_effect": col(m, "effect"),
+            "shrinkage": col(m, "shrinkage"),
+        }
+    )
     table["distinguishable"] = table["verdict"].isin(["above", "below"]).to_numpy(dtype=bool)
     table["small"] = table["n"] < int(min_n)
     table["confidence"] = float(confidence)
@@ -383,10 +420,19 @@ def compare_trainings(
     table["note"] = _notes(table, int(min_n), alone, within, training_level)
     model = {"ancova": _coefficients(anc.result), "mixed": mixed.fixed.copy()}
     return TrainingComparison(
-        table=table[list(COMPARISON_COLUMNS)], icc=icc, model=model,
-        measure=measure, adjust_for=covs, fixed=fix, within=training_level[0] if len(training_level) == 1
+        table=table[list(COMPARISON_COLUMNS)],
+        icc=icc,
+        model=model,
+        measure=measure,
+        adjust_for=covs,
+        fixed=fix,
+        within=training_level[0]
+        if len(training_level) == 1
         else (" / ".join(training_level) if training_level else None),
-        confidence=float(confidence), min_n=int(min_n), boundary=mixed.boundary, warnings=mixed.warnings,
+        confidence=float(confidence),
+        min_n=int(min_n),
+        boundary=mixed.boundary,
+        warnings=mixed.warnings,
     )
 
 
@@ -408,13 +454,20 @@ def _raw_gains(people: pd.DataFrame, confidence: float) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         half = stats.t.ppf(0.5 + confidence / 2.0, n - 1) * g["std"].to_numpy() / np.sqrt(n)
     half = np.where(n >= 2, half, np.nan)
-    return pd.DataFrame({"n": g["size"].to_numpy(), "mean_gain": g["mean"].to_numpy(),
-                         "ci_low": g["mean"].to_numpy() - half, "ci_high": g["mean"].to_numpy() + half},
-                        index=g.index)
+    return pd.DataFrame(
+        {
+            "n": g["size"].to_numpy(),
+            "mean_gain": g["mean"].to_numpy(),
+            "ci_low": g["mean"].to_numpy() - half,
+            "ci_high": g["mean"].to_numpy() + half,
+        },
+        index=g.index,
+    )
 
 
-def _notes(table: pd.DataFrame, min_n: int, alone: np.ndarray, within: str | None,
-           training_level: list[str]) -> list[str]:
+def _notes(
+    table: pd.DataFrame, min_n: int, alone: np.ndarray, within: str | None, training_level: list[str]
+) -> list[str]:
     what = " / ".join(training_level) or "group"
     notes = []
     for n, lam, is_alone in zip(table["n"], table["shrinkage"], alone):
@@ -423,8 +476,10 @@ def _notes(table: pd.DataFrame, min_n: int, alone: np.ndarray, within: str | Non
             parts.append("nobody took both tests: no estimate")
         elif n < min_n:
             people = "person" if n == 1 else "people"
-            parts.append(f"only {n} {people} took both tests: the shrunken effect is pulled strongly toward the "
-                         f"average (shrinkage {lam:.2f}) and the raw gain is unreliable; do not rank it")
+            parts.append(
+                f"only {n} {people} took both tests: the shrunken effect is pulled strongly toward the "
+                f"average (shrinkage {lam:.2f}) and the raw gain is unreliable; do not rank it"
+            )
         if is_alone:
             parts.append(f"the only training of its {what}: no within-{what} comparison")
         notes.append("; ".join(parts))
@@ -447,10 +502,14 @@ def _names(ids: list[str], limit: int = 8) -> str:
 def reference_text(res: TrainingComparison) -> str:
     """What the zero of ``adjusted_diff`` is, in plain words (used by the summary, figure and brief)."""
     adjusted = [(_("the pre-test") if c == "pre" else c) for c in res.adjust_for]
-    scores = _("post-test scores adjusted for {names}").format(names=_names(adjusted)) if adjusted \
-        else _("post-test scores")
-    others = _("the other trainings of the same {group}").format(group=res.within) if res.within \
+    scores = (
+        _("post-test scores adjusted for {names}").format(names=_names(adjusted)) if adjusted else _("post-test scores")
+    )
+    others = (
+        _("the other trainings of the same {group}").format(group=res.within)
+        if res.within
         else _("the other trainings")
+    )
     return _("the typical training: the median of {others}, comparing {scores}").format(others=others, scores=scores)
 
 
@@ -462,7 +521,8 @@ def _summary(res: TrainingComparison) -> str:
     k, n_people = len(with_data), int(with_data["n"].sum())
     what = _("Knowledge-test gains") if res.measure == "knowledge" else _("Confidence gains (mean self-rating)")
     first = _("{what} were compared across {k} trainings with {n} people who took both tests").format(
-        what=what, k=k, n=n_people)
+        what=what, k=k, n=n_people
+    )
     out = [first + (" " + _("({n} more had nobody with both tests).").format(n=len(t) - k) if len(t) > k else ".")]
 
     comparable = with_data[with_data["verdict"] != ""]
@@ -473,62 +533,113 @@ def _summary(res: TrainingComparison) -> str:
     if m == 0:
         out.append(_("No training could be compared with others of its kind."))
     elif dist.empty:
-        out.append(_("None of the {m} trainings differs from the typical training beyond chance ({how}).").format(
-            m=m, how=how))
+        out.append(
+            _("None of the {m} trainings differs from the typical training beyond chance ({how}).").format(m=m, how=how)
+        )
     else:
         above = dist.loc[dist["verdict"] == "above", "training_id"].tolist()
         below = dist.loc[dist["verdict"] == "below", "training_id"].tolist()
-        which = "; ".join(x for x in (_("above: {names}").format(names=_names(above)) if above else "",
-                                     _("below: {names}").format(names=_names(below)) if below else "") if x)
+        which = "; ".join(
+            x
+            for x in (
+                _("above: {names}").format(names=_names(above)) if above else "",
+                _("below: {names}").format(names=_names(below)) if below else "",
+            )
+            if x
+        )
         rest = m - len(dist)
-        tail = (" " + ngettext("The other {n} is not distinguishable from the typical training.",
-                               "The other {n} are not distinguishable from the typical training.", rest).format(n=rest)
-                if rest else "")
-        out.append(ngettext("{k} of {m} trainings differs from the typical training beyond chance ({how}; {which}).",
-                            "{k} of {m} trainings differ from the typical training beyond chance ({how}; {which}).",
-                            len(dist)).format(k=len(dist), m=m, how=how, which=which) + tail)
+        tail = (
+            " "
+            + ngettext(
+                "The other {n} is not distinguishable from the typical training.",
+                "The other {n} are not distinguishable from the typical training.",
+                rest,
+            ).format(n=rest)
+            if rest
+            else ""
+        )
+        out.append(
+            ngettext(
+                "{k} of {m} trainings differs from the typical training beyond chance ({how}; {which}).",
+                "{k} of {m} trainings differ from the typical training beyond chance ({how}; {which}).",
+                len(dist),
+            ).format(k=len(dist), m=m, how=how, which=which)
+            + tail
+        )
 
     icc = res.icc
     digits = 1 if res.measure == "knowledge" else 2
     if res.boundary:
         mean_gain = float(with_data["shrunken_gain"].mean()) if k else float("nan")
-        out.append(_("The mixed model estimates the variance between trainings as zero, so it cannot rank the "
-                     "trainings: every shrunken gain equals the overall mean gain ({gain} {units}). That is not proof "
-                     "that the trainings are equal; with groups of this size, moderate differences can go "
-                     "undetected.").format(gain=f"{mean_gain:.{digits}f}", units=units))
+        out.append(
+            _(
+                "The mixed model estimates the variance between trainings as zero, so it cannot rank the "
+                "trainings: every shrunken gain equals the overall mean gain ({gain} {units}). That is not proof "
+                "that the trainings are equal; with groups of this size, moderate differences can go "
+                "undetected."
+            ).format(gain=f"{mean_gain:.{digits}f}", units=units)
+        )
     else:
         lo, hi = icc["ci_low"], icc["ci_high"]
-        interval = (_(", {level} interval {low} to {high}").format(level=conf, low=f"{lo:.2f}", high=f"{hi:.2f}")
-                    if np.isfinite(lo) and np.isfinite(hi) else "")
-        share = _("an estimated share of under 1%") if icc["icc"] < 0.01 else \
-            _("an estimated {share}").format(share=f"{icc['icc']:.0%}")
+        interval = (
+            _(", {level} interval {low} to {high}").format(level=conf, low=f"{lo:.2f}", high=f"{hi:.2f}")
+            if np.isfinite(lo) and np.isfinite(hi)
+            else ""
+        )
+        share = (
+            _("an estimated share of under 1%")
+            if icc["icc"] < 0.01
+            else _("an estimated {share}").format(share=f"{icc['icc']:.0%}")
+        )
         value = f"{icc['icc']:.3f}" if icc["icc"] < 0.01 else f"{icc['icc']:.2f}"
         if res.fixed:
-            out.append(_("Differences between trainings (beyond what {names} explain) account for {share} of the "
-                         "variation in individual gains (ICC {value}{interval}).").format(
-                names=_names(res.fixed), share=share, value=value, interval=interval))
+            out.append(
+                _(
+                    "Differences between trainings (beyond what {names} explain) account for {share} of the "
+                    "variation in individual gains (ICC {value}{interval})."
+                ).format(names=_names(res.fixed), share=share, value=value, interval=interval)
+            )
         else:
-            out.append(_("Differences between trainings account for {share} of the variation in individual gains "
-                         "(ICC {value}{interval}).").format(share=share, value=value, interval=interval))
+            out.append(
+                _(
+                    "Differences between trainings account for {share} of the variation in individual gains "
+                    "(ICC {value}{interval})."
+                ).format(share=share, value=value, interval=interval)
+            )
         g = with_data["shrunken_gain"]
-        out.append(_("Allowing for their sizes (shrinkage), the mixed model estimates the trainings' mean gains at "
-                     "{low} to {high} {units}; each training's {level} interval in the table holds for that training "
-                     "whatever its true gain.").format(low=f"{g.min():.{digits}f}", high=f"{g.max():.{digits}f}",
-                                                        units=units, level=conf))
+        out.append(
+            _(
+                "Allowing for their sizes (shrinkage), the mixed model estimates the trainings' mean gains at "
+                "{low} to {high} {units}; each training's {level} interval in the table holds for that training "
+                "whatever its true gain."
+            ).format(low=f"{g.min():.{digits}f}", high=f"{g.max():.{digits}f}", units=units, level=conf)
+        )
 
     small = t[(t["n"] > 0) & t["small"]]
     if len(small):
-        out.append(ngettext("{n} training ({names}) had fewer than {min_n} people with both tests; its estimates are "
-                            "pulled strongly toward the average and should not be ranked.",
-                            "{n} trainings ({names}) had fewer than {min_n} people with both tests; their estimates "
-                            "are pulled strongly toward the average and should not be ranked.", len(small)).format(
-            n=len(small), names=_names(small['training_id'].tolist()), min_n=res.min_n))
+        out.append(
+            ngettext(
+                "{n} training ({names}) had fewer than {min_n} people with both tests; its estimates are "
+                "pulled strongly toward the average and should not be ranked.",
+                "{n} trainings ({names}) had fewer than {min_n} people with both tests; their estimates "
+                "are pulled strongly toward the average and should not be ranked.",
+                len(small),
+            ).format(n=len(small), names=_names(small["training_id"].tolist()), min_n=res.min_n)
+        )
     if res.fixed:
         if res.within:
-            out.append(_("Both models include {names} as fixed effects; trainings are compared with the others of the "
-                         "same {group}.").format(names=_names(res.fixed), group=res.within))
+            out.append(
+                _(
+                    "Both models include {names} as fixed effects; trainings are compared with the others of the "
+                    "same {group}."
+                ).format(names=_names(res.fixed), group=res.within)
+            )
         else:
             out.append(_("Both models include {names} as fixed effects.").format(names=_names(res.fixed)))
-    out.append(_("\"Not distinguishable\" means these data cannot tell the training apart from the typical training, "
-                 "not that they are equal."))
+    out.append(
+        _(
+            '"Not distinguishable" means these data cannot tell the training apart from the typical training, '
+            "not that they are equal."
+        )
+    )
     return "\n".join(out)

@@ -11,26 +11,63 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tip_eval.analysis._common import By, as_by, check_by, is_study
 from tip_eval._memo import memoised
-from tip_eval.analysis.inputs import AGREE_FROM, ALL_PHASES, PHASES, SUBJECT, person_scores, plain_person_frame, study_people
+from tip_eval.analysis._common import By, as_by, check_by, is_study
+from tip_eval.analysis.inputs import (
+    AGREE_FROM,
+    ALL_PHASES,
+    PHASES,
+    SUBJECT,
+    person_scores,
+    plain_person_frame,
+    study_people,
+)
 
 __all__ = ["confidence_gains", "knowledge_vs_confidence", "CONFIDENCE_GAIN_COLUMNS", "KNOWLEDGE_CONFIDENCE_COLUMNS"]
 
 #: result columns of :func:`confidence_gains` after the ``by`` columns
 CONFIDENCE_GAIN_COLUMNS: tuple[str, ...] = (
-    "competency_id", "competency", "n_pre", "n_post", "n", "median_pre", "median_post",
-    "pct_agree_pre", "pct_agree_pre_ci_low", "pct_agree_pre_ci_high",
-    "pct_agree_post", "pct_agree_post_ci_low", "pct_agree_post_ci_high", "confidence",
-    "p_wilcoxon", "rank_biserial", "odds_ratio", "or_ci_low", "or_ci_high", "p_ordinal", "p_adjusted",
+    "competency_id",
+    "competency",
+    "n_pre",
+    "n_post",
+    "n",
+    "median_pre",
+    "median_post",
+    "pct_agree_pre",
+    "pct_agree_pre_ci_low",
+    "pct_agree_pre_ci_high",
+    "pct_agree_post",
+    "pct_agree_post_ci_low",
+    "pct_agree_post_ci_high",
+    "confidence",
+    "p_wilcoxon",
+    "rank_biserial",
+    "odds_ratio",
+    "or_ci_low",
+    "or_ci_high",
+    "p_ordinal",
+    "p_adjusted",
 )
 
 #: result columns of :func:`knowledge_vs_confidence` after the ``by`` columns
 KNOWLEDGE_CONFIDENCE_COLUMNS: tuple[str, ...] = (
-    "n", "mean_knowledge_change", "mean_confidence_change",
-    "r_spearman", "p_spearman", "spearman_ci_low", "spearman_ci_high",
-    "r_pearson", "p_pearson", "pearson_ci_low", "pearson_ci_high", "confidence",
-    "n_knowledge_improved", "n_more_confident", "n_overconfident", "pct_overconfident",
+    "n",
+    "mean_knowledge_change",
+    "mean_confidence_change",
+    "r_spearman",
+    "p_spearman",
+    "spearman_ci_low",
+    "spearman_ci_high",
+    "r_pearson",
+    "p_pearson",
+    "pearson_ci_low",
+    "pearson_ci_high",
+    "confidence",
+    "n_knowledge_improved",
+    "n_more_confident",
+    "n_overconfident",
+    "pct_overconfident",
 )
 
 
@@ -149,12 +186,18 @@ def confidence_gains(
     pairs = wide.dropna(subset=["pre", "post"])
     grouped_all = wide.groupby(keys, sort=True, dropna=False, observed=True)
     counts = pd.DataFrame({"n_pre": grouped_all["pre"].count(), "n_post": grouped_all["post"].count()})
-    grouped = pairs.assign(agree_pre=pairs["pre"] >= AGREE_FROM, agree_post=pairs["post"] >= AGREE_FROM) \
-        .groupby(keys, sort=True, dropna=False, observed=True)
-    stats = pd.DataFrame({
-        "n": grouped["pre"].size(), "median_pre": grouped["pre"].median(), "median_post": grouped["post"].median(),
-        "k_pre": grouped["agree_pre"].sum(), "k_post": grouped["agree_post"].sum(),
-    })
+    grouped = pairs.assign(agree_pre=pairs["pre"] >= AGREE_FROM, agree_post=pairs["post"] >= AGREE_FROM).groupby(
+        keys, sort=True, dropna=False, observed=True
+    )
+    stats = pd.DataFrame(
+        {
+            "n": grouped["pre"].size(),
+            "median_pre": grouped["pre"].median(),
+            "median_post": grouped["post"].median(),
+            "k_pre": grouped["agree_pre"].sum(),
+            "k_post": grouped["agree_post"].sum(),
+        }
+    )
     test = signed_rank_grouped(pairs, keys, "pre", "post")[["p_value", "rank_biserial"]]
     ordinal = _odds_ratios(pairs, keys, level)
     out = counts.join(stats, how="left").join(test, how="left").join(ordinal, how="left")
@@ -184,32 +227,56 @@ def _odds_ratios(pairs: pd.DataFrame, keys: list[str], level: float) -> pd.DataF
     rows = {}
     for key, part in pairs.groupby(keys, sort=True, dropna=False, observed=True):
         res = phase_odds_ratio(part["pre"].to_numpy(dtype=np.float64), part["post"].to_numpy(dtype=np.float64), level)
-        rows[key if isinstance(key, tuple) else (key,)] = (res["odds_ratio"], res["or_ci_low"], res["or_ci_high"],
-                                                           res["p_value"])
-    index = (pd.MultiIndex.from_tuples(list(rows), names=keys) if len(keys) > 1
-             else pd.Index([k[0] for k in rows], name=keys[0]))
-    return pd.DataFrame(list(rows.values()), index=index, columns=["odds_ratio", "or_ci_low", "or_ci_high", "p_ordinal"])
+        rows[key if isinstance(key, tuple) else (key,)] = (
+            res["odds_ratio"],
+            res["or_ci_low"],
+            res["or_ci_high"],
+            res["p_value"],
+        )
+    index = (
+        pd.MultiIndex.from_tuples(list(rows), names=keys)
+        if len(keys) > 1
+        else pd.Index([k[0] for k in rows], name=keys[0])
+    )
+    return pd.DataFrame(
+        list(rows.values()), index=index, columns=["odds_ratio", "or_ci_low", "or_ci_high", "p_ordinal"]
+    )
 
 
 def _ratings_wide(
-    data: object, by: list[str], *, subject: str | None, competency: str | None, phase: str | None,
+    data: object,
+    by: list[str],
+    *,
+    subject: str | None,
+    competency: str | None,
+    phase: str | None,
     rating: str | None,
 ) -> tuple[pd.DataFrame, dict]:
     """``participant_id, by..., competency_id, pre, post`` (one row per person and competency) and labels."""
     if is_study(data):
         if any(v is not None for v in (subject, competency, phase, rating)):
-            raise ValueError("subject, competency, phase and rating name columns of a plain DataFrame; "
-                             "leave them out for a Study")
+            raise ValueError(
+                "subject, competency, phase and rating name columns of a plain DataFrame; leave them out for a Study"
+            )
         people = study_people(data, by)
         conf = data.confidence
-        long = pd.DataFrame({SUBJECT: conf[SUBJECT].to_numpy(dtype=object), "phase": conf["phase"].to_numpy(dtype=object),
-                             "competency_id": conf["competency_id"].to_numpy(dtype=object),
-                             "rating": conf["rating"].to_numpy(dtype=np.float64, na_value=np.nan)})
+        long = pd.DataFrame(
+            {
+                SUBJECT: conf[SUBJECT].to_numpy(dtype=object),
+                "phase": conf["phase"].to_numpy(dtype=object),
+                "competency_id": conf["competency_id"].to_numpy(dtype=object),
+                "rating": conf["rating"].to_numpy(dtype=np.float64, na_value=np.nan),
+            }
+        )
         comps = data.competencies
         labels = dict(zip(comps["competency_id"].astype(object), comps["label"].astype(object)))
     elif isinstance(data, pd.DataFrame):
-        cols = {"subject": subject or SUBJECT, "competency": competency or "competency_id",
-                "phase": phase or "phase", "rating": rating or "rating"}
+        cols = {
+            "subject": subject or SUBJECT,
+            "competency": competency or "competency_id",
+            "phase": phase or "phase",
+            "rating": rating or "rating",
+        }
         missing = {k: v for k, v in cols.items() if v not in data.columns}
         if missing:
             what = ", ".join(f"{k}={v!r}" for k, v in missing.items())
@@ -223,12 +290,20 @@ def _ratings_wide(
             values = pd.to_numeric(data[cols["rating"]], errors="raise").to_numpy(dtype=np.float64, na_value=np.nan)
         except (TypeError, ValueError):
             raise ValueError(f"rating column {cols['rating']!r} must hold numbers 1-5") from None
-        long = pd.DataFrame({SUBJECT: data[cols["subject"]].to_numpy(), "phase": labels_.to_numpy(dtype=object),
-                             "competency_id": data[cols["competency"]].to_numpy(), "rating": values})
+        long = pd.DataFrame(
+            {
+                SUBJECT: data[cols["subject"]].to_numpy(),
+                "phase": labels_.to_numpy(dtype=object),
+                "competency_id": data[cols["competency"]].to_numpy(),
+                "rating": values,
+            }
+        )
         people = pd.DataFrame({SUBJECT: data[cols["subject"]].to_numpy(), **{b: data[b].to_numpy() for b in by}})
         if by and (people.groupby(SUBJECT, sort=False, dropna=False).nunique(dropna=False) > 1).to_numpy().any():
-            raise ValueError("a by column changes between the rows of one subject; grouping columns must be "
-                             "the same in every row of a subject")
+            raise ValueError(
+                "a by column changes between the rows of one subject; grouping columns must be "
+                "the same in every row of a subject"
+            )
         people = people.drop_duplicates(SUBJECT)
         labels = {}
     else:
@@ -326,19 +401,27 @@ def knowledge_vs_confidence(
     by_list = list(dict.fromkeys(as_by(by)))
     if is_study(data):
         if any(v is not None for v in (subject, knowledge_pre, knowledge_post, confidence_pre, confidence_post)):
-            raise ValueError("subject and the knowledge_/confidence_ column names are for a plain DataFrame; "
-                             "leave them out for a Study")
+            raise ValueError(
+                "subject and the knowledge_/confidence_ column names are for a plain DataFrame; "
+                "leave them out for a Study"
+            )
         know = person_scores(data, by_list, "knowledge", with_reliability=False).frame
         conf = person_scores(data, [], "confidence", with_reliability=False).frame
         people = know.merge(conf, on=SUBJECT, how="left", suffixes=("_k", "_c"), validate="one_to_one")
         dk = people["post_k"] - people["pre_k"]
         dc = people["post_c"] - people["pre_c"]
     elif isinstance(data, pd.DataFrame):
-        names = {"knowledge_pre": knowledge_pre, "knowledge_post": knowledge_post,
-                 "confidence_pre": confidence_pre, "confidence_post": confidence_post}
+        names = {
+            "knowledge_pre": knowledge_pre,
+            "knowledge_post": knowledge_post,
+            "confidence_pre": confidence_pre,
+            "confidence_post": confidence_post,
+        }
         if any(v is None for v in names.values()):
-            raise ValueError("for a plain DataFrame name its four score columns: knowledge_pre=, knowledge_post=, "
-                             "confidence_pre=, confidence_post= (one row per subject)")
+            raise ValueError(
+                "for a plain DataFrame name its four score columns: knowledge_pre=, knowledge_post=, "
+                "confidence_pre=, confidence_post= (one row per subject)"
+            )
         k = plain_person_frame(data, by_list, subject=subject, pre=knowledge_pre, post=knowledge_post)
         c = plain_person_frame(data, [], subject=subject, pre=confidence_pre, post=confidence_post)
         people = k
@@ -375,19 +458,34 @@ def knowledge_vs_confidence(
         n_c_up = np.bincount(c_ok, weights=y > 0, minlength=G)
         n_over = np.bincount(c_ok, weights=(y > 0) & (x <= 0), minlength=G)
         pct_over = np.where(n > 0, 100.0 * n_over / n, np.nan)
-    out = pd.DataFrame({
-        "n": n.astype(np.int64), "mean_knowledge_change": mean_k, "mean_confidence_change": mean_c,
-        "r_spearman": r_s, "p_spearman": p_s, "spearman_ci_low": s_lo, "spearman_ci_high": s_hi,
-        "r_pearson": r_p, "p_pearson": p_p, "pearson_ci_low": p_lo, "pearson_ci_high": p_hi,
-        "confidence": level, "n_knowledge_improved": n_k_up.astype(np.int64),
-        "n_more_confident": n_c_up.astype(np.int64), "n_overconfident": n_over.astype(np.int64),
-        "pct_overconfident": pct_over,
-    }, index=index)
+    out = pd.DataFrame(
+        {
+            "n": n.astype(np.int64),
+            "mean_knowledge_change": mean_k,
+            "mean_confidence_change": mean_c,
+            "r_spearman": r_s,
+            "p_spearman": p_s,
+            "spearman_ci_low": s_lo,
+            "spearman_ci_high": s_hi,
+            "r_pearson": r_p,
+            "p_pearson": p_p,
+            "pearson_ci_low": p_lo,
+            "pearson_ci_high": p_hi,
+            "confidence": level,
+            "n_knowledge_improved": n_k_up.astype(np.int64),
+            "n_more_confident": n_c_up.astype(np.int64),
+            "n_overconfident": n_over.astype(np.int64),
+            "pct_overconfident": pct_over,
+        },
+        index=index,
+    )
     out = out.reset_index(drop=not by_list)
     return out[[*by_list, *KNOWLEDGE_CONFIDENCE_COLUMNS]]
 
 
-def _grouped_corr(codes: np.ndarray, x: np.ndarray, y: np.ndarray, n: np.ndarray, G: int) -> tuple[np.ndarray, np.ndarray]:
+def _grouped_corr(
+    codes: np.ndarray, x: np.ndarray, y: np.ndarray, n: np.ndarray, G: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Pearson r per group (two-pass sums) and its two-sided t-test p-value."""
     from scipy import special
 

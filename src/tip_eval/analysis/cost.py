@@ -28,10 +28,22 @@ SUBJECT = "participant_id"
 
 #: result columns of :func:`cost_effectiveness` after the ``by`` columns
 COST_COLUMNS: tuple[str, ...] = (
-    "currency", "cost_total", "cost_years", "n_registered", "n_matched", "n_reliably_improved",
-    "cost_per_trained", "cost_per_completer", "cost_per_reliably_improved",
-    "cost_per_reliably_improved_ci_low", "cost_per_reliably_improved_ci_high", "confidence",
-    "mean_gain", "gain_sd", "gain_sd_per_100", "note",
+    "currency",
+    "cost_total",
+    "cost_years",
+    "n_registered",
+    "n_matched",
+    "n_reliably_improved",
+    "cost_per_trained",
+    "cost_per_completer",
+    "cost_per_reliably_improved",
+    "cost_per_reliably_improved_ci_low",
+    "cost_per_reliably_improved_ci_high",
+    "confidence",
+    "mean_gain",
+    "gain_sd",
+    "gain_sd_per_100",
+    "note",
 )
 
 #: RCI threshold of reliable change (Jacobson & Truax 1991), as in :func:`~tip_eval.gains`
@@ -76,8 +88,10 @@ def normalise_costs(
     elif isinstance(costs, (int, float, np.integer, np.floating)) and not isinstance(costs, bool):
         frame = pd.DataFrame({TRAINING: list(known), "cost": float(costs)})
     else:
-        raise TypeError("costs must be a table (training_id, cost, currency, year), a mapping training_id -> cost, "
-                        f"or one number for every training; got {type(costs).__name__}")
+        raise TypeError(
+            "costs must be a table (training_id, cost, currency, year), a mapping training_id -> cost, "
+            f"or one number for every training; got {type(costs).__name__}"
+        )
     missing = [c for c in (TRAINING, "cost") if c not in frame.columns]
     if missing:
         raise ValueError(f"the costs table needs the column(s) {missing}; it has: {', '.join(map(str, frame.columns))}")
@@ -85,37 +99,51 @@ def normalise_costs(
     value = pd.to_numeric(frame["cost"], errors="coerce").astype(np.float64)
     bad = frame.loc[~np.isfinite(value) | (value < 0), TRAINING].tolist()
     if bad:
-        raise ValueError(f"the cost of training(s) {bad} is not a number of 0 or more; write each cost as a "
-                         "plain number (no currency sign or thousands separator)")
+        raise ValueError(
+            f"the cost of training(s) {bad} is not a number of 0 or more; write each cost as a "
+            "plain number (no currency sign or thousands separator)"
+        )
     frame["cost"] = value
     unknown = sorted(set(frame[TRAINING]) - set(known))
     if unknown:
-        raise ValueError(f"costs are given for training(s) {unknown} that are not in the study; check the spelling "
-                         f"of training_id (the study's trainings: {', '.join(known)})")
-    cur = (frame["currency"].astype("string").str.strip().str.upper() if "currency" in frame.columns
-           else pd.Series(pd.NA, index=frame.index, dtype="string"))
+        raise ValueError(
+            f"costs are given for training(s) {unknown} that are not in the study; check the spelling "
+            f"of training_id (the study's trainings: {', '.join(known)})"
+        )
+    cur = (
+        frame["currency"].astype("string").str.strip().str.upper()
+        if "currency" in frame.columns
+        else pd.Series(pd.NA, index=frame.index, dtype="string")
+    )
     given = sorted(set(cur.dropna()) - {""})
     rates = {str(k).upper(): float(v) for k, v in (rates or {}).items()}
     if currency is None:
         if len(given) > 1:
-            raise ValueError(f"costs are in several currencies ({', '.join(given)}): say which one to report in "
-                             "(reporting currency) and give the exchange rates")
+            raise ValueError(
+                f"costs are in several currencies ({', '.join(given)}): say which one to report in "
+                "(reporting currency) and give the exchange rates"
+            )
         currency = given[0] if given else ""
     currency = str(currency).upper()
     rates[currency] = 1.0
     cur = cur.fillna(currency).replace("", currency)
     no_rate = sorted(set(cur) - set(rates))
     if no_rate:
-        raise ValueError(f"the costs include {', '.join(no_rate)}, which has no exchange rate; give how many {currency or 'units'} one "
-                         f"unit of each is worth (in study.toml: rates = {{ {no_rate[0]} = ... }})")
+        raise ValueError(
+            f"the costs include {', '.join(no_rate)}, which has no exchange rate; give how many {currency or 'units'} one "
+            f"unit of each is worth (in study.toml: rates = {{ {no_rate[0]} = ... }})"
+        )
     frame["cost"] = frame["cost"] * cur.map(rates).astype(np.float64)
     if "year" in frame.columns:
         years = pd.to_numeric(frame["year"], errors="coerce")
         frame["years"] = years.map(lambda y: "" if pd.isna(y) else str(int(y)))
     else:
         frame["years"] = ""
-    out = frame.groupby(TRAINING, sort=False).agg(
-        cost=("cost", "sum"), years=("years", lambda s: ", ".join(sorted(set(s) - {""})))).reset_index()
+    out = (
+        frame.groupby(TRAINING, sort=False)
+        .agg(cost=("cost", "sum"), years=("years", lambda s: ", ".join(sorted(set(s) - {""}))))
+        .reset_index()
+    )
     return out, currency
 
 
@@ -129,9 +157,11 @@ def _study_costs(study: Any, costs: Any, rates: Any, currency: Any) -> tuple[Any
     if costs is None:
         costs = getattr(study, "costs", None)
         if costs is None or len(costs) == 0:
-            raise ValueError("this study has no costs: add a costs sheet or costs.csv (training_id, cost, currency, "
-                             "year) to the study, or pass costs= (a table, a mapping training_id -> cost, or one "
-                             "number for every training)")
+            raise ValueError(
+                "this study has no costs: add a costs sheet or costs.csv (training_id, cost, currency, "
+                "year) to the study, or pass costs= (a table, a mapping training_id -> cost, or one "
+                "number for every training)"
+            )
     if rates is None:
         rates = settings.get("rates")
     if currency is None:
@@ -306,18 +336,23 @@ def cost_effectiveness(
         table = table.sort_values(by_list, kind="stable", na_position="last").reset_index(drop=True)
     table.insert(len(by_list), "currency", currency)
     if left_out:
-        extra = (f"no cost given for {', '.join(left_out)}: left out" if len(left_out) <= 5
-                 else f"no cost given for {len(left_out)} trainings: left out")
+        extra = (
+            f"no cost given for {', '.join(left_out)}: left out"
+            if len(left_out) <= 5
+            else f"no cost given for {len(left_out)} trainings: left out"
+        )
         table["note"] = [f"{n}; {extra}" if n else extra for n in table["note"]]
     return table[[*by_list, *COST_COLUMNS]]
 
 
-def _group_rows(people: pd.DataFrame, by: list[str], has_rci: bool, level: float, n_boot: int, seed: int | None,
-                sd_pre: float) -> list[dict[str, Any]]:
+def _group_rows(
+    people: pd.DataFrame, by: list[str], has_rci: bool, level: float, n_boot: int, seed: int | None, sd_pre: float
+) -> list[dict[str, Any]]:
     rng = np.random.default_rng(seed)
     tail = (1.0 - level) / 2.0
-    groups = people.groupby(by if len(by) > 1 else by[0], dropna=False, observed=True, sort=True) if by \
-        else [((), people)]
+    groups = (
+        people.groupby(by if len(by) > 1 else by[0], dropna=False, observed=True, sort=True) if by else [((), people)]
+    )
     rows = []
     for key, part in groups:
         keys = dict(zip(by, key if isinstance(key, tuple) else (key,)))
@@ -348,19 +383,34 @@ def _group_rows(people: pd.DataFrame, by: list[str], has_rci: bool, level: float
         if per_trained == 0:
             notes.append("no cost recorded: no gain per 100 spent")
         years = ", ".join(sorted({y for s in part["_years"] for y in s.split(", ") if y}))
-        rows.append({**keys, "cost_total": cost, "cost_years": years, "n_registered": n_reg, "n_matched": n_matched,
-                     "n_reliably_improved": n_imp, "cost_per_trained": per_trained,
-                     "cost_per_completer": per_completer, "cost_per_reliably_improved": per_improved,
-                     "cost_per_reliably_improved_ci_low": low, "cost_per_reliably_improved_ci_high": high,
-                     "confidence": level, "mean_gain": mean_gain, "gain_sd": gain_sd, "gain_sd_per_100": per_100,
-                     "note": "; ".join(notes)})
+        rows.append(
+            {
+                **keys,
+                "cost_total": cost,
+                "cost_years": years,
+                "n_registered": n_reg,
+                "n_matched": n_matched,
+                "n_reliably_improved": n_imp,
+                "cost_per_trained": per_trained,
+                "cost_per_completer": per_completer,
+                "cost_per_reliably_improved": per_improved,
+                "cost_per_reliably_improved_ci_low": low,
+                "cost_per_reliably_improved_ci_high": high,
+                "confidence": level,
+                "mean_gain": mean_gain,
+                "gain_sd": gain_sd,
+                "gain_sd_per_100": per_100,
+                "note": "; ".join(notes),
+            }
+        )
     return rows
 
 
 def _share_of_costs(part: pd.DataFrame) -> float:
     """The group's share of its trainings' costs: cost x (people of the group / people registered)."""
     per = part.groupby(TRAINING, observed=True, sort=True).agg(
-        n=("_training_size", "size"), size=("_training_size", "first"), cost=("_training_cost", "first"))
+        n=("_training_size", "size"), size=("_training_size", "first"), cost=("_training_cost", "first")
+    )
     whole = per["n"] == per["size"]  # the whole training: its cost exactly, not cost * n / n
     return float(np.where(whole, per["cost"], per["cost"] * per["n"] / per["size"]).sum())
 

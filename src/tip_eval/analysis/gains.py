@@ -10,24 +10,57 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tip_eval.analysis._common import By, is_study
 from tip_eval._memo import memoised
+from tip_eval.analysis._common import By, is_study
 from tip_eval.analysis.inputs import SUBJECT, check_measure, item_matrix, module_items, person_scores
 
 __all__ = ["gains", "reliability", "GAIN_COLUMNS", "RELIABILITY_COLUMNS"]
 
 #: the result columns of :func:`gains` after the ``by`` columns (DESIGN.md section 3)
 GAIN_COLUMNS: tuple[str, ...] = (
-    "n_pre", "n_post", "n", "pre_mean", "pre_sd", "post_mean", "post_sd", "pre_mean_matched", "post_mean_matched",
-    "mean_gain", "sd_gain",
-    "ci_low", "ci_high", "confidence", "t", "df", "p_value", "p_wilcoxon", "p_adjusted", "cohens_dz",
-    "hedges_gz", "dz_ci_low", "dz_ci_high", "d_av", "normalized_gain", "mean_normalized_change",
-    "pct_improved", "pct_reliable_improved", "pct_reliable_declined",
+    "n_pre",
+    "n_post",
+    "n",
+    "pre_mean",
+    "pre_sd",
+    "post_mean",
+    "post_sd",
+    "pre_mean_matched",
+    "post_mean_matched",
+    "mean_gain",
+    "sd_gain",
+    "ci_low",
+    "ci_high",
+    "confidence",
+    "t",
+    "df",
+    "p_value",
+    "p_wilcoxon",
+    "p_adjusted",
+    "cohens_dz",
+    "hedges_gz",
+    "dz_ci_low",
+    "dz_ci_high",
+    "d_av",
+    "normalized_gain",
+    "mean_normalized_change",
+    "pct_improved",
+    "pct_reliable_improved",
+    "pct_reliable_declined",
 )
 
 #: the result columns of :func:`reliability`
 RELIABILITY_COLUMNS: tuple[str, ...] = (
-    "phase", "method", "n", "k", "estimate", "ci_low", "ci_high", "confidence", "sem", "sem_pct",
+    "phase",
+    "method",
+    "n",
+    "k",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "confidence",
+    "sem",
+    "sem_pct",
 )
 
 
@@ -199,8 +232,19 @@ def gains(
     """
     from tip_eval.stats.paired import paired_gain_grouped
 
-    ps = person_scores(data, by, measure, module, subject=subject, pre=pre, post=post, phase=phase,
-                       score=score, max_score=max_score, with_reliability=reliability is None)
+    ps = person_scores(
+        data,
+        by,
+        measure,
+        module,
+        subject=subject,
+        pre=pre,
+        post=post,
+        phase=phase,
+        score=score,
+        max_score=max_score,
+        with_reliability=reliability is None,
+    )
     frame = ps.frame
     rel = ps.reliability if reliability is None else reliability
     shift = ps.floor
@@ -210,8 +254,17 @@ def gains(
     pre_all = frame["pre"].to_numpy(dtype=np.float64)
     pre_all = pre_all[~np.isnan(pre_all)]
     sd_pre = float(pre_all.std(ddof=1)) if pre_all.size >= 2 else float("nan")
-    table = paired_gain_grouped(frame, ps.by or None, "pre", "post", max_score=top, reliability=rel,
-                                confidence=confidence, p_adjust=p_adjust, sd_pre=sd_pre)
+    table = paired_gain_grouped(
+        frame,
+        ps.by or None,
+        "pre",
+        "post",
+        max_score=top,
+        reliability=rel,
+        confidence=confidence,
+        p_adjust=p_adjust,
+        sd_pre=sd_pre,
+    )
     if shift:
         for c in ("pre_mean", "post_mean", "pre_mean_matched", "post_mean_matched"):
             table[c] = table[c] + shift
@@ -306,8 +359,9 @@ def reliability(
     maxima: dict[str, float] = {}
     if is_study(data):
         if any(v is not None for v in (subject, phase, item, score)):
-            raise ValueError("subject, phase, item and score name columns of a plain DataFrame; leave them out "
-                             "for a Study")
+            raise ValueError(
+                "subject, phase, item and score name columns of a plain DataFrame; leave them out for a Study"
+            )
         if measure == "confidence":
             if module is not None:
                 raise ValueError("module= applies to the knowledge test, not to measure='confidence'")
@@ -328,17 +382,25 @@ def reliability(
         if module is not None:
             raise ValueError("module= needs a Study's item bank; filter a plain frame to the module's items yourself")
         default_score = "rating" if measure == "confidence" and "rating" in data.columns else "score"
-        cols = {"subject": subject or SUBJECT, "phase": phase or "phase", "item": item or "item_id",
-                "score": score or default_score}
+        cols = {
+            "subject": subject or SUBJECT,
+            "phase": phase or "phase",
+            "item": item or "item_id",
+            "score": score or default_score,
+        }
         missing = {k: v for k, v in cols.items() if v not in data.columns}
         if missing:
             what = ", ".join(f"{k}={v!r}" for k, v in missing.items())
             raise ValueError(f"{what}: not a column of the frame; its columns are: {', '.join(map(str, data.columns))}")
         labels = data[cols["phase"]].astype("string").str.strip().str.lower()
-        frame = pd.DataFrame({SUBJECT: data[cols["subject"]].to_numpy(), "phase": labels.to_numpy(dtype=object),
-                              "item": data[cols["item"]].to_numpy(),
-                              "score": pd.to_numeric(data[cols["score"]], errors="raise").to_numpy(
-                                  dtype=np.float64, na_value=np.nan)})
+        frame = pd.DataFrame(
+            {
+                SUBJECT: data[cols["subject"]].to_numpy(),
+                "phase": labels.to_numpy(dtype=object),
+                "item": data[cols["item"]].to_numpy(),
+                "score": pd.to_numeric(data[cols["score"]], errors="raise").to_numpy(dtype=np.float64, na_value=np.nan),
+            }
+        )
         if frame.duplicated([SUBJECT, "phase", "item"]).any():
             raise ValueError("the frame has more than one row for a subject, phase and item")
         for ph in ("pre", "post"):
@@ -361,10 +423,19 @@ def reliability(
             if top is None and res["method"] == "kr20":
                 top = float(k)
             sem_pct = 100.0 * res["sem"] / top if top else float("nan")
-        rows.append({"phase": ph, "method": res["method"], "n": int(res["n"]), "k": k,
-                     "estimate": float(res["reliability"]), "ci_low": float(res["ci_low"]),
-                     "ci_high": float(res["ci_high"]), "confidence": float(res["confidence"]),
-                     "sem": float(res["sem"]), "sem_pct": float(sem_pct)})
+        rows.append(
+            {
+                "phase": ph,
+                "method": res["method"],
+                "n": int(res["n"]),
+                "k": k,
+                "estimate": float(res["reliability"]),
+                "ci_low": float(res["ci_low"]),
+                "ci_high": float(res["ci_high"]),
+                "confidence": float(res["confidence"]),
+                "sem": float(res["sem"]),
+                "sem_pct": float(sem_pct),
+            }
+        )
     out = pd.DataFrame(rows, columns=list(RELIABILITY_COLUMNS))
     return out.astype({"n": np.int64, "k": np.int64})
-

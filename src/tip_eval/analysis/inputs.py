@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tip_eval.analysis._common import as_by, check_by, is_study, person_attributes
 from tip_eval._memo import memoised
+from tip_eval.analysis._common import as_by, check_by, is_study, person_attributes
 
 #: values of ``measure``
 MEASURES = ("knowledge", "confidence")
@@ -131,15 +131,20 @@ def person_scores(
     phases = tuple(phases)
     if is_study(data):
         if any(v is not None for v in (subject, pre, post, phase, score, delayed)):
-            raise ValueError("subject, pre, post, delayed, phase and score name columns of a plain DataFrame; "
-                             "a Study already knows its columns, so leave them out")
+            raise ValueError(
+                "subject, pre, post, delayed, phase and score name columns of a plain DataFrame; "
+                "a Study already knows its columns, so leave them out"
+            )
         return _from_study(data, by_list, measure, module, with_reliability, phases)
     if isinstance(data, pd.DataFrame):
         if module is not None:
-            raise ValueError("module= needs item-level data and works with a Study only; for a plain frame, "
-                             "filter it to the module's scores yourself")
-        frame = plain_person_frame(data, by_list, subject=subject, pre=pre, post=post, phase=phase, score=score,
-                                   delayed=delayed, phases=phases)
+            raise ValueError(
+                "module= needs item-level data and works with a Study only; for a plain frame, "
+                "filter it to the module's scores yourself"
+            )
+        frame = plain_person_frame(
+            data, by_list, subject=subject, pre=pre, post=post, phase=phase, score=score, delayed=delayed, phases=phases
+        )
         if max_score is None and measure == "confidence":
             max_score = RATING_MAX
         floor = RATING_MIN if measure == "confidence" else 0.0
@@ -197,16 +202,22 @@ def _onto_people(people: pd.DataFrame, long: pd.DataFrame, value: str, which: tu
     return people
 
 
-def _from_study(study: object, by: list[str], measure: str, module: str | None, with_rel: bool,
-                phases: tuple[str, ...] = PHASES) -> PersonScores:
+def _from_study(
+    study: object, by: list[str], measure: str, module: str | None, with_rel: bool, phases: tuple[str, ...] = PHASES
+) -> PersonScores:
     people = study_people(study, by)
     if measure == "confidence":
         if module is not None:
-            raise ValueError("module= restricts the knowledge test to one module's items; it does not apply "
-                             "to measure='confidence'")
+            raise ValueError(
+                "module= restricts the knowledge test to one module's items; it does not apply to measure='confidence'"
+            )
         conf = study.confidence
-        means = conf.assign(rating=conf["rating"].astype(np.float64)).groupby(
-            [SUBJECT, "phase"], observed=True, sort=False)["rating"].mean().reset_index()
+        means = (
+            conf.assign(rating=conf["rating"].astype(np.float64))
+            .groupby([SUBJECT, "phase"], observed=True, sort=False)["rating"]
+            .mean()
+            .reset_index()
+        )
         frame = _onto_people(people, means, "rating", phases)
         rel = None
         if with_rel:
@@ -231,8 +242,10 @@ def module_items(study: object, module: str) -> pd.DataFrame:
     items = study.items
     available = sorted(pd.unique(items["module"].astype(object)).tolist())
     if not isinstance(module, str) or module not in available:
-        raise ValueError(f"module: {module!r} is not a module of this study's items; "
-                         f"use one of: {', '.join(available) or '(no items)'}")
+        raise ValueError(
+            f"module: {module!r} is not a module of this study's items; "
+            f"use one of: {', '.join(available) or '(no items)'}"
+        )
     return items[items["module"] == module]
 
 
@@ -267,7 +280,8 @@ def _codes(values: pd.Series, mask: np.ndarray) -> tuple[pd.Index, np.ndarray]:
         if isinstance(encoded, pa.ChunkedArray):
             encoded = encoded.combine_chunks()
         return pd.Index(encoded.dictionary.to_pylist(), dtype=values.dtype), encoded.indices.to_numpy(
-            zero_copy_only=False).astype(np.int64)
+            zero_copy_only=False
+        ).astype(np.int64)
     codes, uniques = pd.factorize(values[mask])
     return pd.Index(uniques), codes.astype(np.int64)
 
@@ -316,8 +330,7 @@ def _need(frame: pd.DataFrame, columns: dict[str, str]) -> None:
     missing = {arg: col for arg, col in columns.items() if col not in frame.columns}
     if missing:
         what = ", ".join(f"{arg}={col!r}" for arg, col in missing.items())
-        raise ValueError(f"{what}: not a column of the frame; its columns are: "
-                         f"{', '.join(map(str, frame.columns))}")
+        raise ValueError(f"{what}: not a column of the frame; its columns are: {', '.join(map(str, frame.columns))}")
 
 
 def plain_person_frame(
@@ -346,16 +359,25 @@ def plain_person_frame(
     phases = tuple(phases)
     wide_args = pre is not None or post is not None or delayed is not None
     long_args = phase is not None or score is not None
-    if wide_args == long_args or (wide_args and (pre is None or post is None)) or (
-            long_args and (phase is None or score is None)):
-        raise ValueError("for a plain DataFrame give either pre= and post= (wide: one row per subject) or "
-                         "phase= and score= (long: one row per subject and phase), plus subject= "
-                         f"(default {SUBJECT!r})")
+    if (
+        wide_args == long_args
+        or (wide_args and (pre is None or post is None))
+        or (long_args and (phase is None or score is None))
+    ):
+        raise ValueError(
+            "for a plain DataFrame give either pre= and post= (wide: one row per subject) or "
+            "phase= and score= (long: one row per subject and phase), plus subject= "
+            f"(default {SUBJECT!r})"
+        )
     if wide_args and "delayed" in phases and delayed is None:
-        raise ValueError("a wide plain DataFrame needs delayed= (the column of the delayed post-test scores) as well "
-                         "as pre= and post=")
+        raise ValueError(
+            "a wide plain DataFrame needs delayed= (the column of the delayed post-test scores) as well "
+            "as pre= and post="
+        )
     by_unique = list(dict.fromkeys(by))
-    value_cols = {subject} | ({pre, post} | ({delayed} if delayed is not None else set()) if wide_args else {phase, score})
+    value_cols = {subject} | (
+        {pre, post} | ({delayed} if delayed is not None else set()) if wide_args else {phase, score}
+    )
     clash = [b for b in by_unique if b in value_cols]
     if clash:
         raise ValueError(f"by: {clash} also name the subject or score columns; group on other columns")
@@ -367,8 +389,10 @@ def plain_person_frame(
     if wide_args:
         dup = data[subject].duplicated(keep=False)
         if dup.any():
-            raise ValueError(f"subject column {subject!r} repeats identifiers (e.g. {data.loc[dup, subject].iloc[0]!r}); "
-                             "a wide frame needs one row per subject")
+            raise ValueError(
+                f"subject column {subject!r} repeats identifiers (e.g. {data.loc[dup, subject].iloc[0]!r}); "
+                "a wide frame needs one row per subject"
+            )
         out = pd.DataFrame({SUBJECT: data[subject].to_numpy()})
         for b in by_unique:
             out[b] = data[b].to_numpy()
@@ -380,23 +404,35 @@ def plain_person_frame(
     if bad.any() or labels.isna().any():
         shown = data.loc[bad | labels.isna(), phase].iloc[0]
         raise ValueError(f"phase column {phase!r} must hold 'pre', 'post' or 'delayed'; found {shown!r}")
-    long = pd.DataFrame({SUBJECT: data[subject].to_numpy(), "phase": labels.to_numpy(dtype=object),
-                         "value": _numeric(data[score], score)})
+    long = pd.DataFrame(
+        {
+            SUBJECT: data[subject].to_numpy(),
+            "phase": labels.to_numpy(dtype=object),
+            "value": _numeric(data[score], score),
+        }
+    )
     dup = long.duplicated([SUBJECT, "phase"], keep=False)
     if dup.any():
-        raise ValueError(f"subject {long.loc[dup, SUBJECT].iloc[0]!r} has more than one {phase}={long.loc[dup, 'phase'].iloc[0]!r} "
-                         "row; a long frame needs one row per subject and phase")
+        raise ValueError(
+            f"subject {long.loc[dup, SUBJECT].iloc[0]!r} has more than one {phase}={long.loc[dup, 'phase'].iloc[0]!r} "
+            "row; a long frame needs one row per subject and phase"
+        )
     people = pd.DataFrame({SUBJECT: data[subject].to_numpy()})
     for b in by_unique:
         people[b] = data[b].to_numpy()
     people = people.drop_duplicates(SUBJECT, keep="first")
     if by_unique:
-        varying = pd.DataFrame({SUBJECT: data[subject].to_numpy(), **{b: data[b].to_numpy() for b in by_unique}}) \
-            .groupby(SUBJECT, sort=False, dropna=False).nunique(dropna=False)
+        varying = (
+            pd.DataFrame({SUBJECT: data[subject].to_numpy(), **{b: data[b].to_numpy() for b in by_unique}})
+            .groupby(SUBJECT, sort=False, dropna=False)
+            .nunique(dropna=False)
+        )
         if (varying > 1).to_numpy().any():
             col = varying.columns[(varying > 1).any()][0]
-            raise ValueError(f"by column {col!r} changes between the phases of one subject; "
-                             "grouping columns must be the same in every row of a subject")
+            raise ValueError(
+                f"by column {col!r} changes between the phases of one subject; "
+                "grouping columns must be the same in every row of a subject"
+            )
     long = long[long["phase"].isin(phases)]
     wide = long.pivot(index=SUBJECT, columns="phase", values="value").reindex(columns=list(phases))
     wide.columns.name = None

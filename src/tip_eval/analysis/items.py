@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tip_eval.analysis._common import By, as_by, check_by, is_study
 from tip_eval._memo import memoised
+from tip_eval.analysis._common import By, as_by, check_by, is_study
 from tip_eval.i18n import N_
 
 __all__ = ["item_analysis", "module_summary", "ITEM_COLUMNS", "MODULE_COLUMNS", "FLAG_WORDS", "MIN_PEOPLE_FOR_FLAGS"]
@@ -23,10 +23,28 @@ SUBJECT = "participant_id"
 
 #: result columns of :func:`item_analysis`, after the ``by`` columns
 ITEM_COLUMNS: tuple[str, ...] = (
-    "item_id", "module", "n_pre", "n_post", "n_matched", "difficulty_pre", "difficulty_post", "item_gain",
-    "discrimination_pre", "discrimination_post", "alpha_if_deleted", "share_positive", "share_negative",
-    "share_retained", "share_none", "flag_too_easy", "flag_too_hard", "flag_low_discrimination",
-    "flag_negative_discrimination", "flag_negative_gain", "flags", "too_few_people",
+    "item_id",
+    "module",
+    "n_pre",
+    "n_post",
+    "n_matched",
+    "difficulty_pre",
+    "difficulty_post",
+    "item_gain",
+    "discrimination_pre",
+    "discrimination_post",
+    "alpha_if_deleted",
+    "share_positive",
+    "share_negative",
+    "share_retained",
+    "share_none",
+    "flag_too_easy",
+    "flag_too_hard",
+    "flag_low_discrimination",
+    "flag_negative_discrimination",
+    "flag_negative_gain",
+    "flags",
+    "too_few_people",
 )
 
 #: fewest people behind a statistic for its flag to be raised (see :func:`item_analysis`)
@@ -43,9 +61,23 @@ FLAG_WORDS: dict[str, str] = {  # in English in the results; a brief translates 
 
 #: result columns of :func:`module_summary`, after the ``by`` columns
 MODULE_COLUMNS: tuple[str, ...] = (
-    "module", "n_items", "difficulty_pre", "difficulty_post", "n_pre", "n_post", "n", "pre_mean", "post_mean",
-    "pre_mean_matched", "post_mean_matched",
-    "mean_gain", "ci_low", "ci_high", "confidence", "p_value", "p_adjusted",
+    "module",
+    "n_items",
+    "difficulty_pre",
+    "difficulty_post",
+    "n_pre",
+    "n_post",
+    "n",
+    "pre_mean",
+    "post_mean",
+    "pre_mean_matched",
+    "post_mean_matched",
+    "mean_gain",
+    "ci_low",
+    "ci_high",
+    "confidence",
+    "p_value",
+    "p_adjusted",
 )
 
 
@@ -72,7 +104,8 @@ def _item_sources(data: object, by: list[str]) -> tuple[pd.DataFrame, pd.DataFra
         if missing:
             raise ValueError(
                 f"a plain DataFrame for item analysis needs the columns {', '.join(need)} (one row per person, "
-                f"phase and item; optional: points, module and the by columns); missing: {', '.join(missing)}")
+                f"phase and item; optional: points, module and the by columns); missing: {', '.join(missing)}"
+            )
         check_by(by, [c for c in data.columns if c not in (*need, "points", "module")], "the frame")
         resp = data[need].copy()
         resp["phase"] = resp["phase"].astype("string").str.strip().str.lower().astype(object)
@@ -197,7 +230,8 @@ class _Coded:
 
     def matrix(self, phase: str, items: pd.Index) -> tuple[np.ndarray, np.ndarray]:
         """People x items score matrix of one phase (NaN where a person has no row for an item), and
-        the code of each matrix row's person (sorted, as ``pivot(index=participant_id, columns=item_id)``)."""
+        the code of each matrix row's person (sorted, as ``pivot(index=participant_id, columns=item_id)``).
+        """
         code = self.phase_code.get(phase)
         sel = self.phase == code if code is not None else np.zeros(len(self.phase), dtype=bool)
         person = self.person[sel]
@@ -345,7 +379,10 @@ def item_analysis(
     True
     """
     from tip_eval.stats.items import (
-        _alpha_if_deleted_core, _difficulty_core, _disaggregation_core, _rest_correlation_core,
+        _alpha_if_deleted_core,
+        _difficulty_core,
+        _disaggregation_core,
+        _rest_correlation_core,
     )
 
     by_list = as_by(by)
@@ -364,8 +401,10 @@ def item_analysis(
     def codes_of(present: np.ndarray) -> np.ndarray:
         c = group_of[present]
         if np.isnan(c).any():
-            raise ValueError(f"participant {coded.people[present[np.isnan(c)][0]]!r} has responses but is not a "
-                             "registered participant")
+            raise ValueError(
+                f"participant {coded.people[present[np.isnan(c)][0]]!r} has responses but is not a "
+                "registered participant"
+            )
         return c.astype(np.int64)
 
     cpre, cpost = codes_of(pre_people), codes_of(post_people)
@@ -378,19 +417,25 @@ def item_analysis(
     dis = _disaggregation_core(pre_m[in_pre], post_m[in_post], pts, group_of[matched].astype(np.int64), n_groups)
 
     flat = lambda a: np.asarray(a, dtype=np.float64).ravel()  # noqa: E731  (groups x items -> rows)
-    out = pd.DataFrame({
-        "item_id": np.tile(items.to_numpy(dtype=object), n_groups),
-        "module": np.tile(bank["module"].to_numpy(dtype=object), n_groups),
-        "n_pre": flat(n_pre).round().astype(np.int64),
-        "n_post": flat(n_post).round().astype(np.int64),
-        "n_matched": flat(dis["n_matched"]).round().astype(np.int64),
-        "difficulty_pre": flat(diff_pre), "difficulty_post": flat(diff_post),
-        "item_gain": flat(dis["item_gain"]),
-        "discrimination_pre": flat(disc_pre), "discrimination_post": flat(disc_post),
-        "alpha_if_deleted": flat(alpha_del),
-        "share_positive": flat(dis["share_positive"]), "share_negative": flat(dis["share_negative"]),
-        "share_retained": flat(dis["share_retained"]), "share_none": flat(dis["share_none"]),
-    })
+    out = pd.DataFrame(
+        {
+            "item_id": np.tile(items.to_numpy(dtype=object), n_groups),
+            "module": np.tile(bank["module"].to_numpy(dtype=object), n_groups),
+            "n_pre": flat(n_pre).round().astype(np.int64),
+            "n_post": flat(n_post).round().astype(np.int64),
+            "n_matched": flat(dis["n_matched"]).round().astype(np.int64),
+            "difficulty_pre": flat(diff_pre),
+            "difficulty_post": flat(diff_post),
+            "item_gain": flat(dis["item_gain"]),
+            "discrimination_pre": flat(disc_pre),
+            "discrimination_post": flat(disc_post),
+            "alpha_if_deleted": flat(alpha_del),
+            "share_positive": flat(dis["share_positive"]),
+            "share_negative": flat(dis["share_negative"]),
+            "share_retained": flat(dis["share_retained"]),
+            "share_none": flat(dis["share_none"]),
+        }
+    )
     if isinstance(min_people, bool) or not isinstance(min_people, (int, np.integer)) or min_people < 1:
         raise ValueError(f"min_people must be a whole number of people, at least 1; got {min_people!r}")
     enough_pre, enough_post = out["n_pre"] >= min_people, out["n_post"] >= min_people
@@ -467,19 +512,39 @@ def module_summary(data: object, by: By = None, confidence: float = 0.95, p_adju
     if items.empty:  # no item answers (only totals, or no item bank): nothing to summarise
         return pd.DataFrame(columns=[*by_list, *MODULE_COLUMNS])
     if items["module"].isna().all():
-        raise ValueError("module_summary needs the module of each item: a Study's item bank, or a `module` "
-                         "column in the frame")
-    diff = items.groupby([*by_list, "module"], sort=False, dropna=False, observed=True).agg(
-        n_items=("item_id", "size"), difficulty_pre=("difficulty_pre", "mean"),
-        difficulty_post=("difficulty_post", "mean")).reset_index()
-    gain_cols = ["n_pre", "n_post", "n", "pre_mean", "post_mean", "pre_mean_matched", "post_mean_matched", "mean_gain",
-                 "ci_low", "ci_high", "confidence", "p_value"]
+        raise ValueError(
+            "module_summary needs the module of each item: a Study's item bank, or a `module` column in the frame"
+        )
+    diff = (
+        items.groupby([*by_list, "module"], sort=False, dropna=False, observed=True)
+        .agg(
+            n_items=("item_id", "size"),
+            difficulty_pre=("difficulty_pre", "mean"),
+            difficulty_post=("difficulty_post", "mean"),
+        )
+        .reset_index()
+    )
+    gain_cols = [
+        "n_pre",
+        "n_post",
+        "n",
+        "pre_mean",
+        "post_mean",
+        "pre_mean_matched",
+        "post_mean_matched",
+        "mean_gain",
+        "ci_low",
+        "ci_high",
+        "confidence",
+        "p_value",
+    ]
     modules = list(dict.fromkeys(items["module"].dropna().tolist()))
     gains_table = _module_gains(data, by_list, modules, confidence)[[*by_list, "module", *gain_cols]]
     out = diff.merge(gains_table, on=[*by_list, "module"], how="left", validate="one_to_one")
     order = {m: i for i, m in enumerate(modules)}
-    out = out.sort_values([*by_list, "module"], key=lambda s: s.map(order) if s.name == "module" else s,
-                          kind="stable").reset_index(drop=True)
+    out = out.sort_values(
+        [*by_list, "module"], key=lambda s: s.map(order) if s.name == "module" else s, kind="stable"
+    ).reset_index(drop=True)
     out["p_adjusted"] = _p_adjust(out["p_value"].to_numpy(dtype=np.float64), p_adjust)
     out["n_items"] = out["n_items"].astype(np.int64)
     return out[[*by_list, *MODULE_COLUMNS]]
@@ -499,9 +564,14 @@ def _module_gains(data: object, by: list[str], modules: list, confidence: float)
     bank = bank[bank["module"].notna()].drop_duplicates("item_id")
     total = bank.groupby("module", sort=False)["points"].sum().astype(np.float64)
     module_of = pd.Series(bank["module"].to_numpy(dtype=object), index=pd.Index(bank["item_id"]))
-    scored = pd.DataFrame({SUBJECT: resp[SUBJECT].to_numpy(), "phase": resp["phase"].to_numpy(),
-                           "module": resp["item_id"].map(module_of).to_numpy(dtype=object),
-                           "score": resp["score"].to_numpy(dtype=np.float64, na_value=np.nan)})
+    scored = pd.DataFrame(
+        {
+            SUBJECT: resp[SUBJECT].to_numpy(),
+            "phase": resp["phase"].to_numpy(),
+            "module": resp["item_id"].map(module_of).to_numpy(dtype=object),
+            "score": resp["score"].to_numpy(dtype=np.float64, na_value=np.nan),
+        }
+    )
     scored = scored[scored["module"].notna()]
     sums = scored.groupby(["module", SUBJECT, "phase"], sort=False)["score"].sum().unstack("phase")
     sums = sums.reindex(columns=["pre", "post"])

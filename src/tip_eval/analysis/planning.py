@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from tip_eval._memo import memoised
-from tip_eval.i18n import N_, _
 from tip_eval.analysis._common import is_study
+from tip_eval.i18n import N_, _
 
 if TYPE_CHECKING:  # pragma: no cover
     from tip_eval.study import Study
@@ -26,14 +26,28 @@ __all__ = ["INPUT_COLUMNS", "OPTION_COLUMNS", "PLAN_COLUMNS", "TrainingPlan", "p
 
 #: columns of :attr:`TrainingPlan.table`
 PLAN_COLUMNS: tuple[str, ...] = (
-    "plan", "question", "target", "value", "low", "high", "unit", "people_tested", "people_to_enrol",
-    "trainings", "in_words",
+    "plan",
+    "question",
+    "target",
+    "value",
+    "low",
+    "high",
+    "unit",
+    "people_tested",
+    "people_to_enrol",
+    "trainings",
+    "in_words",
 )
 #: columns of :attr:`TrainingPlan.inputs`
 INPUT_COLUMNS: tuple[str, ...] = ("quantity", "value", "low", "high", "source")
 #: columns of :attr:`TrainingPlan.options`
 OPTION_COLUMNS: tuple[str, ...] = (
-    "people_to_enrol", "people_tested", "trainings", "trainings_low", "trainings_high", "per_curriculum",
+    "people_to_enrol",
+    "people_tested",
+    "trainings",
+    "trainings_low",
+    "trainings_high",
+    "per_curriculum",
 )
 
 #: people enrolled per training offered in :attr:`TrainingPlan.options` (besides the study's own)
@@ -120,8 +134,7 @@ def _check_points(value: Any, name: str) -> float | None:
     except (TypeError, ValueError):
         x = float("nan")
     if isinstance(value, bool) or not (np.isfinite(x) and x > 0):
-        raise ValueError(f"{name} must be a positive number of points (e.g. 5 for 5 percentage points); "
-                         f"got {value!r}")
+        raise ValueError(f"{name} must be a positive number of points (e.g. 5 for 5 percentage points); got {value!r}")
     return x
 
 
@@ -252,14 +265,19 @@ def plan_next(
         raise ValueError(f"power ({power}) must be larger than alpha ({alpha})")
     gain = _check_points(gain, "gain")
     difference = _check_points(difference, "difference")
-    if people_per_training is not None and (isinstance(people_per_training, bool) or not isinstance(
-            people_per_training, (int, np.integer)) or people_per_training < 2):
+    if people_per_training is not None and (
+        isinstance(people_per_training, bool)
+        or not isinstance(people_per_training, (int, np.integer))
+        or people_per_training < 2
+    ):
         raise ValueError(f"people_per_training must be a whole number of 2 or more; got {people_per_training!r}")
 
     g = gains(study, measure=measure).iloc[0]
     if not (g["n"] >= 2 and np.isfinite(g["sd_gain"])):
-        raise ValueError("plan_next needs at least 2 people who took both tests: this study has "
-                         f"{int(g['n'])}; the spread of gains cannot be estimated")
+        raise ValueError(
+            "plan_next needs at least 2 people who took both tests: this study has "
+            f"{int(g['n'])}; the spread of gains cannot be estimated"
+        )
     att = attrition(study, measure=measure).iloc[0]
     sizes = study.participants.groupby("training_id", observed=True).size()
     notes: list[str] = []
@@ -268,8 +286,12 @@ def plan_next(
 
     default = abs(float(g["mean_gain"])) / 2.0 if g["mean_gain"] > 0 else float("nan")
     if gain is None and not np.isfinite(default):
-        notes.append(_("This study showed no mean gain, so there is no default gain to plan for: give gain= and "
-                       "difference= in points."))
+        notes.append(
+            _(
+                "This study showed no mean gain, so there is no default gain to plan for: give gain= and "
+                "difference= in points."
+            )
+        )
     gain = default if gain is None else gain
     difference = default if difference is None else difference
     m_enrol = int(people_per_training) if people_per_training is not None else round(est["people_per_training"])
@@ -282,10 +304,19 @@ def plan_next(
     ]
     table = pd.DataFrame(rows, columns=list(PLAN_COLUMNS))
     sizes_offered = sorted({*OPTION_SIZES, round(est["people_per_training"]), m_enrol})
-    options = pd.DataFrame([_option(difference, est, m, power, alpha) for m in sizes_offered],
-                           columns=list(OPTION_COLUMNS))
-    return TrainingPlan(table=table, inputs=_inputs_frame(est, g, confidence), options=options, measure=measure,
-                        power=power, alpha=alpha, confidence=confidence, notes=notes)
+    options = pd.DataFrame(
+        [_option(difference, est, m, power, alpha) for m in sizes_offered], columns=list(OPTION_COLUMNS)
+    )
+    return TrainingPlan(
+        table=table,
+        inputs=_inputs_frame(est, g, confidence),
+        options=options,
+        measure=measure,
+        power=power,
+        alpha=alpha,
+        confidence=confidence,
+        notes=notes,
+    )
 
 
 # --- the study's estimates -------------------------------------------------------------------------
@@ -293,24 +324,36 @@ def plan_next(
 
 def _icc(study: Any, measure: str, confidence: float, notes: list[str], compare_trainings: Any) -> pd.Series | None:
     if study.trainings["training_id"].nunique() < 2:
-        notes.append(_("With one training there is no estimate of how much trainings differ (ICC): the comparison "
-                       "of curricula is not planned, and the detectable gain assumes people are independent."))
+        notes.append(
+            _(
+                "With one training there is no estimate of how much trainings differ (ICC): the comparison "
+                "of curricula is not planned, and the detectable gain assumes people are independent."
+            )
+        )
         return None
     try:
         return compare_trainings(study, measure=measure, confidence=confidence).icc
     except ValueError as err:
-        notes.append(_("How much trainings differ (ICC) could not be estimated ({reason}): the comparison of curricula "
-                       "is not planned, and the detectable gain assumes people are independent.").format(reason=err))
+        notes.append(
+            _(
+                "How much trainings differ (ICC) could not be estimated ({reason}): the comparison of curricula "
+                "is not planned, and the detectable gain assumes people are independent."
+            ).format(reason=err)
+        )
         return None
 
 
-def _estimates(g: pd.Series, att: pd.Series, sizes: pd.Series, icc_row: pd.Series | None,
-               confidence: float) -> dict[str, float]:
+def _estimates(
+    g: pd.Series, att: pd.Series, sizes: pd.Series, icc_row: pd.Series | None, confidence: float
+) -> dict[str, float]:
     n = float(g["n"])
     registered = float(att["registered"])
     est: dict[str, float] = {
-        "mean_gain": float(g["mean_gain"]), "sd_gain": float(g["sd_gain"]), "matched": n,
-        "registered": registered, "trainings": float(len(sizes)),
+        "mean_gain": float(g["mean_gain"]),
+        "sd_gain": float(g["sd_gain"]),
+        "matched": n,
+        "registered": registered,
+        "trainings": float(len(sizes)),
         "people_per_training": float(np.median(sizes.to_numpy())) if len(sizes) else float("nan"),
         "share_retested": float(att["matched"]) / registered if registered else float("nan"),
         "attrition_rate": float(att["n_dropouts"]) / float(att["took_pre"]) if att["took_pre"] else float("nan"),
@@ -318,17 +361,30 @@ def _estimates(g: pd.Series, att: pd.Series, sizes: pd.Series, icc_row: pd.Serie
     if icc_row is not None and np.isfinite(icc_row["within_var"]):
         sigma = math.sqrt(float(icc_row["within_var"]))
         df = float(icc_row["n"]) - float(icc_row["n_groups"])
-        est.update(icc=float(icc_row["icc"]), icc_low=float(icc_row["ci_low"]), icc_high=float(icc_row["ci_high"]),
-                   sd_between=math.sqrt(max(float(icc_row["between_var"]), 0.0)), sd_within=sigma,
-                   icc_trainings=float(icc_row["n_groups"]), icc_people=float(icc_row["n"]))
+        est.update(
+            icc=float(icc_row["icc"]),
+            icc_low=float(icc_row["ci_low"]),
+            icc_high=float(icc_row["ci_high"]),
+            sd_between=math.sqrt(max(float(icc_row["between_var"]), 0.0)),
+            sd_within=sigma,
+            icc_trainings=float(icc_row["n_groups"]),
+            icc_people=float(icc_row["n"]),
+        )
         est["sd_within_low"], est["sd_within_high"] = _chi2_sd_interval(sigma, df, confidence)
         for end in ("icc_low", "icc_high"):  # an interval that could not be computed: the point estimate
             if not np.isfinite(est[end]):
                 est[end] = est["icc"]
     else:
         sigma = est["sd_gain"]
-        est.update(icc=float("nan"), icc_low=float("nan"), icc_high=float("nan"), sd_between=float("nan"),
-                   sd_within=sigma, icc_trainings=float("nan"), icc_people=float("nan"))
+        est.update(
+            icc=float("nan"),
+            icc_low=float("nan"),
+            icc_high=float("nan"),
+            sd_between=float("nan"),
+            sd_within=sigma,
+            icc_trainings=float("nan"),
+            icc_people=float("nan"),
+        )
         est["sd_within_low"], est["sd_within_high"] = _chi2_sd_interval(sigma, n - 1.0, confidence)
     est["sd_gain_low"], est["sd_gain_high"] = _chi2_sd_interval(est["sd_gain"], n - 1.0, confidence)
     return est
@@ -336,8 +392,11 @@ def _estimates(g: pd.Series, att: pd.Series, sizes: pd.Series, icc_row: pd.Serie
 
 def _corners(est: dict[str, float]) -> dict[str, tuple[float, float]]:
     """(sd_within, icc) at the central estimate and at the low and high ends of both intervals."""
-    return {"value": (est["sd_within"], est["icc"]), "low": (est["sd_within_low"], est["icc_low"]),
-            "high": (est["sd_within_high"], est["icc_high"])}
+    return {
+        "value": (est["sd_within"], est["icc"]),
+        "low": (est["sd_within_low"], est["icc_low"]),
+        "high": (est["sd_within_high"], est["icc_high"]),
+    }
 
 
 def _total_sd(sigma: float, rho: float) -> float:
@@ -359,28 +418,53 @@ def _people_for_gain(gain: float, sigma: float, power: float, alpha: float, shar
     return tested, math.ceil(tested / share - 1e-9)
 
 
-def _gain_row(gain: float, est: dict[str, float], power: float, alpha: float, unit: str, digits: int,
-              confidence: float) -> list[Any]:
+def _gain_row(
+    gain: float, est: dict[str, float], power: float, alpha: float, unit: str, digits: int, confidence: float
+) -> list[Any]:
     question = "People to enrol in one training to show a gain"
     share = est["share_retested"]
     if not (np.isfinite(gain) and np.isfinite(share) and share > 0):
         return ["gain", question, gain, np.nan, np.nan, np.nan, "people to enrol", np.nan, np.nan, 1.0, ""]
-    out = {k: _people_for_gain(gain, s, power, alpha, share) for k, (s, _rho) in _corners(est).items()
-           if np.isfinite(s)}
+    out = {
+        k: _people_for_gain(gain, s, power, alpha, share) for k, (s, _rho) in _corners(est).items() if np.isfinite(s)
+    }
     tested, enrol = out["value"]
     low = out.get("low", (np.nan, np.nan))[1]
     high = out.get("high", (np.nan, np.nan))[1]
-    words = _("To show a gain of {gain} {unit} in one training ({power} power, two-sided {alpha} test), about "
-              "{tested} people need to take both tests; since {share} of the people enrolled in this study took "
-              "both, enrol about {enrol} (between {low} and {high}, given the uncertainty about how much individual "
-              "gains vary).").format(gain=_fmt(gain, digits), unit=_(unit), power=f"{power:.0%}", alpha=f"{alpha:.0%}",
-                                     tested=tested, share=f"{share:.0%}", enrol=enrol, low=low, high=high)
-    return ["gain", question, gain, float(enrol), float(low), float(high), "people to enrol", float(tested),
-            float(enrol), 1.0, words]
+    words = _(
+        "To show a gain of {gain} {unit} in one training ({power} power, two-sided {alpha} test), about "
+        "{tested} people need to take both tests; since {share} of the people enrolled in this study took "
+        "both, enrol about {enrol} (between {low} and {high}, given the uncertainty about how much individual "
+        "gains vary)."
+    ).format(
+        gain=_fmt(gain, digits),
+        unit=_(unit),
+        power=f"{power:.0%}",
+        alpha=f"{alpha:.0%}",
+        tested=tested,
+        share=f"{share:.0%}",
+        enrol=enrol,
+        low=low,
+        high=high,
+    )
+    return [
+        "gain",
+        question,
+        gain,
+        float(enrol),
+        float(low),
+        float(high),
+        "people to enrol",
+        float(tested),
+        float(enrol),
+        1.0,
+        words,
+    ]
 
 
-def _trainings_for_difference(difference: float, sigma: float, rho: float, m_tested: float, power: float,
-                              alpha: float) -> int:
+def _trainings_for_difference(
+    difference: float, sigma: float, rho: float, m_tested: float, power: float, alpha: float
+) -> int:
     from tip_eval.stats.power import cluster_sample_size
 
     total = _total_sd(sigma, rho)
@@ -388,23 +472,63 @@ def _trainings_for_difference(difference: float, sigma: float, rho: float, m_tes
     return j + (j % 2)  # half the trainings in each curriculum
 
 
-def _difference_row(difference: float, est: dict[str, float], m_enrol: int, power: float, alpha: float,
-                    unit: str, digits: int, confidence: float) -> list[Any]:
+def _difference_row(
+    difference: float,
+    est: dict[str, float],
+    m_enrol: int,
+    power: float,
+    alpha: float,
+    unit: str,
+    digits: int,
+    confidence: float,
+) -> list[Any]:
     question = "Trainings to show a difference between two curricula"
     m_tested = m_enrol * est["share_retested"]
     if not (np.isfinite(difference) and np.isfinite(est["icc"]) and np.isfinite(m_tested) and m_tested >= 1):
-        return ["difference", question, difference, np.nan, np.nan, np.nan, "trainings (both curricula)", np.nan,
-                float(m_enrol), np.nan, ""]
+        return [
+            "difference",
+            question,
+            difference,
+            np.nan,
+            np.nan,
+            np.nan,
+            "trainings (both curricula)",
+            np.nan,
+            float(m_enrol),
+            np.nan,
+            "",
+        ]
     j = {k: _trainings_for_difference(difference, s, r, m_tested, power, alpha) for k, (s, r) in _corners(est).items()}
-    words = _("To show a difference of {difference} {unit} in mean gain between two curricula ({power} power, "
-              "two-sided {alpha} test), with {people} people enrolled in each training and trainings allocated at "
-              "random to the curricula, run about {trainings} trainings, {half} with each curriculum (between {low} "
-              "and {high}, given the uncertainty about how much trainings differ). More trainings help more than "
-              "more people per training.").format(
-        difference=_fmt(difference, digits), unit=_(unit), power=f"{power:.0%}", alpha=f"{alpha:.0%}", people=m_enrol,
-        trainings=j['value'], half=j['value'] // 2, low=j['low'], high=j['high'])
-    return ["difference", question, difference, float(j["value"]), float(j["low"]), float(j["high"]),
-            "trainings (both curricula)", float(m_tested), float(m_enrol), float(j["value"]), words]
+    words = _(
+        "To show a difference of {difference} {unit} in mean gain between two curricula ({power} power, "
+        "two-sided {alpha} test), with {people} people enrolled in each training and trainings allocated at "
+        "random to the curricula, run about {trainings} trainings, {half} with each curriculum (between {low} "
+        "and {high}, given the uncertainty about how much trainings differ). More trainings help more than "
+        "more people per training."
+    ).format(
+        difference=_fmt(difference, digits),
+        unit=_(unit),
+        power=f"{power:.0%}",
+        alpha=f"{alpha:.0%}",
+        people=m_enrol,
+        trainings=j["value"],
+        half=j["value"] // 2,
+        low=j["low"],
+        high=j["high"],
+    )
+    return [
+        "difference",
+        question,
+        difference,
+        float(j["value"]),
+        float(j["low"]),
+        float(j["high"]),
+        "trainings (both curricula)",
+        float(m_tested),
+        float(m_enrol),
+        float(j["value"]),
+        words,
+    ]
 
 
 def _detectable(est: dict[str, float], sigma: float, rho: float, power: float, alpha: float) -> float:
@@ -420,19 +544,44 @@ def _detectable(est: dict[str, float], sigma: float, rho: float, power: float, a
     return minimum_detectable_effect(max(n_eff, 2.0), power, alpha, sd=total)
 
 
-def _detectable_row(est: dict[str, float], power: float, alpha: float, unit: str, digits: int, g: pd.Series,
-                    confidence: float) -> list[Any]:
+def _detectable_row(
+    est: dict[str, float], power: float, alpha: float, unit: str, digits: int, g: pd.Series, confidence: float
+) -> list[Any]:
     mde = {k: _detectable(est, s, r, power, alpha) for k, (s, r) in _corners(est).items()}
-    template = (_("This study ({n} people with both tests) could show a mean gain of {gain} {unit} or more with "
-                  "{power} power (allowing for the differences between trainings, between {low} and {high}); it "
-                  "found {found}.") if np.isfinite(est["icc"]) else
-                _("This study ({n} people with both tests) could show a mean gain of {gain} {unit} or more with "
-                  "{power} power (between {low} and {high}); it found {found}."))
-    words = template.format(n=int(est['matched']), gain=_fmt(mde['value'], digits), unit=_(unit),
-                            power=f"{power:.0%}", low=_fmt(mde['low'], digits), high=_fmt(mde['high'], digits),
-                            found=_fmt(float(g['mean_gain']), digits))
-    return ["detectable_gain", "Smallest mean gain this study could show", np.nan, mde["value"], mde["low"],
-            mde["high"], unit, est["matched"], est["registered"], est["trainings"], words]
+    template = (
+        _(
+            "This study ({n} people with both tests) could show a mean gain of {gain} {unit} or more with "
+            "{power} power (allowing for the differences between trainings, between {low} and {high}); it "
+            "found {found}."
+        )
+        if np.isfinite(est["icc"])
+        else _(
+            "This study ({n} people with both tests) could show a mean gain of {gain} {unit} or more with "
+            "{power} power (between {low} and {high}); it found {found}."
+        )
+    )
+    words = template.format(
+        n=int(est["matched"]),
+        gain=_fmt(mde["value"], digits),
+        unit=_(unit),
+        power=f"{power:.0%}",
+        low=_fmt(mde["low"], digits),
+        high=_fmt(mde["high"], digits),
+        found=_fmt(float(g["mean_gain"]), digits),
+    )
+    return [
+        "detectable_gain",
+        "Smallest mean gain this study could show",
+        np.nan,
+        mde["value"],
+        mde["low"],
+        mde["high"],
+        unit,
+        est["matched"],
+        est["registered"],
+        est["trainings"],
+        words,
+    ]
 
 
 def _option(difference: float, est: dict[str, float], m_enrol: int, power: float, alpha: float) -> list[float]:
@@ -447,21 +596,52 @@ def _inputs_frame(est: dict[str, float], g: pd.Series, confidence: float) -> pd.
     level = f"{confidence:.0%}"
     nan = float("nan")
     rows = [
-        ("mean_gain", est["mean_gain"], float(g["ci_low"]), float(g["ci_high"]),
-         f"mean gain of the people with both tests, {level} t interval (te.gains)"),
-        ("sd_gain", est["sd_gain"], est["sd_gain_low"], est["sd_gain_high"],
-         f"sd of the individual gains of all people with both tests, {level} chi-square interval"),
-        ("sd_within", est["sd_within"], est["sd_within_low"], est["sd_within_high"],
-         "sd of gains within trainings: REML residual sd of the mixed model gain ~ 1 + (1 | training) "
-         f"(te.compare_trainings), {level} chi-square interval with n - trainings degrees of freedom"
-         if np.isfinite(est["icc"]) else f"sd of gains (one training: no mixed model), {level} chi-square interval"),
+        (
+            "mean_gain",
+            est["mean_gain"],
+            float(g["ci_low"]),
+            float(g["ci_high"]),
+            f"mean gain of the people with both tests, {level} t interval (te.gains)",
+        ),
+        (
+            "sd_gain",
+            est["sd_gain"],
+            est["sd_gain_low"],
+            est["sd_gain_high"],
+            f"sd of the individual gains of all people with both tests, {level} chi-square interval",
+        ),
+        (
+            "sd_within",
+            est["sd_within"],
+            est["sd_within_low"],
+            est["sd_within_high"],
+            "sd of gains within trainings: REML residual sd of the mixed model gain ~ 1 + (1 | training) "
+            f"(te.compare_trainings), {level} chi-square interval with n - trainings degrees of freedom"
+            if np.isfinite(est["icc"])
+            else f"sd of gains (one training: no mixed model), {level} chi-square interval",
+        ),
         ("sd_between", est["sd_between"], nan, nan, "sd of the trainings' true mean gains (REML, the same model)"),
-        ("icc", est["icc"], est["icc_low"], est["icc_high"],
-         f"share of the variation in gains between trainings (te.compare_trainings), {level} F-based interval"),
-        ("attrition_rate", est["attrition_rate"], nan, nan,
-         "share of the people who took the pre-test who missed the post-test (te.attrition)"),
-        ("share_retested", est["share_retested"], nan, nan,
-         "share of the registered people who took both tests (te.attrition)"),
+        (
+            "icc",
+            est["icc"],
+            est["icc_low"],
+            est["icc_high"],
+            f"share of the variation in gains between trainings (te.compare_trainings), {level} F-based interval",
+        ),
+        (
+            "attrition_rate",
+            est["attrition_rate"],
+            nan,
+            nan,
+            "share of the people who took the pre-test who missed the post-test (te.attrition)",
+        ),
+        (
+            "share_retested",
+            est["share_retested"],
+            nan,
+            nan,
+            "share of the registered people who took both tests (te.attrition)",
+        ),
         ("people_per_training", est["people_per_training"], nan, nan, "median number registered per training"),
         ("trainings", est["trainings"], nan, nan, "trainings in this study"),
         ("matched", est["matched"], nan, nan, "people with both tests"),
@@ -477,20 +657,33 @@ def _assumptions(plan: TrainingPlan) -> list[str]:
     unit = _UNITS[plan.measure]
     level = f"{plan.confidence:.0%}"
     out = [
-        _("Assumptions: the next trainings resemble this study's: the same test, the same spread of individual gains "
-          "(sd {sd} {unit} within a training), the same share of enrolled people taking both tests ({share}; here "
-          "{attrition} of those who took the pre-test missed the post-test); gains are roughly normal; the tests are "
-          "two-sided.").format(sd=_fmt(inp['sd_within'], digits), unit=_(unit), share=f"{inp['share_retested']:.0%}",
-                               attrition=f"{inp['attrition_rate']:.0%}"),
+        _(
+            "Assumptions: the next trainings resemble this study's: the same test, the same spread of individual gains "
+            "(sd {sd} {unit} within a training), the same share of enrolled people taking both tests ({share}; here "
+            "{attrition} of those who took the pre-test missed the post-test); gains are roughly normal; the tests are "
+            "two-sided."
+        ).format(
+            sd=_fmt(inp["sd_within"], digits),
+            unit=_(unit),
+            share=f"{inp['share_retested']:.0%}",
+            attrition=f"{inp['attrition_rate']:.0%}",
+        ),
     ]
     icc = inp["icc"]
     if np.isfinite(icc):
         share = _("under 1%") if icc < 0.01 else f"{icc:.0%}"
-        out.append(_("How much trainings differ: an estimated {share} of the variation in gains lay between trainings "
-                     "(ICC {icc}, {level} interval {low} to {high}). Curricula are compared with whole trainings "
-                     "allocated at random to each.").format(share=share, icc=f"{icc:.3f}", level=level,
-                                                            low=f"{icc_low:.2f}", high=f"{icc_high:.2f}"))
-    out.append(_("The ranges recompute each plan at the ends of the {level} intervals of the within-training sd and "
-                 "of the ICC; they show how much the plans depend on these estimates; they are not confidence intervals "
-                 "themselves.").format(level=level))
+        out.append(
+            _(
+                "How much trainings differ: an estimated {share} of the variation in gains lay between trainings "
+                "(ICC {icc}, {level} interval {low} to {high}). Curricula are compared with whole trainings "
+                "allocated at random to each."
+            ).format(share=share, icc=f"{icc:.3f}", level=level, low=f"{icc_low:.2f}", high=f"{icc_high:.2f}")
+        )
+    out.append(
+        _(
+            "The ranges recompute each plan at the ends of the {level} intervals of the within-training sd and "
+            "of the ICC; they show how much the plans depend on these estimates; they are not confidence intervals "
+            "themselves."
+        ).format(level=level)
+    )
     return out

@@ -18,14 +18,36 @@ __all__ = ["DAYS_PER_MONTH", "RETENTION_COLUMNS", "retention"]
 
 #: result columns of :func:`retention` after the ``by`` columns
 RETENTION_COLUMNS: tuple[str, ...] = (
-    "n_pre_post", "n_delayed", "n", "pct_retested",
-    "pre_mean", "post_mean", "delayed_mean",
-    "immediate_gain", "immediate_gain_ci_low", "immediate_gain_ci_high",
-    "retained_gain", "retained_gain_ci_low", "retained_gain_ci_high", "retained_p_value", "retained_p_adjusted",
-    "decay", "decay_ci_low", "decay_ci_high", "decay_p_value", "decay_p_adjusted",
-    "retention_ratio", "retention_ratio_ci_low", "retention_ratio_ci_high",
-    "confidence", "months_since_training",
-    "n_not_retested", "gain_not_retested", "retested_gain_diff", "retested_gain_diff_ci_low", "retested_gain_diff_ci_high",
+    "n_pre_post",
+    "n_delayed",
+    "n",
+    "pct_retested",
+    "pre_mean",
+    "post_mean",
+    "delayed_mean",
+    "immediate_gain",
+    "immediate_gain_ci_low",
+    "immediate_gain_ci_high",
+    "retained_gain",
+    "retained_gain_ci_low",
+    "retained_gain_ci_high",
+    "retained_p_value",
+    "retained_p_adjusted",
+    "decay",
+    "decay_ci_low",
+    "decay_ci_high",
+    "decay_p_value",
+    "decay_p_adjusted",
+    "retention_ratio",
+    "retention_ratio_ci_low",
+    "retention_ratio_ci_high",
+    "confidence",
+    "months_since_training",
+    "n_not_retested",
+    "gain_not_retested",
+    "retested_gain_diff",
+    "retested_gain_diff_ci_low",
+    "retested_gain_diff_ci_high",
     "note",
 )
 
@@ -170,10 +192,23 @@ def retention(
     if not isinstance(p_adjust, str) or p_adjust not in P_ADJUST_METHODS:
         raise ValueError(f"p_adjust must be one of {', '.join(map(repr, P_ADJUST_METHODS))}; got {p_adjust!r}")
     if is_study(data) and months is not None:
-        raise ValueError("months= names a column of a plain DataFrame; a Study knows its test dates and "
-                         "study.toml's delayed_test_months")
-    ps = person_scores(data, by, measure, subject=subject, pre=pre, post=post, delayed=delayed, phase=phase,
-                       score=score, with_reliability=False, phases=ALL_PHASES)
+        raise ValueError(
+            "months= names a column of a plain DataFrame; a Study knows its test dates and "
+            "study.toml's delayed_test_months"
+        )
+    ps = person_scores(
+        data,
+        by,
+        measure,
+        subject=subject,
+        pre=pre,
+        post=post,
+        delayed=delayed,
+        phase=phase,
+        score=score,
+        with_reliability=False,
+        phases=ALL_PHASES,
+    )
     frame, keys = ps.frame, ps.by
     month = _months(data, frame, measure) if is_study(data) else _plain_months(data, frame, subject, months)
     out = _table(frame, keys, month, level, p_adjust)
@@ -192,8 +227,9 @@ def _months(study: object, frame: pd.DataFrame, measure: str) -> np.ndarray:
     dates = scores.loc[(scores["phase"] == "delayed").to_numpy(dtype=bool, na_value=False), [SUBJECT, "test_date"]]
     # ratings carry no date of their own: for confidence, the date of the same person's delayed test
     when = people[[SUBJECT]].merge(dates.drop_duplicates(SUBJECT), on=SUBJECT, how="left")["test_date"]
-    days = (pd.to_datetime(when) - pd.to_datetime(people["end_date"])).dt.days.to_numpy(dtype=np.float64,
-                                                                                       na_value=np.nan)
+    days = (pd.to_datetime(when) - pd.to_datetime(people["end_date"])).dt.days.to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
     from_dates = days / DAYS_PER_MONTH
     setting = pd.to_numeric(people["delayed_test_months"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     return np.where(np.isnan(from_dates), setting, from_dates)
@@ -204,8 +240,9 @@ def _plain_months(data: pd.DataFrame, frame: pd.DataFrame, subject: str | None, 
         return np.full(len(frame), np.nan)
     subject = subject or SUBJECT
     if months not in data.columns:
-        raise ValueError(f"months={months!r}: not a column of the frame; its columns are: "
-                         f"{', '.join(map(str, data.columns))}")
+        raise ValueError(
+            f"months={months!r}: not a column of the frame; its columns are: {', '.join(map(str, data.columns))}"
+        )
     try:
         values = pd.to_numeric(data[months], errors="raise")
     except (TypeError, ValueError):
@@ -224,7 +261,8 @@ def _plain_months(data: pd.DataFrame, frame: pd.DataFrame, subject: str | None, 
 def _paired(codes: np.ndarray, G: int, d: np.ndarray, level: float, p_adjust: str) -> dict[str, np.ndarray]:
     """Per group: mean of the paired differences ``d`` (NaN = not counted), its t interval, the two-sided
     t-test and its adjustment across groups; as :func:`tip_eval.gains` computes them (an interval and
-    a test only with two people or more and differences that vary)."""
+    a test only with two people or more and differences that vary).
+    """
     from scipy import special
 
     from tip_eval.stats.multitest import p_adjust as adjust
@@ -247,9 +285,15 @@ def _paired(codes: np.ndarray, G: int, d: np.ndarray, level: float, p_adjust: st
         half = special.stdtrit(n - 1.0, 1.0 - (1.0 - level) / 2.0) * se
         t = mean / se
         p = np.where(usable, 2.0 * special.stdtr(n - 1.0, -np.abs(t)), np.nan)
-    return {"n": n, "mean": mean, "sd": np.where(usable, sd, np.nan),
-            "low": np.where(usable, mean - half, np.nan), "high": np.where(usable, mean + half, np.nan),
-            "p": p, "p_adjusted": adjust(p, p_adjust)}
+    return {
+        "n": n,
+        "mean": mean,
+        "sd": np.where(usable, sd, np.nan),
+        "low": np.where(usable, mean - half, np.nan),
+        "high": np.where(usable, mean + half, np.nan),
+        "p": p,
+        "p_adjusted": adjust(p, p_adjust),
+    }
 
 
 def _table(frame: pd.DataFrame, keys: list[str], months: np.ndarray, level: float, p_adjust: str) -> pd.DataFrame:
@@ -296,8 +340,9 @@ def _table(frame: pd.DataFrame, keys: list[str], months: np.ndarray, level: floa
         # months: mean over the people with all three tests, where known
         known = all3 & ~np.isnan(months)
         n_months = count(known)
-        month_mean = np.where(n_months > 0, np.bincount(codes[known], weights=months[known], minlength=G) / n_months,
-                              nan)
+        month_mean = np.where(
+            n_months > 0, np.bincount(codes[known], weights=months[known], minlength=G) / n_months, nan
+        )
         # the people with a pre- and post-test who were not re-tested
         rest = pairs & ~all3
         n_rest = count(rest)
@@ -310,24 +355,42 @@ def _table(frame: pd.DataFrame, keys: list[str], months: np.ndarray, level: floa
         welch_df = se_diff**4 / (v_ret**2 / (n - 1.0) + v_rest**2 / (n_rest - 1.0))
         ok_diff = (n >= 2) & (n_rest >= 2) & (se_diff > 0)
         half = special.stdtrit(welch_df, 1.0 - (1.0 - level) / 2.0) * se_diff
-    out = pd.DataFrame({
-        "n_pre_post": n_pairs.astype(np.int64), "n_delayed": n_delayed.astype(np.int64), "n": n.astype(np.int64),
-        "pct_retested": pct,
-        "pre_mean": mean_of(x), "post_mean": mean_of(y), "delayed_mean": mean_of(z),
-        "immediate_gain": mean_g, "immediate_gain_ci_low": imm["low"], "immediate_gain_ci_high": imm["high"],
-        "retained_gain": mean_r, "retained_gain_ci_low": ret["low"], "retained_gain_ci_high": ret["high"],
-        "retained_p_value": ret["p"], "retained_p_adjusted": ret["p_adjusted"],
-        "decay": dec["mean"], "decay_ci_low": dec["low"], "decay_ci_high": dec["high"],
-        "decay_p_value": dec["p"], "decay_p_adjusted": dec["p_adjusted"],
-        "retention_ratio": ratio, "retention_ratio_ci_low": ratio_low, "retention_ratio_ci_high": ratio_high,
-        "confidence": level, "months_since_training": month_mean,
-        "n_not_retested": n_rest.astype(np.int64),
-        "gain_not_retested": np.where(n_rest > 0, m_rest, nan),
-        "retested_gain_diff": np.where((n > 0) & (n_rest > 0), diff, nan),
-        "retested_gain_diff_ci_low": np.where(ok_diff, diff - half, nan),
-        "retested_gain_diff_ci_high": np.where(ok_diff, diff + half, nan),
-        "note": [_note(int(a), int(b), int(c), bool(m)) for a, b, c, m in zip(n_pairs, n_delayed, n, meaningful)],
-    }, index=index)
+    out = pd.DataFrame(
+        {
+            "n_pre_post": n_pairs.astype(np.int64),
+            "n_delayed": n_delayed.astype(np.int64),
+            "n": n.astype(np.int64),
+            "pct_retested": pct,
+            "pre_mean": mean_of(x),
+            "post_mean": mean_of(y),
+            "delayed_mean": mean_of(z),
+            "immediate_gain": mean_g,
+            "immediate_gain_ci_low": imm["low"],
+            "immediate_gain_ci_high": imm["high"],
+            "retained_gain": mean_r,
+            "retained_gain_ci_low": ret["low"],
+            "retained_gain_ci_high": ret["high"],
+            "retained_p_value": ret["p"],
+            "retained_p_adjusted": ret["p_adjusted"],
+            "decay": dec["mean"],
+            "decay_ci_low": dec["low"],
+            "decay_ci_high": dec["high"],
+            "decay_p_value": dec["p"],
+            "decay_p_adjusted": dec["p_adjusted"],
+            "retention_ratio": ratio,
+            "retention_ratio_ci_low": ratio_low,
+            "retention_ratio_ci_high": ratio_high,
+            "confidence": level,
+            "months_since_training": month_mean,
+            "n_not_retested": n_rest.astype(np.int64),
+            "gain_not_retested": np.where(n_rest > 0, m_rest, nan),
+            "retested_gain_diff": np.where((n > 0) & (n_rest > 0), diff, nan),
+            "retested_gain_diff_ci_low": np.where(ok_diff, diff - half, nan),
+            "retested_gain_diff_ci_high": np.where(ok_diff, diff + half, nan),
+            "note": [_note(int(a), int(b), int(c), bool(m)) for a, b, c, m in zip(n_pairs, n_delayed, n, meaningful)],
+        },
+        index=index,
+    )
     out = out.reset_index(drop=not keys)
     return out[[*keys, *RETENTION_COLUMNS]]
 

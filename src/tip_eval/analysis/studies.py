@@ -103,8 +103,9 @@ def compare_studies(
     frame = person_scores(data, by=["study", "training_id", *covariates], measure=measure, with_reliability=False).frame
     plain = frame.rename(columns={"training_id": _TRAINING, "study": "training_id"})
     res = compare_trainings(plain, measure=measure, adjust_for=adjust_for, confidence=confidence, min_n=min_n)
-    res.table = _clustered(res.table, plain, ["pre", *covariates] if "pre" in _as_list(adjust_for) else covariates,
-                           res.confidence)
+    res.table = _clustered(
+        res.table, plain, ["pre", *covariates] if "pre" in _as_list(adjust_for) else covariates, res.confidence
+    )
     table = res.table.rename(columns={"training_id": "study"})
     with_pairs = person_scores(data, by=["training_id"], measure=measure, with_reliability=False).frame
     matched = with_pairs.dropna(subset=["pre", "post"])["training_id"].nunique()
@@ -173,26 +174,37 @@ def _clustered(table: pd.DataFrame, people: pd.DataFrame, covariates: list[str],
         verdict = median_contrasts(anc.adjusted, cov, g_all - float(len(anc.effects)), confidence=confidence)
         verdict.index = anc.effects.index
         verdict = verdict.reindex(pd.Index(ids))
-        cols = {"adjusted_diff": "estimate", "adjusted_ci_low": "ci_low", "adjusted_ci_high": "ci_high",
-                "familywise_ci_low": "familywise_ci_low", "familywise_ci_high": "familywise_ci_high",
-                "p_value": "p_value", "p_adjusted": "p_adjusted"}
+        cols = {
+            "adjusted_diff": "estimate",
+            "adjusted_ci_low": "ci_low",
+            "adjusted_ci_high": "ci_high",
+            "familywise_ci_low": "familywise_ci_low",
+            "familywise_ci_high": "familywise_ci_high",
+            "p_value": "p_value",
+            "p_adjusted": "p_adjusted",
+        }
         for mine, theirs in cols.items():
             out[mine] = verdict[theirs].to_numpy(dtype=np.float64)
         out["verdict"] = verdict["verdict"].fillna("").astype(str).to_numpy(dtype=object)
     # shrunken gains: FAB with the cluster-robust standard errors
     direct = np.array([raw.get(sid, (np.nan, np.nan, 0))[0] for sid in ids])
-    se = np.array([raw.get(sid, (np.nan, np.nan, 0))[1] for sid in ids])
-    ok = np.isfinite(direct) & np.isfinite(se) & (se > 0)
+    ses = np.array([raw.get(sid, (np.nan, np.nan, 0))[1] for sid in ids])
+    ok = np.isfinite(direct) & np.isfinite(ses) & (ses > 0)
     n_clusters = int(both[_TRAINING].nunique())
     if ok.sum() >= 2 and n_clusters - ok.sum() > 0:
         dfs = np.array([raw[sid][2] - 1.0 for sid in ids[ok]])
         # each study's interval on its own df (its trainings - 1); the priors are the same in every call
-        fab = pd.concat([fab_intervals(direct[ok], se[ok], None, confidence, float(d)).iloc[[j]]
-                         for j, d in enumerate(dfs)])
+        fab: pd.DataFrame = pd.concat(
+            [fab_intervals(direct[ok], ses[ok], None, confidence, float(d)).iloc[[j]] for j, d in enumerate(dfs)]
+        )
         prior = fab["prior_mean"].to_numpy(dtype=np.float64)
-        for col, vals in (("shrunken_gain", fab["shrunken"]), ("shrunken_ci_low", fab["ci_low"]),
-                          ("shrunken_ci_high", fab["ci_high"]), ("shrinkage", fab["weight"]),
-                          ("shrunken_effect", np.where(np.isfinite(prior), fab["shrunken"] - prior, 0.0))):
+        for col, vals in (
+            ("shrunken_gain", fab["shrunken"]),
+            ("shrunken_ci_low", fab["ci_low"]),
+            ("shrunken_ci_high", fab["ci_high"]),
+            ("shrinkage", fab["weight"]),
+            ("shrunken_effect", np.where(np.isfinite(prior), fab["shrunken"] - prior, 0.0)),
+        ):
             full = np.full(len(ids), np.nan)
             full[ok] = np.asarray(vals, dtype=np.float64)
             out[col] = full
@@ -201,12 +213,21 @@ def _clustered(table: pd.DataFrame, people: pd.DataFrame, covariates: list[str],
     if anc.contrast is None or both[_TRAINING].nunique() - len(anc.effects) < 1:
         single[:] = True  # no study has two trainings: no interval allows for them
     if single.any():  # one training: how much trainings vary is unknown, so no interval and no verdict
-        blank = ["raw_ci_low", "raw_ci_high", "adjusted_ci_low", "adjusted_ci_high", "familywise_ci_low",
-                 "familywise_ci_high", "p_value", "p_adjusted"]
+        blank = [
+            "raw_ci_low",
+            "raw_ci_high",
+            "adjusted_ci_low",
+            "adjusted_ci_high",
+            "familywise_ci_low",
+            "familywise_ci_high",
+            "p_value",
+            "p_adjusted",
+        ]
         out.loc[single, blank] = np.nan
         out.loc[single, "verdict"] = ""
-        words = ("a single training: how much its trainings vary cannot be estimated, so it has no interval and "
-                 "no verdict")
+        words = (
+            "a single training: how much its trainings vary cannot be estimated, so it has no interval and no verdict"
+        )
         out.loc[single, "note"] = [f"{n}; {words}" if n else words for n in out.loc[single, "note"]]
     out["distinguishable"] = out["verdict"].isin(["above", "below"]).to_numpy(dtype=bool)
     return out
@@ -218,39 +239,58 @@ def _summary(res: StudyComparison) -> str:
     conf = f"{res.comparison.confidence:.0%}"
     with_data = t[t["n"] > 0]
     what = "Knowledge-test gains" if res.measure == "knowledge" else "Confidence gains (mean self-rating)"
-    out = [(f"{what} were compared across {len(with_data)} studies with {int(with_data['n'].sum())} people who "
-            "took both tests.")]
+    out = [
+        (
+            f"{what} were compared across {len(with_data)} studies with {int(with_data['n'].sum())} people who "
+            "took both tests."
+        )
+    ]
     if len(with_data) < 2:
         out.append("A comparison needs at least two studies with people who took both tests.")
         return "\n".join(out)
-    out.append("Each study is compared with the typical study (the median of the other studies), comparing "
-               "post-test scores adjusted for the pre-test.")
+    out.append(
+        "Each study is compared with the typical study (the median of the other studies), comparing "
+        "post-test scores adjusted for the pre-test."
+    )
     comparable = with_data[with_data["verdict"] != ""]
     dist = comparable[comparable["verdict"].isin(["above", "below"])]
     how = f"{conf} familywise level, allowing for comparing {len(comparable)} studies at once"
     if dist.empty:
         out.append(f"None of the {len(comparable)} studies differs from the typical study beyond chance ({how}).")
     else:
-        parts = [f"{v}: {', '.join(dist.loc[dist['verdict'] == v, 'study'].astype(str))}" for v in ("above", "below")
-                 if (dist["verdict"] == v).any()]
-        out.append(f"{len(dist)} of {len(comparable)} studies differ from the typical study beyond chance ({how}; "
-                   f"{'; '.join(parts)}).")
+        parts = [
+            f"{v}: {', '.join(dist.loc[dist['verdict'] == v, 'study'].astype(str))}"
+            for v in ("above", "below")
+            if (dist["verdict"] == v).any()
+        ]
+        out.append(
+            f"{len(dist)} of {len(comparable)} studies differ from the typical study beyond chance ({how}; "
+            f"{'; '.join(parts)})."
+        )
     digits = 1 if res.measure == "knowledge" else 2
     g = with_data["raw_gain"]
     out.append(f"Their raw mean gains range from {g.min():.{digits}f} to {g.max():.{digits}f} {units}.")
     icc = res.training_icc
     shown = f" (ICC between trainings {icc['icc']:.2f})" if icc is not None and np.isfinite(icc["icc"]) else ""
-    out.append(f"People trained together are more alike than people of different trainings{shown}: every interval "
-               "allows for it (the trainings of a study count as clusters), so it is wider than one that treats "
-               "each person as independent.")
+    out.append(
+        f"People trained together are more alike than people of different trainings{shown}: every interval "
+        "allows for it (the trainings of a study count as clusters), so it is wider than one that treats "
+        "each person as independent."
+    )
     single = t[(t["n"] > 0) & t["note"].str.contains("a single training", regex=False)]
     if len(single):
-        out.append(f"{', '.join(single['study'].astype(str))} had a single training: how much its trainings vary "
-                   "cannot be estimated, so it has no interval and no verdict.")
+        out.append(
+            f"{', '.join(single['study'].astype(str))} had a single training: how much its trainings vary "
+            "cannot be estimated, so it has no interval and no verdict."
+        )
     small = t[(t["n"] > 0) & t["small"]]
     if len(small):
-        out.append(f"{', '.join(small['study'].astype(str))} had fewer than {res.comparison.min_n} people with both "
-                   "tests and should not be ranked.")
-    out.append("\"Not distinguishable\" means these data cannot tell the study apart from the typical study, not that "
-               "they are equal.")
+        out.append(
+            f"{', '.join(small['study'].astype(str))} had fewer than {res.comparison.min_n} people with both "
+            "tests and should not be ranked."
+        )
+    out.append(
+        '"Not distinguishable" means these data cannot tell the study apart from the typical study, not that '
+        "they are equal."
+    )
     return "\n".join(out)

@@ -66,43 +66,42 @@ from __future__ import annotations
 
 from tip_eval.disclosure.auditor import AuditReport, audit
 from tip_eval.disclosure.cells import (
-                                             MARK,
-                                             detect_layout,
-                                             footnote,
-                                             grouping_columns,
-                                             recoverable_cells,
-                                             suppress,
+    MARK,
+    detect_layout,
+    footnote,
+    grouping_columns,
+    recoverable_cells,
+    suppress,
 )
 from tip_eval.disclosure.facts import Cell
 from tip_eval.disclosure.identifiers import (
-                                             IDENTIFIER_WORDS,
-                                             check_no_identifiers,
-                                             identifier_columns,
-                                             pseudonymise,
+    IDENTIFIER_WORDS,
+    check_no_identifiers,
+    identifier_columns,
+    pseudonymise,
 )
 from tip_eval.disclosure.lp import Expression, System, protected
 from tip_eval.disclosure.plan import DEFAULT_MIN_CELL, Plan, check_min_cell, granularity
 
 __all__ = [
-                                             "DEFAULT_MIN_CELL",
-                                             "IDENTIFIER_WORDS",
-                                             "MARK",
-                                             "AuditReport",
-                                             "Cell",
-                                             "Expression",
-                                             "Plan",
-                                             "System",
-                                             "audit",
-                                             "check_min_cell",
-                                             "check_no_identifiers",
-                                             "detect_layout",
-                                             "footnote",
-                                             "granularity",
-                                             "grouping_columns",
-                                             "identifier_columns",
-                                             "protected",
-                                             "pseudonymise",
-                                             "recoverable_cells",
-                                             "suppress",
+    "DEFAULT_MIN_CELL",
+    "IDENTIFIER_WORDS",
+    "MARK",
+    "AuditReport",
+    "Cell",
+    "Expression",
+    "Plan",
+    "System",
+    "audit",
+    "check_min_cell",
+    "check_no_identifiers",
+    "detect_layout",
+    "footnote",
+    "granularity",
+    "grouping_columns",
+    "identifier_columns",
+    "protected",
+    "pseudonymise",
+    "recoverable_cells",
+    "suppress",
 ]
-

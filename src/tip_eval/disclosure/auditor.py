@@ -44,9 +44,9 @@ __all__ = ["AuditReport", "Leak", "audit"]
 class Leak:
     """One thing a reader can count under ``min_cell``: where it is and what it reveals."""
 
-    kind: str          # "count", "share", "mark", "name", "rows"
-    where: str         # file and sheet / section
-    what: str          # plain words
+    kind: str  # "count", "share", "mark", "name", "rows"
+    where: str  # file and sheet / section
+    what: str  # plain words
     low: float = float("nan")
     high: float = float("nan")
 
@@ -54,7 +54,8 @@ class Leak:
         rng = ""
         if not np.isnan(self.low):
             rng = f" (a reader can tell it is {self.low:.0f}" + (
-                f" to {self.high:.0f})" if np.isfinite(self.high) and round(self.high) != round(self.low) else ")")
+                f" to {self.high:.0f})" if np.isfinite(self.high) and round(self.high) != round(self.low) else ")"
+            )
         return f"[{self.kind}] {self.where}: {self.what}{rng}"
 
 
@@ -76,16 +77,26 @@ class AuditReport:
         """One sentence: no leak found, or how many of each kind, with what was checked."""
         what = ", ".join(f"{v} {k}" for k, v in self.checked.items())
         if self.ok:
-            return (f"No leak found in {self.path} (min_cell = {self.min_cell}; checked {what}): nothing published "
-                    f"lets a reader count fewer than {self.min_cell} people.")
+            return (
+                f"No leak found in {self.path} (min_cell = {self.min_cell}; checked {what}): nothing published "
+                f"lets a reader count fewer than {self.min_cell} people."
+            )
         kinds = pd.Series([lk.kind for lk in self.leaks]).value_counts()
-        return (f"{len(self.leaks)} leak(s) in {self.path} (min_cell = {self.min_cell}; checked {what}): "
-                + ", ".join(f"{n} {k}" for k, n in kinds.items()) + ".")
+        return (
+            f"{len(self.leaks)} leak(s) in {self.path} (min_cell = {self.min_cell}; checked {what}): "
+            + ", ".join(f"{n} {k}" for k, n in kinds.items())
+            + "."
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """The leaks, one row each: ``kind, where, what, low, high`` (the range a reader can compute)."""
-        return pd.DataFrame([{"kind": lk.kind, "where": lk.where, "what": lk.what, "low": lk.low, "high": lk.high}
-                             for lk in self.leaks], columns=["kind", "where", "what", "low", "high"])
+        return pd.DataFrame(
+            [
+                {"kind": lk.kind, "where": lk.where, "what": lk.what, "low": lk.low, "high": lk.high}
+                for lk in self.leaks
+            ],
+            columns=["kind", "where", "what", "low", "high"],
+        )
 
     def __str__(self) -> str:
         return "\n".join([self.summary(), *map(str, self.leaks)])
@@ -129,8 +140,10 @@ def audit(path: str | Path, min_cell: int | None = None) -> AuditReport:
     else:
         brief, book = path.with_name("brief.html"), path
     if not brief.exists() and not book.exists():
-        raise FileNotFoundError(f"{path}: no brief.html or tables.xlsx to audit; give the folder written by "
-                                "'tip-eval brief' (or one of those files)")
+        raise FileNotFoundError(
+            f"{path}: no brief.html or tables.xlsx to audit; give the folder written by "
+            "'tip-eval brief' (or one of those files)"
+        )
     html = brief.read_text(encoding="utf-8") if brief.exists() else ""
     sheets = _read_workbook(book) if book.exists() else {}
     mc = check_min_cell(min_cell if min_cell is not None else _stated_min_cell(html, sheets), source="min_cell")
@@ -210,11 +223,18 @@ class _Facts:
             ok, lo, hi, _ = system.check(expr, mc)
             n_lp += 1
             if not ok and np.isnan(lo):
-                report.leaks.append(Leak("count", where, f"the published numbers about {expr.describe()} contradict "
-                                         "each other, so it cannot be shown to be protected"))
+                report.leaks.append(
+                    Leak(
+                        "count",
+                        where,
+                        f"the published numbers about {expr.describe()} contradict "
+                        "each other, so it cannot be shown to be protected",
+                    )
+                )
             elif not ok:
-                report.leaks.append(Leak("count", where, f"{expr.describe()} is blank but can be narrowed down",
-                                         lo, hi))
+                report.leaks.append(
+                    Leak("count", where, f"{expr.describe()} is blank but can be narrowed down", lo, hi)
+                )
         report.checked["counts"] = len(cells)
         report.checked["bounds"] = n_lp
         report.checked["linear programmes"] = system.solves
@@ -249,8 +269,7 @@ def _read_workbook(path: Path) -> dict[str, pd.DataFrame]:
                 continue
             sheet = wb.get_sheet_by_name(info.name)
             top, left = sheet.start or (0, 0)  # rows and columns before the first cell that holds anything
-            rows: list[list[Any]] = [[None] * left + [None if v == "" else v for v in row]
-                                     for row in sheet.to_python()]
+            rows: list[list[Any]] = [[None] * left + [None if v == "" else v for v in row] for row in sheet.to_python()]
             if rows and top:
                 rows = [[None] * (left + len(rows[0]))] * top + rows
             out[info.name] = pd.DataFrame(rows) if rows else pd.DataFrame()
@@ -266,8 +285,9 @@ def _marks(min_cell: int) -> frozenset[str]:
     return frozenset({MARK, f"<{min_cell}"})
 
 
-def _sheet_table(raw: pd.DataFrame, mark: frozenset[str],
-                 sheet: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def _sheet_table(
+    raw: pd.DataFrame, mark: frozenset[str], sheet: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """The table at the top of a result sheet (header row, rows up to the first empty one), its blank marks, notes.
 
     The columns are the result columns the headers name (:func:`tip_eval.column_titles.code`, in the
@@ -334,8 +354,14 @@ def _workbook_facts(sheets: dict[str, pd.DataFrame], facts: _Facts, report: Audi
     n_tables = 0
     for title, raw in sheets.items():
         if title in ("Data problems", "Quarantine") or "quarantine" in title.lower():
-            report.leaks.append(Leak("rows", f"{name}, sheet {title!r}", "lists individual rows of the data (row-level "
-                                     "problems or rows set aside belong in the internal problems.xlsx only)"))
+            report.leaks.append(
+                Leak(
+                    "rows",
+                    f"{name}, sheet {title!r}",
+                    "lists individual rows of the data (row-level "
+                    "problems or rows set aside belong in the internal problems.xlsx only)",
+                )
+            )
             continue
         frame, marks, _ = _sheet_table(raw, mark, title)
         shown = {code(str(h), title): str(h) for h in (raw.iloc[0].tolist() if not raw.empty else []) if h is not None}
@@ -374,20 +400,43 @@ def _workbook_facts(sheets: dict[str, pd.DataFrame], facts: _Facts, report: Audi
 
 #: display headers of the brief's tables -> result columns (this version's and earlier ones)
 _HEADERS = {
-    "n": "n", "Improved": "pct_improved", "Registered": "registered", "Took pre": "took_pre",
-    "Took post": "took_post", "Both": "matched", "Took both tests": "matched", "Agree (4-5) before": "pct_agree_pre",
-    "Agree (4-5) after": "pct_agree_post", "More confident, no knowledge gain": "pct_overconfident",
-    "People with the code": "n_with_code", "Double-coded interviews": "n_double_coded",
-    "Mean gain, points (95% CI)": "mean_gain", "Pre-test (%)": "pre_mean", "Median before": "median_pre",
-    "Mean knowledge change": "mean_knowledge_change", "Mean confidence change": "mean_confidence_change",
-    "Raw mean gain (95% CI)": "raw_gain", "Adjusted difference from average (95% CI)": "adjusted_diff",
-    "Pre-test mean": "pre_mean", "Items": "n_items", "Rows": "rows", "Re-tested": "retested",
+    "n": "n",
+    "Improved": "pct_improved",
+    "Registered": "registered",
+    "Took pre": "took_pre",
+    "Took post": "took_post",
+    "Both": "matched",
+    "Took both tests": "matched",
+    "Agree (4-5) before": "pct_agree_pre",
+    "Agree (4-5) after": "pct_agree_post",
+    "More confident, no knowledge gain": "pct_overconfident",
+    "People with the code": "n_with_code",
+    "Double-coded interviews": "n_double_coded",
+    "Mean gain, points (95% CI)": "mean_gain",
+    "Pre-test (%)": "pre_mean",
+    "Median before": "median_pre",
+    "Mean knowledge change": "mean_knowledge_change",
+    "Mean confidence change": "mean_confidence_change",
+    "Raw mean gain (95% CI)": "raw_gain",
+    "Adjusted difference from average (95% CI)": "adjusted_diff",
+    "Pre-test mean": "pre_mean",
+    "Items": "n_items",
+    "Rows": "rows",
+    "Re-tested": "retested",
     "Gain at the delayed test (95% CI)": "retained_gain",
 }
-_GROUP_HEADERS = {"Country": "country", "Province": "province", "Sector": "sector", "Training": "training_id",
-                  "Study": "study",
-                  "Gender": "gender", "Organisation": "organisation", "Competency": "competency_id",
-                  "Module": "module", "Code": "label"}
+_GROUP_HEADERS = {
+    "Country": "country",
+    "Province": "province",
+    "Sector": "sector",
+    "Training": "training_id",
+    "Study": "study",
+    "Gender": "gender",
+    "Organisation": "organisation",
+    "Competency": "competency_id",
+    "Module": "module",
+    "Code": "label",
+}
 
 
 def _sheet_names(sheet: str) -> set[str]:
@@ -414,15 +463,32 @@ class _Words:
         t = translator(self.lang)
         self.t = t
         self.headers = {**_HEADERS, **{t.gettext(k): v for k, v in _HEADERS.items() if k != "n"}}
-        groups = {"country": "country", "province": "province", "sector": "sector", "training": "training_id",
-                  "study": "study", "gender": "gender", "organisation": "organisation"}
+        groups = {
+            "country": "country",
+            "province": "province",
+            "sector": "sector",
+            "training": "training_id",
+            "study": "study",
+            "gender": "gender",
+            "organisation": "organisation",
+        }
         own = {}
         for word, col in groups.items():
             text = t.gettext(word)
             own[text[:1].upper() + text[1:]] = col
-        own.update({t.gettext(w): c for w, c in (("Training", "training_id"), ("Study", "study"),
-                                                 ("Competency", "competency_id"), ("Module", "module"),
-                                                 ("Code", "label"), ("Sector", "sector"))})
+        own.update(
+            {
+                t.gettext(w): c
+                for w, c in (
+                    ("Training", "training_id"),
+                    ("Study", "study"),
+                    ("Competency", "competency_id"),
+                    ("Module", "module"),
+                    ("Code", "label"),
+                    ("Sector", "sector"),
+                )
+            }
+        )
         self.group_headers = {**_GROUP_HEADERS, **own}
         self.group_words = {k.casefold(): v for k, v in own.items()}
         self.labels = _label_codes()
@@ -440,33 +506,65 @@ class _Words:
         self.and_ = _template(t.gettext("{first} and {second}"), first=r"(.+)", second=r"(.+)")
         self.of = _template(t.gettext("{n} of {pairs}"), n=r"(\S+)", pairs=r"(\S+)")
         num = r"(\d+(?:[.,]\d+)?)"
+
         def one(single: str, plural: str) -> str:  # the plural form a brief's numbers take
             return t.ngettext(single, plural, 2)
 
-        self.shares = [r"(\d+(?:\.\d+)?)% of (?:the |them |all )?(\d+)"] if self.lang == "en" else [
-            _template(one("Months later, {pct}% of the {n} person interviewed described applying the training in "
-                          "their work ({ci}). Interviewees may not represent everyone trained.",
-                          "Months later, {pct}% of the {n} people interviewed described applying the training in "
-                          "their work ({ci}). Interviewees may not represent everyone trained."), pct=num, n=r"(\d+)"),
-            _template(t.gettext("Among the sectors shown, the share who became more confident without gaining "
-                                "knowledge was highest in {sector} ({pct}% of {n})."), pct=num, n=r"(\d+)")]
+        self.shares = (
+            [r"(\d+(?:\.\d+)?)% of (?:the |them |all )?(\d+)"]
+            if self.lang == "en"
+            else [
+                _template(
+                    one(
+                        "Months later, {pct}% of the {n} person interviewed described applying the training in "
+                        "their work ({ci}). Interviewees may not represent everyone trained.",
+                        "Months later, {pct}% of the {n} people interviewed described applying the training in "
+                        "their work ({ci}). Interviewees may not represent everyone trained.",
+                    ),
+                    pct=num,
+                    n=r"(\d+)",
+                ),
+                _template(
+                    t.gettext(
+                        "Among the sectors shown, the share who became more confident without gaining "
+                        "knowledge was highest in {sector} ({pct}% of {n})."
+                    ),
+                    pct=num,
+                    n=r"(\d+)",
+                ),
+            ]
+        )
         # the headline's first sentence states how many took both tests (rose, or fell)
-        firsts = ("Among the {n} people tested before and after, {what} rose from {pre} to {post} of the maximum "
-                  "score on average, a gain of {gain} ({ci}; standardised effect Cohen's dz = {dz}).",
-                  "Among the {n} people tested before and after, {what} fell from {pre} to {post} of the maximum "
-                  "score on average ({ci}).")
+        firsts = (
+            "Among the {n} people tested before and after, {what} rose from {pre} to {post} of the maximum "
+            "score on average, a gain of {gain} ({ci}; standardised effect Cohen's dz = {dz}).",
+            "Among the {n} people tested before and after, {what} fell from {pre} to {post} of the maximum "
+            "score on average ({ci}).",
+        )
         self.n_all = "|".join("(?:" + _template(t.gettext(m), n=r"(\d+)") + ")" for m in firsts)
-        self.reliable = [_template(t.gettext(m), up=num, down=num) for m in (
-            "{up}% improved by more than the test's measurement error (reliable change), and {down}% declined by "
-            "more than it.", "{up}% improved by more than the test's measurement error (reliable change).",
-            "{down}% declined by more than the test's measurement error (reliable change).")]
-        self.higher = (r"(\d+)% of them scored higher" if self.lang == "en"
-                       else _template(t.gettext("{pct}% of them scored higher after the training."), pct=num))
-        self.too_few = _template(one("{n} training ({names}) had fewer than {min_n} people with both tests; its "
-                                     "estimates are pulled strongly toward the average and should not be ranked.",
-                                     "{n} trainings ({names}) had fewer than {min_n} people with both tests; their "
-                                     "estimates are pulled strongly toward the average and should not be ranked."),
-                                 names=r"([^()]*)")
+        self.reliable = [
+            _template(t.gettext(m), up=num, down=num)
+            for m in (
+                "{up}% improved by more than the test's measurement error (reliable change), and {down}% declined by "
+                "more than it.",
+                "{up}% improved by more than the test's measurement error (reliable change).",
+                "{down}% declined by more than the test's measurement error (reliable change).",
+            )
+        ]
+        self.higher = (
+            r"(\d+)% of them scored higher"
+            if self.lang == "en"
+            else _template(t.gettext("{pct}% of them scored higher after the training."), pct=num)
+        )
+        self.too_few = _template(
+            one(
+                "{n} training ({names}) had fewer than {min_n} people with both tests; its "
+                "estimates are pulled strongly toward the average and should not be ranked.",
+                "{n} trainings ({names}) had fewer than {min_n} people with both tests; their "
+                "estimates are pulled strongly toward the average and should not be ranked.",
+            ),
+            names=r"([^()]*)",
+        )
 
     def number(self, text: str) -> float:
         """A number as the brief writes it (``12,5`` in Indonesian)."""
@@ -479,7 +577,7 @@ def _template(text: str, **groups: str) -> str:
     """A regular expression of a catalog sentence: the named placeholders as ``groups`` give, the others anything."""
     out, pos = [], 0
     for m in re.finditer(r"\{(\w+)\}", text):
-        out.append(re.escape(text[pos:m.start()]))
+        out.append(re.escape(text[pos : m.start()]))
         out.append(groups.get(m.group(1), ".*?"))
         pos = m.end()
     out.append(re.escape(text[pos:]))
@@ -574,8 +672,10 @@ def _brief_facts(html: str, facts: _Facts, report: AuditReport, name: str) -> No
         crossing = None
         both = re.fullmatch(words.and_, head[0])
         if group_col is None and both:
-            crossing = [words.group_words.get(w.strip().casefold(), w.strip().casefold())
-                        for w in [*both.group(1).split(","), both.group(2)]]
+            crossing = [
+                words.group_words.get(w.strip().casefold(), w.strip().casefold())
+                for w in [*both.group(1).split(","), both.group(2)]
+            ]
         cols = {}
         for j, h in enumerate(head):
             if j == 0:  # the first column names the rows (a group, an item, a code), never a count
@@ -583,8 +683,13 @@ def _brief_facts(html: str, facts: _Facts, report: AuditReport, name: str) -> No
             if h in words.headers:
                 cols[j] = words.headers[h]
         if "rows" in cols.values() and head[0] == "Table":
-            report.leaks.append(Leak("rows", f"{name}, table of rows set aside", "lists data problems row by row "
-                                     "(belongs in the internal problems.xlsx)"))
+            report.leaks.append(
+                Leak(
+                    "rows",
+                    f"{name}, table of rows set aside",
+                    "lists data problems row by row (belongs in the internal problems.xlsx)",
+                )
+            )
             continue
         if not cols:
             continue
@@ -652,9 +757,18 @@ def _brief_facts(html: str, facts: _Facts, report: AuditReport, name: str) -> No
             hi = min(n, np.floor(n * (v + 0.5) / e.scale + 1e-9))
             facts.add_known(e.cell, lo, hi, where + " (a rounded percentage)")
             complement = n - hi, n - lo
-            if not (complement[1] < 1 or complement[0] > facts.min_cell - 1) and complement[1] - complement[0] < facts.min_cell:
-                report.leaks.append(Leak("share", where, f"{v:.0f}% of {n:.0f} people leaves out "
-                                         f"{complement[0]:.0f} to {complement[1]:.0f} of them", *complement))
+            if (
+                not (complement[1] < 1 or complement[0] > facts.min_cell - 1)
+                and complement[1] - complement[0] < facts.min_cell
+            ):
+                report.leaks.append(
+                    Leak(
+                        "share",
+                        where,
+                        f"{v:.0f}% of {n:.0f} people leaves out {complement[0]:.0f} to {complement[1]:.0f} of them",
+                        *complement,
+                    )
+                )
     report.checked["brief tables"] = n_tables
     # shares in sentences: "N% of (the) M"
     n_shares = 0
@@ -665,8 +779,15 @@ def _brief_facts(html: str, facts: _Facts, report: AuditReport, name: str) -> No
             n_shares += 1
             for a, b, word in ((lo, hi, "are"), (n - hi, n - lo, "are not")):
                 if b >= 1 and a <= facts.min_cell - 1 and b - a < facts.min_cell:
-                    report.leaks.append(Leak("share", f"{name}, text", f"'{m.group(0)}' tells how many {word} "
-                                             f"counted: {_quote(para)}", a, b))
+                    report.leaks.append(
+                        Leak(
+                            "share",
+                            f"{name}, text",
+                            f"'{m.group(0)}' tells how many {word} counted: {_quote(para)}",
+                            a,
+                            b,
+                        )
+                    )
     # headline: shares of the overall n stated in its first sentence
     n_all = None
     for para in page.paragraphs:
@@ -680,22 +801,42 @@ def _brief_facts(html: str, facts: _Facts, report: AuditReport, name: str) -> No
                 lo, hi = max(0.0, np.ceil(n_all * (p - 0.5) / 100)), min(n_all, np.floor(n_all * (p + 0.5) / 100))
                 n_shares += 1
                 if hi >= 1 and lo <= facts.min_cell - 1 and hi - lo < facts.min_cell:
-                    report.leaks.append(Leak("share", f"{name}, headline", f"'{pm}%' of {n_all:.0f} people "
-                                             f"is a handful of people: {_quote(para)}", lo, hi))
+                    report.leaks.append(
+                        Leak(
+                            "share",
+                            f"{name}, headline",
+                            f"'{pm}%' of {n_all:.0f} people is a handful of people: {_quote(para)}",
+                            lo,
+                            hi,
+                        )
+                    )
         higher = re.search(words.higher, para)
         if n_all and higher:
             p = words.number(higher.group(1))
-            lo, hi = n_all - min(n_all, np.floor(n_all * (p + 0.5) / 100)), n_all - max(0.0, np.ceil(n_all * (p - 0.5) / 100))
+            lo, hi = (
+                n_all - min(n_all, np.floor(n_all * (p + 0.5) / 100)),
+                n_all - max(0.0, np.ceil(n_all * (p - 0.5) / 100)),
+            )
             n_shares += 1
             if hi >= 1 and lo <= facts.min_cell - 1 and hi - lo < facts.min_cell:
-                report.leaks.append(Leak("share", f"{name}, headline", f"{p:.0f}% of {n_all:.0f} improved: the others "
-                                         "are a handful of people", lo, hi))
+                report.leaks.append(
+                    Leak(
+                        "share",
+                        f"{name}, headline",
+                        f"{p:.0f}% of {n_all:.0f} improved: the others are a handful of people",
+                        lo,
+                        hi,
+                    )
+                )
     report.checked["shares in sentences"] = n_shares
     _figure_facts(html, facts, report, name)
     # group names whose rows the brief leaves out
     for para in page.paragraphs:
-        m = re.search(r"\d+ trainings? \(([^)]*)\) had fewer than", para) if words.lang == "en" \
+        m = (
+            re.search(r"\d+ trainings? \(([^)]*)\) had fewer than", para)
+            if words.lang == "en"
             else re.search(words.too_few, para)
+        )
         if m:
             names = m.group(1)
             both = re.fullmatch(words.and_, names)
@@ -739,36 +880,65 @@ def _figure_facts(html: str, facts: _Facts, report: AuditReport, name: str) -> N
         except ValueError:
             continue
         n_fig += 1
-        title = str(((layout.get("title") or {}).get("text")) if isinstance(layout.get("title"), dict)
-                    else layout.get("title") or "figure")
+        title = str(
+            ((layout.get("title") or {}).get("text"))
+            if isinstance(layout.get("title"), dict)
+            else layout.get("title") or "figure"
+        )
         where = f"{name}, figure '{re.sub('<[^>]+>', '', title)}'"
-        axis_titles = " ".join(str(((layout.get(ax) or {}).get("title") or {}).get("text", ""))
-                               for ax in ("xaxis", "yaxis") if isinstance((layout.get(ax) or {}).get("title"), dict))
+        axis_titles = " ".join(
+            str(((layout.get(ax) or {}).get("title") or {}).get("text", ""))
+            for ax in ("xaxis", "yaxis")
+            if isinstance((layout.get(ax) or {}).get("title"), dict)
+        )
         for tr in data if isinstance(data, list) else []:
             kind = tr.get("type", "scatter")
             x, y = tr.get("x"), tr.get("y")
             if kind in ("box", "violin") and tr.get("boxpoints", tr.get("points")) not in (False, None):
                 report.leaks.append(Leak("mark", where, f"draws one point per person ({tr.get('name', '')})"))
-            if kind in ("scatter", "scattergl") and "markers" in str(tr.get("mode", "markers")) \
-                    and _numeric(x) and _numeric(y) and len(x) > mc:
-                report.leaks.append(Leak("mark", where, f"draws {len(x)} points on two numeric axes: one per person "
-                                         f"({re.sub('<[^>]+>', '', str(tr.get('name', '')))})"))
+            if (
+                kind in ("scatter", "scattergl")
+                and "markers" in str(tr.get("mode", "markers"))
+                and _numeric(x)
+                and _numeric(y)
+                and len(x) > mc
+            ):
+                report.leaks.append(
+                    Leak(
+                        "mark",
+                        where,
+                        f"draws {len(x)} points on two numeric axes: one per person "
+                        f"({re.sub('<[^>]+>', '', str(tr.get('name', '')))})",
+                    )
+                )
             if kind == "bar" and "people" in axis_titles.lower() and "%" not in axis_titles:
                 values = x if tr.get("orientation") == "h" else y
                 for v in values if isinstance(values, list) else []:
                     if isinstance(v, (int, float)) and 1 <= v <= mc - 1 + 1e-9:
-                        report.leaks.append(Leak("mark", where, f"a bar of {v:g} people "
-                                                 f"({re.sub('<[^>]+>', '', str(tr.get('name') or ''))})", v, v))
+                        report.leaks.append(
+                            Leak(
+                                "mark",
+                                where,
+                                f"a bar of {v:g} people ({re.sub('<[^>]+>', '', str(tr.get('name') or ''))})",
+                                v,
+                                v,
+                            )
+                        )
     report.checked["figures"] = n_fig
 
 
 def _numeric(values: object) -> bool:
-    return isinstance(values, list) and len(values) > 0 and all(
-        isinstance(v, (int, float)) or v is None for v in values) and any(isinstance(v, (int, float)) for v in values)
+    return (
+        isinstance(values, list)
+        and len(values) > 0
+        and all(isinstance(v, (int, float)) or v is None for v in values)
+        and any(isinstance(v, (int, float)) for v in values)
+    )
 
 
-def _check_names(html: str, sheets: dict[str, pd.DataFrame], facts: _Facts, report: AuditReport, brief_name: str,
-                 book_name: str) -> None:
+def _check_names(
+    html: str, sheets: dict[str, pd.DataFrame], facts: _Facts, report: AuditReport, brief_name: str, book_name: str
+) -> None:
     """Sentences (brief paragraphs, workbook notes) that name a group whose size is hidden."""
     hidden = {h for h in facts.hidden_groups - facts.shown_groups if len(h) >= 3}
     if not hidden:
@@ -788,5 +958,10 @@ def _check_names(html: str, sheets: dict[str, pd.DataFrame], facts: _Facts, repo
             # as a code it is also an everyday word ("the other tables"): only its labels count then
             words = labels.get(h, {h})
             if any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text) for w in words):
-                report.leaks.append(Leak("name", where, f"names {' / '.join(sorted(words))}, a group whose size is "
-                                         f"hidden: {_quote(text)}"))
+                report.leaks.append(
+                    Leak(
+                        "name",
+                        where,
+                        f"names {' / '.join(sorted(words))}, a group whose size is hidden: {_quote(text)}",
+                    )
+                )

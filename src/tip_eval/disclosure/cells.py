@@ -45,7 +45,8 @@ def footnote(min_cell: int = 5) -> str:
     from tip_eval.i18n import gettext
 
     return gettext("{mark} hidden: fewer than {min_cell} people, or could reveal such a group.").format(
-        mark=MARK, min_cell=min_cell)
+        mark=MARK, min_cell=min_cell
+    )
 
 
 def detect_layout(table: pd.DataFrame) -> str | None:
@@ -65,10 +66,15 @@ def grouping_columns(table: pd.DataFrame) -> list[str]:
     return [c for c in leading(table) if c not in LAYOUT_MAP[name][3]]
 
 
-def _plan(table: pd.DataFrame, min_cell: int, n_columns: str | Sequence[str] | None,
-          by: str | Sequence[str] | None, counts: Mapping[str, Sequence[str]] | Sequence[str] | None,
-          strata: str | Sequence[str] | None,
-          granularity: Mapping[str, tuple[float, float]] | None = None) -> Plan:
+def _plan(
+    table: pd.DataFrame,
+    min_cell: int,
+    n_columns: str | Sequence[str] | None,
+    by: str | Sequence[str] | None,
+    counts: Mapping[str, Sequence[str]] | Sequence[str] | None,
+    strata: str | Sequence[str] | None,
+    granularity: Mapping[str, tuple[float, float]] | None = None,
+) -> Plan:
     """A plan holding ``table`` (under the key "table") and the totals a reader knows from other tables."""
     from tip_eval.disclosure.facts import MISSING, detect, overall_labels
     from tip_eval.disclosure.plan import Plan
@@ -80,20 +86,25 @@ def _plan(table: pd.DataFrame, min_cell: int, n_columns: str | Sequence[str] | N
     if by_list is not None:
         bad = [c for c in by_list if c not in table.columns]
         if bad:
-            raise ValueError(f"by: column(s) {bad} not in the table; its columns are: "
-                             f"{', '.join(map(str, table.columns))}")
+            raise ValueError(
+                f"by: column(s) {bad} not in the table; its columns are: {', '.join(map(str, table.columns))}"
+            )
     kw: dict[str, Any] = {}
     if n_columns is None and counts is None and detect(table) is not None:
         pass  # a tip_eval result: its layout knows its counts
     else:
         sizes = n_columns if n_columns is not None else ("n" if "n" in table.columns else None)
         if sizes is None:
-            raise ValueError("n_columns: the table is not a tip_eval result and has no column 'n'; name its "
-                             "group-size column(s) with n_columns=")
+            raise ValueError(
+                "n_columns: the table is not a tip_eval result and has no column 'n'; name its "
+                "group-size column(s) with n_columns="
+            )
         missing = [c for c in ([sizes] if isinstance(sizes, str) else list(sizes)) if c not in table.columns]
         if missing:
-            raise ValueError(f"n_columns: column(s) {missing} not in the table; its columns are: "
-                             f"{', '.join(map(str, table.columns))}")
+            raise ValueError(
+                f"n_columns: column(s) {missing} not in the table; its columns are: "
+                f"{', '.join(map(str, table.columns))}"
+            )
         kw = {"sizes": sizes, "counts": counts, "strata": strata}
     plan = Plan(min_cell, granularity=granularity)
     plan.add(_KEY, table, by=by_list, **kw)
@@ -165,8 +176,9 @@ def suppress(
     return out
 
 
-def recoverable_cells(table: pd.DataFrame, original: pd.DataFrame,
-                      **kwargs: Any) -> list[tuple[Hashable, str, float, float]]:
+def recoverable_cells(
+    table: pd.DataFrame, original: pd.DataFrame, **kwargs: Any
+) -> list[tuple[Hashable, str, float, float]]:
     """Blanked counts of a suppressed table that a reader could narrow to fewer than ``min_cell`` values (should be empty).
 
     ``table`` is the output of :func:`suppress`; ``original`` the frame before suppression;
@@ -176,8 +188,9 @@ def recoverable_cells(table: pd.DataFrame, original: pd.DataFrame,
     reported at its first cell) that is not protected.
     """
     min_cell = int(table.attrs.get("min_cell", 5))
-    plan = _plan(original, min_cell, kwargs.get("n_columns"), kwargs.get("by"), kwargs.get("counts"),
-                 kwargs.get("strata"))
+    plan = _plan(
+        original, min_cell, kwargs.get("n_columns"), kwargs.get("by"), kwargs.get("counts"), kwargs.get("strata")
+    )
     _, mapped = plan.tables[_KEY]
     shown = table.drop(columns="suppressed", errors="ignore").reset_index(drop=True)
     hidden: set[Cell] = set()

@@ -23,7 +23,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["ALL", "LAYOUT_MAP", "MISSING", "Cell", "Entry", "Mapped", "describe", "detect", "map_table", "overall_labels"]
+__all__ = [
+    "ALL",
+    "LAYOUT_MAP",
+    "MISSING",
+    "Cell",
+    "Entry",
+    "Mapped",
+    "describe",
+    "detect",
+    "map_table",
+    "overall_labels",
+]
 
 #: grouping value of rows that stand for everyone (the "All trainings" row of the attrition sheet)
 ALL = "All trainings"
@@ -52,8 +63,8 @@ class Entry:
     row: int
     column: str
     cell: Cell
-    size: str | None = None      # for a share: the column of the group size it is a share of
-    scale: float = 100.0         # 100 for percentages, 1 for fractions
+    size: str | None = None  # for a share: the column of the group size it is a share of
+    scale: float = 100.0  # 100 for percentages, 1 for fractions
 
 
 @dataclass
@@ -64,10 +75,10 @@ class Mapped:
     by: list[str]
     entries: list[Entry] = field(default_factory=list)
     relations: set[Relation] = field(default_factory=set)  # (kind, lhs measures tuple, rhs measure)
-    governs: dict[str, list[str]] = field(default_factory=dict)   # count column -> statistics blanked with it
-    main: str | None = None                                # the group size column: hidden -> the row is not shown
-    kinds: dict[str, str] = field(default_factory=dict)    # column -> "count" or "share"
-    row_sizes: set[str] = field(default_factory=set)       # other size columns: hidden -> the row is not shown
+    governs: dict[str, list[str]] = field(default_factory=dict)  # count column -> statistics blanked with it
+    main: str | None = None  # the group size column: hidden -> the row is not shown
+    kinds: dict[str, str] = field(default_factory=dict)  # column -> "count" or "share"
+    row_sizes: set[str] = field(default_factory=set)  # other size columns: hidden -> the row is not shown
 
 
 def _p(prefix: str, name: str) -> str:
@@ -91,60 +102,120 @@ def _gains(row: Row, pre: str) -> RowMeasures:
     def m(s: str) -> str:
         return _p(pre, s)
 
-    cols = [("n_pre", m("pre"), None, 100), ("n_post", m("post"), None, 100), ("n", m("matched"), None, 100),
-            ("pct_improved", m("improved"), "n", 100), ("pct_reliable_improved", m("reliable_improved"), "n", 100),
-            ("pct_reliable_declined", m("reliable_declined"), "n", 100)]
-    rel = {("le", (m("matched"),), m("pre")), ("le", (m("matched"),), m("post")), ("le", (m("pre"),), "registered"),
-           ("le", (m("post"),), "registered"), ("le", (m("improved"), m("reliable_declined")), m("matched")),
-           ("le", (m("reliable_improved"),), m("improved"))}
+    cols = [
+        ("n_pre", m("pre"), None, 100),
+        ("n_post", m("post"), None, 100),
+        ("n", m("matched"), None, 100),
+        ("pct_improved", m("improved"), "n", 100),
+        ("pct_reliable_improved", m("reliable_improved"), "n", 100),
+        ("pct_reliable_declined", m("reliable_declined"), "n", 100),
+    ]
+    rel = {
+        ("le", (m("matched"),), m("pre")),
+        ("le", (m("matched"),), m("post")),
+        ("le", (m("pre"),), "registered"),
+        ("le", (m("post"),), "registered"),
+        ("le", (m("improved"), m("reliable_declined")), m("matched")),
+        ("le", (m("reliable_improved"),), m("improved")),
+    }
     return cols, rel
 
 
 # the pre- and post-test means describe n_pre and n_post people, at least the n matched ones: they
 # go with the group (n), so that a hidden count of drop-outs does not blank the group's scores
-_GAINS_GOV: dict[str, list[str]] = {"n_pre": [], "n_post": [],
-                                    "pct_improved": [], "pct_reliable_improved": [], "pct_reliable_declined": []}
+_GAINS_GOV: dict[str, list[str]] = {
+    "n_pre": [],
+    "n_post": [],
+    "pct_improved": [],
+    "pct_reliable_improved": [],
+    "pct_reliable_declined": [],
+}
 
 
 def _attrition(row: Row, pre: str) -> RowMeasures:
-    cols = [("registered", "registered", None, 100), ("took_pre", "knowledge.pre", None, 100),
-            ("took_post", "knowledge.post", None, 100), ("matched", "knowledge.matched", None, 100),
-            ("n_dropouts", "knowledge.dropouts", None, 100)]
-    rel = {("le", ("knowledge.matched", "knowledge.dropouts"), "knowledge.pre"), ("le", ("knowledge.matched",), "registered"),
-           ("le", ("knowledge.matched",), "knowledge.post"), ("le", ("knowledge.pre",), "registered"),
-           ("le", ("knowledge.post",), "registered")}
+    cols = [
+        ("registered", "registered", None, 100),
+        ("took_pre", "knowledge.pre", None, 100),
+        ("took_post", "knowledge.post", None, 100),
+        ("matched", "knowledge.matched", None, 100),
+        ("n_dropouts", "knowledge.dropouts", None, 100),
+    ]
+    rel = {
+        ("le", ("knowledge.matched", "knowledge.dropouts"), "knowledge.pre"),
+        ("le", ("knowledge.matched",), "registered"),
+        ("le", ("knowledge.matched",), "knowledge.post"),
+        ("le", ("knowledge.pre",), "registered"),
+        ("le", ("knowledge.post",), "registered"),
+    }
     return cols, rel
 
 
 # the statistics of the people tested before and of the drop-outs: see OVER
-_ATTRITION_GOV = {"registered": ["matched_pct"], "took_pre": [], "took_post": [], "n_dropouts": [],
-                  "matched": ["matched_pct", "pre_mean_completers", "cc_mean_gain", "cc_ci_low", "cc_ci_high", "smd",
-                              "bias_flag", "conclusion_changes", "mi_mean_gain", "mi_ci_low", "mi_ci_high", "mi_df"]}
+_ATTRITION_GOV = {
+    "registered": ["matched_pct"],
+    "took_pre": [],
+    "took_post": [],
+    "n_dropouts": [],
+    "matched": [
+        "matched_pct",
+        "pre_mean_completers",
+        "cc_mean_gain",
+        "cc_ci_low",
+        "cc_ci_high",
+        "smd",
+        "bias_flag",
+        "conclusion_changes",
+        "mi_mean_gain",
+        "mi_ci_low",
+        "mi_ci_high",
+        "mi_df",
+    ],
+}
 
 
 def _competency(row: Row, pre: str) -> RowMeasures:
     c = f"competency:{row['competency_id']}"
-    cols = [("n_pre", f"{c}.pre", None, 100), ("n_post", f"{c}.post", None, 100), ("n", f"{c}.matched", None, 100),
-            ("pct_agree_pre", f"{c}.agree_pre", "n", 100), ("pct_agree_post", f"{c}.agree_post", "n", 100)]
-    rel = {("le", (f"{c}.matched",), f"{c}.pre"), ("le", (f"{c}.matched",), f"{c}.post"),
-           ("le", (f"{c}.pre",), "confidence.pre"), ("le", (f"{c}.post",), "confidence.post"),
-           ("le", (f"{c}.agree_pre",), f"{c}.matched"), ("le", (f"{c}.agree_post",), f"{c}.matched")}
+    cols = [
+        ("n_pre", f"{c}.pre", None, 100),
+        ("n_post", f"{c}.post", None, 100),
+        ("n", f"{c}.matched", None, 100),
+        ("pct_agree_pre", f"{c}.agree_pre", "n", 100),
+        ("pct_agree_post", f"{c}.agree_post", "n", 100),
+    ]
+    rel = {
+        ("le", (f"{c}.matched",), f"{c}.pre"),
+        ("le", (f"{c}.matched",), f"{c}.post"),
+        ("le", (f"{c}.pre",), "confidence.pre"),
+        ("le", (f"{c}.post",), "confidence.post"),
+        ("le", (f"{c}.agree_pre",), f"{c}.matched"),
+        ("le", (f"{c}.agree_post",), f"{c}.matched"),
+    }
     return cols, rel
 
 
 # the medians describe n_pre and n_post people, at least the n with both ratings: they go with the
 # group (n), as the gains' means do, so that a hidden count of people rated once does not blank them
-_COMPETENCY_GOV = {"n_pre": [], "n_post": [],
-                   "pct_agree_pre": ["pct_agree_pre_ci_low", "pct_agree_pre_ci_high"],
-                   "pct_agree_post": ["pct_agree_post_ci_low", "pct_agree_post_ci_high"]}
+_COMPETENCY_GOV = {
+    "n_pre": [],
+    "n_post": [],
+    "pct_agree_pre": ["pct_agree_pre_ci_low", "pct_agree_pre_ci_high"],
+    "pct_agree_post": ["pct_agree_post_ci_low", "pct_agree_post_ci_high"],
+}
 
 
 def _kvc(row: Row, pre: str) -> RowMeasures:
-    cols = [("n", "kvc.people", None, 100), ("n_knowledge_improved", "kvc.knowledge_improved", None, 100),
-            ("n_more_confident", "kvc.more_confident", None, 100), ("n_overconfident", "kvc.overconfident", None, 100)]
-    rel = {("le", ("kvc.knowledge_improved", "kvc.overconfident"), "kvc.people"),
-           ("le", ("kvc.overconfident",), "kvc.more_confident"), ("le", ("kvc.people",), "knowledge.matched"),
-           ("le", ("kvc.people",), "confidence.matched")}
+    cols = [
+        ("n", "kvc.people", None, 100),
+        ("n_knowledge_improved", "kvc.knowledge_improved", None, 100),
+        ("n_more_confident", "kvc.more_confident", None, 100),
+        ("n_overconfident", "kvc.overconfident", None, 100),
+    ]
+    rel = {
+        ("le", ("kvc.knowledge_improved", "kvc.overconfident"), "kvc.people"),
+        ("le", ("kvc.overconfident",), "kvc.more_confident"),
+        ("le", ("kvc.people",), "knowledge.matched"),
+        ("le", ("kvc.people",), "confidence.matched"),
+    }
     return cols, rel
 
 
@@ -172,8 +243,12 @@ _FOLLOWUP_GOV = {"n_interviewed": ["months_since_training"], "n_with_code": ["pc
 def _cooc(row: Row, pre: str) -> RowMeasures:
     a, b = f"followup.code:{row['code_a']}", f"followup.code:{row['code_b']}"
     both = f"cooccurrence:{row['code_a']}|{row['code_b']}"
-    cols = [("n_interviews", "interviewed", None, 100), ("n_a", a, None, 100), ("n_b", b, None, 100),
-            ("n_both", both, None, 100)]
+    cols = [
+        ("n_interviews", "interviewed", None, 100),
+        ("n_a", a, None, 100),
+        ("n_b", b, None, 100),
+        ("n_both", both, None, 100),
+    ]
     return cols, {("le", (both,), a), ("le", (both,), b), ("le", (a,), "interviewed"), ("le", (b,), "interviewed")}
 
 
@@ -211,39 +286,67 @@ def _fvg(row: Row, pre: str) -> RowMeasures:
     return cols, rel
 
 
-_WITH = ["gain_with", "diff", "ci_low", "ci_high", "p_mannwhitney", "p_adjusted", "odds_ratio_per_10", "or_ci_low",
-         "or_ci_high", "p_logit"]
+_WITH = [
+    "gain_with",
+    "diff",
+    "ci_low",
+    "ci_high",
+    "p_mannwhitney",
+    "p_adjusted",
+    "odds_ratio_per_10",
+    "or_ci_low",
+    "or_ci_high",
+    "p_logit",
+]
 _FVG_GOV = {"n_with": _WITH, "n_without": [c.replace("gain_with", "gain_without") for c in _WITH]}
 
 
 def _items(row: Row, pre: str) -> RowMeasures:
     i = f"item:{row['item_id']}"
-    cols = [("n_pre", f"{i}.pre", None, 100), ("n_post", f"{i}.post", None, 100),
-            ("n_matched", f"{i}.matched", None, 100),
-            ("difficulty_pre", f"{i}.correct_pre", "n_pre", 1), ("difficulty_post", f"{i}.correct_post", "n_post", 1)]
+    cols = [
+        ("n_pre", f"{i}.pre", None, 100),
+        ("n_post", f"{i}.post", None, 100),
+        ("n_matched", f"{i}.matched", None, 100),
+        ("difficulty_pre", f"{i}.correct_pre", "n_pre", 1),
+        ("difficulty_post", f"{i}.correct_post", "n_post", 1),
+    ]
     parts = []
     for s in ("positive", "negative", "retained", "none"):
         cols.append((f"share_{s}", f"{i}.{s}", "n_matched", 1))
         parts.append(f"{i}.{s}")
-    rel = {("le", (f"{i}.matched",), f"{i}.pre"), ("le", (f"{i}.matched",), f"{i}.post"),
-           ("le", (f"{i}.correct_pre",), f"{i}.pre"), ("le", (f"{i}.correct_post",), f"{i}.post"),
-           ("eq", tuple(parts), f"{i}.matched"), ("le", (f"{i}.pre",), "knowledge.pre"),
-           ("le", (f"{i}.post",), "knowledge.post")}
+    rel = {
+        ("le", (f"{i}.matched",), f"{i}.pre"),
+        ("le", (f"{i}.matched",), f"{i}.post"),
+        ("le", (f"{i}.correct_pre",), f"{i}.pre"),
+        ("le", (f"{i}.correct_post",), f"{i}.post"),
+        ("eq", tuple(parts), f"{i}.matched"),
+        ("le", (f"{i}.pre",), "knowledge.pre"),
+        ("le", (f"{i}.post",), "knowledge.post"),
+    }
     return cols, rel
 
 
 # an item's discrimination, alpha if deleted and flags describe n_pre (n_post) people, at least the
 # n_matched with both tests: they go with the item's row (n_matched), as the gains' means do, so that
 # a hidden count of people tested once does not blank them (its difficulty, a share of n_pre, goes)
-_ITEMS_GOV = {"n_pre": [], "n_post": [], "n_matched": ["item_gain", "flag_negative_gain"],
-              "difficulty_pre": [], "difficulty_post": []}
+_ITEMS_GOV = {
+    "n_pre": [],
+    "n_post": [],
+    "n_matched": ["item_gain", "flag_negative_gain"],
+    "difficulty_pre": [],
+    "difficulty_post": [],
+}
 
 
 def _modules(row: Row, pre: str) -> RowMeasures:
     mo = f"module:{row['module']}"
     cols = [("n_pre", f"{mo}.pre", None, 100), ("n_post", f"{mo}.post", None, 100), ("n", f"{mo}.matched", None, 100)]
-    return cols, {("le", (f"{mo}.matched",), f"{mo}.pre"), ("le", (f"{mo}.matched",), f"{mo}.post"),
-                  ("le", (f"{mo}.pre",), "knowledge.pre"), ("le", (f"{mo}.post",), "knowledge.post")}
+    return cols, {
+        ("le", (f"{mo}.matched",), f"{mo}.pre"),
+        ("le", (f"{mo}.matched",), f"{mo}.post"),
+        ("le", (f"{mo}.pre",), "knowledge.pre"),
+        ("le", (f"{mo}.post",), "knowledge.post"),
+    }
 
 
 _MODULES_GOV: dict[str, list[str]] = {"n_pre": [], "n_post": []}  # the difficulties and means: see OVER
@@ -264,34 +367,60 @@ def _retention(row: Row, pre: str) -> RowMeasures:
         return _p(pre, s)
 
     # n_pre_post: the people with both tests (the n of the gains tables); n: those with all three tests
-    cols = [("n_pre_post", m("matched"), None, 100), ("n_delayed", m("delayed"), None, 100),
-            ("n", m("retested"), None, 100), ("n_not_retested", m("not_retested"), None, 100),
-            ("pct_retested", m("retested"), "n_pre_post", 100)]
-    rel = {("le", (m("retested"),), m("matched")), ("le", (m("retested"),), m("delayed")),
-           ("eq", (m("retested"), m("not_retested")), m("matched")), ("le", (m("delayed"),), "registered"),
-           ("le", (m("matched"),), "registered")}
+    cols = [
+        ("n_pre_post", m("matched"), None, 100),
+        ("n_delayed", m("delayed"), None, 100),
+        ("n", m("retested"), None, 100),
+        ("n_not_retested", m("not_retested"), None, 100),
+        ("pct_retested", m("retested"), "n_pre_post", 100),
+    ]
+    rel = {
+        ("le", (m("retested"),), m("matched")),
+        ("le", (m("retested"),), m("delayed")),
+        ("eq", (m("retested"), m("not_retested")), m("matched")),
+        ("le", (m("delayed"),), "registered"),
+        ("le", (m("matched"),), "registered"),
+    }
     return cols, rel
 
 
 # the gains and means of the people re-tested go with their row (n); those of the people not re-tested with
 # their number
-_RETENTION_GOV = {"n_pre_post": [], "n_delayed": [], "pct_retested": [],
-                  "n_not_retested": ["gain_not_retested", "retested_gain_diff", "retested_gain_diff_ci_low",
-                                     "retested_gain_diff_ci_high"]}
+_RETENTION_GOV = {
+    "n_pre_post": [],
+    "n_delayed": [],
+    "pct_retested": [],
+    "n_not_retested": [
+        "gain_not_retested",
+        "retested_gain_diff",
+        "retested_gain_diff_ci_low",
+        "retested_gain_diff_ci_high",
+    ],
+}
 
 
 def _cost(row: Row, pre: str) -> RowMeasures:
-    cols = [("n_registered", "registered", None, 100), ("n_matched", "knowledge.matched", None, 100),
-            ("n_reliably_improved", "knowledge.reliable_improved", None, 100)]
-    return cols, {("le", ("knowledge.matched",), "registered"),
-                  ("le", ("knowledge.reliable_improved",), "knowledge.matched")}
+    cols = [
+        ("n_registered", "registered", None, 100),
+        ("n_matched", "knowledge.matched", None, 100),
+        ("n_reliably_improved", "knowledge.reliable_improved", None, 100),
+    ]
+    return cols, {
+        ("le", ("knowledge.matched",), "registered"),
+        ("le", ("knowledge.reliable_improved",), "knowledge.matched"),
+    }
 
 
 # a cost per person divided into the cost gives the number of people back: it goes with that number
-_COST_GOV = {"n_registered": ["cost_per_trained", "gain_sd_per_100"],
-             "n_matched": ["cost_per_completer", "mean_gain", "gain_sd"],
-             "n_reliably_improved": ["cost_per_reliably_improved", "cost_per_reliably_improved_ci_low",
-                                     "cost_per_reliably_improved_ci_high"]}
+_COST_GOV = {
+    "n_registered": ["cost_per_trained", "gain_sd_per_100"],
+    "n_matched": ["cost_per_completer", "mean_gain", "gain_sd"],
+    "n_reliably_improved": [
+        "cost_per_reliably_improved",
+        "cost_per_reliably_improved_ci_low",
+        "cost_per_reliably_improved_ci_high",
+    ],
+}
 
 
 #: Statistics computed over a count a table may not show (the people tested before, not only the n
@@ -311,20 +440,33 @@ _COST_GOV = {"n_registered": ["cost_per_trained", "gain_sd_per_100"],
 #: ``factor`` converts the score's step to the statistic's scale (module difficulty is the module's
 #: mean percentage / 100).
 OVER: dict[str, dict[str, tuple[tuple[str, ...], str, str | None, float]]] = {
-    "gains": {"pre_mean": (("n_pre",), "mean", "n", 1.0), "post_mean": (("n_post",), "mean", "n", 1.0),
-              "pre_sd": (("n_pre",), "spread", None, 1.0), "post_sd": (("n_post",), "spread", None, 1.0),
-              "d_av": (("n_pre", "n_post"), "spread", None, 1.0),
-              "normalized_gain": (("n_pre", "n_post"), "spread", None, 1.0)},
-    "item_analysis": {"difficulty_pre": (("n_pre",), "share", "n_matched", 1.0),
-                      "difficulty_post": (("n_post",), "share", "n_matched", 1.0)},
-    "module_summary": {"pre_mean": (("n_pre",), "mean", "n", 1.0), "post_mean": (("n_post",), "mean", "n", 1.0),
-                       "difficulty_pre": (("n_pre",), "mean", "n", 0.01),
-                       "difficulty_post": (("n_post",), "mean", "n", 0.01)},
-    "attrition": {"pre_mean_dropouts": (("n_dropouts",), "mean", None, 1.0),
-                  "smd": (("n_dropouts",), "spread", None, 1.0),
-                  "bias_flag": (("n_dropouts",), "estimate", None, 1.0),
-                  **{c: (("took_pre",), "estimate", "matched", 1.0)
-                     for c in ("mi_mean_gain", "mi_ci_low", "mi_ci_high", "mi_df", "conclusion_changes")}},
+    "gains": {
+        "pre_mean": (("n_pre",), "mean", "n", 1.0),
+        "post_mean": (("n_post",), "mean", "n", 1.0),
+        "pre_sd": (("n_pre",), "spread", None, 1.0),
+        "post_sd": (("n_post",), "spread", None, 1.0),
+        "d_av": (("n_pre", "n_post"), "spread", None, 1.0),
+        "normalized_gain": (("n_pre", "n_post"), "spread", None, 1.0),
+    },
+    "item_analysis": {
+        "difficulty_pre": (("n_pre",), "share", "n_matched", 1.0),
+        "difficulty_post": (("n_post",), "share", "n_matched", 1.0),
+    },
+    "module_summary": {
+        "pre_mean": (("n_pre",), "mean", "n", 1.0),
+        "post_mean": (("n_post",), "mean", "n", 1.0),
+        "difficulty_pre": (("n_pre",), "mean", "n", 0.01),
+        "difficulty_post": (("n_post",), "mean", "n", 0.01),
+    },
+    "attrition": {
+        "pre_mean_dropouts": (("n_dropouts",), "mean", None, 1.0),
+        "smd": (("n_dropouts",), "spread", None, 1.0),
+        "bias_flag": (("n_dropouts",), "estimate", None, 1.0),
+        **{
+            c: (("took_pre",), "estimate", "matched", 1.0)
+            for c in ("mi_mean_gain", "mi_ci_low", "mi_ci_high", "mi_df", "conclusion_changes")
+        },
+    },
 }
 
 
@@ -336,8 +478,12 @@ LAYOUT_MAP: dict[str, _Spec] = {
     "attrition": (_attrition, _ATTRITION_GOV, "registered", ()),
     "confidence_gains": (_competency, _COMPETENCY_GOV, "n", ("competency_id", "competency")),
     "knowledge_vs_confidence": (_kvc, _KVC_GOV, "n", ()),
-    "followup_summary": (_followup, _FOLLOWUP_GOV, "n_interviewed", ("kind", "code_id", "label", "theme", "level",
-                                                                     "applied_practice", "n_codes")),
+    "followup_summary": (
+        _followup,
+        _FOLLOWUP_GOV,
+        "n_interviewed",
+        ("kind", "code_id", "label", "theme", "level", "applied_practice", "n_codes"),
+    ),
     "code_cooccurrence": (_cooc, _COOC_GOV, "n_interviews", ("code_a", "code_b", "label_a", "label_b")),
     "coder_agreement": (_agreement, {"n_either": []}, "n_double_coded", ("kind", "code_id", "label")),
     "followup_vs_gains": (_fvg, _FVG_GOV, None, ("kind", "code_id", "label", "theme", "level", "applied_practice")),
@@ -351,10 +497,41 @@ LAYOUT_MAP: dict[str, _Spec] = {
 }
 
 #: columns that name or describe a row, never blanked
-LABEL_COLUMNS = frozenset({"measure", "confidence", "kind", "code_id", "label", "theme", "level", "applied_practice",
-                           "competency", "competency_id", "code_a", "code_b", "label_a", "label_b", "phase", "method",
-                           "n_imputations", "n_codes", "note", "k", "module", "item_id", "n_items", "n_coders",
-                           "flags", "rating", "small", "table", "problem", "currency", "cost_years"})
+LABEL_COLUMNS = frozenset(
+    {
+        "measure",
+        "confidence",
+        "kind",
+        "code_id",
+        "label",
+        "theme",
+        "level",
+        "applied_practice",
+        "competency",
+        "competency_id",
+        "code_a",
+        "code_b",
+        "label_a",
+        "label_b",
+        "phase",
+        "method",
+        "n_imputations",
+        "n_codes",
+        "note",
+        "k",
+        "module",
+        "item_id",
+        "n_items",
+        "n_coders",
+        "flags",
+        "rating",
+        "small",
+        "table",
+        "problem",
+        "currency",
+        "cost_years",
+    }
+)
 
 
 def _value(v: object) -> str:
@@ -421,8 +598,9 @@ def grouping_columns(table: pd.DataFrame) -> list[str]:
     return out
 
 
-def map_table(table: pd.DataFrame, *, measure: str | None = None, by: list[str] | None = None,
-              layout: str | None = None) -> Mapped | None:
+def map_table(
+    table: pd.DataFrame, *, measure: str | None = None, by: list[str] | None = None, layout: str | None = None
+) -> Mapped | None:
     """The counts a result table shows, as :class:`Entry` objects (None for a table that counts nobody).
 
     Parameters
@@ -490,10 +668,16 @@ def _num(v: Any) -> float:
     return f
 
 
-def describe(table: pd.DataFrame, *, name: str, sizes: str | Sequence[str],
-             counts: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
-             shares: Mapping[str, str] | None = None, by: Sequence[str] | None = None,
-             strata: str | Sequence[str] | None = None) -> Mapped:
+def describe(
+    table: pd.DataFrame,
+    *,
+    name: str,
+    sizes: str | Sequence[str],
+    counts: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
+    shares: Mapping[str, str] | None = None,
+    by: Sequence[str] | None = None,
+    strata: str | Sequence[str] | None = None,
+) -> Mapped:
     """A table that is not the result of a tip_eval analysis, described as counts of people.
 
     Parameters
@@ -522,8 +706,11 @@ def describe(table: pd.DataFrame, *, name: str, sizes: str | Sequence[str],
     missing = [c for c in sizes if c not in cols]
     if not sizes or missing:
         raise ValueError(f"sizes: column(s) {missing or sizes} not in the table; its columns are: {', '.join(cols)}")
-    counts_map: dict[str, list[str]] = ({str(k): list(v) for k, v in counts.items()} if isinstance(counts, Mapping)
-                                        else {str(c): [] for c in (counts or [])})
+    counts_map: dict[str, list[str]] = (
+        {str(k): list(v) for k, v in counts.items()}
+        if isinstance(counts, Mapping)
+        else {str(c): [] for c in (counts or [])}
+    )
     shares = dict(shares or {})
     strata = [strata] if isinstance(strata, str) else list(strata or [])
     for what, names in (("counts", list(counts_map)), ("shares", list(shares)), ("strata", strata)):

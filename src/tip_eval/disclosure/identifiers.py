@@ -16,15 +16,54 @@ __all__ = ["IDENTIFIER_WORDS", "check_no_identifiers", "identifier_columns", "ps
 
 
 #: column-name words that signal a direct identifier (English, Indonesian, Thai, Khmer)
-IDENTIFIER_WORDS: frozenset[str] = frozenset({
-    "name", "names", "fullname", "firstname", "lastname", "surname", "givenname", "familyname", "forename",
-    "middlename", "nickname", "email", "mail", "phone", "telephone", "tel", "mobile", "whatsapp", "line",
-    "address", "passport", "nik", "ktp", "dob", "birthdate", "birthday", "signature",
-    "nama", "alamat", "telepon", "hp",
-})
+IDENTIFIER_WORDS: frozenset[str] = frozenset(
+    {
+        "name",
+        "names",
+        "fullname",
+        "firstname",
+        "lastname",
+        "surname",
+        "givenname",
+        "familyname",
+        "forename",
+        "middlename",
+        "nickname",
+        "email",
+        "mail",
+        "phone",
+        "telephone",
+        "tel",
+        "mobile",
+        "whatsapp",
+        "line",
+        "address",
+        "passport",
+        "nik",
+        "ktp",
+        "dob",
+        "birthdate",
+        "birthday",
+        "signature",
+        "nama",
+        "alamat",
+        "telepon",
+        "hp",
+    }
+)
 _IDENTIFIER_SCRIPTS = ("ชื่อ", "นามสกุล", "โทรศัพท์", "อีเมล", "ឈ្មោះ", "ទូរស័ព្ទ", "អ៊ីមែល", "នាមត្រកូល")
-_PAIRS = {("first", "name"), ("last", "name"), ("full", "name"), ("given", "name"), ("family", "name"),
-          ("date", "birth"), ("national", "id"), ("id", "card"), ("phone", "number"), ("e", "mail")}
+_PAIRS = {
+    ("first", "name"),
+    ("last", "name"),
+    ("full", "name"),
+    ("given", "name"),
+    ("family", "name"),
+    ("date", "birth"),
+    ("national", "id"),
+    ("id", "card"),
+    ("phone", "number"),
+    ("e", "mail"),
+}
 _ALLOWED = frozenset({"label", "label_a", "label_b", "filename", "file", "sheet", "username_hash"})
 
 
@@ -41,8 +80,11 @@ def identifier_columns(frame: pd.DataFrame) -> list[str]:
         spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", str(col)).lower()
         words = [w for w in re.split(r"[^0-9a-z]+", spaced) if w]
         joined = "".join(words)
-        if (set(words) & IDENTIFIER_WORDS) or joined in IDENTIFIER_WORDS or any(
-                (a, b) in _PAIRS for a, b in pairwise(words)):
+        if (
+            (set(words) & IDENTIFIER_WORDS)
+            or joined in IDENTIFIER_WORDS
+            or any((a, b) in _PAIRS for a, b in pairwise(words))
+        ):
             found.append(str(col))
     return found
 
@@ -55,12 +97,16 @@ def check_no_identifiers(frame: pd.DataFrame, what: str = "table") -> pd.DataFra
     """
     bad = identifier_columns(frame)
     if bad:
-        raise ValueError(f"{what}: column(s) {bad} look like names or contact details, which must never be "
-                         "published; drop them, or replace them with pseudonymous IDs (tip_eval.disclosure.pseudonymise)")
+        raise ValueError(
+            f"{what}: column(s) {bad} look like names or contact details, which must never be "
+            "published; drop them, or replace them with pseudonymous IDs (tip_eval.disclosure.pseudonymise)"
+        )
     return frame
 
 
-def pseudonymise(values: pd.Series | Iterable[object], key: bytes | str, *, prefix: str = "P-", length: int = 12) -> pd.Series:
+def pseudonymise(
+    values: pd.Series | Iterable[object], key: bytes | str, *, prefix: str = "P-", length: int = 12
+) -> pd.Series:
     """Replace identifying values by a keyed hash: ``prefix`` + the first ``length`` hex digits of HMAC-SHA256.
 
     The same value and key always give the same pseudonym (so pre and post link); without the key
@@ -75,9 +121,11 @@ def pseudonymise(values: pd.Series | Iterable[object], key: bytes | str, *, pref
         key = key.encode("utf-8")
     if not isinstance(key, (bytes, bytearray)) or len(key) < MIN_KEY_BYTES:
         got = f"{len(key)} bytes" if isinstance(key, (bytes, bytearray)) else type(key).__name__
-        raise ValueError(f"key must be a secret of at least {MIN_KEY_BYTES} bytes, as for linking names (kept "
-                         f"outside the data and the outputs; make one with: python -c \"import secrets; "
-                         f"print(secrets.token_hex(32))\"); got {got}")
+        raise ValueError(
+            f"key must be a secret of at least {MIN_KEY_BYTES} bytes, as for linking names (kept "
+            f'outside the data and the outputs; make one with: python -c "import secrets; '
+            f'print(secrets.token_hex(32))"); got {got}'
+        )
     if not 6 <= int(length) <= 64:
         raise ValueError(f"length must be between 6 and 64 hex digits; got {length!r}")
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)

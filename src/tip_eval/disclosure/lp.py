@@ -54,8 +54,7 @@ class Expression:
         big = [c for c, a in self.terms if a > 0]
         small = [c for c, a in self.terms if a < 0]
         where = ", ".join(f"{d}={v}" for d, v in self.terms[0][0].group) or "everyone"
-        return (f"{' + '.join(c.measure for c in big)} minus {' and '.join(c.measure for c in small)} "
-                f"({where})")
+        return f"{' + '.join(c.measure for c in big)} minus {' and '.join(c.measure for c in small)} ({where})"
 
 
 def protected(lo: float, hi: float, min_cell: int) -> bool:
@@ -91,8 +90,13 @@ class System:
     Measures linked by relations form one linear programme; unlinked ones are solved apart.
     """
 
-    def __init__(self, known: Mapping[Cell, tuple[float, float]], cells: Iterable[Cell], relations: Iterable[Relation],
-                 atoms: pd.DataFrame | None = None) -> None:
+    def __init__(
+        self,
+        known: Mapping[Cell, tuple[float, float]],
+        cells: Iterable[Cell],
+        relations: Iterable[Relation],
+        atoms: pd.DataFrame | None = None,
+    ) -> None:
         self.known = dict(known)
         self.cells = set(cells) | set(self.known)
         measures = {c.measure for c in self.cells}
@@ -117,7 +121,9 @@ class System:
         self.offset: dict[str, int] = {}
         self.n_blocks: dict[str, int] = {}
         k = 0
-        blocks: dict[tuple[str, ...], tuple[np.ndarray, int]] = {}  # measures published by the same groupings share blocks
+        blocks: dict[
+            tuple[str, ...], tuple[np.ndarray, int]
+        ] = {}  # measures published by the same groupings share blocks
         for m in sorted(measures):
             dims = sorted(dims_of[m])
             self.dims_key[m] = tuple(dims)
@@ -221,8 +227,9 @@ class System:
                 add(np.concatenate(variables), np.concatenate(coef), 0.0 if kind == "eq" else -np.inf, 0.0)
         from tip_eval.disclosure.solver import Programme
 
-        model = Programme(len(local), rows, coefs, np.array(lower, dtype=float), np.array(upper, dtype=float),
-                          row_cells)
+        model = Programme(
+            len(local), rows, coefs, np.array(lower, dtype=float), np.array(upper, dtype=float), row_cells
+        )
         model.local = loc
         self._built[root] = model
         return model
@@ -295,7 +302,9 @@ class System:
         """How many linear programmes were solved so far."""
         return sum(m.solves for m in self._built.values())
 
-    def check(self, expr: Expression, min_cell: int, value: float | None = None) -> tuple[bool, float, float, set[Cell]]:
+    def check(
+        self, expr: Expression, min_cell: int, value: float | None = None
+    ) -> tuple[bool, float, float, set[Cell]]:
         """Is ``expr`` protected (:func:`protected`)? ``(ok, low, high, binding cells)``, solving as little as it can.
 
         ``value`` is its true value when known (the plan knows it; a reader does not). Values
@@ -338,9 +347,14 @@ class System:
         for cell, _ in expr.terms:
             mine |= self._atoms_of(cell.group)
         root = self.family_of[expr.terms[0][0].measure]
-        out = [cell for cell, (lo, hi) in self.known.items()
-               if self.family_of.get(cell.measure) == root and abs(hi - lo) < _TOL and lo > 0
-               and (self._atoms_of(cell.group) & mine).any()]
+        out = [
+            cell
+            for cell, (lo, hi) in self.known.items()
+            if self.family_of.get(cell.measure) == root
+            and abs(hi - lo) < _TOL
+            and lo > 0
+            and (self._atoms_of(cell.group) & mine).any()
+        ]
         out.sort(key=lambda c: (c.measure not in measures, c))
         return out
 
@@ -372,8 +386,11 @@ def _blocks(dims: list[str], atoms: pd.DataFrame | None, values: dict[str, set[s
         return atoms[dims].astype(str).drop_duplicates().reset_index(drop=True)
     # dims not in the atoms (or no atoms): the atoms' combinations crossed with every value seen
     known = [d for d in dims if atoms is not None and d in atoms.columns]
-    base = (atoms[known].astype(str).drop_duplicates().reset_index(drop=True) if atoms is not None and known
-            else pd.DataFrame(index=[0]))
+    base = (
+        atoms[known].astype(str).drop_duplicates().reset_index(drop=True)
+        if atoms is not None and known
+        else pd.DataFrame(index=[0])
+    )
     for d in dims:
         if d in known:
             continue

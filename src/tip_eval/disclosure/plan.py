@@ -50,6 +50,7 @@ __all__ = ["DEFAULT_MIN_CELL", "Plan", "check_min_cell", "granularity"]
 
 log = logging.getLogger(__name__)
 
+
 class Plan:
     """The disclosure plan of one publication (see the module docstring).
 
@@ -73,8 +74,13 @@ class Plan:
     True
     """
 
-    def __init__(self, min_cell: int = DEFAULT_MIN_CELL, *, atoms: pd.DataFrame | None = None,
-                 granularity: Mapping[str, tuple[float, float]] | None = None) -> None:
+    def __init__(
+        self,
+        min_cell: int = DEFAULT_MIN_CELL,
+        *,
+        atoms: pd.DataFrame | None = None,
+        granularity: Mapping[str, tuple[float, float]] | None = None,
+    ) -> None:
         self.min_cell = check_min_cell(min_cell)
         self._atoms = atoms
         self.tables: dict[str, tuple[pd.DataFrame, Mapped]] = {}
@@ -89,10 +95,19 @@ class Plan:
         self._solved = False
 
     # -- building ----------------------------------------------------------------------------------
-    def add(self, key: str, table: pd.DataFrame, *, measure: str | None = None, by: Sequence[str] | None = None,
-            layout: str | None = None, sizes: str | Sequence[str] | None = None,
-            counts: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
-            shares: Mapping[str, str] | None = None, strata: str | Sequence[str] | None = None) -> str:
+    def add(
+        self,
+        key: str,
+        table: pd.DataFrame,
+        *,
+        measure: str | None = None,
+        by: Sequence[str] | None = None,
+        layout: str | None = None,
+        sizes: str | Sequence[str] | None = None,
+        counts: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
+        shares: Mapping[str, str] | None = None,
+        strata: str | Sequence[str] | None = None,
+    ) -> str:
         """Register a table the publication shows under ``key``; returns the key.
 
         A result of a tip_eval analysis is recognised by its columns: ``measure`` (``"knowledge"``
@@ -118,20 +133,26 @@ class Plan:
         else:
             mapped = map_table(table, measure=measure, by=list(by) if by is not None else None, layout=layout)
         if mapped is None:
-            raise ValueError(f"table {key!r}: not a result of a tip_eval analysis the plan knows (its columns: "
-                             f"{', '.join(map(str, table.columns))}); describe its counts with sizes=, counts= and "
-                             "shares=")
+            raise ValueError(
+                f"table {key!r}: not a result of a tip_eval analysis the plan knows (its columns: "
+                f"{', '.join(map(str, table.columns))}); describe its counts with sizes=, counts= and "
+                "shares="
+            )
         records = table.to_dict("records")
         vals = [entry_value(records[e.row], e) for e in mapped.entries]
-        clash = {e.cell.measure for e, v in zip(mapped.entries, vals)
-                 if not np.isnan(v) and e.cell in self.values and abs(self.values[e.cell] - v) > 0.5}
+        clash = {
+            e.cell.measure
+            for e, v in zip(mapped.entries, vals)
+            if not np.isnan(v) and e.cell in self.values and abs(self.values[e.cell] - v) > 0.5
+        }
         if clash:  # the same name, other people: a measure of its own for this table
             rename = {m: f"{m}#{key}" for m in clash}
             for e in mapped.entries:
                 if e.cell.measure in rename:
                     e.cell = Cell(rename[e.cell.measure], e.cell.group)
-            mapped.relations |= {(k, tuple(rename.get(m, m) for m in lhs), rename.get(rhs, rhs))
-                                 for k, lhs, rhs in mapped.relations}
+            mapped.relations |= {
+                (k, tuple(rename.get(m, m) for m in lhs), rename.get(rhs, rhs)) for k, lhs, rhs in mapped.relations
+            }
         for e, v in zip(mapped.entries, vals):
             if not np.isnan(v):
                 self.values.setdefault(e.cell, float(v))
@@ -214,8 +235,7 @@ class Plan:
                 mask = np.ones(len(atoms), dtype=bool)
                 for d, v in c.group:
                     mask &= (cols[d] == v) if d in cols else False
-                key = (frozenset(np.flatnonzero(mask).tolist()) if all(d in cols for d, _ in c.group)
-                       else c.group)
+                key = frozenset(np.flatnonzero(mask).tolist()) if all(d in cols for d, _ in c.group) else c.group
                 cache[c.group] = key
             self.canon[c] = first.setdefault((c.measure, key), c)
 
@@ -320,8 +340,7 @@ class Plan:
         fixed = {self.canon[c] for c in self.assumed}
         self._fixed = fixed
         # remainders a reader forms from known totals alone are not this plan's to protect
-        relation_exprs = [(e, v) for e, v in self._relation_expressions()
-                          if not all(c in fixed for c, _ in e.terms)]
+        relation_exprs = [(e, v) for e, v in self._relation_expressions() if not all(c in fixed for c, _ in e.terms)]
         # a remainder shown in full is primary too: hide the cheaper of its counts at once
         for expr, v in relation_exprs:
             cells = [c for c, _ in expr.terms if c not in fixed]
@@ -344,8 +363,9 @@ class Plan:
                 continue
             candidates = [c for c in binding if c not in self.hidden and c in values and c not in fixed]
             if not candidates:
-                candidates = [c for c in system.overlapping_known(expr)
-                              if c not in self.hidden and c in values and c not in fixed]
+                candidates = [
+                    c for c in system.overlapping_known(expr) if c not in self.hidden and c in values and c not in fixed
+                ]
             if not candidates:
                 self.unprotected.append((expr, lo, hi))
                 log.warning("disclosure plan: cannot protect %s (range %s to %s)", expr.describe(), lo, hi)
@@ -471,8 +491,9 @@ class Plan:
         out.attrs["min_cell"] = self.min_cell
         return out
 
-    def _over(self, out: pd.DataFrame, mapped: Mapped, blank: dict[str, np.ndarray],
-              coarse: dict[tuple[int, str], Entry]) -> dict[str, dict[Hashable, float]]:
+    def _over(
+        self, out: pd.DataFrame, mapped: Mapped, blank: dict[str, np.ndarray], coarse: dict[tuple[int, str], Entry]
+    ) -> dict[str, dict[Hashable, float]]:
         """Statistics over a count the table does not show: rounded, kept or blanked (see facts.OVER), in place.
 
         Returns ``{column: {index label: step}}`` of the values rounded.
@@ -495,8 +516,11 @@ class Plan:
                 if shown and (r, col) not in coarse:
                     continue  # the count is shown: so is the statistic, as it is
                 low_entry = at.get((r, lower)) if lower else None
-                low = (self.values.get(low_entry.cell, np.nan)
-                       if low_entry is not None and low_entry.cell not in self.hidden else np.nan)
+                low = (
+                    self.values.get(low_entry.cell, np.nan)
+                    if low_entry is not None and low_entry.cell not in self.hidden
+                    else np.nan
+                )
                 low = 0.0 if np.isnan(low) else low
                 step = None
                 if kind == "estimate":
@@ -504,8 +528,11 @@ class Plan:
                         continue
                 elif kind == "share":
                     e = coarse.get((r, col)) or entries[0]
-                    size = (self.values.get(at[(r, e.size)].cell, np.nan)
-                            if e is not None and e.size is not None and (r, e.size) in at else np.nan)
+                    size = (
+                        self.values.get(at[(r, e.size)].cell, np.nan)
+                        if e is not None and e.size is not None and (r, e.size) in at
+                        else np.nan
+                    )
                     k = self.values.get(e.cell, np.nan) if e is not None and e.size else np.nan
                     small = not (np.isnan(k) or np.isnan(size)) and (k < self.min_cell or size - k < self.min_cell)
                     step = None if small else _step(1.0 / low if low else np.inf, 1.0)
@@ -548,12 +575,16 @@ class Plan:
         values = {c: v for c, v in self.values.items() if c not in self.assumed}
         primary = {c for c, v in values.items() if 1 <= v <= self.min_cell - 1}
         hidden = self.hidden & set(values)
-        return {"counts": len(values), "primary": len(primary), "secondary": len(hidden - primary),
-                "unprotected": len(self.unprotected)}
+        return {
+            "counts": len(values),
+            "primary": len(primary),
+            "secondary": len(hidden - primary),
+            "unprotected": len(self.unprotected),
+        }
 
 
 #: steps a statistic may be rounded to: 1, 2 and 5 times a power of ten
-_STEPS = tuple(m * 10.0 ** k for k in range(-4, 4) for m in (1, 2, 5))
+_STEPS = tuple(m * 10.0**k for k in range(-4, 4) for m in (1, 2, 5))
 
 
 def _step(finest: float, scale: float) -> float | None:

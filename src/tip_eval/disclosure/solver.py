@@ -60,8 +60,15 @@ class Programme:
     #: :class:`tip_eval.disclosure.lp.System`, which numbers the unknowns of all its programmes
     local: np.ndarray
 
-    def __init__(self, n: int, rows: Sequence[np.ndarray], coefs: Sequence[np.ndarray], lower: np.ndarray,
-                 upper: np.ndarray, row_cells: Sequence[Any]) -> None:
+    def __init__(
+        self,
+        n: int,
+        rows: Sequence[np.ndarray],
+        coefs: Sequence[np.ndarray],
+        lower: np.ndarray,
+        upper: np.ndarray,
+        row_cells: Sequence[Any],
+    ) -> None:
         from scipy import sparse
 
         self.n = int(n)
@@ -105,8 +112,12 @@ class Programme:
         up = act & ~eq & np.isfinite(self.upper)
         down = act & ~eq & np.isfinite(self.lower)
         a_ub = sparse.vstack([self.a[up], -self.a[down]]).tocsr() if (up | down).any() else None
-        return {"A_eq": self.a[eq] if eq.any() else None, "b_eq": self.lower[eq] if eq.any() else None,
-                "A_ub": a_ub, "b_ub": np.concatenate([self.upper[up], -self.lower[down]]) if a_ub is not None else None}
+        return {
+            "A_eq": self.a[eq] if eq.any() else None,
+            "b_eq": self.lower[eq] if eq.any() else None,
+            "A_ub": a_ub,
+            "b_ub": np.concatenate([self.upper[up], -self.lower[down]]) if a_ub is not None else None,
+        }
 
     # -- structure: fixed unknowns and components ---------------------------------------------------
     def structure(self) -> dict[str, Any]:
@@ -151,8 +162,9 @@ class Programme:
         rows_of: dict[int, np.ndarray] = {}
         cols_of: dict[int, np.ndarray] = {}
         if live.any():
-            graph = sparse.coo_matrix((np.ones(int(live.sum())), (r[live], n_rows + c[live])),
-                                      shape=(n_rows + n, n_rows + n))
+            graph = sparse.coo_matrix(
+                (np.ones(int(live.sum())), (r[live], n_rows + c[live])), shape=(n_rows + n, n_rows + n)
+            )
             _, comp = connected_components(graph, directed=False)
             label[~fixed] = comp[n_rows:][~fixed]
             rows_of = _groups(comp[:n_rows][holds], np.flatnonzero(holds))
@@ -164,8 +176,15 @@ class Programme:
         done = act & ~holds
         got = np.bincount(r, weights=d * value[c], minlength=n_rows)
         contradiction = bool(((got[done] < self.lower[done] - _TOL) | (got[done] > self.upper[done] + _TOL)).any())
-        self._structure = {"fixed": fixed, "value": value, "fixed_by": fixed_by, "label": label, "rows_of": rows_of,
-                           "cols_of": cols_of, "contradiction": contradiction}
+        self._structure = {
+            "fixed": fixed,
+            "value": value,
+            "fixed_by": fixed_by,
+            "label": label,
+            "rows_of": rows_of,
+            "cols_of": cols_of,
+            "contradiction": contradiction,
+        }
         return self._structure
 
     def _fixing_cells(self, cols: np.ndarray) -> set[Any]:
@@ -182,7 +201,7 @@ class Programme:
             seen_rows.add(r)
             if self.row_cells[r] is not None:
                 out.add(self.row_cells[r])
-            for j in a.indices[a.indptr[r]:a.indptr[r + 1]]:
+            for j in a.indices[a.indptr[r] : a.indptr[r + 1]]:
                 if st["fixed"][j] and st["fixed_by"][j] != r:
                     stack.append(int(st["fixed_by"][j]))
         return out
@@ -255,11 +274,14 @@ class Programme:
     def _rhs(self, rows: np.ndarray, st: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
         """Row bounds less the contribution of fixed unknowns."""
         which, cols, data = self._gather(rows)
-        shift = np.bincount(which, weights=data * np.where(st["fixed"][cols], st["value"][cols], 0.0),
-                            minlength=len(rows))
+        shift = np.bincount(
+            which, weights=data * np.where(st["fixed"][cols], st["value"][cols], 0.0), minlength=len(rows)
+        )
         return self.lower[rows] - shift, self.upper[rows] - shift
 
-    def _one_total(self, rows: np.ndarray, idx: np.ndarray, coef: np.ndarray, st: dict[str, Any]) -> tuple[str, float, set[Any]] | None:
+    def _one_total(
+        self, rows: np.ndarray, idx: np.ndarray, coef: np.ndarray, st: dict[str, Any]
+    ) -> tuple[str, float, set[Any]] | None:
         """Closed form for one equality row ``a . x = b`` with every ``a > 0``: corners of a simplex."""
         if len(rows) != 1:
             return None
@@ -293,8 +315,9 @@ class Programme:
             cells |= self._fixing_cells(self._gather(rows)[1])
         return "optimal", value, cells
 
-    def _solve(self, rows: np.ndarray, cols: np.ndarray, idx: np.ndarray, coef: np.ndarray,
-               st: dict[str, Any]) -> tuple[str, float, set[Any]]:
+    def _solve(
+        self, rows: np.ndarray, cols: np.ndarray, idx: np.ndarray, coef: np.ndarray, st: dict[str, Any]
+    ) -> tuple[str, float, set[Any]]:
         key = (rows.tobytes(), cols.tobytes())
         entry = self._solvers.get(key)
         if entry is None:
@@ -338,9 +361,23 @@ class Programme:
         lo = np.where(np.isfinite(lo), lo, -_INF)
         hi = np.where(np.isfinite(hi), hi, _INF)
         k = len(cols)
-        h.passModel(int(k), len(rows), int(sub.nnz), 1, 1, 0.0, np.zeros(k), np.zeros(k), np.full(k, _INF),
-                    lo, hi, sub.indptr.astype(np.int32), sub.indices.astype(np.int32), sub.data.astype(float),
-                    np.zeros(k, dtype=np.int32))
+        h.passModel(
+            int(k),
+            len(rows),
+            int(sub.nnz),
+            1,
+            1,
+            0.0,
+            np.zeros(k),
+            np.zeros(k),
+            np.full(k, _INF),
+            lo,
+            hi,
+            sub.indptr.astype(np.int32),
+            sub.indices.astype(np.int32),
+            sub.data.astype(float),
+            np.zeros(k, dtype=np.int32),
+        )
         return {"highs": h, "position": position, "cost": np.zeros(0, dtype=np.int32)}
 
     def _run(self, h: Any) -> str:

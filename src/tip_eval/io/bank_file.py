@@ -62,8 +62,11 @@ def _exists(path: str | Path) -> Path:
 
     p = Path(path)
     if not p.is_file():
-        raise InputRefused(str(path), _("does not exist or is not a file."),
-                           _("Give the path of your item bank workbook (.xlsx) or CSV file."))
+        raise InputRefused(
+            str(path),
+            _("does not exist or is not a file."),
+            _("Give the path of your item bank workbook (.xlsx) or CSV file."),
+        )
     return p
 
 
@@ -82,11 +85,18 @@ def _competencies(path: Path, ctx):
     if path.suffix.lower() not in (".csv", ".txt", ".tsv"):
         found = [m for m in bank_sheets(src, ctx, items_required=False) if m.table == "competencies"]
         if not found:
-            ctx.problem(path.name, None, None, None, None,
-                        _("no visible sheet named '{name}'").format(name=template_sheet("competencies")),
-                        _("Add a sheet named {sheet} ({columns}, ...), or give a CSV file.").format(
-                            sheet=template_sheet("competencies"),
-                            columns=", ".join(template_header(c) for c in ("competency_id", "label", "label_km"))))
+            ctx.problem(
+                path.name,
+                None,
+                None,
+                None,
+                None,
+                _("no visible sheet named '{name}'").format(name=template_sheet("competencies")),
+                _("Add a sheet named {sheet} ({columns}, ...), or give a CSV file.").format(
+                    sheet=template_sheet("competencies"),
+                    columns=", ".join(template_header(c) for c in ("competency_id", "label", "label_km")),
+                ),
+            )
         return found[0] if found else None
     raw = read_sheet(src, None, ctx)
     mapping = map_headers(list(raw.frame.columns), COMPETENCY_COLUMNS)
@@ -134,8 +144,9 @@ def read_item_bank(items: str | Path, competencies: str | Path | None = None) ->
     return _finish(frames.get("items"), frames.get("competencies"), problems, headers)
 
 
-def as_item_bank(items: ItemBank | str | Path | pd.DataFrame,
-                 competencies: str | Path | pd.DataFrame | None = None) -> ItemBank:
+def as_item_bank(
+    items: ItemBank | str | Path | pd.DataFrame, competencies: str | Path | pd.DataFrame | None = None
+) -> ItemBank:
     """An :class:`ItemBank` from a bank file (see :func:`read_item_bank`), an ``ItemBank``, or frames.
 
     Frames hold the bank's columns (:data:`~tip_eval.io.item_bank.BANK_COLUMNS`, as many as you
@@ -179,8 +190,12 @@ def _with_provenance(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _finish(items: pd.DataFrame | None, comps: pd.DataFrame | None, problems: list[Problem],
-            headers: dict[tuple, dict[str, str]]) -> ItemBank:
+def _finish(
+    items: pd.DataFrame | None,
+    comps: pd.DataFrame | None,
+    problems: list[Problem],
+    headers: dict[tuple, dict[str, str]],
+) -> ItemBank:
     """Parse the cells as a study does, apply the schemas' rules, keep the bank's columns."""
     from tip_eval import schemas
     from tip_eval.io.coerce import coerce_frame
@@ -207,6 +222,7 @@ def _finish(items: pd.DataFrame | None, comps: pd.DataFrame | None, problems: li
     checked = check_tables(tables, headers=headers)
     problems = list(dict.fromkeys(problems + checked.problems))  # a problem found twice is said once
     items_frame = out["items"].reset_index(drop=True)
-    items_frame["correct_answer"] = [v.strip().upper() if isinstance(v, str) and len(v.strip()) == 1 else v
-                                     for v in items_frame["correct_answer"]]
+    items_frame["correct_answer"] = [
+        v.strip().upper() if isinstance(v, str) and len(v.strip()) == 1 else v for v in items_frame["correct_answer"]
+    ]
     return ItemBank(items_frame, out["competencies"].reset_index(drop=True), problems, headers)

@@ -19,8 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from tip_eval import vocab
-from tip_eval.io.bank_file import ItemBank, as_item_bank
 from tip_eval.i18n import LANGUAGES, _, language_name, translator
+from tip_eval.io.bank_file import ItemBank, as_item_bank
 from tip_eval.io.columns import template_header, template_sheet
 from tip_eval.io.item_bank import (
     BANK_COLUMNS,
@@ -50,53 +50,88 @@ def instructions(lang: str, bank_file: str | None) -> list[str]:
     writes them. ``bank_file`` is the bank's file name (None: a workbook without a bank).
     """
     t = translator(lang)
-    names = {k: template_sheet(k, lang) for k in ("training", "participants", "pre", "post", "delayed", "confidence",
-                                                    "items", "competencies")}
+    names = {
+        k: template_sheet(k, lang)
+        for k in ("training", "participants", "pre", "post", "delayed", "confidence", "items", "competencies")
+    }
     head = [
         t.gettext("How to fill in this workbook"),
-        t.gettext("1. {training}: one row about the training (ID, country, province, dates, language).").format(**names),
-        t.gettext("2. {participants}: one row per person registered. Use a pseudonymous participant ID (no names). Pick "
-                  "sector and gender from the list.").format(**names),
+        t.gettext("1. {training}: one row about the training (ID, country, province, dates, language).").format(
+            **names
+        ),
+        t.gettext(
+            "2. {participants}: one row per person registered. Use a pseudonymous participant ID (no names). Pick "
+            "sector and gender from the list."
+        ).format(**names),
     ]
     if bank_file is not None:
         body = [
-            t.gettext("3. {pre} and {post}: one row per person who took the test, one column per question. Pick the "
-                      "answer given from the list (or type its letter). Leave a cell empty if the question was "
-                      "skipped.").format(**names),
-            t.gettext("4. {confidence}: one row per person and test ({phase}), one column per competency, with a rating "
-                      "from 1 (not at all confident) to 5 (completely confident).").format(
-                phase=template_header("phase", lang), **names),
-            t.gettext("5. {items} and {competencies}: your item bank ({file}): the questions, their options, the answer "
-                      "key and the competencies. Do not change them here: change the item bank and write this workbook "
-                      "again (tip-eval template --items ...), so that the form, this workbook and the answer key stay "
-                      "the same.").format(file=bank_file, **names),
+            t.gettext(
+                "3. {pre} and {post}: one row per person who took the test, one column per question. Pick the "
+                "answer given from the list (or type its letter). Leave a cell empty if the question was "
+                "skipped."
+            ).format(**names),
+            t.gettext(
+                "4. {confidence}: one row per person and test ({phase}), one column per competency, with a rating "
+                "from 1 (not at all confident) to 5 (completely confident)."
+            ).format(phase=template_header("phase", lang), **names),
+            t.gettext(
+                "5. {items} and {competencies}: your item bank ({file}): the questions, their options, the answer "
+                "key and the competencies. Do not change them here: change the item bank and write this workbook "
+                "again (tip-eval template --items ...), so that the form, this workbook and the answer key stay "
+                "the same."
+            ).format(file=bank_file, **names),
         ]
     else:
-        columns = ", ".join(template_header(c, lang) for c in ("item_id", "module", "text", "correct_answer", "points",
-                                                                "n_options", "option_a")) + " ..."
+        columns = (
+            ", ".join(
+                template_header(c, lang)
+                for c in ("item_id", "module", "text", "correct_answer", "points", "n_options", "option_a")
+            )
+            + " ..."
+        )
         body = [
-            t.gettext("3. {pre} and {post}: one row per person who took the test. Add one column per question, headed "
-                      "by its item ID (as in the {items} sheet), holding the letter of the answer given. Leave a cell "
-                      "empty if the question was skipped.").format(**names),
-            t.gettext("4. {confidence}: one row per person and test ({phase}). Add one column per competency, headed by "
-                      "its competency ID, with a rating from 1 (not at all confident) to 5 (completely "
-                      "confident).").format(phase=template_header("phase", lang), **names),
-            t.gettext("5. {items}: EMPTY. It is the answer key: fill in one row per question of YOUR test ({columns}), "
-                      "or write this workbook from your item bank: tip-eval template --items my_item_bank.xlsx. "
-                      "{competencies}: one row per competency.").format(columns=columns, **names),
+            t.gettext(
+                "3. {pre} and {post}: one row per person who took the test. Add one column per question, headed "
+                "by its item ID (as in the {items} sheet), holding the letter of the answer given. Leave a cell "
+                "empty if the question was skipped."
+            ).format(**names),
+            t.gettext(
+                "4. {confidence}: one row per person and test ({phase}). Add one column per competency, headed by "
+                "its competency ID, with a rating from 1 (not at all confident) to 5 (completely "
+                "confident)."
+            ).format(phase=template_header("phase", lang), **names),
+            t.gettext(
+                "5. {items}: EMPTY. It is the answer key: fill in one row per question of YOUR test ({columns}), "
+                "or write this workbook from your item bank: tip-eval template --items my_item_bank.xlsx. "
+                "{competencies}: one row per competency."
+            ).format(columns=columns, **names),
         ]
     tail = [
-        t.gettext("{delayed} (optional): if people take the test again weeks or months after the training (a retention "
-                  "test), one row per person who took it, with the day in {test_date}; leave the sheet empty "
-                  "otherwise.").format(test_date=template_header("test_date", lang), **names),
+        t.gettext(
+            "{delayed} (optional): if people take the test again weeks or months after the training (a retention "
+            "test), one row per person who took it, with the day in {test_date}; leave the sheet empty "
+            "otherwise."
+        ).format(test_date=template_header("test_date", lang), **names),
         t.gettext("Type IDs such as 007 as text: Excel removes leading zeros from numbers."),
-        t.gettext("Then run: tip-eval validate THIS_FILE.xlsx - it lists every problem with its sheet, row and column."),
+        t.gettext(
+            "Then run: tip-eval validate THIS_FILE.xlsx - it lists every problem with its sheet, row and column."
+        ),
     ]
     return [*head, *body, *tail]
 
 
-def _validation(ws, values: list[str], column_letter: str, rows: int = 500, *, stop: bool = True,
-                title: str | None = None, prompt: str | None = None, error: str | None = None) -> None:
+def _validation(
+    ws,
+    values: list[str],
+    column_letter: str,
+    rows: int = 500,
+    *,
+    stop: bool = True,
+    title: str | None = None,
+    prompt: str | None = None,
+    error: str | None = None,
+) -> None:
     """A dropdown of ``values`` (kept in the hidden Lists sheet) on a column of ``ws``."""
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -107,9 +142,15 @@ def _validation(ws, values: list[str], column_letter: str, rows: int = 500, *, s
     lists.cell(row=1, column=col, value=f"{ws.title} {column_letter}")
     for i, v in enumerate(values, start=2):
         lists.cell(row=i, column=col, value=v)
-    dv = DataValidation(type="list", formula1=f"=Lists!${letter}$2:${letter}${len(values) + 1}", allow_blank=True,
-                        showErrorMessage=True, errorStyle="stop" if stop else "warning",
-                        errorTitle=_("Not in the list")[:32], error=(error or _("Pick a value from the list."))[:250])
+    dv = DataValidation(
+        type="list",
+        formula1=f"=Lists!${letter}$2:${letter}${len(values) + 1}",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="stop" if stop else "warning",
+        errorTitle=_("Not in the list")[:32],
+        error=(error or _("Pick a value from the list."))[:250],
+    )
     if prompt:
         dv.showInputMessage = True
         dv.promptTitle = (title or "")[:32]
@@ -130,19 +171,26 @@ def dropdown_language(bank: ItemBank, lang: str) -> tuple[str | None, str | None
     items = bank.items
 
     def complete(code: str) -> bool:
-        return bool(len(items)) and all(len(option_texts(r, code)) >= int(r["n_options"] or 0) > 0 for _i, r in items.iterrows())
+        return bool(len(items)) and all(
+            len(option_texts(r, code)) >= int(r["n_options"] or 0) > 0 for _i, r in items.iterrows()
+        )
 
     if complete(lang):
         return lang, None
     other = next((code for code in LANGUAGES if complete(code)), None)
     if other is None:
         return None, None
-    return other, _("the item bank does not have every option in {language}: the answer lists show the options in "
-                    "{other}").format(language=language_name(lang), other=language_name(other))
+    return other, _(
+        "the item bank does not have every option in {language}: the answer lists show the options in {other}"
+    ).format(language=language_name(lang), other=language_name(other))
 
 
-def write_blank_template(path: str | Path, lang: str = "en", items: ItemBank | str | Path | pd.DataFrame | None = None,
-                         competencies: str | Path | pd.DataFrame | None = None) -> Path:
+def write_blank_template(
+    path: str | Path,
+    lang: str = "en",
+    items: ItemBank | str | Path | pd.DataFrame | None = None,
+    competencies: str | Path | pd.DataFrame | None = None,
+) -> Path:
     """Write the training workbook to fill in, built from the item bank ``items``.
 
     Parameters
@@ -177,10 +225,14 @@ def write_blank_template(path: str | Path, lang: str = "en", items: ItemBank | s
         from tip_eval.validation import report_from
 
         errors = [p for p in bank.problems if p.severity == "error"]
-        raise ValidationError(report_from(errors), t.ngettext(
-            "the item bank has {n} problem to fix before the workbook can be written; see .report.problems",
-            "the item bank has {n} problems to fix before the workbook can be written; see .report.problems",
-            len(errors)).format(n=len(errors)))
+        raise ValidationError(
+            report_from(errors),
+            t.ngettext(
+                "the item bank has {n} problem to fix before the workbook can be written; see .report.problems",
+                "the item bank has {n} problems to fix before the workbook can be written; see .report.problems",
+                len(errors),
+            ).format(n=len(errors)),
+        )
     bank_items = bank.items if bank is not None else pd.DataFrame(columns=BANK_COLUMNS)
     bank_comps = bank.competencies if bank is not None else pd.DataFrame(columns=COMPETENCY_COLUMNS)
     files = sorted({str(f) for f in bank_items.get("_file", []) if isinstance(f, str)})
@@ -223,24 +275,40 @@ def write_blank_template(path: str | Path, lang: str = "en", items: ItemBank | s
     _validation(conf, [vocab.label("phase", p, lang) for p in vocab.PHASES], "B")
     scale = "; ".join(f"{v} = {labels[lang]}" for v, labels in vocab.CONFIDENCE_SCALE.items())
     for j, (_r, c) in enumerate(bank_comps.iterrows(), start=3):
-        dv = DataValidation(type="whole", operator="between", formula1="1", formula2="5", allow_blank=True,
-                            showErrorMessage=True, error=scale[:250], showInputMessage=True,
-                            promptTitle=str(c["competency_id"])[:32],
-                            prompt=f"{cell_text(c.get('label_' + lang)) or cell_text(c.get('label')) or ''}: {scale}"[:250])
+        dv = DataValidation(
+            type="whole",
+            operator="between",
+            formula1="1",
+            formula2="5",
+            allow_blank=True,
+            showErrorMessage=True,
+            error=scale[:250],
+            showInputMessage=True,
+            promptTitle=str(c["competency_id"])[:32],
+            prompt=f"{cell_text(c.get('label_' + lang)) or cell_text(c.get('label')) or ''}: {scale}"[:250],
+        )
         conf.add_data_validation(dv)
         dv.add(f"{get_column_letter(j)}2:{get_column_letter(j)}500")
     shown, _note = dropdown_language(bank, lang) if bank is not None else (None, None)
-    for j, (_, it) in enumerate(bank_items.iterrows(), start=2):
+    for j, (_row, it) in enumerate(bank_items.iterrows(), start=2):
         n = int(it["n_options"]) if cell_text(it["n_options"]) else 0
         texts = option_texts(it, shown) if shown else {}
         values = [f"{x}. {texts[x]}" if x in texts else x for x in "ABCDE"[:n]]
         question = cell_text(it.get(text_column(shown or lang))) or cell_text(it.get("text")) or ""
         for w in tests:
             if values:
-                _validation(w, values, get_column_letter(j), stop=False, title=str(it["item_id"]), prompt=question,
-                            error=t.gettext("Pick an option from the list, or type its letter."))
+                _validation(
+                    w,
+                    values,
+                    get_column_letter(j),
+                    stop=False,
+                    title=str(it["item_id"]),
+                    prompt=question,
+                    error=t.gettext("Pick an option from the list, or type its letter."),
+                )
     empty_note = t.gettext("Empty: your own test goes here. See the {sheet} sheet.").format(
-        sheet=template_sheet("instructions", lang))
+        sheet=template_sheet("instructions", lang)
+    )
     if bank is None:
         for w in tests + [conf]:
             w["A1"].comment = Comment(empty_note, "tip_eval")

@@ -236,8 +236,12 @@ def _versions() -> dict[str, str]:
 
     import tip_eval
 
-    return {"tip_eval": str(tip_eval.__version__), "pandas": pd.__version__, "pandera": pandera.__version__,
-            "pyarrow": pyarrow.__version__}
+    return {
+        "tip_eval": str(tip_eval.__version__),
+        "pandas": pd.__version__,
+        "pandera": pandera.__version__,
+        "pyarrow": pyarrow.__version__,
+    }
 
 
 def _plain(value: Any) -> Any:
@@ -282,8 +286,14 @@ def cache_key(path: str | Path, config: Mapping[str, Any] | None = None) -> str 
     }
     try:
         for src in cfg.sources:
-            parts["sources"].append({"file": src.name, "layout": src.layout, "options": _plain(dict(src.options)),
-                                     "sha256": _sha256_file(src.file)})
+            parts["sources"].append(
+                {
+                    "file": src.name,
+                    "layout": src.layout,
+                    "options": _plain(dict(src.options)),
+                    "sha256": _sha256_file(src.file),
+                }
+            )
     except OSError:
         return None
     names = any(src.get("name_column") for src in cfg.sources)
@@ -325,8 +335,14 @@ def _write_frame(frame: pd.DataFrame, path: Path, secret: bytes) -> dict[str, An
                 as_text.append(str(c))
     table = pa.Table.from_pandas(out, preserve_index=False)
     pq.write_table(table, path, compression="zstd")
-    return {"file": path.name, "hmac": _mac(secret, path.read_bytes()), "columns": [str(c) for c in frame.columns],
-            "dtypes": dtypes, "as_text": as_text, "rows": len(frame)}
+    return {
+        "file": path.name,
+        "hmac": _mac(secret, path.read_bytes()),
+        "columns": [str(c) for c in frame.columns],
+        "dtypes": dtypes,
+        "as_text": as_text,
+        "rows": len(frame),
+    }
 
 
 def _read_frame(folder: Path, meta: Mapping[str, Any], secret: bytes) -> pd.DataFrame:
@@ -369,7 +385,9 @@ class StudyCache:
         self.entry = self.folder / key[:40]
 
     @classmethod
-    def for_study(cls, path: str | Path, config: Mapping[str, Any] | None, cache: bool | str | Path) -> StudyCache | None:
+    def for_study(
+        cls, path: str | Path, config: Mapping[str, Any] | None, cache: bool | str | Path
+    ) -> StudyCache | None:
         """The cache entry of a study, or None when caching is off or the key cannot be computed.
 
         ``cache=True``: the user's cache folder (:func:`default_cache_dir`); a path: that folder.
@@ -423,8 +441,11 @@ class StudyCache:
 
         frames = {str(name): _read_frame(self.entry, meta, secret) for name, meta in manifest["frames"].items()}
         tables = {t: frames[f"table.{t}"] for t in schemas.TABLES if f"table.{t}" in frames}
-        report = ValidationReport(problems=frames["report.problems"], reconciliation=frames["report.reconciliation"],
-                                  language=current_language())
+        report = ValidationReport(
+            problems=frames["report.problems"],
+            reconciliation=frames["report.reconciliation"],
+            language=current_language(),
+        )
         min_cell = manifest["min_cell"]
         if isinstance(min_cell, bool) or not isinstance(min_cell, int):
             raise TypeError("min_cell is not a whole number")
@@ -441,9 +462,13 @@ class StudyCache:
             self._save(study)
             return True
         except Exception as err:  # noqa: BLE001 - the cache must never break a load
-            warnings.warn(_("tip_eval could not write its cache in {folder} ({reason}); the study loaded normally.").format(
-                folder=self.folder, reason=err),
-                          RuntimeWarning, stacklevel=3)
+            warnings.warn(
+                _("tip_eval could not write its cache in {folder} ({reason}); the study loaded normally.").format(
+                    folder=self.folder, reason=err
+                ),
+                RuntimeWarning,
+                stacklevel=3,
+            )
             return False
 
     def _save(self, study: Any) -> None:
@@ -453,9 +478,16 @@ class StudyCache:
         if secret is None:
             raise OSError(f"no secret to authenticate the cache with in {cache_root()}")
         _private_dir(self.folder)
-        for name, text in ((".gitignore", "# tip_eval's cache of validated studies: never commit it\n*\n"),
-                           ("CACHEDIR.TAG", ("Signature: 8a477f597d28d172789f06886806bc55\n"
-                                             "# tip_eval's cache of validated studies (https://bford.info/cachedir/)\n"))):
+        for name, text in (
+            (".gitignore", "# tip_eval's cache of validated studies: never commit it\n*\n"),
+            (
+                "CACHEDIR.TAG",
+                (
+                    "Signature: 8a477f597d28d172789f06886806bc55\n"
+                    "# tip_eval's cache of validated studies (https://bford.info/cachedir/)\n"
+                ),
+            ),
+        ):
             target = self.folder / name
             if not target.exists() and not target.is_symlink():
                 target.write_text(text, encoding="utf-8")
@@ -466,12 +498,21 @@ class StudyCache:
             for t in schemas.TABLES:
                 frames[f"table.{t}"] = _write_frame(getattr(study, t), tmp / f"table.{t}.parquet", secret)
             for name in _REPORT_FRAMES:
-                frames[f"report.{name}"] = _write_frame(getattr(study.report, name), tmp / f"report.{name}.parquet", secret)
+                frames[f"report.{name}"] = _write_frame(
+                    getattr(study.report, name), tmp / f"report.{name}.parquet", secret
+                )
             for name, value in vars(study).items():  # quarantine, sources and any other frame a Study carries
                 if isinstance(value, pd.DataFrame) and name not in schemas.TABLES:
                     frames[f"attr.{name}"] = _write_frame(value, tmp / f"attr.{name}.parquet", secret)
-            manifest = {"format": FORMAT, "key": self.key, "written": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                        "versions": _versions(), "name": study.name, "min_cell": int(study.min_cell), "frames": frames}
+            manifest = {
+                "format": FORMAT,
+                "key": self.key,
+                "written": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "versions": _versions(),
+                "name": study.name,
+                "min_cell": int(study.min_cell),
+                "frames": frames,
+            }
             manifest["mac"] = _mac(secret, _manifest_bytes(manifest))
             (tmp / _MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
             self._clear_slot(secret)

@@ -29,7 +29,8 @@ import datetime as _dt
 import math
 import numbers
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -155,8 +156,9 @@ def parse_number(
     if _is_missing(value):
         return None
     if isinstance(value, (bool, np.bool_)):
-        raise CellError(value, _("{value} is a yes/no value, not a number.").format(value=_to_text(value)),
-                        _("Type the number."))
+        raise CellError(
+            value, _("{value} is a yes/no value, not a number.").format(value=_to_text(value)), _("Type the number.")
+        )
     if isinstance(value, numbers.Real):
         x = float(value)
         if math.isnan(x):
@@ -194,21 +196,30 @@ def _number_error(value: Any, text: str, thousands: str | None, decimal: str) ->
         raise CellError(
             value,
             _("'{text}' is ambiguous: the '{other}' could be a decimal point or a thousands separator.").format(
-                text=text, other=other),
-            _("Type the number without thousands separators and with '{decimal}' as the decimal point "
-              "(e.g. 3{decimal}5 or 1234), or read the file with decimal='{other}' if the whole file "
-              "uses '{other}' as the decimal point.").format(decimal=decimal, other=other),
+                text=text, other=other
+            ),
+            _(
+                "Type the number without thousands separators and with '{decimal}' as the decimal point "
+                "(e.g. 3{decimal}5 or 1234), or read the file with decimal='{other}' if the whole file "
+                "uses '{other}' as the decimal point."
+            ).format(decimal=decimal, other=other),
         )
     if any(ch in text for ch in ",. "):
         raise CellError(
             value,
-            _("'{text}' is not a number in the expected form (decimal point '{decimal}', "
-              "thousands separator {thousands} in groups of three digits).").format(
-                text=text, decimal=decimal, thousands=repr(thousands)),
-            _("Type the number with digits and at most one decimal point, e.g. 1234{decimal}5.").format(decimal=decimal),
+            _(
+                "'{text}' is not a number in the expected form (decimal point '{decimal}', "
+                "thousands separator {thousands} in groups of three digits)."
+            ).format(text=text, decimal=decimal, thousands=repr(thousands)),
+            _("Type the number with digits and at most one decimal point, e.g. 1234{decimal}5.").format(
+                decimal=decimal
+            ),
         )
-    raise CellError(value, _("'{text}' is not a number.").format(text=text),
-                    _("Type a number (digits only), or leave the cell empty."))
+    raise CellError(
+        value,
+        _("'{text}' is not a number.").format(text=text),
+        _("Type a number (digits only), or leave the cell empty."),
+    )
 
 
 # --------------------------------------------------------------------------------------- dates
@@ -229,8 +240,7 @@ for _number, _names in enumerate(
         ("may", "mei", "พฤษภาคม", "พ.ค.", "พค", "ឧសភា", "ພຶດສະພາ", "ພ.ພ.", "မေ"),
         ("june", "jun", "juni", "มิถุนายน", "มิ.ย.", "มิย", "មិថុនា", "ມິຖຸນາ", "ມິ.ຖ.", "ဇွန်"),
         ("july", "jul", "juli", "กรกฎาคม", "ก.ค.", "กค", "កក្កដា", "ກໍລະກົດ", "ກ.ລ.", "ဇူလိုင်"),
-        ("august", "aug", "agustus", "agu", "agt", "สิงหาคม", "ส.ค.", "สค", "សីហា", "ສິງຫາ", "ສ.ຫ.", "ဩဂုတ်",
-         "သြဂုတ်"),
+        ("august", "aug", "agustus", "agu", "agt", "สิงหาคม", "ส.ค.", "สค", "សីហា", "ສິງຫາ", "ສ.ຫ.", "ဩဂုတ်", "သြဂုတ်"),
         ("september", "sep", "sept", "กันยายน", "ก.ย.", "กย", "កញ្ញា", "ກັນຍາ", "ກ.ຍ.", "စက်တင်ဘာ"),
         ("october", "oct", "oktober", "okt", "ตุลาคม", "ต.ค.", "ตค", "តុលា", "ຕຸລາ", "ຕ.ລ.", "အောက်တိုဘာ"),
         ("november", "nov", "พฤศจิกายน", "พ.ย.", "พย", "វិច្ឆិកា", "ພະຈິກ", "ພ.ຈ.", "နိုဝင်ဘာ"),
@@ -249,15 +259,30 @@ _LATIN = r"(?<![A-Za-z])"
 _ERAS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?:พ\.?\s?ศ\.?|ພ\.?\s?ສ\.?|" + _LATIN + r"b\.?\s?e\.?)\s*(?=\d{4})", re.IGNORECASE), "be543"),
     (re.compile(r"(?:ពុទ្ធសករាជ|ព\.?\s?ស\.?|သာသနာ(?:သက္ကရာဇ်|နှစ်)?)\s*(?=\d{4})"), "be544"),
-    (re.compile(r"(?:မြန်မာ(?:သက္ကရာဇ်|နှစ်)|ကောဇာ(?:သက္ကရာဇ်)?|" + _LATIN + r"m\.?\s?e\.?)\s*(?=\d{4})", re.IGNORECASE), "me"),
-    (re.compile(r"(?:ค\.?\s?ศ\.?|ຄ\.?\s?ສ\.?|គ\.?\s?ស\.?|ខ្រិស្តសករាជ|ခရစ်(?:သက္ကရာဇ်|နှစ်)?|"
-                + _LATIN + r"(?:c\.?\s?e\.?|a\.?\s?d\.?))\s*(?=\d{4})", re.IGNORECASE), "ce"),
+    (
+        re.compile(r"(?:မြန်မာ(?:သက္ကရာဇ်|နှစ်)|ကောဇာ(?:သက္ကရာဇ်)?|" + _LATIN + r"m\.?\s?e\.?)\s*(?=\d{4})", re.IGNORECASE),
+        "me",
+    ),
+    (
+        re.compile(
+            r"(?:ค\.?\s?ศ\.?|ຄ\.?\s?ສ\.?|គ\.?\s?ស\.?|ខ្រិស្តសករាជ|ခရစ်(?:သက္ကရာဇ်|နှစ်)?|"
+            + _LATIN
+            + r"(?:c\.?\s?e\.?|a\.?\s?d\.?))\s*(?=\d{4})",
+            re.IGNORECASE,
+        ),
+        "ce",
+    ),
 )
 #: words around the parts of a date that carry no value: "day", "month", "year" in Khmer, Thai, Lao,
 #: Burmese and Indonesian (ថ្ងៃទី ១៨ ខែ មេសា ឆ្នាំ ២០២៣; ၂၀၂၃ ခုနှစ်၊ ဧပြီလ ၁၈ ရက်)
-_DATE_WORDS = re.compile(r"ថ្ងៃទី|ខែ|ឆ្នាំ|วันที่|เดือน|ปี|ວັນທີ|ເດືອນ|ປີ|ခုနှစ်|ရက်နေ့|ရက်|နေ့|[၊။]|"
-                         r"(?<![A-Za-z])(?:tanggal|tgl|bulan|tahun)(?![A-Za-z])", re.IGNORECASE)
-_ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+_DATE_WORDS = re.compile(
+    r"ថ្ងៃទី|ខែ|ឆ្នាំ|วันที่|เดือน|ปี|ວັນທີ|ເດືອນ|ປີ|ခုနှစ်|ရက်နေ့|ရက်|နေ့|[၊။]|"
+    r"(?<![A-Za-z])(?:tanggal|tgl|bulan|tahun)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_ISO = re.compile(
+    r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
 _NUMERIC = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?")
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _WORDS_DMY = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?[\s\-/.,]*([^\d\s\-/,]+?)\.?[\s\-/.,]+(\d{4}|\d{2})")
@@ -271,12 +296,18 @@ def _serial_to_date(serial: float, date1904: bool, value: Any) -> _dt.date:
     whole = math.floor(serial)
     if date1904:
         if whole < 0 or whole > _MAX_SERIAL - 1462:
-            raise CellError(value, _("{value} is outside the range of Excel dates.").format(value=_to_text(value)),
-                            _("Type the date as a date, e.g. 2023-04-05."))
+            raise CellError(
+                value,
+                _("{value} is outside the range of Excel dates.").format(value=_to_text(value)),
+                _("Type the date as a date, e.g. 2023-04-05."),
+            )
         return _EPOCH_1904 + _dt.timedelta(days=whole)
     if whole < 1 or whole > _MAX_SERIAL:
-        raise CellError(value, _("{value} is not a valid Excel date number.").format(value=_to_text(value)),
-                        _("Type the date as a date, e.g. 2023-04-05."))
+        raise CellError(
+            value,
+            _("{value} is not a valid Excel date number.").format(value=_to_text(value)),
+            _("Type the date as a date, e.g. 2023-04-05."),
+        )
     if whole == 60:
         raise CellError(
             value,
@@ -288,22 +319,35 @@ def _serial_to_date(serial: float, date1904: bool, value: Any) -> _dt.date:
     return _EPOCH_1900 + _dt.timedelta(days=whole)
 
 
-def _make_date(year: int, month: int, day: int, value: Any, text: str, dayfirst: bool | None,
-               era: str | None = None) -> _dt.date:
+def _make_date(
+    year: int, month: int, day: int, value: Any, text: str, dayfirst: bool | None, era: str | None = None
+) -> _dt.date:
     if 1 <= month <= 12:
         year = _common_era(year, month, day, value, text, era)
     if not 1 <= month <= 12:
-        hint = "" if dayfirst is None else " " + (_("Dates are read day first (dd/mm/yyyy).") if dayfirst
-                                                  else _("Dates are read month first (mm/dd/yyyy)."))
-        raise CellError(value, _("'{text}' has month {month}, which does not exist.").format(text=text, month=month) + hint,
-                        _("Type the date as yyyy-mm-dd, e.g. 2023-04-05."))
+        hint = (
+            ""
+            if dayfirst is None
+            else " "
+            + (
+                _("Dates are read day first (dd/mm/yyyy).")
+                if dayfirst
+                else _("Dates are read month first (mm/dd/yyyy).")
+            )
+        )
+        raise CellError(
+            value,
+            _("'{text}' has month {month}, which does not exist.").format(text=text, month=month) + hint,
+            _("Type the date as yyyy-mm-dd, e.g. 2023-04-05."),
+        )
     try:
         return _dt.date(year, month, day)
     except ValueError:
         raise CellError(
             value,
             _("'{text}' is not a real date (day {day} does not exist in {month}).").format(
-                text=text, day=day, month=format_month(year, month)),
+                text=text, day=day, month=format_month(year, month)
+            ),
             _("Correct the day, or type the date as yyyy-mm-dd."),
         ) from None
 
@@ -319,9 +363,11 @@ def _common_era(year: int, month: int, day: int, value: Any, text: str, era: str
             return year - 544
         raise CellError(
             value,
-            _("'{text}' has a year of the Buddhist era as Cambodia and Myanmar count it, whose year begins at the full "
-              "moon of Visakha (April to June): for a day in April, May or June the Common Era year cannot be told "
-              "without the lunar date.").format(text=text),
+            _(
+                "'{text}' has a year of the Buddhist era as Cambodia and Myanmar count it, whose year begins at the full "
+                "moon of Visakha (April to June): for a day in April, May or June the Common Era year cannot be told "
+                "without the lunar date."
+            ).format(text=text),
             _("Type the date with its Common Era year, e.g. 2023-05-18."),
         )
     if era == "me":
@@ -331,17 +377,21 @@ def _common_era(year: int, month: int, day: int, value: Any, text: str, era: str
             return year + 638
         raise CellError(
             value,
-            _("'{text}' has a year of the Myanmar era, whose year begins at Thingyan (the water festival in mid-April): "
-              "for a day from 10 to 20 April the Common Era year cannot be told.").format(text=text),
+            _(
+                "'{text}' has a year of the Myanmar era, whose year begins at Thingyan (the water festival in mid-April): "
+                "for a day from 10 to 20 April the Common Era year cannot be told."
+            ).format(text=text),
             _("Type the date with its Common Era year, e.g. 2023-04-18."),
         )
     if era is None and 1300 <= year < 1500:
         raise CellError(
             value,
-            _("'{text}' has the year {year}, which cannot be right for a training (is it a year of the Myanmar era?)."
-              ).format(text=text, year=year),
+            _(
+                "'{text}' has the year {year}, which cannot be right for a training (is it a year of the Myanmar era?)."
+            ).format(text=text, year=year),
             _("Type the Common Era year (e.g. 2023); for a Myanmar-era year write ME before it (ME {year}).").format(
-                year=year),
+                year=year
+            ),
         )
     return year
 
@@ -351,7 +401,8 @@ def _full_year(y: str, value: Any, text: str) -> int:
         raise CellError(
             value,
             _("'{text}' has a two-digit year, which is ambiguous (20{y}? 19{y}? a Buddhist-era year?).").format(
-                text=text, y=y),
+                text=text, y=y
+            ),
             _("Type the full year, e.g. 2023 or 2566."),
         )
     return int(y)
@@ -359,14 +410,19 @@ def _full_year(y: str, value: Any, text: str) -> int:
 
 def _date_cell(d: _dt.date, value: Any) -> _dt.date:
     """A date from a date cell: a Buddhist-era year (2400 or more, as Excel with Thai settings
-    stores 18/4/2566) is converted like typed text; a year tip_eval cannot hold is refused."""
+    stores 18/4/2566) is converted like typed text; a year tip_eval cannot hold is refused.
+    """
     if d.year >= 2400:
         try:
             d = d.replace(year=d.year - 543)
         except ValueError:  # 29 February of a year that is not a leap year once converted
-            raise CellError(value, _("{value} is not a real date once its Buddhist-era year is converted "
-                                     "({year} B.E. = {ce}).").format(value=_to_text(value), year=d.year, ce=d.year - 543),
-                            _("Correct the day.")) from None
+            raise CellError(
+                value,
+                _("{value} is not a real date once its Buddhist-era year is converted ({year} B.E. = {ce}).").format(
+                    value=_to_text(value), year=d.year, ce=d.year - 543
+                ),
+                _("Correct the day."),
+            ) from None
     return d
 
 
@@ -419,8 +475,11 @@ def parse_date(value: Any, *, date1904: bool = False, dayfirst: bool = True) -> 
     if _is_missing(value):
         return None
     if isinstance(value, (bool, np.bool_)):
-        raise CellError(value, _("{value} is a yes/no value, not a date.").format(value=_to_text(value)),
-                        _("Type the date, e.g. 2023-04-05."))
+        raise CellError(
+            value,
+            _("{value} is a yes/no value, not a date.").format(value=_to_text(value)),
+            _("Type the date, e.g. 2023-04-05."),
+        )
     if isinstance(value, pd.Timestamp):
         return _date_cell(value.date(), value)
     if isinstance(value, np.datetime64):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,8 +39,20 @@ _FALSE = {"0", "false", "no", "n", "tidak", "ไม่ใช่", "ไม่", "
 SOFT_WORDS = N_("; the training and its people are kept, without this value")
 #: the columns of each table whose bad value is a problem on that cell only (see coerce_frame)
 SOFT_COLUMNS: dict[str, frozenset[str]] = {
-    "trainings": frozenset({"country", "province", "venue", "organiser", "start_date", "end_date", "language",
-                            "curriculum_version", "delayed_test_months", "study"}),
+    "trainings": frozenset(
+        {
+            "country",
+            "province",
+            "venue",
+            "organiser",
+            "start_date",
+            "end_date",
+            "language",
+            "curriculum_version",
+            "delayed_test_months",
+            "study",
+        }
+    ),
     # a person's attribute: the person, their answers and ratings are kept; grouped by it, they are
     # counted as "(missing)" and in every other grouping and the overall results as usual
     "participants": frozenset({"sector", "gender", "organisation", "role", "years_experience"}),
@@ -51,8 +64,11 @@ SOFT_COLUMNS: dict[str, frozenset[str]] = {
 SOFT_COLUMN_WORDS: dict[str, str] = {"test_date": N_("; the test is kept, without its date")}
 #: what is said of a soft cell of these tables instead of SOFT_WORDS
 SOFT_TABLE_WORDS: dict[str, str] = {
-    "participants": N_("; the person and their answers are kept, with this value missing (shown as '(missing)' "
-                       "when results are grouped by it)")}
+    "participants": N_(
+        "; the person and their answers are kept, with this value missing (shown as '(missing)' "
+        "when results are grouped by it)"
+    )
+}
 
 
 def soft_words(table: str | None, column: str) -> str:
@@ -61,8 +77,14 @@ def soft_words(table: str | None, column: str) -> str:
 
 
 #: the vocabularies as a problem names them ("is not a known sector label")
-_KIND_WORDS = {"country": N_("country"), "sector": N_("sector"), "gender": N_("gender"), "phase": N_("phase"),
-               "language": N_("language"), "likert": N_("agreement")}
+_KIND_WORDS = {
+    "country": N_("country"),
+    "sector": N_("sector"),
+    "gender": N_("gender"),
+    "phase": N_("phase"),
+    "language": N_("language"),
+    "likert": N_("agreement"),
+}
 
 
 class CellProblem(ValueError):
@@ -110,8 +132,11 @@ OWN_LABELS: dict[str, str] = {"sector": "sectors", "gender": "genders"}
 
 def _parse_vocab(kind: str, column: str, settings: Mapping[str, Any] | None = None) -> Callable[[Any], Any]:
     setting = OWN_LABELS.get(kind)
-    own = {vocab.label_key(k): vocab.lookup(kind, v) for k, v in dict((settings or {}).get(setting) or {}).items()} \
-        if setting else {}
+    own = (
+        {vocab.label_key(k): vocab.lookup(kind, v) for k, v in dict((settings or {}).get(setting) or {}).items()}
+        if setting
+        else {}
+    )
 
     def parse(v: Any) -> Any:
         text = clean.normalize_text(str(v)) if isinstance(v, str) else v
@@ -123,12 +148,18 @@ def _parse_vocab(kind: str, column: str, settings: Mapping[str, Any] | None = No
             shown = _to_text(v)
             fix = _("Use a listed value; closest known: {hints}.").format(hints="; ".join(hints))
             if setting:
-                fix = _("Correct the cell to a listed value (closest known: {hints}), or, if '{value}' is your own "
-                        "name for one of them, say which in study.toml under [study], e.g. {example}.").format(
-                    hints="; ".join(hints), value=shown, example=f'{setting} = {{ "{shown}" = "other" }}')
-            raise CellProblem(_("{column} '{value}' is not a known {kind} label").format(
-                column=column, value=shown, kind=_(_KIND_WORDS.get(kind, kind))), fix)
+                fix = _(
+                    "Correct the cell to a listed value (closest known: {hints}), or, if '{value}' is your own "
+                    "name for one of them, say which in study.toml under [study], e.g. {example}."
+                ).format(hints="; ".join(hints), value=shown, example=f'{setting} = {{ "{shown}" = "other" }}')
+            raise CellProblem(
+                _("{column} '{value}' is not a known {kind} label").format(
+                    column=column, value=shown, kind=_(_KIND_WORDS.get(kind, kind))
+                ),
+                fix,
+            )
         return code
+
     return parse
 
 
@@ -141,12 +172,17 @@ def _parse_phase(settings: Mapping[str, Any]) -> Callable[[Any], Any]:
             near = next((h.rsplit("(= ", 1)[1].rstrip(")") for h in hints if "(= " in h), "delayed")
             text = _to_text(v)
             raise CellProblem(
-                _("phase '{value}' is not a known phase label (phases: pre-test, post-test, and delayed post-test: a "
-                  "retention test taken weeks or months after the training)").format(value=text),
-                _("Use a phase label; closest known: {hints}. If '{value}' is your own name for one of the tests, say "
-                  "which in study.toml under [study], e.g. {example}.").format(
-                    hints="; ".join(hints), value=text, example=f'phases = {{ "{text}" = "{near}" }}'))
+                _(
+                    "phase '{value}' is not a known phase label (phases: pre-test, post-test, and delayed post-test: a "
+                    "retention test taken weeks or months after the training)"
+                ).format(value=text),
+                _(
+                    "Use a phase label; closest known: {hints}. If '{value}' is your own name for one of the tests, say "
+                    "which in study.toml under [study], e.g. {example}."
+                ).format(hints="; ".join(hints), value=text, example=f'phases = {{ "{text}" = "{near}" }}'),
+            )
         return code
+
     return parse
 
 
@@ -158,8 +194,11 @@ def _parse_float(column: str, settings: Mapping[str, Any]) -> Callable[[Any], An
         try:
             return clean.parse_number(v, thousands=thousands, decimal=decimal)
         except (ValueError, TypeError) as err:
-            raise CellProblem(_("{column} '{value}' is not a number ({reason})").format(
-                column=column, value=v, reason=_reason(err)), _("Type a plain number, such as 12 or 12.5.")) from None
+            raise CellProblem(
+                _("{column} '{value}' is not a number ({reason})").format(column=column, value=v, reason=_reason(err)),
+                _("Type a plain number, such as 12 or 12.5."),
+            ) from None
+
     return parse
 
 
@@ -175,9 +214,12 @@ def _parse_int(column: str, settings: Mapping[str, Any]) -> Callable[[Any], Any]
         if x is None:
             return None
         if not float(x).is_integer():
-            raise CellProblem(_("{column} '{value}' is not a whole number").format(column=column, value=_to_text(v)),
-                              _("Type a whole number."))
+            raise CellProblem(
+                _("{column} '{value}' is not a whole number").format(column=column, value=_to_text(v)),
+                _("Type a whole number."),
+            )
         return int(x)
+
     return parse
 
 
@@ -196,29 +238,44 @@ def _parse_rating(v: Any) -> Any:
             if said is None or said == int(m.group(1)):
                 code = int(m.group(1))
             else:
-                raise CellProblem(_("rating '{value}' says both {number} and '{label}' (= {said})").format(
-                    value=v, number=m.group(1), label=m.group(2), said=said), _("Use one rating from 1 to 5."))
+                raise CellProblem(
+                    _("rating '{value}' says both {number} and '{label}' (= {said})").format(
+                        value=v, number=m.group(1), label=m.group(2), said=said
+                    ),
+                    _("Use one rating from 1 to 5."),
+                )
     if code is None:
-        raise CellProblem(_("rating '{value}' is not a 1-5 rating or a known agreement label").format(value=_to_text(v)),
-                          _("Use 1 to 5 or a label such as 'Agree'; closest known: {hints}.").format(
-                              hints="; ".join(vocab.closest("likert", str(v)))))
+        raise CellProblem(
+            _("rating '{value}' is not a 1-5 rating or a known agreement label").format(value=_to_text(v)),
+            _("Use 1 to 5 or a label such as 'Agree'; closest known: {hints}.").format(
+                hints="; ".join(vocab.closest("likert", str(v)))
+            ),
+        )
     return code
 
 
 def _parse_date(column: str, settings: Mapping[str, Any]) -> Callable[[Any], Any]:
     def parse(v: Any) -> Any:
         try:
-            d = clean.parse_date(v, date1904=bool(settings.get("_date1904", False)), dayfirst=bool(settings.get("dayfirst", True)))
+            d = clean.parse_date(
+                v, date1904=bool(settings.get("_date1904", False)), dayfirst=bool(settings.get("dayfirst", True))
+            )
         except (ValueError, TypeError, OverflowError) as err:
-            raise CellProblem(_("{column} '{value}' is not a date ({reason})").format(
-                column=column, value=v, reason=_reason(err)), _("Type the date as 2023-04-18 or 18/04/2023.")) from None
+            raise CellProblem(
+                _("{column} '{value}' is not a date ({reason})").format(column=column, value=v, reason=_reason(err)),
+                _("Type the date as 2023-04-18 or 18/04/2023."),
+            ) from None
         if d is None:
             return None
         if not 1900 <= d.year <= 2200:  # outside what a date column holds (and pandas can represent)
-            raise CellProblem(_("{column} '{value}' has the year {year}, which cannot be right").format(
-                column=column, value=v, year=d.year),
-                              _("Correct the year (Buddhist-era years such as 2566 are read as 2023)."))
+            raise CellProblem(
+                _("{column} '{value}' has the year {year}, which cannot be right").format(
+                    column=column, value=v, year=d.year
+                ),
+                _("Correct the year (Buddhist-era years such as 2566 are read as 2023)."),
+            )
         return pd.Timestamp(d)
+
     return parse
 
 
@@ -233,7 +290,10 @@ def _parse_bool(column: str) -> Callable[[Any], Any]:
             return True
         if key in _FALSE:
             return False
-        raise CellProblem(_("{column} '{value}' is not yes/no").format(column=column, value=v), _("Use 1 or 0 (or yes/no)."))
+        raise CellProblem(
+            _("{column} '{value}' is not yes/no").format(column=column, value=v), _("Use 1 or 0 (or yes/no).")
+        )
+
     return parse
 
 
@@ -242,8 +302,10 @@ def _parse_module(v: Any) -> Any:
     for code, words in vocab.MODULES.items():
         if key in (vocab.label_key(code), vocab.label_key(words)):
             return code
-    raise CellProblem(_("module '{value}' is not a curriculum module").format(value=v),
-                      _("Use one of: {values}.").format(values=", ".join(vocab.MODULES)))
+    raise CellProblem(
+        _("module '{value}' is not a curriculum module").format(value=v),
+        _("Use one of: {values}.").format(values=", ".join(vocab.MODULES)),
+    )
 
 
 def _parse_text(v: Any) -> Any:
@@ -339,14 +401,25 @@ def coerce_frame(
             err = failed[keys[i]]
             row = frame.iloc[i]
             f, sh = row.get("_file"), row.get("_sheet")
-            col_written = row.get("_col") if isinstance(row.get("_col"), str) and column in ("answer", "rating", "present", "score") else None
+            col_written = (
+                row.get("_col")
+                if isinstance(row.get("_col"), str) and column in ("answer", "rating", "present", "score")
+                else None
+            )
             header = col_written or (headers.get((f, sh), {}) or {}).get(column, column)
             r = row.get("_row")
-            problems.append(Problem(f, sh if isinstance(sh, str) else None,
-                                    None if r is None or pd.isna(r) else int(r), header,
-                                    _to_text(values.iloc[i]),
-                                    err.problem + (soft_words(table, column) if column in soft else ""),
-                                    err.fix, "error"))
+            problems.append(
+                Problem(
+                    f,
+                    sh if isinstance(sh, str) else None,
+                    None if r is None or pd.isna(r) else int(r),
+                    header,
+                    _to_text(values.iloc[i]),
+                    err.problem + (soft_words(table, column) if column in soft else ""),
+                    err.fix,
+                    "error",
+                )
+            )
             if column in soft:
                 out.iat[i, out.columns.get_loc(column)] = None
                 if "_softened" not in out.columns:
@@ -365,8 +438,9 @@ def _distinct_codes(values: pd.Series) -> tuple[np.ndarray, list[Any]] | None:
     factorize finds them without a Python call per cell; missing cells get code -1.
     """
     kind = values.dtype
-    if not (pd.api.types.is_float_dtype(kind) or pd.api.types.is_string_dtype(kind)
-            or pd.api.types.is_object_dtype(kind)):
+    if not (
+        pd.api.types.is_float_dtype(kind) or pd.api.types.is_string_dtype(kind) or pd.api.types.is_object_dtype(kind)
+    ):
         return None
     if pd.api.types.is_object_dtype(kind):
         inferred = pd.api.types.infer_dtype(values, skipna=True)

@@ -102,44 +102,66 @@ def _shown(value: Any) -> str:
 
 def text(max_len: int = 500, pattern: str | None = None, what: str = "") -> Check:
     """A non-empty string of at most ``max_len`` characters (matching ``pattern``); ``what`` (marked
-    with ``N_``) says what it is."""
+    with ``N_``) says what it is.
+    """
+
     def check(value: Any) -> None:
         if not isinstance(value, str) or not value.strip():
             if what:
-                raise SettingError(_("must be {what}, in quotes; got {value}").format(what=_(what), value=_shown(value)))
+                raise SettingError(
+                    _("must be {what}, in quotes; got {value}").format(what=_(what), value=_shown(value))
+                )
             raise SettingError(_("must be a text in quotes; got {value}").format(value=_shown(value)))
         if len(value) > max_len:
-            raise SettingError(_("must be at most {n} characters long; got {length}").format(
-                n=format_integer(max_len), length=format_integer(len(value))))
+            raise SettingError(
+                _("must be at most {n} characters long; got {length}").format(
+                    n=format_integer(max_len), length=format_integer(len(value))
+                )
+            )
         if pattern is not None and not re.fullmatch(pattern, value):
-            raise SettingError(_("must be {what}; got {value}").format(what=_(what or N_("a valid name")),
-                                                                      value=_shown(value)))
+            raise SettingError(
+                _("must be {what}; got {value}").format(what=_(what or N_("a valid name")), value=_shown(value))
+            )
+
     return check
 
 
 def integer(low: int, high: int) -> Check:
     """A whole number from ``low`` to ``high``."""
+
     def check(value: Any) -> None:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise SettingError(_("must be a whole number from {low} to {high} (without quotes); got {value}").format(
-                low=format_integer(low), high=format_integer(high), value=_shown(value)))
+            raise SettingError(
+                _("must be a whole number from {low} to {high} (without quotes); got {value}").format(
+                    low=format_integer(low), high=format_integer(high), value=_shown(value)
+                )
+            )
         if not low <= value <= high:
-            raise SettingError(_("must be a whole number from {low} to {high}; got {value}").format(
-                low=format_integer(low), high=format_integer(high), value=format_integer(value)))
+            raise SettingError(
+                _("must be a whole number from {low} to {high}; got {value}").format(
+                    low=format_integer(low), high=format_integer(high), value=format_integer(value)
+                )
+            )
+
     return check
 
 
 def number(low: float, high: float, *, above: bool = False) -> Check:
     """A number from ``low`` (or above it) to ``high``."""
+
     def check(value: Any) -> None:
         words = (_("greater than {low} and at most {high}") if above else _("from {low} to {high}")).format(
-            low=format_number(low), high=format_number(high))
+            low=format_number(low), high=format_number(high)
+        )
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise SettingError(_("must be a number {range} (without quotes); got {value}").format(
-                range=words, value=_shown(value)))
+            raise SettingError(
+                _("must be a number {range} (without quotes); got {value}").format(range=words, value=_shown(value))
+            )
         if value < low or value > high or (above and value == low):
-            raise SettingError(_("must be a number {range}; got {value}").format(range=words,
-                                                                                 value=format_number(value)))
+            raise SettingError(
+                _("must be a number {range}; got {value}").format(range=words, value=format_number(value))
+            )
+
     return check
 
 
@@ -150,16 +172,24 @@ def boolean(value: Any) -> None:
 
 def choice(*allowed: str, case: bool = True) -> Check:
     """One of ``allowed`` (ignoring case when ``case`` is False)."""
+
     def check(value: Any) -> None:
-        ok = isinstance(value, str) and (value in allowed if case else value.casefold() in {a.casefold() for a in allowed})
+        ok = isinstance(value, str) and (
+            value in allowed if case else value.casefold() in {a.casefold() for a in allowed}
+        )
         if not ok:
-            raise SettingError(_("must be one of {allowed}; got {value}").format(
-                allowed=", ".join(repr(a) for a in allowed), value=_shown(value)))
+            raise SettingError(
+                _("must be one of {allowed}; got {value}").format(
+                    allowed=", ".join(repr(a) for a in allowed), value=_shown(value)
+                )
+            )
+
     return check
 
 
 def either(*checks: Check, words: str) -> Check:
     """Any one of ``checks``; ``words`` (marked with ``N_``) says what is allowed."""
+
     def check(value: Any) -> None:
         for c in checks:
             try:
@@ -168,19 +198,28 @@ def either(*checks: Check, words: str) -> Check:
             except SettingError:
                 continue
         raise SettingError(_("must be {what}; got {value}").format(what=_(words), value=_shown(value)))
+
     return check
 
 
 def table(keys: Check | None = None, values: Check | None = None, *, words: str = N_("a table")) -> Check:
     """A TOML table (``{ "a" = "b" }``) whose keys and values pass ``keys`` and ``values``; ``words``
-    (marked with ``N_``) says what it holds."""
+    (marked with ``N_``) says what it holds.
+    """
+
     def check(value: Any) -> None:
         if not isinstance(value, dict):
-            raise SettingError(_("must be {what} such as {example}; got {value}").format(
-                what=_(words), example='{ "key" = "value" }', value=_shown(value)))
+            raise SettingError(
+                _("must be {what} such as {example}; got {value}").format(
+                    what=_(words), example='{ "key" = "value" }', value=_shown(value)
+                )
+            )
         if len(value) > 10_000:
-            raise SettingError(_("must be {what} of at most {n} entries; got {length}").format(
-                what=_(words), n=format_integer(10_000), length=format_integer(len(value))))
+            raise SettingError(
+                _("must be {what} of at most {n} entries; got {length}").format(
+                    what=_(words), n=format_integer(10_000), length=format_integer(len(value))
+                )
+            )
         for k, v in value.items():
             try:
                 if keys is not None:
@@ -188,14 +227,20 @@ def table(keys: Check | None = None, values: Check | None = None, *, words: str 
                 if values is not None:
                     values(v)
             except SettingError as err:
-                raise SettingError(_("has the entry {key} = {value}, which {reason}").format(
-                    key=_shown(k), value=_shown(v), reason=err)) from None
+                raise SettingError(
+                    _("has the entry {key} = {value}, which {reason}").format(
+                        key=_shown(k), value=_shown(v), reason=err
+                    )
+                ) from None
+
     return check
 
 
 def list_of(item: Check, low: int = 1, high: int = 20, *, words: str) -> Check:
     """A list of ``low`` to ``high`` items, each passing ``item``; ``words`` (marked with ``N_``) says
-    what it holds."""
+    what it holds.
+    """
+
     def check(value: Any) -> None:
         if not isinstance(value, list) or not low <= len(value) <= high:
             raise SettingError(_("must be {what}; got {value}").format(what=_(words), value=_shown(value)))
@@ -203,7 +248,10 @@ def list_of(item: Check, low: int = 1, high: int = 20, *, words: str) -> Check:
             try:
                 item(v)
             except SettingError:
-                raise SettingError(_("must be {what}; got {value}").format(what=_(words), value=_shown(value))) from None
+                raise SettingError(
+                    _("must be {what}; got {value}").format(what=_(words), value=_shown(value))
+                ) from None
+
     return check
 
 
@@ -244,7 +292,9 @@ STUDY_SETTINGS: dict[str, Check] = {
     "dayfirst": boolean,
     "id_case": choice("upper", "as_written"),
     # a study may only choose among tip_eval's own variables, never read another secret of the officer's
-    "hash_key_env": text(100, r"TIP_EVAL_[A-Z0-9_]+", N_("the name of an environment variable starting with TIP_EVAL_")),
+    "hash_key_env": text(
+        100, r"TIP_EVAL_[A-Z0-9_]+", N_("the name of an environment variable starting with TIP_EVAL_")
+    ),
     "hash_key_file": text(1000),
     "name_match": number(50, 100),
     "name_review": number(0, 100),
@@ -257,18 +307,25 @@ def _phase_code(value: Any) -> None:
     from tip_eval import vocab
 
     if not isinstance(value, str) or vocab.lookup("phase", value) is None:
-        raise SettingError(_("must be \"pre\", \"post\" or \"delayed\" (a delayed post-test or retention test taken "
-                             "weeks or months after the training); got {value}").format(value=_shown(value)))
+        raise SettingError(
+            _(
+                'must be "pre", "post" or "delayed" (a delayed post-test or retention test taken '
+                "weeks or months after the training); got {value}"
+            ).format(value=_shown(value))
+        )
 
 
 def _vocab_code(kind: str) -> Check:
     """A code (or label) of a roster vocabulary, for a study's own labels (``sectors``, ``genders``)."""
+
     def check(value: Any) -> None:
         from tip_eval import vocab
 
         if not isinstance(value, str) or vocab.lookup(kind, value) is None:
-            raise SettingError(f"must be a {kind} of the list ({', '.join(map(str, vocab.codes(kind)))}); "
-                               f"got {_shown(value)}")
+            raise SettingError(
+                f"must be a {kind} of the list ({', '.join(map(str, vocab.codes(kind)))}); got {_shown(value)}"
+            )
+
     return check
 
 
@@ -278,15 +335,23 @@ OWN_LABEL_SETTINGS: dict[str, str] = {"sectors": "sector", "genders": "gender"}
 _MONTHS = number(0, 120)
 # a partner's own label of a test phase, and the months from a training to its delayed post-test when
 # the files do not record the dates of the tests (one number, or one per training)
-STUDY_SETTINGS.update({
-    "phases": table(text(200), _phase_code, words=N_("a table of your label = phase (pre, post or delayed)")),
-    # a partner's own labels on the roster: sectors = { "Fire brigade" = "other" }, genders = { ... }
-    **{key: table(text(200), _vocab_code(kind), words=f"a table of your label = {kind}")
-       for key, kind in OWN_LABEL_SETTINGS.items()},
-    "delayed_test_months": either(_MONTHS, table(text(100), _MONTHS, words=N_("a table of training ID = months")),
-                                  words=N_("a number of months from 0 to 120, or a table of training ID = months "
-                                           "such as { \"KHM-PNH-2023\" = 3 }")),
-})
+STUDY_SETTINGS.update(
+    {
+        "phases": table(text(200), _phase_code, words=N_("a table of your label = phase (pre, post or delayed)")),
+        # a partner's own labels on the roster: sectors = { "Fire brigade" = "other" }, genders = { ... }
+        **{
+            key: table(text(200), _vocab_code(kind), words=f"a table of your label = {kind}")
+            for key, kind in OWN_LABEL_SETTINGS.items()
+        },
+        "delayed_test_months": either(
+            _MONTHS,
+            table(text(100), _MONTHS, words=N_("a table of training ID = months")),
+            words=N_(
+                'a number of months from 0 to 120, or a table of training ID = months such as { "KHM-PNH-2023" = 3 }'
+            ),
+        ),
+    }
+)
 
 
 def _checked_together(value: Any) -> None:
@@ -301,7 +366,7 @@ SOURCE_SETTINGS: dict[str, Check] = {
     "layout": _layout,
     "sheet": either(text(100), integer(0, 10_000), words=N_("a sheet name in quotes, or a sheet number from 0")),
     "sheets": table(_sheet_kinds, text(100), words=N_("a table of sheet kind = sheet name")),
-    "columns": table(text(500), text(100), words=N_("a table of \"their header\" = \"canonical column\"")),
+    "columns": table(text(500), text(100), words=N_('a table of "their header" = "canonical column"')),
     "training_id": _ID,
     "training": table(text(100), _scalar, words=N_("a table of the training's details")),
     "phase": text(50),
@@ -309,12 +374,18 @@ SOURCE_SETTINGS: dict[str, Check] = {
     "answers": choice("letters", "scores", case=False),
     "score_column": text(500),
     "max_score": number(0, 1e9, above=True),
-    "name_column": either(text(500), list_of(text(500), 1, 5, words=N_("a list of headers")),
-                          words=N_("a header in quotes, or a list of headers such as [\"First name\", \"Family name\"]")),
-    "documents": either(text(1000), table(text(1000), _ID, words=N_("a table of document = interview ID")),
-                        words=N_("a file or sheet name in quotes, or a table of document = interview ID")),
+    "name_column": either(
+        text(500),
+        list_of(text(500), 1, 5, words=N_("a list of headers")),
+        words=N_('a header in quotes, or a list of headers such as ["First name", "Family name"]'),
+    ),
+    "documents": either(
+        text(1000),
+        table(text(1000), _ID, words=N_("a table of document = interview ID")),
+        words=N_("a file or sheet name in quotes, or a table of document = interview ID"),
+    ),
     "coder": _ID,
-    "form_language": text(35, r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*", N_("a language code such as \"km\" or \"th\"")),
+    "form_language": text(35, r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*", N_('a language code such as "km" or "th"')),
     "item_prefix": _WORDS,
     "confidence_prefix": _WORDS,
     "pre_prefix": _WORDS,
@@ -336,8 +407,11 @@ SOURCE_KEYS = frozenset(SOURCE_SETTINGS)
 
 #: ``[limits]``: a limit of :class:`~tip_eval.io.limits.ReadLimits` -> check (at most its ceiling).
 LIMIT_SETTINGS: dict[str, Check] = {
-    f.name: (number(1, CEILINGS[f.name]) if f.name == "max_zip_ratio"
-             else integer(0 if f.name == "ratio_floor_bytes" else 1, int(CEILINGS[f.name])))
+    f.name: (
+        number(1, CEILINGS[f.name])
+        if f.name == "max_zip_ratio"
+        else integer(0 if f.name == "ratio_floor_bytes" else 1, int(CEILINGS[f.name]))
+    )
     for f in dataclasses.fields(ReadLimits)
 }
 
@@ -369,32 +443,57 @@ def contained_path(root: Path, value: str, key: str, file: str = "study.toml") -
     (Path, str)
         ``root`` joined with the normal form, and the normal form (``a/b.xlsx``).
     """
-    fix = _("Give the path of a file inside the study folder, relative to study.toml "
-            "(for example \"trainings/KHM-PNH-2023.xlsx\"), and copy the file into the folder if it is not there.")
+    fix = _(
+        "Give the path of a file inside the study folder, relative to study.toml "
+        '(for example "trainings/KHM-PNH-2023.xlsx"), and copy the file into the folder if it is not there.'
+    )
     raw = str(value)
     if "\x00" in raw or not raw.strip():
         _refuse(file, _("{key} is empty or not a usable path.").format(key=key), fix)
     slashed = raw.strip().replace("\\", "/")
     win = PureWindowsPath(raw.strip())
     if slashed.startswith(("/", "~")) or win.drive or win.root or re.match(r"^[A-Za-z]:", slashed):
-        _refuse(file, _("{key} = {value} is an absolute path; a study may only name files inside its own "
-                        "folder.").format(key=key, value=repr(raw)), fix)
+        _refuse(
+            file,
+            _("{key} = {value} is an absolute path; a study may only name files inside its own folder.").format(
+                key=key, value=repr(raw)
+            ),
+            fix,
+        )
     normal = posixpath.normpath(slashed)
     if normal == ".." or normal.startswith("../") or normal == ".":
-        _refuse(file, _("{key} = {value} leads out of the study folder ('..'); a study may only name files inside "
-                        "its own folder.").format(key=key, value=repr(raw)), fix)
+        _refuse(
+            file,
+            _(
+                "{key} = {value} leads out of the study folder ('..'); a study may only name files inside "
+                "its own folder."
+            ).format(key=key, value=repr(raw)),
+            fix,
+        )
     path = root / PurePosixPath(normal)
     try:
         real, real_root = path.resolve(), root.resolve()
     except (OSError, RuntimeError):  # a loop of links
-        _refuse(file, _("{key} = {value} is a link that cannot be followed (a loop of links).").format(
-            key=key, value=repr(raw)), fix)
+        _refuse(
+            file,
+            _("{key} = {value} is a link that cannot be followed (a loop of links).").format(key=key, value=repr(raw)),
+            fix,
+        )
     if not real.is_relative_to(real_root):
-        _refuse(file, _("{key} = {value} is a link (shortcut) to a place outside the study folder; a study may only "
-                        "name files inside its own folder.").format(key=key, value=repr(raw)), fix)
+        _refuse(
+            file,
+            _(
+                "{key} = {value} is a link (shortcut) to a place outside the study folder; a study may only "
+                "name files inside its own folder."
+            ).format(key=key, value=repr(raw)),
+            fix,
+        )
     if real.exists() and not real.is_file():
-        _refuse(file, _("{key} = {value} is not a file (it is a folder or a special file).").format(
-            key=key, value=repr(raw)), fix)
+        _refuse(
+            file,
+            _("{key} = {value} is not a file (it is a folder or a special file).").format(key=key, value=repr(raw)),
+            fix,
+        )
     return path, normal
 
 
@@ -411,44 +510,67 @@ def _inside(path: Path, folder: Path) -> bool:
 def _check(section: dict, schema: Mapping[str, Check], where: str, file: str) -> None:
     unknown = sorted(str(k) for k in set(section) - set(schema))
     if unknown:
-        _refuse(file, ngettext("has an unknown key in {where}: {keys}.", "has unknown keys in {where}: {keys}.",
-                               len(unknown)).format(where=where, keys=", ".join(unknown)),
-                _("Allowed keys: {keys}.").format(keys=", ".join(sorted(schema))))
+        _refuse(
+            file,
+            ngettext(
+                "has an unknown key in {where}: {keys}.", "has unknown keys in {where}: {keys}.", len(unknown)
+            ).format(where=where, keys=", ".join(unknown)),
+            _("Allowed keys: {keys}.").format(keys=", ".join(sorted(schema))),
+        )
     for key, check in schema.items():
         if key in section:
             try:
                 check(section[key])
             except SettingError as err:
-                _refuse(file, f"{where} {key} {err}.",
-                        _("Correct {key} in study.toml ({example}).").format(key=key, example=_(_EXAMPLE)))
+                _refuse(
+                    file,
+                    f"{where} {key} {err}.",
+                    _("Correct {key} in study.toml ({example}).").format(key=key, example=_(_EXAMPLE)),
+                )
 
 
 def _read_toml(p: Path, file: str) -> dict:
     if not _inside(p, p.parent):
-        _refuse(file, _("is a link (shortcut) to a file outside the study folder."),
-                _("Use a study.toml that is a real file inside the study folder."))
+        _refuse(
+            file,
+            _("is a link (shortcut) to a file outside the study folder."),
+            _("Use a study.toml that is a real file inside the study folder."),
+        )
     if not p.is_file():
         _refuse(file, _("is not a file."), _("Give a study folder with a study.toml, a study.toml, or one workbook."))
     size = p.stat().st_size
     if size > MAX_TOML_BYTES:
-        _refuse(file, _("is {n} bytes, far larger than a settings file.").format(n=format_integer(size)),
-                _("Check that this is the right study.toml."))
+        _refuse(
+            file,
+            _("is {n} bytes, far larger than a settings file.").format(n=format_integer(size)),
+            _("Check that this is the right study.toml."),
+        )
     try:
         text_ = p.read_bytes().decode("utf-8")
     except UnicodeDecodeError as err:
-        _refuse(file, _("is not saved as UTF-8 text (byte {n} cannot be read).").format(n=format_integer(err.start + 1)),
-                _("Open it in a text editor and save it with the encoding UTF-8."))
+        _refuse(
+            file,
+            _("is not saved as UTF-8 text (byte {n} cannot be read).").format(n=format_integer(err.start + 1)),
+            _("Open it in a text editor and save it with the encoding UTF-8."),
+        )
     except OSError as err:
-        _refuse(file, _("cannot be read ({reason}).").format(reason=err.strerror or err),
-                _("Check that the file can be opened."))
+        _refuse(
+            file,
+            _("cannot be read ({reason}).").format(reason=err.strerror or err),
+            _("Check that the file can be opened."),
+        )
     try:
         return tomllib.loads(text_.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as err:
-        _refuse(file, _("is not valid TOML ({reason}).").format(reason=err),
-                _("Fix the line it names; {example}.").format(example=_(_EXAMPLE)))
+        _refuse(
+            file,
+            _("is not valid TOML ({reason}).").format(reason=err),
+            _("Fix the line it names; {example}.").format(example=_(_EXAMPLE)),
+        )
     except RecursionError:
-        _refuse(file, _("is not valid TOML (nested too deeply)."),
-                _("Fix the file; {example}.").format(example=_(_EXAMPLE)))
+        _refuse(
+            file, _("is not valid TOML (nested too deeply)."), _("Fix the file; {example}.").format(example=_(_EXAMPLE))
+        )
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -456,17 +578,24 @@ def _limits(section: Any, file: str) -> ReadLimits | None:
     if section is None:
         return None
     if not isinstance(section, dict):
-        _refuse(file, _("[limits] must be a section of limits; got {value}.").format(value=_shown(section)),
-                _("Write [limits] on its own line, then one limit per line such as max_rows = 500000."))
+        _refuse(
+            file,
+            _("[limits] must be a section of limits; got {value}.").format(value=_shown(section)),
+            _("Write [limits] on its own line, then one limit per line such as max_rows = 500000."),
+        )
     _check(section, LIMIT_SETTINGS, "[limits]", file)
     return ReadLimits(**section) if section else None
 
 
 def _source(p: Path, i: int, src: Any, file: str) -> SourceConfig:
     if not isinstance(src, dict):
-        _refuse(file, _("source number {i} must be a [[sources]] block with file and layout; got {value}.").format(
-            i=i, value=_shown(src)),
-                _("Write each source as a [[sources]] block with file = \"...\" and layout = \"...\"."))
+        _refuse(
+            file,
+            _("source number {i} must be a [[sources]] block with file and layout; got {value}.").format(
+                i=i, value=_shown(src)
+            ),
+            _('Write each source as a [[sources]] block with file = "..." and layout = "...".'),
+        )
     if "file" not in src or "layout" not in src:
         _refuse(file, _("source number {i} needs both 'file' and 'layout'.").format(i=i), _("Add the missing key."))
     where = _("source number {i}:").format(i=i)
@@ -474,8 +603,11 @@ def _source(p: Path, i: int, src: Any, file: str) -> SourceConfig:
     path, name = contained_path(p.parent, src["file"], f"{where} file", file)
     opts = {k: v for k, v in src.items() if k not in ("file", "layout")}
     docs = opts.get("documents")
-    if isinstance(docs, str) and (docs.replace("\\", "/") != PurePosixPath(docs.replace("\\", "/")).name
-                                  or docs.strip().lower().endswith(_FILE_SUFFIXES) or ":" in docs):
+    if isinstance(docs, str) and (
+        docs.replace("\\", "/") != PurePosixPath(docs.replace("\\", "/")).name
+        or docs.strip().lower().endswith(_FILE_SUFFIXES)
+        or ":" in docs
+    ):
         opts["documents"] = contained_path(p.parent, docs, f"{where} documents", file)[1]
     return SourceConfig(file=path, layout=src["layout"], name=name, options=opts)
 
@@ -501,13 +633,19 @@ def read_config(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
     """
     p = Path(path)
     if not p.exists():
-        raise InputRefused(str(path), _("does not exist."),
-                           _("Check the path: give a study folder with a study.toml, a study.toml, or one workbook."))
+        raise InputRefused(
+            str(path),
+            _("does not exist."),
+            _("Check the path: give a study folder with a study.toml, a study.toml, or one workbook."),
+        )
     if p.is_dir():
         toml = p / "study.toml"
         if not toml.exists() and not toml.is_symlink():
-            raise InputRefused(str(path), _("is a folder without a study.toml."),
-                               _("Add a study.toml listing the files (see sample_data/study.toml), or give one workbook."))
+            raise InputRefused(
+                str(path),
+                _("is a folder without a study.toml."),
+                _("Add a study.toml listing the files (see sample_data/study.toml), or give one workbook."),
+            )
         p = toml
     overrides = dict(overrides or {})
     if p.suffix.lower() != ".toml":
@@ -515,42 +653,71 @@ def read_config(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
         _check(overrides, STUDY_SETTINGS, _("the settings"), str(p))
         check_cost_settings(overrides, str(p))
         if not _inside(p, p.parent):
-            _refuse(str(p), _("is a link (shortcut) to a file outside its folder."),
-                    _("Give the workbook itself, not a link to it."))
-        return StudyConfig(root=p.parent, name=p.stem, min_cell=int(overrides.get("min_cell", 5)),
-                           sources=[SourceConfig(file=p, layout="item_bank", name=p.name),
-                                    SourceConfig(file=p, layout="template", name=p.name)],
-                           settings=overrides)
+            _refuse(
+                str(p),
+                _("is a link (shortcut) to a file outside its folder."),
+                _("Give the workbook itself, not a link to it."),
+            )
+        return StudyConfig(
+            root=p.parent,
+            name=p.stem,
+            min_cell=int(overrides.get("min_cell", 5)),
+            sources=[
+                SourceConfig(file=p, layout="item_bank", name=p.name),
+                SourceConfig(file=p, layout="template", name=p.name),
+            ],
+            settings=overrides,
+        )
     file = str(p)
     data = _read_toml(p, file)
     extra_top = sorted(set(data) - set(_SECTIONS))
     if extra_top:
-        _refuse(file, ngettext("has an unknown section: {sections}.", "has unknown sections: {sections}.",
-                               len(extra_top)).format(sections=", ".join(extra_top)),
-                _("Use [study], [limits] and [[sources]]."))
+        _refuse(
+            file,
+            ngettext("has an unknown section: {sections}.", "has unknown sections: {sections}.", len(extra_top)).format(
+                sections=", ".join(extra_top)
+            ),
+            _("Use [study], [limits] and [[sources]]."),
+        )
     study = data.get("study", {})
     if not isinstance(study, dict):
-        _refuse(file, _("[study] must be a section of settings; got study = {value}.").format(value=_shown(study)),
-                _("Write [study] on its own line, then one setting per line such as name = \"...\" ({example}).").format(
-                    example=_(_EXAMPLE)))
+        _refuse(
+            file,
+            _("[study] must be a section of settings; got study = {value}.").format(value=_shown(study)),
+            _('Write [study] on its own line, then one setting per line such as name = "..." ({example}).').format(
+                example=_(_EXAMPLE)
+            ),
+        )
     study = {**study, **overrides}
     _check(study, STUDY_SETTINGS, "[study]", file)
     check_cost_settings(study, file)
     if "name_review" in study and study["name_review"] > study.get("name_match", 90.0):
-        _refuse(file, _("[study] name_review ({review}) must not be above name_match ({match}).").format(
-            review=format_number(study["name_review"]), match=format_number(study.get("name_match", 90.0))),
-                _("Set name_review below name_match (defaults 75 and 90)."))
+        _refuse(
+            file,
+            _("[study] name_review ({review}) must not be above name_match ({match}).").format(
+                review=format_number(study["name_review"]), match=format_number(study.get("name_match", 90.0))
+            ),
+            _("Set name_review below name_match (defaults 75 and 90)."),
+        )
     limits = _limits(data.get("limits"), file)
     sources_in = data.get("sources", [])
     if not isinstance(sources_in, list):
-        _refuse(file, _("sources must be [[sources]] blocks; got sources = {value}.").format(value=_shown(sources_in)),
-                _("Write one [[sources]] block per file ({example}).").format(example=_(_EXAMPLE)))
+        _refuse(
+            file,
+            _("sources must be [[sources]] blocks; got sources = {value}.").format(value=_shown(sources_in)),
+            _("Write one [[sources]] block per file ({example}).").format(example=_(_EXAMPLE)),
+        )
     sources = [_source(p, i, src, file) for i, src in enumerate(sources_in, start=1)]
     if not sources:
         raise InputRefused(file, _("lists no [[sources]]."), _("Add one [[sources]] block per file."))
-    return StudyConfig(root=p.parent, name=str(study.get("name", p.parent.name)), min_cell=int(study.get("min_cell", 5)),
-                       sources=sources, settings=study, limits=limits)
-
+    return StudyConfig(
+        root=p.parent,
+        name=str(study.get("name", p.parent.name)),
+        min_cell=int(study.get("min_cell", 5)),
+        sources=sources,
+        settings=study,
+        limits=limits,
+    )
 
 
 def study_language(path: str | Path, overrides: Mapping[str, Any] | None = None) -> str:

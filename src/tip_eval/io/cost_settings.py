@@ -57,25 +57,43 @@ def check_cost_settings(settings: Mapping[str, Any], file: str) -> None:
     """
     example = _("Write for example {example}.").format(example=_EXAMPLE)
     if "currency" in settings and _code(settings["currency"]) is None:
-        raise InputRefused(file, _("currency must be a three-letter currency code (ISO 4217); got {value}.").format(
-            value=repr(settings["currency"])), example)
+        raise InputRefused(
+            file,
+            _("currency must be a three-letter currency code (ISO 4217); got {value}.").format(
+                value=repr(settings["currency"])
+            ),
+            example,
+        )
     rates = settings.get("rates")
     if rates is None:
         return
     if not isinstance(rates, Mapping):
-        raise InputRefused(file, _("rates must be a table of currency = rate; got {value}.").format(value=repr(rates)),
-                           example)
+        raise InputRefused(
+            file, _("rates must be a table of currency = rate; got {value}.").format(value=repr(rates)), example
+        )
     for code, rate in rates.items():
         if _code(code) is None:
-            raise InputRefused(file, _("rates has {code}, which is not a three-letter currency code (ISO 4217).").format(
-                code=repr(code)), example)
+            raise InputRefused(
+                file,
+                _("rates has {code}, which is not a three-letter currency code (ISO 4217).").format(code=repr(code)),
+                example,
+            )
         ok = isinstance(rate, (int, float)) and not isinstance(rate, bool) and math.isfinite(rate) and rate > 0
         if not ok:
-            raise InputRefused(file, _("the rate of {code} must be a positive number (units of the reporting currency "
-                                       "for one {code}); got {value}.").format(code=code, value=repr(rate)), example)
+            raise InputRefused(
+                file,
+                _(
+                    "the rate of {code} must be a positive number (units of the reporting currency "
+                    "for one {code}); got {value}."
+                ).format(code=code, value=repr(rate)),
+                example,
+            )
     if "currency" not in settings:
-        raise InputRefused(file, _("rates are given but not the currency they convert to."),
-                           _('Add currency = "USD" (or the currency of the rates) under [study].'))
+        raise InputRefused(
+            file,
+            _("rates are given but not the currency they convert to."),
+            _('Add currency = "USD" (or the currency of the rates) under [study].'),
+        )
 
 
 def exchange_rate_table(settings: Mapping[str, Any]) -> pd.DataFrame:
@@ -94,5 +112,6 @@ def exchange_rate_table(settings: Mapping[str, Any]) -> pd.DataFrame:
     rates = {currency: 1.0}
     for code, rate in (settings.get("rates") or {}).items():
         rates[str(code).strip().upper()] = float(rate)
-    return pd.DataFrame({"currency": list(rates), "rate": list(rates.values()),
-                         "reporting_currency": currency})[list(RATE_COLUMNS)]
+    return pd.DataFrame({"currency": list(rates), "rate": list(rates.values()), "reporting_currency": currency})[
+        list(RATE_COLUMNS)
+    ]

@@ -20,7 +20,6 @@ from tip_eval.io.limits import _OLE2, _ZIP, ReadLimits, _check_area, _check_file
 from tip_eval.io.rawtable import ArrowColumns, RawTable, _build_table
 from tip_eval.problems import Problem
 
-
 # -------------------------------------------------------------------------------------- CSV
 
 _UTF32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
@@ -32,8 +31,11 @@ def _decode_csv(data: bytes, file: str, encoding: str | None) -> tuple[str, str,
         try:
             return data.decode(encoding), encoding, notes
         except (UnicodeDecodeError, LookupError) as err:
-            _refuse(file, _("cannot be decoded as {encoding} ({reason}).").format(encoding=encoding, reason=err),
-                    _("Give the right encoding, or save the file as 'CSV UTF-8' in Excel."))
+            _refuse(
+                file,
+                _("cannot be decoded as {encoding} ({reason}).").format(encoding=encoding, reason=err),
+                _("Give the right encoding, or save the file as 'CSV UTF-8' in Excel."),
+            )
     candidates: list[str]
     if data.startswith(codecs.BOM_UTF8):
         candidates = ["utf-8-sig"]
@@ -54,9 +56,11 @@ def _decode_csv(data: bytes, file: str, encoding: str | None) -> tuple[str, str,
             continue
         if enc == "cp874":
             notes.append(
-                _("The file is not UTF-8; it was read as Thai Windows text (cp874). If letters look "
-                  "wrong, save the file in Excel as 'CSV UTF-8 (Comma delimited)' and read it again, "
-                  "or give encoding='...'.")
+                _(
+                    "The file is not UTF-8; it was read as Thai Windows text (cp874). If letters look "
+                    "wrong, save the file in Excel as 'CSV UTF-8 (Comma delimited)' and read it again, "
+                    "or give encoding='...'."
+                )
             )
         return text, {"utf-8-sig": "utf-8-sig", "utf-16": "utf-16"}.get(enc, enc), notes
     _refuse(
@@ -138,11 +142,21 @@ def _arrow_columns(text: str, delimiter: str, limits: ReadLimits) -> ArrowColumn
         table = pacsv.read_csv(
             pa.py_buffer(text.encode("utf-8")),
             read_options=pacsv.ReadOptions(column_names=names),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False, escape_char=False,
-                                             double_quote=False, newlines_in_values=False, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()),
-                                                 null_values=[], strings_can_be_null=False,
-                                                 quoted_strings_can_be_null=False, check_utf8=False),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                quote_char=False,
+                escape_char=False,
+                double_quote=False,
+                newlines_in_values=False,
+                ignore_empty_lines=False,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.large_string()),
+                null_values=[],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                check_utf8=False,
+            ),
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
@@ -153,11 +167,19 @@ def _read_csv(p: Path, file: str, header_rows: int, limits: ReadLimits, encoding
     _check_file(p, file, limits)
     data = p.read_bytes()
     if data.startswith(_ZIP):
-        _refuse(file, _("is an Excel workbook (or another zip file), although its name ends in {suffix}.").format(
-            suffix=p.suffix), _("Rename it to .xlsx and read it again."))
+        _refuse(
+            file,
+            _("is an Excel workbook (or another zip file), although its name ends in {suffix}.").format(
+                suffix=p.suffix
+            ),
+            _("Rename it to .xlsx and read it again."),
+        )
     if data.startswith(_OLE2):
-        _refuse(file, _("is an Excel 97-2003 (.xls) or other Office file, not a text file."),
-                _("Open it in Excel and save it as .xlsx or as 'CSV UTF-8'."))
+        _refuse(
+            file,
+            _("is an Excel 97-2003 (.xls) or other Office file, not a text file."),
+            _("Open it in Excel and save it as .xlsx or as 'CSV UTF-8'."),
+        )
     text, used, notes = _decode_csv(data, file, encoding)
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -166,7 +188,7 @@ def _read_csv(p: Path, file: str, header_rows: int, limits: ReadLimits, encoding
     rows_offset = 0
     if sep_line:
         delimiter = sep_line.group(1)
-        text = text[sep_line.end():]
+        text = text[sep_line.end() :]
         rows_offset = 1
     else:
         delimiter = _choose_delimiter(text)
@@ -182,8 +204,18 @@ def _read_csv(p: Path, file: str, header_rows: int, limits: ReadLimits, encoding
             )
         _check_area(file, "the file", len(fast), len(fast.columns), limits)
         del text
-        table = _build_table(fast, first_row=1 + rows_offset, first_col=1, header_rows=header_rows, merges=[],
-                             formulas=[], file=file, sheet=None, notes=notes, date1904=False)
+        table = _build_table(
+            fast,
+            first_row=1 + rows_offset,
+            first_col=1,
+            header_rows=header_rows,
+            merges=[],
+            formulas=[],
+            file=file,
+            sheet=None,
+            notes=notes,
+            date1904=False,
+        )
         table.encoding = used
         table.delimiter = delimiter
         if delimiter not in (",", ";", "\t"):
@@ -205,14 +237,18 @@ def _read_csv(p: Path, file: str, header_rows: int, limits: ReadLimits, encoding
                     _("If the table really is that large, read it with limits=ReadLimits(max_rows=...)."),
                 )
     except csv.Error as err:
-        _refuse(file, _("is not a well-formed CSV file ({reason}, near row {row}).").format(reason=err, row=len(rows) + 1),
-                _("Open it in Excel and save it again as 'CSV UTF-8'."))
+        _refuse(
+            file,
+            _("is not a well-formed CSV file ({reason}, near row {row}).").format(reason=err, row=len(rows) + 1),
+            _("Open it in Excel and save it again as 'CSV UTF-8'."),
+        )
     width = max((len(r) for r in rows), default=0)
     if width > limits.max_cols:
         _refuse(
             file,
-            _("has {n} columns, more than the limit of {limit}.").format(n=format_integer(width),
-                                                                         limit=format_integer(limits.max_cols)),
+            _("has {n} columns, more than the limit of {limit}.").format(
+                n=format_integer(width), limit=format_integer(limits.max_cols)
+            ),
             _("Check the file; if it really has that many columns, read it with limits=ReadLimits(max_cols=...)."),
         )
     _check_area(file, _("the file"), len(rows), width, limits)
@@ -242,16 +278,26 @@ def _read_csv(p: Path, file: str, header_rows: int, limits: ReadLimits, encoding
     for i, column in broken.items():
         first, last = starts[i] + rows_offset, ends[i] + rows_offset
         table.ignored_rows[1 + rows_offset + i] = "a quote is not closed"
-        table.problems.append(Problem(
-            file, None, 1 + rows_offset + i, column, None,
-            _("a quote (\") in line {first} of the file is not closed until line {last}, so lines {first}-{last} were "
-              "read as one row and their {n} lines are not read").format(first=first, last=last, n=last - first + 1),
-            _("Remove the stray quote in line {line} (or close it) and read the file again.").format(line=first),
-            "error"))
+        table.problems.append(
+            Problem(
+                file,
+                None,
+                1 + rows_offset + i,
+                column,
+                None,
+                _(
+                    'a quote (") in line {first} of the file is not closed until line {last}, so lines {first}-{last} were '
+                    "read as one row and their {n} lines are not read"
+                ).format(first=first, last=last, n=last - first + 1),
+                _("Remove the stray quote in line {line} (or close it) and read the file again.").format(line=first),
+                "error",
+            )
+        )
     table.ignored_rows = dict(sorted(table.ignored_rows.items()))
     table.encoding = used
     table.delimiter = delimiter
     if delimiter not in names:
-        table.notes.append(_("Columns are separated by {delimiter} (from the file's 'sep=' line).").format(
-            delimiter=repr(delimiter)))
+        table.notes.append(
+            _("Columns are separated by {delimiter} (from the file's 'sep=' line).").format(delimiter=repr(delimiter))
+        )
     return table

@@ -66,6 +66,7 @@ if not DEFUSEDXML_ACTIVE:
     )
 
 import defusedxml.ElementTree as _safe_et
+from defusedxml import DefusedXmlException
 
 
 class SheetInfo(NamedTuple):
@@ -80,6 +81,7 @@ class SheetInfo(NamedTuple):
 
     @property
     def visible(self) -> bool:
+        """Whether the sheet is shown (not hidden or very hidden)."""
         return self.state == "visible"
 
 
@@ -141,8 +143,11 @@ def _guess_delimiter_name(text: str) -> str:
     best = max(counts, key=counts.__getitem__)
     if counts[best] == 0:
         return _("plain text")
-    names = {",": _("CSV: values separated by commas"), ";": _("CSV: values separated by semicolons"),
-             "\t": _("CSV: values separated by tabs")}
+    names = {
+        ",": _("CSV: values separated by commas"),
+        ";": _("CSV: values separated by semicolons"),
+        "\t": _("CSV: values separated by tabs"),
+    }
     return names[best]
 
 
@@ -159,8 +164,10 @@ def _describe_non_workbook(path: Path, head: bytes) -> tuple[str, str]:
         if "EncryptedPackage".encode("utf-16-le") in content or "EncryptionInfo".encode("utf-16-le") in content:
             return (
                 _("is a password-protected (encrypted) workbook, which cannot be read without the password."),
-                _("Open it in Excel with the password, then File > Info > Protect Workbook > Encrypt with "
-                  "Password, delete the password, click OK and save. Then read the saved copy."),
+                _(
+                    "Open it in Excel with the password, then File > Info > Protect Workbook > Encrypt with "
+                    "Password, delete the password, click OK and save. Then read the saved copy."
+                ),
             )
         return (
             _("is an old Excel 97-2003 workbook (.xls) or another Office file, not an Excel Workbook (.xlsx)."),
@@ -174,8 +181,10 @@ def _describe_non_workbook(path: Path, head: bytes) -> tuple[str, str]:
     low = text.lstrip().lower()
     if low.startswith("<!doctype html") or "<html" in low[:2000] or "<table" in low[:2000]:
         return (
-            _("is not an Excel workbook: it is a web page (HTML), as some systems produce when they "
-              "'export to Excel'."),
+            _(
+                "is not an Excel workbook: it is a web page (HTML), as some systems produce when they "
+                "'export to Excel'."
+            ),
             _("Open it in Excel and use File > Save As > Excel Workbook (.xlsx), then read the saved copy."),
         )
     if low.startswith("<?xml") and "urn:schemas-microsoft-com:office:spreadsheet" in low:
@@ -188,10 +197,14 @@ def _describe_non_workbook(path: Path, head: bytes) -> tuple[str, str]:
     if _looks_like_text(text):
         kind = _guess_delimiter_name(text)
         return (
-            _("is not an Excel workbook: it is a text file (it looks like {kind}), although its name "
-              "ends in {suffix}.").format(kind=kind, suffix=path.suffix),
-            _("Rename it to .csv (tip_eval reads CSV files), or open it in Excel and use File > Save As > "
-              "Excel Workbook (.xlsx)."),
+            _(
+                "is not an Excel workbook: it is a text file (it looks like {kind}), although its name "
+                "ends in {suffix}."
+            ).format(kind=kind, suffix=path.suffix),
+            _(
+                "Rename it to .csv (tip_eval reads CSV files), or open it in Excel and use File > Save As > "
+                "Excel Workbook (.xlsx)."
+            ),
         )
     return (
         _("is not an Excel workbook: its content is not in any spreadsheet format tip_eval knows."),
@@ -212,11 +225,15 @@ def _require_defusedxml(file: str) -> None:
     if not DEFUSEDXML_ACTIVE:
         _refuse(
             file,
-            _("was not opened: openpyxl's safeguard against malicious XML (defusedxml) is switched "
-              "off in this Python session (the environment variable OPENPYXL_DEFUSEDXML is set to "
-              "False, or defusedxml is not installed)."),
-            _("Remove OPENPYXL_DEFUSEDXML from the environment (or run: pip install defusedxml), "
-              "then restart the kernel or Python."),
+            _(
+                "was not opened: openpyxl's safeguard against malicious XML (defusedxml) is switched "
+                "off in this Python session (the environment variable OPENPYXL_DEFUSEDXML is set to "
+                "False, or defusedxml is not installed)."
+            ),
+            _(
+                "Remove OPENPYXL_DEFUSEDXML from the environment (or run: pip install defusedxml), "
+                "then restart the kernel or Python."
+            ),
         )
 
 
@@ -225,7 +242,7 @@ def _parse_small_xml(data: bytes, file: str, member: str) -> Any:
         return _safe_et.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except _safe_et.ParseError:
         _refuse(file, _("is damaged: its part '{part}' is not valid XML.").format(part=member), _(_RESAVE))
-    except Exception:  # defusedxml's DTDForbidden and friends
+    except DefusedXmlException:  # DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
         _refuse_doctype(file, member)
 
 
@@ -290,8 +307,13 @@ def _check_office_document(file: str, rels_xml: bytes | None) -> None:
         if _local(rel.tag) == "Relationship" and rel.get("Type", "").endswith("/officeDocument"):
             target = rel.get("Target", "").replace("\\", "/").lstrip("/").lower()
             if target not in ("xl/workbook.xml", "./xl/workbook.xml"):
-                _refuse(file, _("is not in the form Excel writes: its workbook part is not xl/workbook.xml "
-                                "('{target}').").format(target=rel.get("Target", "")), _(_RESAVE))
+                _refuse(
+                    file,
+                    _("is not in the form Excel writes: its workbook part is not xl/workbook.xml ('{target}').").format(
+                        target=rel.get("Target", "")
+                    ),
+                    _(_RESAVE),
+                )
 
 
 def guard_workbook(path: str | os.PathLike[str], limits: ReadLimits | None = None) -> WorkbookCheck:
@@ -351,10 +373,14 @@ def guard_workbook(path: str | os.PathLike[str], limits: ReadLimits | None = Non
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error, NotImplementedError):
         _refuse(
             file,
-            _("is damaged or incomplete (it may have been cut short while being copied, downloaded "
-              "or sent by email), so it cannot be opened as a workbook."),
-            _("Copy or download the file again; if it still fails, ask the sender to save it again in Excel and "
-              "resend it."),
+            _(
+                "is damaged or incomplete (it may have been cut short while being copied, downloaded "
+                "or sent by email), so it cannot be opened as a workbook."
+            ),
+            _(
+                "Copy or download the file again; if it still fails, ask the sender to save it again in Excel and "
+                "resend it."
+            ),
         )
     check = _guard_zip(p, file, infos, size, limits)
     if len(_GUARD_CACHE) > 32:
@@ -365,8 +391,11 @@ def guard_workbook(path: str | os.PathLike[str], limits: ReadLimits | None = Non
 
 def _guard_zip(p: Path, file: str, infos: list[zipfile.ZipInfo], size: int, limits: ReadLimits) -> WorkbookCheck:
     if len(infos) > limits.max_members:
-        _refuse(file, _("has {n} parts inside, more than a workbook plausibly has.").format(n=format_integer(len(infos))),
-                _(_FRESH_COPY))
+        _refuse(
+            file,
+            _("has {n} parts inside, more than a workbook plausibly has.").format(n=format_integer(len(infos))),
+            _(_FRESH_COPY),
+        )
     names: dict[str, str] = {}
     total = 0
     for info in infos:
@@ -375,7 +404,8 @@ def _guard_zip(p: Path, file: str, infos: list[zipfile.ZipInfo], size: int, limi
             _refuse(
                 file,
                 _("is not safe to open: it contains two parts named '{part}' (a sign of a crafted file).").format(
-                    part=info.filename),
+                    part=info.filename
+                ),
                 _(_FRESH_COPY),
             )
         names[low] = info.filename
@@ -386,23 +416,33 @@ def _guard_zip(p: Path, file: str, infos: list[zipfile.ZipInfo], size: int, limi
                 _("Open it in Excel with the password and save a copy without one."),
             )
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            _refuse(file, _("uses a compression method Excel does not use (part '{part}').").format(part=info.filename),
-                    _(_RESAVE))
+            _refuse(
+                file,
+                _("uses a compression method Excel does not use (part '{part}').").format(part=info.filename),
+                _(_RESAVE),
+            )
         if info.header_offset < 0 or info.compress_size < 0 or info.header_offset + info.compress_size > size:
             _refuse(
                 file,
                 _("is damaged or incomplete (it may have been cut short while being copied or downloaded)."),
                 _("Copy or download the file again."),
             )
-        if info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_zip_ratio * max(info.compress_size, 1):
+        if info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_zip_ratio * max(
+            info.compress_size, 1
+        ):
             ratio = info.file_size / max(info.compress_size, 1)
             _refuse(
                 file,
-                _("is not safe to open: its part '{part}' unpacks from {packed} to {unpacked} bytes ({ratio} to 1; "
-                  "the limit is {limit} to 1). Such 'zip bombs' can fill the computer's memory.").format(
-                    part=info.filename, packed=format_integer(info.compress_size),
-                    unpacked=format_integer(info.file_size), ratio=format_integer(ratio),
-                    limit=format_integer(limits.max_zip_ratio)),
+                _(
+                    "is not safe to open: its part '{part}' unpacks from {packed} to {unpacked} bytes ({ratio} to 1; "
+                    "the limit is {limit} to 1). Such 'zip bombs' can fill the computer's memory."
+                ).format(
+                    part=info.filename,
+                    packed=format_integer(info.compress_size),
+                    unpacked=format_integer(info.file_size),
+                    ratio=format_integer(ratio),
+                    limit=format_integer(limits.max_zip_ratio),
+                ),
                 _("Do not open this file.") + " " + _(_FRESH_COPY),
             )
         total += info.file_size
@@ -410,21 +450,29 @@ def _guard_zip(p: Path, file: str, infos: list[zipfile.ZipInfo], size: int, limi
             _refuse(
                 file,
                 _("unpacks to more than {n} MB, the limit for one workbook.").format(
-                    n=format_integer(limits.max_uncompressed_bytes / _MB)),
-                _("If the workbook really is that large, read it with limits=ReadLimits(max_uncompressed_bytes=...); "
-                  "otherwise delete unneeded sheets, save, and try again."),
+                    n=format_integer(limits.max_uncompressed_bytes / _MB)
+                ),
+                _(
+                    "If the workbook really is that large, read it with limits=ReadLimits(max_uncompressed_bytes=...); "
+                    "otherwise delete unneeded sheets, save, and try again."
+                ),
             )
 
     if "xl/workbook.bin" in names:
-        _refuse(file, _("is a binary Excel workbook (.xlsb), which tip_eval does not read."),
-                _("Open it in Excel and use File > Save As > Excel Workbook (.xlsx)."))
+        _refuse(
+            file,
+            _("is a binary Excel workbook (.xlsb), which tip_eval does not read."),
+            _("Open it in Excel and use File > Save As > Excel Workbook (.xlsx)."),
+        )
     is_xlsx = "xl/workbook.xml" in names
     is_ods = "content.xml" in names and "mimetype" in names
     if not is_xlsx and not is_ods:
         _refuse(
             file,
-            _("is a zip file but not an Excel or OpenDocument workbook (it may be a Word document, or a zipped "
-              "folder)."),
+            _(
+                "is a zip file but not an Excel or OpenDocument workbook (it may be a Word document, or a zipped "
+                "folder)."
+            ),
             _("Check that this is the right file; a workbook must be saved as .xlsx (or .ods)."),
         )
 
@@ -439,8 +487,9 @@ def _guard_zip(p: Path, file: str, infos: list[zipfile.ZipInfo], size: int, limi
             if low in names:
                 info = by_name[names[low]]
                 if info.file_size > 10 * _MB:
-                    _refuse(file, _("has an implausibly large part '{part}'.").format(part=info.filename),
-                            _(_FRESH_COPY))
+                    _refuse(
+                        file, _("has an implausibly large part '{part}'.").format(part=info.filename), _(_FRESH_COPY)
+                    )
                 scan = _DoctypeScan(file, info.filename)
                 parts = []
                 for chunk in _member_chunks(fh, info, file):
@@ -449,7 +498,9 @@ def _guard_zip(p: Path, file: str, infos: list[zipfile.ZipInfo], size: int, limi
                 scan.close()
                 small[low] = b"".join(parts)
         if is_ods and not small.get("mimetype", b"").strip().startswith(_ODS_MIMETYPE):
-            _refuse(file, _("is a zip file but not an OpenDocument spreadsheet."), _("Check that this is the right file."))
+            _refuse(
+                file, _("is a zip file but not an OpenDocument spreadsheet."), _("Check that this is the right file.")
+            )
         sheet_member_to_name: dict[str, str] = {}
         budget = TextBudget(file, limits)
         if is_xlsx:
@@ -475,8 +526,11 @@ def _guard_zip(p: Path, file: str, infos: list[zipfile.ZipInfo], size: int, limi
             doctype = _DoctypeScan(file, info.filename)
             if is_xlsx and (low in sheet_member_to_name or low.startswith(_SHEET_DIRS)):
                 name = sheet_member_to_name.get(low)
-                where = (_("sheet '{name}'").format(name=name) if name
-                         else _("the workbook part '{part}'").format(part=info.filename))
+                where = (
+                    _("sheet '{name}'").format(name=name)
+                    if name
+                    else _("the workbook part '{part}'").format(part=info.filename)
+                )
                 result = _scan_sheet(fh, info, file, where, limits, _XlsxText(budget, shared, info.file_size))
                 if name is not None:
                     check.extents[name] = (result.max_row, result.max_col)
@@ -499,7 +553,9 @@ def _guard_zip(p: Path, file: str, infos: list[zipfile.ZipInfo], size: int, limi
     return check
 
 
-def _scan_sheet(fh: Any, info: zipfile.ZipInfo, file: str, where: str, limits: ReadLimits, text: _XlsxText) -> _SheetScan:
+def _scan_sheet(
+    fh: Any, info: zipfile.ZipInfo, file: str, where: str, limits: ReadLimits, text: _XlsxText
+) -> _SheetScan:
     """Scan one worksheet; again with the exact scan (an unusual form) or the precise text count (long text)."""
     exact = False
     text.budget.sheet(where)

@@ -50,9 +50,27 @@ from tip_eval.problems import Problem
 from tip_eval.vocab import label_key
 
 __all__ = [
-    "BANK_COLUMNS", "COLUMN_WORDS", "COMPETENCY_COLUMNS", "EXTRA_COLUMNS", "ITEM_COLUMNS", "LANGUAGES", "LANGUAGE_NAMES",
-    "answer_index", "cell_text", "check_item_bank", "key_problem", "form_name", "header_names", "infer_n_options", "label_column",
-    "language_gaps", "option_column", "option_texts", "randomized", "text_column", "words_to_letters",
+    "BANK_COLUMNS",
+    "COLUMN_WORDS",
+    "COMPETENCY_COLUMNS",
+    "EXTRA_COLUMNS",
+    "ITEM_COLUMNS",
+    "LANGUAGES",
+    "LANGUAGE_NAMES",
+    "answer_index",
+    "cell_text",
+    "check_item_bank",
+    "key_problem",
+    "form_name",
+    "header_names",
+    "infer_n_options",
+    "label_column",
+    "language_gaps",
+    "option_column",
+    "option_texts",
+    "randomized",
+    "text_column",
+    "words_to_letters",
 ]
 
 #: the bank's languages: English (the base columns) and the translations
@@ -77,8 +95,12 @@ def label_column(lang: str) -> str:
 
 
 ITEM_COLUMNS = ["item_id", "module", "text", "correct_answer", "points", "n_options"]
-BANK_COLUMNS = (ITEM_COLUMNS + [option_column(x) for x in OPTION_LETTERS] + ["randomize"]
-                + [c for lang in BANK_LANGUAGES for c in (text_column(lang), *(option_column(x, lang) for x in OPTION_LETTERS))])
+BANK_COLUMNS = (
+    ITEM_COLUMNS
+    + [option_column(x) for x in OPTION_LETTERS]
+    + ["randomize"]
+    + [c for lang in BANK_LANGUAGES for c in (text_column(lang), *(option_column(x, lang) for x in OPTION_LETTERS))]
+)
 #: columns of the bank beyond the canonical ``items`` table
 EXTRA_COLUMNS = [c for c in BANK_COLUMNS if c not in ITEM_COLUMNS]
 COMPETENCY_COLUMNS = ["competency_id", *(label_column(lang) for lang in LANGUAGES)]
@@ -105,7 +127,8 @@ _NO = {label_key(x) for x in ("no", "n", "false", "0", "tidak", "ไม่", "�
 
 def _key(text: Any) -> str:
     """The matching key of a text as a header or a cell may hold it: the cell normaliser (Khmer and Thai
-    digits as ASCII, invisible characters removed), then case and separators ignored."""
+    digits as ASCII, invisible characters removed), then case and separators ignored.
+    """
     return label_key(normalize_text(text) or "")
 
 
@@ -187,11 +210,14 @@ def _header(headers: Mapping[str, str] | None, column: str) -> str:
 
 def _where(row: Mapping[str, Any]) -> tuple[Any, Any, Any]:
     r = row.get("_row")
-    return (row.get("_file"), row.get("_sheet") if isinstance(row.get("_sheet"), str) else None,
-            None if r is None or pd.isna(r) else int(r))
+    return (
+        row.get("_file"),
+        row.get("_sheet") if isinstance(row.get("_sheet"), str) else None,
+        None if r is None or pd.isna(r) else int(r),
+    )
 
 
-def key_problem(row: Mapping[str, Any]) -> tuple[str, str] | None:
+def key_problem(row: Mapping[str, Any] | pd.Series) -> tuple[str, str] | None:
     """Why the answer key of one bank row cannot be used to judge answers, or None when it can.
 
     Returns ``(problem, fix)`` in plain words when the key is not one of the question's options
@@ -208,22 +234,38 @@ def key_problem(row: Mapping[str, Any]) -> tuple[str, str] | None:
     if m:
         letter = m.group(1).upper()
         if n and letter not in OPTION_LETTERS[:n]:
-            return (_("the correct answer '{key}' is not one of the question's options ({options})").format(
-                key=key, options=f"A-{OPTION_LETTERS[n - 1]}"), _("Write the letter of the correct option."))
+            return (
+                _("the correct answer '{key}' is not one of the question's options ({options})").format(
+                    key=key, options=f"A-{OPTION_LETTERS[n - 1]}"
+                ),
+                _("Write the letter of the correct option."),
+            )
     elif n_texts:
         matches = [x for lang in LANGUAGES for x, t in option_texts(row, lang).items() if _key(t) == _key(key)]
-        fix = (_("The correct answer is the option's letter: write {letter}.").format(letter=matches[0]) if matches
-               else _("The correct answer is the option's letter: write the letter of the correct option."))
-        return (_("the correct answer '{key}' is not an option letter ({options})").format(
-            key=key, options=f"A-{OPTION_LETTERS[n_texts - 1]}"), fix)
+        fix = (
+            _("The correct answer is the option's letter: write {letter}.").format(letter=matches[0])
+            if matches
+            else _("The correct answer is the option's letter: write the letter of the correct option.")
+        )
+        return (
+            _("the correct answer '{key}' is not an option letter ({options})").format(
+                key=key, options=f"A-{OPTION_LETTERS[n_texts - 1]}"
+            ),
+            fix,
+        )
     elif key.isdigit() and n and not 1 <= int(key) <= n:
-        return (_("the correct answer '{key}' is not one of the question's options ({options})").format(
-            key=key, options=f"1-{n}"), _("Write the number of the correct option."))
+        return (
+            _("the correct answer '{key}' is not one of the question's options ({options})").format(
+                key=key, options=f"1-{n}"
+            ),
+            _("Write the number of the correct option."),
+        )
     return None
 
 
-def check_item_bank(frame: pd.DataFrame, headers: Mapping[str, str] | None = None, *,
-                    key_consequence: str = "") -> list[Problem]:
+def check_item_bank(
+    frame: pd.DataFrame, headers: Mapping[str, str] | None = None, *, key_consequence: str = ""
+) -> list[Problem]:
     """The item bank's rules (see the module docstring), as located problems.
 
     Parameters
@@ -246,10 +288,19 @@ def check_item_bank(frame: pd.DataFrame, headers: Mapping[str, str] | None = Non
         f, sh, r = _where(row)
         item = cell_text(row.get("item_id")) or "?"
 
-        def add(column: str, value: Any, text: str, fix: str, severity: str = "error",
-                where: tuple = (f, sh, r, item)) -> None:
-            problems.append(Problem(*where[:3], _header(headers, column), None if value is None else str(value),
-                                    _("item {item}: {problem}").format(item=where[3], problem=text), fix, severity))
+        def add(
+            column: str, value: Any, text: str, fix: str, severity: str = "error", where: tuple = (f, sh, r, item)
+        ) -> None:
+            problems.append(
+                Problem(
+                    *where[:3],
+                    _header(headers, column),
+                    None if value is None else str(value),
+                    _("item {item}: {problem}").format(item=where[3], problem=text),
+                    fix,
+                    severity,
+                )
+            )
 
         n_texts = _last_option(row)
         for lang in LANGUAGES:
@@ -259,38 +310,63 @@ def check_item_bank(frame: pd.DataFrame, headers: Mapping[str, str] | None = Non
             for letter in OPTION_LETTERS[:n_texts]:
                 if letter not in texts:
                     later = [x for x in OPTION_LETTERS[:n_texts] if x > letter]
-                    add(option_column(letter, lang), None,
+                    add(
+                        option_column(letter, lang),
+                        None,
                         _("option {letter} has no text in {language} although option {later} has one").format(
-                            letter=letter, language=language_name(lang), later=later[-1]),
-                        _("Write option {letter}'s text in {language}, or move the options up so that none is "
-                          "skipped.").format(letter=letter, language=language_name(lang)))
+                            letter=letter, language=language_name(lang), later=later[-1]
+                        ),
+                        _(
+                            "Write option {letter}'s text in {language}, or move the options up so that none is "
+                            "skipped."
+                        ).format(letter=letter, language=language_name(lang)),
+                    )
             seen: dict[str, str] = {}
             for letter, t in texts.items():
                 k = _key(t)
                 if k in seen:
-                    add(option_column(letter, lang), t,
+                    add(
+                        option_column(letter, lang),
+                        t,
                         _("options {first} and {second} have the same text in {language}").format(
-                            first=seen[k], second=letter, language=language_name(lang)),
-                        _("Give each option its own words: the form would show two identical choices."))
+                            first=seen[k], second=letter, language=language_name(lang)
+                        ),
+                        _("Give each option its own words: the form would show two identical choices."),
+                    )
                 else:
                     seen[k] = letter
         declared = _whole(row.get("n_options"))
         if n_texts and declared is not None and declared != n_texts:
-            add("n_options", row.get("n_options"),
+            add(
+                "n_options",
+                row.get("n_options"),
                 _("the number of options is {declared} but option texts are given for {n} ({letters})").format(
-                    declared=declared, n=n_texts, letters=f"{OPTION_LETTERS[0]}-{OPTION_LETTERS[n_texts - 1]}"),
-                _("Write {n} as the number of options, or correct the option texts.").format(n=n_texts))
+                    declared=declared, n=n_texts, letters=f"{OPTION_LETTERS[0]}-{OPTION_LETTERS[n_texts - 1]}"
+                ),
+                _("Write {n} as the number of options, or correct the option texts.").format(n=n_texts),
+            )
         bad_key = key_problem(row)
         if bad_key is not None:
             add("correct_answer", cell_text(row.get("correct_answer")), bad_key[0] + key_consequence, bad_key[1])
         if cell_text(row.get("randomize")) is not None and randomized(row.get("randomize")) is None:
-            add("randomize", row.get("randomize"), _("randomize '{value}' is not yes or no").format(
-                value=row.get("randomize")), _("Write yes (show the options in random order) or no."), "warning")
+            add(
+                "randomize",
+                row.get("randomize"),
+                _("randomize '{value}' is not yes or no").format(value=row.get("randomize")),
+                _("Write yes (show the options in random order) or no."),
+                "warning",
+            )
     return problems
 
 
-def language_gaps(items: pd.DataFrame, competencies: pd.DataFrame | None, languages: Iterable[str],
-                  headers: Mapping[tuple, Mapping[str, str]] | None = None, *, options: bool = True) -> list[Problem]:
+def language_gaps(
+    items: pd.DataFrame,
+    competencies: pd.DataFrame | None,
+    languages: Iterable[str],
+    headers: Mapping[tuple, Mapping[str, str]] | None = None,
+    *,
+    options: bool = True,
+) -> list[Problem]:
     """The texts a form or template in ``languages`` would lack, as located problems.
 
     Every question needs its text (and, with ``options``, each of its options' texts) in every
@@ -303,25 +379,48 @@ def language_gaps(items: pd.DataFrame, competencies: pd.DataFrame | None, langua
     def add(row: Mapping[str, Any], kind: str, ident: str, column: str, what: str, lang: str) -> None:
         f, sh, r = _where(row)
         hdr = _header((headers or {}).get((f, sh)), column)
-        problems.append(Problem(f, sh, r, hdr, None,
-                                _("{what} has no {text} in {language} ({column}), and the form is asked in "
-                                  "{language}").format(what=kind.format(ident=ident), text=what,
-                                                       language=language_name(lang), column=hdr),
-                                _("Write the {language} text in {column}, or leave {code} out of the languages.").format(
-                                    language=language_name(lang), column=hdr, code=lang),
-                                "error"))
+        problems.append(
+            Problem(
+                f,
+                sh,
+                r,
+                hdr,
+                None,
+                _("{what} has no {text} in {language} ({column}), and the form is asked in {language}").format(
+                    what=kind.format(ident=ident), text=what, language=language_name(lang), column=hdr
+                ),
+                _("Write the {language} text in {column}, or leave {code} out of the languages.").format(
+                    language=language_name(lang), column=hdr, code=lang
+                ),
+                "error",
+            )
+        )
 
     absent = [lang for lang in langs if _absent(items, competencies, lang)]
     for lang in absent:  # a language the bank does not have at all: one line, not one per cell
         f, sh = _where(items.iloc[0])[:2] if len(items) else (None, None)
-        problems.append(Problem(f, sh, None, _header((headers or {}).get((f, sh)), text_column(lang)), None,
-                                _("the item bank has no {language} texts ({columns}, ...), and the form is asked in "
-                                  "{language}").format(language=language_name(lang), columns=", ".join(
-                                      [TEMPLATE_HEADER.get(text_column(lang), lang),
-                                       TEMPLATE_HEADER.get(option_column("A", lang), lang)])),
-                                _("Add the {language} columns to the bank, or leave {code} out of the languages.").format(
-                                    language=language_name(lang), code=lang),
-                                "error"))
+        problems.append(
+            Problem(
+                f,
+                sh,
+                None,
+                _header((headers or {}).get((f, sh)), text_column(lang)),
+                None,
+                _("the item bank has no {language} texts ({columns}, ...), and the form is asked in {language}").format(
+                    language=language_name(lang),
+                    columns=", ".join(
+                        [
+                            TEMPLATE_HEADER.get(text_column(lang), lang),
+                            TEMPLATE_HEADER.get(option_column("A", lang), lang),
+                        ]
+                    ),
+                ),
+                _("Add the {language} columns to the bank, or leave {code} out of the languages.").format(
+                    language=language_name(lang), code=lang
+                ),
+                "error",
+            )
+        )
     langs = [lang for lang in langs if lang not in absent]
     for _i, row in items.iterrows():
         ident = cell_text(row.get("item_id")) or "?"
@@ -333,8 +432,14 @@ def language_gaps(items: pd.DataFrame, competencies: pd.DataFrame | None, langua
                 have = option_texts(row, lang)
                 for letter in OPTION_LETTERS[:n]:
                     if letter not in have:
-                        add(row, _("item {ident}"), ident, option_column(letter, lang),
-                            _("text for option {letter}").format(letter=letter), lang)
+                        add(
+                            row,
+                            _("item {ident}"),
+                            ident,
+                            option_column(letter, lang),
+                            _("text for option {letter}").format(letter=letter),
+                            lang,
+                        )
     if competencies is not None:
         for _i, row in competencies.iterrows():
             ident = cell_text(row.get("competency_id")) or "?"
@@ -375,7 +480,10 @@ def header_names(items: pd.DataFrame | None, competencies: pd.DataFrame | None) 
             clash.add(k)
         names.setdefault(k, target)
 
-    for frame, kind, id_col, prefix in ((items, "item", "item_id", "Q"), (competencies, "competency", "competency_id", "C")):
+    for frame, kind, id_col, prefix in (
+        (items, "item", "item_id", "Q"),
+        (competencies, "competency", "competency_id", "C"),
+    ):
         if frame is None or id_col not in frame:
             continue
         for _i, row in frame.iterrows():
@@ -426,7 +534,8 @@ def answer_index(items: pd.DataFrame | Iterable[pd.DataFrame] | None) -> dict[st
 
 def words_to_letters(item_ids: pd.Series, answers: pd.Series, index: Mapping[str, Mapping[str, str]]) -> pd.Series:
     """Answers written as an option's words (see :func:`answer_index`) replaced by the option's letter;
-    every other answer unchanged. Each distinct (item, answer) is looked up once."""
+    every other answer unchanged. Each distinct (item, answer) is looked up once.
+    """
     values = answers.to_numpy(dtype=object).copy()
     if not index or not len(values):
         return pd.Series(values, index=answers.index, dtype=object)

@@ -14,8 +14,9 @@ layouts register themselves from :mod:`tip_eval.io.layouts_partner` and
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -61,10 +62,22 @@ class LayoutContext:
     #: XLSForm name or words): label key -> (kind, ID); see :func:`tip_eval.io.item_bank.header_names`
     bank: dict[str, tuple[str, str]] = field(default_factory=dict)
 
-    def problem(self, file: str, sheet: str | None, row: int | None, column: str | None, value: Any,
-                problem: str, fix: str = "", severity: str = "error", key: str | None = None) -> None:
-        self.problems.append(Problem(file, sheet, row, column, None if value is None else str(value), problem, fix,
-                                     severity, key=key))
+    def problem(
+        self,
+        file: str,
+        sheet: str | None,
+        row: int | None,
+        column: str | None,
+        value: Any,
+        problem: str,
+        fix: str = "",
+        severity: str = "error",
+        key: str | None = None,
+    ) -> None:
+        """Record a located problem of this source (file, sheet, row, column, message and fix)."""
+        self.problems.append(
+            Problem(file, sheet, row, column, None if value is None else str(value), problem, fix, severity, key=key)
+        )
 
 
 Layout = Callable[[SourceConfig, LayoutContext], list[Mapped]]
@@ -73,9 +86,11 @@ LAYOUTS: dict[str, Layout] = {}
 
 def register(name: str) -> Callable[[Layout], Layout]:
     """Register a layout function under ``name`` (used in study.toml as ``layout = "name"``)."""
+
     def deco(fn: Layout) -> Layout:
         LAYOUTS[name] = fn
         return fn
+
     return deco
 
 
@@ -107,8 +122,12 @@ def read_sheet(source: SourceConfig, sheet: str | None, ctx: LayoutContext, head
             ctx.problem(source.name, raw.sheet, None, None, None, str(note), "", "warning")
     if getattr(raw, "date1904", False):
         ctx.date1904[source.name] = True
-    ctx.lines[(source.name, raw.sheet)] = {"read": raw.lines_read, "rows": [int(r) for r in raw.excel_rows],
-                                           "ignored": dict(raw.ignored_rows), "row_lines": dict(raw.row_lines)}
+    ctx.lines[(source.name, raw.sheet)] = {
+        "read": raw.lines_read,
+        "rows": [int(r) for r in raw.excel_rows],
+        "ignored": dict(raw.ignored_rows),
+        "row_lines": dict(raw.row_lines),
+    }
     return raw
 
 
@@ -124,8 +143,9 @@ def find_sheet(source: SourceConfig, kind: str, own: Mapping[str, str] | None = 
     """
     from tip_eval.io.read import list_sheets
 
-    wanted = ({label_key(n) for n in (*SHEET_NAMES[kind], *template_sheet_names(kind))}
-              | {k for k, v in (own or {}).items() if v == kind})
+    wanted = {label_key(n) for n in (*SHEET_NAMES[kind], *template_sheet_names(kind))} | {
+        k for k, v in (own or {}).items() if v == kind
+    }
     explicit = (source.get("sheets") or {}).get(kind) if isinstance(source.get("sheets"), dict) else None
     for info in list_sheets(source.file):
         name = info[0] if isinstance(info, tuple) else getattr(info, "name", info)
@@ -156,42 +176,83 @@ def _extra_columns(source: SourceConfig) -> dict[str, str]:
 def _unmapped_warning(ctx: LayoutContext, source: SourceConfig, raw, used: set[str], what: str) -> None:
     for h in raw.frame.columns:
         if h not in used:
-            ctx.problem(source.name, raw.sheet, raw.header_row, str(h), None,
-                        _("column '{header}' is not part of the {table} and was ignored").format(header=h, table=what),
-                        _("Remove or rename it if it should be read (see data_schemas/README.md)."), "warning")
+            ctx.problem(
+                source.name,
+                raw.sheet,
+                raw.header_row,
+                str(h),
+                None,
+                _("column '{header}' is not part of the {table} and was ignored").format(header=h, table=what),
+                _("Remove or rename it if it should be read (see data_schemas/README.md)."),
+                "warning",
+            )
 
 
 def _drop_names(ctx: LayoutContext, source: SourceConfig, raw, mapping: dict[str, str]) -> None:
     if "name" in mapping:
-        ctx.problem(source.name, raw.sheet, raw.header_row, mapping["name"], None,
-                    _("names are personal data: this column was dropped and is in no output"),
-                    _("Nothing to do; to link tests by name instead of ID, use a layout with name_column."), "warning")
+        ctx.problem(
+            source.name,
+            raw.sheet,
+            raw.header_row,
+            mapping["name"],
+            None,
+            _("names are personal data: this column was dropped and is in no output"),
+            _("Nothing to do; to link tests by name instead of ID, use a layout with name_column."),
+            "warning",
+        )
 
 
 def _require(ctx: LayoutContext, source: SourceConfig, raw, mapping: dict[str, str], needed: list[str]) -> bool:
     missing = [c for c in needed if c not in mapping]
     for c in missing:
-        ctx.problem(source.name, raw.sheet, raw.header_row, template_header(c), None,
-                    _("the sheet has no column for {column}").format(column=c),
-                    _("Add a column headed '{header}' (or map yours in study.toml under columns).").format(
-                        header=template_header(c)))
+        ctx.problem(
+            source.name,
+            raw.sheet,
+            raw.header_row,
+            template_header(c),
+            None,
+            _("the sheet has no column for {column}").format(column=c),
+            _("Add a column headed '{header}' (or map yours in study.toml under columns).").format(
+                header=template_header(c)
+            ),
+        )
     return not missing
 
 
-def _table_sheet(source: SourceConfig, ctx: LayoutContext, kind: str, table: str, wanted: list[str],
-                 needed: list[str], required: bool = True) -> tuple[Mapped | None, Any]:
+def _table_sheet(
+    source: SourceConfig,
+    ctx: LayoutContext,
+    kind: str,
+    table: str,
+    wanted: list[str],
+    needed: list[str],
+    required: bool = True,
+) -> tuple[Mapped | None, Any]:
     name = find_sheet(source, kind)
     if name is None and kind == "items" and source.file.suffix.lower() in (".csv", ".txt", ".tsv"):
         name = ""  # an answer key kept as a CSV file: the file is the Items table
     if name is None:
         if required:
-            elsewhere = (_(" or, when the study keeps it in another file (an item bank), check the whole study folder, "
-                           "whose study.toml names that file") if kind in ("items", "competencies", "codebook") else "")
-            ctx.problem(source.name, None, None, None, None,
-                        _("no visible sheet named '{name}'").format(name=template_sheet(kind)),
-                        _("Add the sheet '{name}' (see `tip-eval template`){elsewhere}.").format(
-                            name=template_sheet(kind), elsewhere=elsewhere),
-                        key=f"no-sheet:{kind}")
+            elsewhere = (
+                _(
+                    " or, when the study keeps it in another file (an item bank), check the whole study folder, "
+                    "whose study.toml names that file"
+                )
+                if kind in ("items", "competencies", "codebook")
+                else ""
+            )
+            ctx.problem(
+                source.name,
+                None,
+                None,
+                None,
+                None,
+                _("no visible sheet named '{name}'").format(name=template_sheet(kind)),
+                _("Add the sheet '{name}' (see `tip-eval template`){elsewhere}.").format(
+                    name=template_sheet(kind), elsewhere=elsewhere
+                ),
+                key=f"no-sheet:{kind}",
+            )
         return None, None
     raw = read_sheet(source, name or None, ctx)
     mapping = map_headers(list(raw.frame.columns), wanted + ["name"], _extra_columns(source))
@@ -209,8 +270,16 @@ def _name_headers(raw, source: SourceConfig) -> set[str]:
     return set(m.values())
 
 
-def melt_wide(raw, id_header: str, source: SourceConfig, id_col: str, var_col: str, value_col: str,
-              skip: set[str], constants: dict[str, Any] | None = None) -> pd.DataFrame:
+def melt_wide(
+    raw,
+    id_header: str,
+    source: SourceConfig,
+    id_col: str,
+    var_col: str,
+    value_col: str,
+    skip: set[str],
+    constants: dict[str, Any] | None = None,
+) -> pd.DataFrame:
     """Melt a wide sheet (one column per item/competency) to long rows with per-cell provenance."""
     value_headers = [h for h in raw.frame.columns if h != id_header and h not in skip]
     n = len(raw.frame)
@@ -242,19 +311,44 @@ def template_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     3-month test, or the study's own label in study.toml ``phases``), Confidence, and the
     workbook's own Items and Competencies sheets when it has them (``tip-eval template`` writes
     them), so that a filled-in template needs no separate item bank source. A test sheet may have a
-    Test date column (the date each person took that test)."""
+    Test date column (the date each person took that test).
+    """
     out: list[Mapped] = []
-    tcols = ["training_id", "country", "province", "venue", "organiser", "start_date", "end_date", "language", "curriculum_version",
-             "delayed_test_months"]
-    training, traw = _table_sheet(source, ctx, "training", "trainings", tcols, ["training_id", "country", "province", "start_date", "end_date", "language"])
+    tcols = [
+        "training_id",
+        "country",
+        "province",
+        "venue",
+        "organiser",
+        "start_date",
+        "end_date",
+        "language",
+        "curriculum_version",
+        "delayed_test_months",
+    ]
+    training, traw = _table_sheet(
+        source,
+        ctx,
+        "training",
+        "trainings",
+        tcols,
+        ["training_id", "country", "province", "start_date", "end_date", "language"],
+    )
     training_id = source.get("training_id")
     if training is not None:
         frame = training.frame
         if len(frame) != 1:
-            ctx.problem(source.name, traw.sheet, None, None, None,
-                        _("the {sheet} sheet should have exactly one row under the header; it has {n}").format(
-                            sheet=traw.sheet, n=len(frame)),
-                        _("Keep one row describing this training."))
+            ctx.problem(
+                source.name,
+                traw.sheet,
+                None,
+                None,
+                None,
+                _("the {sheet} sheet should have exactly one row under the header; it has {n}").format(
+                    sheet=traw.sheet, n=len(frame)
+                ),
+                _("Keep one row describing this training."),
+            )
         if len(frame):
             from tip_eval.io.coerce import normalize_id
 
@@ -277,10 +371,18 @@ def template_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
         name = find_sheet(source, phase, own_phases(ctx.settings))
         if name is None:
             if phase != "delayed":  # a delayed post-test is optional
-                ctx.problem(source.name, None, None, None, None,
-                            _("no visible sheet named '{name}'").format(name=template_sheet(phase)),
-                            _("Add the sheet '{name}' with one row per participant who took the test.").format(
-                                name=template_sheet(phase)), "warning")
+                ctx.problem(
+                    source.name,
+                    None,
+                    None,
+                    None,
+                    None,
+                    _("no visible sheet named '{name}'").format(name=template_sheet(phase)),
+                    _("Add the sheet '{name}' with one row per participant who took the test.").format(
+                        name=template_sheet(phase)
+                    ),
+                    "warning",
+                )
             continue
         raw = read_sheet(source, name, ctx)
         mapping = map_headers(list(raw.frame.columns), ["participant_id", "name", "test_date"], _extra_columns(source))
@@ -288,8 +390,16 @@ def template_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
         if not _require(ctx, source, raw, mapping, ["participant_id"]):
             continue
         skip = {mapping[c] for c in ("name", "test_date") if c in mapping}
-        long = melt_wide(raw, mapping["participant_id"], source, "participant_id", "item_id", "answer", skip,
-                         {"phase": phase, "training_id": training_id})
+        long = melt_wide(
+            raw,
+            mapping["participant_id"],
+            source,
+            "participant_id",
+            "item_id",
+            "answer",
+            skip,
+            {"phase": phase, "training_id": training_id},
+        )
         headers = {"participant_id": mapping["participant_id"]}
         if "test_date" in mapping:  # the date each person took the test, on every one of their answers
             k = len([h for h in raw.frame.columns if h != mapping["participant_id"] and h not in skip])
@@ -307,8 +417,15 @@ def template_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
             phases = raw.frame[mapping["phase"]].to_numpy(dtype=object)
             k = len([h for h in raw.frame.columns if h != mapping["participant_id"] and h not in skip])
             long["phase"] = np.repeat(phases, k)
-            out.append(Mapped("confidence", long, source.name, raw.sheet,
-                              {"participant_id": mapping["participant_id"], "phase": mapping["phase"]}))
+            out.append(
+                Mapped(
+                    "confidence",
+                    long,
+                    source.name,
+                    raw.sheet,
+                    {"participant_id": mapping["participant_id"], "phase": mapping["phase"]},
+                )
+            )
     # a filled-in template carries its own item bank and competency list
     out.extend(bank_sheets(source, ctx, items_required=False))
     return out
@@ -332,8 +449,15 @@ def bank_sheets(source: SourceConfig, ctx: LayoutContext, items_required: bool) 
 
     out = []
     icols = ["item_id", "module", "text", "correct_answer", "points", "n_options"]
-    items, _sheet = _table_sheet(source, ctx, "items", "items", icols + item_bank.EXTRA_COLUMNS,
-                            ["item_id", "module", "correct_answer"], required=items_required)
+    items, _sheet = _table_sheet(
+        source,
+        ctx,
+        "items",
+        "items",
+        icols + item_bank.EXTRA_COLUMNS,
+        ["item_id", "module", "correct_answer"],
+        required=items_required,
+    )
     if items is not None:
         if "points" not in items.frame:
             items.frame["points"] = 1.0
@@ -344,27 +468,33 @@ def bank_sheets(source: SourceConfig, ctx: LayoutContext, items_required: bool) 
         ctx.problems.extend(item_bank.check_item_bank(items.frame, items.headers, key_consequence=_(UNSCORABLE_WORDS)))
         # a question whose key is not one of its options cannot be judged: it is set aside by the
         # loader (tip_eval.io.load), and with it every answer to it, rather than scored 0 for all
-        items.frame["_unscorable"] = [None if (k := item_bank.key_problem(r)) is None else k[0]
-                                      for _i, r in items.frame.iterrows()]
+        items.frame["_unscorable"] = [
+            None if (k := item_bank.key_problem(r)) is None else k[0] for _i, r in items.frame.iterrows()
+        ]
         items.frame["n_options"] = item_bank.infer_n_options(items.frame)
         items.frame["_dedupe"] = True
         out.append(items)
     ccols = ["competency_id", "label", "label_km", "label_th", "label_id"]
-    comps, _sheet = _table_sheet(source, ctx, "competencies", "competencies", ccols, ["competency_id", "label"], required=False)
+    comps, _sheet = _table_sheet(
+        source, ctx, "competencies", "competencies", ccols, ["competency_id", "label"], required=False
+    )
     if comps is not None:
         for c in ccols:
             if c not in comps.frame:
                 comps.frame[c] = None
         comps.frame["_dedupe"] = True
         out.append(comps)
-    ctx.bank.update(item_bank.header_names(items.frame if items is not None else None,
-                                           comps.frame if comps is not None else None))
+    ctx.bank.update(
+        item_bank.header_names(items.frame if items is not None else None, comps.frame if comps is not None else None)
+    )
     return out
 
 
 #: said of a question whose answer key cannot judge answers (see :func:`tip_eval.io.load.set_aside_unscorable`)
-UNSCORABLE_WORDS = N_("; the question is left out of every score (its answers are set aside, and the tests are scored "
-                    "out of the other questions) until the key is corrected")  # translated where said
+UNSCORABLE_WORDS = N_(
+    "; the question is left out of every score (its answers are set aside, and the tests are scored "
+    "out of the other questions) until the key is corrected"
+)  # translated where said
 
 
 CODEBOOK_COLUMNS = ["code_id", "label", "theme", "level", "applied_practice", "definition"]
@@ -374,15 +504,18 @@ INTERVIEW_COLUMNS = ["interview_id", "participant_id", "interview_date", "coders
 def codebook_and_interviews(source: SourceConfig, ctx: LayoutContext, interviews_required: bool) -> list[Mapped]:
     """The Codebook sheet (applied_practice defaults to no) and the Interviews sheet of a coding workbook."""
     out = []
-    cb, _sheet = _table_sheet(source, ctx, "codebook", "codebook", CODEBOOK_COLUMNS, ["code_id", "label", "theme", "level"])
+    cb, _sheet = _table_sheet(
+        source, ctx, "codebook", "codebook", CODEBOOK_COLUMNS, ["code_id", "label", "theme", "level"]
+    )
     if cb is not None:
         if "applied_practice" not in cb.frame:
             cb.frame["applied_practice"] = False
         if "definition" not in cb.frame:
             cb.frame["definition"] = None
         out.append(cb)
-    iv, _sheet = _table_sheet(source, ctx, "interviews", "interviews", INTERVIEW_COLUMNS, INTERVIEW_COLUMNS,
-                         required=interviews_required)
+    iv, _sheet = _table_sheet(
+        source, ctx, "interviews", "interviews", INTERVIEW_COLUMNS, INTERVIEW_COLUMNS, required=interviews_required
+    )
     if iv is not None:
         out.append(iv)
     return out
@@ -394,12 +527,21 @@ def followup_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     out = codebook_and_interviews(source, ctx, interviews_required=True)
     name = find_sheet(source, "codes")
     if name is None:
-        ctx.problem(source.name, None, None, None, None, _("no visible sheet named '{name}'").format(
-            name=template_sheet("codes")), _("Add the {name} sheet.").format(name=template_sheet("codes")),
-                    key="no-sheet:codes")
+        ctx.problem(
+            source.name,
+            None,
+            None,
+            None,
+            None,
+            _("no visible sheet named '{name}'").format(name=template_sheet("codes")),
+            _("Add the {name} sheet.").format(name=template_sheet("codes")),
+            key="no-sheet:codes",
+        )
         return out
     raw = read_sheet(source, name, ctx)
-    mapping = map_headers(list(raw.frame.columns), ["interview_id", "coder", "code_id", "present"], _extra_columns(source))
+    mapping = map_headers(
+        list(raw.frame.columns), ["interview_id", "coder", "code_id", "present"], _extra_columns(source)
+    )
     if "code_id" in mapping:  # long: one row per interview x coder x code
         if _require(ctx, source, raw, mapping, ["interview_id", "coder", "code_id"]):
             frame = frame_with_provenance(raw, mapping, source)
@@ -408,9 +550,19 @@ def followup_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
             out.append(Mapped("followup_codes", frame, source.name, raw.sheet, dict(mapping)))
     else:  # wide: one column per code holding 1/0
         if _require(ctx, source, raw, mapping, ["interview_id", "coder"]):
-            long = melt_wide(raw, mapping["interview_id"], source, "interview_id", "code_id", "present", {mapping["coder"]})
+            long = melt_wide(
+                raw, mapping["interview_id"], source, "interview_id", "code_id", "present", {mapping["coder"]}
+            )
             coders = raw.frame[mapping["coder"]].to_numpy(dtype=object)
             k = len(raw.frame.columns) - 2
             long["coder"] = np.repeat(coders, k)
-            out.append(Mapped("followup_codes", long, source.name, raw.sheet, {"interview_id": mapping["interview_id"], "coder": mapping["coder"]}))
+            out.append(
+                Mapped(
+                    "followup_codes",
+                    long,
+                    source.name,
+                    raw.sheet,
+                    {"interview_id": mapping["interview_id"], "coder": mapping["coder"]},
+                )
+            )
     return out

@@ -68,10 +68,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tip_eval.io.coerce import _is_blank
 from tip_eval.i18n import _, ngettext
+from tip_eval.io.coerce import _is_blank
 from tip_eval.io.columns import TEMPLATE_HEADER, map_headers, template_header
-from tip_eval.io.sources import SourceConfig
 from tip_eval.io.layouts import (
     INTERVIEW_COLUMNS,
     LayoutContext,
@@ -81,10 +80,28 @@ from tip_eval.io.layouts import (
     read_sheet,
     register,
 )
+from tip_eval.io.sources import SourceConfig
 from tip_eval.vocab import label_key
 
-_DOC_EXTENSIONS = {".txt", ".docx", ".doc", ".odt", ".pdf", ".rtf", ".md", ".html", ".htm", ".epub", ".mp3",
-                   ".mp4", ".wav", ".m4a", ".jpg", ".jpeg", ".png"}
+_DOC_EXTENSIONS = {
+    ".txt",
+    ".docx",
+    ".doc",
+    ".odt",
+    ".pdf",
+    ".rtf",
+    ".md",
+    ".html",
+    ".htm",
+    ".epub",
+    ".mp3",
+    ".mp4",
+    ".wav",
+    ".m4a",
+    ".jpg",
+    ".jpeg",
+    ".png",
+}
 
 # headers of the tools' exports (matched ignoring case, spaces, '_' and '-'), beyond columns.py
 _DOCUMENT = ("document", "File", "Filename", "File name", "file_or_casename", "Transcript", "Source")
@@ -96,7 +113,9 @@ _CLEARED = ("cleared_for_publication", "Cleared for publication", "Cleared", "Pu
 _IGNORED_EXPORT = ("id", "Id", "Coded_Memo", "Coded memo", "Memo", "Category", "color", "pos0", "pos1")
 
 
-def _find(headers: list[str], names: tuple[str, ...], extra: dict[str, str] | None = None, target: str = "") -> str | None:
+def _find(
+    headers: list[str], names: tuple[str, ...], extra: dict[str, str] | None = None, target: str = ""
+) -> str | None:
     wanted = {label_key(n) for n in names}
     for h, col in (extra or {}).items():
         if col == target:
@@ -106,7 +125,8 @@ def _find(headers: list[str], names: tuple[str, ...], extra: dict[str, str] | No
 
 def _read_quiet(source: SourceConfig, sheet: Any, ctx: LayoutContext):
     """read_sheet, without the duplicate-header problems of QualCoder's repeated ``Category`` and
-    ``FileVar_``/``CaseVar_`` columns (they are not read)."""
+    ``FileVar_``/``CaseVar_`` columns (they are not read).
+    """
     before = len(ctx.problems)
     raw = read_sheet(source, sheet, ctx)
     kept = []
@@ -121,8 +141,10 @@ def _read_quiet(source: SourceConfig, sheet: Any, ctx: LayoutContext):
 
 
 def _provenance(raw, source: SourceConfig, idx: np.ndarray) -> pd.DataFrame:
-    return pd.DataFrame({"_file": source.name, "_sheet": raw.sheet,
-                         "_row": pd.array(raw.excel_rows.to_numpy()[idx], dtype="Int64")}, index=range(len(idx)))
+    return pd.DataFrame(
+        {"_file": source.name, "_sheet": raw.sheet, "_row": pd.array(raw.excel_rows.to_numpy()[idx], dtype="Int64")},
+        index=range(len(idx)),
+    )
 
 
 def _stem(name: str) -> str:
@@ -142,8 +164,11 @@ def document_ids(names: Iterable[str], key: bytes | None = None) -> dict[str, st
     """
     names = sorted(set(names))
     if key:
-        return {n: "DOC-" + hmac.new(key, b"tip_eval document\x1f" + n.encode("utf-8"),
-                                     hashlib.sha256).hexdigest()[:10].upper() for n in names}
+        return {
+            n: "DOC-"
+            + hmac.new(key, b"tip_eval document\x1f" + n.encode("utf-8"), hashlib.sha256).hexdigest()[:10].upper()
+            for n in names
+        }
     width = max(3, len(str(len(names))))
     return {n: f"DOC-{i:0{width}d}" for i, n in enumerate(names, start=1)}
 
@@ -177,13 +202,17 @@ def finish_documents(mapped: list[Mapped], ctx: LayoutContext, root: Path) -> li
     for m in mapped:
         if "interview_id" in m.frame.columns:
             m.frame["interview_id"] = m.frame["interview_id"].map(swap)
-    ctx.problems[:] = [replace(p, value=swap(p.value), problem=swap(p.problem), fix=swap(p.fix))
-                       if any(isinstance(v, str) and "DOC-pending-" in v for v in (p.value, p.problem, p.fix)) else p
-                       for p in ctx.problems]
+    ctx.problems[:] = [
+        replace(p, value=swap(p.value), problem=swap(p.problem), fix=swap(p.fix))
+        if any(isinstance(v, str) and "DOC-pending-" in v for v in (p.value, p.problem, p.fix))
+        else p
+        for p in ctx.problems
+    ]
     return mapped
 
 
 # ------------------------------------------------------------------------------------ documents
+
 
 class _Documents:
     """Document -> interview, from the ``documents`` option; and the interview list it may hold."""
@@ -208,9 +237,15 @@ class _Documents:
         mapping = map_headers(headers, INTERVIEW_COLUMNS, _extra_columns(source))
         if doc_h is None or "interview_id" not in mapping:
             missing = "Document" if doc_h is None else TEMPLATE_HEADER["interview_id"]
-            ctx.problem(src.name, raw.sheet, raw.header_row, missing, None,
-                        _("the documents table has no column '{header}'").format(header=missing),
-                        _("The documents table needs the columns Document and Interview ID."))
+            ctx.problem(
+                src.name,
+                raw.sheet,
+                raw.header_row,
+                missing,
+                None,
+                _("the documents table has no column '{header}'").format(header=missing),
+                _("The documents table needs the columns Document and Interview ID."),
+            )
             self.map = {}
             return
         self.header = doc_h
@@ -222,8 +257,9 @@ class _Documents:
                 self.map.setdefault(label_key(d), i)
                 self.map.setdefault(label_key(_stem(d)), i)
         if {"participant_id", "interview_date"} <= set(mapping):
-            frame = pd.DataFrame({c: raw.frame[mapping[c]].to_numpy(dtype=object) if c in mapping else None
-                                  for c in INTERVIEW_COLUMNS})
+            frame = pd.DataFrame(
+                {c: raw.frame[mapping[c]].to_numpy(dtype=object) if c in mapping else None for c in INTERVIEW_COLUMNS}
+            )
             prov = _provenance(raw, src, np.arange(len(raw.frame)))
             frame = pd.concat([frame, prov], axis=1)
             self.interviews = Mapped("interviews", frame, src.name, raw.sheet, dict(mapping))
@@ -241,10 +277,18 @@ class _Documents:
             names = [s.name for s in list_sheets(source.file)]
             if spec in names:
                 return read_sheet(source, spec, ctx), source
-        ctx.problem("study.toml", None, None, "documents", spec,
-                    _("documents of source {source} names '{name}', which is neither a file next to study.toml "
-                      "nor a sheet of the workbook").format(source=source.name, name=spec),
-                    _("Give the file name (relative to study.toml) or the sheet name of the documents table."))
+        ctx.problem(
+            "study.toml",
+            None,
+            None,
+            "documents",
+            spec,
+            _(
+                "documents of source {source} names '{name}', which is neither a file next to study.toml "
+                "nor a sheet of the workbook"
+            ).format(source=source.name, name=spec),
+            _("Give the file name (relative to study.toml) or the sheet name of the documents table."),
+        )
         return None, None
 
     def interview(self, doc: Any) -> tuple[Any, bool]:
@@ -268,8 +312,18 @@ def _root(source: SourceConfig, ctx: LayoutContext) -> Path | None:
 
 # ------------------------------------------------------------------------------------ codings
 
-def _codings(source: SourceConfig, ctx: LayoutContext, raw, *, doc_h: str, tag_h: str, coder_h: str | None,
-             excerpt_h: str | None, what: str) -> list[Mapped]:
+
+def _codings(
+    source: SourceConfig,
+    ctx: LayoutContext,
+    raw,
+    *,
+    doc_h: str,
+    tag_h: str,
+    coder_h: str | None,
+    excerpt_h: str | None,
+    what: str,
+) -> list[Mapped]:
     """Rows of a tool export (one per highlight) -> followup_codes (+ interviews, cleared excerpts)."""
     out: list[Mapped] = []
     docs = _Documents(source, ctx, _root(source, ctx))
@@ -281,8 +335,15 @@ def _codings(source: SourceConfig, ctx: LayoutContext, raw, *, doc_h: str, tag_h
     default_coder = source.get("coder", "taguette" if what == "Taguette" else None)
     coder = raw.frame[coder_h].to_numpy(dtype=object) if coder_h else np.full(n, default_coder, dtype=object)
     if coder_h is None and default_coder is None:
-        ctx.problem(source.name, raw.sheet, raw.header_row, "Coder", None, _("the export has no Coder column"),
-                    _("Add coder = \"...\" to this source in study.toml."))
+        ctx.problem(
+            source.name,
+            raw.sheet,
+            raw.header_row,
+            "Coder",
+            None,
+            _("the export has no Coder column"),
+            _('Add coder = "..." to this source in study.toml.'),
+        )
         return out
     if coder_h is not None and source.get("coder") is not None:
         blank = np.array([not (isinstance(c, str) and c.strip()) for c in coder])
@@ -296,45 +357,73 @@ def _codings(source: SourceConfig, ctx: LayoutContext, raw, *, doc_h: str, tag_h
         interview[i] = iv
         if not found:
             # the document's name is not repeated: it may be the name of the person interviewed
-            ctx.problem(source.name, raw.sheet, int(rows[i]), doc_h, None,
-                        _("the document in this cell is not in the documents list: the neutral ID {id} stands for "
-                          "it").format(id=iv),
-                        _("Add the document and its interview ID to the documents table (documents in study.toml)."),
-                        "warning")
+            ctx.problem(
+                source.name,
+                raw.sheet,
+                int(rows[i]),
+                doc_h,
+                None,
+                _("the document in this cell is not in the documents list: the neutral ID {id} stands for it").format(
+                    id=iv
+                ),
+                _("Add the document and its interview ID to the documents table (documents in study.toml)."),
+                "warning",
+            )
         if _is_blank(tag[i]):
             untagged.append(i)
     tag = np.array([codes_map.get(label_key(t), t) if isinstance(t, str) else t for t in tag], dtype=object)
     ok = np.ones(n, dtype=bool)
     ok[untagged] = False
     if untagged:
-        ctx.problem(source.name, raw.sheet, int(rows[untagged[0]]), tag_h, None,
-                    ngettext("{n} highlight has no {column} and was ignored",
-                             "{n} highlights have no {column} and were ignored", len(untagged)).format(
-                        n=len(untagged), column=tag_h),
-                    _("Tag them in the tool and export again."),
-                    "warning")
+        ctx.problem(
+            source.name,
+            raw.sheet,
+            int(rows[untagged[0]]),
+            tag_h,
+            None,
+            ngettext(
+                "{n} highlight has no {column} and was ignored",
+                "{n} highlights have no {column} and were ignored",
+                len(untagged),
+            ).format(n=len(untagged), column=tag_h),
+            _("Tag them in the tool and export again."),
+            "warning",
+        )
     no_doc = np.array([interview[i] is None for i in range(n)])
     ok &= ~no_doc  # a highlight without a document: reported by the schema as a missing interview_id below
     # one coding per interview, coder and code: the first highlight is its location
-    key = pd.DataFrame({"i": [label_key(v) if isinstance(v, str) else v for v in interview],
-                        "c": [label_key(v) if isinstance(v, str) else v for v in coder],
-                        "t": [label_key(v) if isinstance(v, str) else v for v in tag]})
+    key = pd.DataFrame(
+        {
+            "i": [label_key(v) if isinstance(v, str) else v for v in interview],
+            "c": [label_key(v) if isinstance(v, str) else v for v in coder],
+            "t": [label_key(v) if isinstance(v, str) else v for v in tag],
+        }
+    )
     first = ~key.duplicated(keep="first").to_numpy()
     take = np.flatnonzero((ok & first) | no_doc)
     frame = pd.DataFrame({"interview_id": interview[take], "coder": coder[take], "code_id": tag[take], "present": True})
     frame = pd.concat([frame, _provenance(raw, source, take)], axis=1)
     frame["_resolve"] = True
-    out.append(Mapped("followup_codes", frame, source.name, raw.sheet,
-                      {"interview_id": doc_h, "code_id": tag_h, **({"coder": coder_h} if coder_h else {})}))
+    out.append(
+        Mapped(
+            "followup_codes",
+            frame,
+            source.name,
+            raw.sheet,
+            {"interview_id": doc_h, "code_id": tag_h, **({"coder": coder_h} if coder_h else {})},
+        )
+    )
     # interviews listed in the documents table without coders: the coders found in every source's
     # codings fill them in once all sources are read (tip_eval.io.layouts_finish.finish_sources)
     if docs.interviews is not None and docs.interviews.frame["coders"].isna().all():
         docs.interviews.frame["_fill_coders"] = True
     # excerpts: kept apart, and only when cleared for publication
     if excerpt_h is not None:
-        cleared_h = _find([str(c) for c in raw.frame.columns], _CLEARED, _extra_columns(source), "cleared_for_publication")
+        cleared_h = _find(
+            [str(c) for c in raw.frame.columns], _CLEARED, _extra_columns(source), "cleared_for_publication"
+        )
         if cleared_h is not None:
-            from tip_eval.io.coerce import _parse_bool, CellProblem
+            from tip_eval.io.coerce import CellProblem, _parse_bool
 
             parse = _parse_bool("cleared_for_publication")
             cleared = np.zeros(n, dtype=bool)
@@ -344,16 +433,28 @@ def _codings(source: SourceConfig, ctx: LayoutContext, raw, *, doc_h: str, tag_h
                 try:
                     cleared[i] = bool(parse(v))
                 except CellProblem:
-                    ctx.problem(source.name, raw.sheet, int(rows[i]), cleared_h, str(v),
-                                _("'{value}' is not yes/no: the excerpt is treated as not cleared").format(value=v),
-                                _("Use yes or no (1 or 0)."),
-                                "warning")
+                    ctx.problem(
+                        source.name,
+                        raw.sheet,
+                        int(rows[i]),
+                        cleared_h,
+                        str(v),
+                        _("'{value}' is not yes/no: the excerpt is treated as not cleared").format(value=v),
+                        _("Use yes or no (1 or 0)."),
+                        "warning",
+                    )
         else:
             cleared = np.full(n, bool(source.get("cleared_for_publication", False)))
         keep = np.flatnonzero(cleared & ok)
         if len(keep):
-            ex = pd.DataFrame({"interview_id": interview[keep], "coder": coder[keep], "code_id": tag[keep],
-                               "excerpt": raw.frame[excerpt_h].to_numpy(dtype=object)[keep]})
+            ex = pd.DataFrame(
+                {
+                    "interview_id": interview[keep],
+                    "coder": coder[keep],
+                    "code_id": tag[keep],
+                    "excerpt": raw.frame[excerpt_h].to_numpy(dtype=object)[keep],
+                }
+            )
             ex = pd.concat([ex, _provenance(raw, source, keep)], axis=1)
             ex["_resolve"] = True
             out.append(Mapped("excerpts", ex, source.name, raw.sheet, {}))
@@ -370,15 +471,31 @@ def taguette_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     tag_h = _find(headers, _TAG, extra, "code_id")
     if doc_h is None or tag_h is None:
         missing = "document" if doc_h is None else "tag"
-        ctx.problem(source.name, raw.sheet, raw.header_row, missing, None,
-                    _("this is not a Taguette highlights export: it has no '{header}' column").format(header=missing),
-                    _("Export the highlights from Taguette (Export > Highlights, CSV or Excel) without changing the "
-                      "columns."))
+        ctx.problem(
+            source.name,
+            raw.sheet,
+            raw.header_row,
+            missing,
+            None,
+            _("this is not a Taguette highlights export: it has no '{header}' column").format(header=missing),
+            _("Export the highlights from Taguette (Export > Highlights, CSV or Excel) without changing the columns."),
+        )
         return []
     excerpt_h = _find(headers, _EXCERPT, extra, "excerpt")
     coder_h = _find(headers, _CODER, extra, "coder")
-    _ignore_rest(ctx, source, raw, {doc_h, tag_h, excerpt_h, coder_h, _find(headers, ("id",)),
-                                    _find(headers, _CLEARED, extra, "cleared_for_publication")})
+    _ignore_rest(
+        ctx,
+        source,
+        raw,
+        {
+            doc_h,
+            tag_h,
+            excerpt_h,
+            coder_h,
+            _find(headers, ("id",)),
+            _find(headers, _CLEARED, extra, "cleared_for_publication"),
+        },
+    )
     return _codings(source, ctx, raw, doc_h=doc_h, tag_h=tag_h, coder_h=coder_h, excerpt_h=excerpt_h, what="Taguette")
 
 
@@ -388,20 +505,40 @@ def qualcoder_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     raw = _read_quiet(source, source.get("sheet"), ctx)
     headers = [str(c) for c in raw.frame.columns]
     extra = _extra_columns(source)
-    doc_h = source.get("document_column") or _find(headers, _CASE, extra, "document") or _find(headers, _DOCUMENT, extra, "document")
+    doc_h = (
+        source.get("document_column")
+        or _find(headers, _CASE, extra, "document")
+        or _find(headers, _DOCUMENT, extra, "document")
+    )
     tag_h = _find(headers, ("Codename", "Code name", "codename", "Code"), extra, "code_id")
     coder_h = _find(headers, _CODER, extra, "coder")
     if doc_h is None or doc_h not in headers or tag_h is None:
         missing = "File" if doc_h is None or doc_h not in headers else "Codename"
-        ctx.problem(source.name, raw.sheet, raw.header_row, missing, None,
-                    _("this is not a QualCoder coding report: it has no '{header}' column").format(header=missing),
-                    _("In QualCoder, run Reports > Coding reports and export the results as CSV or Excel."))
+        ctx.problem(
+            source.name,
+            raw.sheet,
+            raw.header_row,
+            missing,
+            None,
+            _("this is not a QualCoder coding report: it has no '{header}' column").format(header=missing),
+            _("In QualCoder, run Reports > Coding reports and export the results as CSV or Excel."),
+        )
         return []
     excerpt_h = _find(headers, _EXCERPT, extra, "excerpt")
-    used = {doc_h, tag_h, coder_h, excerpt_h, _find(headers, _CLEARED, extra, "cleared_for_publication"),
-            _find(headers, ("Filename",)) if doc_h != _find(headers, ("Filename",)) else None}
-    ignored = {h for h in headers if label_key(h).startswith(("category", "filevar", "casevar"))
-               or label_key(h) in {label_key(x) for x in _IGNORED_EXPORT + _DOCUMENT}}
+    used = {
+        doc_h,
+        tag_h,
+        coder_h,
+        excerpt_h,
+        _find(headers, _CLEARED, extra, "cleared_for_publication"),
+        _find(headers, ("Filename",)) if doc_h != _find(headers, ("Filename",)) else None,
+    }
+    ignored = {
+        h
+        for h in headers
+        if label_key(h).startswith(("category", "filevar", "casevar"))
+        or label_key(h) in {label_key(x) for x in _IGNORED_EXPORT + _DOCUMENT}
+    }
     _ignore_rest(ctx, source, raw, used | ignored)
     return _codings(source, ctx, raw, doc_h=doc_h, tag_h=tag_h, coder_h=coder_h, excerpt_h=excerpt_h, what="QualCoder")
 
@@ -409,9 +546,16 @@ def qualcoder_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
 def _ignore_rest(ctx: LayoutContext, source: SourceConfig, raw, used: set) -> None:
     for h in raw.frame.columns:
         if h not in used:
-            ctx.problem(source.name, raw.sheet, raw.header_row, str(h), None,
-                        _("column '{header}' is not part of the codings and was ignored").format(header=h),
-                        _("Nothing to do, unless it should be read (see the layouts in the README)."), "warning")
+            ctx.problem(
+                source.name,
+                raw.sheet,
+                raw.header_row,
+                str(h),
+                None,
+                _("column '{header}' is not part of the codings and was ignored").format(header=h),
+                _("Nothing to do, unless it should be read (see the layouts in the README)."),
+                "warning",
+            )
 
 
 @register("code_matrix")
@@ -420,28 +564,51 @@ def code_matrix_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]
     raw = read_sheet(source, source.get("sheet"), ctx)
     headers = [str(c) for c in raw.frame.columns]
     extra = _extra_columns(source)
-    mapping = map_headers(headers, ["interview_id", "coder", "participant_id", "interview_date", "coders", "name"], extra)
+    mapping = map_headers(
+        headers, ["interview_id", "coder", "participant_id", "interview_date", "coders", "name"], extra
+    )
     doc_h = None
     if "interview_id" not in mapping:
         doc_h = _find(headers, _DOCUMENT + _CASE, extra, "document")
         if doc_h is None:
-            ctx.problem(source.name, raw.sheet, raw.header_row, template_header("interview_id"), None,
-                        _("the sheet has no column for {column}").format(column="interview_id"),
-                        _("Add a column headed '{header}' (or a Document column with documents in study.toml).").format(
-                            header=template_header("interview_id")))
+            ctx.problem(
+                source.name,
+                raw.sheet,
+                raw.header_row,
+                template_header("interview_id"),
+                None,
+                _("the sheet has no column for {column}").format(column="interview_id"),
+                _("Add a column headed '{header}' (or a Document column with documents in study.toml).").format(
+                    header=template_header("interview_id")
+                ),
+            )
             return []
     id_h = mapping.get("interview_id", doc_h)
     coder_h = mapping.get("coder")
     if coder_h is None and source.get("coder") is None:
-        ctx.problem(source.name, raw.sheet, raw.header_row, template_header("coder"), None,
-                    _("the sheet has no column for {column}").format(column="coder"),
-                    _("Add a '{header}' column, or coder = \"...\" for this source in study.toml.").format(
-                        header=template_header("coder")))
+        ctx.problem(
+            source.name,
+            raw.sheet,
+            raw.header_row,
+            template_header("coder"),
+            None,
+            _("the sheet has no column for {column}").format(column="coder"),
+            _("Add a '{header}' column, or coder = \"...\" for this source in study.toml.").format(
+                header=template_header("coder")
+            ),
+        )
         return []
     if "name" in mapping:
-        ctx.problem(source.name, raw.sheet, raw.header_row, mapping["name"], None,
-                    _("names are personal data: this column was dropped and is in no output"), _("Nothing to do."),
-                    "warning")
+        ctx.problem(
+            source.name,
+            raw.sheet,
+            raw.header_row,
+            mapping["name"],
+            None,
+            _("names are personal data: this column was dropped and is in no output"),
+            _("Nothing to do."),
+            "warning",
+        )
     skip = set(mapping.values()) | ({doc_h} if doc_h else set())
     codes = [h for h in headers if h not in skip]
     n, k = len(raw.frame), len(codes)
@@ -462,13 +629,26 @@ def code_matrix_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]
     blank = _blank_mask(flat)
     flat = np.where(blank, False, flat)
     r = np.repeat(np.arange(n), k)
-    frame = pd.DataFrame({"interview_id": ivals[r], "coder": cvals[r],
-                          "code_id": np.array(codes, dtype=object)[np.tile(np.arange(k), n)], "present": flat})
+    frame = pd.DataFrame(
+        {
+            "interview_id": ivals[r],
+            "coder": cvals[r],
+            "code_id": np.array(codes, dtype=object)[np.tile(np.arange(k), n)],
+            "present": flat,
+        }
+    )
     frame = pd.concat([frame, _provenance(raw, source, r)], axis=1)
     frame["_col"] = frame["code_id"]
     frame["_resolve"] = True
-    out.append(Mapped("followup_codes", frame, source.name, raw.sheet,
-                      {"interview_id": id_h, **({"coder": coder_h} if coder_h else {})}))
+    out.append(
+        Mapped(
+            "followup_codes",
+            frame,
+            source.name,
+            raw.sheet,
+            {"interview_id": id_h, **({"coder": coder_h} if coder_h else {})},
+        )
+    )
     return out
 
 

@@ -43,10 +43,23 @@ __all__ = ["COST_HEADERS", "COST_SHEET_NAMES", "costs_layout"]
 
 #: written header -> canonical column of the costs table, in English, Thai, Khmer and Indonesian
 COST_HEADERS: dict[str, str] = {
-    **{h: "training_id" for h in ("training_id", "Training ID", "Training", "Training code", "รหัสการอบรม",
-                                  "លេខកូដវគ្គបណ្តុះបណ្តាល", "ID Pelatihan", "Kode pelatihan")},
-    **{h: "cost" for h in ("cost", "Cost", "Amount", "Total cost", "ค่าใช้จ่าย", "จำนวนเงิน", "ចំណាយ", "ចំនួនទឹកប្រាក់",
-                           "Biaya", "Jumlah")},
+    **{
+        h: "training_id"
+        for h in (
+            "training_id",
+            "Training ID",
+            "Training",
+            "Training code",
+            "รหัสการอบรม",
+            "លេខកូដវគ្គបណ្តុះបណ្តាល",
+            "ID Pelatihan",
+            "Kode pelatihan",
+        )
+    },
+    **{
+        h: "cost"
+        for h in ("cost", "Cost", "Amount", "Total cost", "ค่าใช้จ่าย", "จำนวนเงิน", "ចំណាយ", "ចំនួនទឹកប្រាក់", "Biaya", "Jumlah")
+    },
     **{h: "currency" for h in ("currency", "Currency", "สกุลเงิน", "រូបិយប័ណ្ណ", "Mata uang")},
     **{h: "year" for h in ("year", "Year", "Cost year", "ปี", "ឆ្នាំ", "Tahun")},
     **{h: "category" for h in ("category", "Category", "Cost category", "หมวด", "ประเภท", "ប្រភេទ", "Kategori")},
@@ -69,12 +82,23 @@ def _sheet(source: SourceConfig, ctx: LayoutContext) -> tuple[bool, str | None]:
         name = info[0] if isinstance(info, tuple) else getattr(info, "name", info)
         visible = info[1] if isinstance(info, tuple) else getattr(info, "visible", True)
         if (explicit is not None and name == explicit) or (
-                explicit is None and label_key(name) in wanted and visible in (True, "visible")):
+            explicit is None and label_key(name) in wanted and visible in (True, "visible")
+        ):
             return True, name
-    what = (_("the costs workbook has no sheet named '{name}'").format(name=explicit) if explicit is not None
-            else _("the costs workbook has no visible sheet named '{name}'").format(name="Costs"))
-    ctx.problem(source.name, None, None, None, None, what,
-                _("Name the sheet Costs, or give its name in study.toml (sheet = \"...\")."))
+    what = (
+        _("the costs workbook has no sheet named '{name}'").format(name=explicit)
+        if explicit is not None
+        else _("the costs workbook has no visible sheet named '{name}'").format(name="Costs")
+    )
+    ctx.problem(
+        source.name,
+        None,
+        None,
+        None,
+        None,
+        what,
+        _('Name the sheet Costs, or give its name in study.toml (sheet = "...").'),
+    )
     return False, None
 
 
@@ -89,17 +113,29 @@ def costs_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     mapping = map_headers(list(raw.frame.columns), _COLUMNS, extra)
     missing = [c for c in ("training_id", "cost") if c not in mapping]
     for c in missing:
-        ctx.problem(source.name, raw.sheet, raw.header_row, c, None,
-                    _("the costs table has no column for {column}").format(column=c),
-                    _("Add a column headed '{header}' (or map yours in study.toml under columns).").format(header=c))
+        ctx.problem(
+            source.name,
+            raw.sheet,
+            raw.header_row,
+            c,
+            None,
+            _("the costs table has no column for {column}").format(column=c),
+            _("Add a column headed '{header}' (or map yours in study.toml under columns).").format(header=c),
+        )
     if missing:
         return []
     for h in raw.frame.columns:
         if h not in mapping.values():
-            ctx.problem(source.name, raw.sheet, raw.header_row, str(h), None,
-                        _("column '{header}' is not part of the costs table and was ignored").format(header=h),
-                        _("Remove or rename it if it should be read (training_id, cost, currency, year, category)."),
-                        "warning")
+            ctx.problem(
+                source.name,
+                raw.sheet,
+                raw.header_row,
+                str(h),
+                None,
+                _("column '{header}' is not part of the costs table and was ignored").format(header=h),
+                _("Remove or rename it if it should be read (training_id, cost, currency, year, category)."),
+                "warning",
+            )
     frame = frame_with_provenance(raw, mapping, source)
     for c in ("year", "category"):
         if c not in frame:
@@ -107,9 +143,15 @@ def costs_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     reporting = str(ctx.settings.get("currency") or "").strip().upper() or None
     if "currency" not in frame:
         if reporting is None:
-            ctx.problem(source.name, raw.sheet, raw.header_row, None, None,
-                        _("the costs table has no currency column and study.toml gives no reporting currency"),
-                        _('Add a column headed \'currency\' (e.g. USD, KHR, THB), or currency = "USD" under [study].'))
+            ctx.problem(
+                source.name,
+                raw.sheet,
+                raw.header_row,
+                None,
+                None,
+                _("the costs table has no currency column and study.toml gives no reporting currency"),
+                _("Add a column headed 'currency' (e.g. USD, KHR, THB), or currency = \"USD\" under [study]."),
+            )
         frame["currency"] = reporting
     else:
         frame["currency"] = [v.strip().upper() if isinstance(v, str) else v for v in frame["currency"]]
@@ -118,8 +160,9 @@ def costs_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     return [Mapped("costs", frame[cols], source.name, raw.sheet, dict(mapping))]
 
 
-def _check_rates(frame: pd.DataFrame, header: str, reporting: str | None, source: SourceConfig,
-                 ctx: LayoutContext) -> None:
+def _check_rates(
+    frame: pd.DataFrame, header: str, reporting: str | None, source: SourceConfig, ctx: LayoutContext
+) -> None:
     """A located problem for each currency that cannot be converted to the reporting currency."""
     rates = {str(k).strip().upper() for k in (ctx.settings.get("rates") or {})}
     codes = frame["currency"].to_numpy(dtype=object)
@@ -127,15 +170,28 @@ def _check_rates(frame: pd.DataFrame, header: str, reporting: str | None, source
     distinct = sorted({c for c, ok in zip(codes, valid) if ok})
     if reporting is None:
         if len(distinct) > 1:
-            ctx.problem(source.name, frame["_sheet"].iloc[0], None, header, ", ".join(distinct),
-                        _("the costs are in {n} currencies and study.toml gives no reporting currency").format(
-                            n=len(distinct)),
-                        _('Add currency = "USD" (the currency to report in) and rates = {{ ... }} under [study].').format())
+            ctx.problem(
+                source.name,
+                frame["_sheet"].iloc[0],
+                None,
+                header,
+                ", ".join(distinct),
+                _("the costs are in {n} currencies and study.toml gives no reporting currency").format(n=len(distinct)),
+                _('Add currency = "USD" (the currency to report in) and rates = {{ ... }} under [study].').format(),
+            )
         return
     for code, row in zip(codes[valid], frame["_row"].to_numpy(dtype=object)[valid]):
         if code != reporting and code not in rates:
-            ctx.problem(source.name, frame["_sheet"].iloc[0], None if pd.isna(row) else int(row), header, code,
-                        _("no exchange rate for {code}: costs are reported in {reporting}").format(
-                            code=code, reporting=reporting),
-                        _("Add the rate under [study] in study.toml: rates = {{ {code} = ... }} ({reporting} for one "
-                          "{code}).").format(code=code, reporting=reporting))
+            ctx.problem(
+                source.name,
+                frame["_sheet"].iloc[0],
+                None if pd.isna(row) else int(row),
+                header,
+                code,
+                _("no exchange rate for {code}: costs are reported in {reporting}").format(
+                    code=code, reporting=reporting
+                ),
+                _(
+                    "Add the rate under [study] in study.toml: rates = {{ {code} = ... }} ({reporting} for one {code})."
+                ).format(code=code, reporting=reporting),
+            )

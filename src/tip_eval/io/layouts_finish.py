@@ -70,8 +70,12 @@ def finish_sources(mapped: list[Mapped], ctx: LayoutContext, settings: dict, roo
                     if isinstance(r.get("label"), str):
                         codes.setdefault(label_key(r.get("label")), cid)
     words = answer_index([m.frame for m in mapped if m.table == "items"])
-    targets = {"responses": ("item_id", items), "confidence": ("competency_id", comps),
-               "followup_codes": ("code_id", codes), "excerpts": ("code_id", codes)}
+    targets = {
+        "responses": ("item_id", items),
+        "confidence": ("competency_id", comps),
+        "followup_codes": ("code_id", codes),
+        "excerpts": ("code_id", codes),
+    }
     for m in mapped:
         f = m.frame
         if "_resolve" not in f.columns and m.table != "responses":  # (every test sheet: answers as words)
@@ -95,7 +99,9 @@ def finish_sources(mapped: list[Mapped], ctx: LayoutContext, settings: dict, roo
                     if iv_id and c_id and c_id not in order.setdefault(iv_id, []):
                         order[iv_id].append(c_id)
         for m in fill:
-            m.frame["coders"] = [";".join(order.get(normalize_id(v) or "", [])) or None for v in m.frame["interview_id"]]
+            m.frame["coders"] = [
+                ";".join(order.get(normalize_id(v) or "", [])) or None for v in m.frame["interview_id"]
+            ]
             m.frame = m.frame.drop(columns=["_fill_coders"])
     # 3. rows that repeat
     seen: dict[tuple[str, str], tuple] = {}
@@ -108,10 +114,19 @@ def finish_sources(mapped: list[Mapped], ctx: LayoutContext, settings: dict, roo
         if key_col:
             compare = _DEDUPE_COMPARE[m.table]
             norm_cache: dict = {}
-            values = [[norm_cache.setdefault((type(x).__name__, x) if _hashable(x) else repr(x), _norm_value(x))
-                       for x in (f[c].to_numpy(dtype=object) if c in f else [None] * len(f))] for c in compare]
+            values = [
+                [
+                    norm_cache.setdefault((type(x).__name__, x) if _hashable(x) else repr(x), _norm_value(x))
+                    for x in (f[c].to_numpy(dtype=object) if c in f else [None] * len(f))
+                ]
+                for c in compare
+            ]
             recs = list(zip(*values)) if values else [()] * len(f)
-            files, sheets, rows_ = f["_file"].to_numpy(dtype=object), f["_sheet"].to_numpy(dtype=object), f["_row"].to_numpy(dtype=object)
+            files, sheets, rows_ = (
+                f["_file"].to_numpy(dtype=object),
+                f["_sheet"].to_numpy(dtype=object),
+                f["_row"].to_numpy(dtype=object),
+            )
             id_cache: dict = {}
             for i, v in enumerate(f[key_col].to_numpy(dtype=object)):
                 k = id_cache.get(v) if _hashable(v) and v in id_cache else None
@@ -135,24 +150,42 @@ def finish_sources(mapped: list[Mapped], ctx: LayoutContext, settings: dict, roo
                     diff = [c for c, a, b in zip(compare, first, rec) if a != b]
                     drop[i] = True
                     r0 = None if floc[2] is None or pd.isna(floc[2]) else int(floc[2])
-                    where = (_("row {row} of {file}").format(row=r0, file=floc[0]) if floc[0] != loc[0]
-                             else _("row {row}").format(row=r0))
-                    ctx.problem(loc[0], loc[1] if isinstance(loc[1], str) else None,
-                                None if pd.isna(loc[2]) else int(loc[2]),
-                                m.headers.get(diff[0], diff[0]), None if pd.isna(f.iloc[i][diff[0]]) else str(f.iloc[i][diff[0]]),
-                                _("participant {participant} is on the roster again with a different {columns} than in "
-                                  "{where}; the first was kept").format(participant=k, columns=", ".join(diff), where=where),
-                                _("Correct the details so that they agree."), "warning")
+                    where = (
+                        _("row {row} of {file}").format(row=r0, file=floc[0])
+                        if floc[0] != loc[0]
+                        else _("row {row}").format(row=r0)
+                    )
+                    ctx.problem(
+                        loc[0],
+                        loc[1] if isinstance(loc[1], str) else None,
+                        None if pd.isna(loc[2]) else int(loc[2]),
+                        m.headers.get(diff[0], diff[0]),
+                        None if pd.isna(f.iloc[i][diff[0]]) else str(f.iloc[i][diff[0]]),
+                        _(
+                            "participant {participant} is on the roster again with a different {columns} than in "
+                            "{where}; the first was kept"
+                        ).format(participant=k, columns=", ".join(diff), where=where),
+                        _("Correct the details so that they agree."),
+                        "warning",
+                    )
         m.frame = f.loc[~drop].drop(columns=["_dedupe"]).reset_index(drop=True)
     return mapped
 
 
 #: tables whose rows may be declared by several sources, their key, and what must agree for two
 #: declarations to count once (otherwise both are kept and validation reports the repeated key)
-_DEDUPE_KEYS = {"participants": "participant_id", "trainings": "training_id", "items": "item_id",
-                "competencies": "competency_id"}
-_DEDUPE_COMPARE = {"participants": ROSTER, "trainings": TRAINING_COLUMNS[1:],
-                   "items": ["module", "correct_answer", "points", "n_options"], "competencies": ["label"]}
+_DEDUPE_KEYS = {
+    "participants": "participant_id",
+    "trainings": "training_id",
+    "items": "item_id",
+    "competencies": "competency_id",
+}
+_DEDUPE_COMPARE = {
+    "participants": ROSTER,
+    "trainings": TRAINING_COLUMNS[1:],
+    "items": ["module", "correct_answer", "points", "n_options"],
+    "competencies": ["label"],
+}
 
 
 def _hashable(v: Any) -> bool:

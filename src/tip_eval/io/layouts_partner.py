@@ -63,203 +63,44 @@ Layouts:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from tip_eval.i18n import _, ngettext
-from tip_eval.io.columns import header_index, template_header, template_sheet
+from tip_eval.io.columns import template_header, template_sheet
+from tip_eval.io.layouts import SHEET_NAMES, LayoutContext, Mapped, _table_sheet, read_sheet, register
+from tip_eval.io.partner_columns import (  # noqa: F401 - re-exported: part of this module's names before the split
+    _ANY_ID,
+    _CONFIDENCE_GROUPS,
+    _KOBO_META,
+    _TEST_GROUPS,
+    LONG_ATTRS,
+    PERSON_ATTRS,
+    ROSTER,
+    TRAINING_COLUMNS,
+    Role,
+    _Classifier,
+    _id_regex,
+    classify,
+    name_headers,
+)
+from tip_eval.io.phases import (
+    _FIXED_PHASE_FIX,
+    _FIXED_PHASE_WORDS,
+    attach_dates,
+    ignored_column,
+    own_phases,
+    phase_of,
+    split_phase,
+)
 from tip_eval.io.sources import SourceConfig
-from tip_eval.io.layouts import SHEET_NAMES, LayoutContext, Mapped, _extra_columns, _table_sheet, read_sheet, register
-from tip_eval.io.phases import SEPARATORS as _SEP
-from tip_eval.io.phases import _DATE_WORDS, _FIXED_PHASE_FIX, _FIXED_PHASE_WORDS, attach_dates, followup_word, ignored_column, own_phases, phase_of, split_phase
 from tip_eval.vocab import label_key
 
-TRAINING_COLUMNS = ["training_id", "country", "province", "venue", "organiser", "start_date", "end_date",
-                    "language", "curriculum_version", "delayed_test_months"]
-ROSTER = ["sector", "organisation", "role", "gender", "years_experience"]
-PERSON_ATTRS = ("participant_id", "training_id", "phase", *ROSTER, "score", "max_score", "name", "test_date")
-LONG_ATTRS = PERSON_ATTRS + ("item_id", "answer", "competency_id", "rating")
-
-_KOBO_META = frozenset(label_key(x) for x in (
-    "start", "end", "today", "deviceid", "username", "simserial", "subscriberid", "phonenumber", "audit",
-    "instanceID", "instanceName", "formhub uuid", "meta instanceID", "meta rootUuid", "meta deprecatedID"))
-_CONFIDENCE_GROUPS = frozenset(label_key(x) for x in (
-    *SHEET_NAMES["confidence"], "confidence", "confidence rating", "self rating", "self assessment",
-    "How confident are you that you can...", "តើអ្នកមានទំនុកចិត្តប៉ុណ្ណាថាអ្នកអាច...",
-    "คุณมั่นใจเพียงใดว่าคุณสามารถ...", "Seberapa yakin Anda bahwa Anda dapat...", "Kepercayaan diri"))
-_TEST_GROUPS = frozenset(label_key(x) for x in (
-    "test", "knowledge test", "knowledge", "items", "questions", "quiz", "Tes pengetahuan", "Tes", "Soal",
-    "แบบทดสอบความรู้", "แบบทดสอบ", "ข้อสอบ", "តេស្តចំណេះដឹង", "តេស្ត", "សំណួរ"))
-_ANY_ID = re.compile(r"^\s*([A-Za-z]{0,6}\s?\d+(?:\.\d+)*[A-Za-z]?)(?![A-Za-z0-9])")
-
-
-# ------------------------------------------------------------------------------------ headers
-
-@dataclass
-class Role:
-    """What one column of a partner's sheet holds."""
-
-    header: str
-    kind: str  # attr, total, date, name, name_auto, item, competency, meta, ignore
-    target: str | None = None
-    phase: str | None = None
-
-
-def _id_regex(prefix: Any) -> re.Pattern[str]:
-    """An item or competency ID at the start of a header: the prefix, digits (1, 01, 1.2), one optional
-    letter (Q1a); what follows is either nothing, a phase (``Q01_post``) or the question's text."""
-    return re.compile(rf"^\s*({re.escape(str(prefix))}\s?\d+(?:\.\d+)*[A-Za-z]?)(?![A-Za-z0-9])", re.IGNORECASE)
-
-
-def name_headers(source: SourceConfig) -> list[str]:
-    """The name column(s) declared with ``name_column`` (a header or a list of headers)."""
-    nc = source.get("name_column")
-    if nc is None:
-        return []
-    return [str(x) for x in (nc if isinstance(nc, (list, tuple)) else [nc])]
-
-
-class _Classifier:
-    def __init__(self, source: SourceConfig, allowed: tuple[str, ...], kobo: bool,
-                 bank: dict | None = None, own: Mapping[str, str] | None = None) -> None:
-        extra, self.bank = _extra_columns(source), bank or {}
-        if source.get("score_column"):
-            extra.setdefault(str(source.get("score_column")), "score")
-        # one canonical column per header: the first candidate this layout allows
-        self.index = {key: next((c for c in cands if c in allowed), cands[0])
-                      for key, cands in header_index(extra).items()}
-        if "name" in allowed:  # "Name", "Nama", "ชื่อ" are also a codebook's label: here they are names
-            from tip_eval.io.columns import HEADERS
-
-            for h in HEADERS["name"]:
-                if label_key(h) not in {label_key(k) for k in extra}:
-                    self.index[label_key(h)] = "name"
-        self.allowed = set(allowed)
-        self.kobo = kobo
-        self.names = {label_key(h) for h in name_headers(source)}
-        self.own = dict(own or {})
-        self.explicit = {p: (source.get(f"{p}_prefix"), source.get(f"{p}_suffix")) for p in ("pre", "post", "delayed")}
-        self.has_explicit = any(a or b for a, b in self.explicit.values())
-        self.item_re = _id_regex(source.get("item_prefix", "Q"))
-        self.comp_re = _id_regex(source.get("confidence_prefix", "C"))
-
-    def split(self, text: str) -> tuple[str | None, str]:
-        if not self.has_explicit:
-            return split_phase(text, self.own)
-        t = text.casefold()
-        for p, (pre, suf) in self.explicit.items():
-            if pre and t.startswith(str(pre).casefold()):
-                return p, text[len(str(pre)):].strip(" _-./")
-            if suf and t.endswith(str(suf).casefold()):
-                return p, text[: len(text) - len(str(suf))].strip(" _-./")
-        return None, text
-
-    def meta(self, header: str, segs: list[str]) -> bool:
-        if header.startswith("_"):
-            return True
-        return label_key(header) in _KOBO_META or (len(segs) > 1 and label_key(segs[0]) in ("meta", "formhub"))
-
-    def recognise(self, var: str, hint: str | None) -> tuple[str, str, str | None] | None:
-        """(kind, target, phase written after an ID) of a header part, or None."""
-        col = self.index.get(label_key(var))
-        if col == "test_date" and "test_date" in self.allowed:
-            return "date", col, None
-        if col in self.allowed and col != "phase":
-            kind = "total" if col in ("score", "max_score") else ("name_auto" if col == "name" else "attr")
-            return kind, col, None
-        hit = self.bank.get(label_key(var))  # a question or competency of the item bank, by ID, form name or words
-        if hit and hint in (None, hit[0]):
-            return hit[0], hit[1], None
-        for kind, regex in (("item", self.item_re), ("competency", self.comp_re)):
-            if hint != ("competency" if kind == "item" else "item"):
-                m = regex.match(var)
-                if m and not (followup_word(var[m.end():]) and self.trailing_phase(var[m.end():]) is None):
-                    return kind, m.group(1), self.trailing_phase(var[m.end():])  # (Q01_followup: not read)
-        if hint == "item":
-            m = _ANY_ID.match(var)
-            return ("item", m.group(1), self.trailing_phase(var[m.end():])) if m else ("item", var.strip(), None)
-        if hint == "competency":
-            return "competency", var.strip(), None
-        return None
-
-    def trailing_phase(self, rest: str) -> str | None:
-        """The phase when what follows an ID is only a phase (``_post``, `` (Pre-test)``)."""
-        if self.has_explicit:
-            return self.split("x" + rest)[0] if rest else None
-        tokens = [t for t in _SEP.split(rest) if t]
-        return phase_of(" ".join(tokens), self.own) if tokens else None
-
-    def role(self, h: str) -> Role:
-        key = label_key(h)
-        segs = [s.strip() for s in h.split("/")] if "/" in h else [h]
-        segs = [s for s in segs if s] or [h]
-        if key in self.names:
-            return Role(h, "name")
-        if self.kobo and key == "today" and "test_date" in self.allowed:
-            return Role(h, "date", "test_date")  # the day the form was filled in: the test's date
-        if self.kobo and self.meta(h, segs):
-            return Role(h, "meta")
-        col = self.index.get(key)
-        if col in self.allowed:
-            kind = ("total" if col in ("score", "max_score") else "name_auto" if col == "name"
-                    else "date" if col == "test_date" else "attr")
-            return Role(h, kind, col)
-        for k in range(len(segs)):
-            groups, var = segs[:k], "/".join(segs[k:])
-            gphase, hint, clash = None, None, False
-            for g in groups:
-                p, rest = self.split(g)
-                if p:
-                    clash = clash or (gphase is not None and gphase != p)
-                    gphase = p
-                rk = label_key(rest)
-                if rk in _CONFIDENCE_GROUPS:
-                    hint = "competency"
-                elif rk in _TEST_GROUPS:
-                    hint = "item"
-            if clash:
-                continue
-            if gphase and label_key(var) in _DATE_WORDS and "test_date" in self.allowed:
-                return Role(h, "date", "test_date", gphase)  # "Post-test / Date" under two header rows
-            got = self.recognise(var, hint)
-            if got and not (got[0] == "attr" and gphase):
-                phase = got[2] or gphase
-                if got[2] and gphase and got[2] != gphase:
-                    continue
-                return Role(h, got[0], got[1], phase)
-            p, rest = self.split(var)
-            if p and rest and (gphase is None or gphase == p) and label_key(rest) in _DATE_WORDS \
-                    and "test_date" in self.allowed:
-                return Role(h, "date", "test_date", p)  # "Post-test date", "Date (delayed)"
-            if p and rest and (gphase is None or gphase == p):
-                got = self.recognise(rest, hint)
-                if got and got[0] in ("item", "competency", "total", "date"):
-                    return Role(h, got[0], got[1], p)
-        return Role(h, "ignore")
-
-
-def classify(headers: list[str], source: SourceConfig, allowed: tuple[str, ...] = PERSON_ATTRS, kobo: bool = False,
-             bank: dict | None = None, own: Mapping[str, str] | None = None) -> list[Role]:
-    """Decide what every column holds (see the module docstring); the first of two columns for the
-    same attribute wins, the other is ignored. ``bank``: the item bank's names (``LayoutContext.bank``).
-    ``own``: the study's own phase labels (matching key -> phase, from study.toml ``phases``)."""
-    c = _Classifier(source, allowed, kobo, bank, own)
-    roles = [c.role(h) for h in headers]
-    seen: set[tuple] = set()
-    for r in roles:
-        if r.kind in ("attr", "total", "name_auto", "item", "competency", "date"):
-            k = (r.kind, r.target, r.phase)
-            if k in seen:
-                r.kind = "duplicate"
-            seen.add(k)
-    return roles
-
-
 # ------------------------------------------------------------------------------------ helpers
+
 
 def _blank_mask(values: np.ndarray) -> np.ndarray:
     from tip_eval.io.coerce import _is_blank
@@ -291,14 +132,27 @@ def data_sheet(source: SourceConfig, ctx: LayoutContext, infos: list) -> tuple[b
     if want is not None or not infos:
         return True, want
     for s in infos:
-        if s.visible and _kind_of_sheet(s.name) not in ("training", "participants", "items", "competencies",
-                                                         "codebook", "interviews"):
+        if s.visible and _kind_of_sheet(s.name) not in (
+            "training",
+            "participants",
+            "items",
+            "competencies",
+            "codebook",
+            "interviews",
+        ):
             return True, s.name
     for s in infos:  # a workbook whose only sheets have known names: the first that is not the training
         if s.visible and _kind_of_sheet(s.name) != "training":
             return True, s.name
-    ctx.problem(source.name, None, None, None, None, _("no visible sheet with the data was found"),
-                _("Name the sheet in study.toml with sheet = \"...\"."))
+    ctx.problem(
+        source.name,
+        None,
+        None,
+        None,
+        None,
+        _("no visible sheet with the data was found"),
+        _('Name the sheet in study.toml with sheet = "...".'),
+    )
     return False, None
 
 
@@ -316,14 +170,27 @@ def training_from_source(source: SourceConfig, ctx: LayoutContext, infos: list) 
     out: list[Mapped] = []
     tid = None
     if _visible_sheet(infos, "training") is not None:
-        m, raw = _table_sheet(source, ctx, "training", "trainings", TRAINING_COLUMNS,
-                              ["training_id", "country", "province", "start_date", "end_date", "language"])
+        m, raw = _table_sheet(
+            source,
+            ctx,
+            "training",
+            "trainings",
+            TRAINING_COLUMNS,
+            ["training_id", "country", "province", "start_date", "end_date", "language"],
+        )
         if m is not None:
             if len(m.frame) != 1:
-                ctx.problem(source.name, raw.sheet, None, None, None,
-                            _("the {sheet} sheet should have exactly one row under the header; it has {n}").format(
-                                sheet=raw.sheet, n=len(m.frame)),
-                            _("Keep one row describing this training."))
+                ctx.problem(
+                    source.name,
+                    raw.sheet,
+                    None,
+                    None,
+                    None,
+                    _("the {sheet} sheet should have exactly one row under the header; it has {n}").format(
+                        sheet=raw.sheet, n=len(m.frame)
+                    ),
+                    _("Keep one row describing this training."),
+                )
             for c in TRAINING_COLUMNS:
                 if c not in m.frame:
                     m.frame[c] = None
@@ -333,18 +200,35 @@ def training_from_source(source: SourceConfig, ctx: LayoutContext, infos: list) 
     declared = source.get("training")
     if declared is not None and not out:
         if not isinstance(declared, dict):
-            ctx.problem("study.toml", None, None, "training", None,
-                        _("sources.training of {source} should be a table of the training's details").format(
-                            source=source.name),
-                        _("Write it as a sources.training table with training_id, country, province, start_date, "
-                          "end_date, language."))
+            ctx.problem(
+                "study.toml",
+                None,
+                None,
+                "training",
+                None,
+                _("sources.training of {source} should be a table of the training's details").format(
+                    source=source.name
+                ),
+                _(
+                    "Write it as a sources.training table with training_id, country, province, start_date, "
+                    "end_date, language."
+                ),
+            )
         else:
             unknown = sorted(set(declared) - set(TRAINING_COLUMNS))
             for k in unknown:
-                ctx.problem("study.toml", None, None, f"sources.training {k}", str(declared[k]),
-                            _("'{key}' is not a detail of a training (source {source}); it was ignored").format(
-                                key=k, source=source.name),
-                            _("Use only: {keys}.").format(keys=", ".join(TRAINING_COLUMNS)), "warning")
+                ctx.problem(
+                    "study.toml",
+                    None,
+                    None,
+                    f"sources.training {k}",
+                    str(declared[k]),
+                    _("'{key}' is not a detail of a training (source {source}); it was ignored").format(
+                        key=k, source=source.name
+                    ),
+                    _("Use only: {keys}.").format(keys=", ".join(TRAINING_COLUMNS)),
+                    "warning",
+                )
             if set(declared) - {"training_id"}:
                 row = {c: declared.get(c) for c in TRAINING_COLUMNS}
                 frame = pd.DataFrame({c: pd.Series([row[c]], dtype=object) for c in TRAINING_COLUMNS})
@@ -380,18 +264,21 @@ def _melt(raw, roles: list[Role], row_phase: np.ndarray | None, value: str, var:
     else:
         phase = np.where(has_col_phase[c_idx], col_phase[c_idx], row_phase[r_idx])
     blank = _blank_mask(flat)
-    pcodes = pd.factorize(pd.Series(phase, dtype=object).map(lambda p: label_key(p) if isinstance(p, str) else p),
-                             use_na_sentinel=False)[0]
+    pcodes = pd.factorize(
+        pd.Series(phase, dtype=object).map(lambda p: label_key(p) if isinstance(p, str) else p), use_na_sentinel=False
+    )[0]
     block = r_idx * (int(pcodes.max()) + 1 if len(pcodes) else 1) + pcodes
     filled = np.bincount(block, weights=(~blank).astype(float))
     keep = filled[block] > 0
-    return pd.DataFrame({
-        "_i": r_idx[keep],
-        var: np.array([r.target for r in roles], dtype=object)[c_idx][keep],
-        value: flat[keep],
-        "phase": phase[keep],
-        "_col": np.array([r.header for r in roles], dtype=object)[c_idx][keep],
-    })
+    return pd.DataFrame(
+        {
+            "_i": r_idx[keep],
+            var: np.array([r.target for r in roles], dtype=object)[c_idx][keep],
+            value: flat[keep],
+            "phase": phase[keep],
+            "_col": np.array([r.header for r in roles], dtype=object)[c_idx][keep],
+        }
+    )
 
 
 @dataclass
@@ -408,24 +295,29 @@ class _Rows:
     id_header: str | None
 
     def frame(self, idx: np.ndarray) -> pd.DataFrame:
-        out = pd.DataFrame({
-            "participant_id": self.pid[idx] if self.pid is not None else np.full(len(idx), None, dtype=object),
-            "training_id": self.training[idx],
-        })
+        out = pd.DataFrame(
+            {
+                "participant_id": self.pid[idx] if self.pid is not None else np.full(len(idx), None, dtype=object),
+                "training_id": self.training[idx],
+            }
+        )
         out["_file"] = self.source.name
         out["_sheet"] = self.raw.sheet
         out["_row"] = pd.array(self.raw.excel_rows.to_numpy()[idx], dtype="Int64")
         if self.names is not None:
             lst = f"{self.source.name}|{self.raw.sheet}"
             out["_name"] = self.names[idx]
-            out["_list"] = [lst + "|" + (label_key(p) if isinstance(p, str) else "") for p in
-                            (self.phase[idx] if self.phase is not None else [None] * len(idx))]
+            out["_list"] = [
+                lst + "|" + (label_key(p) if isinstance(p, str) else "")
+                for p in (self.phase[idx] if self.phase is not None else [None] * len(idx))
+            ]
             out["_namecol"] = self.namecol
         return out
 
 
-def _row_values(raw, roles: list[Role], source: SourceConfig, ctx: LayoutContext, training_id: str | None,
-                fixed_phase: str | None) -> _Rows | None:
+def _row_values(
+    raw, roles: list[Role], source: SourceConfig, ctx: LayoutContext, training_id: str | None, fixed_phase: str | None
+) -> _Rows | None:
     n = len(raw.frame)
     attr = {r.target: r.header for r in roles if r.kind == "attr"}
     names = [r.header for r in roles if r.kind == "name"]
@@ -434,15 +326,29 @@ def _row_values(raw, roles: list[Role], source: SourceConfig, ctx: LayoutContext
         found = {label_key(h) for h in names}
         for h in wanted_names:
             if label_key(h) not in found:
-                ctx.problem(source.name, raw.sheet, raw.header_row, h, None,
-                            _("the sheet has no column '{header}' (name_column in study.toml)").format(header=h),
-                            _("Correct name_column in study.toml to the header of the names column."))
+                ctx.problem(
+                    source.name,
+                    raw.sheet,
+                    raw.header_row,
+                    h,
+                    None,
+                    _("the sheet has no column '{header}' (name_column in study.toml)").format(header=h),
+                    _("Correct name_column in study.toml to the header of the names column."),
+                )
         return None
     if "participant_id" not in attr and not names:
-        ctx.problem(source.name, raw.sheet, raw.header_row, template_header("participant_id"), None,
-                    _("the sheet has no column for {column}").format(column="participant_id"),
-                    _("Add a column headed '{header}' (or map yours in study.toml under columns); if the partner has "
-                      "only names, set name_column in study.toml.").format(header=template_header("participant_id")))
+        ctx.problem(
+            source.name,
+            raw.sheet,
+            raw.header_row,
+            template_header("participant_id"),
+            None,
+            _("the sheet has no column for {column}").format(column="participant_id"),
+            _(
+                "Add a column headed '{header}' (or map yours in study.toml under columns); if the partner has "
+                "only names, set name_column in study.toml."
+            ).format(header=template_header("participant_id")),
+        )
         return None
     pid = raw.frame[attr["participant_id"]].to_numpy(dtype=object) if "participant_id" in attr else None
     name_values = None
@@ -455,10 +361,17 @@ def _row_values(raw, roles: list[Role], source: SourceConfig, ctx: LayoutContext
         training = np.where(blank, training_id, tcol).astype(object)
     else:
         if training_id is None:
-            ctx.problem(source.name, raw.sheet, raw.header_row, None, None,
-                        _("these rows do not say which training they belong to"),
-                        _("Add a '{header}' column, a {sheet} sheet, or a sources.training table in study.toml.").format(
-                            header=template_header("training_id"), sheet=template_sheet("training")))
+            ctx.problem(
+                source.name,
+                raw.sheet,
+                raw.header_row,
+                None,
+                None,
+                _("these rows do not say which training they belong to"),
+                _("Add a '{header}' column, a {sheet} sheet, or a sources.training table in study.toml.").format(
+                    header=template_header("training_id"), sheet=template_sheet("training")
+                ),
+            )
             return None
         training = np.full(n, training_id, dtype=object)
     phase = None
@@ -496,18 +409,35 @@ def _headers_of(rows: _Rows, extra: dict[str, str]) -> dict[str, str]:
     return h
 
 
-def person_sheet(raw, source: SourceConfig, ctx: LayoutContext, *, training_id: str | None, kobo: bool = False,
-                 totals_only: bool = False, roster_only: bool = False) -> list[Mapped]:
+def person_sheet(
+    raw,
+    source: SourceConfig,
+    ctx: LayoutContext,
+    *,
+    training_id: str | None,
+    kobo: bool = False,
+    totals_only: bool = False,
+    roster_only: bool = False,
+) -> list[Mapped]:
     """Map a sheet with one row per participant (or per participant and phase) onto canonical tables."""
     own = own_phases(ctx.settings)
     fixed = source.get("phase")
     if fixed is not None:
         fixed = phase_of(str(fixed), own)
         if fixed is None:
-            ctx.problem("study.toml", None, None, "phase", str(source.get("phase")),
-                        _(_FIXED_PHASE_WORDS).format(source=source.name), _(_FIXED_PHASE_FIX))
+            ctx.problem(
+                "study.toml",
+                None,
+                None,
+                "phase",
+                str(source.get("phase")),
+                _(_FIXED_PHASE_WORDS).format(source=source.name),
+                _(_FIXED_PHASE_FIX),
+            )
             return []
-    roles = classify([str(c) for c in raw.frame.columns], source, PERSON_ATTRS, kobo, ctx.bank, own)  # the bank's IDs in any layout
+    roles = classify(
+        [str(c) for c in raw.frame.columns], source, PERSON_ATTRS, kobo, ctx.bank, own
+    )  # the bank's IDs in any layout
     rows = _row_values(raw, roles, source, ctx, training_id, fixed)
     if rows is None:
         return []
@@ -527,40 +457,83 @@ def person_sheet(raw, source: SourceConfig, ctx: LayoutContext, *, training_id: 
         totals, dates = [], []
     for r in roles:
         if r.kind == "name_auto":
-            ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None,
-                        _("names are personal data: this column was dropped and is in no output"),
-                        _("Nothing to do; to link tests by name instead of ID, set name_column in study.toml."), "warning")
+            ctx.problem(
+                source.name,
+                raw.sheet,
+                raw.header_row,
+                r.header,
+                None,
+                _("names are personal data: this column was dropped and is in no output"),
+                _("Nothing to do; to link tests by name instead of ID, set name_column in study.toml."),
+                "warning",
+            )
         elif r.kind == "ignore" and not (kobo and _blank_mask(raw.frame[r.header].to_numpy(dtype=object)).all()):
-            ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None, *ignored_column(  # (a note: empty)
-                r.header, _("Map it in study.toml under columns (or check its phase and item or competency ID), "
-                            "or remove it if it is not needed.")), "warning")
+            ctx.problem(
+                source.name,
+                raw.sheet,
+                raw.header_row,
+                r.header,
+                None,
+                *ignored_column(  # (a note: empty)
+                    r.header,
+                    _(
+                        "Map it in study.toml under columns (or check its phase and item or competency ID), "
+                        "or remove it if it is not needed."
+                    ),
+                ),
+                "warning",
+            )
         elif r.kind == "duplicate":
-            ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None,
-                        _("column '{header}' holds the same thing as an earlier column and was ignored").format(
-                            header=r.header),
-                        _("Remove one of the two columns."), "warning")
+            ctx.problem(
+                source.name,
+                raw.sheet,
+                raw.header_row,
+                r.header,
+                None,
+                _("column '{header}' holds the same thing as an earlier column and was ignored").format(
+                    header=r.header
+                ),
+                _("Remove one of the two columns."),
+                "warning",
+            )
     # columns without a phase need the row's phase
     if rows.phase is None:
         for r in items + comps + [t for t in totals if t.target == "score"]:
             if r.phase is None:
-                ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None,
-                            _("column '{header}' is not marked pre, post or delayed, and the sheet has no phase "
-                              "column").format(header=r.header),
-                            _("Head it like pre_Q01, 'Post-test / Q01' or Q01_delayed, add a {phase} column, or set "
-                              "phase = \"pre\" (or \"post\", \"delayed\") for this source in study.toml.").format(
-                                phase=template_header("phase")))
+                ctx.problem(
+                    source.name,
+                    raw.sheet,
+                    raw.header_row,
+                    r.header,
+                    None,
+                    _("column '{header}' is not marked pre, post or delayed, and the sheet has no phase column").format(
+                        header=r.header
+                    ),
+                    _(
+                        "Head it like pre_Q01, 'Post-test / Q01' or Q01_delayed, add a {phase} column, or set "
+                        'phase = "pre" (or "post", "delayed") for this source in study.toml.'
+                    ).format(phase=template_header("phase")),
+                )
                 r.kind = "ignore"
         items = [r for r in items if r.kind == "item"]
         comps = [r for r in comps if r.kind == "competency"]
         totals = [r for r in totals if r.kind == "total"]
     # the roster
     roster_opt = source.get("roster")
-    want_roster = bool(roster_opt) if roster_opt is not None else ("sector" in attr and fixed not in ("post", "delayed"))
+    want_roster = (
+        bool(roster_opt) if roster_opt is not None else ("sector" in attr and fixed not in ("post", "delayed"))
+    )
     if want_roster:
         if "sector" not in attr:
-            ctx.problem(source.name, raw.sheet, raw.header_row, template_header("sector"), None,
-                        _("the sheet has no column for sector (roster = true in study.toml)"),
-                        _("Add a '{header}' column, or set roster = false.").format(header=template_header("sector")))
+            ctx.problem(
+                source.name,
+                raw.sheet,
+                raw.header_row,
+                template_header("sector"),
+                None,
+                _("the sheet has no column for sector (roster = true in study.toml)"),
+                _("Add a '{header}' column, or set roster = false.").format(header=template_header("sector")),
+            )
         else:
             idx = np.arange(len(raw.frame))
             f = rows.frame(idx)
@@ -568,8 +541,15 @@ def person_sheet(raw, source: SourceConfig, ctx: LayoutContext, *, training_id: 
                 f[c] = raw.frame[attr[c]].to_numpy(dtype=object) if c in attr else None
             if rows.phase is not None and "phase" in attr:
                 f["_dedupe"] = True
-            out.append(Mapped("participants", f, source.name, raw.sheet,
-                              _headers_of(rows, {c: attr[c] for c in ROSTER if c in attr})))
+            out.append(
+                Mapped(
+                    "participants",
+                    f,
+                    source.name,
+                    raw.sheet,
+                    _headers_of(rows, {c: attr[c] for c in ROSTER if c in attr}),
+                )
+            )
     mode = str(source.get("answers", "letters")).casefold()
     scored = mode in ("scores", "scored", "points", "score")
     if items:
@@ -585,14 +565,23 @@ def person_sheet(raw, source: SourceConfig, ctx: LayoutContext, *, training_id: 
         f["_col"] = long["_col"].to_numpy()
         f["_resolve"] = True
         date_headers = attach_dates(f, long["_i"].to_numpy(), raw, dates)
-        out.append(Mapped("responses", f, source.name, raw.sheet, _headers_of(rows, {**_phase_header(attr), **date_headers})))
+        out.append(
+            Mapped("responses", f, source.name, raw.sheet, _headers_of(rows, {**_phase_header(attr), **date_headers}))
+        )
         if totals and not totals_only:
             for t in totals:
-                ctx.problem(source.name, raw.sheet, raw.header_row, t.header, None,
-                            _("column '{header}' (a total) was ignored: totals are computed from the item answers").format(
-                                header=t.header),
-                            _("Nothing to do; remove the column, or load it with layout = \"totals\" instead."),
-                            "warning")
+                ctx.problem(
+                    source.name,
+                    raw.sheet,
+                    raw.header_row,
+                    t.header,
+                    None,
+                    _("column '{header}' (a total) was ignored: totals are computed from the item answers").format(
+                        header=t.header
+                    ),
+                    _('Nothing to do; remove the column, or load it with layout = "totals" instead.'),
+                    "warning",
+                )
             totals = []
     if comps:
         long = _melt(raw, comps, rows.phase, "rating", "competency_id")
@@ -606,15 +595,30 @@ def person_sheet(raw, source: SourceConfig, ctx: LayoutContext, *, training_id: 
     if totals:
         out.extend(_totals(raw, totals, rows, source, ctx, attr, dates))
     elif totals_only:
-        ctx.problem(source.name, raw.sheet, raw.header_row, template_header("score"), None,
-                    _("the sheet has no column for the total score"),
-                    _("Add a '{header}' column (or 'Pre-test score' and 'Post-test score'), or name it in study.toml "
-                      "with score_column.").format(header=template_header("score")))
+        ctx.problem(
+            source.name,
+            raw.sheet,
+            raw.header_row,
+            template_header("score"),
+            None,
+            _("the sheet has no column for the total score"),
+            _(
+                "Add a '{header}' column (or 'Pre-test score' and 'Post-test score'), or name it in study.toml "
+                "with score_column."
+            ).format(header=template_header("score")),
+        )
     return out
 
 
-def _totals(raw, totals: list[Role], rows: _Rows, source: SourceConfig, ctx: LayoutContext, attr: dict,
-            dates: list[Role] | None = None) -> list[Mapped]:
+def _totals(
+    raw,
+    totals: list[Role],
+    rows: _Rows,
+    source: SourceConfig,
+    ctx: LayoutContext,
+    attr: dict,
+    dates: list[Role] | None = None,
+) -> list[Mapped]:
     from tip_eval.io import clean
 
     n = len(raw.frame)
@@ -632,15 +636,32 @@ def _totals(raw, totals: list[Role], rows: _Rows, source: SourceConfig, ctx: Lay
         idx = np.flatnonzero(keep)
         empty = raw.excel_rows.to_numpy()[~keep]
         if len(empty):
-            text = {"pre": ngettext("no pre-test score in {n} row ({rows}): treated as not tested",
-                                    "no pre-test score in {n} rows ({rows}): treated as not tested", len(empty)),
-                    "post": ngettext("no post-test score in {n} row ({rows}): treated as not tested",
-                                     "no post-test score in {n} rows ({rows}): treated as not tested", len(empty))}.get(
-                s.phase) or ngettext("no score in {n} row ({rows}): treated as not tested",
-                                     "no score in {n} rows ({rows}): treated as not tested", len(empty))
-            ctx.problem(source.name, raw.sheet, int(empty[0]), s.header, None,
-                        text.format(n=len(empty), rows=_ranges(empty)),
-                        _("Fill in the score, or leave it empty if the person did not take the test."), "warning")
+            text = {
+                "pre": ngettext(
+                    "no pre-test score in {n} row ({rows}): treated as not tested",
+                    "no pre-test score in {n} rows ({rows}): treated as not tested",
+                    len(empty),
+                ),
+                "post": ngettext(
+                    "no post-test score in {n} row ({rows}): treated as not tested",
+                    "no post-test score in {n} rows ({rows}): treated as not tested",
+                    len(empty),
+                ),
+            }.get(s.phase) or ngettext(
+                "no score in {n} row ({rows}): treated as not tested",
+                "no score in {n} rows ({rows}): treated as not tested",
+                len(empty),
+            )
+            ctx.problem(
+                source.name,
+                raw.sheet,
+                int(empty[0]),
+                s.header,
+                None,
+                text.format(n=len(empty), rows=_ranges(empty)),
+                _("Fill in the score, or leave it empty if the person did not take the test."),
+                "warning",
+            )
         f = rows.frame(idx)
         f["phase"] = s.phase if s.phase is not None else rows.phase[idx]
         score = sv[idx].copy()
@@ -677,15 +698,24 @@ def _totals(raw, totals: list[Role], rows: _Rows, source: SourceConfig, ctx: Lay
 
 # ------------------------------------------------------------------------------------ layouts
 
+
 def _read_data(source: SourceConfig, ctx: LayoutContext, infos: list):
     found, sheet = data_sheet(source, ctx, infos)
     if not found:
         return None
     header_rows = int(source.get("header_rows", 1) or 1)
     if isinstance(sheet, str) and infos and sheet not in {s.name for s in infos}:
-        ctx.problem(source.name, None, None, None, sheet, _("there is no sheet named '{name}'").format(name=sheet),
-                    _("Use one of: {sheets} (sheet in study.toml).").format(
-                        sheets=", ".join(s.name for s in infos if s.visible)))
+        ctx.problem(
+            source.name,
+            None,
+            None,
+            None,
+            sheet,
+            _("there is no sheet named '{name}'").format(name=sheet),
+            _("Use one of: {sheets} (sheet in study.toml).").format(
+                sheets=", ".join(s.name for s in infos if s.visible)
+            ),
+        )
         return None
     return read_sheet(source, sheet, ctx, header_rows=header_rows)
 
@@ -710,7 +740,9 @@ def _training_data_and_roster(source: SourceConfig, ctx: LayoutContext):
     return out, tid, raw, source
 
 
-def _person_layout(source: SourceConfig, ctx: LayoutContext, *, kobo: bool = False, totals_only: bool = False) -> list[Mapped]:
+def _person_layout(
+    source: SourceConfig, ctx: LayoutContext, *, kobo: bool = False, totals_only: bool = False
+) -> list[Mapped]:
     out, tid, raw, source = _training_data_and_roster(source, ctx)
     if raw is None:
         return out
@@ -738,10 +770,18 @@ def wide_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
 def prepost_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     """A separate pre-test, post-test or delayed post-test file or sheet (``phase`` is required)."""
     if source.get("phase") is None:
-        ctx.problem("study.toml", None, None, "phase", None,
-                    _("source {source} (layout prepost) does not say whether it is the pre-test, the post-test or "
-                      "a delayed post-test").format(source=source.name),
-                    _("Add phase = \"pre\", phase = \"post\" or phase = \"delayed\" to this source."))
+        ctx.problem(
+            "study.toml",
+            None,
+            None,
+            "phase",
+            None,
+            _(
+                "source {source} (layout prepost) does not say whether it is the pre-test, the post-test or "
+                "a delayed post-test"
+            ).format(source=source.name),
+            _('Add phase = "pre", phase = "post" or phase = "delayed" to this source.'),
+        )
         return []
     return _person_layout(source, ctx)
 
@@ -767,8 +807,15 @@ def long_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     own = own_phases(ctx.settings)
     fixed = phase_of(str(source.get("phase")), own) if source.get("phase") is not None else None
     if source.get("phase") is not None and fixed is None:
-        ctx.problem("study.toml", None, None, "phase", str(source.get("phase")),
-                    _(_FIXED_PHASE_WORDS).format(source=source.name), _(_FIXED_PHASE_FIX))
+        ctx.problem(
+            "study.toml",
+            None,
+            None,
+            "phase",
+            str(source.get("phase")),
+            _(_FIXED_PHASE_WORDS).format(source=source.name),
+            _(_FIXED_PHASE_FIX),
+        )
         return out
     roles = classify([str(c) for c in raw.frame.columns], source, LONG_ATTRS, bank=ctx.bank, own=own)
     for r in roles:  # in a long sheet every column is one attribute; nothing is melted
@@ -782,29 +829,58 @@ def long_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
         if r.kind == "date" and r.phase is not None:  # one row per phase: a date column of one phase is not used
             r.kind = "ignore"
         if r.kind == "name_auto":
-            ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None,
-                        _("names are personal data: this column was dropped and is in no output"),
-                        _("Nothing to do; to link tests by name instead of ID, set name_column in study.toml."), "warning")
+            ctx.problem(
+                source.name,
+                raw.sheet,
+                raw.header_row,
+                r.header,
+                None,
+                _("names are personal data: this column was dropped and is in no output"),
+                _("Nothing to do; to link tests by name instead of ID, set name_column in study.toml."),
+                "warning",
+            )
         elif r.kind in ("ignore", "duplicate"):
-            ctx.problem(source.name, raw.sheet, raw.header_row, r.header, None, *ignored_column(
-                r.header, _("Map it in study.toml under columns, or remove it if it is not needed.")), "warning")
+            ctx.problem(
+                source.name,
+                raw.sheet,
+                raw.header_row,
+                r.header,
+                None,
+                *ignored_column(r.header, _("Map it in study.toml under columns, or remove it if it is not needed.")),
+                "warning",
+            )
     if rows.phase is None and any(c in attr for c in ("item_id", "competency_id", "score")):
-        ctx.problem(source.name, raw.sheet, raw.header_row, template_header("phase"), None,
-                    _("the sheet has no column for {column}").format(column="phase"),
-                    _("Add a '{header}' column (pre, post or delayed), or set phase in study.toml.").format(
-                        header=template_header("phase")))
+        ctx.problem(
+            source.name,
+            raw.sheet,
+            raw.header_row,
+            template_header("phase"),
+            None,
+            _("the sheet has no column for {column}").format(column="phase"),
+            _("Add a '{header}' column (pre, post or delayed), or set phase in study.toml.").format(
+                header=template_header("phase")
+            ),
+        )
         return out
     n = len(raw.frame)
     col = {c: raw.frame[h].to_numpy(dtype=object) for c, h in attr.items()}
     base_headers = _headers_of(rows, {c: h for c, h in attr.items() if c not in ROSTER})
     roster_opt = source.get("roster")
-    if (bool(roster_opt) if roster_opt is not None else ("sector" in attr and fixed not in ("post", "delayed"))):
+    if bool(roster_opt) if roster_opt is not None else ("sector" in attr and fixed not in ("post", "delayed")):
         if "sector" in attr:
             f = rows.frame(np.arange(n))
             for c in ROSTER:
                 f[c] = col.get(c, np.full(n, None, dtype=object))
             f["_dedupe"] = True
-            out.append(Mapped("participants", f, source.name, raw.sheet, _headers_of(rows, {c: attr[c] for c in ROSTER if c in attr})))
+            out.append(
+                Mapped(
+                    "participants",
+                    f,
+                    source.name,
+                    raw.sheet,
+                    _headers_of(rows, {c: attr[c] for c in ROSTER if c in attr}),
+                )
+            )
     no_item = _blank_mask(col["item_id"]) if "item_id" in col else np.ones(n, dtype=bool)
     no_comp = _blank_mask(col["competency_id"]) if "competency_id" in col else np.ones(n, dtype=bool)
     if "item_id" in col:
@@ -830,14 +906,24 @@ def long_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
         out.append(Mapped("confidence", f, source.name, raw.sheet, base_headers))
     if "item_id" not in col and "competency_id" not in col:
         if "score" in col:
-            totals = [Role(attr["score"], "total", "score")] + ([Role(attr["max_score"], "total", "max_score")] if "max_score" in attr else [])
+            totals = [Role(attr["score"], "total", "score")] + (
+                [Role(attr["max_score"], "total", "max_score")] if "max_score" in attr else []
+            )
             dated = [Role(attr["test_date"], "date", "test_date")] if "test_date" in attr else []
             out.extend(_totals(raw, totals, rows, source, ctx, attr, dated))
         else:
-            ctx.problem(source.name, raw.sheet, raw.header_row, template_header("item_id"), None,
-                        _("the sheet has no column for item_id, competency_id or score"),
-                        _("Add an 'Item' column with 'Answer' (or 'Score'), a 'Competency' column with 'Rating', or a "
-                          "'Score' column."))
+            ctx.problem(
+                source.name,
+                raw.sheet,
+                raw.header_row,
+                template_header("item_id"),
+                None,
+                _("the sheet has no column for item_id, competency_id or score"),
+                _(
+                    "Add an 'Item' column with 'Answer' (or 'Score'), a 'Competency' column with 'Rating', or a "
+                    "'Score' column."
+                ),
+            )
     return out
 
 

@@ -169,15 +169,19 @@ def _ref(row: int, col: int) -> str:
 def _check_extent(file: str, where: str, row: int, col: int, limits: ReadLimits, declared: bool = False) -> None:
     if row > limits.max_rows or col > limits.max_cols:
         what = (_("{where} says it spans up to cell {cell}") if declared else _("{where} has a cell at {cell}")).format(
-            where=where, cell=_ref(row, col))
+            where=where, cell=_ref(row, col)
+        )
         _refuse(
             file,
-            _("{what}, beyond the limit of {rows} rows and {columns} columns. Opening it could use up the computer's "
-              "memory and stop Python, so it was not opened.").format(
-                what=what, rows=format_integer(limits.max_rows), columns=format_integer(limits.max_cols)),
-            _("If the table really is that large, read it with limits=ReadLimits(max_rows=..., max_cols=...). "
-              "Otherwise open it in Excel, delete the empty rows and columns after the end of the table (select "
-              "them, right-click > Delete), save, and try again."),
+            _(
+                "{what}, beyond the limit of {rows} rows and {columns} columns. Opening it could use up the computer's "
+                "memory and stop Python, so it was not opened."
+            ).format(what=what, rows=format_integer(limits.max_rows), columns=format_integer(limits.max_cols)),
+            _(
+                "If the table really is that large, read it with limits=ReadLimits(max_rows=..., max_cols=...). "
+                "Otherwise open it in Excel, delete the empty rows and columns after the end of the table (select "
+                "them, right-click > Delete), save, and try again."
+            ),
         )
 
 
@@ -185,12 +189,20 @@ def _check_area(file: str, where: str, rows: int, cols: int, limits: ReadLimits)
     if rows * cols > limits.max_cells:
         _refuse(
             file,
-            _("{where} spans {rows} rows x {columns} columns = {cells} cells, more than the limit of {limit} cells "
-              "that can safely be loaded into memory.").format(
-                where=where, rows=format_integer(rows), columns=format_integer(cols), cells=format_integer(rows * cols),
-                limit=format_integer(limits.max_cells)),
-            _("If the table really is that large, read it with limits=ReadLimits(max_cells=...). "
-              "Otherwise delete the empty rows and columns after the end of the table, save, and try again."),
+            _(
+                "{where} spans {rows} rows x {columns} columns = {cells} cells, more than the limit of {limit} cells "
+                "that can safely be loaded into memory."
+            ).format(
+                where=where,
+                rows=format_integer(rows),
+                columns=format_integer(cols),
+                cells=format_integer(rows * cols),
+                limit=format_integer(limits.max_cells),
+            ),
+            _(
+                "If the table really is that large, read it with limits=ReadLimits(max_cells=...). "
+                "Otherwise delete the empty rows and columns after the end of the table, save, and try again."
+            ),
         )
 
 
@@ -203,8 +215,11 @@ _ZIP_EMPTY = b"PK\x05\x06"
 
 def _check_file(path: Path, file: str, limits: ReadLimits) -> int:
     if not path.exists():
-        _refuse(file, _("does not exist."),
-                _("Check the file name and the folder (and that the file has been copied there)."))
+        _refuse(
+            file,
+            _("does not exist."),
+            _("Check the file name and the folder (and that the file has been copied there)."),
+        )
     if not path.is_file():
         _refuse(file, _("is a folder, not a file."), _("Give the path of one workbook or CSV file inside it."))
     size = path.stat().st_size
@@ -212,7 +227,8 @@ def _check_file(path: Path, file: str, limits: ReadLimits) -> int:
         _refuse(
             file,
             _("is {size} MB, larger than the limit of {limit} MB.").format(
-                size=format_number(size / _MB, digits=1), limit=format_number(limits.max_file_bytes / _MB, digits=1)),
+                size=format_number(size / _MB, digits=1), limit=format_number(limits.max_file_bytes / _MB, digits=1)
+            ),
             _("Check that this is the right file. If it is, read it with limits=ReadLimits(max_file_bytes=...)."),
         )
     return size
@@ -220,8 +236,10 @@ def _check_file(path: Path, file: str, limits: ReadLimits) -> int:
 
 # ----------------------------------------------------------------------------- expanded text
 
-_RAISE = N_("If the file is genuine and really holds that much text, raise {key} under [limits] in study.toml "
-            "(or ReadLimits({key}=...)); otherwise do not open it and ask the sender for a copy saved from Excel.")
+_RAISE = N_(
+    "If the file is genuine and really holds that much text, raise {key} under [limits] in study.toml "
+    "(or ReadLimits({key}=...)); otherwise do not open it and ask the sender for a copy saved from Excel."
+)
 
 
 class TextBudget:
@@ -252,22 +270,31 @@ class TextBudget:
 
     def cell(self, chars: int, what: str = N_("a cell")) -> None:
         """Refuse a single cell that expands to more than ``max_cell_chars``; ``what`` (marked with
-        ``N_``) names it."""
+        ``N_``) names it.
+        """
         if chars > self.limits.max_cell_chars:
             _refuse(
                 self.file,
-                _("{where} has {what} that expands to {n} characters, more than the limit of {limit} for one cell "
-                  "(Excel itself holds at most {excel}). Such files are made to fill the computer's memory, so it "
-                  "was not opened.").format(where=self.where, what=_(what), n=format_integer(chars),
-                                            limit=format_integer(self.limits.max_cell_chars),
-                                            excel=format_integer(32767)),
+                _(
+                    "{where} has {what} that expands to {n} characters, more than the limit of {limit} for one cell "
+                    "(Excel itself holds at most {excel}). Such files are made to fill the computer's memory, so it "
+                    "was not opened."
+                ).format(
+                    where=self.where,
+                    what=_(what),
+                    n=format_integer(chars),
+                    limit=format_integer(self.limits.max_cell_chars),
+                    excel=format_integer(32767),
+                ),
                 _(_RAISE).format(key="max_cell_chars"),
             )
 
     def fits(self, chars: int) -> bool:
         """Whether ``chars`` more characters stay within the sheet's and the workbook's limits."""
-        return (self.sheet_total + chars <= self.limits.max_sheet_chars
-                and self.total + chars <= self.limits.max_workbook_chars)
+        return (
+            self.sheet_total + chars <= self.limits.max_sheet_chars
+            and self.total + chars <= self.limits.max_workbook_chars
+        )
 
     def add(self, chars: int) -> None:
         """Count ``chars`` more characters of the current sheet (and workbook); refuse past a limit."""
@@ -279,17 +306,21 @@ class TextBudget:
         if self.sheet_total > lim.max_sheet_chars:
             _refuse(
                 self.file,
-                _("{where} expands to more than {limit} characters of text (cells that repeat long text), more than "
-                  "the limit for one sheet. Opening it could use up the computer's memory and stop Python, so it was "
-                  "not opened.").format(where=self.where, limit=format_integer(lim.max_sheet_chars)),
+                _(
+                    "{where} expands to more than {limit} characters of text (cells that repeat long text), more than "
+                    "the limit for one sheet. Opening it could use up the computer's memory and stop Python, so it was "
+                    "not opened."
+                ).format(where=self.where, limit=format_integer(lim.max_sheet_chars)),
                 _(_RAISE).format(key="max_sheet_chars"),
             )
         if self.total > lim.max_workbook_chars:
             _refuse(
                 self.file,
-                _("expands to more than {limit} characters of text in all its sheets, more than the limit for one "
-                  "workbook. Opening it could use up the computer's memory and stop Python, so it was not "
-                  "opened.").format(limit=format_integer(lim.max_workbook_chars)),
+                _(
+                    "expands to more than {limit} characters of text in all its sheets, more than the limit for one "
+                    "workbook. Opening it could use up the computer's memory and stop Python, so it was not "
+                    "opened."
+                ).format(limit=format_integer(lim.max_workbook_chars)),
                 _(_RAISE).format(key="max_workbook_chars"),
             )
 
@@ -299,6 +330,7 @@ def _check_merges(file: str, where: str, count: int, limits: ReadLimits) -> None
         _refuse(
             file,
             _("{where} has more than {limit} merged ranges, far more than a table has.").format(
-                where=where, limit=format_integer(limits.max_merged_ranges)),
+                where=where, limit=format_integer(limits.max_merged_ranges)
+            ),
             _(_RAISE).format(key="max_merged_ranges"),
         )

@@ -50,9 +50,10 @@ import hmac
 import os
 import stat
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,8 +74,31 @@ NAME_REVIEW = 75.0
 #: Columns a layout adds to a frame whose participants are known by name only.
 LINK_COLUMNS = ("_name", "_list", "_namecol")
 
-_LATIN_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "bapak", "bpk", "pak",
-                           "ibu", "bu", "sdr", "sdri", "saudara", "saudari", "lok", "neak", "khun"})
+_LATIN_TITLES = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "madam",
+        "bapak",
+        "bpk",
+        "pak",
+        "ibu",
+        "bu",
+        "sdr",
+        "sdri",
+        "saudara",
+        "saudari",
+        "lok",
+        "neak",
+        "khun",
+    }
+)
 _PREFIX_TITLES = ("นางสาว", "นาง", "นาย", "น.ส.", "ด.ช.", "ด.ญ.", "คุณ", "លោកស្រី", "លោក", "កញ្ញា", "អ្នកស្រី", "អ្នកនាង")
 
 
@@ -102,7 +126,7 @@ def normalize_name(value: Any) -> str | None:
         for t in _PREFIX_TITLES:
             t = t.replace(".", "")
             if tokens[0].startswith(t) and len(tokens[0]) > len(t):
-                tokens[0] = tokens[0][len(t):]
+                tokens[0] = tokens[0][len(t) :]
                 break
             if tokens[0] == t and len(tokens) > 1:
                 tokens.pop(0)
@@ -121,9 +145,11 @@ def hash_key(settings: Mapping[str, Any], root: Path, file: str = "study.toml") 
     """
     env = str(settings.get("hash_key_env") or DEFAULT_KEY_ENV)
     key_file = settings.get("hash_key_file")
-    keep = _("Keep the key in a file outside every study folder (for example in your home folder, readable only by "
-             "you), and name that file as hash_key_file in the study section of study.toml, or set the environment "
-             "variable {env}.").format(env=env)
+    keep = _(
+        "Keep the key in a file outside every study folder (for example in your home folder, readable only by "
+        "you), and name that file as hash_key_file in the study section of study.toml, or set the environment "
+        "variable {env}."
+    ).format(env=env)
     if key_file:
         key = _read_key_file(str(key_file), root, file, keep)
         source = _("the key file '{file}'").format(file=key_file)
@@ -132,21 +158,31 @@ def hash_key(settings: Mapping[str, Any], root: Path, file: str = "study.toml") 
         if not value:
             raise InputRefused(
                 file,
-                _("links participants by name (name_column), and names must be replaced by a keyed pseudonym, "
-                  "but no secret key was found (environment variable {env}, or hash_key_file in the study section "
-                  "of study.toml).").format(env=env),
-                _("Set the environment variable {env} to a long random secret (at least {n} characters; "
-                  "for example the output of: {command}), or write it to a file outside the study folder and name "
-                  "that file as hash_key_file in the study section of study.toml. Keep the key: the same key gives "
-                  "the same pseudonyms next time. Never put it in the study folder or share it with the data.").format(
-                    env=env, n=MIN_KEY_BYTES, command=_MAKE_KEY))
+                _(
+                    "links participants by name (name_column), and names must be replaced by a keyed pseudonym, "
+                    "but no secret key was found (environment variable {env}, or hash_key_file in the study section "
+                    "of study.toml)."
+                ).format(env=env),
+                _(
+                    "Set the environment variable {env} to a long random secret (at least {n} characters; "
+                    "for example the output of: {command}), or write it to a file outside the study folder and name "
+                    "that file as hash_key_file in the study section of study.toml. Keep the key: the same key gives "
+                    "the same pseudonyms next time. Never put it in the study folder or share it with the data."
+                ).format(env=env, n=MIN_KEY_BYTES, command=_MAKE_KEY),
+            )
         key = value.strip().encode("utf-8")
         source = _("the environment variable {env}").format(env=env)
     if len(key) < MIN_KEY_BYTES:
-        raise InputRefused(file, _("the secret key in {source} is too short ({length} bytes; at least {n} are "
-                                   "needed).").format(source=source, length=len(key), n=MIN_KEY_BYTES),
-                           _("Use a random secret of at least {n} characters, for example the output of: {command}. "
-                             "A new key gives new pseudonyms.").format(n=MIN_KEY_BYTES, command=_MAKE_KEY))
+        raise InputRefused(
+            file,
+            _("the secret key in {source} is too short ({length} bytes; at least {n} are needed).").format(
+                source=source, length=len(key), n=MIN_KEY_BYTES
+            ),
+            _(
+                "Use a random secret of at least {n} characters, for example the output of: {command}. "
+                "A new key gives new pseudonyms."
+            ).format(n=MIN_KEY_BYTES, command=_MAKE_KEY),
+        )
     return key, []
 
 
@@ -170,42 +206,62 @@ def _read_key_file(key_file: str, root: Path, file: str, keep: str) -> bytes:
         path = root / path
     try:
         inside = path.resolve().is_relative_to(root.resolve()) or Path(os.path.abspath(path)).is_relative_to(
-            Path(os.path.abspath(root)))
+            Path(os.path.abspath(root))
+        )
     except (OSError, RuntimeError):
         inside = False
     if inside:
-        raise InputRefused(file, _("names the key file '{file}' (hash_key_file), which is inside the study folder: "
-                                   "anyone who has the folder could undo the pseudonyms, so it is not used.").format(
-            file=key_file), keep)
+        raise InputRefused(
+            file,
+            _(
+                "names the key file '{file}' (hash_key_file), which is inside the study folder: "
+                "anyone who has the folder could undo the pseudonyms, so it is not used."
+            ).format(file=key_file),
+            keep,
+        )
     try:
         info = path.stat()
     except OSError:
-        raise InputRefused(file, _("names the key file '{file}' (hash_key_file), which cannot be read.").format(file=key_file),
-                           _("Check hash_key_file in the study section of study.toml; a relative path is relative to "
-                             "study.toml.")) from None
+        raise InputRefused(
+            file,
+            _("names the key file '{file}' (hash_key_file), which cannot be read.").format(file=key_file),
+            _("Check hash_key_file in the study section of study.toml; a relative path is relative to study.toml."),
+        ) from None
     if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_KEY_FILE_BYTES:
-        raise InputRefused(file, _("names the key file '{file}' (hash_key_file), which is not a plain file of at most "
-                                   "{n} bytes, so it cannot be a key.").format(file=key_file,
-                                                                               n=format_integer(MAX_KEY_FILE_BYTES)), keep)
+        raise InputRefused(
+            file,
+            _(
+                "names the key file '{file}' (hash_key_file), which is not a plain file of at most "
+                "{n} bytes, so it cannot be a key."
+            ).format(file=key_file, n=format_integer(MAX_KEY_FILE_BYTES)),
+            keep,
+        )
     try:
         with open(path, "rb") as fh:
             key = fh.read(MAX_KEY_FILE_BYTES + 1).strip()
     except OSError:
-        raise InputRefused(file, _("names the key file '{file}' (hash_key_file), which cannot be read.").format(file=key_file),
-                           _("Check that the file exists and that you may read it.")) from None
+        raise InputRefused(
+            file,
+            _("names the key file '{file}' (hash_key_file), which cannot be read.").format(file=key_file),
+            _("Check that the file exists and that you may read it."),
+        ) from None
     # a key file holds one line, the key: any other file (a private key, a settings file) is not read
     # as one, so that a study cannot make tip_eval use an unrelated file of the officer's as its key
     if b"\n" in key or b"\r" in key or (len(key) >= MIN_KEY_BYTES and len(set(key)) < 10):
-        raise InputRefused(file, _("names the key file '{file}' (hash_key_file), which does not hold a key "
-                                   "(one line of at least {n} random characters).").format(file=key_file, n=MIN_KEY_BYTES),
-                           _("Write a key made with {command} into a file of its own.").format(command=_MAKE_KEY)
-                           + " " + keep)
+        raise InputRefused(
+            file,
+            _(
+                "names the key file '{file}' (hash_key_file), which does not hold a key "
+                "(one line of at least {n} random characters)."
+            ).format(file=key_file, n=MIN_KEY_BYTES),
+            _("Write a key made with {command} into a file of its own.").format(command=_MAKE_KEY) + " " + keep,
+        )
     return key
 
 
 def pseudonym(key: bytes, training_id: str, name: str) -> str:
     """The participant ID standing for ``name`` in ``training_id``: ``<training_id>-N`` + 12 hex digits."""
-    digest = hmac.new(key, f"{training_id}\x1f{name}".encode("utf-8"), hashlib.sha256).hexdigest()
+    digest = hmac.new(key, f"{training_id}\x1f{name}".encode(), hashlib.sha256).hexdigest()
     return f"{training_id}-N{digest[:12].upper()}"
 
 
@@ -225,7 +281,9 @@ class LinkResult:
     errors: list[tuple[tuple, str, str]]
 
 
-def link_records(records: pd.DataFrame, key: bytes, match: float = NAME_MATCH, review: float = NAME_REVIEW) -> LinkResult:
+def link_records(
+    records: pd.DataFrame, key: bytes, match: float = NAME_MATCH, review: float = NAME_REVIEW
+) -> LinkResult:
     """Link name records into people and give each a participant ID.
 
     Parameters
@@ -245,8 +303,11 @@ def link_records(records: pd.DataFrame, key: bytes, match: float = NAME_MATCH, r
 
     def where(loc: tuple) -> str:
         f, sh, r = loc[:3]
-        parts = ([str(f)] + ([_("sheet '{name}'").format(name=sh)] if sh else [])
-                 + ([_("row {row}").format(row=r)] if r is not None else []))
+        parts = (
+            [str(f)]
+            + ([_("sheet '{name}'").format(name=sh)] if sh else [])
+            + ([_("row {row}").format(row=r)] if r is not None else [])
+        )
         return ", ".join(parts)
 
     for tid, group in records.groupby("tid", sort=False):
@@ -261,8 +322,14 @@ def link_records(records: pd.DataFrame, key: bytes, match: float = NAME_MATCH, r
             # the same name as a person already known (not yet in this list)
             for norm in units["norm"]:
                 spaceless = _spaceless(norm)
-                hit = next((i for i, p in enumerate(people)
-                            if spaceless in {_spaceless(n) for n in p.names} and lst not in p.lists), None)
+                hit = next(
+                    (
+                        i
+                        for i, p in enumerate(people)
+                        if spaceless in {_spaceless(n) for n in p.names} and lst not in p.lists
+                    ),
+                    None,
+                )
                 if hit is None:
                     pending.append(norm)
                 else:
@@ -275,18 +342,29 @@ def link_records(records: pd.DataFrame, key: bytes, match: float = NAME_MATCH, r
                 for a in range(len(ulist)):
                     for b in range(a + 1, len(ulist)):
                         if _spaceless(ulist[a]) == _spaceless(ulist[b]):
-                            notes.append((locs[(lst, ulist[b])],
-                                          _("this name differs only in spacing from the name in {where} of the same "
-                                            "list: kept as two different people").format(where=where(locs[(lst, ulist[a])])),
-                                          _("If it is the same person entered twice, remove one row; if not, nothing "
-                                            "to do.")))
+                            notes.append(
+                                (
+                                    locs[(lst, ulist[b])],
+                                    _(
+                                        "this name differs only in spacing from the name in {where} of the same "
+                                        "list: kept as two different people"
+                                    ).format(where=where(locs[(lst, ulist[a])])),
+                                    _("If it is the same person entered twice, remove one row; if not, nothing to do."),
+                                )
+                            )
                         elif sim[a, b] >= match:
-                            notes.append((locs[(lst, ulist[b])],
-                                          _("this name is {similarity} similar to the name in {where} of the same list: "
-                                            "kept as two different people").format(
-                                              similarity=format_percent(sim[a, b] / 100), where=where(locs[(lst, ulist[a])])),
-                                          _("If it is the same person entered twice, remove one row; if not, nothing "
-                                            "to do.")))
+                            notes.append(
+                                (
+                                    locs[(lst, ulist[b])],
+                                    _(
+                                        "this name is {similarity} similar to the name in {where} of the same list: "
+                                        "kept as two different people"
+                                    ).format(
+                                        similarity=format_percent(sim[a, b] / 100), where=where(locs[(lst, ulist[a])])
+                                    ),
+                                    _("If it is the same person entered twice, remove one row; if not, nothing to do."),
+                                )
+                            )
             # close names of people not yet in this list
             free = [i for i, p in enumerate(people) if lst not in p.lists]
             assigned: dict[str, int] = {}
@@ -302,26 +380,38 @@ def link_records(records: pd.DataFrame, key: bytes, match: float = NAME_MATCH, r
                 col_of = {i: j for j, i in enumerate(free)}
                 for j, i in enumerate(owner):
                     best[:, col_of[i]] = np.maximum(best[:, col_of[i]], sim[:, j])
-                order = sorted(((best[a, b], a, b) for a in range(len(pending)) for b in range(len(free))
-                                if best[a, b] >= review), reverse=True)
+                order = sorted(
+                    ((best[a, b], a, b) for a in range(len(pending)) for b in range(len(free)) if best[a, b] >= review),
+                    reverse=True,
+                )
                 used_a: set[int] = set()
                 used_b: set[int] = set()
                 for score, a, b in order:
                     if a in used_a or b in used_b:
                         continue
-                    rivals = [best[a, c] for c in range(len(free)) if c != b and c not in used_b] + \
-                             [best[c, b] for c in range(len(pending)) if c != a and c not in used_a]
+                    rivals = [best[a, c] for c in range(len(free)) if c != b and c not in used_b] + [
+                        best[c, b] for c in range(len(pending)) if c != a and c not in used_a
+                    ]
                     ambiguous = any(r >= score - 3 and r >= review for r in rivals)
                     if score >= match and not ambiguous:
                         assigned[pending[a]] = free[b]
                         used_a.add(a)
                         used_b.add(b)
-                        notes.append((locs[(lst, pending[a])],
-                                      _("linked by a close name match ({similarity} similar) to the person in {where}").format(
-                                          similarity=format_percent(score / 100),
-                                          where=where(_first_loc(people[free[b]], locs))),
-                                      _("Check that this is the same person; if not, write the names differently or add "
-                                        "participant IDs.")))
+                        notes.append(
+                            (
+                                locs[(lst, pending[a])],
+                                _(
+                                    "linked by a close name match ({similarity} similar) to the person in {where}"
+                                ).format(
+                                    similarity=format_percent(score / 100),
+                                    where=where(_first_loc(people[free[b]], locs)),
+                                ),
+                                _(
+                                    "Check that this is the same person; if not, write the names differently or add "
+                                    "participant IDs."
+                                ),
+                            )
+                        )
                     elif pending[a] not in uncertain:
                         uncertain[pending[a]] = (score, free[b])
             for norm in pending:
@@ -331,15 +421,28 @@ def link_records(records: pd.DataFrame, key: bytes, match: float = NAME_MATCH, r
                 else:
                     if norm in uncertain:
                         score, i = uncertain[norm]
-                        why = (_("another name is as close") if score >= match else
-                               _("below the {needed} needed to link them").format(needed=format_percent(match / 100)))
-                        notes.append((locs[(lst, norm)],
-                                      _("this name is {similarity} similar to the person in {where} ({why}): kept as two "
-                                        "different people, not merged").format(
-                                          similarity=format_percent(score / 100),
-                                          where=where(_first_loc(people[i], locs)), why=why),
-                                      _("If they are the same person, write the name the same way in both places (or "
-                                        "add participant IDs) and load again; if not, nothing to do.")))
+                        why = (
+                            _("another name is as close")
+                            if score >= match
+                            else _("below the {needed} needed to link them").format(needed=format_percent(match / 100))
+                        )
+                        notes.append(
+                            (
+                                locs[(lst, norm)],
+                                _(
+                                    "this name is {similarity} similar to the person in {where} ({why}): kept as two "
+                                    "different people, not merged"
+                                ).format(
+                                    similarity=format_percent(score / 100),
+                                    where=where(_first_loc(people[i], locs)),
+                                    why=why,
+                                ),
+                                _(
+                                    "If they are the same person, write the name the same way in both places (or "
+                                    "add participant IDs) and load again; if not, nothing to do."
+                                ),
+                            )
+                        )
                     people.append(_Person(names=[norm]))
                     i = len(people) - 1
                 people[i].lists.add(lst)
@@ -360,10 +463,15 @@ def link_records(records: pd.DataFrame, key: bytes, match: float = NAME_MATCH, r
                 pid = p.ids[0]
             else:
                 if len(p.ids) > 1:
-                    errors.append((locs[(lst, norm)],
-                                   _("the same person has different participant IDs in other lists ({ids})").format(
-                                       ids=", ".join(p.ids)),
-                                   _("Give the person one participant ID everywhere.")))
+                    errors.append(
+                        (
+                            locs[(lst, norm)],
+                            _("the same person has different participant IDs in other lists ({ids})").format(
+                                ids=", ".join(p.ids)
+                            ),
+                            _("Give the person one participant ID everywhere."),
+                        )
+                    )
                 pid = pseudonym(key, str(tid), p.names[0])
             ids[(str(tid), lst, norm)] = pid
     return LinkResult(ids=ids, notes=notes, errors=errors)
@@ -371,7 +479,8 @@ def link_records(records: pd.DataFrame, key: bytes, match: float = NAME_MATCH, r
 
 def _spaceless(name: str) -> str:
     """The comparison key of a normalised name: spacing ignored ("Lim Srey Pov" = "Lim Sreypov"; a
-    Thai name with or without the space between given and family name)."""
+    Thai name with or without the space between given and family name).
+    """
     return name.replace(" ", "")
 
 
@@ -403,29 +512,63 @@ def link_names(mapped: list, ctx, settings: Mapping[str, Any], root: Path, upper
         norm = [norm_cache.setdefault(v, normalize_name(v)) if isinstance(v, str) else None for v in f["_name"]]
         tid = [normalize_id(v) for v in f["training_id"]] if "training_id" in f else [None] * len(f)
         pid = [normalize_id(v, upper=upper) for v in f["participant_id"]] if "participant_id" in f else [None] * len(f)
-        parts.append(pd.DataFrame({"k": k, "i": np.arange(len(f)), "tid": tid, "list": f["_list"].astype(str).to_numpy(),
-                                   "norm": norm, "pid": pid, "_file": f["_file"].to_numpy(), "_sheet": f["_sheet"].to_numpy(),
-                                   "_row": f["_row"].to_numpy(dtype=object), "_namecol": f["_namecol"].to_numpy()}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "k": k,
+                    "i": np.arange(len(f)),
+                    "tid": tid,
+                    "list": f["_list"].astype(str).to_numpy(),
+                    "norm": norm,
+                    "pid": pid,
+                    "_file": f["_file"].to_numpy(),
+                    "_sheet": f["_sheet"].to_numpy(),
+                    "_row": f["_row"].to_numpy(dtype=object),
+                    "_namecol": f["_namecol"].to_numpy(),
+                }
+            )
+        )
     rows = pd.concat(parts, ignore_index=True)
     named = rows[rows["norm"].notna() & rows["tid"].notna()]
     recs = named.drop_duplicates(["tid", "list", "norm"]).copy()
-    recs["loc"] = list(zip(recs["_file"], recs["_sheet"], [None if pd.isna(r) else int(r) for r in recs["_row"]], recs["_namecol"]))
+    recs["loc"] = list(
+        zip(recs["_file"], recs["_sheet"], [None if pd.isna(r) else int(r) for r in recs["_row"]], recs["_namecol"])
+    )
     # an explicit ID on any row of the unit counts
-    pid_first = named.dropna(subset=["pid"]).drop_duplicates(["tid", "list", "norm"]).set_index(["tid", "list", "norm"])["pid"]
+    pid_first = (
+        named.dropna(subset=["pid"]).drop_duplicates(["tid", "list", "norm"]).set_index(["tid", "list", "norm"])["pid"]
+    )
     recs["pid"] = [pid_first.get((t, lst, n)) for t, lst, n in zip(recs["tid"], recs["list"], recs["norm"])]
-    result = link_records(recs[["tid", "list", "norm", "pid", "loc"]],
-                          key, float(settings.get("name_match", NAME_MATCH)), float(settings.get("name_review", NAME_REVIEW)))
+    result = link_records(
+        recs[["tid", "list", "norm", "pid", "loc"]],
+        key,
+        float(settings.get("name_match", NAME_MATCH)),
+        float(settings.get("name_review", NAME_REVIEW)),
+    )
     for (f, sh, r, col), problem, fix in result.notes:
         ctx.problem(f, sh, r, col, None, problem, fix, "warning")
     for (f, sh, r, col), problem, fix in result.errors:
         ctx.problem(f, sh, r, col, None, problem, fix, "error")
     for k, m in enumerate(frames):
         sub = rows[rows["k"] == k]
-        new = [result.ids.get((t, lst, n)) if n is not None and t is not None else p
-               for t, lst, n, p in zip(sub["tid"], sub["list"], sub["norm"], sub["pid"])]
+        new = [
+            result.ids.get((t, lst, n)) if n is not None and t is not None else p
+            for t, lst, n, p in zip(sub["tid"], sub["list"], sub["norm"], sub["pid"])
+        ]
         old = m.frame["participant_id"] if "participant_id" in m.frame else pd.Series([None] * len(m.frame))
-        m.frame["participant_id"] = [n if n is not None else (o if isinstance(o, str) else None) for n, o in zip(new, old)]
+        m.frame["participant_id"] = [
+            n if n is not None else (o if isinstance(o, str) else None) for n, o in zip(new, old)
+        ]
         m.frame = m.frame.drop(columns=[c for c in LINK_COLUMNS if c in m.frame.columns])
 
 
-__all__ = ["DEFAULT_KEY_ENV", "LinkResult", "configured_key", "hash_key", "link_names", "link_records", "normalize_name", "pseudonym"]
+__all__ = [
+    "DEFAULT_KEY_ENV",
+    "LinkResult",
+    "configured_key",
+    "hash_key",
+    "link_names",
+    "link_records",
+    "normalize_name",
+    "pseudonym",
+]

@@ -7,9 +7,10 @@ The result (:class:`Loaded`) is still unvalidated: :func:`tip_eval.study.load_st
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -70,14 +71,24 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
             if not src.file.exists():
                 from tip_eval.errors import InputRefused
 
-                raise InputRefused(src.name, _("is listed in study.toml but does not exist."),
-                                   _("Check the file name in study.toml, or add the file to the study folder."))
+                raise InputRefused(
+                    src.name,
+                    _("is listed in study.toml but does not exist."),
+                    _("Check the file name in study.toml, or add the file to the study folder."),
+                )
             digest = file_sha256(src.file)
             for m in LAYOUTS[src.layout](src, ctx):
                 mapped.append(m)
                 if m.table in schemas.TABLES:
-                    source_rows.append({"file": m.file, "sheet": m.sheet if m.sheet is not None else "", "table": m.table,
-                                        "layout": src.layout, "sha256": digest})
+                    source_rows.append(
+                        {
+                            "file": m.file,
+                            "sheet": m.sheet if m.sheet is not None else "",
+                            "table": m.table,
+                            "layout": src.layout,
+                            "sha256": digest,
+                        }
+                    )
         from tip_eval.io.layouts_coding import finish_documents
         from tip_eval.io.layouts_finish import finish_sources
 
@@ -101,8 +112,7 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
         raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
         del frames
         settings = dict(cfg.settings)
-        typed, probs, bad = coerce_frame(raw, headers, settings, soft=SOFT_COLUMNS.get(table, frozenset()),
-                                           table=table)
+        typed, probs, bad = coerce_frame(raw, headers, settings, soft=SOFT_COLUMNS.get(table, frozenset()), table=table)
         problems.extend(probs)
         if bad.any():
             q = raw.loc[bad].copy()
@@ -118,15 +128,27 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
     _delayed_test_months(tables, cfg.settings, problems)
     for t, frame in tables.items():
         cols = list(schemas.schema(t).columns)
-        keep = [c for c in cols if c in frame.columns] + [c for c in ("_file", "_sheet", "_row", "_col", "_softened") if c in frame.columns]
+        keep = [c for c in cols if c in frame.columns] + [
+            c for c in ("_file", "_sheet", "_row", "_col", "_softened") if c in frame.columns
+        ]
         missing = [c for c in cols if c not in frame.columns]
         for c in missing:
             frame[c] = None
         tables[t] = frame[cols + [c for c in keep if c.startswith("_")]]
     sources = pd.DataFrame(source_rows, columns=SOURCE_COLUMNS).drop_duplicates()
-    return Loaded(name=cfg.name, min_cell=cfg.min_cell, tables=tables, headers=headers, problems=problems,
-                  quarantined=quarantined, sources=sources, settings=dict(cfg.settings), excerpts=excerpts,
-                  lines=ctx.lines, repeats=ctx.repeats)
+    return Loaded(
+        name=cfg.name,
+        min_cell=cfg.min_cell,
+        tables=tables,
+        headers=headers,
+        problems=problems,
+        quarantined=quarantined,
+        sources=sources,
+        settings=dict(cfg.settings),
+        excerpts=excerpts,
+        lines=ctx.lines,
+        repeats=ctx.repeats,
+    )
 
 
 #: tables a workbook's own sheet declares for every source that reads the workbook (its Training,
@@ -137,7 +159,8 @@ _SHARED_TABLES = frozenset({"trainings", "participants", "items", "competencies"
 def _read_once(mapped: list[Mapped]) -> list[Mapped]:
     """The same sheet of such a table, read by several sources (the pre-test and the post-test sheet of
     one workbook as two ``prepost`` sources; one documents table named by a QualCoder and a Taguette
-    export), counts once: the first source's reading is kept."""
+    export), counts once: the first source's reading is kept.
+    """
     seen: set[tuple] = set()
     out = []
     for m in mapped:
@@ -151,9 +174,11 @@ def _read_once(mapped: list[Mapped]) -> list[Mapped]:
 
 
 def _dates_1904(frame: pd.DataFrame) -> None:
-    """Date cells typed as plain numbers in a workbook that uses the 1904 date system (Excel for Mac
-    before 2011, and files saved from it): read as 1904 serials here, in place, since the frame's rows
-    are later parsed together with rows of other files. (Cells formatted as dates arrive as dates.)"""
+    """Read date cells typed as plain numbers in a workbook of the 1904 date system as 1904 serials, in place.
+
+    Such workbooks come from Excel for Mac before 2011, and files saved from it. Done here since the frame's
+    rows are later parsed together with rows of other files. (Cells formatted as dates arrive as dates.)
+    """
     from tip_eval.io import clean
     from tip_eval.io.coerce import DATE_COLUMNS
 
@@ -175,7 +200,11 @@ def _excerpts(frames: list[Mapped]) -> pd.DataFrame:
     f = pd.concat([m.frame for m in frames], ignore_index=True)
     out = pd.DataFrame({c: [normalize_id(v) for v in f[c]] for c in ("interview_id", "coder", "code_id")})
     out["excerpt"] = f["excerpt"].to_numpy(dtype=object)
-    out["file"], out["sheet"], out["row"] = f["_file"].to_numpy(), f["_sheet"].to_numpy(), f["_row"].astype("Int64").to_numpy()
+    out["file"], out["sheet"], out["row"] = (
+        f["_file"].to_numpy(),
+        f["_sheet"].to_numpy(),
+        f["_row"].astype("Int64").to_numpy(),
+    )
     return out[EXCERPT_COLUMNS]
 
 
@@ -193,10 +222,20 @@ def _delayed_test_months(tables: dict[str, pd.DataFrame], settings: Mapping[str,
         given = {normalize_id(k): float(v) for k, v in months.items()}
         known = set(trainings["training_id"].dropna())
         for tid in sorted(k for k in given if k not in known):
-            problems.append(Problem("study.toml", None, None, "delayed_test_months", tid,
-                                    _("delayed_test_months names training {training}, which is not in the study; it "
-                                      "was ignored").format(training=tid),
-                                    _("Correct the training ID, or remove it."), "warning"))
+            problems.append(
+                Problem(
+                    "study.toml",
+                    None,
+                    None,
+                    "delayed_test_months",
+                    tid,
+                    _(
+                        "delayed_test_months names training {training}, which is not in the study; it was ignored"
+                    ).format(training=tid),
+                    _("Correct the training ID, or remove it."),
+                    "warning",
+                )
+            )
         value = trainings["training_id"].map(given)
     else:
         value = pd.Series(float(months), index=trainings.index)
@@ -206,9 +245,12 @@ def _delayed_test_months(tables: dict[str, pd.DataFrame], settings: Mapping[str,
     trainings["delayed_test_months"] = own.where(own.notna(), pd.to_numeric(value, errors="coerce")).astype(float)
 
 
-def set_aside_unscorable(tables: dict[str, pd.DataFrame], problems: list[Problem],
-                         quarantined: dict[str, pd.DataFrame],
-                         headers: Mapping[tuple, Mapping[str, str]] | None = None) -> None:
+def set_aside_unscorable(
+    tables: dict[str, pd.DataFrame],
+    problems: list[Problem],
+    quarantined: dict[str, pd.DataFrame],
+    headers: Mapping[tuple, Mapping[str, str]] | None = None,
+) -> None:
     """Set aside, in place, the questions whose answers cannot be judged, so that no one scores 0 on them.
 
     A question cannot be judged when its answer key is not one of its options (``E`` on a
@@ -244,14 +286,22 @@ def set_aside_unscorable(tables: dict[str, pd.DataFrame], problems: list[Problem
             f, sh, r = items.at[idx, "_file"], items.at[idx, "_sheet"], items.at[idx, "_row"]
             sh = sh if isinstance(sh, str) else None
             column = (headers or {}).get((f, sh), {}).get("correct_answer", "correct_answer")
-            problems.append(Problem(
-                f, sh, None if pd.isna(r) else int(r), column, None if pd.isna(key[idx]) else str(key[idx]),
-                f"item {item_id} is declared here with the answer key {key[idx]} ({_n_words(n_opt[idx])}) and in "
-                f"{where0} with {key[first]} ({_n_words(n_opt[first])}): which is right is not known, so the question "
-                "is left out of every score (its answers are set aside, and the tests are scored out of the other "
-                "questions)",
-                "Make the declarations agree (the same key and number of options in every item bank and Items "
-                "sheet), or give different questions different Item IDs.", "error"))
+            problems.append(
+                Problem(
+                    f,
+                    sh,
+                    None if pd.isna(r) else int(r),
+                    column,
+                    None if pd.isna(key[idx]) else str(key[idx]),
+                    f"item {item_id} is declared here with the answer key {key[idx]} ({_n_words(n_opt[idx])}) and in "
+                    f"{where0} with {key[first]} ({_n_words(n_opt[first])}): which is right is not known, so the question "
+                    "is left out of every score (its answers are set aside, and the tests are scored out of the other "
+                    "questions)",
+                    "Make the declarations agree (the same key and number of options in every item bank and Items "
+                    "sheet), or give different questions different Item IDs.",
+                    "error",
+                )
+            )
         reason[g.index] = reason[g.index].fillna(f"item {item_id} is declared with different answer keys")
     out = reason.notna().to_numpy()
     if not out.any():
@@ -276,7 +326,11 @@ def _scores(tables: dict[str, pd.DataFrame], problems: list[Problem], bank: pd.D
         return
     s = tables["scores"].copy()
     score = pd.to_numeric(s["score"], errors="coerce").astype(float)
-    mx = pd.to_numeric(s["max_score"], errors="coerce").astype(float) if "max_score" in s else pd.Series(np.nan, index=s.index)
+    mx = (
+        pd.to_numeric(s["max_score"], errors="coerce").astype(float)
+        if "max_score" in s
+        else pd.Series(np.nan, index=s.index)
+    )
     if mx.isna().any() and bank is not None and len(bank):
         mx = mx.fillna(float(pd.to_numeric(bank.drop_duplicates("item_id")["points"], errors="coerce").sum()))
     pct = pd.to_numeric(s["pct"], errors="coerce").astype(float) if "pct" in s else pd.Series(np.nan, index=s.index)
@@ -286,8 +340,9 @@ def _scores(tables: dict[str, pd.DataFrame], problems: list[Problem], bank: pd.D
     tables["scores"] = s
 
 
-def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem],
-                     quarantined: dict[str, pd.DataFrame]) -> None:
+def _score_responses(
+    tables: dict[str, pd.DataFrame], problems: list[Problem], quarantined: dict[str, pd.DataFrame]
+) -> None:
     """Read every answer against its item and score it: ``points`` when it is the key, else 0.
 
     Answers are read by :func:`tip_eval.scoring.read_answer`: ``a``, ``D.``, ``A)`` are read as the
@@ -303,8 +358,11 @@ def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem],
     resp = tables.get("responses")
     if resp is None or resp.empty:
         return
-    given = pd.to_numeric(resp["score"], errors="coerce").astype(float) if "score" in resp.columns \
+    given = (
+        pd.to_numeric(resp["score"], errors="coerce").astype(float)
+        if "score" in resp.columns
         else pd.Series(np.nan, index=resp.index)
+    )
     items = tables.get("items")
     bank = items.drop_duplicates("item_id") if items is not None else None
     key = {} if bank is None else dict(zip(bank["item_id"], bank["correct_answer"]))
@@ -318,16 +376,20 @@ def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem],
     i_codes, i_values = pd.factorize(item, use_na_sentinel=True)
     width = len(i_values) + 1
     pair_codes, first = pd.factorize((a_codes.astype(np.int64) + 1) * width + (i_codes + 1))
-    pairs = [(None if ac < 0 else a_values[ac], None if ic < 0 else i_values[ic])
-             for ac, ic in zip(first // width - 1, first % width - 1)]
+    pairs = [
+        (None if ac < 0 else a_values[ac], None if ic < 0 else i_values[ic])
+        for ac, ic in zip(first // width - 1, first % width - 1)
+    ]
     read = [read_answer(a, key.get(i), n_options.get(i)) if i in key else (a, None) for a, i in pairs]
     option_u = np.array([r[0] for r in read] + [None], dtype=object)
     bad_u = np.array([r[1] is not None for r in read] + [False], dtype=bool)
     reason_u = np.array([r[1] for r in read] + [None], dtype=object)
-    changed_u = np.array([r[0] is not None and a is not None and r[0] != a for r, (a, _i) in zip(read, pairs)] + [False],
-                         dtype=bool)
-    correct_u = np.array([i in key and is_correct(r[0], key[i]) for r, (_a, i) in zip(read, pairs)] + [False],
-                         dtype=bool)
+    changed_u = np.array(
+        [r[0] is not None and a is not None and r[0] != a for r, (a, _i) in zip(read, pairs)] + [False], dtype=bool
+    )
+    correct_u = np.array(
+        [i in key and is_correct(r[0], key[i]) for r, (_a, i) in zip(read, pairs)] + [False], dtype=bool
+    )
     option = option_u[pair_codes]
     bad_reason = reason_u[pair_codes]
     correct = correct_u[pair_codes]
@@ -336,34 +398,60 @@ def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem],
     bad = bad_u[pair_codes] & given.isna().to_numpy()
     changed = ~bad & changed_u[pair_codes]
     if changed.any():
-        notes = pd.DataFrame({"f": resp["_file"], "sh": resp["_sheet"], "a": ans, "o": option, "r": resp["_row"],
-                              "c": resp["_col"] if "_col" in resp else None}).loc[changed]
+        notes = pd.DataFrame(
+            {
+                "f": resp["_file"],
+                "sh": resp["_sheet"],
+                "a": ans,
+                "o": option,
+                "r": resp["_row"],
+                "c": resp["_col"] if "_col" in resp else None,
+            }
+        ).loc[changed]
         for (f, sh, a, o), g in notes.groupby(["f", "sh", "a", "o"], sort=False, dropna=False):
             r0 = g["r"].iloc[0]
-            problems.append(Problem(f, sh if isinstance(sh, str) else None, None if pd.isna(r0) else int(r0),
-                                    g["c"].iloc[0] if isinstance(g["c"].iloc[0], str) else "answer", str(a),
-                                    ngettext("answer '{value}' was read as '{option}' ({n} cell from row {row})",
-                                             "answer '{value}' was read as '{option}' ({n} cells from row {row})",
-                                             len(g)).format(value=a, option=o, n=len(g),
-                                                            row="?" if pd.isna(r0) else int(r0)),
-                                    _("Nothing to do; type answers as the option letter ({option}) to avoid this "
-                                      "note.").format(option=o), "warning"))
+            problems.append(
+                Problem(
+                    f,
+                    sh if isinstance(sh, str) else None,
+                    None if pd.isna(r0) else int(r0),
+                    g["c"].iloc[0] if isinstance(g["c"].iloc[0], str) else "answer",
+                    str(a),
+                    ngettext(
+                        "answer '{value}' was read as '{option}' ({n} cell from row {row})",
+                        "answer '{value}' was read as '{option}' ({n} cells from row {row})",
+                        len(g),
+                    ).format(value=a, option=o, n=len(g), row="?" if pd.isna(r0) else int(r0)),
+                    _("Nothing to do; type answers as the option letter ({option}) to avoid this note.").format(
+                        option=o
+                    ),
+                    "warning",
+                )
+            )
     if bad.any():
         for i in np.flatnonzero(bad):
             r = resp.iloc[i]
             col = r["_col"] if "_col" in resp.columns and isinstance(r["_col"], str) else "answer"
-            problems.append(Problem(r["_file"], r["_sheet"] if isinstance(r["_sheet"], str) else None,
-                                    None if pd.isna(r["_row"]) else int(r["_row"]), col, str(ans.iloc[i]),
-                                    _("{reason} (participant {participant}, item {item}); the answer was set aside and "
-                                      "this test has no score").format(reason=bad_reason[i], participant=r["participant_id"],
-                                                                       item=r["item_id"]),
-                                    _("Correct the answer to one of the options, or leave the cell empty if the question "
-                                      "was skipped."),
-                                    "error"))
+            problems.append(
+                Problem(
+                    r["_file"],
+                    r["_sheet"] if isinstance(r["_sheet"], str) else None,
+                    None if pd.isna(r["_row"]) else int(r["_row"]),
+                    col,
+                    str(ans.iloc[i]),
+                    _(
+                        "{reason} (participant {participant}, item {item}); the answer was set aside and "
+                        "this test has no score"
+                    ).format(reason=bad_reason[i], participant=r["participant_id"], item=r["item_id"]),
+                    _("Correct the answer to one of the options, or leave the cell empty if the question was skipped."),
+                    "error",
+                )
+            )
         q = resp.loc[bad].copy()
         q["_reason"] = [_("answer {reason}").format(reason=bad_reason[i]) for i in np.flatnonzero(bad)]
-        quarantined["responses"] = pd.concat([quarantined["responses"], q], ignore_index=True) \
-            if "responses" in quarantined else q
+        quarantined["responses"] = (
+            pd.concat([quarantined["responses"], q], ignore_index=True) if "responses" in quarantined else q
+        )
     if changed.any():
         answers = ans.to_numpy(dtype=object).copy()
         answers[changed] = option[changed]
@@ -371,25 +459,41 @@ def _score_responses(tables: dict[str, pd.DataFrame], problems: list[Problem],
     resp["score"] = np.where(given.notna().to_numpy(), given.to_numpy(), np.where(correct, pts, 0.0))
     # a test whose only written answer was set aside was taken all the same: "all blank" counts it
     blank = (resp["answer"].isna() & given.isna()).to_numpy() & ~bad
-    all_blank = pd.Series(blank).groupby([resp["participant_id"].to_numpy(), resp["phase"].to_numpy()],
-                                         dropna=False).transform("all").to_numpy(dtype=bool)[~bad]
+    all_blank = (
+        pd.Series(blank)
+        .groupby([resp["participant_id"].to_numpy(), resp["phase"].to_numpy()], dropna=False)
+        .transform("all")
+        .to_numpy(dtype=bool)[~bad]
+    )
     if bad.any():
         resp = resp.loc[~bad]
     if all_blank.any():
         first = resp.loc[all_blank].drop_duplicates(["participant_id", "phase"])
         for _i, r in first.iterrows():
-            problems.append(Problem(r["_file"], r["_sheet"], None if pd.isna(r["_row"]) else int(r["_row"]), None,
-                                    str(r["participant_id"]),
-                                    _("participant {participant} has no answers in the {test}: treated as not tested").format(
-                                        participant=r["participant_id"], test=_test_name(r["phase"])),
-                                    _("Fill in the answers, or remove the row if the person did not take the test."),
-                                    "warning"))
+            problems.append(
+                Problem(
+                    r["_file"],
+                    r["_sheet"],
+                    None if pd.isna(r["_row"]) else int(r["_row"]),
+                    None,
+                    str(r["participant_id"]),
+                    _("participant {participant} has no answers in the {test}: treated as not tested").format(
+                        participant=r["participant_id"], test=_test_name(r["phase"])
+                    ),
+                    _("Fill in the answers, or remove the row if the person did not take the test."),
+                    "warning",
+                )
+            )
         resp = resp.loc[~all_blank]
     tables["responses"] = resp.reset_index(drop=True)
 
 
-def attach_scores(kept: dict[str, pd.DataFrame], responses_read: pd.DataFrame | None,
-                  problems: list[Problem], headers: Mapping[tuple, Mapping[str, str]] | None = None) -> None:
+def attach_scores(
+    kept: dict[str, pd.DataFrame],
+    responses_read: pd.DataFrame | None,
+    problems: list[Problem],
+    headers: Mapping[tuple, Mapping[str, str]] | None = None,
+) -> None:
     """Add the totals derived from the kept item answers to ``kept["scores"]``, in place.
 
     Runs after validation, so that no total is built from an answer that was set aside: a
@@ -423,12 +527,22 @@ def attach_scores(kept: dict[str, pd.DataFrame], responses_read: pd.DataFrame | 
     where = responses_read.drop_duplicates(["participant_id", "phase"]).set_index(["participant_id", "phase"])
     # people whose answers were all set aside have no kept response at all
     known = set(kept["participants"]["participant_id"]) if "participants" in kept else set()
-    have = set(zip(derived["participant_id"], derived["phase"])) | set(zip(incomplete["participant_id"], incomplete["phase"]))
+    have = set(zip(derived["participant_id"], derived["phase"])) | set(
+        zip(incomplete["participant_id"], incomplete["phase"])
+    )
     lost = [k for k in where.index if k not in have and k not in gkey and k[0] in known]
     if lost:
         bank = list(items["item_id"].drop_duplicates())
-        extra = pd.DataFrame({"participant_id": [k[0] for k in lost], "phase": [k[1] for k in lost],
-                              "training_id": None, "n_read": 0, "n_items": len(bank), "missing": [bank] * len(lost)})
+        extra = pd.DataFrame(
+            {
+                "participant_id": [k[0] for k in lost],
+                "phase": [k[1] for k in lost],
+                "training_id": None,
+                "n_read": 0,
+                "n_items": len(bank),
+                "missing": [bank] * len(lost),
+            }
+        )
         incomplete = pd.concat([incomplete, extra], ignore_index=True) if len(incomplete) else extra
     incomplete = incomplete[[(p, ph) not in gkey for p, ph in zip(incomplete["participant_id"], incomplete["phase"])]]
     _incomplete_problems(incomplete, where, problems, headers or {})
@@ -438,24 +552,39 @@ def attach_scores(kept: dict[str, pd.DataFrame], responses_read: pd.DataFrame | 
         for _i, r in derived.loc[both].iterrows():
             total = g.get((r["participant_id"], r["phase"]))
             if total is not None and not pd.isna(total) and abs(float(total) - float(r["score"])) > 1e-9:
-                loc = where.loc[(r["participant_id"], r["phase"])] if (r["participant_id"], r["phase"]) in where.index else None
-                problems.append(Problem(None if loc is None else loc["_file"],
-                                        None if loc is None or not isinstance(loc["_sheet"], str) else loc["_sheet"],
-                                        None if loc is None or pd.isna(loc["_row"]) else int(loc["_row"]), None,
-                                        str(r["participant_id"]),
-                                        _("the {test} total given ({given}) differs from the total of the item answers "
-                                          "({computed}); the total given is used").format(
-                                            test=_test_name(r["phase"]), given=format_number(float(total)),
-                                            computed=format_number(r["score"])),
-                                        _("Check the answers or the total."), "warning"))
+                loc = (
+                    where.loc[(r["participant_id"], r["phase"])]
+                    if (r["participant_id"], r["phase"]) in where.index
+                    else None
+                )
+                problems.append(
+                    Problem(
+                        None if loc is None else loc["_file"],
+                        None if loc is None or not isinstance(loc["_sheet"], str) else loc["_sheet"],
+                        None if loc is None or pd.isna(loc["_row"]) else int(loc["_row"]),
+                        None,
+                        str(r["participant_id"]),
+                        _(
+                            "the {test} total given ({given}) differs from the total of the item answers "
+                            "({computed}); the total given is used"
+                        ).format(
+                            test=_test_name(r["phase"]),
+                            given=format_number(float(total)),
+                            computed=format_number(r["score"]),
+                        ),
+                        _("Check the answers or the total."),
+                        "warning",
+                    )
+                )
     new = derived.loc[[not b for b in both]]
     if len(new):
         merged = pd.concat([given, new], ignore_index=True) if len(given) else new
         kept["scores"] = schemas.schema("scores").coerce_dtype(merged.reset_index(drop=True))
 
 
-def _incomplete_problems(incomplete: pd.DataFrame, where: pd.DataFrame, problems: list[Problem],
-                         headers: Mapping[tuple, Mapping[str, str]]) -> None:
+def _incomplete_problems(
+    incomplete: pd.DataFrame, where: pd.DataFrame, problems: list[Problem], headers: Mapping[tuple, Mapping[str, str]]
+) -> None:
     """One line per file, sheet and phase for the tests that were not read whole."""
     if incomplete.empty:
         return
@@ -463,11 +592,18 @@ def _incomplete_problems(incomplete: pd.DataFrame, where: pd.DataFrame, problems
     for _i, r in incomplete.iterrows():
         k = (r["participant_id"], r["phase"])
         loc = where.loc[k] if k in where.index else None
-        rows.append({"f": None if loc is None else loc["_file"],
-                     "sh": None if loc is None or not isinstance(loc["_sheet"], str) else loc["_sheet"],
-                     "r": None if loc is None or pd.isna(loc["_row"]) else int(loc["_row"]),
-                     "pid": r["participant_id"], "phase": r["phase"], "missing": list(r["missing"]),
-                     "n_read": int(r["n_read"]), "n_items": int(r["n_items"])})
+        rows.append(
+            {
+                "f": None if loc is None else loc["_file"],
+                "sh": None if loc is None or not isinstance(loc["_sheet"], str) else loc["_sheet"],
+                "r": None if loc is None or pd.isna(loc["_row"]) else int(loc["_row"]),
+                "pid": r["participant_id"],
+                "phase": r["phase"],
+                "missing": list(r["missing"]),
+                "n_read": int(r["n_read"]),
+                "n_items": int(r["n_items"]),
+            }
+        )
     frame = pd.DataFrame(rows)
     # a test of one person not scored because of an answer set aside on its row: that answer is the cause
     at_place: dict[tuple, Problem] = {}
@@ -478,33 +614,57 @@ def _incomplete_problems(incomplete: pd.DataFrame, where: pd.DataFrame, problems
         f = None if pd.isna(f) else f
         sh = None if pd.isna(sh) else sh
         missing = list(dict.fromkeys(i for m in g["missing"] for i in m))
-        shown = ", ".join(missing[:6]) + (" " + _("and {n} more").format(n=len(missing) - 6) if len(missing) > 6 else "")
+        shown = ", ".join(missing[:6]) + (
+            " " + _("and {n} more").format(n=len(missing) - 6) if len(missing) > 6 else ""
+        )
         rws = sorted(int(x) for x in g["r"].dropna())
         if len(g) == 1:
             r = g.iloc[0]
-            text = ngettext("the {test} score of {participant} is not computed: {n} of its {total} answers was not "
-                            "read or was set aside ({items})",
-                            "the {test} score of {participant} is not computed: {n} of its {total} answers were not "
-                            "read or were set aside ({items})", r["n_items"] - r["n_read"]).format(
-                test=_test_name(phase), participant=r["pid"], n=r["n_items"] - r["n_read"], total=r["n_items"],
-                items=shown)
+            text = ngettext(
+                "the {test} score of {participant} is not computed: {n} of its {total} answers was not "
+                "read or was set aside ({items})",
+                "the {test} score of {participant} is not computed: {n} of its {total} answers were not "
+                "read or were set aside ({items})",
+                r["n_items"] - r["n_read"],
+            ).format(
+                test=_test_name(phase),
+                participant=r["pid"],
+                n=r["n_items"] - r["n_read"],
+                total=r["n_items"],
+                items=shown,
+            )
             value = str(r["pid"])
         else:
-            text = _("the {test} scores of {n} people (rows {rows}) are not computed: answers to {items} were not read "
-                     "or were set aside").format(test=_test_name(phase), n=len(g), rows=_row_ranges(rws), items=shown)
+            text = _(
+                "the {test} scores of {n} people (rows {rows}) are not computed: answers to {items} were not read "
+                "or were set aside"
+            ).format(test=_test_name(phase), n=len(g), rows=_row_ranges(rws), items=shown)
             value = None
         column = (headers.get((f, sh)) or {}).get("participant_id", "participant_id")
         cause = at_place.get((f, sh, rws[0])) if len(g) == 1 and rws else None
-        problems.append(Problem(f, sh, rws[0] if rws else None, column, value, text,
-                                _("A score is computed only from a complete test: fix the answers named in the other "
-                                  "problems of these rows, or add the questions that are missing."), "error",
-                                cause=cause))
+        problems.append(
+            Problem(
+                f,
+                sh,
+                rws[0] if rws else None,
+                column,
+                value,
+                text,
+                _(
+                    "A score is computed only from a complete test: fix the answers named in the other "
+                    "problems of these rows, or add the questions that are missing."
+                ),
+                "error",
+                cause=cause,
+            )
+        )
 
 
 def _test_name(phase: object) -> str:
     """The test of a phase, as a sentence names it ("the pre-test")."""
     return {"pre": _("pre-test"), "post": _("post-test"), "delayed": _("delayed post-test")}.get(
-        str(phase), _("{phase}-test").format(phase=phase))
+        str(phase), _("{phase}-test").format(phase=phase)
+    )
 
 
 def _row_ranges(rows: list[int]) -> str:

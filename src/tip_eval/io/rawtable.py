@@ -9,15 +9,16 @@ remembers the row number Excel shows and every column its letter. Used for workb
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from tip_eval.i18n import _, ngettext
-from tip_eval.io.text import INVISIBLE, _normalize_str, normalize_header, normalize_text
 from tip_eval.io.limits import _col_letters
+from tip_eval.io.text import INVISIBLE, _normalize_str, normalize_header, normalize_text
 from tip_eval.problems import Problem
 
 __all__ = ["RawTable"]
@@ -95,7 +96,8 @@ class RawTable:
     @property
     def lines_read(self) -> int:
         """Source rows below the header, counted before any parsing: rows kept, rows left out (blank,
-        notes, a CSV record broken by a quote) and every extra line a record took in a CSV file."""
+        notes, a CSV record broken by a quote) and every extra line a record took in a CSV file.
+        """
         return len(self.frame) + len(self.ignored_rows) + sum(n - 1 for n in self.row_lines.values())
 
     def excel_row(self, index: Any) -> int:
@@ -301,7 +303,7 @@ def _ranges(rows: Sequence[int]) -> str:
 
 
 def _build_table(
-    rows: list[list[Any]],
+    rows: list[list[Any]] | ArrowColumns,
     *,
     first_row: int,
     first_col: int,
@@ -316,10 +318,14 @@ def _build_table(
 ) -> RawTable:
     """Rows of cells -> :class:`RawTable`. ``row_numbers`` gives the source row (line) number of each
     element of ``rows`` when they are not consecutive from ``first_row`` (a CSV record that spans
-    several lines)."""
+    several lines).
+    """
     problems: list[Problem] = []
-    nums = (np.asarray(row_numbers, dtype=np.int64) if row_numbers is not None
-            else first_row + np.arange(len(rows), dtype=np.int64))
+    nums = (
+        np.asarray(row_numbers, dtype=np.int64)
+        if row_numbers is not None
+        else first_row + np.arange(len(rows), dtype=np.int64)
+    )
     formula_set = {(r, c) for r, c in formulas}
     formula_rows = {f[0] for f in formulas}
     columnar = isinstance(rows, ArrowColumns)
@@ -340,19 +346,41 @@ def _build_table(
             later = [i for i in range(h + 1, min(len(rows), h + 20)) if filled_cells(i) > 0]
             if not later or filled_cells(later[0]) < 2:
                 break
-            notes.append(_("Title above the table ignored (column {column}, row {row}; its text is not repeated here, "
-                           "as it may name a person).").format(column=_col_letters(first_col + _first_filled_at(rows[h])),
-                                                                row=int(nums[h])))
+            notes.append(
+                _(
+                    "Title above the table ignored (column {column}, row {row}; its text is not repeated here, "
+                    "as it may name a person)."
+                ).format(column=_col_letters(first_col + _first_filled_at(rows[h])), row=int(nums[h]))
+            )
             h = later[0]
     if h >= len(rows):
         empty = pd.DataFrame()
         notes.append(_("The sheet is empty.") if sheet is not None else _("The file is empty."))
         problems.append(
-            Problem(file, sheet, None, None, None, _("There is no table here: the sheet or file is empty."),
-                    _("Check that this is the right file and sheet."), "error")
+            Problem(
+                file,
+                sheet,
+                None,
+                None,
+                None,
+                _("There is no table here: the sheet or file is empty."),
+                _("Check that this is the right file and sheet."),
+                "error",
+            )
         )
-        return RawTable(empty, file, sheet, first_row, pd.Series([], dtype="int64", name="excel_row"), {}, problems, notes,
-                        {}, {}, date1904)
+        return RawTable(
+            empty,
+            file,
+            sheet,
+            first_row,
+            pd.Series([], dtype="int64", name="excel_row"),
+            {},
+            problems,
+            notes,
+            {},
+            {},
+            date1904,
+        )
     header = [list(r) + [""] * (width - len(r)) for r in rows[h : h + header_rows]]
     while len(header) < header_rows:
         header.append([""] * width)
@@ -361,7 +389,7 @@ def _build_table(
     names, written = _header_names(header, header_excel_rows, first_col, merges)
 
     body = range(len(rows) - h - header_rows) if columnar else rows[h + header_rows :]
-    body_nums = nums[h + header_rows:]
+    body_nums = nums[h + header_rows :]
     body_first_row = int(body_nums[0]) if len(body_nums) else header_excel_rows[-1] + 1
     n = len(body)
     columns_data: list[Any] = []
@@ -417,16 +445,23 @@ def _build_table(
     for k in note_rows:
         ignored[int(body_nums[k])] = "notes under the table"
     if blank_rows:
-        notes.append(ngettext("{n} blank row ignored (row {rows}).", "{n} blank rows ignored (rows {rows}).",
-                              len(blank_rows)).format(n=len(blank_rows), rows=_ranges(blank_rows)))
+        notes.append(
+            ngettext(
+                "{n} blank row ignored (row {rows}).", "{n} blank rows ignored (rows {rows}).", len(blank_rows)
+            ).format(n=len(blank_rows), rows=_ranges(blank_rows))
+        )
     if note_rows:
         first_note = next(j for j in range(width) if not _blank_value(_cell(columns_data[j], note_rows[0])))
         excel_note_rows = [int(body_nums[k]) for k in note_rows]
-        notes.append(ngettext("Notes under the table ignored (column {column}, row {rows}; their text is not repeated "
-                              "here, as it may name a person).",
-                              "Notes under the table ignored (column {column}, rows {rows}; their text is not repeated "
-                              "here, as it may name a person).", len(note_rows)).format(
-            column=_col_letters(first_col + first_note), rows=_ranges(excel_note_rows)))
+        notes.append(
+            ngettext(
+                "Notes under the table ignored (column {column}, row {rows}; their text is not repeated "
+                "here, as it may name a person).",
+                "Notes under the table ignored (column {column}, rows {rows}; their text is not repeated "
+                "here, as it may name a person).",
+                len(note_rows),
+            ).format(column=_col_letters(first_col + first_note), rows=_ranges(excel_note_rows))
+        )
 
     # columns: names, unnamed columns, duplicates
     final_names: list[str] = []
@@ -444,23 +479,38 @@ def _build_table(
                 continue
             name = _("column {letter}").format(letter=letter)
             problems.append(
-                Problem(file, sheet, header_row, name, None,
-                        _("Column {letter} has values but no header, so tip_eval cannot tell what they are.").format(
-                            letter=letter),
-                        _("Type a header in cell {cell}, or delete the column if it is not needed.").format(
-                            cell=f"{letter}{header_row}"),
-                        "warning")
+                Problem(
+                    file,
+                    sheet,
+                    header_row,
+                    name,
+                    None,
+                    _("Column {letter} has values but no header, so tip_eval cannot tell what they are.").format(
+                        letter=letter
+                    ),
+                    _("Type a header in cell {cell}, or delete the column if it is not needed.").format(
+                        cell=f"{letter}{header_row}"
+                    ),
+                    "warning",
+                )
             )
         key = normalize_header(name)
         if key in seen:
             other_name, other_letter = seen[key]
             problems.append(
-                Problem(file, sheet, header_row, name, written[j] or name,
-                        _("Columns {first} ('{first_name}') and {second} ('{second_name}') have the same header once "
-                          "case and spaces are ignored, so tip_eval cannot tell which one to use.").format(
-                            first=other_letter, first_name=other_name, second=letter, second_name=written[j] or name),
-                        _("Rename one of the two columns, or delete the one that is not needed."),
-                        "error")
+                Problem(
+                    file,
+                    sheet,
+                    header_row,
+                    name,
+                    written[j] or name,
+                    _(
+                        "Columns {first} ('{first_name}') and {second} ('{second_name}') have the same header once "
+                        "case and spaces are ignored, so tip_eval cannot tell which one to use."
+                    ).format(first=other_letter, first_name=other_name, second=letter, second_name=written[j] or name),
+                    _("Rename one of the two columns, or delete the one that is not needed."),
+                    "error",
+                )
             )
             name = "{name} ({column})".format(name=name, column=_("column {letter}").format(letter=letter))
             while normalize_header(name) in seen:
@@ -483,11 +533,19 @@ def _build_table(
             continue
         if r in kept_rows or r in header_excel_rows:
             problems.append(
-                Problem(file, sheet, r, col_of[c], None,
-                        _("Cell {cell} has a formula but no saved result (the file was written by a program that does "
-                          "not calculate formulas), so its value is unknown.").format(cell=f"{_col_letters(c)}{r}"),
-                        _("Open the file in Excel, let it calculate, save it, and read it again."),
-                        "error")
+                Problem(
+                    file,
+                    sheet,
+                    r,
+                    col_of[c],
+                    None,
+                    _(
+                        "Cell {cell} has a formula but no saved result (the file was written by a program that does "
+                        "not calculate formulas), so its value is unknown."
+                    ).format(cell=f"{_col_letters(c)}{r}"),
+                    _("Open the file in Excel, let it calculate, save it, and read it again."),
+                    "error",
+                )
             )
 
     data: dict[str, Any] = {}

@@ -38,11 +38,10 @@ from pathlib import Path
 import numpy as np
 
 from tip_eval.i18n import _, ngettext
-from tip_eval.io.text import normalize_header
 from tip_eval.io.csv import _read_csv
 from tip_eval.io.guard import (  # DEFUSEDXML_ACTIVE and _GUARD_CACHE: re-exported, tests and benchmarks use them
-    DEFUSEDXML_ACTIVE as DEFUSEDXML_ACTIVE,
     _GUARD_CACHE as _GUARD_CACHE,
+    DEFUSEDXML_ACTIVE as DEFUSEDXML_ACTIVE,
     SheetInfo,
     WorkbookCheck,
     _calamine_refusal,
@@ -50,15 +49,16 @@ from tip_eval.io.guard import (  # DEFUSEDXML_ACTIVE and _GUARD_CACHE: re-export
     guard_workbook,
 )
 from tip_eval.io.limits import (
+    _OLD_EXCEL_SUFFIXES,
     TEXT_SUFFIXES,
     WORKBOOK_SUFFIXES,
-    _OLD_EXCEL_SUFFIXES,
     ReadLimits,
     _check_file,
     _refuse,
     active_limits,
 )
 from tip_eval.io.rawtable import RawTable, _build_table
+from tip_eval.io.text import normalize_header
 
 __all__ = [
     "RawTable",
@@ -174,9 +174,13 @@ def read_table(
     info = _choose_sheet(check, sheet, include_hidden)
     notes: list[str] = []
     if not info.visible:
-        notes.append((_("Sheet '{name}' is very hidden in Excel; it was read because it was asked for.")
-                      if info.state == "veryHidden" else
-                      _("Sheet '{name}' is hidden in Excel; it was read because it was asked for.")).format(name=info.name))
+        notes.append(
+            (
+                _("Sheet '{name}' is very hidden in Excel; it was read because it was asked for.")
+                if info.state == "veryHidden"
+                else _("Sheet '{name}' is hidden in Excel; it was read because it was asked for.")
+            ).format(name=info.name)
+        )
     wb = _open_calamine(p, file, check.format)
     try:
         try:
@@ -219,10 +223,15 @@ def _choose_sheet(check: WorkbookCheck, sheet: str | int | None, include_hidden:
         chosen = candidates[0]
     elif isinstance(sheet, (int, np.integer)) and not isinstance(sheet, bool):
         if not 0 <= sheet < len(sheets):
-            _refuse(check.file, ngettext("has no sheet number {number} (it has {n} sheet, numbered from 0).",
-                                         "has no sheet number {number} (it has {n} sheets, numbered from 0).",
-                                         len(sheets)).format(number=sheet, n=len(sheets)),
-                    _("Visible sheets: {sheets}.").format(sheets=listing))
+            _refuse(
+                check.file,
+                ngettext(
+                    "has no sheet number {number} (it has {n} sheet, numbered from 0).",
+                    "has no sheet number {number} (it has {n} sheets, numbered from 0).",
+                    len(sheets),
+                ).format(number=sheet, n=len(sheets)),
+                _("Visible sheets: {sheets}.").format(sheets=listing),
+            )
         chosen = sheets[int(sheet)]
     else:
         exact = [s for s in sheets if s.name == sheet]
@@ -230,10 +239,16 @@ def _choose_sheet(check: WorkbookCheck, sheet: str | int | None, include_hidden:
             key = normalize_header(sheet)
             exact = [s for s in sheets if normalize_header(s.name) == key]
         if len(exact) != 1:
-            _refuse(check.file, _("has no sheet named '{name}'.").format(name=sheet),
-                    _("Use one of the sheets: {sheets}.").format(sheets=listing))
+            _refuse(
+                check.file,
+                _("has no sheet named '{name}'.").format(name=sheet),
+                _("Use one of the sheets: {sheets}.").format(sheets=listing),
+            )
         chosen = exact[0]
     if chosen.kind != "worksheet":
-        _refuse(check.file, _("sheet '{name}' is a {kind}, not a table of cells.").format(name=chosen.name, kind=chosen.kind),
-                _("Use one of the sheets: {sheets}.").format(sheets=listing))
+        _refuse(
+            check.file,
+            _("sheet '{name}' is a {kind}, not a table of cells.").format(name=chosen.name, kind=chosen.kind),
+            _("Use one of the sheets: {sheets}.").format(sheets=listing),
+        )
     return chosen

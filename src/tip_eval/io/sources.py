@@ -68,8 +68,10 @@ def min_cell_problem(value: Any) -> str | None:
     """
     import numpy as np
 
-    words = (f"must be a whole number of people, at least {MIN_CELL_FLOOR} and at most {MIN_CELL_CEILING:,} "
-             f"({DEFAULT_MIN_CELL} is the default)")
+    words = (
+        f"must be a whole number of people, at least {MIN_CELL_FLOOR} and at most {MIN_CELL_CEILING:,} "
+        f"({DEFAULT_MIN_CELL} is the default)"
+    )
     if isinstance(value, (bool, np.bool_)):
         return f"{words}; got {value!r}"
     if isinstance(value, (float, np.floating)) and float(value).is_integer():

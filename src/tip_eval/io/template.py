@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -38,8 +39,17 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _FIXED_TIME = (2024, 1, 1, 0, 0, 0)
 
-TRAINING_COLUMNS = ["training_id", "country", "province", "venue", "organiser", "start_date", "end_date",
-                    "language", "curriculum_version"]
+TRAINING_COLUMNS = [
+    "training_id",
+    "country",
+    "province",
+    "venue",
+    "organiser",
+    "start_date",
+    "end_date",
+    "language",
+    "curriculum_version",
+]
 PARTICIPANT_COLUMNS = ["participant_id", "sector", "organisation", "role", "gender", "years_experience"]
 ITEM_COLUMNS = ["item_id", "module", "text", "correct_answer", "points", "n_options"]
 COMPETENCY_COLUMNS = ["competency_id", "label", "label_km", "label_th", "label_id"]
@@ -47,9 +57,19 @@ CODEBOOK_COLUMNS = ["code_id", "label", "theme", "level", "applied_practice", "d
 INTERVIEW_COLUMNS = ["interview_id", "participant_id", "interview_date", "coders"]
 CODE_COLUMNS = ["interview_id", "coder", "code_id", "present"]
 
-SHEETS = {"training": "Training", "participants": "Participants", "pre": "Pre-test", "post": "Post-test",
-          "delayed": "Delayed post-test", "confidence": "Confidence", "items": "Items", "competencies": "Competencies",
-          "codebook": "Codebook", "interviews": "Interviews", "codes": "Codes"}
+SHEETS = {
+    "training": "Training",
+    "participants": "Participants",
+    "pre": "Pre-test",
+    "post": "Post-test",
+    "delayed": "Delayed post-test",
+    "confidence": "Confidence",
+    "items": "Items",
+    "competencies": "Competencies",
+    "codebook": "Codebook",
+    "interviews": "Interviews",
+    "codes": "Codes",
+}
 
 
 def stable_save(wb, path: str | Path) -> Path:
@@ -83,8 +103,11 @@ def stable_save(wb, path: str | Path) -> Path:
 def _fix_core(data: bytes) -> bytes:
     import re
 
-    return re.sub(rb"<dcterms:(created|modified)([^>]*)>[^<]*</dcterms:\1>",
-                  rb"<dcterms:\1\2>2024-01-01T00:00:00Z</dcterms:\1>", data)
+    return re.sub(
+        rb"<dcterms:(created|modified)([^>]*)>[^<]*</dcterms:\1>",
+        rb"<dcterms:\1\2>2024-01-01T00:00:00Z</dcterms:\1>",
+        data,
+    )
 
 
 def _headers(columns: list[str]) -> list[str]:
@@ -104,7 +127,7 @@ def _add(wb, title: str, frame: pd.DataFrame, number_formats: dict | None = None
     write_sheet(ws, frame, number_formats=number_formats)
 
 
-def training_frames(study: "Study", training_id: str) -> dict[str, pd.DataFrame]:
+def training_frames(study: Study, training_id: str) -> dict[str, pd.DataFrame]:
     """The sheets of one training's template workbook, as frames with template headers."""
     tr = study.trainings[study.trainings["training_id"] == training_id]
     if tr.empty:
@@ -134,8 +157,9 @@ def training_frames(study: "Study", training_id: str) -> dict[str, pd.DataFrame]
     conf = study.confidence[study.confidence["participant_id"].isin(order)]
     comps = list(study.competencies["competency_id"])
     if len(conf):
-        wide = conf.pivot_table(index=["participant_id", "phase"], columns="competency_id", values="rating",
-                                aggfunc="first", observed=True)
+        wide = conf.pivot_table(
+            index=["participant_id", "phase"], columns="competency_id", values="rating", aggfunc="first", observed=True
+        )
         wide = wide.reindex(columns=comps)
         wide = wide.reset_index()
         wide["_o"] = wide["participant_id"].map({p: i for i, p in enumerate(order)})
@@ -149,28 +173,37 @@ def training_frames(study: "Study", training_id: str) -> dict[str, pd.DataFrame]
     return frames
 
 
-def _test_dates(study: "Study", training_id: str, phase: str) -> pd.Series:
+def _test_dates(study: Study, training_id: str, phase: str) -> pd.Series:
     """Participant -> date of their ``phase`` test (from the scores table), for one training."""
     sc = study.scores
     sc = sc[(sc["training_id"] == training_id) & (sc["phase"] == phase)]
     if "test_date" not in sc.columns:
         return pd.Series(dtype=object)
-    return pd.Series([d.date() if not pd.isna(d) else None for d in sc["test_date"]], index=sc["participant_id"].to_numpy(),
-                     dtype=object)
+    return pd.Series(
+        [d.date() if not pd.isna(d) else None for d in sc["test_date"]],
+        index=sc["participant_id"].to_numpy(),
+        dtype=object,
+    )
 
 
 def _rename(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.rename(columns=TEMPLATE_HEADER)
 
 
-def write_training_workbook(study: "Study", training_id: str, path: str | Path) -> Path:
+def write_training_workbook(study: Study, training_id: str, path: str | Path) -> Path:
     """Write one training's data as a workbook in the project's template layout."""
     frames = training_frames(study, training_id)
     wb = _new_workbook()
     dates = {TEMPLATE_HEADER["start_date"]: "yyyy-mm-dd", TEMPLATE_HEADER["end_date"]: "yyyy-mm-dd"}
     for key in ("training", "participants", "pre", "post", "delayed", "confidence"):
         if key in frames:
-            fmt = dates if key == "training" else {TEMPLATE_HEADER["test_date"]: "yyyy-mm-dd"} if key in PHASE_ORDER else None
+            fmt = (
+                dates
+                if key == "training"
+                else {TEMPLATE_HEADER["test_date"]: "yyyy-mm-dd"}
+                if key in PHASE_ORDER
+                else None
+            )
             _add(wb, SHEETS[key], _plain(frames[key]), fmt)
     return stable_save(wb, path)
 
@@ -185,7 +218,7 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_item_bank(study: "Study", path: str | Path) -> Path:
+def write_item_bank(study: Study, path: str | Path) -> Path:
     """Write the item bank (answer key) and the competency list."""
     wb = _new_workbook()
     _add(wb, SHEETS["items"], _plain(_rename(study.items[ITEM_COLUMNS])))
@@ -193,14 +226,18 @@ def write_item_bank(study: "Study", path: str | Path) -> Path:
     return stable_save(wb, path)
 
 
-def write_followup_workbook(study: "Study", path: str | Path) -> Path:
+def write_followup_workbook(study: Study, path: str | Path) -> Path:
     """Write the codebook, the interview list and the codes (long: interview x coder x code, 1/0)."""
     wb = _new_workbook()
     cb = study.codebook[CODEBOOK_COLUMNS].copy()
     cb["applied_practice"] = cb["applied_practice"].map({True: "yes", False: "no"})
     _add(wb, SHEETS["codebook"], _plain(_rename(cb)))
-    _add(wb, SHEETS["interviews"], _plain(_rename(study.interviews[INTERVIEW_COLUMNS])),
-         {TEMPLATE_HEADER["interview_date"]: "yyyy-mm-dd"})
+    _add(
+        wb,
+        SHEETS["interviews"],
+        _plain(_rename(study.interviews[INTERVIEW_COLUMNS])),
+        {TEMPLATE_HEADER["interview_date"]: "yyyy-mm-dd"},
+    )
     codes = study.followup_codes[CODE_COLUMNS].copy()
     codes["present"] = codes["present"].astype(int)
     _add(wb, SHEETS["codes"], _plain(_rename(codes)))
@@ -214,18 +251,49 @@ def write_followup_workbook(study: "Study", path: str | Path) -> Path:
 #: KoboToolbox export with Thai labels and group paths.
 SAMPLE_LAYOUTS: dict[str, str] = {"IDN-DPS-2023": "wide_id", "THA-SKA-2022": "kobo_th"}
 
-_MONTHS_ID = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-              "November", "Desember"]
+_MONTHS_ID = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+]
 # Thai prompts of the project's XLSForm (tip_eval.io.xlsform) and of a partner's roster group
-_KOBO_TH = {"participant_id": "รหัสผู้เข้าอบรม", "training_id": "รหัสการอบรม", "phase": "ก่อนหรือหลังการอบรม?",
-            "roster": "ข้อมูลผู้เข้าอบรม", "sector": "ภาคส่วน", "organisation": "หน่วยงาน", "role": "ตำแหน่ง",
-            "gender": "เพศ", "years_experience": "ประสบการณ์ (ปี)", "test": "แบบทดสอบความรู้",
-            "confidence": "คุณมั่นใจเพียงใดว่าคุณสามารถ..."}
-_KOBO_META = ["_id", "_uuid", "_submission_time", "_validation_status", "_notes", "_status", "_submitted_by",
-              "__version__", "_tags", "_index"]
+_KOBO_TH = {
+    "participant_id": "รหัสผู้เข้าอบรม",
+    "training_id": "รหัสการอบรม",
+    "phase": "ก่อนหรือหลังการอบรม?",
+    "roster": "ข้อมูลผู้เข้าอบรม",
+    "sector": "ภาคส่วน",
+    "organisation": "หน่วยงาน",
+    "role": "ตำแหน่ง",
+    "gender": "เพศ",
+    "years_experience": "ประสบการณ์ (ปี)",
+    "test": "แบบทดสอบความรู้",
+    "confidence": "คุณมั่นใจเพียงใดว่าคุณสามารถ...",
+}
+_KOBO_META = [
+    "_id",
+    "_uuid",
+    "_submission_time",
+    "_validation_status",
+    "_notes",
+    "_status",
+    "_submitted_by",
+    "__version__",
+    "_tags",
+    "_index",
+]
 
 
-def _training_row(study: "Study", training_id: str) -> pd.Series:
+def _training_row(study: Study, training_id: str) -> pd.Series:
     tr = study.trainings[study.trainings["training_id"] == training_id]
     if tr.empty:
         raise ValueError(f"training_id {training_id!r} is not in the study")
@@ -236,7 +304,7 @@ def _training_row(study: "Study", training_id: str) -> pd.Series:
 PHASE_ORDER = ("pre", "post", "delayed")
 
 
-def _phase_wide(study: "Study", training_id: str, phase: str, table: str, column: str, values: str) -> pd.DataFrame:
+def _phase_wide(study: Study, training_id: str, phase: str, table: str, column: str, values: str) -> pd.DataFrame:
     frame = getattr(study, table)
     if table == "responses":
         frame = frame[frame["training_id"] == training_id]
@@ -253,7 +321,7 @@ def _number(v):
     return int(v) if float(v).is_integer() else float(v)
 
 
-def write_wide_workbook_id(study: "Study", training_id: str, path: str | Path) -> Path:
+def write_wide_workbook_id(study: Study, training_id: str, path: str | Path) -> Path:
     """One training as an Indonesian partner's wide workbook.
 
     Sheets ``Pelatihan`` (the training, Indonesian headers, dates as ``23 Mei 2023``) and ``Data peserta``:
@@ -267,10 +335,32 @@ def write_wide_workbook_id(study: "Study", training_id: str, path: str | Path) -
     t = _training_row(study, training_id)
     wb = _new_workbook()
     when = lambda d: f"{d.day} {_MONTHS_ID[d.month - 1]} {d.year}"  # noqa: E731
-    info = pd.DataFrame([[t["training_id"], vocab.label("country", t["country"], "id"), t["province"], t["venue"],
-                          t["organiser"], when(t["start_date"]), when(t["end_date"]), t["language"], t["curriculum_version"]]],
-                        columns=["ID Pelatihan", "Negara", "Provinsi", "Tempat", "Penyelenggara", "Tanggal mulai",
-                                 "Tanggal selesai", "Bahasa", "Versi kurikulum"])
+    info = pd.DataFrame(
+        [
+            [
+                t["training_id"],
+                vocab.label("country", t["country"], "id"),
+                t["province"],
+                t["venue"],
+                t["organiser"],
+                when(t["start_date"]),
+                when(t["end_date"]),
+                t["language"],
+                t["curriculum_version"],
+            ]
+        ],
+        columns=[
+            "ID Pelatihan",
+            "Negara",
+            "Provinsi",
+            "Tempat",
+            "Penyelenggara",
+            "Tanggal mulai",
+            "Tanggal selesai",
+            "Bahasa",
+            "Versi kurikulum",
+        ],
+    )
     _add(wb, "Pelatihan", _plain(info))
     ws = wb.create_sheet("Data peserta")
     part = study.participants[study.participants["training_id"] == training_id]
@@ -284,8 +374,10 @@ def write_wide_workbook_id(study: "Study", training_id: str, path: str | Path) -
     dates = {p: _test_dates(study, training_id, p) for p in PHASE_ORDER}
     groups = [("Identitas peserta", roster), ("Pra-tes", ["Tanggal"] + items), ("Pasca-tes", ["Tanggal"] + items)]
     groups += [("Tes retensi", ["Tanggal"] + items) for _ in later]
-    groups += [("Kepercayaan diri (sebelum)", [comp_label[c] for c in comps]),
-               ("Kepercayaan diri (sesudah)", [comp_label[c] for c in comps])]
+    groups += [
+        ("Kepercayaan diri (sebelum)", [comp_label[c] for c in comps]),
+        ("Kepercayaan diri (sesudah)", [comp_label[c] for c in comps]),
+    ]
     groups += [("Kepercayaan diri (tes retensi)", [comp_label[c] for c in comps]) for p in later if len(ratings[p])]
     col = 1
     from openpyxl.styles import Font
@@ -298,8 +390,14 @@ def write_wide_workbook_id(study: "Study", training_id: str, path: str | Path) -
         col += len(names)
     for i, r in enumerate(part.itertuples(index=False), start=3):
         pid = r.participant_id
-        row = [pid, vocab.label("sector", r.sector, "id"), r.organisation, r.role,
-               vocab.label("gender", r.gender, "id") if isinstance(r.gender, str) else None, _number(r.years_experience)]
+        row = [
+            pid,
+            vocab.label("sector", r.sector, "id"),
+            r.organisation,
+            r.role,
+            vocab.label("gender", r.gender, "id") if isinstance(r.gender, str) else None,
+            _number(r.years_experience),
+        ]
         for p in ("pre", "post", *later):
             a = answers[p]
             row.append(dates[p].get(pid) if pid in a.index else None)
@@ -313,7 +411,7 @@ def write_wide_workbook_id(study: "Study", training_id: str, path: str | Path) -
     return stable_save(wb, path)
 
 
-def write_kobo_export_th(study: "Study", training_id: str, path: str | Path) -> Path:
+def write_kobo_export_th(study: Study, training_id: str, path: str | Path) -> Path:
     """One training as a KoboToolbox export ("Labels" in Thai, group names in the headers).
 
     One submission (row) per participant and phase, as collected with the project's XLSForm plus the
@@ -329,10 +427,13 @@ def write_kobo_export_th(study: "Study", training_id: str, path: str | Path) -> 
     items = study.items
     comps = study.competencies
     k = _KOBO_TH
-    headers = (["start", "end", "today", k["participant_id"], k["training_id"], k["phase"]]
-               + [f"{k['roster']}/{k[c]}" for c in ("sector", "organisation", "role", "gender", "years_experience")]
-               + [f"{k['test']}/{q}. {text}" for q, text in zip(items["item_id"], items["text"])]
-               + [f"{k['confidence']}/{label}" for label in comps["label_th"]] + _KOBO_META)
+    headers = (
+        ["start", "end", "today", k["participant_id"], k["training_id"], k["phase"]]
+        + [f"{k['roster']}/{k[c]}" for c in ("sector", "organisation", "role", "gender", "years_experience")]
+        + [f"{k['test']}/{q}. {text}" for q, text in zip(items["item_id"], items["text"])]
+        + [f"{k['confidence']}/{label}" for label in comps["label_th"]]
+        + _KOBO_META
+    )
     answers = {p: _phase_wide(study, training_id, p, "responses", "item_id", "answer") for p in PHASE_ORDER}
     ratings = {p: _phase_wide(study, training_id, p, "confidence", "competency_id", "rating") for p in PHASE_ORDER}
     later = _test_dates(study, training_id, "delayed")
@@ -348,16 +449,38 @@ def write_kobo_export_th(study: "Study", training_id: str, path: str | Path) -> 
             minute = n % 60
             stamp = f"{day:%Y-%m-%d}T{8 + n // 60:02d}:{minute:02d}:00"
             c = ratings[p]
-            rows.append([f"{stamp}.000+07:00", f"{day:%Y-%m-%d}T{9 + n // 60:02d}:{minute:02d}:00.000+07:00",
-                         f"{day:%Y-%m-%d}", pid, training_id,
-                         vocab.PHASES[p]["th"], vocab.label("sector", r.sector, "th"), r.organisation, r.role,
-                         vocab.label("gender", r.gender, "th") if isinstance(r.gender, str) else None,
-                         _number(r.years_experience)]
-                        + [answers[p].at[pid, q] for q in items["item_id"]]
-                        + [f"{int(c.at[pid, cid])} - {vocab.LIKERT[int(c.at[pid, cid])]['th']}" if pid in c.index else None
-                           for cid in comps["competency_id"]]
-                        + [100000 + n, str(uuid.uuid5(uuid.NAMESPACE_URL, f"tip_eval-sample/{pid}/{p}")), stamp, None, None,
-                           "submitted_via_web", None, "vKoboSample1", None, n])
+            rows.append(
+                [
+                    f"{stamp}.000+07:00",
+                    f"{day:%Y-%m-%d}T{9 + n // 60:02d}:{minute:02d}:00.000+07:00",
+                    f"{day:%Y-%m-%d}",
+                    pid,
+                    training_id,
+                    vocab.PHASES[p]["th"],
+                    vocab.label("sector", r.sector, "th"),
+                    r.organisation,
+                    r.role,
+                    vocab.label("gender", r.gender, "th") if isinstance(r.gender, str) else None,
+                    _number(r.years_experience),
+                ]
+                + [answers[p].at[pid, q] for q in items["item_id"]]
+                + [
+                    f"{int(c.at[pid, cid])} - {vocab.LIKERT[int(c.at[pid, cid])]['th']}" if pid in c.index else None
+                    for cid in comps["competency_id"]
+                ]
+                + [
+                    100000 + n,
+                    str(uuid.uuid5(uuid.NAMESPACE_URL, f"tip_eval-sample/{pid}/{p}")),
+                    stamp,
+                    None,
+                    None,
+                    "submitted_via_web",
+                    None,
+                    "vKoboSample1",
+                    None,
+                    n,
+                ]
+            )
     wb = _new_workbook()
     _add(wb, "แบบทดสอบก่อนและหลังการอบรม", pd.DataFrame(rows, columns=headers).astype(object))
     return stable_save(wb, path)
@@ -371,12 +494,12 @@ def _toml_value(v) -> str:
     return json.dumps(v, ensure_ascii=False)
 
 
-def _source_block(study: "Study", training_id: str, rel: str, layout: str) -> str:
+def _source_block(study: Study, training_id: str, rel: str, layout: str) -> str:
     if layout == "wide_id":
         return f'\n[[sources]]\nfile = "{rel}"\nlayout = "wide"\nheader_rows = 2\n'
     if layout == "kobo_th":
         t = _training_row(study, training_id)
-        lines = [f"\n[[sources]]\nfile = \"{rel}\"\nlayout = \"kobo\"\n\n[sources.training]"]
+        lines = [f'\n[[sources]]\nfile = "{rel}"\nlayout = "kobo"\n\n[sources.training]']
         for c in TRAINING_COLUMNS:
             if isinstance(t[c], str) or isinstance(t[c], pd.Timestamp):
                 lines.append(f"{c} = {_toml_value(t[c])}")
@@ -405,8 +528,9 @@ layout = "followup"
 """
 
 
-def write_study_folder(study: "Study", folder: str | Path, truth: "Truth | None" = None,
-                       layouts: Mapping[str, str] | None = None) -> list[Path]:
+def write_study_folder(
+    study: Study, folder: str | Path, truth: Truth | None = None, layouts: Mapping[str, str] | None = None
+) -> list[Path]:
     """Write a study as the files partners send.
 
     One workbook per training, the item bank, the follow-up coding workbook and ``study.toml`` (and
@@ -436,8 +560,9 @@ def write_study_folder(study: "Study", folder: str | Path, truth: "Truth | None"
     return written
 
 
-def sample_readme(study: "Study", truth: "Truth", layouts: Mapping[str, str] | None = None,
-                  second_round: bool = False) -> str:
+def sample_readme(
+    study: Study, truth: Truth, layouts: Mapping[str, str] | None = None, second_round: bool = False
+) -> str:
     """The README of ``sample_data/``: what is in it and which effects were planted (from the truth)."""
     tr = truth.trainings.merge(study.trainings[["training_id", "country", "province"]], on="training_id")
     lines = [
@@ -454,21 +579,26 @@ def sample_readme(study: "Study", truth: "Truth", layouts: Mapping[str, str] | N
         "",
         "## What is in it",
         "",
-        f"- `study.toml`: the list of files and their layouts.",
+        "- `study.toml`: the list of files and their layouts.",
         f"- `item_bank.xlsx`: the {len(study.items)}-item knowledge test in {study.items['module'].nunique()} modules with its answer key, "
         f"and the {len(study.competencies)} confidence competencies.",
         f"- `trainings/*.xlsx`: one workbook per training ({len(study.trainings)} trainings, {len(study.participants)} participants) "
         "in the project's template layout: Training, Participants, Pre-test, Post-test, Delayed post-test (a retention "
         "test months later, for the people interviewed), Confidence, each test with the date it was taken"
         + ("; except:" if layouts else "."),
-        *[f"  - `trainings/{tid}.xlsx`: " + {
-            "wide_id": "an Indonesian partner's wide workbook (layout `wide`): a `Pelatihan` sheet and one row per "
-                       "participant with pre-, post- and delayed test (`Tes retensi`) side by side under two header rows, "
-                       "labels in Indonesian.",
-            "kobo_th": "a KoboToolbox export with Thai labels and group paths (layout `kobo`): one submission per "
-                       "participant and phase (the delayed test's phase is `แบบทดสอบติดตามผล`); the training's details "
-                       "are in `study.toml` (`[sources.training]`).",
-          }.get(lay, "the template.") for tid, lay in (layouts or {}).items() if tid in set(study.trainings["training_id"])],
+        *[
+            f"  - `trainings/{tid}.xlsx`: "
+            + {
+                "wide_id": "an Indonesian partner's wide workbook (layout `wide`): a `Pelatihan` sheet and one row per "
+                "participant with pre-, post- and delayed test (`Tes retensi`) side by side under two header rows, "
+                "labels in Indonesian.",
+                "kobo_th": "a KoboToolbox export with Thai labels and group paths (layout `kobo`): one submission per "
+                "participant and phase (the delayed test's phase is `แบบทดสอบติดตามผล`); the training's details "
+                "are in `study.toml` (`[sources.training]`).",
+            }.get(lay, "the template.")
+            for tid, lay in (layouts or {}).items()
+            if tid in set(study.trainings["training_id"])
+        ],
         f"- `followup.xlsx`: {len(study.interviews)} follow-up interviews, the {len(study.codebook)}-code codebook and the codes "
         f"({study.followup_codes.groupby('interview_id')['coder'].nunique().gt(1).sum()} interviews coded by two coders).",
         "",
@@ -480,7 +610,9 @@ def sample_readme(study: "Study", truth: "Truth", layouts: Mapping[str, str] | N
         "|---|---|---|---|---|",
     ]
     for _, r in tr.iterrows():
-        lines.append(f"| {r['training_id']} | {r['country']} | {r['province']} | {int(r['n_participants'])} | {r['expected_gain_pct']:.1f} |")
+        lines.append(
+            f"| {r['training_id']} | {r['country']} | {r['province']} | {int(r['n_participants'])} | {r['expected_gain_pct']:.1f} |"
+        )
     if "decay_share" in tr.columns:
         lines += [
             "",
@@ -492,8 +624,10 @@ def sample_readme(study: "Study", truth: "Truth", layouts: Mapping[str, str] | N
             "|---|---|---|---|---|",
         ]
         for _, r in tr.iterrows():
-            lines.append(f"| {r['training_id']} | {r['decay_share']:.2f} | {r['expected_retested_gain_pct']:.1f} | "
-                         f"{r['expected_retained_gain_pct']:.1f} | {r['expected_decay_pct']:.1f} |")
+            lines.append(
+                f"| {r['training_id']} | {r['decay_share']:.2f} | {r['expected_retested_gain_pct']:.1f} | "
+                f"{r['expected_retained_gain_pct']:.1f} | {r['expected_decay_pct']:.1f} |"
+            )
     lines += [
         "",
         f"- Sector: law enforcement gains less knowledge (latent gain {truth.sectors.set_index('sector').loc['law_enforcement', 'delta_gain']:+.2f} logits) "
@@ -507,12 +641,18 @@ def sample_readme(study: "Study", truth: "Truth", layouts: Mapping[str, str] | N
         "",
     ]
     if second_round:
-        lines += ["This study is the second round of a programme: load it with the sample study in the folder above,",
-                  "`te.load_studies({\"2022-2023\": \"sample_data\", \"2024\": \"sample_data/programme\"})`, or write a",
-                  "programme brief with `tip-eval brief sample_data sample_data/programme --out OUT`.", ""]
+        lines += [
+            "This study is the second round of a programme: load it with the sample study in the folder above,",
+            '`te.load_studies({"2022-2023": "sample_data", "2024": "sample_data/programme"})`, or write a',
+            "programme brief with `tip-eval brief sample_data sample_data/programme --out OUT`.",
+            "",
+        ]
     else:
-        lines += ["`programme/` holds a second, smaller study (a later round, 2024, three trainings in Thailand, the same test):",
-                  "load the two together with `te.load_studies` (notebook 05).", ""]
+        lines += [
+            "`programme/` holds a second, smaller study (a later round, 2024, three trainings in Thailand, the same test):",
+            "load the two together with `te.load_studies` (notebook 05).",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -528,6 +668,7 @@ def write_sample_data(folder: str | Path = "sample_data", seed: int = 0) -> list
     written = write_study_folder(study, folder, truth, SAMPLE_LAYOUTS)
     later, later_truth = make_round(seed=seed + 1)
     written += write_study_folder(later, Path(folder) / "programme")
-    (Path(folder) / "programme" / "README.md").write_text(sample_readme(later, later_truth, second_round=True),
-                                                          encoding="utf-8")
+    (Path(folder) / "programme" / "README.md").write_text(
+        sample_readme(later, later_truth, second_round=True), encoding="utf-8"
+    )
     return [*written, Path(folder) / "programme" / "README.md"]

@@ -24,8 +24,7 @@ __all__ = ["INVISIBLE", "normalize_header", "normalize_text"]
 #: word joiner, byte-order mark (zero-width no-break space), soft hyphen, left-to-right and
 #: right-to-left marks and embeddings/isolates, Mongolian vowel separator.
 INVISIBLE: frozenset[str] = frozenset(
-    "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u180e"
-    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u180e\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
 
 _REMOVE = {ord(ch): None for ch in INVISIBLE}

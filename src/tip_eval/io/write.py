@@ -27,8 +27,17 @@ import pandas as pd
 
 from tip_eval.safe_text import xml_chars
 
-__all__ = ["BOOL_FORMAT", "P_FORMAT", "inert_text", "number_format", "sheet_title", "write_cell", "write_frames",
-           "write_sheet", "write_text_sheet"]
+__all__ = [
+    "BOOL_FORMAT",
+    "P_FORMAT",
+    "inert_text",
+    "number_format",
+    "sheet_title",
+    "write_cell",
+    "write_frames",
+    "write_sheet",
+    "write_text_sheet",
+]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: characters a sheet title cannot hold in Excel
@@ -113,10 +122,13 @@ _FORMAT_RULES: tuple[tuple[str, str], ...] = (
     (r"^(p|p_.*)$", P_FORMAT),
     (r"^confidence$", "0.00"),
     (r"^(pct_.*|.*_pct|.*pct_.*)$", "0.0"),
-    (r"^(cohens_dz|hedges_gz|d_av|dz_ci_.*|smd|rank_biserial|r_.*|.*_ci_(low|high)_r|normalized_gain|"
-     r"mean_normalized_change|shrinkage|c_coefficient|cohen_kappa|krippendorff_alpha|difficulty_.*|"
-     r"discrimination_.*|alpha_if_deleted|item_gain|share_.*|spearman_.*|pearson_.*|icc|estimate|odds_ratio.*|"
-     r"or_ci_.*|sem)$", "0.00"),
+    (
+        r"^(cohens_dz|hedges_gz|d_av|dz_ci_.*|smd|rank_biserial|r_.*|.*_ci_(low|high)_r|normalized_gain|"
+        r"mean_normalized_change|shrinkage|c_coefficient|cohen_kappa|krippendorff_alpha|difficulty_.*|"
+        r"discrimination_.*|alpha_if_deleted|item_gain|share_.*|spearman_.*|pearson_.*|icc|estimate|odds_ratio.*|"
+        r"or_ci_.*|sem)$",
+        "0.00",
+    ),
     (r".*", "0.0"),
 )
 
@@ -131,9 +143,18 @@ def number_format(column: str) -> str:
     return "0.0"
 
 
-def write_sheet(ws, frame: pd.DataFrame, *, number_formats: Mapping[str, str] | None = None, freeze: bool = True,
-                marks: Mapping[str, object] | None = None, mark_text: str | None = None, auto_formats: bool = False,
-                wrap: Mapping[str, int] | None = None, headers: Mapping[str, str] | None = None) -> None:
+def write_sheet(
+    ws,
+    frame: pd.DataFrame,
+    *,
+    number_formats: Mapping[str, str] | None = None,
+    freeze: bool = True,
+    marks: Mapping[str, object] | None = None,
+    mark_text: str | None = None,
+    auto_formats: bool = False,
+    wrap: Mapping[str, int] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> None:
     """Write ``frame`` (header + rows) into worksheet ``ws`` with inert strings and tidy layout.
 
     Parameters
@@ -163,8 +184,11 @@ def write_sheet(ws, frame: pd.DataFrame, *, number_formats: Mapping[str, str] | 
     if auto_formats:
         # dtypes, not frame[name]: each column taken out of a result frame deep-copies its attrs
         for name, dtype in zip(frame.columns, frame.dtypes):
-            if str(name) not in formats and pd.api.types.is_numeric_dtype(dtype) \
-                    and not pd.api.types.is_bool_dtype(dtype):
+            if (
+                str(name) not in formats
+                and pd.api.types.is_numeric_dtype(dtype)
+                and not pd.api.types.is_bool_dtype(dtype)
+            ):
                 formats[str(name)] = number_format(str(name))
     shown = [str((headers or {}).get(str(name), name)) for name in frame.columns]
     for j, head in enumerate(shown, start=1):

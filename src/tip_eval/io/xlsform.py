@@ -51,7 +51,15 @@ from tip_eval.io.template import stable_save
 from tip_eval.io.write import write_sheet
 from tip_eval.problems import Problem
 
-__all__ = ["CONFIDENCE_GROUP", "LANG_COLUMNS", "PHASES", "ROSTER_GROUP", "TEST_GROUP", "write_xlsform", "xlsform_frames"]
+__all__ = [
+    "CONFIDENCE_GROUP",
+    "LANG_COLUMNS",
+    "PHASES",
+    "ROSTER_GROUP",
+    "TEST_GROUP",
+    "write_xlsform",
+    "xlsform_frames",
+]
 
 #: KoboToolbox's language column suffixes
 LANG_COLUMNS = {lang: f"{LANGUAGE_NAMES[lang]} ({lang})" for lang in LANGUAGES}
@@ -62,6 +70,7 @@ CONFIDENCE_GROUP = "confidence"
 PHASES = ("pre", "post", "delayed")
 ID_CONSTRAINT = "regex(., '^[A-Za-z0-9][A-Za-z0-9_.-]*$')"
 
+
 # The fixed texts of the form, from the message catalogs (tip_eval/locale; the Khmer, Thai and Indonesian
 # wording is a draft for review by the partners' own staff before the form is used in the field). The
 # roster questions' labels are the template's headers (context "template header"), which the readers
@@ -71,13 +80,17 @@ def _texts(lang: str) -> dict[str, str]:
     """The form's fixed texts in ``lang``."""
     t = translator(lang)
     return {
-        "intro": t.gettext("This questionnaire is part of the evaluation of this training. Your answers are used only "
-                           "to learn what the training changed and to improve future trainings; they will not affect "
-                           "your job. Results are reported only for groups of at least {min_cell} people, never for "
-                           "one person."),
+        "intro": t.gettext(
+            "This questionnaire is part of the evaluation of this training. Your answers are used only "
+            "to learn what the training changed and to improve future trainings; they will not affect "
+            "your job. Results are reported only for groups of at least {min_cell} people, never for "
+            "one person."
+        ),
         "intro_id": t.gettext("Please write the participant ID you were given, not your name."),
-        "intro_name": t.gettext("Your name is used only to match your tests before and after the training; it is then "
-                                "replaced by a code and never appears in a report."),
+        "intro_name": t.gettext(
+            "Your name is used only to match your tests before and after the training; it is then "
+            "replaced by a code and never appears in a report."
+        ),
         "training_id": template_header("training_id", lang),
         "training_id_hint": t.gettext("The training's code, as the trainers give it (for example KHM-PNH-2023)"),
         "participant_id": template_header("participant_id", lang),
@@ -99,8 +112,23 @@ def _texts(lang: str) -> dict[str, str]:
     }
 
 
-_FIXED_NAMES = ("start", "end", "intro", "training_id", "participant_id", "name", "phase", ROSTER_GROUP, "sector",
-                "gender", "organisation", "role", "years_experience", TEST_GROUP, CONFIDENCE_GROUP)
+_FIXED_NAMES = (
+    "start",
+    "end",
+    "intro",
+    "training_id",
+    "participant_id",
+    "name",
+    "phase",
+    ROSTER_GROUP,
+    "sector",
+    "gender",
+    "organisation",
+    "role",
+    "years_experience",
+    TEST_GROUP,
+    CONFIDENCE_GROUP,
+)
 
 
 def _phase_label(phase: str, lang: str) -> str:
@@ -117,12 +145,15 @@ def _complete_languages(bank: ItemBank) -> list[str]:
 
 def form_problems(bank: ItemBank, languages: Sequence[str]) -> list[Problem]:
     """What keeps ``bank`` from becoming a form in ``languages``: the bank's own errors, texts missing in
-    a language asked for, questions without options, and names the form would use twice."""
+    a language asked for, questions without options, and names the form would use twice.
+    """
     problems = [p for p in bank.problems if p.severity == "error"]
     problems += language_gaps(bank.items, bank.competencies, languages, bank.headers)
     used: dict[str, str] = {n.casefold(): _("the form's own questions") for n in _FIXED_NAMES}
-    for frame, kind, id_col, prefix in ((bank.items, _("item {ident}"), "item_id", "Q"),
-                                        (bank.competencies, _("competency {ident}"), "competency_id", "C")):
+    for frame, kind, id_col, prefix in (
+        (bank.items, _("item {ident}"), "item_id", "Q"),
+        (bank.competencies, _("competency {ident}"), "competency_id", "C"),
+    ):
         for _i, row in frame.iterrows():
             ident = cell_text(row.get(id_col))
             if ident is None:
@@ -130,25 +161,53 @@ def form_problems(bank: ItemBank, languages: Sequence[str]) -> list[Problem]:
             name = form_name(ident, prefix).casefold()
             if name in used:
                 r = row.get("_row")
-                problems.append(Problem(row.get("_file"), row.get("_sheet") if isinstance(row.get("_sheet"), str) else None,
-                                        None if r is None or pd.isna(r) else int(r), id_col, ident,
-                                        _("{what} would have the same name in the form as {other}").format(
-                                            what=kind.format(ident=ident), other=used[name]),
-                                        _("Give it another ID."), "error"))
+                problems.append(
+                    Problem(
+                        row.get("_file"),
+                        row.get("_sheet") if isinstance(row.get("_sheet"), str) else None,
+                        None if r is None or pd.isna(r) else int(r),
+                        id_col,
+                        ident,
+                        _("{what} would have the same name in the form as {other}").format(
+                            what=kind.format(ident=ident), other=used[name]
+                        ),
+                        _("Give it another ID."),
+                        "error",
+                    )
+                )
             used.setdefault(name, kind.format(ident=ident))
     for _i, row in bank.items.iterrows():
-        if not any(cell_text(row.get(option_column("A", lang))) for lang in LANGUAGES) and not cell_text(row.get("n_options")):
+        if not any(cell_text(row.get(option_column("A", lang))) for lang in LANGUAGES) and not cell_text(
+            row.get("n_options")
+        ):
             r = row.get("_row")
-            problems.append(Problem(row.get("_file"), row.get("_sheet") if isinstance(row.get("_sheet"), str) else None,
-                                    None if r is None or pd.isna(r) else int(r), "Option A", None,
-                                    _("item {item} has no options: a form question needs their texts").format(
-                                        item=cell_text(row.get("item_id"))),
-                                    _("Write the options' texts in Option A, Option B, ..."), "error"))
+            problems.append(
+                Problem(
+                    row.get("_file"),
+                    row.get("_sheet") if isinstance(row.get("_sheet"), str) else None,
+                    None if r is None or pd.isna(r) else int(r),
+                    "Option A",
+                    None,
+                    _("item {item} has no options: a form question needs their texts").format(
+                        item=cell_text(row.get("item_id"))
+                    ),
+                    _("Write the options' texts in Option A, Option B, ..."),
+                    "error",
+                )
+            )
     return list(dict.fromkeys(problems))
 
 
-def xlsform_frames(bank: ItemBank, languages: Sequence[str], *, randomize: bool = False, link_by_name: bool = False,
-                   min_cell: int = 5, title: str | None = None, form_id: str | None = None) -> dict[str, pd.DataFrame]:
+def xlsform_frames(
+    bank: ItemBank,
+    languages: Sequence[str],
+    *,
+    randomize: bool = False,
+    link_by_name: bool = False,
+    min_cell: int = 5,
+    title: str | None = None,
+    form_id: str | None = None,
+) -> dict[str, pd.DataFrame]:
     """The ``survey``, ``choices`` and ``settings`` sheets of the form, as frames (see the module docstring).
 
     ``bank`` must be free of :func:`form_problems` in ``languages`` (``write_xlsform`` checks).
@@ -168,16 +227,40 @@ def xlsform_frames(bank: ItemBank, languages: Sequence[str], *, randomize: bool 
         return {lang: text[lang][key] for lang in langs}
 
     req = {"required": "yes", "required_message": _t("required")}
-    intro = {lang: text[lang]["intro"].format(min_cell=min_cell) + " "
-             + text[lang]["intro_name" if link_by_name else "intro_id"] for lang in langs}
-    survey = [row("start", "start", None), row("end", "end", None), row("note", "intro", intro),
-              row("text", "training_id", _t("training_id"), hint=_t("training_id_hint"), constraint=ID_CONSTRAINT,
-                  constraint_message=_t("id_message"), **req)]
+    intro = {
+        lang: text[lang]["intro"].format(min_cell=min_cell)
+        + " "
+        + text[lang]["intro_name" if link_by_name else "intro_id"]
+        for lang in langs
+    }
+    survey = [
+        row("start", "start", None),
+        row("end", "end", None),
+        row("note", "intro", intro),
+        row(
+            "text",
+            "training_id",
+            _t("training_id"),
+            hint=_t("training_id_hint"),
+            constraint=ID_CONSTRAINT,
+            constraint_message=_t("id_message"),
+            **req,
+        ),
+    ]
     if link_by_name:
         survey.append(row("text", "name", _t("name"), **req))
     else:
-        survey.append(row("text", "participant_id", _t("participant_id"), hint=_t("participant_id_hint"),
-                          constraint=ID_CONSTRAINT, constraint_message=_t("id_message"), **req))
+        survey.append(
+            row(
+                "text",
+                "participant_id",
+                _t("participant_id"),
+                hint=_t("participant_id_hint"),
+                constraint=ID_CONSTRAINT,
+                constraint_message=_t("id_message"),
+                **req,
+            )
+        )
     survey += [
         row("select_one phase", "phase", _t("phase"), **req),
         row("begin_group", ROSTER_GROUP, _t(ROSTER_GROUP)),
@@ -185,50 +268,102 @@ def xlsform_frames(bank: ItemBank, languages: Sequence[str], *, randomize: bool 
         row("select_one gender", "gender", _t("gender"), **req),
         row("text", "organisation", _t("organisation"), **req),
         row("text", "role", _t("role"), **req),
-        row("integer", "years_experience", _t("years_experience"), hint=_t("years_hint"),
-            constraint=". >= 0 and . <= 60", constraint_message=_t("years_message"), **req),
+        row(
+            "integer",
+            "years_experience",
+            _t("years_experience"),
+            hint=_t("years_hint"),
+            constraint=". >= 0 and . <= 60",
+            constraint_message=_t("years_message"),
+            **req,
+        ),
         row("end_group", "", None),
         row("begin_group", TEST_GROUP, _t(TEST_GROUP)),
     ]
-    choices = [{"list_name": "phase", "name": p, **_cols("label", langs, {lang: _phase_label(p, lang) for lang in langs})}
-               for p in PHASES]
+    choices = [
+        {"list_name": "phase", "name": p, **_cols("label", langs, {lang: _phase_label(p, lang) for lang in langs})}
+        for p in PHASES
+    ]
     for kind, table in (("sector", vocab.SECTORS), ("gender", vocab.GENDERS)):
-        choices += [{"list_name": kind, "name": code, **_cols("label", langs, labels)} for code, labels in table.items()]
+        choices += [
+            {"list_name": kind, "name": code, **_cols("label", langs, labels)} for code, labels in table.items()
+        ]
     for _i, it in bank.items.iterrows():
         ident = str(it["item_id"])
         name = form_name(ident, "Q")
         shuffle = randomized(it.get("randomize"))
         params = "randomize=true" if (randomize if shuffle is None else shuffle) else ""
-        survey.append(row(f"select_one opt_{name}", name,
-                          {lang: f"{ident}. {cell_text(it.get(text_column(lang)))}" for lang in langs},
-                          parameters=params, **req))
+        survey.append(
+            row(
+                f"select_one opt_{name}",
+                name,
+                {lang: f"{ident}. {cell_text(it.get(text_column(lang)))}" for lang in langs},
+                parameters=params,
+                **req,
+            )
+        )
         n = int(it["n_options"])
         for letter in "ABCDE"[:n]:
-            choices.append({"list_name": f"opt_{name}", "name": letter,
-                            **_cols("label", langs, {lang: cell_text(it.get(option_column(letter, lang))) or "" for lang in langs})})
+            choices.append(
+                {
+                    "list_name": f"opt_{name}",
+                    "name": letter,
+                    **_cols(
+                        "label", langs, {lang: cell_text(it.get(option_column(letter, lang))) or "" for lang in langs}
+                    ),
+                }
+            )
     survey.append(row("end_group", "", None))
     if len(bank.competencies):
         survey.append(row("begin_group", CONFIDENCE_GROUP, _t(CONFIDENCE_GROUP)))
         for _i, c in bank.competencies.iterrows():
-            survey.append(row("select_one confidence", form_name(str(c["competency_id"]), "C"),
-                              {lang: cell_text(c.get(label_column(lang))) or "" for lang in langs}, appearance="likert", **req))
+            survey.append(
+                row(
+                    "select_one confidence",
+                    form_name(str(c["competency_id"]), "C"),
+                    {lang: cell_text(c.get(label_column(lang))) or "" for lang in langs},
+                    appearance="likert",
+                    **req,
+                )
+            )
         survey.append(row("end_group", "", None))
-        choices += [{"list_name": "confidence", "name": str(v),
-                     **_cols("label", langs, {lang: f"{v} - {labels[lang]}" for lang in langs})}
-                    for v, labels in vocab.CONFIDENCE_SCALE.items()]
+        choices += [
+            {
+                "list_name": "confidence",
+                "name": str(v),
+                **_cols("label", langs, {lang: f"{v} - {labels[lang]}" for lang in langs}),
+            }
+            for v, labels in vocab.CONFIDENCE_SCALE.items()
+        ]
     survey_frame = pd.DataFrame(survey).fillna("")
     choices_frame = pd.DataFrame(choices).fillna("")
-    survey_frame = survey_frame[[c for c in survey_frame.columns if c in ("type", "name") or (survey_frame[c] != "").any()]]
+    survey_frame = survey_frame[
+        [c for c in survey_frame.columns if c in ("type", "name") or (survey_frame[c] != "").any()]
+    ]
     digest = hashlib.sha256((survey_frame.to_csv() + choices_frame.to_csv()).encode("utf-8")).hexdigest()[:10]
-    settings = [{"form_title": title or translator(langs[0]).gettext("Knowledge test and confidence"), "form_id": form_id or "tip_eval_test",
-                 "version": digest, "default_language": LANG_COLUMNS[langs[0]]}]
+    settings = [
+        {
+            "form_title": title or translator(langs[0]).gettext("Knowledge test and confidence"),
+            "form_id": form_id or "tip_eval_test",
+            "version": digest,
+            "default_language": LANG_COLUMNS[langs[0]],
+        }
+    ]
     return {"survey": survey_frame, "choices": choices_frame, "settings": pd.DataFrame(settings)}
 
 
-def write_xlsform(path: str | Path, items: ItemBank | str | Path | pd.DataFrame,
-                  competencies: str | Path | pd.DataFrame | None = None, *, languages: Iterable[str] | None = None,
-                  randomize: bool = False, link_by_name: bool = False, min_cell: int = 5, title: str | None = None,
-                  form_id: str | None = None) -> Path:
+def write_xlsform(
+    path: str | Path,
+    items: ItemBank | str | Path | pd.DataFrame,
+    competencies: str | Path | pd.DataFrame | None = None,
+    *,
+    languages: Iterable[str] | None = None,
+    randomize: bool = False,
+    link_by_name: bool = False,
+    min_cell: int = 5,
+    title: str | None = None,
+    form_id: str | None = None,
+) -> Path:
     """Write the XLSForm of a study's knowledge test and confidence rating, built from its item bank.
 
     Parameters
@@ -281,14 +416,18 @@ def write_xlsform(path: str | Path, items: ItemBank | str | Path | pd.DataFrame,
             raise ValueError(f"languages must be among {', '.join(LANGUAGES)}; got {', '.join(langs) or 'none'}")
     problems = form_problems(bank, langs)
     if problems:
-        raise ValidationError(report_from(problems),
-                              ngettext("the item bank has {n} problem to fix before the form can be written; "
-                                       "see .report.problems",
-                                       "the item bank has {n} problems to fix before the form can be written; "
-                                       "see .report.problems", len(problems)).format(n=len(problems)))
+        raise ValidationError(
+            report_from(problems),
+            ngettext(
+                "the item bank has {n} problem to fix before the form can be written; see .report.problems",
+                "the item bank has {n} problems to fix before the form can be written; see .report.problems",
+                len(problems),
+            ).format(n=len(problems)),
+        )
     wb = Workbook()
     wb.remove(wb.active)
-    for name, frame in xlsform_frames(bank, langs, randomize=randomize, link_by_name=link_by_name, min_cell=min_cell,
-                                      title=title, form_id=form_id).items():
+    for name, frame in xlsform_frames(
+        bank, langs, randomize=randomize, link_by_name=link_by_name, min_cell=min_cell, title=title, form_id=form_id
+    ).items():
         write_sheet(wb.create_sheet(name), frame)
     return stable_save(wb, path)

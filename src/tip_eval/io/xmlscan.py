@@ -56,7 +56,9 @@ def _member_chunks(fh: Any, info: zipfile.ZipInfo, file: str) -> Iterator[bytes]
     than its declared size, or whose data is cut short, is refused rather than trusted.
     """
     damaged = (
-        _("is damaged: the part '{part}' inside the workbook is incomplete or inconsistent.").format(part=info.filename),
+        _("is damaged: the part '{part}' inside the workbook is incomplete or inconsistent.").format(
+            part=info.filename
+        ),
         _("Copy or download the file again; if it still fails, open it in Excel and save it again."),
     )
     try:
@@ -102,8 +104,10 @@ def _member_chunks(fh: Any, info: zipfile.ZipInfo, file: str) -> Iterator[bytes]
             if total > info.file_size:
                 _refuse(
                     file,
-                    _("is not safe to open: the part '{part}' unpacks to more than the {n} bytes the file declares "
-                      "for it (a sign of a crafted file).").format(part=info.filename, n=format_integer(info.file_size)),
+                    _(
+                        "is not safe to open: the part '{part}' unpacks to more than the {n} bytes the file declares "
+                        "for it (a sign of a crafted file)."
+                    ).format(part=info.filename, n=format_integer(info.file_size)),
                     _(_FRESH_COPY),
                 )
             if out:
@@ -118,9 +122,11 @@ def _member_chunks(fh: Any, info: zipfile.ZipInfo, file: str) -> Iterator[bytes]
 def _refuse_doctype(file: str, member: str) -> NoReturn:
     _refuse(
         file,
-        _("is not safe to open: its part '{part}' contains an XML DOCTYPE or ENTITY declaration. "
-          "Excel never writes these; they are used to attack the computer that opens the file "
-          "(entity expansion or reading local files).").format(part=member),
+        _(
+            "is not safe to open: its part '{part}' contains an XML DOCTYPE or ENTITY declaration. "
+            "Excel never writes these; they are used to attack the computer that opens the file "
+            "(entity expansion or reading local files)."
+        ).format(part=member),
         _("Do not open this file.") + " " + _(_FRESH_COPY),
     )
 
@@ -137,11 +143,16 @@ def _refuse_hidden_markup(file: str, where: str, part: bytes, first: bool) -> No
     """
     if first:
         body = part.removeprefix(codecs.BOM_UTF8)
-        part = body[_PROLOG.match(body).end():]
+        part = body[_PROLOG.match(body).end() :]
     if b"<!" in part or b"<?" in part:
-        _refuse(file, _("is not in the form spreadsheet programs write: {where} holds XML comments, CDATA sections "
-                        "or processing instructions, which could hide what the file really holds.").format(where=where),
-                _(_RESAVE))
+        _refuse(
+            file,
+            _(
+                "is not in the form spreadsheet programs write: {where} holds XML comments, CDATA sections "
+                "or processing instructions, which could hide what the file really holds."
+            ).format(where=where),
+            _(_RESAVE),
+        )
 
 
 class _DoctypeScan:
@@ -194,11 +205,12 @@ class _DoctypeScan:
         if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:2] in (b"<\x00", b"\x00<") or head == b"\x00\x00\x00<":
             _refuse(
                 self.file,
-                _("is not in the form Excel writes: its part '{part}' is UTF-16/UTF-32 encoded XML, which tip_eval "
-                  "does not accept (it cannot check such parts safely).").format(part=self.member),
+                _(
+                    "is not in the form Excel writes: its part '{part}' is UTF-16/UTF-32 encoded XML, which tip_eval "
+                    "does not accept (it cannot check such parts safely)."
+                ).format(part=self.member),
                 _(_RESAVE),
             )
-
 
 
 # ------------------------------------------------------------------------- text of cells, counted
@@ -233,11 +245,11 @@ def _longest_run(xml: bytes, limit: int) -> int:
     step = max(limit // 2, 1)
     longest = 0
     for start in range(0, len(xml), step):
-        if b"<" in xml[start:start + step]:
+        if b"<" in xml[start : start + step]:
             continue
         lo = xml.rfind(b"<", 0, start) + 1
         hi = xml.find(b"<", start + step)
-        run = xml[lo:hi if hi >= 0 else len(xml)]
+        run = xml[lo : hi if hi >= 0 else len(xml)]
         gt = run.find(b">")
         longest = max(longest, _text_chars(b"<" + run) if gt >= 0 else _text_chars(run))
     return longest
@@ -297,9 +309,14 @@ class _SharedStrings:
             self._end()
         found = len(self.lengths)
         if self.declared > max(2 * found, found + 100_000):
-            _refuse(self.file, _("is not safe to open: its shared strings declare {declared} strings but hold {found} "
-                                 "(a sign of a crafted file).").format(declared=format_integer(self.declared),
-                                                                       found=format_integer(found)), _(_FRESH_COPY))
+            _refuse(
+                self.file,
+                _(
+                    "is not safe to open: its shared strings declare {declared} strings but hold {found} "
+                    "(a sign of a crafted file)."
+                ).format(declared=format_integer(self.declared), found=format_integer(found)),
+                _(_FRESH_COPY),
+            )
 
     def _end(self) -> None:
         self.lengths.append(self.current)
@@ -308,8 +325,9 @@ class _SharedStrings:
         self.inside = None
 
     def _odd(self) -> NoReturn:
-        _refuse(self.file, _("is not in the form Excel writes: its shared strings are nested or badly closed."),
-                _(_RESAVE))
+        _refuse(
+            self.file, _("is not in the form Excel writes: its shared strings are nested or badly closed."), _(_RESAVE)
+        )
 
     def _text(self, xml: bytes) -> int:
         return len(xml) - 3 * xml.count(b"<") - xml.count(b"</") if len(xml) <= _SHORT_STRING else _text_chars(xml)
@@ -329,7 +347,7 @@ class _SharedStrings:
             return
         for m in _SI_TAG.finditer(part, pos):
             if self.inside is not None:
-                self.current += self._text(part[pos:m.start()])
+                self.current += self._text(part[pos : m.start()])
             closing, name, attrs = m.group(1), m.group(2), m.group(3)
             if closing:
                 if self.inside != name:
@@ -344,7 +362,6 @@ class _SharedStrings:
             pos = m.end()
         if self.inside is not None:
             self.current += self._text(part[pos:])
-
 
     def _plain(self, part: bytes) -> bool:
         """Count the strings of ``part`` at C speed when they are written as Excel writes them.
@@ -364,8 +381,12 @@ class _SharedStrings:
             if min(closes) != 1 or max(closes) != 1:
                 return False
             # bytes less the shortest a tag can be (3 bytes, 4 for an end tag): an upper bound of the characters
-            lengths = [n - 3 * t - c for n, t, c in zip(map(len, strings), map(bytes.count, strings, repeat(b"<")),
-                                                          map(bytes.count, strings, repeat(b"</")))]
+            lengths = [
+                n - 3 * t - c
+                for n, t, c in zip(
+                    map(len, strings), map(bytes.count, strings, repeat(b"<")), map(bytes.count, strings, repeat(b"</"))
+                )
+            ]
             if max(lengths) > _SHORT_STRING:
                 lengths = [n if n <= _SHORT_STRING else _text_chars(s) for n, s in zip(lengths, strings)]
             self.lengths.extend(lengths)
@@ -394,8 +415,11 @@ class _XlsxText:
 
     def __init__(self, budget: TextBudget, shared: _SharedStrings | None, size: int = 0) -> None:
         self.budget = budget
-        self.lengths = np.frombuffer(shared.lengths, dtype=np.int64) if shared is not None and len(shared.lengths) \
+        self.lengths = (
+            np.frombuffer(shared.lengths, dtype=np.int64)
+            if shared is not None and len(shared.lengths)
             else np.zeros(0, dtype=np.int64)
+        )
         self.longest = shared.longest if shared is not None else 0
         # a sheet of ``size`` bytes has at most size // 3 cells naming a shared string: when even that
         # many copies of the longest string fit, the quick bound is enough; else count precisely at once
@@ -479,7 +503,9 @@ def _number_greater(n: int) -> bytes:
 def _beyond(row: int, col: int) -> re.Pattern[bytes]:
     """Matches a ``<c r="...">`` beyond (row, col), or a cell written in any other form."""
     return re.compile(
-        rb'<c(?: r="(?:(?P<col>' + _letters_greater(col) + rb")|[A-Za-z]++0*+"
+        rb'<c(?: r="(?:(?P<col>'
+        + _letters_greater(col)
+        + rb")|[A-Za-z]++0*+"
         + _number_greater(row)
         + rb')|(?P<odd>(?! r=")[\s/>]))'
     )
@@ -639,7 +665,9 @@ class _SheetScan:
                 continue
             t = _T_ATTR.search(m.group(2))
             v = _V_TAG.search(body)
-            if _formula_has_result(v is not None and not v.group(1), bool(v and v.group(2).strip()), t.group(1) if t else None):
+            if _formula_has_result(
+                v is not None and not v.group(1), bool(v and v.group(2).strip()), t.group(1) if t else None
+            ):
                 continue
             pos = _parse_ref(m.group(1))
             if pos:
@@ -669,8 +697,13 @@ class _ExactSheetScan(_SheetScan):
         cut = buf.rfind(b"<")
         if cut <= 0:
             if len(buf) > _MAX_TAG:
-                _refuse(self.file, _("{where} is not in the form Excel writes (a single XML tag longer than 4 MB).").format(
-                    where=self.where), _(_RESAVE))
+                _refuse(
+                    self.file,
+                    _("{where} is not in the form Excel writes (a single XML tag longer than 4 MB).").format(
+                        where=self.where
+                    ),
+                    _(_RESAVE),
+                )
             self.carry = buf
             return
         self.carry = buf[cut:]
@@ -803,8 +836,11 @@ class _OdsScan:
         cut = buf.rfind(b"<")
         if cut <= 0:
             if len(buf) > _MAX_TAG:
-                _refuse(self.file, _("is not in the form spreadsheet programs write (a single XML tag longer than 4 MB)."),
-                        _(_RESAVE))
+                _refuse(
+                    self.file,
+                    _("is not in the form spreadsheet programs write (a single XML tag longer than 4 MB)."),
+                    _(_RESAVE),
+                )
             self.carry = buf
             return
         self.carry = buf[cut:]
@@ -841,7 +877,9 @@ class _OdsScan:
                     self.table = None
                     continue
                 n = _ODS_NAME.search(attrs)
-                self.table = n.group(2).decode("utf-8", "replace") if n else _("table {n}").format(n=len(self.extents) + 1)
+                self.table = (
+                    n.group(2).decode("utf-8", "replace") if n else _("table {n}").format(n=len(self.extents) + 1)
+                )
                 self._reset_table()
             elif name == b"table:table-row":
                 if closing or self_closing:
@@ -855,8 +893,11 @@ class _OdsScan:
                     if self.rows_done > 10 * lim.max_rows + 2_000_000:
                         # trailing empty rows are normal (LibreOffice writes a million); this many
                         # row elements is not
-                        _refuse(self.file, _("{where} has an implausible number of rows.").format(where=self._where()),
-                                _(_RESAVE))
+                        _refuse(
+                            self.file,
+                            _("{where} has an implausible number of rows.").format(where=self._where()),
+                            _(_RESAVE),
+                        )
                     self.row_repeats, self.col_pos, self.row_extent, self.row_chars = 1, 0, 0, 0
                     continue
                 r = _ODS_ROWS_REPEATED.search(attrs)
@@ -865,10 +906,10 @@ class _OdsScan:
             elif name in (b"table:table-cell", b"table:covered-table-cell"):
                 if closing:
                     if self.cell_open:
-                        self._cell_done(self.cell_chars + _ods_text(part[self.cell_start:m.start()]))
+                        self._cell_done(self.cell_chars + _ods_text(part[self.cell_start : m.start()]))
                     continue
                 if self.cell_open:  # a cell inside a cell: count what came before it
-                    self._cell_done(self.cell_chars + _ods_text(part[self.cell_start:m.start()]))
+                    self._cell_done(self.cell_chars + _ods_text(part[self.cell_start : m.start()]))
                 c = _ODS_COLS_REPEATED.search(attrs)
                 repeats = int(c.group(1)) if c else 1
                 has_value = b"office:" in attrs or b"table:formula" in attrs
@@ -894,11 +935,11 @@ class _OdsScan:
                 self.col_pos += repeats
             elif name == b"text:s" and not closing and self.cell_open:
                 c = _ODS_TEXT_C.search(attrs)
-                self.cell_chars += _ods_text(part[self.cell_start:m.start()]) + (int(c.group(1)) if c else 1)
+                self.cell_chars += _ods_text(part[self.cell_start : m.start()]) + (int(c.group(1)) if c else 1)
                 self.cell_start = m.end()
                 self.text.cell(self.cell_chars)
         if self.cell_open:  # the cell goes on in the next part
-            self.cell_chars += _ods_text(part[self.cell_start:])
+            self.cell_chars += _ods_text(part[self.cell_start :])
             self.cell_start = 0
             self.text.cell(self.cell_chars)
 

@@ -32,6 +32,20 @@ from tip_eval.plots.items import item_heatmap, likert
 from tip_eval.plots.retention import retention
 
 __all__ = [
-    "pre_post", "forest", "gain_distribution", "item_heatmap", "likert", "codes", "cooccurrence", "kirkpatrick",
-    "calibration", "attrition", "retention", "template", "register", "TEMPLATE_NAME", "PALETTE", "FONT_FAMILY",
+    "pre_post",
+    "forest",
+    "gain_distribution",
+    "item_heatmap",
+    "likert",
+    "codes",
+    "cooccurrence",
+    "kirkpatrick",
+    "calibration",
+    "attrition",
+    "retention",
+    "template",
+    "register",
+    "TEMPLATE_NAME",
+    "PALETTE",
+    "FONT_FAMILY",
 ]

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import html
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+
 from tip_eval.i18n import N_, _
 from tip_eval.plots._layout import arrange
 from tip_eval.plots._spec import FigureSpec
-from tip_eval.safe_text import plain_text
 from tip_eval.plots._theme import TEMPLATE_NAME
+from tip_eval.safe_text import plain_text
 
 #: axis titles with units, per measure
 #: (translated where they are used: ``_(SCORE_TITLE[measure])``)
 SCORE_TITLE = {"knowledge": N_("Knowledge score (% of maximum)"), "confidence": N_("Mean confidence rating (1-5)")}
-GAIN_TITLE = {"knowledge": N_("Knowledge gain (percentage points)"),
-              "confidence": N_("Confidence change (rating points, 1-5 scale)")}
+GAIN_TITLE = {
+    "knowledge": N_("Knowledge gain (percentage points)"),
+    "confidence": N_("Confidence change (rating points, 1-5 scale)"),
+}
 UNIT = {"knowledge": N_("points"), "confidence": N_("rating points")}
 MEASURES = ("knowledge", "confidence")
 
@@ -32,8 +35,10 @@ def check_columns(frame: pd.DataFrame, **columns: str | None) -> None:
     """Raise a ValueError naming the argument whose column is missing."""
     for arg, col in columns.items():
         if col is not None and col not in frame.columns:
-            raise ValueError(f"{arg}={col!r} is not a column of the result frame; its columns are: "
-                             f"{', '.join(map(str, frame.columns))}")
+            raise ValueError(
+                f"{arg}={col!r} is not a column of the result frame; its columns are: "
+                f"{', '.join(map(str, frame.columns))}"
+            )
 
 
 def as_frame(data, what: str = "data") -> pd.DataFrame:
@@ -70,7 +75,9 @@ def group_labels(frame: pd.DataFrame, by: list[str], overall: str | None = None)
     return out
 
 
-def apply_min_cell(frame: pd.DataFrame, min_cell: int | None, required: Sequence[str], **kwargs) -> tuple[pd.DataFrame, int]:
+def apply_min_cell(
+    frame: pd.DataFrame, min_cell: int | None, required: Sequence[str], **kwargs
+) -> tuple[pd.DataFrame, int]:
     """Suppress ``frame`` (tip_eval.disclosure) and drop the rows whose plotted values were blanked.
 
     Returns the kept rows and how many rows were left out.
@@ -84,8 +91,16 @@ def apply_min_cell(frame: pd.DataFrame, min_cell: int | None, required: Sequence
     return shown[~blanked], int(blanked.sum())
 
 
-def finish(fig: FigureSpec, title: str | None, x_title: str | None, y_title: str | None,
-           left_out: int = 0, min_cell: int | None = None, what: str = N_("groups"), note: str | None = None) -> FigureSpec:
+def finish(
+    fig: FigureSpec,
+    title: str | None,
+    x_title: str | None,
+    y_title: str | None,
+    left_out: int = 0,
+    min_cell: int | None = None,
+    what: str = N_("groups"),
+    note: str | None = None,
+) -> FigureSpec:
     """Apply the template, titles, and the note on groups left out for small numbers; lay out for print.
 
     The title, the legend and the notes are stacked where nothing covers them at the width of an A4
@@ -100,8 +115,11 @@ def finish(fig: FigureSpec, title: str | None, x_title: str | None, y_title: str
         layout["yaxis"] = dict(title=dict(text=_(y_title) if y_title else y_title))
     notes = []
     if left_out and min_cell is not None:
-        notes.append(_("{n} {what} not shown: fewer than {min_cell} people (or needed to protect such a "
-                       "group).").format(n=left_out, what=_(what), min_cell=min_cell))
+        notes.append(
+            _("{n} {what} not shown: fewer than {min_cell} people (or needed to protect such a group).").format(
+                n=left_out, what=_(what), min_cell=min_cell
+            )
+        )
     if note:
         notes.append(note)
     fig.update_layout(layout)

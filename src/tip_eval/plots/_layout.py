@@ -28,8 +28,9 @@ from __future__ import annotations
 import html
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 __all__ = ["PRINT_WIDTH", "Box", "text_width", "text_height", "wrap", "arrange", "boxes", "overlaps"]
 
@@ -113,9 +114,13 @@ class Box:
     y1: float
     inside_plot: bool = False  # text placed at data coordinates, meant to lie on the plot
 
-    def intersects(self, other: "Box", pad: float = 1.0) -> bool:
-        return (self.x0 < other.x1 - pad and other.x0 < self.x1 - pad and
-                self.y0 < other.y1 - pad and other.y0 < self.y1 - pad)
+    def intersects(self, other: Box, pad: float = 1.0) -> bool:
+        return (
+            self.x0 < other.x1 - pad
+            and other.x0 < self.x1 - pad
+            and self.y0 < other.y1 - pad
+            and other.y0 < self.y1 - pad
+        )
 
 
 # ------------------------------------------------------------------------------- the figure's parts
@@ -131,8 +136,13 @@ def _get(d: dict | None, *path, default=None):
 
 def _legend_items(data: list[dict], layout: dict) -> list[str]:
     """Names of the legend's entries (plotly: traces not hidden from it; none when only one trace)."""
-    shown = [t for t in data if t.get("showlegend", True) is not False and t.get("name") not in (None, "")
-             and t.get("type", "scatter") not in ("heatmap",)]
+    shown = [
+        t
+        for t in data
+        if t.get("showlegend", True) is not False
+        and t.get("name") not in (None, "")
+        and t.get("type", "scatter") not in ("heatmap",)
+    ]
     if layout.get("showlegend") is False:
         return []
     if layout.get("showlegend") is not True and len([t for t in data if t.get("showlegend", True) is not False]) < 2:
@@ -188,8 +198,11 @@ def _tick_labels(data: list[dict], layout: dict, axis: str) -> list[str]:
     rng = ax.get("range")
     if rng is not None and len(rng) == 2:
         big = max(abs(float(rng[0])), abs(float(rng[1])))
-        return ["\u2212" + "8" * max(1, int(math.log10(big + 1e-9)) + 1) + ".5"] if big < 10 else \
-               ["\u2212" + "8" * max(1, int(math.log10(big + 1e-9)) + 1)]
+        return (
+            ["\u2212" + "8" * max(1, int(math.log10(big + 1e-9)) + 1) + ".5"]
+            if big < 10
+            else ["\u2212" + "8" * max(1, int(math.log10(big + 1e-9)) + 1)]
+        )
     return ["\u22128888"]
 
 
@@ -304,7 +317,9 @@ def boxes(figure: Any, width: float = PRINT_WIDTH) -> tuple[list[Box], Box, tupl
         else:
             yref = title.get("yref", "container")
             py = (1 - float(y)) * H if yref == "container" else T + (1 - float(y)) * ph
-            y0 = _anchored(py + float(pad.get("t", 0)) - float(pad.get("b", 0)), h, title.get("yanchor", "auto"), 1 - float(y))
+            y0 = _anchored(
+                py + float(pad.get("t", 0)) - float(pad.get("b", 0)), h, title.get("yanchor", "auto"), 1 - float(y)
+            )
         out.append(Box("title", x0, y0, x0 + w, y0 + h))
 
     # the legend
@@ -324,7 +339,7 @@ def boxes(figure: Any, width: float = PRINT_WIDTH) -> tuple[list[Box], Box, tupl
         out.append(Box("legend", x0, y0, x0 + lw, y0 + lh))
 
     # annotations
-    for i, a in enumerate(layout.get("annotations", []) or []):
+    for a in layout.get("annotations", []) or []:
         text = a.get("text")
         if not text or a.get("visible") is False:
             continue
@@ -350,8 +365,16 @@ def boxes(figure: Any, width: float = PRINT_WIDTH) -> tuple[list[Box], Box, tupl
             px, _ = _position(xv if _finite(xv) else 0, "x", "x", L, pw, W, layout, data, horizontal=True)
             py, _ = _position(yv, "y", "y", T, ph, H, layout, data, horizontal=False)
             w, h = text_width(tv, FONT), text_height(tv, FONT)
-            out.append(Box(f"bar label: {_lines(tv)[0] if _lines(tv) else ''}", px + 3, py - h / 2, px + 3 + w, py + h / 2,
-                           inside_plot=True))
+            out.append(
+                Box(
+                    f"bar label: {_lines(tv)[0] if _lines(tv) else ''}",
+                    px + 3,
+                    py - h / 2,
+                    px + 3 + w,
+                    py + h / 2,
+                    inside_plot=True,
+                )
+            )
     return out, plot, (W, H)
 
 
@@ -367,8 +390,12 @@ def _side_margins(data: list[dict], layout: dict, m: dict, W: float) -> tuple[fl
     names = _legend_items(data, layout)
     colorbar = any(t.get("type") == "heatmap" and t.get("showscale", True) is not False for t in data)
     R = m["r"] + (110 if colorbar else 0)
-    if (names and legend.get("orientation") != "h" and legend.get("xref") != "container"
-            and float(legend.get("x", 1.02)) >= 1):
+    if (
+        names
+        and legend.get("orientation") != "h"
+        and legend.get("xref") != "container"
+        and float(legend.get("x", 1.02)) >= 1
+    ):
         R += _legend_size(names, W, False)[0] + 10
     return L, R
 
@@ -406,8 +433,9 @@ def _anchored(p: float, size: float, anchor: str, frac: float) -> float:
     return p - size / 2
 
 
-def _position(v, ref: str, axis: str, start: float, length: float, full: float, layout: dict, data: list[dict],
-              horizontal: bool) -> tuple[float, bool]:
+def _position(
+    v, ref: str, axis: str, start: float, length: float, full: float, layout: dict, data: list[dict], horizontal: bool
+) -> tuple[float, bool]:
     """Pixel position of a coordinate and whether it lies on the plot (data coordinates)."""
     ref = str(ref)
     if ref == "paper" or ref.endswith("domain"):
@@ -449,14 +477,19 @@ def overlaps(found: list[Box], plot: Box, size: tuple[float, float]) -> list[str
         problems.append(f"the plot area is only {plot.x1 - plot.x0:.0f} x {plot.y1 - plot.y0:.0f} px")
     for b in found:
         if b.x0 < -1 or b.y0 < -1 or b.x1 > W + 1 or b.y1 > H + 1:
-            problems.append(f"{b.name} leaves the figure ({b.x0:.0f}, {b.y0:.0f}) to ({b.x1:.0f}, {b.y1:.0f}) "
-                            f"in {W:.0f} x {H:.0f}")
+            problems.append(
+                f"{b.name} leaves the figure ({b.x0:.0f}, {b.y0:.0f}) to ({b.x1:.0f}, {b.y1:.0f}) in {W:.0f} x {H:.0f}"
+            )
         if not b.inside_plot and b.name in ("title", "legend") or b.name.startswith("annotation") and not b.inside_plot:
             if b.intersects(plot, pad=2):
                 problems.append(f"{b.name} lies on the plot")
     for i, a in enumerate(found):
-        for b in found[i + 1:]:
-            if a.inside_plot and b.inside_plot and not (a.name.startswith("annotation") or b.name.startswith("annotation")):
+        for b in found[i + 1 :]:
+            if (
+                a.inside_plot
+                and b.inside_plot
+                and not (a.name.startswith("annotation") or b.name.startswith("annotation"))
+            ):
                 continue  # bar labels among themselves
             if a.intersects(b):
                 problems.append(f"{a.name} overlaps {b.name}")
@@ -513,7 +546,9 @@ def arrange(fig: Any, width: float = PRINT_WIDTH, notes: Iterable[str] = ()) -> 
             layout.setdefault("legend", {})["orientation"] = "h"
         left, right = _side_margins(fig.data, layout, margins, width)
         if "x" in axes:
-            layout["xaxis"]["title"]["text"] = wrap(str(axes["x"]), AXIS_TITLE_FONT, max(width - left - right - 10, 150))
+            layout["xaxis"]["title"]["text"] = wrap(
+                str(axes["x"]), AXIS_TITLE_FONT, max(width - left - right - 10, 150)
+            )
         if "y" in axes:
             layout["yaxis"]["title"]["text"] = wrap(str(axes["y"]), AXIS_TITLE_FONT, max(plot_h - 10, 100))
     xband, _ = _xtick_band_height(fig.data, layout)
@@ -522,8 +557,10 @@ def arrange(fig: Any, width: float = PRINT_WIDTH, notes: Iterable[str] = ()) -> 
     if _get(layout, "xaxis", "side") == "top":
         top += axis_room
     # labels written just above the plot (a reference line's label)
-    if any(str(a.get("yref", "")).endswith("domain") and float(a.get("y", 0)) >= 1 and a.get("yanchor") == "bottom"
-           for a in layout.get("annotations", []) or []):
+    if any(
+        str(a.get("yref", "")).endswith("domain") and float(a.get("y", 0)) >= 1 and a.get("yanchor") == "bottom"
+        for a in layout.get("annotations", []) or []
+    ):
         top += FONT * LINE + 4
     t = max(top + 6, 30.0)
     notes = [n for n in notes if n]
@@ -536,16 +573,43 @@ def arrange(fig: Any, width: float = PRINT_WIDTH, notes: Iterable[str] = ()) -> 
     # the left margin as measured: plotly's automargin can fall short of a long rotated axis title
     update: dict = {"height": round(H), "margin": {"t": round(t), "b": round(b), "l": round(left)}}
     if text:
-        update["title"] = {"text": text, "x": 0, "xref": "container", "xanchor": "left", "y": 1, "yref": "container",
-                           "yanchor": "top", "pad": {"l": EDGE, "t": title_y}}
+        update["title"] = {
+            "text": text,
+            "x": 0,
+            "xref": "container",
+            "xanchor": "left",
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"l": EDGE, "t": title_y},
+        }
     if names:
-        update["legend"] = {"orientation": "h", "x": EDGE / width, "xref": "container", "xanchor": "left",
-                            "y": 1 - legend_y / H, "yref": "container", "yanchor": "top",
-                            "traceorder": _get(layout, "legend", "traceorder", default="normal")}
+        update["legend"] = {
+            "orientation": "h",
+            "x": EDGE / width,
+            "xref": "container",
+            "xanchor": "left",
+            "y": 1 - legend_y / H,
+            "yref": "container",
+            "yanchor": "top",
+            "traceorder": _get(layout, "legend", "traceorder", default="normal"),
+        }
     if notes:  # under the x axis (annotations have no container coordinates): the margin holds them
-        update["annotations"] = [*layout.get("annotations", []), {
-            "text": note_text, "xref": "paper", "yref": "paper", "x": 0, "y": 0, "yshift": -(bottom_axis + 2),
-            "xanchor": "left", "yanchor": "top", "showarrow": False, "align": "left",
-            "font": {"size": NOTE_FONT, "color": "#555555"}}]
+        update["annotations"] = [
+            *layout.get("annotations", []),
+            {
+                "text": note_text,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": 0,
+                "yshift": -(bottom_axis + 2),
+                "xanchor": "left",
+                "yanchor": "top",
+                "showarrow": False,
+                "align": "left",
+                "font": {"size": NOTE_FONT, "color": "#555555"},
+            },
+        ]
     fig.update_layout(update)
     return fig

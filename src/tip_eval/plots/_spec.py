@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import copy
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from tip_eval.safe_text import plain_text
 
@@ -61,39 +62,47 @@ class FigureSpec:
         self.layout: dict = {}
         _merge(self.layout, dict(layout or {}))
 
-    def add_trace(self, item: dict) -> "FigureSpec":
+    def add_trace(self, item: dict) -> FigureSpec:
         self.data.append(item)
         return self
 
-    def update_layout(self, props: dict | None = None, **kwargs: Any) -> "FigureSpec":
+    def update_layout(self, props: dict | None = None, **kwargs: Any) -> FigureSpec:
         _merge(self.layout, {**(props or {}), **kwargs})
         return self
 
-    def update_xaxes(self, **props: Any) -> "FigureSpec":
+    def update_xaxes(self, **props: Any) -> FigureSpec:
         _merge(self.layout.setdefault("xaxis", {}), props)
         return self
 
-    def update_yaxes(self, **props: Any) -> "FigureSpec":
+    def update_yaxes(self, **props: Any) -> FigureSpec:
         _merge(self.layout.setdefault("yaxis", {}), props)
         return self
 
-    def add_annotation(self, **props: Any) -> "FigureSpec":
+    def add_annotation(self, **props: Any) -> FigureSpec:
         self.layout.setdefault("annotations", []).append(props)
         return self
 
-    def add_shape(self, **props: Any) -> "FigureSpec":
+    def add_shape(self, **props: Any) -> FigureSpec:
         self.layout.setdefault("shapes", []).append(props)
         return self
 
-    def add_vline(self, x: float, line: dict | None = None, annotation_text: str | None = None) -> "FigureSpec":
+    def add_vline(self, x: float, line: dict | None = None, annotation_text: str | None = None) -> FigureSpec:
         """A vertical line across the plot at ``x`` (as ``Figure.add_vline``), labelled at the top."""
         self.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="y domain", line=dict(line or {}))
         if annotation_text is not None:
-            self.add_annotation(text=annotation_text, x=x, xref="x", y=1, yref="y domain", showarrow=False,
-                                xanchor="center", yanchor="bottom")
+            self.add_annotation(
+                text=annotation_text,
+                x=x,
+                xref="x",
+                y=1,
+                yref="y domain",
+                showarrow=False,
+                xanchor="center",
+                yanchor="bottom",
+            )
         return self
 
-    def add_hline(self, y: float, line: dict | None = None) -> "FigureSpec":
+    def add_hline(self, y: float, line: dict | None = None) -> FigureSpec:
         """A horizontal line across the plot at ``y`` (as ``Figure.add_hline``)."""
         return self.add_shape(type="line", y0=y, y1=y, yref="y", x0=0, x1=1, xref="x domain", line=dict(line or {}))
 

@@ -30,21 +30,42 @@ NEUTRAL_COLOUR = "#7F7F7F"
 LIKERT_COLOURS: tuple[str, ...] = ("#A6611A", "#DFC27D", "#D9D9D9", "#80CDC1", "#018571")
 #: sequential colour scale of heatmaps: cividis (Nunez, Anderton & Renslow 2018), plotly's 10 stops
 SEQUENTIAL = "Cividis"
-CIVIDIS: tuple[str, ...] = ("#00224e", "#123570", "#3b496c", "#575d6d", "#707173", "#8a8678", "#a59c74", "#c3b369",
-                            "#e1cc55", "#fee838")
+CIVIDIS: tuple[str, ...] = (
+    "#00224e",
+    "#123570",
+    "#3b496c",
+    "#575d6d",
+    "#707173",
+    "#8a8678",
+    "#a59c74",
+    "#c3b369",
+    "#e1cc55",
+    "#fee838",
+)
 
 
 def sequential_scale() -> list[list]:
     """The heatmap colour scale as plotly JSON (``[[0.0, colour], ..., [1.0, colour]]``)."""
     return [[i / (len(CIVIDIS) - 1), c] for i, c in enumerate(CIVIDIS)]
 
-FONT_FAMILY = '"Noto Sans", "Noto Sans Khmer", "Noto Sans Thai", "Noto Sans Lao", "Khmer OS", "Leelawadee UI", sans-serif'
+
+FONT_FAMILY = (
+    '"Noto Sans", "Noto Sans Khmer", "Noto Sans Thai", "Noto Sans Lao", "Khmer OS", "Leelawadee UI", sans-serif'
+)
 
 
 def template_spec() -> dict:
     """The tip_eval template as plain plotly JSON (a new dict each call): what :func:`template` validates."""
-    axis = dict(showgrid=True, gridcolor="#E5E5E5", zeroline=False, linecolor="#444444", ticks="outside",
-                tickcolor="#444444", title=dict(font=dict(size=14)), automargin=True)
+    axis = dict(
+        showgrid=True,
+        gridcolor="#E5E5E5",
+        zeroline=False,
+        linecolor="#444444",
+        ticks="outside",
+        tickcolor="#444444",
+        title=dict(font=dict(size=14)),
+        automargin=True,
+    )
     return dict(
         layout=dict(
             font=dict(family=FONT_FAMILY, size=13, color="#222222"),
@@ -66,7 +87,7 @@ def template_spec() -> dict:
     )
 
 
-def template() -> "go.layout.Template":
+def template() -> go.layout.Template:
     """Build the tip_eval template (a new, validated object each call)."""
     import plotly.graph_objects as go
 

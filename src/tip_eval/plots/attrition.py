@@ -6,8 +6,17 @@ import numpy as np
 import pandas as pd
 
 from tip_eval.i18n import _
-from tip_eval.plots._common import (apply_min_cell, as_frame, check_columns, esc, finish, fmt, group_columns,
-                                    group_labels, titled)
+from tip_eval.plots._common import (
+    apply_min_cell,
+    as_frame,
+    check_columns,
+    esc,
+    finish,
+    fmt,
+    group_columns,
+    group_labels,
+    titled,
+)
 from tip_eval.plots._spec import FigureSpec, builds_figure, trace
 from tip_eval.plots._theme import NEUTRAL_COLOUR, POST_COLOUR, PRE_COLOUR
 
@@ -53,23 +62,45 @@ def attrition(
     pre = frame["took_pre"].to_numpy(dtype=float, na_value=np.nan)
     post = frame["took_post"].to_numpy(dtype=float, na_value=np.nan)
     both = frame["matched"].to_numpy(dtype=float, na_value=np.nan)
-    parts = [("Took both tests", both, POST_COLOUR), ("Pre-test only (dropped out)", pre - both, PRE_COLOUR),
-             ("Post-test only", post - both, "#56B4E9"), ("No test", reg - pre - post + both, NEUTRAL_COLOUR)]
+    parts = [
+        ("Took both tests", both, POST_COLOUR),
+        ("Pre-test only (dropped out)", pre - both, PRE_COLOUR),
+        ("Post-test only", post - both, "#56B4E9"),
+        ("No test", reg - pre - post + both, NEUTRAL_COLOUR),
+    ]
     extra = []
     for _i, row in frame.iterrows():
-        bits = [f"pre-test mean: completers {fmt(row.get('pre_mean_completers'))}, drop-outs "
-                f"{fmt(row.get('pre_mean_dropouts'))}"]
+        bits = [
+            f"pre-test mean: completers {fmt(row.get('pre_mean_completers'))}, drop-outs "
+            f"{fmt(row.get('pre_mean_dropouts'))}"
+        ]
         if "bias_flag" in row and row["bias_flag"] is True:
             bits.append("drop-outs differed (|SMD| >= 0.2)")
         extra.append("<br>".join(bits))
     fig = FigureSpec()
     for name, vals, colour in parts:
-        hover = [f"<b>{esc(lab)}</b><br>{esc(name)}: {fmt(v, 0)} of {fmt(r, 0)}<br>{x}"
-                 for lab, v, r, x in zip(labels, vals, reg, extra)]
-        fig.add_trace(trace("bar", x=vals, y=labels, orientation="h", name=name, marker=dict(color=colour),
-                            hovertext=hover, hoverinfo="text"))
-    fig.update_layout(barmode="stack", height=max(300, 120 + 36 * len(labels)),
-                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+        hover = [
+            f"<b>{esc(lab)}</b><br>{esc(name)}: {fmt(v, 0)} of {fmt(r, 0)}<br>{x}"
+            for lab, v, r, x in zip(labels, vals, reg, extra)
+        ]
+        fig.add_trace(
+            trace(
+                "bar",
+                x=vals,
+                y=labels,
+                orientation="h",
+                name=name,
+                marker=dict(color=colour),
+                hovertext=hover,
+                hoverinfo="text",
+            )
+        )
+    fig.update_layout(
+        barmode="stack",
+        height=max(300, 120 + 36 * len(labels)),
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+    )
     fig.update_yaxes(autorange="reversed", type="category")
-    return finish(fig, title or titled(_("Who took which test"), groups), _("People registered"), "", left_out,
-                  min_cell)
+    return finish(
+        fig, title or titled(_("Who took which test"), groups), _("People registered"), "", left_out, min_cell
+    )

@@ -6,8 +6,18 @@ import numpy as np
 import pandas as pd
 
 from tip_eval.i18n import N_, _
-from tip_eval.plots._common import (apply_min_cell, as_frame, check_columns, esc, finish, fmt, fmt_n, group_columns,
-                                    group_labels, titled)
+from tip_eval.plots._common import (
+    apply_min_cell,
+    as_frame,
+    check_columns,
+    esc,
+    finish,
+    fmt,
+    fmt_n,
+    group_columns,
+    group_labels,
+    titled,
+)
 from tip_eval.plots._spec import FigureSpec, builds_figure, trace
 from tip_eval.plots._theme import PALETTE, sequential_scale
 
@@ -69,23 +79,52 @@ def codes(
         ns = part[n].to_numpy(dtype=float, na_value=np.nan) if n in part else np.full(len(part), np.nan)
         ks = part["n_with_code"].to_numpy(dtype=float, na_value=np.nan) if "n_with_code" in part else ns * np.nan
         nint = int(np.nanmax(ns)) if np.isfinite(ns).any() else None
-        hover = [f"<b>{esc(lab)}</b><br>{esc(g)}: " + _("{pct}% ({k} of {n} interviewed)").format(
-                     pct=fmt(e, 0), k=fmt_n(k), n=fmt_n(m)) + "<br>"
-                 + _("95% CI {low} to {high}%").format(low=fmt(a, 0), high=fmt(b, 0)) for lab, e, a, b, k, m in
-                 zip(part["label"].astype(str), est, lo, hi, ks, ns)]
-        fig.add_trace(trace(
-            "bar", x=est, y=[esc(v) for v in part["label"].astype(str)], orientation="h",
-            name=f"{g} (n = {nint})" if nint is not None else g, marker=dict(color=PALETTE[i % len(PALETTE)]),
-            error_x=dict(type="data", symmetric=False, array=hi - est, arrayminus=est - lo, color="#444444",
-                         thickness=1, width=3),
-            hovertext=hover, hoverinfo="text"))
-    fig.update_yaxes(autorange="reversed", type="category", categoryorder="array",
-                     categoryarray=[esc(v) for v in order])
+        hover = [
+            f"<b>{esc(lab)}</b><br>{esc(g)}: "
+            + _("{pct}% ({k} of {n} interviewed)").format(pct=fmt(e, 0), k=fmt_n(k), n=fmt_n(m))
+            + "<br>"
+            + _("95% CI {low} to {high}%").format(low=fmt(a, 0), high=fmt(b, 0))
+            for lab, e, a, b, k, m in zip(part["label"].astype(str), est, lo, hi, ks, ns)
+        ]
+        fig.add_trace(
+            trace(
+                "bar",
+                x=est,
+                y=[esc(v) for v in part["label"].astype(str)],
+                orientation="h",
+                name=f"{g} (n = {nint})" if nint is not None else g,
+                marker=dict(color=PALETTE[i % len(PALETTE)]),
+                error_x=dict(
+                    type="data",
+                    symmetric=False,
+                    array=hi - est,
+                    arrayminus=est - lo,
+                    color="#444444",
+                    thickness=1,
+                    width=3,
+                ),
+                hovertext=hover,
+                hoverinfo="text",
+            )
+        )
+    fig.update_yaxes(
+        autorange="reversed", type="category", categoryorder="array", categoryarray=[esc(v) for v in order]
+    )
     fig.update_xaxes(range=[0, 100])
-    fig.update_layout(barmode="group", height=max(350, 120 + (12 + 10 * max(1, len(fig.data))) * len(order)),
-                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
-    return finish(fig, title or titled(_("What interviewed participants reported"), groups),
-                  _("Interviewed people with the code (%)"), "", left_out, min_cell, what=N_("groups or codes"))
+    fig.update_layout(
+        barmode="group",
+        height=max(350, 120 + (12 + 10 * max(1, len(fig.data))) * len(order)),
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+    )
+    return finish(
+        fig,
+        title or titled(_("What interviewed participants reported"), groups),
+        _("Interviewed people with the code (%)"),
+        "",
+        left_out,
+        min_cell,
+        what=N_("groups or codes"),
+    )
 
 
 @builds_figure
@@ -129,9 +168,12 @@ def cooccurrence(
     k = len(names)
     z = np.full((k, k), np.nan)
     hover = np.full((k, k), "", dtype=object)
-    for a, b, v, nb in zip(la, lb, frame[value].to_numpy(dtype=float, na_value=np.nan),
-                           frame["n_both"].to_numpy(dtype=float, na_value=np.nan) if "n_both" in frame else
-                           np.full(len(frame), np.nan)):
+    for a, b, v, nb in zip(
+        la,
+        lb,
+        frame[value].to_numpy(dtype=float, na_value=np.nan),
+        frame["n_both"].to_numpy(dtype=float, na_value=np.nan) if "n_both" in frame else np.full(len(frame), np.nan),
+    ):
         i, j = idx[a], idx[b]
         z[i, j] = z[j, i] = v
         text = f"{esc(a)}<br>{esc(b)}<br>{esc(value)}: {fmt(v, 2)}<br>interviews with both: {fmt_n(nb)}"
@@ -139,17 +181,33 @@ def cooccurrence(
     # the codes numbered: full labels on the rows, their numbers on the columns (no clipped or slanted text)
     rows = [f"{esc(n)} ({i + 1})" for i, n in enumerate(names)]
     cols = [str(i + 1) for i in range(k)]
-    heat = trace("heatmap", z=z, x=cols, y=rows, hovertext=hover, hoverinfo="text", colorscale=sequential_scale(),
-                 zmin=0, colorbar=dict(title=dict(text="c" if value == "c_coefficient" else esc(value))))
+    heat = trace(
+        "heatmap",
+        z=z,
+        x=cols,
+        y=rows,
+        hovertext=hover,
+        hoverinfo="text",
+        colorscale=sequential_scale(),
+        zmin=0,
+        colorbar=dict(title=dict(text="c" if value == "c_coefficient" else esc(value))),
+    )
     if value == "c_coefficient":
         heat["zmax"] = 1
     fig = FigureSpec([heat])
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category")
     fig.update_layout(height=max(350, 100 + 28 * k))
-    return finish(fig, title or "Codes reported together (c-coefficient)", "Code (the numbers of the rows)", "", left_out,
-                  min_cell, what="pairs of codes",
-                  note="c = interviews with both codes / interviews with either (0 never together, 1 always).")
+    return finish(
+        fig,
+        title or "Codes reported together (c-coefficient)",
+        "Code (the numbers of the rows)",
+        "",
+        left_out,
+        min_cell,
+        what="pairs of codes",
+        note="c = interviews with both codes / interviews with either (0 never together, 1 always).",
+    )
 
 
 @builds_figure
@@ -187,26 +245,38 @@ def kirkpatrick(
     if not (hasattr(study, "participants") and hasattr(study, "scores")):
         raise TypeError(f"study must be a tip_eval Study; got {type(study).__name__}")
     if counts is not None:
-        return _chain_figure(list(counts.items()), title, min_cell, None if any(
-            "nterview" in k for k in counts) else _("No follow-up interviews in this study: the behaviour steps are not "
-                                                   "shown."))
+        return _chain_figure(
+            list(counts.items()),
+            title,
+            min_cell,
+            None
+            if any("nterview" in k for k in counts)
+            else _("No follow-up interviews in this study: the behaviour steps are not shown."),
+        )
     from tip_eval.analysis.gains import gains
 
     trained = len(study.participants)
     g = gains(study).iloc[0]
     n = float(g["n"])
-    steps = [(_("Trained"), trained), (_("Tested before and after"), n),
-             (_("Improved their score"), round(g["pct_improved"] * n / 100) if np.isfinite(g["pct_improved"]) else np.nan),
-             (_("Improved beyond measurement error"), round(g["pct_reliable_improved"] * n / 100)
-              if np.isfinite(g["pct_reliable_improved"]) else np.nan)]
+    steps = [
+        (_("Trained"), trained),
+        (_("Tested before and after"), n),
+        (_("Improved their score"), round(g["pct_improved"] * n / 100) if np.isfinite(g["pct_improved"]) else np.nan),
+        (
+            _("Improved beyond measurement error"),
+            round(g["pct_reliable_improved"] * n / 100) if np.isfinite(g["pct_reliable_improved"]) else np.nan,
+        ),
+    ]
     note = None
     if len(study.interviews) and len(study.followup_codes):
         from tip_eval.analysis.followup import followup_summary
 
         fs = followup_summary(study)
         ind = fs[fs["kind"] == "indicator"].iloc[0]
-        steps += [(_("Interviewed at follow-up"), float(ind["n_interviewed"])),
-                  (_("Reported applying the training"), float(ind["n_with_code"]))]
+        steps += [
+            (_("Interviewed at follow-up"), float(ind["n_interviewed"])),
+            (_("Reported applying the training"), float(ind["n_with_code"])),
+        ]
     else:
         note = _("No follow-up interviews in this study: the behaviour steps are not shown.")
     return _chain_figure(steps, title, min_cell, note)
@@ -225,17 +295,46 @@ def _chain_figure(steps: list, title, min_cell, note) -> FigureSpec:
         else:
             text.append(f"{int(v)} ({100 * v / trained:.0f}%)" if np.isfinite(trained) and trained else f"{int(v)}")
     colours = [PALETTE[0]] * 4 + [PALETTE[2]] * (len(steps) - 4)
-    fig = FigureSpec([trace("bar", x=shown, y=names, orientation="h", text=text, textposition="outside",
-                            marker=dict(color=colours), hovertext=[f"{esc(a)}: {esc(b)}" for a, b in zip(names, text)],
-                            hoverinfo="text", cliponaxis=False)])
+    fig = FigureSpec(
+        [
+            trace(
+                "bar",
+                x=shown,
+                y=names,
+                orientation="h",
+                text=text,
+                textposition="outside",
+                marker=dict(color=colours),
+                hovertext=[f"{esc(a)}: {esc(b)}" for a, b in zip(names, text)],
+                hoverinfo="text",
+                cliponaxis=False,
+            )
+        ]
+    )
     fig.update_yaxes(autorange="reversed", type="category")
     top = np.nanmax(shown) if np.isfinite(shown).any() else 1.0
     fig.update_xaxes(range=[0, max(top, 1) * 1.2])
     fig.update_layout(height=120 + 50 * len(steps), showlegend=False)
     if len(names) > 1:
-        fig.add_annotation(text=_("Learning (level 2)"), x=1, xref="paper", y=names[1], yref="y", showarrow=False,
-                           xanchor="right", font=dict(color=PALETTE[0], size=12))
+        fig.add_annotation(
+            text=_("Learning (level 2)"),
+            x=1,
+            xref="paper",
+            y=names[1],
+            yref="y",
+            showarrow=False,
+            xanchor="right",
+            font=dict(color=PALETTE[0], size=12),
+        )
     if len(steps) > 4:
-        fig.add_annotation(text=_("Behaviour (level 3)"), x=1, xref="paper", y=names[4], yref="y", showarrow=False,
-                           xanchor="right", font=dict(color=PALETTE[2], size=12))
+        fig.add_annotation(
+            text=_("Behaviour (level 3)"),
+            x=1,
+            xref="paper",
+            y=names[4],
+            yref="y",
+            showarrow=False,
+            xanchor="right",
+            font=dict(color=PALETTE[2], size=12),
+        )
     return finish(fig, title or _("From training to practice"), _("People"), "", 0, min_cell, note=note)

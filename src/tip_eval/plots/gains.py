@@ -6,8 +6,22 @@ import numpy as np
 import pandas as pd
 
 from tip_eval.i18n import _
-from tip_eval.plots._common import (GAIN_TITLE, SCORE_TITLE, apply_min_cell, as_frame, check_columns, check_measure,
-                                    esc, finish, fmt, fmt_n, group_columns, group_labels, t_interval, titled)
+from tip_eval.plots._common import (
+    GAIN_TITLE,
+    SCORE_TITLE,
+    apply_min_cell,
+    as_frame,
+    check_columns,
+    check_measure,
+    esc,
+    finish,
+    fmt,
+    fmt_n,
+    group_columns,
+    group_labels,
+    t_interval,
+    titled,
+)
 from tip_eval.plots._spec import FigureSpec, builds_figure, trace
 from tip_eval.plots._theme import NEUTRAL_COLOUR, PALETTE, POST_COLOUR, PRE_COLOUR
 
@@ -79,11 +93,26 @@ def pre_post(
     # the connecting lines first (under the markers): one trace, the groups separated by gaps
     line_x = [v for a, b in zip(pre_v, post_v) for v in (a, b, None)]
     line_y = [v for lab in labels for v in (lab, lab, None)]
-    traces = [trace("scatter", x=line_x, y=line_y, mode="lines", line=dict(color=NEUTRAL_COLOUR, width=2),
-                         showlegend=False, hoverinfo="skip", name=_("Change"))]
-    gain_ci = (frame["ci_low"].to_numpy(dtype=float, na_value=np.nan) if "ci_low" in frame else None,
-               frame["ci_high"].to_numpy(dtype=float, na_value=np.nan) if "ci_high" in frame else None)
-    for phase, mean, colour, name in (("pre", pre_v, PRE_COLOUR, _("Before")), ("post", post_v, POST_COLOUR, _("After"))):
+    traces = [
+        trace(
+            "scatter",
+            x=line_x,
+            y=line_y,
+            mode="lines",
+            line=dict(color=NEUTRAL_COLOUR, width=2),
+            showlegend=False,
+            hoverinfo="skip",
+            name=_("Change"),
+        )
+    ]
+    gain_ci = (
+        frame["ci_low"].to_numpy(dtype=float, na_value=np.nan) if "ci_low" in frame else None,
+        frame["ci_high"].to_numpy(dtype=float, na_value=np.nan) if "ci_high" in frame else None,
+    )
+    for phase, mean, colour, name in (
+        ("pre", pre_v, PRE_COLOUR, _("Before")),
+        ("post", post_v, POST_COLOUR, _("After")),
+    ):
         sd_col, n_col = f"{phase}_sd", f"n_{phase}"
         if of_pairs:
             n_phase = frame[n].to_numpy(dtype=float, na_value=np.nan)
@@ -92,35 +121,77 @@ def pre_post(
             else:
                 lo = hi = np.full(len(frame), np.nan)
         elif sd_col in frame and n_col in frame:
-            lo, hi = t_interval(mean, frame[sd_col].to_numpy(dtype=float, na_value=np.nan),
-                                frame[n_col].to_numpy(dtype=float, na_value=np.nan), level)
+            lo, hi = t_interval(
+                mean,
+                frame[sd_col].to_numpy(dtype=float, na_value=np.nan),
+                frame[n_col].to_numpy(dtype=float, na_value=np.nan),
+                level,
+            )
             n_phase = frame[n_col].to_numpy(dtype=float, na_value=np.nan)
         else:
             lo = hi = np.full(len(frame), np.nan)
             n_phase = frame[n].to_numpy(dtype=float, na_value=np.nan)
         if of_pairs:
-            hover = [f"<b>{esc(lab)}</b><br>{name}: {fmt(m)}<br>" + _("n = {n} people with both tests").format(n=fmt_n(k))
-                     + ("<br>" + _("gain {gain} (95% CI {low} to {high})").format(gain=fmt(m - b0), low=fmt(a - b0),
-                                                                                high=fmt(b - b0))
-                        if phase == "post" else "")
-                     for lab, m, a, b, k, b0 in zip(labels, mean, lo, hi, n_phase, pre_v)]
+            hover = [
+                f"<b>{esc(lab)}</b><br>{name}: {fmt(m)}<br>"
+                + _("n = {n} people with both tests").format(n=fmt_n(k))
+                + (
+                    "<br>"
+                    + _("gain {gain} (95% CI {low} to {high})").format(
+                        gain=fmt(m - b0), low=fmt(a - b0), high=fmt(b - b0)
+                    )
+                    if phase == "post"
+                    else ""
+                )
+                for lab, m, a, b, k, b0 in zip(labels, mean, lo, hi, n_phase, pre_v)
+            ]
         else:
-            hover = [f"<b>{esc(lab)}</b><br>{name}: {fmt(m)} (" + _("95% CI {low} to {high}").format(low=fmt(a), high=fmt(b))
-                     + f")<br>n = {fmt_n(k)}" for lab, m, a, b, k in zip(labels, mean, lo, hi, n_phase)]
-        traces.append(trace("scatter", 
-            x=mean, y=labels, mode="markers", name=name, marker=dict(color=colour, size=11),
-            error_x=dict(type="data", symmetric=False, array=hi - mean, arrayminus=mean - lo, color=colour,
-                         thickness=1.5, width=4),
-            hovertext=hover, hoverinfo="text"))
-    fig = FigureSpec(data=traces, layout=dict(
-        yaxis=dict(autorange="reversed", type="category"),
-        xaxis=dict(range=[0, 100] if measure == "knowledge" else [1, 5]),
-        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
-        height=max(300, 90 + 40 * len(labels))))
-    default = _("Confidence before and after training") if measure == "confidence" else \
-        _("Knowledge before and after training")
-    note = (_("Means of the people who took both tests; the bar on After is the 95% interval of the gain.") if of_pairs
-            else _("Means of everyone tested in each phase, with their 95% intervals."))
+            hover = [
+                f"<b>{esc(lab)}</b><br>{name}: {fmt(m)} ("
+                + _("95% CI {low} to {high}").format(low=fmt(a), high=fmt(b))
+                + f")<br>n = {fmt_n(k)}"
+                for lab, m, a, b, k in zip(labels, mean, lo, hi, n_phase)
+            ]
+        traces.append(
+            trace(
+                "scatter",
+                x=mean,
+                y=labels,
+                mode="markers",
+                name=name,
+                marker=dict(color=colour, size=11),
+                error_x=dict(
+                    type="data",
+                    symmetric=False,
+                    array=hi - mean,
+                    arrayminus=mean - lo,
+                    color=colour,
+                    thickness=1.5,
+                    width=4,
+                ),
+                hovertext=hover,
+                hoverinfo="text",
+            )
+        )
+    fig = FigureSpec(
+        data=traces,
+        layout=dict(
+            yaxis=dict(autorange="reversed", type="category"),
+            xaxis=dict(range=[0, 100] if measure == "knowledge" else [1, 5]),
+            legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
+            height=max(300, 90 + 40 * len(labels)),
+        ),
+    )
+    default = (
+        _("Confidence before and after training")
+        if measure == "confidence"
+        else _("Knowledge before and after training")
+    )
+    note = (
+        _("Means of the people who took both tests; the bar on After is the 95% interval of the gain.")
+        if of_pairs
+        else _("Means of everyone tested in each phase, with their 95% intervals.")
+    )
     return finish(fig, title or titled(default, groups), _(SCORE_TITLE[measure]), "", left_out, min_cell, note=note)
 
 
@@ -181,8 +252,11 @@ def forest(
     frame = as_frame(data)
     measure = check_measure(getattr(data, "measure", measure) if comparison else measure)
     if estimate is None:
-        estimate = "adjusted_diff" if "verdict" in frame else ("shrunken_effect" if "shrunken_effect" in frame
-                                                              else "mean_gain")
+        estimate = (
+            "adjusted_diff"
+            if "verdict" in frame
+            else ("shrunken_effect" if "shrunken_effect" in frame else "mean_gain")
+        )
     if ci_low is None or ci_high is None:
         from tip_eval.tables import _ESTIMATE_CI
 
@@ -216,45 +290,79 @@ def forest(
     if verdicts:
         traces = _verdict_traces(frame, ticks, labels, est, lo, hi, ns)
     else:
-        hover = [f"<b>{esc(lab)}</b><br>{esc(estimate)}: {fmt(e)}<br>"
-                 + _("95% CI {low} to {high}").format(low=fmt(a), high=fmt(b)) + f"<br>n = {fmt_n(k)}"
-                 for lab, e, a, b, k in zip(labels, est, lo, hi, ns)]
-        traces = [trace(
-            "scatter", x=est, y=ticks, mode="markers", name=estimate,
-            marker=dict(color=PALETTE[0], size=10, symbol="square"),
-            error_x=dict(type="data", symmetric=False, array=hi - est, arrayminus=est - lo, color=PALETTE[0],
-                         thickness=1.5, width=5),
-            hovertext=hover, hoverinfo="text", showlegend=False)]
+        hover = [
+            f"<b>{esc(lab)}</b><br>{esc(estimate)}: {fmt(e)}<br>"
+            + _("95% CI {low} to {high}").format(low=fmt(a), high=fmt(b))
+            + f"<br>n = {fmt_n(k)}"
+            for lab, e, a, b, k in zip(labels, est, lo, hi, ns)
+        ]
+        traces = [
+            trace(
+                "scatter",
+                x=est,
+                y=ticks,
+                mode="markers",
+                name=estimate,
+                marker=dict(color=PALETTE[0], size=10, symbol="square"),
+                error_x=dict(
+                    type="data",
+                    symmetric=False,
+                    array=hi - est,
+                    arrayminus=est - lo,
+                    color=PALETTE[0],
+                    thickness=1.5,
+                    width=5,
+                ),
+                hovertext=hover,
+                hoverinfo="text",
+                showlegend=False,
+            )
+        ]
     fig = FigureSpec(traces)
     if overall is not None and np.isfinite(overall):
-        label = (_("0 = the typical training (median of the others)") if estimate == "adjusted_diff" else
-                 _("average training") if comparison or estimate == "shrunken_effect" else
-                 _("all participants: {value}").format(value=fmt(overall)))
-        fig.add_vline(x=float(overall), line=dict(color=NEUTRAL_COLOUR, dash="dash", width=1.5),
-                      annotation_text=esc(label))
+        label = (
+            _("0 = the typical training (median of the others)")
+            if estimate == "adjusted_diff"
+            else _("average training")
+            if comparison or estimate == "shrunken_effect"
+            else _("all participants: {value}").format(value=fmt(overall))
+        )
+        fig.add_vline(
+            x=float(overall), line=dict(color=NEUTRAL_COLOUR, dash="dash", width=1.5), annotation_text=esc(label)
+        )
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_layout(height=max(300, 100 + 36 * len(labels)))
     unit = _("percentage points") if measure == "knowledge" else _("rating points")
     if x_title is None:
         if estimate == "adjusted_diff":
-            x_title = _("Difference from the median of the other trainings, post-test adjusted for the pre-test "
-                        "({unit})").format(unit=unit)
+            x_title = _(
+                "Difference from the median of the other trainings, post-test adjusted for the pre-test ({unit})"
+            ).format(unit=unit)
         elif estimate == "shrunken_effect":
             x_title = _("Difference from the average training ({unit})").format(unit=unit)
         else:
             x_title = _(GAIN_TITLE[measure])
     if title is None:
         default = _("Knowledge gain") if measure == "knowledge" else _("Confidence gain")
-        title = (_("Each training against the typical training (the verdicts of the table)") if verdicts else
-                 _("Trainings compared") if comparison else titled(default, groups))
+        title = (
+            _("Each training against the typical training (the verdicts of the table)")
+            if verdicts
+            else _("Trainings compared")
+            if comparison
+            else titled(default, groups)
+        )
     if verdicts:
         fig.update_layout(height=max(300, 150 + 36 * len(labels)))
     return finish(fig, title, x_title, "", left_out, min_cell)
 
 
 #: marker colour and symbol of each verdict
-_VERDICT_STYLE = {"above": (PALETTE[2], "triangle-right"), "below": (PALETTE[5], "triangle-left"),
-                  "not distinguishable": (NEUTRAL_COLOUR, "circle"), "": (NEUTRAL_COLOUR, "circle-open")}
+_VERDICT_STYLE = {
+    "above": (PALETTE[2], "triangle-right"),
+    "below": (PALETTE[5], "triangle-left"),
+    "not distinguishable": (NEUTRAL_COLOUR, "circle"),
+    "": (NEUTRAL_COLOUR, "circle-open"),
+}
 
 
 def _verdict_traces(frame, ticks, labels, est, lo, hi, ns) -> list:
@@ -266,32 +374,74 @@ def _verdict_traces(frame, ticks, labels, est, lo, hi, ns) -> list:
     verdict = frame["verdict"].fillna("").astype(str).to_numpy()
     level = float(frame["confidence"].iloc[0]) if "confidence" in frame and len(frame) else 0.95
     # line markers: they sit on the bars (so vanish there) and give the legend a sample of each bar
-    traces = [trace("scatter", x=est, y=ticks, mode="markers",
-                    marker=dict(symbol="line-ew", size=18, color=NEUTRAL_COLOUR, line=dict(color=NEUTRAL_COLOUR, width=1.2)),
-                    error_x=dict(type="data", symmetric=False, array=fhi - est, arrayminus=est - flo,
-                                 color=NEUTRAL_COLOUR, thickness=1.2, width=7),
-                    name=_("{level} familywise interval (all trainings at once: the verdict)").format(level=f"{level:.0%}"),
-                    hoverinfo="skip"),
-              trace("scatter", x=est, y=ticks, mode="markers",
-                    marker=dict(symbol="line-ew", size=18, color=PALETTE[0], line=dict(color=PALETTE[0], width=5)),
-                    error_x=dict(type="data", symmetric=False, array=hi - est, arrayminus=est - lo,
-                                 color=PALETTE[0], thickness=5, width=0),
-                    name=_("{level} interval of the training on its own").format(level=f"{level:.0%}"), hoverinfo="skip")]
+    traces = [
+        trace(
+            "scatter",
+            x=est,
+            y=ticks,
+            mode="markers",
+            marker=dict(symbol="line-ew", size=18, color=NEUTRAL_COLOUR, line=dict(color=NEUTRAL_COLOUR, width=1.2)),
+            error_x=dict(
+                type="data",
+                symmetric=False,
+                array=fhi - est,
+                arrayminus=est - flo,
+                color=NEUTRAL_COLOUR,
+                thickness=1.2,
+                width=7,
+            ),
+            name=_("{level} familywise interval (all trainings at once: the verdict)").format(level=f"{level:.0%}"),
+            hoverinfo="skip",
+        ),
+        trace(
+            "scatter",
+            x=est,
+            y=ticks,
+            mode="markers",
+            marker=dict(symbol="line-ew", size=18, color=PALETTE[0], line=dict(color=PALETTE[0], width=5)),
+            error_x=dict(
+                type="data",
+                symmetric=False,
+                array=hi - est,
+                arrayminus=est - lo,
+                color=PALETTE[0],
+                thickness=5,
+                width=0,
+            ),
+            name=_("{level} interval of the training on its own").format(level=f"{level:.0%}"),
+            hoverinfo="skip",
+        ),
+    ]
     for key in ("above", "below", "not distinguishable", ""):
         rows = np.flatnonzero(verdict == key)
         if not rows.size:
             continue
         colour, symbol = _VERDICT_STYLE[key]
-        hover = [f"<b>{esc(labels[i])}</b><br>" + _("difference from the typical training: {value}").format(
-                     value=fmt(est[i])) + "<br>" + _("{level} interval {low} to {high}").format(
-                     level=f"{level:.0%}", low=fmt(lo[i]), high=fmt(hi[i])) + "<br>"
-                 + _("familywise {low} to {high}").format(low=fmt(flo[i]), high=fmt(fhi[i])) + "<br>"
-                 + _("verdict: {verdict}").format(verdict=esc(_(VERDICTS[key]))) + f"<br>n = {fmt_n(ns[i])}" for i in rows]
+        hover = [
+            f"<b>{esc(labels[i])}</b><br>"
+            + _("difference from the typical training: {value}").format(value=fmt(est[i]))
+            + "<br>"
+            + _("{level} interval {low} to {high}").format(level=f"{level:.0%}", low=fmt(lo[i]), high=fmt(hi[i]))
+            + "<br>"
+            + _("familywise {low} to {high}").format(low=fmt(flo[i]), high=fmt(fhi[i]))
+            + "<br>"
+            + _("verdict: {verdict}").format(verdict=esc(_(VERDICTS[key])))
+            + f"<br>n = {fmt_n(ns[i])}"
+            for i in rows
+        ]
         name = _(VERDICTS[key])
-        traces.append(trace("scatter", x=est[rows], y=[ticks[i] for i in rows], mode="markers",
-                            name=name[:1].upper() + name[1:], marker=dict(color=colour, size=12, symbol=symbol,
-                                                                         line=dict(color="white", width=1)),
-                            hovertext=hover, hoverinfo="text"))
+        traces.append(
+            trace(
+                "scatter",
+                x=est[rows],
+                y=[ticks[i] for i in rows],
+                mode="markers",
+                name=name[:1].upper() + name[1:],
+                marker=dict(color=colour, size=12, symbol=symbol, line=dict(color="white", width=1)),
+                hovertext=hover,
+                hoverinfo="text",
+            )
+        )
     return traces
 
 
@@ -309,15 +459,20 @@ def _person_frame(data, by, measure):
     raise TypeError(f"data must be a Study or a person frame with pre and post columns; got {type(data).__name__}")
 
 
-def _small_groups(frame: pd.DataFrame, groups: list[str], min_cell: int | None, count_col: str) -> tuple[pd.DataFrame, int]:
+def _small_groups(
+    frame: pd.DataFrame, groups: list[str], min_cell: int | None, count_col: str
+) -> tuple[pd.DataFrame, int]:
     """Drop the people of groups with fewer than min_cell counted people (and those protecting them)."""
     if min_cell is None:
         return frame, 0
     from tip_eval.disclosure import suppress
 
     key = groups or None
-    counts = (frame.groupby(groups, dropna=False, observed=True)[count_col].count().rename("n").reset_index()
-              if groups else pd.DataFrame({"n": [int(frame[count_col].count())]}))
+    counts = (
+        frame.groupby(groups, dropna=False, observed=True)[count_col].count().rename("n").reset_index()
+        if groups
+        else pd.DataFrame({"n": [int(frame[count_col].count())]})
+    )
     shown = suppress(counts, min_cell, n_columns="n", by=groups)
     bad = shown[shown["suppressed"]]
     if bad.empty:
@@ -372,18 +527,38 @@ def gain_distribution(
         colour = PALETTE[i % len(PALETTE)]
         if kind == "distribution":
             g = part["gain"].to_numpy(dtype=float)
-            fig.add_trace(trace(
-                "box", x=g, name=f"{lab} (n = {len(g)})", orientation="h", boxpoints="all", jitter=0.4, pointpos=0,
-                marker=dict(color=colour, size=5, opacity=0.6), line=dict(color=colour),
-                hovertemplate=f"{esc(lab)}<br>gain %{{x:.1f}}<extra></extra>"))
+            fig.add_trace(
+                trace(
+                    "box",
+                    x=g,
+                    name=f"{lab} (n = {len(g)})",
+                    orientation="h",
+                    boxpoints="all",
+                    jitter=0.4,
+                    pointpos=0,
+                    marker=dict(color=colour, size=5, opacity=0.6),
+                    line=dict(color=colour),
+                    hovertemplate=f"{esc(lab)}<br>gain %{{x:.1f}}<extra></extra>",
+                )
+            )
         else:
             xs, ys = [], []
             for a, b in zip(part["pre"].to_numpy(dtype=float), part["post"].to_numpy(dtype=float)):
                 xs += ["Before", "After", None]
                 ys += [a, b, None]
-            fig.add_trace(trace("scatter", x=xs, y=ys, mode="lines+markers", name=f"{lab} (n = {len(part)})",
-                                line=dict(color=colour, width=1), marker=dict(size=4), opacity=0.45,
-                                hovertemplate=f"{esc(lab)}<br>%{{x}}: %{{y:.1f}}<extra></extra>"))
+            fig.add_trace(
+                trace(
+                    "scatter",
+                    x=xs,
+                    y=ys,
+                    mode="lines+markers",
+                    name=f"{lab} (n = {len(part)})",
+                    line=dict(color=colour, width=1),
+                    marker=dict(size=4),
+                    opacity=0.45,
+                    hovertemplate=f"{esc(lab)}<br>%{{x}}: %{{y:.1f}}<extra></extra>",
+                )
+            )
     if kind == "distribution":
         fig.add_vline(x=0, line=dict(color=NEUTRAL_COLOUR, dash="dot"))
         fig.update_yaxes(autorange="reversed")
@@ -448,16 +623,42 @@ def calibration(
     frame, left_out = _small_groups(frame, groups, min_cell, "knowledge_change")
     labels = group_labels(frame, groups)
     fig = FigureSpec()
-    fig.add_shape(type="rect", xref="x", yref="y", x0=-100, x1=0, y0=0, y1=4, fillcolor="#F0E442", opacity=0.15,
-                  line=dict(width=0), layer="below")
-    fig.add_annotation(x=0, y=1, xref="x", yref="y domain", text=_("more confident, no knowledge gain"), showarrow=False,
-                       xanchor="right", yanchor="top", font=dict(size=11, color="#555555"))
+    fig.add_shape(
+        type="rect",
+        xref="x",
+        yref="y",
+        x0=-100,
+        x1=0,
+        y0=0,
+        y1=4,
+        fillcolor="#F0E442",
+        opacity=0.15,
+        line=dict(width=0),
+        layer="below",
+    )
+    fig.add_annotation(
+        x=0,
+        y=1,
+        xref="x",
+        yref="y domain",
+        text=_("more confident, no knowledge gain"),
+        showarrow=False,
+        xanchor="right",
+        yanchor="top",
+        font=dict(size=11, color="#555555"),
+    )
     for i, (lab, part) in enumerate(frame.groupby(labels, sort=True)):
-        fig.add_trace(trace(
-            "scatter", x=part["knowledge_change"].to_numpy(dtype=float), y=part["confidence_change"].to_numpy(dtype=float),
-            mode="markers", name=f"{lab} (n = {len(part)})",
-            marker=dict(color=PALETTE[i % len(PALETTE)], size=7, opacity=0.7),
-            hovertemplate=f"{esc(lab)}<br>knowledge %{{x:.1f}} points<br>confidence %{{y:.2f}}<extra></extra>"))
+        fig.add_trace(
+            trace(
+                "scatter",
+                x=part["knowledge_change"].to_numpy(dtype=float),
+                y=part["confidence_change"].to_numpy(dtype=float),
+                mode="markers",
+                name=f"{lab} (n = {len(part)})",
+                marker=dict(color=PALETTE[i % len(PALETTE)], size=7, opacity=0.7),
+                hovertemplate=f"{esc(lab)}<br>knowledge %{{x:.1f}} points<br>confidence %{{y:.2f}}<extra></extra>",
+            )
+        )
     fig.add_hline(y=0, line=dict(color=NEUTRAL_COLOUR, width=1))
     fig.add_vline(x=0, line=dict(color=NEUTRAL_COLOUR, width=1))
     x = frame["knowledge_change"].to_numpy(dtype=float)
@@ -466,8 +667,14 @@ def calibration(
         pad = 5
         fig.update_xaxes(range=[min(x.min(), 0) - pad, max(x.max(), 0) + pad])
         fig.update_yaxes(range=[min(y.min(), 0) - 0.3, max(y.max(), 0) + 0.3])
-    return finish(fig, title or titled(_("Did confidence grow with knowledge?"), groups), _(GAIN_TITLE["knowledge"]),
-                  _(GAIN_TITLE["confidence"]), left_out, min_cell)
+    return finish(
+        fig,
+        title or titled(_("Did confidence grow with knowledge?"), groups),
+        _(GAIN_TITLE["knowledge"]),
+        _(GAIN_TITLE["confidence"]),
+        left_out,
+        min_cell,
+    )
 
 
 def _calibration_groups(frame: pd.DataFrame, groups: list[str], title, min_cell) -> FigureSpec:
@@ -478,14 +685,35 @@ def _calibration_groups(frame: pd.DataFrame, groups: list[str], title, min_cell)
     labels = group_labels(frame, groups).tolist()
     pct = frame["pct_overconfident"].to_numpy(dtype=float)
     n = frame["n"].to_numpy(dtype=float, na_value=np.nan)
-    hover = [f"<b>{esc(lab)}</b><br>" + _("more confident, no knowledge gain: {pct}% of {n} people").format(
-        pct=f"{p:.0f}", n=fmt(m, 0)) for lab, p, m in zip(labels, pct, n)]
-    fig = FigureSpec([trace("bar", x=pct, y=labels, orientation="h", marker=dict(color=PALETTE[5 % len(PALETTE)]),
-                            text=[_("{pct}% of {n}").format(pct=f"{p:.0f}", n=fmt(m, 0)) for p, m in zip(pct, n)],
-                            textposition="outside",
-                            hovertext=hover, hoverinfo="text", cliponaxis=False)])
+    hover = [
+        f"<b>{esc(lab)}</b><br>"
+        + _("more confident, no knowledge gain: {pct}% of {n} people").format(pct=f"{p:.0f}", n=fmt(m, 0))
+        for lab, p, m in zip(labels, pct, n)
+    ]
+    fig = FigureSpec(
+        [
+            trace(
+                "bar",
+                x=pct,
+                y=labels,
+                orientation="h",
+                marker=dict(color=PALETTE[5 % len(PALETTE)]),
+                text=[_("{pct}% of {n}").format(pct=f"{p:.0f}", n=fmt(m, 0)) for p, m in zip(pct, n)],
+                textposition="outside",
+                hovertext=hover,
+                hoverinfo="text",
+                cliponaxis=False,
+            )
+        ]
+    )
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(range=[0, 100])
     fig.update_layout(showlegend=False, height=max(260, 120 + 40 * len(labels)))
-    return finish(fig, title or _("Did confidence run ahead of knowledge?"),
-                  _("People more confident without a knowledge gain (%)"), "", left_out, min_cell)
+    return finish(
+        fig,
+        title or _("Did confidence run ahead of knowledge?"),
+        _("People more confident without a knowledge gain (%)"),
+        "",
+        left_out,
+        min_cell,
+    )

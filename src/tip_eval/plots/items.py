@@ -6,8 +6,17 @@ import numpy as np
 import pandas as pd
 
 from tip_eval.i18n import N_, _, current_language
-from tip_eval.plots._common import (apply_min_cell, as_frame, check_columns, esc, finish, fmt_n, group_columns,
-                                    group_labels, titled)
+from tip_eval.plots._common import (
+    apply_min_cell,
+    as_frame,
+    check_columns,
+    esc,
+    finish,
+    fmt_n,
+    group_columns,
+    group_labels,
+    titled,
+)
 from tip_eval.plots._spec import FigureSpec, builds_figure, trace
 from tip_eval.plots._theme import LIKERT_COLOURS, sequential_scale
 
@@ -75,24 +84,56 @@ def item_heatmap(
         for col, word in ((pre, _("Before")), (post, _("After"))):
             columns.append(f"{g}<br>{word}" if g else word)
             vals = part[col].reindex(items).to_numpy(dtype=float, na_value=np.nan) * 100
-            ns = part[n].reindex(items).to_numpy(dtype=float, na_value=np.nan) if n in part else np.full(len(items), np.nan)
+            ns = (
+                part[n].reindex(items).to_numpy(dtype=float, na_value=np.nan)
+                if n in part
+                else np.full(len(items), np.nan)
+            )
             z.append(vals)
             text.append([f"{v:.0f}" if np.isfinite(v) else "" for v in vals])
-            hover.append([f"<b>{esc(it)}</b> ({esc(display_value('module', module_of.get(it, '')))})<br>{word}: "
-                          + _("{pct}% correct").format(pct=f"{v:.0f}") + f"<br>n = {fmt_n(k)}"
-                          + (f"<br>{_('flag')}: {esc(_flag_words(flag_of[it]))}" if it in flag_of else "")
-                          if np.isfinite(v) else "" for it, v, k in zip(items, vals, ns)])
+            hover.append(
+                [
+                    f"<b>{esc(it)}</b> ({esc(display_value('module', module_of.get(it, '')))})<br>{word}: "
+                    + _("{pct}% correct").format(pct=f"{v:.0f}")
+                    + f"<br>n = {fmt_n(k)}"
+                    + (f"<br>{_('flag')}: {esc(_flag_words(flag_of[it]))}" if it in flag_of else "")
+                    if np.isfinite(v)
+                    else ""
+                    for it, v, k in zip(items, vals, ns)
+                ]
+            )
     zt = np.array(z).T if z else np.zeros((0, 0))
-    fig = FigureSpec([trace(
-        "heatmap", z=zt, x=columns, y=ylab, text=np.array(text, dtype=object).T.tolist() if text else None,
-        texttemplate="%{text}", hovertext=np.array(hover, dtype=object).T.tolist() if hover else None,
-        hoverinfo="text", colorscale=sequential_scale(), zmin=0, zmax=100, colorbar=dict(title=dict(text=_("% correct"))))])
+    fig = FigureSpec(
+        [
+            trace(
+                "heatmap",
+                z=zt,
+                x=columns,
+                y=ylab,
+                text=np.array(text, dtype=object).T.tolist() if text else None,
+                texttemplate="%{text}",
+                hovertext=np.array(hover, dtype=object).T.tolist() if hover else None,
+                hoverinfo="text",
+                colorscale=sequential_scale(),
+                zmin=0,
+                zmax=100,
+                colorbar=dict(title=dict(text=_("% correct"))),
+            )
+        ]
+    )
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(side="top", type="category")
     fig.update_layout(height=max(350, 120 + 22 * len(items)))
     note = _("! = flagged item (hover for the reason).") if flag_of else None
-    return finish(fig, title or titled(_("Share answering each item correctly (% of people)"), groups), "", _("Item"),
-                  left_out, min_cell, note=note)
+    return finish(
+        fig,
+        title or titled(_("Share answering each item correctly (% of people)"), groups),
+        "",
+        _("Item"),
+        left_out,
+        min_cell,
+        note=note,
+    )
 
 
 def _flag_words(flags: str) -> str:
@@ -108,9 +149,12 @@ def _ratings(data) -> tuple[pd.DataFrame, dict]:
         frame = conf.merge(attrs, on="participant_id", how="left")
         return frame, labels
     if isinstance(data, pd.DataFrame):
-        check_columns(data, participant_id="participant_id", phase="phase", competency_id="competency_id",
-                      rating="rating")
-        labels = dict(zip(data["competency_id"].astype(str), data["competency"].astype(str))) if "competency" in data else {}
+        check_columns(
+            data, participant_id="participant_id", phase="phase", competency_id="competency_id", rating="rating"
+        )
+        labels = (
+            dict(zip(data["competency_id"].astype(str), data["competency"].astype(str))) if "competency" in data else {}
+        )
         return data, labels
     raise TypeError(f"data must be a Study or a long ratings frame; got {type(data).__name__}")
 
@@ -157,8 +201,9 @@ def likert(
     if by is not None:
         check_columns(frame, by=by)
     keys = ["competency_id"] + ([by] if by else [])
-    wide = frame.pivot_table(index=["participant_id", *keys], columns="phase", values="rating", aggfunc="first",
-                             observed=True).reset_index()
+    wide = frame.pivot_table(
+        index=["participant_id", *keys], columns="phase", values="rating", aggfunc="first", observed=True
+    ).reset_index()
     if not {"pre", "post"} <= set(wide.columns):
         wide = wide.assign(**{c: np.nan for c in ("pre", "post") if c not in wide.columns})
     pairs = wide.dropna(subset=["pre", "post"])
@@ -196,17 +241,40 @@ def likert(
         vals = np.array([r[1][level - 1] for r in rows], dtype=float)
         x = sign * (vals / 2 if level == 3 else vals)
         hover = [f"{esc(name)}: {v:.0f}%<br>" + _("n = {n} people").format(n=m) for v, m in zip(vals, ns)]
-        fig.add_trace(trace("bar", x=x, y=ylab, orientation="h", name=name, marker=dict(color=LIKERT_COLOURS[level - 1]),
-                            hovertext=hover, hoverinfo="text", showlegend=legend, legendrank=level,
-                            legendgroup=f"rating{level}"))
+        fig.add_trace(
+            trace(
+                "bar",
+                x=x,
+                y=ylab,
+                orientation="h",
+                name=name,
+                marker=dict(color=LIKERT_COLOURS[level - 1]),
+                hovertext=hover,
+                hoverinfo="text",
+                showlegend=legend,
+                legendrank=level,
+                legendgroup=f"rating{level}",
+            )
+        )
     # draw order: neutral halves next to 0, then agree/disagree outward
-    fig.update_layout(barmode="relative", bargap=0.25, height=max(350, 120 + 34 * len(rows)),
-                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, traceorder="normal"))
+    fig.update_layout(
+        barmode="relative",
+        bargap=0.25,
+        height=max(350, 120 + 34 * len(rows)),
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, traceorder="normal"),
+    )
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(range=[-100, 100], tickvals=[-100, -50, 0, 50, 100], ticktext=["100", "50", "0", "50", "100"])
     fig.add_vline(x=0, line=dict(color="#444444", width=1))
-    return finish(fig, title or titled(_("Confidence before and after training"), [by] if by else []),
-                  _("Percent of people (disagree | agree)"), "", left_out, min_cell, what=N_("competency bars"))
+    return finish(
+        fig,
+        title or titled(_("Confidence before and after training"), [by] if by else []),
+        _("Percent of people (disagree | agree)"),
+        "",
+        left_out,
+        min_cell,
+        what=N_("competency bars"),
+    )
 
 
 def _agree_bars(frame: pd.DataFrame, by, title, min_cell) -> FigureSpec:
@@ -221,24 +289,64 @@ def _agree_bars(frame: pd.DataFrame, by, title, min_cell) -> FigureSpec:
     for (_i, r), name, g in zip(frame.iterrows(), names, glabels):
         label = f"{esc(name)} ({esc(g)})" if g else esc(name)
         for phase, word in (("pre", _("before")), ("post", _("after"))):
-            rows.append((f"{label}<br><i>{word}</i>", float(r[f"pct_agree_{phase}"]),
-                         r.get(f"pct_agree_{phase}_ci_low"), r.get(f"pct_agree_{phase}_ci_high"), r.get("n")))
+            rows.append(
+                (
+                    f"{label}<br><i>{word}</i>",
+                    float(r[f"pct_agree_{phase}"]),
+                    r.get(f"pct_agree_{phase}_ci_low"),
+                    r.get(f"pct_agree_{phase}_ci_high"),
+                    r.get("n"),
+                )
+            )
     y = [r[0] for r in rows]
     agree = np.array([r[1] for r in rows])
     fig = FigureSpec()
-    fig.add_trace(trace("bar", x=-(100 - agree), y=y, orientation="h", name=_("Neutral or disagree (1-3)"),
-                        marker=dict(color=LIKERT_COLOURS[1]),
-                        hovertext=[_("neutral or disagree: {pct}%").format(pct=f"{100 - a:.0f}") + f"<br>n = {fmt_n(r[4])}"
-                                   for a, r in zip(agree, rows)],
-                        hoverinfo="text"))
-    fig.add_trace(trace("bar", x=agree, y=y, orientation="h", name=_("Agree (4-5)"), marker=dict(color=LIKERT_COLOURS[4]),
-                        hovertext=[_("agree: {pct}% (95% CI {low} to {high}%)").format(
-                            pct=f"{a:.0f}", low=fmt_n(r[2]), high=fmt_n(r[3])) + f"<br>n = {fmt_n(r[4])}"
-                                   for a, r in zip(agree, rows)], hoverinfo="text"))
-    fig.update_layout(barmode="relative", bargap=0.25, height=max(350, 120 + 34 * len(rows)),
-                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    fig.add_trace(
+        trace(
+            "bar",
+            x=-(100 - agree),
+            y=y,
+            orientation="h",
+            name=_("Neutral or disagree (1-3)"),
+            marker=dict(color=LIKERT_COLOURS[1]),
+            hovertext=[
+                _("neutral or disagree: {pct}%").format(pct=f"{100 - a:.0f}") + f"<br>n = {fmt_n(r[4])}"
+                for a, r in zip(agree, rows)
+            ],
+            hoverinfo="text",
+        )
+    )
+    fig.add_trace(
+        trace(
+            "bar",
+            x=agree,
+            y=y,
+            orientation="h",
+            name=_("Agree (4-5)"),
+            marker=dict(color=LIKERT_COLOURS[4]),
+            hovertext=[
+                _("agree: {pct}% (95% CI {low} to {high}%)").format(pct=f"{a:.0f}", low=fmt_n(r[2]), high=fmt_n(r[3]))
+                + f"<br>n = {fmt_n(r[4])}"
+                for a, r in zip(agree, rows)
+            ],
+            hoverinfo="text",
+        )
+    )
+    fig.update_layout(
+        barmode="relative",
+        bargap=0.25,
+        height=max(350, 120 + 34 * len(rows)),
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+    )
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(range=[-100, 100], tickvals=[-100, -50, 0, 50, 100], ticktext=["100", "50", "0", "50", "100"])
     fig.add_vline(x=0, line=dict(color="#444444", width=1))
-    return finish(fig, title or titled(_("Confidence before and after training"), groups),
-                  _("Percent of people (not agreeing | agreeing)"), "", left_out, min_cell, what=N_("competency bars"))
+    return finish(
+        fig,
+        title or titled(_("Confidence before and after training"), groups),
+        _("Percent of people (not agreeing | agreeing)"),
+        "",
+        left_out,
+        min_cell,
+        what=N_("competency bars"),
+    )

@@ -68,22 +68,42 @@ def retention(
     """
     frame = as_frame(data)
     measure = check_measure(measure)
-    need = ["immediate_gain", "immediate_gain_ci_low", "immediate_gain_ci_high", "retained_gain",
-            "retained_gain_ci_low", "retained_gain_ci_high"]
+    need = [
+        "immediate_gain",
+        "immediate_gain_ci_low",
+        "immediate_gain_ci_high",
+        "retained_gain",
+        "retained_gain_ci_low",
+        "retained_gain_ci_high",
+    ]
     check_columns(frame, n=n, **{c: c for c in need})
     groups = group_columns(frame, by)
     frame = frame[frame[n].fillna(0).to_numpy(dtype=float) > 0]
     frame, left_out = apply_min_cell(frame, min_cell, ["immediate_gain", "retained_gain"])
     labels = group_labels(frame, groups).tolist()
-    months = frame["months_since_training"].to_numpy(dtype=float, na_value=np.nan) \
-        if "months_since_training" in frame else np.full(len(frame), np.nan)
+    months = (
+        frame["months_since_training"].to_numpy(dtype=float, na_value=np.nan)
+        if "months_since_training" in frame
+        else np.full(len(frame), np.nan)
+    )
     known = months[~np.isnan(months)]
     # on two lines: one line, centred on the last tick, runs past the plot's right edge and plotly drops it
-    later = _(_STAGES[2]) + ("<br>" + _("(about {months} months)").format(months=f"{known.mean():.0f}")
-                             if known.size else "")
+    later = _(_STAGES[2]) + (
+        "<br>" + _("(about {months} months)").format(months=f"{known.mean():.0f}") if known.size else ""
+    )
     stages = [_(_STAGES[0]), _(_STAGES[1]), later]
-    traces = [trace("scatter", x=[-0.1, 2.1], y=[0, 0], mode="lines", showlegend=False, hoverinfo="skip",
-                    line=dict(color=NEUTRAL_COLOUR, width=1, dash="dot"), name=_("No change"))]
+    traces = [
+        trace(
+            "scatter",
+            x=[-0.1, 2.1],
+            y=[0, 0],
+            mode="lines",
+            showlegend=False,
+            hoverinfo="skip",
+            line=dict(color=NEUTRAL_COLOUR, width=1, dash="dot"),
+            name=_("No change"),
+        )
+    ]
     k = len(labels)
     for i, (label, (_i, row)) in enumerate(zip(labels, frame.iterrows())):
         colour = PALETTE[i % len(PALETTE)]
@@ -92,28 +112,75 @@ def retention(
         lo = [0.0, float(row["immediate_gain_ci_low"]), float(row["retained_gain_ci_low"])]
         hi = [0.0, float(row["immediate_gain_ci_high"]), float(row["retained_gain_ci_high"])]
         ratio = row.get("retention_ratio")
-        kept = ("<br>" + _("Share of the gain retained: {pct}%").format(pct=fmt(100 * ratio, 0))
-                if ratio is not None and np.isfinite(ratio) else "")
-        when = (" " + _("({months} months)").format(months=fmt(row['months_since_training'])) if np.isfinite(months[i])
-                else "")
+        kept = (
+            "<br>" + _("Share of the gain retained: {pct}%").format(pct=fmt(100 * ratio, 0))
+            if ratio is not None and np.isfinite(ratio)
+            else ""
+        )
+        when = (
+            " " + _("({months} months)").format(months=fmt(row["months_since_training"]))
+            if np.isfinite(months[i])
+            else ""
+        )
         ci = _("95% CI {low} to {high}")
-        hover = [(f"<b>{esc(label)}</b><br>" + _("Before the training: the reference (0)") + f"<br>n = {fmt_n(row[n])}"),
-                 (f"<b>{esc(label)}</b><br>" + _("Gain at the end") + f": {fmt(y[1])} ("
-                  + ci.format(low=fmt(lo[1]), high=fmt(hi[1])) + f")<br>n = {fmt_n(row[n])}"),
-                 (f"<b>{esc(label)}</b><br>" + _("Gain at the delayed test") + f"{when}: {fmt(y[2])} ("
-                  + ci.format(low=fmt(lo[2]), high=fmt(hi[2])) + f"){kept}<br>n = {fmt_n(row[n])}")]
-        traces.append(trace("scatter", x=[j + shift for j in range(3)], y=y, mode="lines+markers", name=f"{label} (n = {fmt_n(row[n])})",
-                            line=dict(color=colour, width=2), marker=dict(color=colour, size=9),
-                            error_y=dict(type="data", symmetric=False, array=[h - v for h, v in zip(hi, y)],
-                                         arrayminus=[v - lo_ for v, lo_ in zip(y, lo)], color=colour, thickness=1.5,
-                                         width=5),
-                            hovertext=hover, hoverinfo="text"))
-    fig = FigureSpec(data=traces, layout=dict(
-        xaxis=dict(tickmode="array", tickvals=[0, 1, 2], ticktext=stages, range=[-0.25, 2.25], zeroline=False),
-        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
-        height=460))
-    default = (_("Confidence gained by the end of the training, and still there at the delayed test")
-               if measure == "confidence" else
-               _("Knowledge gained by the end of the training, and still there at the delayed test"))
-    return finish(fig, title or titled(default, groups), "", _(GAIN_TITLE[measure]), left_out, min_cell,
-                  note=_("Gains of the same people, who took all three tests; bars: 95% intervals."))
+        hover = [
+            (f"<b>{esc(label)}</b><br>" + _("Before the training: the reference (0)") + f"<br>n = {fmt_n(row[n])}"),
+            (
+                f"<b>{esc(label)}</b><br>"
+                + _("Gain at the end")
+                + f": {fmt(y[1])} ("
+                + ci.format(low=fmt(lo[1]), high=fmt(hi[1]))
+                + f")<br>n = {fmt_n(row[n])}"
+            ),
+            (
+                f"<b>{esc(label)}</b><br>"
+                + _("Gain at the delayed test")
+                + f"{when}: {fmt(y[2])} ("
+                + ci.format(low=fmt(lo[2]), high=fmt(hi[2]))
+                + f"){kept}<br>n = {fmt_n(row[n])}"
+            ),
+        ]
+        traces.append(
+            trace(
+                "scatter",
+                x=[j + shift for j in range(3)],
+                y=y,
+                mode="lines+markers",
+                name=f"{label} (n = {fmt_n(row[n])})",
+                line=dict(color=colour, width=2),
+                marker=dict(color=colour, size=9),
+                error_y=dict(
+                    type="data",
+                    symmetric=False,
+                    array=[h - v for h, v in zip(hi, y)],
+                    arrayminus=[v - lo_ for v, lo_ in zip(y, lo)],
+                    color=colour,
+                    thickness=1.5,
+                    width=5,
+                ),
+                hovertext=hover,
+                hoverinfo="text",
+            )
+        )
+    fig = FigureSpec(
+        data=traces,
+        layout=dict(
+            xaxis=dict(tickmode="array", tickvals=[0, 1, 2], ticktext=stages, range=[-0.25, 2.25], zeroline=False),
+            legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
+            height=460,
+        ),
+    )
+    default = (
+        _("Confidence gained by the end of the training, and still there at the delayed test")
+        if measure == "confidence"
+        else _("Knowledge gained by the end of the training, and still there at the delayed test")
+    )
+    return finish(
+        fig,
+        title or titled(default, groups),
+        "",
+        _(GAIN_TITLE[measure]),
+        left_out,
+        min_cell,
+        note=_("Gains of the same people, who took all three tests; bars: 95% intervals."),
+    )

@@ -16,9 +16,16 @@ import pandas as pd
 from tip_eval.i18n import N_, _, ngettext
 
 #: the name of each grouping as a brief writes it (translated where it is shown: :func:`group_label`)
-GROUP_LABELS = {"country": N_("country"), "province": N_("province"), "sector": N_("sector"),
-                "training_id": N_("training"), "gender": N_("gender"), "organisation": N_("organisation"),
-                "study": N_("study"), "year": N_("year")}
+GROUP_LABELS = {
+    "country": N_("country"),
+    "province": N_("province"),
+    "sector": N_("sector"),
+    "training_id": N_("training"),
+    "gender": N_("gender"),
+    "organisation": N_("organisation"),
+    "study": N_("study"),
+    "year": N_("year"),
+}
 
 
 def group_label(column: str, capital: bool = False) -> str:
@@ -30,12 +37,15 @@ def group_label(column: str, capital: bool = False) -> str:
 def group_names(columns: Any) -> str:
     """The names of a crossing of groupings: "country and sector" in the current language."""
     names = [group_label(c) for c in columns]
-    return names[0] if len(names) == 1 else _("{first} and {second}").format(first=", ".join(names[:-1]),
-                                                                             second=names[-1])
+    return (
+        names[0] if len(names) == 1 else _("{first} and {second}").format(first=", ".join(names[:-1]), second=names[-1])
+    )
 
 
 @dataclass
 class Block:
+    """One piece of a brief section: a paragraph, a table, a figure or a list."""
+
     kind: str
     text: str = ""
     html: str = ""
@@ -44,18 +54,21 @@ class Block:
 
 @dataclass
 class Section:
+    """A section of the brief: its id, title and blocks in reading order."""
+
     id: str
     title: str
     blocks: list[Block] = field(default_factory=list)
 
     def add(self, kind: str, text: str = "", html: str = "", items: list | None = None) -> None:
+        """Append a block (a table with nothing to show is left out; its caller says why)."""
         if kind == "table" and not html:
             return  # a table with nothing to show is left out (its caller says why)
         self.blocks.append(Block(kind, text=text, html=html, items=list(items or [])))
 
 
-
 # --- formatting for display only ------------------------------------------------------------------
+
 
 def _num(x: Any, digits: int = 1) -> str:
     from tip_eval.tables import format_number
@@ -97,7 +110,9 @@ class _Read(dict):
         return super().get(key, default)
 
 
-def html_table(frame: pd.DataFrame, columns: dict[str, tuple[str, Callable[[pd.Series], str]]], caption: str = "") -> str:
+def html_table(
+    frame: pd.DataFrame, columns: dict[str, tuple[str, Callable[[pd.Series], str]]], caption: str = ""
+) -> str:
     """Render rows as an escaped HTML table: ``columns`` maps header -> (css class, row formatter).
 
     For a table of the publication's disclosure plan (``frame.attrs["min_cell"]`` set), a cell
@@ -124,18 +139,25 @@ def html_table(frame: pd.DataFrame, columns: dict[str, tuple[str, Callable[[pd.S
             if min_cell is not None and text == MISSING:
                 text = MARK if seen.read & hidden.get(label, set()) else _(NOT_AVAILABLE)
             cells[h].append(text)
-    gone = [h for i, (h, v) in enumerate(cells.items()) if i and min_cell is not None and v and all(t == MARK for t in v)]
+    gone = [
+        h for i, (h, v) in enumerate(cells.items()) if i and min_cell is not None and v and all(t == MARK for t in v)
+    ]
     shown = [h for h in columns if h not in gone]
     if not len(frame) or (min_cell is not None and len(shown) <= 1):
         return ""  # no row, or rows that would show nothing but their labels: no empty table
     head = "".join(f"<th class='{columns[h][0]}'>{escape(h)}</th>" for h in shown)
-    body = ["<tr>" + "".join(f"<td class='{columns[h][0]}'>{escape(cells[h][r])}</td>" for h in shown) + "</tr>"
-            for r in range(len(frame))]
+    body = [
+        "<tr>" + "".join(f"<td class='{columns[h][0]}'>{escape(cells[h][r])}</td>" for h in shown) + "</tr>"
+        for r in range(len(frame))
+    ]
     cap = f"<caption class='note'>{escape(caption)}</caption>" if caption else ""
     notes = []
     if gone:
-        notes.append(_("Not shown for any row: {columns} (fewer than {min_cell} people, or could reveal such a "
-                       "group).").format(columns=", ".join(gone), min_cell=min_cell))
+        notes.append(
+            _("Not shown for any row: {columns} (fewer than {min_cell} people, or could reveal such a group).").format(
+                columns=", ".join(gone), min_cell=min_cell
+            )
+        )
     if min_cell is not None and any(t == MARK for h in shown for t in cells[h]):
         notes.append(footnote(min_cell))
     if min_cell is not None and any(t == _(NOT_AVAILABLE) for h in shown for t in cells[h]):
@@ -146,7 +168,8 @@ def html_table(frame: pd.DataFrame, columns: dict[str, tuple[str, Callable[[pd.S
 
 def _label(column: str, value: Any) -> str:
     """Display label of a group value: country, sector and gender names instead of codes, and
-    provinces in the script of the current language, where the vocabulary has them."""
+    provinces in the script of the current language, where the vocabulary has them.
+    """
     from tip_eval import vocab
     from tip_eval.i18n import current_language
 
@@ -163,48 +186,66 @@ def _gains_columns(group: str | None, digits: int = 1) -> dict:
     cols: dict = {}
     if group:
         cols[group_label(group, capital=True)] = ("text", lambda r, g=group: _label(g, r[g]))
-    cols.update({
-        "n": ("", lambda r: _num(r["n"], 0)),
-        # the matched pairs' means: after - before is the gain a reader sees beside them
-        _("Before (%)"): ("", lambda r: _num(r["pre_mean_matched"], digits)),
-        _("After (%)"): ("", lambda r: _num(r["post_mean_matched"], digits)),
-        _("Mean gain, points (95% CI)"): ("", lambda r: _ci(r["mean_gain"], r["ci_low"], r["ci_high"], digits)),
-        "dz": ("", lambda r: _num(r["cohens_dz"], 2)),
-        _("Improved"): ("", lambda r: _pct(r['pct_improved'])),
-        _("p (Holm)"): ("", lambda r: _p(r["p_adjusted"])),
-    })
+    cols.update(
+        {
+            "n": ("", lambda r: _num(r["n"], 0)),
+            # the matched pairs' means: after - before is the gain a reader sees beside them
+            _("Before (%)"): ("", lambda r: _num(r["pre_mean_matched"], digits)),
+            _("After (%)"): ("", lambda r: _num(r["post_mean_matched"], digits)),
+            _("Mean gain, points (95% CI)"): ("", lambda r: _ci(r["mean_gain"], r["ci_low"], r["ci_high"], digits)),
+            "dz": ("", lambda r: _num(r["cohens_dz"], 2)),
+            _("Improved"): ("", lambda r: _pct(r["pct_improved"])),
+            _("p (Holm)"): ("", lambda r: _p(r["p_adjusted"])),
+        }
+    )
     return cols
 
 
 def _hidden_note(hidden: int, what: str, min_cell: int) -> str:
     """The note under a table whose ``hidden`` rows are left out; ``what``: groups, trainings, ratings,
-    sectors or studies."""
+    sectors or studies.
+    """
     n = int(hidden)
     if what == "trainings":
-        text = ngettext("{n} training with fewer than {min_cell} people, or hidden so that such a group cannot be "
-                        "worked out from the other tables, is not shown.",
-                        "{n} trainings with fewer than {min_cell} people, or hidden so that such a group cannot be "
-                        "worked out from the other tables, are not shown.", n)
+        text = ngettext(
+            "{n} training with fewer than {min_cell} people, or hidden so that such a group cannot be "
+            "worked out from the other tables, is not shown.",
+            "{n} trainings with fewer than {min_cell} people, or hidden so that such a group cannot be "
+            "worked out from the other tables, are not shown.",
+            n,
+        )
     elif what == "ratings":
-        text = ngettext("{n} competency rating with fewer than {min_cell} people, or hidden so that such a group "
-                        "cannot be worked out from the other tables, is not shown.",
-                        "{n} competency ratings with fewer than {min_cell} people, or hidden so that such a group "
-                        "cannot be worked out from the other tables, are not shown.", n)
+        text = ngettext(
+            "{n} competency rating with fewer than {min_cell} people, or hidden so that such a group "
+            "cannot be worked out from the other tables, is not shown.",
+            "{n} competency ratings with fewer than {min_cell} people, or hidden so that such a group "
+            "cannot be worked out from the other tables, are not shown.",
+            n,
+        )
     elif what == "sectors":
-        text = ngettext("{n} sector with fewer than {min_cell} people, or hidden so that such a group cannot be "
-                        "worked out from the other tables, is not shown.",
-                        "{n} sectors with fewer than {min_cell} people, or hidden so that such a group cannot be "
-                        "worked out from the other tables, are not shown.", n)
+        text = ngettext(
+            "{n} sector with fewer than {min_cell} people, or hidden so that such a group cannot be "
+            "worked out from the other tables, is not shown.",
+            "{n} sectors with fewer than {min_cell} people, or hidden so that such a group cannot be "
+            "worked out from the other tables, are not shown.",
+            n,
+        )
     elif what == "studies":
-        text = ngettext("{n} study with fewer than {min_cell} people, or hidden so that such a group cannot be "
-                        "worked out from the other tables, is not shown.",
-                        "{n} studies with fewer than {min_cell} people, or hidden so that such a group cannot be "
-                        "worked out from the other tables, are not shown.", n)
+        text = ngettext(
+            "{n} study with fewer than {min_cell} people, or hidden so that such a group cannot be "
+            "worked out from the other tables, is not shown.",
+            "{n} studies with fewer than {min_cell} people, or hidden so that such a group cannot be "
+            "worked out from the other tables, are not shown.",
+            n,
+        )
     else:
-        text = ngettext("{n} group with fewer than {min_cell} people, or hidden so that such a group cannot be "
-                        "worked out from the other tables, is not shown.",
-                        "{n} groups with fewer than {min_cell} people, or hidden so that such a group cannot be "
-                        "worked out from the other tables, are not shown.", n)
+        text = ngettext(
+            "{n} group with fewer than {min_cell} people, or hidden so that such a group cannot be "
+            "worked out from the other tables, is not shown.",
+            "{n} groups with fewer than {min_cell} people, or hidden so that such a group cannot be "
+            "worked out from the other tables, are not shown.",
+            n,
+        )
     return text.format(n=n, min_cell=min_cell)
 
 
@@ -223,8 +264,13 @@ def _figure(name: str, data: Any, **kwargs: Any) -> str | None:
     figure = spec.to_dict(template=template_spec())
     if not any(_has_values(trace) for trace in figure.get("data", [])):
         return None  # every value it would draw is hidden: no empty frame
-    return pio.to_html(figure, full_html=False, include_plotlyjs=False,
-                       validate=False, config={"displaylogo": False, "responsive": True})
+    return pio.to_html(
+        figure,
+        full_html=False,
+        include_plotlyjs=False,
+        validate=False,
+        config={"displaylogo": False, "responsive": True},
+    )
 
 
 def _has_values(trace: dict) -> bool:
@@ -246,5 +292,10 @@ def _add_figure(sec: Section, fig: str | None, what: str) -> None:
     if fig:
         sec.add("figure", html=fig)
     else:
-        sec.add("note", _("The figure of {what} is left out: every value it would show describes, or would let a "
-                          "reader work out, fewer than the minimum number of people.").format(what=what))
+        sec.add(
+            "note",
+            _(
+                "The figure of {what} is left out: every value it would show describes, or would let a "
+                "reader work out, fewer than the minimum number of people."
+            ).format(what=what),
+        )

@@ -13,13 +13,14 @@ practitioners can be seen or worked out.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import pandas as pd
 
-from tip_eval.i18n import N_, _, check_language, current_language, ngettext, using
+from tip_eval.i18n import _, check_language, current_language, ngettext, using
 from tip_eval.report import headline as hl
 from tip_eval.report.blocks import (
     Block,
@@ -29,13 +30,14 @@ from tip_eval.report.blocks import (
     _figure,
     _gains_columns,
     _hidden_note,
-    group_names,
     _label,
     _num,
     _p,
     _pct,
+    group_names,
     html_table,
 )
+from tip_eval.report.methods import METHODS
 from tip_eval.report.results import Results
 from tip_eval.report.sections import (
     _cost_section,
@@ -46,66 +48,9 @@ from tip_eval.report.sections import (
 
 EXIT_OK = 0
 
-METHODS = [
-    (N_("Matched pairs"), N_("Gains use people who took both the pre- and post-test, matched by participant ID (never by row order). "
-                      "Before and after means are those of the same matched people, so that after minus before is the gain "
-                      "shown beside them; the means of everyone tested in each phase are in the workbook, labelled "
-                      "as such.")),
-    (N_("Knowledge score"), N_("Percent of the maximum score (0-100), so tests of different lengths compare.")),
-    (N_("Mean gain and its interval"), N_("Mean of post minus pre; interval mean ± t(0.975, n-1)·sd/√n (paired t-test, two-sided).")),
-    (N_("Effect size"), N_("Cohen's dz = mean gain / sd of gains; Hedges' gz = J·dz with Hedges' exact J = Γ(m/2)/(√(m/2)·Γ((m-1)/2)), m = n - 1; "
-                    "dz's interval from the noncentral t distribution (Lakens 2013).")),
-    (N_("Normalised gain"), N_("Hake (1998): (post mean - pre mean)/(100 - pre mean), the share of the possible gain achieved.")),
-    (N_("Reliable change"), N_("Jacobson & Truax (1991): a change larger than 1.96 × √2 × SEM, SEM = sd(pre)·√(1 - reliability), "
-                        "with the test's own pre-test KR-20 as reliability.")),
-    (N_("Multiple comparisons"), N_("p-values in a table are adjusted across its rows with Holm's method.")),
-    (N_("Confidence ratings"), N_("Ordinal 1-5 ratings: medians, share agreeing (4-5), Wilcoxon signed-rank test (zeros dropped, "
-                           "normal approximation with tie and continuity correction when needed, as R's wilcox.test) "
-                           "and the matched-pairs rank-biserial correlation (Kerby 2014); a proportional-odds "
-                           "(cumulative logit) model of rating on phase gives the odds ratio of rating higher after "
-                           "training, with standard errors robust to each person rating twice.")),
-    (N_("Comparing trainings"), N_("Each training is compared with the typical training: its post-test mean adjusted for the "
-                            "pre-test (ANCOVA) minus the median of the other trainings' adjusted means, so one very good "
-                            "or very poor training cannot make ordinary ones look different. Intervals and the verdict come "
-                            "from a parametric bootstrap of the adjusted means; a training is above or below the typical "
-                            "training only when its familywise interval (all trainings at once, single-step max-t as in "
-                            "multcomp) excludes 0. A linear mixed model gain ~ 1 + (1 | training) gives the ICC and "
-                            "shrunken gains (Raudenbush & Bryk 2002), with FAB intervals (Yu & Hoff 2018) that cover "
-                            "each training's true gain about 95% of the time. Calibrated by simulation: false verdicts "
-                            "in at most 4% of simulated studies, each training's intervals covering 92-97% "
-                            "(benchmarks/CALIBRATION.md).")),
-    (N_("Item analysis"), N_("Difficulty = share correct; discrimination = corrected item-total point-biserial correlation; "
-                      "learning disaggregation per item (wrong→right, right→wrong, right→right, wrong→wrong).")),
-    (N_("Follow-up interviews"), N_("Prevalence per person (not per mention) with Wilson intervals; coder agreement by Cohen's kappa "
-                             "(Landis & Koch 1977 wording) and Krippendorff's alpha (2011); co-occurrence c = n12/(n1 + n2 - n12).")),
-    (N_("Drop-out"), N_("Pre-test of completers vs drop-outs as a standardised mean difference; missing post-tests multiply imputed "
-                 "from the pre-test and group (Rubin's rules) as a sensitivity analysis beside the complete-case gain.")),
-    (N_("Does it last?"), N_("People who took the pre-test, the post-test and a delayed post-test (a retention test months "
-                      "later): retained gain = mean of delayed minus pre, decay = mean of delayed minus post, each with "
-                      "the paired t interval; share retained = retained gain / gain at the end, with a delta-method "
-                      "interval; the gain at the end of those re-tested against those not re-tested (Welch).")),
-    (N_("Comparing studies"), N_("In a programme of several studies, each study is compared with the typical study as trainings "
-                          "are with the typical training (above), with the trainings of each study as clusters "
-                          "(cluster-robust standard errors; t on the study's trainings - 1 degrees of freedom for its "
-                          "gain, on trainings - studies for the differences): people trained "
-                          "together are not independent. A study with a single training has no interval.")),
-    (N_("Small groups"), N_("No count, share or statistic describes fewer than the minimum number of people, directly or as "
-                     "the rest of a group: one disclosure plan covers this brief and its workbook, and checks by linear "
-                     "programming that no hidden count can be narrowed to fewer than that many values from everything "
-                     "published (tip-eval audit checks it again). A mean or share over people whose number is hidden is "
-                     "rounded so that it cannot give the number back.")),
-    (N_("Planning the next training"), N_("Paired t-test power from the exact noncentral t (as G*Power, matched pairs), with "
-                                   "the sd of gains within trainings; comparisons of curricula as a two-level design "
-                                   "with trainings as the unit (PowerUp!, Dong & Maynard 2013), using the ICC of the "
-                                   "mixed model; ranges at the ends of the 95% intervals of that sd and the ICC.")),
-    (N_("Cost"), N_("Each training's cost converted at the exchange rates of study.toml and shared equally among the people it "
-             "registered; cost per person registered, per person with both tests and per person who reliably improved "
-             "(bootstrap interval over people within trainings); mean gain in sds of the pre-test per 100 spent per "
-             "participant (J-PAL's cost-effectiveness ratio).")),
-]
-
 
 # --- the brief --------------------------------------------------------------------------------------
+
 
 @dataclass
 class BriefContext:
@@ -120,9 +65,14 @@ class BriefContext:
     publication: Any = None
 
 
-def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int | None = None,
-                progress: Callable[[str], None] | None = None, results: Results | None = None,
-                publication: Any = None) -> BriefContext:
+def build_brief(
+    study,
+    by: Sequence[str] = ("country", "sector"),
+    min_cell: int | None = None,
+    progress: Callable[[str], None] | None = None,
+    results: Results | None = None,
+    publication: Any = None,
+) -> BriefContext:
     """Compute every result the brief shows and assemble its sections (no HTML page yet).
 
     ``results`` (a :class:`~tip_eval.report.results.Results`) shares analyses with the workbook;
@@ -134,11 +84,14 @@ def build_brief(study, by: Sequence[str] = ("country", "sector"), min_cell: int 
 
     res = results if results is not None else Results(study)
     if publication is None:
-        mc = check_min_cell(study.min_cell if min_cell is None else min_cell,
-                            source="min_cell" if min_cell is not None else "study.min_cell")
+        mc = check_min_cell(
+            study.min_cell if min_cell is None else min_cell,
+            source="min_cell" if min_cell is not None else "study.min_cell",
+        )
         (progress or (lambda m: None))("Disclosure plan")
-        publication = Publication(study, by=[b for b in by if b not in ("country", "sector")] if by else None,
-                                  min_cell=mc, results=res)
+        publication = Publication(
+            study, by=[b for b in by if b not in ("country", "sector")] if by else None, min_cell=mc, results=res
+        )
     with res.active():  # the figures' own analyses come from the same store
         return _build_brief(study, progress, res, publication)
 
@@ -186,7 +139,9 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
                 sec.add("text", finding.text)
         disp = shown.copy()
         if len(g) > 1:
-            disp["_group"] = [" / ".join(_label(c, v) for c, v in zip(g, vals)) for vals in disp[g].itertuples(index=False)]
+            disp["_group"] = [
+                " / ".join(_label(c, v) for c, v in zip(g, vals)) for vals in disp[g].itertuples(index=False)
+            ]
             cols = {name[:1].upper() + name[1:]: ("text", lambda r: r["_group"]), **_gains_columns(None)}
         else:
             cols = _gains_columns(g[0])
@@ -197,8 +152,15 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
         if fig:
             sec.add("figure", html=fig)
     if alone:
-        sec.blocks.insert(0, Block("text", text=_("Everyone in this study is in {groups}: the results for it are the "
-                                                  "headline's, above.").format(groups=_and(alone))))
+        sec.blocks.insert(
+            0,
+            Block(
+                "text",
+                text=_("Everyone in this study is in {groups}: the results for it are the headline's, above.").format(
+                    groups=_and(alone)
+                ),
+            ),
+        )
     sec.title = _("Results by {groups}").format(groups=_and(names)) if names else _("Results by group")
     if sec.blocks:
         ctx.sections.append(sec)
@@ -223,28 +185,47 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
             sec.add("text", para)
         from tip_eval.analysis.compare import VERDICTS, reference_text
 
-        sec.add("table", html=html_table(table, {
-            _("Training"): ("text", lambda r: str(r["training_id"])),
-            "n": ("", lambda r: _num(r["n"], 0)),
-            _("Raw mean gain (95% CI)"): ("", lambda r: _ci(r["raw_gain"], r["raw_ci_low"], r["raw_ci_high"])),
-            _("Difference from the typical training (95% CI)"): ("", lambda r: _ci(r["adjusted_diff"], r["adjusted_ci_low"],
-                                                                                    r["adjusted_ci_high"])),
-            _("Familywise interval (all trainings)"): ("", lambda r: _("{low} to {high}").format(
-                low=_num(r['familywise_ci_low']), high=_num(r['familywise_ci_high']))),
-            _("Verdict"): ("text", lambda r: _(VERDICTS.get(str(r["verdict"]), str(r["verdict"])))),
-            _("Shrunken gain (95% interval)"): ("", lambda r: _ci(r["shrunken_gain"], r["shrunken_ci_low"],
-                                                                  r["shrunken_ci_high"])),
-        }))
+        sec.add(
+            "table",
+            html=html_table(
+                table,
+                {
+                    _("Training"): ("text", lambda r: str(r["training_id"])),
+                    "n": ("", lambda r: _num(r["n"], 0)),
+                    _("Raw mean gain (95% CI)"): ("", lambda r: _ci(r["raw_gain"], r["raw_ci_low"], r["raw_ci_high"])),
+                    _("Difference from the typical training (95% CI)"): (
+                        "",
+                        lambda r: _ci(r["adjusted_diff"], r["adjusted_ci_low"], r["adjusted_ci_high"]),
+                    ),
+                    _("Familywise interval (all trainings)"): (
+                        "",
+                        lambda r: _("{low} to {high}").format(
+                            low=_num(r["familywise_ci_low"]), high=_num(r["familywise_ci_high"])
+                        ),
+                    ),
+                    _("Verdict"): ("text", lambda r: _(VERDICTS.get(str(r["verdict"]), str(r["verdict"])))),
+                    _("Shrunken gain (95% interval)"): (
+                        "",
+                        lambda r: _ci(r["shrunken_gain"], r["shrunken_ci_low"], r["shrunken_ci_high"]),
+                    ),
+                },
+            ),
+        )
         if hidden:
             sec.add("note", _hidden_note(hidden, "trainings", min_cell))
         fig = _figure("forest", table)
         if fig:
             sec.add("figure", html=fig)
-        sec.add("note", _("The zero of the differences and of the figure is {reference}. A training is above or below "
-                          "it only when its familywise interval, which allows for comparing all trainings at once, lies "
-                          "wholly on one side of 0; the thick bars are each training's own interval. Raw means of small "
-                          "groups mostly rank noise; the shrunken gains allow for group size, and their intervals hold "
-                          "for each training whatever its true gain.").format(reference=reference_text(comp)))
+        sec.add(
+            "note",
+            _(
+                "The zero of the differences and of the figure is {reference}. A training is above or below "
+                "it only when its familywise interval, which allows for comparing all trainings at once, lies "
+                "wholly on one side of 0; the thick bars are each training's own interval. Raw means of small "
+                "groups mostly rank noise; the shrunken gains allow for group size, and their intervals hold "
+                "for each training whatever its true gain."
+            ).format(reference=reference_text(comp)),
+        )
         ctx.sections.append(sec)
     elif len(study.trainings) > 1:
         sec.add("text", _("Fewer than two trainings have people who took both tests: there is nothing to compare yet."))
@@ -265,28 +246,49 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
         too_few = int(items["too_few_people"].fillna(False).astype(bool).sum()) if "too_few_people" in items else 0
         if len(flagged):
             sec.add("heading", _("Questions flagged for review"))
-            sec.add("table", html=html_table(flagged, {
-                _("Item"): ("text", lambda r: str(r["item_id"])),
-                _("Module"): ("text", lambda r: _module_name(r["module"])),
-                _("Correct before"): ("", lambda r: _pct(100 * r['difficulty_pre'])),
-                _("Correct after"): ("", lambda r: _pct(100 * r['difficulty_post'])),
-                _("Discrimination (pre)"): ("", lambda r: _num(r["discrimination_pre"], 2)),
-                _("Why flagged"): ("text", lambda r: _flags(r["flags"])),
-            }))
-            neg = flagged[flagged.get("flag_negative_discrimination", pd.Series(False, index=flagged.index)).fillna(False).astype(bool)]
+            sec.add(
+                "table",
+                html=html_table(
+                    flagged,
+                    {
+                        _("Item"): ("text", lambda r: str(r["item_id"])),
+                        _("Module"): ("text", lambda r: _module_name(r["module"])),
+                        _("Correct before"): ("", lambda r: _pct(100 * r["difficulty_pre"])),
+                        _("Correct after"): ("", lambda r: _pct(100 * r["difficulty_post"])),
+                        _("Discrimination (pre)"): ("", lambda r: _num(r["discrimination_pre"], 2)),
+                        _("Why flagged"): ("text", lambda r: _flags(r["flags"])),
+                    },
+                ),
+            )
+            neg = flagged[
+                flagged.get("flag_negative_discrimination", pd.Series(False, index=flagged.index))
+                .fillna(False)
+                .astype(bool)
+            ]
             if len(neg):
-                sec.add("caution", _("{items}: people who knew more overall got this question wrong more often "
-                                     "(negative discrimination). Check its answer key and wording before using its "
-                                     "results.").format(items=", ".join(neg["item_id"])))
+                sec.add(
+                    "caution",
+                    _(
+                        "{items}: people who knew more overall got this question wrong more often "
+                        "(negative discrimination). Check its answer key and wording before using its "
+                        "results."
+                    ).format(items=", ".join(neg["item_id"])),
+                )
         elif not too_few:
             sec.add("text", _("No question was flagged."))
         if too_few:
-            sec.add("note", ngettext("{k} of {n} question was answered by fewer than {min} people before and after: too "
-                                     "few to judge a question, so they are not flagged (their shares correct are still "
-                                     "shown).",
-                                     "{k} of {n} questions were answered by fewer than {min} people before and after: too "
-                                     "few to judge a question, so they are not flagged (their shares correct are still "
-                                     "shown).", len(items)).format(k=too_few, n=len(items), min=MIN_PEOPLE_FOR_FLAGS))
+            sec.add(
+                "note",
+                ngettext(
+                    "{k} of {n} question was answered by fewer than {min} people before and after: too "
+                    "few to judge a question, so they are not flagged (their shares correct are still "
+                    "shown).",
+                    "{k} of {n} questions were answered by fewer than {min} people before and after: too "
+                    "few to judge a question, so they are not flagged (their shares correct are still "
+                    "shown).",
+                    len(items),
+                ).format(k=too_few, n=len(items), min=MIN_PEOPLE_FOR_FLAGS),
+            )
         _add_figure(sec, _figure("item_heatmap", items), _("the share answering each item correctly"))
     else:
         sec.add("text", _("The study has total scores only (no item-level answers)."))
@@ -298,17 +300,26 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
     if "confidence_gains" in pub:
         conf, hidden = pub.shown("confidence_gains")
         R["confidence_by_competency"] = conf
-        sec.add("table", html=html_table(conf, {
-            _("Competency"): ("text", lambda r: _competency(study, r["competency"])),
-            "n": ("", lambda r: _num(r["n"], 0)),
-            _("Median before"): ("", lambda r: _num(r["median_pre"], 1)),
-            _("Median after"): ("", lambda r: _num(r["median_post"], 1)),
-            _("Agree (4-5) before"): ("", lambda r: _pct(r['pct_agree_pre'])),
-            _("Agree (4-5) after"): ("", lambda r: _pct(r['pct_agree_post'])),
-            _("Rank-biserial r"): ("", lambda r: _num(r["rank_biserial"], 2)),
-            _("Odds ratio, after vs before (95% CI)"): ("", lambda r: _ci(r["odds_ratio"], r["or_ci_low"], r["or_ci_high"], 2)),
-            _("p (Holm)"): ("", lambda r: _p(r["p_adjusted"])),
-        }))
+        sec.add(
+            "table",
+            html=html_table(
+                conf,
+                {
+                    _("Competency"): ("text", lambda r: _competency(study, r["competency"])),
+                    "n": ("", lambda r: _num(r["n"], 0)),
+                    _("Median before"): ("", lambda r: _num(r["median_pre"], 1)),
+                    _("Median after"): ("", lambda r: _num(r["median_post"], 1)),
+                    _("Agree (4-5) before"): ("", lambda r: _pct(r["pct_agree_pre"])),
+                    _("Agree (4-5) after"): ("", lambda r: _pct(r["pct_agree_post"])),
+                    _("Rank-biserial r"): ("", lambda r: _num(r["rank_biserial"], 2)),
+                    _("Odds ratio, after vs before (95% CI)"): (
+                        "",
+                        lambda r: _ci(r["odds_ratio"], r["or_ci_low"], r["or_ci_high"], 2),
+                    ),
+                    _("p (Holm)"): ("", lambda r: _p(r["p_adjusted"])),
+                },
+            ),
+        )
         if hidden:
             sec.add("note", _hidden_note(hidden, "ratings", min_cell))
         shown_conf = conf.dropna(subset=["pct_agree_pre", "pct_agree_post"])
@@ -321,24 +332,44 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
         if kvc_shown is not None:
             R["knowledge_vs_confidence"] = kvc_shown
             sec.add("heading", _("Did confidence run ahead of knowledge?"))
-            sec.add("table", html=html_table(kvc_shown, {
-                _("Sector"): ("text", lambda r: _label("sector", r["sector"])),
-                "n": ("", lambda r: _num(r["n"], 0)),
-                _("Mean knowledge change"): ("", lambda r: _num(r["mean_knowledge_change"], 1)),
-                _("Mean confidence change"): ("", lambda r: _num(r["mean_confidence_change"], 2)),
-                _("Spearman r (95% CI)"): ("", lambda r: _ci(r["r_spearman"], r["spearman_ci_low"], r["spearman_ci_high"], 2)),
-                _("More confident, no knowledge gain"): ("", lambda r: _pct(r['pct_overconfident'])),
-            }))
+            sec.add(
+                "table",
+                html=html_table(
+                    kvc_shown,
+                    {
+                        _("Sector"): ("text", lambda r: _label("sector", r["sector"])),
+                        "n": ("", lambda r: _num(r["n"], 0)),
+                        _("Mean knowledge change"): ("", lambda r: _num(r["mean_knowledge_change"], 1)),
+                        _("Mean confidence change"): ("", lambda r: _num(r["mean_confidence_change"], 2)),
+                        _("Spearman r (95% CI)"): (
+                            "",
+                            lambda r: _ci(r["r_spearman"], r["spearman_ci_low"], r["spearman_ci_high"], 2),
+                        ),
+                        _("More confident, no knowledge gain"): ("", lambda r: _pct(r["pct_overconfident"])),
+                    },
+                ),
+            )
             known = kvc_shown.dropna(subset=["pct_overconfident"])
             if len(known):
                 top = known.sort_values("pct_overconfident", ascending=False).iloc[0]
-                sec.add("text", _("Among the sectors shown, the share who became more confident without gaining "
-                                  "knowledge was highest in {sector} ({pct}% of {n}).").format(
-                    sector=_label('sector', top['sector']), pct=_num(top['pct_overconfident'], 0), n=_num(top['n'], 0)))
+                sec.add(
+                    "text",
+                    _(
+                        "Among the sectors shown, the share who became more confident without gaining "
+                        "knowledge was highest in {sector} ({pct}% of {n})."
+                    ).format(
+                        sector=_label("sector", top["sector"]),
+                        pct=_num(top["pct_overconfident"], 0),
+                        n=_num(top["n"], 0),
+                    ),
+                )
             if hidden:
                 sec.add("note", _hidden_note(hidden, "sectors", min_cell))
-            _add_figure(sec, _figure("calibration", kvc_shown.dropna(subset=["mean_knowledge_change"]), by="sector"),
-                        _("people more confident without a knowledge gain"))
+            _add_figure(
+                sec,
+                _figure("calibration", kvc_shown.dropna(subset=["mean_knowledge_change"]), by="sector"),
+                _("people more confident without a knowledge gain"),
+            )
     else:
         sec.add("text", _("No confidence ratings were collected."))
     ctx.sections.append(sec)
@@ -358,12 +389,21 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
         if fig:
             sec.add("figure", html=fig)
         codes = fs_shown[fs_shown["kind"] == "code"]
-        sec.add("table", html=html_table(codes, {
-            _("Code"): ("text", lambda r: _code_label(r["label"])),
-            _("Theme"): ("text", lambda r: str(r["theme"])),
-            _("People with the code"): ("", lambda r: _num(r["n_with_code"], 0)),
-            _("Share of interviewees, % (95% CI)"): ("", lambda r: _ci(r["pct_with_code"], r["ci_low"], r["ci_high"], 0)),
-        }))
+        sec.add(
+            "table",
+            html=html_table(
+                codes,
+                {
+                    _("Code"): ("text", lambda r: _code_label(r["label"])),
+                    _("Theme"): ("text", lambda r: str(r["theme"])),
+                    _("People with the code"): ("", lambda r: _num(r["n_with_code"], 0)),
+                    _("Share of interviewees, % (95% CI)"): (
+                        "",
+                        lambda r: _ci(r["pct_with_code"], r["ci_low"], r["ci_high"], 0),
+                    ),
+                },
+            ),
+        )
         fig = _figure("codes", codes.dropna(subset=["pct_with_code"]))
         if fig:
             sec.add("figure", html=fig)
@@ -371,32 +411,60 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
         sec.add("heading", _("Do the coders agree?"))
         if agree is not None and len(agree):
             R["coder_agreement"] = agree
-            sec.add("table", html=html_table(agree, {
-                _("Code"): ("text", lambda r: _("All codes") if r["kind"] == "overall" else str(r["label"])),
-                _("Double-coded interviews"): ("", lambda r: _num(r["n_double_coded"], 0)),
-                _("Agreement"): ("", lambda r: _pct(r['pct_agreement'])),
-                _("Cohen's kappa"): ("", lambda r: _num(r["cohen_kappa"], 2)),
-                _("Krippendorff's alpha"): ("", lambda r: _num(r["krippendorff_alpha"], 2)),
-                _("Rating"): ("text", lambda r: _(str(r["rating"])) if isinstance(r["rating"], str) else _num(r["rating"])),
-            }))
+            sec.add(
+                "table",
+                html=html_table(
+                    agree,
+                    {
+                        _("Code"): ("text", lambda r: _("All codes") if r["kind"] == "overall" else str(r["label"])),
+                        _("Double-coded interviews"): ("", lambda r: _num(r["n_double_coded"], 0)),
+                        _("Agreement"): ("", lambda r: _pct(r["pct_agreement"])),
+                        _("Cohen's kappa"): ("", lambda r: _num(r["cohen_kappa"], 2)),
+                        _("Krippendorff's alpha"): ("", lambda r: _num(r["krippendorff_alpha"], 2)),
+                        _("Rating"): (
+                            "text",
+                            lambda r: _(str(r["rating"])) if isinstance(r["rating"], str) else _num(r["rating"]),
+                        ),
+                    },
+                ),
+            )
             weak = agree[(agree["kind"] == "code") & (agree["cohen_kappa"] < 0.41)]
             if len(weak):
-                sec.add("caution", _("Coders agree poorly on {codes}: refine these codes' definitions before relying on "
-                                     "their prevalence.").format(codes=", ".join(weak["label"].astype(str))))
+                sec.add(
+                    "caution",
+                    _(
+                        "Coders agree poorly on {codes}: refine these codes' definitions before relying on "
+                        "their prevalence."
+                    ).format(codes=", ".join(weak["label"].astype(str))),
+                )
         else:
-            sec.add("text", _("Too few interviews were coded by two coders (fewer than {min_cell}, or none) to show "
-                              "agreement between coders.").format(min_cell=min_cell))
+            sec.add(
+                "text",
+                _(
+                    "Too few interviews were coded by two coders (fewer than {min_cell}, or none) to show "
+                    "agreement between coders."
+                ).format(min_cell=min_cell),
+            )
         tab, _hidden = pub.shown("followup_vs_gains")
         if tab is not None:
             sec.add("heading", _("Do reported changes go with learning gains?"))
-            sec.add("table", html=html_table(tab[tab["applied_practice"].fillna(False).astype(bool)], {
-                _("Code"): ("text", lambda r: _code_label(r["label"])),
-                _("Gain with the code"): ("", lambda r: _num(r["gain_with"], 1)),
-                _("Gain without"): ("", lambda r: _num(r["gain_without"], 1)),
-                _("Difference (95% CI)"): ("", lambda r: _ci(r["diff"], r["ci_low"], r["ci_high"])),
-                _("Odds ratio per 10 points (95% CI)"): ("", lambda r: _ci(r["odds_ratio_per_10"], r["or_ci_low"], r["or_ci_high"], 2)),
-                _("p (Holm)"): ("", lambda r: _p(r["p_adjusted"])),
-            }))
+            sec.add(
+                "table",
+                html=html_table(
+                    tab[tab["applied_practice"].fillna(False).astype(bool)],
+                    {
+                        _("Code"): ("text", lambda r: _code_label(r["label"])),
+                        _("Gain with the code"): ("", lambda r: _num(r["gain_with"], 1)),
+                        _("Gain without"): ("", lambda r: _num(r["gain_without"], 1)),
+                        _("Difference (95% CI)"): ("", lambda r: _ci(r["diff"], r["ci_low"], r["ci_high"])),
+                        _("Odds ratio per 10 points (95% CI)"): (
+                            "",
+                            lambda r: _ci(r["odds_ratio_per_10"], r["or_ci_low"], r["or_ci_high"], 2),
+                        ),
+                        _("p (Holm)"): ("", lambda r: _p(r["p_adjusted"])),
+                    },
+                ),
+            )
             note = pub.notes.get("followup_vs_gains", "")
             if note and not pub.names_hidden(note):
                 sec.add("note", note)
@@ -416,23 +484,39 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
             sec.add("text", finding.text)
         att_t, hidden = pub.shown("attrition/training_id")
         R["attrition_by_training"] = att_t
-        sec.add("text", _("Per training, the table gives the people with both tests; how many registered, took one "
-                          "test or dropped out is given for the whole study only (per training these are mostly groups "
-                          "of a few people)."))
-        sec.add("table", html=html_table(att_t, {
-            _("Training"): ("text", lambda r: str(r["training_id"])),
-            _("Took both tests"): ("", lambda r: _num(r["matched"], 0)),
-            _("Pre-test gap (SMD)"): ("", lambda r: _num(r["smd"], 2)),
-            _("Complete-case gain"): ("", lambda r: _ci(r["cc_mean_gain"], r["cc_ci_low"], r["cc_ci_high"])),
-            _("With imputation"): ("", lambda r: _ci(r["mi_mean_gain"], r["mi_ci_low"], r["mi_ci_high"])),
-        }))
+        sec.add(
+            "text",
+            _(
+                "Per training, the table gives the people with both tests; how many registered, took one "
+                "test or dropped out is given for the whole study only (per training these are mostly groups "
+                "of a few people)."
+            ),
+        )
+        sec.add(
+            "table",
+            html=html_table(
+                att_t,
+                {
+                    _("Training"): ("text", lambda r: str(r["training_id"])),
+                    _("Took both tests"): ("", lambda r: _num(r["matched"], 0)),
+                    _("Pre-test gap (SMD)"): ("", lambda r: _num(r["smd"], 2)),
+                    _("Complete-case gain"): ("", lambda r: _ci(r["cc_mean_gain"], r["cc_ci_low"], r["cc_ci_high"])),
+                    _("With imputation"): ("", lambda r: _ci(r["mi_mean_gain"], r["mi_ci_low"], r["mi_ci_high"])),
+                },
+            ),
+        )
         if hidden:
             sec.add("note", _hidden_note(hidden, "trainings", min_cell))
     q = study.quarantine
     if len(q):
-        sec.add("caution", _("Some rows were set aside because of data problems; they are not in any result above. "
-                             "The internal problems file (problems.xlsx, not for publication) lists each one with its "
-                             "file, sheet, row and column."))
+        sec.add(
+            "caution",
+            _(
+                "Some rows were set aside because of data problems; they are not in any result above. "
+                "The internal problems file (problems.xlsx, not for publication) lists each one with its "
+                "file, sheet, row and column."
+            ),
+        )
     else:
         sec.add("text", _("No rows were set aside: every row read was used."))
     ctx.sections.append(sec)
@@ -450,15 +534,26 @@ def _build_brief(study, progress: Callable[[str], None] | None, res: Results, pu
         R["reliability"] = reliab
         for _i, r in reliab.iterrows():
             what = _("Test reliability ({phase}, {method})").format(
-                phase=_phase_name(r["phase"]), method="KR-20" if r["method"] == "kr20" else _("Cronbach alpha"))
+                phase=_phase_name(r["phase"]), method="KR-20" if r["method"] == "kr20" else _("Cronbach alpha")
+            )
             if pd.isna(r["n"]):  # the number tested is hidden, and its interval with it
-                sec.add("text", _("{what}: {estimate}, {k} items (the number of people it rests on, and so its "
-                                  "interval, is not shown: it could reveal a small group).").format(
-                    what=what, estimate=_num(r['estimate'], 2), k=_num(r['k'], 0)))
+                sec.add(
+                    "text",
+                    _(
+                        "{what}: {estimate}, {k} items (the number of people it rests on, and so its "
+                        "interval, is not shown: it could reveal a small group)."
+                    ).format(what=what, estimate=_num(r["estimate"], 2), k=_num(r["k"], 0)),
+                )
             else:
-                sec.add("text", _("{what}: {estimate}, n = {n} people, {k} items.").format(
-                    what=what, estimate=_ci(r['estimate'], r['ci_low'], r['ci_high'], 2), n=_num(r['n'], 0),
-                    k=_num(r['k'], 0)))
+                sec.add(
+                    "text",
+                    _("{what}: {estimate}, n = {n} people, {k} items.").format(
+                        what=what,
+                        estimate=_ci(r["estimate"], r["ci_low"], r["ci_high"], 2),
+                        n=_num(r["n"], 0),
+                        k=_num(r["k"], 0),
+                    ),
+                )
     sec.add("defs", items=[(_(term), _(text)) for term, text in METHODS])
     sec.add("note", footnote(min_cell))
     ctx.sections.append(sec)
@@ -481,8 +576,10 @@ def _chain(pub: Any) -> dict[str, float]:
     if k is not None:
         n = number(k["n"].iloc[0])
         out[_("Tested before and after")] = n
-        for name, col in ((_("Improved their score"), "pct_improved"),
-                          (_("Improved beyond measurement error"), "pct_reliable_improved")):
+        for name, col in (
+            (_("Improved their score"), "pct_improved"),
+            (_("Improved beyond measurement error"), "pct_reliable_improved"),
+        ):
             p = number(k[col].iloc[0])
             out[name] = float(round(p * n / 100)) if math.isfinite(p) and math.isfinite(n) else float("nan")
     if fs is not None:
@@ -494,11 +591,12 @@ def _chain(pub: Any) -> dict[str, float]:
 
 
 def _and(words: list[str]) -> str:
-    """"a", "a and b", "a, b and c"."""
+    """Join words as a sentence lists them: "a", "a and b", "a, b and c"."""
     if not words:
         return ""
-    return words[0] if len(words) == 1 else _("{first} and {second}").format(first=", ".join(words[:-1]),
-                                                                             second=words[-1])
+    return (
+        words[0] if len(words) == 1 else _("{first} and {second}").format(first=", ".join(words[:-1]), second=words[-1])
+    )
 
 
 def _one_group(study: Any, grouping: Sequence[str]) -> str | None:
@@ -550,7 +648,7 @@ def _flags(flags: Any) -> str:
 
 
 def _phase_name(phase: Any) -> str:
-    """"pre" -> "Pre-test" in the current language."""
+    """Return a phase's name in the current language ("pre" -> "Pre-test")."""
     from tip_eval import vocab
     from tip_eval.i18n import current_language
 
@@ -600,8 +698,10 @@ def _render_brief(ctx: BriefContext, title: str | None) -> str:
     tpl_dir = files("tip_eval.report") / "templates"
     plotlyjs = _script_safe(get_plotlyjs())
     # every text written into the page loses the characters XML forbids (not plotly.js: its code holds some)
-    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True),
-                      finalize=lambda v: xml_chars(v) if isinstance(v, str) and v is not plotlyjs else v)
+    env = Environment(
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        finalize=lambda v: xml_chars(v) if isinstance(v, str) and v is not plotlyjs else v,
+    )
     install_jinja2(env, lang)
     template = env.from_string((tpl_dir / "brief.html.j2").read_text(encoding="utf-8"))
     study = ctx.study
@@ -616,27 +716,40 @@ def _render_brief(ctx: BriefContext, title: str | None) -> str:
     kpis = [
         {"value": _num(n_trainings, 0), "label": ngettext("training", "trainings", n_trainings)},
         {"value": people, "label": _("participants registered")},
-        {"value": f"+{gain}" if not pd.isna(k["mean_gain"]) and k["mean_gain"] >= 0 else gain,
-         "label": _("mean knowledge gain (percentage points) of the {n} with both tests").format(n=_num(k["n"], 0))
-                  if not pd.isna(k["n"]) else _("mean knowledge gain (percentage points)")},
+        {
+            "value": f"+{gain}" if not pd.isna(k["mean_gain"]) and k["mean_gain"] >= 0 else gain,
+            "label": _("mean knowledge gain (percentage points) of the {n} with both tests").format(n=_num(k["n"], 0))
+            if not pd.isna(k["n"])
+            else _("mean knowledge gain (percentage points)"),
+        },
         {"value": _pct(k["pct_improved"]), "label": _("scored higher after training")},
     ]
     sections = [{"id": "headline", "title": _("Headline findings")}] + [
-        {"id": s.id, "title": s.title, "blocks": s.blocks} for s in ctx.sections]
+        {"id": s.id, "title": s.title, "blocks": s.blocks} for s in ctx.sections
+    ]
     subtitle = ngettext("{n} training in {countries}", "{n} trainings in {countries}", n_trainings).format(
-        n=n_trainings, countries=ngettext("{n} country", "{n} countries", n_countries).format(n=n_countries))
-    subtitle += (_("; {people} participants.").format(people=people) if not pd.isna(registered) else ".")
+        n=n_trainings, countries=ngettext("{n} country", "{n} countries", n_countries).format(n=n_countries)
+    )
+    subtitle += _("; {people} participants.").format(people=people) if not pd.isna(registered) else "."
     values = dict(
         lang=lang,
         title=title or _("Impact brief: {study}").format(study=study.name),
         subtitle=subtitle,
-        generated=format_date(_dt.date.today(), lang), version=tip_eval.__version__, min_cell=ctx.min_cell,
-        sections=sections, headline=ctx.headline, kpis=kpis,
+        generated=format_date(_dt.date.today(), lang),
+        version=tip_eval.__version__,
+        min_cell=ctx.min_cell,
+        sections=sections,
+        headline=ctx.headline,
+        kpis=kpis,
         # the style sheet is the package's own: not escaped (an escaped quote would break its font names)
-        css=Markup((tpl_dir / "brief.css").read_text(encoding="utf-8")), plotlyjs=plotlyjs, fonts=Markup(""),
-        footer=_("Produced with tip_eval. Numbers are computed from the validated study data; groups smaller than "
-                 "the minimum cell size are suppressed everywhere, with one disclosure plan for this brief and its "
-                 "workbook (check it with tip-eval audit). No names or participant IDs appear in this brief."),
+        css=Markup((tpl_dir / "brief.css").read_text(encoding="utf-8")),
+        plotlyjs=plotlyjs,
+        fonts=Markup(""),
+        footer=_(
+            "Produced with tip_eval. Numbers are computed from the validated study data; groups smaller than "
+            "the minimum cell size are suppressed everywhere, with one disclosure plan for this brief and its "
+            "workbook (check it with tip-eval audit). No names or participant IDs appear in this brief."
+        ),
     )
     page = template.render(**values)
     faces = font_faces(page.replace(str(plotlyjs), ""))
@@ -645,15 +758,23 @@ def _render_brief(ctx: BriefContext, title: str | None) -> str:
     return template.render(**{**values, "fonts": Markup(faces)})
 
 
-def _script_safe(js: str) -> "Any":
+def _script_safe(js: str) -> Any:
     from markupsafe import Markup
 
     return Markup(js.replace("</script", "<\\/script"))
 
 
-def write_brief(study, path: str | Path, by: Sequence[str] = ("country", "sector"), min_cell: int | None = None,
-                title: str | None = None, progress: Callable[[str], None] | None = None,
-                results: Results | None = None, publication: Any = None, lang: str | None = None) -> Path:
+def write_brief(
+    study,
+    path: str | Path,
+    by: Sequence[str] = ("country", "sector"),
+    min_cell: int | None = None,
+    title: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    results: Results | None = None,
+    publication: Any = None,
+    lang: str | None = None,
+) -> Path:
     """Write the impact brief of ``study`` to ``path`` (one self-contained HTML file).
 
     Parameters
@@ -703,9 +824,16 @@ def brief_language(study: Any, lang: str | None = None) -> str:
     return check_language(getattr(report, "language", None) or "en")
 
 
-def run_brief(path: str | Path | Sequence[str | Path], out: str | Path, *, min_cell: int | None = None,
-              title: str | None = None, by: Sequence[str] | None = None, cache: bool = True,
-              lang: str | None = None) -> int:
+def run_brief(
+    path: str | Path | Sequence[str | Path],
+    out: str | Path,
+    *,
+    min_cell: int | None = None,
+    title: str | None = None,
+    by: Sequence[str] | None = None,
+    cache: bool = True,
+    lang: str | None = None,
+) -> int:
     """``tip-eval brief``: load (bad rows quarantined), write brief.html, tables.xlsx and problems.xlsx.
 
     Everything is written in ``lang`` (default: the study's ``language`` setting, else English).
@@ -745,13 +873,17 @@ def run_brief(path: str | Path | Sequence[str | Path], out: str | Path, *, min_c
         if tables:
             print(_("Tables written to {file}").format(file=tables))
         if internal:
-            print(_("Data problems and rows set aside ({summary}) written to {file} (internal: not for "
-                    "publication)").format(summary=study.report.summary(), file=internal))
+            print(
+                _(
+                    "Data problems and rows set aside ({summary}) written to {file} (internal: not for publication)"
+                ).format(summary=study.report.summary(), file=internal)
+            )
     return EXIT_OK
 
 
-def _write_all(study: Any, out: Path, bar: Any, task: Any, *, min_cell: int | None, title: str | None,
-               by: Sequence[str] | None) -> tuple[Path, Path | None, Path | None]:
+def _write_all(
+    study: Any, out: Path, bar: Any, task: Any, *, min_cell: int | None, title: str | None, by: Sequence[str] | None
+) -> tuple[Path, Path | None, Path | None]:
     """The brief, the workbook and the internal problems file of a loaded study, in the current language."""
     from tip_eval.disclosure import check_min_cell
 
@@ -767,10 +899,19 @@ def _write_all(study: Any, out: Path, bar: Any, task: Any, *, min_cell: int | No
     shared = Results(study)
     by = _by_option(study, by)
     step("Disclosure plan")
-    pub = Publication(study, by=[b for b in by if b not in ("country", "sector")], min_cell=study.min_cell,
-                      results=shared)
-    brief = write_brief(study, out / "brief.html", by=by, title=title, progress=step, results=shared,
-                        publication=pub, lang=current_language())
+    pub = Publication(
+        study, by=[b for b in by if b not in ("country", "sector")], min_cell=study.min_cell, results=shared
+    )
+    brief = write_brief(
+        study,
+        out / "brief.html",
+        by=by,
+        title=title,
+        progress=step,
+        results=shared,
+        publication=pub,
+        lang=current_language(),
+    )
     step("Workbook")
     tables = _write_workbook(study, out / "tables.xlsx", by=by, results=shared, publication=pub)
     return brief, tables, internal
@@ -784,9 +925,12 @@ def _by_option(study, by: Sequence[str] | None) -> tuple:
     known = set(study.attributes().columns)
     unknown = sorted({c for g in groups for c in ([g] if isinstance(g, str) else g)} - known)
     if unknown:
-        raise InputRefused("--by", f"names {', '.join(unknown)}, which is not a column of the participants or trainings.",
-                           f"Use one or more of: {', '.join(sorted(known - {'participant_id'}))}; cross two with '+', "
-                           "e.g. --by country+sector.")
+        raise InputRefused(
+            "--by",
+            f"names {', '.join(unknown)}, which is not a column of the participants or trainings.",
+            f"Use one or more of: {', '.join(sorted(known - {'participant_id'}))}; cross two with '+', "
+            "e.g. --by country+sector.",
+        )
     return tuple(groups)
 
 

@@ -26,6 +26,7 @@ SCRIPTS: dict[str, tuple[str, int, int, str]] = {
 }
 _EXTRA = {"khmer": range(0x19E0, 0x1A00)}  # Khmer symbols
 
+
 def _in_script(ch: str, script: str) -> bool:
     _family, first, last, _stem = SCRIPTS[script]
     return first <= ord(ch) <= last or ord(ch) in _EXTRA.get(script, ())
@@ -72,6 +73,8 @@ def font_faces(text: str) -> str:
             continue
         for weight, css_weight in (("Regular", 400), ("Bold", 700)):
             data = base64.b64encode(_subset(stem, weight, chars)).decode("ascii")
-            rules.append(f'@font-face {{ font-family: "{family}"; font-weight: {css_weight}; font-style: normal; '
-                         f'src: url(data:font/ttf;base64,{data}) format("truetype"); }}')
+            rules.append(
+                f'@font-face {{ font-family: "{family}"; font-weight: {css_weight}; font-style: normal; '
+                f'src: url(data:font/ttf;base64,{data}) format("truetype"); }}'
+            )
     return "\n".join(rules)

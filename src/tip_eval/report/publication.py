@@ -32,11 +32,13 @@ __all__ = ["ONE_WAY", "Publication"]
 #: one-way groupings every brief and workbook shows
 ONE_WAY = ("country", "province", "sector", "training_id")
 #: columns left out of per-group tables (see the module docstring)
-_GROUP_ONLY_OVERALL = {"gains": ["n_pre", "n_post"], "attrition": ["registered", "took_pre", "took_post",
-                                                                   "n_dropouts", "matched_pct"],
-                       "confidence_gains": [],
-                       # the cost per person registered gives the number registered back (cost / cost per person)
-                       "cost": ["n_registered", "cost_per_trained", "gain_sd_per_100"]}
+_GROUP_ONLY_OVERALL = {
+    "gains": ["n_pre", "n_post"],
+    "attrition": ["registered", "took_pre", "took_post", "n_dropouts", "matched_pct"],
+    "confidence_gains": [],
+    # the cost per person registered gives the number registered back (cost / cost per person)
+    "cost": ["n_registered", "cost_per_trained", "gain_sd_per_100"],
+}
 
 
 def groupings(by) -> list[list[str]]:
@@ -180,8 +182,7 @@ class Publication:
                 self._add("compare_studies", comp.table)
             if has_scores:
                 self._add("attrition", res("attrition"))
-                per = res("attrition", by="training_id").drop(columns=_GROUP_ONLY_OVERALL["attrition"],
-                                                              errors="ignore")
+                per = res("attrition", by="training_id").drop(columns=_GROUP_ONLY_OVERALL["attrition"], errors="ignore")
                 self._add("attrition/training_id", per)
 
     # -- results -----------------------------------------------------------------------------------
@@ -235,9 +236,8 @@ class Publication:
                 try:
                     if name in set(map(str, vocab.codes(voc))):
                         words = {vocab.label(voc, name)}
-                except Exception:  # noqa: BLE001, S112 - a vocabulary this version does not have
+                except Exception:  # noqa: BLE001 - a vocabulary this version does not have
                     continue
             if any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text) for w in words):
                 return True
         return False
-

@@ -39,16 +39,28 @@ class Results:
 
     def function(self, name: str):
         """A stand-in for ``tip_eval.<name>`` with the same call (``data`` first, ignored) that uses the memo."""
+
         def call(data: Any = None, **kwargs: Any) -> Any:
             return self(name, **kwargs)
+
         call.__name__ = name
         return call
 
 
 def _analysis(name: str) -> Any:
     """The public analysis ``tip_eval.<name>``, from the module that defines it."""
-    from tip_eval.analysis import (attrition, compare, confidence, cost, followup, gains, items, planning, retention,
-                                   studies)
+    from tip_eval.analysis import (
+        attrition,
+        compare,
+        confidence,
+        cost,
+        followup,
+        gains,
+        items,
+        planning,
+        retention,
+        studies,
+    )
 
     for module in (gains, confidence, attrition, items, compare, followup, planning, cost, retention, studies):
         if name in module.__all__:

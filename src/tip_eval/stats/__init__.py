@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from .agreement import agreement_label, cohen_kappa, krippendorff_alpha, percent_agreement
 from .cluster import cluster_mean_se, cluster_robust_cov
-from .items import DISAGGREGATION_COLUMNS, alpha_if_item_deleted, item_difficulty, item_rest_correlation, learning_disaggregation
+from .effects import dz_confidence_interval, hedges_correction, noncentrality_interval
+from .fab import fab_interval, fab_intervals, loo_prior, reml_between_variance
+from .items import (
+    DISAGGREGATION_COLUMNS,
+    alpha_if_item_deleted,
+    item_difficulty,
+    item_rest_correlation,
+    learning_disaggregation,
+)
 from .models import (
     AncovaFit,
     MixedFit,
@@ -23,8 +31,6 @@ from .models import (
     random_intercept_effects,
     sum_coding,
 )
-from .effects import dz_confidence_interval, hedges_correction, noncentrality_interval
-from .fab import fab_interval, fab_intervals, loo_prior, reml_between_variance
 from .multitest import p_adjust
 from .ordinal import cumulative_logit, phase_odds_ratio, rank_biserial_paired, wilson_interval
 from .paired import GAIN_COLUMNS, paired_gain, paired_gain_grouped

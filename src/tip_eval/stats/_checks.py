@@ -22,9 +22,7 @@ def check_confidence(confidence: Any, name: str = "confidence") -> float:
             f"`{name}` must be a number strictly between 0 and 1 (e.g. 0.95); got {confidence!r}."
         ) from None
     if not 0.0 < value < 1.0:
-        raise ValueError(
-            f"`{name}` must be a number strictly between 0 and 1 (e.g. 0.95); got {confidence!r}."
-        )
+        raise ValueError(f"`{name}` must be a number strictly between 0 and 1 (e.g. 0.95); got {confidence!r}.")
     return value
 
 
@@ -65,8 +63,7 @@ def as_float_array(values: Any, name: str) -> np.ndarray:
         return np.asarray(numeric.to_numpy(dtype="float64", na_value=np.nan), dtype=np.float64)
     except (TypeError, ValueError):
         raise ValueError(
-            f"`{name}` must contain numbers (missing values allowed as NaN/None); "
-            "it holds values that are not numbers."
+            f"`{name}` must contain numbers (missing values allowed as NaN/None); it holds values that are not numbers."
         ) from None
 
 

@@ -28,8 +28,7 @@ def check_columns(frame: pd.DataFrame, columns: Sequence[Hashable], argument: st
     if missing:
         available = ", ".join(repr(c) for c in frame.columns)
         raise KeyError(
-            f"`{argument}` names column(s) {missing!r} that are not in the frame; "
-            f"available columns: {available}."
+            f"`{argument}` names column(s) {missing!r} that are not in the frame; available columns: {available}."
         )
 
 
@@ -59,8 +58,12 @@ def group_codes(frame: pd.DataFrame, by: Any) -> tuple[np.ndarray, pd.Index]:
     check_columns(frame, keys, "by")
     # one key alone, not a list of one: pandas then labels the groups by the value, not a 1-tuple.
     # pandas-stubs accept only a scalar as one column label; pandas accepts any hashable label.
-    grouped = frame.groupby(keys if len(keys) > 1 else keys[0],  # type: ignore[arg-type]
-                            sort=True, dropna=False, observed=True)
+    grouped = frame.groupby(
+        keys if len(keys) > 1 else keys[0],  # type: ignore[arg-type]
+        sort=True,
+        dropna=False,
+        observed=True,
+    )
     codes = grouped.ngroup().to_numpy(dtype=np.int64)
     index = grouped.size().index
     return codes, index

@@ -74,9 +74,7 @@ def _unit_value_counts(data: Any, level: str) -> tuple[np.ndarray, np.ndarray]:
     else:
         array = np.asarray(data, dtype=object)
     if array.ndim != 2:
-        raise ValueError(
-            f"`data` must be two-dimensional (rows = units, columns = coders); got shape {array.shape}."
-        )
+        raise ValueError(f"`data` must be two-dimensional (rows = units, columns = coders); got shape {array.shape}.")
     present = ~pd.isna(array)
     unit_codes, _ = np.nonzero(present)
     values = array[present]
@@ -85,9 +83,7 @@ def _unit_value_counts(data: Any, level: str) -> tuple[np.ndarray, np.ndarray]:
         numeric = np.asarray([], dtype=np.float64)
     else:
         try:
-            numeric_values = pd.to_numeric(pd.Series(values, dtype=object), errors="raise").to_numpy(
-                dtype=np.float64
-            )
+            numeric_values = pd.to_numeric(pd.Series(values, dtype=object), errors="raise").to_numpy(dtype=np.float64)
         except (TypeError, ValueError):
             raise ValueError(
                 f"level={level!r} needs numeric codes (e.g. 1-5); `data` holds text. "

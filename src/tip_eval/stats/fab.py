@@ -37,8 +37,9 @@ EXACT_LOO_GROUPS = 60
 _LIMIT = 700.0  # logit of the spending function: expit(+-700) is still a positive double
 
 
-def fab_interval(y: float, se: float, prior_mean: float, prior_var: float, confidence: float = 0.95,
-                 df: float = np.inf) -> tuple[float, float]:
+def fab_interval(
+    y: float, se: float, prior_mean: float, prior_var: float, confidence: float = 0.95, df: float = np.inf
+) -> tuple[float, float]:
     """The FAB interval for a mean :math:`\\theta` from one estimate and a prior not based on it.
 
     Parameters
@@ -87,6 +88,7 @@ def fab_interval(y: float, se: float, prior_mean: float, prior_var: float, confi
         return float("nan"), float("nan")
     alpha = 1.0 - confidence
     if np.isfinite(df):
+
         def q(p: Any) -> Any:
             return special.stdtrit(df, p)
     else:
@@ -185,8 +187,11 @@ def loo_prior(y: Any, var: Any, strata: Any = None, tau2: float | None = None) -
     y = np.asarray(y, dtype=np.float64)
     v = np.asarray(var, dtype=np.float64)
     k = y.size
-    codes = np.zeros(k, dtype=np.int64) if strata is None else \
-        pd.factorize(pd.Series(np.asarray(strata, dtype=object).ravel()), use_na_sentinel=False)[0]
+    codes = (
+        np.zeros(k, dtype=np.int64)
+        if strata is None
+        else pd.factorize(pd.Series(np.asarray(strata, dtype=object).ravel()), use_na_sentinel=False)[0]
+    )
     mean = np.full(k, np.nan)
     prior_var = np.full(k, np.inf)
     if tau2 is not None or k > EXACT_LOO_GROUPS:
@@ -214,8 +219,9 @@ def loo_prior(y: Any, var: Any, strata: Any = None, tau2: float | None = None) -
     return mean, prior_var
 
 
-def fab_intervals(y: Any, se: Any, strata: Any = None, confidence: float = 0.95,
-                  df: float = np.inf, tau2: float | None = None) -> pd.DataFrame:
+def fab_intervals(
+    y: Any, se: Any, strata: Any = None, confidence: float = 0.95, df: float = np.inf, tau2: float | None = None
+) -> pd.DataFrame:
     """FAB intervals for every group, each tuned by a prior estimated from the other groups.
 
     Parameters
@@ -246,10 +252,18 @@ def fab_intervals(y: Any, se: Any, strata: Any = None, confidence: float = 0.95,
     confidence = check_confidence(confidence)
     y = np.asarray(y, dtype=np.float64).ravel()
     se = np.broadcast_to(np.asarray(se, dtype=np.float64), y.shape)
-    mean, prior_var = loo_prior(y, se ** 2, strata, tau2)
+    mean, prior_var = loo_prior(y, se**2, strata, tau2)
     bounds = [fab_interval(a, s, m, t, confidence, df) for a, s, m, t in zip(y, se, mean, prior_var)]
     with np.errstate(invalid="ignore", divide="ignore"):
-        weight = np.where(np.isinf(prior_var), 1.0, prior_var / (prior_var + se ** 2))
+        weight = np.where(np.isinf(prior_var), 1.0, prior_var / (prior_var + se**2))
     shrunken = np.where(np.isinf(prior_var), y, mean + weight * (y - mean))
-    return pd.DataFrame({"prior_mean": mean, "prior_var": prior_var, "weight": weight, "shrunken": shrunken,
-                         "ci_low": [b[0] for b in bounds], "ci_high": [b[1] for b in bounds]})
+    return pd.DataFrame(
+        {
+            "prior_mean": mean,
+            "prior_var": prior_var,
+            "weight": weight,
+            "shrunken": shrunken,
+            "ci_low": [b[0] for b in bounds],
+            "ci_high": [b[1] for b in bounds],
+        }
+    )

@@ -35,7 +35,12 @@ import pandas as pd
 
 #: columns of :func:`learning_disaggregation`
 DISAGGREGATION_COLUMNS: tuple[str, ...] = (
-    "n_matched", "share_positive", "share_negative", "share_retained", "share_none", "item_gain",
+    "n_matched",
+    "share_positive",
+    "share_negative",
+    "share_retained",
+    "share_none",
+    "item_gain",
 )
 
 
@@ -50,7 +55,8 @@ def _matrix(scores: Any, name: str = "scores") -> tuple[np.ndarray, pd.Index, pd
     if isinstance(scores, pd.DataFrame):
         try:
             mat = scores.apply(lambda col: pd.to_numeric(col, errors="raise")).to_numpy(
-                dtype=np.float64, na_value=np.nan)
+                dtype=np.float64, na_value=np.nan
+            )
         except (TypeError, ValueError):
             raise ValueError(f"`{name}` must hold item scores (numbers); some columns do not.") from None
         items, rows = scores.columns, scores.index
@@ -60,8 +66,9 @@ def _matrix(scores: Any, name: str = "scores") -> tuple[np.ndarray, pd.Index, pd
         except (TypeError, ValueError):
             raise ValueError(f"`{name}` must hold item scores (numbers).") from None
         if mat.ndim != 2:
-            raise ValueError(f"`{name}` must be two-dimensional (rows = people, columns = items); "
-                             f"got shape {mat.shape}.")
+            raise ValueError(
+                f"`{name}` must be two-dimensional (rows = people, columns = items); got shape {mat.shape}."
+            )
         items, rows = pd.RangeIndex(mat.shape[1]), pd.RangeIndex(mat.shape[0])
     if np.isinf(mat).any():
         raise ValueError(f"`{name}` must hold finite numbers; it contains infinite values.")
@@ -74,11 +81,16 @@ def _points(points: Any, k: int, mat: np.ndarray | None = None) -> np.ndarray:
     """Points per item: given, or 1 for every item (then scores must be 0/1)."""
     if points is None:
         if mat is not None and np.nanmax(np.where(np.isnan(mat), 0.0, mat), initial=0.0) > 1.0:
-            raise ValueError("`points` is needed when item scores go above 1: give the points of each item "
-                             "(a number or one per column).")
+            raise ValueError(
+                "`points` is needed when item scores go above 1: give the points of each item "
+                "(a number or one per column)."
+            )
         return np.ones(k)
-    pts = np.broadcast_to(np.asarray(points, dtype=np.float64), (k,)).copy() if np.ndim(points) == 0 \
+    pts = (
+        np.broadcast_to(np.asarray(points, dtype=np.float64), (k,)).copy()
+        if np.ndim(points) == 0
         else np.asarray(points, dtype=np.float64)
+    )
     if pts.shape != (k,):
         raise ValueError(f"`points` must be one number or one per item ({k}); got {pts.shape[0]} values.")
     if not (np.isfinite(pts).all() and (pts > 0).all()):
@@ -103,16 +115,16 @@ def _group_sum(codes: np.ndarray, n_groups: int, values: np.ndarray) -> np.ndarr
         return np.asarray(values.sum(axis=0, keepdims=True))
     from scipy import sparse
 
-    onehot = sparse.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))),
-                               shape=(n_groups, len(codes)))
+    onehot = sparse.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(n_groups, len(codes)))
     return np.asarray(onehot @ values)
 
 
 # --- difficulty and discrimination -----------------------------------------------------------------
 
 
-def _difficulty_core(mat: np.ndarray, pts: np.ndarray, codes: np.ndarray, n_groups: int
-                     ) -> tuple[np.ndarray, np.ndarray]:
+def _difficulty_core(
+    mat: np.ndarray, pts: np.ndarray, codes: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, np.ndarray]:
     """(n, difficulty) per group x item."""
     seen = ~np.isnan(mat)
     n = _group_sum(codes, n_groups, seen.astype(np.float64))
@@ -168,9 +180,9 @@ def _alpha_if_deleted_core(mat: np.ndarray, codes: np.ndarray, n_groups: int) ->
         mt = _group_sum(g, n_groups, total) / n[:, None]
     dx = x - mx[g]
     dt = total - mt[g]
-    v = _group_sum(g, n_groups, dx * dx)           # (n-1) * item variances
-    vt = _group_sum(g, n_groups, dt * dt)[:, 0]    # (n-1) * total variance
-    c = _group_sum(g, n_groups, dx * dt)           # (n-1) * Cov(total, item)
+    v = _group_sum(g, n_groups, dx * dx)  # (n-1) * item variances
+    vt = _group_sum(g, n_groups, dt * dt)[:, 0]  # (n-1) * total variance
+    c = _group_sum(g, n_groups, dx * dt)  # (n-1) * Cov(total, item)
     var_rest = vt[:, None] - 2.0 * c + v
     sum_other = v.sum(axis=1, keepdims=True) - v
     a: np.ndarray
@@ -180,8 +192,7 @@ def _alpha_if_deleted_core(mat: np.ndarray, codes: np.ndarray, n_groups: int) ->
     return a
 
 
-def _wrap(values: np.ndarray, items: pd.Index, groups: pd.Index, grouped: bool, name: str
-          ) -> pd.Series | pd.DataFrame:
+def _wrap(values: np.ndarray, items: pd.Index, groups: pd.Index, grouped: bool, name: str) -> pd.Series | pd.DataFrame:
     if not grouped:
         return pd.Series(values[0], index=items, name=name, dtype=np.float64)
     return pd.DataFrame(values, index=groups, columns=items)
@@ -297,8 +308,9 @@ def alpha_if_item_deleted(scores: Any, groups: Any = None) -> pd.Series | pd.Dat
 # --- learning disaggregation -----------------------------------------------------------------------
 
 
-def _disaggregation_core(pre: np.ndarray, post: np.ndarray, pts: np.ndarray, codes: np.ndarray,
-                         n_groups: int) -> dict[str, np.ndarray]:
+def _disaggregation_core(
+    pre: np.ndarray, post: np.ndarray, pts: np.ndarray, codes: np.ndarray, n_groups: int
+) -> dict[str, np.ndarray]:
     both = ~np.isnan(pre) & ~np.isnan(post)
     right_pre = both & (np.where(both, pre, 0.0) >= pts[None, :])
     right_post = both & (np.where(both, post, 0.0) >= pts[None, :])
@@ -362,12 +374,18 @@ def learning_disaggregation(pre: Any, post: Any, points: Any = None, groups: Any
     a, items, rows_a = _matrix(pre, "pre")
     b, items_b, rows_b = _matrix(post, "post")
     if a.shape != b.shape:
-        raise ValueError(f"`pre` and `post` must have the same shape (same people, same items); "
-                         f"got {a.shape} and {b.shape}.")
-    if isinstance(pre, pd.DataFrame) and isinstance(post, pd.DataFrame) and not (
-            pre.index.equals(post.index) and pre.columns.equals(post.columns)):
-        raise ValueError("`pre` and `post` are DataFrames with different rows or columns. They are paired by "
-                         "position, so align them first (e.g. `pre, post = pre.align(post)`).")
+        raise ValueError(
+            f"`pre` and `post` must have the same shape (same people, same items); got {a.shape} and {b.shape}."
+        )
+    if (
+        isinstance(pre, pd.DataFrame)
+        and isinstance(post, pd.DataFrame)
+        and not (pre.index.equals(post.index) and pre.columns.equals(post.columns))
+    ):
+        raise ValueError(
+            "`pre` and `post` are DataFrames with different rows or columns. They are paired by "
+            "position, so align them first (e.g. `pre, post = pre.align(post)`)."
+        )
     pts = _points(points, a.shape[1], np.where(np.isnan(a), b, a))
     codes, gindex = _codes(groups, a.shape[0])
     res = _disaggregation_core(a, b, pts, codes, len(gindex))

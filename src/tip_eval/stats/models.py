@@ -48,15 +48,36 @@ DENSE_CELLS = 1_000_000
 ANCOVA_COLUMNS: tuple[str, ...] = ("n", "effect", "se", "ci_low", "ci_high", "t", "df", "p_value")
 #: columns of the effects table of :func:`random_intercept_effects`
 MIXED_COLUMNS: tuple[str, ...] = (
-    "n", "effect", "conditional_var", "prediction_var", "mse", "shrinkage", "fitted_mean", "direct_mean",
-    "direct_se", "prior_mean", "prior_var", "ci_low", "ci_high",
+    "n",
+    "effect",
+    "conditional_var",
+    "prediction_var",
+    "mse",
+    "shrinkage",
+    "fitted_mean",
+    "direct_mean",
+    "direct_se",
+    "prior_mean",
+    "prior_var",
+    "ci_low",
+    "ci_high",
 )
 #: columns of :attr:`MixedFit.fixed`
 FIXED_COLUMNS: tuple[str, ...] = ("estimate", "se", "t")
 #: entries of :func:`intraclass_correlation`
 ICC_FIELDS: tuple[str, ...] = (
-    "icc", "ci_low", "ci_high", "confidence", "between_var", "within_var", "f", "df1", "df2", "n0",
-    "n_groups", "n",
+    "icc",
+    "ci_low",
+    "ci_high",
+    "confidence",
+    "between_var",
+    "within_var",
+    "f",
+    "df1",
+    "df2",
+    "n0",
+    "n_groups",
+    "n",
 )
 
 
@@ -96,8 +117,9 @@ def _treatment(frame: pd.DataFrame, col: str) -> pd.DataFrame:
     """Treatment (dummy) coding of a categorical column, first sorted level as reference."""
     levels = _levels(frame[col])
     values = frame[col].to_numpy(dtype=object)
-    return pd.DataFrame({f"{col}[T.{lev}]": (values == lev).astype(np.float64) for lev in levels[1:]},
-                        index=frame.index)
+    return pd.DataFrame(
+        {f"{col}[T.{lev}]": (values == lev).astype(np.float64) for lev in levels[1:]}, index=frame.index
+    )
 
 
 def sum_coding(levels: Sequence[Any]) -> np.ndarray:
@@ -128,7 +150,9 @@ def _covariate_columns(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 def _complete(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     missing = [c for c in dict.fromkeys(cols) if c not in frame.columns]
     if missing:
-        raise KeyError(f"column(s) {missing} are not in the frame; its columns are: {', '.join(map(str, frame.columns))}")
+        raise KeyError(
+            f"column(s) {missing} are not in the frame; its columns are: {', '.join(map(str, frame.columns))}"
+        )
     return frame.loc[frame[list(dict.fromkeys(cols))].notna().all(axis=1)]
 
 
@@ -139,7 +163,8 @@ def _check_rank(x: np.ndarray, names: Iterable[Hashable], what: str) -> None:
             f"{what}: the design is rank deficient ({x.shape[1]} columns, rank {rank}); some of "
             f"{', '.join(map(str, names))} are determined by the others (for example a characteristic of the "
             "group itself, such as the country of a training, entered as a person-level covariate: pass it "
-            "as `within=` instead), or there are too few people.")
+            "as `within=` instead), or there are too few people."
+        )
 
 
 # --- ANCOVA ----------------------------------------------------------------------------------------
@@ -267,8 +292,10 @@ def ancova_effects(
     if within:
         varying = data.groupby(group, sort=True)[within].nunique()
         if (varying > 1).any():
-            raise ValueError(f"within: {within!r} must be constant within each {group}; it varies in "
-                             f"{varying.index[varying > 1][0]!r}.")
+            raise ValueError(
+                f"within: {within!r} must be constant within each {group}; it varies in "
+                f"{varying.index[varying > 1][0]!r}."
+            )
         cat = data.groupby(group, sort=True)[within].agg(lambda s: s.iloc[0]).reindex(levels).to_numpy(dtype=object)
         _, ccode = np.unique(cat.astype(str), return_inverse=True)
     else:
@@ -285,12 +312,12 @@ def ancova_effects(
         result = sm.OLS(pd.Series(y, index=data.index, name=outcome), exog).fit()
         p = exog.shape[1]
         L = np.zeros((k, p))
-        L[:, p - (k - 1):] = sc
+        L[:, p - (k - 1) :] = sc
         cov0 = result.cov_params().to_numpy()
         adjusted = L @ result.params.to_numpy()
         adjusted_cov = L @ cov0 @ L.T
         s2 = float(result.scale)
-        vb = cov0[1:1 + xc.shape[1], 1:1 + xc.shape[1]]
+        vb = cov0[1 : 1 + xc.shape[1], 1 : 1 + xc.shape[1]]
         xbar = np.zeros((k, xc.shape[1]))
         np.add.at(xbar, gcode, xc.to_numpy(dtype=np.float64))
         xbar /= n[:, None]
@@ -310,11 +337,16 @@ def ancova_effects(
         xd, yd = _demean(x, gcode, k) if x.shape[1] else x, _demean(y, gcode, k)
         if x.shape[1]:
             _check_rank(xd, list(xc.columns), "ancova_effects")
-        result = sm.OLS(pd.Series(yd, index=data.index, name=outcome),
-                        pd.DataFrame(xd, index=data.index, columns=xc.columns)).fit() if x.shape[1] else None
+        result = (
+            sm.OLS(
+                pd.Series(yd, index=data.index, name=outcome), pd.DataFrame(xd, index=data.index, columns=xc.columns)
+            ).fit()
+            if x.shape[1]
+            else None
+        )
         b = result.params.to_numpy() if result is not None else np.zeros(0)
         df = float(len(data) - k - x.shape[1])
-        rss = float(np.sum((yd - xd @ b) ** 2)) if x.shape[1] else float(np.sum(yd ** 2))
+        rss = float(np.sum((yd - xd @ b) ** 2)) if x.shape[1] else float(np.sum(yd**2))
         s2 = rss / df if df > 0 else np.nan
         xbar = np.zeros((k, x.shape[1]))
         np.add.at(xbar, gcode, x)
@@ -327,8 +359,7 @@ def ancova_effects(
             return out
 
         est = a - cat_mean(a)
-        m_xbar = xbar - np.column_stack([cat_mean(xbar[:, j]) for j in range(x.shape[1])]) if x.shape[1] \
-            else xbar
+        m_xbar = xbar - np.column_stack([cat_mean(xbar[:, j]) for j in range(x.shape[1])]) if x.shape[1] else xbar
         vb = s2 * np.linalg.pinv(xd.T @ xd, hermitian=True) if x.shape[1] else np.zeros((0, 0))
         # diag of (I - W) diag(1/n) (I - W)': (1 - 2/|c|)/n_j + (1/|c|^2) sum_{l in c} 1/n_l
         diag_part = (1.0 - 2.0 / csize) / n + cat_mean(1.0 / n) / csize
@@ -340,11 +371,19 @@ def ancova_effects(
     q = stats.t.ppf(0.5 + confidence / 2.0, df) if df > 0 else np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
         t = est / se
-    effects = pd.DataFrame({
-        "n": pd.Series(gcode).value_counts().reindex(range(len(levels)), fill_value=0).to_numpy(dtype=np.int64),
-        "effect": est, "se": se, "ci_low": est - q * se, "ci_high": est + q * se, "t": t, "df": df,
-        "p_value": 2.0 * stats.t.sf(np.abs(t), df) if df > 0 else np.nan,
-    }, index=pd.Index(levels, name=group))
+    effects = pd.DataFrame(
+        {
+            "n": pd.Series(gcode).value_counts().reindex(range(len(levels)), fill_value=0).to_numpy(dtype=np.int64),
+            "effect": est,
+            "se": se,
+            "ci_low": est - q * se,
+            "ci_high": est + q * se,
+            "t": t,
+            "df": df,
+            "p_value": 2.0 * stats.t.sf(np.abs(t), df) if df > 0 else np.nan,
+        },
+        index=pd.Index(levels, name=group),
+    )
     effects.loc[alone, ["effect", "se", "ci_low", "ci_high", "t", "p_value"]] = np.nan
     shift = xbar - xbar.mean(axis=0) if xbar.shape[1] else xbar
     if xbar.shape[1]:
@@ -352,8 +391,16 @@ def ancova_effects(
         factor = shift @ (vecs * np.sqrt(np.clip(vals, 0.0, None)))
     else:
         factor = np.zeros((k, 0))
-    return AncovaFit(result=result, effects=effects, contrast=L, adjusted=adjusted, adjusted_cov=adjusted_cov,
-                     adjusted_diag=s2 / n, adjusted_factor=factor, df=df)
+    return AncovaFit(
+        result=result,
+        effects=effects,
+        contrast=L,
+        adjusted=adjusted,
+        adjusted_cov=adjusted_cov,
+        adjusted_diag=s2 / n,
+        adjusted_factor=factor,
+        df=df,
+    )
 
 
 # --- random-intercept model ------------------------------------------------------------------------
@@ -401,8 +448,7 @@ class MixedFit:
 MIXED_FALLBACK_METHODS: tuple[str | None, ...] = (None, "powell", "nm")
 
 
-def profile_variance_ratio(y: np.ndarray, x: np.ndarray, codes: np.ndarray, n_groups: int,
-                           reml: bool = True) -> float:
+def profile_variance_ratio(y: np.ndarray, x: np.ndarray, codes: np.ndarray, n_groups: int, reml: bool = True) -> float:
     """Maximise the (restricted) likelihood of a random-intercept model over :math:`r = \\tau^2/\\sigma^2`.
 
     With :math:`V_j = \\sigma^2(I + r J)`, :math:`V_j^{-1} = \\sigma^{-2}(I - w_j J)`,
@@ -628,17 +674,17 @@ def random_intercept_effects(
     n = np.bincount(gcode, minlength=k).astype(np.float64)
     sx = np.zeros((k, x.shape[1]))
     np.add.at(sx, gcode, x)
-    b = sx / sigma2                                           # rows: B' (q x p)
+    b = sx / sigma2  # rows: B' (q x p)
     if boundary:
         d_inv = np.zeros(k)
         blup = np.zeros(k)
         extra = np.zeros(k)
         s = x.T @ x / sigma2
     else:
-        d_inv = tau2 * sigma2 / (sigma2 + n * tau2)          # conditional variance tau2 (1 - lambda)
+        d_inv = tau2 * sigma2 / (sigma2 + n * tau2)  # conditional variance tau2 (1 - lambda)
         lam_j = n * tau2 / (sigma2 + n * tau2)
         ybar = np.bincount(gcode, weights=yv, minlength=k) / n
-        blup = lam_j * (ybar - (sx / n[:, None]) @ fe)        # Raudenbush & Bryk (2002), eq. 3.57
+        blup = lam_j * (ybar - (sx / n[:, None]) @ fe)  # Raudenbush & Bryk (2002), eq. 3.57
         # Henderson: C22 = D^-1 + D^-1 B' S^-1 B D^-1, with A = X'X/s2, B = X'Z/s2, S = A - B D^-1 B'
         s = x.T @ x / sigma2 - (b * d_inv[:, None]).T @ b
         db = b * d_inv[:, None]
@@ -646,40 +692,67 @@ def random_intercept_effects(
     # S = X' V^-1 X: its inverse is the GLS covariance of the fixed effects (lme4's vcov)
     fe_cov = np.linalg.pinv(s)
     fe_se = np.sqrt(np.clip(np.diag(fe_cov), 0.0, None))
-    fixed_table = pd.DataFrame({"estimate": fe, "se": fe_se, "t": fe / fe_se}, index=pd.Index(exog.columns, name="term"))
+    fixed_table = pd.DataFrame(
+        {"estimate": fe, "se": fe_se, "t": fe / fe_se}, index=pd.Index(exog.columns, name="term")
+    )
     lam = np.where(boundary, 0.0, tau2 / (tau2 + sigma2 / np.where(n > 0, n, np.nan)))
     pev = d_inv + extra
     # Prasad-Rao / Datta-Lahiri term for estimating tau2: g3 = D_j^2 / (tau2 + D_j)^3 Var(tau2_hat),
     # D_j = sigma2 / n_j, Var(tau2_hat) ~ 2 / sum_j (tau2 + D_j)^-2 (REML, asymptotic); MSE ~ g1 + g2 + 2 g3
     dj = sigma2 / n
     var_tau2 = 2.0 / np.sum((tau2 + dj) ** -2.0)
-    g3 = dj ** 2 / (tau2 + dj) ** 3 * var_tau2
+    g3 = dj**2 / (tau2 + dj) ** 3 * var_tau2
     mse = pev + 2.0 * g3
     # group-level columns (constant within every group) vs person-level ones
     xbar = sx / n[:, None]
-    person_cols = [c for c in range(1, x.shape[1])
-                   if np.any(np.abs(x[:, c] - xbar[gcode, c]) > 1e-12 * (1.0 + np.abs(x[:, c])))]
+    person_cols = [
+        c for c in range(1, x.shape[1]) if np.any(np.abs(x[:, c] - xbar[gcode, c]) > 1e-12 * (1.0 + np.abs(x[:, c])))
+    ]
     group_cols = [c for c in range(1, x.shape[1]) if c not in person_cols]
     x_star = xbar.copy()
     if person_cols:
         x_star[:, person_cols] = x[:, person_cols].mean(axis=0)
     fitted = x_star @ fe + blup
     direct, direct_se, direct_df = _direct_means(y.to_numpy(), x[:, person_cols], gcode, n)
-    strata = (pd.DataFrame(np.round(xbar[:, group_cols], 12)).astype(str).agg("|".join, axis=1).to_numpy()
-              if group_cols else None)
+    strata = (
+        pd.DataFrame(np.round(xbar[:, group_cols], 12)).astype(str).agg("|".join, axis=1).to_numpy()
+        if group_cols
+        else None
+    )
     fab = fab_intervals(direct, direct_se, strata, confidence, direct_df, tau2=0.0 if boundary else tau2)
-    effects = pd.DataFrame({
-        "n": n.astype(np.int64), "effect": blup, "conditional_var": d_inv, "prediction_var": pev,
-        "mse": mse, "shrinkage": lam, "fitted_mean": fitted, "direct_mean": direct, "direct_se": direct_se,
-        "prior_mean": fab["prior_mean"].to_numpy(), "prior_var": fab["prior_var"].to_numpy(),
-        "ci_low": fab["ci_low"].to_numpy(), "ci_high": fab["ci_high"].to_numpy(),
-    }, index=pd.Index(levels, name=group))
-    return MixedFit(result=result, effects=effects[list(MIXED_COLUMNS)], fixed=fixed_table,
-                    between_var=max(tau2, 0.0), within_var=sigma2, boundary=bool(boundary),
-                    direct_df=float(direct_df), warnings=caught)
+    effects = pd.DataFrame(
+        {
+            "n": n.astype(np.int64),
+            "effect": blup,
+            "conditional_var": d_inv,
+            "prediction_var": pev,
+            "mse": mse,
+            "shrinkage": lam,
+            "fitted_mean": fitted,
+            "direct_mean": direct,
+            "direct_se": direct_se,
+            "prior_mean": fab["prior_mean"].to_numpy(),
+            "prior_var": fab["prior_var"].to_numpy(),
+            "ci_low": fab["ci_low"].to_numpy(),
+            "ci_high": fab["ci_high"].to_numpy(),
+        },
+        index=pd.Index(levels, name=group),
+    )
+    return MixedFit(
+        result=result,
+        effects=effects[list(MIXED_COLUMNS)],
+        fixed=fixed_table,
+        between_var=max(tau2, 0.0),
+        within_var=sigma2,
+        boundary=bool(boundary),
+        direct_df=float(direct_df),
+        warnings=caught,
+    )
 
 
-def _direct_means(y: np.ndarray, xp: np.ndarray, codes: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+def _direct_means(
+    y: np.ndarray, xp: np.ndarray, codes: np.ndarray, n: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Each group's own mean outcome at the overall mean of the person-level covariates ``xp``.
 
     Fixed-effects (group dummies) least squares: slopes :math:`\\hat\\beta_W` from the
@@ -804,13 +877,19 @@ def group_f_test(
         xd = xd[:, keep]
         coef, rank_xd = _ls(xd, yd)
         rank_f = k + rank_xd
-        rss_full = float(np.sum((yd - xd @ coef) ** 2)) if xd.size else float(np.sum(yd ** 2))
+        rss_full = float(np.sum((yd - xd @ coef) ** 2)) if xd.size else float(np.sum(yd**2))
     else:
-        rank_f, rss_full = k, float(np.sum(yd ** 2))
+        rank_f, rss_full = k, float(np.sum(yd**2))
     # reduced model: intercept + fixed effects + categories of `within`
     cat_frame = data[[within]] if within else pd.DataFrame(index=data.index)
-    xr = pd.concat([pd.DataFrame({"Intercept": 1.0}, index=data.index), _covariate_columns(data, fix),
-                    _covariate_columns(cat_frame, [within] if within else [])], axis=1).to_numpy(dtype=np.float64)
+    xr = pd.concat(
+        [
+            pd.DataFrame({"Intercept": 1.0}, index=data.index),
+            _covariate_columns(data, fix),
+            _covariate_columns(cat_frame, [within] if within else []),
+        ],
+        axis=1,
+    ).to_numpy(dtype=np.float64)
     coef_r, rank_r = _ls(xr, y)
     rss_red = float(np.sum((y - xr @ coef_r) ** 2))
     df1, df2 = float(rank_f - rank_r), float(n - rank_f)
@@ -821,9 +900,9 @@ def group_f_test(
         cat = data.groupby(group, sort=True)[within].agg(lambda s: s.iloc[0]).reindex(levels).to_numpy(dtype=object)
         _, ccode = np.unique(cat.astype(str), return_inverse=True)
         nc = np.bincount(ccode, weights=nj)
-        sum_sq = float(np.sum(np.bincount(ccode, weights=nj ** 2) / nc))
+        sum_sq = float(np.sum(np.bincount(ccode, weights=nj**2) / nc))
     else:
-        sum_sq = float(np.sum(nj ** 2) / n)
+        sum_sq = float(np.sum(nj**2) / n)
     n0 = (n - sum_sq) / df1 if df1 > 0 else float("nan")
     return {"f": float(f), "df1": df1, "df2": df2, "n0": float(n0), "n_groups": float(k), "n": float(n)}
 
@@ -882,8 +961,15 @@ def intraclass_correlation(
     tau2, sigma2 = mixed.between_var, mixed.within_var
     icc = tau2 / (tau2 + sigma2) if tau2 + sigma2 > 0 else float("nan")
     low, high = icc_f_interval(ft["f"], ft["df1"], ft["df2"], ft["n0"], confidence)
-    return pd.Series({
-        "icc": icc, "ci_low": min(max(low, 0.0), 1.0) if np.isfinite(low) else np.nan,
-        "ci_high": min(max(high, 0.0), 1.0) if np.isfinite(high) else np.nan, "confidence": confidence,
-        "between_var": tau2, "within_var": sigma2, **{k: ft[k] for k in ("f", "df1", "df2", "n0", "n_groups", "n")},
-    }, dtype=np.float64)[list(ICC_FIELDS)]
+    return pd.Series(
+        {
+            "icc": icc,
+            "ci_low": min(max(low, 0.0), 1.0) if np.isfinite(low) else np.nan,
+            "ci_high": min(max(high, 0.0), 1.0) if np.isfinite(high) else np.nan,
+            "confidence": confidence,
+            "between_var": tau2,
+            "within_var": sigma2,
+            **{k: ft[k] for k in ("f", "df1", "df2", "n0", "n_groups", "n")},
+        },
+        dtype=np.float64,
+    )[list(ICC_FIELDS)]

@@ -173,13 +173,20 @@ def phase_odds_ratio(pre: Any, post: Any, confidence: float = 0.95) -> dict[str,
         return out
     se = float(np.sqrt(var))
     z = float(special.ndtri(0.5 + confidence / 2.0))
-    out.update(log_odds_ratio=beta, se=se, odds_ratio=float(np.exp(beta)), or_ci_low=float(np.exp(beta - z * se)),
-               or_ci_high=float(np.exp(beta + z * se)), p_value=float(2.0 * special.ndtr(-abs(beta) / se)))
+    out.update(
+        log_odds_ratio=beta,
+        se=se,
+        odds_ratio=float(np.exp(beta)),
+        or_ci_low=float(np.exp(beta - z * se)),
+        or_ci_high=float(np.exp(beta + z * se)),
+        p_value=float(2.0 * special.ndtr(-abs(beta) / se)),
+    )
     return out
 
 
-def cumulative_logit(codes: np.ndarray, x: np.ndarray, n_levels: int, tol: float = 1e-10,
-                     max_iter: int = 100) -> tuple[float, np.ndarray, np.ndarray] | None:
+def cumulative_logit(
+    codes: np.ndarray, x: np.ndarray, n_levels: int, tol: float = 1e-10, max_iter: int = 100
+) -> tuple[float, np.ndarray, np.ndarray] | None:
     """Maximum likelihood of :math:`\\operatorname{logit} P(Y \\le j) = \\theta_j - \\beta x` (one covariate).
 
     Newton-Raphson with the analytic gradient and Hessian (step halving when the likelihood would
@@ -213,16 +220,16 @@ def cumulative_logit(codes: np.ndarray, x: np.ndarray, n_levels: int, tol: float
 
     for _ in range(max_iter):
         _, _, fu, fl, prob = parts(params)
-        du, dl = fu * (1.0 - fu), fl * (1.0 - fl)            # logistic densities (0 at +-inf)
+        du, dl = fu * (1.0 - fu), fl * (1.0 - fl)  # logistic densities (0 at +-inf)
         d2u, d2l = du * (1.0 - 2.0 * fu), dl * (1.0 - 2.0 * fl)
         rows = np.arange(codes.size)
-        dp = np.zeros((codes.size, k + 1))                     # dP_i / d params
+        dp = np.zeros((codes.size, k + 1))  # dP_i / d params
         dp[rows[has_up], up_idx[has_up]] += du[has_up]
         dp[rows[has_lo], lo_idx[has_lo]] -= dl[has_lo]
         dp[:, k] = -x * (du - dl)
         scores = dp / prob[:, None]
         hess = -scores.T @ scores
-        w_u, w_l = d2u / prob, d2l / prob                      # second derivatives of P, over P
+        w_u, w_l = d2u / prob, d2l / prob  # second derivatives of P, over P
         diag = np.zeros(k + 1)
         np.add.at(diag, up_idx[has_up], w_u[has_up])
         np.add.at(diag, lo_idx[has_lo], -w_l[has_lo])

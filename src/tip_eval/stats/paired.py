@@ -16,8 +16,7 @@ from scipy import special
 from ._checks import as_float_array, check_confidence, check_same_length, check_series_alignment
 from ._groups import check_columns, group_codes
 from .effects import dz_confidence_interval, hedges_correction
-from .multitest import P_ADJUST_METHODS
-from .multitest import p_adjust as _p_adjust
+from .multitest import P_ADJUST_METHODS, p_adjust as _p_adjust
 from .reliability import RCI_THRESHOLD, _reliability_value
 from .signed_rank import TIE_RTOL, signed_rank_core
 
@@ -185,12 +184,15 @@ def paired_gain(
     pandas.Series (float64)
         Indexed by :data:`GAIN_COLUMNS` (counts are stored as floats):
     {columns}
+
     Notes
     -----
     {edge}
+
     References
     ----------
     {references}
+
     Examples
     --------
     R's sleep data, ``t.test(extra ~ group, data = sleep, paired = TRUE)`` with group 2 as post:
@@ -266,6 +268,7 @@ def paired_gain_grouped(
 
         The columns are those of :func:`paired_gain`:
     {columns}
+
     Notes
     -----
     Computed without a Python loop over groups: group sums and sums of squared deviations by
@@ -275,6 +278,7 @@ def paired_gain_grouped(
     (exact p-values from a precomputed table of the signed-rank distribution for n < 50).
     ``p_adjusted`` is the only column that depends on the other rows.
     {edge}
+
     References
     ----------
     {references}
@@ -304,11 +308,7 @@ def _fill_doc(doc: str | None) -> str | None:
     """Insert the shared column, edge-case and reference texts into a docstring."""
     if doc is None:  # python -OO
         return None
-    return (
-        doc.replace("{columns}", _COLUMNS_DOC)
-        .replace("{edge}", _EDGE_DOC)
-        .replace("{references}", _REFERENCES_DOC)
-    )
+    return doc.replace("{columns}", _COLUMNS_DOC).replace("{edge}", _EDGE_DOC).replace("{references}", _REFERENCES_DOC)
 
 
 paired_gain.__doc__ = _fill_doc(paired_gain.__doc__)
@@ -326,9 +326,7 @@ def _scalar_max(value: Any) -> float:
     try:
         m = float(value)
     except (TypeError, ValueError):
-        raise ValueError(
-            f"`max_score` must be a positive number or the name of a column; got {value!r}."
-        ) from None
+        raise ValueError(f"`max_score` must be a positive number or the name of a column; got {value!r}.") from None
     if not (np.isfinite(m) and m > 0):
         raise ValueError(f"`max_score` must be a positive number; got {value!r}.")
     return m

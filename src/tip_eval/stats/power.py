@@ -62,8 +62,16 @@ __all__ = [
 # --- argument checks -------------------------------------------------------------------------------
 
 
-def _number(value: Any, name: str, *, low: float | None = None, high: float | None = None,
-            low_open: bool = False, high_open: bool = False, what: str = "") -> float:
+def _number(
+    value: Any,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    what: str = "",
+) -> float:
     """Return ``value`` as a finite float within the bounds, or raise a ValueError naming it."""
     try:
         x = float(value)
@@ -80,8 +88,15 @@ def _number(value: Any, name: str, *, low: float | None = None, high: float | No
 
 
 def _probability(value: Any, name: str, example: str) -> float:
-    return _number(value, name, low=0.0, high=1.0, low_open=True, high_open=True,
-                   what=f"a number strictly between 0 and 1 (e.g. {example})")
+    return _number(
+        value,
+        name,
+        low=0.0,
+        high=1.0,
+        low_open=True,
+        high_open=True,
+        what=f"a number strictly between 0 and 1 (e.g. {example})",
+    )
 
 
 def _alternative(two_sided: Any) -> str:
@@ -93,8 +108,10 @@ def _alternative(two_sided: Any) -> str:
 def _check_target(power: float, alpha: float, two_sided: bool) -> None:
     # at an effect of 0 the power equals alpha (two-sided) or alpha (one-sided, upper tail)
     if power <= alpha:
-        raise ValueError(f"`power` ({power}) must be larger than `alpha` ({alpha}): even no effect at all is "
-                         "detected with probability alpha.")
+        raise ValueError(
+            f"`power` ({power}) must be larger than `alpha` ({alpha}): even no effect at all is "
+            "detected with probability alpha."
+        )
 
 
 def t_test_power(ncp: Any, df: Any, alpha: float = 0.05, two_sided: bool = True) -> float:
@@ -208,8 +225,10 @@ def paired_sample_size(dz: Any, power: float = 0.8, alpha: float = 0.05, two_sid
     alternative = _alternative(two_sided)
     _check_target(power, alpha, two_sided)
     if dz == 0 or (alternative == "larger" and dz < 0):
-        raise ValueError(f"`dz` must be {'positive for a one-sided test of a gain' if dz else 'other than 0'}; "
-                         f"got {dz!r}. No number of people can show an effect of {dz!r}.")
+        raise ValueError(
+            f"`dz` must be {'positive for a one-sided test of a gain' if dz else 'other than 0'}; "
+            f"got {dz!r}. No number of people can show an effect of {dz!r}."
+        )
     z = special.ndtri(1.0 - alpha / (2.0 if two_sided else 1.0)) + special.ndtri(power)
     n = max(2, math.ceil((z / abs(dz)) ** 2))
     while paired_power(n, dz, alpha, two_sided) < power:
@@ -306,7 +325,9 @@ def design_effect(cluster_size: Any, icc: Any) -> Any:
 # --- two-level cluster-randomised design (PowerUp! CRA2) ----------------------------------------
 
 
-def _cluster_args(n_clusters: Any, cluster_size: Any, icc: Any, treated_share: Any) -> tuple[float, float, float, float]:
+def _cluster_args(
+    n_clusters: Any, cluster_size: Any, icc: Any, treated_share: Any
+) -> tuple[float, float, float, float]:
     j = _number(n_clusters, "n_clusters", low=3.0, what="a number of trainings in both arms together, at least 3")
     m = _number(cluster_size, "cluster_size", low=1.0, what="people per training, 1 or more")
     rho = _number(icc, "icc", low=0.0, high=1.0, what="an intraclass correlation between 0 and 1")
@@ -466,8 +487,9 @@ def cluster_sample_size(
     >>> cluster_sample_size(0.629, 15, 0.17)
     20
     """
-    effect = _number(effect, "effect", low=0.0, low_open=True,
-                     what="a positive standardised difference between arms (e.g. 0.4)")
+    effect = _number(
+        effect, "effect", low=0.0, low_open=True, what="a positive standardised difference between arms (e.g. 0.4)"
+    )
     _, m, rho, p = _cluster_args(3, cluster_size, icc, treated_share)
     power = _probability(power, "power", "0.8")
     alpha = _probability(alpha, "alpha", "0.05")

@@ -30,8 +30,18 @@ __all__ = ["DEFAULT_DRAWS", "DEFAULT_SEED", "VERDICT_COLUMNS", "loo_median", "me
 
 #: columns of :func:`median_contrasts`
 VERDICT_COLUMNS: tuple[str, ...] = (
-    "estimate", "se", "ci_low", "ci_high", "familywise_ci_low", "familywise_ci_high", "t", "df", "p_value",
-    "p_adjusted", "critical_value", "verdict",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "familywise_ci_low",
+    "familywise_ci_high",
+    "t",
+    "df",
+    "p_value",
+    "p_adjusted",
+    "critical_value",
+    "verdict",
 )
 #: bootstrap draws of :func:`median_contrasts` up to 1,000 groups (Monte-Carlo error of the critical
 #: value about 0.01); beyond, ``DRAW_CELLS / k`` draws, at least :data:`MIN_DRAWS`
@@ -67,7 +77,7 @@ def loo_median(values: np.ndarray) -> np.ndarray:
     part = np.partition(a, sorted({p1, p1 + 1, p2, p2 + 1}), axis=-1)
 
     def at(p: int) -> np.ndarray:
-        return part[..., p:p + 1]
+        return part[..., p : p + 1]
 
     first = np.where(a <= at(p1), at(p1 + 1), at(p1))
     second = np.where(a <= at(p2), at(p2 + 1), at(p2))
@@ -190,8 +200,11 @@ def median_contrasts(
         draws = int(min(DEFAULT_DRAWS, max(MIN_DRAWS, DRAW_CELLS // max(k, 1))))
     if not isinstance(draws, (int, np.integer)) or draws < 1000:
         raise ValueError(f"`draws` must be a whole number of at least 1000; got {draws!r}.")
-    codes = np.zeros(k, dtype=np.int64) if strata is None else \
-        pd.factorize(pd.Series(np.asarray(strata, dtype=object).ravel()), use_na_sentinel=False)[0]
+    codes = (
+        np.zeros(k, dtype=np.int64)
+        if strata is None
+        else pd.factorize(pd.Series(np.asarray(strata, dtype=object).ravel()), use_na_sentinel=False)[0]
+    )
     members = [np.flatnonzero(codes == c) for c in np.unique(codes)]
     members = [m for m in members if m.size >= 2]
     d = _contrasts(est, members)
@@ -227,9 +240,9 @@ def median_contrasts(
     sq = np.zeros(int(ok.sum()))
     for err, _ in passes():
         sums += err.sum(axis=0)
-        sq += (err ** 2).sum(axis=0)
+        sq += (err**2).sum(axis=0)
     mean = sums / draws
-    se_ok = np.sqrt(np.maximum(sq - draws * mean ** 2, 0.0) / (draws - 1))
+    se_ok = np.sqrt(np.maximum(sq - draws * mean**2, 0.0) / (draws - 1))
     se = np.full(k, np.nan)
     se[ok] = se_ok
     t_max = np.concatenate([np.max(np.abs(err) / se_ok, axis=1) * scale for err, scale in passes()])
@@ -250,9 +263,11 @@ def median_contrasts(
     at_least = draws - np.searchsorted(t_sorted, np.abs(np.where(ok, t, np.inf)), side="left")
     out["p_adjusted"] = np.where(ok, at_least / draws, np.nan)
     out["critical_value"] = np.where(ok, crit, np.nan)
-    verdict = np.where(out["familywise_ci_low"] > 0, "above",
-                       np.where(out["familywise_ci_high"] < 0, "below", "not distinguishable"))
+    verdict = np.where(
+        out["familywise_ci_low"] > 0, "above", np.where(out["familywise_ci_high"] < 0, "below", "not distinguishable")
+    )
     out["verdict"] = np.where(ok, verdict, "")
-    out.loc[~ok, ["estimate", "se", "ci_low", "ci_high", "familywise_ci_low", "familywise_ci_high", "t",
-                  "p_value"]] = np.nan
+    out.loc[~ok, ["estimate", "se", "ci_low", "ci_high", "familywise_ci_low", "familywise_ci_high", "t", "p_value"]] = (
+        np.nan
+    )
     return out[list(VERDICT_COLUMNS)]

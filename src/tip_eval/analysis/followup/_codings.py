@@ -7,15 +7,16 @@ The tables they need, the codings of each interview and the consensus rule, per 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from tip_eval.i18n import N_
 from tip_eval._memo import memoised
 from tip_eval.analysis._common import is_study
+from tip_eval.i18n import N_
 
 __all__ = ["DAYS_PER_MONTH", "INDICATOR_LABEL", "RULES"]
 
@@ -184,7 +185,8 @@ def _codings(t: _Tables, codes: list[str]) -> _Codings:
     matrix = np.zeros((len(pairs), len(codes)), dtype=bool)
     if len(fc) and codes:
         row = pd.MultiIndex.from_frame(pairs[["interview_id", "coder"]]).get_indexer(
-            pd.MultiIndex.from_frame(fc[["interview_id", "coder"]]))
+            pd.MultiIndex.from_frame(fc[["interview_id", "coder"]])
+        )
         col = pd.Index(codes).get_indexer(fc["code_id"])
         ok = (row >= 0) & (col >= 0) & present
         matrix[row[ok], col[ok]] = True
@@ -200,8 +202,9 @@ def _person_codes(t: _Tables, interview_codes: pd.DataFrame) -> pd.DataFrame:
     who = link.reindex(interview_codes.index)
     frame = interview_codes[who.notna().to_numpy()]
     if frame.empty:
-        return pd.DataFrame(columns=interview_codes.columns, index=pd.Index([], name="participant_id", dtype=object),
-                            dtype=bool)
+        return pd.DataFrame(
+            columns=interview_codes.columns, index=pd.Index([], name="participant_id", dtype=object), dtype=bool
+        )
     out = frame.groupby(who[who.notna()].to_numpy(), sort=False).any()
     out.index = pd.Index(out.index, name="participant_id", dtype=object)
     return out.astype(bool)
@@ -219,8 +222,16 @@ def _summary_items(codes: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     rows: list[dict[str, Any]] = []
     members: list[np.ndarray] = []
     for i, c in enumerate(codes.itertuples(index=False)):
-        rows.append({"kind": "code", "code_id": c.code_id, "label": c.label, "theme": c.theme,
-                     "level": c.level, "applied_practice": c.applied_practice})
+        rows.append(
+            {
+                "kind": "code",
+                "code_id": c.code_id,
+                "label": c.label,
+                "theme": c.theme,
+                "level": c.level,
+                "applied_practice": c.applied_practice,
+            }
+        )
         m = np.zeros(k, dtype=bool)
         m[i] = True
         members.append(m)
@@ -237,13 +248,28 @@ def _summary_items(codes: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     for p in paths:
         depth = p.count(" > ") + 1
         m = np.array([len(parts) >= depth and " > ".join(parts[:depth]) == p for parts in code_paths], dtype=bool)
-        rows.append({"kind": "theme", "code_id": pd.NA, "label": p, "theme": p,
-                     "level": _shared(codes.loc[m, "level"]),
-                     "applied_practice": _shared(codes.loc[m, "applied_practice"])})
+        rows.append(
+            {
+                "kind": "theme",
+                "code_id": pd.NA,
+                "label": p,
+                "theme": p,
+                "level": _shared(codes.loc[m, "level"]),
+                "applied_practice": _shared(codes.loc[m, "applied_practice"]),
+            }
+        )
         members.append(m)
     applied_mask = codes["applied_practice"].fillna(False).to_numpy(dtype=bool)
-    rows.append({"kind": "indicator", "code_id": pd.NA, "label": INDICATOR_LABEL, "theme": pd.NA,
-                 "level": 3, "applied_practice": True})
+    rows.append(
+        {
+            "kind": "indicator",
+            "code_id": pd.NA,
+            "label": INDICATOR_LABEL,
+            "theme": pd.NA,
+            "level": 3,
+            "applied_practice": True,
+        }
+    )
     members.append(applied_mask)
     items = pd.DataFrame(rows, columns=["kind", "code_id", "label", "theme", "level", "applied_practice"])
     membership = np.vstack(members) if members else np.zeros((0, k), dtype=bool)

@@ -12,12 +12,20 @@ import numpy as np
 import pandas as pd
 
 from tip_eval._memo import memoised
-from tip_eval.analysis.followup._codings import _Tables, _code_table, _codings
+from tip_eval.analysis.followup._codings import _code_table, _codings, _Tables
 
 __all__ = ["AGREEMENT_COLUMNS", "NOT_COMPUTABLE", "coder_agreement"]
 AGREEMENT_COLUMNS: tuple[str, ...] = (
-    "kind", "code_id", "label", "n_double_coded", "n_coders", "n_either", "pct_agreement",
-    "cohen_kappa", "krippendorff_alpha", "rating",
+    "kind",
+    "code_id",
+    "label",
+    "n_double_coded",
+    "n_coders",
+    "n_either",
+    "pct_agreement",
+    "cohen_kappa",
+    "krippendorff_alpha",
+    "rating",
 )
 
 
@@ -119,8 +127,14 @@ def coder_agreement(data: Any) -> pd.DataFrame:
 
     rows = []
     for j, c in enumerate(codes.itertuples(index=False)):
-        rows.append({"kind": "code", "code_id": c.code_id, "label": c.label,
-                     **_agreement_stats(cube[:, :, j], n_units, n_coders)})
+        rows.append(
+            {
+                "kind": "code",
+                "code_id": c.code_id,
+                "label": c.label,
+                **_agreement_stats(cube[:, :, j], n_units, n_coders),
+            }
+        )
     pooled = cube.transpose(0, 2, 1).reshape(-1, cube.shape[1])
     overall = _agreement_stats(pooled, n_units, n_coders)
     rows.append({"kind": "overall", "code_id": pd.NA, "label": "All codes (pooled)", **overall})
@@ -135,8 +149,15 @@ def _agreement_stats(m: np.ndarray, n_units: int, n_coders: int) -> dict[str, An
 
     nan = float("nan")
     if m.shape[0] == 0:
-        return {"n_double_coded": n_units, "n_coders": n_coders, "n_either": 0, "pct_agreement": nan,
-                "cohen_kappa": nan, "krippendorff_alpha": nan, "rating": _rating(nan)}
+        return {
+            "n_double_coded": n_units,
+            "n_coders": n_coders,
+            "n_either": 0,
+            "pct_agreement": nan,
+            "cohen_kappa": nan,
+            "krippendorff_alpha": nan,
+            "rating": _rating(nan),
+        }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         either = int((np.nanmax(m, axis=1) > 0).sum())
@@ -145,8 +166,15 @@ def _agreement_stats(m: np.ndarray, n_units: int, n_coders: int) -> dict[str, An
         ok = ~np.isnan(a) & ~np.isnan(b)
         kappa = float(stats.cohen_kappa(a[ok], b[ok])) if ok.any() else nan
         alpha = float(stats.krippendorff_alpha(m, level="nominal"))
-    return {"n_double_coded": n_units, "n_coders": n_coders, "n_either": either, "pct_agreement": pct,
-            "cohen_kappa": kappa, "krippendorff_alpha": alpha, "rating": _rating(kappa)}
+    return {
+        "n_double_coded": n_units,
+        "n_coders": n_coders,
+        "n_either": either,
+        "pct_agreement": pct,
+        "cohen_kappa": kappa,
+        "krippendorff_alpha": alpha,
+        "rating": _rating(kappa),
+    }
 
 
 #: ``rating`` when kappa is undefined

@@ -15,31 +15,68 @@ import numpy as np
 import pandas as pd
 
 from tip_eval._memo import memoised
-from tip_eval.i18n import _
 from tip_eval.analysis.followup._codings import (
     INDICATOR_LABEL,
-    _Tables,
     _check_confidence,
     _check_rule,
     _coded_people,
     _nullable_bool,
     _prepare_codes,
+    _Tables,
 )
+from tip_eval.i18n import _
 
 __all__ = ["FollowupGains", "GAINS_COLUMNS", "POOLED_COLUMNS", "SELECTION_COLUMNS", "followup_vs_gains"]
 GAINS_COLUMNS: tuple[str, ...] = (
-    "kind", "code_id", "label", "theme", "level", "applied_practice", "n_with", "n_without",
-    "gain_with", "gain_without", "diff", "ci_low", "ci_high", "confidence", "p_mannwhitney",
-    "p_adjusted", "pct_reliable_improved_with", "pct_no_reliable_change_with",
-    "pct_reliable_declined_with", "pct_reliable_improved_without", "pct_no_reliable_change_without",
-    "pct_reliable_declined_without", "odds_ratio_per_10", "or_ci_low", "or_ci_high", "p_logit", "note",
+    "kind",
+    "code_id",
+    "label",
+    "theme",
+    "level",
+    "applied_practice",
+    "n_with",
+    "n_without",
+    "gain_with",
+    "gain_without",
+    "diff",
+    "ci_low",
+    "ci_high",
+    "confidence",
+    "p_mannwhitney",
+    "p_adjusted",
+    "pct_reliable_improved_with",
+    "pct_no_reliable_change_with",
+    "pct_reliable_declined_with",
+    "pct_reliable_improved_without",
+    "pct_no_reliable_change_without",
+    "pct_reliable_declined_without",
+    "odds_ratio_per_10",
+    "or_ci_low",
+    "or_ci_high",
+    "p_logit",
+    "note",
 )
 POOLED_COLUMNS: tuple[str, ...] = (
-    "n_people", "n_codes", "odds_ratio_per_10", "or_ci_low", "or_ci_high", "p_value", "confidence", "note",
+    "n_people",
+    "n_codes",
+    "odds_ratio_per_10",
+    "or_ci_low",
+    "or_ci_high",
+    "p_value",
+    "confidence",
+    "note",
 )
 SELECTION_COLUMNS: tuple[str, ...] = (
-    "n_interviewed", "n_not_interviewed", "gain_interviewed", "gain_not_interviewed", "diff", "ci_low",
-    "ci_high", "confidence", "p_value", "p_mannwhitney",
+    "n_interviewed",
+    "n_not_interviewed",
+    "gain_interviewed",
+    "gain_not_interviewed",
+    "diff",
+    "ci_low",
+    "ci_high",
+    "confidence",
+    "p_value",
+    "p_mannwhitney",
 )
 
 
@@ -81,8 +118,10 @@ class FollowupGains:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def __repr__(self) -> str:
-        return (f"FollowupGains({len(self.table)} rows, {self.n_interviewed_with_gain} of {self.n_interviewed} "
-                f"interviewed people with a knowledge gain; rule={self.rule!r})\n{self.note}")
+        return (
+            f"FollowupGains({len(self.table)} rows, {self.n_interviewed_with_gain} of {self.n_interviewed} "
+            f"interviewed people with a knowledge gain; rule={self.rule!r})\n{self.note}"
+        )
 
 
 @memoised(words=True)
@@ -254,16 +293,35 @@ def followup_vs_gains(
     rows = []
     for j, c in enumerate(codes.itertuples(index=False)):
         y = p_codes.iloc[:, j].to_numpy(dtype=bool) if len(p_codes) else np.zeros(0, dtype=bool)
-        rows.append({"kind": "code", "code_id": c.code_id, "label": c.label, "theme": c.theme, "level": c.level,
-                     "applied_practice": c.applied_practice, **_compare(y, g, cat, confidence)})
-    rows.append({"kind": "indicator", "code_id": pd.NA, "label": INDICATOR_LABEL, "theme": pd.NA, "level": 3,
-                 "applied_practice": True, **_compare(indicator, g, cat, confidence)})
+        rows.append(
+            {
+                "kind": "code",
+                "code_id": c.code_id,
+                "label": c.label,
+                "theme": c.theme,
+                "level": c.level,
+                "applied_practice": c.applied_practice,
+                **_compare(y, g, cat, confidence),
+            }
+        )
+    rows.append(
+        {
+            "kind": "indicator",
+            "code_id": pd.NA,
+            "label": INDICATOR_LABEL,
+            "theme": pd.NA,
+            "level": 3,
+            "applied_practice": True,
+            **_compare(indicator, g, cat, confidence),
+        }
+    )
     table = pd.DataFrame(rows)
     is_code = (table["kind"] == "code").to_numpy()
     adj = np.full(len(table), np.nan)
     if is_code.any():
-        adj[is_code] = np.asarray(stats.p_adjust(table.loc[is_code, "p_mannwhitney"].to_numpy(dtype=float), p_adjust),
-                                  dtype=float)
+        adj[is_code] = np.asarray(
+            stats.p_adjust(table.loc[is_code, "p_mannwhitney"].to_numpy(dtype=float), p_adjust), dtype=float
+        )
     adj[~is_code] = table.loc[~is_code, "p_mannwhitney"].to_numpy(dtype=float)
     table["p_adjusted"] = adj
     table["confidence"] = confidence
@@ -282,14 +340,27 @@ def followup_vs_gains(
 
     notes = [sel_note]
     if n_interviewed > len(with_gain):
-        notes.append(f"{n_interviewed - len(with_gain)} of {n_interviewed} interviewed people lack a pre- or "
-                     "post-test and are left out of the comparison of gains.")
+        notes.append(
+            f"{n_interviewed - len(with_gain)} of {n_interviewed} interviewed people lack a pre- or "
+            "post-test and are left out of the comparison of gains."
+        )
     if not np.isfinite(r_xx):
-        notes.append("The test's reliability is unknown (no item responses), so reliable-change shares are "
-                     "missing; pass reliability= to compute them.")
-    return FollowupGains(table=table, pooled=pooled, selection=selection, note=" ".join(notes), reliability=r_xx,
-                         confidence=confidence, rule=rule, n_interviewed=n_interviewed,
-                         n_interviewed_with_gain=len(with_gain), notes=tuple(notes))
+        notes.append(
+            "The test's reliability is unknown (no item responses), so reliable-change shares are "
+            "missing; pass reliability= to compute them."
+        )
+    return FollowupGains(
+        table=table,
+        pooled=pooled,
+        selection=selection,
+        note=" ".join(notes),
+        reliability=r_xx,
+        confidence=confidence,
+        rule=rule,
+        n_interviewed=n_interviewed,
+        n_interviewed_with_gain=len(with_gain),
+        notes=tuple(notes),
+    )
 
 
 def _knowledge_scores(t: _Tables) -> tuple[pd.Series, pd.Series]:
@@ -310,9 +381,12 @@ def _compare(y: np.ndarray, g: np.ndarray, cat: np.ndarray, confidence: float) -
     """With-versus-without comparison of gains for one code (y: bool per person)."""
     nan = float("nan")
     a, b = g[y], g[~y]
-    out: dict[str, Any] = {"n_with": int(a.size), "n_without": int(b.size),
-                           "gain_with": float(a.mean()) if a.size else nan,
-                           "gain_without": float(b.mean()) if b.size else nan}
+    out: dict[str, Any] = {
+        "n_with": int(a.size),
+        "n_without": int(b.size),
+        "gain_with": float(a.mean()) if a.size else nan,
+        "gain_without": float(b.mean()) if b.size else nan,
+    }
     out["diff"] = out["gain_with"] - out["gain_without"]
     _, lo, hi, _ = _welch(a, b, confidence)
     out["ci_low"], out["ci_high"] = lo, hi
@@ -321,8 +395,11 @@ def _compare(y: np.ndarray, g: np.ndarray, cat: np.ndarray, confidence: float) -
         c = cat[mask]
         known = np.array([isinstance(v, str) for v in c], dtype=bool)
         k = int(known.sum())
-        for name, label in (("improved", "improved"), ("no_reliable_change", "no reliable change"),
-                            ("declined", "declined")):
+        for name, label in (
+            ("improved", "improved"),
+            ("no_reliable_change", "no reliable change"),
+            ("declined", "declined"),
+        ):
             col = f"pct_reliable_{name}_{side}" if name != "no_reliable_change" else f"pct_no_reliable_change_{side}"
             out[col] = 100.0 * float(np.sum(c[known] == label)) / k if k else nan
     orr, lo, hi, p, note = _logit_or(y, g, confidence)
@@ -369,14 +446,30 @@ def _logit_or(y: np.ndarray, g: np.ndarray, confidence: float) -> tuple[float, f
     n0 = int(y.size - n1)
     if n1 < 2 or n0 < 2:
         who = "with" if n1 < 2 else "without"
-        return nan, nan, nan, nan, (f"too few interviewed people {who} the code ({min(n1, n0)}) for a "
-                                    "logistic model; at least 2 with and 2 without are needed")
+        return (
+            nan,
+            nan,
+            nan,
+            nan,
+            (
+                f"too few interviewed people {who} the code ({min(n1, n0)}) for a "
+                "logistic model; at least 2 with and 2 without are needed"
+            ),
+        )
     x = g / 10.0
     if np.ptp(x) == 0:
         return nan, nan, nan, nan, "everyone has the same knowledge gain; no logistic model"
     if _separated(y, x):
-        return nan, nan, nan, nan, ("perfect separation: the knowledge gains of people with the code do not "
-                                    "overlap those without it, so the odds ratio cannot be estimated")
+        return (
+            nan,
+            nan,
+            nan,
+            nan,
+            (
+                "perfect separation: the knowledge gains of people with the code do not "
+                "overlap those without it, so the odds ratio cannot be estimated"
+            ),
+        )
     fit = _fit_logit(y.astype(float), np.column_stack([np.ones_like(x), x]), confidence)
     if isinstance(fit, str):
         return nan, nan, nan, nan, fit
@@ -384,14 +477,18 @@ def _logit_or(y: np.ndarray, g: np.ndarray, confidence: float) -> tuple[float, f
     return math.exp(beta), math.exp(lo), math.exp(hi), p, ""
 
 
-def _fit_logit(y: np.ndarray, X: np.ndarray, confidence: float, groups: np.ndarray | None = None
-               ) -> tuple[float, float, float, float] | str:
+def _fit_logit(
+    y: np.ndarray, X: np.ndarray, confidence: float, groups: np.ndarray | None = None
+) -> tuple[float, float, float, float] | str:
     """Fit a Logit; return (beta, ci_low, ci_high, p) of the last column, or a note on failure."""
     import statsmodels.api as sm
     from statsmodels.tools import sm_exceptions as sme
 
-    problems = tuple(getattr(sme, n) for n in ("ConvergenceWarning", "PerfectSeparationWarning",
-                                               "HessianInversionWarning") if hasattr(sme, n))
+    problems = tuple(
+        getattr(sme, n)
+        for n in ("ConvergenceWarning", "PerfectSeparationWarning", "HessianInversionWarning")
+        if hasattr(sme, n)
+    )
     errors = tuple(getattr(sme, n) for n in ("PerfectSeparationError",) if hasattr(sme, n))
     kwargs: dict[str, Any] = {"disp": 0, "maxiter": 200}
     if groups is not None:
@@ -419,14 +516,23 @@ def _pooled_logit(p_codes: pd.DataFrame, g: np.ndarray, confidence: float) -> pd
     n = y_all.shape[0]
     usable = [j for j in range(y_all.shape[1]) if 0 < y_all[:, j].sum() < n]
     dropped = [str(p_codes.columns[j]) for j in range(y_all.shape[1]) if j not in usable]
-    row: dict[str, Any] = {"n_people": int(n), "n_codes": len(usable), "odds_ratio_per_10": nan, "or_ci_low": nan,
-                           "or_ci_high": nan, "p_value": nan, "confidence": confidence, "note": ""}
+    row: dict[str, Any] = {
+        "n_people": int(n),
+        "n_codes": len(usable),
+        "odds_ratio_per_10": nan,
+        "or_ci_low": nan,
+        "or_ci_high": nan,
+        "p_value": nan,
+        "confidence": confidence,
+        "note": "",
+    }
     notes = []
     if dropped:
         notes.append(f"left out (reported by nobody or by everybody): {', '.join(dropped)}")
     if n < 3 or not usable:
-        notes.append("too few interviewed people with a knowledge gain or no usable applied-practice code; "
-                     "no pooled model")
+        notes.append(
+            "too few interviewed people with a knowledge gain or no usable applied-practice code; no pooled model"
+        )
         row["note"] = "; ".join(notes)
         return pd.DataFrame([row], columns=list(POOLED_COLUMNS))
     k = len(usable)
@@ -447,39 +553,62 @@ def _pooled_logit(p_codes: pd.DataFrame, g: np.ndarray, confidence: float) -> pd
 def _selection(a: np.ndarray, b: np.ndarray, confidence: float) -> tuple[pd.DataFrame, str]:
     """Gains of the interviewed (a) against the not interviewed (b), and the plain-words note."""
     diff, lo, hi, p = _welch(a, b, confidence)
-    row = {"n_interviewed": int(a.size), "n_not_interviewed": int(b.size),
-           "gain_interviewed": float(a.mean()) if a.size else float("nan"),
-           "gain_not_interviewed": float(b.mean()) if b.size else float("nan"),
-           "diff": diff, "ci_low": lo, "ci_high": hi, "confidence": confidence, "p_value": p,
-           "p_mannwhitney": _mannwhitney(a, b)}
+    row = {
+        "n_interviewed": int(a.size),
+        "n_not_interviewed": int(b.size),
+        "gain_interviewed": float(a.mean()) if a.size else float("nan"),
+        "gain_not_interviewed": float(b.mean()) if b.size else float("nan"),
+        "diff": diff,
+        "ci_low": lo,
+        "ci_high": hi,
+        "confidence": confidence,
+        "p_value": p,
+        "p_mannwhitney": _mannwhitney(a, b),
+    }
     frame = pd.DataFrame([row], columns=list(SELECTION_COLUMNS))
     pct = f"{100 * confidence:g}%"
-    head = _("Interviewees may not be a random sample of the people trained: those who agree to a follow-up "
-             "interview are often the more engaged or the easier to reach.")
+    head = _(
+        "Interviewees may not be a random sample of the people trained: those who agree to a follow-up "
+        "interview are often the more engaged or the easier to reach."
+    )
     if a.size == 0:
         return frame, head + " " + _("Nobody with both knowledge tests was interviewed, so this cannot be checked.")
     if b.size == 0:
-        return frame, head + " " + _("Everyone with both knowledge tests was interviewed, so there is nobody to "
-                                     "compare them with.")
+        return frame, head + " " + _(
+            "Everyone with both knowledge tests was interviewed, so there is nobody to compare them with."
+        )
     if not np.isfinite(p):
-        return frame, head + " " + _("Interviewed people gained {gain} points on the knowledge test and the others "
-                                     "{other}; too few people to test the difference.").format(
-            gain=f"{row['gain_interviewed']:.1f}", other=f"{row['gain_not_interviewed']:.1f}")
-    detail = _("interviewed people gained {gain} points on the knowledge test on average, those not interviewed "
-               "{other} (difference {diff} points, {level} CI {low} to {high}; Welch p = {p})").format(
-        gain=f"{row['gain_interviewed']:.1f}", other=f"{row['gain_not_interviewed']:.1f}", diff=f"{diff:+.1f}",
-        level=pct, low=f"{lo:.1f}", high=f"{hi:.1f}", p=f"{p:.3g}")
+        return frame, head + " " + _(
+            "Interviewed people gained {gain} points on the knowledge test and the others "
+            "{other}; too few people to test the difference."
+        ).format(gain=f"{row['gain_interviewed']:.1f}", other=f"{row['gain_not_interviewed']:.1f}")
+    detail = _(
+        "interviewed people gained {gain} points on the knowledge test on average, those not interviewed "
+        "{other} (difference {diff} points, {level} CI {low} to {high}; Welch p = {p})"
+    ).format(
+        gain=f"{row['gain_interviewed']:.1f}",
+        other=f"{row['gain_not_interviewed']:.1f}",
+        diff=f"{diff:+.1f}",
+        level=pct,
+        low=f"{lo:.1f}",
+        high=f"{hi:.1f}",
+        p=f"{p:.3g}",
+    )
     if p < 1.0 - confidence:
         if diff > 0:
-            verdict = _("Their gains differ: {detail}. Interviewees learned more than the rest, so shares of "
-                        "behaviour change among them probably overstate those of all participants.").format(detail=detail)
+            verdict = _(
+                "Their gains differ: {detail}. Interviewees learned more than the rest, so shares of "
+                "behaviour change among them probably overstate those of all participants."
+            ).format(detail=detail)
         else:
-            verdict = _("Their gains differ: {detail}. Interviewees learned less than the rest, so shares of "
-                        "behaviour change among them probably understate those of all participants.").format(
-                detail=detail)
+            verdict = _(
+                "Their gains differ: {detail}. Interviewees learned less than the rest, so shares of "
+                "behaviour change among them probably understate those of all participants."
+            ).format(detail=detail)
     else:
-        verdict = _("Their gains do not differ clearly: {detail}. This is reassuring but does not prove the "
-                    "interviewees are representative; they may differ in ways the test does not measure.").format(
-            detail=detail)
+        verdict = _(
+            "Their gains do not differ clearly: {detail}. This is reassuring but does not prove the "
+            "interviewees are representative; they may differ in ways the test does not measure."
+        ).format(detail=detail)
     verdict = " " + verdict
     return frame, head + verdict

@@ -15,7 +15,6 @@ from tip_eval._memo import memoised
 from tip_eval.analysis._common import By, as_by, check_by, group_keys
 from tip_eval.analysis.followup._codings import (
     DAYS_PER_MONTH,
-    _Tables,
     _check_confidence,
     _check_rule,
     _coded_people,
@@ -23,16 +22,37 @@ from tip_eval.analysis.followup._codings import (
     _group_index,
     _nullable_bool,
     _prepare_codes,
+    _Tables,
 )
 
 __all__ = ["COOCCURRENCE_COLUMNS", "SUMMARY_COLUMNS", "code_cooccurrence", "followup_summary"]
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
-    "kind", "code_id", "label", "theme", "level", "applied_practice", "n_codes", "n_interviewed",
-    "n_with_code", "pct_with_code", "ci_low", "ci_high", "confidence", "months_since_training",
+    "kind",
+    "code_id",
+    "label",
+    "theme",
+    "level",
+    "applied_practice",
+    "n_codes",
+    "n_interviewed",
+    "n_with_code",
+    "pct_with_code",
+    "ci_low",
+    "ci_high",
+    "confidence",
+    "months_since_training",
 )
 COOCCURRENCE_COLUMNS: tuple[str, ...] = (
-    "code_a", "code_b", "label_a", "label_b", "n_interviews", "n_a", "n_b", "n_both", "c_coefficient",
+    "code_a",
+    "code_b",
+    "label_a",
+    "label_b",
+    "n_interviews",
+    "n_a",
+    "n_b",
+    "n_both",
+    "c_coefficient",
 )
 
 
@@ -168,8 +188,11 @@ def followup_summary(data: Any, by: By = None, confidence: float = 0.95, rule: s
     groups = pd.concat([roster_keys, person_keys], ignore_index=True).drop_duplicates()
     groups = groups.sort_values(key_cols, na_position="last", kind="stable").reset_index(drop=True)
 
-    has = (person.to_numpy(dtype=np.int64) @ membership.T.astype(np.int64)) > 0 if len(person) else \
-        np.zeros((0, len(items)), dtype=bool)
+    has = (
+        (person.to_numpy(dtype=np.int64) @ membership.T.astype(np.int64)) > 0
+        if len(person)
+        else np.zeros((0, len(items)), dtype=bool)
+    )
 
     # months since training, per coded interview
     iv = t.interviews
@@ -293,16 +316,19 @@ def code_cooccurrence(data: Any, rule: str = "primary") -> pd.DataFrame:
     denom = (n1 + n2 - n12).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         c = np.where(denom > 0, n12 / denom, np.nan)
-    out = pd.DataFrame({
-        "code_a": pd.Series([ids[i] for i in ia], dtype=object),
-        "code_b": pd.Series([ids[j] for j in ib], dtype=object),
-        "label_a": pd.Series([labels[i] for i in ia], dtype=object),
-        "label_b": pd.Series([labels[j] for j in ib], dtype=object),
-        "n_interviews": np.full(len(ia), len(x), dtype=np.int64),
-        "n_a": n1.astype(np.int64),
-        "n_b": n2.astype(np.int64),
-        "n_both": n12.astype(np.int64),
-        "c_coefficient": c.astype(float),
-    }, columns=list(COOCCURRENCE_COLUMNS))
+    out = pd.DataFrame(
+        {
+            "code_a": pd.Series([ids[i] for i in ia], dtype=object),
+            "code_b": pd.Series([ids[j] for j in ib], dtype=object),
+            "label_a": pd.Series([labels[i] for i in ia], dtype=object),
+            "label_b": pd.Series([labels[j] for j in ib], dtype=object),
+            "n_interviews": np.full(len(ia), len(x), dtype=np.int64),
+            "n_a": n1.astype(np.int64),
+            "n_b": n2.astype(np.int64),
+            "n_both": n12.astype(np.int64),
+            "c_coefficient": c.astype(float),
+        },
+        columns=list(COOCCURRENCE_COLUMNS),
+    )
     out.attrs["rule"] = rule
     return out

@@ -1,0 +1,321 @@
+"""Schema checks of the canonical tables in plain words: pandera's failures located and explained.
+
+The helpers :func:`tip_eval.validation.check_tables` runs on each table: its schema without the uniqueness
+checks (done once, across sources), the failures translated into a problem and a fix a person can act on,
+and where each row came from (file, sheet, row).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from tip_eval import schemas
+from tip_eval.i18n import _
+from tip_eval.problems import (
+    Problem,
+)
+
+# --- translating pandera failures into plain words ---------------------------------------------------
+
+
+def _words_for_check(check: str, column: str, value: object, table: str) -> tuple[str, str]:
+    """What a failed pandera check means for ``column``, and how to fix it, in the current language."""
+    s = schemas.schema(table)
+    col = s.columns.get(column)
+    if check == "not_nullable":
+        return (
+            _("{column} is empty, but a value is required").format(column=column),
+            _("Fill in {column}.").format(column=column),
+        )
+    if check in ("field_uniqueness", "multiple_fields_uniqueness") or check.startswith("unique"):
+        return (
+            _("{column} is repeated: each value may appear only once").format(column=column),
+            _("Remove the duplicate row or correct the identifier."),
+        )
+    if check.startswith("str_matches") and column == "currency":
+        return (
+            _("{column} is not a currency code (three capital letters, ISO 4217)").format(column=column),
+            _("Write the code, not a symbol: USD, KHR, THB, IDR, ..."),
+        )
+    if check.startswith("str_matches"):
+        return (
+            _(
+                "{column} is not a valid identifier (use letters, digits, '-', '_' or '.', starting with a letter "
+                "or digit)"
+            ).format(column=column),
+            _("Remove spaces and other characters from the identifier."),
+        )
+    if check.startswith("str_length"):
+        return (
+            _("{column} is too long for an identifier (at most 64 characters)").format(column=column),
+            _("Use a shorter identifier."),
+        )
+    if check.startswith("isin"):
+        allowed = []
+        if col is not None:
+            for c in col.checks:
+                if c.name == "isin":
+                    allowed = list(c.statistics.get("allowed_values", []))
+        shown = ", ".join(map(str, allowed[:12])) + (" ..." if len(allowed) > 12 else "")
+        return (
+            _("{column} is not an allowed value (allowed: {allowed})").format(column=column, allowed=shown),
+            _("Use one of the allowed values (see data_schemas/README.md)."),
+        )
+    m = re.match(r"(greater_than_or_equal_to|greater_than|less_than_or_equal_to|less_than|in_range)\((.*)\)", check)
+    if m:
+        bound = m.group(2)
+        words = {
+            "greater_than_or_equal_to": _("{column} is out of range: it must be at least {bound}"),
+            "greater_than": _("{column} is out of range: it must be more than {bound}"),
+            "less_than_or_equal_to": _("{column} is out of range: it must be at most {bound}"),
+            "less_than": _("{column} is out of range: it must be less than {bound}"),
+            "in_range": _("{column} is out of range: it must be within {bound}"),
+        }[m.group(1)]
+        return words.format(column=column, bound=bound), _("Correct the value.")
+    if check == "score_within_max":
+        return (_("{column} is more than the maximum score").format(column=column), _("Check the score and max_score."))
+    if check == "dates_in_order":
+        return (_("{column} is before the start date").format(column=column), _("Check start_date and end_date."))
+    if check.startswith("coerce_dtype") or check.startswith("dtype"):
+        return (
+            _("{column} has the wrong type (expected {type})").format(
+                column=column, type=check[check.find("(") + 1 : -1]
+            ),
+            _("Correct the value."),
+        )
+    if check == "column_in_dataframe":
+        return _("{column} is missing").format(column=column), _("Add a column {column}.").format(column=column)
+    return _("{column} failed the check {check}").format(column=column, check=check), _("Correct the value.")
+
+
+_DF_CHECK_COLUMN = {"score_within_max": "score", "dates_in_order": "end_date"}
+
+
+@cache
+def _schema_without_uniqueness(table: str):
+    """The table's pandera schema minus its uniqueness rules.
+
+    Duplicates are found by :func:`check_tables` itself (it keeps the first occurrence and names
+    its row), so pandera's own uniqueness checks would only repeat the most expensive work on
+    large tables.
+    """
+    s = schemas.schema(table)
+    unique_cols = {c: {"unique": False} for c, col in s.columns.items() if col.unique}
+    s = s.update_columns(unique_cols) if unique_cols else copy.deepcopy(s)
+    s.unique = None
+    return s
+
+
+def _isin(values: pd.Series, allowed: pd.Series) -> np.ndarray:
+    """``values.isin(allowed)`` as a boolean array, fast for long text columns.
+
+    pandas' ``isin`` on Arrow-backed text converts every allowed value to a Python object first;
+    with a parent table of 100,000 identifiers that dominates the cross-table checks, so text is
+    matched with Arrow's hash-based ``is_in`` instead (same result: missing values never match).
+    """
+    if (
+        len(values) >= 10_000
+        and pd.api.types.is_string_dtype(values.dtype)
+        and pd.api.types.is_string_dtype(allowed.dtype)
+    ):
+        try:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            v = pa.array(values, from_pandas=True)
+            a = pa.array(allowed, from_pandas=True)
+            if isinstance(a, pa.ChunkedArray):
+                a = a.combine_chunks()
+            if pa.types.is_string(v.type) or pa.types.is_large_string(v.type):
+                a = pc.unique(a.cast(v.type)).drop_null()
+                return pc.is_in(v, value_set=a).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+        except Exception:  # noqa: BLE001 - only a faster route: any surprise falls back to pandas
+            pass
+    return values.isin(allowed).to_numpy(dtype=bool)
+
+
+_FAILURE_COLUMNS = ["schema_context", "column", "check", "failure_case", "index"]
+
+
+def _run_schema(s, frame: pd.DataFrame) -> pd.DataFrame:
+    import pandera.errors as pe
+
+    try:
+        s.validate(frame, lazy=True)
+    except pe.SchemaErrors as err:
+        return err.failure_cases.copy()
+    return pd.DataFrame(columns=_FAILURE_COLUMNS)
+
+
+def _maps_to(values: pd.Series, mapping: pd.Series, target: pd.Series) -> np.ndarray:
+    """``(values.map(mapping) == target)`` as a boolean array (unmatched values: False), fast for
+    long text columns (Arrow's hash lookup instead of pandas' ``map`` and an object comparison).
+    """
+    if (
+        len(values) >= 10_000
+        and mapping.index.is_unique
+        and pd.api.types.is_string_dtype(values.dtype)
+        and pd.api.types.is_string_dtype(target.dtype)
+    ):
+        try:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            v = pa.array(values, from_pandas=True)
+            t = pa.array(target, from_pandas=True)
+            keys = pa.array(mapping.index.to_numpy(dtype=object), from_pandas=True, type=v.type)
+            mapped = pa.array(mapping.to_numpy(dtype=object), from_pandas=True, type=t.type)
+            got = pc.take(mapped, pc.index_in(v, value_set=keys))
+            return pc.fill_null(pc.equal(got, t), False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+        except Exception:  # noqa: BLE001 - only a faster route: any surprise falls back to pandas
+            pass
+    return (values.map(mapping) == target).to_numpy(dtype=bool)
+
+
+def _schema_failures(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Run the table's pandera schema lazily (without its uniqueness rules); return failure cases.
+
+    When the schema has no rule that looks at whole rows, every rule looks at one value at a time,
+    so pandera checks each column's *distinct* values once (a response table repeats each
+    participant identifier once per item and phase) and each failure is then reported for every
+    row holding that value: the same failure cases, indexed by the rows of ``frame``, at a
+    fraction of the cost for large tables.
+    """
+    s = _schema_without_uniqueness(table)
+    if s.checks or len(frame) < 2 or not len(frame.columns):
+        return _run_schema(s, frame)
+    codes: dict[str, np.ndarray] = {}
+    firsts: dict[str, np.ndarray] = {}
+    for c in frame.columns:
+        k = pd.factorize(frame[c], use_na_sentinel=False)[0]
+        codes[c] = k
+        firsts[c] = pd.Series(k).drop_duplicates(keep="first").index.to_numpy()
+    m = max(len(f) for f in firsts.values())
+    # one row per distinct value of each column; shorter columns repeat their first value (the
+    # uniqueness rules are not part of this schema, so repeats change nothing)
+    distinct = pd.DataFrame(
+        {
+            c: frame[c].iloc[firsts[c][np.minimum(np.arange(m), len(firsts[c]) - 1)]].reset_index(drop=True)
+            for c in frame.columns
+        }
+    )
+    fc = _run_schema(s, distinct)
+    if fc.empty:
+        return fc
+    at_row = pd.to_numeric(fc["index"], errors="coerce")
+    keep = [fc.loc[at_row.isna()]]  # failures of a whole column (no row)
+    rows_fc = fc.loc[at_row.notna()]
+    for (context, column, check), group in rows_fc.groupby(
+        ["schema_context", "column", "check"], sort=False, dropna=False
+    ):
+        if column not in codes:
+            keep.append(group)
+            continue
+        pos = pd.to_numeric(group["index"]).astype(int).to_numpy()
+        pos = np.unique(pos[pos < len(firsts[column])])
+        failing = codes[column][firsts[column][pos]]
+        rows = np.flatnonzero(np.isin(codes[column], failing))
+        keep.append(
+            pd.DataFrame(
+                {
+                    "schema_context": context,
+                    "column": column,
+                    "check": check,
+                    "failure_case": frame[column].to_numpy(dtype=object)[rows],
+                    "index": rows,
+                }
+            )
+        )
+    return pd.concat(
+        [k[_FAILURE_COLUMNS] if set(_FAILURE_COLUMNS) <= set(k.columns) else k for k in keep], ignore_index=True
+    )
+
+
+def _unique_keys(table: str) -> list[list[str]]:
+    model = schemas.TABLES[table]
+    keys = []
+    unique = getattr(model.Config, "unique", None)
+    if unique:
+        keys.append(list(unique))
+    keys += [[c] for c, col in schemas.schema(table).columns.items() if col.unique]
+    return keys
+
+
+def _own_key(table: str) -> str | None:
+    """The identifier column of a table that other tables refer to (None for tables without one)."""
+    return next((k[0] for k in _unique_keys(table) if len(k) == 1), None)
+
+
+def _loc(prov: pd.DataFrame, idx: int) -> tuple[str | None, str | None, int | None]:
+    if prov is None or idx not in prov.index:
+        return None, None, None
+    r = prov.loc[idx]
+    row = r["_row"]
+    return (
+        r["_file"],
+        r["_sheet"] if isinstance(r["_sheet"], str) else None,
+        int(row) if row is not None and not pd.isna(row) else None,
+    )
+
+
+# values melted out of wide sheets (one column per item, competency or code): the header of the
+# cell's own column is where to look, and it is kept in the provenance column ``_col``
+_MELTED = {"answer", "item_id", "rating", "competency_id", "present", "code_id"}
+
+
+def _header(
+    headers: Mapping[tuple, Mapping[str, str]] | None,
+    file: str | None,
+    sheet: str | None,
+    column: str,
+    prov: pd.DataFrame | None = None,
+    idx: int | None = None,
+) -> str:
+    if prov is not None and idx is not None and column in _MELTED and "_col" in prov.columns:
+        written = prov.at[idx, "_col"] if idx in prov.index else None
+        if isinstance(written, str):
+            return written
+    if headers:
+        h = headers.get((file, sheet)) or {}
+        if column in h:
+            return h[column]
+    return column
+
+
+def _count_rows(prov: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Rows per file and sheet of one table (``_file, _sheet, _table, _n``), for the reconciliation."""
+    parts = []
+    for c in ("_file", "_sheet"):
+        col = prov[c] if c in prov.columns else None
+        if col is None or col.isna().all():  # generated tables carry no provenance: one group
+            parts.append((np.zeros(len(prov), dtype=np.int64), np.array([None], dtype=object)))
+        else:
+            parts.append(pd.factorize(col, use_na_sentinel=False))
+    (fcodes, files), (scodes, sheets) = parts
+    group, first = pd.factorize(fcodes.astype(np.int64) * (len(sheets) + 1) + scodes)  # in order of appearance
+    n = np.bincount(group, minlength=len(first))
+    return pd.DataFrame(
+        {
+            "_file": np.asarray(files, dtype=object)[first // (len(sheets) + 1)],
+            "_sheet": np.asarray(sheets, dtype=object)[first % (len(sheets) + 1)],
+            "_table": table,
+            "_n": n,
+        }
+    )
+
+
+@dataclass
+class _Checked:
+    kept: dict[str, pd.DataFrame]
+    quarantine: pd.DataFrame
+    problems: list[Problem]
+    reconciliation: pd.DataFrame
+    #: where each kept row came from: table -> ``file, sheet, row``, row for row with ``kept[table]``
+    provenance: dict[str, pd.DataFrame] = field(default_factory=dict)
