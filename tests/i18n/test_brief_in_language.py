@@ -235,10 +235,39 @@ def test_the_workbook_in_thai_has_thai_sheet_names_readme_and_notes(briefs, tmp_
         and v not in ("Cohen's dz, Hedges' gz", "p, p (adjusted)")
     ]
     assert all(SCRIPTS["th"].search(v) for v in words[1:] if _WORD.search(v) and v != study.name), words
-    # the headers are the workbook's English column titles in every language, which scripts and
-    # tip-eval audit read back (translating them is left to later work)
-    english = openpyxl.load_workbook(write_workbook(study, tmp_path / "tables_en.xlsx", lang="en"))
-    assert [c.value for c in wb["คะแนนเพิ่มโดยรวม"][1]] == [c.value for c in english["Gains overall"][1]]
+    # the column headers are Thai too (statistics' names and symbols stay as they are written), and
+    # read back to the same columns as the English workbook's headers
+    from tip_eval.column_titles import COLUMN_TITLES, SHEET_TITLES, code
+
+    english_path = write_workbook(study, tmp_path / "tables_en.xlsx", lang="en")
+    english = openpyxl.load_workbook(english_path)
+    titles = set(COLUMN_TITLES.values()) | {t for own in SHEET_TITLES.values() for t in own.values()}
+    names = r"Cohen's (dz|kappa)|Hedges' gz|(Spearman|Pearson|Rank-biserial) r|Krippendorff's alpha"
+    symbols = re.compile(rf"^(p|p \((Wilcoxon|Mann-Whitney|Pearson|Spearman)\)|SEM|{names})$")
+    assert len(wb.worksheets) == len(english.worksheets)
+    tables = 0
+    for thai, eng in zip(wb.worksheets[1:], english.worksheets[1:], strict=True):
+        if eng.max_column < 2:  # a sheet of one sentence
+            continue
+        tables += 1
+        heads, english_heads = [c.value for c in thai[1]], [c.value for c in eng[1]]
+        assert [h for h in heads if h in titles and not symbols.match(h)] == [], thai.title
+        assert sum(bool(SCRIPTS["th"].search(h)) for h in heads) >= len(heads) / 2, (thai.title, heads)
+        assert [code(h, thai.title) for h in heads] == [code(h, eng.title) for h in english_heads], thai.title
+        assert len(set(heads)) == len(heads), thai.title
+    assert tables >= 15
+    assert "ค่าเฉลี่ยที่เพิ่มขึ้น, คะแนน" in [c.value for c in wb["คะแนนเพิ่มโดยรวม"][1]]
+    # and tip-eval audit reads the Thai workbook's tables as it reads the English ones
+    import tip_eval as te
+
+    audited, audited_english = te.disclosure.audit(path), te.disclosure.audit(english_path)
+    assert audited_english.checked["workbook tables"] >= 15 and audited_english.checked["counts"] > 100
+    # (the number of linear programmes solved depends on the order the facts come in, not on what is read)
+    read = {k: v for k, v in audited.checked.items() if k != "linear programmes"}
+    assert read == {k: v for k, v in audited_english.checked.items() if k != "linear programmes"}
+    assert [(x.kind, repr(x.low), repr(x.high)) for x in audited.leaks] == [
+        (x.kind, repr(x.low), repr(x.high)) for x in audited_english.leaks
+    ]
 
 
 def test_a_figure_builder_speaks_the_language_it_is_given(briefs):

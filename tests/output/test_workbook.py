@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 
 from tip_eval.column_titles import COLUMN_TITLES, SHEET_TITLES, code, title
 from tip_eval.disclosure import MARK, footnote
-from tip_eval.report.workbook import write_workbook
+from tip_eval.i18n import LANGUAGES, using
+from tip_eval.report.workbook import sheet_name, write_workbook
 
 PAYLOADS = ['=HYPERLINK("http://x","y")', "+1+1", "-2", "@SUM(A1)", "\t=1", "=1+1", "\r=2"]
 
@@ -87,12 +88,24 @@ def test_group_values_a_reader_sees_are_words(sample_book):
     assert "Trafficking definitions and law" in set(_frame(wb["Modules"])["module"])
 
 
-def test_every_title_reads_back_to_its_column():
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_title_reads_back_to_its_column(lang):
+    # in every language the titles of a sheet are unique, and each reads back to its column, also
+    # by the sheet's name in that language
     for sheet in [None, *SHEET_TITLES]:
         columns = set(COLUMN_TITLES) | set(SHEET_TITLES.get(sheet, {}))
+        with using(lang):
+            titles = {c: title(c, sheet) for c in columns}
+            written = sheet_name(sheet) if sheet else None
         for column in columns:
-            assert code(title(column, sheet), sheet) == column, (sheet, column)
-        assert len({title(c, sheet) for c in columns}) == len(columns), sheet
+            assert code(titles[column], sheet) == column, (lang, sheet, column)
+            assert code(titles[column], written) == column, (lang, written, column)
+        clashes = {t for t in titles.values() if list(titles.values()).count(t) > 1}
+        assert not clashes, (lang, sheet, sorted(clashes))
+    if lang != "en":  # the titles are translated: at most the statistics' names and symbols stay English
+        with using(lang):
+            same = [c for c in COLUMN_TITLES if title(c) == COLUMN_TITLES[c]]
+        assert len(same) <= 20, same
     # the sheets' names the workbook cuts to 31 characters keep their titles
     assert title("n", "Knowledge vs confidence by sect") == SHEET_TITLES["Knowledge vs confidence"]["n"]
     # headers written before they were words read back unchanged

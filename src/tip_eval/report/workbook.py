@@ -215,10 +215,11 @@ def write_workbook(
         The brief's publication: its disclosure plan then covers the brief and this workbook
         together (``tip-eval brief`` passes it).
     lang : {"en", "km", "th", "id"}, optional
-        The language of the sheet names, the README sheet, the notes and the texts in cells.
-        Default: the language the study was loaded in (its ``language`` setting in
-        ``study.toml``), else English. The column headers are for now the English column titles
-        (:mod:`tip_eval.column_titles`), which ``tip-eval audit`` and scripts read back.
+        The language of the sheet names, the README sheet, the notes, the column headers and the
+        texts in cells. Default: the language the study was loaded in (its ``language`` setting in
+        ``study.toml``), else English. The column headers are the column titles of
+        :mod:`tip_eval.column_titles` in the language, which ``tip-eval audit`` and scripts
+        (:func:`tip_eval.column_titles.code`) read back in any language.
 
     Returns
     -------
