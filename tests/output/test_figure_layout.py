@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from tip_eval import plots
-from tip_eval.plots._layout import PRINT_WIDTH, boxes, overlaps, text_width, wrap
+from tip_eval.plots._layout import EDGE, PRINT_WIDTH, boxes, overlaps, text_height, text_width, title_rise, wrap
 from tip_eval.plots._spec import FigureSpec, trace
 
 
@@ -118,6 +118,37 @@ def test_long_titles_wrap_and_long_legends_take_rows(sample_study):
     )
     slopes = plots.gain_distribution.spec(frame, by="sector", kind="slopes")  # 8 entries in Khmer
     assert slopes.layout["legend"]["orientation"] == "h" and _problems(slopes) == []
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        # Khmer: vowels above and consonants stacked below the letters (Noto Sans Khmer 1.16 em above
+        # the baseline, 0.69 below); wrapped to two lines at 700 px
+        "ចំណេះដឹងមុន និងក្រោយវគ្គបណ្តុះបណ្តាល ស្ត្រី ក្ស័ត្រ តាមប្រទេស និងវិស័យ និងខេត្ត និងវគ្គបណ្តុះបណ្តាល",
+        "ความรู้ก่อนและหลังการฝึกอบรม ผู้ใหญ่ ปู่ ญี่ปุ่น ตามประเทศ และภาคส่วน และจังหวัด และการฝึกอบรม",
+        "ចំណេះដឹងមុន និងក្រោយ",  # one line
+    ],
+)
+def test_titles_in_tall_scripts_fit_the_top_margin(sample_study, title):
+    """The first line of a Khmer or Thai title reaches higher than a Latin one: it must stay in the figure."""
+    from tip_eval.analysis.gains import gains
+
+    fig = plots.pre_post.spec(gains(sample_study, by="sector"), title=title)
+    found, plot, size = boxes(fig, PRINT_WIDTH)
+    box = next(b for b in found if b.name == "title")
+    assert overlaps(found, plot, size) == []
+    assert box.y0 >= EDGE - 1 and box.y1 <= plot.y0  # in the top margin, from its edge down
+    text = fig.layout["title"]["text"]
+    assert fig.layout["title"]["pad"]["t"] == pytest.approx(EDGE + title_rise(text))
+    lines = text.split("<br>")
+    assert text_height(lines[0], 18) > 1.3 * 18
+    assert len(lines) > 1 or len(title) < 30  # the long titles wrap
+    # plotly puts the first baseline of a title of several lines on its anchor: a wrapped title placed
+    # at the edge (as before) is caught leaving the figure
+    fig.layout["title"]["pad"]["t"] = EDGE
+    if len(lines) > 1:
+        assert any(p.startswith("title leaves the figure") for p in _problems(fig))
 
 
 def test_wrap_breaks_between_words_only():

@@ -19,7 +19,10 @@ Text widths are estimated per character from the widths of Noto Sans (the first 
 figures' font stack): lowercase letters 0.55 em, capitals and digits 0.72 and 0.6 em, narrow
 letters and spaces 0.32 em, any other script 0.85 em, which comes within 5% of the widths a browser
 draws (measured with Chromium's canvas for the labels of the sample brief), then 12% is added
-(:data:`SAFETY`); lines are 1.3 em apart. The estimates are larger than the text drawn, so boxes
+(:data:`SAFETY`); lines are 1.3 em apart, and a line in a script whose marks stack above and below
+its letters (Khmer, Myanmar, Lao, Thai) takes the ascent plus descent of that script's Noto Sans font
+(Khmer 1.85 em); a title anchored at its top is moved down by how far its first line reaches above
+the anchor (:func:`title_rise`). The estimates are larger than the text drawn, so boxes
 that do not intersect here do not intersect on paper.
 """
 
@@ -32,7 +35,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["PRINT_WIDTH", "Box", "text_width", "text_height", "wrap", "arrange", "boxes", "overlaps"]
+__all__ = [
+    "PRINT_WIDTH",
+    "Box",
+    "text_width",
+    "text_height",
+    "line_height",
+    "title_rise",
+    "wrap",
+    "arrange",
+    "boxes",
+    "overlaps",
+]
 
 #: pixels a figure has on an A4 page in portrait (210 mm less 2 x 14 mm margins at 96 dpi: 688 px)
 PRINT_WIDTH = 700
@@ -81,10 +95,52 @@ def text_width(text: Any, size: float = FONT) -> float:
     return max((SAFETY * sum(_char_em(c) for c in line) * size for line in lines), default=0.0)
 
 
+#: scripts whose marks stack above and below the letters (Noto Sans's ascent and descent, in em):
+#: Khmer, Myanmar, Lao, Thai; any other text is taken as Latin (accented capitals 0.93 em high)
+_SCRIPTS = (
+    (0x1780, 0x17FF, 1.16, 0.69),  # Khmer (Noto Sans Khmer: yMax 1.155, yMin -0.691)
+    (0x19E0, 0x19FF, 1.16, 0.69),  # Khmer symbols
+    (0x1000, 0x109F, 1.25, 0.69),  # Myanmar (Noto Sans Myanmar: yMax 1.252)
+    (0x0E80, 0x0EFF, 1.11, 0.44),  # Lao (Noto Sans Lao: yMax 1.107, yMin -0.438)
+    (0x0E00, 0x0E7F, 1.01, 0.43),  # Thai (Noto Sans Thai: yMax 1.009, yMin -0.433)
+)
+_LATIN_ASCENT, _LATIN_DESCENT = 0.93, 0.39
+#: plotly draws a one-line title anchored at its top with its baseline 0.7 em below the anchor
+#: (CAP_SHIFT), a title of several lines with its first baseline on the anchor (measured in Chromium)
+CAP_SHIFT = 0.7
+
+
+def _extent(line: str) -> tuple[float, float]:
+    """Ascent and descent (em) of the tallest script in ``line``."""
+    asc, desc = _LATIN_ASCENT, _LATIN_DESCENT
+    for ch in line:
+        o = ord(ch)
+        if o < 0x0E00 or o > 0x19FF:
+            continue
+        for lo, hi, a, d in _SCRIPTS:
+            if lo <= o <= hi:
+                asc, desc = max(asc, a), max(desc, d)
+    return asc, desc
+
+
+def line_height(line: str) -> float:
+    """Height of a line in em: :data:`LINE`, or the ascent plus descent of a taller script in it."""
+    asc, desc = _extent(line)
+    return max(LINE, asc + desc)
+
+
 def text_height(text: Any, size: float = FONT) -> float:
-    """Height in pixels of ``text``'s lines at ``size`` px."""
-    n = len(_lines(text))
-    return n * size * LINE if n else 0.0
+    """Height in pixels of ``text``'s lines at ``size`` px (taller lines for Khmer, Thai, Lao, Myanmar)."""
+    return sum(line_height(line) for line in _lines(text)) * size
+
+
+def title_rise(text: Any, size: float = TITLE_FONT) -> float:
+    """How far (px) the glyphs of a title anchored at its top reach above the anchor (see :data:`CAP_SHIFT`)."""
+    lines = _lines(text)
+    if not lines:
+        return 0.0
+    baseline = 0.0 if len(lines) > 1 else CAP_SHIFT
+    return max(0.0, _extent(lines[0])[0] - baseline) * size
 
 
 def wrap(text: str, size: float, width: float) -> str:
@@ -317,9 +373,10 @@ def boxes(figure: Any, width: float = PRINT_WIDTH) -> tuple[list[Box], Box, tupl
         else:
             yref = title.get("yref", "container")
             py = (1 - float(y)) * H if yref == "container" else T + (1 - float(y)) * ph
-            y0 = _anchored(
-                py + float(pad.get("t", 0)) - float(pad.get("b", 0)), h, title.get("yanchor", "auto"), 1 - float(y)
-            )
+            yanchor = title.get("yanchor", "auto")
+            y0 = _anchored(py + float(pad.get("t", 0)) - float(pad.get("b", 0)), h, yanchor, 1 - float(y))
+            if yanchor == "top":  # the glyphs reach above the anchor (tall scripts; titles of several lines)
+                y0 -= title_rise(ttext, size)
         out.append(Box("title", x0, y0, x0 + w, y0 + h))
 
     # the legend
@@ -529,6 +586,7 @@ def arrange(fig: Any, width: float = PRINT_WIDTH, notes: Iterable[str] = ()) -> 
     title_y = top
     if text:
         text = wrap(str(text), TITLE_FONT, room)
+        title_y = top + title_rise(text, TITLE_FONT)  # the first line's glyphs start at the edge
         top += text_height(text, TITLE_FONT) + GAP
     names = _legend_items(fig.data, layout)
     legend_y = top
