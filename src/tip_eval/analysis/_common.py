@@ -1,4 +1,4 @@
-"""Shared argument handling of the analysis functions: ``by`` groupings and Study-or-frame inputs."""
+"""Shared argument handling of the analysis functions: ``by`` groupings and Study-or-frame inputs; numbers in sentences."""
 
 from __future__ import annotations
 
@@ -50,3 +50,28 @@ def group_keys(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     if not by:
         return pd.DataFrame({"group": "all"}, index=frame.index)
     return frame[by]
+
+
+def number_text(value: float, spec: str = ".1f") -> str:
+    """``value`` written for a sentence in the current language: ``format(value, spec)`` with its decimal sign.
+
+    The rounding is the same in every language; only the decimal sign is the language's (CLDR, through
+    Babel), as in the tables (:func:`tip_eval.tables.format_number`): ``11.6`` in English, ``11,6`` in
+    Indonesian (:func:`tip_eval.i18n.using`). No grouping separator is added.
+
+    Examples
+    --------
+    >>> from tip_eval.i18n import using
+    >>> with using("id"):
+    ...     number_text(11.64), number_text(-0.5, "+.2f"), number_text(0.0123, ".3g")
+    ('11,6', '-0,50', '0,0123')
+    """
+    from babel.numbers import get_decimal_symbol
+
+    from tip_eval.i18n import current_language
+
+    text = format(value, spec)
+    lang = current_language()
+    if lang == "en":
+        return text
+    return text.replace(".", get_decimal_symbol(lang))

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval._memo import memoised
-from tip_eval.analysis._common import is_study
+from tip_eval.analysis._common import is_study, number_text
 from tip_eval.i18n import N_, _, ngettext
 
 __all__ = ["compare_trainings", "TrainingComparison", "COMPARISON_COLUMNS", "VERDICTS", "reference_text"]
@@ -577,12 +577,14 @@ def _summary(res: TrainingComparison) -> str:
                 "trainings: every shrunken gain equals the overall mean gain ({gain} {units}). That is not proof "
                 "that the trainings are equal; with groups of this size, moderate differences can go "
                 "undetected."
-            ).format(gain=f"{mean_gain:.{digits}f}", units=units)
+            ).format(gain=number_text(mean_gain, f".{digits}f"), units=units)
         )
     else:
         lo, hi = icc["ci_low"], icc["ci_high"]
         interval = (
-            _(", {level} interval {low} to {high}").format(level=conf, low=f"{lo:.2f}", high=f"{hi:.2f}")
+            _(", {level} interval {low} to {high}").format(
+                level=conf, low=number_text(lo, ".2f"), high=number_text(hi, ".2f")
+            )
             if np.isfinite(lo) and np.isfinite(hi)
             else ""
         )
@@ -591,7 +593,7 @@ def _summary(res: TrainingComparison) -> str:
             if icc["icc"] < 0.01
             else _("an estimated {share}").format(share=f"{icc['icc']:.0%}")
         )
-        value = f"{icc['icc']:.3f}" if icc["icc"] < 0.01 else f"{icc['icc']:.2f}"
+        value = number_text(icc["icc"], ".3f" if icc["icc"] < 0.01 else ".2f")
         if res.fixed:
             out.append(
                 _(
@@ -612,7 +614,12 @@ def _summary(res: TrainingComparison) -> str:
                 "Allowing for their sizes (shrinkage), the mixed model estimates the trainings' mean gains at "
                 "{low} to {high} {units}; each training's {level} interval in the table holds for that training "
                 "whatever its true gain."
-            ).format(low=f"{g.min():.{digits}f}", high=f"{g.max():.{digits}f}", units=units, level=conf)
+            ).format(
+                low=number_text(g.min(), f".{digits}f"),
+                high=number_text(g.max(), f".{digits}f"),
+                units=units,
+                level=conf,
+            )
         )
 
     small = t[(t["n"] > 0) & t["small"]]

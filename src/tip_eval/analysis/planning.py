@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval._memo import memoised
-from tip_eval.analysis._common import is_study
+from tip_eval.analysis._common import is_study, number_text
 from tip_eval.i18n import N_, _
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -408,7 +408,7 @@ def _total_sd(sigma: float, rho: float) -> float:
 
 
 def _fmt(x: float, digits: int) -> str:
-    return f"{x:.{digits}f}"
+    return number_text(x, f".{digits}f")
 
 
 def _people_for_gain(gain: float, sigma: float, power: float, alpha: float, share: float) -> tuple[int, int]:
@@ -677,7 +677,13 @@ def _assumptions(plan: TrainingPlan) -> list[str]:
                 "How much trainings differ: an estimated {share} of the variation in gains lay between trainings "
                 "(ICC {icc}, {level} interval {low} to {high}). Curricula are compared with whole trainings "
                 "allocated at random to each."
-            ).format(share=share, icc=f"{icc:.3f}", level=level, low=f"{icc_low:.2f}", high=f"{icc_high:.2f}")
+            ).format(
+                share=share,
+                icc=number_text(icc, ".3f"),
+                level=level,
+                low=number_text(icc_low, ".2f"),
+                high=number_text(icc_high, ".2f"),
+            )
         )
     out.append(
         _(

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from tip_eval._memo import memoised
+from tip_eval.analysis._common import number_text
 from tip_eval.analysis.followup._codings import (
     INDICATOR_LABEL,
     _check_confidence,
@@ -581,18 +582,18 @@ def _selection(a: np.ndarray, b: np.ndarray, confidence: float) -> tuple[pd.Data
         return frame, head + " " + _(
             "Interviewed people gained {gain} points on the knowledge test and the others "
             "{other}; too few people to test the difference."
-        ).format(gain=f"{row['gain_interviewed']:.1f}", other=f"{row['gain_not_interviewed']:.1f}")
+        ).format(gain=number_text(row["gain_interviewed"]), other=number_text(row["gain_not_interviewed"]))
     detail = _(
         "interviewed people gained {gain} points on the knowledge test on average, those not interviewed "
         "{other} (difference {diff} points, {level} CI {low} to {high}; Welch p = {p})"
     ).format(
-        gain=f"{row['gain_interviewed']:.1f}",
-        other=f"{row['gain_not_interviewed']:.1f}",
-        diff=f"{diff:+.1f}",
+        gain=number_text(row["gain_interviewed"]),
+        other=number_text(row["gain_not_interviewed"]),
+        diff=number_text(diff, "+.1f"),
         level=pct,
-        low=f"{lo:.1f}",
-        high=f"{hi:.1f}",
-        p=f"{p:.3g}",
+        low=number_text(lo),
+        high=number_text(hi),
+        p=number_text(p, ".3g"),
     )
     if p < 1.0 - confidence:
         if diff > 0:
