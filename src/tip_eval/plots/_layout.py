@@ -22,8 +22,9 @@ draws (measured with Chromium's canvas for the labels of the sample brief), then
 (:data:`SAFETY`); lines are 1.3 em apart, and a line in a script whose marks stack above and below
 its letters (Khmer, Myanmar, Lao, Thai) takes the ascent plus descent of that script's Noto Sans font
 (Khmer 1.85 em); a title anchored at its top is moved down by how far its first line reaches above
-the anchor (:func:`title_rise`). The estimates are larger than the text drawn, so boxes
-that do not intersect here do not intersect on paper.
+the anchor (:func:`title_rise`) when that would take its glyphs within 2 px of the figure's edge.
+The estimates are larger than the text drawn, so boxes that do not intersect here do not intersect
+on paper.
 """
 
 from __future__ import annotations
@@ -126,6 +127,8 @@ def _extent(line: str) -> tuple[float, float]:
 def line_height(line: str) -> float:
     """Height of a line in em: :data:`LINE`, or the ascent plus descent of a taller script in it."""
     asc, desc = _extent(line)
+    if (asc, desc) == (_LATIN_ASCENT, _LATIN_DESCENT):
+        return LINE
     return max(LINE, asc + desc)
 
 
@@ -586,7 +589,8 @@ def arrange(fig: Any, width: float = PRINT_WIDTH, notes: Iterable[str] = ()) -> 
     title_y = top
     if text:
         text = wrap(str(text), TITLE_FONT, room)
-        title_y = top + title_rise(text, TITLE_FONT)  # the first line's glyphs start at the edge
+        # the anchor low enough that the first line's glyphs stay 2 px inside the figure
+        title_y = max(top, title_rise(text, TITLE_FONT) + 2)
         top += text_height(text, TITLE_FONT) + GAP
     names = _legend_items(fig.data, layout)
     legend_y = top
