@@ -898,6 +898,7 @@ def _probe(kind: str, folder: str) -> dict[str, float]:
     CPU seconds and the process's peak resident size (VmHWM, MB)."""
     import pandas as pd
 
+    start_mb = _status("VmRSS")  # the interpreter and pandas, before anything is read
     w, c = time.perf_counter(), time.process_time()
     if kind == "load":
         import tip_eval as te
@@ -907,7 +908,7 @@ def _probe(kind: str, folder: str) -> dict[str, float]:
         kept = [pd.read_excel(b, sheet_name=None, engine="calamine") for b in sorted(Path(folder).rglob("*.xlsx"))]
     wall, cpu = time.perf_counter() - w, time.process_time() - c
     del kept
-    return {"wall": wall, "cpu": cpu, "peak_mb": _status("VmHWM")}
+    return {"wall": wall, "cpu": cpu, "peak_mb": _status("VmHWM"), "start_mb": start_mb}
 
 
 def _probe_child(kind: str, folder: Path) -> dict[str, float]:
@@ -1015,8 +1016,13 @@ def step_memory(cfg: dict) -> list[dict]:
     ]
 
 
+#: the growth table's name of the first load from workbooks (a process of its own, imports included)
+FIRST_LOAD = "first load_study from workbooks (own process)"
+
+
 def step_growth(cfg: dict) -> list[dict]:
-    """Time and peak memory of each step at growing sizes (for the estimate on paper)."""
+    """Time and peak memory of each step at growing sizes (for the estimate on paper); the first load
+    of each size from its folder of workbooks is measured in a process of its own (VmHWM)."""
     import warnings
 
     import scale
@@ -1054,6 +1060,21 @@ def step_growth(cfg: dict) -> list[dict]:
                 }
             )
         del study, tables
+        if t <= cfg.get("max_workbooks", t):  # the first load of the same study from its workbooks
+            r = _probe_child("load", scale.folder_path(t, p, k))
+            out.append(
+                {
+                    "growth": True,
+                    "size": [t, p, k],
+                    "participants": t * p,
+                    "responses": len(scale.load_pickled(t, p, k)["study"].responses),
+                    "fn": FIRST_LOAD,
+                    "seconds": r["wall"],
+                    "cpu": r["cpu"],
+                    "peak_mb": r["peak_mb"],
+                    "inc_mb": r["peak_mb"] - r["start_mb"],
+                }
+            )
     return out
 
 
@@ -1176,6 +1197,7 @@ def paper(res: dict | None) -> str:
             f"| {name} | {t:.1f} | {bt:.2f} | {mb:,.0f} | {bm:.2f} | {t * f ** max(bt, 1.0):,.0f} | "
             f"{mb * f ** max(bm, 1.0):,.0f} |"
         )
+    first_fit = est.pop(FIRST_LOAD, None)  # the first load is its own wall, not a step of the analysis
     mem_row = next((r for r in rows if r.get("step") == "memory"), None)
     cache_row = next((r for r in rows if r.get("step") == "cache"), None)
     ram_gb = float(str(res["machine"].get("memory", "0 GB")).split()[0] or 0)
@@ -1210,7 +1232,22 @@ def paper(res: dict | None) -> str:
             f"exponent of at least 1, together they stay under a minute up to about "
             f"**{_round2(n_time):,} participants**."
         )
-    if cache_row:
+    if first_fit:
+        t_first, b_first = first_fit[0], first_fit[1]
+        peaks = sorted((r["participants"], r["peak_mb"]) for r in steps[FIRST_LOAD])
+        n_at, peak = peaks[-1]
+        b_peak = _slope([x for x, _ in peaks], [y for _, y in peaks])
+        n_load = int(n_at * (budget / peak) ** (1 / max(b_peak, 1.0)))
+        walls["memory of the first load"] = n_load
+        lines.append(
+            f"- **The first load.** Reading {n_at:,} participants from their workbooks took {t_first:.0f} s "
+            f"(time exponent {b_first:.2f}) and peaked at {peak:,.0f} MB in a process of its own (peak exponent "
+            f"{b_peak:.2f}). Growing with an exponent of at least 1 it reaches 60% of the memory at about "
+            f"**{_round2(n_load):,} participants** (taking about "
+            f"{t_first * (n_load / n_at) ** max(b_first, 1.0) / 60:.0f} minutes, once)."
+            + (f" A cached reload took {cache_row['t_candidate']:.1f} s." if cache_row else "")
+        )
+    elif cache_row:
         first, peak = cache_row["t_baseline"], cache_row["peak_baseline_mb"]
         n_load = int(cache_row.get("participants", n_max_measured) * budget / peak)
         walls["memory of the first load"] = n_load
@@ -1354,14 +1391,13 @@ def prepare(cfg: dict, steps: list[str]) -> None:
         if not scale.study_path(*size).exists():
             print(f"  building study {size} ...", flush=True)
             scale.build_study(*size)
-    if "cache" in steps and not (scale.folder_path(*cfg["cache"]) / "study.toml").exists():
-        print(f"  writing study folder {cfg['cache']} ...", flush=True)
-        scale.build_folder(*cfg["cache"])
-    if "firstload" in steps:
-        for size, _ in cfg["firstload"]:
-            if size[0] <= cfg.get("max_workbooks", size[0]) and not (scale.folder_path(*size) / "study.toml").exists():
-                print(f"  writing study folder {size} ...", flush=True)
-                scale.build_folder(*size)
+    folders = [tuple(cfg["cache"])] if "cache" in steps else []
+    folders += [tuple(x) for x in cfg["growth"]] if "growth" in steps else []  # the growth table's first loads
+    folders += [tuple(size) for size, _ in cfg["firstload"]] if "firstload" in steps else []
+    for size in dict.fromkeys(folders):
+        if size[0] <= cfg.get("max_workbooks", size[0]) and not (scale.folder_path(*size) / "study.toml").exists():
+            print(f"  writing study folder {size} ...", flush=True)
+            scale.build_folder(*size)
     if "read" in steps:
         scale.build_wide(cfg["wide_rows"])
     if "farcell" in steps:
