@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from ._checks import check_confidence
 
@@ -119,6 +119,8 @@ def _nct_cdf(t: np.ndarray, df: np.ndarray, nc: np.ndarray) -> np.ndarray:
     bad = np.isnan(p) & ~np.isnan(t) & ~np.isnan(df) & ~np.isnan(nc)
     if bad.any():
         t_b, df_b, nc_b = (np.broadcast_to(a, p.shape)[bad] for a in (t, df, nc))
+        from scipy import stats  # only far in the tails: scipy.stats costs most of a second to import
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             p[bad] = 1.0 - stats.nct.sf(t_b, df_b, nc_b)

@@ -276,8 +276,8 @@ def ancova_effects(
     :math:`\\operatorname{Var}(a) = s^2\\operatorname{diag}(1/n_j) + \\bar X V_b \\bar X'`.
     """
     confidence = _check_confidence(confidence)
-    import statsmodels.api as sm
     from scipy import stats
+    from statsmodels.regression.linear_model import OLS  # not statsmodels.api, which adds ~0.3 s of imports
 
     covs, fix = _as_list(covariates, "covariates"), _as_list(fixed, "fixed")
     used = [outcome, *covs, group, *fix] + ([within] if within else [])
@@ -309,7 +309,7 @@ def ancova_effects(
         xg = pd.DataFrame(sc[gcode], index=data.index, columns=[f"{group}[S.{lev}]" for lev in levels[:-1]])
         exog = pd.concat([pd.DataFrame({"Intercept": 1.0}, index=data.index), xc, xg], axis=1)
         _check_rank(exog.to_numpy(), exog.columns, "ancova_effects")
-        result = sm.OLS(pd.Series(y, index=data.index, name=outcome), exog).fit()
+        result = OLS(pd.Series(y, index=data.index, name=outcome), exog).fit()
         p = exog.shape[1]
         L = np.zeros((k, p))
         L[:, p - (k - 1) :] = sc
@@ -338,7 +338,7 @@ def ancova_effects(
         if x.shape[1]:
             _check_rank(xd, list(xc.columns), "ancova_effects")
         result = (
-            sm.OLS(
+            OLS(
                 pd.Series(yd, index=data.index, name=outcome), pd.DataFrame(xd, index=data.index, columns=xc.columns)
             ).fit()
             if x.shape[1]
@@ -632,7 +632,7 @@ def random_intercept_effects(
     groups); the FAB intervals remain valid.
     """
     confidence = _check_confidence(confidence)
-    import statsmodels.api as sm
+    from statsmodels.regression.mixed_linear_model import MixedLM  # not statsmodels.api (~0.3 s of imports)
 
     from .fab import fab_intervals
 
@@ -650,7 +650,7 @@ def random_intercept_effects(
     x = exog.to_numpy(dtype=np.float64)
     yv = y.to_numpy()
     ratio = profile_variance_ratio(yv, x, gcode, k, reml)
-    result, caught = _fit_mixed(sm.MixedLM(y, exog, groups=groups), reml, ratio)
+    result, caught = _fit_mixed(MixedLM(y, exog, groups=groups), reml, ratio)
     # The estimates are computed in closed form at the better of two REML optima: statsmodels' and the
     # profiled one. At the boundary (tau2 = 0) statsmodels' optimiser can stop, "converged", at a point
     # with a lower likelihood and fixed effects off their GLS values (seen in simulations with no

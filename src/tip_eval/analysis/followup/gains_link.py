@@ -482,7 +482,9 @@ def _fit_logit(
     y: np.ndarray, X: np.ndarray, confidence: float, groups: np.ndarray | None = None
 ) -> tuple[float, float, float, float] | str:
     """Fit a Logit; return (beta, ci_low, ci_high, p) of the last column, or a note on failure."""
-    import statsmodels.api as sm
+    # the module that defines Logit, not statsmodels.api (which also imports its time series,
+    # graphics and datasets)
+    from statsmodels.discrete.discrete_model import Logit
     from statsmodels.tools import sm_exceptions as sme
 
     problems = tuple(
@@ -497,7 +499,7 @@ def _fit_logit(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            res = sm.Logit(y, X).fit(**kwargs)
+            res = Logit(y, X).fit(**kwargs)
         except (np.linalg.LinAlgError, ValueError, *errors) as exc:  # pragma: no cover - depends on data
             return f"logistic model failed ({type(exc).__name__}); odds ratio not estimated"
     if any(issubclass(w.category, problems) for w in caught) or not res.mle_retvals.get("converged", True):
