@@ -24,6 +24,7 @@ both, dropped out, interviewed, with a code, double-coded. Zero is shown: it des
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
@@ -93,6 +94,7 @@ class Plan:
         self._via_closure: set[Cell] = set()
         self.unprotected: list[tuple[Expression, float, float]] = []
         self._solved = False
+        self._suppressed: dict[str, tuple[tuple[int, int], pd.DataFrame]] = {}  # table() per key, per hidden set
 
     # -- building ----------------------------------------------------------------------------------
     def add(
@@ -386,6 +388,7 @@ class Plan:
         self._give_back(give_back, min_lost)
         self.hidden = {c for c in self.values if self.canon[c] in self.hidden}
         self._via_closure = {c for c in self.values if self.canon[c] in self._via_closure}
+        self._suppressed = {}
         self._solved = True
         return self
 
@@ -449,6 +452,17 @@ class Plan:
         """
         if not self._solved:
             raise RuntimeError("call solve() first")
+        # a brief and its workbook ask for the same tables several times: each is blanked once per solve
+        stamp = (id(self.hidden), len(self.hidden))
+        stamped = self._suppressed.get(key)
+        if stamped is None or stamped[0] != stamp:
+            stamped = self._suppressed[key] = (stamp, self._table(key))
+        done = stamped[1]
+        out = done.copy()
+        out.attrs = copy.deepcopy(done.attrs)
+        return out
+
+    def _table(self, key: str) -> pd.DataFrame:
         table, mapped = self.tables[key]
         out = table.copy()
         out.attrs = {}

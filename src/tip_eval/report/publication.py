@@ -95,6 +95,8 @@ class Publication:
         self.notes: dict[str, str] = {}
         self._build()
         self.plan.solve()
+        self._hidden_names: set[str] | None = None  # computed on first use: the plan is solved once, here
+        self._hidden_words: list[Any] | None = None
 
     # -- building ----------------------------------------------------------------------------------
     def _add(self, key: str, table: pd.DataFrame | None, **kw) -> None:
@@ -205,6 +207,11 @@ class Publication:
 
     def hidden_names(self) -> set[str]:
         """Every grouping value (training, province, ...) whose group size is hidden in some table."""
+        if self._hidden_names is None:
+            self._hidden_names = self._find_hidden_names()
+        return set(self._hidden_names)
+
+    def _find_hidden_names(self) -> set[str]:
         names: set[str] = set()
         for key, (table, mapped) in self.plan.tables.items():
             if mapped is None or not mapped.by:
@@ -230,14 +237,15 @@ class Publication:
 
         from tip_eval import vocab
 
-        for name in self.hidden_names():
-            words = {name}
-            for voc in ("country", "sector", "gender"):
-                try:
-                    if name in set(map(str, vocab.codes(voc))):
-                        words = {vocab.label(voc, name)}
-                except Exception:  # noqa: BLE001 - a vocabulary this version does not have
-                    continue
-            if any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text) for w in words):
-                return True
-        return False
+        if self._hidden_words is None:  # the patterns of every hidden name, built once
+            self._hidden_words = []
+            for name in self.hidden_names():
+                words = {name}
+                for voc in ("country", "sector", "gender"):
+                    try:
+                        if name in set(map(str, vocab.codes(voc))):
+                            words = {vocab.label(voc, name)}
+                    except Exception:  # noqa: BLE001 - a vocabulary this version does not have
+                        continue
+                self._hidden_words.append([re.compile(rf"(?<![\w-]){re.escape(w)}(?![\w-])") for w in words])
+        return any(p.search(text) for words in self._hidden_words for p in words)
