@@ -534,7 +534,46 @@ def _log_internal_error(argv: Sequence[str] | None) -> Path | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``tip-eval`` with ``argv`` (default: the command line); return the exit code."""
+    """Run ``tip-eval`` with ``argv`` (default: the command line); return the exit code.
+
+    Run on the command line (``argv`` not given), the process ends as soon as the command is done:
+    see :func:`_leave`.
+    """
+    code = _main(argv)
+    if argv is None:
+        _leave(code)
+    return code
+
+
+def _leave(code: int) -> None:
+    """End the ``tip-eval`` process with ``code`` without tearing down the interpreter.
+
+    Everything the command writes is closed by then. Python would next take apart every module it
+    imported, one object at a time: half a second after a brief (pandas, scipy, statsmodels ...),
+    spent on nothing the user sees. The output streams are flushed and the exit handlers run
+    (logging, openpyxl's temporary files, ...) as on a normal exit; only the teardown is skipped.
+    Returns (and the interpreter ends as usual) while another thread still runs.
+    """
+    import atexit
+    import threading
+
+    if threading.active_count() > 1:
+        return
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed or broken pipe: nothing more can be said there
+            pass
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
