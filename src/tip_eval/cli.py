@@ -539,10 +539,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     Run on the command line (``argv`` not given), the process ends as soon as the command is done:
     see :func:`_leave`.
     """
+    if argv is None:  # the process is the command's: see _collect_less
+        _collect_less()
     code = _main(argv)
     if argv is None:
         _leave(code)
     return code
+
+
+def _collect_less() -> None:
+    """Run Python's cycle collector less often in the ``tip-eval`` process.
+
+    A command allocates millions of objects (the modules it imports, pandas' frames) and most of
+    them live until it ends; at Python's default thresholds (700, 10, 10) the collector scanned all
+    of them again and again, about 0.6 s of the 5 s of CPU of a first brief of the sample study
+    (0.2 s at these thresholds, with the same peak memory). Garbage freed by reference counting,
+    which is nearly all of it, is freed at once either way.
+    """
+    import gc
+
+    gc.set_threshold(10_000, 20, 20)
 
 
 def _leave(code: int) -> None:
