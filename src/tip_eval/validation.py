@@ -207,7 +207,11 @@ from tip_eval.validation_checks import (  # noqa: E402, F401 - split out; names 
     _schema_without_uniqueness,
     _unique_keys,
     _words_for_check,
+    coerce_columns,
+    schema_holds,
 )
+
+_NO_FAILURES = pd.DataFrame(columns=_FAILURE_COLUMNS)  # what pandera reports when the schema holds (read only)
 
 
 def check_tables(
@@ -241,6 +245,7 @@ def check_tables(
     kept: dict[str, pd.DataFrame] = {}
     prov_all: dict[str, pd.DataFrame] = {}
     read_counts: list[pd.DataFrame] = []
+    coerced: dict[str, pd.DataFrame] = {}  # table -> its frame with the schema's types, row for row
 
     def quarantine(table: str, frame: pd.DataFrame, prov: pd.DataFrame, mask: np.ndarray, reasons: pd.Series) -> None:
         for idx in frame.index[mask]:
@@ -309,7 +314,9 @@ def check_tables(
         reasons: dict[int, str] = {}
         row_problem: dict[int, Problem] = {}  # row -> the problem that set it aside
         soft_cells: list[tuple[int, str]] = []
-        fc = _schema_failures(table, frame)
+        typed = coerce_columns(table, frame)
+        # the schema holds for nearly every table: pandera itself runs only to describe failures
+        fc = _NO_FAILURES if typed is not None and schema_holds(table, typed) else _schema_failures(table, frame)
         for _i, case in fc.iterrows():
             check = str(case["check"])
             idx = case["index"]
@@ -351,6 +358,7 @@ def check_tables(
             row_problem.setdefault(idx, problem)
             reasons.setdefault(idx, words)
         if soft_cells:
+            typed = None
             frame = frame.copy()
             for idx, column in soft_cells:
                 frame[column] = frame[column].astype(object)
@@ -439,6 +447,8 @@ def check_tables(
                 if not pd.isna(value):
                     by_key.setdefault(value, problem)
         kept[table] = frame.loc[~bad] if bad.any() else frame
+        if typed is not None:
+            coerced[table] = typed
         prov_all[table] = prov.loc[~bad]
 
     # cross-table rules, in dependency order, on kept rows (a set-aside parent sets aside its children)
@@ -619,7 +629,14 @@ def check_tables(
     recon = recon.rename(columns={"_file": "file", "_sheet": "sheet", "_table": "table"})[list(RECONCILIATION_COLUMNS)]
 
     problems = list(dict.fromkeys(problems))  # a melted wide row repeats its row's problem: once is enough
-    clean = {t: schemas.schema(t).coerce_dtype(f.reset_index(drop=True)) for t, f in kept.items()}
+    clean = {
+        t: (
+            coerced[t].loc[f.index].reset_index(drop=True)
+            if t in coerced
+            else schemas.schema(t).coerce_dtype(f.reset_index(drop=True))
+        )
+        for t, f in kept.items()
+    }
     where = {
         t: pd.DataFrame(
             {

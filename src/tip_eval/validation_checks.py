@@ -179,6 +179,120 @@ def _maps_to(values: pd.Series, mapping: pd.Series, target: pd.Series) -> np.nda
     return (values.map(mapping) == target).to_numpy(dtype=bool)
 
 
+def coerce_columns(table: str, frame: pd.DataFrame) -> pd.DataFrame | None:
+    """``frame`` with every column converted to its type in the table's schema, or None.
+
+    The conversion is the schema's own (each column's pandera type, ``try_coerce``), so the result
+    is what ``schema.coerce_dtype`` gives, without its per-column copies of the schema. None when a
+    column is not in the schema or holds a value its type cannot take: the caller then leaves the
+    frame to pandera, which names the values.
+    """
+    columns = schemas.schema(table).columns
+    out = {}
+    for c in frame.columns:
+        col = columns.get(c)
+        if col is None or col.dtype is None or col.parsers or col.regex:
+            return None
+        try:
+            out[c] = col.dtype.try_coerce(frame[c])
+        except Exception:  # noqa: BLE001 - any failure to convert: pandera's full run says which values
+            return None
+    return pd.DataFrame(out, index=frame.index, columns=frame.columns, copy=False)
+
+
+#: pandera's built-in checks that judge each value on its own
+_VALUE_CHECKS = frozenset(
+    {
+        "equal_to",
+        "not_equal_to",
+        "greater_than",
+        "greater_than_or_equal_to",
+        "less_than",
+        "less_than_or_equal_to",
+        "in_range",
+        "isin",
+        "notin",
+        "str_matches",
+        "str_contains",
+        "str_startswith",
+        "str_endswith",
+        "str_length",
+    }
+)
+
+
+def _check_passes(check, data: pd.Series | pd.DataFrame) -> bool:
+    """True when the pandera ``check`` holds for every value of ``data``, computed as pandera does
+    (its check function on the data without missing values when the check ignores them).
+    """
+    if check.element_wise or check.groupby is not None or check._check_fn is None:
+        return False
+    if isinstance(data, pd.Series) and check.ignore_na and data.hasnans:
+        data = data.dropna()
+    fn = check._check_fn
+    name = getattr(fn, "__name__", None)
+    if name is not None and check.is_builtin_check(name):
+        fn = check.get_builtin_check_fn(name)  # as Check.__call__ does: the function registered for pandas
+    out = fn(data, **check._check_kwargs)
+    if isinstance(out, (bool, np.bool_)):
+        return bool(out)
+    if isinstance(out, pd.DataFrame):
+        return bool(out.all(axis=None))
+    if isinstance(out, pd.Series):
+        return bool(out.all()) and not bool(out.isna().any())
+    return False
+
+
+def schema_holds(table: str, coerced: pd.DataFrame) -> bool:
+    """True when the table's schema (without its uniqueness rules) finds nothing in ``coerced``.
+
+    ``coerced`` is a frame already converted by :func:`coerce_columns`. Every rule of the schema is
+    evaluated with pandera's own check functions, vectorised over each column (or its distinct
+    values, for long columns), without pandera's per-column machinery. False means "not sure":
+    something failed, or the schema uses a feature this shortcut does not evaluate; the caller
+    then runs pandera itself, so that failures are always described by pandera.
+    """
+    from pandera.engines.pandas_engine import Engine
+
+    s = _schema_without_uniqueness(table)
+    from pandera.api.checks import Check
+
+    Check.get_backend(coerced)  # registers pandera's check functions for pandas data, as Check.__call__ does
+    if (
+        s.index is not None
+        or s.dtype is not None
+        or s.parsers
+        or s.add_missing_columns
+        or getattr(s, "drop_invalid_rows", False)
+        or not coerced.columns.is_unique
+    ):
+        return False
+    names = set(coerced.columns)
+    if names - set(s.columns) or any(col.required and c not in names for c, col in s.columns.items()):
+        return False  # strict: no other column; every required column present
+    for check in s.checks:  # rules on whole rows (dates in order, score within the maximum)
+        if not _check_passes(check, coerced):
+            return False
+    for c, col in s.columns.items():
+        if c not in names:
+            continue
+        values = coerced[c]
+        if col.unique or col.parsers or col.regex or col.dtype is None:
+            return False
+        dtype_ok = col.dtype.check(Engine.dtype(values.dtype), values)  # a bool, or one per value
+        if not bool(np.all(dtype_ok)):
+            return False
+        if not col.nullable and values.hasnans:
+            return False
+        if len(values) >= 10_000 and all(c.name in _VALUE_CHECKS for c in col.checks):
+            # each of these rules looks at one value at a time: its distinct values are enough
+            values = pd.Series(values.unique(), dtype=values.dtype, name=c)
+        for check in col.checks:
+            if not _check_passes(check, values):
+                return False
+    return True
+
+
 def _schema_failures(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Run the table's pandera schema lazily (without its uniqueness rules); return failure cases.
 
