@@ -161,7 +161,7 @@ def find_sheet(source: SourceConfig, kind: str, own: Mapping[str, str] | None = 
 
 def frame_with_provenance(raw, columns: dict[str, str], source: SourceConfig) -> pd.DataFrame:
     """Select mapped columns of a RawTable as canonical columns, adding ``_file, _sheet, _row``."""
-    out = pd.DataFrame({col: raw.frame[header].to_numpy(dtype=object) for col, header in columns.items()})
+    out = pd.DataFrame({col: raw.values(header) for col, header in columns.items()})
     out["_file"] = source.name
     out["_sheet"] = raw.sheet
     out["_row"] = pd.array(list(raw.excel_rows), dtype="Int64")
@@ -174,7 +174,7 @@ def _extra_columns(source: SourceConfig) -> dict[str, str]:
 
 
 def _unmapped_warning(ctx: LayoutContext, source: SourceConfig, raw, used: set[str], what: str) -> None:
-    for h in raw.frame.columns:
+    for h in raw.columns:
         if h not in used:
             ctx.problem(
                 source.name,
@@ -255,7 +255,7 @@ def _table_sheet(
             )
         return None, None
     raw = read_sheet(source, name or None, ctx)
-    mapping = map_headers(list(raw.frame.columns), wanted + ["name"], _extra_columns(source))
+    mapping = map_headers(list(raw.columns), wanted + ["name"], _extra_columns(source))
     _drop_names(ctx, source, raw, mapping)
     mapping.pop("name", None)
     if not _require(ctx, source, raw, mapping, needed):
@@ -266,7 +266,7 @@ def _table_sheet(
 
 
 def _name_headers(raw, source: SourceConfig) -> set[str]:
-    m = map_headers(list(raw.frame.columns), ["name"], _extra_columns(source))
+    m = map_headers(list(raw.columns), ["name"], _extra_columns(source))
     return set(m.values())
 
 
@@ -281,10 +281,10 @@ def melt_wide(
     constants: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Melt a wide sheet (one column per item/competency) to long rows with per-cell provenance."""
-    value_headers = [h for h in raw.frame.columns if h != id_header and h not in skip]
-    n = len(raw.frame)
+    value_headers = [h for h in raw.columns if h != id_header and h not in skip]
+    n = len(raw.excel_rows)
     k = len(value_headers)
-    ids = raw.frame[id_header].to_numpy(dtype=object)
+    ids = raw.values(id_header)
     rows = np.asarray(raw.excel_rows, dtype=np.int64)
     headers = np.asarray(value_headers, dtype=object)
     # row-major, as the sheet reads: every value of the first row, then the second, ... (vectorised:
@@ -292,7 +292,7 @@ def melt_wide(
     data = {
         id_col: np.repeat(ids, k),
         var_col: np.tile(headers, n),
-        value_col: raw.frame[value_headers].to_numpy(dtype=object).ravel().tolist() if k else [],
+        value_col: raw.block(value_headers).ravel().tolist() if k else [],
         "_file": source.name,
         "_sheet": raw.sheet,
         "_row": pd.array(np.repeat(rows, k), dtype="Int64"),
@@ -385,7 +385,7 @@ def template_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
                 )
             continue
         raw = read_sheet(source, name, ctx)
-        mapping = map_headers(list(raw.frame.columns), ["participant_id", "name", "test_date"], _extra_columns(source))
+        mapping = map_headers(list(raw.columns), ["participant_id", "name", "test_date"], _extra_columns(source))
         _drop_names(ctx, source, raw, mapping)
         if not _require(ctx, source, raw, mapping, ["participant_id"]):
             continue
@@ -402,20 +402,20 @@ def template_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
         )
         headers = {"participant_id": mapping["participant_id"]}
         if "test_date" in mapping:  # the date each person took the test, on every one of their answers
-            k = len([h for h in raw.frame.columns if h != mapping["participant_id"] and h not in skip])
-            long["test_date"] = np.repeat(raw.frame[mapping["test_date"]].to_numpy(dtype=object), k)
+            k = len([h for h in raw.columns if h != mapping["participant_id"] and h not in skip])
+            long["test_date"] = np.repeat(raw.values(mapping["test_date"]), k)
             headers["test_date"] = mapping["test_date"]
         out.append(Mapped("responses", long, source.name, raw.sheet, headers))
     name = find_sheet(source, "confidence")
     if name is not None:
         raw = read_sheet(source, name, ctx)
-        mapping = map_headers(list(raw.frame.columns), ["participant_id", "phase", "name"], _extra_columns(source))
+        mapping = map_headers(list(raw.columns), ["participant_id", "phase", "name"], _extra_columns(source))
         _drop_names(ctx, source, raw, mapping)
         if _require(ctx, source, raw, mapping, ["participant_id", "phase"]):
             skip = {mapping["phase"]} | ({mapping["name"]} if "name" in mapping else set())
             long = melt_wide(raw, mapping["participant_id"], source, "participant_id", "competency_id", "rating", skip)
-            phases = raw.frame[mapping["phase"]].to_numpy(dtype=object)
-            k = len([h for h in raw.frame.columns if h != mapping["participant_id"] and h not in skip])
+            phases = raw.values(mapping["phase"])
+            k = len([h for h in raw.columns if h != mapping["participant_id"] and h not in skip])
             long["phase"] = np.repeat(phases, k)
             out.append(
                 Mapped(
@@ -540,7 +540,7 @@ def followup_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
         return out
     raw = read_sheet(source, name, ctx)
     mapping = map_headers(
-        list(raw.frame.columns), ["interview_id", "coder", "code_id", "present"], _extra_columns(source)
+        list(raw.columns), ["interview_id", "coder", "code_id", "present"], _extra_columns(source)
     )
     if "code_id" in mapping:  # long: one row per interview x coder x code
         if _require(ctx, source, raw, mapping, ["interview_id", "coder", "code_id"]):
@@ -553,8 +553,8 @@ def followup_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
             long = melt_wide(
                 raw, mapping["interview_id"], source, "interview_id", "code_id", "present", {mapping["coder"]}
             )
-            coders = raw.frame[mapping["coder"]].to_numpy(dtype=object)
-            k = len(raw.frame.columns) - 2
+            coders = raw.values(mapping["coder"])
+            k = len(raw.columns) - 2
             long["coder"] = np.repeat(coders, k)
             out.append(
                 Mapped(

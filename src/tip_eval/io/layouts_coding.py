@@ -232,7 +232,7 @@ class _Documents:
         if raw is None:
             self.map = {}
             return
-        headers = [str(c) for c in raw.frame.columns]
+        headers = [str(c) for c in raw.columns]
         doc_h = _find(headers, _DOCUMENT + _CASE, _extra_columns(source), "document")
         mapping = map_headers(headers, INTERVIEW_COLUMNS, _extra_columns(source))
         if doc_h is None or "interview_id" not in mapping:
@@ -249,8 +249,8 @@ class _Documents:
             self.map = {}
             return
         self.header = doc_h
-        docs = raw.frame[doc_h].to_numpy(dtype=object)
-        ivs = raw.frame[mapping["interview_id"]].to_numpy(dtype=object)
+        docs = raw.values(doc_h)
+        ivs = raw.values(mapping["interview_id"])
         self.map = {}
         for d, i in zip(docs, ivs):
             if isinstance(d, str) and d.strip():
@@ -258,9 +258,9 @@ class _Documents:
                 self.map.setdefault(label_key(_stem(d)), i)
         if {"participant_id", "interview_date"} <= set(mapping):
             frame = pd.DataFrame(
-                {c: raw.frame[mapping[c]].to_numpy(dtype=object) if c in mapping else None for c in INTERVIEW_COLUMNS}
+                {c: raw.values(mapping[c]) if c in mapping else None for c in INTERVIEW_COLUMNS}
             )
-            prov = _provenance(raw, src, np.arange(len(raw.frame)))
+            prov = _provenance(raw, src, np.arange(len(raw.excel_rows)))
             frame = pd.concat([frame, prov], axis=1)
             self.interviews = Mapped("interviews", frame, src.name, raw.sheet, dict(mapping))
 
@@ -329,11 +329,11 @@ def _codings(
     docs = _Documents(source, ctx, _root(source, ctx))
     if docs.interviews is not None:
         out.append(docs.interviews)
-    n = len(raw.frame)
-    doc = raw.frame[doc_h].to_numpy(dtype=object)
-    tag = raw.frame[tag_h].to_numpy(dtype=object)
+    n = len(raw.excel_rows)
+    doc = raw.values(doc_h)
+    tag = raw.values(tag_h)
     default_coder = source.get("coder", "taguette" if what == "Taguette" else None)
-    coder = raw.frame[coder_h].to_numpy(dtype=object) if coder_h else np.full(n, default_coder, dtype=object)
+    coder = raw.values(coder_h) if coder_h else np.full(n, default_coder, dtype=object)
     if coder_h is None and default_coder is None:
         ctx.problem(
             source.name,
@@ -420,14 +420,14 @@ def _codings(
     # excerpts: kept apart, and only when cleared for publication
     if excerpt_h is not None:
         cleared_h = _find(
-            [str(c) for c in raw.frame.columns], _CLEARED, _extra_columns(source), "cleared_for_publication"
+            [str(c) for c in raw.columns], _CLEARED, _extra_columns(source), "cleared_for_publication"
         )
         if cleared_h is not None:
             from tip_eval.io.coerce import CellProblem, _parse_bool
 
             parse = _parse_bool("cleared_for_publication")
             cleared = np.zeros(n, dtype=bool)
-            for i, v in enumerate(raw.frame[cleared_h].to_numpy(dtype=object)):
+            for i, v in enumerate(raw.values(cleared_h)):
                 if v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip()):
                     continue
                 try:
@@ -452,7 +452,7 @@ def _codings(
                     "interview_id": interview[keep],
                     "coder": coder[keep],
                     "code_id": tag[keep],
-                    "excerpt": raw.frame[excerpt_h].to_numpy(dtype=object)[keep],
+                    "excerpt": raw.values(excerpt_h)[keep],
                 }
             )
             ex = pd.concat([ex, _provenance(raw, source, keep)], axis=1)
@@ -465,7 +465,7 @@ def _codings(
 def taguette_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     """Taguette's highlights export: ``id, document, tag, content`` (see the module docstring)."""
     raw = _read_quiet(source, source.get("sheet"), ctx)
-    headers = [str(c) for c in raw.frame.columns]
+    headers = [str(c) for c in raw.columns]
     extra = _extra_columns(source)
     doc_h = _find(headers, ("document",) + _DOCUMENT[1:], extra, "document")
     tag_h = _find(headers, _TAG, extra, "code_id")
@@ -503,7 +503,7 @@ def taguette_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
 def qualcoder_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     """QualCoder's coding report export (see the module docstring)."""
     raw = _read_quiet(source, source.get("sheet"), ctx)
-    headers = [str(c) for c in raw.frame.columns]
+    headers = [str(c) for c in raw.columns]
     extra = _extra_columns(source)
     doc_h = (
         source.get("document_column")
@@ -544,7 +544,7 @@ def qualcoder_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
 
 
 def _ignore_rest(ctx: LayoutContext, source: SourceConfig, raw, used: set) -> None:
-    for h in raw.frame.columns:
+    for h in raw.columns:
         if h not in used:
             ctx.problem(
                 source.name,
@@ -562,7 +562,7 @@ def _ignore_rest(ctx: LayoutContext, source: SourceConfig, raw, used: set) -> No
 def code_matrix_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
     """One row per interview (and coder), one 1/0 column per code (see the module docstring)."""
     raw = read_sheet(source, source.get("sheet"), ctx)
-    headers = [str(c) for c in raw.frame.columns]
+    headers = [str(c) for c in raw.columns]
     extra = _extra_columns(source)
     mapping = map_headers(
         headers, ["interview_id", "coder", "participant_id", "interview_date", "coders", "name"], extra
@@ -611,8 +611,8 @@ def code_matrix_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]
         )
     skip = set(mapping.values()) | ({doc_h} if doc_h else set())
     codes = [h for h in headers if h not in skip]
-    n, k = len(raw.frame), len(codes)
-    ivals = raw.frame[id_h].to_numpy(dtype=object)
+    n, k = len(raw.excel_rows), len(codes)
+    ivals = raw.values(id_h)
     out: list[Mapped] = []
     if doc_h is not None:
         docs = _Documents(source, ctx, _root(source, ctx))
@@ -621,8 +621,8 @@ def code_matrix_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]
                 docs.interviews.frame["_fill_coders"] = True
             out.append(docs.interviews)
         ivals = np.array([docs.interview(d)[0] for d in ivals], dtype=object)
-    cvals = raw.frame[coder_h].to_numpy(dtype=object) if coder_h else np.full(n, source.get("coder"), dtype=object)
-    vals = raw.frame[codes].to_numpy(dtype=object) if k else np.empty((n, 0), dtype=object)
+    cvals = raw.values(coder_h) if coder_h else np.full(n, source.get("coder"), dtype=object)
+    vals = raw.block(codes) if k else np.empty((n, 0), dtype=object)
     from tip_eval.io.layouts_partner import _blank_mask
 
     flat = vals.reshape(-1)

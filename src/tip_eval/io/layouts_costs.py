@@ -110,7 +110,7 @@ def costs_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
         return []
     raw = read_sheet(source, sheet, ctx)
     extra = {**COST_HEADERS, **{str(k): str(v) for k, v in (source.get("columns") or {}).items()}}
-    mapping = map_headers(list(raw.frame.columns), _COLUMNS, extra)
+    mapping = map_headers(list(raw.columns), _COLUMNS, extra)
     missing = [c for c in ("training_id", "cost") if c not in mapping]
     for c in missing:
         ctx.problem(
@@ -124,7 +124,7 @@ def costs_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
         )
     if missing:
         return []
-    for h in raw.frame.columns:
+    for h in raw.columns:
         if h not in mapping.values():
             ctx.problem(
                 source.name,

@@ -250,10 +250,10 @@ def _melt(raw, roles: list[Role], row_phase: np.ndarray | None, value: str, var:
     A participant's block of one phase that is blank in every column is dropped (the test was
     not taken); within a block that has any value, blank cells are kept as missing values.
     """
-    n, k = len(raw.frame), len(roles)
+    n, k = len(raw.excel_rows), len(roles)
     if not n or not k:
         return pd.DataFrame(columns=["_i", var, value, "phase", "_col"])
-    vals = raw.frame[[r.header for r in roles]].to_numpy(dtype=object)
+    vals = raw.block([r.header for r in roles])
     r_idx = np.repeat(np.arange(n), k)
     c_idx = np.tile(np.arange(k), n)
     flat = vals.reshape(-1)
@@ -318,7 +318,7 @@ class _Rows:
 def _row_values(
     raw, roles: list[Role], source: SourceConfig, ctx: LayoutContext, training_id: str | None, fixed_phase: str | None
 ) -> _Rows | None:
-    n = len(raw.frame)
+    n = len(raw.excel_rows)
     attr = {r.target: r.header for r in roles if r.kind == "attr"}
     names = [r.header for r in roles if r.kind == "name"]
     wanted_names = name_headers(source)
@@ -350,13 +350,13 @@ def _row_values(
             ).format(header=template_header("participant_id")),
         )
         return None
-    pid = raw.frame[attr["participant_id"]].to_numpy(dtype=object) if "participant_id" in attr else None
+    pid = raw.values(attr["participant_id"]) if "participant_id" in attr else None
     name_values = None
     if names:
-        parts = [raw.frame[h].to_numpy(dtype=object) for h in names]
+        parts = [raw.values(h) for h in names]
         name_values = np.array([_join_name(vs) for vs in zip(*parts)], dtype=object)
     if "training_id" in attr:
-        tcol = raw.frame[attr["training_id"]].to_numpy(dtype=object)
+        tcol = raw.values(attr["training_id"])
         blank = _blank_mask(tcol)
         training = np.where(blank, training_id, tcol).astype(object)
     else:
@@ -376,7 +376,7 @@ def _row_values(
         training = np.full(n, training_id, dtype=object)
     phase = None
     if "phase" in attr:
-        phase = raw.frame[attr["phase"]].to_numpy(dtype=object).copy()
+        phase = raw.values(attr["phase"]).copy()
         if fixed_phase is not None:
             phase[_blank_mask(phase)] = fixed_phase
     elif fixed_phase is not None:
@@ -436,7 +436,7 @@ def person_sheet(
             )
             return []
     roles = classify(
-        [str(c) for c in raw.frame.columns], source, PERSON_ATTRS, kobo, ctx.bank, own
+        [str(c) for c in raw.columns], source, PERSON_ATTRS, kobo, ctx.bank, own
     )  # the bank's IDs in any layout
     rows = _row_values(raw, roles, source, ctx, training_id, fixed)
     if rows is None:
@@ -467,7 +467,7 @@ def person_sheet(
                 _("Nothing to do; to link tests by name instead of ID, set name_column in study.toml."),
                 "warning",
             )
-        elif r.kind == "ignore" and not (kobo and _blank_mask(raw.frame[r.header].to_numpy(dtype=object)).all()):
+        elif r.kind == "ignore" and not (kobo and _blank_mask(raw.values(r.header)).all()):
             ctx.problem(
                 source.name,
                 raw.sheet,
@@ -535,10 +535,10 @@ def person_sheet(
                 _("Add a '{header}' column, or set roster = false.").format(header=template_header("sector")),
             )
         else:
-            idx = np.arange(len(raw.frame))
+            idx = np.arange(len(raw.excel_rows))
             f = rows.frame(idx)
             for c in ROSTER:
-                f[c] = raw.frame[attr[c]].to_numpy(dtype=object) if c in attr else None
+                f[c] = raw.values(attr[c]) if c in attr else None
             if rows.phase is not None and "phase" in attr:
                 f["_dedupe"] = True
             out.append(
@@ -621,7 +621,7 @@ def _totals(
 ) -> list[Mapped]:
     from tip_eval.io import clean
 
-    n = len(raw.frame)
+    n = len(raw.excel_rows)
     scores = [t for t in totals if t.target == "score"]
     maxes = {t.phase: t.header for t in totals if t.target == "max_score"}
     default_max = source.get("max_score")
@@ -629,9 +629,9 @@ def _totals(
     decimal = ctx.settings.get("decimal", ".")
     frames = []
     for s in scores:
-        sv = raw.frame[s.header].to_numpy(dtype=object)
+        sv = raw.values(s.header)
         mh = maxes.get(s.phase, maxes.get(None))
-        mv = raw.frame[mh].to_numpy(dtype=object) if mh else np.full(n, default_max, dtype=object)
+        mv = raw.values(mh) if mh else np.full(n, default_max, dtype=object)
         keep = ~_blank_mask(sv)
         idx = np.flatnonzero(keep)
         empty = raw.excel_rows.to_numpy()[~keep]
@@ -817,7 +817,7 @@ def long_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
             _(_FIXED_PHASE_FIX),
         )
         return out
-    roles = classify([str(c) for c in raw.frame.columns], source, LONG_ATTRS, bank=ctx.bank, own=own)
+    roles = classify([str(c) for c in raw.columns], source, LONG_ATTRS, bank=ctx.bank, own=own)
     for r in roles:  # in a long sheet every column is one attribute; nothing is melted
         if r.kind in ("item", "competency") or (r.kind == "total" and r.phase is not None):
             r.kind = "ignore"
@@ -862,8 +862,8 @@ def long_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
             ),
         )
         return out
-    n = len(raw.frame)
-    col = {c: raw.frame[h].to_numpy(dtype=object) for c, h in attr.items()}
+    n = len(raw.excel_rows)
+    col = {c: raw.values(h) for c, h in attr.items()}
     base_headers = _headers_of(rows, {c: h for c, h in attr.items() if c not in ROSTER})
     roster_opt = source.get("roster")
     if bool(roster_opt) if roster_opt is not None else ("sector" in attr and fixed not in ("post", "delayed")):

@@ -78,7 +78,7 @@ class RawTable:
         more than one (a quoted cell with line breaks, or a quote that is never closed).
     """
 
-    frame: pd.DataFrame
+    _frame: pd.DataFrame | None = field(repr=False)
     file: str
     sheet: str | None
     header_row: int
@@ -92,6 +92,43 @@ class RawTable:
     encoding: str | None = None
     delimiter: str | None = None
     row_lines: dict[int, int] = field(default_factory=dict)
+    #: the cells of each column as read (column -> (values, kind)), when ``frame`` is built on first use
+    _cells: dict[str, tuple[np.ndarray, str]] = field(default_factory=dict, repr=False)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The cells below the header (see the class docstring), built on first use."""
+        if self._frame is None:
+            self._frame = _frame_of(self._cells, len(self.excel_rows))
+        return self._frame
+
+    @frame.setter
+    def frame(self, value: pd.DataFrame) -> None:
+        self._frame, self._cells = value, {}
+
+    @property
+    def columns(self) -> list[str]:
+        """The column names of :attr:`frame`, without building it."""
+        return list(self._cells) if self._frame is None else list(self._frame.columns)
+
+    def values(self, column: str) -> np.ndarray:
+        """The cells of one column as an object array: ``frame[column].to_numpy(dtype=object)``
+        (missing text as NaN, numbers as ``float``), without building :attr:`frame`.
+        """
+        if self._frame is not None or column not in self._cells:
+            return self.frame[column].to_numpy(dtype=object)
+        values, kind = self._cells[column]
+        out = values.astype(object)  # a copy, as to_numpy gives
+        if kind == "text":
+            out[pd.isna(out)] = np.nan  # pandas' text dtype gives a missing value as NaN
+        return out
+
+    def block(self, columns: Sequence[str]) -> np.ndarray:
+        """Several columns as a 2-D object array: ``frame[columns].to_numpy(dtype=object)``."""
+        out = np.empty((len(self.excel_rows), len(columns)), dtype=object)
+        for j, c in enumerate(columns):
+            out[:, j] = self.values(c)
+        return out
 
     @property
     def lines_read(self) -> int:
@@ -548,25 +585,21 @@ def _build_table(
                 )
             )
 
-    data: dict[str, Any] = {}
+    cells: dict[str, tuple[Any, str]] = {}
     all_kept = bool(keep.all())
     for k, j in enumerate(keep_cols):
         if all_kept:
             values = columns_data[j]
         else:
             values = columns_data[j].take(keep_idx) if columnar else columns_data[j][keep_idx]
-        if kinds[j] == "float":
-            data[final_names[k]] = pd.Series(values, dtype="float64", copy=False)
-        elif kinds[j] == "text":
-            data[final_names[k]] = pd.Series(values, dtype=_TEXT_DTYPE)
-        else:
-            data[final_names[k]] = pd.Series(values, dtype=object, copy=False)
-    frame = pd.DataFrame(data, index=pd.RangeIndex(int(keep.sum())), copy=False)
-    if not keep_cols:
-        frame = pd.DataFrame(index=pd.RangeIndex(int(keep.sum())))
-    excel_rows = pd.Series(body_nums[keep_idx], index=frame.index, name="excel_row", dtype="int64")
+        cells[final_names[k]] = (values, kinds[j])
+    n_kept = int(keep.sum())
+    excel_rows = pd.Series(body_nums[keep_idx], index=pd.RangeIndex(n_kept), name="excel_row", dtype="int64")
+    # a sheet's frame is built when first asked for: the layouts take its columns as arrays
+    frame = _frame_of(cells, n_kept) if columnar else None
     return RawTable(
-        frame=frame,
+        _frame=frame,
+        _cells={} if columnar else cells,
         file=file,
         sheet=sheet,
         header_row=header_row,
@@ -578,6 +611,21 @@ def _build_table(
         ignored_rows=dict(sorted(ignored.items())),
         date1904=date1904,
     )
+
+
+def _frame_of(cells: dict[str, tuple[Any, str]], n: int) -> pd.DataFrame:
+    """The frame of a table's columns (name -> (values, kind)): float64, pandas' text dtype or object."""
+    data: dict[str, Any] = {}
+    for name, (values, kind) in cells.items():
+        if kind == "float":
+            data[name] = pd.Series(values, dtype="float64", copy=False)
+        elif kind == "text":
+            data[name] = pd.Series(values, dtype=_TEXT_DTYPE)
+        else:
+            data[name] = pd.Series(values, dtype=object, copy=False)
+    if not data:
+        return pd.DataFrame(index=pd.RangeIndex(n))
+    return pd.DataFrame(data, index=pd.RangeIndex(n), copy=False)
 
 
 def _first_filled(row: Sequence[Any]) -> Any:
