@@ -135,7 +135,7 @@ class RawTable:
         """Source rows below the header, counted before any parsing: rows kept, rows left out (blank,
         notes, a CSV record broken by a quote) and every extra line a record took in a CSV file.
         """
-        return len(self.frame) + len(self.ignored_rows) + sum(n - 1 for n in self.row_lines.values())
+        return len(self.excel_rows) + len(self.ignored_rows) + sum(n - 1 for n in self.row_lines.values())
 
     def excel_row(self, index: Any) -> int:
         """Row number as Excel shows it of the frame row with label ``index``."""
