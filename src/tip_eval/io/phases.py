@@ -266,7 +266,7 @@ def attach_dates(f: pd.DataFrame, idx: np.ndarray, raw: Any, dates: list) -> dic
     row_date = next((d for d in dates if d.phase is None), None)
     n = len(idx)
     values = (
-        raw.frame[row_date.header].to_numpy(dtype=object)[idx]
+        raw.values(row_date.header)[idx]
         if row_date is not None
         else np.full(n, None, dtype=object)
     )
@@ -276,6 +276,6 @@ def attach_dates(f: pd.DataFrame, idx: np.ndarray, raw: Any, dates: list) -> dic
         if d.phase is None:
             continue
         at = keys == label_key(d.phase)
-        values = np.where(at, raw.frame[d.header].to_numpy(dtype=object)[idx], values)
+        values = np.where(at, raw.values(d.header)[idx], values)
     f["test_date"] = values
     return {"test_date": (row_date or dates[0]).header}
