@@ -7,7 +7,7 @@ and hyphens ignored). A study.toml ``columns`` table can add a partner's own nam
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 
 from tip_eval.i18n import LANGUAGES, Translator, check_language, language_name, translator
 from tip_eval.vocab import label_key
@@ -303,7 +303,22 @@ def header_index(extra: Mapping[str, str] | None = None) -> dict[str, list[str]]
     index: dict[str, list[str]] = {}
     for name, col in (extra or {}).items():
         index.setdefault(label_key(name), []).append(col)
-    for col, names in HEADERS.items():
+    for key, cols in _known_headers(tuple(HEADERS.items())):
+        cands = index.setdefault(key, [])
+        for col in cols:
+            if col not in cands:
+                cands.append(col)
+    return index
+
+
+@lru_cache(maxsize=4)
+def _known_headers(headers: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``(matching key, canonical columns)`` of :data:`HEADERS` (given as its items) and the template's
+    translated headers, in the order :func:`header_index` lists them (built once: every sheet read
+    asks for it).
+    """
+    index: dict[str, list[str]] = {}
+    for col, names in headers:
         for name in (col, *names):
             cands = index.setdefault(label_key(name), [])
             if col not in cands:
@@ -313,7 +328,7 @@ def header_index(extra: Mapping[str, str] | None = None) -> dict[str, list[str]]
         cands = index.setdefault(label_key(name), [])
         if col not in cands:
             cands.append(col)
-    return index
+    return tuple((key, tuple(cols)) for key, cols in index.items())
 
 
 def map_headers(headers: list[str], wanted: list[str], extra: Mapping[str, str] | None = None) -> dict[str, str]:
