@@ -805,10 +805,8 @@ def row_account(
     for frame in records:
         if frame is None or frame.empty or "_row" not in frame:
             continue
-        sub = frame[["_file", "_sheet", "_row"]].dropna(subset=["_row"])
-        for (f, sh, r), n in sub.groupby(["_file", "_sheet", "_row"], dropna=False, sort=False).size().items():
-            k = key(f, sh, r)
-            made[k] = made.get(k, 0) + int(n)
+        for k, n in _records_per_row(frame["_file"], frame["_sheet"], frame["_row"]).items():
+            made[k] = made.get(k, 0) + n
     lost: dict[tuple, int] = {}
     if len(quarantine):
         q = quarantine.dropna(subset=["row"])
@@ -859,6 +857,23 @@ def row_account(
             }
         )
     return pd.DataFrame(rows_out, columns=list(RECONCILIATION_COLUMNS)), extra
+
+
+def _records_per_row(files: pd.Series, sheets: pd.Series, rows: pd.Series) -> dict[tuple, int]:
+    """``(file, sheet or None, row) -> records`` of one table's records (rows without a number left out)."""
+    has_row = rows.notna().to_numpy()
+    if not has_row.any():
+        return {}
+    row = pd.to_numeric(rows[has_row]).to_numpy().astype(np.int64)
+    file_codes, file_names = pd.factorize(files.to_numpy(dtype=object)[has_row], use_na_sentinel=False)
+    sheet_of = [sh if isinstance(sh, str) else None for sh in sheets.to_numpy(dtype=object)[has_row]]
+    sheet_codes, sheet_names = pd.factorize(np.asarray(sheet_of, dtype=object), use_na_sentinel=False)
+    keys, counts = np.unique(np.stack([file_codes, sheet_codes, row], axis=1), axis=0, return_counts=True)
+    file_names = np.asarray(file_names, dtype=object)
+    sheet_names = np.asarray([sh if isinstance(sh, str) else None for sh in sheet_names], dtype=object)
+    return {
+        (file_names[f], sheet_names[sh], int(r)): int(n) for (f, sh, r), n in zip(keys.tolist(), counts.tolist())
+    }
 
 
 def _row_ranges(rows: list[int]) -> str:
