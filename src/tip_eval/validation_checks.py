@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -194,7 +195,7 @@ def coerce_columns(table: str, frame: pd.DataFrame) -> pd.DataFrame | None:
         if col is None or col.dtype is None or col.parsers or col.regex:
             return None
         try:
-            out[c] = col.dtype.try_coerce(frame[c])
+            out[c] = _coerce_column(col.dtype, frame[c])
         except Exception:  # noqa: BLE001 - any failure to convert: pandera's full run says which values
             return None
     return pd.DataFrame(out, index=frame.index, columns=frame.columns, copy=False)
@@ -219,6 +220,19 @@ _VALUE_CHECKS = frozenset(
         "str_length",
     }
 )
+
+
+def _coerce_column(dtype, values: pd.Series) -> pd.Series:
+    """``dtype.try_coerce(values)``; for a long column of dates held as objects (a test's date on each
+    of its answers), converted once per distinct value: dates are converted one by one, and the few
+    distinct values then spread back to every row.
+    """
+    if values.dtype == object and len(values) >= 1_000 and "datetime" in str(dtype):
+        codes, uniques = pd.factorize(values.to_numpy(), use_na_sentinel=False)
+        if len(uniques) * 4 <= len(values):
+            converted = dtype.try_coerce(pd.Series(uniques, dtype=object))
+            return pd.Series(converted.array.take(codes), index=values.index, name=values.name)
+    return dtype.try_coerce(values)
 
 
 def _check_passes(check, data: pd.Series | pd.DataFrame) -> bool:
@@ -273,6 +287,7 @@ def schema_holds(table: str, coerced: pd.DataFrame) -> bool:
     for check in s.checks:  # rules on whole rows (dates in order, score within the maximum)
         if not _check_passes(check, coerced):
             return False
+    same_rule: dict[tuple, tuple[Any, list[pd.Series]]] = {}
     for c, col in s.columns.items():
         if c not in names:
             continue
@@ -284,12 +299,19 @@ def schema_holds(table: str, coerced: pd.DataFrame) -> bool:
             return False
         if not col.nullable and values.hasnans:
             return False
-        if len(values) >= 10_000 and all(c.name in _VALUE_CHECKS for c in col.checks):
-            # each of these rules looks at one value at a time: its distinct values are enough
-            values = pd.Series(values.unique(), dtype=values.dtype, name=c)
         for check in col.checks:
-            if not _check_passes(check, values):
+            if check.name in _VALUE_CHECKS:
+                # a rule that looks at one value at a time: checked once over every column it applies to
+                key = (check.name, repr(check._check_kwargs), check.ignore_na, str(values.dtype))
+                same_rule.setdefault(key, (check, []))[1].append(values)
+            elif not _check_passes(check, values):
                 return False
+    for check, parts in same_rule.values():
+        values = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        if len(values) >= 10_000:  # its distinct values are enough
+            values = pd.Series(values.unique(), dtype=values.dtype)
+        if not _check_passes(check, values):
+            return False
     return True
 
 
