@@ -14,6 +14,8 @@ they drift apart (regenerate with ``python -m tip_eval._data_dictionary data_sch
 
 from __future__ import annotations
 
+from functools import cache
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -334,7 +336,12 @@ def schema(table: str) -> pa.DataFrameSchema:
 
 def empty(table: str) -> pd.DataFrame:
     """Return an empty frame with the columns and dtypes of canonical ``table``."""
-    s = schema(table)
+    return _empty(table).copy()
+
+
+@cache
+def _empty(table: str) -> pd.DataFrame:
+    s = schema(table)  # a table's schema is fixed: its empty frame is made once, and copied
     return s.coerce_dtype(pd.DataFrame({name: pd.Series([], dtype=object) for name in s.columns}))
 
 
