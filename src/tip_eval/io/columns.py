@@ -303,7 +303,7 @@ def header_index(extra: Mapping[str, str] | None = None) -> dict[str, list[str]]
     index: dict[str, list[str]] = {}
     for name, col in (extra or {}).items():
         index.setdefault(label_key(name), []).append(col)
-    for key, cols in _known_headers(tuple(HEADERS.items())):
+    for key, cols in _known_headers(tuple(HEADERS.items())).items():
         cands = index.setdefault(key, [])
         for col in cols:
             if col not in cands:
@@ -312,10 +312,10 @@ def header_index(extra: Mapping[str, str] | None = None) -> dict[str, list[str]]
 
 
 @lru_cache(maxsize=4)
-def _known_headers(headers: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """``(matching key, canonical columns)`` of :data:`HEADERS` (given as its items) and the template's
+def _known_headers(headers: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, tuple[str, ...]]:
+    """``{matching key: canonical columns}`` of :data:`HEADERS` (given as its items) and the template's
     translated headers, in the order :func:`header_index` lists them (built once: every sheet read
-    asks for it).
+    asks for it; never modified).
     """
     index: dict[str, list[str]] = {}
     for col, names in headers:
@@ -328,7 +328,7 @@ def _known_headers(headers: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[tu
         cands = index.setdefault(label_key(name), [])
         if col not in cands:
             cands.append(col)
-    return tuple((key, tuple(cols)) for key, cols in index.items())
+    return {key: tuple(cols) for key, cols in index.items()}
 
 
 def map_headers(headers: list[str], wanted: list[str], extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -348,7 +348,8 @@ def map_headers(headers: list[str], wanted: list[str], extra: Mapping[str, str] 
     dict
         ``{canonical column: header as written}`` for each wanted column found (first match wins).
     """
-    index = header_index(extra)
+    # without a study's own headers, the cached index of the known ones (only read here)
+    index = header_index(extra) if extra else _known_headers(tuple(HEADERS.items()))
     found: dict[str, str] = {}
     for h in headers:
         for col in index.get(label_key(h), []):
