@@ -87,7 +87,8 @@ def finish_sources(mapped: list[Mapped], ctx: LayoutContext, settings: dict, roo
             f[col] = resolved[positions]
         if m.table == "responses" and "answer" in f and words:  # an option's words (Kobo labels): its letter
             f["answer"] = words_to_letters(f["item_id"], f["answer"], words)
-        m.frame = f.drop(columns=["_resolve"], errors="ignore")
+        if "_resolve" in f.columns:
+            m.frame = f.drop(columns=["_resolve"])
     # interview lists without coders (a documents table): the coders found in the codings, in order
     fill = [m for m in mapped if m.table == "interviews" and "_fill_coders" in m.frame.columns]
     if fill:
