@@ -641,7 +641,7 @@ def check_tables(
         t: pd.DataFrame(
             {
                 "file": p["_file"].to_numpy(dtype=object),
-                "sheet": [x if isinstance(x, str) else None for x in p["_sheet"]],
+                "sheet": _sheet_names(p["_sheet"]),
                 "row": pd.array(pd.to_numeric(p["_row"], errors="coerce"), dtype="Int64"),
             }
         )
@@ -859,6 +859,21 @@ def row_account(
     return pd.DataFrame(rows_out, columns=list(RECONCILIATION_COLUMNS)), extra
 
 
+def _sheet_names(sheets: pd.Series) -> np.ndarray:
+    """Sheet names as objects, anything but text (no sheet: a CSV file) as None."""
+    codes, names = _sheet_codes(sheets.to_numpy(dtype=object))
+    return names[codes] if len(codes) else np.empty(0, dtype=object)
+
+
+def _sheet_codes(sheets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(code per value, names) of sheet names, anything but text (no sheet: a CSV file) as None."""
+    codes, names = pd.factorize(sheets, use_na_sentinel=False)
+    named = [sh if isinstance(sh, str) else None for sh in names]
+    distinct = list(dict.fromkeys(named))
+    at = {sh: i for i, sh in enumerate(distinct)}
+    return np.asarray([at[sh] for sh in named], dtype=np.int64)[codes], np.asarray(distinct, dtype=object)
+
+
 def _records_per_row(files: pd.Series, sheets: pd.Series, rows: pd.Series) -> dict[tuple, int]:
     """``(file, sheet or None, row) -> records`` of one table's records (rows without a number left out)."""
     has_row = rows.notna().to_numpy()
@@ -866,13 +881,15 @@ def _records_per_row(files: pd.Series, sheets: pd.Series, rows: pd.Series) -> di
         return {}
     row = pd.to_numeric(rows[has_row]).to_numpy().astype(np.int64)
     file_codes, file_names = pd.factorize(files.to_numpy(dtype=object)[has_row], use_na_sentinel=False)
-    sheet_of = [sh if isinstance(sh, str) else None for sh in sheets.to_numpy(dtype=object)[has_row]]
-    sheet_codes, sheet_names = pd.factorize(np.asarray(sheet_of, dtype=object), use_na_sentinel=False)
-    keys, counts = np.unique(np.stack([file_codes, sheet_codes, row], axis=1), axis=0, return_counts=True)
+    sheet_codes, sheet_names = _sheet_codes(sheets.to_numpy(dtype=object)[has_row])
+    row_min = int(row.min())
+    n_rows, n_sheets = int(row.max()) - row_min + 1, len(sheet_names)
+    place = (file_codes.astype(np.int64) * n_sheets + sheet_codes) * n_rows + (row - row_min)
+    places, counts = np.unique(place, return_counts=True)
     file_names = np.asarray(file_names, dtype=object)
-    sheet_names = np.asarray([sh if isinstance(sh, str) else None for sh in sheet_names], dtype=object)
     return {
-        (file_names[f], sheet_names[sh], int(r)): int(n) for (f, sh, r), n in zip(keys.tolist(), counts.tolist())
+        (file_names[p // n_rows // n_sheets], sheet_names[p // n_rows % n_sheets], p % n_rows + row_min): n
+        for p, n in zip(places.tolist(), counts.tolist())
     }
 
 
