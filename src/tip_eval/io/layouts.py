@@ -159,13 +159,34 @@ def find_sheet(source: SourceConfig, kind: str, own: Mapping[str, str] | None = 
     return None
 
 
+def object_frame(data: Mapping[str, Any], n: int) -> pd.DataFrame:
+    """A frame of ``n`` rows from arrays, lists and scalars, whose cells stay Python objects; a pandas
+    array (a nullable row number) keeps its type.
+
+    A layout only moves cells about: pandas would convert every text column of each of its many small
+    frames to its Arrow-backed text type (and back, when the next step takes the cells as arrays),
+    which was a large part of the load time of a small study. Types are set once, later, by
+    :mod:`tip_eval.io.coerce` and the schemas.
+    """
+    index = pd.RangeIndex(n)
+    columns = {}
+    for name, values in data.items():
+        if isinstance(values, pd.api.extensions.ExtensionArray):
+            columns[name] = pd.Series(values, index=index, copy=False)
+        elif isinstance(values, (np.ndarray, list)):
+            columns[name] = pd.Series(np.asarray(values, dtype=object), index=index, dtype=object, copy=False)
+        else:  # one value for every row
+            columns[name] = pd.Series(np.full(n, values, dtype=object), index=index, dtype=object, copy=False)
+    return pd.DataFrame(columns, index=index, copy=False)
+
+
 def frame_with_provenance(raw, columns: dict[str, str], source: SourceConfig) -> pd.DataFrame:
     """Select mapped columns of a RawTable as canonical columns, adding ``_file, _sheet, _row``."""
-    out = pd.DataFrame({col: raw.values(header) for col, header in columns.items()})
-    out["_file"] = source.name
-    out["_sheet"] = raw.sheet
-    out["_row"] = pd.array(list(raw.excel_rows), dtype="Int64")
-    return out
+    data: dict[str, Any] = {col: raw.values(header) for col, header in columns.items()}
+    data["_file"] = source.name
+    data["_sheet"] = raw.sheet
+    data["_row"] = pd.array(raw.excel_rows.to_numpy(), dtype="Int64")
+    return object_frame(data, len(raw.excel_rows))
 
 
 def _extra_columns(source: SourceConfig) -> dict[str, str]:
@@ -297,11 +318,9 @@ def melt_wide(
         "_sheet": raw.sheet,
         "_row": pd.array(np.repeat(rows, k), dtype="Int64"),
         "_col": np.tile(headers, n),
+        **(constants or {}),
     }
-    out = pd.DataFrame(data)
-    for key, val in (constants or {}).items():
-        out[key] = val
-    return out
+    return object_frame(data, n * k)
 
 
 @register("template")
@@ -469,7 +488,7 @@ def bank_sheets(source: SourceConfig, ctx: LayoutContext, items_required: bool) 
         # a question whose key is not one of its options cannot be judged: it is set aside by the
         # loader (tip_eval.io.load), and with it every answer to it, rather than scored 0 for all
         items.frame["_unscorable"] = [
-            None if (k := item_bank.key_problem(r)) is None else k[0] for _i, r in items.frame.iterrows()
+            None if (k := item_bank.key_problem(r)) is None else k[0] for r in items.frame.to_dict("records")
         ]
         items.frame["n_options"] = item_bank.infer_n_options(items.frame)
         items.frame["_dedupe"] = True
