@@ -63,6 +63,7 @@ Layouts:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,7 +72,7 @@ import pandas as pd
 
 from tip_eval.i18n import _, ngettext
 from tip_eval.io.columns import template_header, template_sheet
-from tip_eval.io.layouts import SHEET_NAMES, LayoutContext, Mapped, _table_sheet, read_sheet, register
+from tip_eval.io.layouts import SHEET_NAMES, LayoutContext, Mapped, _table_sheet, object_frame, read_sheet, register
 from tip_eval.io.partner_columns import (  # noqa: F401 - re-exported: part of this module's names before the split
     _ANY_ID,
     _CONFIDENCE_GROUPS,
@@ -244,15 +245,16 @@ def training_from_source(source: SourceConfig, ctx: LayoutContext, infos: list) 
     return out, tid
 
 
-def _melt(raw, roles: list[Role], row_phase: np.ndarray | None, value: str, var: str) -> pd.DataFrame:
-    """Melt the columns of ``roles`` (one per item or competency) into long rows with provenance.
+def _melt(raw, roles: list[Role], row_phase: np.ndarray | None, value: str, var: str) -> dict[str, np.ndarray]:
+    """Melt the columns of ``roles`` (one per item or competency) into long rows with provenance:
+    ``{"_i": row of the sheet, var, value, "phase", "_col"}`` as arrays.
 
     A participant's block of one phase that is blank in every column is dropped (the test was
     not taken); within a block that has any value, blank cells are kept as missing values.
     """
     n, k = len(raw.excel_rows), len(roles)
     if not n or not k:
-        return pd.DataFrame(columns=["_i", var, value, "phase", "_col"])
+        return {c: np.empty(0, dtype=np.int64 if c == "_i" else object) for c in ["_i", var, value, "phase", "_col"]}
     vals = raw.block([r.header for r in roles])
     r_idx = np.repeat(np.arange(n), k)
     c_idx = np.tile(np.arange(k), n)
@@ -270,15 +272,13 @@ def _melt(raw, roles: list[Role], row_phase: np.ndarray | None, value: str, var:
     block = r_idx * (int(pcodes.max()) + 1 if len(pcodes) else 1) + pcodes
     filled = np.bincount(block, weights=(~blank).astype(float))
     keep = filled[block] > 0
-    return pd.DataFrame(
-        {
-            "_i": r_idx[keep],
-            var: np.array([r.target for r in roles], dtype=object)[c_idx][keep],
-            value: flat[keep],
-            "phase": phase[keep],
-            "_col": np.array([r.header for r in roles], dtype=object)[c_idx][keep],
-        }
-    )
+    return {
+        "_i": r_idx[keep],
+        var: np.array([r.target for r in roles], dtype=object)[c_idx][keep],
+        value: flat[keep],
+        "phase": phase[keep],
+        "_col": np.array([r.header for r in roles], dtype=object)[c_idx][keep],
+    }
 
 
 @dataclass
@@ -294,16 +294,17 @@ class _Rows:
     namecol: str | None
     id_header: str | None
 
-    def frame(self, idx: np.ndarray) -> pd.DataFrame:
-        out = pd.DataFrame(
-            {
-                "participant_id": self.pid[idx] if self.pid is not None else np.full(len(idx), None, dtype=object),
-                "training_id": self.training[idx],
-            }
-        )
-        out["_file"] = self.source.name
-        out["_sheet"] = self.raw.sheet
-        out["_row"] = pd.array(self.raw.excel_rows.to_numpy()[idx], dtype="Int64")
+    def frame(self, idx: np.ndarray, columns: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """The rows ``idx`` of the sheet: who, which training, where (and the name columns used to
+        link tests by name), then ``columns`` (arrays for these rows, or one value for all).
+        """
+        out: dict[str, Any] = {
+            "participant_id": self.pid[idx] if self.pid is not None else np.full(len(idx), None, dtype=object),
+            "training_id": self.training[idx],
+            "_file": self.source.name,
+            "_sheet": self.raw.sheet,
+            "_row": pd.array(self.raw.excel_rows.to_numpy()[idx], dtype="Int64"),
+        }
         if self.names is not None:
             lst = f"{self.source.name}|{self.raw.sheet}"
             out["_name"] = self.names[idx]
@@ -312,7 +313,8 @@ class _Rows:
                 for p in (self.phase[idx] if self.phase is not None else [None] * len(idx))
             ]
             out["_namecol"] = self.namecol
-        return out
+        out.update(columns or {})
+        return object_frame(out, len(idx))
 
 
 def _row_values(
@@ -554,17 +556,12 @@ def person_sheet(
     scored = mode in ("scores", "scored", "points", "score")
     if items:
         long = _melt(raw, items, rows.phase, "score" if scored else "answer", "item_id")
-        f = rows.frame(long["_i"].to_numpy())
-        f["phase"] = long["phase"].to_numpy()
-        f["item_id"] = long["item_id"].to_numpy()
-        if scored:
-            f["answer"] = None
-            f["score"] = long["score"].to_numpy()
-        else:
-            f["answer"] = long["answer"].to_numpy()
-        f["_col"] = long["_col"].to_numpy()
-        f["_resolve"] = True
-        date_headers = attach_dates(f, long["_i"].to_numpy(), raw, dates)
+        answers = {"answer": None, "score": long["score"]} if scored else {"answer": long["answer"]}
+        f = rows.frame(
+            long["_i"],
+            {"phase": long["phase"], "item_id": long["item_id"], **answers, "_col": long["_col"], "_resolve": True},
+        )
+        date_headers = attach_dates(f, long["_i"], raw, dates)
         out.append(
             Mapped("responses", f, source.name, raw.sheet, _headers_of(rows, {**_phase_header(attr), **date_headers}))
         )
@@ -585,12 +582,16 @@ def person_sheet(
             totals = []
     if comps:
         long = _melt(raw, comps, rows.phase, "rating", "competency_id")
-        f = rows.frame(long["_i"].to_numpy())
-        f["phase"] = long["phase"].to_numpy()
-        f["competency_id"] = long["competency_id"].to_numpy()
-        f["rating"] = long["rating"].to_numpy()
-        f["_col"] = long["_col"].to_numpy()
-        f["_resolve"] = True
+        f = rows.frame(
+            long["_i"],
+            {
+                "phase": long["phase"],
+                "competency_id": long["competency_id"],
+                "rating": long["rating"],
+                "_col": long["_col"],
+                "_resolve": True,
+            },
+        )
         out.append(Mapped("confidence", f, source.name, raw.sheet, _headers_of(rows, _phase_header(attr))))
     if totals:
         out.extend(_totals(raw, totals, rows, source, ctx, attr, dates))
