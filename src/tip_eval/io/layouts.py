@@ -301,7 +301,9 @@ def melt_wide(
     skip: set[str],
     constants: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """Melt a wide sheet (one column per item/competency) to long rows with per-cell provenance."""
+    """Melt a wide sheet (one column per item/competency) to long rows with per-cell provenance;
+    ``constants`` are further columns (one value for every row, or an array of the long rows).
+    """
     value_headers = [h for h in raw.columns if h != id_header and h not in skip]
     n = len(raw.excel_rows)
     k = len(value_headers)
@@ -409,21 +411,13 @@ def template_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
         if not _require(ctx, source, raw, mapping, ["participant_id"]):
             continue
         skip = {mapping[c] for c in ("name", "test_date") if c in mapping}
-        long = melt_wide(
-            raw,
-            mapping["participant_id"],
-            source,
-            "participant_id",
-            "item_id",
-            "answer",
-            skip,
-            {"phase": phase, "training_id": training_id},
-        )
+        constants: dict[str, Any] = {"phase": phase, "training_id": training_id}
         headers = {"participant_id": mapping["participant_id"]}
         if "test_date" in mapping:  # the date each person took the test, on every one of their answers
             k = len([h for h in raw.columns if h != mapping["participant_id"] and h not in skip])
-            long["test_date"] = np.repeat(raw.values(mapping["test_date"]), k)
+            constants["test_date"] = np.repeat(raw.values(mapping["test_date"]), k)
             headers["test_date"] = mapping["test_date"]
+        long = melt_wide(raw, mapping["participant_id"], source, "participant_id", "item_id", "answer", skip, constants)
         out.append(Mapped("responses", long, source.name, raw.sheet, headers))
     name = find_sheet(source, "confidence")
     if name is not None:
@@ -432,10 +426,11 @@ def template_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
         _drop_names(ctx, source, raw, mapping)
         if _require(ctx, source, raw, mapping, ["participant_id", "phase"]):
             skip = {mapping["phase"]} | ({mapping["name"]} if "name" in mapping else set())
-            long = melt_wide(raw, mapping["participant_id"], source, "participant_id", "competency_id", "rating", skip)
-            phases = raw.values(mapping["phase"])
             k = len([h for h in raw.columns if h != mapping["participant_id"] and h not in skip])
-            long["phase"] = np.repeat(phases, k)
+            phases = {"phase": np.repeat(raw.values(mapping["phase"]), k)}
+            long = melt_wide(
+                raw, mapping["participant_id"], source, "participant_id", "competency_id", "rating", skip, phases
+            )
             out.append(
                 Mapped(
                     "confidence",
@@ -569,12 +564,11 @@ def followup_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
             out.append(Mapped("followup_codes", frame, source.name, raw.sheet, dict(mapping)))
     else:  # wide: one column per code holding 1/0
         if _require(ctx, source, raw, mapping, ["interview_id", "coder"]):
-            long = melt_wide(
-                raw, mapping["interview_id"], source, "interview_id", "code_id", "present", {mapping["coder"]}
-            )
-            coders = raw.values(mapping["coder"])
             k = len(raw.columns) - 2
-            long["coder"] = np.repeat(coders, k)
+            coders = {"coder": np.repeat(raw.values(mapping["coder"]), k)}
+            long = melt_wide(
+                raw, mapping["interview_id"], source, "interview_id", "code_id", "present", {mapping["coder"]}, coders
+            )
             out.append(
                 Mapped(
                     "followup_codes",
