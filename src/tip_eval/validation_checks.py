@@ -429,8 +429,8 @@ def _count_rows(prov: pd.DataFrame, table: str) -> pd.DataFrame:
     """Rows per file and sheet of one table (``_file, _sheet, _table, _n``), for the reconciliation."""
     parts = []
     for c in ("_file", "_sheet"):
-        col = prov[c] if c in prov.columns else None
-        if col is None or col.isna().all():  # generated tables carry no provenance: one group
+        col = prov[c].to_numpy(dtype=object) if c in prov.columns else None
+        if col is None or pd.isna(col).all():  # generated tables carry no provenance: one group
             parts.append((np.zeros(len(prov), dtype=np.int64), np.array([None], dtype=object)))
         else:
             parts.append(pd.factorize(col, use_na_sentinel=False))
