@@ -266,12 +266,11 @@ _BLANK_TEXT = re.compile("[\\s\x00-\x1f\x7f-\x9f" + "".join(sorted(INVISIBLE)) +
 
 def _blank_strings(strings: np.ndarray) -> np.ndarray:
     """Blank mask of an object array of str, computed once per distinct value."""
-    codes, uniques = pd.factorize(strings)
     fullmatch = _BLANK_TEXT.fullmatch
-    blank_u = np.fromiter((fullmatch(u) is not None for u in uniques), dtype=bool, count=len(uniques))
-    if not blank_u.any():
+    blank = {u for u in set(strings.tolist()) if fullmatch(u) is not None}
+    if not blank:
         return np.zeros(len(strings), dtype=bool)
-    return blank_u[codes]
+    return np.fromiter((v in blank for v in strings), dtype=bool, count=len(strings))
 
 
 def _column_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
