@@ -275,10 +275,14 @@ def check_tables(
         if raw is None:
             raw = schemas.empty(table)
         raw = raw.reset_index(drop=True)
-        prov = raw[[c for c in (*PROVENANCE, "_col", "_softened") if c in raw.columns]].copy()
-        for c in (*PROVENANCE, "_col", "_softened"):
-            if c not in prov:
-                prov[c] = None
+        present = [c for c in (*PROVENANCE, "_col", "_softened") if c in raw.columns]
+        prov = pd.DataFrame(
+            {
+                **{c: raw[c].copy() for c in present},
+                **{c: None for c in (*PROVENANCE, "_col", "_softened") if c not in present},
+            },
+            index=raw.index,
+        )
         frame = schemas.complete(
             table, raw.drop(columns=[c for c in (*PROVENANCE, "_col", "_softened") if c in raw.columns])
         )
@@ -640,8 +644,8 @@ def check_tables(
     where = {
         t: pd.DataFrame(
             {
-                "file": p["_file"].to_numpy(dtype=object),
-                "sheet": _sheet_names(p["_sheet"]),
+                "file": _as_text(p["_file"].to_numpy(dtype=object)),
+                "sheet": _as_text(_sheet_names(p["_sheet"])),
                 "row": pd.array(pd.to_numeric(p["_row"], errors="coerce"), dtype="Int64"),
             }
         )
@@ -857,6 +861,20 @@ def row_account(
             }
         )
     return pd.DataFrame(rows_out, columns=list(RECONCILIATION_COLUMNS)), extra
+
+
+def _as_text(values: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """``values`` (text or missing) as pandas would make them a column: its text type (converted once
+    per distinct value), or objects when every value is missing.
+    """
+    codes, names = pd.factorize(values, use_na_sentinel=False)
+    if not len(names) or pd.isna(names).all() or not all(isinstance(v, str) or pd.isna(v) for v in names):
+        return values
+    return pd.array(np.asarray(names, dtype=object), dtype=_TEXT).take(codes)
+
+
+#: pandas' own type for text
+_TEXT = pd.api.types.pandas_dtype("str")
 
 
 def _sheet_names(sheets: pd.Series) -> np.ndarray:
