@@ -180,12 +180,17 @@ def object_frame(data: Mapping[str, Any], n: int) -> pd.DataFrame:
     return pd.DataFrame(columns, index=index, copy=False)
 
 
-def frame_with_provenance(raw, columns: dict[str, str], source: SourceConfig) -> pd.DataFrame:
-    """Select mapped columns of a RawTable as canonical columns, adding ``_file, _sheet, _row``."""
+def frame_with_provenance(
+    raw, columns: dict[str, str], source: SourceConfig, extra: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    """Select mapped columns of a RawTable as canonical columns, adding ``_file, _sheet, _row`` (then
+    the ``extra`` columns: one value for every row, or an array).
+    """
     data: dict[str, Any] = {col: raw.values(header) for col, header in columns.items()}
     data["_file"] = source.name
     data["_sheet"] = raw.sheet
     data["_row"] = pd.array(raw.excel_rows.to_numpy(), dtype="Int64")
+    data.update(extra or {})
     return object_frame(data, len(raw.excel_rows))
 
 
@@ -248,7 +253,12 @@ def _table_sheet(
     wanted: list[str],
     needed: list[str],
     required: bool = True,
+    fill: list[str] | None = None,
+    constants: Mapping[str, Any] | None = None,
 ) -> tuple[Mapped | None, Any]:
+    """The sheet of ``kind`` as the table ``table`` (None, and a located problem, when it cannot be):
+    the ``wanted`` columns it has, then the columns of ``fill`` it lacks (empty) and ``constants``.
+    """
     name = find_sheet(source, kind)
     if name is None and kind == "items" and source.file.suffix.lower() in (".csv", ".txt", ".tsv"):
         name = ""  # an answer key kept as a CSV file: the file is the Items table
@@ -282,7 +292,8 @@ def _table_sheet(
     if not _require(ctx, source, raw, mapping, needed):
         return None, raw
     _unmapped_warning(ctx, source, raw, set(mapping.values()) | _name_headers(raw, source), table)
-    frame = frame_with_provenance(raw, mapping, source)
+    extra = {**{c: None for c in fill or [] if c not in mapping}, **(constants or {})}
+    frame = frame_with_provenance(raw, mapping, source, extra)
     return Mapped(table, frame, source.name, raw.sheet, dict(mapping)), raw
 
 
@@ -354,6 +365,7 @@ def template_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
         "trainings",
         tcols,
         ["training_id", "country", "province", "start_date", "end_date", "language"],
+        fill=tcols,
     )
     training_id = source.get("training_id")
     if training is not None:
@@ -374,19 +386,21 @@ def template_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
             from tip_eval.io.coerce import normalize_id
 
             training_id = normalize_id(frame["training_id"].iloc[0]) or training_id
-        for c in tcols:
-            if c not in frame:
-                frame[c] = None
         out.append(training)
     if training_id is None:
         return out
     pcols = ["participant_id", "sector", "organisation", "role", "gender", "years_experience"]
-    part, praw = _table_sheet(source, ctx, "participants", "participants", pcols, ["participant_id", "sector"])
+    part, praw = _table_sheet(
+        source,
+        ctx,
+        "participants",
+        "participants",
+        pcols,
+        ["participant_id", "sector"],
+        fill=pcols,
+        constants={"training_id": training_id},
+    )
     if part is not None:
-        for c in pcols:
-            if c not in part.frame:
-                part.frame[c] = None
-        part.frame["training_id"] = training_id
         out.append(part)
     for phase in ("pre", "post", "delayed"):
         name = find_sheet(source, phase, own_phases(ctx.settings))

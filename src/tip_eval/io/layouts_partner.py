@@ -538,11 +538,10 @@ def person_sheet(
             )
         else:
             idx = np.arange(len(raw.excel_rows))
-            f = rows.frame(idx)
-            for c in ROSTER:
-                f[c] = raw.values(attr[c]) if c in attr else None
+            roster: dict[str, Any] = {c: raw.values(attr[c]) if c in attr else None for c in ROSTER}
             if rows.phase is not None and "phase" in attr:
-                f["_dedupe"] = True
+                roster["_dedupe"] = True
+            f = rows.frame(idx, roster)
             out.append(
                 Mapped(
                     "participants",
