@@ -644,8 +644,8 @@ def check_tables(
     where = {
         t: pd.DataFrame(
             {
-                "file": _as_text(p["_file"].to_numpy(dtype=object)),
-                "sheet": _as_text(_sheet_names(p["_sheet"])),
+                "file": _as_text(*pd.factorize(p["_file"].to_numpy(dtype=object), use_na_sentinel=False)),
+                "sheet": _as_text(*_sheet_codes(p["_sheet"].to_numpy(dtype=object))),
                 "row": pd.array(pd.to_numeric(p["_row"], errors="coerce"), dtype="Int64"),
             }
         )
@@ -863,24 +863,18 @@ def row_account(
     return pd.DataFrame(rows_out, columns=list(RECONCILIATION_COLUMNS)), extra
 
 
-def _as_text(values: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
-    """``values`` (text or missing) as pandas would make them a column: its text type (converted once
-    per distinct value), or objects when every value is missing.
+def _as_text(codes: np.ndarray, names: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """Values given as ``names[codes]`` (text or missing) as pandas would make them a column: its text
+    type (converted once per distinct value), or objects when every value is missing.
     """
-    codes, names = pd.factorize(values, use_na_sentinel=False)
+    names = np.asarray(names, dtype=object)
     if not len(names) or pd.isna(names).all() or not all(isinstance(v, str) or pd.isna(v) for v in names):
-        return values
-    return pd.array(np.asarray(names, dtype=object), dtype=_TEXT).take(codes)
+        return names[codes] if len(codes) else np.empty(0, dtype=object)
+    return pd.array(names, dtype=_TEXT).take(codes)
 
 
 #: pandas' own type for text
 _TEXT = pd.api.types.pandas_dtype("str")
-
-
-def _sheet_names(sheets: pd.Series) -> np.ndarray:
-    """Sheet names as objects, anything but text (no sheet: a CSV file) as None."""
-    codes, names = _sheet_codes(sheets.to_numpy(dtype=object))
-    return names[codes] if len(codes) else np.empty(0, dtype=object)
 
 
 def _sheet_codes(sheets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
