@@ -567,9 +567,7 @@ def followup_layout(source: SourceConfig, ctx: LayoutContext) -> list[Mapped]:
         )
         return out
     raw = read_sheet(source, name, ctx)
-    mapping = map_headers(
-        list(raw.columns), ["interview_id", "coder", "code_id", "present"], _extra_columns(source)
-    )
+    mapping = map_headers(list(raw.columns), ["interview_id", "coder", "code_id", "present"], _extra_columns(source))
     if "code_id" in mapping:  # long: one row per interview x coder x code
         if _require(ctx, source, raw, mapping, ["interview_id", "coder", "code_id"]):
             frame = frame_with_provenance(raw, mapping, source)

@@ -257,9 +257,7 @@ class _Documents:
                 self.map.setdefault(label_key(d), i)
                 self.map.setdefault(label_key(_stem(d)), i)
         if {"participant_id", "interview_date"} <= set(mapping):
-            frame = pd.DataFrame(
-                {c: raw.values(mapping[c]) if c in mapping else None for c in INTERVIEW_COLUMNS}
-            )
+            frame = pd.DataFrame({c: raw.values(mapping[c]) if c in mapping else None for c in INTERVIEW_COLUMNS})
             prov = _provenance(raw, src, np.arange(len(raw.excel_rows)))
             frame = pd.concat([frame, prov], axis=1)
             self.interviews = Mapped("interviews", frame, src.name, raw.sheet, dict(mapping))
@@ -419,9 +417,7 @@ def _codings(
         docs.interviews.frame["_fill_coders"] = True
     # excerpts: kept apart, and only when cleared for publication
     if excerpt_h is not None:
-        cleared_h = _find(
-            [str(c) for c in raw.columns], _CLEARED, _extra_columns(source), "cleared_for_publication"
-        )
+        cleared_h = _find([str(c) for c in raw.columns], _CLEARED, _extra_columns(source), "cleared_for_publication")
         if cleared_h is not None:
             from tip_eval.io.coerce import CellProblem, _parse_bool
 
