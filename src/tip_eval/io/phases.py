@@ -265,11 +265,7 @@ def attach_dates(f: pd.DataFrame, idx: np.ndarray, raw: Any, dates: list) -> dic
         return {}
     row_date = next((d for d in dates if d.phase is None), None)
     n = len(idx)
-    values = (
-        raw.values(row_date.header)[idx]
-        if row_date is not None
-        else np.full(n, None, dtype=object)
-    )
+    values = raw.values(row_date.header)[idx] if row_date is not None else np.full(n, None, dtype=object)
     phases = f["phase"].to_numpy(dtype=object) if "phase" in f.columns else np.full(n, None, dtype=object)
     keys = np.array([label_key(p) if isinstance(p, str) else None for p in phases], dtype=object)
     for d in dates:
