@@ -496,9 +496,8 @@ def bank_sheets(source: SourceConfig, ctx: LayoutContext, items_required: bool) 
         ctx.problems.extend(item_bank.check_item_bank(items.frame, items.headers, key_consequence=_(UNSCORABLE_WORDS)))
         # a question whose key is not one of its options cannot be judged: it is set aside by the
         # loader (tip_eval.io.load), and with it every answer to it, rather than scored 0 for all
-        items.frame["_unscorable"] = [
-            None if (k := item_bank.key_problem(r)) is None else k[0] for r in items.frame.to_dict("records")
-        ]
+        rows: list[dict[str, Any]] = items.frame.to_dict("records")  # type: ignore[assignment]  # str labels
+        items.frame["_unscorable"] = [None if (k := item_bank.key_problem(r)) is None else k[0] for r in rows]
         items.frame["n_options"] = item_bank.infer_n_options(items.frame)
         items.frame["_dedupe"] = True
         out.append(items)
