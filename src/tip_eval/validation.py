@@ -246,6 +246,7 @@ def check_tables(
     prov_all: dict[str, pd.DataFrame] = {}
     read_counts: list[pd.DataFrame] = []
     coerced: dict[str, pd.DataFrame] = {}  # table -> its frame with the schema's types, row for row
+    passed: dict[tuple, set] = {}  # a rule on single values -> the values that passed it (see schema_holds)
 
     def quarantine(table: str, frame: pd.DataFrame, prov: pd.DataFrame, mask: np.ndarray, reasons: pd.Series) -> None:
         for idx in frame.index[mask]:
@@ -320,7 +321,8 @@ def check_tables(
         soft_cells: list[tuple[int, str]] = []
         typed = coerce_columns(table, frame)
         # the schema holds for nearly every table: pandera itself runs only to describe failures
-        fc = _NO_FAILURES if typed is not None and schema_holds(table, typed) else _schema_failures(table, frame)
+        holds = typed is not None and schema_holds(table, typed, passed)
+        fc = _NO_FAILURES if holds else _schema_failures(table, frame)
         for _i, case in fc.iterrows():
             check = str(case["check"])
             idx = case["index"]

@@ -222,6 +222,14 @@ _VALUE_CHECKS = frozenset(
 )
 
 
+@cache
+def _engine_dtype(dtype):
+    """The pandera type of a pandas dtype (``Engine.dtype``, which looks it up anew each time)."""
+    from pandera.engines.pandas_engine import Engine
+
+    return Engine.dtype(dtype)
+
+
 def _coerce_column(dtype, values: pd.Series) -> pd.Series:
     """``dtype.try_coerce(values)``; for a long column of dates held as objects (a test's date on each
     of its answers), converted once per distinct value: dates are converted one by one, and the few
@@ -257,17 +265,17 @@ def _check_passes(check, data: pd.Series | pd.DataFrame) -> bool:
     return False
 
 
-def schema_holds(table: str, coerced: pd.DataFrame) -> bool:
+def schema_holds(table: str, coerced: pd.DataFrame, passed: dict[tuple, set] | None = None) -> bool:
     """True when the table's schema (without its uniqueness rules) finds nothing in ``coerced``.
 
     ``coerced`` is a frame already converted by :func:`coerce_columns`. Every rule of the schema is
-    evaluated with pandera's own check functions, vectorised over each column (or its distinct
-    values, for long columns), without pandera's per-column machinery. False means "not sure":
-    something failed, or the schema uses a feature this shortcut does not evaluate; the caller
-    then runs pandera itself, so that failures are always described by pandera.
+    evaluated with pandera's own check functions, vectorised, without pandera's per-column
+    machinery; a rule that judges one value at a time is evaluated once over the distinct values of
+    every column it applies to, leaving out those ``passed`` (rule -> values that passed it, shared
+    by the tables of one validation and filled here) already holds. False means "not sure":
+    something failed, or the schema uses a feature this shortcut does not evaluate; the caller then
+    runs pandera itself, so that failures are always described by pandera.
     """
-    from pandera.engines.pandas_engine import Engine
-
     s = _schema_without_uniqueness(table)
     from pandera.api.checks import Check
 
@@ -294,7 +302,11 @@ def schema_holds(table: str, coerced: pd.DataFrame) -> bool:
         values = coerced[c]
         if col.unique or col.parsers or col.regex or col.dtype is None:
             return False
-        dtype_ok = col.dtype.check(Engine.dtype(values.dtype), values)  # a bool, or one per value
+        try:
+            engine_dtype = _engine_dtype(values.dtype)
+        except TypeError:  # a dtype that cannot be a key
+            return False
+        dtype_ok = col.dtype.check(engine_dtype, values)  # a bool, or one per value
         if not bool(np.all(dtype_ok)):
             return False
         if not col.nullable and values.hasnans:
@@ -306,12 +318,16 @@ def schema_holds(table: str, coerced: pd.DataFrame) -> bool:
                 same_rule.setdefault(key, (check, []))[1].append(values)
             elif not _check_passes(check, values):
                 return False
-    for check, parts in same_rule.values():
+    for key, (check, parts) in same_rule.items():
         values = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-        if len(values) >= 10_000:  # its distinct values are enough
-            values = pd.Series(values.unique(), dtype=values.dtype)
-        if not _check_passes(check, values):
+        # its distinct values are enough, and of those the ones no earlier table showed to pass
+        seen = passed.setdefault(key, set()) if passed is not None else set()
+        new = [v for v in values.unique().tolist() if v not in seen]
+        if not new:
+            continue
+        if not _check_passes(check, pd.Series(new, dtype=values.dtype)):
             return False
+        seen.update(new)
     return True
 
 
