@@ -175,8 +175,10 @@ def object_frame(data: Mapping[str, Any], n: int) -> pd.DataFrame:
             columns[name] = pd.Series(values, index=index, copy=False)
         elif isinstance(values, (np.ndarray, list)):
             columns[name] = pd.Series(np.asarray(values, dtype=object), index=index, dtype=object, copy=False)
-        else:  # one value for every row
-            columns[name] = pd.Series(np.full(n, values, dtype=object), index=index, dtype=object, copy=False)
+        else:  # one value for every row (fill: np.full is slow for objects)
+            same = np.empty(n, dtype=object)
+            same.fill(values)
+            columns[name] = pd.Series(same, index=index, dtype=object, copy=False)
     return pd.DataFrame(columns, index=index, copy=False)
 
 
