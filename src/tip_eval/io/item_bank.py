@@ -284,7 +284,7 @@ def check_item_bank(
     list of Problem
     """
     problems: list[Problem] = []
-    for _i, row in frame.iterrows():
+    for row in frame.to_dict("records"):  # each row as a dict (a Series per row cost most of the time)
         f, sh, r = _where(row)
         item = cell_text(row.get("item_id")) or "?"
 
