@@ -9,8 +9,9 @@ problem names the file, sheet, row and column a person must fix. Rows with an er
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -455,7 +456,7 @@ def check_tables(
         kept[table] = frame.loc[~bad] if bad.any() else frame
         if typed is not None:
             coerced[table] = typed
-        prov_all[table] = prov.loc[~bad]
+        prov_all[table] = prov.loc[~bad] if bad.any() else prov
 
     # cross-table rules, in dependency order, on kept rows (a set-aside parent sets aside its children)
     for table, column, parent, pcol in REFERENCES:
@@ -646,14 +647,27 @@ def check_tables(
     where = {
         t: pd.DataFrame(
             {
-                "file": _as_text(*pd.factorize(p["_file"].to_numpy(dtype=object), use_na_sentinel=False)),
-                "sheet": _as_text(*_sheet_codes(p["_sheet"].to_numpy(dtype=object))),
+                "file": _text_values(
+                    p["_file"], lambda c: _as_text(*pd.factorize(c.to_numpy(dtype=object), use_na_sentinel=False))
+                ),
+                "sheet": _text_values(p["_sheet"], lambda c: _as_text(*_sheet_codes(c.to_numpy(dtype=object)))),
                 "row": pd.array(pd.to_numeric(p["_row"], errors="coerce"), dtype="Int64"),
             }
         )
         for t, p in prov_all.items()
     }
     return _Checked(kept=clean, quarantine=q, problems=problems, reconciliation=recon, provenance=where)
+
+
+def _text_values(column: pd.Series, make: Callable[[pd.Series], Any]) -> Any:
+    """A provenance column (file or sheet names) for a new frame, without a Python string per row.
+
+    A column already of pandas' text dtype is passed on as it is (its Arrow buffers are shared, and
+    missing values stay missing, as ``make`` would leave them); other columns are made by ``make``.
+    """
+    if isinstance(column.dtype, pd.StringDtype) and column.notna().any():
+        return column.reset_index(drop=True)
+    return make(column)
 
 
 _PARENT_FIX = {  # {sheet}: the name of the sheet the project's template gives that list, in the current language
