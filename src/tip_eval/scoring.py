@@ -173,7 +173,7 @@ def complete_scores(responses: pd.DataFrame, items: pd.DataFrame) -> tuple[pd.Da
     inc_cols = ["participant_id", "phase", "training_id", "n_read", "n_items", "missing"]
     if r.empty:
         return schemas.empty("scores")[columns], pd.DataFrame(columns=inc_cols)
-    in_bank = r["item_id"].astype(object).isin(set(bank)).to_numpy()
+    in_bank = r["item_id"].isin(bank).to_numpy(dtype=bool)  # (text columns stay Arrow: no object per row)
     # one grouped pass over factorised keys (groups in order of first appearance, as groupby(sort=False);
     # a missing score counts 0, training_id is the first non-missing)
     pcodes, _ = pd.factorize(r["participant_id"])
@@ -184,9 +184,10 @@ def complete_scores(responses: pd.DataFrame, items: pd.DataFrame) -> tuple[pd.Da
     points = pd.to_numeric(r["score"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     total = np.bincount(group, weights=np.where(in_bank, np.nan_to_num(points, nan=0.0), 0.0), minlength=n)
     # distinct bank items per group
-    icodes, _ = pd.factorize(r["item_id"].astype(object))
-    pair = pd.DataFrame({"g": group[in_bank], "i": icodes[in_bank]}).drop_duplicates()
-    n_read = np.bincount(pair["g"].to_numpy(), minlength=n)
+    icodes, _ = pd.factorize(r["item_id"])
+    width = int(icodes.max()) + 2 if len(icodes) else 1
+    pairs = np.unique(group[in_bank].astype(np.int64) * width + (icodes[in_bank] + 1))
+    n_read = np.bincount(pairs // width, minlength=n)
     has_t = r["training_id"].notna().to_numpy()
     t_first = pd.Series(np.flatnonzero(has_t), index=group[has_t]).groupby(level=0, sort=False).first()
     t_pos = np.full(n, -1, dtype=np.int64)
