@@ -244,6 +244,9 @@ def _load_study(
     checked = check_tables(
         loaded.tables, headers=loaded.headers, extra_problems=loaded.problems, pre_quarantined=loaded.quarantined
     )
+    # what is still needed of the tables as read: where each row came from, and which person's test it
+    # is (the values themselves now live on in the validated tables; large studies hold them once)
+    loaded.tables = {t: f[[c for c in f.columns if c in _STILL_NEEDED]] for t, f in loaded.tables.items()}
     row_sources = _row_sources(checked.kept, checked.provenance)  # before the derived totals are added
     # totals from item answers, from the answers kept only (never from answers set aside)
     attach_scores(checked.kept, loaded.tables.get("responses"), checked.problems, loaded.headers)
@@ -288,6 +291,10 @@ def _load_study(
             raise ValidationError(report)
     return study
 
+
+#: the columns of the tables as read that the steps after validation use (attach_scores, row_account,
+#: _training_rows)
+_STILL_NEEDED = frozenset({"participant_id", "phase", "training_id", "_file", "_sheet", "_row"})
 
 #: the columns that identify a row, or link it to the row it depends on (a training, a person, an item ...)
 ROW_KEYS = ("training_id", "participant_id", "phase", "item_id", "competency_id", "interview_id", "coder", "code_id")
