@@ -78,6 +78,7 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
                 )
             digest = file_sha256(src.file)
             for m in LAYOUTS[src.layout](src, ctx):
+                _compact_provenance(m.frame)
                 mapped.append(m)
                 if m.table in schemas.TABLES:
                     source_rows.append(
@@ -109,7 +110,7 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
     quarantined: dict[str, pd.DataFrame] = {}
     for table in list(by_table):
         frames = by_table.pop(table)
-        raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+        raw = _concat(frames) if len(frames) > 1 else frames[0].reset_index(drop=True)
         del frames
         settings = dict(cfg.settings)
         typed, probs, bad = coerce_frame(raw, headers, settings, soft=SOFT_COLUMNS.get(table, frozenset()), table=table)
@@ -149,6 +150,46 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
         lines=ctx.lines,
         repeats=ctx.repeats,
     )
+
+
+#: provenance columns holding one name for many rows (a file's, a sheet's), kept dictionary-encoded
+_NAME_COLUMNS = ("_file", "_sheet")
+
+
+def _compact_provenance(frame: pd.DataFrame) -> None:
+    """Hold the file and sheet names of a mapped frame once, with a small code per row, in place.
+
+    A long table repeats them on every answer (600,000 times for 10,000 people): as text they took more
+    memory than the answers. The values are unchanged (a categorical of the same Python strings); a
+    column with a missing name (a CSV file has no sheet) is left as it is.
+    """
+    for c in _NAME_COLUMNS:
+        if c not in frame.columns or isinstance(frame[c].dtype, pd.CategoricalDtype) or not len(frame):
+            continue
+        codes, names = pd.factorize(frame[c], use_na_sentinel=True)  # no Python string per row
+        names = np.asarray(names, dtype=object)
+        if (codes < 0).any() or not all(isinstance(n, str) for n in names):
+            continue
+        frame[c] = pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """``pd.concat(frames, ignore_index=True)``, keeping the provenance names dictionary-encoded.
+
+    (pandas turns categoricals with different categories into one Python object per row.)
+    """
+    names = [
+        c for c in _NAME_COLUMNS if all(c in f.columns and isinstance(f[c].dtype, pd.CategoricalDtype) for f in frames)
+    ]
+    if not names:
+        return pd.concat(frames, ignore_index=True)
+    from pandas.api.types import union_categoricals
+
+    columns = pd.concat([f.iloc[:0] for f in frames], ignore_index=True).columns
+    out = pd.concat([f.drop(columns=names) for f in frames], ignore_index=True)
+    for c in names:
+        out[c] = union_categoricals([f[c] for f in frames])
+    return out[list(columns)]
 
 
 #: tables a workbook's own sheet declares for every source that reads the workbook (its Training,
@@ -459,12 +500,12 @@ def _score_responses(
     resp["score"] = np.where(given.notna().to_numpy(), given.to_numpy(), np.where(correct, pts, 0.0))
     # a test whose only written answer was set aside was taken all the same: "all blank" counts it
     blank = (resp["answer"].isna() & given.isna()).to_numpy() & ~bad
-    all_blank = (
-        pd.Series(blank)
-        .groupby([resp["participant_id"].to_numpy(), resp["phase"].to_numpy()], dropna=False)
-        .transform("all")
-        .to_numpy(dtype=bool)[~bad]
-    )
+    # (per person and phase, on integer codes: grouping by the text columns hashed 600,000 strings twice)
+    p_codes = pd.factorize(resp["participant_id"], use_na_sentinel=False)[0].astype(np.int64)
+    h_codes, h_values = pd.factorize(resp["phase"], use_na_sentinel=False)
+    test = pd.factorize(p_codes * max(len(h_values), 1) + h_codes)[0]
+    del p_codes, h_codes
+    all_blank = (np.bincount(test, weights=~blank) == 0)[test][~bad]
     if bad.any():
         resp = resp.loc[~bad]
     if all_blank.any():
