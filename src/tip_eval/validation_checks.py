@@ -343,12 +343,13 @@ def _schema_failures(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     s = _schema_without_uniqueness(table)
     if s.checks or len(frame) < 2 or not len(frame.columns):
         return _run_schema(s, frame)
-    codes: dict[str, np.ndarray] = {}
+    # the codes are found again for a column that fails (rare), rather than kept for every column: on a
+    # large table they took as much memory as the table
     firsts: dict[str, np.ndarray] = {}
     for c in frame.columns:
         k = pd.factorize(frame[c], use_na_sentinel=False)[0]
-        codes[c] = k
         firsts[c] = pd.Series(k).drop_duplicates(keep="first").index.to_numpy()
+        del k
     m = max(len(f) for f in firsts.values())
     # one row per distinct value of each column; shorter columns repeat their first value (the
     # uniqueness rules are not part of this schema, so repeats change nothing)
@@ -367,13 +368,14 @@ def _schema_failures(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     for (context, column, check), group in rows_fc.groupby(
         ["schema_context", "column", "check"], sort=False, dropna=False
     ):
-        if column not in codes:
+        if column not in firsts:
             keep.append(group)
             continue
         pos = pd.to_numeric(group["index"]).astype(int).to_numpy()
         pos = np.unique(pos[pos < len(firsts[column])])
-        failing = codes[column][firsts[column][pos]]
-        rows = np.flatnonzero(np.isin(codes[column], failing))
+        codes = pd.factorize(frame[column], use_na_sentinel=False)[0]
+        failing = codes[firsts[column][pos]]
+        rows = np.flatnonzero(np.isin(codes, failing))
         keep.append(
             pd.DataFrame(
                 {
