@@ -438,6 +438,12 @@ def _distinct_codes(values: pd.Series) -> tuple[np.ndarray, list[Any]] | None:
     factorize finds them without a Python call per cell; missing cells get code -1.
     """
     kind = values.dtype
+    if isinstance(kind, pd.CategoricalDtype):  # dictionary-encoded by the loader: its categories are the values
+        cats = values.cat.categories
+        inferred = pd.api.types.infer_dtype(cats, skipna=True)
+        if inferred not in ("string", "floating", "integer", "boolean", "empty"):
+            return None
+        return values.cat.codes.to_numpy(dtype=np.int64), list(cats.tolist())
     if not (
         pd.api.types.is_float_dtype(kind) or pd.api.types.is_string_dtype(kind) or pd.api.types.is_object_dtype(kind)
     ):

@@ -152,16 +152,18 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
     )
 
 
-#: provenance columns holding one name for many rows (a file's, a sheet's), kept dictionary-encoded
-_NAME_COLUMNS = ("_file", "_sheet")
+#: columns of mapped rows holding one value for many rows, kept dictionary-encoded: the file, the sheet, the
+#: header of a melted column, and the phase and training a test sheet gives every one of its answers
+_NAME_COLUMNS = ("_file", "_sheet", "_col", "phase", "training_id")
 
 
 def _compact_provenance(frame: pd.DataFrame) -> None:
-    """Hold the file and sheet names of a mapped frame once, with a small code per row, in place.
+    """Hold the repeated text of a mapped frame (:data:`_NAME_COLUMNS`) once, with a small code per row, in place.
 
     A long table repeats them on every answer (600,000 times for 10,000 people): as text they took more
-    memory than the answers. The values are unchanged (a categorical of the same Python strings); a
-    column with a missing name (a CSV file has no sheet) is left as it is.
+    memory than the answers. The values are unchanged (a categorical of the same Python strings, which
+    :func:`~tip_eval.io.coerce.coerce_frame` parses once per distinct value); a column with a missing
+    value (a CSV file has no sheet) or a value that is not text is left as it is.
     """
     for c in _NAME_COLUMNS:
         if c not in frame.columns or isinstance(frame[c].dtype, pd.CategoricalDtype) or not len(frame):
