@@ -662,10 +662,13 @@ def check_tables(
 def _text_values(column: pd.Series, make: Callable[[pd.Series], Any]) -> Any:
     """A provenance column (file or sheet names) for a new frame, without a Python string per row.
 
-    A column already of pandas' text dtype is passed on as it is (its Arrow buffers are shared, and
-    missing values stay missing, as ``make`` would leave them); other columns are made by ``make``.
+    A column already of pandas' text dtype, or dictionary-encoded (a categorical of the names, as the
+    loader holds them), is passed on as it is (its buffers are shared, and missing values stay missing, as
+    ``make`` would leave them); other columns are made by ``make``.
     """
-    if isinstance(column.dtype, pd.StringDtype) and column.notna().any():
+    if isinstance(column.dtype, pd.CategoricalDtype) or (
+        isinstance(column.dtype, pd.StringDtype) and column.notna().any()
+    ):
         return column.reset_index(drop=True)
     return make(column)
 
