@@ -209,6 +209,7 @@ from tip_eval.validation_checks import (  # noqa: E402, F401 - split out; names 
     _unique_keys,
     _words_for_check,
     coerce_columns,
+    factorized,
     schema_holds,
 )
 
@@ -485,8 +486,8 @@ def check_tables(
             )
             mask = ~ok.to_numpy()
             quarantine(table, child, prov, mask, pd.Series(reasons, dtype=object))
-            kept[table] = child.loc[ok.to_numpy()]
-            prov_all[table] = prov.loc[ok.to_numpy()]
+            kept[table] = child if ok.all() else child.loc[ok.to_numpy()]
+            prov_all[table] = prov if ok.all() else prov.loc[ok.to_numpy()]
             continue
         cascaded: dict[tuple, int] = {}
         melted: dict[tuple, tuple] = {}
@@ -568,8 +569,8 @@ def check_tables(
                     by_key.setdefault(value, key if kind == "row" else lines[(kind, key)])
         mask = ~ok.to_numpy()
         quarantine(table, child, prov, mask, pd.Series(reasons, dtype=object))
-        kept[table] = child.loc[ok.to_numpy()]
-        prov_all[table] = prov.loc[ok.to_numpy()]
+        kept[table] = child if ok.all() else child.loc[ok.to_numpy()]
+        prov_all[table] = prov if ok.all() else prov.loc[ok.to_numpy()]
 
     # responses and scores must carry the participant's own training
     part_training = kept["participants"].set_index("participant_id")["training_id"]
@@ -605,8 +606,9 @@ def check_tables(
             )
             reasons[idx] = words
         quarantine(table, child, prov, ~ok, pd.Series(reasons, dtype=object))
-        kept[table] = child.loc[ok]
-        prov_all[table] = prov.loc[ok]
+        # nearly always every row is kept: the frames themselves, not copies of every row
+        kept[table] = child if ok.all() else child.loc[ok]
+        prov_all[table] = prov if ok.all() else prov.loc[ok]
 
     # reconciliation per file, sheet and table
     counts = (
@@ -636,21 +638,27 @@ def check_tables(
     recon = recon.rename(columns={"_file": "file", "_sheet": "sheet", "_table": "table"})[list(RECONCILIATION_COLUMNS)]
 
     problems = list(dict.fromkeys(problems))  # a melted wide row repeats its row's problem: once is enough
-    clean = {
-        t: (
-            coerced[t].loc[f.index].reset_index(drop=True)
-            if t in coerced
-            else schemas.schema(t).coerce_dtype(f.reset_index(drop=True))
-        )
-        for t, f in kept.items()
-    }
+    clean = {}
+    for t in list(kept):  # each table's typed frame replaces its frame as read, one table at a time
+        f = kept.pop(t)
+        typed_t = coerced.pop(t, None)
+        if typed_t is None:
+            clean[t] = schemas.schema(t).coerce_dtype(f.reset_index(drop=True))
+        elif f.index.equals(typed_t.index):  # no row set aside: the typed frame as it is
+            clean[t] = typed_t.reset_index(drop=True)
+        else:
+            clean[t] = typed_t.loc[f.index].reset_index(drop=True)
+        del f, typed_t
     where = {
         t: pd.DataFrame(
             {
                 "file": _text_values(
                     p["_file"], lambda c: _as_text(*pd.factorize(c.to_numpy(dtype=object), use_na_sentinel=False))
                 ),
-                "sheet": _text_values(p["_sheet"], lambda c: _as_text(*_sheet_codes(c.to_numpy(dtype=object)))),
+                "sheet": _text_values(
+                    p["_sheet"],
+                    lambda c: _as_text(*_sheet_codes(*pd.factorize(c.to_numpy(dtype=object), use_na_sentinel=False))),
+                ),
                 "row": pd.array(pd.to_numeric(p["_row"], errors="coerce"), dtype="Int64"),
             }
         )
@@ -896,9 +904,10 @@ def _as_text(codes: np.ndarray, names: np.ndarray) -> np.ndarray | pd.api.extens
 _TEXT = pd.api.types.pandas_dtype("str")
 
 
-def _sheet_codes(sheets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(code per value, names) of sheet names, anything but text (no sheet: a CSV file) as None."""
-    codes, names = pd.factorize(sheets, use_na_sentinel=False)
+def _sheet_codes(codes: np.ndarray, names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(code per value, names) of sheet names given as codes into ``names``, anything but text (no
+    sheet: a CSV file) as None.
+    """
     named = [sh if isinstance(sh, str) else None for sh in names]
     distinct = list(dict.fromkeys(named))
     at = {sh: i for i, sh in enumerate(distinct)}
@@ -911,8 +920,10 @@ def _records_per_row(files: pd.Series, sheets: pd.Series, rows: pd.Series) -> di
     if not has_row.any():
         return {}
     row = pd.to_numeric(rows[has_row]).to_numpy().astype(np.int64)
-    file_codes, file_names = pd.factorize(files.to_numpy(dtype=object)[has_row], use_na_sentinel=False)
-    sheet_codes, sheet_names = _sheet_codes(sheets.to_numpy(dtype=object)[has_row])
+    file_codes, file_names = factorized(files)
+    file_codes = file_codes[has_row]
+    sheet_codes, sheet_names = _sheet_codes(*factorized(sheets))
+    sheet_codes = sheet_codes[has_row]
     row_min = int(row.min())
     n_rows, n_sheets = int(row.max()) - row_min + 1, len(sheet_names)
     place = (file_codes.astype(np.int64) * n_sheets + sheet_codes) * n_rows + (row - row_min)

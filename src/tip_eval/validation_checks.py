@@ -443,15 +443,31 @@ def _header(
     return column
 
 
+def factorized(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A column's codes and distinct values (missing included, as ``pd.factorize(values,
+    use_na_sentinel=False)`` gives them, up to the order of the values).
+
+    A categorical column (the loader holds file and sheet names so) gives its own codes: no Python
+    object per row is made.
+    """
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy().astype(np.int64)
+        names = np.append(col.cat.categories.to_numpy(dtype=object), np.nan)
+        codes[codes < 0] = len(names) - 1
+        return codes, names
+    codes, uniques = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=False)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
+
 def _count_rows(prov: pd.DataFrame, table: str) -> pd.DataFrame:
     """Rows per file and sheet of one table (``_file, _sheet, _table, _n``), for the reconciliation."""
     parts = []
     for c in ("_file", "_sheet"):
-        col = prov[c].to_numpy(dtype=object) if c in prov.columns else None
-        if col is None or pd.isna(col).all():  # generated tables carry no provenance: one group
+        codes, names = factorized(prov[c]) if c in prov.columns else (None, None)
+        if codes is None or names is None or pd.isna(names)[codes].all():  # generated tables: one group
             parts.append((np.zeros(len(prov), dtype=np.int64), np.array([None], dtype=object)))
         else:
-            parts.append(pd.factorize(col, use_na_sentinel=False))
+            parts.append((codes, names))
     (fcodes, files), (scodes, sheets) = parts
     group, first = pd.factorize(fcodes.astype(np.int64) * (len(sheets) + 1) + scodes)  # in order of appearance
     n = np.bincount(group, minlength=len(first))
