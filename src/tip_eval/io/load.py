@@ -78,7 +78,6 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
                 )
             digest = file_sha256(src.file)
             for m in LAYOUTS[src.layout](src, ctx):
-                _compact_provenance(m.frame)
                 mapped.append(m)
                 if m.table in schemas.TABLES:
                     source_rows.append(
@@ -110,8 +109,9 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
     quarantined: dict[str, pd.DataFrame] = {}
     for table in list(by_table):
         frames = by_table.pop(table)
-        raw = _concat(frames) if len(frames) > 1 else frames[0].reset_index(drop=True)
+        raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
         del frames
+        _compact_provenance(raw)  # once per table: per source, it cost more time than the load's reading
         settings = dict(cfg.settings)
         typed, probs, bad = coerce_frame(raw, headers, settings, soft=SOFT_COLUMNS.get(table, frozenset()), table=table)
         problems.extend(probs)
@@ -173,25 +173,6 @@ def _compact_provenance(frame: pd.DataFrame) -> None:
         if (codes < 0).any() or not all(isinstance(n, str) for n in names):
             continue
         frame[c] = pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
-
-
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """``pd.concat(frames, ignore_index=True)``, keeping the provenance names dictionary-encoded.
-
-    (pandas turns categoricals with different categories into one Python object per row.)
-    """
-    names = [
-        c for c in _NAME_COLUMNS if all(c in f.columns and isinstance(f[c].dtype, pd.CategoricalDtype) for f in frames)
-    ]
-    if not names:
-        return pd.concat(frames, ignore_index=True)
-    from pandas.api.types import union_categoricals
-
-    columns = pd.concat([f.iloc[:0] for f in frames], ignore_index=True).columns
-    out = pd.concat([f.drop(columns=names) for f in frames], ignore_index=True)
-    for c in names:
-        out[c] = union_categoricals([f[c] for f in frames])
-    return out[list(columns)]
 
 
 #: tables a workbook's own sheet declares for every source that reads the workbook (its Training,
