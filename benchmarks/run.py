@@ -331,6 +331,7 @@ def handwritten_checks(tables: dict) -> dict:
         "interviews": ["interview_id", "participant_id"],
         "codebook": ["code_id"],
         "followup_codes": ["interview_id", "coder", "code_id"],
+        "costs": ["training_id"],
     }
     vocabs = {
         ("trainings", "country"): list(vocab.COUNTRIES),
@@ -352,6 +353,8 @@ def handwritten_checks(tables: dict) -> dict:
         ("scores", "score"): (0, np.inf),
         ("scores", "max_score"): (1e-300, np.inf),
         ("scores", "pct"): (0, 100),
+        ("costs", "cost"): (0, np.inf),
+        ("costs", "year"): (1990, 2100),
     }
     keys = {
         "trainings": ["training_id"],
@@ -386,7 +389,10 @@ def handwritten_checks(tables: dict) -> dict:
             if tt == t:
                 s = df[c].astype("float64")
                 b |= ~((s >= lo) & (s <= hi) | s.isna()).to_numpy()
-        b |= df.duplicated(keys[t]).to_numpy()
+        if keys.get(t):  # a cost row has no key: one training may have several of the same amount
+            b |= df.duplicated(keys[t]).to_numpy()
+        if t == "costs":
+            b |= ~df["currency"].str.fullmatch(r"[A-Z]{3}").fillna(False).to_numpy(dtype=bool)
         if t == "trainings":
             b |= (df["end_date"] < df["start_date"]).to_numpy()
         if t == "scores":
