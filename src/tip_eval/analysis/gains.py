@@ -13,41 +13,13 @@ import pandas as pd
 from tip_eval._memo import memoised
 from tip_eval.analysis._common import By, is_study
 from tip_eval.analysis.inputs import SUBJECT, check_measure, item_matrix, module_items, person_scores
+from tip_eval.stats.paired import GAIN_COLUMNS as _PAIRED_GAIN_COLUMNS
 
 __all__ = ["gains", "reliability", "GAIN_COLUMNS", "RELIABILITY_COLUMNS"]
 
-#: the result columns of :func:`gains` after the ``by`` columns (DESIGN.md section 3)
-GAIN_COLUMNS: tuple[str, ...] = (
-    "n_pre",
-    "n_post",
-    "n",
-    "pre_mean",
-    "pre_sd",
-    "post_mean",
-    "post_sd",
-    "pre_mean_matched",
-    "post_mean_matched",
-    "mean_gain",
-    "sd_gain",
-    "ci_low",
-    "ci_high",
-    "confidence",
-    "t",
-    "df",
-    "p_value",
-    "p_wilcoxon",
-    "p_adjusted",
-    "cohens_dz",
-    "hedges_gz",
-    "dz_ci_low",
-    "dz_ci_high",
-    "d_av",
-    "normalized_gain",
-    "mean_normalized_change",
-    "pct_improved",
-    "pct_reliable_improved",
-    "pct_reliable_declined",
-)
+#: the result columns of :func:`gains` after the ``by`` columns (DESIGN.md section 3): those of
+#: :func:`tip_eval.stats.paired.paired_gain`, which computes them
+GAIN_COLUMNS: tuple[str, ...] = _PAIRED_GAIN_COLUMNS
 
 #: the result columns of :func:`reliability`
 RELIABILITY_COLUMNS: tuple[str, ...] = (

@@ -524,20 +524,8 @@ def module_summary(data: object, by: By = None, confidence: float = 0.95, p_adju
         )
         .reset_index()
     )
-    gain_cols = [
-        "n_pre",
-        "n_post",
-        "n",
-        "pre_mean",
-        "post_mean",
-        "pre_mean_matched",
-        "post_mean_matched",
-        "mean_gain",
-        "ci_low",
-        "ci_high",
-        "confidence",
-        "p_value",
-    ]
+    # the gain columns of MODULE_COLUMNS, as _module_gains computes them (p_adjusted is added below)
+    gain_cols = list(MODULE_COLUMNS[MODULE_COLUMNS.index("n_pre") : MODULE_COLUMNS.index("p_adjusted")])
     modules = list(dict.fromkeys(items["module"].dropna().tolist()))
     gains_table = _module_gains(data, by_list, modules, confidence)[[*by_list, "module", *gain_cols]]
     out = diff.merge(gains_table, on=[*by_list, "module"], how="left", validate="one_to_one")
