@@ -218,9 +218,13 @@ def load_study(
     if on_error not in ("raise", "quarantine"):
         raise ValueError(f"on_error must be 'raise' or 'quarantine'; got {on_error!r}")
     from tip_eval.io.config import study_language
+    from tip_eval.io.heap import one_heap, release_free_memory
 
-    with using(study_language(path, config) if lang is None else check_language(lang)):
-        return _load_study(path, on_error=on_error, config=config, cache=cache)
+    try:
+        with using(study_language(path, config) if lang is None else check_language(lang)), one_heap():
+            return _load_study(path, on_error=on_error, config=config, cache=cache)
+    finally:
+        release_free_memory()  # the cells as read and the steps' copies: freed, now given back
 
 
 def _load_study(

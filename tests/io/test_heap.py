@@ -1,0 +1,46 @@
+"""The load's single heap: Arrow allocates from the system allocator during a load, and only then."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+import tip_eval as te
+import tip_eval.study as study_module
+from tip_eval.io import heap
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
+
+
+def test_one_heap_switches_arrows_pool_and_restores_it():
+    before = pa.default_memory_pool().backend_name
+    with heap.one_heap():
+        assert pa.default_memory_pool().backend_name == "system"
+        buf = pa.array(["a string held by Arrow"] * 100)
+    assert pa.default_memory_pool().backend_name == before
+    assert buf.to_pylist()[0] == "a string held by Arrow"  # a buffer outlives the switch back
+
+
+def test_one_heap_restores_the_pool_when_the_block_fails():
+    before = pa.default_memory_pool().backend_name
+    with pytest.raises(RuntimeError), heap.one_heap():
+        raise RuntimeError("a load that fails")
+    assert pa.default_memory_pool().backend_name == before
+
+
+def test_load_study_allocates_from_the_system_heap(monkeypatch):
+    seen = []
+    real = study_module._load_study
+
+    def spy(*args, **kwargs):
+        seen.append(pa.default_memory_pool().backend_name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(study_module, "_load_study", spy)
+    before = pa.default_memory_pool().backend_name
+    study = te.load_study(SAMPLE, cache=False)
+    assert seen == ["system"]
+    assert pa.default_memory_pool().backend_name == before
+    assert len(study.responses) > 0
