@@ -19,7 +19,8 @@ import pandas as pd
 import pytest
 
 from tip_eval.report import background
-from tip_eval.report.brief import WRITING_IMPORTS, run_brief
+from tip_eval.report.background import WRITING_IMPORTS
+from tip_eval.report.brief import run_brief
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 needs_fork = pytest.mark.skipif(not background.can_fork(), reason="runs only where fork and a second CPU exist")

@@ -13,6 +13,7 @@ without it. Warnings the work gave in the child are given again here.
 
 from __future__ import annotations
 
+import importlib
 import os
 import pickle
 import signal
@@ -117,6 +118,44 @@ def _run_child(work: Callable[[], object], read_end: int, write_end: int) -> Non
         pass
     finally:
         os._exit(0)
+
+
+#: what writing a brief imports, most of it inside the functions that use it: imported while a
+#: second process reads the study (see ``run_brief``). A module missing here costs only time.
+WRITING_IMPORTS = (
+    "tip_eval.study",
+    "tip_eval.report.publication",
+    "tip_eval.report.workbook",
+    "tip_eval.analysis",
+    "tip_eval.plots",
+    "tip_eval.disclosure.plan",
+    "tip_eval.stats.models",
+    "scipy.stats",
+    "statsmodels.regression.mixed_linear_model",
+    "plotly.graph_objects",
+    "jinja2",
+    "openpyxl",
+    "highspy",
+)
+
+
+def import_writers() -> None:
+    """Import :data:`WRITING_IMPORTS`."""
+    for name in WRITING_IMPORTS:
+        importlib.import_module(name)
+
+
+def start_beside(bar: Any, work: Callable[[], T]) -> Pending[T]:
+    """``work()`` in a second process (:func:`~tip_eval.report.background.start`); the progress display
+    is paused while the process is copied, as no other thread may run then.
+    """
+    if not can_fork():
+        return Pending(work)
+    bar.stop()
+    try:
+        return start(work)
+    finally:
+        bar.start()
 
 
 def read_study(path: str | Path, *, cache: bool, lang: str | None) -> Any:

@@ -13,18 +13,17 @@ practitioners can be seen or worked out.
 from __future__ import annotations
 
 import datetime as _dt
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pandas as pd
 
 from tip_eval.i18n import _, check_language, current_language, ngettext, using
 from tip_eval.report import headline as hl
-from tip_eval.report.background import Pending, can_fork, read_study, start
+from tip_eval.report.background import Pending, import_writers, read_study, start_beside
 from tip_eval.report.blocks import (
     Block,
     Section,
@@ -50,9 +49,6 @@ from tip_eval.report.sections import (
 )
 
 EXIT_OK = 0
-
-T = TypeVar("T")
-
 
 # --- the brief --------------------------------------------------------------------------------------
 
@@ -869,25 +865,6 @@ def run_brief(
             reading.cancel()  # the brief failed before it needed the study: nothing more to read
 
 
-#: what writing a brief imports, most of it inside the functions that use it: imported while a
-#: second process reads the study (see run_brief). A module missing here costs only time.
-WRITING_IMPORTS = (
-    "tip_eval.study",
-    "tip_eval.report.publication",
-    "tip_eval.report.workbook",
-    "tip_eval.analysis",
-    "tip_eval.plots",
-    "tip_eval.disclosure.plan",
-    "tip_eval.stats.models",
-    "scipy.stats",
-    "statsmodels.regression.mixed_linear_model",
-    "plotly.graph_objects",
-    "jinja2",
-    "openpyxl",
-    "highspy",
-)
-
-
 def _run_brief(
     path: str | Path | Sequence[str | Path],
     out: str | Path,
@@ -917,8 +894,7 @@ def _run_brief(
             study = load_studies(paths, on_error="quarantine", cache=cache, lang=lang)
             by = by or ("study", "country", "sector")
         elif reading is not None:
-            for name in WRITING_IMPORTS:
-                importlib.import_module(name)
+            import_writers()
             study = reading.result()
         else:
             study = read_study(paths[0], cache=cache, lang=lang)
@@ -969,7 +945,7 @@ def _write_all(
         study, by=[b for b in by if b not in ("country", "sector")], min_cell=study.min_cell, results=shared
     )
     write = partial(_write_workbook, study, out / "tables.xlsx", by=by, results=shared, publication=pub)
-    workbook = _beside(bar, write) if beside else Pending(write)  # beside: written while the brief is
+    workbook = start_beside(bar, write) if beside else Pending(write)  # beside: written while the brief is
     brief = write_brief(
         study,
         out / "brief.html",
@@ -983,19 +959,6 @@ def _write_all(
     step("Workbook")
     tables = workbook.result()
     return brief, tables, internal
-
-
-def _beside(bar: Any, work: Callable[[], T]) -> Pending[T]:
-    """``work()`` in a second process (:func:`~tip_eval.report.background.start`); the progress display
-    is paused while the process is copied, as no other thread may run then.
-    """
-    if not can_fork():
-        return Pending(work)
-    bar.stop()
-    try:
-        return start(work)
-    finally:
-        bar.start()
 
 
 def _by_option(study, by: Sequence[str] | None) -> tuple:
