@@ -235,6 +235,8 @@ def _coerce_column(dtype, values: pd.Series) -> pd.Series:
     of its answers), converted once per distinct value: dates are converted one by one, and the few
     distinct values then spread back to every row.
     """
+    if values.dtype == dtype.type:
+        return values  # already of its type (the loader's typed columns): converting would copy it
     if values.dtype == object and len(values) >= 1_000 and "datetime" in str(dtype):
         codes, uniques = pd.factorize(values.to_numpy(), use_na_sentinel=False)
         if len(uniques) * 4 <= len(values):

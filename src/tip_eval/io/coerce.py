@@ -358,6 +358,7 @@ def coerce_frame(
     training's wrong date must not set aside its people; ``table`` names the table for the words).
     """
     settings = dict(settings or {})
+    target = _schema_types(table)
     out = frame.copy(deep=False)  # columns are replaced whole (copy-on-write keeps ``frame`` as it was)
     bad = np.zeros(len(frame), dtype=bool)
     problems: list[Problem] = []
@@ -376,7 +377,9 @@ def coerce_frame(
                     parsed_u[j] = parse(v)
                 except CellProblem as err:
                     failed_at[j] = err
-            out[column] = pd.Series(parsed_u[codes], index=frame.index, dtype=object)
+            typed = _typed_column(target.get(column), parsed_u, codes, frame.index)
+            out[column] = typed if typed is not None else pd.Series(parsed_u[codes], index=frame.index, dtype=object)
+            del typed
             failed: dict[Any, CellProblem] = failed_at
             keys: Any = codes
             failed_rows = np.flatnonzero(np.isin(codes, list(failed))) if failed else []
@@ -429,6 +432,45 @@ def coerce_frame(
             else:
                 bad[i] = True
     return out, problems, bad
+
+
+def _schema_types(table: str | None) -> dict[str, Any]:
+    """The pandera type of each column of ``table`` that validation converts with the type alone (as
+    :func:`tip_eval.validation_checks.coerce_columns` does), or an empty dict (no table named).
+    """
+    if table is None:
+        return {}
+    from tip_eval import schemas
+
+    if table not in schemas.TABLES:
+        return {}
+    return {
+        c: col.dtype
+        for c, col in schemas.schema(table).columns.items()
+        if col.dtype is not None and not col.parsers and not col.regex
+    }
+
+
+def _typed_column(dtype: Any, parsed_u: np.ndarray, codes: np.ndarray, index: pd.Index) -> pd.Series | None:
+    """The parsed column in its schema type (``dtype``), or None to keep it as Python objects.
+
+    The few distinct parsed values are converted by the schema's own conversion (``try_coerce``, as
+    validation converts each column) and then spread to every row: the table is held once, in the type
+    validation gives it, instead of as one Python object per cell and then again as the validated
+    copy. Any failure leaves the column as objects, so that validation sees and describes the values
+    exactly as before.
+    """
+    if dtype is None or not len(codes):
+        return None
+    missing = bool((codes < 0).any())
+    # the slot for missing cells only when there are some: the conversion sees exactly the column's values
+    distinct = parsed_u if missing else parsed_u[:-1]
+    try:
+        converted = dtype.try_coerce(pd.Series(distinct, dtype=object))
+        rows = np.where(codes < 0, len(parsed_u) - 1, codes) if missing else codes
+        return pd.Series(converted.array.take(rows), index=index)
+    except Exception:  # noqa: BLE001 - any failure: the column stays as objects (validation names the values)
+        return None
 
 
 def _distinct_codes(values: pd.Series) -> tuple[np.ndarray, list[Any]] | None:

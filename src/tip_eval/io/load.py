@@ -389,15 +389,17 @@ def _score_responses(
     )
     items = tables.get("items")
     bank = items.drop_duplicates("item_id") if items is not None else None
-    key = {} if bank is None else dict(zip(bank["item_id"], bank["correct_answer"]))
-    points = {} if bank is None else dict(zip(bank["item_id"], bank["points"]))
-    n_options = {} if bank is None else dict(zip(bank["item_id"], bank["n_options"]))
-    ans = resp["answer"].astype(object)
-    item = resp["item_id"].astype(object)
-    # each distinct (answer, item) is read once, not once per response
-    # each distinct (answer, item) is read once, not once per response (codes, not tuples: large studies)
+    # a missing item ID is None, as a response's missing item ID is below, however the column holds it
+    ids = [] if bank is None else [None if pd.isna(v) else v for v in bank["item_id"]]
+    key = {} if bank is None else dict(zip(ids, bank["correct_answer"]))
+    points = {} if bank is None else dict(zip(ids, bank["points"]))
+    n_options = {} if bank is None else dict(zip(ids, bank["n_options"]))
+    # each distinct (answer, item) is read once, not once per response (codes, not tuples: large studies);
+    # the columns are factorized as they are (typed text has no Python string per row, and gets none)
+    ans = resp["answer"]
     a_codes, a_values = pd.factorize(ans, use_na_sentinel=True)
-    i_codes, i_values = pd.factorize(item, use_na_sentinel=True)
+    i_codes, i_values = pd.factorize(resp["item_id"], use_na_sentinel=True)
+    a_values, i_values = np.asarray(a_values, dtype=object), np.asarray(i_values, dtype=object)
     width = len(i_values) + 1
     pair_codes, first = pd.factorize((a_codes.astype(np.int64) + 1) * width + (i_codes + 1))
     pairs = [
@@ -417,7 +419,8 @@ def _score_responses(
     option = option_u[pair_codes]
     bad_reason = reason_u[pair_codes]
     correct = correct_u[pair_codes]
-    pts = item.map(points).astype(float).fillna(0.0).to_numpy()
+    # the points of each distinct item (the last for a missing item ID, code -1), spread to its rows
+    pts = pd.Series(np.append(i_values, None), dtype=object).map(points).astype(float).fillna(0.0).to_numpy()[i_codes]
     resp = resp.copy(deep=False)  # columns are replaced whole (copy-on-write keeps the table as it was)
     bad = bad_u[pair_codes] & given.isna().to_numpy()
     changed = ~bad & changed_u[pair_codes]
@@ -477,7 +480,7 @@ def _score_responses(
             pd.concat([quarantined["responses"], q], ignore_index=True) if "responses" in quarantined else q
         )
     if changed.any():
-        answers = ans.to_numpy(dtype=object).copy()
+        answers = np.append(a_values, None)[a_codes]  # the distinct answers, shared by their rows
         answers[changed] = option[changed]
         resp["answer"] = answers
     resp["score"] = np.where(given.notna().to_numpy(), given.to_numpy(), np.where(correct, pts, 0.0))
