@@ -158,6 +158,10 @@ def _run_schema(s, frame: pd.DataFrame) -> pd.DataFrame:
 def _maps_to(values: pd.Series, mapping: pd.Series, target: pd.Series) -> np.ndarray:
     """``(values.map(mapping) == target)`` as a boolean array (unmatched values: False), fast for
     long text columns (Arrow's hash lookup instead of pandas' ``map`` and an object comparison).
+
+    Text columns pandas holds in Arrow are used as they are (``pa.array`` of them copies nothing), and
+    the comparison is made on small integer codes (the position of each value among the distinct
+    mapped values), so that no column of mapped text is made per row.
     """
     if (
         len(values) >= 10_000
@@ -173,8 +177,11 @@ def _maps_to(values: pd.Series, mapping: pd.Series, target: pd.Series) -> np.nda
             t = pa.array(target, from_pandas=True)
             keys = pa.array(mapping.index.to_numpy(dtype=object), from_pandas=True, type=v.type)
             mapped = pa.array(mapping.to_numpy(dtype=object), from_pandas=True, type=t.type)
-            got = pc.take(mapped, pc.index_in(v, value_set=keys))
-            return pc.fill_null(pc.equal(got, t), False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+            # a missing mapped or target value matches nothing (as a comparison with it is missing)
+            distinct = pc.unique(mapped).drop_null()
+            got = pc.take(pc.index_in(mapped, value_set=distinct), pc.index_in(v, value_set=keys))
+            want = pc.index_in(t, value_set=distinct)
+            return pc.fill_null(pc.equal(got, want), False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
         except Exception:  # noqa: BLE001 - only a faster route: any surprise falls back to pandas
             pass
     return (values.map(mapping) == target).to_numpy(dtype=bool)
