@@ -176,9 +176,13 @@ def complete_scores(responses: pd.DataFrame, items: pd.DataFrame) -> tuple[pd.Da
     in_bank = r["item_id"].isin(bank).to_numpy(dtype=bool)  # (text columns stay Arrow: no object per row)
     # one grouped pass over factorised keys (groups in order of first appearance, as groupby(sort=False);
     # a missing score counts 0, training_id is the first non-missing)
-    pcodes, _ = pd.factorize(r["participant_id"])
     hcodes, phases = pd.factorize(r["phase"])
-    group, _ = pd.factorize(pcodes.astype(np.int64) * max(len(phases), 1) + hcodes)
+    key = pd.factorize(r["participant_id"])[0].astype(np.int64)
+    key *= max(len(phases), 1)  # person * phases + phase, in place (each temporary is a column of the table)
+    key += hcodes
+    del hcodes
+    group, _ = pd.factorize(key)
+    del key
     n = int(group.max()) + 1 if len(group) else 0
     first = pd.Series(group).drop_duplicates().index.to_numpy()
     points = pd.to_numeric(r["score"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -186,8 +190,19 @@ def complete_scores(responses: pd.DataFrame, items: pd.DataFrame) -> tuple[pd.Da
     # distinct bank items per group
     icodes, _ = pd.factorize(r["item_id"])
     width = int(icodes.max()) + 2 if len(icodes) else 1
-    pairs = np.unique(group[in_bank].astype(np.int64) * width + (icodes[in_bank] + 1))
-    n_read = np.bincount(pairs // width, minlength=n)
+    pair = group[in_bank].astype(np.int64)  # group * width + item + 1, in place
+    pair *= width
+    pair += icodes[in_bank]
+    pair += 1
+    del icodes
+    if n * width <= 4 * len(pair) + 1_000_000:  # a flag per test and item is small: no sort of every pair
+        seen = np.zeros(n * width, dtype=bool)
+        seen[pair] = True
+        n_read = seen.reshape(n, width).sum(axis=1, dtype=np.int64)
+        del seen
+    else:
+        n_read = np.bincount(np.unique(pair) // width, minlength=n)
+    del pair
     has_t = r["training_id"].notna().to_numpy()
     t_first = pd.Series(np.flatnonzero(has_t), index=group[has_t]).groupby(level=0, sort=False).first()
     t_pos = np.full(n, -1, dtype=np.int64)

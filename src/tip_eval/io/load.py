@@ -401,7 +401,13 @@ def _score_responses(
     i_codes, i_values = pd.factorize(resp["item_id"], use_na_sentinel=True)
     a_values, i_values = np.asarray(a_values, dtype=object), np.asarray(i_values, dtype=object)
     width = len(i_values) + 1
-    pair_codes, first = pd.factorize((a_codes.astype(np.int64) + 1) * width + (i_codes + 1))
+    pair = a_codes.astype(np.int64)  # (answer + 1) * width + (item + 1), in place: on a large study each
+    pair += 1  # temporary is a column of the table
+    pair *= width
+    pair += i_codes
+    pair += 1
+    pair_codes, first = pd.factorize(pair)
+    del pair
     pairs = [
         (None if ac < 0 else a_values[ac], None if ic < 0 else i_values[ic])
         for ac, ic in zip(first // width - 1, first % width - 1)
@@ -416,14 +422,17 @@ def _score_responses(
     correct_u = np.array(
         [i in key and is_correct(r[0], key[i]) for r, (_a, i) in zip(read, pairs)] + [False], dtype=bool
     )
-    option = option_u[pair_codes]
-    bad_reason = reason_u[pair_codes]
     correct = correct_u[pair_codes]
     # the points of each distinct item (the last for a missing item ID, code -1), spread to its rows
     pts = pd.Series(np.append(i_values, None), dtype=object).map(points).astype(float).fillna(0.0).to_numpy()[i_codes]
+    del i_codes
     resp = resp.copy(deep=False)  # columns are replaced whole (copy-on-write keeps the table as it was)
     bad = bad_u[pair_codes] & given.isna().to_numpy()
     changed = ~bad & changed_u[pair_codes]
+    # the option read and the reason of each row, made only when some row needs them (nearly never)
+    option = option_u[pair_codes] if changed.any() else None
+    bad_reason = reason_u[pair_codes] if bad.any() else None
+    del pair_codes
     if changed.any():
         notes = pd.DataFrame(
             {
@@ -487,10 +496,12 @@ def _score_responses(
     # a test whose only written answer was set aside was taken all the same: "all blank" counts it
     blank = (resp["answer"].isna() & given.isna()).to_numpy() & ~bad
     # (per person and phase, on integer codes: grouping by the text columns hashed 600,000 strings twice)
-    p_codes = pd.factorize(resp["participant_id"], use_na_sentinel=False)[0].astype(np.int64)
     h_codes, h_values = pd.factorize(resp["phase"], use_na_sentinel=False)
-    test = pd.factorize(p_codes * max(len(h_values), 1) + h_codes)[0]
-    del p_codes, h_codes
+    test = pd.factorize(resp["participant_id"], use_na_sentinel=False)[0].astype(np.int64)
+    test *= max(len(h_values), 1)  # person * phases + phase, in place
+    test += h_codes
+    del h_codes
+    test = pd.factorize(test)[0]
     all_blank = (np.bincount(test, weights=~blank) == 0)[test][~bad]
     if bad.any():
         resp = resp.loc[~bad]
