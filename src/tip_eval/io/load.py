@@ -377,7 +377,7 @@ def _score_responses(
     that test: those rows are dropped with a warning. Responses that already carry a ``score``
     (``answers = "scores"``) keep it.
     """
-    from tip_eval.scoring import is_correct, read_answer
+    from tip_eval.scoring import factorize_codes, is_correct, read_answer
 
     resp = tables.get("responses")
     if resp is None or resp.empty:
@@ -406,7 +406,7 @@ def _score_responses(
     pair *= width
     pair += i_codes
     pair += 1
-    pair_codes, first = pd.factorize(pair)
+    pair_codes, first = factorize_codes(pair)
     del pair
     pairs = [
         (None if ac < 0 else a_values[ac], None if ic < 0 else i_values[ic])
@@ -501,7 +501,7 @@ def _score_responses(
     test *= max(len(h_values), 1)  # person * phases + phase, in place
     test += h_codes
     del h_codes
-    test = pd.factorize(test)[0]
+    test = factorize_codes(test)[0]
     all_blank = (np.bincount(test, weights=~blank) == 0)[test][~bad]
     if bad.any():
         resp = resp.loc[~bad]
