@@ -206,25 +206,10 @@ def cmd_brief(args: argparse.Namespace) -> int:
     """Run ``tip-eval brief``: write the impact brief and its tables workbook for a study."""
     _check_by(args.by)
     out = _writable_folder(args.out)
-    reading = None
-    if len(args.path) == 1 and _OWN_PROCESS:  # read in a second process while this one imports the writers
-        from functools import partial
-
-        from tip_eval.report.background import read_study, start
-
-        reading = start(partial(read_study, args.path[0], cache=not args.no_cache, lang=args.lang))
     from tip_eval.report.brief import run_brief
 
     return run_brief(
-        args.path,
-        out,
-        min_cell=args.min_cell,
-        title=args.title,
-        by=args.by,
-        cache=not args.no_cache,
-        lang=args.lang,
-        reading=reading,
-        beside=_OWN_PROCESS,
+        args.path, out, min_cell=args.min_cell, title=args.title, by=args.by, cache=not args.no_cache, lang=args.lang
     )
 
 
@@ -548,21 +533,14 @@ def _log_internal_error(argv: Sequence[str] | None) -> Path | None:
         return None
 
 
-#: True when ``tip-eval`` runs as the process's own command (``main()`` without ``argv``): only then may
-#: a command start processes of its own (see cmd_brief) or end the process itself (see _leave)
-_OWN_PROCESS = False
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``tip-eval`` with ``argv`` (default: the command line); return the exit code.
 
     Run on the command line (``argv`` not given), the process ends as soon as the command is done:
     see :func:`_leave`.
     """
-    global _OWN_PROCESS
     if argv is None:  # the process is the command's: see _collect_less
         _collect_less()
-        _OWN_PROCESS = True
     code = _main(argv)
     if argv is None:
         _leave(code)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,6 @@ import pandas as pd
 
 from tip_eval.i18n import _, check_language, current_language, ngettext, using
 from tip_eval.report import headline as hl
-from tip_eval.report.background import Pending, import_writers, read_study, start_beside
 from tip_eval.report.blocks import (
     Block,
     Section,
@@ -49,6 +47,7 @@ from tip_eval.report.sections import (
 )
 
 EXIT_OK = 0
+
 
 # --- the brief --------------------------------------------------------------------------------------
 
@@ -834,8 +833,6 @@ def run_brief(
     by: Sequence[str] | None = None,
     cache: bool = True,
     lang: str | None = None,
-    reading: Pending[Any] | None = None,
-    beside: bool = False,
 ) -> int:
     """``tip-eval brief``: load (bad rows quarantined), write brief.html, tables.xlsx and problems.xlsx.
 
@@ -848,36 +845,10 @@ def run_brief(
     the study folder) and reused while no source file, setting or tip_eval version changes (see
     :mod:`tip_eval.io.cache`): a brief written again from unchanged files skips reading and
     validating them, and is identical.
-
-    ``reading`` is the one study of ``path`` already being read in a second process
-    (:func:`tip_eval.report.background.start` of :func:`~tip_eval.report.background.read_study`, as
-    ``tip-eval brief`` does): the libraries that write the brief are imported meanwhile. ``beside``
-    writes the workbook in a second process while this one writes the brief. Both are for a process
-    that is the command's own: forking a process in which other threads run (a notebook's kernel)
-    is not safe.
     """
-    try:
-        return _run_brief(
-            path, out, min_cell=min_cell, title=title, by=by, cache=cache, lang=lang, reading=reading, beside=beside
-        )
-    finally:
-        if reading is not None:
-            reading.cancel()  # the brief failed before it needed the study: nothing more to read
-
-
-def _run_brief(
-    path: str | Path | Sequence[str | Path],
-    out: str | Path,
-    *,
-    min_cell: int | None,
-    title: str | None,
-    by: Sequence[str] | None,
-    cache: bool,
-    lang: str | None,
-    reading: Pending[Any] | None,
-    beside: bool,
-) -> int:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from tip_eval.study import load_study
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -893,15 +864,10 @@ def _run_brief(
 
             study = load_studies(paths, on_error="quarantine", cache=cache, lang=lang)
             by = by or ("study", "country", "sector")
-        elif reading is not None:
-            import_writers()
-            study = reading.result()
         else:
-            study = read_study(paths[0], cache=cache, lang=lang)
+            study = load_study(paths[0], on_error="quarantine", cache=cache, lang=lang)
         with using(brief_language(study, lang)):
-            brief, tables, internal = _write_all(
-                study, out, bar, task, min_cell=min_cell, title=title, by=by, beside=beside
-            )
+            brief, tables, internal = _write_all(study, out, bar, task, min_cell=min_cell, title=title, by=by)
     with using(brief_language(study, lang)):
         print(_("Brief written to {file}").format(file=brief))
         if tables:
@@ -916,15 +882,7 @@ def _run_brief(
 
 
 def _write_all(
-    study: Any,
-    out: Path,
-    bar: Any,
-    task: Any,
-    *,
-    min_cell: int | None,
-    title: str | None,
-    by: Sequence[str] | None,
-    beside: bool = False,
+    study: Any, out: Path, bar: Any, task: Any, *, min_cell: int | None, title: str | None, by: Sequence[str] | None
 ) -> tuple[Path, Path | None, Path | None]:
     """The brief, the workbook and the internal problems file of a loaded study, in the current language."""
     from tip_eval.disclosure import check_min_cell
@@ -944,8 +902,6 @@ def _write_all(
     pub = Publication(
         study, by=[b for b in by if b not in ("country", "sector")], min_cell=study.min_cell, results=shared
     )
-    write = partial(_write_workbook, study, out / "tables.xlsx", by=by, results=shared, publication=pub)
-    workbook = start_beside(bar, write) if beside else Pending(write)  # beside: written while the brief is
     brief = write_brief(
         study,
         out / "brief.html",
@@ -957,7 +913,7 @@ def _write_all(
         lang=current_language(),
     )
     step("Workbook")
-    tables = workbook.result()
+    tables = _write_workbook(study, out / "tables.xlsx", by=by, results=shared, publication=pub)
     return brief, tables, internal
 
 
