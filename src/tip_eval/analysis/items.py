@@ -150,17 +150,47 @@ def _item_inputs(data: object, by: list[str]) -> tuple[pd.DataFrame, pd.DataFram
     return resp, bank, people
 
 
+def _runs(array: object) -> tuple[object, np.ndarray] | None:
+    """The values and lengths of the runs of equal neighbours of an Arrow array, or None when the
+    array's first rows show few repeats (encoding the runs would then cost more than it saves).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    head = pc.run_end_encode(array.slice(0, _RUN_SAMPLE))
+    head_runs = sum(len(c.values) for c in head.chunks) if isinstance(head, pa.ChunkedArray) else len(head.values)
+    if head_runs * 4 > min(len(array), _RUN_SAMPLE):
+        return None
+    values, lengths = [], []
+    for chunk in chunks:
+        ree = pc.run_end_encode(chunk)
+        values.append(ree.values)
+        lengths.append(np.diff(ree.run_ends.to_numpy(), prepend=0))
+    return pa.chunked_array(values, type=array.type), np.concatenate(lengths)
+
+
+#: rows whose runs decide whether a column is encoded run by run (see :func:`_runs`)
+_RUN_SAMPLE = 4096
+
+
 def _encode(values: pd.Series, sort: bool = False) -> tuple[np.ndarray, pd.Index]:
     """Integer codes and uniques of a column, missing values coded too (as ``pandas.factorize``
     with ``use_na_sentinel=False``; sorted uniques, missing last, with ``sort``).
 
-    Arrow-backed text is dictionary-encoded by Arrow, a few times faster than ``pandas.factorize``.
+    Arrow-backed text is dictionary-encoded by Arrow, a few times faster than ``pandas.factorize``;
+    a column in runs of equal values (a person's answers, one phase's answers) is encoded run by
+    run: finding the runs is cheaper than hashing every row, and the codes of the runs' first
+    appearances are those of the rows'.
     """
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        encoded = pc.dictionary_encode(pa.array(values.array))  # missing values stay null (faster than encoding them)
+        array = pa.array(values.array)
+        runs = _runs(array) if len(array) else None
+        # missing values stay null (faster than encoding them)
+        encoded = pc.dictionary_encode(array if runs is None else runs[0])
         if isinstance(encoded, pa.ChunkedArray):
             encoded = encoded.combine_chunks()
         dictionary = encoded.dictionary
@@ -175,6 +205,8 @@ def _encode(values: pd.Series, sort: bool = False) -> tuple[np.ndarray, pd.Index
             rank[order] = np.arange(len(order), dtype=order.dtype)
             codes = rank[codes].astype(np.intp, copy=False)
             dictionary = dictionary.take(pa.array(order))
+        if runs is not None:
+            codes = np.repeat(codes, runs[1])
         uniques = pd.Index(dictionary.to_pylist(), dtype=object)
         return codes, uniques
     codes, uniques = pd.factorize(values, sort=sort, use_na_sentinel=False)
@@ -193,56 +225,63 @@ class _Coded:
         self.item, self.item_values = _encode(resp["item_id"])
         self.score = resp["score"].to_numpy(dtype=np.float64, na_value=np.nan)
         # phase codes: 0 pre, 1 post, 2 delayed, 3 anything else (missing included)
-        self.phase = np.full(len(resp), 3, dtype=np.int8)
-        for code, label in enumerate(("pre", "post", "delayed")):
-            self.phase[(resp["phase"] == label).to_numpy(dtype=bool, na_value=False)] = code
-        self.phase_code = {"pre": 0, "post": 1}
-        self._delayed = 2
+        labels = ("pre", "post", "delayed")
+        phase = resp["phase"]
+        if isinstance(phase.dtype, pd.StringDtype) and phase.dtype.storage == "pyarrow":  # encoded by runs
+            codes, uniques = _encode(phase)
+            lookup = np.array([labels.index(v) if isinstance(v, str) and v in labels else 3 for v in uniques])
+            self.phase = lookup.astype(np.int8)[codes]
+        else:
+            self.phase = np.full(len(resp), 3, dtype=np.int8)
+            for code, label in enumerate(labels):
+                self.phase[(phase == label).to_numpy(dtype=bool, na_value=False)] = code
+        self._pre, self._post, self._delayed, self._other = 0, 1, 2, 3
         self._n_phases = 4
 
-    def check_duplicates(self, items: pd.Index) -> None:
-        """One response per person, phase and item: the same rule, and message, as on frames.
+    def matrices(self, items: pd.Index) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """The pre- and the post-test's people x items score matrices, each with the code of its
+        rows' people, once every person is known to answer each item at most once per phase.
 
-        Counted in the people x items grid of each test (no hashing of millions of keys); the rows
-        outside that grid (another phase, an item not in the bank) are checked by key.
+        A matrix has a row for each person with a response in that phase (sorted, as
+        ``pivot(index=participant_id, columns=item_id)``) and NaN where a person has no row for an
+        item. Duplicates are counted in the same (phase, person, item) grid the matrices fill (no
+        hashing of millions of keys); the rows outside that grid (another phase, an item not in the
+        bank) are checked by key. A duplicate raises the same error, naming the same first
+        duplicate, as on frames.
         """
+        k, n_people = len(items), len(self.people)
         cols = np.append(items.get_indexer(self.item_values), -1)[self.item]
-        in_grid = cols >= 0
-        found = False
-        for code in self.phase_code.values():
-            sel = (self.phase == code) & in_grid
-            cell = self.person[sel].astype(np.int64) * len(items) + cols[sel]
-            if len(cell) and np.bincount(cell).max() > 1:
-                found = True
-        in_tests = self.phase != self._delayed
-        rest = in_tests & (~in_grid | ~np.isin(self.phase, list(self.phase_code.values())))
-        if rest.any() and self._keys(rest).duplicated().any():
-            found = True
+        in_test = self.phase <= self._post  # the pre- or the post-test
+        slot = self.phase[in_test].astype(np.intp) * n_people + self.person[in_test]  # phase and person
+        seen = np.bincount(slot, minlength=2 * n_people).reshape(2, n_people) > 0
+        col, score = cols[in_test], self.score[in_test]
+        if not (col >= 0).all():  # answers to items outside the bank take no cell
+            ok = col >= 0
+            slot, col, score = slot[ok], col[ok], score[ok]
+        cell = slot * k + col
+        found = len(cell) > 0 and np.bincount(cell).max() > 1
+        if (cols < 0).any() or (self.phase == self._other).any():
+            rest = (self.phase == self._other) | (in_test & (cols < 0))
+            found = found or bool(self._keys(rest).duplicated().any())
         if found:
-            rows = np.flatnonzero(in_tests)
-            first = int(rows[np.argmax(self._keys(in_tests).duplicated().to_numpy())])
+            asked = self.phase != self._delayed
+            rows = np.flatnonzero(asked)
+            first = int(rows[np.argmax(self._keys(asked).duplicated().to_numpy())])
             raise _duplicate_error(self.people[self.person[first]], self.item_values[self.item[first]])
+        grid = np.full(2 * n_people * k, np.nan)
+        grid[cell] = score
+        grid = grid.reshape(2, n_people, k)
+        out = []
+        for code in (self._pre, self._post):
+            present = np.flatnonzero(seen[code])
+            mat = grid[code] if len(present) == n_people else grid[code][present]
+            out.append((mat, present))
+        return out[0], out[1]
 
     def _keys(self, rows: np.ndarray) -> pd.Series:
         n_items = max(len(self.item_values), 1)
         key = (self.person[rows].astype(np.int64) * self._n_phases + self.phase[rows]) * n_items + self.item[rows]
         return pd.Series(key, copy=False)
-
-    def matrix(self, phase: str, items: pd.Index) -> tuple[np.ndarray, np.ndarray]:
-        """People x items score matrix of one phase (NaN where a person has no row for an item), and
-        the code of each matrix row's person (sorted, as ``pivot(index=participant_id, columns=item_id)``).
-        """
-        code = self.phase_code.get(phase)
-        sel = self.phase == code if code is not None else np.zeros(len(self.phase), dtype=bool)
-        person = self.person[sel]
-        seen = np.bincount(person, minlength=len(self.people)) > 0
-        present = np.flatnonzero(seen)
-        rows = (np.cumsum(seen) - 1)[person]
-        cols = np.append(items.get_indexer(self.item_values), -1)[self.item[sel]]
-        mat = np.full((len(present), len(items)), np.nan)
-        ok = cols >= 0
-        mat[rows[ok], cols[ok]] = self.score[sel][ok]
-        return mat, present
 
 
 def _group_index(people: pd.DataFrame, by: list[str]) -> tuple[pd.Series, pd.DataFrame]:
@@ -389,13 +428,10 @@ def item_analysis(
     resp, bank, people = _item_sources(data, by_list)
     coded = _Coded(resp)
     items = pd.Index(bank["item_id"], name="item_id")
-    coded.check_duplicates(items)
+    (pre_m, pre_people), (post_m, post_people) = coded.matrices(items)
     pts = bank["points"].to_numpy(dtype=np.float64)
     codes_all, keys = _group_index(people, by_list)
     n_groups, k = len(keys), len(items)
-
-    pre_m, pre_people = coded.matrix("pre", items)
-    post_m, post_people = coded.matrix("post", items)
     group_of = codes_all.reindex(coded.people).to_numpy(dtype=np.float64, na_value=np.nan)
 
     def codes_of(present: np.ndarray) -> np.ndarray:
