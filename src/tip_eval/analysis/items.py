@@ -10,6 +10,8 @@ signature is a negative discrimination: people who know more get it wrong more o
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -174,9 +176,10 @@ def _runs(array: object) -> tuple[object, np.ndarray] | None:
 _RUN_SAMPLE = 4096
 
 
-def _encode(values: pd.Series, sort: bool = False) -> tuple[np.ndarray, pd.Index]:
+def _encode(values: pd.Series, sort: bool = False) -> tuple[np.ndarray, pd.Index, Any]:
     """Integer codes and uniques of a column, missing values coded too (as ``pandas.factorize``
-    with ``use_na_sentinel=False``; sorted uniques, missing last, with ``sort``).
+    with ``use_na_sentinel=False``; sorted uniques, missing last, with ``sort``), and the uniques
+    as an Arrow array when the column is Arrow-backed text (else None).
 
     Arrow-backed text is dictionary-encoded by Arrow, a few times faster than ``pandas.factorize``;
     a column in runs of equal values (a person's answers, one phase's answers) is encoded run by
@@ -208,9 +211,9 @@ def _encode(values: pd.Series, sort: bool = False) -> tuple[np.ndarray, pd.Index
         if runs is not None:
             codes = np.repeat(codes, runs[1])
         uniques = pd.Index(dictionary.to_pylist(), dtype=object)
-        return codes, uniques
+        return codes, uniques, dictionary
     codes, uniques = pd.factorize(values, sort=sort, use_na_sentinel=False)
-    return np.asarray(codes, dtype=np.intp), pd.Index(uniques)
+    return np.asarray(codes, dtype=np.intp), pd.Index(uniques), None
 
 
 class _Coded:
@@ -221,14 +224,14 @@ class _Coded:
     """
 
     def __init__(self, resp: pd.DataFrame) -> None:
-        self.person, self.people = _encode(resp[SUBJECT], sort=True)
-        self.item, self.item_values = _encode(resp["item_id"])
+        self.person, self.people, self.people_arrow = _encode(resp[SUBJECT], sort=True)
+        self.item, self.item_values, _ = _encode(resp["item_id"])
         self.score = resp["score"].to_numpy(dtype=np.float64, na_value=np.nan)
         # phase codes: 0 pre, 1 post, 2 delayed, 3 anything else (missing included)
         labels = ("pre", "post", "delayed")
         phase = resp["phase"]
         if isinstance(phase.dtype, pd.StringDtype) and phase.dtype.storage == "pyarrow":  # encoded by runs
-            codes, uniques = _encode(phase)
+            codes, uniques, _ = _encode(phase)
             lookup = np.array([labels.index(v) if isinstance(v, str) and v in labels else 3 for v in uniques])
             self.phase = lookup.astype(np.int8)[codes]
         else:
@@ -292,6 +295,32 @@ def _group_index(people: pd.DataFrame, by: list[str]) -> tuple[pd.Series, pd.Dat
     codes = pd.Series(grouped.ngroup().to_numpy(dtype=np.int64), index=pd.Index(people[SUBJECT], name=SUBJECT))
     keys = grouped.size().index.to_frame(index=False)[by]
     return codes, keys
+
+
+def _group_of(codes: pd.Series, people: pd.Index, people_arrow: Any = None) -> np.ndarray:
+    """The group code of each of ``people`` (NaN for a person not registered), as floats:
+    ``codes.reindex(people)``.
+
+    When both the registered IDs and ``people_arrow`` (the same people as an Arrow array) are
+    Arrow text, they are looked up by Arrow: pandas would build a hash table of Python objects.
+    """
+    ids = codes.index
+    arrow_ids = isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow"
+    if people_arrow is not None and not people_arrow.null_count and arrow_ids:  # (pandas decides how NaN matches)
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        registered = pa.array(ids.array)
+        if registered.type != people_arrow.type:
+            people_arrow = people_arrow.cast(registered.type)
+        if pc.count_distinct(registered, mode="all").as_py() == len(registered):  # else reindex's error
+            at = pc.index_in(people_arrow, value_set=registered)
+            pos = at.to_numpy(zero_copy_only=False)  # float, NaN where not registered
+            found = ~np.isnan(pos)
+            out = np.full(len(people), np.nan)
+            out[found] = codes.to_numpy(dtype=np.float64)[pos[found].astype(np.intp)]
+            return out
+    return codes.reindex(people).to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _flag_text(flags: pd.DataFrame) -> pd.Series:
@@ -432,7 +461,7 @@ def item_analysis(
     pts = bank["points"].to_numpy(dtype=np.float64)
     codes_all, keys = _group_index(people, by_list)
     n_groups, k = len(keys), len(items)
-    group_of = codes_all.reindex(coded.people).to_numpy(dtype=np.float64, na_value=np.nan)
+    group_of = _group_of(codes_all, coded.people, coded.people_arrow)
 
     def codes_of(present: np.ndarray) -> np.ndarray:
         c = group_of[present]
