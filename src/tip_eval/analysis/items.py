@@ -186,7 +186,7 @@ def _encode(values: pd.Series, sort: bool = False) -> tuple[np.ndarray, pd.Index
     run: finding the runs is cheaper than hashing every row, and the codes of the runs' first
     appearances are those of the rows'.
     """
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+    if _arrow_text(values.dtype):
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -216,6 +216,31 @@ def _encode(values: pd.Series, sort: bool = False) -> tuple[np.ndarray, pd.Index
     return np.asarray(codes, dtype=np.intp), pd.Index(uniques), None
 
 
+def _encode_items(values: pd.Series, items: pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """Codes and uniques of the item column, as :func:`_encode` (the codes may be numbered otherwise).
+
+    When the answers and the item bank are Arrow text, no answer is missing and every answer's
+    item is in the bank, the codes are positions in the bank: looking each answer up in a table of
+    the bank's few items is cheaper than building a table of what the answers hold.
+    """
+    if _arrow_text(values.dtype) and _arrow_text(items.dtype):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        array = pa.array(values.array)
+        if not array.null_count:
+            bank = pa.array(items.array)
+            pos = pc.index_in(array, value_set=bank if bank.type == array.type else bank.cast(array.type))
+            if not pos.null_count:
+                return pos.to_numpy(zero_copy_only=False).astype(np.intp), pd.Index(bank.to_pylist(), dtype=object)
+    codes, uniques, _ = _encode(values)
+    return codes, uniques
+
+
+def _arrow_text(dtype: object) -> bool:
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+
+
 class _Coded:
     """Responses as integer codes: person (into the sorted ``people``), phase, item; the scores.
 
@@ -223,14 +248,14 @@ class _Coded:
     pre- and the post-test.
     """
 
-    def __init__(self, resp: pd.DataFrame) -> None:
+    def __init__(self, resp: pd.DataFrame, items: pd.Index) -> None:
         self.person, self.people, self.people_arrow = _encode(resp[SUBJECT], sort=True)
-        self.item, self.item_values, _ = _encode(resp["item_id"])
+        self.item, self.item_values = _encode_items(resp["item_id"], items)
         self.score = resp["score"].to_numpy(dtype=np.float64, na_value=np.nan)
         # phase codes: 0 pre, 1 post, 2 delayed, 3 anything else (missing included)
         labels = ("pre", "post", "delayed")
         phase = resp["phase"]
-        if isinstance(phase.dtype, pd.StringDtype) and phase.dtype.storage == "pyarrow":  # encoded by runs
+        if _arrow_text(phase.dtype):  # encoded by runs
             codes, uniques, _ = _encode(phase)
             lookup = np.array([labels.index(v) if isinstance(v, str) and v in labels else 3 for v in uniques])
             self.phase = lookup.astype(np.int8)[codes]
@@ -305,8 +330,9 @@ def _group_of(codes: pd.Series, people: pd.Index, people_arrow: Any = None) -> n
     Arrow text, they are looked up by Arrow: pandas would build a hash table of Python objects.
     """
     ids = codes.index
-    arrow_ids = isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow"
-    if people_arrow is not None and not people_arrow.null_count and arrow_ids:  # (pandas decides how NaN matches)
+    if (
+        people_arrow is not None and not people_arrow.null_count and _arrow_text(ids.dtype)
+    ):  # (pandas decides how NaN matches)
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -455,8 +481,8 @@ def item_analysis(
 
     by_list = as_by(by)
     resp, bank, people = _item_sources(data, by_list)
-    coded = _Coded(resp)
     items = pd.Index(bank["item_id"], name="item_id")
+    coded = _Coded(resp, items)
     (pre_m, pre_people), (post_m, post_people) = coded.matrices(items)
     pts = bank["points"].to_numpy(dtype=np.float64)
     codes_all, keys = _group_index(people, by_list)
