@@ -119,6 +119,30 @@ def _group_sum(codes: np.ndarray, n_groups: int, values: np.ndarray) -> np.ndarr
     return np.asarray(onehot @ values)
 
 
+def _group_count(codes: np.ndarray, n_groups: int, mask: np.ndarray) -> np.ndarray:
+    """Column counts of True in ``mask`` (n x k) within groups, as floats: ``_group_sum`` of the mask
+    as 0/1 (counted without a float copy when there is one group; sums of 0 and 1 are exact).
+    """
+    if n_groups == 1:
+        return np.asarray(np.count_nonzero(mask, axis=0), dtype=np.float64).reshape(1, -1)
+    return _group_sum(codes, n_groups, mask.astype(np.float64))
+
+
+def _per_row(values: np.ndarray, codes: np.ndarray, n_groups: int, like: np.ndarray) -> np.ndarray:
+    """Each row's group's row of ``values`` (n_groups x k), to combine with ``like`` (n x k):
+    ``values[codes]``, or the one row to broadcast when there is one group and ``like`` is in C
+    order (the same numbers and the same C-ordered result, without an n x k copy).
+    """
+    return values if n_groups == 1 and like.flags.c_contiguous else values[codes]
+
+
+def _complete(seen: np.ndarray, *mats: np.ndarray) -> bool:
+    """True when every cell is seen and the matrices are C-ordered float64: then ``np.where(seen,
+    mat, 0.0)`` is ``mat`` itself (the same numbers in the same layout, so the same sums).
+    """
+    return all(m.dtype == np.float64 and m.flags.c_contiguous for m in mats) and bool(seen.all())
+
+
 # --- difficulty and discrimination -----------------------------------------------------------------
 
 
@@ -127,8 +151,8 @@ def _difficulty_core(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(n, difficulty) per group x item."""
     seen = ~np.isnan(mat)
-    n = _group_sum(codes, n_groups, seen.astype(np.float64))
-    total = _group_sum(codes, n_groups, np.where(seen, mat, 0.0) / pts[None, :])
+    n = _group_count(codes, n_groups, seen)
+    total = _group_sum(codes, n_groups, (mat if _complete(seen, mat) else np.where(seen, mat, 0.0)) / pts[None, :])
     with np.errstate(invalid="ignore", divide="ignore"):
         return n, np.where(n > 0, total / n, np.nan)
 
@@ -139,16 +163,18 @@ def _rest_correlation_core(mat: np.ndarray, codes: np.ndarray, n_groups: int) ->
     Two passes (group means, then sums of products of deviations), so no cancellation.
     """
     seen = ~np.isnan(mat)
-    x = np.where(seen, mat, 0.0)
+    complete = _complete(seen, mat)  # then no cell needs setting to 0
+    x = mat if complete else np.where(seen, mat, 0.0)
     total = x.sum(axis=1, keepdims=True)  # each person's total over the items they were asked
-    rest = np.where(seen, total - x, 0.0)
-    w = seen.astype(np.float64)
-    n = _group_sum(codes, n_groups, w)
+    rest = total - x if complete else np.where(seen, total - x, 0.0)
+    n = _group_count(codes, n_groups, seen)
     with np.errstate(invalid="ignore", divide="ignore"):
         mx = _group_sum(codes, n_groups, x) / n
         mr = _group_sum(codes, n_groups, rest) / n
-    dx = np.where(seen, x - mx[codes], 0.0)
-    dr = np.where(seen, rest - mr[codes], 0.0)
+    dx = x - _per_row(mx, codes, n_groups, x)
+    dr = rest - _per_row(mr, codes, n_groups, rest)
+    if not complete:
+        dx, dr = np.where(seen, dx, 0.0), np.where(seen, dr, 0.0)
     sxx = _group_sum(codes, n_groups, dx * dx)
     srr = _group_sum(codes, n_groups, dr * dr)
     sxr = _group_sum(codes, n_groups, dx * dr)
@@ -172,14 +198,15 @@ def _alpha_if_deleted_core(mat: np.ndarray, codes: np.ndarray, n_groups: int) ->
     out = np.full((n_groups, k), np.nan)
     if k < 3 or not complete.any():
         return out
-    x, g = mat[complete], codes[complete]
+    # (a copy of every row is in C order, so the matrix itself only when it is too)
+    x, g = (mat, codes) if complete.all() and mat.flags.c_contiguous else (mat[complete], codes[complete])
     total = x.sum(axis=1, keepdims=True)
     n = _group_sum(g, n_groups, np.ones((len(x), 1)))[:, 0]
     with np.errstate(invalid="ignore", divide="ignore"):
         mx = _group_sum(g, n_groups, x) / n[:, None]
         mt = _group_sum(g, n_groups, total) / n[:, None]
-    dx = x - mx[g]
-    dt = total - mt[g]
+    dx = x - _per_row(mx, g, n_groups, x)
+    dt = total - _per_row(mt, g, n_groups, total)
     v = _group_sum(g, n_groups, dx * dx)  # (n-1) * item variances
     vt = _group_sum(g, n_groups, dt * dt)[:, 0]  # (n-1) * total variance
     c = _group_sum(g, n_groups, dx * dt)  # (n-1) * Cov(total, item)
@@ -312,22 +339,27 @@ def _disaggregation_core(
     pre: np.ndarray, post: np.ndarray, pts: np.ndarray, codes: np.ndarray, n_groups: int
 ) -> dict[str, np.ndarray]:
     both = ~np.isnan(pre) & ~np.isnan(post)
-    right_pre = both & (np.where(both, pre, 0.0) >= pts[None, :])
-    right_post = both & (np.where(both, post, 0.0) >= pts[None, :])
+    complete = _complete(both, pre, post)  # then no cell needs setting to 0
+    pre0 = pre if complete else np.where(both, pre, 0.0)
+    post0 = post if complete else np.where(both, post, 0.0)
+    right_pre = both & (pre0 >= pts[None, :])
+    right_post = both & (post0 >= pts[None, :])
 
-    def s(m: np.ndarray) -> np.ndarray:
-        return _group_sum(codes, n_groups, m.astype(np.float64))
+    def count(m: np.ndarray) -> np.ndarray:
+        return _group_count(codes, n_groups, m)
 
-    n = s(both)
-    change = np.where(both, (np.where(both, post, 0.0) - np.where(both, pre, 0.0)) / pts[None, :], 0.0)
+    n = count(both)
+    change = (post0 - pre0) / pts[None, :]
+    if not complete:
+        change = np.where(both, change, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = {
             "n_matched": n,
-            "share_positive": s(~right_pre & right_post) / n,
-            "share_negative": s(right_pre & ~right_post) / n,
-            "share_retained": s(right_pre & right_post) / n,
-            "share_none": s(both & ~right_pre & ~right_post) / n,
-            "item_gain": s(change) / n,
+            "share_positive": count(~right_pre & right_post) / n,
+            "share_negative": count(right_pre & ~right_post) / n,
+            "share_retained": count(right_pre & right_post) / n,
+            "share_none": count(both & ~right_pre & ~right_post) / n,
+            "item_gain": _group_sum(codes, n_groups, change) / n,
         }
     for key in DISAGGREGATION_COLUMNS[1:]:
         out[key] = np.where(n > 0, out[key], np.nan)
