@@ -91,10 +91,11 @@ def _item_sources(data: object, by: list[str]) -> tuple[pd.DataFrame, pd.DataFra
 
     A Study's responses are returned whole, delayed post-test included (filtering millions of
     Arrow-backed text rows costs more than the analysis); a plain frame is checked, copied and
-    filtered here.
+    filtered here. Without ``by``, a Study's people are its participants (their trainings'
+    attributes are joined only to group by them).
     """
     if is_study(data):
-        attrs = data.attributes()
+        attrs = data.attributes() if by else data.participants
         check_by(by, [c for c in attrs.columns if c != SUBJECT])
         resp = data.responses[[SUBJECT, "phase", "item_id", "score"]]
         bank = data.items[["item_id", "module", "points"]]
