@@ -279,17 +279,22 @@ class _Coded:
         duplicate, as on frames.
         """
         k, n_people = len(items), len(self.people)
-        cols = np.append(items.get_indexer(self.item_values), -1)[self.item]
+        column = items.get_indexer(self.item_values)  # of each item code
+        in_bank = bool((column >= 0).all())
+        if in_bank and np.array_equal(column, np.arange(len(column))):  # the codes are the bank's positions
+            cols = self.item
+        else:
+            cols = np.append(column, -1)[self.item]
         in_test = self.phase <= self._post  # the pre- or the post-test
         slot = self.phase[in_test].astype(np.intp) * n_people + self.person[in_test]  # phase and person
         seen = np.bincount(slot, minlength=2 * n_people).reshape(2, n_people) > 0
         col, score = cols[in_test], self.score[in_test]
-        if not (col >= 0).all():  # answers to items outside the bank take no cell
+        if not in_bank and not (col >= 0).all():  # answers to items outside the bank take no cell
             ok = col >= 0
             slot, col, score = slot[ok], col[ok], score[ok]
         cell = slot * k + col
         found = len(cell) > 0 and np.bincount(cell).max() > 1
-        if (cols < 0).any() or (self.phase == self._other).any():
+        if (not in_bank and (cols < 0).any()) or (self.phase == self._other).any():
             rest = (self.phase == self._other) | (in_test & (cols < 0))
             found = found or bool(self._keys(rest).duplicated().any())
         if found:
