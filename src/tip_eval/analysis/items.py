@@ -10,6 +10,7 @@ signature is a negative discrimination: people who know more get it wrong more o
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -182,39 +183,48 @@ def _encode(values: pd.Series, sort: bool = False) -> tuple[np.ndarray, pd.Index
     with ``use_na_sentinel=False``; sorted uniques, missing last, with ``sort``), and the uniques
     as an Arrow array when the column is Arrow-backed text (else None).
 
-    Arrow-backed text is dictionary-encoded by Arrow, a few times faster than ``pandas.factorize``;
-    a column in runs of equal values (a person's answers, one phase's answers) is encoded run by
-    run: finding the runs is cheaper than hashing every row, and the codes of the runs' first
-    appearances are those of the rows'.
+    Arrow-backed text is dictionary-encoded by Arrow (:func:`_arrow_codes`), a few times faster
+    than ``pandas.factorize``.
     """
     if _arrow_text(values.dtype):
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        array = pa.array(values.array)
-        runs = _runs(array) if len(array) else None
-        # missing values stay null (faster than encoding them)
-        encoded = pc.dictionary_encode(array if runs is None else runs[0])
-        if isinstance(encoded, pa.ChunkedArray):
-            encoded = encoded.combine_chunks()
-        dictionary = encoded.dictionary
-        indices = encoded.indices
-        if indices.null_count:  # missing values take the last code
-            indices = pc.fill_null(indices, len(dictionary))
-            dictionary = pa.concat_arrays([dictionary, pa.nulls(1, dictionary.type)])
-        codes = indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
-        if sort and len(dictionary):
-            order = pc.array_sort_indices(dictionary, null_placement="at_end").to_numpy()
-            rank = np.empty_like(order)
-            rank[order] = np.arange(len(order), dtype=order.dtype)
-            codes = rank[codes].astype(np.intp, copy=False)
-            dictionary = dictionary.take(pa.array(order))
-        if runs is not None:
-            codes = np.repeat(codes, runs[1])
-        uniques = pd.Index(dictionary.to_pylist(), dtype=object)
-        return codes, uniques, dictionary
+        codes, dictionary, lengths = _arrow_codes(values, sort)
+        if lengths is not None:
+            codes = np.repeat(codes, lengths)
+        return codes, pd.Index(dictionary.to_pylist(), dtype=object), dictionary
     codes, uniques = pd.factorize(values, sort=sort, use_na_sentinel=False)
     return np.asarray(codes, dtype=np.intp), pd.Index(uniques), None
+
+
+def _arrow_codes(values: pd.Series, sort: bool = False) -> tuple[np.ndarray, Any, np.ndarray | None]:
+    """Codes of Arrow-backed text, as :func:`_encode`, with the uniques as an Arrow array; the codes
+    are those of the column's runs when the third value (the runs' lengths) is not None.
+
+    A column in runs of equal values (a person's answers, one phase's answers) is encoded run by
+    run: finding the runs is cheaper than hashing every row, and the runs' first appearances are in
+    the rows' order.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(values.array)
+    runs = _runs(array) if len(array) else None
+    # missing values stay null (faster than encoding them)
+    encoded = pc.dictionary_encode(array if runs is None else runs[0])
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    dictionary = encoded.dictionary
+    indices = encoded.indices
+    if indices.null_count:  # missing values take the last code
+        indices = pc.fill_null(indices, len(dictionary))
+        dictionary = pa.concat_arrays([dictionary, pa.nulls(1, dictionary.type)])
+    codes = indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
+    if sort and len(dictionary):
+        order = pc.array_sort_indices(dictionary, null_placement="at_end").to_numpy()
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order), dtype=order.dtype)
+        codes = rank[codes].astype(np.intp, copy=False)
+        dictionary = dictionary.take(pa.array(order))
+    return codes, dictionary, None if runs is None else runs[1]
 
 
 def _encode_items(values: pd.Series, items: pd.Index) -> tuple[np.ndarray, pd.Index]:
@@ -250,22 +260,36 @@ class _Coded:
     """
 
     def __init__(self, resp: pd.DataFrame, items: pd.Index) -> None:
-        self.person, self.people, self.people_arrow = _encode(resp[SUBJECT], sort=True)
+        self.people_arrow: Any = None  # the people as an Arrow array, when their IDs are Arrow text
+        if _arrow_text(resp[SUBJECT].dtype):  # (the IDs as Python text only when a message needs them)
+            self.person, self.people_arrow, lengths = _arrow_codes(resp[SUBJECT], sort=True)
+            if lengths is not None:
+                self.person = np.repeat(self.person, lengths)
+        else:
+            self.person, self._people, _ = _encode(resp[SUBJECT], sort=True)
+        self.n_people = len(self.people_arrow) if self.people_arrow is not None else len(self._people)
         self.item, self.item_values = _encode_items(resp["item_id"], items)
         self.score = resp["score"].to_numpy(dtype=np.float64, na_value=np.nan)
         # phase codes: 0 pre, 1 post, 2 delayed, 3 anything else (missing included)
         labels = ("pre", "post", "delayed")
         phase = resp["phase"]
         if _arrow_text(phase.dtype):  # encoded by runs
-            codes, uniques, _ = _encode(phase)
-            lookup = np.array([labels.index(v) if isinstance(v, str) and v in labels else 3 for v in uniques])
-            self.phase = lookup.astype(np.int8)[codes]
+            codes, uniques, lengths = _arrow_codes(phase)
+            lookup = [labels.index(v) if isinstance(v, str) and v in labels else 3 for v in uniques.to_pylist()]
+            self.phase = np.array(lookup, dtype=np.int8)[codes]
+            if lengths is not None:
+                self.phase = np.repeat(self.phase, lengths)
         else:
             self.phase = np.full(len(resp), 3, dtype=np.int8)
             for code, label in enumerate(labels):
                 self.phase[(phase == label).to_numpy(dtype=bool, na_value=False)] = code
         self._pre, self._post, self._delayed, self._other = 0, 1, 2, 3
         self._n_phases = 4
+
+    @functools.cached_property
+    def people(self) -> pd.Index:
+        """The people's IDs (sorted, missing last), as ``pandas.factorize(sort=True)`` gives them."""
+        return pd.Index(self.people_arrow.to_pylist(), dtype=object) if self.people_arrow is not None else self._people
 
     def matrices(self, items: pd.Index) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
         """The pre- and the post-test's people x items score matrices, each with the code of its
@@ -278,7 +302,7 @@ class _Coded:
         bank) are checked by key. A duplicate raises the same error, naming the same first
         duplicate, as on frames.
         """
-        k, n_people = len(items), len(self.people)
+        k, n_people = len(items), self.n_people
         column = items.get_indexer(self.item_values)  # of each item code
         in_bank = bool((column >= 0).all())
         if in_bank and np.array_equal(column, np.arange(len(column))):  # the codes are the bank's positions
@@ -328,14 +352,14 @@ def _group_index(people: pd.DataFrame, by: list[str]) -> tuple[pd.Series, pd.Dat
     return codes, keys
 
 
-def _group_of(codes: pd.Series, people: pd.Index, people_arrow: Any = None) -> np.ndarray:
-    """The group code of each of ``people`` (NaN for a person not registered), as floats:
-    ``codes.reindex(people)``.
+def _group_of(codes: pd.Series, coded: _Coded) -> np.ndarray:
+    """The group code of each of the answering people (NaN for a person not registered), as floats:
+    ``codes.reindex(coded.people)``.
 
-    When both the registered IDs and ``people_arrow`` (the same people as an Arrow array) are
-    Arrow text, they are looked up by Arrow: pandas would build a hash table of Python objects.
+    When both the registered IDs and the answering people's are Arrow text, they are looked up by
+    Arrow: pandas would build a hash table of Python objects.
     """
-    ids = codes.index
+    ids, people_arrow = codes.index, coded.people_arrow
     if (
         people_arrow is not None and not people_arrow.null_count and _arrow_text(ids.dtype)
     ):  # (pandas decides how NaN matches)
@@ -349,10 +373,10 @@ def _group_of(codes: pd.Series, people: pd.Index, people_arrow: Any = None) -> n
             at = pc.index_in(people_arrow, value_set=registered)
             pos = at.to_numpy(zero_copy_only=False)  # float, NaN where not registered
             found = ~np.isnan(pos)
-            out = np.full(len(people), np.nan)
+            out = np.full(coded.n_people, np.nan)
             out[found] = codes.to_numpy(dtype=np.float64)[pos[found].astype(np.intp)]
             return out
-    return codes.reindex(people).to_numpy(dtype=np.float64, na_value=np.nan)
+    return codes.reindex(coded.people).to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _flag_text(flags: pd.DataFrame) -> pd.Series:
@@ -493,7 +517,7 @@ def item_analysis(
     pts = bank["points"].to_numpy(dtype=np.float64)
     codes_all, keys = _group_index(people, by_list)
     n_groups, k = len(keys), len(items)
-    group_of = _group_of(codes_all, coded.people, coded.people_arrow)
+    group_of = _group_of(codes_all, coded)
 
     def codes_of(present: np.ndarray) -> np.ndarray:
         c = group_of[present]
