@@ -217,12 +217,12 @@ def _arrow_codes(values: pd.Series, sort: bool = False) -> tuple[np.ndarray, Any
     if indices.null_count:  # missing values take the last code
         indices = pc.fill_null(indices, len(dictionary))
         dictionary = pa.concat_arrays([dictionary, pa.nulls(1, dictionary.type)])
-    codes = indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
+    codes = indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)  # (half the memory of intp)
     if sort and len(dictionary):
         order = pc.array_sort_indices(dictionary, null_placement="at_end").to_numpy()
-        rank = np.empty_like(order)
-        rank[order] = np.arange(len(order), dtype=order.dtype)
-        codes = rank[codes].astype(np.intp, copy=False)
+        rank = np.empty(len(order), dtype=np.int32)
+        rank[order] = np.arange(len(order), dtype=np.int32)
+        codes = rank[codes]
         dictionary = dictionary.take(pa.array(order))
     return codes, dictionary, None if runs is None else runs[1]
 
@@ -243,7 +243,7 @@ def _encode_items(values: pd.Series, items: pd.Index) -> tuple[np.ndarray, pd.In
             bank = pa.array(items.array)
             pos = pc.index_in(array, value_set=bank if bank.type == array.type else bank.cast(array.type))
             if not pos.null_count:
-                return pos.to_numpy(zero_copy_only=False).astype(np.intp), pd.Index(bank.to_pylist(), dtype=object)
+                return pos.to_numpy(zero_copy_only=False), pd.Index(bank.to_pylist(), dtype=object)
     codes, uniques, _ = _encode(values)
     return codes, uniques
 
@@ -316,7 +316,10 @@ class _Coded:
         if not in_bank and not (col >= 0).all():  # answers to items outside the bank take no cell
             ok = col >= 0
             slot, col, score = slot[ok], col[ok], score[ok]
-        cell = slot * k + col
+        cell = slot  # (phase, person, item), computed in place: one array of this size fewer at the peak
+        cell *= k
+        cell += col
+        del slot, col
         found = len(cell) > 0 and np.bincount(cell).max() > 1
         if (not in_bank and (cols < 0).any()) or (self.phase == self._other).any():
             rest = (self.phase == self._other) | (in_test & (cols < 0))
