@@ -363,9 +363,8 @@ def _group_of(codes: pd.Series, coded: _Coded) -> np.ndarray:
     Arrow: pandas would build a hash table of Python objects.
     """
     ids, people_arrow = codes.index, coded.people_arrow
-    if (
-        people_arrow is not None and not people_arrow.null_count and _arrow_text(ids.dtype)
-    ):  # (pandas decides how NaN matches)
+    # (with a missing ID among the people, pandas decides how NaN matches)
+    if people_arrow is not None and not people_arrow.null_count and _arrow_text(ids.dtype):
         import pyarrow as pa
         import pyarrow.compute as pc
 
