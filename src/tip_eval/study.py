@@ -232,6 +232,7 @@ def _load_study(
 ) -> Study:
     """:func:`load_study` in the current language."""
     from tip_eval.io.cost_settings import exchange_rate_table
+    from tip_eval.io.heap import release_after
     from tip_eval.io.load import attach_scores, load_sources
 
     store = None
@@ -245,15 +246,18 @@ def _load_study(
                 raise ValidationError(hit.report)
             return hit
     loaded = load_sources(path, config=config)
+    n_rows = sum(len(f) for f in loaded.tables.values())
     checked = check_tables(
         loaded.tables, headers=loaded.headers, extra_problems=loaded.problems, pre_quarantined=loaded.quarantined
     )
+    release_after(n_rows)  # each step gives back its temporaries before the next (io.heap)
     # what is still needed of the tables as read: where each row came from, and which person's test it
     # is (the values themselves now live on in the validated tables; large studies hold them once)
     loaded.tables = {t: f[[c for c in f.columns if c in _STILL_NEEDED]] for t, f in loaded.tables.items()}
     row_sources = _row_sources(checked.kept, checked.provenance)  # before the derived totals are added
     # totals from item answers, from the answers kept only (never from answers set aside)
     attach_scores(checked.kept, loaded.tables.get("responses"), checked.problems, loaded.headers)
+    release_after(n_rows)
     # every row of every sheet is used, or named in a problem line
     sheet_rows, silent = row_account(
         loaded.lines,

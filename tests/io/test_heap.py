@@ -44,3 +44,12 @@ def test_load_study_allocates_from_the_system_heap(monkeypatch):
     assert seen == ["system"]
     assert pa.default_memory_pool().backend_name == before
     assert len(study.responses) > 0
+
+
+def test_a_step_over_a_large_table_gives_back_what_it_freed(monkeypatch):
+    trims = []
+    monkeypatch.setattr(heap, "release_free_memory", lambda: trims.append(1))
+    heap.release_after(heap.LARGE_ROWS - 1)  # the sample study's tables: not worth a walk of the heap
+    assert trims == []
+    heap.release_after(heap.LARGE_ROWS)
+    assert trims == [1]

@@ -38,6 +38,22 @@ def one_heap() -> Iterator[None]:
         pa.set_memory_pool(previous)
 
 
+#: a step over a table of at least this many rows gives back what it freed (:func:`release_after`)
+LARGE_ROWS = 20_000
+
+
+def release_after(n_rows: int) -> None:
+    """:func:`release_free_memory` after a step of a load over a table of ``n_rows`` rows, if it is large.
+
+    A step's temporaries (a column's codes, a copy of a table) are freed when it ends, but the C
+    library keeps them for reuse, and the next step's large arrays are given fresh memory: without a
+    trim between them, the load's resident size grows by every step's temporaries. A small table's
+    step frees too little to be worth the walk of the heap.
+    """
+    if n_rows >= LARGE_ROWS:
+        release_free_memory()
+
+
 def release_free_memory() -> None:
     """Give the memory a large load freed back to the operating system (glibc's ``malloc_trim``).
 

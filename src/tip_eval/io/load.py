@@ -19,6 +19,7 @@ from tip_eval import schemas
 from tip_eval.i18n import _, format_number, ngettext
 from tip_eval.io.coerce import SOFT_COLUMNS, coerce_frame, normalize_id
 from tip_eval.io.config import read_config
+from tip_eval.io.heap import release_after
 from tip_eval.io.layouts import LayoutContext, Mapped
 from tip_eval.io.limits import using_limits
 from tip_eval.io.registry import LAYOUTS
@@ -104,6 +105,7 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
         headers.setdefault((m.file, m.sheet), {}).update(m.headers)
         by_table.setdefault(m.table, []).append(m.frame)
     mapped.clear()  # each source's frame lives on only in by_table, and is released once its table is built
+    release_after(sum(len(f) for frames in by_table.values() for f in frames))  # what mapping freed
     problems = list(ctx.problems)
     tables: dict[str, pd.DataFrame] = {}
     quarantined: dict[str, pd.DataFrame] = {}
@@ -122,9 +124,11 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
             typed = typed.loc[~bad].reset_index(drop=True)
         del raw
         tables[table] = typed
+        release_after(len(typed))
     bank = tables.get("items")  # totals given in the files are out of the whole bank, whatever our keys
     set_aside_unscorable(tables, problems, quarantined, headers)
     _score_responses(tables, problems, quarantined)
+    release_after(len(tables.get("responses", ())))
     _scores(tables, problems, bank)
     _delayed_test_months(tables, cfg.settings, problems)
     for t, frame in tables.items():
