@@ -18,6 +18,7 @@ import pandas as pd
 from tip_eval import schemas
 from tip_eval.i18n import _, format_number, ngettext
 from tip_eval.io.coerce import SOFT_COLUMNS, coerce_frame, normalize_id
+from tip_eval.io.compact import COMPACT_ROWS, compact_cells, compact_names, expand_cells, join_cells
 from tip_eval.io.config import read_config
 from tip_eval.io.heap import release_after
 from tip_eval.io.layouts import LayoutContext, Mapped
@@ -101,24 +102,29 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
             _dates_1904(m.frame)
     headers: dict[tuple, dict[str, str]] = {}
     by_table: dict[str, list[pd.DataFrame]] = {}
+    n_rows: dict[str, int] = {}
+    for m in mapped:
+        n_rows[m.table] = n_rows.get(m.table, 0) + len(m.frame)
     for m in mapped:
         headers.setdefault((m.file, m.sheet), {}).update(m.headers)
+        if n_rows[m.table] >= COMPACT_ROWS:  # a long table's cells once per distinct text (io.compact)
+            compact_cells(m.frame)
         by_table.setdefault(m.table, []).append(m.frame)
     mapped.clear()  # each source's frame lives on only in by_table, and is released once its table is built
-    release_after(sum(len(f) for frames in by_table.values() for f in frames))  # what mapping freed
+    release_after(sum(n_rows.values()))  # what mapping freed, before the tables are joined and parsed
     problems = list(ctx.problems)
     tables: dict[str, pd.DataFrame] = {}
     quarantined: dict[str, pd.DataFrame] = {}
     for table in list(by_table):
         frames = by_table.pop(table)
-        raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+        raw = join_cells(frames)
         del frames
-        _compact_provenance(raw)  # once per table: per source, it cost more time than the load's reading
+        compact_names(raw)  # once per table: per source, it cost more time than the load's reading
         settings = dict(cfg.settings)
         typed, probs, bad = coerce_frame(raw, headers, settings, soft=SOFT_COLUMNS.get(table, frozenset()), table=table)
         problems.extend(probs)
         if bad.any():
-            q = raw.loc[bad].copy()
+            q = expand_cells(raw.loc[bad])
             q["_reason"] = "a value could not be read (see the problem list)"
             quarantined[table] = q
             typed = typed.loc[~bad].reset_index(drop=True)
@@ -154,29 +160,6 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
         lines=ctx.lines,
         repeats=ctx.repeats,
     )
-
-
-#: columns of mapped rows holding one value for many rows, kept dictionary-encoded: the file, the sheet, the
-#: header of a melted column, and the phase and training a test sheet gives every one of its answers
-_NAME_COLUMNS = ("_file", "_sheet", "_col", "phase", "training_id")
-
-
-def _compact_provenance(frame: pd.DataFrame) -> None:
-    """Hold the repeated text of a mapped frame (:data:`_NAME_COLUMNS`) once, with a small code per row, in place.
-
-    A long table repeats them on every answer (600,000 times for 10,000 people): as text they took more
-    memory than the answers. The values are unchanged (a categorical of the same Python strings, which
-    :func:`~tip_eval.io.coerce.coerce_frame` parses once per distinct value); a column with a missing
-    value (a CSV file has no sheet) or a value that is not text is left as it is.
-    """
-    for c in _NAME_COLUMNS:
-        if c not in frame.columns or isinstance(frame[c].dtype, pd.CategoricalDtype) or not len(frame):
-            continue
-        codes, names = pd.factorize(frame[c], use_na_sentinel=True)  # no Python string per row
-        names = np.asarray(names, dtype=object)
-        if (codes < 0).any() or not all(isinstance(n, str) for n in names):
-            continue
-        frame[c] = pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
 
 
 #: tables a workbook's own sheet declares for every source that reads the workbook (its Training,

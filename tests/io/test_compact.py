@@ -1,0 +1,122 @@
+"""A long table's cells held once per distinct text (io.compact) change nothing a load produces."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+import tip_eval as te
+import tip_eval.io.load as load_module
+from tip_eval.io.compact import compact_cells, expand_cells, join_cells
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
+
+
+def _cells(*values):
+    return pd.Series(np.array(values, dtype=object), dtype=object)
+
+
+def test_text_and_empty_cells_become_codes_and_come_back_as_they_were():
+    frame = pd.DataFrame(
+        {
+            "answer": _cells("A", None, "B", "A"),
+            "rating": _cells(3, "3", None, 4),  # a number and a text: kept, 3 and "3" differ
+            "item_id": _cells("Q1", np.nan, "Q2", "Q1"),  # NaN is not None: kept
+            "_file": _cells("a.xlsx", "a.xlsx", "a.xlsx", "a.xlsx"),  # provenance: kept
+        }
+    )
+    before = frame.copy()
+    compact_cells(frame)
+    assert isinstance(frame["answer"].dtype, pd.CategoricalDtype)
+    assert list(frame["answer"].cat.categories) == ["A", "B"]
+    for c in ("rating", "item_id", "_file"):
+        assert frame[c].dtype == object
+        assert frame[c].tolist() == before[c].tolist() or c == "item_id"
+    back = expand_cells(frame)
+    pd.testing.assert_frame_equal(back, before)
+    assert back["answer"].tolist() == ["A", None, "B", "A"]  # None, not NaN
+
+
+def test_joined_frames_hold_what_pandas_concat_of_the_cells_holds():
+    one = pd.DataFrame({"answer": _cells("A", None), "item_id": _cells("Q1", "Q2"), "_row": [2, 3]})
+    two = pd.DataFrame({"answer": _cells("C", "A", "D"), "item_id": _cells(1.0, "Q1", "Q3"), "_row": [2, 3, 4]})
+    three = pd.DataFrame({"answer": _cells(None, "B"), "_row": [5, 6]})  # no item_id column
+    frames = [one, two, three]
+    expected = pd.concat([f.copy() for f in frames], ignore_index=True)
+    for f in frames:
+        compact_cells(f)
+    assert isinstance(one["item_id"].dtype, pd.CategoricalDtype) and two["item_id"].dtype == object
+    joined = join_cells(frames)
+    assert isinstance(joined["answer"].dtype, pd.CategoricalDtype)  # compacted in every frame: stays so
+    assert joined["answer"].cat.codes.tolist() == [0, -1, 1, 0, 2, -1, 3]
+    pd.testing.assert_frame_equal(expand_cells(joined), expected)
+    assert joined["item_id"].tolist()[:5] == ["Q1", "Q2", 1.0, "Q1", "Q3"]  # the number stays a number
+    pd.testing.assert_frame_equal(expand_cells(join_cells([frames[1]])), expected.iloc[2:5].reset_index(drop=True))
+
+
+def _load_everything(folder: Path) -> dict:
+    study = te.load_study(folder, cache=False, on_error="quarantine")
+    out = {t: getattr(study, t) for t in ("participants", "responses", "confidence", "scores", "followup_codes")}
+    out["quarantine"] = study.quarantine
+    out["problems"] = study.report.problems
+    out["reconciliation"] = study.report.reconciliation
+    out["row_sources"] = study.row_sources
+    return out
+
+
+@pytest.fixture(scope="module")
+def messy_study(tmp_path_factory) -> Path:
+    """sample_data with answers and IDs of every kind a partner writes, right and wrong."""
+    folder = tmp_path_factory.mktemp("messy") / "study"
+    shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns("programme"))
+    path = folder / "trainings" / "THA-CMI-2022.xlsx"
+    wb = openpyxl.load_workbook(path)
+    pre, post = wb["Pre-test"], wb["Post-test"]
+    # answers: out of range, read as an option, a number, a boolean, blank, words; a participant
+    # not on the roster, an ID typed as a number, a test date that is no date
+    for (r, c), v in {
+        (2, 3): "E",
+        (3, 4): "a",
+        (4, 5): "D.",
+        (5, 6): 3,
+        (6, 7): True,
+        (7, 8): None,
+        (8, 9): "AB",
+        (9, 1): "THA-CMI-2022-P999",
+        (10, 1): 12345,
+        (11, 2): "not a date",
+        (12, 2): dt.datetime(2022, 8, 23),
+    }.items():
+        pre.cell(r, c).value = v
+    for r in range(2, 6):
+        post.cell(r, 3).value = None
+    wb.save(path)
+    return folder
+
+
+def test_a_study_loads_the_same_with_and_without_compacted_cells(messy_study, monkeypatch):
+    monkeypatch.setattr(load_module, "COMPACT_ROWS", 10**12)  # nothing compacted
+    plain = _load_everything(messy_study)
+    monkeypatch.setattr(load_module, "COMPACT_ROWS", 0)  # every table compacted
+    compacted = _load_everything(messy_study)
+    assert len(plain["quarantine"]) > 0 and len(plain["problems"]) > 5  # the messy cells were found
+    for key in (
+        "problems",
+        "participants",
+        "responses",
+        "confidence",
+        "scores",
+        "followup_codes",
+        "quarantine",
+        "reconciliation",
+    ):
+        pd.testing.assert_frame_equal(plain[key], compacted[key], check_exact=True)
+    assert set(plain["row_sources"]) == set(compacted["row_sources"])
+    for t in plain["row_sources"]:
+        pd.testing.assert_frame_equal(plain["row_sources"][t], compacted["row_sources"][t], check_exact=True)
