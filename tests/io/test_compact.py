@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 import tip_eval as te
-import tip_eval.io.load as load_module
-from tip_eval.io.compact import compact_cells, expand_cells, join_cells
+from tip_eval.io import compact
+from tip_eval.io.compact import expand_cells, join_cells
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 
@@ -22,42 +22,59 @@ def _cells(*values):
     return pd.Series(np.array(values, dtype=object), dtype=object)
 
 
-def test_text_and_empty_cells_become_codes_and_come_back_as_they_were():
-    frame = pd.DataFrame(
+@pytest.fixture
+def compact_all(monkeypatch):
+    monkeypatch.setattr(compact, "COMPACT_ROWS", 0)
+
+
+def test_text_and_empty_cells_are_joined_as_codes_and_come_back_as_they_were(compact_all):
+    one = pd.DataFrame(
         {
-            "answer": _cells("A", None, "B", "A"),
-            "rating": _cells(3, "3", None, 4),  # a number and a text: kept, 3 and "3" differ
-            "item_id": _cells("Q1", np.nan, "Q2", "Q1"),  # NaN is not None: kept
-            "_file": _cells("a.xlsx", "a.xlsx", "a.xlsx", "a.xlsx"),  # provenance: kept
+            "answer": _cells("A", None, "B"),
+            "rating": _cells(3, "3", None),  # a number and a text: kept, 3 and "3" differ
+            "item_id": _cells("Q1", np.nan, "Q2"),  # NaN is not None: kept
+            "_file": _cells("a.xlsx", "a.xlsx", "a.xlsx"),  # provenance: kept
         }
     )
-    before = frame.copy()
-    compact_cells(frame)
-    assert isinstance(frame["answer"].dtype, pd.CategoricalDtype)
-    assert list(frame["answer"].cat.categories) == ["A", "B"]
+    two = pd.DataFrame(
+        {
+            "answer": _cells("C", "A"),
+            "rating": _cells("4", "5"),
+            "item_id": _cells("Q1", "Q3"),
+            "_file": _cells("b.xlsx", "b.xlsx"),
+        }
+    )
+    expected = pd.concat([one, two], ignore_index=True)
+    joined = join_cells([one, two])
+    assert list(joined.columns) == list(expected.columns)
+    assert isinstance(joined["answer"].dtype, pd.CategoricalDtype)
+    assert list(joined["answer"].cat.categories) == ["A", "B", "C"]
+    assert joined["answer"].cat.codes.tolist() == [0, -1, 1, 2, 0]
     for c in ("rating", "item_id", "_file"):
-        assert frame[c].dtype == object
-        assert frame[c].tolist() == before[c].tolist() or c == "item_id"
-    back = expand_cells(frame)
-    pd.testing.assert_frame_equal(back, before)
-    assert back["answer"].tolist() == ["A", None, "B", "A"]  # None, not NaN
+        assert joined[c].dtype == object
+    back = expand_cells(joined)
+    pd.testing.assert_frame_equal(back, expected)
+    assert back["answer"].tolist() == ["A", None, "B", "C", "A"]  # None, not NaN
+    assert back["rating"].tolist()[:2] == [3, "3"]
 
 
-def test_joined_frames_hold_what_pandas_concat_of_the_cells_holds():
+def test_joined_frames_hold_what_pandas_concat_holds(compact_all):
     one = pd.DataFrame({"answer": _cells("A", None), "item_id": _cells("Q1", "Q2"), "_row": [2, 3]})
-    two = pd.DataFrame({"answer": _cells("C", "A", "D"), "item_id": _cells(1.0, "Q1", "Q3"), "_row": [2, 3, 4]})
-    three = pd.DataFrame({"answer": _cells(None, "B"), "_row": [5, 6]})  # no item_id column
-    frames = [one, two, three]
-    expected = pd.concat([f.copy() for f in frames], ignore_index=True)
-    for f in frames:
-        compact_cells(f)
-    assert isinstance(one["item_id"].dtype, pd.CategoricalDtype) and two["item_id"].dtype == object
-    joined = join_cells(frames)
-    assert isinstance(joined["answer"].dtype, pd.CategoricalDtype)  # compacted in every frame: stays so
-    assert joined["answer"].cat.codes.tolist() == [0, -1, 1, 0, 2, -1, 3]
-    pd.testing.assert_frame_equal(expand_cells(joined), expected)
-    assert joined["item_id"].tolist()[:5] == ["Q1", "Q2", 1.0, "Q1", "Q3"]  # the number stays a number
-    pd.testing.assert_frame_equal(expand_cells(join_cells([frames[1]])), expected.iloc[2:5].reset_index(drop=True))
+    two = pd.DataFrame({"answer": _cells("C", "A", "D"), "item_id": pd.array(["Q1", "Q3", "Q4"]), "_row": [2, 3, 4]})
+    three = pd.DataFrame({"answer": _cells(None, "B"), "_row": [5, 6], "score": [1.0, 0.0]})  # no item_id
+    for frames in ([one, two], [one, two, three], [three], [one[["answer"]], three[["answer"]]]):
+        joined = join_cells(frames)
+        assert isinstance(joined["answer"].dtype, pd.CategoricalDtype)
+        pd.testing.assert_frame_equal(expand_cells(joined), pd.concat(frames, ignore_index=True))
+    # an empty cell of a frame without the column is NaN: that column is kept as it is
+    assert join_cells([one, two, three])["item_id"].dtype == object
+
+
+def test_small_tables_are_joined_by_pandas_alone():
+    one = pd.DataFrame({"answer": _cells("A", None)})
+    joined = join_cells([one, one])
+    assert joined["answer"].dtype == object
+    pd.testing.assert_frame_equal(joined, pd.concat([one, one], ignore_index=True))
 
 
 def _load_everything(folder: Path) -> dict:
@@ -101,9 +118,9 @@ def messy_study(tmp_path_factory) -> Path:
 
 
 def test_a_study_loads_the_same_with_and_without_compacted_cells(messy_study, monkeypatch):
-    monkeypatch.setattr(load_module, "COMPACT_ROWS", 10**12)  # nothing compacted
+    monkeypatch.setattr(compact, "COMPACT_ROWS", 10**12)  # nothing compacted
     plain = _load_everything(messy_study)
-    monkeypatch.setattr(load_module, "COMPACT_ROWS", 0)  # every table compacted
+    monkeypatch.setattr(compact, "COMPACT_ROWS", 0)  # every table compacted
     compacted = _load_everything(messy_study)
     assert len(plain["quarantine"]) > 0 and len(plain["problems"]) > 5  # the messy cells were found
     for key in (

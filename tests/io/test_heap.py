@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -53,3 +54,17 @@ def test_a_step_over_a_large_table_gives_back_what_it_freed(monkeypatch):
     assert trims == []
     heap.release_after(heap.LARGE_ROWS)
     assert trims == [1]
+
+
+def test_one_heap_gives_large_arrays_their_own_memory_during_a_load_only(monkeypatch):
+    set_to = []
+    monkeypatch.setattr(heap, "mmap_threshold", lambda nbytes: set_to.append(nbytes) or True)
+    with pytest.raises(RuntimeError), heap.one_heap():
+        assert set_to == [heap.LOAD_MMAP_THRESHOLD]
+        raise RuntimeError("a load that fails")
+    assert set_to == [heap.LOAD_MMAP_THRESHOLD, heap.MMAP_THRESHOLD_MAX]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_the_threshold_is_set_with_glibc():
+    assert heap.mmap_threshold(heap.MMAP_THRESHOLD_MAX) is True

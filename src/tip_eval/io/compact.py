@@ -1,16 +1,16 @@
-"""The cells of a large table held once per distinct text while the study is read.
+"""A large table's cells held once per distinct text while the study is parsed.
 
-A layout maps each sheet to a frame of raw cells: one Python object per cell. For a long table
-(10,000 people's answers: 700,000 rows) those objects are most of a load's memory, and they are
-all alive when the tables are joined and parsed. :func:`compact_cells` holds a column whose cells
-are all text (or empty) as a categorical of the same strings: one small code per row and each
-distinct text once. Parsing (:func:`tip_eval.io.coerce.coerce_frame`) already reads a categorical
-once per distinct value, so the parsed tables, the problems and their order do not change.
+A layout maps each sheet to a frame of raw cells: one Python object per cell. Joined, a long table
+(10,000 people's answers: 700,000 rows) is a column of Python objects per canonical column, and
+parsing built its own distinct values and codes beside them. :func:`join_cells` joins the sources
+with ``pandas.concat`` and then holds each column whose cells are all text (or empty) as a
+categorical of the same strings, one column at a time: a small code per row and each distinct text
+once. Parsing (:func:`tip_eval.io.coerce.coerce_frame`) reads a categorical once per distinct
+value, as it read the texts, so the parsed tables, the problems and their order do not change.
 
-:func:`join_cells` joins the frames of one table as ``pandas.concat`` does, and :func:`expand_cells`
-gives a compacted frame its cells back as Python objects (the rows set aside keep their cells as read).
-:func:`compact_names` does the same for the names every row of a joined table repeats (its file,
-sheet, phase, training).
+:func:`expand_cells` gives a compacted frame its cells back as Python objects (the rows set aside
+keep their cells as read). :func:`compact_names` holds the names every row of a joined table repeats
+(its file, sheet, phase, training) in the same way.
 """
 
 from __future__ import annotations
@@ -20,35 +20,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["COMPACT_ROWS", "compact_cells", "compact_names", "expand_cells", "join_cells"]
+__all__ = ["COMPACT_ROWS", "compact_names", "expand_cells", "join_cells"]
 
-#: a table with at least this many rows in all its sources is compacted (below, the codes cost more
-#: time than the memory they save)
+#: a table of at least this many rows in all its sources is joined compacted (below, plain
+#: ``pandas.concat``: the sample study's tables are a few thousand rows)
 COMPACT_ROWS = 20_000
-
-
-def compact_cells(frame: pd.DataFrame) -> None:
-    """Hold each canonical column of Python text (``None`` for an empty cell) as a categorical, in place.
-
-    Columns of provenance (``_file``, ``_row`` ...) and columns holding anything but text and ``None``
-    (numbers, dates, ``NaN``) are left as they are: a categorical would lose the difference between
-    ``1`` and ``1.0`` or ``None`` and ``NaN``, which parsing and the rows set aside keep.
-    """
-    for c in frame.columns:
-        if c.startswith("_"):
-            continue
-        if frame[c].dtype != object or not len(frame):
-            continue
-        cells = frame[c].to_numpy()
-        codes, uniques = pd.factorize(cells, use_na_sentinel=True)
-        if not all(isinstance(u, str) for u in uniques):
-            continue  # a number, a date, a boolean among the texts: kept as it is
-        missing = codes < 0
-        if missing.any() and any(v is not None for v in cells[missing]):
-            continue  # an empty cell as NaN: kept as it is
-        frame[c] = pd.Categorical.from_codes(
-            codes, categories=pd.Index(np.asarray(uniques, dtype=object), dtype=object)
-        )
 
 
 #: columns of mapped rows holding one value for many rows, kept dictionary-encoded: the file, the sheet, the
@@ -94,41 +70,40 @@ def expand_cells(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def join_cells(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """``pandas.concat(frames, ignore_index=True)`` of frames some of whose columns are compacted.
+def _compacted(cells: np.ndarray) -> pd.Categorical | None:
+    """``cells`` (Python objects) as a categorical of the same strings, or None if they are not all text.
 
-    A column compacted in every frame stays compacted (the frames' texts joined); a column
-    compacted in some frames only is given back as Python objects in those, so that the joined
-    column holds the same cells as the frames' columns joined before compaction.
+    An empty cell must be ``None``: a ``NaN`` or a number, a date, a boolean among the texts keeps
+    the column as it is (a categorical would lose the difference between ``None`` and ``NaN``, or
+    ``1`` and ``1.0``, which parsing and the rows set aside keep).
     """
-    frames = [f.copy(deep=False) for f in frames]
-    names: dict[str, None] = {}
-    categories: dict[str, pd.Index] = {}
-    for f in frames:
-        names.update(dict.fromkeys(f.columns))
-    for c in names:
-        if c.startswith("_"):
+    if not len(cells):
+        return None
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    if not all(isinstance(u, str) for u in uniques):
+        return None
+    missing = codes < 0
+    if missing.any() and any(v is not None for v in cells[missing]):
+        return None
+    return pd.Categorical.from_codes(codes, categories=pd.Index(np.asarray(uniques, dtype=object), dtype=object))
+
+
+def join_cells(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """``pandas.concat(frames, ignore_index=True)``, with the text columns of a large table compacted.
+
+    Below :data:`COMPACT_ROWS` rows in all, exactly ``pandas.concat``. Above, each canonical column
+    that the join holds as Python objects is then compacted, one column at a time, when its cells
+    are all text (:func:`_compacted`).
+    """
+    frames = list(frames)
+    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+    if len(out) < COMPACT_ROWS:
+        return out
+    for c in out.columns:
+        if str(c).startswith("_") or out[c].dtype != object:
             continue
-        have = [f for f in frames if c in f.columns]
-        compact = [_is_compact(f[c]) for f in have]
-        if not any(compact):
-            continue
-        if all(compact) and len(have) == len(frames):
-            # each frame's codes onto the joined texts: the frames are joined as small integer columns
-            joined_cats = pd.Index(
-                pd.unique(np.concatenate([np.asarray(f[c].cat.categories, dtype=object) for f in have])),
-                dtype=object,
-            )
-            for f in have:
-                recode = np.append(joined_cats.get_indexer(f[c].cat.categories), -1).astype(np.int32)
-                codes = f[c].cat.codes.to_numpy()
-                f[c] = recode[np.where(codes < 0, len(recode) - 1, codes)]
-            categories[c] = joined_cats
-        else:
-            for f, is_compact in zip(have, compact):
-                if is_compact:
-                    f[c] = pd.Series(_expanded(f[c]), index=f.index, dtype=object)
-    out = pd.concat(frames, ignore_index=True)
-    for c, cats in categories.items():
-        out[c] = pd.Categorical.from_codes(out[c].to_numpy(), categories=cats)
+        compact = _compacted(out[c].to_numpy())
+        if compact is not None:
+            out[c] = compact
+        del compact
     return out

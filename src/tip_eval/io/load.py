@@ -18,7 +18,7 @@ import pandas as pd
 from tip_eval import schemas
 from tip_eval.i18n import _, format_number, ngettext
 from tip_eval.io.coerce import SOFT_COLUMNS, coerce_frame, normalize_id
-from tip_eval.io.compact import COMPACT_ROWS, compact_cells, compact_names, expand_cells, join_cells
+from tip_eval.io.compact import compact_names, expand_cells, join_cells
 from tip_eval.io.config import read_config
 from tip_eval.io.heap import release_after
 from tip_eval.io.layouts import LayoutContext, Mapped
@@ -102,22 +102,17 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
             _dates_1904(m.frame)
     headers: dict[tuple, dict[str, str]] = {}
     by_table: dict[str, list[pd.DataFrame]] = {}
-    n_rows: dict[str, int] = {}
-    for m in mapped:
-        n_rows[m.table] = n_rows.get(m.table, 0) + len(m.frame)
     for m in mapped:
         headers.setdefault((m.file, m.sheet), {}).update(m.headers)
-        if n_rows[m.table] >= COMPACT_ROWS:  # a long table's cells once per distinct text (io.compact)
-            compact_cells(m.frame)
         by_table.setdefault(m.table, []).append(m.frame)
     mapped.clear()  # each source's frame lives on only in by_table, and is released once its table is built
-    release_after(sum(n_rows.values()))  # what mapping freed, before the tables are joined and parsed
+    release_after(sum(len(f) for frames in by_table.values() for f in frames))  # what mapping freed
     problems = list(ctx.problems)
     tables: dict[str, pd.DataFrame] = {}
     quarantined: dict[str, pd.DataFrame] = {}
     for table in list(by_table):
         frames = by_table.pop(table)
-        raw = join_cells(frames)
+        raw = join_cells(frames)  # a large table's text cells compacted (io.compact)
         del frames
         compact_names(raw)  # once per table: per source, it cost more time than the load's reading
         settings = dict(cfg.settings)
