@@ -16,6 +16,7 @@ cannot hold them), and dates with a time zone as the local date and time they sh
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import math
 import re
@@ -191,11 +192,18 @@ def write_sheet(
             ):
                 formats[str(name)] = number_format(str(name))
     shown = [str((headers or {}).get(str(name), name)) for name in frame.columns]
+    top = Alignment(wrap_text=True, vertical="top")
+    heading: dict[tuple, object] = {}  # as the cells' styles below: each combination assigned once
     for j, head in enumerate(shown, start=1):
         c = write_cell(ws, 1, j, head)
-        c.font = bold
-        c.fill = fill
-        c.alignment = Alignment(wrap_text=True, vertical="top")
+        key = _style_key(c)
+        if key not in heading:
+            c.font = bold
+            c.fill = fill
+            c.alignment = top
+            heading[key] = copy.copy(c._style)
+        else:
+            c._style = copy.copy(heading[key])
     values = frame.to_numpy(dtype=object)
     positions = {}
     if marks and mark_text is not None:
@@ -210,18 +218,30 @@ def write_sheet(
     wrapped = Alignment(wrap_text=True, vertical="top")
     limits = [(wrap or {}).get(str(name)) for name in frame.columns]
     fmts = [formats.get(str(name)) for name in frame.columns]
+    # openpyxl looks every style it is given up in the workbook's tables of styles (hashing an
+    # alignment field by field) on every assignment; a cell's style is an array of indexes into those
+    # tables, so the array that the same assignments make of the same array is the same: each
+    # combination is assigned once and copied to the other cells of the sheet
+    styled: dict[tuple, object] = {}
     for i, row in enumerate(values, start=2):
         for j, v in enumerate(row, start=1):
             mark = positions.get((i - 2, j - 1))
-            if mark is not None:
-                cell = write_cell(ws, i, j, mark)
-                cell.alignment = right
+            cell = write_cell(ws, i, j, mark if mark is not None else v)
+            fmt, limit = fmts[j - 1], limits[j - 1]
+            if mark is None and not fmt and not limit:
+                continue
+            key = (_style_key(cell), mark is not None, fmt, bool(limit))
+            style = styled.get(key)
+            if style is None:
+                if mark is not None:
+                    cell.alignment = right
+                if fmt:
+                    cell.number_format = fmt
+                if limit:
+                    cell.alignment = wrapped
+                styled[key] = copy.copy(cell._style)
             else:
-                cell = write_cell(ws, i, j, v)
-            if fmts[j - 1]:
-                cell.number_format = fmts[j - 1]
-            if limits[j - 1]:
-                cell.alignment = wrapped
+                cell._style = copy.copy(style)
     header_lines = 1
     for j in range(1, len(frame.columns) + 1):
         fmt, limit = fmts[j - 1], limits[j - 1]
@@ -241,6 +261,12 @@ def write_sheet(
         ws.freeze_panes = "A2"
     total = sum(ws.column_dimensions[get_column_letter(j)].width or 8 for j in range(1, len(frame.columns) + 1))
     _print_setup(ws, repeat_header=True, pages_wide=max(1, math.ceil(total / 190)))
+
+
+def _style_key(cell) -> tuple | None:
+    """The style a cell has (the indexes of its font, fill, number format ...; None for none yet)."""
+    style = cell._style
+    return None if style is None else tuple(style)
 
 
 def _print_setup(ws, repeat_header: bool = False, pages_wide: int = 1) -> None:
