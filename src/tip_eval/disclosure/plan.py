@@ -129,18 +129,19 @@ class Plan:
         if key in self.tables:
             raise ValueError(f"a table is already registered as {key!r}")
         table = table.drop(columns="suppressed", errors="ignore")
+        plain = _bare(table)
         mapped: Mapped | None
         if sizes is not None:
-            mapped = describe(table, name=key, sizes=sizes, counts=counts, shares=shares, by=by, strata=strata)
+            mapped = describe(plain, name=key, sizes=sizes, counts=counts, shares=shares, by=by, strata=strata)
         else:
-            mapped = map_table(table, measure=measure, by=list(by) if by is not None else None, layout=layout)
+            mapped = map_table(plain, measure=measure, by=list(by) if by is not None else None, layout=layout)
         if mapped is None:
             raise ValueError(
                 f"table {key!r}: not a result of a tip_eval analysis the plan knows (its columns: "
                 f"{', '.join(map(str, table.columns))}); describe its counts with sizes=, counts= and "
                 "shares="
             )
-        records = table.to_dict("records")
+        records = plain.to_dict("records")
         vals = [entry_value(records[e.row], e) for e in mapped.entries]
         clash = {
             e.cell.measure
@@ -458,14 +459,13 @@ class Plan:
         if stamped is None or stamped[0] != stamp:
             stamped = self._suppressed[key] = (stamp, self._table(key))
         done = stamped[1]
-        out = done.copy()
+        out = _bare(done).copy()
         out.attrs = copy.deepcopy(done.attrs)
         return out
 
     def _table(self, key: str) -> pd.DataFrame:
         table, mapped = self.tables[key]
-        out = table.copy()
-        out.attrs = {}
+        out = _bare(table).copy()
         n = len(out)
         blank = {c: np.zeros(n, dtype=bool) for c in out.columns}
         coarse: dict[tuple[int, str], Entry] = {}  # shares hidden only because their group size is: see OVER
@@ -660,6 +660,15 @@ def granularity(study: object) -> dict[str, tuple[float, float]]:
 def _check(system: System, expr: Expression, v: float, mc: int) -> tuple[bool, float, float, set[Cell]]:
     """Is ``expr`` (true value ``v``) protected? See :meth:`System.check`."""
     return system.check(expr, mc, value=v)
+
+
+def _bare(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame``'s columns and index without its ``attrs`` (no copy of the data).
+
+    pandas deep-copies a frame's ``attrs`` into every column taken out of it and every frame made
+    from it; a result table's attrs (its notes, the cells hidden in it) are not read here.
+    """
+    return pd.DataFrame(frame, copy=False)
 
 
 def _blank_column(series: pd.Series, mask: np.ndarray) -> pd.Series:

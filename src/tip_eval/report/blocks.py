@@ -132,7 +132,9 @@ def html_table(
         for label in labels:
             hidden.setdefault(label, set()).add(col)
     cells: dict[str, list[str]] = {h: [] for h in columns}
-    for label, row in zip(frame.index, frame.to_dict("records")):  # plain dicts: no per-row copy of attrs
+    # plain dicts, read from the frame without its attrs: pandas copies a frame's attrs into each
+    # row and each column taken out of it
+    for label, row in zip(frame.index, pd.DataFrame(frame, copy=False).to_dict("records")):
         for h, (_css, fmt) in columns.items():
             seen = _Read(row)
             text = fmt(seen)
