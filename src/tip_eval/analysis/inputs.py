@@ -211,30 +211,50 @@ def _from_study(
             raise ValueError(
                 "module= restricts the knowledge test to one module's items; it does not apply to measure='confidence'"
             )
-        conf = study.confidence
-        means = (
-            conf.assign(rating=conf["rating"].astype(np.float64))
-            .groupby([SUBJECT, "phase"], observed=True, sort=False)["rating"]
-            .mean()
-            .reset_index()
-        )
-        frame = _onto_people(people, means, "rating", phases)
+        frame = _onto_people(people, _phase_values(study, measure, None), "rating", phases)
         rel = None
         if with_rel:
-            rel = _alpha_pre_ratings(conf)
+            rel = _confidence_reliability(study)
         return PersonScores(frame, by, measure, RATING_MAX, RATING_MIN, rel)
     if module is None:
         frame = _onto_people(people, study.scores, "pct", phases)
         rel = pre_test_reliability(study) if with_rel else None
         return PersonScores(frame, by, measure, 100.0, 0.0, rel)
-    items = module_items(study, module)
-    resp = study.responses[study.responses["item_id"].isin(items["item_id"])]
+    frame = _onto_people(people, _phase_values(study, measure, module), "pct", phases)
+    rel = pre_test_reliability(study, module=module) if with_rel else None
+    return PersonScores(frame, by, measure, 100.0, 0.0, rel)
+
+
+@memoised()
+def _phase_values(study: object, measure: str, module: str | None) -> pd.DataFrame:
+    """Each person's score in each phase: the mean confidence rating, or the percent score on one module's items.
+
+    One row per person and phase: ``participant_id``, ``phase`` and ``rating`` (confidence) or
+    ``score`` and ``pct`` (a module of the knowledge test). The :func:`person_scores` of one
+    publication differ in their groupings, not in these: inside a block of shared results
+    (:func:`tip_eval._memo.sharing`) they are computed once per measure and module.
+    """
+    if measure == "confidence":
+        conf = study.confidence  # type: ignore[attr-defined]
+        return (
+            conf.assign(rating=conf["rating"].astype(np.float64))
+            .groupby([SUBJECT, "phase"], observed=True, sort=False)["rating"]
+            .mean()
+            .reset_index()
+        )
+    items = module_items(study, module)  # type: ignore[arg-type]  # a module that is not text is refused there
+    responses = study.responses  # type: ignore[attr-defined]
+    resp = responses[responses["item_id"].isin(items["item_id"])]
     total = float(items["points"].sum())
     sums = resp.groupby([SUBJECT, "phase"], observed=True, sort=False)["score"].sum().reset_index()
     sums["pct"] = 100.0 * sums["score"].astype(np.float64) / total
-    frame = _onto_people(people, sums, "pct", phases)
-    rel = pre_test_reliability(study, module=module) if with_rel else None
-    return PersonScores(frame, by, measure, 100.0, 0.0, rel)
+    return sums
+
+
+@memoised()
+def _confidence_reliability(study: object) -> float | None:
+    """Cronbach's alpha of the study's pre-training ratings (see :func:`_alpha_pre_ratings`), once per block of shared results."""
+    return _alpha_pre_ratings(study.confidence)  # type: ignore[attr-defined]
 
 
 def module_items(study: object, module: str) -> pd.DataFrame:
