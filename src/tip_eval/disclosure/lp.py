@@ -141,6 +141,10 @@ class System:
         self.n_vars = k
         self._cols = cols
         self._match: dict[Group, np.ndarray] = {}
+        # a check asks for the same cell's blocks and the same expression's objective several times
+        # (the values seen, then one side, then the other); the blocks and the programmes never change
+        self._cell_vars: dict[Cell, np.ndarray] = {}
+        self._objectives: dict[Expression, tuple[np.ndarray, np.ndarray]] = {}
         parent = {m: m for m in measures}
 
         def find(x: str) -> str:
@@ -174,9 +178,13 @@ class System:
         return hit
 
     def _vars(self, cell: Cell) -> np.ndarray:
-        """Variable numbers of the blocks that make up ``cell``."""
-        blocks = np.unique(self.block_of[cell.measure][self._atoms_of(cell.group)])
-        variables: np.ndarray = self.offset[cell.measure] + blocks
+        """Variable numbers of the blocks that make up ``cell`` (read-only: kept for the next call)."""
+        variables = self._cell_vars.get(cell)
+        if variables is None:
+            blocks = np.unique(self.block_of[cell.measure][self._atoms_of(cell.group)])
+            variables = self.offset[cell.measure] + blocks
+            variables.flags.writeable = False
+            self._cell_vars[cell] = variables
         return variables
 
     def _problem(self, root: str) -> Programme:
@@ -243,14 +251,21 @@ class System:
             model.free(cell)
 
     def objective(self, expr: Expression) -> tuple[np.ndarray, np.ndarray]:
-        """Local variable numbers and coefficients of ``expr`` in the programme of its family."""
+        """Local variable numbers and coefficients of ``expr`` in the programme of its family (read-only arrays)."""
+        hit = self._objectives.get(expr)
+        if hit is not None:
+            return hit
         model = self._problem(self.family_of[expr.terms[0][0].measure])
         obj: dict[int, float] = {}
         for cell, coef in expr.terms:
             for x in model.local[self._vars(cell)]:
                 obj[int(x)] = obj.get(int(x), 0.0) + coef
         idx = np.array([k for k, a in obj.items() if a != 0.0], dtype=np.int64)
-        return idx, np.array([obj[int(k)] for k in idx], dtype=float)
+        coefs = np.array([obj[int(k)] for k in idx], dtype=float)
+        idx.flags.writeable = False
+        coefs.flags.writeable = False
+        self._objectives[expr] = (idx, coefs)
+        return idx, coefs
 
     def matrices(self, expr: Expression) -> dict[str, Any]:
         """The linear programme of ``expr``'s family as :func:`scipy.optimize.linprog` takes it (for checks)."""

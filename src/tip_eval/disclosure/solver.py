@@ -243,7 +243,7 @@ class Programme:
         rows = np.concatenate([st["rows_of"][c] for c in comps]) if comps else empty
         cols = np.sort(np.concatenate([st["cols_of"][c] for c in comps])) if comps else empty
         # an unknown in no row can grow without limit: a negative weight on it has no minimum
-        in_rows = np.isin(free_idx, cols)
+        in_rows = _sorted_isin(free_idx, cols)
         if (free_coef[~in_rows] < 0).any():
             return "unbounded", -np.inf, set()
         free_idx, free_coef = free_idx[in_rows], free_coef[in_rows]
@@ -425,6 +425,15 @@ class Programme:
             self.points = grown
         self.points[self.n_points] = point
         self.n_points += 1
+
+
+def _sorted_isin(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """``numpy.isin(values, sorted_set)`` for a sorted ``sorted_set``, by binary search (isin sorts both)."""
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    found: np.ndarray = sorted_set[pos] == values
+    return found
 
 
 def _groups(keys: np.ndarray, values: np.ndarray) -> dict[int, np.ndarray]:
