@@ -599,7 +599,12 @@ def grouping_columns(table: pd.DataFrame) -> list[str]:
 
 
 def map_table(
-    table: pd.DataFrame, *, measure: str | None = None, by: list[str] | None = None, layout: str | None = None
+    table: pd.DataFrame,
+    *,
+    measure: str | None = None,
+    by: list[str] | None = None,
+    layout: str | None = None,
+    records: Sequence[Row] | None = None,
 ) -> Mapped | None:
     """The counts a result table shows, as :class:`Entry` objects (None for a table that counts nobody).
 
@@ -612,6 +617,8 @@ def map_table(
         ``"knowledge"`` or ``"confidence"`` for a gains table without a ``measure`` column.
     by : list of str, optional
         Its grouping columns (default: the columns before the layout's first result column).
+    records : sequence of dict, optional
+        ``table.to_dict("records")``, when the caller has it already (it is only read).
     """
     name = layout or detect(table)
     if name is None:
@@ -624,7 +631,8 @@ def map_table(
         main = "n_matched"  # a cost table per group without the numbers registered (published overall only)
     out = Mapped(name, list(by), main=main if main in cols else None)
     out.governs = {k: list(v) for k, v in gov.items()}
-    records = table.to_dict("records")
+    if records is None:
+        records = table.to_dict("records")
     for pos, row in enumerate(records):
         pre = str(row.get("measure") or measure or "knowledge")
         group = group_of(row, out.by)

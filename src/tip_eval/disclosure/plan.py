@@ -130,18 +130,19 @@ class Plan:
             raise ValueError(f"a table is already registered as {key!r}")
         table = table.drop(columns="suppressed", errors="ignore")
         plain = _bare(table)
+        records = plain.to_dict("records")
         mapped: Mapped | None
         if sizes is not None:
             mapped = describe(plain, name=key, sizes=sizes, counts=counts, shares=shares, by=by, strata=strata)
         else:
-            mapped = map_table(plain, measure=measure, by=list(by) if by is not None else None, layout=layout)
+            by_list = list(by) if by is not None else None
+            mapped = map_table(plain, measure=measure, by=by_list, layout=layout, records=records)
         if mapped is None:
             raise ValueError(
                 f"table {key!r}: not a result of a tip_eval analysis the plan knows (its columns: "
                 f"{', '.join(map(str, table.columns))}); describe its counts with sizes=, counts= and "
                 "shares="
             )
-        records = plain.to_dict("records")
         vals = [entry_value(records[e.row], e) for e in mapped.entries]
         clash = {
             e.cell.measure
