@@ -221,9 +221,19 @@ def retention(
 
 def _months(study: object, frame: pd.DataFrame, measure: str) -> np.ndarray:
     """Per person: months from the end of their training to their delayed test (NaN when unknown)."""
-    attrs = study.attributes()[[SUBJECT, "end_date", "delayed_test_months"]]
-    people = frame[[SUBJECT]].merge(attrs, on=SUBJECT, how="left", validate="one_to_one")
-    scores = study.scores
+    people = frame[[SUBJECT]].merge(_months_by_person(study), on=SUBJECT, how="left", validate="one_to_one")
+    return people["months"].to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+@memoised()
+def _months_by_person(study: object) -> pd.DataFrame:
+    """Every participant's months from the end of their training to their delayed test (NaN when unknown).
+
+    The same for every retention table of a study (by any grouping, of either measure): inside a
+    block of shared results (:func:`tip_eval._memo.sharing`) it is worked out once.
+    """
+    people = study.attributes()[[SUBJECT, "end_date", "delayed_test_months"]].reset_index(drop=True)  # type: ignore[attr-defined]
+    scores = study.scores  # type: ignore[attr-defined]
     dates = scores.loc[(scores["phase"] == "delayed").to_numpy(dtype=bool, na_value=False), [SUBJECT, "test_date"]]
     # ratings carry no date of their own: for confidence, the date of the same person's delayed test
     when = people[[SUBJECT]].merge(dates.drop_duplicates(SUBJECT), on=SUBJECT, how="left")["test_date"]
@@ -232,7 +242,7 @@ def _months(study: object, frame: pd.DataFrame, measure: str) -> np.ndarray:
     )
     from_dates = days / DAYS_PER_MONTH
     setting = pd.to_numeric(people["delayed_test_months"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    return np.where(np.isnan(from_dates), setting, from_dates)
+    return pd.DataFrame({SUBJECT: people[SUBJECT], "months": np.where(np.isnan(from_dates), setting, from_dates)})
 
 
 def _plain_months(data: pd.DataFrame, frame: pd.DataFrame, subject: str | None, months: str | None) -> np.ndarray:
