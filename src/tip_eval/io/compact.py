@@ -44,10 +44,9 @@ def compact_names(frame: pd.DataFrame) -> None:
         if c not in frame.columns or isinstance(frame[c].dtype, pd.CategoricalDtype) or not len(frame):
             continue
         codes, uniques = pd.factorize(frame[c], use_na_sentinel=True)  # no Python string per row
-        names = np.asarray(uniques, dtype=object)
-        if (codes < 0).any() or not all(isinstance(n, str) for n in names):
-            continue
-        frame[c] = pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
+        names = None if (codes < 0).any() else _text_categorical(codes, uniques)
+        if names is not None:
+            frame[c] = names
 
 
 def _is_compact(values: pd.Series) -> bool:
@@ -80,12 +79,20 @@ def _compacted(cells: np.ndarray) -> pd.Categorical | None:
     if not len(cells):
         return None
     codes, uniques = pd.factorize(cells, use_na_sentinel=True)
-    if not all(isinstance(u, str) for u in uniques):
-        return None
     missing = codes < 0
     if missing.any() and any(v is not None for v in cells[missing]):
         return None
-    return pd.Categorical.from_codes(codes, categories=pd.Index(np.asarray(uniques, dtype=object), dtype=object))
+    return _text_categorical(codes, uniques)
+
+
+def _text_categorical(codes: np.ndarray, uniques: object) -> pd.Categorical | None:
+    """``pandas.factorize``'s codes and uniques as a categorical of the same Python strings, or None
+    when a unique value is not text.
+    """
+    names = np.asarray(uniques, dtype=object)
+    if not all(isinstance(n, str) for n in names):
+        return None
+    return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
 
 
 def join_cells(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
