@@ -209,7 +209,14 @@ def cmd_brief(args: argparse.Namespace) -> int:
     from tip_eval.report.brief import run_brief
 
     return run_brief(
-        args.path, out, min_cell=args.min_cell, title=args.title, by=args.by, cache=not args.no_cache, lang=args.lang
+        args.path,
+        out,
+        min_cell=args.min_cell,
+        title=args.title,
+        by=args.by,
+        cache=not args.no_cache,
+        lang=args.lang,
+        parallel=bool(getattr(args, "own_process", False)),
     )
 
 
@@ -602,6 +609,7 @@ def _main(argv: Sequence[str] | None) -> int:
         parser.print_help()
         return EXIT_REFUSED
     debug = bool(getattr(args, "debug", False))
+    args.own_process = argv is None  # the command line's own process (see main), not a call from Python
     with using(_command_language(args)):
         return _run(args, argv, debug)
 

@@ -833,6 +833,7 @@ def run_brief(
     by: Sequence[str] | None = None,
     cache: bool = True,
     lang: str | None = None,
+    parallel: bool = False,
 ) -> int:
     """``tip-eval brief``: load (bad rows quarantined), write brief.html, tables.xlsx and problems.xlsx.
 
@@ -845,29 +846,47 @@ def run_brief(
     the study folder) and reused while no source file, setting or tip_eval version changes (see
     :mod:`tip_eval.io.cache`): a brief written again from unchanged files skips reading and
     validating them, and is identical.
+
+    With ``parallel`` (the ``tip-eval`` command's own process sets it), a study whose folders hold at
+    most :data:`tip_eval.report.forked.SMALL_STUDY_BYTES` is read in a second process while this one imports what the brief
+    uses, and the workbook is written in a second process while this one writes the brief (on Linux,
+    unless ``TIP_EVAL_PROCESSES=1``; see :mod:`tip_eval.report.forked`). The files are the same.
     """
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from tip_eval.study import load_study
+    from tip_eval.disclosure import check_min_cell
+    from tip_eval.report import forked
 
+    if min_cell is not None:
+        check_min_cell(min_cell, source="--min-cell")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = [path] if isinstance(path, (str, Path)) else list(path)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True) as bar:
+    if len(paths) > 1:
+        by = by or ("study", "country", "sector")
+    # a small study is read in a second process while this one imports what the brief uses (forked);
+    # the spinner is then redrawn at each step, by no thread of its own (a fork copies one thread only)
+    beside = parallel and forked.can_fork() and forked.small(paths)
+    load = forked.start if beside else forked.Job
+    with (
+        forked.no_cycle_collection(beside),
+        load(lambda: _load(paths, cache=cache, lang=lang)) as job,
+        Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            transient=True,
+            auto_refresh=not beside,
+        ) as bar,
+    ):
         task = bar.add_task("Reading and checking the study", total=None)
-        from tip_eval.disclosure import check_min_cell
-
-        if min_cell is not None:
-            check_min_cell(min_cell, source="--min-cell")
-        if len(paths) > 1:
-            from tip_eval.programme import load_studies
-
-            study = load_studies(paths, on_error="quarantine", cache=cache, lang=lang)
-            by = by or ("study", "country", "sector")
-        else:
-            study = load_study(paths[0], on_error="quarantine", cache=cache, lang=lang)
+        if job.forked:
+            forked.preload(forked.BRIEF_MODULES)
+        study = job.result()
         with using(brief_language(study, lang)):
-            brief, tables, internal = _write_all(study, out, bar, task, min_cell=min_cell, title=title, by=by)
+            brief, tables, internal = _write_all(
+                study, out, bar, task, min_cell=min_cell, title=title, by=by, beside=beside
+            )
     with using(brief_language(study, lang)):
         print(_("Brief written to {file}").format(file=brief))
         if tables:
@@ -881,18 +900,41 @@ def run_brief(
     return EXIT_OK
 
 
+def _load(paths: Sequence[str | Path], *, cache: bool, lang: str | None) -> Any:
+    """The study (or the programme of several) a brief is written from, bad rows quarantined."""
+    if len(paths) > 1:
+        from tip_eval.programme import load_studies
+
+        return load_studies(paths, on_error="quarantine", cache=cache, lang=lang)
+    from tip_eval.study import load_study
+
+    return load_study(paths[0], on_error="quarantine", cache=cache, lang=lang)
+
+
 def _write_all(
-    study: Any, out: Path, bar: Any, task: Any, *, min_cell: int | None, title: str | None, by: Sequence[str] | None
+    study: Any,
+    out: Path,
+    bar: Any,
+    task: Any,
+    *,
+    min_cell: int | None,
+    title: str | None,
+    by: Sequence[str] | None,
+    beside: bool = False,
 ) -> tuple[Path, Path | None, Path | None]:
-    """The brief, the workbook and the internal problems file of a loaded study, in the current language."""
+    """The brief, the workbook and the internal problems file of a loaded study, in the current language.
+
+    ``beside``: the workbook may be written in a second process (:mod:`tip_eval.report.forked`).
+    """
     from tip_eval.disclosure import check_min_cell
+    from tip_eval.report import forked
 
     if min_cell is not None:
         study.min_cell = check_min_cell(min_cell, source="--min-cell")
     internal = write_problems(study, out / "problems.xlsx")
 
     def step(msg: str) -> None:
-        bar.update(task, description=msg)
+        bar.update(task, description=msg, refresh=True)
 
     from tip_eval.report.publication import Publication
 
@@ -902,18 +944,22 @@ def _write_all(
     pub = Publication(
         study, by=[b for b in by if b not in ("country", "sector")], min_cell=study.min_cell, results=shared
     )
-    brief = write_brief(
-        study,
-        out / "brief.html",
-        by=by,
-        title=title,
-        progress=step,
-        results=shared,
-        publication=pub,
-        lang=current_language(),
-    )
-    step("Workbook")
-    tables = _write_workbook(study, out / "tables.xlsx", by=by, results=shared, publication=pub)
+    # with the study read beside (run_brief), the workbook is written in a second process while this one
+    # writes the brief: both only read the solved plan (forked)
+    write = forked.start if beside else forked.Job
+    with write(lambda: _write_workbook(study, out / "tables.xlsx", by=by, results=shared, publication=pub)) as workbook:
+        brief = write_brief(
+            study,
+            out / "brief.html",
+            by=by,
+            title=title,
+            progress=step,
+            results=shared,
+            publication=pub,
+            lang=current_language(),
+        )
+        step("Workbook")
+        tables = workbook.result()
     return brief, tables, internal
 
 
