@@ -90,6 +90,17 @@ def test_a_child_whose_result_is_not_asked_for_is_stopped():
         os.waitpid(pid, os.WNOHANG)
 
 
+@linux_only
+def test_when_no_second_process_can_be_had_the_step_runs_here(monkeypatch):
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    with forked.start(os.getpid) as job:
+        assert not job.forked
+        assert job.result() == os.getpid()
+
+
 def test_no_fork_when_turned_off_or_when_threads_run(monkeypatch):
     monkeypatch.setenv(forked.PROCESSES_VARIABLE, "1")
     assert not forked.can_fork()

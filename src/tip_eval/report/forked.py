@@ -27,6 +27,7 @@ import gc
 import importlib
 import os
 import pickle
+import signal
 import stat
 import sys
 import threading
@@ -155,6 +156,7 @@ class Job(Generic[T]):
         self._fn = fn
         self._pid = pid
         self._fd = fd
+        self._read = False
 
     @property
     def forked(self) -> bool:
@@ -165,10 +167,11 @@ class Job(Generic[T]):
         """The step's return value: the child's, or, when it had none to give, the step run here."""
         if self._pid is None:
             return self._fn()
-        assert self._fd is not None
-        with os.fdopen(self._fd, "rb") as pipe:  # the child closes its end once its result is written
+        fd, self._fd = self._fd, None
+        assert fd is not None
+        with os.fdopen(fd, "rb") as pipe:  # the child closes its end once its result is written
             data = pipe.read()
-        self._fd = None
+        self._read = True
         try:  # a child that failed wrote nothing, one that died midway an incomplete pickle
             value, caught = pickle.loads(data)
         except Exception:  # noqa: BLE001 - no result to use: the step runs here
@@ -179,19 +182,19 @@ class Job(Generic[T]):
         return value
 
     def close(self) -> None:
-        """Wait for the child to end (stopping it first when its result was not read)."""
+        """Wait for the child to end, stopping it first when its result was not read."""
         if self._pid is None:
             return
-        if self._fd is not None:  # the result was never asked for: this process is leaving early
-            import signal
-
+        if not self._read:  # this process is leaving before it needed the result (an error, Ctrl-C)
             try:
                 os.kill(self._pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        if self._fd is not None:
             os.close(self._fd)
             self._fd = None
-        os.waitpid(self._pid, 0)  # after the result: the child's own exit (freeing its memory) is not waited for before
+        # after the result was used: the child's own exit (freeing its memory) was not waited for before
+        os.waitpid(self._pid, 0)
         self._pid = None
 
     def __enter__(self) -> Job[T]:
@@ -222,10 +225,21 @@ def start(fn: Callable[[], T]) -> Job[T]:
         except (OSError, ValueError):
             pass
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    # Ctrl-C stops this process, which stops the child (Job.close): the child ignores it, set before
+    # the signal can reach it
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        pid = os.fork()
+    except OSError:  # no second process to be had (memory, process limits): the step runs here
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        os.close(read_end)
+        os.close(write_end)
+        return Job(fn)
     if pid == 0:  # the child: run the step, send its result, end without touching anything else
         code = 1
         try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             os.close(read_end)
             with warnings.catch_warnings(record=True) as caught:
                 value = fn()
@@ -238,5 +252,6 @@ def start(fn: Callable[[], T]) -> Job[T]:
             code = 1
         finally:
             os._exit(code)
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     os.close(write_end)
     return Job(fn, pid, read_end)
