@@ -165,3 +165,19 @@ def test_what_a_brief_imports_beside_a_loading_study_is_what_it_imports_anyway(t
     env = {**os.environ, forked.PROCESSES_VARIABLE: "1", "TIP_EVAL_CACHE_DIR": str(tmp_path / "cache")}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_small_study_is_told_by_its_files_wherever_it_is_reached_from(tmp_path, monkeypatch):
+    study = tmp_path / "study"
+    (study / "trainings").mkdir(parents=True)
+    (study / "study.toml").write_text("[study]\n", encoding="utf-8")
+    (study / "trainings" / "a.xlsx").write_bytes(b"x" * 1000)
+    link = tmp_path / "link"
+    link.symlink_to(study, target_is_directory=True)
+    assert forked.small([study]) and forked.small([study / "study.toml"]) and forked.small([link])
+    monkeypatch.setattr(forked, "SMALL_STUDY_BYTES", 999)  # the workbook alone is over: not small, however reached
+    assert not forked.small([study]) and not forked.small([study / "study.toml"]) and not forked.small([link])
+    monkeypatch.setattr(forked, "SMALL_STUDY_BYTES", 10_000)
+    assert forked.small([study, study])  # a programme's folders add up: 2,000 bytes and two study.toml
+    monkeypatch.setattr(forked, "SMALL_STUDY_ENTRIES", 3)  # a folder of very many files is not small either
+    assert not forked.small([study])

@@ -4,7 +4,8 @@ A first brief of a small study spends most of its time on two things that do not
 other: reading and checking the study, and importing the libraries the analyses, the plan, the
 figures and the workbook use (scipy, statsmodels, plotly, openpyxl, HiGHS ...), each about as long
 as the other. :func:`start` runs the first in a forked child process while this process imports the
-second (:func:`preload`); the study comes back through a pipe.
+second (:func:`preload`); the study comes back through a pipe. Once the disclosure plan is solved,
+the workbook is written the same way, in a child, while this process writes the brief.
 
 When a step runs in a child, and what the child may do
 ------------------------------------------------------
@@ -91,11 +92,12 @@ def can_fork() -> bool:
 def small(paths: Iterable[str | Path]) -> bool:
     """True when the study folders ``paths`` hold at most SMALL_STUDY_BYTES in SMALL_STUDY_ENTRIES files.
 
-    A ``study.toml`` given instead of its folder counts its folder; links are not followed (the study's
-    own reading refuses them anyway).
+    A ``study.toml`` given instead of its folder counts its folder; links inside are not followed (the
+    study's own reading refuses them anyway).
     """
     total, entries = 0, 0
-    stack = [Path(p).parent if Path(p).suffix.lower() == ".toml" else Path(p) for p in paths]
+    roots = [Path(p).resolve() for p in paths]  # a study reached through a link is measured where it is
+    stack = [p.parent if p.suffix.lower() == ".toml" else p for p in roots]
     while stack:
         p = stack.pop()
         entries += 1
