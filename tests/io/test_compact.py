@@ -137,3 +137,31 @@ def test_a_study_loads_the_same_with_and_without_compacted_cells(messy_study, mo
     assert set(plain["row_sources"]) == set(compacted["row_sources"])
     for t in plain["row_sources"]:
         pd.testing.assert_frame_equal(plain["row_sources"][t], compacted["row_sources"][t], check_exact=True)
+
+
+def test_frames_with_the_same_columns_are_joined_column_by_column_to_the_same_table(compact_all):
+    # every sheet of a layout gives the same columns: the join builds one column at a time, and must
+    # give what pandas.concat and the compaction of the whole table give
+    def frame(answers, items, rows, file):
+        return pd.DataFrame(
+            {
+                "answer": _cells(*answers),
+                "item_id": _cells(*items),
+                "_file": _cells(*[file] * len(rows)),
+                "_row": pd.array(rows, dtype="Int64"),
+                "score": np.array([1.0] * len(rows)),
+            }
+        )
+
+    one = frame(["A", None, 3], ["Q1", "Q2", "Q1"], [2, 3, None], "a.xlsx")  # a number among the answers
+    two = frame(["B", "C"], ["Q2", np.nan], [2, 3], "b.xlsx")  # NaN is not None: item_id kept as objects
+    three = frame(["A", "D"], ["Q3", "Q1"], [4, 5], "c.xlsx")
+    frames = [one, two, three]
+    joined = join_cells(frames)
+    assert joined["answer"].dtype == object and joined["item_id"].dtype == object  # neither all text
+    pd.testing.assert_frame_equal(joined, pd.concat(frames, ignore_index=True))
+    text = join_cells([one.iloc[:2], three])  # all text or empty: compacted, in the order of appearance
+    assert list(text["answer"].cat.categories) == ["A", "D"] and text["answer"].cat.codes.tolist() == [0, -1, 0, 1]
+    assert list(text["item_id"].cat.categories) == ["Q1", "Q2", "Q3"]
+    pd.testing.assert_frame_equal(expand_cells(text), pd.concat([one.iloc[:2], three], ignore_index=True))
+    assert text["_file"].dtype == object  # provenance is left to compact_names

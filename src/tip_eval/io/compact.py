@@ -100,9 +100,21 @@ def join_cells(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
 
     Below :data:`COMPACT_ROWS` rows in all, exactly ``pandas.concat``. Above, each canonical column
     that the join holds as Python objects is then compacted, one column at a time, when its cells
-    are all text (:func:`_compacted`).
+    are all text (:func:`_compacted`). When the frames have the same columns (every sheet of a
+    layout does), each column is joined and compacted before the next is joined
+    (:func:`_joined_column`): the same table, without all its cells as objects at once.
     """
     frames = list(frames)
+    if (
+        len(frames) > 1
+        and sum(len(f) for f in frames) >= COMPACT_ROWS
+        and frames[0].columns.is_unique
+        and all(len(f) and f.columns.equals(frames[0].columns) for f in frames)
+    ):
+        columns = frames[0].columns
+        out = pd.DataFrame({i: _joined_column(c, [f[c] for f in frames]) for i, c in enumerate(columns)}, copy=False)
+        out.columns = columns
+        return out
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
     if len(out) < COMPACT_ROWS:
         return out
@@ -114,3 +126,16 @@ def join_cells(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
             out[c] = compact
         del compact
     return out
+
+
+def _joined_column(name: object, parts: list[pd.Series]) -> pd.Series:
+    """One column of a large table joined from frames with the same columns, compacted as
+    :func:`join_cells` compacts it: the join holds one column's cells as objects at a time, not
+    the whole table's.
+    """
+    joined = pd.concat(parts, ignore_index=True)
+    if not str(name).startswith("_") and joined.dtype == object:
+        compact = _compacted(joined.to_numpy())
+        if compact is not None:
+            return pd.Series(compact, name=joined.name)
+    return joined
