@@ -210,6 +210,7 @@ from tip_eval.validation_checks import (  # noqa: E402, F401 - split out; names 
     _words_for_check,
     coerce_columns,
     factorized,
+    may_repeat,
     schema_holds,
 )
 
@@ -279,12 +280,13 @@ def check_tables(
             raw = schemas.empty(table)
         raw = raw.reset_index(drop=True)
         present = [c for c in (*PROVENANCE, "_col", "_softened") if c in raw.columns]
-        prov = pd.DataFrame(
+        prov = pd.DataFrame(  # the columns as read, shared (pandas copies a column only when it is written)
             {
-                **{c: raw[c].copy() for c in present},
+                **{c: raw[c] for c in present},
                 **{c: None for c in (*PROVENANCE, "_col", "_softened") if c not in present},
             },
             index=raw.index,
+            copy=False,
         )
         frame = schemas.complete(
             table, raw.drop(columns=[c for c in (*PROVENANCE, "_col", "_softened") if c in raw.columns])
@@ -372,7 +374,9 @@ def check_tables(
                 frame[column] = frame[column].astype(object)
                 frame.at[idx, column] = None
         for key in _unique_keys(table):
-            ok_rows = frame.loc[~bad]
+            ok_rows = frame.loc[~bad] if bad.any() else frame  # (a mask of every row copies the table)
+            if not may_repeat(ok_rows, key):
+                continue
             dup = ok_rows.duplicated(key, keep="first")
             if not dup.any():
                 continue
@@ -659,12 +663,20 @@ def check_tables(
                     p["_sheet"],
                     lambda c: _as_text(*_sheet_codes(*pd.factorize(c.to_numpy(dtype=object), use_na_sentinel=False))),
                 ),
-                "row": pd.array(pd.to_numeric(p["_row"], errors="coerce"), dtype="Int64"),
-            }
+                "row": _row_numbers(p["_row"]),
+            },
+            copy=False,  # the columns just made, and the names shared with the tables as read
         )
         for t, p in prov_all.items()
     }
     return _Checked(kept=clean, quarantine=q, problems=problems, reconciliation=recon, provenance=where)
+
+
+def _row_numbers(rows: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """Row numbers as read as pandas' nullable integers (a column already of that type is shared)."""
+    if rows.dtype == "Int64":
+        return rows.reset_index(drop=True).array
+    return pd.array(pd.to_numeric(rows, errors="coerce"), dtype="Int64")
 
 
 def _text_values(column: pd.Series, make: Callable[[pd.Series], Any]) -> Any:
