@@ -183,6 +183,20 @@ def scores_from_responses(responses: pd.DataFrame, items: pd.DataFrame) -> pd.Da
     return complete
 
 
+def _first_rows(mask: np.ndarray, group: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each of the ``n`` groups with a row where ``mask`` holds: the group and its first such row.
+
+    What ``pd.Series(rows, index=group[rows]).groupby(level=0).first()`` gives (in order of group,
+    not of appearance), without pandas' hash table of every row.
+    """
+    rows = np.flatnonzero(mask)
+    first = np.full(n, len(mask), dtype=np.int64)
+    np.minimum.at(first, group[rows], rows)
+    del rows
+    groups = np.flatnonzero(first < len(mask))
+    return groups, first[groups]
+
+
 def complete_scores(responses: pd.DataFrame, items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Scores of the complete tests, and the tests that are not complete.
 
@@ -221,7 +235,7 @@ def complete_scores(responses: pd.DataFrame, items: pd.DataFrame) -> tuple[pd.Da
     # distinct bank items per group
     icodes, _ = pd.factorize(r["item_id"])
     width = int(icodes.max()) + 2 if len(icodes) else 1
-    pair = group[in_bank].astype(np.int64)  # group * width + item + 1, in place
+    pair = group[in_bank].astype(np.int64, copy=False)  # group * width + item + 1, in place (a copy: a mask)
     pair *= width
     pair += icodes[in_bank]
     pair += 1
@@ -234,10 +248,10 @@ def complete_scores(responses: pd.DataFrame, items: pd.DataFrame) -> tuple[pd.Da
     else:
         n_read = np.bincount(np.unique(pair) // width, minlength=n)
     del pair
-    has_t = r["training_id"].notna().to_numpy()
-    t_first = pd.Series(np.flatnonzero(has_t), index=group[has_t]).groupby(level=0, sort=False).first()
+    t_groups, t_rows = _first_rows(r["training_id"].notna().to_numpy(), group, n)
     t_pos = np.full(n, -1, dtype=np.int64)
-    t_pos[t_first.index.to_numpy()] = t_first.to_numpy()
+    t_pos[t_groups] = t_rows
+    del t_groups, t_rows
     training = r["training_id"].iloc[np.maximum(t_pos, 0)].reset_index(drop=True)
     if (t_pos < 0).any():
         training = training.where(pd.Series(t_pos >= 0))
@@ -256,10 +270,8 @@ def complete_scores(responses: pd.DataFrame, items: pd.DataFrame) -> tuple[pd.Da
     if "test_date" in r.columns:
         dated = r["test_date"].notna().to_numpy()
         if dated.any():
-            d_first = pd.Series(np.flatnonzero(dated), index=group[dated]).groupby(level=0, sort=False).first()
-            s.loc[d_first.index.to_numpy(), "test_date"] = pd.to_datetime(
-                r["test_date"].iloc[d_first.to_numpy()].to_numpy()
-            )
+            d_groups, d_rows = _first_rows(dated, group, n)
+            s.loc[d_groups, "test_date"] = pd.to_datetime(r["test_date"].iloc[d_rows].to_numpy())
     done = (n_read == len(bank)) & (len(bank) > 0)
     incomplete = s.loc[~done, ["participant_id", "phase", "training_id"]].copy()
     incomplete["n_read"] = n_read[~done]

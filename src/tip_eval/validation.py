@@ -931,15 +931,27 @@ def _records_per_row(files: pd.Series, sheets: pd.Series, rows: pd.Series) -> di
     has_row = rows.notna().to_numpy()
     if not has_row.any():
         return {}
-    row = pd.to_numeric(rows[has_row]).to_numpy().astype(np.int64)
-    file_codes, file_names = factorized(files)
-    file_codes = file_codes[has_row]
+    every = bool(has_row.all())  # (a table's rows are millions: no copy of a column that is not needed)
+    row = pd.to_numeric(rows if every else rows[has_row]).to_numpy().astype(np.int64, copy=False)
+    file_codes, file_names = factorized(files)  # codes of its own, made here
     sheet_codes, sheet_names = _sheet_codes(*factorized(sheets))
-    sheet_codes = sheet_codes[has_row]
+    if not every:
+        file_codes, sheet_codes = file_codes[has_row], sheet_codes[has_row]
     row_min = int(row.min())
     n_rows, n_sheets = int(row.max()) - row_min + 1, len(sheet_names)
-    place = (file_codes.astype(np.int64) * n_sheets + sheet_codes) * n_rows + (row - row_min)
-    places, counts = np.unique(place, return_counts=True)
+    # (file * sheets + sheet) * rows + (row - first row), in place in the file codes
+    place = file_codes.astype(np.int64, copy=False)
+    place *= n_sheets
+    place += sheet_codes
+    del sheet_codes
+    place *= n_rows
+    place += row
+    place -= row_min
+    del row
+    place.sort()  # np.unique(place, return_counts=True), without a sorted copy
+    starts = np.concatenate([[0], np.flatnonzero(place[1:] != place[:-1]) + 1])
+    places, counts = place[starts], np.diff(np.append(starts, len(place)))
+    del place
     file_names = np.asarray(file_names, dtype=object)
     return {
         (file_names[p // n_rows // n_sheets], sheet_names[p // n_rows % n_sheets], p % n_rows + row_min): n

@@ -416,6 +416,8 @@ def _score_responses(
     option = option_u[pair_codes] if changed.any() else None
     bad_reason = reason_u[pair_codes] if bad.any() else None
     del pair_codes
+    if not changed.any():
+        del a_codes  # (each temporary is a column of the table: given back as soon as it is not needed)
     if changed.any():
         notes = pd.DataFrame(
             {
@@ -475,12 +477,15 @@ def _score_responses(
         answers = np.append(a_values, None)[a_codes]  # the distinct answers, shared by their rows
         answers[changed] = option[changed]
         resp["answer"] = answers
-    resp["score"] = np.where(given.notna().to_numpy(), given.to_numpy(), np.where(correct, pts, 0.0))
+    given_na = given.isna().to_numpy()
+    resp["score"] = np.where(~given_na, given.to_numpy(), np.where(correct, pts, 0.0))
+    del given, correct, pts
     # a test whose only written answer was set aside was taken all the same: "all blank" counts it
-    blank = (resp["answer"].isna() & given.isna()).to_numpy() & ~bad
+    blank = resp["answer"].isna().to_numpy() & given_na & ~bad
+    del given_na
     # (per person and phase, on integer codes: grouping by the text columns hashed 600,000 strings twice)
     h_codes, h_values = pd.factorize(resp["phase"], use_na_sentinel=False)
-    test = pd.factorize(resp["participant_id"], use_na_sentinel=False)[0].astype(np.int64)
+    test = pd.factorize(resp["participant_id"], use_na_sentinel=False)[0].astype(np.int64, copy=False)
     test *= max(len(h_values), 1)  # person * phases + phase, in place
     test += h_codes
     del h_codes
