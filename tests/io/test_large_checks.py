@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from tip_eval.scoring import first_rows
 from tip_eval.validation_checks import _count_rows, _groups_in_order, may_repeat
 
 
@@ -65,3 +66,20 @@ def test_rows_are_counted_per_file_and_sheet_in_order_of_appearance():
     assert [s if isinstance(s, str) else None for s in got["_sheet"]] == ["Post", None, "Pre"]  # a CSV: no sheet
     assert got["_table"].tolist() == ["responses"] * 3
     assert got["_n"].tolist() == [2, 2, 1]
+
+
+def test_first_rows_are_the_rows_drop_duplicates_keeps():
+    rng = np.random.default_rng(6)
+    for _ in range(200):
+        n = int(rng.integers(0, 80))
+        tests = pd.DataFrame(
+            {
+                "participant_id": pd.array(rng.choice(["P1", "P2", "P3", None], n), dtype="str"),
+                "phase": pd.array(rng.choice(["pre", "post", None], n), dtype="str"),
+            },
+            index=rng.permutation(n) + 10,
+        )
+        rows = first_rows(tests, ["participant_id", "phase"])
+        pd.testing.assert_frame_equal(tests.iloc[rows], tests.drop_duplicates(["participant_id", "phase"]))
+    many = pd.DataFrame({"a": np.arange(50).astype(str), "b": np.arange(50).astype(str)})
+    assert first_rows(many, ["a", "b"]) is None  # more combinations than rows: left to drop_duplicates

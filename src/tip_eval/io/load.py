@@ -60,6 +60,11 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
+#: while a study's sources are read, the memory their reading freed is given back each time this many
+#: rows have been mapped (a walk of the heap: milliseconds, against seconds of reading)
+MAPPED_RELEASE_ROWS = 200_000
+
+
 def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> Loaded:
     """Read every source of a study into canonical tables with provenance (see module docstring)."""
     cfg = read_config(path, config)
@@ -67,6 +72,7 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
         ctx = LayoutContext(settings=dict(cfg.settings))
         mapped: list[Mapped] = []
         source_rows = []
+        unreleased = 0  # rows mapped since the memory reading them took was last given back
         # the item banks first, whatever their place in study.toml: an export whose headers are the
         # questions' own words (KoboToolbox "Labels") is read against them (LayoutContext.bank)
         for src in sorted(cfg.sources, key=lambda s: s.layout != "item_bank"):
@@ -81,6 +87,7 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
             digest = file_sha256(src.file)
             for m in LAYOUTS[src.layout](src, ctx):
                 mapped.append(m)
+                unreleased += len(m.frame)
                 if m.table in schemas.TABLES:
                     source_rows.append(
                         {
@@ -91,6 +98,12 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
                             "sha256": digest,
                         }
                     )
+            if unreleased >= MAPPED_RELEASE_ROWS:
+                # each workbook's reading (its cells as read, its melted copies) is freed once it is
+                # mapped, but the C library keeps it: without a trim, a study of 2,000 workbooks held
+                # 500 MB freed by the ones read before
+                release_after(unreleased)
+                unreleased = 0
         from tip_eval.io.layouts_coding import finish_documents
         from tip_eval.io.layouts_finish import finish_sources
 
@@ -540,7 +553,7 @@ def attach_scores(
         ``(file, sheet) -> {canonical column: header as written}``: the problem lines name the
         participant ID column as written.
     """
-    from tip_eval.scoring import complete_scores
+    from tip_eval.scoring import complete_scores, first_rows
 
     responses, items = kept.get("responses"), kept.get("items")
     if items is None or items.empty or responses_read is None or responses_read.empty:
@@ -550,7 +563,10 @@ def attach_scores(
     if given is None:
         given = schemas.empty("scores")
     gkey = set(zip(given["participant_id"], given["phase"]))
-    where = responses_read.drop_duplicates(["participant_id", "phase"]).set_index(["participant_id", "phase"])
+    test = ["participant_id", "phase"]
+    rows = first_rows(responses_read, test)  # responses_read.drop_duplicates(test), in fewer bytes
+    where = (responses_read.drop_duplicates(test) if rows is None else responses_read.iloc[rows]).set_index(test)
+    del rows
     # people whose answers were all set aside have no kept response at all
     known = set(kept["participants"]["participant_id"]) if "participants" in kept else set()
     have = set(zip(derived["participant_id"], derived["phase"])) | set(
