@@ -416,26 +416,17 @@ def may_repeat(frame: pd.DataFrame, key: list[str]) -> bool:
     ``DataFrame.duplicated`` counts them); True when some may (the caller then asks pandas which).
 
     ``DataFrame.duplicated`` sizes a hash table for every row of every key column: for 6.9 million
-    answers it held 600 MB. Here each column's values become codes one column at a time, combined
-    into one number per row, and counted: a few arrays of one number per row.
+    answers it held 600 MB. Here the rows' values are counted as one number per row
+    (:func:`tip_eval.scoring.combined_key`).
     """
-    if len(frame) < 100_000 or any(c not in frame.columns for c in key):
+    if len(frame) < 100_000 or not key or any(c not in frame.columns for c in key):
         return True  # small tables: pandas' own check is cheap
-    combined: np.ndarray | None = None
-    size = 1
-    for c in key:
-        codes, uniques = pd.factorize(frame[c], use_na_sentinel=False)
-        size *= max(len(uniques), 1)
-        if size > 4 * len(frame):
-            return True  # too many combinations to count: left to pandas
-        if combined is None:
-            combined = codes
-        else:
-            combined *= len(uniques)
-            combined += codes
-        del codes
-    if combined is None:
-        return True
+    from tip_eval.scoring import combined_key
+
+    found = combined_key(frame, key)
+    if found is None:
+        return True  # too many combinations to count: left to pandas
+    combined, size = found
     return bool(np.bincount(combined, minlength=size).max() > 1)
 
 
