@@ -125,7 +125,7 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
     quarantined: dict[str, pd.DataFrame] = {}
     for table in list(by_table):
         frames = by_table.pop(table)
-        raw = join_cells(frames)  # a large table's text cells compacted (io.compact)
+        raw = join_cells(frames, consume=True)  # a large table's text cells compacted (io.compact)
         del frames
         release_after(len(raw))  # the sources' frames, freed: given back before the typed table is built
         compact_names(raw)  # once per table: per source, it cost more time than the load's reading
