@@ -24,6 +24,7 @@ import pandas as pd
 from tip_eval.i18n import N_, _
 from tip_eval.io.columns import map_headers, template_header, template_sheet, template_sheet_names
 from tip_eval.io.phases import PHASE_SHEET_NAMES, own_phases
+from tip_eval.io.sheet_lines import SheetLines
 from tip_eval.io.sources import SourceConfig
 from tip_eval.problems import Problem
 from tip_eval.vocab import label_key
@@ -52,7 +53,7 @@ class LayoutContext:
     problems: list[Problem] = field(default_factory=list)
     date1904: dict[str, bool] = field(default_factory=dict)
     #: every sheet read: (file, sheet) -> its rows below the header (see :func:`read_sheet`)
-    lines: dict[tuple, dict[str, Any]] = field(default_factory=dict)
+    lines: SheetLines = field(default_factory=SheetLines)
     #: rows that declared again what an earlier row declared (the same item, roster entry, training)
     repeats: set[tuple] = field(default_factory=set)
     #: documents no documents table maps: normalised name -> the placeholder ID they carry until every
@@ -122,12 +123,7 @@ def read_sheet(source: SourceConfig, sheet: str | None, ctx: LayoutContext, head
             ctx.problem(source.name, raw.sheet, None, None, None, str(note), "", "warning")
     if getattr(raw, "date1904", False):
         ctx.date1904[source.name] = True
-    ctx.lines[(source.name, raw.sheet)] = {
-        "read": raw.lines_read,
-        "rows": [int(r) for r in raw.excel_rows],
-        "ignored": dict(raw.ignored_rows),
-        "row_lines": dict(raw.row_lines),
-    }
+    ctx.lines.add(source.name, raw.sheet, raw.lines_read, raw.excel_rows, raw.ignored_rows, raw.row_lines)
     return raw
 
 
