@@ -395,7 +395,7 @@ def _score_responses(
     that test: those rows are dropped with a warning. Responses that already carry a ``score``
     (``answers = "scores"``) keep it.
     """
-    from tip_eval.scoring import factorize_codes, is_correct, read_answer
+    from tip_eval.scoring import column_codes, factorize_codes, is_correct, read_answer
 
     resp = tables.get("responses")
     if resp is None or resp.empty:
@@ -415,16 +415,16 @@ def _score_responses(
     # each distinct (answer, item) is read once, not once per response (codes, not tuples: large studies);
     # the columns are factorized as they are (typed text has no Python string per row, and gets none)
     ans = resp["answer"]
-    a_codes, a_values = pd.factorize(ans, use_na_sentinel=True)
-    i_codes, i_values = pd.factorize(resp["item_id"], use_na_sentinel=True)
-    a_values, i_values = np.asarray(a_values, dtype=object), np.asarray(i_values, dtype=object)
+    a_codes, a_values = column_codes(ans)  # (each temporary is a column of the table: 32-bit codes)
+    i_codes, i_values = column_codes(resp["item_id"])
     width = len(i_values) + 1
-    pair = a_codes.astype(np.int64)  # (answer + 1) * width + (item + 1), in place: on a large study each
-    pair += 1  # temporary is a column of the table
+    # (answer + 1) * width + (item + 1), in place: on a large study each temporary is a column of the table
+    pair = a_codes.astype(np.int32 if (len(a_values) + 1) * width < 2**31 - 1 else np.int64)
+    pair += 1
     pair *= width
     pair += i_codes
     pair += 1
-    pair_codes, first = factorize_codes(pair)
+    pair_codes, first = factorize_codes(pair, narrow=True)
     del pair
     pairs = [
         (None if ac < 0 else a_values[ac], None if ic < 0 else i_values[ic])
@@ -513,19 +513,25 @@ def _score_responses(
         answers[changed] = option[changed]
         resp["answer"] = answers
     given_na = given.isna().to_numpy()
-    resp["score"] = np.where(~given_na, given.to_numpy(), np.where(correct, pts, 0.0))
-    del given, correct, pts
+    score = np.where(correct, pts, 0.0)  # the points of a correct answer, unless a score was given
+    del correct, pts
+    np.copyto(score, given.to_numpy(dtype=float), where=~given_na)
+    resp["score"] = score
+    del given, score
     # a test whose only written answer was set aside was taken all the same: "all blank" counts it
     blank = resp["answer"].isna().to_numpy() & given_na & ~bad
     del given_na
     # (per person and phase, on integer codes: grouping by the text columns hashed 600,000 strings twice)
-    h_codes, h_values = pd.factorize(resp["phase"], use_na_sentinel=False)
-    test = pd.factorize(resp["participant_id"], use_na_sentinel=False)[0].astype(np.int64, copy=False)
+    h_codes, h_values = column_codes(resp["phase"], use_na_sentinel=False)
+    people, found = column_codes(resp["participant_id"], use_na_sentinel=False)
+    test = people.astype(np.int32 if max(len(found), 1) * max(len(h_values), 1) < 2**31 - 1 else np.int64, copy=False)
+    del people, found
     test *= max(len(h_values), 1)  # person * phases + phase, in place
     test += h_codes
     del h_codes
-    test = factorize_codes(test)[0]
-    all_blank = (np.bincount(test, weights=~blank) == 0)[test][~bad]
+    test = factorize_codes(test, narrow=True)[0]
+    # the tests without one answer written (counted, not summed as weights: no column of floats)
+    all_blank = (np.bincount(test[~blank], minlength=int(test.max()) + 1 if len(test) else 0) == 0)[test][~bad]
     if bad.any():
         resp = resp.loc[~bad]
     if all_blank.any():

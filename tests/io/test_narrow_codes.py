@@ -1,0 +1,54 @@
+"""The codes a large load counts with are 32-bit where they fit, and are pandas' codes all the same."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tip_eval.scoring import column_codes, combined_key, factorize_codes, narrowed
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+@pytest.mark.parametrize("use_na_sentinel", [True, False])
+def test_column_codes_are_pandas_factorize(dtype, use_na_sentinel):
+    rng = np.random.default_rng(5)
+    pool = np.array(["a", "b", None, "c", "A", "é", "b "], dtype=object)
+    for n in (0, 1, 9, 200):
+        values = pd.Series(pool[rng.integers(0, len(pool), n)], dtype=dtype)
+        codes, uniques = column_codes(values, use_na_sentinel=use_na_sentinel)
+        want_codes, want_uniques = pd.factorize(values, use_na_sentinel=use_na_sentinel)
+        assert codes.tolist() == want_codes.tolist()
+        assert codes.dtype == (np.int32 if n else want_codes.dtype)
+        want = np.asarray(want_uniques, dtype=object)
+        assert [type(u) for u in uniques] == [type(u) for u in want]
+        assert all(a == b or (pd.isna(a) and pd.isna(b)) for a, b in zip(uniques, want, strict=True))
+
+
+def test_narrow_codes_of_factorize_codes_are_its_codes_in_32_bits():
+    rng = np.random.default_rng(11)
+    for n, hi in [(0, 1), (1, 1), (50, 7), (20_000, 300), (20_000, 20_000)]:
+        values = rng.integers(0, hi, n).astype(np.int64)
+        codes, uniques = factorize_codes(values, narrow=True)
+        want_codes, want_uniques = pd.factorize(values)
+        np.testing.assert_array_equal(codes, want_codes)
+        np.testing.assert_array_equal(uniques, want_uniques)
+        assert codes.dtype == (np.int32 if n else want_codes.dtype)
+    assert narrowed(np.array([3, -1, 0])).dtype == np.int32
+    assert narrowed(np.array([2**31], dtype=np.int64)).dtype == np.int64  # too large: left as it is
+
+
+def test_combined_key_counts_the_combinations_pandas_counts():
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {
+            "person": pd.Series(rng.choice(np.array(["P1", "P2", None, "P3"], dtype=object), 5_000), dtype="str"),
+            "phase": pd.Series(rng.choice(np.array(["pre", "post"], dtype=object), 5_000), dtype="str"),
+            "item": pd.Series(rng.choice(np.array(["Q1", "Q2", "Q3", None], dtype=object), 5_000), dtype=object),
+        }
+    )
+    key, size = combined_key(frame, ["person", "phase", "item"])
+    assert key.dtype == np.int32 and size == 4 * 2 * 4
+    # the same rows share a key exactly when pandas calls them duplicates (missing values equal)
+    first_of_key = ~pd.Series(key).duplicated().to_numpy()
+    np.testing.assert_array_equal(first_of_key, ~frame.duplicated().to_numpy())
