@@ -485,7 +485,8 @@ def _distinct_codes(values: pd.Series) -> tuple[np.ndarray, list[Any]] | None:
         inferred = pd.api.types.infer_dtype(cats, skipna=True)
         if inferred not in ("string", "floating", "integer", "boolean", "empty"):
             return None
-        return values.cat.codes.to_numpy(dtype=np.int64), list(cats.tolist())
+        codes = values.cat.codes.to_numpy()  # int8 to int32 by the number of categories
+        return codes.astype(np.int32) if codes.itemsize < 4 else codes, list(cats.tolist())
     if not (
         pd.api.types.is_float_dtype(kind) or pd.api.types.is_string_dtype(kind) or pd.api.types.is_object_dtype(kind)
     ):
