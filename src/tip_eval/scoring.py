@@ -113,8 +113,8 @@ def column_codes(values: pd.Series, *, use_na_sentinel: bool = True) -> tuple[np
             codes = indices.to_numpy(zero_copy_only=False, writable=True)
             uniques = np.asarray(pd.array(encoded.dictionary, dtype=values.dtype), dtype=object)
             return codes, uniques
-    codes, uniques = pd.factorize(values, use_na_sentinel=use_na_sentinel)
-    return narrowed(codes), np.asarray(uniques, dtype=object)
+    found = pd.factorize(values, use_na_sentinel=use_na_sentinel)
+    return narrowed(found[0]), np.asarray(found[1], dtype=object)
 
 
 def _row_type(n: int) -> type[np.signedinteger]:
