@@ -117,6 +117,23 @@ def column_codes(values: pd.Series, *, use_na_sentinel: bool = True) -> tuple[np
     return narrowed(found[0]), np.asarray(found[1], dtype=object)
 
 
+#: :func:`spread` fills a column this many rows at a time
+SPREAD_ROWS = 1 << 18
+
+
+def spread(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``values[rows]`` (a value per row from the distinct values and each row's position among them),
+    filled :data:`SPREAD_ROWS` rows at a time.
+
+    numpy widens 32-bit positions to 64-bit ones before it takes: over a whole column, a copy of the
+    column (55 MB on 6.9 million answers) beside the result.
+    """
+    out = np.empty(len(rows), dtype=values.dtype)
+    for start in range(0, len(rows), SPREAD_ROWS):
+        np.take(values, rows[start : start + SPREAD_ROWS], out=out[start : start + SPREAD_ROWS])
+    return out
+
+
 def _row_type(n: int) -> type[np.signedinteger]:
     """The narrowest of int32 and int64 that holds every number below ``n``."""
     return np.int32 if n < 2**31 - 1 else np.int64

@@ -52,3 +52,16 @@ def test_combined_key_counts_the_combinations_pandas_counts():
     # the same rows share a key exactly when pandas calls them duplicates (missing values equal)
     first_of_key = ~pd.Series(key).duplicated().to_numpy()
     np.testing.assert_array_equal(first_of_key, ~frame.duplicated().to_numpy())
+
+
+def test_spread_is_numpy_take(monkeypatch):
+    from tip_eval import scoring
+
+    monkeypatch.setattr(scoring, "SPREAD_ROWS", 7)
+    rng = np.random.default_rng(2)
+    values = np.array(["2024-01-02", "2024-03-04", "NaT"], dtype="datetime64[ns]")
+    for n in (0, 6, 7, 8, 50):
+        rows = rng.integers(0, len(values), n).astype(np.int32)
+        got = scoring.spread(values, rows)
+        np.testing.assert_array_equal(got, values[rows])
+        assert got.dtype == values.dtype

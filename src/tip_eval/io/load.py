@@ -395,7 +395,7 @@ def _score_responses(
     that test: those rows are dropped with a warning. Responses that already carry a ``score``
     (``answers = "scores"``) keep it.
     """
-    from tip_eval.scoring import column_codes, factorize_codes, is_correct, read_answer
+    from tip_eval.scoring import SPREAD_ROWS, column_codes, factorize_codes, is_correct, read_answer, spread
 
     resp = tables.get("responses")
     if resp is None or resp.empty:
@@ -530,8 +530,12 @@ def _score_responses(
     test += h_codes
     del h_codes
     test = factorize_codes(test, narrow=True)[0]
-    # the tests without one answer written (counted, not summed as weights: no column of floats)
-    all_blank = (np.bincount(test[~blank], minlength=int(test.max()) + 1 if len(test) else 0) == 0)[test][~bad]
+    # the tests without one answer written (flagged a part of the rows at a time: no 64-bit copy of the codes)
+    written = np.zeros(int(test.max()) + 1 if len(test) else 0, dtype=bool)
+    for start in range(0, len(test), SPREAD_ROWS):
+        part = test[start : start + SPREAD_ROWS]
+        written[part[~blank[start : start + SPREAD_ROWS]]] = True
+    all_blank = spread(~written, test)[~bad]
     if bad.any():
         resp = resp.loc[~bad]
     if all_blank.any():
