@@ -923,7 +923,7 @@ def _sheet_codes(codes: np.ndarray, names: np.ndarray) -> tuple[np.ndarray, np.n
     named = [sh if isinstance(sh, str) else None for sh in names]
     distinct = list(dict.fromkeys(named))
     at = {sh: i for i, sh in enumerate(distinct)}
-    return np.asarray([at[sh] for sh in named], dtype=np.int64)[codes], np.asarray(distinct, dtype=object)
+    return np.asarray([at[sh] for sh in named], dtype=np.int32)[codes], np.asarray(distinct, dtype=object)
 
 
 def _records_per_row(files: pd.Series, sheets: pd.Series, rows: pd.Series) -> dict[tuple, int]:
@@ -941,6 +941,7 @@ def _records_per_row(files: pd.Series, sheets: pd.Series, rows: pd.Series) -> di
     n_rows, n_sheets = int(row.max()) - row_min + 1, len(sheet_names)
     # (file * sheets + sheet) * rows + (row - first row), in place in the file codes
     place = file_codes.astype(np.int64, copy=False)
+    del file_codes
     place *= n_sheets
     place += sheet_codes
     del sheet_codes

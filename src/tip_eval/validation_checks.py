@@ -427,7 +427,9 @@ def may_repeat(frame: pd.DataFrame, key: list[str]) -> bool:
     if found is None:
         return True  # too many combinations to count: left to pandas
     combined, size = found
-    return bool(np.bincount(combined, minlength=size).max() > 1)
+    seen = np.zeros(size, dtype=bool)  # (a flag per possible value, not a 64-bit count)
+    seen[combined] = True
+    return int(np.count_nonzero(seen)) < len(combined)
 
 
 def _own_key(table: str) -> str | None:
@@ -476,15 +478,15 @@ def factorized(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     use_na_sentinel=False)`` gives them, up to the order of the values).
 
     A categorical column (the loader holds file and sheet names so) gives its own codes: no Python
-    object per row is made.
+    object per row is made. The codes are 32-bit integers while they fit.
     """
     if isinstance(col.dtype, pd.CategoricalDtype):
-        codes = col.cat.codes.to_numpy().astype(np.int64)
         names = np.append(col.cat.categories.to_numpy(dtype=object), np.nan)
+        codes = col.cat.codes.to_numpy().astype(np.int32 if len(names) < 2**31 - 1 else np.int64)
         codes[codes < 0] = len(names) - 1
         return codes, names
     codes, uniques = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=False)
-    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+    return codes.astype(np.int32 if len(uniques) < 2**31 - 1 else np.int64), np.asarray(uniques, dtype=object)
 
 
 def _count_rows(prov: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -497,7 +499,8 @@ def _count_rows(prov: pd.DataFrame, table: str) -> pd.DataFrame:
         else:
             parts.append((codes, names))
     (fcodes, files), (scodes, sheets) = parts
-    key = fcodes * (len(sheets) + 1)
+    key = fcodes.astype(np.int64 if len(files) * (len(sheets) + 1) >= 2**31 - 1 else fcodes.dtype)
+    key *= len(sheets) + 1
     key += scodes  # the file and sheet of each row as one number (in place: a table's rows are millions)
     del parts, fcodes, scodes
     found = _groups_in_order(key, len(files) * (len(sheets) + 1))
