@@ -81,13 +81,13 @@ def factorize_codes(values: np.ndarray, *, narrow: bool = False) -> tuple[np.nda
     if n == 0 or values.min() < 0 or int(values.max()) >= n:
         codes, uniques = pd.factorize(values)
         return (narrowed(codes) if narrow else codes), uniques
-    positions = np.arange(n, dtype=_row_type(n))
+    positions = np.arange(n, dtype=code_type(n))
     first = np.full(int(values.max()) + 1, n, dtype=positions.dtype)
     np.minimum.at(first, values, positions)
     del positions
     seen = np.flatnonzero(first < n)
     uniques = seen[np.argsort(first[seen], kind="stable")]
-    rank = np.empty(len(first), dtype=_row_type(len(uniques)) if narrow else np.intp)
+    rank = np.empty(len(first), dtype=code_type(len(uniques)) if narrow else np.intp)
     rank[uniques] = np.arange(len(uniques), dtype=rank.dtype)
     return rank[values], uniques.astype(values.dtype, copy=False)
 
@@ -134,16 +134,37 @@ def spread(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def _row_type(n: int) -> type[np.signedinteger]:
-    """The narrowest of int32 and int64 that holds every number below ``n``."""
+def code_type(n: int) -> type[np.signedinteger]:
+    """The narrowest of int32 and int64 that holds every number below ``n`` (the codes of a load's
+    columns: 32 bits while they fit, half the memory of pandas' ``numpy.intp``).
+    """
     return np.int32 if n < 2**31 - 1 else np.int64
 
 
 def narrowed(codes: np.ndarray) -> np.ndarray:
     """Codes (non-negative, or -1 for missing) as 32-bit integers when they fit, else as they are."""
-    if codes.dtype == np.int32 or not len(codes) or int(codes.max()) >= 2**31 - 1:
+    if codes.dtype == np.int32 or not len(codes) or code_type(int(codes.max()) + 1) is np.int64:
         return codes
     return codes.astype(np.int32)
+
+
+def person_phase_codes(frame: pd.DataFrame) -> np.ndarray:
+    """One code per row for its person and phase (``participant_id``, ``phase``; missing values equal),
+    the tests numbered in order of first appearance, as 32-bit integers while they fit.
+
+    Built from the two columns' codes (a person's code times the number of phases plus the phase's),
+    in place: grouping by the text columns hashed every row's strings, and each temporary is a column
+    of the table.
+    """
+    phase, phases = column_codes(frame["phase"], use_na_sentinel=False)
+    people, found = column_codes(frame["participant_id"], use_na_sentinel=False)
+    width = max(len(phases), 1)
+    key = people.astype(code_type(max(len(found), 1) * width), copy=False)
+    del people, found
+    key *= width
+    key += phase
+    del phase
+    return factorize_codes(key, narrow=True)[0]
 
 
 def truth_value(text: Any) -> bool | None:
@@ -274,7 +295,7 @@ def combined_key(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, i
         if size > 4 * n + 1024:
             return None
         if key is None:
-            key = codes.astype(_row_type(4 * n + 1024))  # the first column's codes: no array of zeros beside them
+            key = codes.astype(code_type(4 * n + 1024))  # the first column's codes: no array of zeros beside them
         else:
             key *= max(len(uniques), 1)
             key += codes
@@ -318,15 +339,7 @@ def complete_scores(responses: pd.DataFrame, items: pd.DataFrame) -> tuple[pd.Da
     in_bank = r["item_id"].isin(bank).to_numpy(dtype=bool)  # (text columns stay Arrow: no object per row)
     # one grouped pass over factorised keys (groups in order of first appearance, as groupby(sort=False);
     # a missing score counts 0, training_id is the first non-missing)
-    hcodes, phases = column_codes(r["phase"])
-    people, found = column_codes(r["participant_id"])
-    key = people.astype(_row_type(max(len(found), 1) * max(len(phases), 1)), copy=False)  # 32-bit while it fits
-    del people, found
-    key *= max(len(phases), 1)  # person * phases + phase, in place (each temporary is a column of the table)
-    key += hcodes
-    del hcodes
-    group, _ = factorize_codes(key, narrow=True)
-    del key
+    group = person_phase_codes(r)  # (rows with a person and a phase only: no missing value among them)
     n = int(group.max()) + 1 if len(group) else 0
     first = pd.Series(group).drop_duplicates().index.to_numpy()
     points = pd.to_numeric(r["score"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)

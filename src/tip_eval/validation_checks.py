@@ -22,6 +22,7 @@ from tip_eval.i18n import _
 from tip_eval.problems import (
     Problem,
 )
+from tip_eval.scoring import code_type
 
 # --- translating pandera failures into plain words ---------------------------------------------------
 
@@ -482,11 +483,11 @@ def factorized(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """
     if isinstance(col.dtype, pd.CategoricalDtype):
         names = np.append(col.cat.categories.to_numpy(dtype=object), np.nan)
-        codes = col.cat.codes.to_numpy().astype(np.int32 if len(names) < 2**31 - 1 else np.int64)
+        codes = col.cat.codes.to_numpy().astype(code_type(len(names)))
         codes[codes < 0] = len(names) - 1
         return codes, names
     codes, uniques = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=False)
-    return codes.astype(np.int32 if len(uniques) < 2**31 - 1 else np.int64), np.asarray(uniques, dtype=object)
+    return codes.astype(code_type(len(uniques))), np.asarray(uniques, dtype=object)
 
 
 def _count_rows(prov: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -499,7 +500,7 @@ def _count_rows(prov: pd.DataFrame, table: str) -> pd.DataFrame:
         else:
             parts.append((codes, names))
     (fcodes, files), (scodes, sheets) = parts
-    key = fcodes.astype(np.int64 if len(files) * (len(sheets) + 1) >= 2**31 - 1 else fcodes.dtype)
+    key = fcodes.astype(code_type(len(files) * (len(sheets) + 1)))
     key *= len(sheets) + 1
     key += scodes  # the file and sheet of each row as one number (in place: a table's rows are millions)
     del parts, fcodes, scodes

@@ -22,7 +22,6 @@ from tip_eval.io import clean
 from tip_eval.io.phases import lookup_phase
 from tip_eval.io.text import _to_text
 from tip_eval.problems import Problem
-from tip_eval.scoring import spread
 
 ID_COLUMNS = {"training_id", "participant_id", "item_id", "competency_id", "interview_id", "code_id", "coder"}
 UPPER_ID_COLUMNS = {"participant_id"}
@@ -470,6 +469,8 @@ def _typed_column(dtype: Any, parsed_u: np.ndarray, codes: np.ndarray, index: pd
         converted = dtype.try_coerce(pd.Series(distinct, dtype=object))
         rows = np.where(codes < 0, len(parsed_u) - 1, codes) if missing else codes
         if isinstance(converted.dtype, np.dtype) and converted.dtype != object:  # numbers, dates
+            from tip_eval.scoring import spread  # (with the schemas: not on the path of a bare import)
+
             return pd.Series(spread(converted.to_numpy(), rows), index=index, dtype=converted.dtype, copy=False)
         return pd.Series(converted.array.take(rows), index=index)
     except Exception:  # noqa: BLE001 - any failure: the column stays as objects (validation names the values)

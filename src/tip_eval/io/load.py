@@ -395,7 +395,16 @@ def _score_responses(
     that test: those rows are dropped with a warning. Responses that already carry a ``score``
     (``answers = "scores"``) keep it.
     """
-    from tip_eval.scoring import SPREAD_ROWS, column_codes, factorize_codes, is_correct, read_answer, spread
+    from tip_eval.scoring import (
+        SPREAD_ROWS,
+        code_type,
+        column_codes,
+        factorize_codes,
+        is_correct,
+        person_phase_codes,
+        read_answer,
+        spread,
+    )
 
     resp = tables.get("responses")
     if resp is None or resp.empty:
@@ -419,7 +428,7 @@ def _score_responses(
     i_codes, i_values = column_codes(resp["item_id"])
     width = len(i_values) + 1
     # (answer + 1) * width + (item + 1), in place: on a large study each temporary is a column of the table
-    pair = a_codes.astype(np.int32 if (len(a_values) + 1) * width < 2**31 - 1 else np.int64)
+    pair = a_codes.astype(code_type((len(a_values) + 1) * width))
     pair += 1
     pair *= width
     pair += i_codes
@@ -521,15 +530,7 @@ def _score_responses(
     # a test whose only written answer was set aside was taken all the same: "all blank" counts it
     blank = resp["answer"].isna().to_numpy() & given_na & ~bad
     del given_na
-    # (per person and phase, on integer codes: grouping by the text columns hashed 600,000 strings twice)
-    h_codes, h_values = column_codes(resp["phase"], use_na_sentinel=False)
-    people, found = column_codes(resp["participant_id"], use_na_sentinel=False)
-    test = people.astype(np.int32 if max(len(found), 1) * max(len(h_values), 1) < 2**31 - 1 else np.int64, copy=False)
-    del people, found
-    test *= max(len(h_values), 1)  # person * phases + phase, in place
-    test += h_codes
-    del h_codes
-    test = factorize_codes(test, narrow=True)[0]
+    test = person_phase_codes(resp)  # per person and phase
     # the tests without one answer written (flagged a part of the rows at a time: no 64-bit copy of the codes)
     written = np.zeros(int(test.max()) + 1 if len(test) else 0, dtype=bool)
     for start in range(0, len(test), SPREAD_ROWS):
