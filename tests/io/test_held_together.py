@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from tip_eval.io import compact
-from tip_eval.io.compact import factorized, join_cells
+from tip_eval.io.compact import factorize_in_chunks, join_cells
 from tip_eval.io.load import _headers_held_together
 from tip_eval.io.sheet_lines import SheetLines
 
@@ -63,7 +63,7 @@ def test_a_column_factorized_in_chunks_is_what_pandas_factorize_gives(monkeypatc
     pool = np.array(["a", "b", "b ", "A", None, np.nan, pd.NA, 1, 1.0, True, "c"], dtype=object)
     for n in (0, 5, 7, 8, 60, 200):
         values = pool[rng.integers(0, len(pool), n)]
-        codes, uniques = factorized(values)
+        codes, uniques = factorize_in_chunks(values)
         want_codes, want_uniques = pd.factorize(values, use_na_sentinel=True)
         np.testing.assert_array_equal(codes, want_codes)
         assert codes.dtype == want_codes.dtype

@@ -22,7 +22,7 @@ import pandas as pd
 
 from tip_eval.io.heap import release_after
 
-__all__ = ["COMPACT_ROWS", "FACTORIZE_CHUNK", "compact_names", "expand_cells", "factorized", "join_cells"]
+__all__ = ["COMPACT_ROWS", "FACTORIZE_CHUNK", "compact_names", "expand_cells", "factorize_in_chunks", "join_cells"]
 
 #: a table of at least this many rows in all its sources is joined compacted (below, plain
 #: ``pandas.concat``: the sample study's tables are a few thousand rows)
@@ -45,17 +45,17 @@ def compact_names(frame: pd.DataFrame) -> None:
     for c in _NAME_COLUMNS:
         if c not in frame.columns or isinstance(frame[c].dtype, pd.CategoricalDtype) or not len(frame):
             continue
-        codes, uniques = factorized(frame[c].to_numpy())  # no Python string per row
+        codes, uniques = factorize_in_chunks(frame[c].to_numpy())  # no Python string per row
         names = None if (codes < 0).any() else _text_categorical(codes, uniques)
         if names is not None:
             frame[c] = names
 
 
-#: :func:`factorized` reads a column this many cells at a time
+#: :func:`factorize_in_chunks` reads a column this many cells at a time
 FACTORIZE_CHUNK = 1 << 18
 
 
-def factorized(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def factorize_in_chunks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``pandas.factorize(values, use_na_sentinel=True)`` of an array of Python objects, read in chunks of
     :data:`FACTORIZE_CHUNK` cells.
 
@@ -111,7 +111,7 @@ def _compacted(cells: np.ndarray) -> pd.Categorical | None:
     """
     if not len(cells):
         return None
-    codes, uniques = factorized(cells)
+    codes, uniques = factorize_in_chunks(cells)
     missing = codes < 0
     if missing.any() and any(v is not None for v in cells[missing]):
         return None
