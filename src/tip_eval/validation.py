@@ -281,9 +281,9 @@ def check_tables(
         raw = raw.reset_index(drop=True)
         present = [c for c in (*PROVENANCE, "_col", "_softened") if c in raw.columns]
         prov = pd.DataFrame(  # the columns as read, shared (pandas copies a column only when it is written)
-            {
+            {  # _col and _softened only where the loader wrote them: a column of None is 8 bytes a row
                 **{c: raw[c] for c in present},
-                **{c: None for c in (*PROVENANCE, "_col", "_softened") if c not in present},
+                **{c: None for c in PROVENANCE if c not in present},
             },
             index=raw.index,
             copy=False,
@@ -341,7 +341,7 @@ def check_tables(
                     continue  # a missing date is its own problem, not one of order
             elif case["schema_context"] == "DataFrameSchema" or check == "field_uniqueness":
                 continue  # uniqueness: handled below, keeping the first occurrence
-            softened = prov.at[idx, "_softened"] if idx in prov.index else None
+            softened = prov.at[idx, "_softened"] if "_softened" in prov.columns and idx in prov.index else None
             if isinstance(softened, str) and column in softened.split(";"):
                 continue  # left out by the loader, which said why
             words, fix = _words_for_check(check, column, case["failure_case"], table)
@@ -397,7 +397,7 @@ def check_tables(
                     words += " " + _("(first in row {row})").format(row=r0)
                 bad[idx] = True
                 reasons.setdefault(idx, words)
-                if len(key) > 1 and isinstance(prov.at[idx, "_col"], str):
+                if len(key) > 1 and "_col" in prov.columns and isinstance(prov.at[idx, "_col"], str):
                     # a repeated row of a wide sheet repeats every cell: one line for the row
                     entry = repeated_rows.setdefault((f, sh, r, r0, str(kv[0])), [0])
                     entry[0] += 1
