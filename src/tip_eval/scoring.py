@@ -81,15 +81,15 @@ def factorize_codes(values: np.ndarray, *, narrow: bool = False) -> tuple[np.nda
     if n == 0 or values.min() < 0 or int(values.max()) >= n:
         codes, uniques = pd.factorize(values)
         return (narrowed(codes) if narrow else codes), uniques
-    positions = np.arange(n, dtype=code_type(n))
-    first = np.full(int(values.max()) + 1, n, dtype=positions.dtype)
-    np.minimum.at(first, values, positions)
-    del positions
+    first = np.full(int(values.max()) + 1, n, dtype=code_type(n))
+    for start in range(0, n, SPREAD_ROWS):  # a part at a time: numpy widens 32-bit values to 64 bits
+        part = values[start : start + SPREAD_ROWS]
+        np.minimum.at(first, part, np.arange(start, start + len(part), dtype=first.dtype))
     seen = np.flatnonzero(first < n)
     uniques = seen[np.argsort(first[seen], kind="stable")]
     rank = np.empty(len(first), dtype=code_type(len(uniques)) if narrow else np.intp)
     rank[uniques] = np.arange(len(uniques), dtype=rank.dtype)
-    return rank[values], uniques.astype(values.dtype, copy=False)
+    return spread(rank, values), uniques.astype(values.dtype, copy=False)
 
 
 def column_codes(values: pd.Series, *, use_na_sentinel: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -270,10 +270,13 @@ def _first_rows(mask: np.ndarray, group: np.ndarray, n: int) -> tuple[np.ndarray
     What ``pd.Series(rows, index=group[rows]).groupby(level=0).first()`` gives (in order of group,
     not of appearance), without pandas' hash table of every row.
     """
-    rows = np.flatnonzero(mask)
     first = np.full(n, len(mask), dtype=np.int64)
-    np.minimum.at(first, group if len(rows) == len(group) else group[rows], rows)
-    del rows
+    for start in range(0, len(mask), SPREAD_ROWS):  # a part at a time: the rows' positions are 64-bit
+        part = mask[start : start + SPREAD_ROWS]
+        rows = np.flatnonzero(part)
+        rows += start
+        own = group[start : start + SPREAD_ROWS]
+        np.minimum.at(first, own if len(rows) == len(own) else own[part], rows)
     groups = np.flatnonzero(first < len(mask))
     return groups, first[groups]
 
@@ -341,20 +344,28 @@ def complete_scores(responses: pd.DataFrame, items: pd.DataFrame) -> tuple[pd.Da
     # a missing score counts 0, training_id is the first non-missing)
     group = person_phase_codes(r)  # (rows with a person and a phase only: no missing value among them)
     n = int(group.max()) + 1 if len(group) else 0
-    first = pd.Series(group).drop_duplicates().index.to_numpy()
+    # each test's first row (the codes number the tests in order of first appearance)
+    first = _first_rows(np.ones(len(group), dtype=bool), group, n)[1]
     points = pd.to_numeric(r["score"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    total = np.bincount(group, weights=np.where(in_bank, np.nan_to_num(points, nan=0.0), 0.0), minlength=n)
+    weights = np.where(in_bank, points, 0.0)  # one copy of the column, its missing scores made 0 in place
+    del points
+    np.nan_to_num(weights, copy=False, nan=0.0)
+    total = np.bincount(group, weights=weights, minlength=n)
+    del weights
     # distinct bank items per group
     icodes = column_codes(r["item_id"])[0]
     width = int(icodes.max()) + 2 if len(icodes) else 1
-    pair = group[in_bank].astype(np.int64, copy=False)  # group * width + item + 1, in place (a copy: a mask)
+    everyone = bool(in_bank.all())  # nearly always: no masked copies
+    ct = code_type(n * width + 1)
+    pair = group.astype(ct) if everyone else group[in_bank].astype(ct, copy=False)  # group * width + item + 1
     pair *= width
-    pair += icodes[in_bank]
+    pair += icodes if everyone else icodes[in_bank]
     pair += 1
     del icodes
     if n * width <= 4 * len(pair) + 1_000_000:  # a flag per test and item is small: no sort of every pair
         seen = np.zeros(n * width, dtype=bool)
-        seen[pair] = True
+        for start in range(0, len(pair), SPREAD_ROWS):  # numpy widens 32-bit positions: a part at a time
+            seen[pair[start : start + SPREAD_ROWS]] = True
         n_read = seen.reshape(n, width).sum(axis=1, dtype=np.int64)
         del seen
     else:

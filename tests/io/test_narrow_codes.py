@@ -65,3 +65,39 @@ def test_spread_is_numpy_take(monkeypatch):
         got = scoring.spread(values, rows)
         np.testing.assert_array_equal(got, values[rows])
         assert got.dtype == values.dtype
+
+
+def test_a_part_of_the_rows_at_a_time_gives_what_the_whole_column_gives(monkeypatch):
+    from tip_eval import scoring
+
+    rng = np.random.default_rng(8)
+    values = rng.integers(0, 40, 1_000).astype(np.int32)
+    mask = rng.random(1_000) < 0.7
+    # the first row of each value where the mask holds, as pandas finds it
+    want_first = pd.Series(np.flatnonzero(mask), index=values[mask]).groupby(level=0).first()
+    people = np.array([f"P{i}" for i in range(60)], dtype=object)
+    responses = pd.DataFrame(
+        {
+            "participant_id": pd.Series(rng.choice(people, 3_000), dtype="str"),
+            "phase": pd.Series(rng.choice(np.array(["pre", "post"], dtype=object), 3_000), dtype="str"),
+            "item_id": pd.Series(rng.choice(np.array(["Q1", "Q2", "Q3", "Q9"], dtype=object), 3_000), dtype="str"),
+            "training_id": pd.Series(rng.choice(np.array(["T1", None], dtype=object), 3_000), dtype="str"),
+            "score": np.where(rng.random(3_000) < 0.1, np.nan, rng.integers(0, 2, 3_000).astype(float)),
+            "test_date": pd.to_datetime(rng.choice(np.array(["2024-01-02", None], dtype=object), 3_000)),
+        }
+    )
+    items = pd.DataFrame({"item_id": ["Q1", "Q2", "Q3"], "points": [1.0, 2.0, 0.5]})
+    whole = scoring.complete_scores(responses, items)
+    assert len(whole[0]) and len(whole[1])  # complete and incomplete tests both found
+
+    monkeypatch.setattr(scoring, "SPREAD_ROWS", 7)
+    codes, uniques = scoring.factorize_codes(values, narrow=True)
+    want_codes, want_uniques = pd.factorize(values)
+    np.testing.assert_array_equal(codes, want_codes)
+    np.testing.assert_array_equal(uniques, want_uniques)
+    groups, first = scoring._first_rows(mask, values, 40)
+    np.testing.assert_array_equal(groups, want_first.index.to_numpy())
+    np.testing.assert_array_equal(first, want_first.to_numpy())
+    parts = scoring.complete_scores(responses, items)
+    pd.testing.assert_frame_equal(parts[0], whole[0])
+    pd.testing.assert_frame_equal(parts[1], whole[1])
