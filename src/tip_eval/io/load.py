@@ -433,6 +433,7 @@ def _score_responses(
     pair *= width
     pair += i_codes
     pair += 1
+    del a_codes  # (made again in the rare case an answer is read as another option)
     pair_codes, first = factorize_codes(pair, narrow=True)
     del pair
     pairs = [
@@ -449,19 +450,27 @@ def _score_responses(
     correct_u = np.array(
         [i in key and is_correct(r[0], key[i]) for r, (_a, i) in zip(read, pairs)] + [False], dtype=bool
     )
-    correct = correct_u[pair_codes]
-    # the points of each distinct item (the last for a missing item ID, code -1), spread to its rows
-    pts = pd.Series(np.append(i_values, None), dtype=object).map(points).astype(float).fillna(0.0).to_numpy()[i_codes]
+    # each row's score: the points of its item (the last for a missing item ID, code -1), made 0 below
+    # for a wrong answer (each spread a part of the rows at a time: numpy's take of a whole column
+    # widens its codes to 64 bits)
+    score = spread(
+        pd.Series(np.append(i_values, None), dtype=object).map(points).astype(float).fillna(0.0).to_numpy(), i_codes
+    )
     del i_codes
     resp = resp.copy(deep=False)  # columns are replaced whole (copy-on-write keeps the table as it was)
-    bad = bad_u[pair_codes] & given.isna().to_numpy()
-    changed = ~bad & changed_u[pair_codes]
+    tables["responses"] = resp  # (the table as read is not held beside it: a column replaced is freed)
+    bad = spread(bad_u, pair_codes)
+    bad &= given.isna().to_numpy()
+    changed = spread(changed_u, pair_codes)
+    changed &= ~bad
     # the option read and the reason of each row, made only when some row needs them (nearly never)
-    option = option_u[pair_codes] if changed.any() else None
-    bad_reason = reason_u[pair_codes] if bad.any() else None
+    option = spread(option_u, pair_codes) if changed.any() else None
+    bad_reason = spread(reason_u, pair_codes) if bad.any() else None
+    wrong = spread(correct_u, pair_codes)
     del pair_codes
-    if not changed.any():
-        del a_codes  # (each temporary is a column of the table: given back as soon as it is not needed)
+    np.logical_not(wrong, out=wrong)
+    score[wrong] = 0.0  # the points of a correct answer, unless a score was given (below)
+    del wrong
     if changed.any():
         notes = pd.DataFrame(
             {
@@ -518,13 +527,12 @@ def _score_responses(
             pd.concat([quarantined["responses"], q], ignore_index=True) if "responses" in quarantined else q
         )
     if changed.any():
-        answers = np.append(a_values, None)[a_codes]  # the distinct answers, shared by their rows
+        answers = np.append(a_values, None)[column_codes(ans)[0]]  # the distinct answers, shared by their rows
         answers[changed] = option[changed]
         resp["answer"] = answers
     given_na = given.isna().to_numpy()
-    score = np.where(correct, pts, 0.0)  # the points of a correct answer, unless a score was given
-    del correct, pts
-    np.copyto(score, given.to_numpy(dtype=float), where=~given_na)
+    if not given_na.all():  # (nearly always no score is given with an answer)
+        np.copyto(score, given.to_numpy(dtype=float), where=~given_na)
     resp["score"] = score
     del given, score
     # a test whose only written answer was set aside was taken all the same: "all blank" counts it
