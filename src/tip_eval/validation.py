@@ -203,9 +203,11 @@ from tip_eval.validation_checks import (  # noqa: E402, F401 - split out; names 
     _loc,
     _maps_to,
     _own_key,
+    _records_per_row,
     _run_schema,
     _schema_failures,
     _schema_without_uniqueness,
+    _sheet_codes,
     _unique_keys,
     _words_for_check,
     coerce_columns,
@@ -914,50 +916,6 @@ def _as_text(codes: np.ndarray, names: np.ndarray) -> np.ndarray | pd.api.extens
 
 #: pandas' own type for text
 _TEXT = pd.api.types.pandas_dtype("str")
-
-
-def _sheet_codes(codes: np.ndarray, names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(code per value, names) of sheet names given as codes into ``names``, anything but text (no
-    sheet: a CSV file) as None.
-    """
-    named = [sh if isinstance(sh, str) else None for sh in names]
-    distinct = list(dict.fromkeys(named))
-    at = {sh: i for i, sh in enumerate(distinct)}
-    return np.asarray([at[sh] for sh in named], dtype=np.int32)[codes], np.asarray(distinct, dtype=object)
-
-
-def _records_per_row(files: pd.Series, sheets: pd.Series, rows: pd.Series) -> dict[tuple, int]:
-    """``(file, sheet or None, row) -> records`` of one table's records (rows without a number left out)."""
-    has_row = rows.notna().to_numpy()
-    if not has_row.any():
-        return {}
-    every = bool(has_row.all())  # (a table's rows are millions: no copy of a column that is not needed)
-    row = pd.to_numeric(rows if every else rows[has_row]).to_numpy().astype(np.int64, copy=False)
-    file_codes, file_names = factorized(files)  # codes of its own, made here
-    sheet_codes, sheet_names = _sheet_codes(*factorized(sheets))
-    if not every:
-        file_codes, sheet_codes = file_codes[has_row], sheet_codes[has_row]
-    row_min = int(row.min())
-    n_rows, n_sheets = int(row.max()) - row_min + 1, len(sheet_names)
-    # (file * sheets + sheet) * rows + (row - first row), in place in the file codes
-    place = file_codes.astype(np.int64, copy=False)
-    del file_codes
-    place *= n_sheets
-    place += sheet_codes
-    del sheet_codes
-    place *= n_rows
-    place += row
-    place -= row_min
-    del row
-    place.sort()  # np.unique(place, return_counts=True), without a sorted copy
-    starts = np.concatenate([[0], np.flatnonzero(place[1:] != place[:-1]) + 1])
-    places, counts = place[starts], np.diff(np.append(starts, len(place)))
-    del place
-    file_names = np.asarray(file_names, dtype=object)
-    return {
-        (file_names[p // n_rows // n_sheets], sheet_names[p // n_rows % n_sheets], p % n_rows + row_min): n
-        for p, n in zip(places.tolist(), counts.tolist())
-    }
 
 
 def _row_ranges(rows: list[int]) -> str:

@@ -22,7 +22,7 @@ from tip_eval.i18n import _
 from tip_eval.problems import (
     Problem,
 )
-from tip_eval.scoring import code_type
+from tip_eval.scoring import SPREAD_ROWS, code_type, spread
 
 # --- translating pandera failures into plain words ---------------------------------------------------
 
@@ -543,6 +543,69 @@ def _groups_in_order(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray
     first = np.fromiter(dict.fromkeys(starts.tolist()), dtype=np.int64)
     n = np.bincount(key, minlength=int(first.max()) + 1)[first]
     return first, n
+
+
+def _sheet_codes(codes: np.ndarray, names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(code per value, names) of sheet names given as codes into ``names``, anything but text (no
+    sheet: a CSV file) as None.
+    """
+    named = [sh if isinstance(sh, str) else None for sh in names]
+    distinct = list(dict.fromkeys(named))
+    at = {sh: i for i, sh in enumerate(distinct)}
+    return spread(np.asarray([at[sh] for sh in named], dtype=np.int32), codes), np.asarray(distinct, dtype=object)
+
+
+def _records_per_row(files: pd.Series, sheets: pd.Series, rows: pd.Series) -> dict[tuple, int]:
+    """``(file, sheet or None, row) -> records`` of one table's records (rows without a number left out).
+
+    Each row's place (file, sheet and row as one number) is made a part of the rows at a time, and
+    the places are counted in an array of every possible place when it is small (a sheet's rows are
+    few): a table's rows are millions, and a column of 64-bit places, with its sort, several of its
+    columns large.
+    """
+    has_row = rows.notna().to_numpy()
+    if not has_row.any():
+        return {}
+    numbers = pd.to_numeric(rows)
+    row_min, row_max = int(numbers.min()), int(numbers.max())
+    file_codes, file_names = factorized(files)  # codes of its own, made here
+    sheet_codes, sheet_names = _sheet_codes(*factorized(sheets))
+    n_rows, n_sheets = row_max - row_min + 1, len(sheet_names)
+    size = len(file_names) * n_sheets * n_rows
+    counted = np.zeros(size, dtype=np.int64) if size <= len(rows) // 4 + 1_000_000 else None
+    parts: list[np.ndarray] = []
+    for start in range(0, len(rows), SPREAD_ROWS):
+        stop = start + SPREAD_ROWS
+        # (file * sheets + sheet) * rows + (row - first row)
+        place = file_codes[start:stop].astype(np.int64)
+        place *= n_sheets
+        place += sheet_codes[start:stop]
+        place *= n_rows
+        place += numbers.iloc[start:stop].to_numpy(dtype=np.int64, na_value=row_min)
+        place -= row_min
+        own = has_row[start:stop]
+        if not own.all():  # rows without a number: left out
+            place = place[own]
+        if counted is None:
+            parts.append(place)
+        else:
+            counted += np.bincount(place, minlength=size)
+    del file_codes, sheet_codes
+    file_names = np.asarray(file_names, dtype=object)
+    if counted is not None:
+        places = np.flatnonzero(counted)
+        counts = counted[places]
+    else:
+        place = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+        del parts
+        place.sort()
+        starts = np.concatenate([[0], np.flatnonzero(place[1:] != place[:-1]) + 1])
+        places, counts = place[starts], np.diff(np.append(starts, len(place)))
+        del place
+    return {
+        (file_names[p // n_rows // n_sheets], sheet_names[p // n_rows % n_sheets], p % n_rows + row_min): n
+        for p, n in zip(places.tolist(), counts.tolist())
+    }
 
 
 @dataclass

@@ -101,3 +101,20 @@ def test_a_part_of_the_rows_at_a_time_gives_what_the_whole_column_gives(monkeypa
     parts = scoring.complete_scores(responses, items)
     pd.testing.assert_frame_equal(parts[0], whole[0])
     pd.testing.assert_frame_equal(parts[1], whole[1])
+
+
+@pytest.mark.parametrize("n_files", [3, 5_000])  # few places: counted in an array; many: sorted
+def test_records_per_row_counts_what_a_groupby_counts(monkeypatch, n_files):
+    from tip_eval import scoring, validation_checks
+
+    monkeypatch.setattr(validation_checks, "SPREAD_ROWS", 11)
+    monkeypatch.setattr(scoring, "SPREAD_ROWS", 11)
+    rng = np.random.default_rng(n_files)
+    n = 400
+    files = pd.Series(rng.choice(np.array([f"f{i}.xlsx" for i in range(n_files)], dtype=object), n))
+    sheets = pd.Series(rng.choice(np.array(["Pre-test", "Post-test", None], dtype=object), n))
+    rows = pd.array(np.where(rng.random(n) < 0.1, None, rng.integers(2, 2_000, n)), dtype="Int64")
+    got = validation_checks._records_per_row(files.astype("category"), sheets, pd.Series(rows))
+    frame = pd.DataFrame({"f": files, "sh": sheets, "r": rows}).dropna(subset=["r"])
+    want = frame.groupby(["f", "sh", "r"], dropna=False).size()
+    assert got == {(f, None if pd.isna(sh) else sh, int(r)): int(k) for (f, sh, r), k in want.items()}
