@@ -157,6 +157,8 @@ def person_phase_codes(frame: pd.DataFrame) -> np.ndarray:
     of the table.
     """
     phase, phases = column_codes(frame["phase"], use_na_sentinel=False)
+    if len(phases) < 128:  # a few phases: a byte a row while the people's codes are made
+        phase = phase.astype(np.int8)
     people, found = column_codes(frame["participant_id"], use_na_sentinel=False)
     width = max(len(phases), 1)
     key = people.astype(code_type(max(len(found), 1) * width), copy=False)

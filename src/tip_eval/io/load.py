@@ -409,11 +409,17 @@ def _score_responses(
     resp = tables.get("responses")
     if resp is None or resp.empty:
         return
-    given = (
-        pd.to_numeric(resp["score"], errors="coerce").astype(float)
-        if "score" in resp.columns
-        else pd.Series(np.nan, index=resp.index)
-    )
+    # the scores given with the answers, if any (nearly never: a flag per row, not a column of NaN)
+    given: pd.Series | None = None
+    if "score" in resp.columns:  # a float column as it is (to_numeric would copy it)
+        given = (
+            resp["score"]
+            if resp["score"].dtype == np.float64
+            else pd.to_numeric(resp["score"], errors="coerce").astype(float)
+        )
+    given_na = np.ones(len(resp), dtype=bool) if given is None else given.isna().to_numpy()
+    if given_na.all():
+        given = None
     items = tables.get("items")
     bank = items.drop_duplicates("item_id") if items is not None else None
     # a missing item ID is None, as a response's missing item ID is below, however the column holds it
@@ -460,7 +466,7 @@ def _score_responses(
     resp = resp.copy(deep=False)  # columns are replaced whole (copy-on-write keeps the table as it was)
     tables["responses"] = resp  # (the table as read is not held beside it: a column replaced is freed)
     bad = spread(bad_u, pair_codes)
-    bad &= given.isna().to_numpy()
+    bad &= given_na
     changed = spread(changed_u, pair_codes)
     changed &= ~bad
     # the option read and the reason of each row, made only when some row needs them (nearly never)
@@ -530,10 +536,10 @@ def _score_responses(
         answers = np.append(a_values, None)[column_codes(ans)[0]]  # the distinct answers, shared by their rows
         answers[changed] = option[changed]
         resp["answer"] = answers
-    given_na = given.isna().to_numpy()
-    if not given_na.all():  # (nearly always no score is given with an answer)
+    if given is not None:
         np.copyto(score, given.to_numpy(dtype=float), where=~given_na)
-    resp["score"] = score
+    # (a Series: pandas copies an array set as a column, and takes a Series' values as they are)
+    resp["score"] = pd.Series(score, index=resp.index, copy=False)
     del given, score
     # a test whose only written answer was set aside was taken all the same: "all blank" counts it
     blank = resp["answer"].isna().to_numpy() & given_na & ~bad
