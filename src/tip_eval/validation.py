@@ -846,12 +846,14 @@ def row_account(
     def key(f, sh, r):
         return (f, sh if isinstance(sh, str) else None, int(r))
 
-    made: dict[tuple, int] = {}
+    made: dict[tuple, dict[int, int]] = {}  # (file, sheet) -> {row: records made from it}
     for frame in records:
         if frame is None or frame.empty or "_row" not in frame:
             continue
-        for k, n in _records_per_row(frame["_file"], frame["_sheet"], frame["_row"]).items():
-            made[k] = made.get(k, 0) + n
+        for sheet, counts in _records_per_row(frame["_file"], frame["_sheet"], frame["_row"]).items():
+            into = made.setdefault(sheet, {})
+            for r, n in counts.items():
+                into[r] = into.get(r, 0) + n
     lost: dict[tuple, int] = {}
     if len(quarantine):
         q = quarantine.dropna(subset=["row"])
@@ -865,11 +867,13 @@ def row_account(
         weight = info.get("row_lines", {})
         kept = 0
         silent = []
+        made_here = made.get((f, sh), {})
         for r in info["rows"]:
             k = key(f, sh, r)
-            if made.get(k, 0) > lost.get(k, 0) or k in repeats:
+            n_made = made_here.get(k[2], 0)
+            if n_made > lost.get(k, 0) or k in repeats:
                 kept += weight.get(r, 1)
-            elif made.get(k, 0) == 0 and k not in named:
+            elif n_made == 0 and k not in named:
                 silent.append(r)
         if silent:
             extra.append(

@@ -555,8 +555,11 @@ def _sheet_codes(codes: np.ndarray, names: np.ndarray) -> tuple[np.ndarray, np.n
     return spread(np.asarray([at[sh] for sh in named], dtype=np.int32), codes), np.asarray(distinct, dtype=object)
 
 
-def _records_per_row(files: pd.Series, sheets: pd.Series, rows: pd.Series) -> dict[tuple, int]:
-    """``(file, sheet or None, row) -> records`` of one table's records (rows without a number left out).
+def _records_per_row(files: pd.Series, sheets: pd.Series, rows: pd.Series) -> dict[tuple, dict[int, int]]:
+    """``(file, sheet or None) -> {row: records}`` of one table's records (rows without a number left out).
+
+    Per sheet, not per ``(file, sheet, row)``: the row numbers of a sheet are small integers Python
+    already holds, where a key per row is a tuple of its own (80 MB for the rows of 2,000 workbooks).
 
     Each row's place (file, sheet and row as one number) is made a part of the rows at a time, and
     the places are counted in an array of every possible place when it is small (a sheet's rows are
@@ -602,10 +605,11 @@ def _records_per_row(files: pd.Series, sheets: pd.Series, rows: pd.Series) -> di
         starts = np.concatenate([[0], np.flatnonzero(place[1:] != place[:-1]) + 1])
         places, counts = place[starts], np.diff(np.append(starts, len(place)))
         del place
-    return {
-        (file_names[p // n_rows // n_sheets], sheet_names[p // n_rows % n_sheets], p % n_rows + row_min): n
-        for p, n in zip(places.tolist(), counts.tolist())
-    }
+    out: dict[tuple, dict[int, int]] = {}
+    for p, n in zip(places.tolist(), counts.tolist()):
+        sheet = (file_names[p // n_rows // n_sheets], sheet_names[p // n_rows % n_sheets])
+        out.setdefault(sheet, {})[p % n_rows + row_min] = n
+    return out
 
 
 @dataclass

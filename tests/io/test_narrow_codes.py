@@ -114,7 +114,8 @@ def test_records_per_row_counts_what_a_groupby_counts(monkeypatch, n_files):
     files = pd.Series(rng.choice(np.array([f"f{i}.xlsx" for i in range(n_files)], dtype=object), n))
     sheets = pd.Series(rng.choice(np.array(["Pre-test", "Post-test", None], dtype=object), n))
     rows = pd.array(np.where(rng.random(n) < 0.1, None, rng.integers(2, 2_000, n)), dtype="Int64")
-    got = validation_checks._records_per_row(files.astype("category"), sheets, pd.Series(rows))
+    per_sheet = validation_checks._records_per_row(files.astype("category"), sheets, pd.Series(rows))
+    got = {(f, sh, r): k for (f, sh), counts in per_sheet.items() for r, k in counts.items()}
     frame = pd.DataFrame({"f": files, "sh": sheets, "r": rows}).dropna(subset=["r"])
     want = frame.groupby(["f", "sh", "r"], dropna=False).size()
     assert got == {(f, None if pd.isna(sh) else sh, int(r)): int(k) for (f, sh, r), k in want.items()}
