@@ -134,6 +134,20 @@ def spread(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
+def flagged(size: int, positions: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+    """A flag for each of ``size`` values, set for those ``positions`` names (only the rows where
+    ``keep`` holds, when it is given), set :data:`SPREAD_ROWS` rows at a time.
+
+    numpy widens 32-bit positions to 64-bit ones before it indexes: over a whole column, a copy of
+    the column.
+    """
+    out = np.zeros(size, dtype=bool)
+    for start in range(0, len(positions), SPREAD_ROWS):
+        part = positions[start : start + SPREAD_ROWS]
+        out[part if keep is None else part[keep[start : start + SPREAD_ROWS]]] = True
+    return out
+
+
 def code_type(n: int) -> type[np.signedinteger]:
     """The narrowest of int32 and int64 that holds every number below ``n`` (the codes of a load's
     columns: 32 bits while they fit, half the memory of pandas' ``numpy.intp``).
@@ -365,9 +379,7 @@ def complete_scores(responses: pd.DataFrame, items: pd.DataFrame) -> tuple[pd.Da
     pair += 1
     del icodes
     if n * width <= 4 * len(pair) + 1_000_000:  # a flag per test and item is small: no sort of every pair
-        seen = np.zeros(n * width, dtype=bool)
-        for start in range(0, len(pair), SPREAD_ROWS):  # numpy widens 32-bit positions: a part at a time
-            seen[pair[start : start + SPREAD_ROWS]] = True
+        seen = flagged(n * width, pair)
         n_read = seen.reshape(n, width).sum(axis=1, dtype=np.int64)
         del seen
     else:

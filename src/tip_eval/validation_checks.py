@@ -591,8 +591,11 @@ def _records_per_row(files: pd.Series, sheets: pd.Series, rows: pd.Series) -> di
             place = place[own]
         if counted is None:
             parts.append(place)
-        else:
-            counted += np.bincount(place, minlength=size)
+        elif len(place):  # a part's rows are of a few sheets: counted from its first place on
+            low = int(place.min())
+            place -= low
+            found = np.bincount(place)
+            counted[low : low + len(found)] += found
     del file_codes, sheet_codes
     file_names = np.asarray(file_names, dtype=object)
     if counted is not None:

@@ -119,3 +119,17 @@ def test_records_per_row_counts_what_a_groupby_counts(monkeypatch, n_files):
     frame = pd.DataFrame({"f": files, "sh": sheets, "r": rows}).dropna(subset=["r"])
     want = frame.groupby(["f", "sh", "r"], dropna=False).size()
     assert got == {(f, None if pd.isna(sh) else sh, int(r)): int(k) for (f, sh, r), k in want.items()}
+
+
+def test_flagged_sets_what_indexing_sets(monkeypatch):
+    from tip_eval import scoring
+
+    monkeypatch.setattr(scoring, "SPREAD_ROWS", 7)
+    rng = np.random.default_rng(4)
+    positions = rng.integers(0, 30, 100).astype(np.int32)
+    keep = rng.random(100) < 0.4
+    want, want_kept = np.zeros(40, dtype=bool), np.zeros(40, dtype=bool)
+    want[positions] = True
+    want_kept[positions[keep]] = True
+    np.testing.assert_array_equal(scoring.flagged(40, positions), want)
+    np.testing.assert_array_equal(scoring.flagged(40, positions, keep=keep), want_kept)

@@ -396,10 +396,10 @@ def _score_responses(
     (``answers = "scores"``) keep it.
     """
     from tip_eval.scoring import (
-        SPREAD_ROWS,
         code_type,
         column_codes,
         factorize_codes,
+        flagged,
         is_correct,
         person_phase_codes,
         read_answer,
@@ -545,11 +545,8 @@ def _score_responses(
     blank = resp["answer"].isna().to_numpy() & given_na & ~bad
     del given_na
     test = person_phase_codes(resp)  # per person and phase
-    # the tests without one answer written (flagged a part of the rows at a time: no 64-bit copy of the codes)
-    written = np.zeros(int(test.max()) + 1 if len(test) else 0, dtype=bool)
-    for start in range(0, len(test), SPREAD_ROWS):
-        part = test[start : start + SPREAD_ROWS]
-        written[part[~blank[start : start + SPREAD_ROWS]]] = True
+    # the tests without one answer written
+    written = flagged(int(test.max()) + 1 if len(test) else 0, test, keep=~blank)
     all_blank = spread(~written, test)[~bad]
     if bad.any():
         resp = resp.loc[~bad]
