@@ -113,8 +113,32 @@ def column_codes(values: pd.Series, *, use_na_sentinel: bool = True) -> tuple[np
             codes = indices.to_numpy(zero_copy_only=False, writable=True)
             uniques = np.asarray(pd.array(encoded.dictionary, dtype=values.dtype), dtype=object)
             return codes, uniques
+    if len(values) and isinstance(values.dtype, pd.CategoricalDtype):
+        return _category_codes(values, use_na_sentinel=use_na_sentinel)
     found = pd.factorize(values, use_na_sentinel=use_na_sentinel)
     return narrowed(found[0]), np.asarray(found[1], dtype=object)
+
+
+def _category_codes(values: pd.Series, *, use_na_sentinel: bool) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`column_codes` of a categorical column, from its own codes: the categories in order of
+    first appearance, as factorizing the values gives them (the missing value too, where it is
+    numbered), without a value per row.
+    """
+    codes = values.cat.codes.to_numpy()
+    cats = values.cat.categories
+    names = np.append(cats.to_numpy(dtype=object, na_value=np.nan), np.nan)  # the last: a missing value
+    shifted = codes.astype(code_type(len(names) + 1))
+    shifted[shifted < 0] = len(names) - 1
+    order = factorize_codes(shifted, narrow=True)[1]  # the categories in order of first appearance
+    if use_na_sentinel:
+        order = order[order != len(names) - 1]
+    rank = np.full(len(names), -1, dtype=code_type(len(names) + 1))
+    rank[order] = np.arange(len(order), dtype=rank.dtype)
+    out = spread(rank, shifted)
+    uniques = names[order]
+    if len(uniques) and isinstance(cats.dtype, pd.StringDtype):
+        uniques = np.asarray(pd.array(uniques, dtype=object), dtype=object)
+    return out, uniques
 
 
 #: :func:`spread` fills a column this many rows at a time

@@ -280,6 +280,12 @@ def _load_study(
         if len(loaded.sources)
         else loaded.sources
     )
+    training_rows = _training_rows(loaded.tables.get("trainings"))
+    # what only the steps above needed, released and given back before the identifiers are decoded
+    # (on a large study the decoded text is the load's height)
+    loaded.tables, loaded.quarantined, loaded.lines, checked.provenance = {}, {}, {}, {}
+    release_after(n_rows)
+    _decode_identifiers(checked.kept, row_sources)
     study = Study(
         name=loaded.name,
         min_cell=loaded.min_cell,
@@ -291,7 +297,7 @@ def _load_study(
         check=False,
         **checked.kept,
     )
-    study.training_rows = _training_rows(loaded.tables.get("trainings"))
+    study.training_rows = training_rows
     study.row_sources = row_sources
     if store is not None:
         store.save(study)
@@ -306,6 +312,31 @@ _STILL_NEEDED = frozenset({"participant_id", "phase", "training_id", "_file", "_
 
 #: the columns that identify a row, or link it to the row it depends on (a training, a person, an item ...)
 ROW_KEYS = ("training_id", "participant_id", "phase", "item_id", "competency_id", "interview_id", "coder", "code_id")
+
+
+def _decode_identifiers(kept: Mapping[str, pd.DataFrame], row_sources: Mapping[str, pd.DataFrame]) -> None:
+    """The identifiers a large study's load held as codes (:data:`tip_eval.io.compact.DICTIONARY_COLUMNS`),
+    as pandas' text again, in place; a table's row sources share its decoded columns.
+    """
+    from tip_eval.io.compact import DICTIONARY_COLUMNS, decode_text
+
+    for t, frame in kept.items():
+        coded = [
+            c
+            for c in frame.columns
+            if c in DICTIONARY_COLUMNS.get(t, ()) and isinstance(frame[c].dtype, pd.CategoricalDtype)
+        ]
+        # the widest codes first: the last column's codes are alive while its text is made, at the height
+        coded.sort(key=lambda c: -frame[c].cat.codes.dtype.itemsize)
+        where = row_sources.get(t)
+        for c in coded:  # one column at a time: its codes are released before the next is decoded
+            decode_text(frame, [c])
+            if where is not None and c in where.columns and isinstance(where[c].dtype, pd.CategoricalDtype):
+                # the row sources hold the table's rows in its order: its column, shared
+                if len(where) == len(frame):
+                    where[c] = frame[c].set_axis(where.index)
+                else:
+                    decode_text(where, [c])
 
 
 def _row_sources(kept: Mapping[str, pd.DataFrame], provenance: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

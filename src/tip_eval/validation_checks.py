@@ -122,6 +122,13 @@ def _isin(values: pd.Series, allowed: pd.Series) -> np.ndarray:
     with a parent table of 100,000 identifiers that dominates the cross-table checks, so text is
     matched with Arrow's hash-based ``is_in`` instead (same result: missing values never match).
     """
+    if _coded_text(values) and pd.api.types.is_string_dtype(allowed.dtype):
+        # a categorical: its categories are matched, and each row takes its category's answer (a missing
+        # value, code -1, takes the last: no match)
+        from tip_eval.scoring import spread
+
+        hit = _isin(values.cat.categories.to_series(index=None), allowed)
+        return spread(np.append(hit, False), values.cat.codes.to_numpy())
     if (
         len(values) >= 10_000
         and pd.api.types.is_string_dtype(values.dtype)
@@ -141,6 +148,28 @@ def _isin(values: pd.Series, allowed: pd.Series) -> np.ndarray:
         except Exception:  # noqa: BLE001 - only a faster route: any surprise falls back to pandas
             pass
     return values.isin(allowed).to_numpy(dtype=bool)
+
+
+def _coded_text(values: pd.Series) -> bool:
+    """Whether ``values`` is a categorical of text (a large table's identifiers while a study loads)."""
+    return isinstance(values.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(values.cat.categories.dtype)
+
+
+def _positions(values: pd.Series, value_set) -> np.ndarray:
+    """Each row's position in the Arrow array ``value_set`` (-1: missing, or not in it); a categorical's
+    categories are looked up, and each row takes its category's position.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if _coded_text(values):
+        from tip_eval.scoring import spread
+
+        cats = pa.array(values.cat.categories.to_numpy(dtype=object), from_pandas=True, type=value_set.type)
+        per = pc.fill_null(pc.index_in(cats, value_set=value_set), -1).to_numpy(zero_copy_only=False)
+        return spread(np.append(per, -1), values.cat.codes.to_numpy())
+    found = pc.index_in(pa.array(values, from_pandas=True).cast(value_set.type), value_set=value_set)
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
 
 
 _FAILURE_COLUMNS = ["schema_context", "column", "check", "failure_case", "index"]
@@ -164,6 +193,27 @@ def _maps_to(values: pd.Series, mapping: pd.Series, target: pd.Series) -> np.nda
     the comparison is made on small integer codes (the position of each value among the distinct
     mapped values), so that no column of mapped text is made per row.
     """
+    if (
+        (_coded_text(values) or _coded_text(target))
+        and mapping.index.is_unique
+        and all(_coded_text(s) or pd.api.types.is_string_dtype(s.dtype) for s in (values, target))
+    ):
+        # a categorical among them (identifiers held as codes): the same comparison on positions
+        try:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            keys = pa.array(mapping.index.to_numpy(dtype=object), from_pandas=True, type=pa.large_string())
+            mapped = pa.array(mapping.to_numpy(dtype=object), from_pandas=True, type=pa.large_string())
+            distinct = pc.unique(mapped).drop_null()
+            to_distinct = pc.fill_null(pc.index_in(mapped, value_set=distinct), -1).to_numpy(zero_copy_only=False)
+            got = np.append(to_distinct, -1)[_positions(values, keys)]
+            want = _positions(target, distinct)
+            return (got == want) & (want >= 0)
+        except Exception:  # noqa: BLE001 - only a faster route: any surprise falls back to pandas
+            pass
+    if _coded_text(values) or _coded_text(target):  # pandas compares categoricals only of the same categories
+        values, target = values.astype(object), target.astype(object)
     if (
         len(values) >= 10_000
         and mapping.index.is_unique
@@ -243,7 +293,7 @@ def _coerce_column(dtype, values: pd.Series) -> pd.Series:
     of its answers), converted once per distinct value: dates are converted one by one, and the few
     distinct values then spread back to every row.
     """
-    if values.dtype == dtype.type:
+    if values.dtype == dtype.type or _coded_as(values, dtype):
         return values  # already of its type (the loader's typed columns): converting would copy it
     if values.dtype == object and len(values) >= 1_000 and "datetime" in str(dtype):
         codes, uniques = pd.factorize(values.to_numpy(), use_na_sentinel=False)
@@ -251,6 +301,27 @@ def _coerce_column(dtype, values: pd.Series) -> pd.Series:
             converted = dtype.try_coerce(pd.Series(uniques, dtype=object))
             return pd.Series(converted.array.take(codes), index=values.index, name=values.name)
     return dtype.try_coerce(values)
+
+
+def _coded_as(values: pd.Series, dtype) -> bool:
+    """Whether ``values`` is a categorical whose categories are of the pandera type ``dtype`` (a large
+    table's identifiers, held as codes while a study loads: :data:`tip_eval.io.compact.DICTIONARY_COLUMNS`).
+    """
+    return isinstance(values.dtype, pd.CategoricalDtype) and values.cat.categories.dtype == dtype.type
+
+
+def _checked_values(values: pd.Series) -> pd.Series:
+    """The values the schema's rules judge: a categorical's distinct values in its categories' type (a
+    missing value among them if a row has none), which are its rows' values; other columns as they are.
+    """
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return values
+    codes = values.cat.codes.to_numpy()
+    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(values.cat.categories)))
+    distinct = values.cat.categories[used].to_series(index=None, name=values.name).reset_index(drop=True)
+    if (codes < 0).any():
+        distinct = pd.concat([distinct, pd.Series([None], dtype=distinct.dtype, name=values.name)], ignore_index=True)
+    return distinct
 
 
 def _check_passes(check, data: pd.Series | pd.DataFrame) -> bool:
@@ -309,7 +380,8 @@ def schema_holds(table: str, coerced: pd.DataFrame, passed: dict[tuple, set] | N
     for c, col in s.columns.items():
         if c not in names:
             continue
-        values = coerced[c]
+        # a categorical's distinct values: the rules look at one value at a time (or at the column's type)
+        values = _checked_values(coerced[c])
         if col.unique or col.parsers or col.regex or col.dtype is None:
             return False
         try:
@@ -326,8 +398,8 @@ def schema_holds(table: str, coerced: pd.DataFrame, passed: dict[tuple, set] | N
                 # a rule that looks at one value at a time: checked once over every column it applies to
                 key = (check.name, repr(check._check_kwargs), check.ignore_na, str(values.dtype))
                 same_rule.setdefault(key, (check, []))[1].append(values)
-            elif not _check_passes(check, values):
-                return False
+            elif isinstance(coerced[c].dtype, pd.CategoricalDtype) or not _check_passes(check, values):
+                return False  # (a rule on the whole column is not judged from a categorical's distinct values)
     for key, (check, parts) in same_rule.items():
         values = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
         # its distinct values are enough, and of those the ones no earlier table showed to pass

@@ -348,6 +348,7 @@ def coerce_frame(
     settings: Mapping[str, Any] | None = None,
     soft: frozenset[str] | set[str] = frozenset(),
     table: str | None = None,
+    dictionary: frozenset[str] | set[str] = frozenset(),
 ) -> tuple[pd.DataFrame, list[Problem], np.ndarray]:
     """Parse every canonical column of ``frame``; return (parsed frame, problems, rows with an error).
 
@@ -356,6 +357,8 @@ def coerce_frame(
     schema then decides whether a value was required). A value of a column in ``soft`` that cannot
     be read is a located problem too, but only that cell becomes missing: the row is kept (a
     training's wrong date must not set aside its people; ``table`` names the table for the words).
+    A column in ``dictionary`` whose schema type is text is given as a categorical of that text (a
+    small code per row; :data:`tip_eval.io.compact.DICTIONARY_COLUMNS`), with the same values.
     """
     settings = dict(settings or {})
     target = _schema_types(table)
@@ -377,7 +380,7 @@ def coerce_frame(
                     parsed_u[j] = parse(v)
                 except CellProblem as err:
                     failed_at[j] = err
-            typed = _typed_column(target.get(column), parsed_u, codes, frame.index)
+            typed = _typed_column(target.get(column), parsed_u, codes, frame.index, coded=column in dictionary)
             out[column] = typed if typed is not None else pd.Series(parsed_u[codes], index=frame.index, dtype=object)
             del typed
             failed: dict[Any, CellProblem] = failed_at
@@ -451,14 +454,17 @@ def _schema_types(table: str | None) -> dict[str, Any]:
     }
 
 
-def _typed_column(dtype: Any, parsed_u: np.ndarray, codes: np.ndarray, index: pd.Index) -> pd.Series | None:
+def _typed_column(
+    dtype: Any, parsed_u: np.ndarray, codes: np.ndarray, index: pd.Index, *, coded: bool = False
+) -> pd.Series | None:
     """The parsed column in its schema type (``dtype``), or None to keep it as Python objects.
 
     The few distinct parsed values are converted by the schema's own conversion (``try_coerce``, as
     validation converts each column) and then spread to every row: the table is held once, in the type
     validation gives it, instead of as one Python object per cell and then again as the validated
     copy. Any failure leaves the column as objects, so that validation sees and describes the values
-    exactly as before.
+    exactly as before. ``coded``: a column of text is given as a categorical of its distinct typed
+    values (distinct after parsing: two spellings of one identifier are one category).
     """
     if dtype is None or not len(codes):
         return None
@@ -472,9 +478,25 @@ def _typed_column(dtype: Any, parsed_u: np.ndarray, codes: np.ndarray, index: pd
             from tip_eval.scoring import spread  # (with the schemas: not on the path of a bare import)
 
             return pd.Series(spread(converted.to_numpy(), rows), index=index, dtype=converted.dtype, copy=False)
+        if coded and isinstance(converted.dtype, pd.StringDtype):
+            return _coded_text(converted, rows, index)
         return pd.Series(converted.array.take(rows), index=index)
     except Exception:  # noqa: BLE001 - any failure: the column stays as objects (validation names the values)
         return None
+
+
+def _coded_text(converted: pd.Series, rows: np.ndarray, index: pd.Index) -> pd.Series:
+    """``converted.array.take(rows)`` as a categorical: the distinct values of ``converted`` as its
+    categories (missing values coded -1), each row's code spread a part of the rows at a time.
+    """
+    from tip_eval.scoring import spread
+
+    local, distinct = pd.factorize(converted, use_na_sentinel=True)
+    categories = pd.Index(distinct, dtype=converted.dtype)
+    # the codes' type that pandas would choose for so many categories (it would copy the codes to it)
+    narrow = next(t for t in (np.int8, np.int16, np.int32, np.int64) if len(categories) < np.iinfo(t).max)
+    row_codes = spread(local.astype(narrow), rows)
+    return pd.Series(pd.Categorical.from_codes(row_codes, categories=categories, validate=False), index=index)
 
 
 def _distinct_codes(values: pd.Series) -> tuple[np.ndarray, list[Any]] | None:

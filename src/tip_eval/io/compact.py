@@ -22,11 +22,60 @@ import pandas as pd
 
 from tip_eval.io.heap import release_after
 
-__all__ = ["COMPACT_ROWS", "FACTORIZE_CHUNK", "compact_names", "expand_cells", "factorize_in_chunks", "join_cells"]
+__all__ = [
+    "COMPACT_ROWS",
+    "DICTIONARY_COLUMNS",
+    "FACTORIZE_CHUNK",
+    "compact_names",
+    "decode_text",
+    "expand_cells",
+    "factorize_in_chunks",
+    "join_cells",
+]
 
 #: a table of at least this many rows in all its sources is joined compacted (below, plain
 #: ``pandas.concat``: the sample study's tables are a few thousand rows)
 COMPACT_ROWS = 20_000
+
+
+#: the identifier columns of a large table held as dictionary codes from their parsing to the end of the load
+#: (:func:`tip_eval.io.coerce.coerce_frame`): a categorical of the typed text, a small code per row. As
+#: pandas' text, the four identifiers of 6.9 million answers took 550 MB (eight bytes of offset and the
+#: characters, per row); as codes they take 55 MB. :func:`decode_text` gives the validated tables their
+#: canonical text type once every step of the load is done.
+DICTIONARY_COLUMNS: dict[str, frozenset[str]] = {
+    "responses": frozenset({"participant_id", "training_id", "item_id", "phase"}),
+}
+
+
+def decode_text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``frame`` with each of ``columns`` that is a categorical of text held as pandas' text type again,
+    in place.
+
+    The values are those of ``categories.take(codes)`` (a missing code is a missing value), built by
+    Arrow from the codes as they are (no 64-bit copy of the codes, no Python string per row). A column
+    is decoded and its codes released before the next is decoded.
+    """
+    for c in columns:
+        if c not in frame.columns:
+            continue
+        values = frame[c]
+        if not isinstance(values.dtype, pd.CategoricalDtype):
+            continue
+        cats = values.cat.categories
+        if not (isinstance(cats.dtype, pd.StringDtype) and cats.dtype.storage == "pyarrow"):
+            continue
+        import pyarrow as pa
+
+        codes = values.cat.codes.to_numpy()
+        missing = codes < 0
+        indices = pa.array(codes, mask=missing if missing.any() else None)
+        del missing
+        text = pa.array(cats.array).take(indices)
+        del indices, codes
+        frame[c] = pd.Series(pd.array(text, dtype=cats.dtype), index=frame.index, name=c, copy=False)
+        del text, values
+    return frame
 
 
 #: columns of mapped rows holding one value for many rows, kept dictionary-encoded: the file, the sheet, the

@@ -17,8 +17,9 @@ import pandas as pd
 
 from tip_eval import schemas
 from tip_eval.i18n import _, format_number, ngettext
+from tip_eval.io import compact
 from tip_eval.io.coerce import SOFT_COLUMNS, coerce_frame, normalize_id
-from tip_eval.io.compact import compact_names, expand_cells, join_cells
+from tip_eval.io.compact import DICTIONARY_COLUMNS, compact_names, expand_cells, join_cells
 from tip_eval.io.config import read_config
 from tip_eval.io.heap import release_after
 from tip_eval.io.layouts import LayoutContext, Mapped
@@ -131,7 +132,11 @@ def load_sources(path: str | Path, config: Mapping[str, Any] | None = None) -> L
         release_after(len(raw))  # the sources' frames, freed: given back before the typed table is built
         compact_names(raw)  # once per table: per source, it cost more time than the load's reading
         settings = dict(cfg.settings)
-        typed, probs, bad = coerce_frame(raw, headers, settings, soft=SOFT_COLUMNS.get(table, frozenset()), table=table)
+        # a large table's identifiers as codes until the load is done (io.compact.DICTIONARY_COLUMNS)
+        coded = DICTIONARY_COLUMNS.get(table, frozenset()) if len(raw) >= compact.COMPACT_ROWS else frozenset()
+        typed, probs, bad = coerce_frame(
+            raw, headers, settings, soft=SOFT_COLUMNS.get(table, frozenset()), table=table, dictionary=coded
+        )
         problems.extend(probs)
         if bad.any():
             q = expand_cells(raw.loc[bad])
