@@ -203,11 +203,13 @@ def _maps_to(values: pd.Series, mapping: pd.Series, target: pd.Series) -> np.nda
             import pyarrow as pa
             import pyarrow.compute as pc
 
+            from tip_eval.scoring import spread
+
             keys = pa.array(mapping.index.to_numpy(dtype=object), from_pandas=True, type=pa.large_string())
             mapped = pa.array(mapping.to_numpy(dtype=object), from_pandas=True, type=pa.large_string())
             distinct = pc.unique(mapped).drop_null()
             to_distinct = pc.fill_null(pc.index_in(mapped, value_set=distinct), -1).to_numpy(zero_copy_only=False)
-            got = np.append(to_distinct, -1)[_positions(values, keys)]
+            got = spread(np.append(to_distinct, -1), _positions(values, keys))  # (-1: the last, no match)
             want = _positions(target, distinct)
             return (got == want) & (want >= 0)
         except Exception:  # noqa: BLE001 - only a faster route: any surprise falls back to pandas

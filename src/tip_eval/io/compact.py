@@ -40,7 +40,7 @@ COMPACT_ROWS = 20_000
 
 #: the identifier columns of a large table held as dictionary codes from their parsing to the end of the load
 #: (:func:`tip_eval.io.coerce.coerce_frame`): a categorical of the typed text, a small code per row. As
-#: pandas' text, the four identifiers of 6.9 million answers took 550 MB (eight bytes of offset and the
+#: pandas' text, the four identifiers of 6.9 million answers took 530 MB (eight bytes of offset and the
 #: characters, per row); as codes they take 55 MB. :func:`decode_text` gives the validated tables their
 #: canonical text type once every step of the load is done.
 DICTIONARY_COLUMNS: dict[str, frozenset[str]] = {
