@@ -124,21 +124,18 @@ def _category_codes(values: pd.Series, *, use_na_sentinel: bool) -> tuple[np.nda
     first appearance, as factorizing the values gives them (the missing value too, where it is
     numbered), without a value per row.
     """
-    codes = values.cat.codes.to_numpy()
-    cats = values.cat.categories
-    names = np.append(cats.to_numpy(dtype=object, na_value=np.nan), np.nan)  # the last: a missing value
-    shifted = codes.astype(code_type(len(names) + 1))
+    names = np.append(values.cat.categories.to_numpy(dtype=object, na_value=np.nan), np.nan)  # last: missing
+    shifted = values.cat.codes.to_numpy().astype(code_type(len(names) + 1))
     shifted[shifted < 0] = len(names) - 1
-    order = factorize_codes(shifted, narrow=True)[1]  # the categories in order of first appearance
-    if use_na_sentinel:
-        order = order[order != len(names) - 1]
-    rank = np.full(len(names), -1, dtype=code_type(len(names) + 1))
-    rank[order] = np.arange(len(order), dtype=rank.dtype)
-    out = spread(rank, shifted)
-    uniques = names[order]
-    if len(uniques) and isinstance(cats.dtype, pd.StringDtype):
-        uniques = np.asarray(pd.array(uniques, dtype=object), dtype=object)
-    return out, uniques
+    out, order = factorize_codes(shifted, narrow=True)  # the categories in order of first appearance
+    missing = np.flatnonzero(order == len(names) - 1)
+    if use_na_sentinel and len(missing):  # the missing value coded -1, and the values after it one lower
+        rank = np.arange(len(order), dtype=out.dtype)
+        rank[missing[0] + 1 :] -= 1
+        rank[missing[0]] = -1
+        out = spread(rank, out)
+        order = np.delete(order, missing[0])
+    return out, names[order]
 
 
 #: :func:`spread` fills a column this many rows at a time

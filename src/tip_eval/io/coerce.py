@@ -479,13 +479,13 @@ def _typed_column(
 
             return pd.Series(spread(converted.to_numpy(), rows), index=index, dtype=converted.dtype, copy=False)
         if coded and isinstance(converted.dtype, pd.StringDtype):
-            return _coded_text(converted, rows, index)
+            return _categorical_text(converted, rows, index)
         return pd.Series(converted.array.take(rows), index=index)
     except Exception:  # noqa: BLE001 - any failure: the column stays as objects (validation names the values)
         return None
 
 
-def _coded_text(converted: pd.Series, rows: np.ndarray, index: pd.Index) -> pd.Series:
+def _categorical_text(converted: pd.Series, rows: np.ndarray, index: pd.Index) -> pd.Series:
     """``converted.array.take(rows)`` as a categorical: the distinct values of ``converted`` as its
     categories (missing values coded -1), each row's code spread a part of the rows at a time.
     """
